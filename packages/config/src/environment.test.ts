@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './environment.ts';
+
+describe('loadConfig', () => {
+  it("uses the original pipeline's defaults", () => {
+    const config = loadConfig({});
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.dataDir).toBe('.data');
+    expect(config.server.port).toBe(4000);
+    expect(config.server.dashboardPort).toBe(8050);
+    expect(config.model).toMatchObject({ nEstimators: 100, maxDepth: 10, maxFeatures: 'sqrt' });
+    expect(config.drift).toMatchObject({
+      pValue: 0.05,
+      psiThreshold: 0.2,
+      windowSize: 1000,
+      checkIntervalSeconds: 300,
+    });
+    expect(config.drift.cooldownRows).toBe(1000);
+    expect(config.retrain.minTrainRows).toBeLessThanOrEqual(config.retrain.trainWindow);
+    expect(config.auth.enabled).toBe(true);
+  });
+
+  it('parses numbers, booleans and lists from strings', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
+      PORT: '5000',
+      N_ESTIMATORS: '20',
+      MAX_FEATURES: '0.5',
+      WORKERS: 'false',
+      AUTH: 'off',
+      DRIFT_P_VALUE: '0.01',
+      N_FEATURES: '',
+    });
+    expect(config.database.url).toBe('postgres://u@127.0.0.1:5432/db');
+    expect(config.server.port).toBe(5000);
+    expect(config.model.nEstimators).toBe(20);
+    expect(config.model.maxFeatures).toBe(0.5);
+    expect(config.workers.enabled).toBe(false);
+    expect(config.auth.enabled).toBe(false);
+    expect(config.drift.pValue).toBe(0.01);
+    expect(config.data.nFeatures).toBeUndefined();
+  });
+
+  it('lists every problem in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        DATABASE_URL: 'mysql://nope',
+        PORT: 'eighty',
+        N_ESTIMATORS: '0',
+        DRIFT_P_VALUE: '2',
+        LOG_LEVEL: 'loud',
+        MAX_FEATURES: 'many',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    const names = problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL',
+        'PORT',
+        'N_ESTIMATORS',
+        'DRIFT_P_VALUE',
+        'LOG_LEVEL',
+        'MAX_FEATURES',
+      ]),
+    );
+    expect(problems).toHaveLength(6);
+    expect((error as Error).message).toContain('6 problems');
+    expect((error as Error).message).toContain('(got "eighty")');
+  });
+
+  it('rejects contradictory settings', () => {
+    expect(() => loadConfig({ MIN_TRAIN_ROWS: '5000', TRAIN_WINDOW: '1000' })).toThrow(
+      /MIN_TRAIN_ROWS \(5000\) must not exceed TRAIN_WINDOW/,
+    );
+    expect(() => loadConfig({ PORT: '8050' })).toThrow(/PORT and DASHBOARD_PORT must differ/);
+  });
+});

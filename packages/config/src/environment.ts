@@ -1,0 +1,263 @@
+import { z } from 'zod';
+
+/**
+ * The one model of the environment. Every setting the platform reads is declared here, grouped by
+ * concern, parsed once at start-up. All problems are collected and reported together.
+ * Names are a contract: tests, docker-compose.yml and k8s/ use them.
+ */
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const int = (defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(defaultValue));
+const optionalInt = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).optional());
+const num = (defaultValue: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().min(min).max(max).default(defaultValue));
+const bool = (defaultValue: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+      .default(defaultValue ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'on' || v === 'yes'),
+  );
+const port = (defaultValue: number) => int(defaultValue, 0, 65535);
+
+const environmentSchema = z.object({
+  // Database
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.data')),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+
+  // Processes and ports
+  NODE_ENV: z.preprocess(
+    emptyToUndefined,
+    z.enum(['development', 'production', 'test']).default('development'),
+  ),
+  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  PORT: port(4000),
+  DASHBOARD_PORT: port(8050),
+  PUBLIC_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  WORKERS: bool(true),
+  WORKER_CONCURRENCY: int(1, 1, 16),
+
+  // Model (the original pipeline's defaults)
+  N_ESTIMATORS: int(100, 1, 5000),
+  MAX_DEPTH: int(10, 1, 64),
+  MIN_SAMPLES_LEAF: int(1, 1, 100000),
+  MAX_FEATURES: z.preprocess(emptyToUndefined, z.string().default('sqrt')),
+  TRAIN_THREADS: optionalInt(1, 64),
+  RANDOM_SEED: int(42, 0, 2 ** 31 - 1),
+
+  // Data
+  N_FEATURES: optionalInt(1, 10000),
+  MAX_BATCH_ROWS: int(10000, 1, 1_000_000),
+
+  // Drift detection (the original pipeline's defaults: threshold 0.05, window 1000, every 300 s)
+  DRIFT_P_VALUE: num(0.05, 1e-12, 0.5),
+  PSI_THRESHOLD: num(0.2, 0, 100),
+  DRIFT_SHARE: num(0.5, 0, 1),
+  WINDOW_SIZE: int(1000, 10, 1_000_000),
+  CHECK_INTERVAL_SECONDS: int(300, 1, 86400),
+  DRIFT_COOLDOWN_ROWS: optionalInt(0),
+  REFERENCE_SAMPLE_SIZE: int(5000, 100, 1_000_000),
+
+  // Retraining
+  TRAIN_WINDOW: int(20000, 10, 10_000_000),
+  MIN_TRAIN_ROWS: int(500, 10, 10_000_000),
+  HOLDOUT_FRACTION: num(0.2, 0.01, 0.9),
+  PROMOTION_TOLERANCE: num(0.01, 0, 1),
+  RETRAIN_EXPIRE_SECONDS: int(3600, 60, 86400),
+  RETRAIN_RETRY_LIMIT: int(3, 0, 100),
+
+  // Access and limits
+  AUTH: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
+  ADMIN_API_KEY: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+  RATE_LIMIT_PER_MINUTE: int(6000, 0, 10_000_000),
+  BODY_LIMIT_BYTES: int(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  GRAPHQL_MAX_DEPTH: int(12, 1, 100),
+  GRAPHQL_MAX_ALIASES: int(30, 1, 1000),
+  GRAPHQL_MAX_TOKENS: int(20000, 100, 10_000_000),
+  GRAPHQL_MAX_COST: int(20000, 100, 10_000_000),
+  WS_MAX_SUBSCRIPTIONS: int(50, 1, 10000),
+  WS_CONNECTION_INIT_TIMEOUT_MS: int(5000, 100, 600000),
+  STATS_INTERVAL_MS: int(1000, 100, 600000),
+  GRAPHQL_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Configuration grouped by concern, as the rest of the platform sees it. */
+export interface Config {
+  env: Environment['NODE_ENV'];
+  logLevel: Environment['LOG_LEVEL'];
+  database: { url: string | undefined; dataDir: string; poolSize: number };
+  server: {
+    host: string;
+    port: number;
+    dashboardPort: number;
+    publicUrl: string | undefined;
+    graphqlUrl: string | undefined;
+  };
+  workers: { enabled: boolean; concurrency: number };
+  model: {
+    nEstimators: number;
+    maxDepth: number;
+    minSamplesLeaf: number;
+    maxFeatures: 'sqrt' | 'log2' | number;
+    threads: number | undefined;
+    seed: number;
+  };
+  data: { nFeatures: number | undefined; maxBatchRows: number };
+  drift: {
+    pValue: number;
+    psiThreshold: number;
+    driftShare: number;
+    windowSize: number;
+    checkIntervalSeconds: number;
+    cooldownRows: number;
+    referenceSampleSize: number;
+  };
+  retrain: {
+    trainWindow: number;
+    minTrainRows: number;
+    holdoutFraction: number;
+    promotionTolerance: number;
+    expireSeconds: number;
+    retryLimit: number;
+  };
+  auth: { enabled: boolean; adminApiKey: string | undefined };
+  limits: {
+    rateLimitPerMinute: number;
+    bodyLimitBytes: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxTokens: number;
+    maxCost: number;
+    wsMaxSubscriptions: number;
+    wsConnectionInitTimeoutMs: number;
+  };
+  statsIntervalMs: number;
+}
+
+function parseMaxFeatures(raw: string, problems: string[]): 'sqrt' | 'log2' | number {
+  if (raw === 'sqrt' || raw === 'log2') return raw;
+  const n = Number(raw);
+  if (Number.isFinite(n) && n > 0) return n;
+  problems.push(
+    `MAX_FEATURES: must be "sqrt", "log2", a whole number of features or a fraction in (0, 1] (got "${raw}")`,
+  );
+  return 'sqrt';
+}
+
+/**
+ * Parses the environment. Throws a ConfigError listing every problem at once.
+ * @param env defaults to process.env: the only place in the platform that reads it.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.join('.');
+      const value = env[name];
+      problems.push(`${name}: ${issue.message}${value !== undefined ? ` (got "${value}")` : ''}`);
+    }
+  }
+  const e = parsed.success ? parsed.data : undefined;
+  // Checked from the raw value too, so a bad MAX_FEATURES is reported alongside schema problems.
+  const maxFeatures = parseMaxFeatures(e?.MAX_FEATURES ?? env.MAX_FEATURES ?? 'sqrt', problems);
+  if (e && e.MIN_TRAIN_ROWS > e.TRAIN_WINDOW) {
+    problems.push(`MIN_TRAIN_ROWS (${e.MIN_TRAIN_ROWS}) must not exceed TRAIN_WINDOW (${e.TRAIN_WINDOW})`);
+  }
+  if (e && e.PORT !== 0 && e.PORT === e.DASHBOARD_PORT) {
+    problems.push(`PORT and DASHBOARD_PORT must differ (both ${e.PORT})`);
+  }
+  if (problems.length > 0 || !e) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, poolSize: e.DATABASE_POOL_SIZE },
+    server: {
+      host: e.HOST,
+      port: e.PORT,
+      dashboardPort: e.DASHBOARD_PORT,
+      publicUrl: e.PUBLIC_URL,
+      graphqlUrl: e.GRAPHQL_URL,
+    },
+    workers: { enabled: e.WORKERS, concurrency: e.WORKER_CONCURRENCY },
+    model: {
+      nEstimators: e.N_ESTIMATORS,
+      maxDepth: e.MAX_DEPTH,
+      minSamplesLeaf: e.MIN_SAMPLES_LEAF,
+      maxFeatures,
+      threads: e.TRAIN_THREADS,
+      seed: e.RANDOM_SEED,
+    },
+    data: { nFeatures: e.N_FEATURES, maxBatchRows: e.MAX_BATCH_ROWS },
+    drift: {
+      pValue: e.DRIFT_P_VALUE,
+      psiThreshold: e.PSI_THRESHOLD,
+      driftShare: e.DRIFT_SHARE,
+      windowSize: e.WINDOW_SIZE,
+      checkIntervalSeconds: e.CHECK_INTERVAL_SECONDS,
+      // One shift should trigger one retrain: after a retrain is queued, wait at least a full
+      // window of new rows before another drift may trigger one.
+      cooldownRows: e.DRIFT_COOLDOWN_ROWS ?? e.WINDOW_SIZE,
+      referenceSampleSize: e.REFERENCE_SAMPLE_SIZE,
+    },
+    retrain: {
+      trainWindow: e.TRAIN_WINDOW,
+      minTrainRows: e.MIN_TRAIN_ROWS,
+      holdoutFraction: e.HOLDOUT_FRACTION,
+      promotionTolerance: e.PROMOTION_TOLERANCE,
+      expireSeconds: e.RETRAIN_EXPIRE_SECONDS,
+      retryLimit: e.RETRAIN_RETRY_LIMIT,
+    },
+    auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
+    limits: {
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxCost: e.GRAPHQL_MAX_COST,
+      wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
+      wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+    },
+    statsIntervalMs: e.STATS_INTERVAL_MS,
+  };
+}
+
+/** For process entry points: parse, or print every problem and exit 1. */
+export function readConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

