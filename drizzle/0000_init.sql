@@ -114,6 +114,7 @@ CREATE TABLE "training_jobs" (
 	"status" text DEFAULT 'queued' NOT NULL,
 	"reason" text NOT NULL,
 	"drift_check_id" bigint,
+	"change_at" timestamp with time zone,
 	"queue_job_id" text,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"trees_done" integer DEFAULT 0 NOT NULL,

@@ -78,8 +78,9 @@ const environmentSchema = z.object({
   MIN_TRAIN_ROWS: int(500, 10, 10_000_000),
   HOLDOUT_FRACTION: num(0.2, 0.01, 0.9),
   PROMOTION_TOLERANCE: num(0.01, 0, 1),
-  RETRAIN_EXPIRE_SECONDS: int(3600, 60, 86400),
+  RETRAIN_EXPIRE_SECONDS: int(900, 5, 86400),
   RETRAIN_RETRY_LIMIT: int(3, 0, 100),
+  QUEUE_MAINTENANCE_SECONDS: int(30, 1, 3600),
 
   // Access and limits
   AUTH: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
@@ -145,6 +146,8 @@ export interface Config {
     promotionTolerance: number;
     expireSeconds: number;
     retryLimit: number;
+    /** How often pg-boss expires stuck jobs (those of a crashed worker) and retries them. */
+    queueMaintenanceSeconds: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
   limits: {
@@ -233,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       promotionTolerance: e.PROMOTION_TOLERANCE,
       expireSeconds: e.RETRAIN_EXPIRE_SECONDS,
       retryLimit: e.RETRAIN_RETRY_LIMIT,
+      queueMaintenanceSeconds: e.QUEUE_MAINTENANCE_SECONDS,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     limits: {

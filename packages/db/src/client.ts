@@ -4,6 +4,8 @@ import * as schema from './schema.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 export type Sql = postgres.Sql;
+/** Anything that runs queries: the pool or a transaction (storage functions take this). */
+export type Queryable = postgres.ISql;
 
 export interface DbHandle {
   /** postgres.js client: raw SQL, LISTEN/NOTIFY, transactions. */

@@ -1,4 +1,4 @@
-export type { CreateDbOptions, Database, DbHandle, Sql } from './client.ts';
+export type { CreateDbOptions, Database, DbHandle, Queryable, Sql } from './client.ts';
 export { createDb } from './client.ts';
 export type { EmbeddedPostgresHandle, EmbeddedPostgresOptions } from './embedded.ts';
 export { findFreePort, startEmbeddedPostgres } from './embedded.ts';

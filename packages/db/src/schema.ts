@@ -137,6 +137,8 @@ export const trainingJobs = pgTable(
     status: text('status').notNull().default('queued'),
     reason: text('reason').notNull(),
     driftCheckId: bigint('drift_check_id', { mode: 'number' }),
+    /** When the detected change began: train on labelled rows after it when there are enough. */
+    changeAt: timestamp('change_at', { withTimezone: true }),
     queueJobId: text('queue_job_id'),
     attempts: integer('attempts').notNull().default(0),
     treesDone: integer('trees_done').notNull().default(0),

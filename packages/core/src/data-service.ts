@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '@automl-stream/config';
+import type { Sql } from '@automl-stream/db';
+import { DomainError, badInput } from './errors.ts';
+import type { ModelHolder, ServingModel } from './serving-model.ts';
+import {
+  claimFeatureCount,
+  existingPredictionIds,
+  insertBatch,
+  insertPredictions,
+  insertRows,
+  readFeatureCount,
+  recordFeedback,
+  type RowToStore,
+} from './storage/data-storage.ts';
+import { validateFeatureMatrix, validateLabels } from './validation.ts';
+
+export interface IngestInput {
+  features: unknown;
+  labels?: unknown;
+  batchId?: string | null;
+  source?: 'graphql' | 'rest' | 'cli';
+}
+
+export interface IngestResult {
+  batchId: string;
+  duplicate: boolean;
+  rowsStored: number;
+  labelledRows: number;
+  /** Labelled rows the serving model scored before storing (test-then-train). */
+  scoredRows: number;
+  /** Accuracy of the serving model on this batch's labelled rows, before learning from them. */
+  batchAccuracy: number | null;
+  modelVersion: number | null;
+}
+
+export interface PredictionResult {
+  id: number;
+  label: number;
+  probabilities: number[];
+  modelVersion: number;
+}
+
+export interface DataServiceHooks {
+  /** Called after rows the model saw were committed (predictions served, rows ingested). */
+  onRowsServed?: (count: number) => void;
+  /** Called after labelled rows were committed. */
+  onLabelledRows?: (count: number) => void;
+}
+
+const BATCH_ID_PATTERN = /^[\w.:\-/@]{1,200}$/;
+
+/**
+ * Ingest, predict and feedback: the write paths of the platform, shared by GraphQL, REST and the
+ * CLI. Each request is one transaction; nothing is half-written.
+ */
+export class DataService {
+  /** Cached once known: the feature count never changes after it is fixed. */
+  private nFeatures: number | null;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly holder: ModelHolder,
+    private readonly config: Config,
+    private readonly hooks: DataServiceHooks = {},
+  ) {
+    this.nFeatures = config.data.nFeatures ?? null;
+  }
+
+  async featureCount(): Promise<number | null> {
+    if (this.nFeatures === null) this.nFeatures = await readFeatureCount(this.sql);
+    return this.nFeatures;
+  }
+
+  async ingest(input: IngestInput): Promise<IngestResult> {
+    const batchId = input.batchId ?? randomUUID();
+    if (typeof batchId !== 'string' || !BATCH_ID_PATTERN.test(batchId)) {
+      throw badInput('batchId must be 1 to 200 characters of letters, digits and . _ - : / @', { batchId });
+    }
+    const expected = await this.featureCount();
+    const features = validateFeatureMatrix(input.features, {
+      maxRows: this.config.data.maxBatchRows,
+      expectedFeatures: expected,
+    });
+    const labels =
+      input.labels === undefined || input.labels === null ? null : validateLabels(input.labels, features.length);
+
+    // Test-then-train: the serving model scores labelled rows before they are stored.
+    const model = this.holder.current;
+    const scored = labels && model && model.nFeatures === features[0]!.length ? model.forest.predict(features) : null;
+    let correct = 0;
+    const rows: RowToStore[] = features.map((f, i) => {
+      const label = labels ? labels[i]! : null;
+      const scoredLabel = scored ? (scored[i] ?? null) : null;
+      if (label !== null && scoredLabel === label) correct++;
+      return { features: f, label, scoredLabel, scoredVersion: scored ? model!.version : null };
+    });
+    const labelledRows = labels ? labels.length : 0;
+
+    const stored = await this.sql.begin(async (tx) => {
+      const batchPk = await insertBatch(tx, {
+        batchId,
+        rowCount: rows.length,
+        labelledCount: labelledRows,
+        source: input.source ?? 'graphql',
+      });
+      if (batchPk === null) return false;
+      const width = features[0]!.length;
+      const fixed = await claimFeatureCount(tx, width);
+      if (fixed !== width) {
+        throw badInput(`rows have ${width} features; this platform takes ${fixed} features per row`, {
+          got: width,
+          expected: fixed,
+        });
+      }
+      await insertRows(tx, batchPk, rows);
+      return true;
+    });
+    if (!stored) {
+      return {
+        batchId,
+        duplicate: true,
+        rowsStored: 0,
+        labelledRows: 0,
+        scoredRows: 0,
+        batchAccuracy: null,
+        modelVersion: model?.version ?? null,
+      };
+    }
+    this.nFeatures ??= features[0]!.length;
+    this.hooks.onRowsServed?.(rows.length);
+    if (labelledRows > 0) this.hooks.onLabelledRows?.(labelledRows);
+    return {
+      batchId,
+      duplicate: false,
+      rowsStored: rows.length,
+      labelledRows,
+      scoredRows: scored ? labelledRows : 0,
+      batchAccuracy: scored && labelledRows > 0 ? correct / labelledRows : null,
+      modelVersion: model?.version ?? null,
+    };
+  }
+
+  /** The serving model, or MODEL_NOT_READY. */
+  servingModel(): ServingModel {
+    const model = this.holder.current;
+    if (!model) {
+      throw new DomainError(
+        'MODEL_NOT_READY',
+        `No model is serving yet: ingest at least ${this.config.retrain.minTrainRows} labelled rows (MIN_TRAIN_ROWS) and the first version trains automatically, or call retrain.`,
+      );
+    }
+    return model;
+  }
+
+  async predict(input: { features: unknown }): Promise<{ modelVersion: number; predictions: PredictionResult[] }> {
+    // One model for the whole request, even if a promotion swaps it meanwhile.
+    const model = this.servingModel();
+    const features = validateFeatureMatrix(input.features, {
+      maxRows: this.config.data.maxBatchRows,
+      expectedFeatures: model.nFeatures,
+    });
+    const proba = model.forest.predictProba(features);
+    const toStore = features.map((f, i) => {
+      const p = proba[i]!;
+      let best = 0;
+      for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
+      return { features: f, label: best, probabilities: Array.from(p), modelVersion: model.version };
+    });
+    const ids = await insertPredictions(this.sql, toStore);
+    this.hooks.onRowsServed?.(toStore.length);
+    return {
+      modelVersion: model.version,
+      predictions: toStore.map((p, i) => ({
+        id: ids[i]!,
+        label: p.label,
+        probabilities: p.probabilities,
+        modelVersion: p.modelVersion,
+      })),
+    };
+  }
+
+  async submitFeedback(input: { predictionIds: unknown; labels: unknown }): Promise<{ updated: number }> {
+    const ids = input.predictionIds;
+    if (!Array.isArray(ids) || ids.length === 0) throw badInput('predictionIds must be a non-empty list of prediction ids');
+    if (ids.length > this.config.data.maxBatchRows) {
+      throw badInput(`predictionIds has ${ids.length} entries; the limit is ${this.config.data.maxBatchRows}`);
+    }
+    const numericIds = ids.map((id, i) => {
+      const n = typeof id === 'string' ? Number(id) : id;
+      if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+        throw badInput(`predictionIds[${i}] is not a prediction id (a positive whole number)`, { index: i });
+      }
+      return n;
+    });
+    if (new Set(numericIds).size !== numericIds.length) throw badInput('predictionIds contains the same id twice');
+    const labels = validateLabels(input.labels, numericIds.length, 'labels');
+    const updated = await this.sql.begin(async (tx) => {
+      const existing = await existingPredictionIds(tx, numericIds);
+      const missing = numericIds.filter((id) => !existing.has(id));
+      if (missing.length > 0) {
+        throw badInput(`no prediction with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`, {
+          missing: missing.slice(0, 20),
+        });
+      }
+      return recordFeedback(tx, numericIds, labels);
+    });
+    this.hooks.onLabelledRows?.(updated.length);
+    return { updated: updated.length };
+  }
+}

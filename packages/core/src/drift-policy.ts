@@ -1,0 +1,290 @@
+import type { Config } from '@automl-stream/config';
+import type { Queryable, Sql } from '@automl-stream/db';
+import { Adwin, chiSquareTest, compareDistributions, jensenShannon, PageHinkley } from '@automl-stream/drift';
+import type { Logger } from 'pino';
+import { inTransaction, type Queues, retrainQueue } from './queues.ts';
+import { countLabelledRows, countServedSince, readCurrentWindow, readErrorStream } from './storage/data-storage.ts';
+import { type DriftCheckRecord, type DriftFeatureResult, insertDriftCheck, lastRetrainTrigger } from './storage/drift-storage.ts';
+import { appendEvent } from './storage/events-storage.ts';
+import { getProductionVersion, getReferenceSample } from './storage/models-storage.ts';
+import { insertTrainingJob, openTrainingJob, setQueueJobId, type TrainingJobRecord } from './storage/training-storage.ts';
+
+export type DriftTrigger = 'schedule' | 'rows' | 'manual';
+
+/** Fewest current rows for a verdict; below it the check says "insufficient data". */
+export const MIN_CURRENT_ROWS = 100;
+/** Newest labelled outcomes of the serving version fed to the concept-drift detectors. */
+const ERROR_STREAM_LIMIT = 20_000;
+/** Prediction drift needs both significance and a visible effect (chi-square alone flags tiny shifts at scale). */
+const PREDICTION_JS_DISTANCE = 0.1;
+
+export interface ConceptDriftResult {
+  detected: boolean;
+  detector: 'adwin' | 'page-hinkley' | null;
+  errors: number;
+  errorRateBefore: number | null;
+  errorRateAfter: number | null;
+  changeIndex: number | null;
+  changeAt: string | null;
+}
+
+/** Smallest segment on either side of a change point. */
+const MIN_SEGMENT = 10;
+/** z-score the rise in error rate must reach at the change point (two-proportion test). */
+const MIN_RISE_Z = 3;
+
+/**
+ * Where a rise in the error rate most likely began: the split maximising the between-segment
+ * variance k(n-k)/n · (after - before)² over splits where the rate went up (binary
+ * segmentation), kept only when the rise is significant (two-proportion z ≥ 3).
+ */
+export function estimateChangePoint(
+  errors: readonly number[],
+): { index: number; before: number; after: number; z: number } | null {
+  const n = errors.length;
+  if (n < 2 * MIN_SEGMENT) return null;
+  let total = 0;
+  for (const e of errors) total += e;
+  let prefix = 0;
+  let best: { index: number; before: number; after: number; score: number } | null = null;
+  for (let k = 1; k < n; k++) {
+    prefix += errors[k - 1]!; // prefix = sum of errors[0..k-1]
+    if (k < MIN_SEGMENT || n - k < MIN_SEGMENT) continue;
+    const before = prefix / k;
+    const after = (total - prefix) / (n - k);
+    if (after <= before) continue;
+    const score = ((k * (n - k)) / n) * (after - before) ** 2;
+    if (!best || score > best.score) best = { index: k, before, after, score };
+  }
+  if (!best) return null;
+  const pooled = total / n;
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / best.index + 1 / (n - best.index)));
+  const z = se > 0 ? (best.after - best.before) / se : 0;
+  if (z < MIN_RISE_Z) return null;
+  return { index: best.index, before: best.before, after: best.after, z };
+}
+
+/** Runs River-style detectors over the error stream; drift counts only when the error rate rose. */
+export function detectConceptDrift(errors: readonly number[], at: readonly Date[]): ConceptDriftResult {
+  const adwin = new Adwin();
+  const ph = new PageHinkley();
+  let detector: ConceptDriftResult['detector'] = null;
+  for (const e of errors) {
+    if (adwin.update(e).drift && detector === null) detector = 'adwin';
+    if (ph.update(e).drift && detector === null) detector = 'page-hinkley';
+  }
+  const change = detector ? estimateChangePoint(errors) : null;
+  const detected = detector !== null && change !== null;
+  return {
+    detected,
+    detector: detected ? detector : null,
+    errors: errors.length,
+    errorRateBefore: change?.before ?? null,
+    errorRateAfter: change?.after ?? null,
+    changeIndex: change?.index ?? null,
+    changeAt: change ? (at[change.index]?.toISOString() ?? null) : null,
+  };
+}
+
+export interface DriftCheckOutcome {
+  check: DriftCheckRecord | null;
+  trainingJob: TrainingJobRecord | null;
+  /** Set when no check ran (no model yet); bootstrap may have been queued instead. */
+  skipped: 'no_model' | null;
+}
+
+/**
+ * The drift policy: compares the serving model's reference sample with the newest WINDOW_SIZE
+ * rows, feature by feature (KS + PSI + Wasserstein with Benjamini-Hochberg across features),
+ * checks the predicted-class mix (chi-square), and watches the error stream of labelled rows
+ * (ADWIN, Page-Hinkley). Every check is recorded and announced; a drift queues one retrain unless
+ * one is pending or the cooldown since the last retrain has not passed.
+ */
+export class DriftPolicy {
+  constructor(
+    private readonly sql: Sql,
+    private readonly queues: Queues,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async check(trigger: DriftTrigger): Promise<DriftCheckOutcome> {
+    const started = performance.now();
+    const production = await getProductionVersion(this.sql);
+    if (!production) {
+      const job = await this.maybeBootstrap();
+      return { check: null, trainingJob: job, skipped: 'no_model' };
+    }
+    const reference = await getReferenceSample(this.sql, production.version);
+    const window = await readCurrentWindow(this.sql, this.config.drift.windowSize);
+    const nFeatures = production.nFeatures;
+    const refRows: number[][] = [];
+    if (reference) {
+      for (let i = 0; i < reference.rows; i++) {
+        refRows.push(Array.from(reference.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
+      }
+    }
+    const current = window.features.filter((f) => f.length === nFeatures);
+    const featureNames = Array.from({ length: nFeatures }, (_, i) => `f${i}`);
+
+    let features: DriftFeatureResult[] = [];
+    let dataDrift = false;
+    let driftedShare = 0;
+    let verdict = 'insufficient_data';
+    if (current.length >= MIN_CURRENT_ROWS && refRows.length >= MIN_CURRENT_ROWS) {
+      const report = compareDistributions(refRows, current, {
+        pValue: this.config.drift.pValue,
+        psiThreshold: this.config.drift.psiThreshold,
+        driftShare: this.config.drift.driftShare,
+        correction: 'bh',
+        minSamples: MIN_CURRENT_ROWS,
+        featureNames,
+      });
+      dataDrift = report.drifted;
+      driftedShare = report.driftedShare;
+      verdict = report.verdict;
+      features = report.features.map((f) => ({
+        feature: f.feature,
+        index: f.index,
+        ksStatistic: f.ks.statistic,
+        ksPValue: f.ks.pValue,
+        pValueAdjusted: f.pValueAdjusted,
+        psi: f.psi,
+        wasserstein: f.wasserstein,
+        wassersteinNormalized: f.wassersteinNormalized,
+        drifted: f.drifted,
+        reason: f.reason,
+        importance: production.featureImportances[f.index] ?? null,
+      }));
+    }
+
+    // Prediction drift: predicted-class mix of the window vs the model's hold-out predictions.
+    const nClasses = production.nClasses;
+    const curCounts = new Array<number>(nClasses).fill(0);
+    for (const p of window.predicted) if (p >= 0 && p < nClasses) curCounts[p]!++;
+    const refCounts = production.referencePredictions.slice(0, nClasses);
+    let predictionDrift = false;
+    let prediction: Record<string, unknown> = { referenceCounts: refCounts, currentCounts: curCounts };
+    if (window.predicted.length >= MIN_CURRENT_ROWS && refCounts.reduce((a, b) => a + b, 0) > 0) {
+      const chi = chiSquareTest(refCounts, curCounts);
+      const js = jensenShannon(refCounts, curCounts, { base: 2 });
+      predictionDrift = chi.pValue < this.config.drift.pValue && js > PREDICTION_JS_DISTANCE;
+      prediction = { ...prediction, chiSquare: chi.statistic, pValue: chi.pValue, jensenShannon: js, drifted: predictionDrift };
+    }
+
+    // Concept drift: the serving version's error stream on labelled rows.
+    const stream = await readErrorStream(this.sql, production.version, ERROR_STREAM_LIMIT);
+    const concept = detectConceptDrift(stream.wrong, stream.at);
+    const conceptDrift = concept.detected;
+
+    const drifted = dataDrift || predictionDrift || conceptDrift;
+    if (drifted) verdict = 'drift';
+    else if (verdict === 'insufficient_data' && stream.wrong.length >= MIN_CURRENT_ROWS) verdict = 'no_drift';
+
+    const outcome = await this.sql.begin(async (tx) => {
+      let action = drifted ? 'retrain_queued' : verdict === 'insufficient_data' ? 'insufficient_data' : 'none';
+      let trainingJob: TrainingJobRecord | null = null;
+      if (drifted) {
+        // One shift, one retrain: skip when a retrain is pending or the cooldown has not passed.
+        await tx`select pg_advisory_xact_lock(7301946223)`;
+        const open = await openTrainingJob(tx);
+        const last = open ? undefined : await lastRetrainTrigger(tx);
+        if (open) action = 'retrain_pending';
+        else if (last && (await countServedSince(tx, last.createdAt)) < this.config.drift.cooldownRows) action = 'cooldown';
+      }
+      const check = await insertDriftCheck(tx, {
+        modelVersion: production.version,
+        trigger,
+        verdict,
+        drifted,
+        dataDrift,
+        predictionDrift,
+        conceptDrift,
+        driftedShare,
+        nReference: refRows.length,
+        nCurrent: current.length,
+        windowStartId: null,
+        windowEndId: window.newestPredictionId ?? window.newestRowId,
+        features,
+        details: { prediction, concept, newestRowId: window.newestRowId, newestPredictionId: window.newestPredictionId },
+        action,
+        trainingJobId: null,
+        durationMs: performance.now() - started,
+      });
+      if (action === 'retrain_queued') {
+        const reasons = [dataDrift && 'data drift', predictionDrift && 'prediction drift', conceptDrift && 'concept drift'].filter(Boolean);
+        trainingJob = await this.queueRetrain(tx, {
+          reason: `drift check ${check.id}: ${reasons.join(', ')}`,
+          driftCheckId: check.id,
+          changeAt: concept.changeAt ? new Date(concept.changeAt) : null,
+        });
+        await tx`update drift_checks set training_job_id = ${trainingJob.id} where id = ${check.id}`;
+        check.trainingJobId = trainingJob.id;
+      }
+      const summary = summarize(check);
+      await appendEvent(tx, 'drift.checked', summary);
+      if (drifted) await appendEvent(tx, 'drift.detected', summary);
+      return { check, trainingJob };
+    });
+    this.logger.info(
+      { checkId: outcome.check.id, verdict, dataDrift, predictionDrift, conceptDrift, action: outcome.check.action },
+      'drift check',
+    );
+    return { ...outcome, skipped: null };
+  }
+
+  /** Records a training job, its event and its queue job in the caller's transaction. */
+  async queueRetrain(
+    tx: Queryable,
+    job: { reason: string; driftCheckId: number | null; changeAt: Date | null },
+  ): Promise<TrainingJobRecord> {
+    const record = await insertTrainingJob(tx, job);
+    const queueJobId = await this.queues.send(retrainQueue, { trainingJobId: record.id }, inTransaction(tx));
+    if (queueJobId) await setQueueJobId(tx, record.id, queueJobId);
+    await appendEvent(tx, 'training.queued', { trainingJobId: record.id, reason: job.reason, driftCheckId: job.driftCheckId });
+    return { ...record, queueJobId };
+  }
+
+  /** A retrain asked for by a person or a script; returns the pending job instead of piling up another. */
+  async requestRetrain(reason: string): Promise<{ job: TrainingJobRecord; alreadyPending: boolean }> {
+    return this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(7301946223)`;
+      const open = await openTrainingJob(tx);
+      if (open) return { job: open, alreadyPending: true };
+      const job = await this.queueRetrain(tx, { reason, driftCheckId: null, changeAt: null });
+      return { job, alreadyPending: false };
+    });
+  }
+
+  /** Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows are in. */
+  async maybeBootstrap(): Promise<TrainingJobRecord | null> {
+    const labelled = await countLabelledRows(this.sql);
+    if (labelled < this.config.retrain.minTrainRows) return null;
+    return this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(7301946223)`;
+      if (await getProductionVersion(tx)) return null;
+      if (await openTrainingJob(tx)) return null;
+      return this.queueRetrain(tx, {
+        reason: `bootstrap: ${labelled} labelled rows (MIN_TRAIN_ROWS ${this.config.retrain.minTrainRows})`,
+        driftCheckId: null,
+        changeAt: null,
+      });
+    });
+  }
+}
+
+/** The compact event payload; subscribers read the full record by id. */
+export function summarize(check: DriftCheckRecord): Record<string, unknown> {
+  return {
+    driftCheckId: check.id,
+    modelVersion: check.modelVersion,
+    drifted: check.drifted,
+    verdict: check.verdict,
+    dataDrift: check.dataDrift,
+    predictionDrift: check.predictionDrift,
+    conceptDrift: check.conceptDrift,
+    driftedShare: check.driftedShare,
+    action: check.action,
+    trainingJobId: check.trainingJobId,
+  };
+}

@@ -1,0 +1,91 @@
+import type { Sql } from '@automl-stream/db';
+import { pushIterator } from './push-iterator.ts';
+import {
+  EVENTS_CHANNEL,
+  type EventType,
+  latestEventId,
+  readEventsAfter,
+  type StoredEvent,
+} from './storage/events-storage.ts';
+
+type Listener = (event: StoredEvent) => void;
+
+/**
+ * Process-wide view of the event log, fed by LISTEN/NOTIFY. NOTIFY payloads carry only ids; the bus
+ * reads rows in id order from the table, so a lost or reordered notification, or a dropped
+ * connection, costs nothing: on every (re)connect it catches up from the last id it delivered.
+ */
+export class EventBus {
+  private listeners = new Set<{ types: Set<EventType> | null; fn: Listener }>();
+  private lastId = 0;
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private unlisten: (() => Promise<void>) | null = null;
+
+  constructor(private readonly sql: Sql) {}
+
+  /** Starts listening. Events older than this call are not replayed to subscribers. */
+  async start(): Promise<void> {
+    this.lastId = await latestEventId(this.sql);
+    const sub = await this.sql.listen(
+      EVENTS_CHANNEL,
+      () => this.drain(),
+      // Runs on the first LISTEN and after every reconnect: catch up on what was missed.
+      () => this.drain(),
+    );
+    this.unlisten = sub.unlisten;
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.().catch(() => {});
+    this.unlisten = null;
+    this.listeners.clear();
+  }
+
+  /** Delivers events of the given types (all when omitted) as they are committed. */
+  subscribe(types: EventType[] | null, fn: Listener): () => void {
+    const entry = { types: types ? new Set(types) : null, fn };
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
+  /** An async iterator over events, for GraphQL subscriptions; ends when `return()` is called. */
+  iterate(types: EventType[] | null): AsyncIterableIterator<StoredEvent> {
+    return pushIterator((push) => this.subscribe(types, push));
+  }
+
+  /** Reads and dispatches every event after the last one delivered; coalesces concurrent calls. */
+  drain(): Promise<void> {
+    if (this.draining) {
+      this.again = true;
+      return this.draining;
+    }
+    this.draining = (async () => {
+      try {
+        do {
+          this.again = false;
+          for (;;) {
+            const batch = await readEventsAfter(this.sql, this.lastId);
+            for (const event of batch) {
+              this.lastId = event.id;
+              for (const l of this.listeners) {
+                if (l.types && !l.types.has(event.type)) continue;
+                try {
+                  l.fn(event);
+                } catch {
+                  // A failing listener must not stop delivery to the others.
+                }
+              }
+            }
+            if (batch.length < 1000) break;
+          }
+        } while (this.again);
+      } catch {
+        // Database unreachable: the next notification or reconnect drains again.
+      } finally {
+        this.draining = null;
+      }
+    })();
+    return this.draining;
+  }
+}

@@ -1,0 +1,146 @@
+import type { Config } from '@automl-stream/config';
+import { createDb, type DbHandle } from '@automl-stream/db';
+import type { Logger } from 'pino';
+import { DataService } from './data-service.ts';
+import { DriftPolicy } from './drift-policy.ts';
+import { EventBus } from './event-bus.ts';
+import { driftCheckQueue, Queues, retrainQueue } from './queues.ts';
+import { RegistryService } from './registry-service.ts';
+import { RetrainService } from './retrain-service.ts';
+import { ModelHolder } from './serving-model.ts';
+import { StatsTicker } from './stats-ticker.ts';
+
+export interface PlatformOptions {
+  config: Config;
+  /** Database URL (the embedded one or DATABASE_URL); migrations must already be applied. */
+  databaseUrl: string;
+  logger: Logger;
+  /** Run the pg-boss workers (drift-check, retrain) in this process. @default config.workers.enabled */
+  workers?: boolean;
+  /** Serve traffic (model in memory, stats ticks). @default true */
+  serving?: boolean;
+}
+
+/** How often a serving process re-reads which version is in production, beside NOTIFY. */
+const MODEL_RECHECK_MS = 30_000;
+
+/**
+ * Everything a server or worker process needs, wired once: one pool, the event bus over
+ * LISTEN/NOTIFY, the queues, the serving model and the domain services.
+ */
+export class Platform {
+  readonly db: DbHandle;
+  readonly bus: EventBus;
+  readonly queues: Queues;
+  readonly holder: ModelHolder;
+  readonly data: DataService;
+  readonly drift: DriftPolicy;
+  readonly retrain: RetrainService;
+  readonly registry: RegistryService;
+  readonly stats: StatsTicker;
+  readonly config: Config;
+  readonly logger: Logger;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribers: (() => void)[] = [];
+  private rowsSinceCheck = 0;
+  private bootstrapPending = false;
+  private readonly workersEnabled: boolean;
+  private readonly serving: boolean;
+  private retrainAbort = new AbortController();
+
+  constructor(options: PlatformOptions) {
+    this.config = options.config;
+    this.logger = options.logger;
+    this.workersEnabled = options.workers ?? options.config.workers.enabled;
+    this.serving = options.serving ?? true;
+    this.db = createDb(options.databaseUrl, { max: options.config.database.poolSize, applicationName: 'automl-stream' });
+    const sql = this.db.sql;
+    this.bus = new EventBus(sql);
+    this.queues = new Queues(options.databaseUrl, options.config, options.logger);
+    this.holder = new ModelHolder(sql);
+    this.drift = new DriftPolicy(sql, this.queues, options.config, options.logger);
+    this.retrain = new RetrainService(sql, options.config, options.logger);
+    this.registry = new RegistryService(sql);
+    this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
+    this.data = new DataService(sql, this.holder, options.config, {
+      onRowsServed: (n) => this.rowsServed(n),
+      onLabelledRows: () => this.labelledRowsArrived(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.bus.start();
+    await this.queues.start();
+    if (this.serving) {
+      await this.holder.refresh();
+      // Every replica swaps to a newly promoted model when told; the timer covers a missed notice.
+      this.unsubscribers.push(
+        this.bus.subscribe(['model.promoted', 'model.rolled_back'], () => {
+          this.holder.refresh().catch((error) => this.logger.error({ err: error }, 'model reload failed'));
+        }),
+      );
+      this.every(MODEL_RECHECK_MS, () => this.holder.refresh());
+    }
+    if (this.workersEnabled) await this.startWorkers();
+  }
+
+  private async startWorkers(): Promise<void> {
+    await this.queues.work(driftCheckQueue, async ({ trigger }, job) => {
+      const outcome = await this.drift.check(trigger);
+      job.logger.debug({ checkId: outcome.check?.id, skipped: outcome.skipped }, 'drift check done');
+    });
+    await this.queues.work(retrainQueue, async ({ trainingJobId }, job) => {
+      job.logger.info({ trainingJobId }, 'retrain started');
+      await this.retrain.run(trainingJobId, { signal: this.retrainAbort.signal });
+    });
+    const interval = this.config.drift.checkIntervalSeconds;
+    const schedule = () => this.queues.sendThrottled(driftCheckQueue, { trigger: 'schedule' }, interval);
+    await schedule().catch(() => {});
+    this.every(interval * 1000, schedule);
+  }
+
+  private every(ms: number, fn: () => Promise<unknown>) {
+    const timer = setInterval(() => {
+      fn().catch((error) => this.logger.warn({ err: error }, 'periodic task failed'));
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  /** After every WINDOW_SIZE rows served by this process, ask for a drift check (collapsed by the queue). */
+  private rowsServed(n: number) {
+    this.rowsSinceCheck += n;
+    if (this.rowsSinceCheck < this.config.drift.windowSize) return;
+    this.rowsSinceCheck = 0;
+    this.queues
+      .send(driftCheckQueue, { trigger: 'rows' })
+      .catch((error) => this.logger.warn({ err: error }, 'could not queue a drift check'));
+  }
+
+  /** With no model yet, labelled rows may complete the bootstrap set. */
+  private labelledRowsArrived() {
+    if (this.holder.current || this.bootstrapPending) return;
+    this.bootstrapPending = true;
+    this.drift
+      .maybeBootstrap()
+      .catch((error) => this.logger.warn({ err: error }, 'bootstrap check failed'))
+      .finally(() => {
+        this.bootstrapPending = false;
+      });
+  }
+
+  /** Stops timers and workers (finishing or releasing their jobs), then the bus and the pool. */
+  async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const u of this.unsubscribers) u();
+    this.stats.stop();
+    // A retrain in progress is abandoned: pg-boss will hand the job to another worker.
+    const stopping = this.queues.stop({ graceful: true, timeoutMs: options.timeoutMs ?? 10_000 });
+    const abortTimer = setTimeout(() => this.retrainAbort.abort(new Error('shutting down')), Math.max(0, (options.timeoutMs ?? 10_000) - 2000));
+    await stopping.catch((error) => this.logger.warn({ err: error }, 'queue stop failed'));
+    clearTimeout(abortTimer);
+    await this.bus.stop();
+    await this.db.close(5);
+  }
+}

@@ -1,0 +1,131 @@
+import type { Config } from '@automl-stream/config';
+import type { Queryable, Sql } from '@automl-stream/db';
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+
+/**
+ * One definition per queue: name, payload schema, pg-boss options. Payloads are validated on send
+ * and again in the worker; handlers are idempotent because pg-boss delivers at least once.
+ */
+export interface QueueDefinition<P extends z.ZodType> {
+  name: string;
+  payload: P;
+  options: (config: Config) => Omit<PgBoss.Queue, 'name'>;
+}
+
+const defineQueue = <P extends z.ZodType>(definition: QueueDefinition<P>) => definition;
+
+export const RETRAIN_DEAD_LETTER = 'retrain-dead';
+
+/**
+ * Drift checks: "stately" keeps at most one waiting and one running, so a burst of triggers
+ * (timer, every WINDOW_SIZE rows, manual) collapses into one check.
+ */
+export const driftCheckQueue = defineQueue({
+  name: 'drift-check',
+  payload: z.object({ trigger: z.enum(['schedule', 'rows', 'manual']) }),
+  options: () => ({ policy: 'stately', retryLimit: 2, retryDelay: 5, expireInSeconds: 300 }),
+});
+
+/** Retraining: at most one running; retried with backoff; dead-lettered when retries run out. */
+export const retrainQueue = defineQueue({
+  name: 'retrain',
+  payload: z.object({ trainingJobId: z.number().int().positive() }),
+  options: (config) => ({
+    policy: 'stately',
+    retryLimit: config.retrain.retryLimit,
+    retryDelay: 5,
+    retryBackoff: true,
+    expireInSeconds: config.retrain.expireSeconds,
+    deadLetter: RETRAIN_DEAD_LETTER,
+  }),
+});
+
+type Payload<Q> = Q extends QueueDefinition<infer P> ? z.infer<P> : never;
+
+/** A pg-boss `db` adapter over a postgres.js transaction: sends become part of that transaction. */
+export function inTransaction(tx: Queryable): PgBoss.ConnectionOptions {
+  return {
+    db: {
+      executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.unsafe(text, values as never[]) }),
+    },
+  };
+}
+
+export class Queues {
+  readonly boss: PgBoss;
+  private started = false;
+
+  constructor(
+    url: string,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {
+    this.boss = new PgBoss({
+      connectionString: url,
+      schema: 'pgboss',
+      max: 4,
+      application_name: 'automl-stream:queues',
+      maintenanceIntervalSeconds: config.retrain.queueMaintenanceSeconds,
+      monitorStateIntervalSeconds: Math.max(1, config.retrain.queueMaintenanceSeconds),
+    });
+    // pg-boss emits errors for background failures (lost connection, maintenance); without a
+    // listener Node would crash the process on the first one.
+    this.boss.on('error', (error) => this.logger.error({ err: error }, 'queue error'));
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    await this.boss.createQueue(RETRAIN_DEAD_LETTER).catch(ignoreExists);
+    for (const q of [driftCheckQueue, retrainQueue] as QueueDefinition<z.ZodType>[]) {
+      await this.boss.createQueue(q.name, { name: q.name, ...q.options(this.config) }).catch(ignoreExists);
+      await this.boss.updateQueue(q.name, { name: q.name, ...q.options(this.config) }).catch(() => {});
+    }
+    this.started = true;
+  }
+
+  async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: options.graceful ?? true, timeout: options.timeoutMs ?? 30_000, wait: true });
+  }
+
+  async send<Q extends QueueDefinition<z.ZodType>>(
+    queue: Q,
+    payload: Payload<Q>,
+    options: PgBoss.SendOptions = {},
+  ): Promise<string | null> {
+    const data = queue.payload.parse(payload) as object;
+    return this.boss.send(queue.name, data, options);
+  }
+
+  /** Sends at most one job per `seconds` (shared by every process): the periodic drift check. */
+  async sendThrottled<Q extends QueueDefinition<z.ZodType>>(queue: Q, payload: Payload<Q>, seconds: number) {
+    const data = queue.payload.parse(payload) as object;
+    return this.boss.sendThrottled(queue.name, data, {}, seconds);
+  }
+
+  async work<Q extends QueueDefinition<z.ZodType>>(
+    queue: Q,
+    handler: (payload: Payload<Q>, job: { id: string; logger: Logger }) => Promise<void>,
+  ): Promise<string> {
+    return this.boss.work(queue.name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (!job) return;
+      const logger = this.logger.child({ queue: queue.name, jobId: job.id });
+      const parsed = queue.payload.safeParse(job.data);
+      if (!parsed.success) {
+        // A malformed payload will never succeed: log it and complete the job instead of retrying.
+        logger.error({ issues: parsed.error.issues }, 'dropping job with an invalid payload');
+        return;
+      }
+      await handler(parsed.data as Payload<Q>, { id: job.id, logger });
+    });
+  }
+}
+
+function ignoreExists(error: unknown) {
+  if (error instanceof Error && /already exists/i.test(error.message)) return;
+  throw error;
+}

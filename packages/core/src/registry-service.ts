@@ -1,0 +1,46 @@
+import type { Sql } from '@automl-stream/db';
+import { DomainError } from './errors.ts';
+import { appendEvent } from './storage/events-storage.ts';
+import {
+  getModelVersion,
+  getProductionVersion,
+  type ModelVersionRecord,
+  previousProductionVersion,
+  setProduction,
+} from './storage/models-storage.ts';
+
+/** Promotion and rollback. Every change is recorded in model_history and announced. */
+export class RegistryService {
+  constructor(private readonly sql: Sql) {}
+
+  async promote(version: number, reason = 'manual promotion'): Promise<ModelVersionRecord> {
+    if (!Number.isInteger(version) || version <= 0) {
+      throw new DomainError('BAD_USER_INPUT', `version must be a positive whole number (got ${version})`);
+    }
+    return this.sql.begin(async (tx) => {
+      const target = await getModelVersion(tx, version);
+      if (!target) throw new DomainError('NOT_FOUND', `model version ${version} does not exist (see the models query)`);
+      if (target.status === 'production') {
+        throw new DomainError('CONFLICT', `model version ${version} is already serving`);
+      }
+      const { previous } = await setProduction(tx, version, 'manual_promote', reason);
+      await appendEvent(tx, 'model.promoted', { version, previousVersion: previous, reason, manual: true });
+      return (await getModelVersion(tx, version))!;
+    });
+  }
+
+  /** Back to the version that served before the current one. */
+  async rollback(reason = 'manual rollback'): Promise<ModelVersionRecord> {
+    return this.sql.begin(async (tx) => {
+      const current = await getProductionVersion(tx);
+      if (!current) throw new DomainError('CONFLICT', 'no model is serving, so there is nothing to roll back');
+      const previous = await previousProductionVersion(tx);
+      if (previous === null) {
+        throw new DomainError('CONFLICT', `version ${current.version} is the first version that served: there is no previous version to roll back to`);
+      }
+      await setProduction(tx, previous, 'rolled_back', reason);
+      await appendEvent(tx, 'model.rolled_back', { version: previous, previousVersion: current.version, reason });
+      return (await getModelVersion(tx, previous))!;
+    });
+  }
+}

@@ -1,0 +1,259 @@
+import type { Config } from '@automl-stream/config';
+import type { Sql } from '@automl-stream/db';
+import { accuracy, type Forest, f1Macro, logLoss, loadForest, trainForest } from '@automl-stream/ml';
+import type { Logger } from 'pino';
+import { appendEvent } from './storage/events-storage.ts';
+import { countLabelledSince, readLabelledWindow } from './storage/data-storage.ts';
+import {
+  getArtifact,
+  getProductionVersion,
+  insertModelVersion,
+  type ModelMetrics,
+  type ModelVersionRecord,
+  markRejected,
+  setProduction,
+} from './storage/models-storage.ts';
+import {
+  finishTrainingJob,
+  getTrainingJob,
+  startTrainingJob,
+  type TrainingJobRecord,
+  updateTrainingProgress,
+} from './storage/training-storage.ts';
+
+/** A training run that cannot succeed by retrying (not enough data, one class only). */
+export class TrainingDataError extends Error {
+  override name = 'TrainingDataError';
+}
+
+export interface RetrainResult {
+  job: TrainingJobRecord;
+  version: ModelVersionRecord | null;
+  promoted: boolean;
+}
+
+/** Progress is written and announced at most this often (in trees). */
+const PROGRESS_STEPS = 20;
+
+/** mulberry32: a small seeded PRNG, so reference samples are reproducible. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Trains a challenger on the newest TRAIN_WINDOW labelled rows (only those after the detected
+ * change when there are enough of them), holds out the newest slice, scores challenger and
+ * champion on that same slice and promotes the challenger unless it is worse by more than
+ * PROMOTION_TOLERANCE. Idempotent: a job that already produced a version is not trained again.
+ */
+export class RetrainService {
+  constructor(
+    private readonly sql: Sql,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(trainingJobId: number, options: { signal?: AbortSignal } = {}): Promise<RetrainResult> {
+    const existing = await getTrainingJob(this.sql, trainingJobId);
+    if (!existing) throw new TrainingDataError(`training job ${trainingJobId} does not exist`);
+    if (existing.status === 'succeeded') return { job: existing, version: null, promoted: false };
+
+    const nEstimators = this.config.model.nEstimators;
+    const job = await this.sql.begin(async (tx) => {
+      const started = await startTrainingJob(tx, trainingJobId, nEstimators);
+      if (started) {
+        await appendEvent(tx, 'training.started', {
+          trainingJobId,
+          attempt: started.attempts,
+          treesTotal: nEstimators,
+          reason: started.reason,
+        });
+      }
+      return started;
+    });
+    if (!job) return { job: existing, version: null, promoted: false };
+
+    try {
+      return await this.train(job, options.signal);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const final = error instanceof TrainingDataError;
+      await this.sql.begin(async (tx) => {
+        await finishTrainingJob(tx, job.id, {
+          status: 'failed',
+          outcome: final ? 'insufficient_data' : 'error',
+          resultVersion: null,
+          metrics: null,
+          error: message,
+        });
+        await appendEvent(tx, 'training.failed', { trainingJobId: job.id, error: message, willRetry: !final });
+      });
+      // Data problems are final; anything else is rethrown so the queue retries it.
+      if (final) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+      throw error;
+    }
+  }
+
+  private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
+    const { trainWindow, minTrainRows, holdoutFraction, promotionTolerance } = this.config.retrain;
+    // After a detected change, learn the new concept only, when there is enough of it.
+    let since: Date | null = null;
+    if (job.changeAt && (await countLabelledSince(this.sql, job.changeAt)) >= minTrainRows) since = job.changeAt;
+    const data = await readLabelledWindow(this.sql, trainWindow, since);
+    const n = data.labels.length;
+    if (n < minTrainRows) {
+      throw new TrainingDataError(`only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`);
+    }
+    const nFeatures = data.features[0]!.length;
+    const nClasses = Math.max(...data.labels) + 1;
+    if (new Set(data.labels).size < 2) {
+      throw new TrainingDataError(`the ${n} newest labelled rows all have label ${data.labels[0]}: training needs at least two classes`);
+    }
+    // Hold out the newest slice: the model is judged on the data it will meet next.
+    const holdout = Math.max(1, Math.min(n - minTrainRows / 2, Math.round(n * holdoutFraction)));
+    const trainX = data.features.slice(0, n - holdout);
+    const trainY = data.labels.slice(0, n - holdout);
+    const testX = data.features.slice(n - holdout);
+    const testY = data.labels.slice(n - holdout);
+
+    const started = performance.now();
+    let lastReported = 0;
+    const progressWrites: Promise<unknown>[] = [];
+    const step = Math.max(1, Math.floor(this.config.model.nEstimators / PROGRESS_STEPS));
+    const forest = await trainForest(trainX, trainY, {
+      nEstimators: this.config.model.nEstimators,
+      maxDepth: this.config.model.maxDepth,
+      minSamplesLeaf: this.config.model.minSamplesLeaf,
+      maxFeatures: this.config.model.maxFeatures,
+      seed: this.config.model.seed,
+      nClasses,
+      ...(this.config.model.threads ? { threads: this.config.model.threads } : {}),
+      ...(signal ? { signal } : {}),
+      onProgress: (done, total) => {
+        if (done - lastReported < step && done !== total) return;
+        lastReported = done;
+        progressWrites.push(
+          this.sql
+            .begin(async (tx) => {
+              await updateTrainingProgress(tx, job.id, done, total);
+              await appendEvent(tx, 'training.progress', { trainingJobId: job.id, treesDone: done, treesTotal: total });
+            })
+            .catch((error) => this.logger.warn({ err: error }, 'could not record training progress')),
+        );
+      },
+    });
+    const trainingMs = performance.now() - started;
+    await Promise.all(progressWrites);
+
+    const metrics = scoreOnHoldout(forest, testX, testY, nClasses);
+    const champion = await getProductionVersion(this.sql);
+    let championMetrics: ModelMetrics | null = null;
+    if (champion && champion.nFeatures === nFeatures) {
+      const bytes = await getArtifact(this.sql, champion.version);
+      if (bytes) {
+        const championForest = loadForest(bytes);
+        championMetrics = scoreOnHoldout(championForest, testX, testY, nClasses);
+      }
+    }
+    const promote = !championMetrics || metrics.accuracy >= championMetrics.accuracy - promotionTolerance;
+    const rejectedReason = promote
+      ? null
+      : `challenger accuracy ${metrics.accuracy.toFixed(4)} is below the champion's ${championMetrics!.accuracy.toFixed(4)} by more than the tolerance ${promotionTolerance}`;
+
+    // Reference for drift checks: a seeded random sample of the training rows.
+    const sampleSize = Math.min(this.config.drift.referenceSampleSize, trainX.length);
+    const order = Array.from(trainX.keys());
+    const random = rng(this.config.model.seed + job.id);
+    for (let i = 0; i < sampleSize; i++) {
+      const j = i + Math.floor(random() * (order.length - i));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const reference = new Float64Array(sampleSize * nFeatures);
+    for (let i = 0; i < sampleSize; i++) reference.set(trainX[order[i]!]!, i * nFeatures);
+    const referencePredictions = new Array<number>(nClasses).fill(0);
+    for (const p of forest.predict(testX)) referencePredictions[p]!++;
+
+    const result = await this.sql.begin(async (tx) => {
+      // A retried delivery of a job that finished meanwhile must not register a second version.
+      const current = await getTrainingJob(tx, job.id);
+      if (current?.status === 'succeeded') return null;
+      const version = await insertModelVersion(tx, {
+        status: 'candidate',
+        params: { ...forest.params, nClasses, trainWindow, holdoutFraction, since: since?.toISOString() ?? null },
+        metrics,
+        championMetrics,
+        featureImportances: Array.from(forest.featureImportances),
+        nFeatures,
+        nClasses,
+        trainRows: trainX.length,
+        holdoutRows: testX.length,
+        rowWindowStart: data.firstRowId,
+        rowWindowEnd: data.lastRowId,
+        trainingMs,
+        trainingJobId: job.id,
+        reason: job.reason,
+        rejectedReason,
+        artifact: forest.serialize(),
+        referenceSample: new Uint8Array(reference.buffer),
+        referenceRows: sampleSize,
+        referencePredictions,
+      });
+      if (promote) {
+        const { previous } = await setProduction(tx, version.version, 'promoted', job.reason);
+        await appendEvent(tx, 'model.promoted', {
+          version: version.version,
+          previousVersion: previous,
+          reason: job.reason,
+          trainingJobId: job.id,
+          accuracy: metrics.accuracy,
+          championAccuracy: championMetrics?.accuracy ?? null,
+        });
+      } else {
+        await markRejected(tx, version.version, rejectedReason!);
+        await appendEvent(tx, 'model.rejected', { version: version.version, reason: rejectedReason, trainingJobId: job.id });
+      }
+      const finished = await finishTrainingJob(tx, job.id, {
+        status: 'succeeded',
+        outcome: promote ? 'promoted' : 'rejected',
+        resultVersion: version.version,
+        metrics: { challenger: metrics, champion: championMetrics, trainingMs, trainRows: trainX.length },
+        error: null,
+      });
+      await appendEvent(tx, 'training.finished', {
+        trainingJobId: job.id,
+        version: version.version,
+        outcome: promote ? 'promoted' : 'rejected',
+        accuracy: metrics.accuracy,
+        championAccuracy: championMetrics?.accuracy ?? null,
+        trainingMs,
+      });
+      return { job: finished!, version, promoted: promote };
+    });
+    if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+    this.logger.info(
+      { trainingJobId: job.id, version: result.version.version, promoted: promote, accuracy: metrics.accuracy, trainingMs },
+      'retrain finished',
+    );
+    return result;
+  }
+}
+
+/** Hold-out metrics; a model that knows fewer classes than the hold-out has gets zero-padded probabilities. */
+function scoreOnHoldout(forest: Forest, features: number[][], labels: number[], nClasses: number): ModelMetrics {
+  const raw = forest.predictProba(features);
+  const proba = raw.map((p) => Array.from({ length: Math.max(nClasses, p.length) }, (_, k) => p[k] ?? 0));
+  const predicted = proba.map((p) => p.indexOf(Math.max(...p)));
+  return {
+    accuracy: accuracy(labels, predicted),
+    f1: f1Macro(labels, predicted),
+    logLoss: logLoss(labels, proba),
+    holdoutRows: labels.length,
+  };
+}

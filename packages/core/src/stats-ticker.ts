@@ -1,0 +1,62 @@
+import type { Sql } from '@automl-stream/db';
+import { pushIterator } from './push-iterator.ts';
+import { type PlatformStats, readStats } from './storage/stats-storage.ts';
+
+/**
+ * Aggregated statistics pushed at most once per interval, only while someone listens and only
+ * when a number changed: thousands of predictions per second become one message a second, and
+ * changes made by other replicas or workers are seen too because the numbers come from the tables.
+ */
+export class StatsTicker {
+  private listeners = new Set<(stats: PlatformStats) => void>();
+  private timer: NodeJS.Timeout | null = null;
+  private last = '';
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly intervalMs: number,
+    private readonly accuracyWindow: number,
+  ) {}
+
+  read(): Promise<PlatformStats> {
+    return readStats(this.sql, this.accuracyWindow);
+  }
+
+  subscribe(fn: (stats: PlatformStats) => void): () => void {
+    this.listeners.add(fn);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.tick(), this.intervalMs);
+      this.timer.unref();
+    }
+    return () => {
+      this.listeners.delete(fn);
+      if (this.listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Stats ticks for one subscriber, starting with the current numbers. */
+  iterate(): AsyncIterableIterator<PlatformStats> {
+    const iterator = pushIterator<PlatformStats>((push) => this.subscribe(push), { latestOnly: true });
+    this.read().then(iterator.push, () => {});
+    return iterator;
+  }
+
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async tick() {
+    if (this.listeners.size === 0) return;
+    let stats: PlatformStats;
+    try {
+      stats = await this.read();
+    } catch {
+      return; // database unreachable: try again next tick
+    }
+    const key = JSON.stringify(stats);
+    if (key === this.last) return;
+    this.last = key;
+    for (const fn of this.listeners) fn(stats);
+  }
+}

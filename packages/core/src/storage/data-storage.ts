@@ -1,0 +1,210 @@
+import type { Queryable } from '@automl-stream/db';
+
+export interface RowToStore {
+  features: number[];
+  label: number | null;
+  scoredLabel: number | null;
+  scoredVersion: number | null;
+}
+
+/** Postgres allows 65,535 bind parameters per statement; rows go in chunks well below that. */
+const INSERT_CHUNK = 8000;
+
+/** Inserts the batch header; returns its key, or null when the batch id was already stored. */
+export async function insertBatch(
+  sql: Queryable,
+  batch: { batchId: string; rowCount: number; labelledCount: number; source: string },
+): Promise<number | null> {
+  // name: insert-batch
+  const [row] = await sql<{ id: string }[]>`
+    insert into batches (batch_id, row_count, labelled_count, source)
+    values (${batch.batchId}, ${batch.rowCount}, ${batch.labelledCount}, ${batch.source})
+    on conflict (batch_id) do nothing
+    returning id`;
+  return row ? Number(row.id) : null;
+}
+
+export async function insertRows(sql: Queryable, batchPk: number, rows: RowToStore[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK).map((r) => ({
+      batch_pk: batchPk,
+      features: r.features,
+      label: r.label,
+      scored_label: r.scoredLabel,
+      scored_version: r.scoredVersion,
+    }));
+    // name: insert-rows
+    await sql`insert into rows ${sql(chunk, 'batch_pk', 'features', 'label', 'scored_label', 'scored_version')}`;
+  }
+}
+
+/**
+ * Fixes the feature count on first use (under the settings row's lock) and returns the count in
+ * force, so concurrent first batches of different widths cannot both win.
+ */
+export async function claimFeatureCount(sql: Queryable, nFeatures: number): Promise<number> {
+  // name: claim-feature-count
+  const [row] = await sql<{ n_features: number }[]>`
+    insert into platform_settings (id, n_features) values (1, ${nFeatures})
+    on conflict (id) do update set n_features = coalesce(platform_settings.n_features, excluded.n_features),
+      updated_at = case when platform_settings.n_features is null then now() else platform_settings.updated_at end
+    returning n_features`;
+  return row!.n_features;
+}
+
+export async function readFeatureCount(sql: Queryable): Promise<number | null> {
+  // name: read-feature-count
+  const [row] = await sql<{ n_features: number | null }[]>`select n_features from platform_settings where id = 1`;
+  return row?.n_features ?? null;
+}
+
+export interface PredictionToStore {
+  features: number[];
+  label: number;
+  probabilities: number[];
+  modelVersion: number;
+}
+
+export async function insertPredictions(sql: Queryable, predictions: PredictionToStore[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let start = 0; start < predictions.length; start += INSERT_CHUNK) {
+    const chunk = predictions.slice(start, start + INSERT_CHUNK).map((p) => ({
+      features: p.features,
+      label: p.label,
+      probabilities: p.probabilities,
+      model_version: p.modelVersion,
+    }));
+    // name: insert-predictions (ids come back in insertion order for a single multi-row insert)
+    const rows = (await sql`
+      insert into predictions ${sql(chunk, 'features', 'label', 'probabilities', 'model_version')} returning id`) as unknown as {
+      id: string;
+    }[];
+    for (const r of rows) ids.push(Number(r.id));
+  }
+  return ids;
+}
+
+/** Stores delayed labels; returns the ids that exist. */
+export async function recordFeedback(sql: Queryable, ids: number[], labels: number[]): Promise<number[]> {
+  // name: record-feedback
+  const rows = await sql<{ id: string }[]>`
+    update predictions p set feedback_label = f.label, feedback_at = now()
+    from unnest(${ids}::bigint[], ${labels}::int[]) as f(id, label)
+    where p.id = f.id
+    returning p.id`;
+  return rows.map((r) => Number(r.id));
+}
+
+export async function existingPredictionIds(sql: Queryable, ids: number[]): Promise<Set<number>> {
+  // name: existing-prediction-ids
+  const rows = await sql<{ id: string }[]>`select id from predictions where id = any(${ids}::bigint[])`;
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
+/**
+ * The training window: the newest `limit` labelled examples, oldest first: ingested rows with a
+ * label and served predictions that received a feedback label, ordered by when the label arrived.
+ * With `since`, only examples labelled at or after it.
+ */
+export async function readLabelledWindow(
+  sql: Queryable,
+  limit: number,
+  since: Date | null = null,
+): Promise<{ features: number[][]; labels: number[]; firstAt: Date | null; lastAt: Date | null; firstRowId: number | null; lastRowId: number | null }> {
+  // name: read-labelled-window
+  const rows = await sql<{ src: string; id: string; features: number[]; label: number; at: Date }[]>`
+    select src, id, features, label, at from (
+      (select 'r' as src, id, features, label, created_at as at from rows
+        where label is not null and (${since}::timestamptz is null or created_at >= ${since}::timestamptz)
+        order by id desc limit ${limit})
+      union all
+      (select 'p' as src, id, features, feedback_label as label, feedback_at as at from predictions
+        where feedback_label is not null and (${since}::timestamptz is null or feedback_at >= ${since}::timestamptz)
+        order by feedback_at desc limit ${limit})
+      order by at desc, id desc limit ${limit}
+    ) w order by at, id`;
+  const rowIds = rows.filter((r) => r.src === 'r').map((r) => Number(r.id));
+  return {
+    features: rows.map((r) => r.features),
+    labels: rows.map((r) => r.label),
+    firstAt: rows[0]?.at ?? null,
+    lastAt: rows[rows.length - 1]?.at ?? null,
+    firstRowId: rowIds.length ? Math.min(...rowIds) : null,
+    lastRowId: rowIds.length ? Math.max(...rowIds) : null,
+  };
+}
+
+export async function countLabelledSince(sql: Queryable, since: Date): Promise<number> {
+  // name: count-labelled-since
+  const [row] = await sql<{ n: number }[]>`
+    select (select count(*) from rows where label is not null and created_at >= ${since})::int
+         + (select count(*) from predictions where feedback_label is not null and feedback_at >= ${since})::int as n`;
+  return row?.n ?? 0;
+}
+
+/** Rows the model saw (predictions and ingested rows) since a moment: for the retrain cooldown. */
+export async function countServedSince(sql: Queryable, since: Date): Promise<number> {
+  // name: count-served-since
+  const [row] = await sql<{ n: number }[]>`
+    select (select count(*) from rows where created_at > ${since})::int
+         + (select count(*) from predictions where created_at > ${since})::int as n`;
+  return row?.n ?? 0;
+}
+
+export async function countLabelledRows(sql: Queryable): Promise<number> {
+  // name: count-labelled-rows
+  const [row] = await sql<{ n: number }[]>`
+    select (select count(*) from rows where label is not null)::int
+         + (select count(*) from predictions where feedback_label is not null)::int as n`;
+  return row?.n ?? 0;
+}
+
+/**
+ * The live feature stream's newest `limit` rows: predictions served and rows ingested (both are
+ * traffic the model saw), newest first, with the class the model gave each.
+ */
+export async function readCurrentWindow(
+  sql: Queryable,
+  limit: number,
+): Promise<{ features: number[][]; predicted: number[]; newestPredictionId: number | null; newestRowId: number | null }> {
+  // name: read-current-window
+  const rows = await sql<{ src: string; id: string; features: number[]; predicted: number | null; created_at: Date }[]>`
+    (select 'p' as src, id, features, label as predicted, created_at from predictions order by id desc limit ${limit})
+    union all
+    (select 'r' as src, id, features, scored_label as predicted, created_at from rows order by id desc limit ${limit})
+    order by created_at desc, id desc
+    limit ${limit}`;
+  let newestPredictionId: number | null = null;
+  let newestRowId: number | null = null;
+  for (const r of rows) {
+    const id = Number(r.id);
+    if (r.src === 'p') newestPredictionId = Math.max(newestPredictionId ?? 0, id);
+    else newestRowId = Math.max(newestRowId ?? 0, id);
+  }
+  return {
+    features: rows.map((r) => r.features),
+    predicted: rows.filter((r) => r.predicted !== null).map((r) => r.predicted as number),
+    newestPredictionId,
+    newestRowId,
+  };
+}
+
+/**
+ * The error stream of a model version, in arrival order: labelled ingested rows it scored and
+ * predictions of it that received feedback. wrong: 1 = wrong, 0 = right.
+ */
+export async function readErrorStream(sql: Queryable, version: number, limit: number): Promise<{ wrong: number[]; at: Date[] }> {
+  // name: read-error-stream
+  const rows = await sql<{ wrong: number; at: Date }[]>`
+    select wrong, at from (
+      (select (scored_label <> label)::int as wrong, created_at as at, id from rows
+        where scored_version = ${version} and label is not null and scored_label is not null
+        order by id desc limit ${limit})
+      union all
+      (select (label <> feedback_label)::int as wrong, feedback_at as at, id from predictions
+        where model_version = ${version} and feedback_label is not null
+        order by feedback_at desc limit ${limit})
+      order by at desc, id desc limit ${limit}
+    ) s order by at, id`;
+  return { wrong: rows.map((r) => r.wrong), at: rows.map((r) => r.at) };
+}

@@ -1,0 +1,134 @@
+import type { Queryable } from '@automl-stream/db';
+
+export interface DriftFeatureResult {
+  feature: string;
+  index: number;
+  ksStatistic: number;
+  ksPValue: number;
+  pValueAdjusted: number;
+  psi: number;
+  wasserstein: number;
+  wassersteinNormalized: number;
+  drifted: boolean;
+  reason: string;
+  importance: number | null;
+}
+
+export interface DriftCheckRecord {
+  id: number;
+  modelVersion: number | null;
+  trigger: string;
+  verdict: string;
+  drifted: boolean;
+  dataDrift: boolean;
+  predictionDrift: boolean;
+  conceptDrift: boolean;
+  driftedShare: number;
+  nReference: number;
+  nCurrent: number;
+  windowStartId: number | null;
+  windowEndId: number | null;
+  features: DriftFeatureResult[];
+  details: Record<string, unknown>;
+  action: string;
+  trainingJobId: number | null;
+  durationMs: number | null;
+  createdAt: Date;
+}
+
+interface Row {
+  id: string;
+  model_version: number | null;
+  trigger: string;
+  verdict: string;
+  drifted: boolean;
+  data_drift: boolean;
+  prediction_drift: boolean;
+  concept_drift: boolean;
+  drifted_share: number;
+  n_reference: number;
+  n_current: number;
+  window_start_id: string | null;
+  window_end_id: string | null;
+  features: DriftFeatureResult[];
+  details: Record<string, unknown>;
+  action: string;
+  training_job_id: string | null;
+  duration_ms: number | null;
+  created_at: Date;
+}
+
+const num = (v: string | null) => (v === null ? null : Number(v));
+const toRecord = (r: Row): DriftCheckRecord => ({
+  id: Number(r.id),
+  modelVersion: r.model_version,
+  trigger: r.trigger,
+  verdict: r.verdict,
+  drifted: r.drifted,
+  dataDrift: r.data_drift,
+  predictionDrift: r.prediction_drift,
+  conceptDrift: r.concept_drift,
+  driftedShare: r.drifted_share,
+  nReference: r.n_reference,
+  nCurrent: r.n_current,
+  windowStartId: num(r.window_start_id),
+  windowEndId: num(r.window_end_id),
+  features: r.features,
+  details: r.details,
+  action: r.action,
+  trainingJobId: num(r.training_job_id),
+  durationMs: r.duration_ms,
+  createdAt: r.created_at,
+});
+
+export type NewDriftCheck = Omit<DriftCheckRecord, 'id' | 'createdAt'>;
+
+export async function insertDriftCheck(sql: Queryable, c: NewDriftCheck): Promise<DriftCheckRecord> {
+  // name: insert-drift-check
+  const [row] = await sql<Row[]>`
+    insert into drift_checks (model_version, trigger, verdict, drifted, data_drift, prediction_drift, concept_drift,
+      drifted_share, n_reference, n_current, window_start_id, window_end_id, features, details, action,
+      training_job_id, duration_ms)
+    values (${c.modelVersion}, ${c.trigger}, ${c.verdict}, ${c.drifted}, ${c.dataDrift}, ${c.predictionDrift},
+      ${c.conceptDrift}, ${c.driftedShare}, ${c.nReference}, ${c.nCurrent}, ${c.windowStartId}, ${c.windowEndId},
+      ${sql.json(c.features as never)}, ${sql.json(c.details as never)}, ${c.action}, ${c.trainingJobId}, ${c.durationMs})
+    returning *`;
+  return toRecord(row!);
+}
+
+export async function updateDriftCheckAction(sql: Queryable, id: number, action: string, trainingJobId: number | null) {
+  // name: update-drift-check-action
+  await sql`update drift_checks set action = ${action}, training_job_id = ${trainingJobId} where id = ${id}`;
+}
+
+export async function listDriftChecks(
+  sql: Queryable,
+  options: { limit: number; offset: number; driftedOnly: boolean; sinceId?: number },
+): Promise<DriftCheckRecord[]> {
+  // name: list-drift-checks
+  const rows = await sql<Row[]>`
+    select * from drift_checks
+    where (not ${options.driftedOnly} or drifted)
+      and id > ${options.sinceId ?? 0}
+    order by id desc limit ${options.limit} offset ${options.offset}`;
+  return rows.map(toRecord);
+}
+
+export async function countDriftChecks(sql: Queryable, driftedOnly: boolean): Promise<number> {
+  // name: count-drift-checks
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drift_checks where (not ${driftedOnly} or drifted)`;
+  return row?.n ?? 0;
+}
+
+export async function getDriftCheck(sql: Queryable, id: number): Promise<DriftCheckRecord | undefined> {
+  // name: get-drift-check
+  const [row] = await sql<Row[]>`select * from drift_checks where id = ${id}`;
+  return row && toRecord(row);
+}
+
+/** The newest check that queued a retrain, for the cooldown. */
+export async function lastRetrainTrigger(sql: Queryable): Promise<DriftCheckRecord | undefined> {
+  // name: last-retrain-trigger
+  const [row] = await sql<Row[]>`select * from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
+  return row && toRecord(row);
+}

@@ -1,0 +1,217 @@
+import type { Queryable } from '@automl-stream/db';
+
+export type ModelStatus = 'candidate' | 'production' | 'archived' | 'rejected';
+
+export interface ModelMetrics {
+  accuracy: number;
+  f1: number;
+  logLoss: number;
+  holdoutRows: number;
+  [key: string]: unknown;
+}
+
+export interface ModelVersionRecord {
+  version: number;
+  status: ModelStatus;
+  params: Record<string, unknown>;
+  metrics: ModelMetrics;
+  championMetrics: ModelMetrics | null;
+  featureImportances: number[];
+  nFeatures: number;
+  nClasses: number;
+  trainRows: number;
+  holdoutRows: number;
+  rowWindowStart: number | null;
+  rowWindowEnd: number | null;
+  trainingMs: number;
+  trainingJobId: number | null;
+  reason: string | null;
+  rejectedReason: string | null;
+  referenceRows: number;
+  referencePredictions: number[];
+  createdAt: Date;
+  promotedAt: Date | null;
+  retiredAt: Date | null;
+}
+
+export interface NewModelVersion extends Omit<ModelVersionRecord, 'version' | 'createdAt' | 'promotedAt' | 'retiredAt'> {
+  artifact: Uint8Array;
+  referenceSample: Uint8Array;
+}
+
+const COLUMNS = `version, status, params, metrics, champion_metrics, feature_importances, n_features, n_classes,
+  train_rows, holdout_rows, row_window_start, row_window_end, training_ms, training_job_id, reason,
+  rejected_reason, reference_rows, reference_predictions, created_at, promoted_at, retired_at`;
+
+interface Row {
+  version: number;
+  status: ModelStatus;
+  params: Record<string, unknown>;
+  metrics: ModelMetrics;
+  champion_metrics: ModelMetrics | null;
+  feature_importances: number[];
+  n_features: number;
+  n_classes: number;
+  train_rows: number;
+  holdout_rows: number;
+  row_window_start: string | null;
+  row_window_end: string | null;
+  training_ms: number;
+  training_job_id: string | null;
+  reason: string | null;
+  rejected_reason: string | null;
+  reference_rows: number;
+  reference_predictions: number[];
+  created_at: Date;
+  promoted_at: Date | null;
+  retired_at: Date | null;
+}
+
+const toRecord = (r: Row): ModelVersionRecord => ({
+  version: r.version,
+  status: r.status,
+  params: r.params,
+  metrics: r.metrics,
+  championMetrics: r.champion_metrics,
+  featureImportances: r.feature_importances,
+  nFeatures: r.n_features,
+  nClasses: r.n_classes,
+  trainRows: r.train_rows,
+  holdoutRows: r.holdout_rows,
+  rowWindowStart: r.row_window_start === null ? null : Number(r.row_window_start),
+  rowWindowEnd: r.row_window_end === null ? null : Number(r.row_window_end),
+  trainingMs: r.training_ms,
+  trainingJobId: r.training_job_id === null ? null : Number(r.training_job_id),
+  reason: r.reason,
+  rejectedReason: r.rejected_reason,
+  referenceRows: r.reference_rows,
+  referencePredictions: r.reference_predictions,
+  createdAt: r.created_at,
+  promotedAt: r.promoted_at,
+  retiredAt: r.retired_at,
+});
+
+/** Inserts a version with the next number; serialised by a table lock so numbers never collide. */
+export async function insertModelVersion(sql: Queryable, m: NewModelVersion): Promise<ModelVersionRecord> {
+  // name: insert-model-version
+  await sql`lock table model_versions in share row exclusive mode`;
+  const [row] = await sql<Row[]>`
+    insert into model_versions (version, status, params, metrics, champion_metrics, feature_importances,
+      n_features, n_classes, train_rows, holdout_rows, row_window_start, row_window_end, training_ms,
+      training_job_id, reason, rejected_reason, artifact, reference_sample, reference_rows, reference_predictions)
+    values ((select coalesce(max(version), 0) + 1 from model_versions), ${m.status}, ${sql.json(m.params as never)},
+      ${sql.json(m.metrics as never)}, ${m.championMetrics ? sql.json(m.championMetrics as never) : null},
+      ${m.featureImportances}, ${m.nFeatures}, ${m.nClasses}, ${m.trainRows}, ${m.holdoutRows},
+      ${m.rowWindowStart}, ${m.rowWindowEnd}, ${m.trainingMs}, ${m.trainingJobId}, ${m.reason},
+      ${m.rejectedReason}, ${Buffer.from(m.artifact)}, ${Buffer.from(m.referenceSample)}, ${m.referenceRows},
+      ${m.referencePredictions})
+    returning ${sql.unsafe(COLUMNS)}`;
+  return toRecord(row!);
+}
+
+export async function listModelVersions(sql: Queryable, options: { limit: number; offset: number; status?: ModelStatus }) {
+  // name: list-model-versions
+  const rows = await sql<Row[]>`
+    select ${sql.unsafe(COLUMNS)} from model_versions
+    where (${options.status ?? null}::text is null or status = ${options.status ?? null})
+    order by version desc limit ${options.limit} offset ${options.offset}`;
+  return rows.map(toRecord);
+}
+
+export async function countModelVersions(sql: Queryable): Promise<number> {
+  // name: count-model-versions
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from model_versions`;
+  return row?.n ?? 0;
+}
+
+export async function getModelVersion(sql: Queryable, version: number): Promise<ModelVersionRecord | undefined> {
+  // name: get-model-version
+  const [row] = await sql<Row[]>`select ${sql.unsafe(COLUMNS)} from model_versions where version = ${version}`;
+  return row && toRecord(row);
+}
+
+export async function getProductionVersion(sql: Queryable): Promise<ModelVersionRecord | undefined> {
+  // name: get-production-version
+  const [row] = await sql<Row[]>`select ${sql.unsafe(COLUMNS)} from model_versions where status = 'production'`;
+  return row && toRecord(row);
+}
+
+export async function getArtifact(sql: Queryable, version: number): Promise<Uint8Array | undefined> {
+  // name: get-model-artifact
+  const [row] = await sql<{ artifact: Buffer }[]>`select artifact from model_versions where version = ${version}`;
+  return row && new Uint8Array(row.artifact.buffer, row.artifact.byteOffset, row.artifact.byteLength);
+}
+
+export async function getReferenceSample(
+  sql: Queryable,
+  version: number,
+): Promise<{ sample: Float64Array; rows: number; nFeatures: number; predictions: number[] } | undefined> {
+  // name: get-reference-sample
+  const [row] = await sql<{ reference_sample: Buffer; reference_rows: number; n_features: number; reference_predictions: number[] }[]>`
+    select reference_sample, reference_rows, n_features, reference_predictions from model_versions where version = ${version}`;
+  if (!row) return undefined;
+  // Copy into an aligned buffer: a Buffer's byteOffset is not always a multiple of 8.
+  const bytes = new Uint8Array(row.reference_sample);
+  return {
+    sample: new Float64Array(bytes.buffer, 0, bytes.byteLength / 8),
+    rows: row.reference_rows,
+    nFeatures: row.n_features,
+    predictions: row.reference_predictions,
+  };
+}
+
+/**
+ * Makes `version` the production model in one transaction: the current one is archived (retired),
+ * the history records who served when. Call inside `sql.begin`.
+ */
+export async function setProduction(
+  sql: Queryable,
+  version: number,
+  action: 'promoted' | 'rolled_back' | 'manual_promote',
+  reason: string | null,
+): Promise<{ previous: number | null }> {
+  // name: lock-production (serialises concurrent promotions)
+  await sql`select pg_advisory_xact_lock(7301946222)`;
+  const [current] = await sql<{ version: number }[]>`select version from model_versions where status = 'production'`;
+  if (current?.version === version) return { previous: version };
+  // name: archive-production
+  await sql`update model_versions set status = 'archived', retired_at = now() where status = 'production'`;
+  // name: promote-version
+  await sql`update model_versions set status = 'production', promoted_at = now(), retired_at = null,
+    rejected_reason = null where version = ${version}`;
+  // name: record-model-history
+  await sql`insert into model_history (version, previous_version, action, reason)
+    values (${version}, ${current?.version ?? null}, ${action}, ${reason})`;
+  return { previous: current?.version ?? null };
+}
+
+export async function markRejected(sql: Queryable, version: number, reason: string): Promise<void> {
+  // name: reject-version
+  await sql`update model_versions set status = 'rejected', rejected_reason = ${reason} where version = ${version}`;
+}
+
+export async function modelHistory(sql: Queryable, limit: number) {
+  // name: model-history
+  const rows = await sql<{ id: number; version: number; previous_version: number | null; action: string; reason: string | null; created_at: Date }[]>`
+    select id, version, previous_version, action, reason, created_at from model_history order by id desc limit ${limit}`;
+  return rows.map((r) => ({
+    id: r.id,
+    version: r.version,
+    previousVersion: r.previous_version,
+    action: r.action,
+    reason: r.reason,
+    createdAt: r.created_at,
+  }));
+}
+
+/** The version that served before the current one (for rollback): the latest history entry's predecessor. */
+export async function previousProductionVersion(sql: Queryable): Promise<number | null> {
+  // name: previous-production-version
+  const [row] = await sql<{ version: number }[]>`
+    select h.previous_version as version from model_history h
+    join model_versions m on m.version = h.previous_version
+    where h.version = (select version from model_versions where status = 'production')
+      and h.previous_version is not null and h.action <> 'rolled_back' and m.status <> 'rejected'
+    order by h.id desc limit 1`;
+  return row?.version ?? null;
+}

@@ -1,0 +1,135 @@
+import type { Queryable } from '@automl-stream/db';
+
+export interface PlatformStats {
+  predictionsTotal: number;
+  rowsIngested: number;
+  labelledRows: number;
+  batchesIngested: number;
+  feedbackReceived: number;
+  driftChecks: number;
+  driftEvents: number;
+  retrains: number;
+  modelVersions: number;
+  activeModelVersion: number | null;
+  /** Test-then-train accuracy of the serving version over its newest labelled rows (and feedback). */
+  currentAccuracy: number | null;
+  currentAccuracyRows: number;
+  lastDriftCheckAt: Date | null;
+  lastEventId: number;
+}
+
+export async function readStats(sql: Queryable, accuracyWindow: number): Promise<PlatformStats> {
+  // name: read-stats (one round trip; counts are exact)
+  const [s] = await sql<
+    {
+      predictions: number;
+      rows: number;
+      labelled: number;
+      batches: number;
+      feedback: number;
+      checks: number;
+      drifts: number;
+      retrains: number;
+      versions: number;
+      active: number | null;
+      last_check: Date | null;
+      last_event: string | null;
+    }[]
+  >`
+    select
+      (select count(*)::int from predictions) as predictions,
+      (select count(*)::int from rows) as rows,
+      (select count(*)::int from rows where label is not null) as labelled,
+      (select count(*)::int from batches) as batches,
+      (select count(*)::int from predictions where feedback_label is not null) as feedback,
+      (select count(*)::int from drift_checks) as checks,
+      (select count(*)::int from drift_checks where drifted) as drifts,
+      (select count(*)::int from training_jobs) as retrains,
+      (select count(*)::int from model_versions) as versions,
+      (select version from model_versions where status = 'production') as active,
+      (select max(created_at) from drift_checks) as last_check,
+      (select max(id) from events) as last_event`;
+  let accuracy: number | null = null;
+  let accuracyRows = 0;
+  if (s?.active != null) {
+    // name: current-accuracy
+    const [a] = await sql<{ acc: number | null; n: number }[]>`
+      select avg(right_)::float8 as acc, count(*)::int as n from (
+        (select (scored_label = label)::int as right_ from rows
+          where scored_version = ${s.active} and label is not null and scored_label is not null
+          order by id desc limit ${accuracyWindow})
+        union all
+        (select (label = feedback_label)::int from predictions
+          where model_version = ${s.active} and feedback_label is not null
+          order by feedback_at desc limit ${accuracyWindow})
+      ) x`;
+    accuracy = a?.acc ?? null;
+    accuracyRows = a?.n ?? 0;
+  }
+  return {
+    predictionsTotal: s?.predictions ?? 0,
+    rowsIngested: s?.rows ?? 0,
+    labelledRows: s?.labelled ?? 0,
+    batchesIngested: s?.batches ?? 0,
+    feedbackReceived: s?.feedback ?? 0,
+    driftChecks: s?.checks ?? 0,
+    driftEvents: s?.drifts ?? 0,
+    retrains: s?.retrains ?? 0,
+    modelVersions: s?.versions ?? 0,
+    activeModelVersion: s?.active ?? null,
+    currentAccuracy: accuracy,
+    currentAccuracyRows: accuracyRows,
+    lastDriftCheckAt: s?.last_check ?? null,
+    lastEventId: Number(s?.last_event ?? 0),
+  };
+}
+
+export interface AccuracyPoint {
+  /** Position of the bucket's last labelled row in the labelled stream (1-based). */
+  position: number;
+  accuracy: number;
+  count: number;
+  modelVersion: number;
+  at: Date;
+}
+
+/**
+ * Test-then-train accuracy in buckets of `bucketSize` labelled rows, oldest first, the newest
+ * `limit` buckets. A bucket never mixes model versions, so the chart can mark each change.
+ */
+export async function readAccuracySeries(sql: Queryable, bucketSize: number, limit: number): Promise<AccuracyPoint[]> {
+  // name: accuracy-series
+  const rows = await sql<{ position: string; accuracy: number; count: number; model_version: number; at: Date }[]>`
+    with labelled as (
+      select scored_version as v, (scored_label = label)::int as right_, created_at,
+             row_number() over (order by id) as pos
+      from rows where label is not null and scored_label is not null
+    ), grouped as (
+      select v, right_, created_at, pos,
+             pos - row_number() over (partition by v order by pos) as run
+      from labelled
+    ), buckets as (
+      select v, run, (row_number() over (partition by v, run order by pos) - 1) / ${bucketSize} as b,
+             right_, created_at, pos
+      from grouped
+    )
+    select max(pos) as position, avg(right_)::float8 as accuracy, count(*)::int as count, v as model_version,
+           max(created_at) as at
+    from buckets group by v, run, b
+    order by max(pos) desc limit ${limit}`;
+  return rows
+    .map((r) => ({ position: Number(r.position), accuracy: r.accuracy, count: r.count, modelVersion: r.model_version, at: r.at }))
+    .reverse();
+}
+
+/** Predicted-class counts over the newest `window` predictions and scored rows. */
+export async function readPredictionDistribution(sql: Queryable, window: number) {
+  // name: prediction-distribution
+  const rows = await sql<{ label: number; n: number }[]>`
+    select label, count(*)::int as n from (
+      (select label from predictions order by id desc limit ${window})
+      union all
+      (select scored_label as label from rows where scored_label is not null order by id desc limit ${window})
+    ) x group by label order by label`;
+  return rows.map((r) => ({ label: r.label, count: r.n }));
+}

@@ -1,0 +1,143 @@
+import type { Queryable } from '@automl-stream/db';
+
+export type TrainingStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface TrainingJobRecord {
+  id: number;
+  status: TrainingStatus;
+  reason: string;
+  driftCheckId: number | null;
+  changeAt: Date | null;
+  queueJobId: string | null;
+  attempts: number;
+  treesDone: number;
+  treesTotal: number;
+  progress: number;
+  resultVersion: number | null;
+  outcome: string | null;
+  metrics: Record<string, unknown> | null;
+  error: string | null;
+  queuedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+}
+
+interface Row {
+  id: string;
+  status: TrainingStatus;
+  reason: string;
+  drift_check_id: string | null;
+  change_at: Date | null;
+  queue_job_id: string | null;
+  attempts: number;
+  trees_done: number;
+  trees_total: number;
+  progress: number;
+  result_version: number | null;
+  outcome: string | null;
+  metrics: Record<string, unknown> | null;
+  error: string | null;
+  queued_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_ms: number | null;
+}
+
+const toRecord = (r: Row): TrainingJobRecord => ({
+  id: Number(r.id),
+  status: r.status,
+  reason: r.reason,
+  driftCheckId: r.drift_check_id === null ? null : Number(r.drift_check_id),
+  changeAt: r.change_at,
+  queueJobId: r.queue_job_id,
+  attempts: r.attempts,
+  treesDone: r.trees_done,
+  treesTotal: r.trees_total,
+  progress: r.progress,
+  resultVersion: r.result_version,
+  outcome: r.outcome,
+  metrics: r.metrics,
+  error: r.error,
+  queuedAt: r.queued_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  durationMs: r.duration_ms,
+});
+
+export async function insertTrainingJob(
+  sql: Queryable,
+  job: { reason: string; driftCheckId: number | null; changeAt: Date | null },
+) {
+  // name: insert-training-job
+  const [row] = await sql<Row[]>`
+    insert into training_jobs (reason, drift_check_id, change_at)
+    values (${job.reason}, ${job.driftCheckId}, ${job.changeAt}) returning *`;
+  return toRecord(row!);
+}
+
+export async function setQueueJobId(sql: Queryable, id: number, queueJobId: string) {
+  // name: set-queue-job-id
+  await sql`update training_jobs set queue_job_id = ${queueJobId} where id = ${id}`;
+}
+
+export async function getTrainingJob(sql: Queryable, id: number) {
+  // name: get-training-job
+  const [row] = await sql<Row[]>`select * from training_jobs where id = ${id}`;
+  return row && toRecord(row);
+}
+
+/** Marks a job running (again, on a retry); returns it, or undefined when it already finished. */
+export async function startTrainingJob(sql: Queryable, id: number, treesTotal: number) {
+  // name: start-training-job
+  const [row] = await sql<Row[]>`
+    update training_jobs set status = 'running', attempts = attempts + 1, started_at = now(), trees_done = 0,
+      trees_total = ${treesTotal}, progress = 0, error = null
+    where id = ${id} and status in ('queued', 'running', 'failed')
+    returning *`;
+  return row && toRecord(row);
+}
+
+export async function updateTrainingProgress(sql: Queryable, id: number, treesDone: number, treesTotal: number) {
+  // name: update-training-progress
+  await sql`update training_jobs set trees_done = ${treesDone}, trees_total = ${treesTotal},
+    progress = ${treesTotal === 0 ? 0 : treesDone / treesTotal} where id = ${id} and status = 'running'`;
+}
+
+export async function finishTrainingJob(
+  sql: Queryable,
+  id: number,
+  result: { status: 'succeeded' | 'failed'; outcome: string | null; resultVersion: number | null; metrics: Record<string, unknown> | null; error: string | null },
+) {
+  // name: finish-training-job
+  const [row] = await sql<Row[]>`
+    update training_jobs set status = ${result.status}, outcome = ${result.outcome}, result_version = ${result.resultVersion},
+      metrics = ${result.metrics ? sql.json(result.metrics as never) : null}, error = ${result.error},
+      finished_at = now(), progress = case when ${result.status} = 'succeeded' then 1 else progress end,
+      duration_ms = extract(epoch from (now() - coalesce(started_at, queued_at))) * 1000
+    where id = ${id} returning *`;
+  return row && toRecord(row);
+}
+
+export async function listTrainingJobs(sql: Queryable, options: { limit: number; offset: number; status?: TrainingStatus }) {
+  // name: list-training-jobs
+  const rows = await sql<Row[]>`
+    select * from training_jobs where (${options.status ?? null}::text is null or status = ${options.status ?? null})
+    order by id desc limit ${options.limit} offset ${options.offset}`;
+  return rows.map(toRecord);
+}
+
+export async function countTrainingJobs(sql: Queryable, status?: TrainingStatus) {
+  // name: count-training-jobs
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from training_jobs where (${status ?? null}::text is null or status = ${status ?? null})`;
+  return row?.n ?? 0;
+}
+
+/** A job waiting or running, so a second trigger does not pile up another. */
+export async function openTrainingJob(sql: Queryable) {
+  // name: open-training-job
+  const [row] = await sql<Row[]>`
+    select * from training_jobs where status in ('queued', 'running') order by id desc limit 1`;
+  return row && toRecord(row);
+}

@@ -1,0 +1,76 @@
+import { badInput } from './errors.ts';
+
+/** Largest class label accepted; labels are class indices 0..K-1. */
+export const MAX_CLASS_LABEL = 999;
+
+/**
+ * Checks a feature matrix: non-empty, rectangular, finite numbers, at most `maxRows` rows and
+ * `expectedFeatures` columns when known. Messages name the row and column at fault.
+ */
+export function validateFeatureMatrix(
+  features: unknown,
+  options: { maxRows: number; expectedFeatures: number | null; field?: string },
+): number[][] {
+  const field = options.field ?? 'features';
+  if (!Array.isArray(features)) throw badInput(`${field} must be a list of rows, each a list of numbers`);
+  if (features.length === 0) throw badInput(`${field} is empty: send at least one row`);
+  if (features.length > options.maxRows) {
+    throw badInput(`${field} has ${features.length} rows; the limit is ${options.maxRows} per request: split the batch`, {
+      rows: features.length,
+      limit: options.maxRows,
+    });
+  }
+  const first = features[0];
+  const width = Array.isArray(first) ? first.length : -1;
+  const expected = options.expectedFeatures ?? width;
+  for (let i = 0; i < features.length; i++) {
+    const row = features[i] as unknown;
+    if (!Array.isArray(row)) throw badInput(`${field}[${i}] must be a list of numbers`, { row: i });
+    if (row.length === 0) throw badInput(`${field}[${i}] is empty: every row needs ${expected > 0 ? expected : 'its'} feature values`, { row: i });
+    if (row.length !== expected) {
+      throw badInput(
+        options.expectedFeatures !== null
+          ? `${field}[${i}] has ${row.length} values; this platform takes ${expected} features per row`
+          : `${field}[${i}] has ${row.length} values but row 0 has ${width}: rows must all have the same length`,
+        { row: i, got: row.length, expected },
+      );
+    }
+    for (let j = 0; j < row.length; j++) {
+      const v = row[j] as unknown;
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw badInput(`${field}[${i}][${j}] is ${describe(v)}: every feature value must be a finite number`, {
+          row: i,
+          column: j,
+        });
+      }
+    }
+  }
+  return features as number[][];
+}
+
+export function validateLabels(labels: unknown, rows: number, field = 'labels'): number[] {
+  if (!Array.isArray(labels)) throw badInput(`${field} must be a list of integer class labels`);
+  if (labels.length !== rows) {
+    throw badInput(`${field} has ${labels.length} entries but there are ${rows} rows: send one label per row`, {
+      labels: labels.length,
+      rows,
+    });
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i] as unknown;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_CLASS_LABEL) {
+      throw badInput(
+        `${field}[${i}] is ${describe(v)}: labels are class indices, whole numbers from 0 to ${MAX_CLASS_LABEL}`,
+        { row: i },
+      );
+    }
+  }
+  return labels as number[];
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  return `a ${Array.isArray(v) ? 'list' : typeof v}`;
+}
