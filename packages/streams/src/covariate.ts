@@ -119,9 +119,10 @@ export function covariateShift(options: CovariateShiftOptions = {}): SyntheticSt
   });
   validatePositions(
     generator,
-    'shifts[].position',
+    'shift positions',
     shifts.map((shift) => shift.position),
     length,
+    (i) => `shifts[${i}].position`,
   );
 
   // meansBySegment[k] = the means in force after the k-th shift (segment 0 = before any shift).

@@ -183,28 +183,32 @@ export function validateFinite(generator: string, option: string, value: number)
 /**
  * Drift positions must be integers in [1, length) (a change at 0 is no change; one at or past the
  * end never happens) and strictly increasing (two changes at one index are one change).
+ *
+ * @param option names the list in messages, e.g. `driftPositions`
+ * @param element names one entry in messages, e.g. `(i) => \`shifts[${i}].position\``
  */
 export function validatePositions(
   generator: string,
   option: string,
   positions: readonly number[],
   length: number,
+  element: (i: number) => string = (i) => `${option}[${i}]`,
 ): void {
   let previous = 0;
   positions.forEach((position, i) => {
     if (!Number.isSafeInteger(position) || position < 1) {
       throw new StreamOptionsError(
-        `${generator}: ${option}[${i}] must be a positive integer sample index, got ${String(position)}.`,
+        `${generator}: ${element(i)} must be a positive integer sample index, got ${String(position)}.`,
       );
     }
     if (i > 0 && position <= previous) {
       throw new StreamOptionsError(
-        `${generator}: ${option} must be strictly increasing, but ${option}[${i}] = ${position} follows ${previous}. Sort them and remove duplicates.`,
+        `${generator}: ${option} must be strictly increasing, but ${element(i)} = ${position} follows ${previous}. Sort them and remove duplicates.`,
       );
     }
     if (position >= length) {
       throw new StreamOptionsError(
-        `${generator}: ${option}[${i}] = ${position} is not before the end of the stream (length ${length}); the drift would never happen. Raise length or move the drift earlier.`,
+        `${generator}: ${element(i)} = ${position} is not before the end of the stream (length ${length}); the drift would never happen. Raise length or move the drift earlier.`,
       );
     }
     previous = position;
