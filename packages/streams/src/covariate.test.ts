@@ -29,15 +29,17 @@ describe('covariateShift', () => {
       {
         position: 5000,
         kind: 'covariate',
-        description: 'feature means shift by 2 sd (x0 0 → 2); labelling rule unchanged',
+        description: 'feature means shift by 3 sd (x0 0 → 3, x1 0 → 3); labelling rule unchanged',
       },
     ]);
     const before = stream.take(5000).features;
     const after = stream.take(5000, 5000).features;
     // N(μ, 1) over 5000 samples: standard error of the mean ≈ 0.014, of the variance ≈ 0.02.
     expect(Math.abs(mean(column(before, 0)))).toBeLessThan(0.06);
-    expect(Math.abs(mean(column(after, 0)) - 2)).toBeLessThan(0.06);
-    for (const j of [1, 2, 3]) {
+    expect(Math.abs(mean(column(before, 1)))).toBeLessThan(0.06);
+    expect(Math.abs(mean(column(after, 0)) - 3)).toBeLessThan(0.06);
+    expect(Math.abs(mean(column(after, 1)) - 3)).toBeLessThan(0.06);
+    for (const j of [2, 3]) {
       expect(Math.abs(mean(column(before, j)))).toBeLessThan(0.06);
       expect(Math.abs(mean(column(after, j)))).toBeLessThan(0.06);
     }
@@ -47,7 +49,7 @@ describe('covariateShift', () => {
     }
     // The shift is abrupt: the last 1000 samples before it are unshifted, the first 1000 after are.
     expect(Math.abs(mean(column(stream.take(1000, 4000).features, 0)))).toBeLessThan(0.12);
-    expect(Math.abs(mean(column(stream.take(1000, 5000).features, 0)) - 2)).toBeLessThan(0.12);
+    expect(Math.abs(mean(column(stream.take(1000, 5000).features, 0)) - 3)).toBeLessThan(0.12);
   });
 
   it('accumulates successive shifts', () => {

@@ -24,7 +24,7 @@ describe('stream registry', () => {
   it('describes the defaults the generators really use', () => {
     expect(streams.sea.description).toMatch(/every 5000 samples/);
     expect(createStream('sea').driftPoints.map((point) => point.position)).toEqual([5000, 10_000, 15_000]);
-    expect(streams.covariate.description).toMatch(/\+2 sd at sample 5000/);
+    expect(streams.covariate.description).toMatch(/x0 and x1 jump by \+3 sd at sample 5000/);
     expect(createStream('covariate').driftPoints[0]!.position).toBe(5000);
     expect(streams.hyperplane.description).toMatch(/10 uniform features/);
     expect(createStream('hyperplane').nFeatures).toBe(10);

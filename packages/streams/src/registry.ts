@@ -35,7 +35,7 @@ export const streams: { readonly [N in StreamName]: StreamEntry<N> } = Object.fr
   covariate: {
     name: 'covariate',
     description:
-      'Covariate shift: 4 Gaussian features, fixed rule sin(x0) + sin(x1) > 0; mean of x0 jumps by +2 sd at sample 5000',
+      'Covariate shift: 4 Gaussian features, fixed rule sin(x0) + sin(x1) > 0; means of x0 and x1 jump by +3 sd at sample 5000',
     create: (options?: CovariateShiftOptions) => covariateShift(options),
   },
 });
