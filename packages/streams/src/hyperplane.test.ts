@@ -162,6 +162,9 @@ describe('rotatingHyperplane', () => {
   it('reports no drift when nothing moves', () => {
     expect(rotatingHyperplane({ magChange: 0 }).driftPoints).toEqual([]);
     expect(rotatingHyperplane({ nDriftFeatures: 0 }).driftPoints).toEqual([]);
+    expect(rotatingHyperplane({ nDriftFeatures: 1 }).driftPoints[0]!.description).toMatch(
+      /^hyperplane weights of x0 start/,
+    );
   });
 
   it('exposes its metadata', () => {

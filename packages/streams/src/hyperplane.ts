@@ -175,13 +175,14 @@ export function rotatingHyperplane(options: HyperplaneOptions = {}): HyperplaneS
   }
 
   const moves = magChange > 0 && nDriftFeatures > 0;
+  const driftingNames = nDriftFeatures === 1 ? 'x0' : `x0..x${nDriftFeatures - 1}`;
   const driftPoints: DriftPoint[] = [];
   if (moves) {
     for (const window of windows) {
       driftPoints.push({
         position: window.start,
         kind: 'gradual-start',
-        description: `hyperplane weights of x0..x${nDriftFeatures - 1} start rotating (±${magChange} per sample; each direction reverses with probability ${sigma} per sample)`,
+        description: `hyperplane weights of ${driftingNames} start rotating (±${magChange} per sample; each direction reverses with probability ${sigma} per sample)`,
       });
       if (window.end !== Number.POSITIVE_INFINITY) {
         driftPoints.push({
