@@ -1,3 +1,4 @@
+export { API_KEY_ROLES, ApiKeys, hashApiKey } from './api-keys.ts';
 export { DataService } from './data-service.ts';
 export type { IngestInput, IngestResult, PredictionResult } from './data-service.ts';
 export { DriftPolicy, detectConceptDrift, estimateChangePoint, MIN_CURRENT_ROWS } from './drift-policy.ts';
@@ -5,6 +6,8 @@ export type { ConceptDriftResult, DriftCheckOutcome, DriftTrigger } from './drif
 export { DomainError, badInput } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
 export { EventBus } from './event-bus.ts';
+export { createLogger } from './logger.ts';
+export type { Logger } from './logger.ts';
 export { Platform } from './platform.ts';
 export type { PlatformOptions } from './platform.ts';
 export { pushIterator } from './push-iterator.ts';
@@ -14,6 +17,7 @@ export { RetrainService, TrainingDataError } from './retrain-service.ts';
 export { ModelHolder } from './serving-model.ts';
 export type { ServingModel } from './serving-model.ts';
 export { StatsTicker } from './stats-ticker.ts';
+export * from './storage/api-keys-storage.ts';
 export * from './storage/data-storage.ts';
 export * from './storage/drift-storage.ts';
 export * from './storage/events-storage.ts';

@@ -1,6 +1,7 @@
 import type { Config } from '@automl-stream/config';
 import { createDb, type DbHandle } from '@automl-stream/db';
 import type { Logger } from 'pino';
+import { ApiKeys } from './api-keys.ts';
 import { DataService } from './data-service.ts';
 import { DriftPolicy } from './drift-policy.ts';
 import { EventBus } from './event-bus.ts';
@@ -38,6 +39,7 @@ export class Platform {
   readonly retrain: RetrainService;
   readonly registry: RegistryService;
   readonly stats: StatsTicker;
+  readonly apiKeys: ApiKeys;
   readonly config: Config;
   readonly logger: Logger;
   private timers: NodeJS.Timeout[] = [];
@@ -61,6 +63,7 @@ export class Platform {
     this.drift = new DriftPolicy(sql, this.queues, options.config, options.logger);
     this.retrain = new RetrainService(sql, options.config, options.logger);
     this.registry = new RegistryService(sql);
+    this.apiKeys = new ApiKeys(sql);
     this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
     this.data = new DataService(sql, this.holder, options.config, {
       onRowsServed: (n) => this.rowsServed(n),
@@ -80,6 +83,7 @@ export class Platform {
         }),
       );
       this.every(MODEL_RECHECK_MS, () => this.holder.refresh());
+      this.every(10_000, () => this.apiKeys.flushUsage());
     }
     if (this.workersEnabled) await this.startWorkers();
   }

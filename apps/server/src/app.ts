@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { DomainError, type Platform } from '@automl-stream/core';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { DocumentNode, ExecutionArgs, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { authenticate, RateLimiter } from './auth.ts';
+import type { GraphQLContext, Principal } from './context.ts';
+import { asDomainError, maskError, toGraphQLError } from './errors.ts';
+import { ServerMetrics } from './metrics.ts';
+import { restRoutes } from './rest.ts';
+import { toSchema } from './schema/index.ts';
+
+export interface ServerOptions {
+  platform: Platform;
+}
+
+interface ServerContext {
+  req?: IncomingMessage;
+  principal?: Principal;
+  requestId?: string;
+}
+
+export interface ServerApp {
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  server: Server;
+  metrics: ServerMetrics;
+  schema: GraphQLSchema;
+  /** Listens on `port` (0 = any free port); resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting, finishes in-flight requests, closes subscriptions with 1001 (going away). */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+let schemaSingleton: GraphQLSchema | undefined;
+/** The schema is built once per process (Pothos builders register types globally). */
+export const getSchema = () => (schemaSingleton ??= toSchema());
+
+/**
+ * The GraphQL server: Yoga over HTTP (with SSE subscriptions and offline GraphiQL), graphql-ws on
+ * the same path, REST-compatibility and operations routes, API-key auth, limits and metrics.
+ */
+export function createServerApp({ platform }: ServerOptions): ServerApp {
+  const { config, logger } = platform;
+  const metrics = new ServerMetrics();
+  metrics.attach(platform);
+  const rateLimiter = new RateLimiter(config.limits.rateLimitPerMinute);
+  let accepting = true;
+  const rest = restRoutes({ platform, metrics, rateLimiter, isReady: () => accepting });
+  const schema = getSchema();
+  const production = config.env === 'production';
+
+  const restPlugin: Plugin = {
+    onRequest({ request, endResponse }) {
+      const answer = rest(request);
+      if (answer) return answer.then(endResponse);
+    },
+  };
+
+  const metricsPlugin: Plugin<GraphQLContext> = {
+    onExecute({ args }) {
+      const op = (args.document as DocumentNode).definitions.find((d) => d.kind === 'OperationDefinition');
+      const type = op && 'operation' in op ? op.operation : 'unknown';
+      const name = op && 'name' in op && op.name ? op.name.value : 'anonymous';
+      return {
+        onExecuteDone({ result }) {
+          const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+          metrics.graphqlOperations.inc({ type, name, outcome: failed ? 'error' : 'ok' });
+          if (!('data' in result) || !result.data) return;
+          const data = result.data as Record<string, { predictions?: unknown[]; rowsStored?: number } | undefined>;
+          for (const value of Object.values(data)) {
+            if (value && Array.isArray(value.predictions)) metrics.predictionsServed.inc(value.predictions.length);
+            if (value && typeof value.rowsStored === 'number') metrics.rowsIngested.inc(value.rowsStored);
+          }
+        },
+      };
+    },
+  };
+
+  const yoga = createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: production ? false : { title: 'automl-stream', subscriptionsProtocol: 'WS' },
+    renderGraphiQL,
+    maskedErrors: { maskError, isDev: false },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    plugins: [
+      restPlugin,
+      metricsPlugin,
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.limits.maxDepth, exposeLimits: !production },
+        maxAliases: { n: config.limits.maxAliases, exposeLimits: !production },
+        maxTokens: { n: config.limits.maxTokens, exposeLimits: !production },
+        costLimit: { maxCost: config.limits.maxCost, exposeLimits: !production },
+        maxDirectives: { n: 50, exposeLimits: !production },
+        blockFieldSuggestion: { enabled: production },
+      }),
+    ],
+    context: async ({ request, principal, requestId }): Promise<GraphQLContext> => {
+      try {
+        const who = principal ?? (await authenticate(platform, request.headers.get('authorization')));
+        if (!principal) rateLimiter.check(who, request.headers.get('x-forwarded-for') ?? 'anonymous');
+        const id = requestId ?? request.headers.get('x-request-id') ?? randomUUID();
+        return { platform, principal: who, requestId: id, logger: logger.child({ requestId: id }) };
+      } catch (error) {
+        const domain = asDomainError(error);
+        throw domain ? toGraphQLError(domain) : error;
+      }
+    },
+  });
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = ['/graphql', '/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(path) ? path : 'other';
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    res.on('finish', () => {
+      metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
+      metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
+    });
+    if (!accepting) {
+      res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'the server is shutting down; retry on another replica' } }));
+      return;
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > config.limits.bodyLimitBytes) {
+      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is ${length} bytes; the limit is ${config.limits.bodyLimitBytes} (BODY_LIMIT_BYTES): send smaller batches` } }));
+      req.resume();
+      return;
+    }
+    void yoga.handleNodeRequestAndResponse(req, res, { req, requestId });
+  });
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
+  const wsSubscriptions = new WeakMap<object, number>();
+  const wsDisposable = useServer<Record<string, unknown> | undefined, { principal?: Principal }>(
+    {
+      connectionInitWaitTimeout: config.limits.wsConnectionInitTimeoutMs,
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      onConnect: async (ctx) => {
+        try {
+          const params = ctx.connectionParams ?? {};
+          const raw = (params.authorization ?? params.Authorization ?? params.apiKey ?? ctx.extra.request.headers.authorization) as
+            | string
+            | undefined;
+          (ctx.extra as { principal?: Principal }).principal = await authenticate(platform, raw);
+          return true;
+        } catch (error) {
+          const domain = asDomainError(error);
+          // graphql-ws closes with 4403 Forbidden when onConnect returns false.
+          logger.debug({ reason: domain?.message }, 'websocket connection refused');
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const count = (wsSubscriptions.get(ctx) ?? 0) + 1;
+        if (count > config.limits.wsMaxSubscriptions) {
+          return [
+            toGraphQLError(
+              new DomainError('RATE_LIMITED', `at most ${config.limits.wsMaxSubscriptions} subscriptions per connection (WS_MAX_SUBSCRIPTIONS)`),
+            ),
+          ];
+        }
+        const principal = (ctx.extra as { principal?: Principal }).principal;
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params: payload,
+          principal,
+          requestId: randomUUID(),
+        });
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error as never];
+        }
+        const errors = validate(s, document);
+        if (errors.length > 0) return errors;
+        wsSubscriptions.set(ctx, count);
+        const contextValue = await contextFactory();
+        return {
+          schema: s,
+          operationName: payload.operationName ?? null,
+          document,
+          variableValues: payload.variables ?? null,
+          contextValue,
+          rootValue: { execute, subscribe },
+        };
+      },
+      onComplete: (ctx) => {
+        wsSubscriptions.set(ctx, Math.max(0, (wsSubscriptions.get(ctx) ?? 1) - 1));
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e, 'Unexpected error.') as never).map((e: { toJSON?: () => unknown }) => (e.toJSON ? e.toJSON() : e)) as never,
+    },
+    wsServer,
+  );
+
+  return {
+    yoga,
+    server,
+    metrics,
+    schema,
+    listen: (port, host = config.server.host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
+    close: async (timeoutMs = 10_000) => {
+      accepting = false;
+      metrics.detach();
+      // Subscriptions end with 1001 "going away" so clients reconnect elsewhere.
+      for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+      await Promise.resolve(wsDisposable.dispose()).catch(() => {});
+      wsServer.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, timeoutMs);
+      await closed;
+      clearTimeout(deadline);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { DomainError, type ErrorCode } from '@automl-stream/core';
+import { ForestInputError } from '@automl-stream/ml';
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
+
+/** HTTP status of each expected failure on REST routes (GraphQL answers 200 with errors unless noted). */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  MODEL_NOT_READY: 503,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+};
+
+/** An expected failure, whatever layer raised it, or undefined. */
+export function asDomainError(error: unknown): DomainError | undefined {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  if (original instanceof DomainError) return original;
+  if (original instanceof ForestInputError) return new DomainError('BAD_USER_INPUT', original.message);
+  if (original instanceof GraphQLError && original !== error) return asDomainError(original);
+  return undefined;
+}
+
+/** GraphQLError for a DomainError: code and details in extensions; HTTP status for auth and rate limits. */
+export function toGraphQLError(domain: DomainError, source?: GraphQLError): GraphQLError {
+  const http =
+    domain.code === 'UNAUTHENTICATED' || domain.code === 'RATE_LIMITED'
+      ? {
+          status: HTTP_STATUS[domain.code],
+          ...(domain.code === 'RATE_LIMITED'
+            ? { headers: { 'Retry-After': String(domain.details.retryAfterSeconds ?? 1) } }
+            : {}),
+        }
+      : undefined;
+  return new GraphQLError(domain.message, {
+    ...(source?.nodes ? { nodes: source.nodes } : {}),
+    ...(source?.source ? { source: source.source } : {}),
+    ...(source?.positions ? { positions: source.positions } : {}),
+    ...(source?.path ? { path: source.path } : {}),
+    extensions: { code: domain.code, ...domain.details, ...(http ? { http } : {}) },
+  });
+}
+
+/**
+ * Expected failures are shown with their code; GraphQL's own errors (syntax, validation, variable
+ * coercion) pass through with a BAD_USER_INPUT-style code; anything else is masked.
+ */
+export function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  const domain = asDomainError(error);
+  if (domain) return toGraphQLError(domain, error instanceof GraphQLError ? error : undefined);
+  return yogaMaskError(error, message, isDev);
+}

@@ -1,0 +1,128 @@
+import { pendingMigrations } from '@automl-stream/db';
+import type { Platform } from '@automl-stream/core';
+import { DomainError } from '@automl-stream/core';
+import { authenticate, type RateLimiter } from './auth.ts';
+import { asDomainError, HTTP_STATUS } from './errors.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { Role } from './context.ts';
+import { requireRole } from './schema/auth-guard.ts';
+
+interface RestDeps {
+  platform: Platform;
+  metrics: ServerMetrics;
+  rateLimiter: RateLimiter;
+  isReady: () => boolean;
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+
+function errorResponse(error: unknown): Response {
+  const domain = asDomainError(error);
+  if (!domain) return json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }, 500);
+  const headers: Record<string, string> = {};
+  if (domain.code === 'RATE_LIMITED') headers['retry-after'] = String(domain.details.retryAfterSeconds ?? 1);
+  return json({ error: { code: domain.code, message: domain.message, ...domain.details } }, HTTP_STATUS[domain.code], headers);
+}
+
+async function readJson(request: Request): Promise<Record<string, unknown>> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new DomainError('BAD_USER_INPUT', `send a JSON body with Content-Type: application/json (got "${type || 'none'}")`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.text());
+  } catch {
+    throw new DomainError('BAD_USER_INPUT', 'the body is not valid JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DomainError('BAD_USER_INPUT', 'the body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}
+
+/**
+ * Operations and REST-compatibility routes, answered before GraphQL. The REST routes are the
+ * original pipeline's (`POST /ingest/batch`, `POST /predict`), over the same services.
+ */
+export function restRoutes(deps: RestDeps): (request: Request) => Promise<Response> | undefined {
+  const { platform } = deps;
+
+  const guarded = (request: Request, role: Role, handler: () => Promise<Response>) =>
+    (async () => {
+      try {
+        const principal = await authenticate(platform, request.headers.get('authorization'));
+        requireRole({ platform, principal, logger: platform.logger, requestId: '' }, role);
+        deps.rateLimiter.check(principal, request.headers.get('x-forwarded-for') ?? 'anonymous');
+        return await handler();
+      } catch (error) {
+        return errorResponse(error);
+      }
+    })();
+
+  return (request) => {
+    const url = new URL(request.url);
+    const route = `${request.method} ${url.pathname}`;
+    switch (route) {
+      case 'GET /health':
+        return Promise.resolve(json({ status: 'ok' }));
+      case 'GET /ready':
+        return (async () => {
+          const checks: Record<string, boolean | number | string> = { queues: deps.isReady() };
+          try {
+            await platform.db.sql`select 1`;
+            checks.database = true;
+            checks.pendingMigrations = await pendingMigrations(platform.db.sql);
+          } catch (error) {
+            checks.database = false;
+            checks.error = error instanceof Error ? error.message : String(error);
+          }
+          const ready = checks.database === true && checks.pendingMigrations === 0 && checks.queues === true;
+          return json({ status: ready ? 'ready' : 'not_ready', checks, modelVersion: platform.holder.current?.version ?? null }, ready ? 200 : 503);
+        })();
+      case 'GET /metrics':
+        return (async () =>
+          new Response(await deps.metrics.registry.metrics(), {
+            headers: { 'content-type': deps.metrics.registry.contentType },
+          }))();
+      case 'POST /ingest/batch':
+        return guarded(request, 'writer', async () => {
+          const body = await readJson(request);
+          const result = await platform.data.ingest({
+            features: body.features,
+            labels: body.labels,
+            batchId: (body.batch_id ?? body.batchId ?? null) as string | null,
+            source: 'rest',
+          });
+          deps.metrics.rowsIngested.inc(result.rowsStored);
+          return json({
+            status: result.duplicate ? 'duplicate' : 'success',
+            batch_id: result.batchId,
+            duplicate: result.duplicate,
+            rows_stored: result.rowsStored,
+            labelled_rows: result.labelledRows,
+            batch_accuracy: result.batchAccuracy,
+            model_version: result.modelVersion,
+          });
+        });
+      case 'POST /predict':
+        return guarded(request, 'writer', async () => {
+          const body = await readJson(request);
+          const result = await platform.data.predict({ features: body.features });
+          deps.metrics.predictionsServed.inc(result.predictions.length);
+          return json({
+            predictions: result.predictions.map((p) => p.label),
+            probabilities: result.predictions.map((p) => p.probabilities),
+            prediction_ids: result.predictions.map((p) => String(p.id)),
+            model_version: result.modelVersion,
+          });
+        });
+      default:
+        if (['/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(url.pathname)) {
+          return Promise.resolve(json({ error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${url.pathname}` } }, 405));
+        }
+        return undefined;
+    }
+  };
+}

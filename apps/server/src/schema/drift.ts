@@ -1,0 +1,187 @@
+import {
+  countDriftChecks,
+  type DriftCheckRecord,
+  type DriftFeatureResult,
+  getDriftCheck,
+  getTrainingJob,
+  listDriftChecks,
+  type StoredEvent,
+} from '@automl-stream/core';
+import { builder } from '../builder.ts';
+import { requireRole } from './auth-guard.ts';
+import { page } from './pagination.ts';
+import { TrainingJobRef } from './training.ts';
+
+export const FeatureDriftRef = builder.objectRef<DriftFeatureResult>('FeatureDrift').implement({
+  description: 'One feature of a drift check: reference (the model’s training sample) vs the current window.',
+  fields: (t) => ({
+    feature: t.exposeString('feature'),
+    index: t.exposeInt('index'),
+    ksStatistic: t.exposeFloat('ksStatistic', { description: 'Two-sample Kolmogorov-Smirnov D.' }),
+    ksPValue: t.exposeFloat('ksPValue'),
+    pValueAdjusted: t.exposeFloat('pValueAdjusted', { description: 'Benjamini-Hochberg adjusted across features.' }),
+    psi: t.exposeFloat('psi', { description: 'Population stability index, 10 reference-quantile bins.' }),
+    wasserstein: t.exposeFloat('wasserstein'),
+    wassersteinNormalized: t.exposeFloat('wassersteinNormalized', { description: 'Wasserstein-1 / reference standard deviation.' }),
+    drifted: t.exposeBoolean('drifted'),
+    reason: t.exposeString('reason'),
+    importance: t.exposeFloat('importance', { nullable: true, description: 'The serving model’s impurity importance.' }),
+  }),
+});
+
+interface Histogram {
+  feature: number;
+  edges: number[];
+  reference: number[];
+  current: number[];
+}
+
+export const FeatureHistogramRef = builder.objectRef<Histogram>('FeatureHistogram').implement({
+  description: 'Shared bins of one feature, with reference and current counts.',
+  fields: (t) => ({
+    feature: t.exposeInt('feature'),
+    edges: t.floatList({ resolve: (h) => h.edges }),
+    reference: t.intList({ resolve: (h) => h.reference }),
+    current: t.intList({ resolve: (h) => h.current }),
+  }),
+});
+
+export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').implement({
+  description: 'A drift check (every check is recorded; `drifted` marks a drift).',
+  fields: (t) => ({
+    id: t.float({ resolve: (c) => c.id }),
+    createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
+    modelVersion: t.exposeInt('modelVersion', { nullable: true }),
+    trigger: t.exposeString('trigger', { description: 'schedule | rows | manual' }),
+    verdict: t.exposeString('verdict', { description: 'drift | no_drift | insufficient_data' }),
+    drifted: t.exposeBoolean('drifted'),
+    dataDrift: t.exposeBoolean('dataDrift'),
+    predictionDrift: t.exposeBoolean('predictionDrift'),
+    conceptDrift: t.exposeBoolean('conceptDrift'),
+    driftedShare: t.exposeFloat('driftedShare', { description: 'Share of features that drifted.' }),
+    nReference: t.exposeInt('nReference'),
+    nCurrent: t.exposeInt('nCurrent'),
+    action: t.exposeString('action', {
+      description: 'none | retrain_queued | retrain_pending | cooldown | insufficient_data',
+    }),
+    durationMs: t.exposeFloat('durationMs', { nullable: true }),
+    features: t.field({
+      type: [FeatureDriftRef],
+      description: 'Drifted features first, then by the model’s feature importance.',
+      resolve: (c) =>
+        [...c.features].sort(
+          (a, b) => Number(b.drifted) - Number(a.drifted) || (b.importance ?? 0) - (a.importance ?? 0) || a.index - b.index,
+        ),
+    }),
+    predictionDriftDetails: t.field({ type: 'JSON', resolve: (c) => c.details.prediction ?? null, nullable: true }),
+    conceptDriftDetails: t.field({ type: 'JSON', resolve: (c) => c.details.concept ?? null, nullable: true }),
+    histogram: t.field({
+      type: FeatureHistogramRef,
+      nullable: true,
+      args: { feature: t.arg.int() },
+      description: 'Reference vs current histogram of one feature, as seen by this check.',
+      resolve: (c, args) => {
+        const all = (c.details.histograms ?? []) as Histogram[];
+        return all.find((h) => h.feature === args.feature) ?? null;
+      },
+    }),
+    trainingJob: t.field({
+      type: TrainingJobRef,
+      nullable: true,
+      resolve: (c, _a, ctx) => (c.trainingJobId ? getTrainingJob(ctx.platform.db.sql, c.trainingJobId) : null),
+    }),
+  }),
+});
+
+export const DriftEventPage = builder
+  .objectRef<{ items: DriftCheckRecord[]; total: number; limit: number; offset: number }>('DriftEventPage')
+  .implement({
+    fields: (t) => ({
+      items: t.field({ type: [DriftEventRef], resolve: (p) => p.items }),
+      total: t.exposeInt('total'),
+      limit: t.exposeInt('limit'),
+      offset: t.exposeInt('offset'),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  driftEvents: t.field({
+    type: DriftEventPage,
+    description: 'Drift checks, newest first; `driftedOnly` keeps the drifts.',
+    args: {
+      limit: t.arg.int({ required: false }),
+      offset: t.arg.int({ required: false }),
+      driftedOnly: t.arg.boolean({ required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const { limit, offset } = page(args);
+      const driftedOnly = args.driftedOnly ?? false;
+      const sql = ctx.platform.db.sql;
+      const [items, total] = await Promise.all([
+        listDriftChecks(sql, { limit, offset, driftedOnly }),
+        countDriftChecks(sql, driftedOnly),
+      ]);
+      return { items, total, limit, offset };
+    },
+  }),
+  driftEvent: t.field({
+    type: DriftEventRef,
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const id = Number(args.id);
+      if (!Number.isSafeInteger(id) || id <= 0) return null;
+      return getDriftCheck(ctx.platform.db.sql, id);
+    },
+  }),
+}));
+
+const CheckDriftResult = builder
+  .objectRef<{ event: DriftCheckRecord | null; skipped: string | null }>('CheckDriftResult')
+  .implement({
+    fields: (t) => ({
+      event: t.field({ type: DriftEventRef, nullable: true, resolve: (r) => r.event }),
+      skipped: t.exposeString('skipped', {
+        nullable: true,
+        description: 'Why no check ran (no_model: nothing serves yet; bootstrap may have been queued).',
+      }),
+    }),
+  });
+
+builder.mutationField('checkDrift', (t) =>
+  t.field({
+    type: CheckDriftResult,
+    description: 'Run a drift check now and return it (writer).',
+    resolve: async (_r, _a, ctx) => {
+      requireRole(ctx, 'writer');
+      const outcome = await ctx.platform.drift.check('manual');
+      return { event: outcome.check, skipped: outcome.skipped };
+    },
+  }),
+);
+
+const readCheck = async (event: StoredEvent, sql: Parameters<typeof getDriftCheck>[0]) =>
+  (await getDriftCheck(sql, Number(event.payload.driftCheckId)))!;
+
+builder.subscriptionFields((t) => ({
+  driftChecked: t.field({
+    type: DriftEventRef,
+    description: 'Every drift check as it is recorded.',
+    subscribe: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return ctx.platform.bus.iterate(['drift.checked']);
+    },
+    resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx.platform.db.sql),
+  }),
+  driftDetected: t.field({
+    type: DriftEventRef,
+    description: 'Drift checks that found drift.',
+    subscribe: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return ctx.platform.bus.iterate(['drift.detected']);
+    },
+    resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx.platform.db.sql),
+  }),
+}));

@@ -1,0 +1,60 @@
+import { type EventType, recentEvents, type StoredEvent } from '@automl-stream/core';
+import { builder } from '../builder.ts';
+import { requireRole } from './auth-guard.ts';
+import { page } from './pagination.ts';
+
+export const PlatformEventRef = builder.objectRef<StoredEvent>('PlatformEvent').implement({
+  description: 'An entry of the event log: drift checks, trainings, promotions, rollbacks.',
+  fields: (t) => ({
+    id: t.float({ resolve: (e) => e.id }),
+    type: t.string({ resolve: (e) => e.type }),
+    payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
+  }),
+});
+
+const EVENT_TYPES: EventType[] = [
+  'drift.checked',
+  'drift.detected',
+  'training.queued',
+  'training.started',
+  'training.progress',
+  'training.finished',
+  'training.failed',
+  'model.promoted',
+  'model.rolled_back',
+  'model.rejected',
+];
+
+builder.queryField('events', (t) =>
+  t.field({
+    type: [PlatformEventRef],
+    description: 'The event log, newest first. `types` filters (e.g. ["drift.detected"]); `beforeId` pages back.',
+    args: {
+      limit: t.arg.int({ required: false }),
+      beforeId: t.arg.float({ required: false }),
+      types: t.arg.stringList({ required: false }),
+    },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const types = args.types?.filter((x): x is EventType => (EVENT_TYPES as string[]).includes(x));
+      return recentEvents(ctx.platform.db.sql, {
+        limit: page(args).limit,
+        ...(types?.length ? { types } : {}),
+        ...(args.beforeId ? { beforeId: args.beforeId } : {}),
+      });
+    },
+  }),
+);
+
+builder.subscriptionField('platformEvents', (t) =>
+  t.field({
+    type: PlatformEventRef,
+    description: 'Every event of the log as it is committed (the dashboard’s live feed).',
+    subscribe: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return ctx.platform.bus.iterate(EVENT_TYPES);
+    },
+    resolve: (e) => e as unknown as StoredEvent,
+  }),
+);

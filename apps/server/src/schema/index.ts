@@ -1,0 +1,12 @@
+import { builder } from '../builder.ts';
+import './config.ts';
+import './data.ts';
+import './drift.ts';
+import './events.ts';
+import './model.ts';
+import './stats.ts';
+import './training.ts';
+
+export function toSchema() {
+  return builder.toSchema({ sortSchema: true });
+}

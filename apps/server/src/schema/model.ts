@@ -1,0 +1,217 @@
+import {
+  countModelVersions,
+  getModelVersion,
+  getProductionVersion,
+  listModelVersions,
+  type ModelMetrics,
+  type ModelStatus,
+  type ModelVersionRecord,
+  modelHistory,
+} from '@automl-stream/core';
+import { builder } from '../builder.ts';
+import { requireRole } from './auth-guard.ts';
+import { page } from './pagination.ts';
+
+export const ModelStatusEnum = builder.enumType('ModelStatus', {
+  values: {
+    CANDIDATE: { value: 'candidate', description: 'Trained, not yet decided.' },
+    PRODUCTION: { value: 'production', description: 'Serving predictions now.' },
+    ARCHIVED: { value: 'archived', description: 'Served before; replaced by a newer version.' },
+    REJECTED: { value: 'rejected', description: 'Lost to the champion on the hold-out.' },
+  } as const,
+});
+
+export const ModelMetricsRef = builder.objectRef<ModelMetrics>('ModelMetrics').implement({
+  description: 'Scores on the hold-out slice (the newest labelled rows, unseen in training).',
+  fields: (t) => ({
+    accuracy: t.float({ resolve: (m) => m.accuracy }),
+    f1: t.float({ description: 'Macro-averaged F1.', resolve: (m) => m.f1 }),
+    logLoss: t.float({ resolve: (m) => m.logLoss }),
+    holdoutRows: t.int({ resolve: (m) => m.holdoutRows }),
+  }),
+});
+
+export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersion').implement({
+  description: 'A trained random forest in the registry.',
+  fields: (t) => ({
+    version: t.exposeInt('version'),
+    status: t.field({ type: ModelStatusEnum, resolve: (m) => m.status as ModelStatus }),
+    serving: t.boolean({ resolve: (m) => m.status === 'production' }),
+    params: t.field({ type: 'JSON', resolve: (m) => m.params }),
+    metrics: t.field({ type: ModelMetricsRef, resolve: (m) => m.metrics }),
+    championMetrics: t.field({
+      type: ModelMetricsRef,
+      nullable: true,
+      description: 'The champion of the day, scored on the same hold-out.',
+      resolve: (m) => m.championMetrics,
+    }),
+    featureImportances: t.floatList({ resolve: (m) => m.featureImportances }),
+    nFeatures: t.exposeInt('nFeatures'),
+    nClasses: t.exposeInt('nClasses'),
+    trainRows: t.exposeInt('trainRows'),
+    holdoutRows: t.exposeInt('holdoutRows'),
+    rowWindowStart: t.float({ nullable: true, description: 'First ingested row id in the training window.', resolve: (m) => m.rowWindowStart }),
+    rowWindowEnd: t.float({ nullable: true, description: 'Last ingested row id in the training window.', resolve: (m) => m.rowWindowEnd }),
+    trainingMs: t.exposeFloat('trainingMs'),
+    trainingJobId: t.float({ nullable: true, resolve: (m) => m.trainingJobId }),
+    reason: t.exposeString('reason', { nullable: true }),
+    rejectedReason: t.exposeString('rejectedReason', { nullable: true }),
+    referenceRows: t.exposeInt('referenceRows', { description: 'Rows in the drift reference sample.' }),
+    createdAt: t.field({ type: 'DateTime', resolve: (m) => m.createdAt }),
+    promotedAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.promotedAt }),
+    retiredAt: t.field({ type: 'DateTime', nullable: true, resolve: (m) => m.retiredAt }),
+  }),
+});
+
+export const ModelVersionPage = builder
+  .objectRef<{ items: ModelVersionRecord[]; total: number; limit: number; offset: number }>('ModelVersionPage')
+  .implement({
+    fields: (t) => ({
+      items: t.field({ type: [ModelVersionRef], resolve: (p) => p.items }),
+      total: t.exposeInt('total'),
+      limit: t.exposeInt('limit'),
+      offset: t.exposeInt('offset'),
+    }),
+  });
+
+interface HistoryEntry {
+  id: number;
+  version: number;
+  previousVersion: number | null;
+  action: string;
+  reason: string | null;
+  createdAt: Date;
+}
+
+export const ModelHistoryEntryRef = builder.objectRef<HistoryEntry>('ModelHistoryEntry').implement({
+  description: 'Which version served from when: promotions and rollbacks.',
+  fields: (t) => ({
+    id: t.exposeInt('id'),
+    version: t.exposeInt('version'),
+    previousVersion: t.exposeInt('previousVersion', { nullable: true }),
+    action: t.exposeString('action'),
+    reason: t.exposeString('reason', { nullable: true }),
+    createdAt: t.field({ type: 'DateTime', resolve: (h) => h.createdAt }),
+  }),
+});
+
+export interface ModelChange {
+  action: 'promoted' | 'rolled_back';
+  version: number;
+  previousVersion: number | null;
+  reason: string | null;
+  eventId: number;
+  at: Date;
+}
+
+export const ModelChangeRef = builder.objectRef<ModelChange>('ModelChange').implement({
+  description: 'The serving version changed (promotion or rollback).',
+  fields: (t) => ({
+    eventId: t.float({ resolve: (c) => c.eventId }),
+    action: t.exposeString('action'),
+    version: t.exposeInt('version'),
+    previousVersion: t.exposeInt('previousVersion', { nullable: true }),
+    reason: t.exposeString('reason', { nullable: true }),
+    at: t.field({ type: 'DateTime', resolve: (c) => c.at }),
+    model: t.field({
+      type: ModelVersionRef,
+      nullable: true,
+      resolve: (c, _a, ctx) => getModelVersion(ctx.platform.db.sql, c.version),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  activeModel: t.field({
+    type: ModelVersionRef,
+    nullable: true,
+    description: 'The version serving predictions now (null before the first model).',
+    resolve: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return getProductionVersion(ctx.platform.db.sql);
+    },
+  }),
+  models: t.field({
+    type: ModelVersionPage,
+    description: 'The registry, newest first.',
+    args: {
+      limit: t.arg.int({ required: false }),
+      offset: t.arg.int({ required: false }),
+      status: t.arg({ type: ModelStatusEnum, required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const { limit, offset } = page(args);
+      const sql = ctx.platform.db.sql;
+      const [items, total] = await Promise.all([
+        listModelVersions(sql, { limit, offset, ...(args.status ? { status: args.status } : {}) }),
+        countModelVersions(sql),
+      ]);
+      return { items, total, limit, offset };
+    },
+  }),
+  model: t.field({
+    type: ModelVersionRef,
+    nullable: true,
+    args: { version: t.arg.int() },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      return getModelVersion(ctx.platform.db.sql, args.version);
+    },
+  }),
+  modelHistory: t.field({
+    type: [ModelHistoryEntryRef],
+    description: 'Promotions and rollbacks, newest first.',
+    args: { limit: t.arg.int({ required: false }) },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      return modelHistory(ctx.platform.db.sql, page(args).limit);
+    },
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  promoteModel: t.field({
+    type: ModelVersionRef,
+    description: 'Serve this version now (admin). Every replica swaps to it without dropping a request.',
+    args: { version: t.arg.int() },
+    resolve: async (_r, args, ctx) => {
+      requireRole(ctx, 'admin');
+      const model = await ctx.platform.registry.promote(args.version, `promoted by ${ctx.principal.name}`);
+      await ctx.platform.holder.refresh();
+      return model;
+    },
+  }),
+  rollbackModel: t.field({
+    type: ModelVersionRef,
+    description: 'Go back to the version that served before the current one (admin).',
+    resolve: async (_r, _a, ctx) => {
+      requireRole(ctx, 'admin');
+      const model = await ctx.platform.registry.rollback(`rolled back by ${ctx.principal.name}`);
+      await ctx.platform.holder.refresh();
+      return model;
+    },
+  }),
+}));
+
+builder.subscriptionField('modelPromoted', (t) =>
+  t.field({
+    type: ModelChangeRef,
+    description: 'Each change of the serving version: automatic or manual promotion, rollback.',
+    subscribe: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return ctx.platform.bus.iterate(['model.promoted', 'model.rolled_back']);
+    },
+    resolve: (event): ModelChange => {
+      const e = event as unknown as { id: number; type: string; payload: Record<string, unknown>; createdAt: Date };
+      return {
+        eventId: e.id,
+        action: e.type === 'model.rolled_back' ? 'rolled_back' : 'promoted',
+        version: Number(e.payload.version),
+        previousVersion: e.payload.previousVersion == null ? null : Number(e.payload.previousVersion),
+        reason: (e.payload.reason as string | undefined) ?? null,
+        at: e.createdAt,
+      };
+    },
+  }),
+);

@@ -1,0 +1,98 @@
+import {
+  type AccuracyPoint,
+  DomainError, type PlatformStats, readAccuracySeries, readPredictionDistribution } from '@automl-stream/core';
+import { builder } from '../builder.ts';
+import { requireRole } from './auth-guard.ts';
+
+const StatsRef = builder.objectRef<PlatformStats>('Stats').implement({
+  description: 'Platform totals (exact counts from the tables).',
+  fields: (t) => ({
+    predictionsTotal: t.exposeInt('predictionsTotal'),
+    rowsIngested: t.exposeInt('rowsIngested'),
+    labelledRows: t.exposeInt('labelledRows'),
+    batchesIngested: t.exposeInt('batchesIngested'),
+    feedbackReceived: t.exposeInt('feedbackReceived'),
+    driftChecks: t.exposeInt('driftChecks'),
+    driftEvents: t.exposeInt('driftEvents'),
+    retrains: t.exposeInt('retrains'),
+    modelVersions: t.exposeInt('modelVersions'),
+    activeModelVersion: t.exposeInt('activeModelVersion', { nullable: true }),
+    currentAccuracy: t.exposeFloat('currentAccuracy', {
+      nullable: true,
+      description: 'Test-then-train accuracy of the serving version on its newest WINDOW_SIZE labelled rows.',
+    }),
+    currentAccuracyRows: t.exposeInt('currentAccuracyRows'),
+    lastDriftCheckAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastDriftCheckAt }),
+    lastEventId: t.float({ resolve: (s) => s.lastEventId }),
+  }),
+});
+
+const AccuracyPointRef = builder.objectRef<AccuracyPoint>('AccuracyPoint').implement({
+  description: 'Accuracy of one bucket of labelled rows, scored before training on them.',
+  fields: (t) => ({
+    position: t.float({ resolve: (p) => p.position, description: 'Labelled rows seen up to the end of this bucket.' }),
+    accuracy: t.exposeFloat('accuracy'),
+    count: t.exposeInt('count'),
+    modelVersion: t.exposeInt('modelVersion'),
+    at: t.field({ type: 'DateTime', resolve: (p) => p.at }),
+  }),
+});
+
+const ClassCountRef = builder.objectRef<{ label: number; count: number }>('ClassCount').implement({
+  fields: (t) => ({ label: t.exposeInt('label'), count: t.exposeInt('count') }),
+});
+
+const bounded = (value: number | null | undefined, fallback: number, min: number, max: number, name: string) => {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new DomainError('BAD_USER_INPUT', `${name} must be between ${min} and ${max} (got ${v})`);
+  }
+  return v;
+};
+
+builder.queryFields((t) => ({
+  stats: t.field({
+    type: StatsRef,
+    resolve: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return ctx.platform.stats.read();
+    },
+  }),
+  accuracySeries: t.field({
+    type: [AccuracyPointRef],
+    description: 'Test-then-train accuracy over time in buckets of labelled rows; a bucket never spans two model versions.',
+    args: { bucketSize: t.arg.int({ required: false }), limit: t.arg.int({ required: false }) },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      return readAccuracySeries(
+        ctx.platform.db.sql,
+        bounded(args.bucketSize, 100, 1, 100_000, 'bucketSize'),
+        bounded(args.limit, 200, 1, 2000, 'limit'),
+      );
+    },
+  }),
+  predictionDistribution: t.field({
+    type: [ClassCountRef],
+    description: 'Predicted classes over the newest `window` predictions and scored rows.',
+    args: { window: t.arg.int({ required: false }) },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      return readPredictionDistribution(
+        ctx.platform.db.sql,
+        bounded(args.window, ctx.platform.config.drift.windowSize, 1, 1_000_000, 'window'),
+      );
+    },
+  }),
+}));
+
+builder.subscriptionField('statsUpdated', (t) =>
+  t.field({
+    type: StatsRef,
+    description: 'Aggregated totals, at most once per STATS_INTERVAL_MS and only when they changed.',
+    subscribe: (_r, _a, ctx) => {
+      requireRole(ctx, 'reader');
+      return ctx.platform.stats.iterate();
+    },
+    resolve: (s) => s as unknown as PlatformStats,
+  }),
+);

@@ -1,0 +1,169 @@
+import {
+  countTrainingJobs,
+  getTrainingJob,
+  listTrainingJobs,
+  type StoredEvent,
+  type TrainingJobRecord,
+  type TrainingStatus,
+} from '@automl-stream/core';
+import { builder } from '../builder.ts';
+import { requireRole } from './auth-guard.ts';
+import { page } from './pagination.ts';
+
+export const TrainingStatusEnum = builder.enumType('TrainingStatus', {
+  values: {
+    QUEUED: { value: 'queued' },
+    RUNNING: { value: 'running' },
+    SUCCEEDED: { value: 'succeeded', description: 'Trained; see outcome (promoted or rejected).' },
+    FAILED: { value: 'failed' },
+  } as const,
+});
+
+export const TrainingJobRef = builder.objectRef<TrainingJobRecord>('TrainingJob').implement({
+  description: 'A retraining run.',
+  fields: (t) => ({
+    id: t.float({ resolve: (j) => j.id }),
+    status: t.field({ type: TrainingStatusEnum, resolve: (j) => j.status as TrainingStatus }),
+    reason: t.exposeString('reason'),
+    driftEventId: t.float({ nullable: true, resolve: (j) => j.driftCheckId }),
+    attempts: t.exposeInt('attempts'),
+    treesDone: t.exposeInt('treesDone'),
+    treesTotal: t.exposeInt('treesTotal'),
+    progress: t.exposeFloat('progress', { description: '0..1' }),
+    resultVersion: t.exposeInt('resultVersion', { nullable: true }),
+    outcome: t.exposeString('outcome', { nullable: true, description: 'promoted | rejected | insufficient_data | error' }),
+    metrics: t.field({ type: 'JSON', nullable: true, resolve: (j) => j.metrics }),
+    error: t.exposeString('error', { nullable: true }),
+    queuedAt: t.field({ type: 'DateTime', resolve: (j) => j.queuedAt }),
+    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.startedAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (j) => j.finishedAt }),
+    durationMs: t.exposeFloat('durationMs', { nullable: true }),
+  }),
+});
+
+export const TrainingJobPage = builder
+  .objectRef<{ items: TrainingJobRecord[]; total: number; limit: number; offset: number }>('TrainingJobPage')
+  .implement({
+    fields: (t) => ({
+      items: t.field({ type: [TrainingJobRef], resolve: (p) => p.items }),
+      total: t.exposeInt('total'),
+      limit: t.exposeInt('limit'),
+      offset: t.exposeInt('offset'),
+    }),
+  });
+
+export const TrainingEventTypeEnum = builder.enumType('TrainingEventType', {
+  values: {
+    QUEUED: { value: 'training.queued' },
+    STARTED: { value: 'training.started' },
+    PROGRESS: { value: 'training.progress' },
+    FINISHED: { value: 'training.finished' },
+    FAILED: { value: 'training.failed' },
+  } as const,
+});
+
+type TrainingEventType = 'training.queued' | 'training.started' | 'training.progress' | 'training.finished' | 'training.failed';
+
+const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').implement({
+  description: 'A step of a training run, in order: queued, started, progress (per batch of trees), finished or failed.',
+  fields: (t) => ({
+    eventId: t.float({ resolve: (e) => e.id }),
+    type: t.field({ type: TrainingEventTypeEnum, resolve: (e) => e.type as TrainingEventType }),
+    trainingJobId: t.float({ resolve: (e) => Number(e.payload.trainingJobId) }),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
+    treesDone: t.int({ nullable: true, resolve: (e) => (e.payload.treesDone as number | undefined) ?? null }),
+    treesTotal: t.int({ nullable: true, resolve: (e) => (e.payload.treesTotal as number | undefined) ?? null }),
+    version: t.int({ nullable: true, resolve: (e) => (e.payload.version as number | undefined) ?? null }),
+    outcome: t.string({ nullable: true, resolve: (e) => (e.payload.outcome as string | undefined) ?? null }),
+    error: t.string({ nullable: true, resolve: (e) => (e.payload.error as string | undefined) ?? null }),
+    job: t.field({
+      type: TrainingJobRef,
+      nullable: true,
+      resolve: (e, _a, ctx) => getTrainingJob(ctx.platform.db.sql, Number(e.payload.trainingJobId)),
+    }),
+  }),
+});
+
+const RetrainResult = builder
+  .objectRef<{ job: TrainingJobRecord; alreadyPending: boolean }>('RetrainResult')
+  .implement({
+    fields: (t) => ({
+      job: t.field({ type: TrainingJobRef, resolve: (r) => r.job }),
+      alreadyPending: t.exposeBoolean('alreadyPending', {
+        description: 'A retrain was already queued or running: that one is returned, no second one is queued.',
+      }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  trainingJobs: t.field({
+    type: TrainingJobPage,
+    args: {
+      limit: t.arg.int({ required: false }),
+      offset: t.arg.int({ required: false }),
+      status: t.arg({ type: TrainingStatusEnum, required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const { limit, offset } = page(args);
+      const sql = ctx.platform.db.sql;
+      const status = args.status ?? undefined;
+      const [items, total] = await Promise.all([
+        listTrainingJobs(sql, { limit, offset, ...(status ? { status } : {}) }),
+        countTrainingJobs(sql, status),
+      ]);
+      return { items, total, limit, offset };
+    },
+  }),
+  trainingJob: t.field({
+    type: TrainingJobRef,
+    nullable: true,
+    args: { id: t.arg.id() },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const id = Number(args.id);
+      return Number.isSafeInteger(id) && id > 0 ? getTrainingJob(ctx.platform.db.sql, id) : null;
+    },
+  }),
+}));
+
+builder.mutationField('retrain', (t) =>
+  t.field({
+    type: RetrainResult,
+    description: 'Queue a retrain now (admin). Returns the pending one if a retrain is already queued or running.',
+    args: { reason: t.arg.string({ required: false }) },
+    resolve: (_r, args, ctx) => {
+      requireRole(ctx, 'admin');
+      const reason = (args.reason ?? '').trim() || `manual retrain by ${ctx.principal.name}`;
+      return ctx.platform.drift.requestRetrain(reason.slice(0, 500));
+    },
+  }),
+);
+
+builder.subscriptionField('trainingEvents', (t) =>
+  t.field({
+    type: TrainingEventRef,
+    description: 'Training steps as they happen; `jobId` narrows to one run.',
+    args: { jobId: t.arg.id({ required: false }) },
+    subscribe: (_r, args, ctx) => {
+      requireRole(ctx, 'reader');
+      const iterator = ctx.platform.bus.iterate([
+        'training.queued',
+        'training.started',
+        'training.progress',
+        'training.finished',
+        'training.failed',
+      ]);
+      if (args.jobId == null) return iterator;
+      const wanted = Number(args.jobId);
+      return (async function* () {
+        try {
+          for await (const e of iterator) if (Number(e.payload.trainingJobId) === wanted) yield e;
+        } finally {
+          await iterator.return?.();
+        }
+      })();
+    },
+    resolve: (event) => event as unknown as StoredEvent,
+  }),
+);

@@ -1,0 +1,26 @@
+// Worker process entry point: `node --import tsx apps/worker/src/main.ts` (DATABASE_URL required).
+import { readConfigOrExit } from '@automl-stream/config';
+import { createLogger } from '@automl-stream/core';
+import { startWorker } from './worker.ts';
+
+const config = readConfigOrExit();
+const logger = createLogger(config.logLevel, { name: 'automl-stream-worker' });
+if (!config.database.url) {
+  logger.fatal('DATABASE_URL is not set: a worker joins a platform through its Postgres.');
+  process.exit(1);
+}
+const worker = await startWorker({ config, databaseUrl: config.database.url, logger });
+logger.info({ pid: process.pid }, 'automl-stream worker started');
+
+let signalled = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    logger.info({ signal }, 'worker shutting down');
+    worker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+}

@@ -1,0 +1,96 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Sql } from '@automl-stream/db';
+import { badInput } from './errors.ts';
+import {
+  type ApiKeyRecord,
+  type ApiKeyRole,
+  countActiveAdminKeys,
+  findActiveKeyByHash,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKeys,
+  touchApiKeys,
+} from './storage/api-keys-storage.ts';
+
+export const API_KEY_ROLES: ApiKeyRole[] = ['admin', 'writer', 'reader'];
+const KEY_PATTERN = /^ams_([a-z0-9]{8})_[A-Za-z0-9_-]{32}$/;
+
+export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** How long a verified key is trusted from memory before the table is asked again (revocation delay). */
+const CACHE_MS = 5_000;
+
+/**
+ * API keys: `ams_<8-char prefix>_<32 random chars>`, stored as SHA-256 hashes (a key is shown once,
+ * at creation). The prefix names a key in listings and revocations without revealing it.
+ */
+export class ApiKeys {
+  private cache = new Map<string, { record: ApiKeyRecord | null; until: number }>();
+  private touched = new Set<number>();
+
+  constructor(private readonly sql: Sql) {}
+
+  async create(name: string, role: ApiKeyRole): Promise<{ key: string; record: ApiKeyRecord }> {
+    if (!API_KEY_ROLES.includes(role)) throw badInput(`role must be one of ${API_KEY_ROLES.join(', ')}`);
+    const trimmed = name.trim();
+    if (!trimmed || trimmed.length > 100) throw badInput('a key needs a name of 1 to 100 characters');
+    const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
+    const key = `ams_${prefix}_${randomBytes(24).toString('base64url')}`;
+    const record = await insertApiKey(this.sql, { name: trimmed, role, prefix, keyHash: hashApiKey(key) });
+    return { key, record };
+  }
+
+  /** The key's record, or null when it is malformed, unknown or revoked. */
+  async verify(key: string): Promise<ApiKeyRecord | null> {
+    if (!KEY_PATTERN.test(key)) return null;
+    const hash = hashApiKey(key);
+    const cached = this.cache.get(hash);
+    const now = Date.now();
+    if (cached && cached.until > now) return cached.record;
+    const record = (await findActiveKeyByHash(this.sql, hash)) ?? null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { record, until: now + CACHE_MS });
+    if (record) this.touched.add(record.id);
+    return record;
+  }
+
+  /** Writes last-used times gathered since the previous flush (one statement, off the request path). */
+  async flushUsage(): Promise<void> {
+    if (this.touched.size === 0) return;
+    const ids = [...this.touched];
+    this.touched.clear();
+    await touchApiKeys(this.sql, ids);
+  }
+
+  list(includeRevoked = false) {
+    return listApiKeys(this.sql, includeRevoked);
+  }
+
+  async revoke(match: { id?: number; prefix?: string; name?: string }) {
+    const revoked = await revokeApiKeys(this.sql, match);
+    this.cache.clear();
+    return revoked;
+  }
+
+  hasAdmin() {
+    return countActiveAdminKeys(this.sql).then((n) => n > 0);
+  }
+
+  /** Registers a key given from outside (ADMIN_API_KEY) if it is not stored yet. */
+  async ensure(key: string, name: string, role: ApiKeyRole): Promise<void> {
+    if (!KEY_PATTERN.test(key)) {
+      throw badInput('ADMIN_API_KEY must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ ->');
+    }
+    const hash = hashApiKey(key);
+    if (await findActiveKeyByHash(this.sql, hash)) return;
+    const prefix = KEY_PATTERN.exec(key)![1]!;
+    await insertApiKey(this.sql, { name, role, prefix, keyHash: hash });
+  }
+}
+
+/** Constant-time string comparison (for fixed shared secrets). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}

@@ -1,0 +1,81 @@
+import type { Queryable } from '@automl-stream/db';
+
+export type ApiKeyRole = 'admin' | 'writer' | 'reader';
+
+export interface ApiKeyRecord {
+  id: number;
+  name: string;
+  role: ApiKeyRole;
+  prefix: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+interface Row {
+  id: number;
+  name: string;
+  role: ApiKeyRole;
+  prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const toRecord = (r: Row): ApiKeyRecord => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  prefix: r.prefix,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  lastUsedAt: r.last_used_at,
+});
+
+export async function insertApiKey(sql: Queryable, key: { name: string; role: ApiKeyRole; prefix: string; keyHash: string }) {
+  // name: insert-api-key
+  const [row] = await sql<Row[]>`
+    insert into api_keys (name, role, prefix, key_hash) values (${key.name}, ${key.role}, ${key.prefix}, ${key.keyHash})
+    returning id, name, role, prefix, created_at, revoked_at, last_used_at`;
+  return toRecord(row!);
+}
+
+export async function findActiveKeyByHash(sql: Queryable, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  // name: find-api-key
+  const [row] = await sql<Row[]>`
+    select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys
+    where key_hash = ${keyHash} and revoked_at is null`;
+  return row && toRecord(row);
+}
+
+export async function listApiKeys(sql: Queryable, includeRevoked: boolean): Promise<ApiKeyRecord[]> {
+  // name: list-api-keys
+  const rows = await sql<Row[]>`
+    select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys
+    where ${includeRevoked} or revoked_at is null order by id`;
+  return rows.map(toRecord);
+}
+
+/** Revokes by id or by prefix; returns the revoked keys. */
+export async function revokeApiKeys(sql: Queryable, match: { id?: number; prefix?: string; name?: string }) {
+  // name: revoke-api-keys
+  const rows = await sql<Row[]>`
+    update api_keys set revoked_at = now()
+    where revoked_at is null
+      and (${match.id ?? null}::int is null or id = ${match.id ?? null}::int)
+      and (${match.prefix ?? null}::text is null or prefix = ${match.prefix ?? null}::text)
+      and (${match.name ?? null}::text is null or name = ${match.name ?? null}::text)
+    returning id, name, role, prefix, created_at, revoked_at, last_used_at`;
+  return rows.map(toRecord);
+}
+
+export async function countActiveAdminKeys(sql: Queryable): Promise<number> {
+  // name: count-admin-keys
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from api_keys where role = 'admin' and revoked_at is null`;
+  return row?.n ?? 0;
+}
+
+export async function touchApiKeys(sql: Queryable, ids: number[]) {
+  // name: touch-api-keys
+  await sql`update api_keys set last_used_at = now() where id = any(${ids}::int[])`;
+}
