@@ -1,6 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import { Adwin, chiSquareTest, compareDistributions, jensenShannon, PageHinkley } from '@automl-stream/drift';
+import { Adwin, chiSquareTest, compareDistributions, histogram, jensenShannon, PageHinkley } from '@automl-stream/drift';
 import type { Logger } from 'pino';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { countLabelledRows, countServedSince, readCurrentWindow, readErrorStream } from './storage/data-storage.ts';
@@ -13,6 +13,8 @@ export type DriftTrigger = 'schedule' | 'rows' | 'manual';
 
 /** Fewest current rows for a verdict; below it the check says "insufficient data". */
 export const MIN_CURRENT_ROWS = 100;
+/** Bins of the per-feature histograms stored with each check. */
+const HISTOGRAM_BINS = 20;
 /** Newest labelled outcomes of the serving version fed to the concept-drift detectors. */
 const ERROR_STREAM_LIMIT = 20_000;
 /** Prediction drift needs both significance and a visible effect (chi-square alone flags tiny shifts at scale). */
@@ -128,6 +130,7 @@ export class DriftPolicy {
     const featureNames = Array.from({ length: nFeatures }, (_, i) => `f${i}`);
 
     let features: DriftFeatureResult[] = [];
+    let histograms: { feature: number; edges: number[]; reference: number[]; current: number[] }[] = [];
     let dataDrift = false;
     let driftedShare = 0;
     let verdict = 'insufficient_data';
@@ -156,6 +159,15 @@ export class DriftPolicy {
         reason: f.reason,
         importance: production.featureImportances[f.index] ?? null,
       }));
+      // Reference-vs-current histograms as this check saw them, for the drift event page.
+      histograms = featureNames.map((_, j) => {
+        const h = histogram(
+          refRows.map((r) => r[j]!),
+          current.map((r) => r[j]!),
+          { bins: HISTOGRAM_BINS },
+        );
+        return { feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts };
+      });
     }
 
     // Prediction drift: predicted-class mix of the window vs the model's hold-out predictions.
@@ -206,7 +218,13 @@ export class DriftPolicy {
         windowStartId: null,
         windowEndId: window.newestPredictionId ?? window.newestRowId,
         features,
-        details: { prediction, concept, newestRowId: window.newestRowId, newestPredictionId: window.newestPredictionId },
+        details: {
+          prediction,
+          concept,
+          histograms,
+          newestRowId: window.newestRowId,
+          newestPredictionId: window.newestPredictionId,
+        },
         action,
         trainingJobId: null,
         durationMs: performance.now() - started,
