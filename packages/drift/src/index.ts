@@ -1,0 +1,77 @@
+/**
+ * @automl-stream/drift — drift statistics that match scipy and streaming detectors that match River.
+ * Pure functions and small classes: no I/O, no clock, no logging.
+ */
+export {
+  type CalibratedThresholds,
+  type CalibrationOptions,
+  calibrateThresholds,
+  type FeatureThresholds,
+  type MetricThreshold,
+} from './calibration.ts';
+export {
+  alignCategoryCounts,
+  type CategoryCounts,
+  type ChiSquareOptions,
+  type ChiSquareResult,
+  chiSquareTest,
+  countCategories,
+} from './categorical.ts';
+export { Adwin, type AdwinOptions } from './detectors/adwin.ts';
+export { Ddm, type DdmOptions } from './detectors/ddm.ts';
+export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './detectors/page-hinkley.ts';
+export type { DetectorUpdate, StreamingDriftDetector } from './detectors/types.ts';
+export { type JensenShannonOptions, jensenShannon } from './divergence.ts';
+export { DriftInputError } from './errors.ts';
+export { type FeatureHistogram, type HistogramOptions, histogram } from './histogram.ts';
+export {
+  KS_EXACT_AUTO_MAX_N,
+  type KsMethod,
+  type KsStatistic,
+  type KsTestOptions,
+  type KsTestResult,
+  ksStatisticSorted,
+  ksTest,
+  ksTestSorted,
+} from './ks.ts';
+export { benjaminiHochberg, bonferroni } from './multiple-testing.ts';
+export {
+  type BinClosedSide,
+  PSI_EPSILON,
+  type PsiBins,
+  type PsiOptions,
+  populationStabilityIndex,
+  psiBins,
+  psiFromCounts,
+  quantileBinEdges,
+} from './psi.ts';
+export { type FeatureRows, type PreparedReference, prepareReference } from './reference.ts';
+export {
+  type CompareOptions,
+  compareDistributions,
+  type DriftReport,
+  type DriftVerdict,
+  type FeatureDrift,
+  type PValueCorrection,
+} from './report.ts';
+export type { Sample } from './sample.ts';
+export {
+  chiSquareCdf,
+  chiSquareSf,
+  erf,
+  erfc,
+  gammaP,
+  gammaQ,
+  kolmogorovCdf,
+  kolmogorovSf,
+  kstwoCdf,
+  kstwoSf,
+  logGamma,
+  normalCdf,
+  normalSf,
+  regularizedBeta,
+  smirnovSf,
+  studentTCdf,
+  studentTSf,
+} from './special.ts';
+export { wasserstein } from './wasserstein.ts';
