@@ -22,7 +22,8 @@ export function benjaminiHochberg(pValues: readonly number[]): number[] {
   let running = 1;
   for (let rank = m; rank >= 1; rank--) {
     const index = order[rank - 1]!;
-    running = Math.min(running, (pValues[index]! * m) / rank);
+    // (m / rank) · p, as R computes it: exact for rank = m and never below p.
+    running = Math.min(running, (m / rank) * pValues[index]!);
     adjusted[index] = running;
   }
   return adjusted;
