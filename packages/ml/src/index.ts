@@ -1,0 +1,14 @@
+/**
+ * @automl-stream/ml — a random forest classifier as fast as scikit-learn's, in TypeScript:
+ * parallel histogram-based training, compiled flat-array inference, a versioned binary
+ * artifact, impurity feature importances and the classification metrics the platform reports.
+ * Pure: no I/O, no clock, no logging (worker threads are used only to train in parallel).
+ */
+export { ARTIFACT_FORMAT_VERSION, ARTIFACT_MAGIC } from './artifact.ts';
+export { ForestArtifactError, ForestInputError } from './errors.ts';
+export { type DecisionTreeNode, Forest, walkTree } from './forest.ts';
+export { loadForest } from './load.ts';
+export type { FeatureRows } from './matrix.ts';
+export { accuracy, confusionMatrix, f1, f1Macro, logLoss } from './metrics.ts';
+export type { ForestParams, MaxFeatures, TrainForestOptions } from './options.ts';
+export { trainForest } from './train.ts';

@@ -1,0 +1,152 @@
+import { ForestInputError } from './errors.ts';
+
+/** Rows as accepted by the public API: an array of rows, or one flat row-major Float64Array. */
+export type FeatureRows = readonly (readonly number[])[] | Float64Array;
+
+/** A dense row-major matrix: value (r, c) is `data[r * nFeatures + c]`. */
+export interface RowMajorMatrix {
+  data: Float64Array;
+  nRows: number;
+  nFeatures: number;
+}
+
+function notFinite(name: string, row: number, column: number, value: unknown): ForestInputError {
+  const shown = typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value)}`;
+  return new ForestInputError(
+    `${name}[${row}][${column}] is ${shown}; every feature value must be a finite number ` +
+      '(impute or drop missing values first)',
+  );
+}
+
+/**
+ * Checks `rows` and returns them as a row-major Float64Array (a copy for number[][], the array
+ * itself for a Float64Array). `expectedFeatures` is the feature count the caller requires
+ * (the forest's at prediction; `options.nFeatures` at training, required for flat input).
+ */
+export function toRowMajor(
+  rows: FeatureRows,
+  expectedFeatures: number | undefined,
+  name: string,
+): RowMajorMatrix {
+  if (rows instanceof Float64Array) {
+    if (expectedFeatures === undefined) {
+      throw new ForestInputError(
+        `${name} is a flat Float64Array, so the number of features per row must be given (options.nFeatures)`,
+      );
+    }
+    if (rows.length % expectedFeatures !== 0) {
+      throw new ForestInputError(
+        `${name} has ${rows.length} values, which is not a whole number of rows of ${expectedFeatures} features`,
+      );
+    }
+    for (let i = 0; i < rows.length; i++) {
+      if (!Number.isFinite(rows[i])) {
+        throw notFinite(name, Math.floor(i / expectedFeatures), i % expectedFeatures, rows[i]);
+      }
+    }
+    return { data: rows, nRows: rows.length / expectedFeatures, nFeatures: expectedFeatures };
+  }
+  if (!Array.isArray(rows)) {
+    throw new ForestInputError(`${name} must be an array of rows (number[][]) or a row-major Float64Array`);
+  }
+  const nRows = rows.length;
+  const first = rows[0];
+  const nFeatures = expectedFeatures ?? (Array.isArray(first) ? first.length : 0);
+  const data = new Float64Array(nRows * nFeatures);
+  for (let r = 0; r < nRows; r++) {
+    const row = rows[r];
+    if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
+      throw new ForestInputError(`${name}[${r}] is not an array of numbers`);
+    }
+    const values = row as ArrayLike<unknown>;
+    if (values.length !== nFeatures) {
+      throw new ForestInputError(
+        expectedFeatures === undefined
+          ? `${name}[${r}] has ${values.length} values but ${name}[0] has ${nFeatures}; every row needs the same number of features`
+          : `${name}[${r}] has ${values.length} values but the model expects ${nFeatures} features per row`,
+      );
+    }
+    const offset = r * nFeatures;
+    for (let c = 0; c < nFeatures; c++) {
+      const v = values[c];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw notFinite(name, r, c, v);
+      data[offset + c] = v;
+    }
+  }
+  return { data, nRows, nFeatures };
+}
+
+/** Checks a single row against the model's feature count; returns it unchanged. */
+export function checkRow(row: ArrayLike<number>, nFeatures: number): ArrayLike<number> {
+  if (row === null || typeof row !== 'object' || row.length !== nFeatures) {
+    throw new ForestInputError(
+      `row has ${row?.length ?? 'no'} values but the model expects ${nFeatures} features per row`,
+    );
+  }
+  for (let c = 0; c < nFeatures; c++) {
+    const v = row[c];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ForestInputError(`row[${c}] is ${String(v)}; every feature value must be a finite number`);
+    }
+  }
+  return row;
+}
+
+/**
+ * Checks training labels: one per row, integers in 0..K-1. Without `declaredClasses`, K is the
+ * largest label + 1 and every class 0..K-1 must occur; at least two distinct classes always must.
+ */
+export function checkLabels(
+  labels: readonly number[] | Int32Array,
+  nRows: number,
+  declaredClasses: number | undefined,
+): { labels: Int32Array; nClasses: number } {
+  if (!Array.isArray(labels) && !(labels instanceof Int32Array)) {
+    throw new ForestInputError('labels must be an array of class indices (number[] or Int32Array)');
+  }
+  if (labels.length !== nRows) {
+    throw new ForestInputError(
+      `labels has ${labels.length} entries but features has ${nRows} rows; give one label per row`,
+    );
+  }
+  if (declaredClasses !== undefined && (!Number.isInteger(declaredClasses) || declaredClasses < 2)) {
+    throw new ForestInputError(`options.nClasses must be an integer >= 2, got ${String(declaredClasses)}`);
+  }
+  const out = new Int32Array(nRows);
+  let maxLabel = 0;
+  for (let i = 0; i < nRows; i++) {
+    const y = labels[i];
+    if (typeof y !== 'number' || !Number.isInteger(y) || y < 0 || y > 65_535) {
+      throw new ForestInputError(
+        `labels[${i}] is ${String(y)}; labels must be class indices 0..K-1 (map class names to integers first)`,
+      );
+    }
+    if (declaredClasses !== undefined && y >= declaredClasses) {
+      throw new ForestInputError(
+        `labels[${i}] is ${y} but options.nClasses is ${declaredClasses}; labels must be 0..${declaredClasses - 1}`,
+      );
+    }
+    out[i] = y;
+    if (y > maxLabel) maxLabel = y;
+  }
+  const nClasses = declaredClasses ?? maxLabel + 1;
+  const seen = new Int32Array(nClasses);
+  for (let i = 0; i < nRows; i++) seen[out[i]!]!++;
+  let distinct = 0;
+  for (let k = 0; k < nClasses; k++) if (seen[k]! > 0) distinct++;
+  if (distinct < 2) {
+    throw new ForestInputError(
+      `all ${nRows} labels are class ${out[0]}; training a classifier needs at least two classes`,
+    );
+  }
+  if (declaredClasses === undefined) {
+    const missing = seen.indexOf(0);
+    if (missing >= 0) {
+      throw new ForestInputError(
+        `labels run from 0 to ${maxLabel} but class ${missing} never occurs; labels must be 0..K-1 with every class present ` +
+          '(or pass options.nClasses to declare classes absent from this sample)',
+      );
+    }
+  }
+  return { labels: out, nClasses };
+}

@@ -1,0 +1,209 @@
+import { Worker } from 'node:worker_threads';
+import { type BinnedFeatures, binFeatures } from './binning.ts';
+import { ForestInputError } from './errors.ts';
+import { Forest, type ForestModel } from './forest.ts';
+import { type GrownTree, KERNEL_FUNCTIONS, type KernelInput } from './kernel.ts';
+import { checkLabels, type FeatureRows, toRowMajor } from './matrix.ts';
+import { type ForestParams, resolveParams, resolveThreads, type TrainForestOptions } from './options.ts';
+
+/**
+ * JavaScript source of a tree-growing worker: the kernel functions' own text (types already
+ * stripped by tsx or vite) plus a two-line entry point. `__name` is the helper esbuild inserts
+ * when it keeps function names (tsx does); outside a bundle it must be provided.
+ */
+export function workerSource(): string {
+  return [
+    "'use strict';",
+    'const __name = (target) => target;',
+    ...KERNEL_FUNCTIONS.map((fn) => fn.toString()),
+    "const { parentPort, workerData } = require('node:worker_threads');",
+    'serveTrees(parentPort, workerData);',
+  ].join('\n');
+}
+
+/**
+ * Trains a random forest classifier: CART trees on Gini impurity, each on a bootstrap sample,
+ * each split choosing among `maxFeatures` random features (scikit-learn's RandomForestClassifier
+ * semantics), grown in parallel on `options.threads` worker threads.
+ *
+ * @param features one row per sample: `number[][]`, or a row-major Float64Array with
+ *   `options.nFeatures` set. Every value must be finite.
+ * @param labels class of each row, integers 0..K-1.
+ * @throws ForestInputError for empty, ragged or non-finite features, bad labels or options.
+ */
+export async function trainForest(
+  features: FeatureRows,
+  labels: readonly number[] | Int32Array,
+  options: TrainForestOptions = {},
+): Promise<Forest> {
+  const matrix = toRowMajor(features, options.nFeatures, 'features');
+  if (matrix.nRows < 2) {
+    throw new ForestInputError(`features has ${matrix.nRows} rows; training needs at least 2 labelled rows`);
+  }
+  if (matrix.nFeatures < 1) {
+    throw new ForestInputError('features rows are empty; every row needs at least one feature');
+  }
+  const checked = checkLabels(labels, matrix.nRows, options.nClasses);
+  const params = resolveParams(options, matrix.nFeatures);
+  const threads = resolveThreads(options.threads, params.nEstimators);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new ForestInputError('options.onProgress must be a function (treesDone, total) => void');
+  }
+  options.signal?.throwIfAborted();
+
+  const binned = binFeatures(matrix, params.nBins);
+  const sharedLabels = new Int32Array(new SharedArrayBuffer(4 * matrix.nRows));
+  sharedLabels.set(checked.labels);
+  const input: KernelInput = {
+    bins: binned.bins,
+    labels: sharedLabels,
+    binCounts: binned.binCounts,
+    nSamples: matrix.nRows,
+    nFeatures: matrix.nFeatures,
+    nClasses: checked.nClasses,
+    maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,
+    minSamplesLeaf: params.minSamplesLeaf,
+    minSamplesSplit: params.minSamplesSplit,
+    maxFeatures: params.maxFeaturesCount,
+    bootstrap: params.bootstrap,
+    seed: params.seed,
+  };
+  const trees = await growTreesInWorkers(input, params.nEstimators, threads, options);
+  return new Forest(assembleModel(trees, binned, params, matrix.nFeatures, checked.nClasses));
+}
+
+/**
+ * Hands tree indices to `threads` workers one at a time and collects the trees by index, so the
+ * result does not depend on which worker grew what. Rejects (and stops every worker) on a
+ * worker error, an exception from onProgress, or an abort.
+ */
+function growTreesInWorkers(
+  input: KernelInput,
+  nTrees: number,
+  threads: number,
+  options: TrainForestOptions,
+): Promise<GrownTree[]> {
+  const source = workerSource();
+  const trees: GrownTree[] = new Array(nTrees);
+  return new Promise((resolve, reject) => {
+    const workers: Worker[] = [];
+    let nextTree = 0;
+    let done = 0;
+    let settled = false;
+    const stopAll = (): void => {
+      for (const worker of workers) void worker.terminate();
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    const failWith = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stopAll();
+      reject(error);
+    };
+    const onAbort = (): void => failWith(options.signal?.reason);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    for (let w = 0; w < threads; w++) {
+      // execArgv: [] keeps the parent's loaders (tsx, vitest) out of the worker: it runs plain JS.
+      const worker = new Worker(source, { eval: true, workerData: input, execArgv: [] });
+      workers.push(worker);
+      const assignNext = (): void => {
+        if (nextTree < nTrees) worker.postMessage({ treeIndex: nextTree++ });
+        else worker.postMessage({ stop: true });
+      };
+      worker.on('message', (tree: GrownTree) => {
+        if (settled) return;
+        trees[tree.treeIndex] = tree;
+        done++;
+        assignNext();
+        try {
+          options.onProgress?.(done, nTrees);
+        } catch (error) {
+          failWith(error);
+          return;
+        }
+        if (done === nTrees) {
+          settled = true;
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(trees);
+        }
+      });
+      worker.on('error', (error) =>
+        failWith(new Error(`forest training worker failed: ${error.message}`, { cause: error })),
+      );
+      worker.on('exit', (code) => {
+        if (!settled && code !== 0) failWith(new Error(`forest training worker exited with code ${code}`));
+      });
+      assignNext();
+    }
+  });
+}
+
+/**
+ * Concatenates the kernel's trees into the canonical {@link ForestModel}: bin thresholds become
+ * the float cut points, leaves keep their integer class weights, and feature importances follow
+ * scikit-learn (per tree: impurity decrease / root weight, normalised to sum 1; then the mean
+ * over the trees that split, normalised again).
+ */
+export function assembleModel(
+  trees: readonly GrownTree[],
+  binned: Pick<BinnedFeatures, 'edges'>,
+  params: ForestParams,
+  nFeatures: number,
+  nClasses: number,
+): ForestModel {
+  const K = nClasses;
+  let nNodes = 0;
+  let nLeaves = 0;
+  for (const tree of trees) {
+    nNodes += tree.nodeCount;
+    for (let i = 0; i < tree.nodeCount; i++) if (tree.feature[i]! < 0) nLeaves++;
+  }
+  const treeNodeCount = new Int32Array(trees.length);
+  const nodeFeature = new Int32Array(nNodes);
+  const nodeThreshold = new Float64Array(nNodes);
+  const nodeLeft = new Int32Array(nNodes);
+  const leafClassWeights = new Uint32Array(nLeaves * K);
+  const importanceSum = new Float64Array(nFeatures);
+  let base = 0;
+  let leaf = 0;
+  for (let t = 0; t < trees.length; t++) {
+    const tree = trees[t]!;
+    treeNodeCount[t] = tree.nodeCount;
+    for (let i = 0; i < tree.nodeCount; i++) {
+      const f = tree.feature[i]!;
+      nodeFeature[base + i] = f;
+      if (f >= 0) {
+        nodeThreshold[base + i] = binned.edges[f]![tree.thresholdBin[i]!]!;
+        nodeLeft[base + i] = tree.leftChild[i]!;
+      } else {
+        nodeLeft[base + i] = -1;
+        for (let k = 0; k < K; k++) leafClassWeights[leaf * K + k] = tree.classWeights[i * K + k]!;
+        leaf++;
+      }
+    }
+    base += tree.nodeCount;
+
+    let treeSum = 0;
+    for (let f = 0; f < nFeatures; f++) treeSum += tree.impurityDecrease[f]! / tree.rootWeight;
+    if (tree.nodeCount > 1 && treeSum > 0) {
+      for (let f = 0; f < nFeatures; f++)
+        importanceSum[f]! += tree.impurityDecrease[f]! / tree.rootWeight / treeSum;
+    }
+  }
+  const featureImportances = new Float64Array(nFeatures);
+  let total = 0;
+  for (let f = 0; f < nFeatures; f++) total += importanceSum[f]!;
+  if (total > 0) for (let f = 0; f < nFeatures; f++) featureImportances[f] = importanceSum[f]! / total;
+  return {
+    nFeatures,
+    nClasses,
+    params,
+    featureImportances,
+    treeNodeCount,
+    nodeFeature,
+    nodeThreshold,
+    nodeLeft,
+    leafClassWeights,
+  };
+}
