@@ -223,10 +223,10 @@ export class Forest {
         const l2 = leafOffset[n2]!;
         const l3 = leafOffset[n3]!;
         for (let k = 0; k < K; k++) {
-          out[p + k]! += leafProba[l0 + k];
-          out[p + K + k]! += leafProba[l1 + k];
-          out[p + 2 * K + k]! += leafProba[l2 + k];
-          out[p + 3 * K + k]! += leafProba[l3 + k];
+          out[p + k] = out[p + k]! + leafProba[l0 + k]!;
+          out[p + K + k] = out[p + K + k]! + leafProba[l1 + k]!;
+          out[p + 2 * K + k] = out[p + 2 * K + k]! + leafProba[l2 + k]!;
+          out[p + 3 * K + k] = out[p + 3 * K + k]! + leafProba[l3 + k]!;
         }
       }
       for (; r < nRows; r++) {
@@ -238,7 +238,7 @@ export class Forest {
         }
         const l = leafOffset[n]!;
         const p = r * K;
-        for (let k = 0; k < K; k++) out[p + k]! += leafProba[l + k];
+        for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
       }
     }
   }
@@ -257,7 +257,7 @@ export class Forest {
         for (let d = 0; d < depth; d++) n = left[n]! + +(data[o + feature[n]!]! > threshold[n]!);
         const l = leafOffset[n]!;
         const p = r * K;
-        for (let k = 0; k < K; k++) out[p + k]! += leafProba[l + k];
+        for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
       }
     }
   }
@@ -292,7 +292,7 @@ export class Forest {
       const depth = treeDepth[t]!;
       for (let d = 0; d < depth; d++) n = left[n]! + +(row[feature[n]!]! > threshold[n]!);
       const l = leafOffset[n]!;
-      for (let k = 0; k < K; k++) sums[k]! += leafProba[l + k];
+      for (let k = 0; k < K; k++) sums[k] = sums[k]! + leafProba[l + k]!;
     }
     for (let k = 0; k < K; k++) sums[k]! /= nTrees;
     return sums;

@@ -170,13 +170,13 @@ export function fillHistograms(
       const label = v & 0xffff;
       const w = v >>> 16;
       let o = h0 + bins[b0 + s]! * S;
-      hist[o + label]! += w;
+      hist[o + label] = hist[o + label]! + w;
       hist[o + K]!++;
       o = h1 + bins[b1 + s]! * S;
-      hist[o + label]! += w;
+      hist[o + label] = hist[o + label]! + w;
       hist[o + K]!++;
       o = h2 + bins[b2 + s]! * S;
-      hist[o + label]! += w;
+      hist[o + label] = hist[o + label]! + w;
       hist[o + K]!++;
     }
   }
@@ -187,7 +187,8 @@ export function fillHistograms(
       const s = samples[i]!;
       const v = labelWeight[s]!;
       const o = h0 + bins[b0 + s]! * S;
-      hist[o + (v & 0xffff)]! += v >>> 16;
+      const label = v & 0xffff;
+      hist[o + label] = hist[o + label]! + (v >>> 16);
       hist[o + K]!++;
     }
   }
@@ -259,7 +260,7 @@ export function scanHistogram(
     hist[o + K] = 0;
     for (let k = 0; k < K; k++) {
       const w = hist[o + k]!;
-      leftWeight[k]! += w;
+      leftWeight[k] = leftWeight[k]! + w;
       leftTotal += w;
       hist[o + k] = 0;
     }
@@ -385,7 +386,8 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
   let stackWeights = new Float64Array(K * stackCapacity);
   for (let i = 0; i < nDrawn; i++) {
     const s = samples[i]!;
-    stackWeights[labels[s]!]! += weight[s];
+    const k = labels[s]!;
+    stackWeights[k] = stackWeights[k]! + weight[s]!;
   }
   stack[1] = nDrawn; // root: start 0, end nDrawn, depth 0, node 0
   let stackSize = 1;

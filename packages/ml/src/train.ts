@@ -188,7 +188,7 @@ export function assembleModel(
     for (let f = 0; f < nFeatures; f++) treeSum += tree.impurityDecrease[f]! / tree.rootWeight;
     if (tree.nodeCount > 1 && treeSum > 0) {
       for (let f = 0; f < nFeatures; f++)
-        importanceSum[f]! += tree.impurityDecrease[f]! / tree.rootWeight / treeSum;
+        importanceSum[f] = importanceSum[f]! + tree.impurityDecrease[f]! / tree.rootWeight / treeSum;
     }
   }
   const featureImportances = new Float64Array(nFeatures);
