@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyTrainingEvent,
+  progressFromJobs,
+  progressShare,
+  type TrainingEventInput,
+  type TrainingProgress,
+} from './training.ts';
+
+const at = (s: number) => `2025-01-01T00:00:${String(s).padStart(2, '0')}Z`;
+const run = (events: TrainingEventInput[], start: TrainingProgress | null = null) =>
+  events.reduce(applyTrainingEvent, start);
+
+describe('applyTrainingEvent', () => {
+  it('follows a run from queued to finished, with the GraphQL enum names', () => {
+    const queued = run([{ type: 'QUEUED', trainingJobId: 5, at: at(0) }]);
+    expect(queued).toMatchObject({ jobId: 5, phase: 'queued', treesDone: 0, treesTotal: 0 });
+    expect(progressShare(queued)).toBe(0);
+
+    const started = run([{ type: 'STARTED', trainingJobId: 5, treesTotal: 40, at: at(1) }], queued);
+    expect(started).toMatchObject({ phase: 'running', treesDone: 0, treesTotal: 40 });
+
+    const half = run(
+      [{ type: 'PROGRESS', trainingJobId: 5, treesDone: 20, treesTotal: 40, at: at(2) }],
+      started,
+    );
+    expect(progressShare(half)).toBe(0.5);
+
+    const done = run(
+      [{ type: 'FINISHED', trainingJobId: 5, version: 3, outcome: 'promoted', at: at(3) }],
+      half,
+    );
+    expect(done).toEqual({
+      jobId: 5,
+      phase: 'finished',
+      treesDone: 40,
+      treesTotal: 40,
+      version: 3,
+      outcome: 'promoted',
+      error: null,
+      at: at(3),
+    });
+    expect(progressShare(done)).toBe(1);
+  });
+
+  it('accepts the event-log names too', () => {
+    expect(
+      run([{ type: 'training.progress', trainingJobId: 1, treesDone: 3, treesTotal: 10, at: at(0) }]),
+    ).toMatchObject({
+      phase: 'running',
+      treesDone: 3,
+    });
+  });
+
+  it('never moves backwards: late progress, older jobs and progress after the end are ignored', () => {
+    const s = run([
+      { type: 'STARTED', trainingJobId: 2, treesTotal: 10, at: at(0) },
+      { type: 'PROGRESS', trainingJobId: 2, treesDone: 8, treesTotal: 10, at: at(2) },
+      { type: 'PROGRESS', trainingJobId: 2, treesDone: 4, treesTotal: 10, at: at(1) },
+    ]);
+    expect(s?.treesDone).toBe(8);
+    expect(
+      applyTrainingEvent(s, { type: 'PROGRESS', trainingJobId: 1, treesDone: 1, treesTotal: 10, at: at(3) }),
+    ).toBe(s);
+    const failed = applyTrainingEvent(s, { type: 'FAILED', trainingJobId: 2, error: 'boom', at: at(4) });
+    expect(failed).toMatchObject({ phase: 'failed', error: 'boom', treesDone: 8 });
+    expect(
+      applyTrainingEvent(failed, {
+        type: 'PROGRESS',
+        trainingJobId: 2,
+        treesDone: 9,
+        treesTotal: 10,
+        at: at(5),
+      }),
+    ).toBe(failed);
+  });
+
+  it('starts a retried attempt from zero, and a re-delivered queued changes nothing', () => {
+    const s = run([
+      { type: 'STARTED', trainingJobId: 2, treesTotal: 10, at: at(0) },
+      { type: 'PROGRESS', trainingJobId: 2, treesDone: 6, treesTotal: 10, at: at(1) },
+    ]);
+    expect(applyTrainingEvent(s, { type: 'QUEUED', trainingJobId: 2, at: at(2) })).toBe(s);
+    expect(
+      applyTrainingEvent(s, { type: 'STARTED', trainingJobId: 2, treesTotal: 10, at: at(3) }),
+    ).toMatchObject({ treesDone: 0, phase: 'running' });
+  });
+
+  it('moves on to a newer job', () => {
+    const s = run([
+      { type: 'FINISHED', trainingJobId: 1, version: 1, outcome: 'promoted', at: at(0) },
+      { type: 'QUEUED', trainingJobId: 2, at: at(1) },
+    ]);
+    expect(s).toMatchObject({ jobId: 2, phase: 'queued', version: null, outcome: null });
+  });
+});
+
+describe('progressFromJobs', () => {
+  const job = (id: number, status: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    status,
+    treesDone: 0,
+    treesTotal: 20,
+    queuedAt: at(id),
+    ...extra,
+  });
+  it('prefers the running job, then the queued one, then the newest', () => {
+    expect(
+      progressFromJobs([job(3, 'QUEUED'), job(2, 'RUNNING', { treesDone: 5, startedAt: at(9) })]),
+    ).toMatchObject({
+      jobId: 2,
+      phase: 'running',
+      treesDone: 5,
+      at: at(9),
+    });
+    expect(progressFromJobs([job(1, 'SUCCEEDED'), job(3, 'QUEUED')])).toMatchObject({
+      jobId: 3,
+      phase: 'queued',
+    });
+    expect(
+      progressFromJobs([
+        job(1, 'FAILED', { error: 'x' }),
+        job(2, 'SUCCEEDED', { resultVersion: 2, outcome: 'rejected', finishedAt: at(30) }),
+      ]),
+    ).toEqual({
+      jobId: 2,
+      phase: 'finished',
+      treesDone: 20,
+      treesTotal: 20,
+      version: 2,
+      outcome: 'rejected',
+      error: null,
+      at: at(30),
+    });
+    expect(progressFromJobs([job(1, 'FAILED', { error: 'x' })])).toMatchObject({
+      phase: 'failed',
+      error: 'x',
+    });
+    expect(progressFromJobs([])).toBeNull();
+  });
+});
