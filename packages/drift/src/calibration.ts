@@ -5,7 +5,6 @@ import {
   type FeatureRows,
   isPreparedReference,
   normalizedWasserstein,
-  type PreparedReference,
   prepareReference,
 } from './reference.ts';
 import { meanAndStd } from './sample.ts';
@@ -76,20 +75,9 @@ function thresholdOf(values: readonly number[], sigmas: number): MetricThreshold
   return { mean, std, threshold: mean + sigmas * std };
 }
 
-function extractRowsColumn(
-  rows: FeatureRows | undefined,
-  prepared: PreparedReference,
-  f: number,
-): Float64Array {
-  // Chunks follow row order (time order for a training sample), so the unsorted column is needed.
-  if (rows === undefined) {
-    throw new DriftInputError(
-      'calibrateThresholds needs the reference rows in their original order, not a prepared (sorted) reference',
-    );
-  }
-  const column = new Float64Array(prepared.nRows);
-  for (let r = 0; r < prepared.nRows; r++) column[r] = rows[r]![f]!;
-  return column;
+/** Column `f` in row order: chunks follow row order (time order for a training sample). */
+function columnInRowOrder(rows: FeatureRows, f: number): Float64Array {
+  return Float64Array.from(rows, (row) => row[f]!);
 }
 
 /**
@@ -142,7 +130,7 @@ export function calibrateThresholds(
   const features: FeatureThresholds[] = [];
   for (let f = 0; f < prepared.columns.length; f++) {
     const sortedAll = prepared.columns[f]!;
-    const column = extractRowsColumn(reference, prepared, f);
+    const column = columnInRowOrder(reference, f);
     const ks: number[] = [];
     const psi: number[] = [];
     const wn: number[] = [];

@@ -24,11 +24,11 @@ describe('categorical statistics against scipy chi2_contingency (stats-reference
           expect(relativeError(result.statistic, expected.statistic)).toBeLessThanOrEqual(TOLERANCE);
           expect(relativeError(result.pValue, expected.pvalue)).toBeLessThanOrEqual(TOLERANCE);
           expect(result.degreesOfFreedom).toBe(expected.dof);
-          result.expected.forEach((row, r) =>
-            row.forEach((value, k) =>
-              expect(relativeError(value, expected.expected[r]![k]!)).toBeLessThanOrEqual(TOLERANCE),
-            ),
-          );
+          for (const [r, row] of result.expected.entries()) {
+            for (const [k, value] of row.entries()) {
+              expect(relativeError(value, expected.expected[r]![k]!)).toBeLessThanOrEqual(TOLERANCE);
+            }
+          }
         });
       }
 

@@ -8,7 +8,7 @@ describe('benjaminiHochberg', () => {
     // Sorted: 0.005, 0.01, 0.03, 0.04 -> 0.02, 0.02, 0.04, 0.04 after the running minimum from the top.
     const close = (actual: number[], expected: number[]) => {
       expect(actual).toHaveLength(expected.length);
-      actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i]!, 15));
+      for (const [i, a] of actual.entries()) expect(a).toBeCloseTo(expected[i]!, 15);
     };
     close(benjaminiHochberg([0.01, 0.04, 0.03, 0.005]), [0.02, 0.04, 0.04, 0.02]);
     close(benjaminiHochberg([0.01, 0.02, 0.03, 0.04, 0.05]), [0.05, 0.05, 0.05, 0.05, 0.05]);
