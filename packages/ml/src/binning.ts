@@ -27,7 +27,7 @@ function midpoint(a: number, b: number): number {
 /**
  * Cut points for one feature from its sorted training values. With at most `nBins` distinct
  * values every gap between consecutive values is a cut (the exact CART candidates); otherwise
- * cuts sit at quantiles, moved to the end of a run of tied values so ties are never split.
+ * cuts sit at quantiles, never inside a run of tied values.
  */
 export function binEdges(sorted: Float64Array, nBins: number): Float64Array {
   const n = sorted.length;
@@ -39,18 +39,17 @@ export function binEdges(sorted: Float64Array, nBins: number): Float64Array {
       if (sorted[i]! > sorted[i - 1]!) cuts.push(midpoint(sorted[i - 1]!, sorted[i]!));
     return Float64Array.from(cuts);
   }
-  let last = Number.NEGATIVE_INFINITY;
-  for (let q = 1; q < nBins; q++) {
-    let i = Math.min(n - 1, Math.max(1, Math.round((q * n) / nBins)));
-    // Move past a tie: the cut goes after the whole run of sorted[i - 1].
-    const tied = sorted[i - 1]!;
-    while (i < n && sorted[i]! <= tied) i++;
-    if (i >= n) break;
-    const cut = midpoint(tied, sorted[i]!);
-    if (cut > last) {
-      cuts.push(cut);
-      last = cut;
-    }
+  // Greedy quantiles: each bin takes an equal share of the rows still unbinned, extended to the
+  // end of a run of ties, so a heavy tie (say half the values are 0) costs one bin, not half.
+  let start = 0;
+  for (let cutsLeft = nBins - 1; cutsLeft > 0; cutsLeft--) {
+    let end = start + Math.max(1, Math.round((n - start) / (cutsLeft + 1)));
+    if (end >= n) break;
+    const tied = sorted[end - 1]!;
+    while (end < n && sorted[end]! <= tied) end++;
+    if (end >= n) break;
+    cuts.push(midpoint(tied, sorted[end]!));
+    start = end;
   }
   return Float64Array.from(cuts);
 }
