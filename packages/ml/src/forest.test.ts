@@ -11,7 +11,7 @@ function walkForest(trees: DecisionTreeNode[], row: ArrayLike<number>, nClasses:
   const sums = new Array<number>(nClasses).fill(0);
   for (const tree of trees) {
     const p = walkTree(tree, row);
-    for (let k = 0; k < nClasses; k++) sums[k]! += p[k];
+    for (let k = 0; k < nClasses; k++) sums[k] = sums[k]! + p[k]!;
   }
   return sums.map((s) => s / trees.length);
 }

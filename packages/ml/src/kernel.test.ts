@@ -154,7 +154,7 @@ describe('growTree', () => {
     const weights = new Float64Array(splitty.nodeCount);
     for (let i = splitty.nodeCount - 1; i >= 0; i--) {
       if (splitty.feature[i]! < 0) {
-        for (let k = 0; k < 3; k++) weights[i]! += splitty.classWeights[i * 3 + k];
+        for (let k = 0; k < 3; k++) weights[i] = weights[i]! + splitty.classWeights[i * 3 + k]!;
       } else {
         weights[i] = weights[splitty.leftChild[i]!]! + weights[splitty.leftChild[i]! + 1]!;
         expect(weights[i]!).toBeGreaterThanOrEqual(200);
