@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACT_FORMAT_VERSION, ARTIFACT_MAGIC } from './artifact.ts';
+import { ForestArtifactError } from './errors.ts';
+import type { Forest } from './forest.ts';
+import { loadForest } from './load.ts';
+import { makeSyntheticDataset } from './synthetic.ts';
+import { trainForest } from './train.ts';
+
+/** Byte offsets of the artifact's sections, computed from its header as the format documents. */
+function sections(bytes: Uint8Array) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(12, true);
+  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength)));
+  const nSplits = h.nNodes - h.nLeaves;
+  const featureImportances = 16 + headerLength;
+  const thresholdCount = featureImportances + 8 * h.nFeatures;
+  const thresholds = thresholdCount + 4 * h.nFeatures;
+  const treeNodeCount = thresholds + 8 * h.nThresholds;
+  const nodeCode = treeNodeCount + 4 * h.nTrees;
+  const thresholdIndex = nodeCode + h.widths.nodeCode * h.nNodes;
+  const leftOffset = thresholdIndex + h.widths.thresholdIndex * nSplits;
+  const leafClassWeights = leftOffset + h.widths.leftOffset * nSplits;
+  const end = leafClassWeights + h.widths.leafClassWeights * h.nLeaves * h.nClasses;
+  return { h, view, nodeCode, leftOffset, end };
+}
+
+describe('model artifact', () => {
+  const data = makeSyntheticDataset({ nRows: 3000, seed: 41 });
+  const holdout = makeSyntheticDataset({ nRows: 4000, seed: 42 });
+  let forest: Forest;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    forest = await trainForest(data.features, data.labels, { nFeatures: 10, nEstimators: 30, seed: 7 });
+    bytes = forest.serialize();
+  });
+
+  it('loads back into a forest with identical predictions, importances and params', () => {
+    const loaded = loadForest(bytes);
+    expect(loaded.predictProbaFlat(holdout.features)).toEqual(forest.predictProbaFlat(holdout.features));
+    expect(loaded.featureImportances).toEqual(forest.featureImportances);
+    expect(loaded.params).toEqual(forest.params);
+    expect(loaded.toTrees()).toEqual(forest.toTrees());
+    expect(loaded.serialize()).toEqual(bytes);
+  });
+
+  it('starts with the magic and format version, and is compact', () => {
+    expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe(ARTIFACT_MAGIC);
+    const { h, view, end } = sections(bytes);
+    expect(view.getUint32(8, true)).toBe(ARTIFACT_FORMAT_VERSION);
+    expect(end).toBe(bytes.length);
+    // Thresholds are bin edges shared through a per-feature table, so a split stores a 1-byte
+    // feature code, a 1-byte table index and a small child offset, a leaf its code and small
+    // integer class weights: far from the 16+ bytes per node of plain float/int arrays.
+    expect(h.widths.nodeCode).toBe(1);
+    expect(h.widths.thresholdIndex).toBe(1);
+    expect(h.widths.leftOffset).toBeLessThanOrEqual(2);
+    expect(h.widths.leafClassWeights).toBeLessThanOrEqual(2);
+    expect(bytes.length).toBeLessThan(6 * h.nNodes);
+  });
+
+  it('loads from a Node Buffer at any byte offset (as a Postgres bytea arrives)', () => {
+    const shifted = Buffer.concat([Buffer.from('pad'), Buffer.from(bytes)]).subarray(3);
+    expect(shifted.byteOffset % 8).not.toBe(0);
+    expect(loadForest(shifted).predictProbaFlat(holdout.features)).toEqual(
+      forest.predictProbaFlat(holdout.features),
+    );
+  });
+
+  it('rejects bytes that are not a forest artifact, naming the problem', () => {
+    const fails = (mutate: (copy: Uint8Array, view: DataView) => Uint8Array | undefined, message: RegExp) => {
+      const copy = bytes.slice();
+      const result = mutate(copy, new DataView(copy.buffer)) ?? copy;
+      expect(() => loadForest(result)).toThrow(ForestArtifactError);
+      expect(() => loadForest(result)).toThrow(message);
+    };
+    fails((c) => {
+      c[0] = 0x50; // "P": a PNG, a JSON model, anything else
+    }, /does not start with the magic "AMSFORST"/);
+    fails((_, v) => {
+      v.setUint32(8, 2, true);
+    }, /format version 2 is not supported \(this build reads version 1\)/);
+    fails(
+      (c) => c.subarray(0, c.length - 1),
+      /has \d+ bytes but its header describes \d+ \(truncated or corrupted\)/,
+    );
+    fails((c) => c.subarray(0, 10), /too short/);
+    fails((c) => {
+      c[16] = 0x7b + 1; // break the JSON header's opening brace
+    }, /header is not valid JSON/);
+    const { leftOffset, nodeCode, h } = sections(bytes);
+    fails((_, v) => {
+      v.setUint16(leftOffset, 0, true); // a node that is its own child would loop forever
+    }, /children lie outside its tree/);
+    fails((c) => {
+      c[nodeCode] = h.nFeatures + 5;
+    }, /splits on feature 14, but there are 10/);
+    expect(() => loadForest('AMSFORST' as unknown as Uint8Array)).toThrow(/expected a Uint8Array/);
+  });
+});
