@@ -67,33 +67,49 @@ describe('model artifact', () => {
   });
 
   it('rejects bytes that are not a forest artifact, naming the problem', () => {
-    const fails = (mutate: (copy: Uint8Array, view: DataView) => Uint8Array | undefined, message: RegExp) => {
+    const patched = (patch: (copy: Uint8Array, view: DataView) => void): Uint8Array => {
       const copy = bytes.slice();
-      const result = mutate(copy, new DataView(copy.buffer)) ?? copy;
-      expect(() => loadForest(result)).toThrow(ForestArtifactError);
-      expect(() => loadForest(result)).toThrow(message);
+      patch(copy, new DataView(copy.buffer));
+      return copy;
     };
-    fails((c) => {
-      c[0] = 0x50; // "P": a PNG, a JSON model, anything else
-    }, /does not start with the magic "AMSFORST"/);
-    fails((_, v) => {
-      v.setUint32(8, 2, true);
-    }, /format version 2 is not supported \(this build reads version 1\)/);
+    const fails = (corrupted: Uint8Array, message: RegExp) => {
+      expect(() => loadForest(corrupted)).toThrow(ForestArtifactError);
+      expect(() => loadForest(corrupted)).toThrow(message);
+    };
+    // "P": a PNG, a JSON model, anything else.
     fails(
-      (c) => c.subarray(0, c.length - 1),
+      patched((c) => {
+        c[0] = 0x50;
+      }),
+      /does not start with the magic "AMSFORST"/,
+    );
+    fails(
+      patched((_, v) => v.setUint32(8, 2, true)),
+      /format version 2 is not supported \(this build reads version 1\)/,
+    );
+    fails(
+      bytes.subarray(0, bytes.length - 1),
       /has \d+ bytes but its header describes \d+ \(truncated or corrupted\)/,
     );
-    fails((c) => c.subarray(0, 10), /too short/);
-    fails((c) => {
-      c[16] = 0x7b + 1; // break the JSON header's opening brace
-    }, /header is not valid JSON/);
+    fails(bytes.subarray(0, 10), /too short/);
+    fails(
+      patched((c) => {
+        c[16] = 0x7c; // break the JSON header's opening brace
+      }),
+      /header is not valid JSON/,
+    );
     const { leftOffset, nodeCode, h } = sections(bytes);
-    fails((_, v) => {
-      v.setUint16(leftOffset, 0, true); // a node that is its own child would loop forever
-    }, /children lie outside its tree/);
-    fails((c) => {
-      c[nodeCode] = h.nFeatures + 5;
-    }, /splits on feature 14, but there are 10/);
+    // A node that is its own child would loop forever.
+    fails(
+      patched((_, v) => v.setUint16(leftOffset, 0, true)),
+      /children lie outside its tree/,
+    );
+    fails(
+      patched((c) => {
+        c[nodeCode] = h.nFeatures + 5;
+      }),
+      /splits on feature 14, but there are 10/,
+    );
     expect(() => loadForest('AMSFORST' as unknown as Uint8Array)).toThrow(/expected a Uint8Array/);
   });
 });
