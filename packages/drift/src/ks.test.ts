@@ -61,6 +61,18 @@ describe('ksTest behaviour', () => {
     expect(result.pValue).toBeCloseTo(2 / 12870, 15);
   });
 
+  it('keeps the exact method when rounding puts p a hair above 1 (scipy: exact p = 1.0)', () => {
+    const b = [
+      0, 1, 2, 2, 0, 2, 3, 4, 2, 1, 2, 2, 5, 1, 0, 2, 1, 2, 4, 5, 2, 1, 2, 3, 3, 2, 5, 2, 4, 3, 4, 2, 4, 1, 0,
+    ];
+    b.push(4, 1, 1, 4, 1, 1, 1, 4, 2, 1, 4, 3, 3, 4, 0);
+    expect(ksTest([1, 3], b, { method: 'exact' })).toMatchObject({
+      statistic: 0.26,
+      pValue: 1,
+      method: 'exact',
+    });
+  });
+
   it('uses the asymptotic distribution above 10,000 rows in auto mode', () => {
     const a = Array.from({ length: 10_001 }, (_, i) => i / 10_001);
     const b = Array.from({ length: 50 }, (_, i) => i / 50 + 0.001);
@@ -120,6 +132,15 @@ describe('ksTest properties', () => {
         }
         expect(ksTest(shuffled, [...b].reverse())).toEqual(ksTest(a, b));
       }),
+    );
+  });
+
+  it('computes the exact distribution whenever it is asked to (no silent fallback)', () => {
+    fc.assert(
+      fc.property(samples, samples, (a, b) => {
+        expect(ksTest(a, b, { method: 'exact' }).method).toBe('exact');
+      }),
+      { numRuns: 500 },
     );
   });
 
