@@ -48,7 +48,7 @@ const FEATURE_NAMES = FEATURES.map((f) => f.name);
 
 function writeRowMajor(path: string, rows: number[][]): void {
   const flat = new Float64Array(rows.length * FEATURES.length);
-  rows.forEach((row, r) => flat.set(row, r * FEATURES.length));
+  for (const [r, row] of rows.entries()) flat.set(row, r * FEATURES.length);
   writeFileSync(path, new Uint8Array(flat.buffer));
 }
 
