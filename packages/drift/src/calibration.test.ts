@@ -65,5 +65,8 @@ describe('calibrateThresholds', () => {
     expect(() => calibrateThresholds(prepareReference(reference) as never)).toThrow(/original order/);
     const thresholds = calibrateThresholds(reference);
     expect(() => compareDistributions([[1, 2]], [[1, 2]], { thresholds })).toThrow(/cover 3 features/);
+    expect(() => compareDistributions(reference, reference, { thresholds, psiBins: 20 })).toThrow(
+      /recalibrate/,
+    );
   });
 });

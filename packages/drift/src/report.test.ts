@@ -204,6 +204,7 @@ describe('compareDistributions input validation', () => {
     ],
     ['bad drift share', () => compareDistributions(ok, ok, { driftShare: 0 }), /driftShare/],
     ['bad minSamples', () => compareDistributions(ok, ok, { minSamples: 0.5 }), /minSamples/],
+    ['bad PSI bins', () => compareDistributions(ok, ok, { psiBins: 1 }), /psiBins must be an integer >= 2/],
   ])('rejects %s with a DriftInputError that says what to fix', (_, call, message) => {
     expect(call).toThrow(DriftInputError);
     expect(call).toThrow(message);

@@ -112,8 +112,9 @@ function resolveSettings(options: CompareOptions): DriftReport['settings'] {
   const driftShare = options.driftShare ?? 0.5;
   const minSamples = options.minSamples ?? 100;
   const ksMethod = options.ksMethod ?? 'auto';
-  const psiBins = options.psiBins ?? 10;
-  const psiClosed = options.psiClosed ?? 'left';
+  // Calibrated PSI thresholds only apply to the binning they were calibrated with.
+  const psiBins = options.psiBins ?? options.thresholds?.psiBins ?? 10;
+  const psiClosed = options.psiClosed ?? options.thresholds?.psiClosed ?? 'left';
   if (!(pValue > 0 && pValue < 1))
     throw new DriftInputError(`compareDistributions: pValue must be in (0, 1), got ${pValue}`);
   if (!(psiThreshold > 0) || !Number.isFinite(psiThreshold)) {
@@ -139,6 +140,20 @@ function resolveSettings(options: CompareOptions): DriftReport['settings'] {
   if (ksMethod !== 'auto' && ksMethod !== 'exact' && ksMethod !== 'asymp') {
     throw new DriftInputError(
       `compareDistributions: ksMethod must be 'auto', 'exact' or 'asymp', got '${String(ksMethod)}'`,
+    );
+  }
+  if (!Number.isInteger(psiBins) || psiBins < 2) {
+    throw new DriftInputError(`compareDistributions: psiBins must be an integer >= 2, got ${psiBins}`);
+  }
+  if (psiClosed !== 'left' && psiClosed !== 'right') {
+    throw new DriftInputError(
+      `compareDistributions: psiClosed must be 'left' or 'right', got '${String(psiClosed)}'`,
+    );
+  }
+  const thresholds = options.thresholds;
+  if (thresholds && (thresholds.psiBins !== psiBins || thresholds.psiClosed !== psiClosed)) {
+    throw new DriftInputError(
+      `compareDistributions: the thresholds were calibrated with ${thresholds.psiBins} ${thresholds.psiClosed}-closed PSI bins but psiBins/psiClosed ask for ${psiBins} ${psiClosed}-closed; recalibrate or drop those options`,
     );
   }
   return {
