@@ -136,18 +136,20 @@ function reciprocalTable(size: number): Float64Array {
 
 /**
  * P(D_{m,n} >= h/lcm(m,n)) as the proportion of lattice paths from (0,0) to (m,n) that leave the band
- * |x/m - y/n| < h/lcm, computed with Viehmann's recursion for 1 - p so that small p-values keep
- * their relative accuracy (scipy's _compute_outer_prob_inside_method). Cost: O(D·m·n).
+ * |x/m - y/n| < h/lcm, with Viehmann's recursion for that outside proportion (the p-value) itself
+ * rather than 1 - inside, so small p-values keep their relative accuracy (scipy's
+ * _compute_outer_prob_inside_method). Cost: O(D·m·n) cells.
  *
  * Each column is the first-order recurrence v_j = c_j + d_j·v_{j-1} with c_j = A_j·i/(i+j) and
- * d_j = j/(i+j), a convex combination, so it is numerically stable. Evaluated literally it is bound by
- * the latency of one division per step; here it multiplies by a table of reciprocals and advances two
- * steps at a time (v_{j+1} = (c_{j+1} + d_{j+1}c_j) + d_{j+1}d_j·v_{j-1}), which shortens the
- * dependency chain fourfold. The result differs from scipy's only by rounding (~1e-15 relative).
+ * d_j = j/(i+j), a convex combination, so rounding errors do not grow. Evaluated literally it is bound
+ * by the latency of one division per cell; here it multiplies by a table of reciprocals and advances
+ * two cells per link of the dependency chain (v_{j+1} = (c_{j+1} + d_{j+1}c_j) + d_{j+1}d_j·v_{j-1}).
+ * The result differs from scipy's only by rounding (~1e-15 relative above 1e-300).
  */
 function probOutsideBand(m0: number, n0: number, g: number, h: number): number {
-  // Columns run along the shorter side: the same cells as scipy's orientation (m >= n), but 10x fewer
-  // and 10x longer columns for a 10:1 size ratio, which amortises the per-column work.
+  // The path count is symmetric in the two sizes. Columns run along the shorter side: the same cells
+  // as scipy's orientation (m >= n), but e.g. 10x fewer and 10x longer columns for a 10:1 size ratio,
+  // which amortises the per-column work.
   const m = Math.min(m0, n0);
   const n = Math.max(m0, n0);
   const mg = m / g;
