@@ -78,12 +78,13 @@ describe('compiled inference', () => {
   beforeAll(async () => {
     const data = makeSyntheticDataset({ nRows: 2000, seed: 7 });
     holdout = makeSyntheticDataset({ nRows: 5001, seed: 8 }); // not a multiple of 4: tail rows too
-    forest = await trainForest(data.features, data.labels, { nFeatures: 10, nEstimators: 40, maxDepth: 12 });
+    // 42 trees: not a multiple of 4, so the single-row path's tail trees are covered too.
+    forest = await trainForest(data.features, data.labels, { nFeatures: 10, nEstimators: 42, maxDepth: 12 });
   });
 
   it('batch, row-array and single-row paths all equal walking the trees, bit for bit', () => {
     const trees = forest.toTrees();
-    expect(trees).toHaveLength(40);
+    expect(trees).toHaveLength(42);
     const flat = forest.predictProbaFlat(holdout.features);
     const rows = toRowArrays(holdout.features, 10);
     const perRow = forest.predictProba(rows);
@@ -102,6 +103,10 @@ describe('compiled inference', () => {
   it('the unpacked layout (for forests too large to pack) gives the same answers', () => {
     const unpacked = new Forest(decodeForest(forest.serialize()), { allowPacking: false });
     expect(unpacked.predictProbaFlat(holdout.features)).toEqual(forest.predictProbaFlat(holdout.features));
+    for (let r = 0; r < 500; r++) {
+      const row = holdout.features.subarray(10 * r, 10 * r + 10);
+      expect(unpacked.predictProbaOne(row)).toEqual(forest.predictProbaOne(row));
+    }
   });
 
   it('probabilities are distributions over the classes', () => {
@@ -115,7 +120,7 @@ describe('compiled inference', () => {
   it('respects maxDepth and reports its size', () => {
     for (const tree of forest.toTrees()) expect(treeDepth(tree)).toBeLessThanOrEqual(12);
     const { splits, leaves } = forest.nodeCounts;
-    expect(leaves).toBe(splits + 40); // every tree: one more leaf than splits
+    expect(leaves).toBe(splits + 42); // every tree: one more leaf than splits
   });
 });
 
