@@ -83,11 +83,11 @@ describe('fillHistograms', () => {
     const samples = Int32Array.from({ length: 700 }, (_, i) => 2 * i);
     const labelWeight = Int32Array.from(input.labels, (label, i) => (((i % 3) + 1) << 16) | label);
     const features = Int32Array.from([4, 0, 9, 2, 7]);
-    const together = createSplitWorkspace(3).hist;
+    const together = createSplitWorkspace(3, 5).hist;
     fillHistograms(input, together, samples, labelWeight, 10, 690, features, 0, 5);
-    const apart = createSplitWorkspace(3).hist;
+    const apart = createSplitWorkspace(3, 5).hist;
     for (let q = 0; q < 5; q++) {
-      const single = createSplitWorkspace(3).hist;
+      const single = createSplitWorkspace(3, 5).hist;
       fillHistograms(input, single, samples, labelWeight, 10, 690, features, q, q + 1);
       apart.set(single.subarray(0, 256 * 4), q * 256 * 4);
     }

@@ -101,7 +101,10 @@ export function randomBelow(state: Uint32Array, bound: number): number {
   return Math.floor((nextUint32(state) / 4294967296) * bound);
 }
 
-/** Most features whose histograms are built in one pass over a node's samples. */
+/**
+ * Most features whose histograms are built per round at a node (one round usually suffices:
+ * a round draws as many features as are still needed, capped here to bound the workspace).
+ */
 export function histogramBatchLimit(): number {
   return 16;
 }
@@ -124,9 +127,10 @@ export interface SplitWorkspace {
   bestLeftWeight: Float64Array;
 }
 
-export function createSplitWorkspace(nClasses: number): SplitWorkspace {
+/** Workspace for `slots` feature histograms at a time. */
+export function createSplitWorkspace(nClasses: number, slots: number): SplitWorkspace {
   return {
-    hist: new Int32Array(histogramBatchLimit() * 256 * (nClasses + 1)),
+    hist: new Int32Array(slots * 256 * (nClasses + 1)),
     leftWeight: new Float64Array(nClasses),
     best: new Float64Array(5),
     bestLeftWeight: new Float64Array(nClasses),
@@ -373,9 +377,9 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
     classWeights: new Float64Array(initial * K),
   };
   const impurityDecrease = new Float64Array(nFeatures);
-  const ws = createSplitWorkspace(K);
+  const batchLimit = Math.min(histogramBatchLimit(), maxFeatures);
+  const ws = createSplitWorkspace(K, batchLimit);
   const { best, bestLeftWeight } = ws;
-  const batchLimit = histogramBatchLimit();
   const featureOrder = new Int32Array(nFeatures);
   for (let f = 0; f < nFeatures; f++) featureOrder[f] = f;
 
