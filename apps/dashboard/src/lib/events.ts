@@ -25,6 +25,22 @@ export interface EventView {
   href: string | null;
 }
 
+/**
+ * Event types the list shows, for the `events` query's `types` filter: everything but training
+ * progress, which would otherwise crowd the newest page (a run sends one per batch of trees).
+ */
+export const LISTED_EVENT_TYPES = [
+  'drift.checked',
+  'drift.detected',
+  'training.queued',
+  'training.started',
+  'training.finished',
+  'training.failed',
+  'model.promoted',
+  'model.rolled_back',
+  'model.rejected',
+];
+
 /** Events the list holds at most; older ones drop off the end. */
 export const EVENT_LIST_SIZE = 50;
 

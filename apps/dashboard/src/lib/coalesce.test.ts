@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { coalesce } from './coalesce.ts';
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe('coalesce', () => {
+  it('runs once more after the current run, however many requests arrived meanwhile', async () => {
+    const gates = [deferred(), deferred()];
+    let runs = 0;
+    const trigger = coalesce(async () => {
+      await gates[runs++]!.promise;
+    });
+    const first = trigger();
+    trigger();
+    trigger();
+    const last = trigger();
+    expect(runs).toBe(1);
+    gates[0]!.resolve();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(runs).toBe(2);
+    gates[1]!.resolve();
+    await Promise.all([first, last]);
+    expect(runs).toBe(2);
+  });
+
+  it('starts afresh once idle, and a failing run does not block the next', async () => {
+    let runs = 0;
+    const trigger = coalesce(async () => {
+      runs += 1;
+      if (runs === 1) throw new Error('network down');
+    });
+    await trigger();
+    await trigger();
+    expect(runs).toBe(2);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * State every page shares, owned by the root layout: the platform's totals (pushed by
+ * `statsUpdated`, at most once per STATS_INTERVAL_MS and only when a number changed) and the
+ * progress of the training job (pushed by `trainingEvents`). Nothing here polls.
+ */
+import {
+  DashboardOpenTrainingDocument,
+  DashboardStatsUpdatedDocument,
+  type DashboardStatsUpdatedSubscription,
+  DashboardTrainingEventsDocument,
+} from '@automl-stream/sdk';
+import { getContext, setContext } from 'svelte';
+import { coalesce } from './coalesce.ts';
+import type { PlatformConnection } from './platform.svelte.ts';
+import { applyTrainingEvent, progressFromJobs, type TrainingProgress } from './training.ts';
+
+export type Stats = DashboardStatsUpdatedSubscription['statsUpdated'];
+
+type StatsListener = (stats: Stats, previous: Stats | null) => void;
+
+export class LiveState {
+  /** Null until the first tick (the server sends the current totals on subscribe). */
+  stats = $state.raw<Stats | null>(null);
+  training = $state.raw<TrainingProgress | null>(null);
+  private readonly listeners = new Set<StatsListener>();
+
+  constructor(private readonly platform: PlatformConnection) {}
+
+  /** Starts the subscriptions; returns the function that stops them. */
+  start(): () => void {
+    const readTraining = coalesce(async () => {
+      const data = await this.platform.query(DashboardOpenTrainingDocument, {});
+      this.training = progressFromJobs([...data.running.items, ...data.queued.items, ...data.latest.items]);
+    });
+    const stops = [
+      this.platform.subscribe(DashboardStatsUpdatedDocument, {}, (data) => {
+        const previous = this.stats;
+        this.stats = data.statsUpdated;
+        for (const listener of this.listeners) listener(data.statsUpdated, previous);
+      }),
+      this.platform.subscribe(DashboardTrainingEventsDocument, {}, (data) => {
+        this.training = applyTrainingEvent(this.training, data.trainingEvents);
+      }),
+      this.platform.onReconnect(() => void readTraining()),
+    ];
+    void readTraining();
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
+  /** Calls `listener` on every stats tick (with the previous tick); returns the function that stops it. */
+  onStats(listener: StatsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const KEY = Symbol('live');
+
+export function setLive(live: LiveState): void {
+  setContext(KEY, live);
+}
+
+export function getLive(): LiveState {
+  const live = getContext<LiveState | undefined>(KEY);
+  if (!live) throw new Error('getLive() called outside the root layout: the live state is created there');
+  return live;
+}
