@@ -1,4 +1,10 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+// graphql ships both index.mjs and index.js; Node (tsx) loads index.js everywhere, but Vite would
+// hand our sources index.mjs while Pothos/Yoga require index.js: two realms, "Cannot use
+// GraphQLObjectType from another module or realm". Pin everyone to the one Node picks.
+const graphqlEntry = createRequire(new URL('./apps/server/package.json', import.meta.url)).resolve('graphql');
 
 /**
  * Two projects:
@@ -8,9 +14,11 @@ import { defineConfig } from 'vitest/config';
  *   creates a database of its own (see packages/db/src/testing.ts).
  */
 export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: [
@@ -22,6 +30,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: [

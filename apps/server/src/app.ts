@@ -10,7 +10,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { authenticate, RateLimiter } from './auth.ts';
 import type { GraphQLContext, Principal } from './context.ts';
-import { asDomainError, maskError, toGraphQLError } from './errors.ts';
+import { asDomainError, maskError, toGraphQLError, withCode } from './errors.ts';
 import { ServerMetrics } from './metrics.ts';
 import { restRoutes } from './rest.ts';
 import { toSchema } from './schema/index.ts';
@@ -61,6 +61,26 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     },
   };
 
+  // graphql-js reports bad documents and variables without a code; give them one, so every
+  // error a client sees has `extensions.code`.
+  const errorCodesPlugin: Plugin<GraphQLContext> = {
+    onValidate:
+      () =>
+      ({ result, setResult }) => {
+        if (result.length > 0) setResult(result.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+      },
+    onExecute: () => ({
+      onExecuteDone({ result, setResult }) {
+        if (!('errors' in result) || !result.errors?.length) return;
+        // Errors outside any field (no path) are request errors: variables that do not coerce.
+        setResult({
+          ...result,
+          errors: result.errors.map((e) => (e.path ? e : withCode(e, 'BAD_USER_INPUT'))),
+        });
+      },
+    }),
+  };
+
   const metricsPlugin: Plugin<GraphQLContext> = {
     onExecute({ args }) {
       const op = (args.document as DocumentNode).definitions.find((d) => d.kind === 'OperationDefinition');
@@ -71,9 +91,13 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
           const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
           metrics.graphqlOperations.inc({ type, name, outcome: failed ? 'error' : 'ok' });
           if (!('data' in result) || !result.data) return;
-          const data = result.data as Record<string, { predictions?: unknown[]; rowsStored?: number } | undefined>;
+          const data = result.data as Record<
+            string,
+            { predictions?: unknown[]; rowsStored?: number } | undefined
+          >;
           for (const value of Object.values(data)) {
-            if (value && Array.isArray(value.predictions)) metrics.predictionsServed.inc(value.predictions.length);
+            if (value && Array.isArray(value.predictions))
+              metrics.predictionsServed.inc(value.predictions.length);
             if (value && typeof value.rowsStored === 'number') metrics.rowsIngested.inc(value.rowsStored);
           }
         },
@@ -96,6 +120,7 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     },
     plugins: [
       restPlugin,
+      errorCodesPlugin,
       metricsPlugin,
       EnvelopArmorPlugin({
         maxDepth: { n: config.limits.maxDepth, exposeLimits: !production },
@@ -122,7 +147,9 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
   const server = createServer((req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    const route = ['/graphql', '/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(path) ? path : 'other';
+    const route = ['/graphql', '/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(path)
+      ? path
+      : 'other';
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
@@ -131,17 +158,28 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     });
     if (!accepting) {
       res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'the server is shutting down; retry on another replica' } }));
+      res.end(
+        JSON.stringify({
+          error: { code: 'UNAVAILABLE', message: 'the server is shutting down; retry on another replica' },
+        }),
+      );
       return;
     }
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > config.limits.bodyLimitBytes) {
       res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-      res.end(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: `the body is ${length} bytes; the limit is ${config.limits.bodyLimitBytes} (BODY_LIMIT_BYTES): send smaller batches` } }));
+      res.end(
+        JSON.stringify({
+          error: {
+            code: 'PAYLOAD_TOO_LARGE',
+            message: `the body is ${length} bytes; the limit is ${config.limits.bodyLimitBytes} (BODY_LIMIT_BYTES): send smaller batches`,
+          },
+        }),
+      );
       req.resume();
       return;
     }
-    void yoga.handleNodeRequestAndResponse(req, res, { req, requestId });
+    void yoga(req, res, { req, requestId });
   });
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;
@@ -158,14 +196,17 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
   const wsDisposable = useServer<Record<string, unknown> | undefined, { principal?: Principal }>(
     {
       connectionInitWaitTimeout: config.limits.wsConnectionInitTimeoutMs,
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+      execute: (args) =>
+        (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) =>
+        (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
         try {
           const params = ctx.connectionParams ?? {};
-          const raw = (params.authorization ?? params.Authorization ?? params.apiKey ?? ctx.extra.request.headers.authorization) as
-            | string
-            | undefined;
+          const raw = (params.authorization ??
+            params.Authorization ??
+            params.apiKey ??
+            ctx.extra.request.headers.authorization) as string | undefined;
           (ctx.extra as { principal?: Principal }).principal = await authenticate(platform, raw);
           return true;
         } catch (error) {
@@ -180,12 +221,22 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
         if (count > config.limits.wsMaxSubscriptions) {
           return [
             toGraphQLError(
-              new DomainError('RATE_LIMITED', `at most ${config.limits.wsMaxSubscriptions} subscriptions per connection (WS_MAX_SUBSCRIPTIONS)`),
+              new DomainError(
+                'RATE_LIMITED',
+                `at most ${config.limits.wsMaxSubscriptions} subscriptions per connection (WS_MAX_SUBSCRIPTIONS)`,
+              ),
             ),
           ];
         }
         const principal = (ctx.extra as { principal?: Principal }).principal;
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        const {
+          schema: s,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
@@ -215,7 +266,10 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
       onComplete: (ctx) => {
         wsSubscriptions.set(ctx, Math.max(0, (wsSubscriptions.get(ctx) ?? 1) - 1));
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => maskError(e, 'Unexpected error.') as never).map((e: { toJSON?: () => unknown }) => (e.toJSON ? e.toJSON() : e)) as never,
+      onError: (_ctx, _id, _payload, errors) =>
+        errors
+          .map((e) => maskError(e, 'Unexpected error.') as never)
+          .map((e: { toJSON?: () => unknown }) => (e.toJSON ? e.toJSON() : e)) as never,
     },
     wsServer,
   );

@@ -11,11 +11,17 @@ export function bearer(value: string | null | undefined): string | null {
 }
 
 /** Who is calling. Throws UNAUTHENTICATED for a missing, malformed, unknown or revoked key. */
-export async function authenticate(platform: Platform, authorization: string | null | undefined): Promise<Principal> {
+export async function authenticate(
+  platform: Platform,
+  authorization: string | null | undefined,
+): Promise<Principal> {
   if (!platform.config.auth.enabled) return ANONYMOUS_ADMIN;
   const key = bearer(authorization);
   if (!key) {
-    throw new DomainError('UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer <key>" (see the README: API keys)');
+    throw new DomainError(
+      'UNAUTHENTICATED',
+      'missing API key: send "Authorization: Bearer <key>" (see the README: API keys)',
+    );
   }
   const record = await platform.apiKeys.verify(key);
   if (!record) throw new DomainError('UNAUTHENTICATED', 'unknown or revoked API key');
@@ -50,9 +56,13 @@ export class RateLimiter {
   check(principal: Principal, fallbackKey: string) {
     const wait = this.take(principal.keyId === null ? fallbackKey : `key:${principal.keyId}`);
     if (wait > 0) {
-      throw new DomainError('RATE_LIMITED', `rate limit of ${this.perMinute} requests a minute reached: retry in ${wait} s`, {
-        retryAfterSeconds: wait,
-      });
+      throw new DomainError(
+        'RATE_LIMITED',
+        `rate limit of ${this.perMinute} requests a minute reached: retry in ${wait} s`,
+        {
+          retryAfterSeconds: wait,
+        },
+      );
     }
   }
 }

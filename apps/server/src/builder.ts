@@ -22,13 +22,17 @@ builder.scalarType('DateTime', {
   parseValue: (value) => {
     const date = typeof value === 'string' ? new Date(value) : undefined;
     if (!date || Number.isNaN(date.getTime())) {
-      throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+      throw new GraphQLError('DateTime must be an ISO-8601 string', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     return date;
   },
   parseLiteral: (ast) => {
     if (ast.kind !== Kind.STRING || Number.isNaN(new Date(ast.value).getTime())) {
-      throw new GraphQLError('DateTime must be an ISO-8601 string', { extensions: { code: 'BAD_USER_INPUT' } });
+      throw new GraphQLError('DateTime must be an ISO-8601 string', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     return new Date(ast.value);
   },

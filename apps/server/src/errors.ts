@@ -53,3 +53,16 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   if (domain) return toGraphQLError(domain, error instanceof GraphQLError ? error : undefined);
   return yogaMaskError(error, message, isDev);
 }
+
+/** Adds a code to a GraphQL error that has none (graphql-js's own request errors). */
+export function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source ? { source: error.source } : {}),
+    ...(error.positions ? { positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    ...(error.originalError ? { originalError: error.originalError } : {}),
+    extensions: { ...error.extensions, code },
+  });
+}

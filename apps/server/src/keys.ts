@@ -5,7 +5,10 @@ import type { Platform } from '@automl-stream/core';
  * otherwise, on the very first start, an admin key is created and printed once (it is stored only
  * as a hash).
  */
-export async function ensureAdminKey(platform: Platform, print: (line: string) => void): Promise<string | null> {
+export async function ensureAdminKey(
+  platform: Platform,
+  print: (line: string) => void,
+): Promise<string | null> {
   if (!platform.config.auth.enabled) return null;
   if (platform.config.auth.adminApiKey) {
     await platform.apiKeys.ensure(platform.config.auth.adminApiKey, 'admin (ADMIN_API_KEY)', 'admin');

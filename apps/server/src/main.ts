@@ -8,10 +8,13 @@ import { startServer } from './serve.ts';
 const config = readConfigOrExit();
 const logger = createLogger(config.logLevel, { name: 'automl-stream-server' });
 if (!config.database.url) {
-  logger.fatal('DATABASE_URL is not set: this entry point serves an external Postgres. Use `pnpm start` for the embedded one.');
+  logger.fatal(
+    'DATABASE_URL is not set: this entry point serves an external Postgres. Use `pnpm start` for the embedded one.',
+  );
   process.exit(1);
 }
-if (!config.auth.enabled) logger.warn('AUTH=off: every request is treated as admin. Use this for local experiments only.');
+if (!config.auth.enabled)
+  logger.warn('AUTH=off: every request is treated as admin. Use this for local experiments only.');
 const running = await startServer({ config, databaseUrl: config.database.url, logger });
 await ensureAdminKey(running.platform, (line) => process.stdout.write(`${line}\n`));
 logger.info({ url: `${running.url}/graphql` }, 'automl-stream server listening');

@@ -69,14 +69,17 @@ export class ServerMetrics {
     this.unsubscribers.push(platform.holder.onSwap((m) => this.activeModelVersion.set(m?.version ?? 0)));
     this.unsubscribers.push(
       platform.bus.subscribe(['drift.checked'], (event) => {
-        void getDriftCheck(platform.db.sql, Number(event.payload.driftCheckId)).then((check) => {
-          if (!check) return;
-          this.driftChecks.inc({ verdict: check.verdict });
-          for (const f of check.features) {
-            this.driftScore.set({ feature: f.feature, statistic: 'ks' }, f.ksStatistic);
-            this.driftScore.set({ feature: f.feature, statistic: 'psi' }, f.psi);
-          }
-        }, () => {});
+        void getDriftCheck(platform.db.sql, Number(event.payload.driftCheckId)).then(
+          (check) => {
+            if (!check) return;
+            this.driftChecks.inc({ verdict: check.verdict });
+            for (const f of check.features) {
+              this.driftScore.set({ feature: f.feature, statistic: 'ks' }, f.ksStatistic);
+              this.driftScore.set({ feature: f.feature, statistic: 'psi' }, f.psi);
+            }
+          },
+          () => {},
+        );
       }),
     );
     this.unsubscribers.push(

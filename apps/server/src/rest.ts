@@ -1,10 +1,10 @@
-import { pendingMigrations } from '@automl-stream/db';
 import type { Platform } from '@automl-stream/core';
 import { DomainError } from '@automl-stream/core';
+import { pendingMigrations } from '@automl-stream/db';
 import { authenticate, type RateLimiter } from './auth.ts';
+import type { Role } from './context.ts';
 import { asDomainError, HTTP_STATUS } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
-import type { Role } from './context.ts';
 import { requireRole } from './schema/auth-guard.ts';
 
 interface RestDeps {
@@ -15,20 +15,30 @@ interface RestDeps {
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 
 function errorResponse(error: unknown): Response {
   const domain = asDomainError(error);
   if (!domain) return json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }, 500);
   const headers: Record<string, string> = {};
   if (domain.code === 'RATE_LIMITED') headers['retry-after'] = String(domain.details.retryAfterSeconds ?? 1);
-  return json({ error: { code: domain.code, message: domain.message, ...domain.details } }, HTTP_STATUS[domain.code], headers);
+  return json(
+    { error: { code: domain.code, message: domain.message, ...domain.details } },
+    HTTP_STATUS[domain.code],
+    headers,
+  );
 }
 
 async function readJson(request: Request): Promise<Record<string, unknown>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new DomainError('BAD_USER_INPUT', `send a JSON body with Content-Type: application/json (got "${type || 'none'}")`);
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `send a JSON body with Content-Type: application/json (got "${type || 'none'}")`,
+    );
   }
   let body: unknown;
   try {
@@ -79,7 +89,14 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
             checks.error = error instanceof Error ? error.message : String(error);
           }
           const ready = checks.database === true && checks.pendingMigrations === 0 && checks.queues === true;
-          return json({ status: ready ? 'ready' : 'not_ready', checks, modelVersion: platform.holder.current?.version ?? null }, ready ? 200 : 503);
+          return json(
+            {
+              status: ready ? 'ready' : 'not_ready',
+              checks,
+              modelVersion: platform.holder.current?.version ?? null,
+            },
+            ready ? 200 : 503,
+          );
         })();
       case 'GET /metrics':
         return (async () =>
@@ -120,7 +137,17 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
         });
       default:
         if (['/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(url.pathname)) {
-          return Promise.resolve(json({ error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${url.pathname}` } }, 405));
+          return Promise.resolve(
+            json(
+              {
+                error: {
+                  code: 'METHOD_NOT_ALLOWED',
+                  message: `${request.method} is not allowed on ${url.pathname}`,
+                },
+              },
+              405,
+            ),
+          );
         }
         return undefined;
     }

@@ -37,7 +37,8 @@ export async function startServer(options: {
   await platform.start();
   const app = createServerApp({ platform });
   const port = await app.listen(options.port ?? config.server.port);
-  const host = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const host =
+    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   let stopping: Promise<void> | null = null;
   return {
     platform,

@@ -45,7 +45,9 @@ export async function startTestPlatform(
   });
   const logger = createLogger(config.logLevel, { name: 'test-platform' });
   const server = await startServer({ config, databaseUrl: database.url, logger, port: options.port ?? 0 });
-  const adminKey = config.auth.enabled ? (await server.platform.apiKeys.create('test admin', 'admin')).key : null;
+  const adminKey = config.auth.enabled
+    ? (await server.platform.apiKeys.create('test admin', 'admin')).key
+    : null;
   return {
     server,
     database,
@@ -68,12 +70,19 @@ export async function gql<T = Record<string, unknown>>(
   query: string,
   variables: Record<string, unknown> = {},
   key: string | null = null,
-): Promise<{ status: number; data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+): Promise<{
+  status: number;
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+}> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  const body = (await response.json()) as {
+    data?: T;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
   return { status: response.status, ...body };
 }

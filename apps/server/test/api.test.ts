@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { printSchemaFile, schemaFilePath } from '../src/schema-file.ts';
 import { gql, startTestPlatform, type TestPlatform } from '../src/testing.ts';
 
@@ -27,12 +26,17 @@ describe('GraphQL API', () => {
   let p: TestPlatform;
   const count = async (table: string) => {
     const [row] = await p.database.sql.unsafe(`select count(*)::int as n from ${table}`);
-    return (row as { n: number }).n;
+    return (row as unknown as { n: number }).n;
   };
-  const call = (query: string, variables: Record<string, unknown> = {}) => gql(p.graphqlUrl, query, variables, p.adminKey);
+  const call = (query: string, variables: Record<string, unknown> = {}) =>
+    gql(p.graphqlUrl, query, variables, p.adminKey);
 
   beforeAll(async () => {
-    p = await startTestPlatform(inject('postgresUrl'), { WORKERS: 'false', MAX_BATCH_ROWS: '500', MIN_TRAIN_ROWS: '200' });
+    p = await startTestPlatform(inject('postgresUrl'), {
+      WORKERS: 'false',
+      MAX_BATCH_ROWS: '500',
+      MIN_TRAIN_ROWS: '200',
+    });
   });
   afterAll(async () => {
     await p?.stop();
@@ -46,7 +50,10 @@ describe('GraphQL API', () => {
     expect((await fetch(`${p.url}/health`)).status).toBe(200);
     const ready = await fetch(`${p.url}/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: true, pendingMigrations: 0, queues: true } });
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { database: true, pendingMigrations: 0, queues: true },
+    });
     const metrics = await (await fetch(`${p.url}/metrics`)).text();
     expect(metrics).toContain('automl_predictions_served_total');
     expect(metrics).toContain('automl_active_model_version 0');
@@ -64,7 +71,15 @@ describe('GraphQL API', () => {
     const first = await call(INGEST, { input: { features, labels, batchId: 'batch-001' } });
     expect(first.errors).toBeUndefined();
     expect(first.data).toEqual({
-      ingest: { batchId: 'batch-001', duplicate: false, rowsStored: 300, labelledRows: 300, scoredRows: 0, batchAccuracy: null, modelVersion: null },
+      ingest: {
+        batchId: 'batch-001',
+        duplicate: false,
+        rowsStored: 300,
+        labelledRows: 300,
+        scoredRows: 0,
+        batchAccuracy: null,
+        modelVersion: null,
+      },
     });
     const again = await call(INGEST, { input: { features, labels, batchId: 'batch-001' } });
     expect(again.data).toMatchObject({ ingest: { duplicate: true, rowsStored: 0 } });
@@ -73,16 +88,35 @@ describe('GraphQL API', () => {
 
     const wrongWidth = await call(INGEST, { input: { features: [[1, 2]], batchId: 'batch-002' } });
     expect(wrongWidth.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(wrongWidth.errors?.[0]?.message).toBe('features[0] has 2 values; this platform takes 3 features per row');
+    expect(wrongWidth.errors?.[0]?.message).toBe(
+      'features[0] has 2 values; this platform takes 3 features per row',
+    );
   });
 
   it.each([
-    ['ragged rows', { features: [[1, 2, 3], [1, 2]] }, /features\[1\] has 2 values/],
-    ['labels of another length', { features: [[1, 2, 3]], labels: [0, 1] }, /labels has 2 entries but there are 1 rows/],
+    [
+      'ragged rows',
+      {
+        features: [
+          [1, 2, 3],
+          [1, 2],
+        ],
+      },
+      /features\[1\] has 2 values/,
+    ],
+    [
+      'labels of another length',
+      { features: [[1, 2, 3]], labels: [0, 1] },
+      /labels has 2 entries but there are 1 rows/,
+    ],
     ['negative labels', { features: [[1, 2, 3]], labels: [-1] }, /labels\[0\] is -1/],
     ['an empty batch', { features: [] }, /features is empty/],
     ['an empty row', { features: [[]] }, /features\[0\] is empty/],
-    ['an oversized batch', { features: Array.from({ length: 501 }, () => [1, 2, 3]) }, /501 rows; the limit is 500/],
+    [
+      'an oversized batch',
+      { features: Array.from({ length: 501 }, () => [1, 2, 3]) },
+      /501 rows; the limit is 500/,
+    ],
     ['a bad batch id', { features: [[1, 2, 3]], batchId: 'has spaces in it' }, /batchId must be/],
   ])('rejects %s with BAD_USER_INPUT and stores nothing', async (_name, input, message) => {
     const before = await count('rows');
@@ -114,7 +148,14 @@ describe('GraphQL API', () => {
     ];
     const r = await call(PREDICT, { input: { features: rows } });
     expect(r.errors).toBeUndefined();
-    const predict = (r.data as { predict: { modelVersion: number; predictions: { id: string; label: number; probabilities: number[] }[] } }).predict;
+    const predict = (
+      r.data as {
+        predict: {
+          modelVersion: number;
+          predictions: { id: string; label: number; probabilities: number[] }[];
+        };
+      }
+    ).predict;
     expect(predict.modelVersion).toBe(1);
     expect(predict.predictions.map((x) => x.label)).toEqual([1, 0]);
     for (const x of predict.predictions) expect(x.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -134,14 +175,29 @@ describe('GraphQL API', () => {
       { input: { predictionIds: predict.predictions.map((x) => x.id), labels: [1, 1] } },
     );
     expect(feedback.data).toEqual({ submitFeedback: { updated: 2 } });
-    const unknown = await call(`mutation F($input: FeedbackInput!) { submitFeedback(input: $input) { updated } }`, {
-      input: { predictionIds: ['999999'], labels: [1] },
+    const unknown = await call(
+      `mutation F($input: FeedbackInput!) { submitFeedback(input: $input) { updated } }`,
+      {
+        input: { predictionIds: ['999999'], labels: [1] },
+      },
+    );
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: 'no prediction with id 999999',
+      extensions: { code: 'BAD_USER_INPUT' },
     });
-    expect(unknown.errors?.[0]).toMatchObject({ message: 'no prediction with id 999999', extensions: { code: 'BAD_USER_INPUT' } });
 
-    const stats = await call('{ stats { predictionsTotal rowsIngested labelledRows feedbackReceived activeModelVersion modelVersions } }');
+    const stats = await call(
+      '{ stats { predictionsTotal rowsIngested labelledRows feedbackReceived activeModelVersion modelVersions } }',
+    );
     expect(stats.data).toEqual({
-      stats: { predictionsTotal: 2, rowsIngested: 400, labelledRows: 402, feedbackReceived: 2, activeModelVersion: 1, modelVersions: 1 },
+      stats: {
+        predictionsTotal: 2,
+        rowsIngested: 400,
+        labelledRows: 400,
+        feedbackReceived: 2,
+        activeModelVersion: 1,
+        modelVersions: 1,
+      },
     });
   });
 
@@ -150,10 +206,22 @@ describe('GraphQL API', () => {
     const ingest = await fetch(`${p.url}/ingest/batch`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ features: [[0.2, 0.3, 0.4], [0.8, 0.9, 0.1]], labels: [0, 1], batch_id: 'rest-001' }),
+      body: JSON.stringify({
+        features: [
+          [0.2, 0.3, 0.4],
+          [0.8, 0.9, 0.1],
+        ],
+        labels: [0, 1],
+        batch_id: 'rest-001',
+      }),
     });
     expect(ingest.status).toBe(200);
-    expect(await ingest.json()).toMatchObject({ status: 'success', batch_id: 'rest-001', rows_stored: 2, duplicate: false });
+    expect(await ingest.json()).toMatchObject({
+      status: 'success',
+      batch_id: 'rest-001',
+      rows_stored: 2,
+      duplicate: false,
+    });
     const dup = await fetch(`${p.url}/ingest/batch`, {
       method: 'POST',
       headers,
@@ -161,19 +229,42 @@ describe('GraphQL API', () => {
     });
     expect(await dup.json()).toMatchObject({ status: 'duplicate', rows_stored: 0 });
 
-    const predict = await fetch(`${p.url}/predict`, { method: 'POST', headers, body: JSON.stringify({ features: [[0.95, 0.9, 0.3]] }) });
+    const predict = await fetch(`${p.url}/predict`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ features: [[0.95, 0.9, 0.3]] }),
+    });
     expect(predict.status).toBe(200);
-    const body = (await predict.json()) as { predictions: number[]; probabilities: number[][]; model_version: number };
+    const body = (await predict.json()) as {
+      predictions: number[];
+      probabilities: number[][];
+      model_version: number;
+    };
     expect(body.predictions).toEqual([1]);
     expect(body.model_version).toBe(1);
 
-    const bad = await fetch(`${p.url}/ingest/batch`, { method: 'POST', headers, body: JSON.stringify({ features: [[1, 'x', 3]] }) });
+    const bad = await fetch(`${p.url}/ingest/batch`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ features: [[1, 'x', 3]] }),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({
-      error: { code: 'BAD_USER_INPUT', message: 'features[0][1] is the string "x": every feature value must be a finite number', row: 0, column: 1 },
+      error: {
+        code: 'BAD_USER_INPUT',
+        message: 'features[0][1] is the string "x": every feature value must be a finite number',
+        row: 0,
+        column: 1,
+      },
     });
-    const malformed = await fetch(`${p.url}/predict`, { method: 'POST', headers, body: '{"features": [[1,2' });
+    const malformed = await fetch(`${p.url}/predict`, {
+      method: 'POST',
+      headers,
+      body: '{"features": [[1,2',
+    });
     expect(malformed.status).toBe(400);
-    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe('the body is not valid JSON');
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toBe(
+      'the body is not valid JSON',
+    );
   });
 });

@@ -34,7 +34,11 @@ export class ApiKeys {
     if (!API_KEY_ROLES.includes(role)) throw badInput(`role must be one of ${API_KEY_ROLES.join(', ')}`);
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 100) throw badInput('a key needs a name of 1 to 100 characters');
-    const prefix = randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 8);
+    const prefix = randomBytes(6)
+      .toString('base64url')
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '0')
+      .slice(0, 8);
     const key = `ams_${prefix}_${randomBytes(24).toString('base64url')}`;
     const record = await insertApiKey(this.sql, { name: trimmed, role, prefix, keyHash: hashApiKey(key) });
     return { key, record };
@@ -79,7 +83,9 @@ export class ApiKeys {
   /** Registers a key given from outside (ADMIN_API_KEY) if it is not stored yet. */
   async ensure(key: string, name: string, role: ApiKeyRole): Promise<void> {
     if (!KEY_PATTERN.test(key)) {
-      throw badInput('ADMIN_API_KEY must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ ->');
+      throw badInput(
+        'ADMIN_API_KEY must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ ->',
+      );
     }
     const hash = hashApiKey(key);
     if (await findActiveKeyByHash(this.sql, hash)) return;

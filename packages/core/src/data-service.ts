@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
-import { DomainError, badInput } from './errors.ts';
+import { badInput, DomainError } from './errors.ts';
 import type { ModelHolder, ServingModel } from './serving-model.ts';
 import {
   claimFeatureCount,
@@ -9,9 +9,9 @@ import {
   insertBatch,
   insertPredictions,
   insertRows,
+  type RowToStore,
   readFeatureCount,
   recordFeedback,
-  type RowToStore,
 } from './storage/data-storage.ts';
 import { validateFeatureMatrix, validateLabels } from './validation.ts';
 
@@ -83,11 +83,14 @@ export class DataService {
       expectedFeatures: expected,
     });
     const labels =
-      input.labels === undefined || input.labels === null ? null : validateLabels(input.labels, features.length);
+      input.labels === undefined || input.labels === null
+        ? null
+        : validateLabels(input.labels, features.length);
 
     // Test-then-train: the serving model scores labelled rows before they are stored.
     const model = this.holder.current;
-    const scored = labels && model && model.nFeatures === features[0]!.length ? model.forest.predict(features) : null;
+    const scored =
+      labels && model && model.nFeatures === features[0]!.length ? model.forest.predict(features) : null;
     let correct = 0;
     const rows: RowToStore[] = features.map((f, i) => {
       const label = labels ? labels[i]! : null;
@@ -153,7 +156,9 @@ export class DataService {
     return model;
   }
 
-  async predict(input: { features: unknown }): Promise<{ modelVersion: number; predictions: PredictionResult[] }> {
+  async predict(input: {
+    features: unknown;
+  }): Promise<{ modelVersion: number; predictions: PredictionResult[] }> {
     // One model for the whole request, even if a promotion swaps it meanwhile.
     const model = this.servingModel();
     const features = validateFeatureMatrix(input.features, {
@@ -182,9 +187,12 @@ export class DataService {
 
   async submitFeedback(input: { predictionIds: unknown; labels: unknown }): Promise<{ updated: number }> {
     const ids = input.predictionIds;
-    if (!Array.isArray(ids) || ids.length === 0) throw badInput('predictionIds must be a non-empty list of prediction ids');
+    if (!Array.isArray(ids) || ids.length === 0)
+      throw badInput('predictionIds must be a non-empty list of prediction ids');
     if (ids.length > this.config.data.maxBatchRows) {
-      throw badInput(`predictionIds has ${ids.length} entries; the limit is ${this.config.data.maxBatchRows}`);
+      throw badInput(
+        `predictionIds has ${ids.length} entries; the limit is ${this.config.data.maxBatchRows}`,
+      );
     }
     const numericIds = ids.map((id, i) => {
       const n = typeof id === 'string' ? Number(id) : id;
@@ -193,15 +201,19 @@ export class DataService {
       }
       return n;
     });
-    if (new Set(numericIds).size !== numericIds.length) throw badInput('predictionIds contains the same id twice');
+    if (new Set(numericIds).size !== numericIds.length)
+      throw badInput('predictionIds contains the same id twice');
     const labels = validateLabels(input.labels, numericIds.length, 'labels');
     const updated = await this.sql.begin(async (tx) => {
       const existing = await existingPredictionIds(tx, numericIds);
       const missing = numericIds.filter((id) => !existing.has(id));
       if (missing.length > 0) {
-        throw badInput(`no prediction with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`, {
-          missing: missing.slice(0, 20),
-        });
+        throw badInput(
+          `no prediction with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+          {
+            missing: missing.slice(0, 20),
+          },
+        );
       }
       return recordFeedback(tx, numericIds, labels);
     });

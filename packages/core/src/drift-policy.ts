@@ -1,13 +1,28 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import { Adwin, chiSquareTest, compareDistributions, histogram, jensenShannon, PageHinkley } from '@automl-stream/drift';
+import { Adwin, chiSquareTest, compareDistributions, histogram, jensenShannon } from '@automl-stream/drift';
 import type { Logger } from 'pino';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
-import { countLabelledRows, countServedSince, readCurrentWindow, readErrorStream } from './storage/data-storage.ts';
-import { type DriftCheckRecord, type DriftFeatureResult, insertDriftCheck, lastRetrainTrigger } from './storage/drift-storage.ts';
+import {
+  countLabelledRows,
+  countServedSince,
+  readCurrentWindow,
+  readErrorStream,
+} from './storage/data-storage.ts';
+import {
+  type DriftCheckRecord,
+  type DriftFeatureResult,
+  insertDriftCheck,
+  lastRetrainTrigger,
+} from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import { getProductionVersion, getReferenceSample } from './storage/models-storage.ts';
-import { insertTrainingJob, openTrainingJob, setQueueJobId, type TrainingJobRecord } from './storage/training-storage.ts';
+import {
+  insertTrainingJob,
+  openTrainingJob,
+  setQueueJobId,
+  type TrainingJobRecord,
+} from './storage/training-storage.ts';
 
 export type DriftTrigger = 'schedule' | 'rows' | 'manual';
 
@@ -22,7 +37,7 @@ const PREDICTION_JS_DISTANCE = 0.1;
 
 export interface ConceptDriftResult {
   detected: boolean;
-  detector: 'adwin' | 'page-hinkley' | null;
+  detector: 'adwin' | null;
   errors: number;
   errorRateBefore: number | null;
   errorRateAfter: number | null;
@@ -66,14 +81,16 @@ export function estimateChangePoint(
   return { index: best.index, before: best.before, after: best.after, z };
 }
 
-/** Runs River-style detectors over the error stream; drift counts only when the error rate rose. */
+/**
+ * ADWIN (River's defaults) over the error stream; drift counts only when the error rate rose
+ * significantly at the estimated change point. Page-Hinkley is not used for the verdict: with
+ * River's defaults it false-alarms on long stationary streams (measured in packages/drift).
+ */
 export function detectConceptDrift(errors: readonly number[], at: readonly Date[]): ConceptDriftResult {
   const adwin = new Adwin();
-  const ph = new PageHinkley();
   let detector: ConceptDriftResult['detector'] = null;
   for (const e of errors) {
     if (adwin.update(e).drift && detector === null) detector = 'adwin';
-    if (ph.update(e).drift && detector === null) detector = 'page-hinkley';
   }
   const change = detector ? estimateChangePoint(errors) : null;
   const detected = detector !== null && change !== null;
@@ -181,7 +198,13 @@ export class DriftPolicy {
       const chi = chiSquareTest(refCounts, curCounts);
       const js = jensenShannon(refCounts, curCounts, { base: 2 });
       predictionDrift = chi.pValue < this.config.drift.pValue && js > PREDICTION_JS_DISTANCE;
-      prediction = { ...prediction, chiSquare: chi.statistic, pValue: chi.pValue, jensenShannon: js, drifted: predictionDrift };
+      prediction = {
+        ...prediction,
+        chiSquare: chi.statistic,
+        pValue: chi.pValue,
+        jensenShannon: js,
+        drifted: predictionDrift,
+      };
     }
 
     // Concept drift: the serving version's error stream on labelled rows.
@@ -194,7 +217,11 @@ export class DriftPolicy {
     else if (verdict === 'insufficient_data' && stream.wrong.length >= MIN_CURRENT_ROWS) verdict = 'no_drift';
 
     const outcome = await this.sql.begin(async (tx) => {
-      let action = drifted ? 'retrain_queued' : verdict === 'insufficient_data' ? 'insufficient_data' : 'none';
+      let action = drifted
+        ? 'retrain_queued'
+        : verdict === 'insufficient_data'
+          ? 'insufficient_data'
+          : 'none';
       let trainingJob: TrainingJobRecord | null = null;
       if (drifted) {
         // One shift, one retrain: skip when a retrain is pending or the cooldown has not passed.
@@ -202,7 +229,8 @@ export class DriftPolicy {
         const open = await openTrainingJob(tx);
         const last = open ? undefined : await lastRetrainTrigger(tx);
         if (open) action = 'retrain_pending';
-        else if (last && (await countServedSince(tx, last.createdAt)) < this.config.drift.cooldownRows) action = 'cooldown';
+        else if (last && (await countServedSince(tx, last.createdAt)) < this.config.drift.cooldownRows)
+          action = 'cooldown';
       }
       const check = await insertDriftCheck(tx, {
         modelVersion: production.version,
@@ -230,7 +258,11 @@ export class DriftPolicy {
         durationMs: performance.now() - started,
       });
       if (action === 'retrain_queued') {
-        const reasons = [dataDrift && 'data drift', predictionDrift && 'prediction drift', conceptDrift && 'concept drift'].filter(Boolean);
+        const reasons = [
+          dataDrift && 'data drift',
+          predictionDrift && 'prediction drift',
+          conceptDrift && 'concept drift',
+        ].filter(Boolean);
         trainingJob = await this.queueRetrain(tx, {
           reason: `drift check ${check.id}: ${reasons.join(', ')}`,
           driftCheckId: check.id,
@@ -245,7 +277,14 @@ export class DriftPolicy {
       return { check, trainingJob };
     });
     this.logger.info(
-      { checkId: outcome.check.id, verdict, dataDrift, predictionDrift, conceptDrift, action: outcome.check.action },
+      {
+        checkId: outcome.check.id,
+        verdict,
+        dataDrift,
+        predictionDrift,
+        conceptDrift,
+        action: outcome.check.action,
+      },
       'drift check',
     );
     return { ...outcome, skipped: null };
@@ -259,7 +298,11 @@ export class DriftPolicy {
     const record = await insertTrainingJob(tx, job);
     const queueJobId = await this.queues.send(retrainQueue, { trainingJobId: record.id }, inTransaction(tx));
     if (queueJobId) await setQueueJobId(tx, record.id, queueJobId);
-    await appendEvent(tx, 'training.queued', { trainingJobId: record.id, reason: job.reason, driftCheckId: job.driftCheckId });
+    await appendEvent(tx, 'training.queued', {
+      trainingJobId: record.id,
+      reason: job.reason,
+      driftCheckId: job.driftCheckId,
+    });
     return { ...record, queueJobId };
   }
 

@@ -55,7 +55,10 @@ export class Platform {
     this.logger = options.logger;
     this.workersEnabled = options.workers ?? options.config.workers.enabled;
     this.serving = options.serving ?? true;
-    this.db = createDb(options.databaseUrl, { max: options.config.database.poolSize, applicationName: 'automl-stream' });
+    this.db = createDb(options.databaseUrl, {
+      max: options.config.database.poolSize,
+      applicationName: 'automl-stream',
+    });
     const sql = this.db.sql;
     this.bus = new EventBus(sql);
     this.queues = new Queues(options.databaseUrl, options.config, options.logger);
@@ -141,7 +144,10 @@ export class Platform {
     this.stats.stop();
     // A retrain in progress is abandoned: pg-boss will hand the job to another worker.
     const stopping = this.queues.stop({ graceful: true, timeoutMs: options.timeoutMs ?? 10_000 });
-    const abortTimer = setTimeout(() => this.retrainAbort.abort(new Error('shutting down')), Math.max(0, (options.timeoutMs ?? 10_000) - 2000));
+    const abortTimer = setTimeout(
+      () => this.retrainAbort.abort(new Error('shutting down')),
+      Math.max(0, (options.timeoutMs ?? 10_000) - 2000),
+    );
     await stopping.catch((error) => this.logger.warn({ err: error }, 'queue stop failed'));
     clearTimeout(abortTimer);
     await this.bus.stop();

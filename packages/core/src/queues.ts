@@ -1,5 +1,5 @@
 import type { Config } from '@automl-stream/config';
-import type { Queryable, Sql } from '@automl-stream/db';
+import type { Queryable } from '@automl-stream/db';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -48,9 +48,23 @@ type Payload<Q> = Q extends QueueDefinition<infer P> ? z.infer<P> : never;
 export function inTransaction(tx: Queryable): PgBoss.ConnectionOptions {
   return {
     db: {
-      executeSql: async (text: string, values: unknown[]) => ({ rows: await tx.unsafe(text, values as never[]) }),
+      // pg-boss speaks node-postgres: undefined means NULL and plain objects are sent as JSON text;
+      // postgres.js refuses both, so convert them the way node-postgres would.
+      executeSql: async (text: string, values: unknown[]) => ({
+        rows: await tx.unsafe(text, values.map(toNodePostgresValue) as never[]),
+      }),
     },
   };
+}
+
+function toNodePostgresValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  // Parameters arrive untyped (pg-boss casts in SQL), so send text as node-postgres does.
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value)) {
+    return JSON.stringify(value);
+  }
+  return value;
 }
 
 export class Queues {
@@ -89,7 +103,11 @@ export class Queues {
   async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await this.boss.stop({ graceful: options.graceful ?? true, timeout: options.timeoutMs ?? 30_000, wait: true });
+    await this.boss.stop({
+      graceful: options.graceful ?? true,
+      timeout: options.timeoutMs ?? 30_000,
+      wait: true,
+    });
   }
 
   async send<Q extends QueueDefinition<z.ZodType>>(

@@ -19,7 +19,8 @@ export class RegistryService {
     }
     return this.sql.begin(async (tx) => {
       const target = await getModelVersion(tx, version);
-      if (!target) throw new DomainError('NOT_FOUND', `model version ${version} does not exist (see the models query)`);
+      if (!target)
+        throw new DomainError('NOT_FOUND', `model version ${version} does not exist (see the models query)`);
       if (target.status === 'production') {
         throw new DomainError('CONFLICT', `model version ${version} is already serving`);
       }
@@ -33,13 +34,21 @@ export class RegistryService {
   async rollback(reason = 'manual rollback'): Promise<ModelVersionRecord> {
     return this.sql.begin(async (tx) => {
       const current = await getProductionVersion(tx);
-      if (!current) throw new DomainError('CONFLICT', 'no model is serving, so there is nothing to roll back');
+      if (!current)
+        throw new DomainError('CONFLICT', 'no model is serving, so there is nothing to roll back');
       const previous = await previousProductionVersion(tx);
       if (previous === null) {
-        throw new DomainError('CONFLICT', `version ${current.version} is the first version that served: there is no previous version to roll back to`);
+        throw new DomainError(
+          'CONFLICT',
+          `version ${current.version} is the first version that served: there is no previous version to roll back to`,
+        );
       }
       await setProduction(tx, previous, 'rolled_back', reason);
-      await appendEvent(tx, 'model.rolled_back', { version: previous, previousVersion: current.version, reason });
+      await appendEvent(tx, 'model.rolled_back', {
+        version: previous,
+        previousVersion: current.version,
+        reason,
+      });
       return (await getModelVersion(tx, previous))!;
     });
   }

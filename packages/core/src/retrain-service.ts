@@ -1,9 +1,9 @@
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
-import { accuracy, type Forest, f1Macro, logLoss, loadForest, trainForest } from '@automl-stream/ml';
+import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
-import { appendEvent } from './storage/events-storage.ts';
 import { countLabelledSince, readLabelledWindow } from './storage/data-storage.ts';
+import { appendEvent } from './storage/events-storage.ts';
 import {
   getArtifact,
   getProductionVersion,
@@ -93,7 +93,11 @@ export class RetrainService {
           metrics: null,
           error: message,
         });
-        await appendEvent(tx, 'training.failed', { trainingJobId: job.id, error: message, willRetry: !final });
+        await appendEvent(tx, 'training.failed', {
+          trainingJobId: job.id,
+          error: message,
+          willRetry: !final,
+        });
       });
       // Data problems are final; anything else is rethrown so the queue retries it.
       if (final) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
@@ -105,16 +109,21 @@ export class RetrainService {
     const { trainWindow, minTrainRows, holdoutFraction, promotionTolerance } = this.config.retrain;
     // After a detected change, learn the new concept only, when there is enough of it.
     let since: Date | null = null;
-    if (job.changeAt && (await countLabelledSince(this.sql, job.changeAt)) >= minTrainRows) since = job.changeAt;
+    if (job.changeAt && (await countLabelledSince(this.sql, job.changeAt)) >= minTrainRows)
+      since = job.changeAt;
     const data = await readLabelledWindow(this.sql, trainWindow, since);
     const n = data.labels.length;
     if (n < minTrainRows) {
-      throw new TrainingDataError(`only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`);
+      throw new TrainingDataError(
+        `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
+      );
     }
     const nFeatures = data.features[0]!.length;
     const nClasses = Math.max(...data.labels) + 1;
     if (new Set(data.labels).size < 2) {
-      throw new TrainingDataError(`the ${n} newest labelled rows all have label ${data.labels[0]}: training needs at least two classes`);
+      throw new TrainingDataError(
+        `the ${n} newest labelled rows all have label ${data.labels[0]}: training needs at least two classes`,
+      );
     }
     // Hold out the newest slice: the model is judged on the data it will meet next.
     const holdout = Math.max(1, Math.min(n - minTrainRows / 2, Math.round(n * holdoutFraction)));
@@ -143,7 +152,11 @@ export class RetrainService {
           this.sql
             .begin(async (tx) => {
               await updateTrainingProgress(tx, job.id, done, total);
-              await appendEvent(tx, 'training.progress', { trainingJobId: job.id, treesDone: done, treesTotal: total });
+              await appendEvent(tx, 'training.progress', {
+                trainingJobId: job.id,
+                treesDone: done,
+                treesTotal: total,
+              });
             })
             .catch((error) => this.logger.warn({ err: error }, 'could not record training progress')),
         );
@@ -186,7 +199,13 @@ export class RetrainService {
       if (current?.status === 'succeeded') return null;
       const version = await insertModelVersion(tx, {
         status: 'candidate',
-        params: { ...forest.params, nClasses, trainWindow, holdoutFraction, since: since?.toISOString() ?? null },
+        params: {
+          ...forest.params,
+          nClasses,
+          trainWindow,
+          holdoutFraction,
+          since: since?.toISOString() ?? null,
+        },
         metrics,
         championMetrics,
         featureImportances: Array.from(forest.featureImportances),
@@ -217,7 +236,11 @@ export class RetrainService {
         });
       } else {
         await markRejected(tx, version.version, rejectedReason!);
-        await appendEvent(tx, 'model.rejected', { version: version.version, reason: rejectedReason, trainingJobId: job.id });
+        await appendEvent(tx, 'model.rejected', {
+          version: version.version,
+          reason: rejectedReason,
+          trainingJobId: job.id,
+        });
       }
       const finished = await finishTrainingJob(tx, job.id, {
         status: 'succeeded',
@@ -238,7 +261,13 @@ export class RetrainService {
     });
     if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
     this.logger.info(
-      { trainingJobId: job.id, version: result.version.version, promoted: promote, accuracy: metrics.accuracy, trainingMs },
+      {
+        trainingJobId: job.id,
+        version: result.version.version,
+        promoted: promote,
+        accuracy: metrics.accuracy,
+        trainingMs,
+      },
       'retrain finished',
     );
     return result;
@@ -246,7 +275,12 @@ export class RetrainService {
 }
 
 /** Hold-out metrics; a model that knows fewer classes than the hold-out has gets zero-padded probabilities. */
-function scoreOnHoldout(forest: Forest, features: number[][], labels: number[], nClasses: number): ModelMetrics {
+function scoreOnHoldout(
+  forest: Forest,
+  features: number[][],
+  labels: number[],
+  nClasses: number,
+): ModelMetrics {
   const raw = forest.predictProba(features);
   const proba = raw.map((p) => Array.from({ length: Math.max(nClasses, p.length) }, (_, k) => p[k] ?? 0));
   const predicted = proba.map((p) => p.indexOf(Math.max(...p)));

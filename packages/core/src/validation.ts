@@ -15,10 +15,13 @@ export function validateFeatureMatrix(
   if (!Array.isArray(features)) throw badInput(`${field} must be a list of rows, each a list of numbers`);
   if (features.length === 0) throw badInput(`${field} is empty: send at least one row`);
   if (features.length > options.maxRows) {
-    throw badInput(`${field} has ${features.length} rows; the limit is ${options.maxRows} per request: split the batch`, {
-      rows: features.length,
-      limit: options.maxRows,
-    });
+    throw badInput(
+      `${field} has ${features.length} rows; the limit is ${options.maxRows} per request: split the batch`,
+      {
+        rows: features.length,
+        limit: options.maxRows,
+      },
+    );
   }
   const first = features[0];
   const width = Array.isArray(first) ? first.length : -1;
@@ -26,7 +29,11 @@ export function validateFeatureMatrix(
   for (let i = 0; i < features.length; i++) {
     const row = features[i] as unknown;
     if (!Array.isArray(row)) throw badInput(`${field}[${i}] must be a list of numbers`, { row: i });
-    if (row.length === 0) throw badInput(`${field}[${i}] is empty: every row needs ${expected > 0 ? expected : 'its'} feature values`, { row: i });
+    if (row.length === 0)
+      throw badInput(
+        `${field}[${i}] is empty: every row needs ${expected > 0 ? expected : 'its'} feature values`,
+        { row: i },
+      );
     if (row.length !== expected) {
       throw badInput(
         options.expectedFeatures !== null
@@ -38,10 +45,13 @@ export function validateFeatureMatrix(
     for (let j = 0; j < row.length; j++) {
       const v = row[j] as unknown;
       if (typeof v !== 'number' || !Number.isFinite(v)) {
-        throw badInput(`${field}[${i}][${j}] is ${describe(v)}: every feature value must be a finite number`, {
-          row: i,
-          column: j,
-        });
+        throw badInput(
+          `${field}[${i}][${j}] is ${describe(v)}: every feature value must be a finite number`,
+          {
+            row: i,
+            column: j,
+          },
+        );
       }
     }
   }
@@ -51,10 +61,13 @@ export function validateFeatureMatrix(
 export function validateLabels(labels: unknown, rows: number, field = 'labels'): number[] {
   if (!Array.isArray(labels)) throw badInput(`${field} must be a list of integer class labels`);
   if (labels.length !== rows) {
-    throw badInput(`${field} has ${labels.length} entries but there are ${rows} rows: send one label per row`, {
-      labels: labels.length,
-      rows,
-    });
+    throw badInput(
+      `${field} has ${labels.length} entries but there are ${rows} rows: send one label per row`,
+      {
+        labels: labels.length,
+        rows,
+      },
+    );
   }
   for (let i = 0; i < labels.length; i++) {
     const v = labels[i] as unknown;

@@ -10,8 +10,8 @@ export type Queryable = postgres.ISql;
 export interface DbHandle {
   /** postgres.js client: raw SQL, LISTEN/NOTIFY, transactions. */
   sql: Sql;
-  /** drizzle over the same pool. */
-  db: Database;
+  /** drizzle (typed queries over the schema), on its own small pool. */
+  readonly db: Database;
   close(timeoutSeconds?: number): Promise<void>;
 }
 
@@ -32,10 +32,29 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
     idle_timeout: 60,
     connect_timeout: 10,
   });
-  const db = drizzle(sql, { schema });
+  // drizzle's postgres-js driver rewrites its client's (de)serialisers (JSON and timestamps become
+  // pass-through), which would change what every raw query sends and returns. So drizzle gets a
+  // small client of its own, created on first use.
+  let drizzleClient: postgres.Sql | null = null;
+  let db: Database | null = null;
   return {
     sql,
-    db,
-    close: (timeoutSeconds = 5) => sql.end({ timeout: timeoutSeconds }),
+    get db() {
+      if (!db) {
+        drizzleClient = postgres(url, {
+          max: 2,
+          onnotice: () => {},
+          connection: { application_name: `${options.applicationName ?? 'automl-stream'}:drizzle` },
+        });
+        db = drizzle(drizzleClient, { schema });
+      }
+      return db;
+    },
+    close: async (timeoutSeconds = 5) => {
+      await Promise.all([
+        sql.end({ timeout: timeoutSeconds }),
+        drizzleClient?.end({ timeout: timeoutSeconds }),
+      ]);
+    },
   };
 }

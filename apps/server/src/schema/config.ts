@@ -10,7 +10,11 @@ interface PublicConfig {
 /** What a client may know of the configuration (no URLs, keys or limits that help an attacker). */
 const PlatformConfigRef = builder.objectRef<PublicConfig>('PlatformConfig').implement({
   fields: (t) => ({
-    nFeatures: t.int({ nullable: true, description: 'Features per row, fixed by N_FEATURES or the first batch.', resolve: (c) => c.nFeatures }),
+    nFeatures: t.int({
+      nullable: true,
+      description: 'Features per row, fixed by N_FEATURES or the first batch.',
+      resolve: (c) => c.nFeatures,
+    }),
     maxBatchRows: t.int({ resolve: (c) => c.config.data.maxBatchRows }),
     nEstimators: t.int({ resolve: (c) => c.config.model.nEstimators }),
     maxDepth: t.int({ resolve: (c) => c.config.model.maxDepth }),

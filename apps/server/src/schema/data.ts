@@ -8,7 +8,8 @@ const IngestInput = builder.inputType('IngestInput', {
     labels: t.intList({ required: false, description: 'Class of each row (0..K-1), when known.' }),
     batchId: t.string({
       required: false,
-      description: 'Idempotency key: a batch re-sent with the same id stores nothing and answers duplicate: true.',
+      description:
+        'Idempotency key: a batch re-sent with the same id stores nothing and answers duplicate: true.',
     }),
   }),
 });
@@ -29,10 +30,14 @@ const FeedbackInput = builder.inputType('FeedbackInput', {
 const IngestResultRef = builder.objectRef<IngestResult>('IngestResult').implement({
   fields: (t) => ({
     batchId: t.exposeString('batchId'),
-    duplicate: t.exposeBoolean('duplicate', { description: 'This batch id was stored before; nothing was stored now.' }),
+    duplicate: t.exposeBoolean('duplicate', {
+      description: 'This batch id was stored before; nothing was stored now.',
+    }),
     rowsStored: t.exposeInt('rowsStored'),
     labelledRows: t.exposeInt('labelledRows'),
-    scoredRows: t.exposeInt('scoredRows', { description: 'Labelled rows the serving model scored before storing (test-then-train).' }),
+    scoredRows: t.exposeInt('scoredRows', {
+      description: 'Labelled rows the serving model scored before storing (test-then-train).',
+    }),
     batchAccuracy: t.exposeFloat('batchAccuracy', { nullable: true }),
     modelVersion: t.exposeInt('modelVersion', { nullable: true }),
   }),
@@ -40,7 +45,10 @@ const IngestResultRef = builder.objectRef<IngestResult>('IngestResult').implemen
 
 const PredictionRef = builder.objectRef<PredictionResult>('Prediction').implement({
   fields: (t) => ({
-    id: t.id({ resolve: (p) => String(p.id), description: 'Use with submitFeedback when the true label arrives.' }),
+    id: t.id({
+      resolve: (p) => String(p.id),
+      description: 'Use with submitFeedback when the true label arrives.',
+    }),
     label: t.exposeInt('label'),
     probabilities: t.floatList({ resolve: (p) => p.probabilities }),
     modelVersion: t.exposeInt('modelVersion'),
@@ -63,7 +71,8 @@ const FeedbackResultRef = builder.objectRef<{ updated: number }>('FeedbackResult
 builder.mutationFields((t) => ({
   ingest: t.field({
     type: IngestResultRef,
-    description: 'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer).',
+    description:
+      'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer).',
     args: { input: t.arg({ type: IngestInput }) },
     resolve: (_r, { input }, ctx) => {
       requireRole(ctx, 'writer');
@@ -81,7 +90,8 @@ builder.mutationFields((t) => ({
   }),
   submitFeedback: t.field({
     type: FeedbackResultRef,
-    description: 'True labels for earlier predictions (writer); they feed accuracy and concept-drift detection.',
+    description:
+      'True labels for earlier predictions (writer); they feed accuracy and concept-drift detection.',
     args: { input: t.arg({ type: FeedbackInput }) },
     resolve: (_r, { input }, ctx) => {
       requireRole(ctx, 'writer');

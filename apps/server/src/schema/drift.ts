@@ -19,13 +19,20 @@ export const FeatureDriftRef = builder.objectRef<DriftFeatureResult>('FeatureDri
     index: t.exposeInt('index'),
     ksStatistic: t.exposeFloat('ksStatistic', { description: 'Two-sample Kolmogorov-Smirnov D.' }),
     ksPValue: t.exposeFloat('ksPValue'),
-    pValueAdjusted: t.exposeFloat('pValueAdjusted', { description: 'Benjamini-Hochberg adjusted across features.' }),
+    pValueAdjusted: t.exposeFloat('pValueAdjusted', {
+      description: 'Benjamini-Hochberg adjusted across features.',
+    }),
     psi: t.exposeFloat('psi', { description: 'Population stability index, 10 reference-quantile bins.' }),
     wasserstein: t.exposeFloat('wasserstein'),
-    wassersteinNormalized: t.exposeFloat('wassersteinNormalized', { description: 'Wasserstein-1 / reference standard deviation.' }),
+    wassersteinNormalized: t.exposeFloat('wassersteinNormalized', {
+      description: 'Wasserstein-1 / reference standard deviation.',
+    }),
     drifted: t.exposeBoolean('drifted'),
     reason: t.exposeString('reason'),
-    importance: t.exposeFloat('importance', { nullable: true, description: 'The serving model’s impurity importance.' }),
+    importance: t.exposeFloat('importance', {
+      nullable: true,
+      description: 'The serving model’s impurity importance.',
+    }),
   }),
 });
 
@@ -70,10 +77,17 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
       description: 'Drifted features first, then by the model’s feature importance.',
       resolve: (c) =>
         [...c.features].sort(
-          (a, b) => Number(b.drifted) - Number(a.drifted) || (b.importance ?? 0) - (a.importance ?? 0) || a.index - b.index,
+          (a, b) =>
+            Number(b.drifted) - Number(a.drifted) ||
+            (b.importance ?? 0) - (a.importance ?? 0) ||
+            a.index - b.index,
         ),
     }),
-    predictionDriftDetails: t.field({ type: 'JSON', resolve: (c) => c.details.prediction ?? null, nullable: true }),
+    predictionDriftDetails: t.field({
+      type: 'JSON',
+      resolve: (c) => c.details.prediction ?? null,
+      nullable: true,
+    }),
     conceptDriftDetails: t.field({ type: 'JSON', resolve: (c) => c.details.concept ?? null, nullable: true }),
     histogram: t.field({
       type: FeatureHistogramRef,
@@ -88,7 +102,8 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
     trainingJob: t.field({
       type: TrainingJobRef,
       nullable: true,
-      resolve: (c, _a, ctx) => (c.trainingJobId ? getTrainingJob(ctx.platform.db.sql, c.trainingJobId) : null),
+      resolve: (c, _a, ctx) =>
+        c.trainingJobId ? getTrainingJob(ctx.platform.db.sql, c.trainingJobId) : null,
     }),
   }),
 });

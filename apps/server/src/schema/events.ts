@@ -29,7 +29,8 @@ const EVENT_TYPES: EventType[] = [
 builder.queryField('events', (t) =>
   t.field({
     type: [PlatformEventRef],
-    description: 'The event log, newest first. `types` filters (e.g. ["drift.detected"]); `beforeId` pages back.',
+    description:
+      'The event log, newest first. `types` filters (e.g. ["drift.detected"]); `beforeId` pages back.',
     args: {
       limit: t.arg.int({ required: false }),
       beforeId: t.arg.float({ required: false }),

@@ -50,8 +50,16 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
     nClasses: t.exposeInt('nClasses'),
     trainRows: t.exposeInt('trainRows'),
     holdoutRows: t.exposeInt('holdoutRows'),
-    rowWindowStart: t.float({ nullable: true, description: 'First ingested row id in the training window.', resolve: (m) => m.rowWindowStart }),
-    rowWindowEnd: t.float({ nullable: true, description: 'Last ingested row id in the training window.', resolve: (m) => m.rowWindowEnd }),
+    rowWindowStart: t.float({
+      nullable: true,
+      description: 'First ingested row id in the training window.',
+      resolve: (m) => m.rowWindowStart,
+    }),
+    rowWindowEnd: t.float({
+      nullable: true,
+      description: 'Last ingested row id in the training window.',
+      resolve: (m) => m.rowWindowEnd,
+    }),
     trainingMs: t.exposeFloat('trainingMs'),
     trainingJobId: t.float({ nullable: true, resolve: (m) => m.trainingJobId }),
     reason: t.exposeString('reason', { nullable: true }),
@@ -64,7 +72,9 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
 });
 
 export const ModelVersionPage = builder
-  .objectRef<{ items: ModelVersionRecord[]; total: number; limit: number; offset: number }>('ModelVersionPage')
+  .objectRef<{ items: ModelVersionRecord[]; total: number; limit: number; offset: number }>(
+    'ModelVersionPage',
+  )
   .implement({
     fields: (t) => ({
       items: t.field({ type: [ModelVersionRef], resolve: (p) => p.items }),
@@ -203,7 +213,12 @@ builder.subscriptionField('modelPromoted', (t) =>
       return ctx.platform.bus.iterate(['model.promoted', 'model.rolled_back']);
     },
     resolve: (event): ModelChange => {
-      const e = event as unknown as { id: number; type: string; payload: Record<string, unknown>; createdAt: Date };
+      const e = event as unknown as {
+        id: number;
+        type: string;
+        payload: Record<string, unknown>;
+        createdAt: Date;
+      };
       return {
         eventId: e.id,
         action: e.type === 'model.rolled_back' ? 'rolled_back' : 'promoted',

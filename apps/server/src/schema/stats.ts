@@ -1,6 +1,10 @@
 import {
   type AccuracyPoint,
-  DomainError, type PlatformStats, readAccuracySeries, readPredictionDistribution } from '@automl-stream/core';
+  DomainError,
+  type PlatformStats,
+  readAccuracySeries,
+  readPredictionDistribution,
+} from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 
@@ -30,7 +34,10 @@ const StatsRef = builder.objectRef<PlatformStats>('Stats').implement({
 const AccuracyPointRef = builder.objectRef<AccuracyPoint>('AccuracyPoint').implement({
   description: 'Accuracy of one bucket of labelled rows, scored before training on them.',
   fields: (t) => ({
-    position: t.float({ resolve: (p) => p.position, description: 'Labelled rows seen up to the end of this bucket.' }),
+    position: t.float({
+      resolve: (p) => p.position,
+      description: 'Labelled rows seen up to the end of this bucket.',
+    }),
     accuracy: t.exposeFloat('accuracy'),
     count: t.exposeInt('count'),
     modelVersion: t.exposeInt('modelVersion'),
@@ -42,7 +49,13 @@ const ClassCountRef = builder.objectRef<{ label: number; count: number }>('Class
   fields: (t) => ({ label: t.exposeInt('label'), count: t.exposeInt('count') }),
 });
 
-const bounded = (value: number | null | undefined, fallback: number, min: number, max: number, name: string) => {
+const bounded = (
+  value: number | null | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  name: string,
+) => {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v < min || v > max) {
     throw new DomainError('BAD_USER_INPUT', `${name} must be between ${min} and ${max} (got ${v})`);
@@ -60,7 +73,8 @@ builder.queryFields((t) => ({
   }),
   accuracySeries: t.field({
     type: [AccuracyPointRef],
-    description: 'Test-then-train accuracy over time in buckets of labelled rows; a bucket never spans two model versions.',
+    description:
+      'Test-then-train accuracy over time in buckets of labelled rows; a bucket never spans two model versions.',
     args: { bucketSize: t.arg.int({ required: false }), limit: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');

@@ -31,7 +31,10 @@ export const TrainingJobRef = builder.objectRef<TrainingJobRecord>('TrainingJob'
     treesTotal: t.exposeInt('treesTotal'),
     progress: t.exposeFloat('progress', { description: '0..1' }),
     resultVersion: t.exposeInt('resultVersion', { nullable: true }),
-    outcome: t.exposeString('outcome', { nullable: true, description: 'promoted | rejected | insufficient_data | error' }),
+    outcome: t.exposeString('outcome', {
+      nullable: true,
+      description: 'promoted | rejected | insufficient_data | error',
+    }),
     metrics: t.field({ type: 'JSON', nullable: true, resolve: (j) => j.metrics }),
     error: t.exposeString('error', { nullable: true }),
     queuedAt: t.field({ type: 'DateTime', resolve: (j) => j.queuedAt }),
@@ -62,17 +65,26 @@ export const TrainingEventTypeEnum = builder.enumType('TrainingEventType', {
   } as const,
 });
 
-type TrainingEventType = 'training.queued' | 'training.started' | 'training.progress' | 'training.finished' | 'training.failed';
+type TrainingEventType =
+  | 'training.queued'
+  | 'training.started'
+  | 'training.progress'
+  | 'training.finished'
+  | 'training.failed';
 
 const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').implement({
-  description: 'A step of a training run, in order: queued, started, progress (per batch of trees), finished or failed.',
+  description:
+    'A step of a training run, in order: queued, started, progress (per batch of trees), finished or failed.',
   fields: (t) => ({
     eventId: t.float({ resolve: (e) => e.id }),
     type: t.field({ type: TrainingEventTypeEnum, resolve: (e) => e.type as TrainingEventType }),
     trainingJobId: t.float({ resolve: (e) => Number(e.payload.trainingJobId) }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
     treesDone: t.int({ nullable: true, resolve: (e) => (e.payload.treesDone as number | undefined) ?? null }),
-    treesTotal: t.int({ nullable: true, resolve: (e) => (e.payload.treesTotal as number | undefined) ?? null }),
+    treesTotal: t.int({
+      nullable: true,
+      resolve: (e) => (e.payload.treesTotal as number | undefined) ?? null,
+    }),
     version: t.int({ nullable: true, resolve: (e) => (e.payload.version as number | undefined) ?? null }),
     outcome: t.string({ nullable: true, resolve: (e) => (e.payload.outcome as string | undefined) ?? null }),
     error: t.string({ nullable: true, resolve: (e) => (e.payload.error as string | undefined) ?? null }),
@@ -90,7 +102,8 @@ const RetrainResult = builder
     fields: (t) => ({
       job: t.field({ type: TrainingJobRef, resolve: (r) => r.job }),
       alreadyPending: t.exposeBoolean('alreadyPending', {
-        description: 'A retrain was already queued or running: that one is returned, no second one is queued.',
+        description:
+          'A retrain was already queued or running: that one is returned, no second one is queued.',
       }),
     }),
   });
@@ -130,7 +143,8 @@ builder.queryFields((t) => ({
 builder.mutationField('retrain', (t) =>
   t.field({
     type: RetrainResult,
-    description: 'Queue a retrain now (admin). Returns the pending one if a retrain is already queued or running.',
+    description:
+      'Queue a retrain now (admin). Returns the pending one if a retrain is already queued or running.',
     args: { reason: t.arg.string({ required: false }) },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'admin');

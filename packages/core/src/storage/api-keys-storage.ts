@@ -32,7 +32,10 @@ const toRecord = (r: Row): ApiKeyRecord => ({
   lastUsedAt: r.last_used_at,
 });
 
-export async function insertApiKey(sql: Queryable, key: { name: string; role: ApiKeyRole; prefix: string; keyHash: string }) {
+export async function insertApiKey(
+  sql: Queryable,
+  key: { name: string; role: ApiKeyRole; prefix: string; keyHash: string },
+) {
   // name: insert-api-key
   const [row] = await sql<Row[]>`
     insert into api_keys (name, role, prefix, key_hash) values (${key.name}, ${key.role}, ${key.prefix}, ${key.keyHash})
@@ -40,7 +43,10 @@ export async function insertApiKey(sql: Queryable, key: { name: string; role: Ap
   return toRecord(row!);
 }
 
-export async function findActiveKeyByHash(sql: Queryable, keyHash: string): Promise<ApiKeyRecord | undefined> {
+export async function findActiveKeyByHash(
+  sql: Queryable,
+  keyHash: string,
+): Promise<ApiKeyRecord | undefined> {
   // name: find-api-key
   const [row] = await sql<Row[]>`
     select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys
@@ -71,7 +77,9 @@ export async function revokeApiKeys(sql: Queryable, match: { id?: number; prefix
 
 export async function countActiveAdminKeys(sql: Queryable): Promise<number> {
   // name: count-admin-keys
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from api_keys where role = 'admin' and revoked_at is null`;
+  const [row] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from api_keys where role = 'admin' and revoked_at is null`;
   return row?.n ?? 0;
 }
 

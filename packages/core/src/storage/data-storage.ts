@@ -54,7 +54,9 @@ export async function claimFeatureCount(sql: Queryable, nFeatures: number): Prom
 
 export async function readFeatureCount(sql: Queryable): Promise<number | null> {
   // name: read-feature-count
-  const [row] = await sql<{ n_features: number | null }[]>`select n_features from platform_settings where id = 1`;
+  const [row] = await sql<
+    { n_features: number | null }[]
+  >`select n_features from platform_settings where id = 1`;
   return row?.n_features ?? null;
 }
 
@@ -110,7 +112,14 @@ export async function readLabelledWindow(
   sql: Queryable,
   limit: number,
   since: Date | null = null,
-): Promise<{ features: number[][]; labels: number[]; firstAt: Date | null; lastAt: Date | null; firstRowId: number | null; lastRowId: number | null }> {
+): Promise<{
+  features: number[][];
+  labels: number[];
+  firstAt: Date | null;
+  lastAt: Date | null;
+  firstRowId: number | null;
+  lastRowId: number | null;
+}> {
   // name: read-labelled-window
   const rows = await sql<{ src: string; id: string; features: number[]; label: number; at: Date }[]>`
     select src, id, features, label, at from (
@@ -166,9 +175,16 @@ export async function countLabelledRows(sql: Queryable): Promise<number> {
 export async function readCurrentWindow(
   sql: Queryable,
   limit: number,
-): Promise<{ features: number[][]; predicted: number[]; newestPredictionId: number | null; newestRowId: number | null }> {
+): Promise<{
+  features: number[][];
+  predicted: number[];
+  newestPredictionId: number | null;
+  newestRowId: number | null;
+}> {
   // name: read-current-window
-  const rows = await sql<{ src: string; id: string; features: number[]; predicted: number | null; created_at: Date }[]>`
+  const rows = await sql<
+    { src: string; id: string; features: number[]; predicted: number | null; created_at: Date }[]
+  >`
     (select 'p' as src, id, features, label as predicted, created_at from predictions order by id desc limit ${limit})
     union all
     (select 'r' as src, id, features, scored_label as predicted, created_at from rows order by id desc limit ${limit})
@@ -193,7 +209,11 @@ export async function readCurrentWindow(
  * The error stream of a model version, in arrival order: labelled ingested rows it scored and
  * predictions of it that received feedback. wrong: 1 = wrong, 0 = right.
  */
-export async function readErrorStream(sql: Queryable, version: number, limit: number): Promise<{ wrong: number[]; at: Date[] }> {
+export async function readErrorStream(
+  sql: Queryable,
+  version: number,
+  limit: number,
+): Promise<{ wrong: number[]; at: Date[] }> {
   // name: read-error-stream
   const rows = await sql<{ wrong: number; at: Date }[]>`
     select wrong, at from (

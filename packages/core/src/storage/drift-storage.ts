@@ -96,7 +96,12 @@ export async function insertDriftCheck(sql: Queryable, c: NewDriftCheck): Promis
   return toRecord(row!);
 }
 
-export async function updateDriftCheckAction(sql: Queryable, id: number, action: string, trainingJobId: number | null) {
+export async function updateDriftCheckAction(
+  sql: Queryable,
+  id: number,
+  action: string,
+  trainingJobId: number | null,
+) {
   // name: update-drift-check-action
   await sql`update drift_checks set action = ${action}, training_job_id = ${trainingJobId} where id = ${id}`;
 }
@@ -116,7 +121,9 @@ export async function listDriftChecks(
 
 export async function countDriftChecks(sql: Queryable, driftedOnly: boolean): Promise<number> {
   // name: count-drift-checks
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from drift_checks where (not ${driftedOnly} or drifted)`;
+  const [row] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from drift_checks where (not ${driftedOnly} or drifted)`;
   return row?.n ?? 0;
 }
 
@@ -129,6 +136,8 @@ export async function getDriftCheck(sql: Queryable, id: number): Promise<DriftCh
 /** The newest check that queued a retrain, for the cooldown. */
 export async function lastRetrainTrigger(sql: Queryable): Promise<DriftCheckRecord | undefined> {
   // name: last-retrain-trigger
-  const [row] = await sql<Row[]>`select * from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
+  const [row] = await sql<
+    Row[]
+  >`select * from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
   return row && toRecord(row);
 }

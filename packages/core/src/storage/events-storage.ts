@@ -28,7 +28,11 @@ export interface StoredEvent<T = Record<string, unknown>> {
  * event part of a larger unit of work): Postgres delivers the NOTIFY only on commit, so listeners
  * never hear of an event they cannot read.
  */
-export async function appendEvent(sql: Queryable, type: EventType, payload: Record<string, unknown>): Promise<StoredEvent> {
+export async function appendEvent(
+  sql: Queryable,
+  type: EventType,
+  payload: Record<string, unknown>,
+): Promise<StoredEvent> {
   // name: append-event
   const [row] = await sql<{ id: string; created_at: Date }[]>`
     with inserted as (
@@ -43,14 +47,18 @@ export async function appendEvent(sql: Queryable, type: EventType, payload: Reco
 
 export async function readEventsAfter(sql: Queryable, afterId: number, limit = 1000): Promise<StoredEvent[]> {
   // name: read-events-after
-  const rows = await sql<{ id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]>`
+  const rows = await sql<
+    { id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]
+  >`
     select id, type, payload, created_at from events where id > ${afterId} order by id limit ${limit}`;
   return rows.map((r) => ({ id: Number(r.id), type: r.type, payload: r.payload, createdAt: r.created_at }));
 }
 
 export async function readEvent(sql: Queryable, id: number): Promise<StoredEvent | undefined> {
   // name: read-event
-  const [r] = await sql<{ id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]>`
+  const [r] = await sql<
+    { id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]
+  >`
     select id, type, payload, created_at from events where id = ${id}`;
   return r && { id: Number(r.id), type: r.type, payload: r.payload, createdAt: r.created_at };
 }
@@ -61,9 +69,14 @@ export async function latestEventId(sql: Queryable): Promise<number> {
   return Number(r?.id ?? 0);
 }
 
-export async function recentEvents(sql: Queryable, options: { types?: EventType[]; limit: number; beforeId?: number }) {
+export async function recentEvents(
+  sql: Queryable,
+  options: { types?: EventType[]; limit: number; beforeId?: number },
+) {
   // name: recent-events
-  const rows = await sql<{ id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]>`
+  const rows = await sql<
+    { id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]
+  >`
     select id, type, payload, created_at from events
     where (${options.types ?? null}::text[] is null or type = any(${options.types ?? null}::text[]))
       and (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)

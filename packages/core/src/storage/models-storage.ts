@@ -34,7 +34,8 @@ export interface ModelVersionRecord {
   retiredAt: Date | null;
 }
 
-export interface NewModelVersion extends Omit<ModelVersionRecord, 'version' | 'createdAt' | 'promotedAt' | 'retiredAt'> {
+export interface NewModelVersion
+  extends Omit<ModelVersionRecord, 'version' | 'createdAt' | 'promotedAt' | 'retiredAt'> {
   artifact: Uint8Array;
   referenceSample: Uint8Array;
 }
@@ -109,7 +110,10 @@ export async function insertModelVersion(sql: Queryable, m: NewModelVersion): Pr
   return toRecord(row!);
 }
 
-export async function listModelVersions(sql: Queryable, options: { limit: number; offset: number; status?: ModelStatus }) {
+export async function listModelVersions(
+  sql: Queryable,
+  options: { limit: number; offset: number; status?: ModelStatus },
+) {
   // name: list-model-versions
   const rows = await sql<Row[]>`
     select ${sql.unsafe(COLUMNS)} from model_versions
@@ -124,21 +128,30 @@ export async function countModelVersions(sql: Queryable): Promise<number> {
   return row?.n ?? 0;
 }
 
-export async function getModelVersion(sql: Queryable, version: number): Promise<ModelVersionRecord | undefined> {
+export async function getModelVersion(
+  sql: Queryable,
+  version: number,
+): Promise<ModelVersionRecord | undefined> {
   // name: get-model-version
-  const [row] = await sql<Row[]>`select ${sql.unsafe(COLUMNS)} from model_versions where version = ${version}`;
+  const [row] = await sql<
+    Row[]
+  >`select ${sql.unsafe(COLUMNS)} from model_versions where version = ${version}`;
   return row && toRecord(row);
 }
 
 export async function getProductionVersion(sql: Queryable): Promise<ModelVersionRecord | undefined> {
   // name: get-production-version
-  const [row] = await sql<Row[]>`select ${sql.unsafe(COLUMNS)} from model_versions where status = 'production'`;
+  const [row] = await sql<
+    Row[]
+  >`select ${sql.unsafe(COLUMNS)} from model_versions where status = 'production'`;
   return row && toRecord(row);
 }
 
 export async function getArtifact(sql: Queryable, version: number): Promise<Uint8Array | undefined> {
   // name: get-model-artifact
-  const [row] = await sql<{ artifact: Buffer }[]>`select artifact from model_versions where version = ${version}`;
+  const [row] = await sql<
+    { artifact: Buffer }[]
+  >`select artifact from model_versions where version = ${version}`;
   return row && new Uint8Array(row.artifact.buffer, row.artifact.byteOffset, row.artifact.byteLength);
 }
 
@@ -147,7 +160,14 @@ export async function getReferenceSample(
   version: number,
 ): Promise<{ sample: Float64Array; rows: number; nFeatures: number; predictions: number[] } | undefined> {
   // name: get-reference-sample
-  const [row] = await sql<{ reference_sample: Buffer; reference_rows: number; n_features: number; reference_predictions: number[] }[]>`
+  const [row] = await sql<
+    {
+      reference_sample: Buffer;
+      reference_rows: number;
+      n_features: number;
+      reference_predictions: number[];
+    }[]
+  >`
     select reference_sample, reference_rows, n_features, reference_predictions from model_versions where version = ${version}`;
   if (!row) return undefined;
   // Copy into an aligned buffer: a Buffer's byteOffset is not always a multiple of 8.
@@ -172,7 +192,9 @@ export async function setProduction(
 ): Promise<{ previous: number | null }> {
   // name: lock-production (serialises concurrent promotions)
   await sql`select pg_advisory_xact_lock(7301946222)`;
-  const [current] = await sql<{ version: number }[]>`select version from model_versions where status = 'production'`;
+  const [current] = await sql<
+    { version: number }[]
+  >`select version from model_versions where status = 'production'`;
   if (current?.version === version) return { previous: version };
   // name: archive-production
   await sql`update model_versions set status = 'archived', retired_at = now() where status = 'production'`;
@@ -192,7 +214,16 @@ export async function markRejected(sql: Queryable, version: number, reason: stri
 
 export async function modelHistory(sql: Queryable, limit: number) {
   // name: model-history
-  const rows = await sql<{ id: number; version: number; previous_version: number | null; action: string; reason: string | null; created_at: Date }[]>`
+  const rows = await sql<
+    {
+      id: number;
+      version: number;
+      previous_version: number | null;
+      action: string;
+      reason: string | null;
+      created_at: Date;
+    }[]
+  >`
     select id, version, previous_version, action, reason, created_at from model_history order by id desc limit ${limit}`;
   return rows.map((r) => ({
     id: r.id,

@@ -97,9 +97,15 @@ export interface AccuracyPoint {
  * Test-then-train accuracy in buckets of `bucketSize` labelled rows, oldest first, the newest
  * `limit` buckets. A bucket never mixes model versions, so the chart can mark each change.
  */
-export async function readAccuracySeries(sql: Queryable, bucketSize: number, limit: number): Promise<AccuracyPoint[]> {
+export async function readAccuracySeries(
+  sql: Queryable,
+  bucketSize: number,
+  limit: number,
+): Promise<AccuracyPoint[]> {
   // name: accuracy-series
-  const rows = await sql<{ position: string; accuracy: number; count: number; model_version: number; at: Date }[]>`
+  const rows = await sql<
+    { position: string; accuracy: number; count: number; model_version: number; at: Date }[]
+  >`
     with labelled as (
       select scored_version as v, (scored_label = label)::int as right_, created_at,
              row_number() over (order by id) as pos
@@ -118,7 +124,13 @@ export async function readAccuracySeries(sql: Queryable, bucketSize: number, lim
     from buckets group by v, run, b
     order by max(pos) desc limit ${limit}`;
   return rows
-    .map((r) => ({ position: Number(r.position), accuracy: r.accuracy, count: r.count, modelVersion: r.model_version, at: r.at }))
+    .map((r) => ({
+      position: Number(r.position),
+      accuracy: r.accuracy,
+      count: r.count,
+      modelVersion: r.model_version,
+      at: r.at,
+    }))
     .reverse();
 }
 

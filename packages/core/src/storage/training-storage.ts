@@ -98,7 +98,12 @@ export async function startTrainingJob(sql: Queryable, id: number, treesTotal: n
   return row && toRecord(row);
 }
 
-export async function updateTrainingProgress(sql: Queryable, id: number, treesDone: number, treesTotal: number) {
+export async function updateTrainingProgress(
+  sql: Queryable,
+  id: number,
+  treesDone: number,
+  treesTotal: number,
+) {
   // name: update-training-progress
   await sql`update training_jobs set trees_done = ${treesDone}, trees_total = ${treesTotal},
     progress = ${treesTotal === 0 ? 0 : treesDone / treesTotal} where id = ${id} and status = 'running'`;
@@ -107,7 +112,13 @@ export async function updateTrainingProgress(sql: Queryable, id: number, treesDo
 export async function finishTrainingJob(
   sql: Queryable,
   id: number,
-  result: { status: 'succeeded' | 'failed'; outcome: string | null; resultVersion: number | null; metrics: Record<string, unknown> | null; error: string | null },
+  result: {
+    status: 'succeeded' | 'failed';
+    outcome: string | null;
+    resultVersion: number | null;
+    metrics: Record<string, unknown> | null;
+    error: string | null;
+  },
 ) {
   // name: finish-training-job
   const [row] = await sql<Row[]>`
@@ -119,7 +130,10 @@ export async function finishTrainingJob(
   return row && toRecord(row);
 }
 
-export async function listTrainingJobs(sql: Queryable, options: { limit: number; offset: number; status?: TrainingStatus }) {
+export async function listTrainingJobs(
+  sql: Queryable,
+  options: { limit: number; offset: number; status?: TrainingStatus },
+) {
   // name: list-training-jobs
   const rows = await sql<Row[]>`
     select * from training_jobs where (${options.status ?? null}::text is null or status = ${options.status ?? null})
