@@ -13,7 +13,7 @@ import { trainForest } from './train.ts';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const indexUrl = new URL('./index.ts', import.meta.url).href;
 const syntheticUrl = new URL('./synthetic.ts', import.meta.url).href;
-const options = { nFeatures: 10, nEstimators: 12, threads: 2, seed: 3 };
+const options = { nFeatures: 10, nEstimators: 140, maxDepth: 6, threads: 2, seed: 3 };
 
 describe('worker threads across environments', () => {
   it('train the same forest under vitest and under node --import tsx', async () => {
@@ -24,13 +24,20 @@ describe('worker threads across environments', () => {
       import { makeSyntheticDataset } from ${JSON.stringify(syntheticUrl)};
       const data = makeSyntheticDataset({ nRows: 1500, seed: 61 });
       const forest = await trainForest(data.features, data.labels, ${JSON.stringify(options)});
-      process.stdout.write(Buffer.from(forest.serialize()).toString('base64'));
+      const proba = await forest.predictProbaParallel(data.features, { threads: 2 });
+      process.stdout.write(JSON.stringify({
+        artifact: Buffer.from(forest.serialize()).toString('base64'),
+        proba: Array.from(proba),
+      }));
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script],
       { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 },
     );
-    expect(Buffer.from(stdout, 'base64')).toEqual(Buffer.from(here.serialize()));
+    const child = JSON.parse(stdout) as { artifact: string; proba: number[] };
+    expect(Buffer.from(child.artifact, 'base64')).toEqual(Buffer.from(here.serialize()));
+    // 1500 rows × 140 trees: enough work for the prediction workers to be used.
+    expect(child.proba).toEqual(Array.from(await here.predictProbaParallel(data.features, { threads: 2 })));
   });
 });

@@ -109,6 +109,23 @@ describe('compiled inference', () => {
     }
   });
 
+  it('the parallel batch path gives the same answers on any number of threads', async () => {
+    const expected = forest.predictProbaFlat(holdout.features);
+    for (const threads of [1, 2, 3]) {
+      const parallel = await forest.predictProbaParallel(holdout.features, { threads });
+      expect(parallel).toEqual(expected);
+      expect(parallel.buffer).toBeInstanceOf(ArrayBuffer);
+    }
+    const unpacked = new Forest(decodeForest(forest.serialize()), { allowPacking: false });
+    expect(await unpacked.predictProbaParallel(toRowArrays(holdout.features, 10), { threads: 2 })).toEqual(
+      expected,
+    );
+    await expect(forest.predictProbaParallel(holdout.features, { threads: 0 })).rejects.toThrow(
+      /options\.threads must be an integer in 1\.\.1024, got 0/,
+    );
+    await expect(forest.predictProbaParallel([[1, 2]])).rejects.toThrow(/rows\[0\] has 2 values/);
+  });
+
   it('probabilities are distributions over the classes', () => {
     const flat = forest.predictProbaFlat(holdout.features);
     for (let r = 0; r < holdout.nRows; r++) {

@@ -1,6 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { encodeForest } from './artifact.ts';
+import { ForestInputError } from './errors.ts';
+import { compileLayout, type InferenceLayout, predictOneRow, predictRows } from './inference.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
 import type { ForestParams } from './options.ts';
+import { predictionPool } from './prediction-pool.ts';
 
 /**
  * A trained forest as flat arrays: the canonical form that training produces, the artifact
@@ -53,88 +57,6 @@ function argmax(values: ArrayLike<number>, offset: number, length: number): numb
 }
 
 /**
- * The inference layout. Every tree is walked for exactly its depth: a leaf has threshold +∞ and
- * is its own left child, so a row that reached it stays there (inputs are finite), and the walk
- * needs no per-step "is this a leaf?" branch, which the CPU could not predict. A step is
- * `node = left(node) + (row[feature(node)] > threshold(node))`, free of branches.
- */
-interface CompiledLayout {
-  /** Global index of each tree's root. */
-  treeRoot: Int32Array;
-  /** Steps from each tree's root to its deepest leaf. */
-  treeDepth: Int32Array;
-  /** Per node: threshold, +∞ for leaves. */
-  threshold: Float64Array;
-  /**
-   * Per node: `left << featureBits | feature` (leaves: `self << featureBits`), so a step loads
-   * one int and one float; null when the forest has too many nodes to pack into 31 bits (only
-   * with millions of nodes over thousands of features), then `left`/`feature` are used.
-   */
-  packed: Int32Array | null;
-  featureBits: number;
-  /** Per node: global index of the left child (the right one is next); leaves: themselves. */
-  left: Int32Array;
-  /** Per node: the feature compared (leaves: 0). */
-  feature: Int32Array;
-  /** Per node: offset of its class probabilities in `leafProba` (leaves only). */
-  leafOffset: Int32Array;
-  /** Per leaf: class probabilities (class weights / their sum), `nClasses` each. */
-  leafProba: Float64Array;
-}
-
-/** Builds the inference layout; `allowPacking: false` forces the unpacked path (for tests). */
-export function compileLayout(model: ForestModel, allowPacking = true): CompiledLayout {
-  const K = model.nClasses;
-  const nTrees = model.treeNodeCount.length;
-  const nNodes = model.nodeFeature.length;
-  const treeRoot = new Int32Array(nTrees);
-  const treeDepth = new Int32Array(nTrees);
-  const threshold = new Float64Array(nNodes);
-  const left = new Int32Array(nNodes);
-  const feature = new Int32Array(nNodes);
-  const leafOffset = new Int32Array(nNodes);
-  const leafProba = new Float64Array(model.leafClassWeights.length);
-  const depth = new Int32Array(nNodes);
-  let base = 0;
-  let leaf = 0;
-  for (let t = 0; t < nTrees; t++) {
-    treeRoot[t] = base;
-    const count = model.treeNodeCount[t]!;
-    let maxDepth = 0;
-    for (let i = base; i < base + count; i++) {
-      // Parents precede children, so depth[i] is final when node i is reached.
-      if (depth[i]! > maxDepth) maxDepth = depth[i]!;
-      const f = model.nodeFeature[i]!;
-      if (f >= 0) {
-        const l = base + model.nodeLeft[i]!;
-        threshold[i] = model.nodeThreshold[i]!;
-        left[i] = l;
-        feature[i] = f;
-        depth[l] = depth[i]! + 1;
-        depth[l + 1] = depth[i]! + 1;
-      } else {
-        threshold[i] = Number.POSITIVE_INFINITY;
-        left[i] = i;
-        leafOffset[i] = leaf * K;
-        let total = 0;
-        for (let k = 0; k < K; k++) total += model.leafClassWeights[leaf * K + k]!;
-        for (let k = 0; k < K; k++) leafProba[leaf * K + k] = model.leafClassWeights[leaf * K + k]! / total;
-        leaf++;
-      }
-    }
-    treeDepth[t] = maxDepth;
-    base += count;
-  }
-  const featureBits = Math.max(1, Math.ceil(Math.log2(model.nFeatures)));
-  let packed: Int32Array | null = null;
-  if (allowPacking && nNodes <= 2 ** (31 - featureBits)) {
-    packed = new Int32Array(nNodes);
-    for (let i = 0; i < nNodes; i++) packed[i] = (left[i]! << featureBits) | feature[i]!;
-  }
-  return { treeRoot, treeDepth, threshold, packed, featureBits, left, feature, leafOffset, leafProba };
-}
-
-/**
  * A trained random forest classifier. `predictProba` is the mean of the trees' leaf class
  * distributions (summed in tree order, then divided by the tree count, as scikit-learn does);
  * `predict` is its argmax. Every prediction path gives bit-identical results, equal to walking
@@ -149,7 +71,7 @@ export class Forest {
   /** Impurity-based (mean decrease in impurity) importance of each feature, summing to 1. */
   readonly featureImportances: readonly number[];
   readonly #model: ForestModel;
-  readonly #layout: CompiledLayout;
+  readonly #layout: InferenceLayout;
 
   /**
    * Use {@link trainForest} or {@link loadForest}; this wraps an already-validated model.
@@ -178,90 +100,35 @@ export class Forest {
   predictProbaFlat(rows: FeatureRows): Float64Array {
     const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
     const out = new Float64Array(nRows * this.nClasses);
-    if (this.#layout.packed !== null) this.#accumulatePacked(data, nRows, out);
-    else this.#accumulateUnpacked(data, nRows, out);
-    const nTrees = this.nTrees;
-    for (let i = 0; i < out.length; i++) out[i] = out[i]! / nTrees;
+    predictRows(this.#layout, data, 0, nRows, out);
     return out;
   }
 
   /**
-   * Adds every tree's leaf distribution to `out`, tree by tree (one tree's nodes stay in cache
-   * while all rows pass through it), four rows in lockstep so their independent loads overlap.
+   * As {@link Forest.predictProbaFlat}, with the rows split over `threads` worker threads (for
+   * large batches: scoring a hold-out set, backfills). The workers are shared by all forests
+   * and stay warm between calls; the calling thread stays free. Small batches, where starting
+   * the work costs more than it saves, run on the calling thread. Results are bit-identical to
+   * predictProbaFlat.
+   * @param options.threads @default os.availableParallelism()
    */
-  #accumulatePacked(data: Float64Array, nRows: number, out: Float64Array): void {
-    const { treeRoot, treeDepth, threshold, featureBits, leafOffset, leafProba } = this.#layout;
-    const packed = this.#layout.packed!;
-    const mask = (1 << featureBits) - 1;
-    const F = this.nFeatures;
-    const K = this.nClasses;
-    const nQuads = nRows & ~3;
-    for (let t = 0; t < treeRoot.length; t++) {
-      const root = treeRoot[t]!;
-      const depth = treeDepth[t]!;
-      let r = 0;
-      for (; r < nQuads; r += 4) {
-        const o0 = r * F;
-        const o1 = o0 + F;
-        const o2 = o1 + F;
-        const o3 = o2 + F;
-        let n0 = root;
-        let n1 = root;
-        let n2 = root;
-        let n3 = root;
-        for (let d = 0; d < depth; d++) {
-          let w = packed[n0]!;
-          n0 = (w >> featureBits) + +(data[o0 + (w & mask)]! > threshold[n0]!);
-          w = packed[n1]!;
-          n1 = (w >> featureBits) + +(data[o1 + (w & mask)]! > threshold[n1]!);
-          w = packed[n2]!;
-          n2 = (w >> featureBits) + +(data[o2 + (w & mask)]! > threshold[n2]!);
-          w = packed[n3]!;
-          n3 = (w >> featureBits) + +(data[o3 + (w & mask)]! > threshold[n3]!);
-        }
-        const p = r * K;
-        const l0 = leafOffset[n0]!;
-        const l1 = leafOffset[n1]!;
-        const l2 = leafOffset[n2]!;
-        const l3 = leafOffset[n3]!;
-        for (let k = 0; k < K; k++) {
-          out[p + k] = out[p + k]! + leafProba[l0 + k]!;
-          out[p + K + k] = out[p + K + k]! + leafProba[l1 + k]!;
-          out[p + 2 * K + k] = out[p + 2 * K + k]! + leafProba[l2 + k]!;
-          out[p + 3 * K + k] = out[p + 3 * K + k]! + leafProba[l3 + k]!;
-        }
-      }
-      for (; r < nRows; r++) {
-        const o = r * F;
-        let n = root;
-        for (let d = 0; d < depth; d++) {
-          const w = packed[n]!;
-          n = (w >> featureBits) + +(data[o + (w & mask)]! > threshold[n]!);
-        }
-        const l = leafOffset[n]!;
-        const p = r * K;
-        for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
-      }
+  async predictProbaParallel(rows: FeatureRows, options: { threads?: number } = {}): Promise<Float64Array> {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+      throw new ForestInputError(`options.threads must be an integer in 1..1024, got ${String(threads)}`);
     }
-  }
-
-  /** As {@link Forest.#accumulatePacked} for forests too large to pack, one row at a time. */
-  #accumulateUnpacked(data: Float64Array, nRows: number, out: Float64Array): void {
-    const { treeRoot, treeDepth, threshold, left, feature, leafOffset, leafProba } = this.#layout;
-    const F = this.nFeatures;
-    const K = this.nClasses;
-    for (let t = 0; t < treeRoot.length; t++) {
-      const root = treeRoot[t]!;
-      const depth = treeDepth[t]!;
-      for (let r = 0; r < nRows; r++) {
-        const o = r * F;
-        let n = root;
-        for (let d = 0; d < depth; d++) n = left[n]! + +(data[o + feature[n]!]! > threshold[n]!);
-        const l = leafOffset[n]!;
-        const p = r * K;
-        for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
-      }
+    const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
+    // Below about a millisecond of work the round trip to the workers is not worth it.
+    if (threads === 1 || nRows * this.nTrees < 200_000) {
+      const out = new Float64Array(nRows * this.nClasses);
+      predictRows(this.#layout, data, 0, nRows, out);
+      return out;
     }
+    const sharedData = new Float64Array(new SharedArrayBuffer(data.byteLength));
+    sharedData.set(data);
+    const sharedOut = new Float64Array(new SharedArrayBuffer(8 * nRows * this.nClasses));
+    await predictionPool.predict(this.#layout, sharedData, nRows, sharedOut, threads);
+    return sharedOut.slice(); // an ordinary (non-shared) array for the caller
   }
 
   /** Class probabilities per row (`nRows` arrays of `nClasses`). */
@@ -283,55 +150,13 @@ export class Forest {
   }
 
   /**
-   * Class probabilities of one row: the low-latency serving path. Four trees are walked in
-   * lockstep so their cache misses overlap (one row's walk through a forest larger than the
-   * cache is bound by memory latency), then added in tree order like every other path.
+   * Class probabilities of one row: the low-latency serving path (no per-call allocation but
+   * the result).
    */
   predictProbaOne(row: ArrayLike<number>): number[] {
     checkRow(row, this.nFeatures);
-    const K = this.nClasses;
-    const { treeRoot, treeDepth, threshold, packed, featureBits, left, feature, leafOffset, leafProba } =
-      this.#layout;
-    const sums = new Array<number>(K).fill(0);
-    const nTrees = treeRoot.length;
-    let t = 0;
-    if (packed !== null) {
-      const mask = (1 << featureBits) - 1;
-      for (; t + 4 <= nTrees; t += 4) {
-        let n0 = treeRoot[t]!;
-        let n1 = treeRoot[t + 1]!;
-        let n2 = treeRoot[t + 2]!;
-        let n3 = treeRoot[t + 3]!;
-        const depth = Math.max(treeDepth[t]!, treeDepth[t + 1]!, treeDepth[t + 2]!, treeDepth[t + 3]!);
-        for (let d = 0; d < depth; d++) {
-          let w = packed[n0]!;
-          n0 = (w >> featureBits) + +(row[w & mask]! > threshold[n0]!);
-          w = packed[n1]!;
-          n1 = (w >> featureBits) + +(row[w & mask]! > threshold[n1]!);
-          w = packed[n2]!;
-          n2 = (w >> featureBits) + +(row[w & mask]! > threshold[n2]!);
-          w = packed[n3]!;
-          n3 = (w >> featureBits) + +(row[w & mask]! > threshold[n3]!);
-        }
-        const l0 = leafOffset[n0]!;
-        const l1 = leafOffset[n1]!;
-        const l2 = leafOffset[n2]!;
-        const l3 = leafOffset[n3]!;
-        // Left to right: the same summation order as one tree at a time.
-        for (let k = 0; k < K; k++) {
-          sums[k] =
-            sums[k]! + leafProba[l0 + k]! + leafProba[l1 + k]! + leafProba[l2 + k]! + leafProba[l3 + k]!;
-        }
-      }
-    }
-    for (; t < nTrees; t++) {
-      let n = treeRoot[t]!;
-      const depth = treeDepth[t]!;
-      for (let d = 0; d < depth; d++) n = left[n]! + +(row[feature[n]!]! > threshold[n]!);
-      const l = leafOffset[n]!;
-      for (let k = 0; k < K; k++) sums[k] = sums[k]! + leafProba[l + k]!;
-    }
-    for (let k = 0; k < K; k++) sums[k] = sums[k]! / nTrees;
+    const sums = new Array<number>(this.nClasses).fill(0);
+    predictOneRow(this.#layout, row, sums);
     return sums;
   }
 

@@ -1,0 +1,339 @@
+/**
+ * Compiled inference: the forest as flat arrays and the loops that walk them.
+ *
+ * The walking functions also run in prediction worker threads (see prediction-pool.ts), which
+ * start from their source text like the training kernel does, so the same rules apply: no
+ * imports, no module-level constants, each function self-contained apart from the others listed
+ * in `INFERENCE_FUNCTIONS`. The layout's arrays live in SharedArrayBuffers so workers read them
+ * without a copy.
+ */
+import type { ForestModel } from './forest.ts';
+
+/**
+ * The inference layout. Every tree is walked for exactly its depth: a leaf has threshold +∞ and
+ * is its own left child, so a row that reached it stays there (inputs are finite), and the walk
+ * needs no per-step "is this a leaf?" branch, which the CPU could not predict. A step is
+ * `node = left(node) + (row[feature(node)] > threshold(node))`, free of branches.
+ */
+export interface InferenceLayout {
+  nFeatures: number;
+  nClasses: number;
+  /** Global index of each tree's root. */
+  treeRoot: Int32Array;
+  /** Steps from each tree's root to its deepest leaf. */
+  treeDepth: Int32Array;
+  /** Per node: threshold, +∞ for leaves. */
+  threshold: Float64Array;
+  /**
+   * Per node: `left << featureBits | feature` (leaves: `self << featureBits`), so a step loads
+   * one int and one float; null when the forest has too many nodes to pack into 31 bits (only
+   * with millions of nodes over thousands of features), then `left`/`feature` are used.
+   */
+  packed: Int32Array | null;
+  featureBits: number;
+  /** Per node: global index of the left child (the right one is next); leaves: themselves. */
+  left: Int32Array;
+  /** Per node: the feature compared (leaves: 0). */
+  feature: Int32Array;
+  /** Per node: offset of its class probabilities in `leafProba` (leaves only). */
+  leafOffset: Int32Array;
+  /** Per leaf: class probabilities (class weights / their sum), `nClasses` each. */
+  leafProba: Float64Array;
+}
+
+function sharedInt32(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * length));
+}
+
+function sharedFloat64(length: number): Float64Array {
+  return new Float64Array(new SharedArrayBuffer(8 * length));
+}
+
+/** Builds the inference layout; `allowPacking: false` forces the unpacked path (for tests). */
+export function compileLayout(model: ForestModel, allowPacking = true): InferenceLayout {
+  const K = model.nClasses;
+  const nTrees = model.treeNodeCount.length;
+  const nNodes = model.nodeFeature.length;
+  const treeRoot = sharedInt32(nTrees);
+  const treeDepth = sharedInt32(nTrees);
+  const threshold = sharedFloat64(nNodes);
+  const left = sharedInt32(nNodes);
+  const feature = sharedInt32(nNodes);
+  const leafOffset = sharedInt32(nNodes);
+  const leafProba = sharedFloat64(model.leafClassWeights.length);
+  const depth = new Int32Array(nNodes);
+  let base = 0;
+  let leaf = 0;
+  for (let t = 0; t < nTrees; t++) {
+    treeRoot[t] = base;
+    const count = model.treeNodeCount[t]!;
+    let maxDepth = 0;
+    for (let i = base; i < base + count; i++) {
+      // Parents precede children, so depth[i] is final when node i is reached.
+      if (depth[i]! > maxDepth) maxDepth = depth[i]!;
+      const f = model.nodeFeature[i]!;
+      if (f >= 0) {
+        const l = base + model.nodeLeft[i]!;
+        threshold[i] = model.nodeThreshold[i]!;
+        left[i] = l;
+        feature[i] = f;
+        depth[l] = depth[i]! + 1;
+        depth[l + 1] = depth[i]! + 1;
+      } else {
+        threshold[i] = Number.POSITIVE_INFINITY;
+        left[i] = i;
+        leafOffset[i] = leaf * K;
+        let total = 0;
+        for (let k = 0; k < K; k++) total += model.leafClassWeights[leaf * K + k]!;
+        for (let k = 0; k < K; k++) leafProba[leaf * K + k] = model.leafClassWeights[leaf * K + k]! / total;
+        leaf++;
+      }
+    }
+    treeDepth[t] = maxDepth;
+    base += count;
+  }
+  const featureBits = Math.max(1, Math.ceil(Math.log2(model.nFeatures)));
+  let packed: Int32Array | null = null;
+  if (allowPacking && nNodes <= 2 ** (31 - featureBits)) {
+    packed = sharedInt32(nNodes);
+    for (let i = 0; i < nNodes; i++) packed[i] = (left[i]! << featureBits) | feature[i]!;
+  }
+  return {
+    nFeatures: model.nFeatures,
+    nClasses: K,
+    treeRoot,
+    treeDepth,
+    threshold,
+    packed,
+    featureBits,
+    left,
+    feature,
+    leafOffset,
+    leafProba,
+  };
+}
+
+/**
+ * Adds every tree's leaf distribution for rows [from, to) of `data` (row-major) to `out`
+ * (`nClasses` per row, indexed by absolute row), tree by tree: one tree's nodes stay in cache
+ * while the rows pass through it, and four rows walk in lockstep so their independent loads
+ * overlap. Each row's sum is accumulated in tree order.
+ */
+export function accumulatePacked(
+  layout: InferenceLayout,
+  data: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+): void {
+  const { treeRoot, treeDepth, threshold, featureBits, leafOffset, leafProba } = layout;
+  const packed = layout.packed!;
+  const mask = (1 << featureBits) - 1;
+  const F = layout.nFeatures;
+  const K = layout.nClasses;
+  const quadsEnd = from + ((to - from) & ~3);
+  for (let t = 0; t < treeRoot.length; t++) {
+    const root = treeRoot[t]!;
+    const depth = treeDepth[t]!;
+    let r = from;
+    for (; r < quadsEnd; r += 4) {
+      const o0 = r * F;
+      const o1 = o0 + F;
+      const o2 = o1 + F;
+      const o3 = o2 + F;
+      let n0 = root;
+      let n1 = root;
+      let n2 = root;
+      let n3 = root;
+      for (let d = 0; d < depth; d++) {
+        let w = packed[n0]!;
+        n0 = (w >> featureBits) + +(data[o0 + (w & mask)]! > threshold[n0]!);
+        w = packed[n1]!;
+        n1 = (w >> featureBits) + +(data[o1 + (w & mask)]! > threshold[n1]!);
+        w = packed[n2]!;
+        n2 = (w >> featureBits) + +(data[o2 + (w & mask)]! > threshold[n2]!);
+        w = packed[n3]!;
+        n3 = (w >> featureBits) + +(data[o3 + (w & mask)]! > threshold[n3]!);
+      }
+      const p = r * K;
+      const l0 = leafOffset[n0]!;
+      const l1 = leafOffset[n1]!;
+      const l2 = leafOffset[n2]!;
+      const l3 = leafOffset[n3]!;
+      for (let k = 0; k < K; k++) {
+        out[p + k] = out[p + k]! + leafProba[l0 + k]!;
+        out[p + K + k] = out[p + K + k]! + leafProba[l1 + k]!;
+        out[p + 2 * K + k] = out[p + 2 * K + k]! + leafProba[l2 + k]!;
+        out[p + 3 * K + k] = out[p + 3 * K + k]! + leafProba[l3 + k]!;
+      }
+    }
+    for (; r < to; r++) {
+      const o = r * F;
+      let n = root;
+      for (let d = 0; d < depth; d++) {
+        const w = packed[n]!;
+        n = (w >> featureBits) + +(data[o + (w & mask)]! > threshold[n]!);
+      }
+      const l = leafOffset[n]!;
+      const p = r * K;
+      for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
+    }
+  }
+}
+
+/** As {@link accumulatePacked} for forests too large to pack, one row at a time. */
+export function accumulateUnpacked(
+  layout: InferenceLayout,
+  data: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+): void {
+  const { treeRoot, treeDepth, threshold, left, feature, leafOffset, leafProba } = layout;
+  const F = layout.nFeatures;
+  const K = layout.nClasses;
+  for (let t = 0; t < treeRoot.length; t++) {
+    const root = treeRoot[t]!;
+    const depth = treeDepth[t]!;
+    for (let r = from; r < to; r++) {
+      const o = r * F;
+      let n = root;
+      for (let d = 0; d < depth; d++) n = left[n]! + +(data[o + feature[n]!]! > threshold[n]!);
+      const l = leafOffset[n]!;
+      const p = r * K;
+      for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
+    }
+  }
+}
+
+/**
+ * Writes the class probabilities of rows [from, to) into `out` (zeroed beforehand): the trees'
+ * leaf distributions summed in tree order, then divided by the tree count, as scikit-learn does.
+ */
+export function predictRows(
+  layout: InferenceLayout,
+  data: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+): void {
+  if (layout.packed !== null) accumulatePacked(layout, data, from, to, out);
+  else accumulateUnpacked(layout, data, from, to, out);
+  const nTrees = layout.treeRoot.length;
+  const end = to * layout.nClasses;
+  for (let i = from * layout.nClasses; i < end; i++) out[i] = out[i]! / nTrees;
+}
+
+/**
+ * Class probabilities of one row into `sums` (zeroed, `nClasses` long). Four trees are walked
+ * in lockstep so their cache misses overlap (one row's walk through a forest larger than the
+ * cache is bound by memory latency), then added in tree order like every other path.
+ */
+export function predictOneRow(layout: InferenceLayout, row: ArrayLike<number>, sums: number[]): void {
+  const K = layout.nClasses;
+  const { treeRoot, treeDepth, threshold, packed, featureBits, left, feature, leafOffset, leafProba } =
+    layout;
+  const nTrees = treeRoot.length;
+  let t = 0;
+  if (packed !== null) {
+    const mask = (1 << featureBits) - 1;
+    for (; t + 4 <= nTrees; t += 4) {
+      let n0 = treeRoot[t]!;
+      let n1 = treeRoot[t + 1]!;
+      let n2 = treeRoot[t + 2]!;
+      let n3 = treeRoot[t + 3]!;
+      const depth = Math.max(treeDepth[t]!, treeDepth[t + 1]!, treeDepth[t + 2]!, treeDepth[t + 3]!);
+      for (let d = 0; d < depth; d++) {
+        let w = packed[n0]!;
+        n0 = (w >> featureBits) + +(row[w & mask]! > threshold[n0]!);
+        w = packed[n1]!;
+        n1 = (w >> featureBits) + +(row[w & mask]! > threshold[n1]!);
+        w = packed[n2]!;
+        n2 = (w >> featureBits) + +(row[w & mask]! > threshold[n2]!);
+        w = packed[n3]!;
+        n3 = (w >> featureBits) + +(row[w & mask]! > threshold[n3]!);
+      }
+      const l0 = leafOffset[n0]!;
+      const l1 = leafOffset[n1]!;
+      const l2 = leafOffset[n2]!;
+      const l3 = leafOffset[n3]!;
+      // Left to right: the same summation order as one tree at a time.
+      for (let k = 0; k < K; k++) {
+        sums[k] =
+          sums[k]! + leafProba[l0 + k]! + leafProba[l1 + k]! + leafProba[l2 + k]! + leafProba[l3 + k]!;
+      }
+    }
+  }
+  for (; t < nTrees; t++) {
+    let n = treeRoot[t]!;
+    const depth = treeDepth[t]!;
+    for (let d = 0; d < depth; d++) n = left[n]! + +(row[feature[n]!]! > threshold[n]!);
+    const l = leafOffset[n]!;
+    for (let k = 0; k < K; k++) sums[k] = sums[k]! + leafProba[l + k]!;
+  }
+  for (let k = 0; k < K; k++) sums[k] = sums[k]! / nTrees;
+}
+
+/** Messages a prediction worker understands. */
+export type PredictionRequest =
+  | { kind: 'forest'; forestId: number; layout: InferenceLayout }
+  | { kind: 'drop'; forestId: number }
+  | {
+      kind: 'predict';
+      task: number;
+      forestId: number;
+      data: Float64Array;
+      from: number;
+      to: number;
+      out: Float64Array;
+    };
+
+/** What a prediction worker answers to a `predict` request. */
+export interface PredictionReply {
+  task: number;
+  error?: string;
+}
+
+/** Minimal view of a worker's `parentPort`, so this file stays free of Node imports. */
+export interface PredictionPort {
+  on(event: 'message', listener: (message: PredictionRequest) => void): void;
+  postMessage(message: PredictionReply): void;
+}
+
+/**
+ * Prediction worker loop: keeps the layouts of the forests it was sent (shared memory, no
+ * copy) and fills row ranges of shared output arrays on request.
+ */
+export function servePredictions(port: PredictionPort): void {
+  const forests = new Map<number, InferenceLayout>();
+  port.on('message', (message) => {
+    if (message.kind === 'forest') {
+      forests.set(message.forestId, message.layout);
+    } else if (message.kind === 'drop') {
+      forests.delete(message.forestId);
+    } else {
+      const layout = forests.get(message.forestId);
+      if (layout === undefined) {
+        port.postMessage({
+          task: message.task,
+          error: `forest ${message.forestId} was never sent to this worker`,
+        });
+        return;
+      }
+      try {
+        predictRows(layout, message.data, message.from, message.to, message.out);
+        port.postMessage({ task: message.task });
+      } catch (error) {
+        port.postMessage({ task: message.task, error: String(error) });
+      }
+    }
+  });
+}
+
+/** Every function a prediction worker's source must contain, in dependency order. */
+export const INFERENCE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
+  accumulatePacked,
+  accumulateUnpacked,
+  predictRows,
+  servePredictions,
+];

@@ -1,0 +1,147 @@
+import { Worker } from 'node:worker_threads';
+import {
+  INFERENCE_FUNCTIONS,
+  type InferenceLayout,
+  type PredictionReply,
+  type PredictionRequest,
+} from './inference.ts';
+
+/**
+ * Worker threads for batch prediction, shared by every forest of the process. They start on the
+ * first parallel prediction and then stay, idle and unref'd (they never keep the process alive),
+ * so later batches pay no start-up cost. A forest's layout is sent to a worker once (shared
+ * memory, not a copy) and dropped from the workers when the forest is garbage-collected.
+ */
+
+function predictionWorkerSource(): string {
+  return [
+    "'use strict';",
+    'const __name = (target) => target;', // esbuild's keep-names helper, see train.ts
+    ...INFERENCE_FUNCTIONS.map((fn) => fn.toString()),
+    "servePredictions(require('node:worker_threads').parentPort);",
+  ].join('\n');
+}
+
+interface PendingTask {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  /** Forests whose layout this worker holds. */
+  forests: Set<number>;
+  pending: Map<number, PendingTask>;
+}
+
+export class PredictionPool {
+  #workers: PoolWorker[] = [];
+  #nextTask = 1;
+  #nextForest = 1;
+  #forestIds = new WeakMap<InferenceLayout, number>();
+  #finalizer = new FinalizationRegistry<number>((forestId) => this.#drop(forestId));
+
+  /** Number of live workers (for tests). */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /**
+   * Fills `out` with the class probabilities of `nRows` rows of `data`, split into `threads`
+   * contiguous ranges computed by different workers. Both arrays must live in shared memory.
+   * Each row is computed exactly as on the calling thread, so results are bit-identical.
+   */
+  async predict(
+    layout: InferenceLayout,
+    data: Float64Array,
+    nRows: number,
+    out: Float64Array,
+    threads: number,
+  ): Promise<void> {
+    const forestId = this.#idOf(layout);
+    const chunk = Math.ceil(nRows / threads / 4) * 4; // multiples of 4 keep the 4-row lockstep full
+    const tasks: Promise<void>[] = [];
+    for (let w = 0, from = 0; from < nRows; w++, from += chunk) {
+      tasks.push(
+        this.#run(this.#worker(w), layout, forestId, data, from, Math.min(nRows, from + chunk), out),
+      );
+    }
+    await Promise.all(tasks);
+  }
+
+  #idOf(layout: InferenceLayout): number {
+    let id = this.#forestIds.get(layout);
+    if (id === undefined) {
+      id = this.#nextForest++;
+      this.#forestIds.set(layout, id);
+      this.#finalizer.register(layout, id);
+    }
+    return id;
+  }
+
+  #worker(index: number): PoolWorker {
+    const existing = this.#workers[index];
+    if (existing !== undefined) return existing;
+    const worker = new Worker(predictionWorkerSource(), { eval: true, execArgv: [] });
+    worker.unref();
+    const entry: PoolWorker = { worker, forests: new Set(), pending: new Map() };
+    const fail = (error: Error): void => {
+      this.#workers = this.#workers.filter((w) => w !== entry);
+      for (const task of entry.pending.values()) task.reject(error);
+      entry.pending.clear();
+    };
+    worker.on('message', (reply: PredictionReply) => {
+      const task = entry.pending.get(reply.task);
+      if (task === undefined) return;
+      entry.pending.delete(reply.task);
+      if (entry.pending.size === 0) worker.unref();
+      if (reply.error === undefined) task.resolve();
+      else task.reject(new Error(`prediction worker failed: ${reply.error}`));
+    });
+    worker.on('error', (error) =>
+      fail(new Error(`prediction worker failed: ${error.message}`, { cause: error })),
+    );
+    worker.on('exit', (code) => fail(new Error(`prediction worker exited with code ${code}`)));
+    this.#workers[index] = entry;
+    return entry;
+  }
+
+  #run(
+    entry: PoolWorker,
+    layout: InferenceLayout,
+    forestId: number,
+    data: Float64Array,
+    from: number,
+    to: number,
+    out: Float64Array,
+  ): Promise<void> {
+    if (!entry.forests.has(forestId)) {
+      entry.worker.postMessage({ kind: 'forest', forestId, layout } satisfies PredictionRequest);
+      entry.forests.add(forestId);
+    }
+    const task = this.#nextTask++;
+    return new Promise<void>((resolve, reject) => {
+      entry.pending.set(task, { resolve, reject });
+      entry.worker.ref(); // a pending prediction keeps the process alive until it is answered
+      entry.worker.postMessage({
+        kind: 'predict',
+        task,
+        forestId,
+        data,
+        from,
+        to,
+        out,
+      } satisfies PredictionRequest);
+    });
+  }
+
+  #drop(forestId: number): void {
+    for (const entry of this.#workers) {
+      if (entry.forests.delete(forestId))
+        entry.worker.postMessage({ kind: 'drop', forestId } satisfies PredictionRequest);
+    }
+  }
+}
+
+/** The process-wide pool. */
+export const predictionPool = new PredictionPool();
