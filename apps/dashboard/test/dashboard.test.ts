@@ -1,0 +1,374 @@
+/**
+ * The built dashboard in a real browser (Debian's Chromium driven by playwright-core) against a
+ * real platform (server + in-process workers on a fresh database). Screenshots go to
+ * apps/dashboard/test-results/ as artifacts.
+ *
+ * The tests run in order and share one platform, one dashboard process and one page: each step
+ * builds on the data the previous one created (rows → first model → drift → second model).
+ *
+ * Imports of the server's test harness and the db package are relative: the dashboard depends
+ * on the platform only through the SDK, so those packages are not its dependencies.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findFreePort } from '../../../packages/db/src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
+import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
+
+const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
+const repoRoot = path.resolve(dashboardDir, '../..');
+const entry = path.join(dashboardDir, 'build', 'index.js');
+const artifacts = path.join(dashboardDir, 'test-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const PLATFORM_ENV = { MIN_TRAIN_ROWS: '200', WINDOW_SIZE: '200', STATS_INTERVAL_MS: '300', WORKERS: 'true' };
+
+const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
+const STATS = `{ stats { rowsIngested predictionsTotal activeModelVersion modelVersions } }`;
+const CHECK_DRIFT = `mutation { checkDrift { skipped event { id drifted verdict features { feature drifted } } } }`;
+
+/** Newest modification time under `target` (a file or a directory, recursively). */
+function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const stat = statSync(target);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(target).reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
+}
+
+/** Builds the dashboard when build/index.js is missing or older than any of its sources. */
+async function ensureBuilt(): Promise<void> {
+  const sources = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json']
+    .map((p) => path.join(dashboardDir, p))
+    .concat(path.join(repoRoot, 'packages', 'sdk', 'src'));
+  const newestSource = Math.max(...sources.map(newestMtime));
+  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource) return;
+  const vite = path.join(dashboardDir, 'node_modules', '.bin', 'vite');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(vite, ['build'], { cwd: dashboardDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code}):\n${stderr.slice(-3000)}`))));
+  });
+}
+
+/** Seeded rows over 3 features; class = x0 + x1 > 1 + shift. `shift` moves x0 (covariate drift). */
+function rows(n: number, seed: number, shift = 0) {
+  let s = seed;
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) % 4294967296;
+    return s / 4294967296;
+  };
+  const features = Array.from({ length: n }, () => [rand() + shift, rand(), rand()]);
+  const labels = features.map((f) => (f[0]! + f[1]! > 1 + shift ? 1 : 0));
+  return { features, labels };
+}
+
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits until the element's trimmed text equals `text`. */
+async function textIs(page: Page, testid: string, text: string, timeout: number) {
+  await page.waitForFunction(
+    ([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() === want,
+    [testid, text] as const,
+    { timeout },
+  );
+}
+
+/** Waits until the element's text contains `part`. */
+async function textContains(page: Page, testid: string, part: string, timeout: number) {
+  await page.waitForFunction(
+    ([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.includes(want) === true,
+    [testid, part] as const,
+    { timeout },
+  );
+}
+
+/** Waits until the WebSocket link is in `status` (see LinkStatus). */
+async function linkIs(page: Page, status: string, timeout: number) {
+  await page.locator(`[data-testid="link-status"][data-status="${status}"]`).waitFor({ timeout });
+}
+
+const text = async (page: Page, testid: string) => (await page.getByTestId(testid).first().textContent())?.trim();
+
+describe('dashboard in a browser', () => {
+  let database: TestDatabase;
+  let platform: TestPlatform;
+  let dashboard: ChildProcess;
+  let dashboardUrl: string;
+  let dashboardLog = '';
+  let profile: string;
+  let browser: BrowserContext;
+  let page: Page;
+  let ingested = 0;
+  let batch = 0;
+
+  const api = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => {
+    const r = await gql<T>(platform.graphqlUrl, query, variables, platform.adminKey);
+    if (r.errors?.length) throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
+    return r.data!;
+  };
+  const ingest = async (n: number, shift = 0, labelled = true) => {
+    batch += 1;
+    const { features, labels } = rows(n, 1000 + batch, shift);
+    const data = await api<{ ingest: { rowsStored: number } }>(INGEST, {
+      input: { features, ...(labelled ? { labels } : {}), batchId: `browser-${batch}` },
+    });
+    ingested += data.ingest.rowsStored;
+    return data.ingest.rowsStored;
+  };
+  const stats = async () =>
+    (
+      await api<{ stats: { rowsIngested: number; predictionsTotal: number; activeModelVersion: number | null; modelVersions: number } }>(
+        STATS,
+      )
+    ).stats;
+  const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+  /** The page has not been reloaded since `markPage` (a reload would drop the marker). */
+  const markPage = () => page.evaluate(() => Object.assign(window, { __notReloaded: true }));
+  const notReloaded = () => page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true);
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    const postgresUrl = inject('postgresUrl');
+    // Our own database, so the platform can be stopped and started again on it (restart test).
+    [database] = await Promise.all([createTestDatabase(postgresUrl, { migrate: false }), ensureBuilt()]);
+    platform = await startTestPlatform(postgresUrl, PLATFORM_ENV, { database });
+
+    const port = await findFreePort();
+    dashboardUrl = `http://127.0.0.1:${port}`;
+    dashboard = spawn(process.execPath, [entry], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        ORIGIN: dashboardUrl,
+        GRAPHQL_URL: platform.graphqlUrl,
+        DASHBOARD_API_KEY: platform.adminKey ?? '',
+      },
+    });
+    dashboard.stdout?.on('data', (d) => {
+      dashboardLog += d;
+    });
+    dashboard.stderr?.on('data', (d) => {
+      dashboardLog += d;
+    });
+    await until(
+      'the dashboard to answer',
+      () => fetch(dashboardUrl).then((r) => r.status, () => 0),
+      (status) => status === 200,
+      20_000,
+    );
+
+    profile = mkdtempSync(path.join(tmpdir(), 'automl-dashboard-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      viewport: { width: 1280, height: 800 },
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.on('pageerror', (error) => {
+      dashboardLog += `\n[pageerror] ${error.message}`;
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    dashboard?.kill('SIGTERM');
+    await platform?.stop().catch(() => {});
+    await database?.drop().catch(() => {});
+  }, 60_000);
+
+  it('renders the real numbers on the overview', async () => {
+    await ingest(300);
+    await page.goto(dashboardUrl);
+    await linkIs(page, 'live', 15_000);
+    await textIs(page, 'card-rows-value', '300', 10_000);
+    const s = await stats();
+    expect(s.rowsIngested).toBe(300);
+    expect(await text(page, 'card-predictions-value')).toBe(String(s.predictionsTotal));
+    expect(await text(page, 'card-rows')).toContain('300 labelled');
+    // Charts exist from the start; without data they say so instead of drawing empty axes.
+    expect(await page.getByTestId('chart-drift').getAttribute('data-empty')).toBe('true');
+    expect(await page.getByTestId('chart-drift').textContent()).toContain('no data yet');
+    // Nothing wider than the window at 1280×800.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
+    await shot('overview-1280-first-rows');
+  });
+
+  it('moves the cards within 2 seconds of an ingest, without a reload', async () => {
+    await markPage();
+    await ingest(150);
+    const started = Date.now();
+    await textIs(page, 'card-rows-value', '450', 2_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await textContains(page, 'card-rows', '450 labelled', 2_000);
+    expect(await notReloaded()).toBe(true);
+  });
+
+  it('shows the first model, then a drift raised through the API in the event list, and opens its page', async () => {
+    // 450 labelled rows ≥ MIN_TRAIN_ROWS: the first version trains by itself.
+    await until('the first model', stats, (s) => s.activeModelVersion !== null, 60_000);
+    await textIs(page, 'card-model-value', 'v1', 5_000);
+    await textIs(page, 'header-serving', 'serving v1', 5_000);
+    // Scored rows for the accuracy chart, then rows whose x0 moved.
+    await ingest(200);
+    await ingest(200, 0.8, false);
+    const drift = await api<{
+      checkDrift: { skipped: string | null; event: { id: number; drifted: boolean; features: { feature: string; drifted: boolean }[] } | null };
+    }>(CHECK_DRIFT);
+    expect(drift.checkDrift.skipped).toBeNull();
+    const event = drift.checkDrift.event!;
+    expect(event.drifted).toBe(true);
+    expect(event.features[0]).toMatchObject({ drifted: true });
+
+    const link = page.locator(`[data-testid="event-list"] a[href="/drift/${event.id}"]`);
+    await link.first().waitFor({ timeout: 5_000 });
+    expect(await link.first().textContent()).toContain('Drift detected');
+    // The drift chart has its first points now.
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-drift"]')?.getAttribute('data-empty') === 'false', null, {
+      timeout: 5_000,
+    });
+    expect(await page.getByTestId('chart-accuracy').getAttribute('data-empty')).toBe('false');
+    expect(await notReloaded()).toBe(true);
+    await shot('overview-1280-after-drift');
+
+    await link.first().click();
+    await page.waitForURL(`**/drift/${event.id}`);
+    await page.getByTestId('feature-table').waitFor();
+    expect(await text(page, 'drift-title')).toContain(`Drift check #${event.id}`);
+    expect(await text(page, 'drift-verdict')).toBe('drift');
+    const features = await page.getByTestId('feature-row').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
+    expect(features).toEqual(event.features.map((f) => f.feature));
+    // The histogram of the top feature is drawn; picking another feature redraws it.
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-histogram"]')?.getAttribute('data-empty') === 'false', null, {
+      timeout: 5_000,
+    });
+    expect(await text(page, 'histogram-title')).toBe(`Histogram of ${event.features[0]!.feature}`);
+    const other = event.features[1]!.feature;
+    await page.locator(`[data-testid="feature-row"][data-feature="${other}"] button`).click();
+    await textIs(page, 'histogram-title', `Histogram of ${other}`, 5_000);
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-histogram"]')?.getAttribute('data-empty') === 'false', null, {
+      timeout: 5_000,
+    });
+    await shot('drift-event-1280');
+  });
+
+  it('promotes and rolls back from the models page, and the API agrees', async () => {
+    // The drift queued a retrain; a second version is what promote and rollback need.
+    await until('a second model version', stats, (s) => s.modelVersions >= 2, 90_000);
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.waitForURL('**/models');
+    await page.getByTestId('models-table').waitFor();
+    const before = (await stats()).activeModelVersion!;
+    await textIs(page, 'models-serving', `v${before}`, 5_000);
+    const versions = await page.getByTestId('model-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-version'))));
+    const other = versions.find((v) => v !== before)!;
+    expect(other).toBeGreaterThan(0);
+
+    await page.getByTestId(`promote-${other}`).click();
+    await page.getByTestId('confirm-button').click();
+    await page.getByTestId('confirm-answer').waitFor({ timeout: 10_000 });
+    expect(await text(page, 'confirm-answer')).toBe(`v${other} is now serving (status production).`);
+    expect((await stats()).activeModelVersion).toBe(other);
+    await shot('models-1280-promoted');
+    await page.getByTestId('confirm-close').click();
+    await textIs(page, 'models-serving', `v${other}`, 5_000);
+
+    await page.getByTestId('rollback').click();
+    await page.getByTestId('confirm-button').click();
+    await page.getByTestId('confirm-answer').waitFor({ timeout: 10_000 });
+    expect(await text(page, 'confirm-answer')).toBe(`Rolled back: v${before} is now serving (status production).`);
+    expect((await stats()).activeModelVersion).toBe(before);
+    await page.getByTestId('confirm-close').click();
+    await textIs(page, 'models-serving', `v${before}`, 5_000);
+    await textIs(page, 'header-serving', `serving v${before}`, 5_000);
+  });
+
+  it('shows the server’s error in the confirmation dialog', async () => {
+    const direct = await gql(platform.graphqlUrl, `mutation { promoteModel(version: 9999) { version } }`, {}, platform.adminKey);
+    expect(direct.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    // Through the page: the person asks to promote a version that someone else promotes first.
+    const s = await stats();
+    const target = (await page.getByTestId('model-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-version'))))).find(
+      (v) => v !== s.activeModelVersion,
+    )!;
+    await page.getByTestId(`promote-${target}`).click();
+    await api(`mutation($v: Int!) { promoteModel(version: $v) { version } }`, { v: target });
+    await page.getByTestId('confirm-button').click();
+    await page.getByTestId('confirm-error').waitFor({ timeout: 10_000 });
+    expect(await text(page, 'confirm-error')).toBe(`CONFLICT: model version ${target} is already serving`);
+    await page.getByTestId('confirm-close').click();
+  });
+
+  it('works at a narrow width (390 px)', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${dashboardUrl}/models`);
+    await page.getByTestId('models-table').waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('models-390');
+    await page.goto(dashboardUrl);
+    await textIs(page, 'card-rows-value', String(ingested), 10_000);
+    await page.waitForFunction(() => document.querySelector('[data-testid="chart-accuracy"]')?.getAttribute('data-empty') === 'false', null, {
+      timeout: 5_000,
+    });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('overview-390');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('says "reconnecting" while the server is away and catches up after it restarts, without a reload', async () => {
+    await page.goto(dashboardUrl);
+    await linkIs(page, 'live', 10_000);
+    await textIs(page, 'card-rows-value', String(ingested), 5_000);
+    await markPage();
+    const port = platform.server.port;
+    await platform.stop();
+    await page.getByTestId('connection-banner').waitFor({ timeout: 10_000 });
+    await linkIs(page, 'reconnecting', 10_000);
+    expect(await text(page, 'connection-banner')).toContain('reconnecting…');
+    await shot('overview-1280-reconnecting');
+
+    // Same database, same port: what a restart of the platform looks like to the browser.
+    platform = await startTestPlatform(inject('postgresUrl'), PLATFORM_ENV, { database, port });
+    // Rows that arrive right after the restart, before the socket is back: only a re-read shows them.
+    await ingest(100, 0, true);
+    await linkIs(page, 'live', 30_000);
+    expect(await page.getByTestId('connection-banner').count()).toBe(0);
+    expect(Number(await page.getByTestId('link-status').getAttribute('data-reconnects'))).toBeGreaterThanOrEqual(1);
+    await textIs(page, 'card-rows-value', String(ingested), 5_000);
+    // And the live feed works again on the new connection.
+    await ingest(50);
+    await textIs(page, 'card-rows-value', String(ingested), 3_000);
+    expect(await notReloaded()).toBe(true);
+    await shot('overview-1280-reconnected');
+    expect(dashboardLog).not.toContain('[pageerror]');
+  });
+});
