@@ -275,7 +275,7 @@ async function main(): Promise<void> {
   const line = (cells: string[]) =>
     console.log(
       cells
-        .map((c, i) => c.padEnd([42, 22, 30, 10, 12, 5][i] ?? 10))
+        .map((c, i) => c.padEnd([46, 22, 30, 10, 14, 5][i] ?? 10))
         .join('')
         .trimEnd(),
     );
