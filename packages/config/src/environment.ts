@@ -91,8 +91,10 @@ const environmentSchema = z.object({
   GRAPHQL_MAX_ALIASES: int(30, 1, 1000),
   GRAPHQL_MAX_TOKENS: int(20000, 100, 10_000_000),
   GRAPHQL_MAX_COST: int(20000, 100, 10_000_000),
+  GRAPHQL_MAX_DIRECTIVES: int(50, 1, 1000),
   WS_MAX_SUBSCRIPTIONS: int(50, 1, 10000),
   WS_CONNECTION_INIT_TIMEOUT_MS: int(5000, 100, 600000),
+  SHUTDOWN_TIMEOUT_MS: int(15000, 1000, 600000),
   STATS_INTERVAL_MS: int(1000, 100, 600000),
   GRAPHQL_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
 });
@@ -157,8 +159,11 @@ export interface Config {
     maxAliases: number;
     maxTokens: number;
     maxCost: number;
+    maxDirectives: number;
     wsMaxSubscriptions: number;
     wsConnectionInitTimeoutMs: number;
+    /** SIGTERM: how long in-flight requests and jobs may take before they are cut (a retrain is released 2 s earlier). */
+    shutdownTimeoutMs: number;
   };
   statsIntervalMs: number;
 }
@@ -246,8 +251,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxTokens: e.GRAPHQL_MAX_TOKENS,
       maxCost: e.GRAPHQL_MAX_COST,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
       wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     statsIntervalMs: e.STATS_INTERVAL_MS,
   };
