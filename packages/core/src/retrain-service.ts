@@ -134,7 +134,10 @@ export class RetrainService {
 
     const started = performance.now();
     let lastReported = 0;
-    const progressWrites: Promise<unknown>[] = [];
+    // Progress writes run one after another: event ids are assigned at insert, so concurrent
+    // writes could commit "7 trees" after "6 trees" the wrong way round and subscribers (which
+    // read in id order) would see progress go backwards.
+    let progressWrites: Promise<unknown> = Promise.resolve();
     const step = Math.max(1, Math.floor(this.config.model.nEstimators / PROGRESS_STEPS));
     const forest = await trainForest(trainX, trainY, {
       nEstimators: this.config.model.nEstimators,
@@ -148,7 +151,7 @@ export class RetrainService {
       onProgress: (done, total) => {
         if (done - lastReported < step && done !== total) return;
         lastReported = done;
-        progressWrites.push(
+        progressWrites = progressWrites.then(() =>
           this.sql
             .begin(async (tx) => {
               await updateTrainingProgress(tx, job.id, done, total);
@@ -163,7 +166,7 @@ export class RetrainService {
       },
     });
     const trainingMs = performance.now() - started;
-    await Promise.all(progressWrites);
+    await progressWrites;
 
     const metrics = scoreOnHoldout(forest, testX, testY, nClasses);
     const champion = await getProductionVersion(this.sql);
