@@ -46,7 +46,10 @@ function newestMtime(target: string): number {
   if (!existsSync(target)) return 0;
   const stat = statSync(target);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(target).reduce((newest, name) => Math.max(newest, newestMtime(path.join(target, name))), stat.mtimeMs);
+  return readdirSync(target).reduce(
+    (newest, name) => Math.max(newest, newestMtime(path.join(target, name))),
+    stat.mtimeMs,
+  );
 }
 
 /** Builds the dashboard when build/index.js is missing or older than any of its sources. */
@@ -64,7 +67,9 @@ async function ensureBuilt(): Promise<void> {
       stderr += d;
     });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code}):\n${stderr.slice(-3000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code}):\n${stderr.slice(-3000)}`)),
+    );
   });
 }
 
@@ -80,12 +85,20 @@ function rows(n: number, seed: number, shift = 0) {
   return { features, labels };
 }
 
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -113,7 +126,8 @@ async function linkIs(page: Page, status: string, timeout: number) {
   await page.locator(`[data-testid="link-status"][data-status="${status}"]`).waitFor({ timeout });
 }
 
-const text = async (page: Page, testid: string) => (await page.getByTestId(testid).first().textContent())?.trim();
+const text = async (page: Page, testid: string) =>
+  (await page.getByTestId(testid).first().textContent())?.trim();
 
 describe('dashboard in a browser', () => {
   let database: TestDatabase;
@@ -129,7 +143,8 @@ describe('dashboard in a browser', () => {
 
   const api = async <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => {
     const r = await gql<T>(platform.graphqlUrl, query, variables, platform.adminKey);
-    if (r.errors?.length) throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
+    if (r.errors?.length)
+      throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
     return r.data!;
   };
   const ingest = async (n: number, shift = 0, labelled = true) => {
@@ -143,14 +158,21 @@ describe('dashboard in a browser', () => {
   };
   const stats = async () =>
     (
-      await api<{ stats: { rowsIngested: number; predictionsTotal: number; activeModelVersion: number | null; modelVersions: number } }>(
-        STATS,
-      )
+      await api<{
+        stats: {
+          rowsIngested: number;
+          predictionsTotal: number;
+          activeModelVersion: number | null;
+          modelVersions: number;
+        };
+      }>(STATS)
     ).stats;
-  const shot = (name: string) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
   /** The page has not been reloaded since `markPage` (a reload would drop the marker). */
   const markPage = () => page.evaluate(() => Object.assign(window, { __notReloaded: true }));
-  const notReloaded = () => page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true);
+  const notReloaded = () =>
+    page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true);
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
@@ -180,7 +202,11 @@ describe('dashboard in a browser', () => {
     });
     await until(
       'the dashboard to answer',
-      () => fetch(dashboardUrl).then((r) => r.status, () => 0),
+      () =>
+        fetch(dashboardUrl).then(
+          (r) => r.status,
+          () => 0,
+        ),
       (status) => status === 200,
       20_000,
     );
@@ -242,7 +268,10 @@ describe('dashboard in a browser', () => {
     await ingest(200);
     await ingest(200, 0.8, false);
     const drift = await api<{
-      checkDrift: { skipped: string | null; event: { id: number; drifted: boolean; features: { feature: string; drifted: boolean }[] } | null };
+      checkDrift: {
+        skipped: string | null;
+        event: { id: number; drifted: boolean; features: { feature: string; drifted: boolean }[] } | null;
+      };
     }>(CHECK_DRIFT);
     expect(drift.checkDrift.skipped).toBeNull();
     const event = drift.checkDrift.event!;
@@ -253,9 +282,13 @@ describe('dashboard in a browser', () => {
     await link.first().waitFor({ timeout: 5_000 });
     expect(await link.first().textContent()).toContain('Drift detected');
     // The drift chart has its first points now.
-    await page.waitForFunction(() => document.querySelector('[data-testid="chart-drift"]')?.getAttribute('data-empty') === 'false', null, {
-      timeout: 5_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="chart-drift"]')?.getAttribute('data-empty') === 'false',
+      null,
+      {
+        timeout: 5_000,
+      },
+    );
     expect(await page.getByTestId('chart-accuracy').getAttribute('data-empty')).toBe('false');
     expect(await notReloaded()).toBe(true);
     await shot('overview-1280-after-drift');
@@ -265,19 +298,29 @@ describe('dashboard in a browser', () => {
     await page.getByTestId('feature-table').waitFor();
     expect(await text(page, 'drift-title')).toContain(`Drift check #${event.id}`);
     expect(await text(page, 'drift-verdict')).toBe('drift');
-    const features = await page.getByTestId('feature-row').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
+    const features = await page
+      .getByTestId('feature-row')
+      .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-feature')));
     expect(features).toEqual(event.features.map((f) => f.feature));
     // The histogram of the top feature is drawn; picking another feature redraws it.
-    await page.waitForFunction(() => document.querySelector('[data-testid="chart-histogram"]')?.getAttribute('data-empty') === 'false', null, {
-      timeout: 5_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="chart-histogram"]')?.getAttribute('data-empty') === 'false',
+      null,
+      {
+        timeout: 5_000,
+      },
+    );
     expect(await text(page, 'histogram-title')).toBe(`Histogram of ${event.features[0]!.feature}`);
     const other = event.features[1]!.feature;
     await page.locator(`[data-testid="feature-row"][data-feature="${other}"] button`).click();
     await textIs(page, 'histogram-title', `Histogram of ${other}`, 5_000);
-    await page.waitForFunction(() => document.querySelector('[data-testid="chart-histogram"]')?.getAttribute('data-empty') === 'false', null, {
-      timeout: 5_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="chart-histogram"]')?.getAttribute('data-empty') === 'false',
+      null,
+      {
+        timeout: 5_000,
+      },
+    );
     await shot('drift-event-1280');
   });
 
@@ -289,7 +332,9 @@ describe('dashboard in a browser', () => {
     await page.getByTestId('models-table').waitFor();
     const before = (await stats()).activeModelVersion!;
     await textIs(page, 'models-serving', `v${before}`, 5_000);
-    const versions = await page.getByTestId('model-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-version'))));
+    const versions = await page
+      .getByTestId('model-row')
+      .evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-version'))));
     const other = versions.find((v) => v !== before)!;
     expect(other).toBeGreaterThan(0);
 
@@ -305,7 +350,9 @@ describe('dashboard in a browser', () => {
     await page.getByTestId('rollback').click();
     await page.getByTestId('confirm-button').click();
     await page.getByTestId('confirm-answer').waitFor({ timeout: 10_000 });
-    expect(await text(page, 'confirm-answer')).toBe(`Rolled back: v${before} is now serving (status production).`);
+    expect(await text(page, 'confirm-answer')).toBe(
+      `Rolled back: v${before} is now serving (status production).`,
+    );
     expect((await stats()).activeModelVersion).toBe(before);
     await page.getByTestId('confirm-close').click();
     await textIs(page, 'models-serving', `v${before}`, 5_000);
@@ -313,13 +360,20 @@ describe('dashboard in a browser', () => {
   });
 
   it('shows the server’s error in the confirmation dialog', async () => {
-    const direct = await gql(platform.graphqlUrl, `mutation { promoteModel(version: 9999) { version } }`, {}, platform.adminKey);
+    const direct = await gql(
+      platform.graphqlUrl,
+      `mutation { promoteModel(version: 9999) { version } }`,
+      {},
+      platform.adminKey,
+    );
     expect(direct.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     // Through the page: the person asks to promote a version that someone else promotes first.
     const s = await stats();
-    const target = (await page.getByTestId('model-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-version'))))).find(
-      (v) => v !== s.activeModelVersion,
-    )!;
+    const target = (
+      await page
+        .getByTestId('model-row')
+        .evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-version'))))
+    ).find((v) => v !== s.activeModelVersion)!;
     await page.getByTestId(`promote-${target}`).click();
     await api(`mutation($v: Int!) { promoteModel(version: $v) { version } }`, { v: target });
     await page.getByTestId('confirm-button').click();
@@ -336,9 +390,13 @@ describe('dashboard in a browser', () => {
     await shot('models-390');
     await page.goto(dashboardUrl);
     await textIs(page, 'card-rows-value', String(ingested), 10_000);
-    await page.waitForFunction(() => document.querySelector('[data-testid="chart-accuracy"]')?.getAttribute('data-empty') === 'false', null, {
-      timeout: 5_000,
-    });
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="chart-accuracy"]')?.getAttribute('data-empty') === 'false',
+      null,
+      {
+        timeout: 5_000,
+      },
+    );
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('overview-390');
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -362,7 +420,9 @@ describe('dashboard in a browser', () => {
     await ingest(100, 0, true);
     await linkIs(page, 'live', 30_000);
     expect(await page.getByTestId('connection-banner').count()).toBe(0);
-    expect(Number(await page.getByTestId('link-status').getAttribute('data-reconnects'))).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(await page.getByTestId('link-status').getAttribute('data-reconnects')),
+    ).toBeGreaterThanOrEqual(1);
     await textIs(page, 'card-rows-value', String(ingested), 5_000);
     // And the live feed works again on the new connection.
     await ingest(50);

@@ -7,7 +7,7 @@
  * Every axis carries a label with its unit; times are UTC like the rest of the dashboard.
  */
 import uPlot from 'uplot';
-import { formatClock, formatCount, formatDuration, formatStatistic } from './format.ts';
+import { formatAxisTimes, formatClock, formatCount, formatDuration, formatStatistic } from './format.ts';
 import type { VersionMarker } from './series.ts';
 
 export type ChartOptions = Omit<uPlot.Options, 'width' | 'height'>;

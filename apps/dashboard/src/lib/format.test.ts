@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   formatAgo,
+  formatAxisTimes,
   formatClock,
   formatCount,
   formatDateTime,
   formatDuration,
   formatPercent,
+  formatPeriod,
   formatPValue,
   formatStatistic,
   formatVersion,
@@ -120,5 +122,32 @@ describe('formatVersion', () => {
   it('prefixes v and says none before the first model', () => {
     expect(formatVersion(3)).toBe('v3');
     expect(formatVersion(null)).toBe('none');
+  });
+});
+
+describe('formatPeriod', () => {
+  it('writes a period within a day with one date, across days with two, open while serving', () => {
+    expect(formatPeriod('2025-11-28T10:44:03Z', '2025-11-28T10:52:10Z')).toBe(
+      '2025-11-28 10:44:03–10:52:10 UTC',
+    );
+    expect(formatPeriod('2025-11-28T10:44:03Z', '2025-11-29T08:00:00Z')).toBe(
+      '2025-11-28 10:44:03 UTC → 2025-11-29 08:00:00 UTC',
+    );
+    expect(formatPeriod('2025-11-28T10:44:03Z', null)).toBe('2025-11-28 10:44:03 UTC → now');
+  });
+});
+
+describe('formatAxisTimes', () => {
+  const t = (iso: string) => Date.parse(iso) / 1000;
+  it('uses clock time within a day and adds the date across days', () => {
+    expect(formatAxisTimes([t('2025-11-28T10:44:00Z'), t('2025-11-28T10:45:30Z')])).toEqual([
+      '10:44:00',
+      '10:45:30',
+    ]);
+    expect(formatAxisTimes([t('2025-11-28T22:00:00Z'), t('2025-11-30T02:00:00Z')])).toEqual([
+      '11-28 22:00',
+      '11-30 02:00',
+    ]);
+    expect(formatAxisTimes([])).toEqual([]);
   });
 });

@@ -94,3 +94,28 @@ export function formatPValue(p: number | null | undefined): string {
 export function formatVersion(version: number | null | undefined): string {
   return version == null ? 'none' : `v${version}`;
 }
+
+/**
+ * When a version served: "2025-11-28 10:44:03–10:52:10 UTC" within one day,
+ * "2025-11-28 10:44:03 UTC → 2025-11-29 08:00:00 UTC" across days, "… → now" while serving.
+ */
+export function formatPeriod(from: string, to: string | null): string {
+  const start = formatDateTime(from);
+  if (to === null) return `${start} → now`;
+  const end = formatDateTime(to);
+  if (start.slice(0, 10) === end.slice(0, 10)) return `${start.slice(0, 19)}–${end.slice(11)}`;
+  return `${start} → ${end}`;
+}
+
+/**
+ * Tick labels of a time axis (Unix seconds, UTC): clock time when the axis spans less than a
+ * day, "MM-DD HH:MM" when it spans more, so every tick reads on its own.
+ */
+export function formatAxisTimes(splits: readonly number[]): string[] {
+  if (splits.length === 0) return [];
+  const span = splits[splits.length - 1]! - splits[0]!;
+  return splits.map((s) => {
+    const iso = new Date(s * 1000).toISOString();
+    return span < 86_400 ? iso.slice(11, 19) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRowWindow, summarizeParams } from './models.ts';
+import { formatRowWindow, keyParams, summarizeParams } from './models.ts';
 
 describe('summarizeParams', () => {
   it('lists parameters sorted by name, nested values as JSON', () => {
@@ -19,5 +19,16 @@ describe('formatRowWindow', () => {
   it('writes the first and last row id of the training window', () => {
     expect(formatRowWindow(1201, 2400)).toBe('rows #1,201–#2,400');
     expect(formatRowWindow(null, 5)).toBe('row window unknown');
+  });
+});
+
+describe('keyParams', () => {
+  it('picks the telling parameters of a forest in a fixed order', () => {
+    expect(keyParams({ seed: 42, maxDepth: 10, nEstimators: 20, maxFeatures: 'sqrt' })).toEqual([
+      'nEstimators 20',
+      'maxDepth 10',
+      'maxFeatures sqrt',
+    ]);
+    expect(keyParams('legacy')).toEqual([]);
   });
 });

@@ -21,3 +21,13 @@ export function formatRowWindow(start: number | null | undefined, end: number | 
   if (start == null || end == null) return 'row window unknown';
   return `rows #${formatCount(start)}–#${formatCount(end)}`;
 }
+
+/** The parameters that tell random forests apart at a glance, in this order, when present. */
+const KEY_PARAMS = ['nEstimators', 'maxDepth', 'maxFeatures', 'minSamplesLeaf'] as const;
+
+/** The few parameters worth a glance ("nEstimators 20"); the rest stay one click away. */
+export function keyParams(params: unknown): string[] {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return [];
+  const record = params as Record<string, unknown>;
+  return KEY_PARAMS.filter((key) => key in record).map((key) => `${key} ${String(record[key])}`);
+}
