@@ -1,2 +1,2 @@
-export { startWorker } from './worker.ts';
 export type { RunningWorker } from './worker.ts';
+export { startWorker } from './worker.ts';

@@ -12,7 +12,11 @@ export interface RunningWorker {
  * A worker process: drift checks and retraining from the pg-boss queues, no HTTP. Run any number
  * of them against the same database; pg-boss gives each job to exactly one (SKIP LOCKED).
  */
-export async function startWorker(options: { config: Config; databaseUrl: string; logger: Logger }): Promise<RunningWorker> {
+export async function startWorker(options: {
+  config: Config;
+  databaseUrl: string;
+  logger: Logger;
+}): Promise<RunningWorker> {
   await runMigrations(options.databaseUrl);
   const platform = new Platform({
     config: options.config,

@@ -81,6 +81,7 @@ const environmentSchema = z.object({
   RETRAIN_EXPIRE_SECONDS: int(900, 5, 86400),
   RETRAIN_RETRY_LIMIT: int(3, 0, 100),
   QUEUE_MAINTENANCE_SECONDS: int(30, 1, 3600),
+  RETRAIN_WAIT_SECONDS: int(300, 0, 86400),
 
   // Access and limits
   AUTH: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
@@ -150,6 +151,8 @@ export interface Config {
     retryLimit: number;
     /** How often pg-boss expires stuck jobs (those of a crashed worker) and retries them. */
     queueMaintenanceSeconds: number;
+    /** After a detected change, how long a retrain waits for MIN_TRAIN_ROWS labelled rows of the new concept. */
+    waitSeconds: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
   limits: {
@@ -242,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       expireSeconds: e.RETRAIN_EXPIRE_SECONDS,
       retryLimit: e.RETRAIN_RETRY_LIMIT,
       queueMaintenanceSeconds: e.QUEUE_MAINTENANCE_SECONDS,
+      waitSeconds: e.RETRAIN_WAIT_SECONDS,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     limits: {

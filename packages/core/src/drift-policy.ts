@@ -263,17 +263,23 @@ export class DriftPolicy {
           predictionDrift && 'prediction drift',
           conceptDrift && 'concept drift',
         ].filter(Boolean);
-        trainingJob = await this.queueRetrain(tx, {
-          reason: `drift check ${check.id}: ${reasons.join(', ')}`,
-          driftCheckId: check.id,
-          changeAt: concept.changeAt ? new Date(concept.changeAt) : null,
-        });
+        trainingJob = await this.queueRetrain(
+          tx,
+          {
+            reason: `drift check ${check.id}: ${reasons.join(', ')}`,
+            driftCheckId: check.id,
+            changeAt: concept.changeAt ? new Date(concept.changeAt) : null,
+          },
+          false,
+        );
         await tx`update drift_checks set training_job_id = ${trainingJob.id} where id = ${check.id}`;
         check.trainingJobId = trainingJob.id;
       }
+      // Cause before effect: the check, the drift, then the retrain it queued.
       const summary = summarize(check);
       await appendEvent(tx, 'drift.checked', summary);
       if (drifted) await appendEvent(tx, 'drift.detected', summary);
+      if (trainingJob) await announceQueued(tx, trainingJob);
       return { check, trainingJob };
     });
     this.logger.info(
@@ -290,20 +296,21 @@ export class DriftPolicy {
     return { ...outcome, skipped: null };
   }
 
-  /** Records a training job, its event and its queue job in the caller's transaction. */
+  /**
+   * Records a training job and its queue job in the caller's transaction; `announce` appends the
+   * training.queued event (a drift check announces its drift first, then the retrain).
+   */
   async queueRetrain(
     tx: Queryable,
     job: { reason: string; driftCheckId: number | null; changeAt: Date | null },
+    announce = true,
   ): Promise<TrainingJobRecord> {
     const record = await insertTrainingJob(tx, job);
     const queueJobId = await this.queues.send(retrainQueue, { trainingJobId: record.id }, inTransaction(tx));
     if (queueJobId) await setQueueJobId(tx, record.id, queueJobId);
-    await appendEvent(tx, 'training.queued', {
-      trainingJobId: record.id,
-      reason: job.reason,
-      driftCheckId: job.driftCheckId,
-    });
-    return { ...record, queueJobId };
+    const queued = { ...record, queueJobId };
+    if (announce) await announceQueued(tx, queued);
+    return queued;
   }
 
   /** A retrain asked for by a person or a script; returns the pending job instead of piling up another. */
@@ -332,6 +339,14 @@ export class DriftPolicy {
       });
     });
   }
+}
+
+function announceQueued(tx: Queryable, job: TrainingJobRecord) {
+  return appendEvent(tx, 'training.queued', {
+    trainingJobId: job.id,
+    reason: job.reason,
+    driftCheckId: job.driftCheckId,
+  });
 }
 
 /** The compact event payload; subscribers read the full record by id. */

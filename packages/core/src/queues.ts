@@ -48,8 +48,8 @@ type Payload<Q> = Q extends QueueDefinition<infer P> ? z.infer<P> : never;
 export function inTransaction(tx: Queryable): PgBoss.ConnectionOptions {
   return {
     db: {
-      // pg-boss speaks node-postgres: undefined means NULL and plain objects are sent as JSON text;
-      // postgres.js refuses both, so convert them the way node-postgres would.
+      // pg-boss speaks node-postgres: undefined means NULL and Dates go as text; postgres.js
+      // refuses undefined, and sends a Date bound to a text parameter as-is, so convert both.
       executeSql: async (text: string, values: unknown[]) => ({
         rows: await tx.unsafe(text, values.map(toNodePostgresValue) as never[]),
       }),
@@ -59,11 +59,7 @@ export function inTransaction(tx: Queryable): PgBoss.ConnectionOptions {
 
 function toNodePostgresValue(value: unknown): unknown {
   if (value === undefined) return null;
-  // Parameters arrive untyped (pg-boss casts in SQL), so send text as node-postgres does.
   if (value instanceof Date) return value.toISOString();
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !Buffer.isBuffer(value)) {
-    return JSON.stringify(value);
-  }
   return value;
 }
 

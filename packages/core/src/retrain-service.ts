@@ -105,6 +105,32 @@ export class RetrainService {
     }
   }
 
+  /** Polls until MIN_TRAIN_ROWS labelled rows arrived since `changeAt`, or the wait runs out. */
+  private async waitForRowsSince(
+    job: TrainingJobRecord,
+    changeAt: Date,
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const needed = this.config.retrain.minTrainRows;
+    const deadline = Date.now() + this.config.retrain.waitSeconds * 1000;
+    let available = await countLabelledSince(this.sql, changeAt);
+    let announced = -1;
+    while (available < needed && Date.now() < deadline && !signal?.aborted) {
+      if (available !== announced) {
+        announced = available;
+        await appendEvent(this.sql, 'training.progress', {
+          trainingJobId: job.id,
+          treesDone: 0,
+          treesTotal: this.config.model.nEstimators,
+          waitingForRows: needed - available,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      available = await countLabelledSince(this.sql, changeAt);
+    }
+    return available;
+  }
+
   private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
     const { trainWindow, minTrainRows, holdoutFraction, promotionTolerance } = this.config.retrain;
     // After a detected change, learn the new concept only, when there is enough of it.
@@ -227,6 +253,21 @@ export class RetrainService {
         referenceRows: sampleSize,
         referencePredictions,
       });
+      const finished = await finishTrainingJob(tx, job.id, {
+        status: 'succeeded',
+        outcome: promote ? 'promoted' : 'rejected',
+        resultVersion: version.version,
+        metrics: { challenger: metrics, champion: championMetrics, trainingMs, trainRows: trainX.length },
+        error: null,
+      });
+      await appendEvent(tx, 'training.finished', {
+        trainingJobId: job.id,
+        version: version.version,
+        outcome: promote ? 'promoted' : 'rejected',
+        accuracy: metrics.accuracy,
+        championAccuracy: championMetrics?.accuracy ?? null,
+        trainingMs,
+      });
       if (promote) {
         const { previous } = await setProduction(tx, version.version, 'promoted', job.reason);
         await appendEvent(tx, 'model.promoted', {
@@ -245,21 +286,6 @@ export class RetrainService {
           trainingJobId: job.id,
         });
       }
-      const finished = await finishTrainingJob(tx, job.id, {
-        status: 'succeeded',
-        outcome: promote ? 'promoted' : 'rejected',
-        resultVersion: version.version,
-        metrics: { challenger: metrics, champion: championMetrics, trainingMs, trainRows: trainX.length },
-        error: null,
-      });
-      await appendEvent(tx, 'training.finished', {
-        trainingJobId: job.id,
-        version: version.version,
-        outcome: promote ? 'promoted' : 'rejected',
-        accuracy: metrics.accuracy,
-        championAccuracy: championMetrics?.accuracy ?? null,
-        trainingMs,
-      });
       return { job: finished!, version, promoted: promote };
     });
     if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
