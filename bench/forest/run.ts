@@ -110,6 +110,7 @@ interface SklearnMain {
   singleRowP99Seconds: number;
   accuracy: number;
   nodes: number;
+  featureImportances: number[];
 }
 
 /** Minimal view of ml-random-forest's classifier (its bundled types reference ml-matrix). */
@@ -344,6 +345,14 @@ async function main(): Promise<void> {
       `\nscikit-learn single-row figures are predict_proba on one row with n_jobs=${SKLEARN_JOBS} (joblib dispatch included).` +
       `\nnodes: ours ${(model.nodeCounts.splits + model.nodeCounts.leaves).toLocaleString('en-US')}, scikit-learn ${sk[sk.length - 1]!.nodes.toLocaleString('en-US')}; ` +
       `our artifact: ${artifactBytes.toLocaleString('en-US')} bytes (${(artifactBytes / 1024).toFixed(0)} KiB).`,
+  );
+
+  const skImportances = sk[sk.length - 1]!.featureImportances;
+  const importanceGap = Math.max(...model.featureImportances.map((v, f) => Math.abs(v - skImportances[f]!)));
+  console.log(
+    `feature importances (x0..x9; the rule reads x0..x4): ours ${model.featureImportances.map((v) => v.toFixed(3)).join(' ')}` +
+      `\n                                                scikit-learn ${skImportances.map((v) => v.toFixed(3)).join(' ')}` +
+      ` (largest difference ${importanceGap.toFixed(3)})`,
   );
 
   const mlrfPerTree = mlrfMs / MLRF_TREES;

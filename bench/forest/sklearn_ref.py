@@ -64,6 +64,7 @@ def main_mode(args):
         "singleRowP99Seconds": single[min(len(single) - 1, int(len(single) * 0.99))],
         "accuracy": accuracy,
         "nodes": int(sum(e.tree_.node_count for e in model.estimators_)),
+        "featureImportances": [float(v) for v in model.feature_importances_],
     }
 
 
