@@ -4,11 +4,11 @@ import type { Socket } from 'node:net';
 import { DomainError, type Platform } from '@automl-stream/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { DocumentNode, ExecutionArgs, GraphQLSchema } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
-import { authenticate, RateLimiter } from './auth.ts';
+import { authenticate, graphqlErrorResponse, maxNesting, RateLimiter, readBodyWithin } from './auth.ts';
 import type { GraphQLContext, Principal } from './context.ts';
 import { asDomainError, maskError, toGraphQLError, withCode } from './errors.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -58,6 +58,81 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     onRequest({ request, endResponse }) {
       const answer = rest(request);
       if (answer) return answer.then(endResponse);
+    },
+  };
+
+  // Who is calling, and within their rate, is settled before the document is even parsed: an
+  // anonymous client learns nothing about the schema, and a rejected request costs one hash lookup
+  // (cached). GraphiQL's page (GET asking for HTML) and CORS preflights are answered earlier by Yoga.
+  const accessPlugin: Plugin<GraphQLContext, ServerContext> = {
+    onRequest({ request, url, serverContext, endResponse }) {
+      if (url.pathname !== '/graphql' || (request.method !== 'GET' && request.method !== 'POST')) return;
+      return (async () => {
+        try {
+          const principal = await authenticate(platform, request.headers.get('authorization'));
+          rateLimiter.check(principal, request.headers.get('x-forwarded-for') ?? 'anonymous');
+          serverContext.principal = principal;
+        } catch (error) {
+          const domain = asDomainError(error);
+          if (!domain) throw error;
+          endResponse(graphqlErrorResponse(domain));
+        }
+      })();
+    },
+  };
+
+  // Yoga answers a body it cannot read (text/plain, no content type) with a bare 415: say what to send.
+  const mediaTypePlugin: Plugin = {
+    onResponse({ request, response, setResponse }) {
+      if (response.status !== 415 || response.body) return;
+      const type = request.headers.get('content-type') ?? 'none';
+      setResponse(
+        new Response(
+          JSON.stringify({
+            errors: [
+              {
+                message: `send the operation as JSON with Content-Type: application/json (got "${type}")`,
+                extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+              },
+            ],
+          }),
+          { status: 415, headers: { 'content-type': 'application/json; charset=utf-8' } },
+        ),
+      );
+    },
+  };
+
+  // graphql-armor's rejections carry no code and a misleading "Syntax Error:" prefix; give them
+  // QUERY_TOO_COMPLEX and name the setting to raise. In production the numbers stay hidden.
+  const tooComplex = (setting: string, limit: string) => ({
+    exposeLimits: !production,
+    errorMessage: `${limit} limit exceeded`,
+    onReject: [
+      (_context: unknown, error: GraphQLError) => {
+        throw new GraphQLError(
+          `${error.message.replace(/^Syntax Error: /, '').replace(/\.$/, '')} (${setting})`,
+          {
+            extensions: { code: 'QUERY_TOO_COMPLEX' },
+          },
+        );
+      },
+    ],
+  });
+  // graphql-js parses recursively and overflows the stack at about 1,500 nested braces, before
+  // any depth rule could see the document: refuse deep nesting from the text itself.
+  const maxDocumentNesting = Math.max(64, 4 * config.limits.maxDepth);
+  const nestingGuardPlugin: Plugin = {
+    onParse({ params }) {
+      const text = typeof params.source === 'string' ? params.source : params.source.body;
+      const depth = maxNesting(text, maxDocumentNesting);
+      if (depth > maxDocumentNesting) {
+        throw new GraphQLError(
+          production
+            ? 'Document nesting limit exceeded (GRAPHQL_MAX_DEPTH)'
+            : `Document nesting limit of ${maxDocumentNesting} braces and brackets exceeded (4 × GRAPHQL_MAX_DEPTH)`,
+          { extensions: { code: 'QUERY_TOO_COMPLEX' } },
+        );
+      }
     },
   };
 
@@ -112,6 +187,9 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     graphiql: production ? false : { title: 'automl-stream', subscriptionsProtocol: 'WS' },
     renderGraphiQL,
     maskedErrors: { maskError, isDev: false },
+    // The node handler below enforces BODY_LIMIT_BYTES first (declared and chunked bodies alike);
+    // this covers requests handed to yoga.fetch directly.
+    maxRequestBodySize: config.limits.bodyLimitBytes,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -120,21 +198,27 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     },
     plugins: [
       restPlugin,
+      accessPlugin,
+      mediaTypePlugin,
+      nestingGuardPlugin,
       errorCodesPlugin,
       metricsPlugin,
       EnvelopArmorPlugin({
-        maxDepth: { n: config.limits.maxDepth, exposeLimits: !production },
-        maxAliases: { n: config.limits.maxAliases, exposeLimits: !production },
-        maxTokens: { n: config.limits.maxTokens, exposeLimits: !production },
-        costLimit: { maxCost: config.limits.maxCost, exposeLimits: !production },
-        maxDirectives: { n: 50, exposeLimits: !production },
+        maxDepth: { n: config.limits.maxDepth, ...tooComplex('GRAPHQL_MAX_DEPTH', 'Query depth') },
+        maxAliases: { n: config.limits.maxAliases, ...tooComplex('GRAPHQL_MAX_ALIASES', 'Aliases') },
+        maxTokens: { n: config.limits.maxTokens, ...tooComplex('GRAPHQL_MAX_TOKENS', 'Token') },
+        costLimit: { maxCost: config.limits.maxCost, ...tooComplex('GRAPHQL_MAX_COST', 'Query cost') },
+        maxDirectives: {
+          n: config.limits.maxDirectives,
+          ...tooComplex('GRAPHQL_MAX_DIRECTIVES', 'Directives'),
+        },
         blockFieldSuggestion: { enabled: production },
       }),
     ],
     context: async ({ request, principal, requestId }): Promise<GraphQLContext> => {
       try {
+        // Set by accessPlugin (HTTP) or onConnect (graphql-ws); authenticating here is the fallback.
         const who = principal ?? (await authenticate(platform, request.headers.get('authorization')));
-        if (!principal) rateLimiter.check(who, request.headers.get('x-forwarded-for') ?? 'anonymous');
         const id = requestId ?? request.headers.get('x-request-id') ?? randomUUID();
         return { platform, principal: who, requestId: id, logger: logger.child({ requestId: id }) };
       } catch (error) {
@@ -165,21 +249,40 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
       );
       return;
     }
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > config.limits.bodyLimitBytes) {
+    const limit = config.limits.bodyLimitBytes;
+    const tooLarge = (size: string) => {
       res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
       res.end(
         JSON.stringify({
           error: {
             code: 'PAYLOAD_TOO_LARGE',
-            message: `the body is ${length} bytes; the limit is ${config.limits.bodyLimitBytes} (BODY_LIMIT_BYTES): send smaller batches`,
+            message: `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
           },
         }),
       );
       req.resume();
+    };
+    // Node's parser holds a body to its Content-Length, so a declared length can be trusted.
+    const declared = req.headers['content-length'];
+    if (declared !== undefined) {
+      if (Number(declared) > limit) tooLarge(declared);
+      else void yoga(req, res, { req, requestId });
       return;
     }
-    void yoga(req, res, { req, requestId });
+    if (req.headers['transfer-encoding'] === undefined) {
+      void yoga(req, res, { req, requestId });
+      return;
+    }
+    // A chunked body announces no length: read it here, counting, and hand Yoga the bytes (as a
+    // parsed body, the way Express does) only when it fits.
+    readBodyWithin(req, limit).then(
+      (body) => {
+        if (body === null) return tooLarge(`more than ${limit}`);
+        (req as IncomingMessage & { body?: Buffer }).body = body;
+        void yoga(req, res, { req, requestId });
+      },
+      () => req.destroy(),
+    );
   });
   server.requestTimeout = 120_000;
   server.headersTimeout = 30_000;
@@ -191,7 +294,12 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: 1024 * 1024 });
+  // One message carries one operation: the same ceiling as an HTTP body.
+  const wsServer = new WebSocketServer({
+    server,
+    path: '/graphql',
+    maxPayload: config.limits.bodyLimitBytes,
+  });
   const wsSubscriptions = new WeakMap<object, number>();
   const wsDisposable = useServer<Record<string, unknown> | undefined, { principal?: Principal }>(
     {
@@ -229,6 +337,16 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
           ];
         }
         const principal = (ctx.extra as { principal?: Principal }).principal;
+        // Operations over a socket spend the key's budget like HTTP requests do.
+        if (principal) {
+          try {
+            rateLimiter.check(principal, ctx.extra.request.socket.remoteAddress ?? 'anonymous');
+          } catch (error) {
+            const domain = asDomainError(error);
+            if (!domain) throw error;
+            return [toGraphQLError(domain)];
+          }
+        }
         const {
           schema: s,
           execute,

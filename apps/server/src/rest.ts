@@ -7,6 +7,17 @@ import { asDomainError, HTTP_STATUS } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { requireRole } from './schema/auth-guard.ts';
 
+const ROUTES = ['/health', '/ready', '/metrics', '/ingest/batch', '/predict'];
+const READY_DB_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 interface RestDeps {
   platform: Platform;
   metrics: ServerMetrics;
@@ -24,7 +35,9 @@ function errorResponse(error: unknown): Response {
   const domain = asDomainError(error);
   if (!domain) return json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }, 500);
   const headers: Record<string, string> = {};
-  if (domain.code === 'RATE_LIMITED') headers['retry-after'] = String(domain.details.retryAfterSeconds ?? 1);
+  if (domain.code === 'RATE_LIMITED' || domain.details.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(domain.details.retryAfterSeconds ?? 1);
+  }
   return json(
     { error: { code: domain.code, message: domain.message, ...domain.details } },
     HTTP_STATUS[domain.code],
@@ -81,9 +94,17 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
         return (async () => {
           const checks: Record<string, boolean | number | string> = { queues: deps.isReady() };
           try {
-            await platform.db.sql`select 1`;
-            checks.database = true;
-            checks.pendingMigrations = await pendingMigrations(platform.db.sql);
+            // A database that does not answer within READY_DB_TIMEOUT_MS counts as down: probes
+            // have short timeouts of their own, and a hung check must not pile up connections.
+            await withTimeout(
+              (async () => {
+                await platform.db.sql`select 1`;
+                checks.database = true;
+                checks.pendingMigrations = await pendingMigrations(platform.db.sql);
+              })(),
+              READY_DB_TIMEOUT_MS,
+              'the database did not answer within 2 s',
+            );
           } catch (error) {
             checks.database = false;
             checks.error = error instanceof Error ? error.message : String(error);
@@ -136,7 +157,7 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
           });
         });
       default:
-        if (['/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(url.pathname)) {
+        if (ROUTES.includes(url.pathname)) {
           return Promise.resolve(
             json(
               {
@@ -149,7 +170,18 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
             ),
           );
         }
-        return undefined;
+        if (url.pathname === '/graphql') return undefined;
+        return Promise.resolve(
+          json(
+            {
+              error: {
+                code: 'NOT_FOUND',
+                message: `no route ${request.method} ${url.pathname}: the API is /graphql (POST, GET, WebSocket); REST: POST /ingest/batch, POST /predict; GET /health, /ready, /metrics`,
+              },
+            },
+            404,
+          ),
+        );
     }
   };
 }
