@@ -58,6 +58,14 @@ describe('model artifact', () => {
     expect(bytes.length).toBeLessThan(6 * h.nNodes);
   });
 
+  it('round-trips forests whose trees are single leaves (a pure bootstrap sample)', async () => {
+    const tiny = await trainForest([[1], [2]], [0, 1], { nEstimators: 6, threads: 1, seed: 1 });
+    expect(tiny.toTrees().some((tree) => tree.kind === 'leaf')).toBe(true);
+    const loaded = loadForest(tiny.serialize());
+    expect(loaded.predictProba([[1], [2], [1.5]])).toEqual(tiny.predictProba([[1], [2], [1.5]]));
+    expect(loaded.toTrees()).toEqual(tiny.toTrees());
+  });
+
   it('loads from a Node Buffer at any byte offset (as a Postgres bytea arrives)', () => {
     const shifted = Buffer.concat([Buffer.from('pad'), Buffer.from(bytes)]).subarray(3);
     expect(shifted.byteOffset % 8).not.toBe(0);
