@@ -34,10 +34,32 @@ export class StatsTicker {
     };
   }
 
-  /** Stats ticks for one subscriber, starting with the current numbers. */
+  /**
+   * Stats ticks for one subscriber, starting with the current numbers. Each subscriber gets a
+   * value only when it differs from the last one it got (the shared tick compares with the last
+   * broadcast, which a new subscriber's first value may already equal).
+   */
   iterate(): AsyncIterableIterator<PlatformStats> {
-    const iterator = pushIterator<PlatformStats>((push) => this.subscribe(push), { latestOnly: true });
-    this.read().then(iterator.push, () => {});
+    let lastSent: string | null = null;
+    const iterator = pushIterator<PlatformStats>(
+      (push) =>
+        this.subscribe((stats) => {
+          const key = JSON.stringify(stats);
+          if (key === lastSent) return;
+          lastSent = key;
+          push(stats);
+        }),
+      { latestOnly: true },
+    );
+    this.read().then(
+      (stats) => {
+        // A tick that arrived first is at least as new as this read.
+        if (lastSent !== null) return;
+        lastSent = JSON.stringify(stats);
+        iterator.push(stats);
+      },
+      () => {},
+    );
     return iterator;
   }
 
