@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { startTestPlatform, type TestPlatform } from '@automl-stream/server/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
@@ -27,6 +28,15 @@ function rows(n: number, seed: number) {
   };
   const features = Array.from({ length: n }, () => [rand(), rand(), rand()]);
   return { features, labels: features.map((f) => (f[0]! + f[1]! > 1 ? 1 : 0)) };
+}
+
+/** A port nothing listens on (bound once by us, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** Resolves with the first value `take` accepts, or rejects after `ms`. */
@@ -93,7 +103,7 @@ describe('SDK against a real server', () => {
     const unauthenticated = await badKey.request(StatsDocument).catch((e) => e);
     expect(unauthenticated).toMatchObject({ name: 'ApiError', code: 'UNAUTHENTICATED', status: 401 });
 
-    const nowhere = createNodeClient({ url: 'http://127.0.0.1:9/graphql' });
+    const nowhere = createNodeClient({ url: `http://127.0.0.1:${await closedPort()}/graphql` });
     const network = await nowhere.request(StatsDocument).catch((e) => e);
     expect(network).toMatchObject({ code: 'NETWORK_ERROR' });
     expect(network.message).toMatch(/could not reach the server \(ECONNREFUSED\)/);
@@ -186,6 +196,11 @@ describe('SDK against a real server', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
 
+    // Count WebSocket (re)connections: each client must connect again after the restart.
+    const connections = { node: 0, apollo: 0 };
+    const offNode = node.ws.on('connected', () => connections.node++);
+    const offApollo = apollo.ws.on('connected', () => connections.apollo++);
+
     // Restart: same database, same port; the clients are not told anything.
     const port = p.server.port;
     const database = p.database;
@@ -202,8 +217,16 @@ describe('SDK against a real server', () => {
         await database.drop();
       },
     };
-    const restartedKey = p.adminKey; // a key of the restarted platform; the old one lives on in the table
-    expect(restartedKey).toBeTruthy();
+    expect(restarted.server.port).toBe(port);
+    const reconnectDeadline = Date.now() + 30_000;
+    while ((connections.node === 0 || connections.apollo === 0) && Date.now() < reconnectDeadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    offNode();
+    offApollo();
+    expect(connections).toEqual({ node: 1, apollo: 1 });
+    // The re-sent subscribe messages follow the connection acknowledgement.
+    await new Promise((r) => setTimeout(r, 300));
 
     // HTTP needs nothing special; the WebSockets must have reconnected and re-subscribed.
     const retrain = await node.request(RetrainDocument, { reason: 'sdk reconnect test' });

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@automl-stream/config';
 import { createLogger, type Logger } from '@automl-stream/core';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '@automl-stream/db';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@automl-stream/db';
 import { ensureAdminKey, type RunningServer, startServer } from '@automl-stream/server';
 import pino from 'pino';
 
@@ -29,6 +29,9 @@ export interface RunningPlatform {
   /** A fresh admin key for this run's own clients (dashboard, demo); revoked at the next start. */
   localKey: string | null;
   logger: Logger;
+  /** Where the platform's logs go (the terminal shows only what a person needs). */
+  logFile: string;
+  /** Stops the dashboard, the server (finishing requests) and the embedded Postgres; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -46,7 +49,9 @@ export async function ensureDashboardBuilt(print: (line: string) => void): Promi
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`dashboard build failed:\n${stderr.slice(-2000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`dashboard build failed:\n${stderr.slice(-2000)}`)),
+    );
   });
 }
 
@@ -76,57 +81,86 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     databaseUrl = embedded.url;
   }
 
-  const server = await startServer({ config, databaseUrl, logger });
-  const graphqlUrl = `${server.url}/graphql`;
-  await ensureAdminKey(server.platform, print);
-
+  // A failure part-way (port in use, a bad ADMIN_API_KEY) must not leave Postgres or the server running.
+  let server: RunningServer | null = null;
+  const cleanUp = async () => {
+    await server?.stop(5_000).catch(() => {});
+    await embedded?.stop().catch(() => {});
+  };
   let localKey: string | null = null;
-  if (config.auth.enabled) {
-    await server.platform.apiKeys.revoke({ name: 'local (automl-stream start)' });
-    localKey = (await server.platform.apiKeys.create('local (automl-stream start)', 'admin')).key;
-  } else {
-    logger.warn('AUTH=off: every request is treated as admin');
-    print('  warning: AUTH=off, every request is treated as admin (local experiments only)');
+  try {
+    server = await startServer({ config, databaseUrl, logger });
+    await ensureAdminKey(server.platform, print);
+    if (config.auth.enabled) {
+      await server.platform.apiKeys.revoke({ name: 'local (automl-stream start)' });
+      localKey = (await server.platform.apiKeys.create('local (automl-stream start)', 'admin')).key;
+    } else {
+      logger.warn('AUTH=off: every request is treated as admin');
+      print('  warning: AUTH=off, every request is treated as admin (local experiments only)');
+    }
+  } catch (error) {
+    await cleanUp();
+    throw error;
   }
+  const running = server;
+  const graphqlUrl = `${running.url}/graphql`;
 
   let dashboard: ChildProcess | null = null;
   let dashboardUrl: string | null = null;
   if (options.dashboard !== false) {
-    await ensureDashboardBuilt(print);
-    const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-    dashboardUrl = `http://${host}:${config.server.dashboardPort}`;
-    dashboard = spawn(process.execPath, [dashboardEntry], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: {
-        ...process.env,
-        PORT: String(config.server.dashboardPort),
-        HOST: config.server.host,
-        ORIGIN: dashboardUrl,
-        GRAPHQL_URL: graphqlUrl,
-        DASHBOARD_API_KEY: localKey ?? '',
-      },
-    });
-    dashboard.stderr?.on('data', (d) => logger.warn({ dashboard: String(d).trim() }));
-    dashboard.on('exit', (code) => {
-      if (code) logger.error({ code }, 'dashboard exited');
-    });
+    try {
+      // The API is up whatever happens here: a dashboard that cannot be built is reported, not fatal.
+      await ensureDashboardBuilt(print);
+      const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+      dashboardUrl = `http://${host}:${config.server.dashboardPort}`;
+      const child = spawn(process.execPath, [dashboardEntry], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: {
+          ...process.env,
+          PORT: String(config.server.dashboardPort),
+          HOST: config.server.host,
+          ORIGIN: dashboardUrl,
+          GRAPHQL_URL: graphqlUrl,
+          DASHBOARD_API_KEY: localKey ?? '',
+        },
+      });
+      child.stderr?.on('data', (d) => logger.warn({ dashboard: String(d).trim() }));
+      child.on('exit', (code, signal) => {
+        if (code || (signal && signal !== 'SIGTERM')) {
+          logger.error({ code, signal }, 'dashboard exited');
+          print(`  the dashboard stopped (exit ${code ?? signal}); see ${logFile}`);
+        }
+      });
+      dashboard = child;
+    } catch (error) {
+      dashboardUrl = null;
+      logger.error({ err: error }, 'dashboard unavailable');
+      print(
+        `  the dashboard is unavailable (${(error as Error).message.split('\n')[0]}); the API runs without it`,
+      );
+    }
   }
 
   let stopping: Promise<void> | null = null;
+  const stopAll = async () => {
+    dashboard?.kill('SIGTERM');
+    await running.stop(10_000);
+    await embedded?.stop();
+    logger.flush?.();
+  };
   return {
-    server,
+    server: running,
     embedded,
     dashboard,
     graphqlUrl,
     dashboardUrl,
     localKey,
     logger,
-    stop: () =>
-      (stopping ??= (async () => {
-        dashboard?.kill('SIGTERM');
-        await server.stop(10_000);
-        await embedded?.stop();
-      })()),
+    logFile,
+    stop: () => {
+      stopping ??= stopAll();
+      return stopping;
+    },
   };
 }
 

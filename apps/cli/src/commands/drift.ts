@@ -1,0 +1,94 @@
+import {
+  DriftEventDocument,
+  type DriftEventFieldsFragment,
+  LatestDriftCheckDocument,
+} from '@automl-stream/sdk';
+import { type Command, intFlag } from '../command.ts';
+import { CliError } from '../errors.ts';
+import { fixed, formatTable, percent, printJson, pValue, timestamp } from '../output.ts';
+
+interface ConceptDetails {
+  detected?: boolean;
+  detector?: string | null;
+  errors?: number;
+  errorRateBefore?: number | null;
+  errorRateAfter?: number | null;
+}
+
+/** The per-check summary lines and the per-feature table of a drift check. */
+export function formatDriftCheck(check: DriftEventFieldsFragment): string {
+  const flags = [
+    check.dataDrift && 'data drift',
+    check.predictionDrift && 'prediction drift',
+    check.conceptDrift && 'concept drift',
+  ].filter(Boolean);
+  const lines = [
+    `drift check #${check.id}  ${timestamp(check.createdAt)} UTC  (trigger: ${check.trigger})`,
+    `  verdict   ${check.verdict}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`,
+    `  action    ${check.action}${check.trainingJob ? ` (training job ${check.trainingJob.id}: ${check.trainingJob.status.toLowerCase()}${check.trainingJob.resultVersion ? ` → v${check.trainingJob.resultVersion}` : ''})` : ''}`,
+    `  model     ${check.modelVersion === null ? '-' : `v${check.modelVersion}`}; reference ${check.nReference} rows vs current ${check.nCurrent} rows; ${percent(check.driftedShare)} of features drifted`,
+  ];
+  const concept = check.conceptDriftDetails as ConceptDetails | null;
+  if (concept && typeof concept.errors === 'number' && concept.errors > 0) {
+    lines.push(
+      `  errors    ${concept.errors} labelled outcomes; ${
+        concept.detected
+          ? `error rate rose ${percent(concept.errorRateBefore)} → ${percent(concept.errorRateAfter)} (${concept.detector})`
+          : 'no rise in the error rate'
+      }`,
+    );
+  }
+  let text = `${lines.join('\n')}\n`;
+  if (check.features.length > 0) {
+    text += `\n${formatTable(
+      ['feature', 'drifted', 'KS D', 'p (BH)', 'PSI', 'W1/sd', 'importance', 'reason'],
+      check.features.map((f) => [
+        f.feature,
+        f.drifted ? 'yes' : 'no',
+        fixed(f.ksStatistic),
+        pValue(f.pValueAdjusted),
+        fixed(f.psi),
+        fixed(f.wassersteinNormalized),
+        fixed(f.importance),
+        f.reason,
+      ]),
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+    )}`;
+  }
+  return text;
+}
+
+export const driftCommand: Command = {
+  name: 'drift',
+  summary: 'show the latest drift check (or one by id) with its per-feature table',
+  usage: 'drift [--id <check>] [--json]',
+  details:
+    "Per feature: the two-sample Kolmogorov-Smirnov statistic and its Benjamini-Hochberg adjusted p-value,\nthe population stability index and the Wasserstein distance in reference standard deviations,\nreference = the serving model's training sample, current = the newest WINDOW_SIZE rows.",
+  options: {
+    id: { type: 'string', value: '<check>', description: 'a drift check id instead of the latest' },
+  },
+  positionals: [0, 0],
+  usesApi: true,
+  hasJson: true,
+  async run({ flags, client, json, io }) {
+    const id = intFlag(flags, 'id', { min: 1 });
+    let check: DriftEventFieldsFragment | null;
+    if (id !== undefined) {
+      check = (await client().request(DriftEventDocument, { id: String(id) })).driftEvent;
+      if (!check && !json) throw new CliError(`there is no drift check ${id}`);
+    } else {
+      check = (await client().request(LatestDriftCheckDocument)).driftEvents.items[0] ?? null;
+    }
+    if (json) {
+      printJson(check, io.stdout);
+      return;
+    }
+    if (!check) {
+      io.stdout.write(
+        'no drift check yet: the first one runs once a model serves and WINDOW_SIZE rows have arrived\n',
+      );
+      return;
+    }
+    io.stdout.write(formatDriftCheck(check));
+  },
+};

