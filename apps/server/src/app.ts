@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { DomainError, type Platform } from '@automl-stream/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -228,6 +228,8 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     },
   });
 
+  // Responses being written, so that shutdown can end event streams and close kept-alive sockets.
+  const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
@@ -236,6 +238,8 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
       : 'other';
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
     res.on('finish', () => {
       metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
@@ -415,6 +419,14 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
       wsServer.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      for (const res of inFlight) {
+        // SSE subscriptions never finish on their own: end the stream cleanly (without a
+        // `complete` event, so graphql-sse clients reconnect, to another replica). Any other
+        // response finishes normally and then closes its socket instead of keeping it alive.
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
+        if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) res.end();
+      }
       const deadline = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
       }, timeoutMs);

@@ -25,7 +25,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (signalled) process.exit(1);
     signalled = true;
     logger.info({ signal }, 'shutting down');
-    running.stop(15_000).then(
+    running.stop(config.limits.shutdownTimeoutMs).then(
       () => process.exit(0),
       (error) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -18,7 +18,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (signalled) process.exit(1);
     signalled = true;
     logger.info({ signal }, 'worker shutting down');
-    worker.stop().then(
+    worker.stop(config.limits.shutdownTimeoutMs).then(
       () => process.exit(0),
       () => process.exit(1),
     );

