@@ -10,7 +10,7 @@
  * on the platform only through the SDK, so those packages are not its dependencies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ const PLATFORM_ENV = { MIN_TRAIN_ROWS: '200', WINDOW_SIZE: '200', STATS_INTERVAL
 
 const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
 const STATS = `{ stats { rowsIngested predictionsTotal activeModelVersion modelVersions } }`;
+const OPEN_JOBS = `{ queued: trainingJobs(status: QUEUED, limit: 1) { total } running: trainingJobs(status: RUNNING, limit: 1) { total } }`;
 const CHECK_DRIFT = `mutation { checkDrift { skipped event { id drifted verdict features { feature drifted } } } }`;
 
 /** Newest modification time under `target` (a file or a directory, recursively). */
@@ -73,15 +74,19 @@ async function ensureBuilt(): Promise<void> {
   });
 }
 
-/** Seeded rows over 3 features; class = x0 + x1 > 1 + shift. `shift` moves x0 (covariate drift). */
+/**
+ * Seeded rows over 3 features in [0, 1); class = x0 + x1 > 1. `shift` moves x0 and x1 (two of
+ * three features, so the share of drifted features passes the default DRIFT_SHARE of 0.5) and the
+ * class boundary with them.
+ */
 function rows(n: number, seed: number, shift = 0) {
   let s = seed;
   const rand = () => {
     s = (s * 1664525 + 1013904223) % 4294967296;
     return s / 4294967296;
   };
-  const features = Array.from({ length: n }, () => [rand() + shift, rand(), rand()]);
-  const labels = features.map((f) => (f[0]! + f[1]! > 1 + shift ? 1 : 0));
+  const features = Array.from({ length: n }, () => [rand() + shift, rand() + shift, rand()]);
+  const labels = features.map((f) => (f[0]! + f[1]! > 1 + 2 * shift ? 1 : 0));
   return { features, labels };
 }
 
@@ -125,6 +130,9 @@ async function textContains(page: Page, testid: string, part: string, timeout: n
 async function linkIs(page: Page, status: string, timeout: number) {
   await page.locator(`[data-testid="link-status"][data-status="${status}"]`).waitFor({ timeout });
 }
+
+/** A count as the cards write it (en-US grouping): 1000 → "1,000". */
+const grouped = (n: number) => n.toLocaleString('en-US');
 
 const text = async (page: Page, testid: string) =>
   (await page.getByTestId(testid).first().textContent())?.trim();
@@ -222,9 +230,14 @@ describe('dashboard in a browser', () => {
     page.on('pageerror', (error) => {
       dashboardLog += `\n[pageerror] ${error.message}`;
     });
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') dashboardLog += `\n[console ${message.type()}] ${message.text()}`;
+    });
   }, 240_000);
 
   afterAll(async () => {
+    // The dashboard's output and the page's errors and warnings, next to the screenshots.
+    writeFileSync(path.join(artifacts, 'dashboard.log'), dashboardLog);
     await browser?.close().catch(() => {});
     if (profile) rmSync(profile, { recursive: true, force: true });
     dashboard?.kill('SIGTERM');
@@ -264,9 +277,9 @@ describe('dashboard in a browser', () => {
     await until('the first model', stats, (s) => s.activeModelVersion !== null, 60_000);
     await textIs(page, 'card-model-value', 'v1', 5_000);
     await textIs(page, 'header-serving', 'serving v1', 5_000);
-    // Scored rows for the accuracy chart, then rows whose x0 moved.
+    // Scored rows for the accuracy chart, then rows whose x0 and x1 moved.
     await ingest(200);
-    await ingest(200, 0.8, false);
+    await ingest(200, 0.8);
     const drift = await api<{
       checkDrift: {
         skipped: string | null;
@@ -325,8 +338,26 @@ describe('dashboard in a browser', () => {
   });
 
   it('promotes and rolls back from the models page, and the API agrees', async () => {
-    // The drift queued a retrain; a second version is what promote and rollback need.
-    await until('a second model version', stats, (s) => s.modelVersions >= 2, 90_000);
+    // The drift queued a retrain; a second version is what promote and rollback need. Wait until
+    // no training is queued or running, so nothing promotes behind the test's back.
+    let retrainAsked = false;
+    await until(
+      'a second model version and no open training job',
+      async () => {
+        const open = await api<{ queued: { total: number }; running: { total: number } }>(OPEN_JOBS);
+        const s = await stats();
+        const state = { versions: s.modelVersions, open: open.queued.total + open.running.total };
+        // The drift's retrain may end without a version (not enough rows of the new concept).
+        if (state.open === 0 && state.versions < 2 && !retrainAsked) {
+          retrainAsked = true;
+          await api(`mutation { retrain(reason: "browser test") { job { id } } }`);
+          state.open = 1;
+        }
+        return state;
+      },
+      (state) => state.versions >= 2 && state.open === 0,
+      60_000,
+    );
     await page.getByRole('link', { name: 'Models' }).click();
     await page.waitForURL('**/models');
     await page.getByTestId('models-table').waitFor();
@@ -389,7 +420,7 @@ describe('dashboard in a browser', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('models-390');
     await page.goto(dashboardUrl);
-    await textIs(page, 'card-rows-value', String(ingested), 10_000);
+    await textIs(page, 'card-rows-value', grouped(ingested), 10_000);
     await page.waitForFunction(
       () => document.querySelector('[data-testid="chart-accuracy"]')?.getAttribute('data-empty') === 'false',
       null,
@@ -405,7 +436,7 @@ describe('dashboard in a browser', () => {
   it('says "reconnecting" while the server is away and catches up after it restarts, without a reload', async () => {
     await page.goto(dashboardUrl);
     await linkIs(page, 'live', 10_000);
-    await textIs(page, 'card-rows-value', String(ingested), 5_000);
+    await textIs(page, 'card-rows-value', grouped(ingested), 5_000);
     await markPage();
     const port = platform.server.port;
     await platform.stop();
@@ -423,10 +454,10 @@ describe('dashboard in a browser', () => {
     expect(
       Number(await page.getByTestId('link-status').getAttribute('data-reconnects')),
     ).toBeGreaterThanOrEqual(1);
-    await textIs(page, 'card-rows-value', String(ingested), 5_000);
+    await textIs(page, 'card-rows-value', grouped(ingested), 5_000);
     // And the live feed works again on the new connection.
     await ingest(50);
-    await textIs(page, 'card-rows-value', String(ingested), 3_000);
+    await textIs(page, 'card-rows-value', grouped(ingested), 5_000);
     expect(await notReloaded()).toBe(true);
     await shot('overview-1280-reconnected');
     expect(dashboardLog).not.toContain('[pageerror]');

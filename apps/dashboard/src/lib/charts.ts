@@ -134,7 +134,7 @@ export function driftOptions(threshold: () => number | null): ChartOptions {
       },
     },
     axes: [
-      axis('drift check time (UTC)'),
+      axis('drift check time (UTC)', { values: (_u, splits) => formatAxisTimes(splits) }),
       axis('PSI', { size: 48, values: (_u, splits) => splits.map((v) => formatStatistic(v, 2)) }),
     ],
     series: [{ label: 'time', value: (_u, v) => (v == null ? '–' : formatClock(v * 1000)) }],
