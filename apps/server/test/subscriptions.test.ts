@@ -90,10 +90,14 @@ describe('subscriptions over graphql-ws and SSE', () => {
   const call = (query: string, variables: Record<string, unknown> = {}, key = p.adminKey) =>
     gql(p.graphqlUrl, query, variables, key);
   /** Subscribes (feeds are closed after the suite) and waits until the server registered them. */
-  async function live<T>(subscribe: () => Feed<T>, listeners: number, what: string): Promise<Feed<T>> {
+  async function live<F extends Feed<unknown>>(
+    subscribe: () => F,
+    listeners: number,
+    what: string,
+  ): Promise<F> {
     const before = busListeners(p.server.platform);
     const feed = subscribe();
-    feeds.push(feed as Feed<unknown>);
+    feeds.push(feed);
     await waitForBusListeners(p.server.platform, before + listeners, what);
     return feed;
   }
