@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """scikit-learn reference for bench/forest/run.ts (run with /usr/bin/python3, which has apt's
-python3-sklearn). Reads the CSV the TypeScript side wrote and prints one JSON object of timings.
+python3-sklearn). Reads the CSV the TypeScript side wrote and prints JSON lines of timings.
 
-  main:    fit RandomForestClassifier on the rows with holdout == 0, time predict_proba on the
-           hold-out (median of --predict-runs) and on single rows, report hold-out accuracy.
-  scaling: fit on the first N rows of the CSV for each N in --rows.
+  serve:   fit RandomForestClassifier on the rows with holdout == 0 and print one JSON line (fit
+           time, hold-out accuracy, single-row predict_proba latency, importances); then, for each
+           line "predict" on stdin, time one predict_proba on the whole hold-out and print
+           {"predictProbaSeconds": ...}; stop at "quit" or end of input. run.ts alternates these
+           calls with its own timings, so both sides are measured under the same background load.
+  scaling: fit on the first N rows of the CSV for each N in --rows; print one JSON line.
 """
 import argparse
 import json
-import statistics
+import sys
 import time
 
 import numpy as np
@@ -27,7 +30,11 @@ def forest(args, seed):
     )
 
 
-def main_mode(args):
+def emit(value):
+    print(json.dumps(value), flush=True)
+
+
+def serve_mode(args):
     data = load(args.csv)
     n_features = data.shape[1] - 2
     train = data[data[:, -1] == 0]
@@ -39,13 +46,7 @@ def main_mode(args):
     start = time.perf_counter()
     model.fit(x_train, y_train)
     fit_seconds = time.perf_counter() - start
-
-    predict_seconds = []
-    for _ in range(args.predict_runs):
-        start = time.perf_counter()
-        proba = model.predict_proba(x_hold)
-        predict_seconds.append(time.perf_counter() - start)
-    accuracy = float((proba.argmax(axis=1) == y_hold).mean())
+    accuracy = float((model.predict_proba(x_hold).argmax(axis=1) == y_hold).mean())
 
     single = []
     for i in range(args.single_rows):
@@ -54,18 +55,27 @@ def main_mode(args):
         model.predict_proba(row)
         single.append(time.perf_counter() - start)
     single.sort()
-    return {
-        "sklearn": sklearn.__version__,
-        "trainRows": int(len(y_train)),
-        "holdoutRows": int(len(y_hold)),
-        "fitSeconds": fit_seconds,
-        "predictProbaSeconds": statistics.median(predict_seconds),
-        "singleRowP50Seconds": single[len(single) // 2],
-        "singleRowP99Seconds": single[min(len(single) - 1, int(len(single) * 0.99))],
-        "accuracy": accuracy,
-        "nodes": int(sum(e.tree_.node_count for e in model.estimators_)),
-        "featureImportances": [float(v) for v in model.feature_importances_],
-    }
+    emit(
+        {
+            "sklearn": sklearn.__version__,
+            "trainRows": int(len(y_train)),
+            "holdoutRows": int(len(y_hold)),
+            "fitSeconds": fit_seconds,
+            "singleRowP50Seconds": single[len(single) // 2],
+            "singleRowP99Seconds": single[min(len(single) - 1, int(len(single) * 0.99))],
+            "accuracy": accuracy,
+            "nodes": int(sum(e.tree_.node_count for e in model.estimators_)),
+            "featureImportances": [float(v) for v in model.feature_importances_],
+        }
+    )
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "quit":
+            break
+        if command == "predict":
+            start = time.perf_counter()
+            model.predict_proba(x_hold)
+            emit({"predictProbaSeconds": time.perf_counter() - start})
 
 
 def scaling_mode(args):
@@ -78,19 +88,21 @@ def scaling_mode(args):
         start = time.perf_counter()
         model.fit(x, y)
         result[str(n)] = time.perf_counter() - start
-    return {"sklearn": sklearn.__version__, "fitSeconds": result}
+    emit({"sklearn": sklearn.__version__, "fitSeconds": result})
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("csv")
-    parser.add_argument("--mode", choices=["main", "scaling"], default="main")
+    parser.add_argument("--mode", choices=["serve", "scaling"], default="serve")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--trees", type=int, default=100)
     parser.add_argument("--depth", type=int, default=10)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--predict-runs", type=int, default=5)
     parser.add_argument("--single-rows", type=int, default=200)
     parser.add_argument("--rows", type=int, nargs="*", default=[])
     args = parser.parse_args()
-    print(json.dumps(main_mode(args) if args.mode == "main" else scaling_mode(args)))
+    if args.mode == "serve":
+        serve_mode(args)
+    else:
+        scaling_mode(args)
