@@ -245,7 +245,7 @@ describe('two server instances on one database', () => {
     // Each replica's subscriber saw both checks, in the same order.
     await onA.next((c) => c.driftChecked.id === viaA.id, "A's own check on A");
     await onB.next((c) => c.driftChecked.id === viaB.id, "B's own check on B");
-    const manual = (feed: typeof onA) =>
+    const manual = (feed: Feed<{ driftChecked: { id: number; trigger: string } }>) =>
       feed.items.filter((c) => c.driftChecked.trigger === 'manual').map((c) => c.driftChecked.id);
     expect(manual(onA)).toEqual([viaA.id, viaB.id]);
     expect(manual(onB)).toEqual([viaA.id, viaB.id]);
