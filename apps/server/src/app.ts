@@ -36,6 +36,11 @@ export interface ServerApp {
   close(timeoutMs?: number): Promise<void>;
 }
 
+/** A refusal over graphql-ws: code and details, without the HTTP status and headers HTTP gets. */
+function socketError(domain: DomainError): GraphQLError {
+  return new GraphQLError(domain.message, { extensions: { code: domain.code, ...domain.details } });
+}
+
 let schemaSingleton: GraphQLSchema | undefined;
 /** The schema is built once per process (Pothos builders register types globally). */
 export const getSchema = () => (schemaSingleton ??= toSchema());
@@ -332,7 +337,7 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
         const count = (wsSubscriptions.get(ctx) ?? 0) + 1;
         if (count > config.limits.wsMaxSubscriptions) {
           return [
-            toGraphQLError(
+            socketError(
               new DomainError(
                 'RATE_LIMITED',
                 `at most ${config.limits.wsMaxSubscriptions} subscriptions per connection (WS_MAX_SUBSCRIPTIONS)`,
@@ -348,7 +353,7 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
           } catch (error) {
             const domain = asDomainError(error);
             if (!domain) throw error;
-            return [toGraphQLError(domain)];
+            return [socketError(domain)];
           }
         }
         const {
@@ -389,9 +394,10 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
         wsSubscriptions.set(ctx, Math.max(0, (wsSubscriptions.get(ctx) ?? 1) - 1));
       },
       onError: (_ctx, _id, _payload, errors) =>
-        errors
-          .map((e) => maskError(e, 'Unexpected error.') as never)
-          .map((e: { toJSON?: () => unknown }) => (e.toJSON ? e.toJSON() : e)) as never,
+        errors.map((e) => {
+          const domain = asDomainError(e);
+          return (domain ? socketError(domain) : maskError(e, 'Unexpected error.')) as never;
+        }),
     },
     wsServer,
   );

@@ -302,6 +302,15 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
     get failure() {
       return failure;
     },
+    /** Errors from results (execution) and from a refused operation (graphql-ws `error` message). */
+    get errors(): { message: string; extensions?: Record<string, unknown> }[] {
+      return [
+        ...results.flatMap((r) => r.errors ?? []),
+        ...(Array.isArray(failure)
+          ? (failure as { message: string; extensions?: Record<string, unknown> }[])
+          : []),
+      ];
+    },
   };
 }
 
