@@ -35,7 +35,14 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const PLATFORM_ENV = { MIN_TRAIN_ROWS: '200', WINDOW_SIZE: '200', STATS_INTERVAL_MS: '300', WORKERS: 'true' };
+// 150 trees: a retrain lasts a few seconds, long enough to see the progress bar move.
+const PLATFORM_ENV = {
+  MIN_TRAIN_ROWS: '200',
+  WINDOW_SIZE: '200',
+  STATS_INTERVAL_MS: '300',
+  WORKERS: 'true',
+  N_ESTIMATORS: '150',
+};
 
 const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
 const STATS = `{ stats { rowsIngested predictionsTotal activeModelVersion modelVersions } }`;
@@ -231,7 +238,8 @@ describe('dashboard in a browser', () => {
       dashboardLog += `\n[pageerror] ${error.message}`;
     });
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') dashboardLog += `\n[console ${message.type()}] ${message.text()}`;
+      if (message.type() === 'error' || message.type() === 'warning')
+        dashboardLog += `\n[console ${message.type()}] ${message.text()}`;
     });
   }, 240_000);
 
@@ -277,6 +285,11 @@ describe('dashboard in a browser', () => {
     await until('the first model', stats, (s) => s.activeModelVersion !== null, 60_000);
     await textIs(page, 'card-model-value', 'v1', 5_000);
     await textIs(page, 'header-serving', 'serving v1', 5_000);
+    // Each chart is created once: the same canvas must still be there after its data changed.
+    await page.evaluate(() => {
+      const charts = [...document.querySelectorAll('[data-testid^="chart-"]')];
+      Object.assign(window, { __canvases: charts.map((c) => c.querySelector('canvas')) });
+    });
     // Scored rows for the accuracy chart, then rows whose x0 and x1 moved.
     await ingest(200);
     await ingest(200, 0.8);
@@ -291,6 +304,12 @@ describe('dashboard in a browser', () => {
     expect(event.drifted).toBe(true);
     expect(event.features[0]).toMatchObject({ drifted: true });
 
+    // The drift queued a retrain: the bar under the header counts its trees as they are built.
+    const bar = page.locator('[data-testid="training-progress"][data-phase="running"]');
+    await bar.waitFor({ timeout: 15_000 });
+    expect(await bar.textContent()).toMatch(/Training #\d+\s+\d+ of 150 trees/);
+    await shot('training-progress-1280');
+
     const link = page.locator(`[data-testid="event-list"] a[href="/drift/${event.id}"]`);
     await link.first().waitFor({ timeout: 5_000 });
     expect(await link.first().textContent()).toContain('Drift detected');
@@ -303,6 +322,19 @@ describe('dashboard in a browser', () => {
       },
     );
     expect(await page.getByTestId('chart-accuracy').getAttribute('data-empty')).toBe('false');
+    expect(
+      await page.evaluate(() => {
+        const before = (window as unknown as { __canvases: (Element | null)[] }).__canvases;
+        const now = [...document.querySelectorAll('[data-testid^="chart-"]')].map((c) =>
+          c.querySelector('canvas'),
+        );
+        return (
+          before.length === 4 &&
+          now.length === 4 &&
+          now.every((canvas, k) => canvas !== null && canvas === before[k])
+        );
+      }),
+    ).toBe(true);
     expect(await notReloaded()).toBe(true);
     await shot('overview-1280-after-drift');
 
@@ -358,6 +390,14 @@ describe('dashboard in a browser', () => {
       (state) => state.versions >= 2 && state.open === 0,
       60_000,
     );
+    // The run ended while the page was open: the bar says how, without a reload.
+    await page
+      .locator('[data-testid="training-progress"][data-phase="finished"]')
+      .waitFor({ timeout: 10_000 });
+    expect(await text(page, 'training-progress')).toMatch(
+      /Training #\d+ finished: v\d+\s+(promoted|rejected)/,
+    );
+    expect(await notReloaded()).toBe(true);
     await page.getByRole('link', { name: 'Models' }).click();
     await page.waitForURL('**/models');
     await page.getByTestId('models-table').waitFor();
@@ -434,6 +474,11 @@ describe('dashboard in a browser', () => {
   });
 
   it('says "reconnecting" while the server is away and catches up after it restarts, without a reload', async () => {
+    let serving = (await stats()).activeModelVersion!;
+    if (serving === 1) {
+      await api(`mutation { promoteModel(version: 2) { version } }`);
+      serving = 2;
+    }
     await page.goto(dashboardUrl);
     await linkIs(page, 'live', 10_000);
     await textIs(page, 'card-rows-value', grouped(ingested), 5_000);
@@ -459,6 +504,9 @@ describe('dashboard in a browser', () => {
     await ingest(50);
     await textIs(page, 'card-rows-value', grouped(ingested), 5_000);
     expect(await notReloaded()).toBe(true);
+    // v1 scored every labelled row before the restart, another version the rows after it: the
+    // accuracy chart marks the change.
+    await textContains(page, 'accuracy-markers', `v1 → v${serving} after`, 5_000);
     await shot('overview-1280-reconnected');
     expect(dashboardLog).not.toContain('[pageerror]');
   });

@@ -47,9 +47,29 @@ const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 const integerTicks = (_u: uPlot, splits: number[]) =>
   splits.map((v) => (Number.isInteger(v) ? formatCount(v) : ''));
 
+/**
+ * x ranges are computed from the data themselves: with a single point uPlot widens the range it
+ * passes in (to ±1 for numbers, to a whole day for times), which would put made-up ticks
+ * ("#0", "#2") around the one real bar or squeeze one drift check into a day.
+ */
+const dataExtent = (u: uPlot): [number, number] | null => {
+  const xs = u.data[0];
+  return xs.length === 0 ? null : [xs[0]!, xs[xs.length - 1]!];
+};
+
 /** x range of a bar chart: half a slot of room on each side of the first and last bar. */
-const barRange = (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax =>
-  min == null || max == null ? [0, 1] : [min - 0.5, max + 0.5];
+const barRange = (u: uPlot): uPlot.Range.MinMax => {
+  const extent = dataExtent(u);
+  return extent ? [extent[0] - 0.5, extent[1] + 0.5] : [0, 1];
+};
+
+/** x range of the drift chart (seconds): the checks, with a minute around a single one. */
+const checkTimeRange = (u: uPlot): uPlot.Range.MinMax => {
+  const extent = dataExtent(u);
+  if (!extent) return [0, 1];
+  const pad = extent[1] === extent[0] ? 60 : (extent[1] - extent[0]) * 0.03;
+  return [extent[0] - pad, extent[1] + pad];
+};
 
 /** y range from 0 to a little above the highest value (bars and statistics are never negative). */
 const fromZero = (_u: uPlot, _min: number | null, max: number | null): uPlot.Range.MinMax => [
@@ -125,7 +145,7 @@ export function driftOptions(threshold: () => number | null): ChartOptions {
   return {
     tzDate: utc,
     scales: {
-      x: { time: true },
+      x: { time: true, range: checkTimeRange },
       y: {
         range: (_u, _min, max) => {
           const t = threshold() ?? 0;
@@ -134,7 +154,7 @@ export function driftOptions(threshold: () => number | null): ChartOptions {
       },
     },
     axes: [
-      axis('drift check time (UTC)', { values: (_u, splits) => formatAxisTimes(splits) }),
+      axis('drift check time (UTC)', { values: (_u, splits) => formatAxisTimes(splits), space: 110 }),
       axis('PSI', { size: 48, values: (_u, splits) => splits.map((v) => formatStatistic(v, 2)) }),
     ],
     series: [{ label: 'time', value: (_u, v) => (v == null ? '–' : formatClock(v * 1000)) }],
@@ -220,10 +240,11 @@ export function histogramOptions(): ChartOptions {
       x: {
         time: false,
         // Room for half a bin on each side so the outer bars are drawn whole.
-        range: (u, min, max) => {
+        range: (u) => {
           const xs = u.data[0];
+          const extent = dataExtent(u);
           const half = xs.length > 1 ? (xs[1]! - xs[0]!) / 2 : 0.5;
-          return min == null || max == null ? [0, 1] : [min - half, max + half];
+          return extent ? [extent[0] - half, extent[1] + half] : [0, 1];
         },
       },
       y: { range: fromZero },

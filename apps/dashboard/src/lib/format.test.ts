@@ -139,7 +139,7 @@ describe('formatPeriod', () => {
 
 describe('formatAxisTimes', () => {
   const t = (iso: string) => Date.parse(iso) / 1000;
-  it('uses clock time within a day and adds the date across days', () => {
+  it('uses milliseconds within seconds, clock time within a day and adds the date across days', () => {
     expect(formatAxisTimes([t('2025-11-28T10:44:00Z'), t('2025-11-28T10:45:30Z')])).toEqual([
       '10:44:00',
       '10:45:30',
@@ -147,6 +147,10 @@ describe('formatAxisTimes', () => {
     expect(formatAxisTimes([t('2025-11-28T22:00:00Z'), t('2025-11-30T02:00:00Z')])).toEqual([
       '11-28 22:00',
       '11-30 02:00',
+    ]);
+    expect(formatAxisTimes([t('2025-11-28T10:44:00.250Z'), t('2025-11-28T10:44:00.500Z')])).toEqual([
+      '10:44:00.250',
+      '10:44:00.500',
     ]);
     expect(formatAxisTimes([])).toEqual([]);
   });

@@ -108,14 +108,16 @@ export function formatPeriod(from: string, to: string | null): string {
 }
 
 /**
- * Tick labels of a time axis (Unix seconds, UTC): clock time when the axis spans less than a
- * day, "MM-DD HH:MM" when it spans more, so every tick reads on its own.
+ * Tick labels of a time axis (Unix seconds, UTC), precise enough that neighbouring ticks differ:
+ * milliseconds when the axis spans under 10 s (checks run back to back), clock time under a day,
+ * "MM-DD HH:MM" beyond.
  */
 export function formatAxisTimes(splits: readonly number[]): string[] {
   if (splits.length === 0) return [];
   const span = splits[splits.length - 1]! - splits[0]!;
   return splits.map((s) => {
     const iso = new Date(s * 1000).toISOString();
+    if (span < 10) return iso.slice(11, 23);
     return span < 86_400 ? iso.slice(11, 19) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
   });
 }
