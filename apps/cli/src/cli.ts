@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createNodeClient, type NodeClient } from '@automl-stream/sdk';
+import { createNodeClient, type NodeClient } from '@automl-stream/sdk/node.ts';
 import WebSocket from 'ws';
 import type { Command, CommandContext, Io, OptionSpec } from './command.ts';
 import { demoCommand } from './commands/demo.ts';

@@ -1,4 +1,4 @@
-import type { NodeClient } from '@automl-stream/sdk';
+import type { NodeClient } from '@automl-stream/sdk/node.ts';
 import { UsageError } from './errors.ts';
 import type { ClientSettings } from './settings.ts';
 

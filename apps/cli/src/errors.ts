@@ -1,4 +1,4 @@
-import { ApiError } from '@automl-stream/sdk';
+import { ApiError } from '@automl-stream/sdk/node.ts';
 import { CsvError } from './csv.ts';
 
 /** Bad command-line usage (unknown option, missing argument): exit code 2. */

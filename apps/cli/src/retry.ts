@@ -1,4 +1,4 @@
-import { ApiError } from '@automl-stream/sdk';
+import { ApiError } from '@automl-stream/sdk/node.ts';
 
 /** Failures worth another try: the server was unreachable, busy, or asked us to slow down. */
 const TRANSIENT = new Set(['NETWORK_ERROR', 'RATE_LIMITED', 'UNAVAILABLE']);

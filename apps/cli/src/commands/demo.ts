@@ -1,5 +1,4 @@
-import { loadConfig } from '@automl-stream/config';
-import { createNodeClient, type NodeClient } from '@automl-stream/sdk';
+import { createNodeClient, type NodeClient } from '@automl-stream/sdk/node.ts';
 import { streamNames } from '@automl-stream/streams';
 import WebSocket from 'ws';
 import { type Command, type CommandContext, intFlag, numberFlag, stringFlag } from '../command.ts';
@@ -73,6 +72,7 @@ export const demoCommand: Command = {
       api = client();
     } else {
       const platformEnv = demoPlatformEnv({ PORT: '0', ...io.env });
+      const { loadConfig } = await import('@automl-stream/config');
       const config = loadConfig(platformEnv.env);
       if (platformEnv.demoDataDir) resetDemoData(platformEnv.demoDataDir);
       print('starting a platform for the demo (pass --url to use a running one)…');

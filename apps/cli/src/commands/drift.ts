@@ -2,7 +2,7 @@ import {
   DriftEventDocument,
   type DriftEventFieldsFragment,
   LatestDriftCheckDocument,
-} from '@automl-stream/sdk';
+} from '@automl-stream/sdk/node.ts';
 import { type Command, intFlag } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { fixed, formatTable, percent, printJson, pValue, timestamp } from '../output.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IngestDocument, type IngestMutation } from '@automl-stream/sdk';
+import { IngestDocument, type IngestMutation } from '@automl-stream/sdk/node.ts';
 import { type Command, type CommandContext, intFlag, stringFlag } from '../command.ts';
 import type { CsvError } from '../csv.ts';
 import { printJson } from '../output.ts';

@@ -1,4 +1,3 @@
-import { loadConfig } from '@automl-stream/config';
 import type { Command } from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { formatTable, printJson, timestamp } from '../output.ts';
@@ -58,6 +57,7 @@ export const keysCommand: Command = {
         `--role must be one of ${API_KEY_ROLES.join(', ')} (got ${JSON.stringify(flags.role)})`,
       );
 
+    const { loadConfig } = await import('@automl-stream/config');
     const config = loadConfig(io.env);
     const [{ ApiKeys }, { openPlatformDatabase }] = await Promise.all([
       import('@automl-stream/core'),

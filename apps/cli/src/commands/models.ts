@@ -1,4 +1,4 @@
-import { type ModelStatus, ModelsDocument } from '@automl-stream/sdk';
+import { type ModelStatus, ModelsDocument } from '@automl-stream/sdk/node.ts';
 import { type Command, intFlag, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { fixed, formatTable, printJson, timestamp } from '../output.ts';
@@ -68,7 +68,7 @@ export const modelsCommand: Command = {
           timestamp(m.createdAt),
           m.rejectedReason ?? m.reason,
         ]),
-        ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+        ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
       ),
     );
     if (models.total > models.items.length)

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { PredictDocument, type PredictMutation } from '@automl-stream/sdk';
+import { PredictDocument, type PredictMutation } from '@automl-stream/sdk/node.ts';
 import { type Command, stringFlag } from '../command.ts';
 import { csvField } from '../csv.ts';
 import { CliError } from '../errors.ts';

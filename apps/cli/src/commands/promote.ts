@@ -1,4 +1,4 @@
-import { PromoteModelDocument, RollbackModelDocument } from '@automl-stream/sdk';
+import { PromoteModelDocument, RollbackModelDocument } from '@automl-stream/sdk/node.ts';
 import type { Command } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { fixed, printJson } from '../output.ts';

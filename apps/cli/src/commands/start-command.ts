@@ -1,5 +1,4 @@
-import { loadConfig } from '@automl-stream/config';
-import { createNodeClient } from '@automl-stream/sdk';
+import { createNodeClient } from '@automl-stream/sdk/node.ts';
 import WebSocket from 'ws';
 import type { Command } from '../command.ts';
 import { demoPlatformEnv, resetDemoData } from '../demo/platform-settings.ts';
@@ -36,6 +35,7 @@ export const startCommand: Command = {
     const demo = withDemo ? readDemoFlags(flags) : null;
     const print = (line: string) => io.stdout.write(`${line}\n`);
     const platformEnv = withDemo ? demoPlatformEnv(io.env) : { env: io.env, notes: [], demoDataDir: null };
+    const { loadConfig } = await import('@automl-stream/config');
     const config = loadConfig(platformEnv.env);
     if (platformEnv.demoDataDir) resetDemoData(platformEnv.demoDataDir);
 

@@ -12,7 +12,7 @@ import {
   PredictDocument,
   TrainingEventsDocument,
   type TrainingEventsSubscription,
-} from '@automl-stream/sdk';
+} from '@automl-stream/sdk/node.ts';
 import type { DriftPoint, StreamName, SyntheticStream } from '@automl-stream/streams';
 import type { OutputStream } from '../command.ts';
 import { CliError } from '../errors.ts';
@@ -317,6 +317,8 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     let predicted = 0;
     let predictedRight = 0;
     let driftAnnounced = false;
+    // The pace is kept from here (the clock above may have started with the process).
+    const streamStarted = performance.now();
 
     while (sent < options.rows && !options.signal.aborted) {
       if (fatal) throw fatal;
@@ -369,7 +371,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       );
       // Keep the pace: batch k is due at k / BATCHES_PER_SECOND seconds (no catching up in bursts).
       const due = (sent / options.rate) * 1000;
-      await sleep(due - (performance.now() - started), options.signal);
+      await sleep(due - (performance.now() - streamStarted), options.signal);
     }
     summary.complete = sent >= options.rows;
 
