@@ -136,7 +136,11 @@ export class Forest {
     const flat = this.predictProbaFlat(rows);
     const K = this.nClasses;
     const result: number[][] = new Array(flat.length / K);
-    for (let r = 0; r < result.length; r++) result[r] = Array.from(flat.subarray(r * K, r * K + K));
+    for (let r = 0; r < result.length; r++) {
+      const row = new Array<number>(K);
+      for (let k = 0; k < K; k++) row[k] = flat[r * K + k]!;
+      result[r] = row;
+    }
     return result;
   }
 
