@@ -9,6 +9,8 @@
  * Imports of the server's test harness and the db package are relative: the dashboard depends
  * on the platform only through the SDK, so those packages are not its dependencies.
  */
+/// <reference path="../../../packages/db/src/testing-global-setup.ts" />
+// (the reference brings the type of `inject('postgresUrl')`, declared by the integration setup)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -15,9 +15,9 @@ import {
 } from '@automl-stream/sdk';
 import { coalesce } from './coalesce.ts';
 import { LISTED_EVENT_TYPES, mergeEvents, type PlatformEventInput } from './events.ts';
-import type { LiveState, Stats } from './live.svelte.ts';
+import type { LiveState } from './live.svelte.ts';
 import { describeError, type PlatformConnection } from './platform.svelte.ts';
-import { accuracyBucketSize } from './series.ts';
+import { accuracyBucketSize, seriesChanged } from './series.ts';
 
 /** Events that change what the overview's drift and training charts show. */
 const REREAD_ON = new Set([
@@ -31,17 +31,6 @@ const REREAD_ON = new Set([
 
 /** Most accuracy buckets asked for (accuracyBucketSize keeps the series near 300 points). */
 const ACCURACY_BUCKETS = 400;
-
-/** Whether a stats tick changes the accuracy series or the class distribution. */
-export function seriesChanged(stats: Stats, previous: Stats | null): boolean {
-  return (
-    !previous ||
-    stats.labelledRows !== previous.labelledRows ||
-    stats.predictionsTotal !== previous.predictionsTotal ||
-    stats.rowsIngested !== previous.rowsIngested ||
-    stats.activeModelVersion !== previous.activeModelVersion
-  );
-}
 
 export class OverviewState {
   overview = $state.raw<DashboardOverviewQuery | null>(null);

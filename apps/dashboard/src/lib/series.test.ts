@@ -5,6 +5,7 @@ import {
   distributionChart,
   driftFeatureChart,
   histogramChart,
+  seriesChanged,
   servedPeriods,
   trainingTimeChart,
 } from './series.ts';
@@ -199,5 +200,19 @@ describe('servedPeriods', () => {
     ]);
     expect(periods.get(2)).toEqual([{ from: '2025-01-01T00:10:00Z', to: '2025-01-01T00:20:00Z' }]);
     expect(periods.get(3)).toBeUndefined();
+  });
+});
+
+describe('seriesChanged', () => {
+  const tick = { labelledRows: 100, predictionsTotal: 50, rowsIngested: 120, activeModelVersion: 1 };
+  it('re-reads on the first tick and when rows, predictions or the serving version moved', () => {
+    expect(seriesChanged(tick, null)).toBe(true);
+    expect(seriesChanged({ ...tick, predictionsTotal: 51 }, tick)).toBe(true);
+    expect(seriesChanged({ ...tick, rowsIngested: 121 }, tick)).toBe(true);
+    expect(seriesChanged({ ...tick, labelledRows: 101, rowsIngested: 121 }, tick)).toBe(true);
+    expect(seriesChanged({ ...tick, activeModelVersion: 2 }, tick)).toBe(true);
+  });
+  it('does not re-read when none of them moved (a tick for a drift check or a retrain)', () => {
+    expect(seriesChanged({ ...tick }, tick)).toBe(false);
   });
 });

@@ -70,7 +70,30 @@ const BUCKET_STEPS = [50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_00
  */
 export function accuracyBucketSize(labelledRows: number, maxPoints = 300): number {
   const wanted = Math.max(1, labelledRows) / maxPoints;
-  return BUCKET_STEPS.find((step) => step >= wanted) ?? BUCKET_STEPS[BUCKET_STEPS.length - 1];
+  return BUCKET_STEPS.find((step) => step >= wanted) ?? BUCKET_STEPS[BUCKET_STEPS.length - 1]!;
+}
+
+/** The totals of a `statsUpdated` tick that the accuracy series and class distribution depend on. */
+export interface StatsTickInput {
+  labelledRows: number;
+  predictionsTotal: number;
+  rowsIngested: number;
+  activeModelVersion: number | null;
+}
+
+/**
+ * Whether a stats tick can have changed the accuracy series or the class distribution (new
+ * rows, predictions or serving version), i.e. whether they are worth re-reading. The first tick
+ * (no previous one) always is.
+ */
+export function seriesChanged(stats: StatsTickInput, previous: StatsTickInput | null): boolean {
+  return (
+    !previous ||
+    stats.labelledRows !== previous.labelledRows ||
+    stats.predictionsTotal !== previous.predictionsTotal ||
+    stats.rowsIngested !== previous.rowsIngested ||
+    stats.activeModelVersion !== previous.activeModelVersion
+  );
 }
 
 export interface DriftCheckInput {
