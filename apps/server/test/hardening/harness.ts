@@ -46,7 +46,8 @@ export interface ServerProcess {
 }
 
 /**
- * Starts the server entry point as a child process on a free port and waits until it listens.
+ * Starts the server entry point as a child process on a free port and waits until it listens
+ * (the port is read from its "listening" log line, so LOG_LEVEL must stay at info or below).
  * `env` adds settings (names as in the README's configuration table); the defaults keep it quiet
  * and quick: small forests, no scheduled drift checks, workers in the process.
  */
