@@ -79,9 +79,13 @@ export class PredictionPool {
     return id;
   }
 
+  /** The index-th worker, starting workers until there are that many (the array stays dense). */
   #worker(index: number): PoolWorker {
-    const existing = this.#workers[index];
-    if (existing !== undefined) return existing;
+    while (this.#workers.length <= index) this.#workers.push(this.#start());
+    return this.#workers[index]!;
+  }
+
+  #start(): PoolWorker {
     const worker = new Worker(predictionWorkerSource(), { eval: true, execArgv: [] });
     worker.unref();
     const entry: PoolWorker = { worker, forests: new Set(), pending: new Map() };
@@ -102,7 +106,6 @@ export class PredictionPool {
       fail(new Error(`prediction worker failed: ${error.message}`, { cause: error })),
     );
     worker.on('exit', (code) => fail(new Error(`prediction worker exited with code ${code}`)));
-    this.#workers[index] = entry;
     return entry;
   }
 
