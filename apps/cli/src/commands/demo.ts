@@ -5,6 +5,7 @@ import { type Command, type CommandContext, intFlag, numberFlag, stringFlag } fr
 import { demoPlatformEnv, resetDemoData } from '../demo/platform-settings.ts';
 import { type DemoSummary, formatSummary, runDemo } from '../demo/run.ts';
 import { demoStream, demoStreams } from '../demo/streams.ts';
+import { UsageError } from '../errors.ts';
 import { printJson } from '../output.ts';
 import { keepOnlyOurShutdownHandlers } from '../signals.ts';
 
@@ -31,6 +32,10 @@ export function readDemoFlags(flags: CommandContext['flags']) {
   const rate = numberFlag(flags, 'rate', { min: 1, max: 100_000 }) ?? DEFAULT_RATE;
   const seed = intFlag(flags, 'seed', { min: 0, max: 2 ** 31 - 1 }) ?? 7;
   demoStream(stream, seed, driftAt); // validates the name and the drift position
+  if (rows <= driftAt)
+    throw new UsageError(
+      `--rows (${rows}) must go past --drift-at (${driftAt}), or the stream never changes`,
+    );
   return { stream: stream as keyof typeof demoStreams, driftAt, rows, rate, seed };
 }
 

@@ -318,7 +318,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     let predictedRight = 0;
     let driftAnnounced = false;
     // The pace is kept from here (the clock above may have started with the process).
-    const streamStarted = performance.now();
+    let streamStarted = performance.now();
 
     while (sent < options.rows && !options.signal.aborted) {
       if (fatal) throw fatal;
@@ -333,6 +333,15 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       }
       if (features.length === 0) break;
 
+      // A drift before any model serves would show nothing: hold the stream at its drift point
+      // until version 1 serves (on a slow machine or at a high --rate the bootstrap can lag).
+      if (servingVersion === null && sent + features.length > options.driftAt) {
+        say('waiting for the first model before the stream changes…');
+        const waitStarted = performance.now();
+        servingVersion = await waitForFirstModel(client, options.signal, () => servingVersion);
+        streamStarted += performance.now() - waitStarted;
+        if (servingVersion === null) break;
+      }
       if (servingVersion !== null && predictShare > 0) {
         const k = Math.max(1, Math.round(features.length * predictShare));
         try {
@@ -396,6 +405,27 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
   } finally {
     for (const stop of stops) stop();
   }
+}
+
+/** Polls until a model serves (the subscription may tell first); null when interrupted. */
+async function waitForFirstModel(
+  client: NodeClient,
+  signal: AbortSignal,
+  known: () => number | null,
+  timeoutMs = 180_000,
+): Promise<number | null> {
+  const deadline = performance.now() + timeoutMs;
+  while (!signal.aborted) {
+    const version = known() ?? (await client.request(ActiveModelDocument)).activeModel?.version ?? null;
+    if (version !== null) return version;
+    if (performance.now() > deadline) {
+      throw new CliError(
+        `no model serves ${Math.round(timeoutMs / 1000)} s after the rows started: is a worker running (WORKERS) and MIN_TRAIN_ROWS below --drift-at?`,
+      );
+    }
+    await sleep(1000, signal);
+  }
+  return null;
 }
 
 /** Accuracy before the drift, after it with the stale model, and with the retrained model. */
