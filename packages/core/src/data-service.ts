@@ -57,6 +57,12 @@ const BATCH_ID_PATTERN = /^[\w.:\-/@]{1,200}$/;
 export class DataService {
   /** Cached once known: the feature count never changes after it is fixed. */
   private nFeatures: number | null;
+  /**
+   * The count is fixed in the database (read from it, or claimed by a committed batch). From
+   * then on ingest skips the claim: it locks the settings row, which would serialise every
+   * concurrent ingest transaction behind it.
+   */
+  private featureCountStored = false;
 
   constructor(
     private readonly sql: Sql,
@@ -68,7 +74,10 @@ export class DataService {
   }
 
   async featureCount(): Promise<number | null> {
-    if (this.nFeatures === null) this.nFeatures = await readFeatureCount(this.sql);
+    if (this.nFeatures === null) {
+      this.nFeatures = await readFeatureCount(this.sql);
+      this.featureCountStored = this.nFeatures !== null;
+    }
     return this.nFeatures;
   }
 
@@ -109,12 +118,15 @@ export class DataService {
       });
       if (batchPk === null) return false;
       const width = features[0]!.length;
-      const fixed = await claimFeatureCount(tx, width);
-      if (fixed !== width) {
-        throw badInput(`rows have ${width} features; this platform takes ${fixed} features per row`, {
-          got: width,
-          expected: fixed,
-        });
+      // Once fixed in the database, validateFeatureMatrix has already checked the width.
+      if (!this.featureCountStored) {
+        const fixed = await claimFeatureCount(tx, width);
+        if (fixed !== width) {
+          throw badInput(`rows have ${width} features; this platform takes ${fixed} features per row`, {
+            got: width,
+            expected: fixed,
+          });
+        }
       }
       await insertRows(tx, batchPk, rows);
       return true;
@@ -131,6 +143,7 @@ export class DataService {
       };
     }
     this.nFeatures ??= features[0]!.length;
+    this.featureCountStored = true;
     this.hooks.onRowsServed?.(rows.length);
     if (labelledRows > 0) this.hooks.onLabelledRows?.(labelledRows);
     return {
@@ -165,7 +178,11 @@ export class DataService {
       maxRows: this.config.data.maxBatchRows,
       expectedFeatures: model.nFeatures,
     });
-    const proba = model.forest.predictProba(features);
+    // One row (the latency-bound case) takes the forest's single-row path; same numbers.
+    const proba =
+      features.length === 1
+        ? [model.forest.predictProbaOne(features[0]!)]
+        : model.forest.predictProba(features);
     const toStore = features.map((f, i) => {
       const p = proba[i]!;
       let best = 0;
