@@ -92,7 +92,9 @@ export function mainHelp(): string {
  * stderr (`error: <CODE>: <message>` for server errors); nothing is thrown.
  */
 export async function runCli(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
-  const [name, ...rest] = argv;
+  // `pnpm start -- --no-demo` may hand over the `--` itself.
+  const [name, ...afterName] = argv[0] === '--' ? argv.slice(1) : argv;
+  const rest = afterName[0] === '--' ? afterName.slice(1) : afterName;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(mainHelp());
     return name === undefined ? EXIT.usage : EXIT.ok;

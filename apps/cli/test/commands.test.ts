@@ -147,10 +147,11 @@ describe('automl-stream commands against a real platform', () => {
   });
 
   it('models, drift, promote and rollback, as tables and as --json', async () => {
-    const models = JSON.parse((await cli(['models', '--json'], env)).stdout);
+    const [asJson, asTable] = await Promise.all([cli(['models', '--json'], env), cli(['models'], env)]);
+    const models = JSON.parse(asJson.stdout);
     expect(models.total).toBe(1);
     expect(models.items[0]).toMatchObject({ version: 1, status: 'PRODUCTION', serving: true, nFeatures: 3 });
-    expect((await cli(['models'], env)).stdout).toMatch(/^\* v1\s+production\s+0\.\d{3}/m);
+    expect(asTable.stdout).toMatch(/^\* v1\s+production\s+0\.\d{3}/m);
 
     const check = await gql<{ checkDrift: { event: { id: number } } }>(
       p.graphqlUrl,
@@ -180,21 +181,24 @@ describe('automl-stream commands against a real platform', () => {
   });
 
   it('turns server and usage errors into one line and an exit code', async () => {
-    const missing = await cli(['promote', '99'], env);
+    const [missing, badKey, noKey, usage, unknown] = await Promise.all([
+      cli(['promote', '99'], env),
+      cli(['models', '--api-key', 'ams_nothere0_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'], env),
+      cli(['models'], { AUTOML_URL: p.graphqlUrl }),
+      cli(['models', '--limit', 'lots'], env),
+      cli(['frobnicate'], env),
+    ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: NOT_FOUND: .*99.*\n$/);
-    const badKey = await cli(['models', '--api-key', 'ams_nothere0_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'], env);
     expect(badKey.code).toBe(1);
     expect(badKey.stderr).toMatch(/^error: UNAUTHENTICATED: [^\n]+\n$/);
-    const noKey = await cli(['models'], { AUTOML_URL: p.graphqlUrl });
     expect(noKey.stderr).toMatch(/^error: UNAUTHENTICATED: .*\(pass --api-key or set AUTOML_API_KEY\)\n$/);
-    const usage = await cli(['models', '--limit', 'lots'], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toBe(
       'error: --limit must be a whole number (got "lots")\n(see `automl-stream models --help`)\n',
     );
-    const unknown = await cli(['frobnicate'], env);
     expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^error: unknown command "frobnicate"/);
   });
 
   it('keys: create, list and revoke through the database; the new key works over the API', async () => {

@@ -12,6 +12,7 @@ import {
   IngestDocument,
   type NodeClient,
   PredictDocument,
+  type PredictMutation,
   RetrainDocument,
   StatsDocument,
   StatsUpdatedDocument,
@@ -137,14 +138,19 @@ describe('SDK against a real server', () => {
     expect(events.map((e) => e.type)).toContain('STARTED');
     expect(events.at(-1)?.job?.status).toBe('SUCCEEDED');
 
-    const prediction = await node.request(PredictDocument, {
-      input: {
-        features: [
-          [0.9, 0.9, 0.5],
-          [0.05, 0.05, 0.5],
-        ],
-      },
-    });
+    // The server swaps the model in on the promotion notice, a moment after the event.
+    const features = [
+      [0.9, 0.9, 0.5],
+      [0.05, 0.05, 0.5],
+    ];
+    let prediction: PredictMutation | ApiError = await node
+      .request(PredictDocument, { input: { features } })
+      .catch((e) => e);
+    for (let i = 0; prediction instanceof ApiError && prediction.code === 'MODEL_NOT_READY' && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      prediction = await node.request(PredictDocument, { input: { features } }).catch((e) => e);
+    }
+    if (prediction instanceof ApiError) throw prediction;
     expect(prediction.predict.modelVersion).toBe(1);
     expect(prediction.predict.predictions.map((x) => x.label)).toEqual([1, 0]);
   });

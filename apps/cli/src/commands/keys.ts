@@ -32,13 +32,16 @@ export const keysCommand: Command = {
       value: '<role>',
       description: 'keys create: admin, writer or reader (default reader)',
     },
+    name: { type: 'string', value: '<name>', description: 'keys create: the name (instead of the argument)' },
     all: { type: 'boolean', description: 'keys list: include revoked keys' },
   },
   positionals: [1, 2],
   usesApi: false,
   hasJson: true,
   async run({ positionals, flags, json, io }) {
-    const [action, argument] = positionals;
+    const [action, positional] = positionals;
+    const argument =
+      positional ?? (action === 'create' && typeof flags.name === 'string' ? flags.name : undefined);
     if (action !== 'create' && action !== 'list' && action !== 'revoke') {
       throw new UsageError(`unknown keys action ${JSON.stringify(action)}: use create, list or revoke`);
     }

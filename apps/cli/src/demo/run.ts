@@ -2,6 +2,7 @@ import {
   AccuracySeriesDocument,
   ActiveModelDocument,
   ApiError,
+  CheckDriftDocument,
   ConfigDocument,
   DriftCheckedDocument,
   type DriftEventFieldsFragment,
@@ -166,7 +167,12 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
   const halfwayShown = new Set<number>();
   let versionAtDrift: number | null = null;
 
+  const seenChecks = new Set<number>();
+  const finishedJobs = new Set<number>();
   const onCheck = (check: DriftEventFieldsFragment) => {
+    // The closing check arrives twice: as the mutation's answer and from the subscription.
+    if (seenChecks.has(check.id)) return;
+    seenChecks.add(check.id);
     summary.driftChecks++;
     const drifted = check.features.filter((f) => f.drifted).map((f) => f.feature);
     const concept = check.conceptDriftDetails as {
@@ -238,6 +244,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
         break;
       case 'FINISHED': {
         openJobs.delete(id);
+        finishedJobs.add(id);
         const metrics = job?.metrics as { accuracy?: number } | null | undefined;
         summary.trainings.push({
           jobId: id,
@@ -252,6 +259,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       }
       case 'FAILED':
         openJobs.delete(id);
+        finishedJobs.add(id);
         summary.trainings.push({ jobId: id, version: null, outcome: 'failed', trainingMs: null });
         say(`training job ${id} failed: ${event.error ?? 'unknown error'}`);
         break;
@@ -383,6 +391,18 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       await sleep(due - (performance.now() - streamStarted), options.signal);
     }
     summary.complete = sent >= options.rows;
+
+    // A closing drift check, so the summary covers the last rows too: the platform checks every
+    // WINDOW_SIZE rows and every CHECK_INTERVAL_SECONDS, and the stream may end between two.
+    if (summary.complete && !options.signal.aborted) {
+      const { checkDrift } = await client.request(CheckDriftDocument);
+      if (checkDrift.event) {
+        const job = checkDrift.event.trainingJob;
+        if (job && !finishedJobs.has(job.id) && (job.status === 'QUEUED' || job.status === 'RUNNING'))
+          openJobs.add(job.id);
+        onCheck(checkDrift.event);
+      }
+    }
 
     // Let a retrain under way finish, so the summary can show its effect.
     const settleUntil = performance.now() + (options.settleMs ?? 60_000);
