@@ -27,6 +27,7 @@ export default defineConfig({
             'apps/dashboard/src/**/*.test.ts',
           ],
           testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

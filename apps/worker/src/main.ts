@@ -1,10 +1,13 @@
 // Worker process entry point: `node --import tsx apps/worker/src/main.ts` (DATABASE_URL required).
 import { readConfigOrExit } from '@automl-stream/config';
 import { createLogger } from '@automl-stream/core';
+import { guardAgainstDriverFailures } from '@automl-stream/db/driver-failures.ts';
 import { startWorker } from './worker.ts';
 
 const config = readConfigOrExit();
 const logger = createLogger(config.logLevel, { name: 'automl-stream-worker' });
+// A database outage must not crash the process (see driver-failures.ts).
+guardAgainstDriverFailures(logger);
 if (!config.database.url) {
   logger.fatal('DATABASE_URL is not set: a worker joins a platform through its Postgres.');
   process.exit(1);

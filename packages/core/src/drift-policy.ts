@@ -51,57 +51,80 @@ const MIN_SEGMENT = 10;
 const MIN_RISE_Z = 3;
 
 /**
- * Where a rise in the error rate most likely began: the split maximising the between-segment
- * variance k(n-k)/n · (after - before)² over splits where the rate went up (binary
- * segmentation), kept only when the rise is significant (two-proportion z ≥ 3).
+ * Error rates before and after `cut` and the two-proportion z of the rise; null when a side is
+ * too short.
  */
-export function estimateChangePoint(
+export function errorRise(
   errors: readonly number[],
-): { index: number; before: number; after: number; z: number } | null {
+  cut: number,
+): { before: number; after: number; z: number } | null {
   const n = errors.length;
+  if (cut < MIN_SEGMENT || n - cut < MIN_SEGMENT) return null;
+  let head = 0;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    total += errors[i]!;
+    if (i < cut) head += errors[i]!;
+  }
+  const before = head / cut;
+  const after = (total - head) / (n - cut);
+  const pooled = total / n;
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / cut + 1 / (n - cut)));
+  return { before, after, z: se > 0 ? (after - before) / se : 0 };
+}
+
+/**
+ * The split in errors[from..] with the largest significant rise in error rate (binary
+ * segmentation: maximises the between-segment variance k(n-k)/n · (after - before)²), or null.
+ */
+export function strongestRise(errors: readonly number[], from: number): number | null {
+  const n = errors.length - from;
   if (n < 2 * MIN_SEGMENT) return null;
   let total = 0;
-  for (const e of errors) total += e;
+  for (let i = from; i < errors.length; i++) total += errors[i]!;
   let prefix = 0;
-  let best: { index: number; before: number; after: number; score: number } | null = null;
+  let best: { k: number; score: number } | null = null;
   for (let k = 1; k < n; k++) {
-    prefix += errors[k - 1]!; // prefix = sum of errors[0..k-1]
+    prefix += errors[from + k - 1]!;
     if (k < MIN_SEGMENT || n - k < MIN_SEGMENT) continue;
     const before = prefix / k;
     const after = (total - prefix) / (n - k);
     if (after <= before) continue;
     const score = ((k * (n - k)) / n) * (after - before) ** 2;
-    if (!best || score > best.score) best = { index: k, before, after, score };
+    if (!best || score > best.score) best = { k, score };
   }
   if (!best) return null;
-  const pooled = total / n;
-  const se = Math.sqrt(pooled * (1 - pooled) * (1 / best.index + 1 / (n - best.index)));
-  const z = se > 0 ? (best.after - best.before) / se : 0;
-  if (z < MIN_RISE_Z) return null;
-  return { index: best.index, before: best.before, after: best.after, z };
+  const rise = errorRise(errors.slice(from), best.k);
+  return rise && rise.z >= 2 ? from + best.k : null;
 }
 
 /**
- * ADWIN (River's defaults) over the error stream; drift counts only when the error rate rose
- * significantly at the estimated change point. Page-Hinkley is not used for the verdict: with
+ * ADWIN (River's defaults) over the error stream. At each detection ADWIN drops the part of its
+ * window that no longer matches; what it keeps is its estimate of the new regime, so the newest
+ * detection's cut marks where the change began (a conservative, late estimate: the retrain then
+ * learns from rows that surely belong to the new concept). Drift counts only when the error rate
+ * rose significantly across that cut (z ≥ 3). Page-Hinkley is not used for the verdict: with
  * River's defaults it false-alarms on long stationary streams (measured in packages/drift).
  */
 export function detectConceptDrift(errors: readonly number[], at: readonly Date[]): ConceptDriftResult {
   const adwin = new Adwin();
-  let detector: ConceptDriftResult['detector'] = null;
-  for (const e of errors) {
-    if (adwin.update(e).drift && detector === null) detector = 'adwin';
+  let adwinCut: number | null = null;
+  for (let i = 0; i < errors.length; i++) {
+    if (adwin.update(errors[i]!).drift) adwinCut = i + 1 - adwin.width;
   }
-  const change = detector ? estimateChangePoint(errors) : null;
-  const detected = detector !== null && change !== null;
+  // ADWIN's kept window may still hold some old-regime items; the most likely rise inside it
+  // (when significant) places the change more precisely.
+  const cut = adwinCut === null ? null : (strongestRise(errors, adwinCut) ?? adwinCut);
+  const rise = cut === null ? null : errorRise(errors, cut);
+  const detected = rise !== null && rise.z >= MIN_RISE_Z;
   return {
     detected,
-    detector: detected ? detector : null,
+    detector: cut === null ? null : 'adwin',
     errors: errors.length,
-    errorRateBefore: change?.before ?? null,
-    errorRateAfter: change?.after ?? null,
-    changeIndex: change?.index ?? null,
-    changeAt: change ? (at[change.index]?.toISOString() ?? null) : null,
+    errorRateBefore: rise?.before ?? null,
+    errorRateAfter: rise?.after ?? null,
+    changeIndex: detected ? cut : null,
+    changeAt: detected && cut !== null ? (at[cut]?.toISOString() ?? null) : null,
   };
 }
 
@@ -135,7 +158,7 @@ export class DriftPolicy {
       return { check: null, trainingJob: job, skipped: 'no_model' };
     }
     const reference = await getReferenceSample(this.sql, production.version);
-    const window = await readCurrentWindow(this.sql, this.config.drift.windowSize);
+    const window = await readCurrentWindow(this.sql, this.config.drift.windowSize, production.version);
     const nFeatures = production.nFeatures;
     const refRows: number[][] = [];
     if (reference) {

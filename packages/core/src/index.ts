@@ -2,7 +2,7 @@ export { API_KEY_ROLES, ApiKeys, hashApiKey } from './api-keys.ts';
 export type { IngestInput, IngestResult, PredictionResult } from './data-service.ts';
 export { DataService } from './data-service.ts';
 export type { ConceptDriftResult, DriftCheckOutcome, DriftTrigger } from './drift-policy.ts';
-export { DriftPolicy, detectConceptDrift, estimateChangePoint, MIN_CURRENT_ROWS } from './drift-policy.ts';
+export { DriftPolicy, detectConceptDrift, errorRise, MIN_CURRENT_ROWS } from './drift-policy.ts';
 export type { ErrorCode } from './errors.ts';
 export { badInput, DomainError } from './errors.ts';
 export { EventBus } from './event-bus.ts';

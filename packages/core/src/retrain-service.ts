@@ -8,6 +8,7 @@ import {
   getArtifact,
   getProductionVersion,
   insertModelVersion,
+  lockProduction,
   type ModelMetrics,
   type ModelVersionRecord,
   markRejected,
@@ -223,6 +224,9 @@ export class RetrainService {
     for (const p of forest.predict(testX)) referencePredictions[p]!++;
 
     const result = await this.sql.begin(async (tx) => {
+      // The production lock first: promotions elsewhere take it before touching model_versions,
+      // and insertModelVersion locks that table, so the other order could deadlock.
+      await lockProduction(tx);
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, job.id);
       if (current?.status === 'succeeded') return null;
@@ -260,6 +264,10 @@ export class RetrainService {
         metrics: { challenger: metrics, champion: championMetrics, trainingMs, trainRows: trainX.length },
         error: null,
       });
+      let previous: number | null = null;
+      if (promote) previous = (await setProduction(tx, version.version, 'promoted', job.reason)).previous;
+      else await markRejected(tx, version.version, rejectedReason!);
+      // Events last (see appendEvent), cause before effect.
       await appendEvent(tx, 'training.finished', {
         trainingJobId: job.id,
         version: version.version,
@@ -269,7 +277,6 @@ export class RetrainService {
         trainingMs,
       });
       if (promote) {
-        const { previous } = await setProduction(tx, version.version, 'promoted', job.reason);
         await appendEvent(tx, 'model.promoted', {
           version: version.version,
           previousVersion: previous,
@@ -279,7 +286,6 @@ export class RetrainService {
           championAccuracy: championMetrics?.accuracy ?? null,
         });
       } else {
-        await markRejected(tx, version.version, rejectedReason!);
         await appendEvent(tx, 'model.rejected', {
           version: version.version,
           reason: rejectedReason,

@@ -230,11 +230,13 @@ export async function countLabelledRows(sql: Queryable): Promise<number> {
 
 /**
  * The live feature stream's newest `limit` rows: predictions served and rows ingested (both are
- * traffic the model saw), newest first, with the class the model gave each.
+ * traffic the model saw), newest first. `predicted` holds the classes given by `version` only, so
+ * the predicted-class mix is never a blend of two models around a promotion.
  */
 export async function readCurrentWindow(
   sql: Queryable,
   limit: number,
+  version: number,
 ): Promise<{
   features: number[][];
   predicted: number[];
@@ -243,11 +245,18 @@ export async function readCurrentWindow(
 }> {
   // name: read-current-window
   const rows = await sql<
-    { src: string; id: string; features: number[]; predicted: number | null; created_at: Date }[]
+    {
+      src: string;
+      id: string;
+      features: number[];
+      predicted: number | null;
+      v: number | null;
+      created_at: Date;
+    }[]
   >`
-    (select 'p' as src, id, features, label as predicted, created_at from predictions order by id desc limit ${limit})
+    (select 'p' as src, id, features, label as predicted, model_version as v, created_at from predictions order by id desc limit ${limit})
     union all
-    (select 'r' as src, id, features, scored_label as predicted, created_at from rows order by id desc limit ${limit})
+    (select 'r' as src, id, features, scored_label as predicted, scored_version as v, created_at from rows order by id desc limit ${limit})
     order by created_at desc, id desc
     limit ${limit}`;
   let newestPredictionId: number | null = null;
@@ -259,7 +268,7 @@ export async function readCurrentWindow(
   }
   return {
     features: rows.map((r) => r.features),
-    predicted: rows.filter((r) => r.predicted !== null).map((r) => r.predicted as number),
+    predicted: rows.filter((r) => r.predicted !== null && r.v === version).map((r) => r.predicted as number),
     newestPredictionId,
     newestRowId,
   };

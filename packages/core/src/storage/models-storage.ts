@@ -180,6 +180,12 @@ export async function getReferenceSample(
   };
 }
 
+/** Serialises changes of the production version (re-entrant within a transaction). */
+export async function lockProduction(sql: Queryable): Promise<void> {
+  // name: lock-production
+  await sql`select pg_advisory_xact_lock(7301946222)`;
+}
+
 /**
  * Makes `version` the production model in one transaction: the current one is archived (retired),
  * the history records who served when. Call inside `sql.begin`.
@@ -190,8 +196,7 @@ export async function setProduction(
   action: 'promoted' | 'rolled_back' | 'manual_promote',
   reason: string | null,
 ): Promise<{ previous: number | null }> {
-  // name: lock-production (serialises concurrent promotions)
-  await sql`select pg_advisory_xact_lock(7301946222)`;
+  await lockProduction(sql);
   const [current] = await sql<
     { version: number }[]
   >`select version from model_versions where status = 'production'`;
