@@ -58,6 +58,13 @@ export function describeError(
       code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : 'permission denied';
     return { text: `error: cannot read ${path}: ${why}${debug}`, exitCode: EXIT.failure };
   }
+  if (error instanceof Error && code === 'EADDRINUSE') {
+    const port = (error as { port?: number }).port;
+    return {
+      text: `error: port ${port ?? ''} is in use: is another automl-stream (or something else) running? Stop it, or set PORT / DASHBOARD_PORT${debug}`,
+      exitCode: EXIT.failure,
+    };
+  }
   if (error instanceof Error && error.name === 'ConfigError') {
     return { text: `error: ${error.message}`, exitCode: EXIT.failure };
   }
