@@ -150,6 +150,12 @@ describe('closed loop on SEA concepts', () => {
     // it at 0.95); v2 learns from the rows after ADWIN's estimated change point.
     expect(afterV2).toBeGreaterThan(0.86);
     expect(afterV2 - afterChangeV1).toBeGreaterThan(0.08);
+    // v2 learned from the rows after the estimated change, not from a mixed window.
+    const [v2] = await p.database.sql<{ since: string | null; change_at: Date | null }[]>`
+      select m.params->>'since' as since, j.change_at from model_versions m join training_jobs j on j.id = m.training_job_id
+      where m.version = 2`;
+    expect(v2?.change_at).toBeInstanceOf(Date);
+    expect(v2?.since).toBe(v2!.change_at!.toISOString());
     // One shift, one retrain.
     const retrainsAfterChange = events.filter((e) => e.type === 'training.queued' && e.position > DRIFT_AT);
     expect(retrainsAfterChange).toHaveLength(1);

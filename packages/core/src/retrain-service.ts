@@ -134,10 +134,13 @@ export class RetrainService {
 
   private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
     const { trainWindow, minTrainRows, holdoutFraction, promotionTolerance } = this.config.retrain;
-    // After a detected change, learn the new concept only, when there is enough of it.
+    // After a detected change, learn the new concept only. Detection comes a few hundred rows
+    // after the change, so wait (bounded by RETRAIN_WAIT_SECONDS) for MIN_TRAIN_ROWS labelled rows
+    // of it: training on mostly old-concept rows would give a model that is wrong in the same way.
     let since: Date | null = null;
-    if (job.changeAt && (await countLabelledSince(this.sql, job.changeAt)) >= minTrainRows)
+    if (job.changeAt && (await this.waitForRowsSince(job, job.changeAt, signal)) >= minTrainRows) {
       since = job.changeAt;
+    }
     const data = await readLabelledWindow(this.sql, trainWindow, since);
     const n = data.labels.length;
     if (n < minTrainRows) {
