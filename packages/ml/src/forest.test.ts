@@ -142,10 +142,10 @@ describe('compiled inference', () => {
 });
 
 describe('training', () => {
-  const data = makeSyntheticDataset({ nRows: 3000, seed: 17 });
+  const data = makeSyntheticDataset({ nRows: 2000, seed: 17 });
 
   it('is deterministic: same seed gives a byte-identical artifact whatever the thread count', async () => {
-    const options = { nFeatures: 10, nEstimators: 24, seed: 99 };
+    const options = { nFeatures: 10, nEstimators: 16, seed: 99 };
     const one = await trainForest(data.features, data.labels, { ...options, threads: 1 });
     const two = await trainForest(data.features, data.labels, { ...options, threads: 2 });
     const three = await trainForest(data.features, data.labels, { ...options, threads: 3 });
