@@ -1,4 +1,5 @@
 import { DomainError, type ErrorCode } from '@automl-stream/core';
+import { isConnectionError } from '@automl-stream/db/driver-failures.ts';
 import { ForestInputError } from '@automl-stream/ml';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
@@ -15,38 +16,13 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-/**
- * Error codes of a lost or refused database connection (postgres.js, node-postgres, Node's net)
- * and SQLSTATEs of a server shutting down or starting (57P01-57P03) or a connection failure (08).
- */
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-  '57P01',
-  '57P02',
-  '57P03',
-]);
-
-/** True when the database could not be reached: retrying shortly may succeed. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code));
-}
-
 /** An expected failure, whatever layer raised it, or undefined. */
 export function asDomainError(error: unknown): DomainError | undefined {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   if (original instanceof DomainError) return original;
   // Retryable. A write cut off during its commit may or may not have landed: resending an ingest
   // with the same batchId is safe either way (it answers duplicate: true if it had).
-  if (isDatabaseUnavailable(original)) {
+  if (isConnectionError(original)) {
     return new DomainError('UNAVAILABLE', 'the database is unavailable: retry in a few seconds', {
       retryAfterSeconds: 2,
     });

@@ -2,11 +2,14 @@
 // `automl-stream start` (apps/cli) runs the whole platform, with an embedded Postgres by default.
 import { readConfigOrExit } from '@automl-stream/config';
 import { createLogger } from '@automl-stream/core';
+import { guardAgainstDriverFailures } from '@automl-stream/db/driver-failures.ts';
 import { ensureAdminKey } from './keys.ts';
 import { startServer } from './serve.ts';
 
 const config = readConfigOrExit();
 const logger = createLogger(config.logLevel, { name: 'automl-stream-server' });
+// A database outage must not crash the process (see driver-failures.ts).
+guardAgainstDriverFailures(logger);
 if (!config.database.url) {
   logger.fatal(
     'DATABASE_URL is not set: this entry point serves an external Postgres. Use `pnpm start` for the embedded one.',

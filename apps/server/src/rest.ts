@@ -15,6 +15,8 @@ function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
+  // The loser must not reject unhandled later: the race's answer is the one that counts.
+  work.catch(() => {});
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 

@@ -1,11 +1,12 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
+import type Postgres from 'postgres';
+import { postgres } from './postgres-driver.ts';
 import * as schema from './schema.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
-export type Sql = postgres.Sql;
+export type Sql = Postgres.Sql;
 /** Anything that runs queries: the pool or a transaction (storage functions take this). */
-export type Queryable = postgres.ISql;
+export type Queryable = Postgres.ISql;
 
 export interface DbHandle {
   /** postgres.js client: raw SQL, LISTEN/NOTIFY, transactions. */
@@ -31,11 +32,15 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
     // Reconnects are on demand; idle connections are recycled so a restarted server is noticed.
     idle_timeout: 60,
     connect_timeout: 10,
+    // Delay before reconnecting a lost connection, growing with consecutive failures. postgres.js's
+    // default grows to 20 s during an outage, so a restarted database would wait that long to be
+    // used again; capped at 2 s, the platform is back within 2 s of the database.
+    backoff: (failures: number) => Math.min(0.1 * 2 ** failures, 2),
   });
   // drizzle's postgres-js driver rewrites its client's (de)serialisers (JSON and timestamps become
   // pass-through), which would change what every raw query sends and returns. So drizzle gets a
   // small client of its own, created on first use.
-  let drizzleClient: postgres.Sql | null = null;
+  let drizzleClient: Postgres.Sql | null = null;
   let db: Database | null = null;
   return {
     sql,
