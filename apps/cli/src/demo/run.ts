@@ -78,6 +78,8 @@ export interface DemoSummary {
 }
 
 const BATCHES_PER_SECOND = 2;
+/** Rows of the old concept the first model should score before the drift (see holdAt). */
+const PRE_DRIFT_ROWS = 500;
 const ACCURACY_BUCKET = 100;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -120,6 +122,20 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
   }
   const active = await client.request(ActiveModelDocument);
   let servingVersion: number | null = active.activeModel?.version ?? null;
+  if (servingVersion === null && config.minTrainRows >= options.driftAt) {
+    throw new CliError(
+      `the platform trains its first model after MIN_TRAIN_ROWS = ${config.minTrainRows} labelled rows: pass a --drift-at beyond that, so a model serves before the stream changes`,
+    );
+  }
+  // Where the stream holds until a model serves: the model that meets the drift must have scored
+  // some rows of the old concept first (up to 500), or its error stream shows no change.
+  const holdAt = Math.min(
+    options.driftAt,
+    Math.max(
+      config.minTrainRows,
+      options.driftAt - Math.min(PRE_DRIFT_ROWS, Math.floor(options.driftAt / 2)),
+    ),
+  );
   // The accuracy series counts scored rows across the whole database; remember where we start.
   const before = await client.request(AccuracySeriesDocument, { bucketSize: 100_000, limit: 1 });
   const scoredOffset = before.accuracySeries[0]?.position ?? 0;
@@ -320,7 +336,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     const batchRows = Math.max(1, Math.round(options.rate / BATCHES_PER_SECOND));
     const predictShare = options.predictShare ?? 0.2;
     const runId = `${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
-    const scoredAfterBatch: { scored: number; endRow: number }[] = [];
+    const batchLog: BatchRecord[] = [];
     let scored = scoredOffset;
     let predicted = 0;
     let predictedRight = 0;
@@ -341,10 +357,10 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       }
       if (features.length === 0) break;
 
-      // A drift before any model serves would show nothing: hold the stream at its drift point
-      // until version 1 serves (on a slow machine or at a high --rate the bootstrap can lag).
-      if (servingVersion === null && sent + features.length > options.driftAt) {
-        say('waiting for the first model before the stream changes…');
+      // A drift before any model serves would show nothing: hold the stream until version 1
+      // serves (on a slow machine or at a high --rate the bootstrap can lag behind the rows).
+      if (servingVersion === null && sent + features.length > holdAt) {
+        say(`waiting for the first model, ${options.driftAt - sent} rows before the stream changes…`);
         const waitStarted = performance.now();
         servingVersion = await waitForFirstModel(client, options.signal, () => servingVersion);
         streamStarted += performance.now() - waitStarted;
@@ -372,9 +388,16 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       if (servingVersion === null && ingest.modelVersion !== null) servingVersion = ingest.modelVersion;
       const previous = sent;
       sent += features.length;
+      batchLog.push({
+        firstScored: scored + 1,
+        lastScored: scored + ingest.scoredRows,
+        startRow: previous,
+        endRow: sent,
+      });
       scored += ingest.scoredRows;
-      scoredAfterBatch.push({ scored, endRow: sent });
-      if (!driftAnnounced && previous < options.driftAt && sent >= options.driftAt) {
+      // Announced with the batch that holds the first changed row (the gate above made sure a
+      // model serves by then: that is the "old model" of the summary).
+      if (!driftAnnounced && previous <= options.driftAt && options.driftAt < sent) {
         driftAnnounced = true;
         versionAtDrift = servingVersion;
         const point = stream.driftPoints.find((p) => p.position === options.driftAt) ?? stream.driftPoints[0];
@@ -414,10 +437,8 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
 
     summary.rowsSent = sent;
     summary.seconds = elapsed();
-    if (versionAtDrift === null && sent >= options.driftAt) versionAtDrift = servingVersion;
     summary.accuracy = await accuracyAroundDrift(client, {
-      scoredOffset,
-      scoredAfterBatch,
+      batchLog,
       driftAt: options.driftAt,
       versionAtDrift,
     });
@@ -448,32 +469,43 @@ async function waitForFirstModel(
   return null;
 }
 
-/** Accuracy before the drift, after it with the stale model, and with the retrained model. */
+/** Scored positions and stream rows of one labelled batch the demo sent. */
+interface BatchRecord {
+  /** Global positions (as in the accuracy series) of the batch's scored rows; last < first when none was scored. */
+  firstScored: number;
+  lastScored: number;
+  /** Stream rows [startRow, endRow). */
+  startRow: number;
+  endRow: number;
+}
+
+/**
+ * Accuracy before the drift, after it with the model that served at the drift point, and with the
+ * newest retrained model; from the platform's accuracy series, mapped to stream rows through the
+ * batches (a bucket counts on a side only when all its rows are on that side).
+ */
 async function accuracyAroundDrift(
   client: NodeClient,
-  run: {
-    scoredOffset: number;
-    scoredAfterBatch: { scored: number; endRow: number }[];
-    driftAt: number;
-    versionAtDrift: number | null;
-  },
+  run: { batchLog: BatchRecord[]; driftAt: number; versionAtDrift: number | null },
 ): Promise<DemoSummary['accuracy']> {
   const { accuracySeries } = await client.request(AccuracySeriesDocument, {
     bucketSize: ACCURACY_BUCKET,
     limit: 2000,
   });
-  // Global scored position → the demo's row index (to batch resolution).
-  const rowAt = (position: number) =>
-    run.scoredAfterBatch.find((b) => b.scored >= position)?.endRow ?? Number.POSITIVE_INFINITY;
-  const buckets = accuracySeries
-    .filter((p) => p.position > run.scoredOffset)
-    .map((p) => ({ ...p, startRow: rowAt(p.position - p.count + 1), endRow: rowAt(p.position) }));
+  const batchOf = (position: number) =>
+    run.batchLog.find((b) => b.firstScored <= position && position <= b.lastScored);
+  const buckets = accuracySeries.flatMap((p) => {
+    const first = batchOf(p.position - p.count + 1);
+    const last = batchOf(p.position);
+    // Buckets of rows scored before the demo are not ours. (Positions count scored rows in id
+    // order: the mapping assumes no other client stores labelled rows while the demo runs.)
+    return first && last ? [{ ...p, startRow: first.startRow, endRow: last.endRow }] : [];
+  });
   const beforeDrift = weightedMean(buckets.filter((b) => b.endRow <= run.driftAt));
   const stale = run.versionAtDrift;
-  const afterDriftStaleModel = weightedMean(
-    buckets.filter((b) => b.startRow > run.driftAt && b.modelVersion === stale),
-  );
-  const newer = buckets.filter((b) => b.startRow > run.driftAt && stale !== null && b.modelVersion > stale);
+  const after = buckets.filter((b) => b.startRow >= run.driftAt);
+  const afterDriftStaleModel = weightedMean(after.filter((b) => b.modelVersion === stale));
+  const newer = after.filter((b) => stale !== null && b.modelVersion > stale);
   const retrainedVersion = newer.length > 0 ? Math.max(...newer.map((b) => b.modelVersion)) : null;
   const afterRetrain = weightedMean(newer.filter((b) => b.modelVersion === retrainedVersion));
   return { beforeDrift, afterDriftStaleModel, afterRetrain, retrainedVersion };
