@@ -249,33 +249,44 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
       metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
     });
-    if (!accepting) {
-      res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
+    // Refusals made here, before Yoga: shaped as GraphQL errors on /graphql, as the REST
+    // routes' `{ error }` elsewhere.
+    const refuse = (status: number, code: string, message: string, close: boolean) => {
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        ...(close ? { connection: 'close' } : {}),
+      });
       res.end(
-        JSON.stringify({
-          error: { code: 'UNAVAILABLE', message: 'the server is shutting down; retry on another replica' },
-        }),
+        JSON.stringify(
+          path === '/graphql'
+            ? { errors: [{ message, extensions: { code } }] }
+            : { error: { code, message } },
+        ),
       );
+    };
+    if (!accepting) {
+      refuse(503, 'UNAVAILABLE', 'the server is shutting down; retry on another replica', true);
+      req.resume();
       return;
     }
     const limit = config.limits.bodyLimitBytes;
-    const tooLarge = (size: string) => {
-      res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-      res.end(
-        JSON.stringify({
-          error: {
-            code: 'PAYLOAD_TOO_LARGE',
-            message: `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
-          },
-        }),
+    // An oversized body is read and dropped up to 4 × the limit rather than cut off at once: a
+    // client closed on mid-upload sees a broken pipe instead of the 413 that says what to do.
+    const drainLimit = 4 * limit;
+    const tooLarge = (size: string, close: boolean) =>
+      refuse(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
+        close,
       );
-      req.resume();
-    };
     // Node's parser holds a body to its Content-Length, so a declared length can be trusted.
     const declared = req.headers['content-length'];
     if (declared !== undefined) {
-      if (Number(declared) > limit) tooLarge(declared);
-      else void yoga(req, res, { req, requestId });
+      if (Number(declared) > limit) {
+        tooLarge(declared, Number(declared) > drainLimit);
+        req.resume();
+      } else void yoga(req, res, { req, requestId });
       return;
     }
     if (req.headers['transfer-encoding'] === undefined) {
@@ -284,9 +295,9 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     }
     // A chunked body announces no length: read it here, counting, and hand Yoga the bytes (as a
     // parsed body, the way Express does) only when it fits.
-    readBodyWithin(req, limit).then(
+    readBodyWithin(req, limit, drainLimit).then(
       (body) => {
-        if (body === null) return tooLarge(`more than ${limit}`);
+        if (body === null) return tooLarge(`more than ${limit}`, false);
         (req as IncomingMessage & { body?: Buffer }).body = body;
         void yoga(req, res, { req, requestId });
       },

@@ -33,7 +33,21 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
 
+/** A refusal with an HTTP status of its own (415), outside the domain's error codes. */
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 function errorResponse(error: unknown): Response {
+  if (error instanceof HttpRefusal) {
+    return json({ error: { code: error.code, message: error.message } }, error.status);
+  }
   const domain = asDomainError(error);
   if (!domain) return json({ error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } }, 500);
   const headers: Record<string, string> = {};
@@ -47,11 +61,16 @@ function errorResponse(error: unknown): Response {
   );
 }
 
-async function readJson(request: Request): Promise<Record<string, unknown>> {
+/**
+ * The body as a JSON object with only the `allowed` fields: a misspelt field (`batchid`) would
+ * otherwise be ignored silently, and a batch meant to be idempotent would be stored twice.
+ */
+async function readJson(request: Request, allowed: string[]): Promise<Record<string, unknown>> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
-    throw new DomainError(
-      'BAD_USER_INPUT',
+    throw new HttpRefusal(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
       `send a JSON body with Content-Type: application/json (got "${type || 'none'}")`,
     );
   }
@@ -63,6 +82,17 @@ async function readJson(request: Request): Promise<Record<string, unknown>> {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DomainError('BAD_USER_INPUT', 'the body must be a JSON object');
+  }
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) {
+    throw new DomainError(
+      'BAD_USER_INPUT',
+      `unknown field${unknown.length > 1 ? 's' : ''} ${unknown
+        .slice(0, 5)
+        .map((k) => JSON.stringify(k.slice(0, 40)))
+        .join(', ')}: this route takes ${allowed.join(', ')}`,
+      { unknownFields: unknown.slice(0, 20).map((k) => k.slice(0, 40)) },
+    );
   }
   return body as Record<string, unknown>;
 }
@@ -128,7 +158,7 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
           }))();
       case 'POST /ingest/batch':
         return guarded(request, 'writer', async () => {
-          const body = await readJson(request);
+          const body = await readJson(request, ['features', 'labels', 'batch_id', 'batchId']);
           const result = await platform.data.ingest({
             features: body.features,
             labels: body.labels,
@@ -148,7 +178,7 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
         });
       case 'POST /predict':
         return guarded(request, 'writer', async () => {
-          const body = await readJson(request);
+          const body = await readJson(request, ['features']);
           const result = await platform.data.predict({ features: body.features });
           deps.metrics.predictionsServed.inc(result.predictions.length);
           return json({
