@@ -1,0 +1,324 @@
+// Deployment files: docker-compose.yml (validated by `docker compose config` when the compose
+// plugin is present), the k8s manifests (by `kubectl kustomize` when kubectl is present), and, always,
+// their structure as read by a small YAML reader (checked against PyYAML's `yq` when present):
+// services, probes, grace periods, resources, and configuration the platform actually accepts.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '@automl-stream/config';
+import { describe, expect, it } from 'vitest';
+import { newApiKey, repoRoot } from './harness.ts';
+import { parseYamlSubset } from './yaml-subset.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: manifests are untyped documents
+type Doc = Record<string, any>;
+
+const read = (file: string) => readFileSync(path.join(repoRoot, file), 'utf8');
+const k8sFiles = readdirSync(path.join(repoRoot, 'k8s'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => `k8s/${f}`);
+const yamlFiles = ['docker-compose.yml', ...k8sFiles];
+
+/** Runs a command; null when the tool is not installed or cannot do its job here. */
+function tryRun(command: string, args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(command, args, {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  if (result.error) return null;
+  return result;
+}
+
+/** Every setting the platform declares (the keys of its environment model). */
+const declaredSettings = new Set(
+  [...read('packages/config/src/environment.ts').matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]!),
+);
+
+const seconds = (duration: string) => {
+  const match = /^(\d+)(s|m)$/.exec(duration);
+  if (!match) throw new Error(`unreadable duration "${duration}"`);
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+};
+
+describe('deployment files', () => {
+  it('are read the same by the test YAML reader and by PyYAML (yq), when yq is installed', (context) => {
+    const probe = tryRun('yq', ['--version']);
+    if (!probe || probe.status !== 0) {
+      context.skip();
+      return;
+    }
+    for (const file of yamlFiles) {
+      const theirs = JSON.parse(
+        execFileSync('yq', ['-s', '.', file], { cwd: repoRoot, encoding: 'utf8' }),
+      ) as unknown;
+      expect(parseYamlSubset(read(file)), file).toEqual(theirs);
+    }
+  });
+
+  it('docker compose config accepts the compose file, when the compose plugin is installed', (context) => {
+    const probe = tryRun('docker', ['compose', 'version']);
+    if (!probe || probe.status !== 0) {
+      // The docker client here has no compose plugin (`docker: unknown command: docker compose`).
+      context.skip();
+      return;
+    }
+    const result = tryRun('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json'], {
+      ADMIN_API_KEY: newApiKey(),
+    })!;
+    expect(result.status, result.stderr).toBe(0);
+    const config = JSON.parse(result.stdout) as { services: Record<string, unknown> };
+    expect(Object.keys(config.services).sort()).toEqual(
+      ['dashboard', 'gateway', 'postgres', 'server-1', 'server-2', 'worker-1', 'worker-2'].sort(),
+    );
+    const missingKey = tryRun('docker', ['compose', '-f', 'docker-compose.yml', 'config'], {
+      ADMIN_API_KEY: '',
+    })!;
+    expect(missingKey.status).not.toBe(0);
+    expect(missingKey.stderr).toMatch(/set ADMIN_API_KEY/);
+  });
+
+  it('kubectl kustomize builds the manifests, when kubectl is installed', (context) => {
+    const result = tryRun('kubectl', ['kustomize', 'k8s']);
+    if (!result || (result.status !== 0 && /not found|unknown command/i.test(result.stderr))) {
+      context.skip();
+      return;
+    }
+    expect(result.status, result.stderr).toBe(0);
+    const built = parseYamlSubset(result.stdout) as Doc[];
+    expect(built.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
+      'ConfigMap/automl-stream-config',
+      'Deployment/automl-stream-dashboard',
+      'Deployment/automl-stream-server',
+      'Deployment/automl-stream-worker',
+      'Service/automl-stream-dashboard',
+      'Service/automl-stream-server',
+    ]);
+  });
+
+  describe('docker-compose.yml', () => {
+    const [compose] = parseYamlSubset(read('docker-compose.yml')) as Doc[];
+    const services = compose!.services as Record<string, Doc>;
+
+    it('runs Postgres, two server replicas behind one port, two workers and the dashboard', () => {
+      expect(Object.keys(services).sort()).toEqual(
+        ['dashboard', 'gateway', 'postgres', 'server-1', 'server-2', 'worker-1', 'worker-2'].sort(),
+      );
+      expect(services.postgres!.healthcheck.test.join(' ')).toMatch(/pg_isready/);
+      for (const name of ['server-1', 'server-2']) {
+        const s = services[name]!;
+        expect(s.command).toEqual(['node', '--import', 'tsx', 'apps/server/src/main.ts']);
+        expect(s.environment.WORKERS).toBe('false');
+        expect(s.healthcheck.test.join(' ')).toMatch(/127\.0\.0\.1:4000\/ready/);
+        expect(s.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+        expect(s.ports).toBeUndefined(); // reached only through the gateway
+      }
+      for (const name of ['worker-1', 'worker-2']) {
+        expect(services[name]!.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
+        expect(services[name]!.environment.WORKERS).toBeUndefined(); // workers on (the default)
+      }
+      const gateway = services.gateway!;
+      expect(gateway.ports).toEqual(['4000:4000']);
+      expect(gateway.depends_on).toEqual({
+        'server-1': { condition: 'service_healthy' },
+        'server-2': { condition: 'service_healthy' },
+      });
+      expect(gateway.healthcheck.test.join(' ')).toMatch(/127\.0\.0\.1:4000\/health/);
+      expect(services.dashboard!.command).toEqual(['node', 'apps/dashboard/build/index.js']);
+      expect(services.dashboard!.environment.GRAPHQL_URL).toBe('http://localhost:4000/graphql');
+    });
+
+    it('gives the platform a configuration it accepts, with only declared settings and a required admin key', () => {
+      for (const name of ['server-1', 'worker-1']) {
+        const env = services[name]!.environment as Record<string, string>;
+        for (const key of Object.keys(env))
+          expect(declaredSettings.has(key), `${name}: ${key} is a setting`).toBe(true);
+        expect(env.ADMIN_API_KEY).toMatch(/^\$\{ADMIN_API_KEY:\?/);
+        const config = loadConfig({ ...env, ADMIN_API_KEY: newApiKey() });
+        expect(config.env).toBe('production');
+        expect(config.auth.enabled).toBe(true);
+        expect(config.database.url).toBe('postgres://automl:automl@postgres:5432/automl');
+        // Docker sends SIGKILL after stop_grace_period: the graceful shutdown must fit in it.
+        expect(seconds(services[name]!.stop_grace_period) * 1000, name).toBeGreaterThan(
+          config.limits.shutdownTimeoutMs + 5_000,
+        );
+      }
+    });
+
+    it('has nginx balance both replicas, pass WebSocket upgrades, and accept bodies up to BODY_LIMIT_BYTES', () => {
+      const nginx = read('deploy/nginx.conf');
+      expect(compose!.services.gateway.volumes).toEqual([
+        './deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro',
+      ]);
+      expect([...nginx.matchAll(/^\s*server (server-\d):4000;/gm)].map((m) => m[1])).toEqual([
+        'server-1',
+        'server-2',
+      ]);
+      expect(nginx).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
+      expect(nginx).toMatch(/proxy_set_header Connection \$connection_upgrade;/);
+      const [, size, unit] = /client_max_body_size (\d+)([km]?);/.exec(nginx)!;
+      const nginxBytes = Number(size) * (unit === 'm' ? 1024 * 1024 : unit === 'k' ? 1024 : 1);
+      const config = loadConfig({ ...services['server-1']!.environment, ADMIN_API_KEY: newApiKey() });
+      expect(nginxBytes).toBeGreaterThanOrEqual(config.limits.bodyLimitBytes);
+    });
+
+    it('builds one image whose dependency stage copies every workspace package manifest', () => {
+      const dockerfile = read('deploy/Dockerfile');
+      expect(compose!['x-app'].build).toEqual({ context: '.', dockerfile: 'deploy/Dockerfile' });
+      const manifests = ['apps', 'packages'].flatMap((dir) =>
+        readdirSync(path.join(repoRoot, dir), { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => `${dir}/${d.name}/package.json`)
+          .filter((f) => {
+            try {
+              read(f);
+              return true;
+            } catch {
+              return false;
+            }
+          }),
+      );
+      expect(manifests.length).toBeGreaterThanOrEqual(10);
+      for (const manifest of manifests) {
+        expect(dockerfile, `${manifest} is copied before pnpm install`).toContain(
+          `COPY ${manifest} ${path.dirname(manifest)}/`,
+        );
+      }
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(/^CMD \["node", "--import", "tsx", "apps\/server\/src\/main\.ts"\]$/m);
+    });
+  });
+
+  describe('k8s manifests', () => {
+    const docs = k8sFiles.flatMap((file) =>
+      (parseYamlSubset(read(file)) as Doc[]).map((doc) => ({ file, doc })),
+    );
+    const resources = docs.filter(({ doc }) => doc.kind !== 'Kustomization');
+    const byKind = (kind: string) => resources.filter(({ doc }) => doc.kind === kind).map(({ doc }) => doc);
+    const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name)!;
+
+    it('each document names its apiVersion, kind and metadata.name', () => {
+      expect(resources.length).toBe(7);
+      for (const { file, doc } of resources) {
+        expect(typeof doc.apiVersion, file).toBe('string');
+        expect(typeof doc.kind, file).toBe('string');
+        expect(doc.metadata?.name, file).toMatch(/^automl-stream-[a-z-]+$/);
+      }
+      expect(
+        byKind('Deployment')
+          .map((d) => d.metadata.name)
+          .sort(),
+      ).toEqual(['automl-stream-dashboard', 'automl-stream-server', 'automl-stream-worker']);
+      expect(
+        byKind('Service')
+          .map((d) => d.metadata.name)
+          .sort(),
+      ).toEqual(['automl-stream-dashboard', 'automl-stream-server']);
+      const [kustomization] = docs.filter(({ doc }) => doc.kind === 'Kustomization').map(({ doc }) => doc);
+      expect(kustomization!.resources.sort()).toEqual([
+        'configmap.yaml',
+        'dashboard.yaml',
+        'server.yaml',
+        'worker.yaml',
+      ]);
+    });
+
+    it('every Deployment selects its own pods and requests CPU and memory', () => {
+      for (const d of byKind('Deployment')) {
+        const name = d.metadata.name;
+        const labels = d.spec.template.metadata.labels;
+        for (const [k, v] of Object.entries(d.spec.selector.matchLabels)) expect(labels[k], name).toBe(v);
+        for (const c of d.spec.template.spec.containers) {
+          expect(c.resources.requests.cpu, name).toBeDefined();
+          expect(c.resources.requests.memory, name).toBeDefined();
+          expect(c.securityContext?.allowPrivilegeEscalation, name).toBe(false);
+        }
+        expect(d.spec.template.spec.securityContext?.runAsNonRoot, name).toBe(true);
+      }
+    });
+
+    it('the server is probed on /health (liveness) and /ready (readiness) and drains before it stops', () => {
+      const server = deployment('automl-stream-server');
+      const [container] = server.spec.template.spec.containers;
+      expect(container.command).toEqual(['node', '--import', 'tsx', 'apps/server/src/main.ts']);
+      expect(container.ports).toEqual([{ name: 'http', containerPort: 4000 }]);
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'http' });
+      expect(container.env).toContainEqual({ name: 'WORKERS', value: 'false' });
+      expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+      const configMap = byKind('ConfigMap')[0]!;
+      const config = loadConfig({
+        ...configMap.data,
+        DATABASE_URL: 'postgres://x@db:5432/automl',
+        ADMIN_API_KEY: newApiKey(),
+      });
+      const grace = server.spec.template.spec.terminationGracePeriodSeconds * 1000;
+      expect(grace).toBeGreaterThan(5_000 + config.limits.shutdownTimeoutMs);
+    });
+
+    it('the dashboard is probed on its page; the worker has no port, and time to release its job', () => {
+      const [dashboard] = deployment('automl-stream-dashboard').spec.template.spec.containers;
+      expect(dashboard.readinessProbe.httpGet).toEqual({ path: '/', port: 'http' });
+      expect(dashboard.livenessProbe.httpGet).toEqual({ path: '/', port: 'http' });
+      const worker = deployment('automl-stream-worker');
+      const [container] = worker.spec.template.spec.containers;
+      expect(container.ports).toBeUndefined();
+      const shutdown = Number(container.env.find((e: Doc) => e.name === 'SHUTDOWN_TIMEOUT_MS').value);
+      expect(worker.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
+        shutdown + 5_000,
+      );
+    });
+
+    it('Services target existing pods and ports; env comes from the ConfigMap and Secret that exist', () => {
+      for (const service of byKind('Service')) {
+        const target = byKind('Deployment').find((d) =>
+          Object.entries(service.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+        );
+        expect(target, service.metadata.name).toBeDefined();
+        const ports = target!.spec.template.spec.containers
+          .flatMap((c: Doc) => c.ports ?? [])
+          .map((p: Doc) => p.name);
+        for (const p of service.spec.ports) expect(ports, service.metadata.name).toContain(p.targetPort);
+      }
+      const configMaps = byKind('ConfigMap').map((d) => d.metadata.name);
+      const secrets = byKind('Secret').map((d) => d.metadata.name);
+      for (const d of byKind('Deployment')) {
+        for (const c of d.spec.template.spec.containers) {
+          for (const from of c.envFrom ?? []) {
+            if (from.configMapRef) expect(configMaps).toContain(from.configMapRef.name);
+            if (from.secretRef) expect(secrets).toContain(from.secretRef.name);
+          }
+        }
+      }
+    });
+
+    it('the ConfigMap holds only declared settings, as strings, that the platform accepts', () => {
+      const configMap = byKind('ConfigMap')[0]!;
+      for (const [key, value] of Object.entries(configMap.data)) {
+        expect(declaredSettings.has(key), `${key} is a setting`).toBe(true);
+        expect(typeof value, key).toBe('string');
+      }
+      const config = loadConfig({
+        ...configMap.data,
+        DATABASE_URL: 'postgres://x@db:5432/automl',
+        ADMIN_API_KEY: newApiKey(),
+      });
+      expect(config.env).toBe('production');
+      expect(config.auth.enabled).toBe(true);
+    });
+
+    it('the example Secret cannot be applied as is: its admin key is refused by the platform', () => {
+      const secret = byKind('Secret')[0]!;
+      expect(Object.keys(secret.stringData).sort()).toEqual([
+        'ADMIN_API_KEY',
+        'DASHBOARD_API_KEY',
+        'DATABASE_URL',
+      ]);
+      // A placeholder that were a valid key would be a public admin key; this one makes the server
+      // refuse to start until it is replaced (ApiKeys.ensure checks the format).
+      expect(secret.stringData.ADMIN_API_KEY).not.toMatch(/^ams_[a-z0-9]{8}_[A-Za-z0-9_-]{32}$/);
+      expect(secret.stringData.ADMIN_API_KEY).toMatch(/CHANGE_ME/);
+    });
+  });
+});
