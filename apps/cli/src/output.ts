@@ -20,7 +20,10 @@ export function formatTable(
   const alignments = header.map(
     (_, i) =>
       align?.[i] ??
-      (rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] == null) ? 'right' : 'left'),
+      (rows.some((r) => typeof r[i] === 'number') &&
+      rows.every((r) => typeof r[i] === 'number' || r[i] == null)
+        ? 'right'
+        : 'left'),
   );
   const pad = (text: string, i: number) =>
     alignments[i] === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
