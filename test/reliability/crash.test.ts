@@ -144,7 +144,7 @@ describe('crash: SIGKILL during ingest', () => {
           rowsPresent: ROWS_PER_BATCH,
         });
       }
-      const [{ rows }] = await db.sql<{ rows: number }[]>`select count(*)::int as rows from rows`;
+      const { rows } = (await db.sql<{ rows: number }[]>`select count(*)::int as rows from rows`)[0]!;
       expect(rows).toBe(log.batches.length * ROWS_PER_BATCH);
 
       console.log(

@@ -160,8 +160,10 @@ describe('database restart during traffic', () => {
     const final = await storedBatches(db.sql);
     final.delete('seed');
     expect(final.size).toBe(log.batches.length);
-    const [{ rows }] = await db.sql<{ rows: number }[]>`
-      select count(*)::int as rows from rows r join batches b on b.id = r.batch_pk where b.batch_id <> 'seed'`;
+    const { rows } = (
+      await db.sql<{ rows: number }[]>`
+      select count(*)::int as rows from rows r join batches b on b.id = r.batch_pk where b.batch_id <> 'seed'`
+    )[0]!;
     expect(rows).toBe(log.batches.length * 50);
 
     // The queue works again: a retrain queued now is taken by the worker in the server and

@@ -75,8 +75,10 @@ describe(`load: ${CLIENTS} clients for ${SECONDS} s`, () => {
         expect(s.rowCount, b.batchId).toBe(b.rows);
         expect(s.rowsPresent, b.batchId).toBe(b.rows);
       }
-      const [{ rows }] = await db.sql<{ rows: number }[]>`
-      select count(*)::int as rows from rows r join batches b on b.id = r.batch_pk where b.batch_id <> 'seed'`;
+      const { rows } = (
+        await db.sql<{ rows: number }[]>`
+      select count(*)::int as rows from rows r join batches b on b.id = r.batch_pk where b.batch_id <> 'seed'`
+      )[0]!;
       const rowsAcked = acked.reduce((n, b) => n + b.rows, 0);
       expect(rows).toBe(rowsAcked);
       const predictionIds = (await db.sql<{ id: string }[]>`select id::text from predictions`).map(

@@ -57,7 +57,8 @@ describe('access control', () => {
   ])('refuses %s with 401 UNAUTHENTICATED on GraphQL and REST, storing nothing', async (_name, makeKey, message) => {
     const key = await makeKey();
     const before = await stored();
-    const header = key === null ? {} : { authorization: key.startsWith('Basic') ? key : `Bearer ${key}` };
+    const header: Record<string, string> =
+      key === null ? {} : { authorization: key.startsWith('Basic') ? key : `Bearer ${key}` };
     const send = (url: string, body: unknown) =>
       fetch(url, {
         method: 'POST',

@@ -132,7 +132,7 @@ describe('graceful shutdown on SIGTERM', () => {
     }
 
     // Everything acknowledged is stored; the retrain was released, not left active.
-    const [{ rows }] = await db.sql<{ rows: number }[]>`select count(*)::int as rows from rows`;
+    const { rows } = (await db.sql<{ rows: number }[]>`select count(*)::int as rows from rows`)[0]!;
     expect(rows).toBe(5_050);
     const released = await trainingJob();
     expect(released).toMatchObject({ status: 'failed', error: 'shutting down', attempts: 1 });
