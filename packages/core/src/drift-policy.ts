@@ -291,7 +291,10 @@ export class DriftPolicy {
           {
             reason: `drift check ${check.id}: ${reasons.join(', ')}`,
             driftCheckId: check.id,
-            changeAt: concept.changeAt ? new Date(concept.changeAt) : null,
+            // Concept drift locates its change point; for data or prediction drift the change is
+            // somewhere in the window, so only rows from this check on are surely of the new
+            // regime (the retrain waits for MIN_TRAIN_ROWS of them).
+            changeAt: concept.changeAt ? new Date(concept.changeAt) : check.createdAt,
           },
           false,
         );

@@ -233,6 +233,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     }
   };
 
+  const waitingShown = new Set<number>();
   const onTraining = (event: TrainingEventsSubscription['trainingEvents']) => {
     const id = event.trainingJobId;
     const job = event.job;
@@ -246,7 +247,16 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
         say(`training job ${id} started`);
         break;
       case 'PROGRESS':
-        if (event.treesDone && event.treesTotal) {
+        if (event.waitingForRows) {
+          bar?.update(
+            sent,
+            `training job ${id}: waiting for ${event.waitingForRows} rows of the new concept`,
+          );
+          if (!waitingShown.has(id)) {
+            waitingShown.add(id);
+            say(`training job ${id}: waiting for ${event.waitingForRows} labelled rows of the new concept`);
+          }
+        } else if (event.treesDone && event.treesTotal) {
           bar?.update(sent, `training job ${id}: ${event.treesDone}/${event.treesTotal} trees`);
           if (
             !halfwayShown.has(id) &&

@@ -88,6 +88,21 @@ const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').impleme
     version: t.int({ nullable: true, resolve: (e) => (e.payload.version as number | undefined) ?? null }),
     outcome: t.string({ nullable: true, resolve: (e) => (e.payload.outcome as string | undefined) ?? null }),
     error: t.string({ nullable: true, resolve: (e) => (e.payload.error as string | undefined) ?? null }),
+    attempt: t.int({
+      nullable: true,
+      description: 'Which delivery of the job this is (started events; retries count up).',
+      resolve: (e) => (e.payload.attempt as number | undefined) ?? null,
+    }),
+    willRetry: t.boolean({
+      nullable: true,
+      description: 'On failed events: whether the queue will try the job again.',
+      resolve: (e) => (e.payload.willRetry as boolean | undefined) ?? null,
+    }),
+    waitingForRows: t.int({
+      nullable: true,
+      description: 'On progress events before training: labelled rows of the new concept still awaited.',
+      resolve: (e) => (e.payload.waitingForRows as number | undefined) ?? null,
+    }),
     job: t.field({
       type: TrainingJobRef,
       nullable: true,
