@@ -85,15 +85,15 @@ export async function spawnServer(options: {
     });
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `the server did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output.join('')}`,
-          ),
+    const timer = setTimeout(() => {
+      // Never leave a process behind: one that did not come up is killed.
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `the server did not start within ${options.startTimeoutMs ?? 60_000} ms:\n${output.join('')}`,
         ),
-      options.startTimeoutMs ?? 60_000,
-    );
+      );
+    }, options.startTimeoutMs ?? 60_000);
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
