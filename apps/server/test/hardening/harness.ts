@@ -28,6 +28,12 @@ export async function createKey(sql: DbHandle['sql'], role: 'admin' | 'writer' |
   return (await new ApiKeys(sql).create(`${name} ${randomBytes(3).toString('hex')}`, role)).key;
 }
 
+/** Server processes still running, killed when the test process exits (a failed test's leftovers). */
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 export interface ServerProcess {
   child: ChildProcess;
   pid: number;
@@ -76,11 +82,13 @@ export async function spawnServer(options: {
       ...options.env,
     },
   });
+  liveChildren.add(child);
   const output: string[] = [];
   let running = true;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => {
       running = false;
+      liveChildren.delete(child);
       resolve({ code, signal });
     });
   });
