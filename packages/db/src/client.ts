@@ -1,12 +1,13 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type Postgres from 'postgres';
-import { postgres } from './postgres-driver.ts';
+// postgres 3.4.9 carries patches/postgres@3.4.9.patch (pnpm patchedDependencies): the
+// connection-loss fix of porsager/postgres#1208 (PR #1209), see docs/deployment-and-security.md.
+import postgres from 'postgres';
 import * as schema from './schema.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
-export type Sql = Postgres.Sql;
+export type Sql = postgres.Sql;
 /** Anything that runs queries: the pool or a transaction (storage functions take this). */
-export type Queryable = Postgres.ISql;
+export type Queryable = postgres.ISql;
 
 export interface DbHandle {
   /** postgres.js client: raw SQL, LISTEN/NOTIFY, transactions. */
@@ -40,7 +41,7 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
   // drizzle's postgres-js driver rewrites its client's (de)serialisers (JSON and timestamps become
   // pass-through), which would change what every raw query sends and returns. So drizzle gets a
   // small client of its own, created on first use.
-  let drizzleClient: Postgres.Sql | null = null;
+  let drizzleClient: postgres.Sql | null = null;
   let db: Database | null = null;
   return {
     sql,
