@@ -13,9 +13,14 @@ const graphqlEntry = createRequire(new URL('./apps/server/package.json', import.
  *   embedded Postgres when DATABASE_URL is unset and hands the URL to every test file, which then
  *   creates a database of its own (see packages/db/src/testing.ts).
  */
+// `.ci/run` asks for a machine-readable summary this way: pnpm 12 would take a `--reporter`
+// flag on the command line for its own.
+const jsonReport = process.env.VITEST_JSON_REPORT;
+
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
   test: {
+    ...(jsonReport ? { reporters: ['default', 'json'], outputFile: { json: jsonReport } } : {}),
     projects: [
       {
         extends: true,
