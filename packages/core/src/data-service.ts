@@ -7,8 +7,10 @@ import {
   claimFeatureCount,
   existingPredictionIds,
   insertBatch,
+  insertBatchWithRows,
   insertPredictions,
   insertRows,
+  ROWS_PER_STATEMENT,
   type RowToStore,
   readFeatureCount,
   recordFeedback,
@@ -109,28 +111,17 @@ export class DataService {
     });
     const labelledRows = labels ? labels.length : 0;
 
-    const stored = await this.sql.begin(async (tx) => {
-      const batchPk = await insertBatch(tx, {
-        batchId,
-        rowCount: rows.length,
-        labelledCount: labelledRows,
-        source: input.source ?? 'graphql',
-      });
-      if (batchPk === null) return false;
-      const width = features[0]!.length;
-      // Once fixed in the database, validateFeatureMatrix has already checked the width.
-      if (!this.featureCountStored) {
-        const fixed = await claimFeatureCount(tx, width);
-        if (fixed !== width) {
-          throw badInput(`rows have ${width} features; this platform takes ${fixed} features per row`, {
-            got: width,
-            expected: fixed,
-          });
-        }
-      }
-      await insertRows(tx, batchPk, rows);
-      return true;
-    });
+    const header = {
+      batchId,
+      rowCount: rows.length,
+      labelledCount: labelledRows,
+      source: input.source ?? 'graphql',
+    };
+    // The usual case (feature count fixed, batch within one statement): one atomic statement.
+    const stored =
+      this.featureCountStored && rows.length <= ROWS_PER_STATEMENT
+        ? (await insertBatchWithRows(this.sql, header, rows)) !== null
+        : await this.storeInTransaction(header, rows);
     if (!stored) {
       return {
         batchId,
@@ -155,6 +146,32 @@ export class DataService {
       batchAccuracy: scored && labelledRows > 0 ? correct / labelledRows : null,
       modelVersion: model?.version ?? null,
     };
+  }
+
+  /**
+   * The batch header, the feature-count claim (until the count is fixed in the database: it
+   * locks the settings row) and the rows, in chunks, in one transaction. False for a duplicate.
+   */
+  private storeInTransaction(
+    header: Parameters<typeof insertBatch>[1],
+    rows: RowToStore[],
+  ): Promise<boolean> {
+    return this.sql.begin(async (tx) => {
+      const batchPk = await insertBatch(tx, header);
+      if (batchPk === null) return false;
+      const width = rows[0]!.features.length;
+      if (!this.featureCountStored) {
+        const fixed = await claimFeatureCount(tx, width);
+        if (fixed !== width) {
+          throw badInput(`rows have ${width} features; this platform takes ${fixed} features per row`, {
+            got: width,
+            expected: fixed,
+          });
+        }
+      }
+      await insertRows(tx, batchPk, rows);
+      return true;
+    });
   }
 
   /** The serving model, or MODEL_NOT_READY. */
@@ -187,7 +204,7 @@ export class DataService {
       const p = proba[i]!;
       let best = 0;
       for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
-      return { features: f, label: best, probabilities: Array.from(p), modelVersion: model.version };
+      return { features: f, label: best, probabilities: p, modelVersion: model.version };
     });
     const ids = await insertPredictions(this.sql, toStore);
     this.hooks.onRowsServed?.(toStore.length);

@@ -1,6 +1,11 @@
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { insertBatch, insertPredictions, insertRows } from '../src/storage/data-storage.ts';
+import {
+  insertBatch,
+  insertBatchWithRows,
+  insertPredictions,
+  insertRows,
+} from '../src/storage/data-storage.ts';
 
 /** Values whose text form is easy to get wrong: repeating fractions, extremes, subnormals. */
 const AWKWARD = [0.1, 1 / 3, -2.5e-10, 123456789.12345679, 1.7976931348623157e308, 5e-324, 1e21, -7, 0];
@@ -67,6 +72,35 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
     expect(stored.every((r, i) => r.features[0] === i && r.features[1] === i / 7 && r.label === i % 3)).toBe(
       true,
     );
+  });
+
+  it('stores a batch header with its rows in one statement, and nothing for a re-sent batch id', async () => {
+    const count = async () => (await db.sql<{ n: number }[]>`select count(*)::int as n from rows`)[0]!.n;
+    const before = await count();
+    const rows = AWKWARD.map((v, i) => ({
+      features: [v, i],
+      label: i % 2,
+      scoredLabel: null,
+      scoredVersion: null,
+    }));
+    const header = {
+      batchId: 'one-statement',
+      rowCount: rows.length,
+      labelledCount: rows.length,
+      source: 'graphql',
+    };
+    const batchPk = await insertBatchWithRows(db.sql, header, rows);
+    expect(batchPk).toBeGreaterThan(0);
+    const stored = await db.sql<{ features: number[]; label: number }[]>`
+      select features, label from rows where batch_pk = ${batchPk} order by id`;
+    expect(stored).toEqual(rows.map((r) => ({ features: r.features, label: r.label })));
+    const [batch] = await db.sql<
+      { row_count: number }[]
+    >`select row_count from batches where id = ${batchPk}`;
+    expect(batch?.row_count).toBe(rows.length);
+
+    expect(await insertBatchWithRows(db.sql, header, rows)).toBeNull();
+    expect(await count()).toBe(before + rows.length);
   });
 
   it('returns prediction ids in input order, with features exact and probabilities as float4', async () => {

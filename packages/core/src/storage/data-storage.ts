@@ -11,7 +11,8 @@ export interface RowToStore {
  * Rows per insert statement. Each statement sends a handful of array parameters (not one bind
  * parameter per value), so the limit only bounds the size of one statement.
  */
-const INSERT_CHUNK = 10_000;
+export const ROWS_PER_STATEMENT = 10_000;
+const INSERT_CHUNK = ROWS_PER_STATEMENT;
 
 /**
  * A Postgres array literal of numbers (`{1.5,-2,null}`). Built here because postgres.js's generic
@@ -47,6 +48,59 @@ export async function insertBatch(
   return row ? Number(row.id) : null;
 }
 
+/** The array literals of a chunk of rows, as the insert statements take them. */
+function rowArrays(rows: RowToStore[]) {
+  const width = rows[0]!.features.length;
+  return {
+    width,
+    features: numericArrayLiteral(
+      flatten(
+        rows.map((r) => r.features),
+        width,
+      ),
+    ),
+    labels: numericArrayLiteral(rows.map((r) => r.label)),
+    scoredLabels: numericArrayLiteral(rows.map((r) => r.scoredLabel)),
+    scoredVersions: numericArrayLiteral(rows.map((r) => r.scoredVersion)),
+  };
+}
+
+/**
+ * The batch header and its rows (at most {@link ROWS_PER_STATEMENT}) in one statement, which is
+ * atomic by itself: no BEGIN/COMMIT round trips. Returns the batch key, or null when the batch id
+ * was already stored (then nothing is stored).
+ */
+export async function insertBatchWithRows(
+  sql: Queryable,
+  batch: { batchId: string; rowCount: number; labelledCount: number; source: string },
+  rows: RowToStore[],
+): Promise<number | null> {
+  if (rows.length > ROWS_PER_STATEMENT) {
+    throw new Error(
+      `insertBatchWithRows takes at most ${ROWS_PER_STATEMENT} rows; use insertBatch + insertRows`,
+    );
+  }
+  const a = rowArrays(rows);
+  // name: insert-batch-with-rows
+  const [result] = await sql<{ batch_pk: string | null; stored: number }[]>`
+    with batch as (
+      insert into batches (batch_id, row_count, labelled_count, source)
+      values (${batch.batchId}, ${batch.rowCount}, ${batch.labelledCount}, ${batch.source})
+      on conflict (batch_id) do nothing
+      returning id
+    ), stored as (
+      insert into rows (batch_pk, features, label, scored_label, scored_version)
+      select batch.id, f.features[(r.i - 1) * ${a.width}::int + 1 : r.i * ${a.width}::int], r.label, r.scored_label, r.scored_version
+      from batch, (select ${a.features}::float8[] as features) f,
+        unnest(${a.labels}::int[], ${a.scoredLabels}::int[], ${a.scoredVersions}::int[])
+          with ordinality as r(label, scored_label, scored_version, i)
+      order by r.i
+      returning 1
+    )
+    select (select id from batch) as batch_pk, (select count(*) from stored)::int as stored`;
+  return result?.batch_pk == null ? null : Number(result.batch_pk);
+}
+
 /**
  * One statement per chunk: the features travel as one flat float8[] sliced back into rows in
  * SQL, the other columns as int[] unnested in step (about twice the rate of a multi-row VALUES
@@ -54,23 +108,13 @@ export async function insertBatch(
  */
 export async function insertRows(sql: Queryable, batchPk: number, rows: RowToStore[]): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK);
-    const width = chunk[0]!.features.length;
-    const features = numericArrayLiteral(
-      flatten(
-        chunk.map((r) => r.features),
-        width,
-      ),
-    );
-    const labels = numericArrayLiteral(chunk.map((r) => r.label));
-    const scoredLabels = numericArrayLiteral(chunk.map((r) => r.scoredLabel));
-    const scoredVersions = numericArrayLiteral(chunk.map((r) => r.scoredVersion));
+    const a = rowArrays(rows.slice(start, start + INSERT_CHUNK));
     // name: insert-rows
     await sql`
       insert into rows (batch_pk, features, label, scored_label, scored_version)
-      select ${batchPk}::bigint, f.features[(r.i - 1) * ${width}::int + 1 : r.i * ${width}::int], r.label, r.scored_label, r.scored_version
-      from (select ${features}::float8[] as features) f,
-        unnest(${labels}::int[], ${scoredLabels}::int[], ${scoredVersions}::int[])
+      select ${batchPk}::bigint, f.features[(r.i - 1) * ${a.width}::int + 1 : r.i * ${a.width}::int], r.label, r.scored_label, r.scored_version
+      from (select ${a.features}::float8[] as features) f,
+        unnest(${a.labels}::int[], ${a.scoredLabels}::int[], ${a.scoredVersions}::int[])
           with ordinality as r(label, scored_label, scored_version, i)
       order by r.i`;
   }
