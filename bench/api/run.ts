@@ -20,23 +20,27 @@
  *   node --import tsx bench/api/run.ts [--quick] [--profile]        (or: pnpm bench:api)
  *
  * Postgres: a fresh database on DATABASE_URL's server when set (dropped at the end), else an
- * embedded Postgres in a temporary folder. Server and clients share this one Node process, so
- * client work is counted against the server: the figures are conservative. Results go to
- * bench/api/out/results.json (gitignored); `--profile` also writes a CPU profile per phase there.
+ * embedded Postgres in a temporary folder. The server runs on this process's main thread; all
+ * clients (HTTP and the bare postgres.js client) on one worker thread (clients.ts), so the
+ * server's thread does only server work, as in production, while the machine's cores are shared.
+ * Results go to bench/api/out/results.json (gitignored); `--profile` also writes a CPU profile
+ * of the server thread per phase there.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ClientSetup, ClientTask, Rows, SingleResult } from './clients.ts';
 
 // As deployed (deploy/Dockerfile, k8s, docker-compose): graphql-js skips its development-only
 // checks in production. Set before the server modules load; NODE_ENV=development to compare.
 process.env.NODE_ENV ??= 'production';
 const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
-const { createDb, runMigrations, startEmbeddedPostgres } = await import('../../packages/db/src/index.ts');
+const { runMigrations, startEmbeddedPostgres } = await import('../../packages/db/src/index.ts');
 const { createTestDatabase } = await import('../../packages/db/src/testing.ts');
 const { startServer } = await import('../../apps/server/src/index.ts');
 const { createStream } = await import('../../packages/streams/src/index.ts');
@@ -66,7 +70,6 @@ const data = createStream('hyperplane', { seed: 7, nFeatures: N_FEATURES, magCha
   total,
 );
 let cursor = 0;
-type Rows = { features: number[][]; labels: number[] };
 function nextRows(n: number): Rows {
   const rows = {
     features: data.features.slice(cursor, cursor + n),
@@ -81,46 +84,16 @@ function batches(n: number): Rows[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP over one keep-alive agent (node:http is leaner than fetch, so less client time is counted).
-const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
-let baseUrl = '';
-let authorization = '';
-function post(pathname: string, body: string): Promise<{ status: number; body: string }> {
+// The clients run on a worker thread (bench/api/clients.ts); `client` sends it one task.
+let worker: Worker | null = null;
+function client<T>(task: ClientTask): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      `${baseUrl}${pathname}`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
+    worker!.once('message', (answer: { ok: boolean; value?: T; error?: string }) =>
+      answer.ok ? resolve(answer.value as T) : reject(new Error(`client worker: ${answer.error}`)),
     );
-    req.on('error', reject);
-    req.end(body);
+    worker!.postMessage(task);
   });
 }
-async function graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await post('/graphql', JSON.stringify({ query, variables }));
-  const parsed = JSON.parse(res.body) as { data?: T; errors?: { message: string }[] };
-  if (res.status !== 200 || parsed.errors?.length || !parsed.data) {
-    throw new Error(`GraphQL request failed (${res.status}): ${res.body.slice(0, 500)}`);
-  }
-  return parsed.data;
-}
-
-const PREDICT =
-  'mutation P($input: PredictInput!) { predict(input: $input) { modelVersion predictions { id label probabilities } } }';
-const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored scoredRows } }';
 
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
@@ -130,40 +103,27 @@ const median = (xs: number[]) =>
     0.5,
   );
 
-/** Runs the jobs on `CLIENTS` concurrent workers; returns rows/s over the wall time. */
-async function throughput(jobs: (() => Promise<number>)[]): Promise<number> {
-  let next = 0;
-  let rows = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < jobs.length) rows += await jobs[next++]!();
-    }),
-  );
-  return rows / ((performance.now() - started) / 1000);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Phases: Node CPU share of each (server and clients share the process), and CPU profiles.
+// Phases: how busy the server's thread was (event-loop utilisation), and CPU profiles of it.
 const outDir = fileURLToPath(new URL('./out/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
 const inspector = PROFILE ? new Session() : null;
 inspector?.connect();
-const phaseCpu: Record<string, { wallMs: number; nodeCpuMs: number }> = {};
+const phaseBusy: Record<string, { wallMs: number; busyMs: number }> = {};
 async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
   if (inspector) {
     await inspector.post('Profiler.enable');
     await inspector.post('Profiler.start');
   }
-  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization();
   const wall = performance.now();
   try {
     return await run();
   } finally {
-    const used = process.cpuUsage(cpu);
-    const entry = (phaseCpu[name] ??= { wallMs: 0, nodeCpuMs: 0 });
+    const used = performance.eventLoopUtilization(elu);
+    const entry = (phaseBusy[name] ??= { wallMs: 0, busyMs: 0 });
     entry.wallMs += performance.now() - wall;
-    entry.nodeCpuMs += (used.user + used.system) / 1000;
+    entry.busyMs += used.active;
     if (inspector) {
       const { profile } = await inspector.post('Profiler.stop');
       writeFileSync(path.join(outDir, `${name}.cpuprofile`), JSON.stringify(profile));
@@ -197,16 +157,13 @@ const config = loadConfig({
 });
 const server = await startServer({ config, databaseUrl: database.url, logger, port: 0 });
 const { platform } = server;
-baseUrl = server.url;
-authorization = `Bearer ${(await platform.apiKeys.create('bench', 'admin')).key}`;
-const bare = createDb(database.url, { max: CLIENTS, applicationName: 'automl-stream:bench-bare' });
 
-const single = { graphql: [] as number[], rest: [] as number[], floor: [] as number[] };
+const single: SingleResult = { graphql: [], rest: [], floor: [] };
 const rounds: { bare: number; ingest: number; predict: number }[] = [];
 let modelLine = '';
 try {
-  // The training set goes in through the API; then version 1 trains in-process.
-  for (const rows of batches(TRAIN_ROWS)) await graphql(INGEST, { input: rows });
+  // The training set goes in through the ingest service; then version 1 trains in-process.
+  for (const rows of batches(TRAIN_ROWS)) await platform.data.ingest({ ...rows, source: 'cli' });
   const trainStarted = performance.now();
   const { job } = await platform.drift.requestRetrain('bench');
   const trained = await platform.retrain.run(job.id);
@@ -219,73 +176,58 @@ try {
     `trained on ${TRAIN_ROWS.toLocaleString('en-US')} rows in ${((performance.now() - trainStarted) / 1000).toFixed(1)} s`;
   console.log(modelLine);
 
-  // 1. Single-row latency: GraphQL predict, the storage floor and REST predict, interleaved.
-  const singles = nextRows(SINGLE_REQUESTS).features;
-  const timed = async (into: number[], run: () => Promise<unknown>) => {
-    const t = performance.now();
-    await run();
-    into.push(performance.now() - t);
+  const setup: ClientSetup = {
+    baseUrl: server.url,
+    authorization: `Bearer ${(await platform.apiKeys.create('bench', 'admin')).key}`,
+    databaseUrl: database.url,
+    clients: CLIENTS,
+    modelVersion: model.version,
   };
-  const graphqlOne = (row: number[]) => graphql(PREDICT, { input: { features: [row] } });
-  const restOne = async (row: number[]) => {
-    const res = await post('/predict', JSON.stringify({ features: [row] }));
-    if (res.status !== 200) throw new Error(`REST predict failed: ${res.body}`);
-  };
-  const floorOne = (row: number[]) => {
-    const record = { features: row, label: 1, probabilities: [0.25, 0.75], model_version: model.version };
-    return bare.sql`insert into predictions ${bare.sql([record], 'features', 'label', 'probabilities', 'model_version')} returning id`;
-  };
-  for (const row of singles.slice(0, 200)) await Promise.all([graphqlOne(row), restOne(row), floorOne(row)]);
-  await phase('single-predict', async () => {
-    for (const [i, row] of singles.entries()) {
-      await timed(single.graphql, () => graphqlOne(row));
-      await timed(single.floor, () => floorOne(row));
-      if (i % 3 === 0) await timed(single.rest, () => restOne(row));
-    }
+  // Workers do not inherit tsx's loader: register it in the worker, then load the clients.
+  const bootstrap = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+register();
+await import(${JSON.stringify(new URL('./clients.ts', import.meta.url).href)});`;
+  worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), {
+    workerData: setup,
   });
-  for (const xs of Object.values(single)) xs.sort((a, b) => a - b);
+  worker.on('error', (error) => console.error('client worker failed:', error));
+
+  // 1. Single-row latency: GraphQL predict and the storage floor interleaved, REST every third.
+  const singles = nextRows(SINGLE_REQUESTS).features;
+  await client({ kind: 'single', rows: singles.slice(0, 200), restEvery: 1 }); // warm-up
+  Object.assign(
+    single,
+    await phase('single-predict', () =>
+      client<SingleResult>({ kind: 'single', rows: singles, restEvery: 3 }),
+    ),
+  );
+  for (const xs of [single.graphql, single.rest, single.floor]) xs.sort((a, b) => a - b);
 
   // 2-4. Throughput rounds: bare insert, ingest (of the same rows) and batch predict.
-  const [header] = await bare.sql<{ id: string }[]>`
+  const [header] = await platform.db.sql<{ id: string }[]>`
     insert into batches (batch_id, row_count, labelled_count, source) values ('bench-bare', 0, 0, 'cli') returning id`;
   const batchPk = Number(header!.id);
-  const bareJob = (rows: Rows) => async () => {
-    const records = rows.features.map((features, i) => ({
-      batch_pk: batchPk,
-      features,
-      label: rows.labels[i]!,
-    }));
-    await bare.sql`insert into rows ${bare.sql(records, 'batch_pk', 'features', 'label')}`;
-    return records.length;
-  };
-  const ingestJob = (rows: Rows) => async () => {
-    const r = await graphql<{ ingest: { rowsStored: number; scoredRows: number } }>(INGEST, { input: rows });
-    if (r.ingest.scoredRows !== rows.labels.length) throw new Error('ingest did not score the labelled rows');
-    return r.ingest.rowsStored;
-  };
-  const predictJob = (rows: Rows) => async () => {
-    const r = await graphql<{ predict: { predictions: unknown[] } }>(PREDICT, {
-      input: { features: rows.features },
-    });
-    return r.predict.predictions.length;
-  };
+  const run = (mode: 'bare' | 'ingest' | 'predict', rows: Rows[]) =>
+    client<number>({ kind: 'throughput', mode, batches: rows, batchPk });
   const warm = batches(warmRows);
-  await throughput(warm.map(bareJob));
-  await throughput(warm.map(ingestJob));
-  await throughput(batches(warmRows).map(predictJob));
+  await run('bare', warm);
+  await run('ingest', warm);
+  await run('predict', batches(warmRows));
   for (let r = 0; r < ROUNDS; r++) {
     const ingestRows = batches(runRows);
     const predictRows = batches(runRows);
-    const bareRate = await phase('bare-insert', () => throughput(ingestRows.map(bareJob)));
-    const ingestRate = await phase('ingest', () => throughput(ingestRows.map(ingestJob)));
-    const predictRate = await phase('batch-predict', () => throughput(predictRows.map(predictJob)));
+    const bareRate = await phase('bare-insert', () => run('bare', ingestRows));
+    const ingestRate = await phase('ingest', () => run('ingest', ingestRows));
+    const predictRate = await phase('batch-predict', () => run('predict', predictRows));
     rounds.push({ bare: bareRate, ingest: ingestRate, predict: predictRate });
   }
 } finally {
-  await bare.close();
+  if (worker) {
+    await client({ kind: 'close' }).catch(() => {});
+    await worker.terminate();
+  }
   await server.stop(5_000);
   await database.drop();
-  agent.destroy();
   await embedded?.stop();
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 }
@@ -349,10 +291,8 @@ for (const r of table)
       .trimEnd(),
   );
 console.log(
-  `\nNode CPU (server and clients, one process) as a share of each phase's wall time: ${Object.entries(
-    phaseCpu,
-  )
-    .map(([name, p]) => `${name} ${fmt((100 * p.nodeCpuMs) / p.wallMs)} %`)
+  `\nServer thread busy (event-loop utilisation) in each phase: ${Object.entries(phaseBusy)
+    .map(([name, p]) => `${name} ${fmt((100 * p.busyMs) / p.wallMs)} %`)
     .join(', ')}`,
 );
 writeFileSync(
@@ -368,7 +308,7 @@ writeFileSync(
       },
       rounds,
       ratios: { predict: predictRatio, ingest: ingestRatio },
-      phaseCpu,
+      phaseBusy,
       clients: CLIENTS,
       batch: BATCH,
       quick: QUICK,

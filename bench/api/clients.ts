@@ -1,0 +1,162 @@
+/**
+ * The benchmark's clients, on a worker thread of their own: HTTP clients of the API and the bare
+ * postgres.js client of the reference insert. The server keeps the main thread to itself, as it
+ * would in production where clients are other processes; building request JSON and parsing
+ * answers is not counted against it. (The machine's cores are still shared.)
+ *
+ * Protocol: the parent posts a {@link ClientTask}; the worker answers with its result.
+ */
+import { Agent, request } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import { createDb } from '../../packages/db/src/index.ts';
+
+export interface ClientSetup {
+  baseUrl: string;
+  authorization: string;
+  databaseUrl: string;
+  clients: number;
+  modelVersion: number;
+}
+export type Rows = { features: number[][]; labels: number[] };
+export type ClientTask =
+  | { kind: 'single'; rows: number[][]; restEvery: number }
+  | { kind: 'throughput'; mode: 'bare' | 'ingest' | 'predict'; batches: Rows[]; batchPk: number }
+  | { kind: 'close' };
+export interface SingleResult {
+  graphql: number[];
+  rest: number[];
+  floor: number[];
+}
+
+const PREDICT =
+  'mutation P($input: PredictInput!) { predict(input: $input) { modelVersion predictions { id label probabilities } } }';
+const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored scoredRows } }';
+
+const setup = workerData as ClientSetup;
+const agent = new Agent({ keepAlive: true, maxSockets: setup.clients * 2 });
+const bare = createDb(setup.databaseUrl, { max: setup.clients, applicationName: 'automl-stream:bench-bare' });
+
+function post(pathname: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${setup.baseUrl}${pathname}`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: setup.authorization,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+  const res = await post('/graphql', JSON.stringify({ query, variables }));
+  const parsed = JSON.parse(res.body) as { data?: T; errors?: { message: string }[] };
+  if (res.status !== 200 || parsed.errors?.length || !parsed.data) {
+    throw new Error(`GraphQL request failed (${res.status}): ${res.body.slice(0, 500)}`);
+  }
+  return parsed.data;
+}
+
+const predictRows = async (features: number[][]) =>
+  (await graphql<{ predict: { predictions: unknown[] } }>(PREDICT, { input: { features } })).predict
+    .predictions.length;
+
+async function ingestRows(rows: Rows) {
+  const r = await graphql<{ ingest: { rowsStored: number; scoredRows: number } }>(INGEST, { input: rows });
+  if (r.ingest.scoredRows !== rows.labels.length) throw new Error('ingest did not score the labelled rows');
+  return r.ingest.rowsStored;
+}
+
+async function bareInsert(rows: Rows, batchPk: number) {
+  const records = rows.features.map((features, i) => ({
+    batch_pk: batchPk,
+    features,
+    label: rows.labels[i]!,
+  }));
+  await bare.sql`insert into rows ${bare.sql(records, 'batch_pk', 'features', 'label')}`;
+  return records.length;
+}
+
+/** The storage floor: one prediction row inserted and committed, as predict does per request. */
+function floorInsert(row: number[]) {
+  const record = { features: row, label: 1, probabilities: [0.25, 0.75], model_version: setup.modelVersion };
+  return bare.sql`insert into predictions ${bare.sql([record], 'features', 'label', 'probabilities', 'model_version')} returning id`;
+}
+
+async function restPredict(row: number[]) {
+  const res = await post('/predict', JSON.stringify({ features: [row] }));
+  if (res.status !== 200) throw new Error(`REST predict failed: ${res.body}`);
+}
+
+async function timed(into: number[], run: () => Promise<unknown>) {
+  const t = performance.now();
+  await run();
+  into.push(performance.now() - t);
+}
+
+/** Sequential single-row requests: GraphQL predict and the storage floor interleaved, REST every `restEvery`. */
+async function single(rows: number[][], restEvery: number): Promise<SingleResult> {
+  const result: SingleResult = { graphql: [], rest: [], floor: [] };
+  for (const [i, row] of rows.entries()) {
+    await timed(result.graphql, () => predictRows([row]));
+    await timed(result.floor, () => floorInsert(row));
+    if (i % restEvery === 0) await timed(result.rest, () => restPredict(row));
+  }
+  return result;
+}
+
+/** The batches on `clients` concurrent clients; rows/s over the wall time. */
+async function throughput(jobs: (() => Promise<number>)[]): Promise<number> {
+  let next = 0;
+  let rows = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: setup.clients }, async () => {
+      while (next < jobs.length) {
+        // Not `rows += await job()`: that reads `rows` before awaiting and loses the other
+        // clients' additions made meanwhile.
+        const stored = await jobs[next++]!();
+        rows += stored;
+      }
+    }),
+  );
+  return rows / ((performance.now() - started) / 1000);
+}
+
+parentPort!.on('message', async (task: ClientTask) => {
+  try {
+    if (task.kind === 'close') {
+      agent.destroy();
+      await bare.close();
+      parentPort!.postMessage({ ok: true });
+      return;
+    }
+    if (task.kind === 'single') {
+      parentPort!.postMessage({ ok: true, value: await single(task.rows, task.restEvery) });
+      return;
+    }
+    const jobs = task.batches.map((rows) =>
+      task.mode === 'bare'
+        ? () => bareInsert(rows, task.batchPk)
+        : task.mode === 'ingest'
+          ? () => ingestRows(rows)
+          : () => predictRows(rows.features),
+    );
+    parentPort!.postMessage({ ok: true, value: await throughput(jobs) });
+  } catch (error) {
+    parentPort!.postMessage({ ok: false, error: error instanceof Error ? error.stack : String(error) });
+  }
+});
