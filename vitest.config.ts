@@ -1,5 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// The dashboard's tsconfig extends the one `svelte-kit sync` generates in .svelte-kit/ (not
+// committed); Vite's transform of its test files needs it, so generate it on a fresh clone.
+const dashboardDir = fileURLToPath(new URL('./apps/dashboard/', import.meta.url));
+if (!existsSync(`${dashboardDir}.svelte-kit/tsconfig.json`)) {
+  const kit = createRequire(`${dashboardDir}package.json`).resolve('@sveltejs/kit/package.json');
+  execFileSync(process.execPath, [kit.replace(/package\.json$/, 'svelte-kit.js'), 'sync'], { cwd: dashboardDir, stdio: 'ignore' });
+}
 
 // graphql ships both index.mjs and index.js; Node (tsx) loads index.js everywhere, but Vite would
 // hand our sources index.mjs while Pothos/Yoga require index.js: two realms, "Cannot use
