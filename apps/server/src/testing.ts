@@ -40,6 +40,8 @@ export async function startTestPlatform(
     QUEUE_MAINTENANCE_SECONDS: '5',
     N_ESTIMATORS: '20',
     TRAIN_THREADS: '2',
+    // Off unless a test is about rate limits: tight test loops exceed any realistic budget.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...env,
     DATABASE_URL: database.url,
   });

@@ -155,10 +155,12 @@ describe('closed loop under faults and over long stationary streams', () => {
   });
 
   it('serves continuous predict traffic through promotions and rollbacks with zero failures', async () => {
+    // Rate limiting off: eight tight loops would exceed a key's per-minute budget by design.
     p = await startTestPlatform(inject('postgresUrl'), {
       WORKERS: 'false',
       MIN_TRAIN_ROWS: '500',
       N_ESTIMATORS: '50',
+      RATE_LIMIT_PER_MINUTE: '0',
     });
     const platform = p.server.platform;
     const data = seaConcepts({ seed: 4, concepts: [0], noise: 0.05 }).take(1500);

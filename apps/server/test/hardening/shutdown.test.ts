@@ -66,8 +66,10 @@ describe('graceful shutdown on SIGTERM', () => {
       // Live subscriptions over graphql-ws and SSE.
       const ws = wsClient(server.wsUrl, { authorization: `Bearer ${key}` });
       let wsResults = 0;
+      // driftDetected stays quiet here (no drift check runs), unlike platformEvents, which carries
+      // the running retrain's progress: any result would be a stray delivery.
       ws.client.subscribe(
-        { query: 'subscription { platformEvents { id } }' },
+        { query: 'subscription { driftDetected { id } }' },
         {
           next: () => wsResults++,
           error: () => {},
