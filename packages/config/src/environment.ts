@@ -63,6 +63,7 @@ const environmentSchema = z.object({
   // Data
   N_FEATURES: optionalInt(1, 10000),
   MAX_BATCH_ROWS: int(10000, 1, 1_000_000),
+  PREDICTION_SYNC_COMMIT: bool(false),
 
   // Drift detection (the original pipeline's defaults: threshold 0.05, window 1000, every 300 s)
   DRIFT_P_VALUE: num(0.05, 1e-12, 0.5),
@@ -132,7 +133,16 @@ export interface Config {
     threads: number | undefined;
     seed: number;
   };
-  data: { nFeatures: number | undefined; maxBatchRows: number };
+  data: {
+    nFeatures: number | undefined;
+    maxBatchRows: number;
+    /**
+     * Wait for the WAL flush of each prediction insert. Off: predictions are committed (visible to
+     * drift checks) before the answer, but a crash of Postgres itself may lose the last fraction of
+     * a second of them; ingested batches are always flushed.
+     */
+    predictionSyncCommit: boolean;
+  };
   drift: {
     pValue: number;
     psiThreshold: number;
@@ -225,7 +235,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       threads: e.TRAIN_THREADS,
       seed: e.RANDOM_SEED,
     },
-    data: { nFeatures: e.N_FEATURES, maxBatchRows: e.MAX_BATCH_ROWS },
+    data: {
+      nFeatures: e.N_FEATURES,
+      maxBatchRows: e.MAX_BATCH_ROWS,
+      predictionSyncCommit: e.PREDICTION_SYNC_COMMIT,
+    },
     drift: {
       pValue: e.DRIFT_P_VALUE,
       psiThreshold: e.PSI_THRESHOLD,

@@ -70,6 +70,8 @@ export class DataService {
     private readonly sql: Sql,
     private readonly holder: ModelHolder,
     private readonly config: Config,
+    /** Where predictions are inserted (a pool with asynchronous commit, see PREDICTION_SYNC_COMMIT). */
+    private readonly predictionSql: Sql = sql,
     private readonly hooks: DataServiceHooks = {},
   ) {
     this.nFeatures = config.data.nFeatures ?? null;
@@ -206,7 +208,7 @@ export class DataService {
       for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
       return { features: f, label: best, probabilities: p, modelVersion: model.version };
     });
-    const ids = await insertPredictions(this.sql, toStore);
+    const ids = await insertPredictions(this.predictionSql, toStore);
     this.hooks.onRowsServed?.(toStore.length);
     return {
       modelVersion: model.version,

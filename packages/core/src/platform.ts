@@ -31,6 +31,8 @@ const MODEL_RECHECK_MS = 30_000;
  */
 export class Platform {
   readonly db: DbHandle;
+  /** Pool for prediction inserts: asynchronous commit unless PREDICTION_SYNC_COMMIT. */
+  private readonly predictionDb: DbHandle | null;
   readonly bus: EventBus;
   readonly queues: Queues;
   readonly holder: ModelHolder;
@@ -68,7 +70,16 @@ export class Platform {
     this.registry = new RegistryService(sql);
     this.apiKeys = new ApiKeys(sql);
     this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
-    this.data = new DataService(sql, this.holder, options.config, {
+    // A prediction log that waits for no fsync: single-row predict latency drops by the flush
+    // (about 0.7 ms here) while every prediction is still committed before the answer.
+    this.predictionDb = options.config.data.predictionSyncCommit
+      ? null
+      : createDb(options.databaseUrl, {
+          max: Math.max(2, Math.ceil(options.config.database.poolSize / 2)),
+          applicationName: 'automl-stream:predictions',
+          synchronousCommit: 'off',
+        });
+    this.data = new DataService(sql, this.holder, options.config, this.predictionDb?.sql ?? sql, {
       onRowsServed: (n) => this.rowsServed(n),
       onLabelledRows: () => this.labelledRowsArrived(),
     });
@@ -151,6 +162,7 @@ export class Platform {
     await stopping.catch((error) => this.logger.warn({ err: error }, 'queue stop failed'));
     clearTimeout(abortTimer);
     await this.bus.stop();
+    await this.predictionDb?.close(5);
     await this.db.close(5);
   }
 }

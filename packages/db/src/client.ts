@@ -22,6 +22,8 @@ export interface CreateDbOptions {
   max?: number;
   /** Shown in pg_stat_activity. @default 'automl-stream' */
   applicationName?: string;
+  /** Postgres `synchronous_commit` for this pool's sessions. @default the server's (on) */
+  synchronousCommit?: 'on' | 'off';
 }
 
 /** One pool per process; server and worker both build theirs here. */
@@ -29,7 +31,10 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    connection: { application_name: options.applicationName ?? 'automl-stream' },
+    connection: {
+      application_name: options.applicationName ?? 'automl-stream',
+      ...(options.synchronousCommit ? { synchronous_commit: options.synchronousCommit } : {}),
+    },
     // Reconnects are on demand; idle connections are recycled so a restarted server is noticed.
     idle_timeout: 60,
     connect_timeout: 10,
