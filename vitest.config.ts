@@ -9,7 +9,10 @@ import { defineConfig } from 'vitest/config';
 const dashboardDir = fileURLToPath(new URL('./apps/dashboard/', import.meta.url));
 if (!existsSync(`${dashboardDir}.svelte-kit/tsconfig.json`)) {
   const kit = createRequire(`${dashboardDir}package.json`).resolve('@sveltejs/kit/package.json');
-  execFileSync(process.execPath, [kit.replace(/package\.json$/, 'svelte-kit.js'), 'sync'], { cwd: dashboardDir, stdio: 'ignore' });
+  execFileSync(process.execPath, [kit.replace(/package\.json$/, 'svelte-kit.js'), 'sync'], {
+    cwd: dashboardDir,
+    stdio: 'ignore',
+  });
 }
 
 // graphql ships both index.mjs and index.js; Node (tsx) loads index.js everywhere, but Vite would

@@ -7,7 +7,8 @@ export default defineConfig(({ command, mode }) => {
   // its config after the server build, then picks the packages' "development" export conditions:
   // Svelte's dev runtime and Apollo's dev checks ship to the browser. Pinning NODE_ENV for
   // production builds before anything reads it keeps both builds on the production conditions.
-  if (command === 'build' && mode === 'production' && !process.env.NODE_ENV) process.env.NODE_ENV = 'production';
+  if (command === 'build' && mode === 'production' && !process.env.NODE_ENV)
+    process.env.NODE_ENV = 'production';
   return {
     plugins: [sveltekit()],
   };
