@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 
 export interface EmbeddedPostgresOptions {
@@ -28,6 +29,15 @@ export interface EmbeddedPostgresHandle {
 }
 
 const USER = 'automl';
+
+/** Adds o+x to `dir` and each ancestor that lacks it (used as root only, see above). */
+async function grantTraverse(dir: string): Promise<void> {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
+    if (path.dirname(current) === current) return;
+  }
+}
 
 /** A free TCP port on 127.0.0.1, other than 5432. */
 export async function findFreePort(): Promise<number> {
@@ -61,7 +71,14 @@ export async function startEmbeddedPostgres(
   const database = options.database ?? 'automl';
   await mkdir(root, { recursive: true });
   const isRoot = userInfo().uid === 0;
-  if (isRoot) await chmod(root, 0o755); // the postgres user must reach its cluster folder
+  if (isRoot) {
+    // As root the cluster runs as the `postgres` system user, which must reach its folder and the
+    // binaries under node_modules: a checkout inside a private folder (mktemp -d, /root) would
+    // fail with EACCES. Grant traverse-only (o+x, no listing) on the ancestors that lack it.
+    await chmod(root, 0o755);
+    await grantTraverse(path.dirname(root));
+    await grantTraverse(path.dirname(fileURLToPath(import.meta.url)));
+  }
 
   const initialised = existsSync(path.join(clusterDir, 'PG_VERSION'));
   let password: string;
