@@ -169,14 +169,14 @@ describe('database restart during traffic', () => {
     // The queue works again: a retrain queued now is taken by the worker in the server and
     // finishes, and the subscription opened before the restart hears it finish (LISTEN was
     // re-established; the event is read from the log, so it was not missed either).
-    const retrain = await postGraphQL<{ retrain: { job: { id: number } } }>(
+    const retrain = await postGraphQL<{ retrain: { job: { id: string } } }>(
       server.graphqlUrl,
       'mutation { retrain(reason: "after restart") { job { id } } }',
       {},
       server.adminKey,
     );
     expect(retrain.errors).toBeUndefined();
-    const jobId = retrain.data!.retrain.job.id;
+    const jobId = Number(retrain.data!.retrain.job.id);
     const status = await waitFor(
       async () => {
         const [job] = await db.sql<

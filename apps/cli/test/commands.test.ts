@@ -153,7 +153,7 @@ describe('automl-stream commands against a real platform', () => {
     expect(models.items[0]).toMatchObject({ version: 1, status: 'PRODUCTION', serving: true, nFeatures: 3 });
     expect(asTable.stdout).toMatch(/^\* v1\s+production\s+0\.\d{3}/m);
 
-    const check = await gql<{ checkDrift: { event: { id: number } } }>(
+    const check = await gql<{ checkDrift: { event: { id: string } } }>(
       p.graphqlUrl,
       'mutation { checkDrift { event { id } } }',
       {},

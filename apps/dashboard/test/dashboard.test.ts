@@ -299,7 +299,7 @@ describe('dashboard in a browser', () => {
     const drift = await api<{
       checkDrift: {
         skipped: string | null;
-        event: { id: number; drifted: boolean; features: { feature: string; drifted: boolean }[] } | null;
+        event: { id: string; drifted: boolean; features: { feature: string; drifted: boolean }[] } | null;
       };
     }>(CHECK_DRIFT);
     expect(drift.checkDrift.skipped).toBeNull();

@@ -24,7 +24,7 @@ interface ModelChange {
   modelPromoted: { action: string; version: number; previousVersion: number | null; reason: string | null };
 }
 interface TrainingEvent {
-  trainingEvents: { type: string; trainingJobId: number; treesDone: number | null };
+  trainingEvents: { type: string; trainingJobId: string; treesDone: number | null };
 }
 
 /**
@@ -133,7 +133,7 @@ describe('two server instances on one database', () => {
       {},
       b.adminKey,
     );
-    const jobId = (retrain.data as { retrain: { job: { id: number } } }).retrain.job.id;
+    const jobId = (retrain.data as { retrain: { job: { id: string } } }).retrain.job.id;
     await trainingOnB.next(
       (e) => e.trainingEvents.trainingJobId === jobId && e.trainingEvents.type === 'FINISHED',
       'the retrain on B',
@@ -212,7 +212,7 @@ describe('two server instances on one database', () => {
     const onB = await live(
       b,
       () =>
-        wsSubscribe<{ driftChecked: { id: number; verdict: string; trigger: string; modelVersion: number } }>(
+        wsSubscribe<{ driftChecked: { id: string; verdict: string; trigger: string; modelVersion: number } }>(
           ws(b),
           DRIFT_CHECKED,
         ),
@@ -222,14 +222,14 @@ describe('two server instances on one database', () => {
       a,
       () =>
         sseSubscribe<{
-          driftChecked: { id: number; verdict: string; trigger: string; modelVersion: number };
+          driftChecked: { id: string; verdict: string; trigger: string; modelVersion: number };
         }>(a.graphqlUrl, a.adminKey, DRIFT_CHECKED),
       'driftChecked on A (SSE)',
     );
     const check = async (on: TestPlatform) => {
       const r = await gql(on.graphqlUrl, 'mutation { checkDrift { event { id verdict } } }', {}, on.adminKey);
       expect(r.errors).toBeUndefined();
-      return (r.data as { checkDrift: { event: { id: number; verdict: string } } }).checkDrift.event;
+      return (r.data as { checkDrift: { event: { id: string; verdict: string } } }).checkDrift.event;
     };
     const viaA = await check(a);
     const seenOnB = await onB.next((c) => c.driftChecked.id === viaA.id, "A's check on B");
@@ -245,7 +245,7 @@ describe('two server instances on one database', () => {
     // Each replica's subscriber saw both checks, in the same order.
     await onA.next((c) => c.driftChecked.id === viaA.id, "A's own check on A");
     await onB.next((c) => c.driftChecked.id === viaB.id, "B's own check on B");
-    const manual = (feed: Feed<{ driftChecked: { id: number; trigger: string } }>) =>
+    const manual = (feed: Feed<{ driftChecked: { id: string; trigger: string } }>) =>
       feed.items.filter((c) => c.driftChecked.trigger === 'manual').map((c) => c.driftChecked.id);
     expect(manual(onA)).toEqual([viaA.id, viaB.id]);
     expect(manual(onB)).toEqual([viaA.id, viaB.id]);

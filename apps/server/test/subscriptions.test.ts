@@ -35,7 +35,7 @@ interface Stats {
 interface TrainingEvent {
   trainingEvents: {
     type: 'QUEUED' | 'STARTED' | 'PROGRESS' | 'FINISHED' | 'FAILED';
-    trainingJobId: number;
+    trainingJobId: string;
     treesDone: number | null;
     treesTotal: number | null;
     version: number | null;
@@ -55,7 +55,7 @@ interface ModelChange {
   };
 }
 interface DriftCheck {
-  id: number;
+  id: string;
   drifted: boolean;
   dataDrift: boolean;
   verdict: string;
@@ -217,8 +217,9 @@ describe('subscriptions over graphql-ws and SSE', () => {
     expectTrainingOrder(steps, 1);
 
     const log = await events.next((e) => e.platformEvents.type === 'training.finished', 'training.finished');
+    // The event log's payload is the stored JSON: ids there are numbers (the typed fields are IDs).
     expect(log.platformEvents.payload).toMatchObject({
-      trainingJobId: jobId,
+      trainingJobId: Number(jobId),
       version: 1,
       outcome: 'promoted',
     });
@@ -251,7 +252,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
     );
     expect(retrain.errors).toBeUndefined();
     const { job, alreadyPending } = (
-      retrain.data as { retrain: { alreadyPending: boolean; job: { id: number; status: string } } }
+      retrain.data as { retrain: { alreadyPending: boolean; job: { id: string; status: string } } }
     ).retrain;
     expect(alreadyPending).toBe(false);
     expect(job.status).toBe('QUEUED');
@@ -352,7 +353,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
       expect(r.errors).toBeUndefined();
       return (
         r.data as {
-          checkDrift: { skipped: string | null; event: { id: number; drifted: boolean; verdict: string } };
+          checkDrift: { skipped: string | null; event: { id: string; drifted: boolean; verdict: string } };
         }
       ).checkDrift;
     };

@@ -58,8 +58,8 @@ export interface DemoSummary {
   driftChecks: number;
   /** Drift checks that fired before the stream drifted. */
   falseAlarms: number;
-  detection: { row: number; delayRows: number; seconds: number; checkId: number; kinds: string[] } | null;
-  trainings: { jobId: number; version: number | null; outcome: string | null; trainingMs: number | null }[];
+  detection: { row: number; delayRows: number; seconds: number; checkId: string; kinds: string[] } | null;
+  trainings: { jobId: string; version: number | null; outcome: string | null; trainingMs: number | null }[];
   promotions: {
     version: number;
     previousVersion: number | null;
@@ -179,12 +179,12 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     fatal ??= error;
     rejectFatal(error);
   };
-  const openJobs = new Set<number>();
-  const halfwayShown = new Set<number>();
+  const openJobs = new Set<string>();
+  const halfwayShown = new Set<string>();
   let versionAtDrift: number | null = null;
 
-  const seenChecks = new Set<number>();
-  const finishedJobs = new Set<number>();
+  const seenChecks = new Set<string>();
+  const finishedJobs = new Set<string>();
   const onCheck = (check: DriftEventFieldsFragment) => {
     // The closing check arrives twice: as the mutation's answer and from the subscription.
     if (seenChecks.has(check.id)) return;
@@ -233,7 +233,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     }
   };
 
-  const waitingShown = new Set<number>();
+  const waitingShown = new Set<string>();
   const onTraining = (event: TrainingEventsSubscription['trainingEvents']) => {
     const id = event.trainingJobId;
     const job = event.job;

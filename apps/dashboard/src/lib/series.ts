@@ -97,7 +97,7 @@ export function seriesChanged(stats: StatsTickInput, previous: StatsTickInput | 
 }
 
 export interface DriftCheckInput {
-  id: number;
+  id: number | string;
   createdAt: string;
   features: readonly { feature: string; index: number; psi: number }[];
 }
@@ -122,7 +122,7 @@ export function driftFeatureChart(checks: readonly DriftCheckInput[], maxFeature
   const withStats = checks
     .filter((c) => c.features.length > 0)
     .map((c) => ({ ...c, t: Date.parse(c.createdAt) / 1000 }))
-    .sort((a, b) => a.t - b.t || a.id - b.id);
+    .sort((a, b) => a.t - b.t || Number(a.id) - Number(b.id));
   const names = new Map<number, string>();
   const peak = new Map<number, number>();
   for (const c of withStats) {
@@ -177,7 +177,7 @@ export function distributionChart(counts: readonly ClassCountInput[]): Distribut
 }
 
 export interface TrainingJobInput {
-  id: number;
+  id: number | string;
   status: string;
   outcome?: string | null;
   durationMs?: number | null;
@@ -200,7 +200,7 @@ export interface TrainingTimeChart {
 export function trainingTimeChart(jobs: readonly TrainingJobInput[]): TrainingTimeChart {
   const finished = jobs
     .filter((j) => j.durationMs != null && Number.isFinite(j.durationMs))
-    .sort((a, b) => a.id - b.id);
+    .sort((a, b) => Number(a.id) - Number(b.id));
   const series = TRAINING_OUTCOMES.map(() => [] as (number | null)[]);
   for (const job of finished) {
     const kind =
@@ -213,7 +213,7 @@ export function trainingTimeChart(jobs: readonly TrainingJobInput[]): TrainingTi
       series[k]!.push(outcome === kind ? job.durationMs! / 1000 : null);
     });
   }
-  return { data: [finished.map((j) => j.id), ...series], jobs: finished.length };
+  return { data: [finished.map((j) => Number(j.id)), ...series], jobs: finished.length };
 }
 
 export interface HistogramInput {
@@ -254,7 +254,7 @@ export function histogramChart(h: HistogramInput): HistogramChart {
 }
 
 export interface HistoryEntryInput {
-  id: number;
+  id: number | string;
   version: number;
   createdAt: string;
 }
@@ -272,7 +272,7 @@ export interface ServedPeriod {
  */
 export function servedPeriods(history: readonly HistoryEntryInput[]): Map<number, ServedPeriod[]> {
   const sorted = [...history].sort(
-    (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id,
+    (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || Number(a.id) - Number(b.id),
   );
   const periods = new Map<number, ServedPeriod[]>();
   sorted.forEach((entry, k) => {

@@ -23,7 +23,8 @@ export interface TrainingProgress {
 /** A `trainingEvents` message (the enum value arrives as QUEUED, STARTED, ...). */
 export interface TrainingEventInput {
   type: string;
-  trainingJobId: number;
+  /** The API's `ID` (a string); numbers are accepted too. Job ids grow, so they order jobs. */
+  trainingJobId: number | string;
   treesDone?: number | null;
   treesTotal?: number | null;
   version?: number | null;
@@ -34,7 +35,7 @@ export interface TrainingEventInput {
 
 /** A row of the `trainingJobs` query. */
 export interface TrainingJobSnapshot {
-  id: number;
+  id: number | string;
   status: string;
   treesDone: number;
   treesTotal: number;
@@ -68,10 +69,11 @@ export function applyTrainingEvent(
   state: TrainingProgress | null,
   event: TrainingEventInput,
 ): TrainingProgress | null {
-  if (state && event.trainingJobId < state.jobId) return state;
-  const same = state?.jobId === event.trainingJobId ? state : null;
+  const jobId = Number(event.trainingJobId);
+  if (state && jobId < state.jobId) return state;
+  const same = state?.jobId === jobId ? state : null;
   const base: TrainingProgress = same ?? {
-    jobId: event.trainingJobId,
+    jobId,
     phase: 'queued',
     treesDone: 0,
     treesTotal: 0,
@@ -125,9 +127,10 @@ export function applyTrainingEvent(
  * `jobs` in any order.
  */
 export function progressFromJobs(jobs: readonly TrainingJobSnapshot[]): TrainingProgress | null {
+  const newestFirst = (a: TrainingJobSnapshot, b: TrainingJobSnapshot) => Number(b.id) - Number(a.id);
   const byStatus = (status: string) =>
-    jobs.filter((j) => j.status.toLowerCase() === status).sort((a, b) => b.id - a.id)[0];
-  const job = byStatus('running') ?? byStatus('queued') ?? [...jobs].sort((a, b) => b.id - a.id)[0];
+    jobs.filter((j) => j.status.toLowerCase() === status).sort(newestFirst)[0];
+  const job = byStatus('running') ?? byStatus('queued') ?? [...jobs].sort(newestFirst)[0];
   if (!job) return null;
   const status = job.status.toLowerCase();
   const phase: TrainingPhase =
@@ -139,7 +142,7 @@ export function progressFromJobs(jobs: readonly TrainingJobSnapshot[]): Training
           ? 'failed'
           : 'finished';
   return {
-    jobId: job.id,
+    jobId: Number(job.id),
     phase,
     treesDone: phase === 'finished' ? job.treesTotal : job.treesDone,
     treesTotal: job.treesTotal,

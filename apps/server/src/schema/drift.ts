@@ -56,7 +56,7 @@ export const FeatureHistogramRef = builder.objectRef<Histogram>('FeatureHistogra
 export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').implement({
   description: 'A drift check (every check is recorded; `drifted` marks a drift).',
   fields: (t) => ({
-    id: t.float({ resolve: (c) => c.id }),
+    id: t.id({ resolve: (c) => c.id }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     modelVersion: t.exposeInt('modelVersion', { nullable: true }),
     trigger: t.exposeString('trigger', { description: 'schedule | rows | manual' }),

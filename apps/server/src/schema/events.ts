@@ -6,9 +6,16 @@ import { page } from './pagination.ts';
 export const PlatformEventRef = builder.objectRef<StoredEvent>('PlatformEvent').implement({
   description: 'An entry of the event log: drift checks, trainings, promotions, rollbacks.',
   fields: (t) => ({
-    id: t.float({ resolve: (e) => e.id }),
+    id: t.float({
+      description: 'Position in the event log: grows with every event, so clients order and page by it.',
+      resolve: (e) => e.id,
+    }),
     type: t.string({ resolve: (e) => e.type }),
-    payload: t.field({ type: 'JSON', resolve: (e) => e.payload }),
+    payload: t.field({
+      type: 'JSON',
+      description: 'The event as stored (ids in it are numbers).',
+      resolve: (e) => e.payload,
+    }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
   }),
 });

@@ -61,7 +61,7 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
       resolve: (m) => m.rowWindowEnd,
     }),
     trainingMs: t.exposeFloat('trainingMs'),
-    trainingJobId: t.float({ nullable: true, resolve: (m) => m.trainingJobId }),
+    trainingJobId: t.id({ nullable: true, resolve: (m) => m.trainingJobId }),
     reason: t.exposeString('reason', { nullable: true }),
     rejectedReason: t.exposeString('rejectedReason', { nullable: true }),
     referenceRows: t.exposeInt('referenceRows', { description: 'Rows in the drift reference sample.' }),
@@ -96,7 +96,7 @@ interface HistoryEntry {
 export const ModelHistoryEntryRef = builder.objectRef<HistoryEntry>('ModelHistoryEntry').implement({
   description: 'Which version served from when: promotions and rollbacks.',
   fields: (t) => ({
-    id: t.exposeInt('id'),
+    id: t.exposeID('id'),
     version: t.exposeInt('version'),
     previousVersion: t.exposeInt('previousVersion', { nullable: true }),
     action: t.exposeString('action'),

@@ -22,10 +22,10 @@ export const TrainingStatusEnum = builder.enumType('TrainingStatus', {
 export const TrainingJobRef = builder.objectRef<TrainingJobRecord>('TrainingJob').implement({
   description: 'A retraining run.',
   fields: (t) => ({
-    id: t.float({ resolve: (j) => j.id }),
+    id: t.id({ resolve: (j) => j.id }),
     status: t.field({ type: TrainingStatusEnum, resolve: (j) => j.status as TrainingStatus }),
     reason: t.exposeString('reason'),
-    driftEventId: t.float({ nullable: true, resolve: (j) => j.driftCheckId }),
+    driftEventId: t.id({ nullable: true, resolve: (j) => j.driftCheckId }),
     attempts: t.exposeInt('attempts'),
     treesDone: t.exposeInt('treesDone'),
     treesTotal: t.exposeInt('treesTotal'),
@@ -78,7 +78,7 @@ const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').impleme
   fields: (t) => ({
     eventId: t.float({ resolve: (e) => e.id }),
     type: t.field({ type: TrainingEventTypeEnum, resolve: (e) => e.type as TrainingEventType }),
-    trainingJobId: t.float({ resolve: (e) => Number(e.payload.trainingJobId) }),
+    trainingJobId: t.id({ resolve: (e) => Number(e.payload.trainingJobId) }),
     at: t.field({ type: 'DateTime', resolve: (e) => e.createdAt }),
     treesDone: t.int({ nullable: true, resolve: (e) => (e.payload.treesDone as number | undefined) ?? null }),
     treesTotal: t.int({
