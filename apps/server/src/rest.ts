@@ -1,6 +1,5 @@
 import type { Platform } from '@automl-stream/core';
 import { DomainError } from '@automl-stream/core';
-import { pendingMigrations } from '@automl-stream/db';
 import { authenticate, type RateLimiter } from './auth.ts';
 import type { Role } from './context.ts';
 import { asDomainError, HTTP_STATUS } from './errors.ts';
@@ -8,17 +7,6 @@ import type { ServerMetrics } from './metrics.ts';
 import { requireRole } from './schema/auth-guard.ts';
 
 const ROUTES = ['/health', '/ready', '/metrics', '/ingest/batch', '/predict'];
-const READY_DB_TIMEOUT_MS = 2_000;
-
-function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  // The loser must not reject unhandled later: the race's answer is the one that counts.
-  work.catch(() => {});
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface RestDeps {
   platform: Platform;
@@ -124,24 +112,9 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
         return Promise.resolve(json({ status: 'ok' }));
       case 'GET /ready':
         return (async () => {
-          const checks: Record<string, boolean | number | string> = { queues: deps.isReady() };
-          try {
-            // A database that does not answer within READY_DB_TIMEOUT_MS counts as down: probes
-            // have short timeouts of their own, and a hung check must not pile up connections.
-            await withTimeout(
-              (async () => {
-                await platform.db.sql`select 1`;
-                checks.database = true;
-                checks.pendingMigrations = await pendingMigrations(platform.db.sql);
-              })(),
-              READY_DB_TIMEOUT_MS,
-              'the database did not answer within 2 s',
-            );
-          } catch (error) {
-            checks.database = false;
-            checks.error = error instanceof Error ? error.message : String(error);
-          }
-          const ready = checks.database === true && checks.pendingMigrations === 0 && checks.queues === true;
+          // Database, migrations (Platform.readiness, shared with the worker's probe) and this
+          // server's own flag: false once it stopped accepting.
+          const { ready, checks } = await platform.readiness({ queues: deps.isReady() });
           return json(
             {
               status: ready ? 'ready' : 'not_ready',

@@ -1,4 +1,5 @@
 // Worker process entry point: `node --import tsx apps/worker/src/main.ts` (DATABASE_URL required).
+// Serves its probe on HOST:WORKER_PORT (default 4100; 0 = none): GET /health, /ready, /metrics.
 import { readConfigOrExit } from '@automl-stream/config';
 import { createLogger } from '@automl-stream/core';
 import { guardAgainstDriverFailures } from '@automl-stream/db/driver-failures.ts';
@@ -12,8 +13,14 @@ if (!config.database.url) {
   logger.fatal('DATABASE_URL is not set: a worker joins a platform through its Postgres.');
   process.exit(1);
 }
-const worker = await startWorker({ config, databaseUrl: config.database.url, logger });
-logger.info({ pid: process.pid }, 'automl-stream worker started');
+const worker = await startWorker({
+  config,
+  databaseUrl: config.database.url,
+  logger,
+  // WORKER_PORT=0 turns the probe off here; startWorker reads 0 as "any free port" (tests).
+  probePort: config.workers.port === 0 ? null : config.workers.port,
+});
+logger.info({ pid: process.pid, probe: worker.probe?.url ?? null }, 'automl-stream worker started');
 
 let signalled = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -108,6 +108,8 @@ describe('closed loop under faults and over long stationary streams', () => {
       ...env,
       WORKERS: 'true',
       LOG_LEVEL: 'silent',
+      // No probe: a fixed port (4100 by default) could be taken by a concurrent run (probe.test.ts covers it).
+      WORKER_PORT: '0',
       DATABASE_URL: p.database.url,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', workerMain], {

@@ -73,6 +73,29 @@ describe('loadConfig', () => {
     expect((error as Error).message).toContain('(got "eighty")');
   });
 
+  it("reads WORKER_PORT, the standalone worker's probe port: 4100 by default, 0 turns it off", () => {
+    expect(loadConfig({}).workers.port).toBe(4100);
+    expect(loadConfig({ WORKER_PORT: '4200' }).workers.port).toBe(4200);
+    expect(loadConfig({ WORKER_PORT: '0' }).workers.port).toBe(0);
+    expect(loadConfig({ WORKER_PORT: '' }).workers.port).toBe(4100);
+    // It does not compete with PORT: only the worker process, which has no PORT listener, opens it.
+    expect(loadConfig({ PORT: '4100' }).workers.port).toBe(4100);
+    for (const bad of ['70000', '-1', 'probe', '4100.5']) {
+      let error: unknown;
+      try {
+        loadConfig({ WORKER_PORT: bad });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems;
+      expect(problems, bad).toHaveLength(1);
+      expect(problems[0], bad).toBe(
+        `WORKER_PORT: must be a TCP port, a whole number from 0 to 65535 (got "${bad}")`,
+      );
+    }
+  });
+
   it('rejects contradictory settings', () => {
     expect(() => loadConfig({ MIN_TRAIN_ROWS: '5000', TRAIN_WINDOW: '1000' })).toThrow(
       /MIN_TRAIN_ROWS \(5000\) must not exceed TRAIN_WINDOW/,

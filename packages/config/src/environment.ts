@@ -22,7 +22,17 @@ const bool = (defaultValue: boolean) =>
       .default(defaultValue ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1' || v === 'on' || v === 'yes'),
   );
-const port = (defaultValue: number) => int(defaultValue, 0, 65535);
+const PORT_PROBLEM = 'must be a TCP port, a whole number from 0 to 65535';
+const port = (defaultValue: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ error: PORT_PROBLEM })
+      .int({ error: PORT_PROBLEM })
+      .min(0, { error: PORT_PROBLEM })
+      .max(65535, { error: PORT_PROBLEM })
+      .default(defaultValue),
+  );
 
 const environmentSchema = z.object({
   // Database
@@ -51,6 +61,7 @@ const environmentSchema = z.object({
   ),
   WORKERS: bool(true),
   WORKER_CONCURRENCY: int(1, 1, 16),
+  WORKER_PORT: port(4100),
 
   // Model (the original pipeline's defaults)
   N_ESTIMATORS: int(100, 1, 5000),
@@ -124,7 +135,15 @@ export interface Config {
     publicUrl: string | undefined;
     graphqlUrl: string | undefined;
   };
-  workers: { enabled: boolean; concurrency: number };
+  workers: {
+    enabled: boolean;
+    concurrency: number;
+    /**
+     * The standalone worker process's HTTP probe (`/health`, `/ready`, `/metrics`) on `server.host`;
+     * 0 turns it off. Workers inside a server process (`WORKERS=true`) never open it.
+     */
+    port: number;
+  };
   model: {
     nEstimators: number;
     maxDepth: number;
@@ -226,7 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: e.PUBLIC_URL,
       graphqlUrl: e.GRAPHQL_URL,
     },
-    workers: { enabled: e.WORKERS, concurrency: e.WORKER_CONCURRENCY },
+    workers: { enabled: e.WORKERS, concurrency: e.WORKER_CONCURRENCY, port: e.WORKER_PORT },
     model: {
       nEstimators: e.N_ESTIMATORS,
       maxDepth: e.MAX_DEPTH,

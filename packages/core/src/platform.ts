@@ -6,6 +6,7 @@ import { DataService } from './data-service.ts';
 import { DriftPolicy } from './drift-policy.ts';
 import { EventBus } from './event-bus.ts';
 import { driftCheckQueue, Queues, retrainQueue } from './queues.ts';
+import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
 import { RetrainService } from './retrain-service.ts';
 import { ModelHolder } from './serving-model.ts';
@@ -51,6 +52,7 @@ export class Platform {
   private readonly workersEnabled: boolean;
   private readonly serving: boolean;
   private retrainAbort = new AbortController();
+  private working = false;
 
   constructor(options: PlatformOptions) {
     this.config = options.config;
@@ -99,7 +101,23 @@ export class Platform {
       this.every(MODEL_RECHECK_MS, () => this.holder.refresh());
       this.every(10_000, () => this.apiKeys.flushUsage());
     }
-    if (this.workersEnabled) await this.startWorkers();
+    if (this.workersEnabled) {
+      await this.startWorkers();
+      this.working = true;
+    }
+  }
+
+  /** True once `start()` registered the queue workers (`workers` option), until `stop()` begins. */
+  get workersRunning(): boolean {
+    return this.working;
+  }
+
+  /**
+   * `/ready`: the database answers within READY_DB_TIMEOUT_MS, no migration is pending, and
+   * `queues` (the caller's own flag: a server accepting traffic, a worker's queues running) holds.
+   */
+  readiness(options: { queues: boolean }): Promise<Readiness> {
+    return checkReadiness(this.db.sql, options);
   }
 
   private async startWorkers(): Promise<void> {
@@ -149,6 +167,7 @@ export class Platform {
 
   /** Stops timers and workers (finishing or releasing their jobs), then the bus and the pool. */
   async stop(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.working = false;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const u of this.unsubscribers) u();

@@ -63,9 +63,23 @@ function toNodePostgresValue(value: unknown): unknown {
   return value;
 }
 
+/**
+ * How a job handed to `Queues.work` ended: its handler resolved (`completed`), threw (`failed`:
+ * pg-boss retries it or dead-letters it), or its payload was invalid (`dropped`: completed
+ * without running the handler).
+ */
+export type JobOutcome = 'completed' | 'failed' | 'dropped';
+
+/** Told about every job this process's queue workers take (for metrics). */
+export interface JobObserver {
+  started?(queue: string): void;
+  finished?(queue: string, outcome: JobOutcome, seconds: number): void;
+}
+
 export class Queues {
   readonly boss: PgBoss;
   private started = false;
+  private readonly observers = new Set<JobObserver>();
 
   constructor(
     url: string,
@@ -121,20 +135,50 @@ export class Queues {
     return this.boss.sendThrottled(queue.name, data, {}, seconds);
   }
 
+  /**
+   * Tells `observer` when a job starts and how it ends, for every job taken by `work` in this
+   * process from now on. Returns the function that stops it. An observer that throws is logged
+   * and does not affect the job.
+   */
+  observe(observer: JobObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  private notify(call: (observer: JobObserver) => void) {
+    for (const observer of this.observers) {
+      try {
+        call(observer);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'job observer failed');
+      }
+    }
+  }
+
   async work<Q extends QueueDefinition<z.ZodType>>(
     queue: Q,
     handler: (payload: Payload<Q>, job: { id: string; logger: Logger }) => Promise<void>,
   ): Promise<string> {
     return this.boss.work(queue.name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
       if (!job) return;
-      const logger = this.logger.child({ queue: queue.name, jobId: job.id });
-      const parsed = queue.payload.safeParse(job.data);
-      if (!parsed.success) {
-        // A malformed payload will never succeed: log it and complete the job instead of retrying.
-        logger.error({ issues: parsed.error.issues }, 'dropping job with an invalid payload');
-        return;
+      const started = performance.now();
+      let outcome: JobOutcome = 'failed';
+      this.notify((o) => o.started?.(queue.name));
+      try {
+        const logger = this.logger.child({ queue: queue.name, jobId: job.id });
+        const parsed = queue.payload.safeParse(job.data);
+        if (!parsed.success) {
+          // A malformed payload will never succeed: log it and complete the job instead of retrying.
+          logger.error({ issues: parsed.error.issues }, 'dropping job with an invalid payload');
+          outcome = 'dropped';
+          return;
+        }
+        await handler(parsed.data as Payload<Q>, { id: job.id, logger });
+        outcome = 'completed';
+      } finally {
+        const seconds = (performance.now() - started) / 1000;
+        this.notify((o) => o.finished?.(queue.name, outcome, seconds));
       }
-      await handler(parsed.data as Payload<Q>, { id: job.id, logger });
     });
   }
 }

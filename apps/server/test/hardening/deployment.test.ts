@@ -115,8 +115,16 @@ describe('deployment files', () => {
         expect(s.ports).toBeUndefined(); // reached only through the gateway
       }
       for (const name of ['worker-1', 'worker-2']) {
-        expect(services[name]!.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
-        expect(services[name]!.environment.WORKERS).toBeUndefined(); // workers on (the default)
+        const w = services[name]!;
+        expect(w.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
+        expect(w.environment.WORKERS).toBeUndefined(); // workers on (the default)
+        // The worker's own probe, inside its container: WORKER_PORT, liveness on /health.
+        expect(w.environment.WORKER_PORT).toBe('4100');
+        expect(w.healthcheck.test.join(' ')).toMatch(/fetch\('http:\/\/127\.0\.0\.1:4100\/health'\)/);
+        expect(w.healthcheck.interval).toBe('10s');
+        expect(w.ports).toBeUndefined();
+        const config = loadConfig({ ...w.environment, ADMIN_API_KEY: newApiKey() });
+        expect(config.workers.port).toBe(4100);
       }
       const gateway = services.gateway!;
       expect(gateway.ports).toEqual(['4000:4000']);
@@ -257,13 +265,30 @@ describe('deployment files', () => {
       expect(grace).toBeGreaterThan(5_000 + config.limits.shutdownTimeoutMs);
     });
 
-    it('the dashboard is probed on its page; the worker has no port, and time to release its job', () => {
+    it('the dashboard is probed on its page; the worker on its probe port, and has time to release its job', () => {
       const [dashboard] = deployment('automl-stream-dashboard').spec.template.spec.containers;
       expect(dashboard.readinessProbe.httpGet).toEqual({ path: '/', port: 'http' });
       expect(dashboard.livenessProbe.httpGet).toEqual({ path: '/', port: 'http' });
       const worker = deployment('automl-stream-worker');
       const [container] = worker.spec.template.spec.containers;
-      expect(container.ports).toBeUndefined();
+      expect(container.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
+      expect(container.ports).toEqual([{ name: 'probe', containerPort: 4100 }]);
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 'probe' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/ready', port: 'probe' });
+      expect(worker.spec.template.metadata.annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': '4100',
+        'prometheus.io/path': '/metrics',
+      });
+      // The port the process opens is the one probed and scraped.
+      const configMap = byKind('ConfigMap')[0]!;
+      const workerConfig = loadConfig({
+        ...configMap.data,
+        ...Object.fromEntries(container.env.map((e: Doc) => [e.name, e.value])),
+        DATABASE_URL: 'postgres://x@db:5432/automl',
+        ADMIN_API_KEY: newApiKey(),
+      });
+      expect(workerConfig.workers.port).toBe(4100);
       const shutdown = Number(container.env.find((e: Doc) => e.name === 'SHUTDOWN_TIMEOUT_MS').value);
       expect(worker.spec.template.spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(
         shutdown + 5_000,
