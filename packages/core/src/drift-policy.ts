@@ -43,6 +43,8 @@ export interface ConceptDriftResult {
   errorRateAfter: number | null;
   changeIndex: number | null;
   changeAt: string | null;
+  /** The ingested row at the change point (null when it is a prediction's feedback). */
+  changeRowId: number | null;
 }
 
 /** Smallest segment on either side of a change point. */
@@ -106,7 +108,11 @@ export function strongestRise(errors: readonly number[], from: number): number |
  * rose significantly across that cut (z ≥ 3). Page-Hinkley is not used for the verdict: with
  * River's defaults it false-alarms on long stationary streams (measured in packages/drift).
  */
-export function detectConceptDrift(errors: readonly number[], at: readonly Date[]): ConceptDriftResult {
+export function detectConceptDrift(
+  errors: readonly number[],
+  at: readonly Date[],
+  rowIds: readonly (number | null)[] = [],
+): ConceptDriftResult {
   const adwin = new Adwin();
   let adwinCut: number | null = null;
   for (let i = 0; i < errors.length; i++) {
@@ -125,6 +131,7 @@ export function detectConceptDrift(errors: readonly number[], at: readonly Date[
     errorRateAfter: rise?.after ?? null,
     changeIndex: detected ? cut : null,
     changeAt: detected && cut !== null ? (at[cut]?.toISOString() ?? null) : null,
+    changeRowId: detected && cut !== null ? (rowIds[cut] ?? null) : null,
   };
 }
 
@@ -232,7 +239,7 @@ export class DriftPolicy {
 
     // Concept drift: the serving version's error stream on labelled rows.
     const stream = await readErrorStream(this.sql, production.version, ERROR_STREAM_LIMIT);
-    const concept = detectConceptDrift(stream.wrong, stream.at);
+    const concept = detectConceptDrift(stream.wrong, stream.at, stream.rowId);
     const conceptDrift = concept.detected;
 
     const drifted = dataDrift || predictionDrift || conceptDrift;
@@ -295,6 +302,8 @@ export class DriftPolicy {
             // somewhere in the window, so only rows from this check on are surely of the new
             // regime (the retrain waits for MIN_TRAIN_ROWS of them).
             changeAt: concept.changeAt ? new Date(concept.changeAt) : check.createdAt,
+            // ...to the row: a batch's rows share their time, and the change may be mid-batch.
+            changeRowId: concept.changeAt ? concept.changeRowId : null,
           },
           false,
         );
@@ -328,7 +337,7 @@ export class DriftPolicy {
    */
   async queueRetrain(
     tx: Queryable,
-    job: { reason: string; driftCheckId: number | null; changeAt: Date | null },
+    job: { reason: string; driftCheckId: number | null; changeAt: Date | null; changeRowId?: number | null },
     announce = true,
   ): Promise<TrainingJobRecord> {
     const record = await insertTrainingJob(tx, job);

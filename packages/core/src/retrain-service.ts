@@ -2,7 +2,7 @@ import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
 import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
-import { countLabelledSince, readLabelledWindow } from './storage/data-storage.ts';
+import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
   getArtifact,
@@ -106,10 +106,10 @@ export class RetrainService {
     }
   }
 
-  /** Polls until MIN_TRAIN_ROWS labelled rows arrived since `changeAt`, or the wait runs out. */
+  /** Polls until MIN_TRAIN_ROWS labelled rows of the new regime arrived, or the wait runs out. */
   private async waitForRowsSince(
     job: TrainingJobRecord,
-    changeAt: Date,
+    changeAt: RegimeStart,
     signal?: AbortSignal,
   ): Promise<number> {
     const needed = this.config.retrain.minTrainRows;
@@ -137,10 +137,9 @@ export class RetrainService {
     // After a detected change, learn the new concept only. Detection comes a few hundred rows
     // after the change, so wait (bounded by RETRAIN_WAIT_SECONDS) for MIN_TRAIN_ROWS labelled rows
     // of it: training on mostly old-concept rows would give a model that is wrong in the same way.
-    let since: Date | null = null;
-    if (job.changeAt && (await this.waitForRowsSince(job, job.changeAt, signal)) >= minTrainRows) {
-      since = job.changeAt;
-    }
+    const regime: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
+    let since: RegimeStart | null = null;
+    if (regime && (await this.waitForRowsSince(job, regime, signal)) >= minTrainRows) since = regime;
     const data = await readLabelledWindow(this.sql, trainWindow, since);
     const n = data.labels.length;
     if (n < minTrainRows) {
@@ -240,7 +239,8 @@ export class RetrainService {
           nClasses,
           trainWindow,
           holdoutFraction,
-          since: since?.toISOString() ?? null,
+          since: since?.at.toISOString() ?? null,
+          sinceRowId: since?.rowId ?? null,
         },
         metrics,
         championMetrics,

@@ -139,6 +139,11 @@ export const trainingJobs = pgTable(
     driftCheckId: bigint('drift_check_id', { mode: 'number' }),
     /** When the detected change began: train on labelled rows after it when there are enough. */
     changeAt: timestamp('change_at', { withTimezone: true }),
+    /**
+     * The first ingested row of the new regime, when the change point is one: rows of a batch
+     * share `created_at`, so the time alone would round the change back to its batch's start.
+     */
+    changeRowId: bigint('change_row_id', { mode: 'number' }),
     queueJobId: text('queue_job_id'),
     attempts: integer('attempts').notNull().default(0),
     treesDone: integer('trees_done').notNull().default(0),

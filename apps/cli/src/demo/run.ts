@@ -234,6 +234,8 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
   };
 
   const waitingShown = new Set<string>();
+  /** Open jobs that wait for labelled rows of the new concept (they train once those arrive). */
+  const waitingJobs = new Set<string>();
   const onTraining = (event: TrainingEventsSubscription['trainingEvents']) => {
     const id = event.trainingJobId;
     const job = event.job;
@@ -248,6 +250,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
         break;
       case 'PROGRESS':
         if (event.waitingForRows) {
+          waitingJobs.add(id);
           bar?.update(
             sent,
             `training job ${id}: waiting for ${event.waitingForRows} rows of the new concept`,
@@ -257,6 +260,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
             say(`training job ${id}: waiting for ${event.waitingForRows} labelled rows of the new concept`);
           }
         } else if (event.treesDone && event.treesTotal) {
+          waitingJobs.delete(id);
           bar?.update(sent, `training job ${id}: ${event.treesDone}/${event.treesTotal} trees`);
           if (
             !halfwayShown.has(id) &&
@@ -270,6 +274,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
         break;
       case 'FINISHED': {
         openJobs.delete(id);
+        waitingJobs.delete(id);
         finishedJobs.add(id);
         const metrics = job?.metrics as { accuracy?: number } | null | undefined;
         summary.trainings.push({
@@ -285,6 +290,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       }
       case 'FAILED':
         openJobs.delete(id);
+        waitingJobs.delete(id);
         finishedJobs.add(id);
         summary.trainings.push({ jobId: id, version: null, outcome: 'failed', trainingMs: null });
         say(`training job ${id} failed: ${event.error ?? 'unknown error'}`);
@@ -437,11 +443,19 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
       }
     }
 
-    // Let a retrain under way finish, so the summary can show its effect.
+    // Let a retrain under way finish, so the summary can show its effect. A retrain that waits
+    // for labelled rows of the new concept would wait for rows that no longer come: leave it.
     const settleUntil = performance.now() + (options.settleMs ?? 60_000);
-    if (openJobs.size > 0 && !options.signal.aborted) say('waiting for the training under way…');
-    while (openJobs.size > 0 && performance.now() < settleUntil && !options.signal.aborted)
+    const training = () => [...openJobs].some((id) => !waitingJobs.has(id));
+    if (training() && !options.signal.aborted) say('waiting for the training under way…');
+    while (training() && performance.now() < settleUntil && !options.signal.aborted)
       await sleep(250, options.signal);
+    for (const id of openJobs) {
+      if (waitingJobs.has(id))
+        say(
+          `training job ${id} still waits for labelled rows of the new concept; the stream is over, so it is left to the platform (it trains on the newest rows after RETRAIN_WAIT_SECONDS)`,
+        );
+    }
     await sleep(300);
     bar?.finish(`${servingVersion === null ? 'no model' : `v${servingVersion}`} serving`);
 

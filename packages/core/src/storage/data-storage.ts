@@ -208,14 +208,33 @@ export async function existingPredictionIds(sql: Queryable, ids: number[]): Prom
 }
 
 /**
+ * Where a new regime begins in the labelled stream. Ingested rows of one batch share
+ * `created_at`, so a change point inside a batch is the pair (time, first row id): rows count from
+ * (at, rowId) on in (created_at, id) order, feedback labels from `at` on. Without `rowId`,
+ * everything labelled at or after `at` counts.
+ */
+export interface RegimeStart {
+  at: Date;
+  rowId: number | null;
+}
+
+/**
+ * The regime's start time as the database stores it: the row's own `created_at` (microseconds;
+ * a JavaScript Date keeps milliseconds, which would sort the row's whole batch after it), or `at`.
+ */
+function regimeStartSql(sql: Queryable, at: Date | null, rowId: number) {
+  return sql`coalesce((select created_at from rows where id = ${rowId}::bigint), ${at}::timestamptz)`;
+}
+
+/**
  * The training window: the newest `limit` labelled examples, oldest first: ingested rows with a
  * label and served predictions that received a feedback label, ordered by when the label arrived.
- * With `since`, only examples labelled at or after it.
+ * With `since`, only examples of the regime that starts there.
  */
 export async function readLabelledWindow(
   sql: Queryable,
   limit: number,
-  since: Date | null = null,
+  since: RegimeStart | null = null,
 ): Promise<{
   features: number[][];
   labels: number[];
@@ -225,14 +244,17 @@ export async function readLabelledWindow(
   lastRowId: number | null;
 }> {
   // name: read-labelled-window
+  const at = since?.at ?? null;
+  const rowId = since?.rowId ?? 0;
   const rows = await sql<{ src: string; id: string; features: number[]; label: number; at: Date }[]>`
     select src, id, features, label, at from (
       (select 'r' as src, id, features, label, created_at as at from rows
-        where label is not null and (${since}::timestamptz is null or created_at >= ${since}::timestamptz)
+        where label is not null
+          and (${at}::timestamptz is null or (created_at, id) >= (${regimeStartSql(sql, at, rowId)}, ${rowId}::bigint))
         order by id desc limit ${limit})
       union all
       (select 'p' as src, id, features, feedback_label as label, feedback_at as at from predictions
-        where feedback_label is not null and (${since}::timestamptz is null or feedback_at >= ${since}::timestamptz)
+        where feedback_label is not null and (${at}::timestamptz is null or feedback_at >= ${at}::timestamptz)
         order by feedback_at desc limit ${limit})
       order by at desc, id desc limit ${limit}
     ) w order by at, id`;
@@ -247,11 +269,13 @@ export async function readLabelledWindow(
   };
 }
 
-export async function countLabelledSince(sql: Queryable, since: Date): Promise<number> {
+/** Labelled examples of the regime that starts at `since` (see RegimeStart). */
+export async function countLabelledSince(sql: Queryable, since: RegimeStart): Promise<number> {
   // name: count-labelled-since
   const [row] = await sql<{ n: number }[]>`
-    select (select count(*) from rows where label is not null and created_at >= ${since})::int
-         + (select count(*) from predictions where feedback_label is not null and feedback_at >= ${since})::int as n`;
+    select (select count(*) from rows where label is not null
+              and (created_at, id) >= (${regimeStartSql(sql, since.at, since.rowId ?? 0)}, ${since.rowId ?? 0}::bigint))::int
+         + (select count(*) from predictions where feedback_label is not null and feedback_at >= ${since.at})::int as n`;
   return row?.n ?? 0;
 }
 
@@ -320,24 +344,29 @@ export async function readCurrentWindow(
 
 /**
  * The error stream of a model version, in arrival order: labelled ingested rows it scored and
- * predictions of it that received feedback. wrong: 1 = wrong, 0 = right.
+ * predictions of it that received feedback. wrong: 1 = wrong, 0 = right; rowId: the ingested
+ * row's id (null for a prediction's feedback), so a change point is located to the row.
  */
 export async function readErrorStream(
   sql: Queryable,
   version: number,
   limit: number,
-): Promise<{ wrong: number[]; at: Date[] }> {
+): Promise<{ wrong: number[]; at: Date[]; rowId: (number | null)[] }> {
   // name: read-error-stream
-  const rows = await sql<{ wrong: number; at: Date }[]>`
-    select wrong, at from (
-      (select (scored_label <> label)::int as wrong, created_at as at, id from rows
+  const rows = await sql<{ wrong: number; at: Date; src: string; id: string }[]>`
+    select wrong, at, src, id from (
+      (select (scored_label <> label)::int as wrong, created_at as at, 'r' as src, id from rows
         where scored_version = ${version} and label is not null and scored_label is not null
         order by id desc limit ${limit})
       union all
-      (select (label <> feedback_label)::int as wrong, feedback_at as at, id from predictions
+      (select (label <> feedback_label)::int as wrong, feedback_at as at, 'p' as src, id from predictions
         where model_version = ${version} and feedback_label is not null
         order by feedback_at desc limit ${limit})
       order by at desc, id desc limit ${limit}
     ) s order by at, id`;
-  return { wrong: rows.map((r) => r.wrong), at: rows.map((r) => r.at) };
+  return {
+    wrong: rows.map((r) => r.wrong),
+    at: rows.map((r) => r.at),
+    rowId: rows.map((r) => (r.src === 'r' ? Number(r.id) : null)),
+  };
 }

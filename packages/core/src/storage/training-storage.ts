@@ -8,6 +8,8 @@ export interface TrainingJobRecord {
   reason: string;
   driftCheckId: number | null;
   changeAt: Date | null;
+  /** First ingested row of the new regime (see RegimeStart). */
+  changeRowId: number | null;
   queueJobId: string | null;
   attempts: number;
   treesDone: number;
@@ -29,6 +31,7 @@ interface Row {
   reason: string;
   drift_check_id: string | null;
   change_at: Date | null;
+  change_row_id: string | null;
   queue_job_id: string | null;
   attempts: number;
   trees_done: number;
@@ -50,6 +53,7 @@ const toRecord = (r: Row): TrainingJobRecord => ({
   reason: r.reason,
   driftCheckId: r.drift_check_id === null ? null : Number(r.drift_check_id),
   changeAt: r.change_at,
+  changeRowId: r.change_row_id === null ? null : Number(r.change_row_id),
   queueJobId: r.queue_job_id,
   attempts: r.attempts,
   treesDone: r.trees_done,
@@ -67,12 +71,12 @@ const toRecord = (r: Row): TrainingJobRecord => ({
 
 export async function insertTrainingJob(
   sql: Queryable,
-  job: { reason: string; driftCheckId: number | null; changeAt: Date | null },
+  job: { reason: string; driftCheckId: number | null; changeAt: Date | null; changeRowId?: number | null },
 ) {
   // name: insert-training-job
   const [row] = await sql<Row[]>`
-    insert into training_jobs (reason, drift_check_id, change_at)
-    values (${job.reason}, ${job.driftCheckId}, ${job.changeAt}) returning *`;
+    insert into training_jobs (reason, drift_check_id, change_at, change_row_id)
+    values (${job.reason}, ${job.driftCheckId}, ${job.changeAt}, ${job.changeRowId ?? null}) returning *`;
   return toRecord(row!);
 }
 
