@@ -222,8 +222,20 @@ export class RetrainService {
     }
     const reference = new Float64Array(sampleSize * nFeatures);
     for (let i = 0; i < sampleSize; i++) reference.set(trainX[order[i]!]!, i * nFeatures);
+    // Reference mix of predicted classes, for prediction drift: honest predictions on every row
+    // of the window, out-of-bag on the training rows and plain on the hold-out. (The hold-out
+    // alone is small after a change, a few hundred rows, and a chi-square against it false-alarms;
+    // in-sample predictions would copy the labels, which the live mix does not.)
     const referencePredictions = new Array<number>(nClasses).fill(0);
     for (const p of forest.predict(testX)) referencePredictions[p]!++;
+    const oob = forest.outOfBagProba(trainX);
+    for (let r = 0; r < trainX.length; r++) {
+      if (oob.votes[r] === 0) continue;
+      let best = 0;
+      for (let k = 1; k < nClasses; k++)
+        if (oob.proba[r * nClasses + k]! > oob.proba[r * nClasses + best]!) best = k;
+      referencePredictions[best]!++;
+    }
 
     const result = await this.sql.begin(async (tx) => {
       // The production lock first: promotions elsewhere take it before touching model_versions,

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { encodeForest } from './artifact.ts';
 import { ForestInputError } from './errors.ts';
 import { compileLayout, type InferenceLayout, predictOneRow, predictRows } from './inference.ts';
+import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
 import type { ForestParams } from './options.ts';
 import { predictionPool } from './prediction-pool.ts';
@@ -142,6 +143,49 @@ export class Forest {
       result[r] = row;
     }
     return result;
+  }
+
+  /**
+   * Out-of-bag class probabilities of the rows the forest was trained on, as scikit-learn's
+   * `oob_decision_function_`: per row, the mean leaf distribution of the trees whose bootstrap
+   * sample left that row out, an honest (held-out) prediction for every training row. The
+   * bootstrap draws are replayed from (seed, tree index), so `rows` must be exactly the training
+   * rows, in training order. `votes[r]` counts the trees that left row r out; rows that every tree
+   * drew (about e^-nTrees of them) have NaN probabilities and 0 votes.
+   * @throws ForestInputError without bootstrap (no row is ever out of bag)
+   */
+  outOfBagProba(rows: FeatureRows): { proba: Float64Array; votes: Int32Array } {
+    if (!this.params.bootstrap) {
+      throw new ForestInputError('out-of-bag predictions need a forest trained with bootstrap: true');
+    }
+    const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
+    const K = this.nClasses;
+    const F = this.nFeatures;
+    const { treeRoot, treeDepth, threshold, left, feature, leafOffset, leafProba } = this.#layout;
+    const proba = new Float64Array(nRows * K);
+    const votes = new Int32Array(nRows);
+    const drawn = new Uint8Array(nRows);
+    for (let t = 0; t < this.nTrees; t++) {
+      // The same draws growTree made first from this tree's stream.
+      const rng = treeRngState(this.params.seed, t);
+      drawn.fill(0);
+      for (let i = 0; i < nRows; i++) drawn[randomBelow(rng, nRows)] = 1;
+      const root = treeRoot[t]!;
+      const depth = treeDepth[t]!;
+      for (let r = 0; r < nRows; r++) {
+        if (drawn[r]) continue;
+        let n = root;
+        for (let d = 0; d < depth; d++) n = left[n]! + +(data[r * F + feature[n]!]! > threshold[n]!);
+        const l = leafOffset[n]!;
+        for (let k = 0; k < K; k++) proba[r * K + k] = proba[r * K + k]! + leafProba[l + k]!;
+        votes[r]!++;
+      }
+    }
+    for (let r = 0; r < nRows; r++) {
+      const v = votes[r]!;
+      for (let k = 0; k < K; k++) proba[r * K + k] = v > 0 ? proba[r * K + k]! / v : Number.NaN;
+    }
+    return { proba, votes };
   }
 
   /** Most probable class per row (ties go to the lower class index). */
