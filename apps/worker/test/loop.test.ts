@@ -105,7 +105,11 @@ describe('closed loop on SEA concepts', () => {
     expect(detected.filter((e) => e.position <= DRIFT_AT)).toEqual([]);
 
     // The change is found, once, and a retrain follows.
-    expect(detected.length).toBeGreaterThan(0);
+    const story = events
+      .filter((e) => e.type !== 'training.progress' && e.type !== 'drift.checked')
+      .map((e) => `${e.position} ${e.type} ${JSON.stringify(e.payload).slice(0, 160)}`)
+      .join('\n');
+    expect(detected.length, `no drift detected; the events were:\n${story}`).toBeGreaterThan(0);
     const firstDetection = detected[0]!;
     const delay = firstDetection.position - DRIFT_AT;
     expect(delay).toBeGreaterThan(0);

@@ -226,9 +226,10 @@ describe('worker probe', () => {
     expect(jobs(final, 'retrain', 'failed')).toBe(1);
     expect(jobs(final, 'retrain', 'completed')).toBe(0);
     expect(inProgress(final, 'retrain')).toBe(0);
-    const [row] = await database.sql<{ status: string }[]>`
-      select status from training_jobs where id = ${job.id}`;
-    expect(row!.status).toBe('failed');
+    // Released: queued again for its retry, with the reason it stopped.
+    const [row] = await database.sql<{ status: string; error: string | null }[]>`
+      select status, error from training_jobs where id = ${job.id}`;
+    expect(row).toEqual({ status: 'queued', error: 'shutting down' });
 
     await expect(fetch(`${url}/health`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
   });

@@ -17,6 +17,7 @@ import {
 import {
   finishTrainingJob,
   getTrainingJob,
+  requeueTrainingJob,
   startTrainingJob,
   type TrainingJobRecord,
   updateTrainingProgress,
@@ -86,18 +87,24 @@ export class RetrainService {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof TrainingDataError;
+      // pg-boss runs a job 1 + RETRAIN_RETRY_LIMIT times. A job that will run again stays open
+      // (queued, with its last error): otherwise the bootstrap or the next drift would queue a
+      // second retrain beside it, and two versions would come of one reason.
+      const willRetry = !final && job.attempts <= this.config.retrain.retryLimit;
       await this.sql.begin(async (tx) => {
-        await finishTrainingJob(tx, job.id, {
-          status: 'failed',
-          outcome: final ? 'insufficient_data' : 'error',
-          resultVersion: null,
-          metrics: null,
-          error: message,
-        });
+        if (willRetry) await requeueTrainingJob(tx, job.id, message);
+        else
+          await finishTrainingJob(tx, job.id, {
+            status: 'failed',
+            outcome: final ? 'insufficient_data' : 'error',
+            resultVersion: null,
+            metrics: null,
+            error: message,
+          });
         await appendEvent(tx, 'training.failed', {
           trainingJobId: job.id,
           error: message,
-          willRetry: !final,
+          willRetry,
         });
       });
       // Data problems are final; anything else is rethrown so the queue retries it.

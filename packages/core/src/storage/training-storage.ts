@@ -113,6 +113,15 @@ export async function updateTrainingProgress(
     progress = ${treesTotal === 0 ? 0 : treesDone / treesTotal} where id = ${id} and status = 'running'`;
 }
 
+/** A failed attempt that the queue will retry: the job waits again, keeping its last error. */
+export async function requeueTrainingJob(sql: Queryable, id: number, error: string) {
+  // name: requeue-training-job
+  const [row] = await sql<Row[]>`
+    update training_jobs set status = 'queued', error = ${error}, trees_done = 0, progress = 0
+    where id = ${id} and status = 'running' returning *`;
+  return row && toRecord(row);
+}
+
 export async function finishTrainingJob(
   sql: Queryable,
   id: number,
