@@ -7,23 +7,10 @@ import { covariateShift, seaConcepts } from '@automl-stream/streams';
 import postgres from 'postgres';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startWorker } from '../src/worker.ts';
+import { until } from './until.ts';
 
 const workerMain = path.join(import.meta.dirname, '..', 'src', 'main.ts');
 const PREDICT = 'mutation P($input: PredictInput!) { predict(input: $input) { modelVersion } }';
-
-const until = async <T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
 
 describe('closed loop under faults and over long stationary streams', () => {
   let p: TestPlatform | undefined;

@@ -6,20 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing
 import { covariateShift } from '@automl-stream/streams';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RunningWorker, startWorker } from '../src/worker.ts';
-
-const until = async <T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 60_000,
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-};
+import { until } from './until.ts';
 
 /** The value of one sample in Prometheus text (`name{labels} value`); undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
