@@ -25,7 +25,10 @@ export async function createTestDatabase(
   serverUrl: string,
   options: { migrate?: boolean; prefix?: string } = {},
 ): Promise<TestDatabase> {
-  const name = `${options.prefix ?? 'automl_test'}_${randomBytes(5).toString('hex')}`;
+  // AUTOML_TEST_DB_PREFIX lets runs that share one Postgres (CI beside a developer's run) tell
+  // their databases apart, so each cleans up only its own.
+  const prefix = options.prefix ?? process.env.AUTOML_TEST_DB_PREFIX ?? 'automl_test';
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);
