@@ -10,6 +10,10 @@ import {
 
 type Listener = (event: StoredEvent) => void;
 
+/** First delay before a failed read is tried again; doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
 /**
  * Process-wide view of the event log, fed by LISTEN/NOTIFY. NOTIFY payloads carry only ids; the bus
  * reads rows in id order from the table, so a lost or reordered notification, or a dropped
@@ -21,11 +25,15 @@ export class EventBus {
   private draining: Promise<void> | null = null;
   private again = false;
   private unlisten: (() => Promise<void>) | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryDelay = RETRY_FIRST_MS;
+  private stopped = false;
 
   constructor(private readonly sql: Sql) {}
 
   /** Starts listening. Events older than this call are not replayed to subscribers. */
   async start(): Promise<void> {
+    this.stopped = false;
     this.lastId = await latestEventId(this.sql);
     const sub = await this.sql.listen(
       EVENTS_CHANNEL,
@@ -37,6 +45,9 @@ export class EventBus {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     await this.unlisten?.().catch(() => {});
     this.unlisten = null;
     this.listeners.clear();
@@ -80,12 +91,27 @@ export class EventBus {
             if (batch.length < 1000) break;
           }
         } while (this.again);
+        this.retryDelay = RETRY_FIRST_MS;
       } catch {
-        // Database unreachable: the next notification or reconnect drains again.
+        // The read failed (database unreachable, statement timeout). Events may be committed and
+        // their notifications already spent: read again after a growing delay, not at the next
+        // notification, which may be minutes away.
+        this.scheduleRetry();
       } finally {
         this.draining = null;
       }
     })();
     return this.draining;
+  }
+
+  private scheduleRetry() {
+    if (this.stopped || this.retryTimer) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(RETRY_MAX_MS, this.retryDelay * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.drain();
+    }, delay);
+    this.retryTimer.unref();
   }
 }
