@@ -19,7 +19,7 @@ export interface ReadinessChecks {
 }
 
 export interface Readiness {
-  /** Database up, no migration pending, queues flag true. */
+  /** Database up, no migration of this release pending (a newer schema is fine), queues flag true. */
   ready: boolean;
   checks: ReadinessChecks;
 }
@@ -54,7 +54,12 @@ export async function checkReadiness(
       timeoutMs,
       `the database did not answer within ${timeoutMs / 1000} s`,
     );
-    checks = { queues: options.queues, database: true, pendingMigrations: pending };
+    checks = {
+      queues: options.queues,
+      database: true,
+      pendingMigrations: Math.max(0, pending),
+      ...(pending < 0 ? { schemaAhead: -pending } : {}),
+    };
   } catch (error) {
     checks = {
       queues: options.queues,

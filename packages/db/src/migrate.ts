@@ -25,6 +25,10 @@ export async function runMigrations(url: string): Promise<{ applied: number }> {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {
       const before = await appliedCount(sql);
+      // Nothing to apply (or a newer release migrated the database): run no DDL at all, so a
+      // role without CREATE rights (the app role of a deployment whose migrations run as a
+      // separate owner role) starts fine once its schema is current.
+      if ((await journalLength()) - before <= 0) return { applied: 0 };
       await migrate(drizzle(sql), { migrationsFolder });
       const after = await appliedCount(sql);
       return { applied: after - before };
@@ -46,10 +50,17 @@ async function appliedCount(sql: postgres.Sql): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** Number of migrations in the journal that the database has not applied yet (for /ready). */
-export async function pendingMigrations(sql: postgres.Sql): Promise<number> {
+async function journalLength(): Promise<number> {
   const journal = JSON.parse(await readFile(`${migrationsFolder}/meta/_journal.json`, 'utf8')) as {
     entries: unknown[];
   };
-  return journal.entries.length - (await appliedCount(sql));
+  return journal.entries.length;
+}
+
+/**
+ * Migrations in the journal that the database has not applied yet (for /ready); negative when
+ * the database has more (a newer release migrated it).
+ */
+export async function pendingMigrations(sql: postgres.Sql): Promise<number> {
+  return (await journalLength()) - (await appliedCount(sql));
 }
