@@ -102,4 +102,64 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ PORT: '8050' })).toThrow(/PORT and DASHBOARD_PORT must differ/);
   });
+
+  it('never echoes the value of a secret setting in a problem (L4)', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        DATABASE_URL: 'mysql://user:hunter2@db/app',
+        ADMIN_API_KEY: 'short-secret-value',
+        PORT: 'x',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(
+      /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL \(value not shown\)/,
+    );
+    expect(message).toMatch(/ADMIN_API_KEY: .*\(value not shown\)/);
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('short-secret-value');
+    expect(message).toContain('(got "x")');
+  });
+
+  it('refuses an ADMIN_API_KEY that is malformed, a placeholder or of low variety (M11)', () => {
+    const random = 'ams_k3y9a2b1_Q7x-Lm2pZr8Tn4Vb6Yc1Wd3Fg5Hj0Ks9';
+    expect(loadConfig({ ADMIN_API_KEY: random }).auth.adminApiKey).toBe(random);
+    for (const bad of [
+      // The example Secret's placeholder, made well-formed by one more character.
+      'ams_changeme_CHANGE_ME_32_CHARACTERS_xxxxxxxx',
+      'ams_abcdefgh_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      'ams_abcdefgh_abababababababababababababababab',
+      'ams_ABCDEFGH_Q7x-Lm2pZr8Tn4Vb6Yc1Wd3Fg5Hj0Ks9',
+      `${random}x`,
+    ]) {
+      expect(() => loadConfig({ ADMIN_API_KEY: bad }), bad).toThrow(/ADMIN_API_KEY: /);
+      try {
+        loadConfig({ ADMIN_API_KEY: bad });
+      } catch (e) {
+        expect((e as Error).message).not.toContain(bad);
+      }
+    }
+  });
+
+  it('reads the hardening settings with safe defaults', () => {
+    const c = loadConfig({});
+    expect(c.data).toMatchObject({
+      maxClasses: 32,
+      maxNewClasses: 1,
+      maxFeaturesPerRow: 1000,
+      maxFeatureMagnitude: 1e150,
+    });
+    expect(c.model.maxModelBytes).toBe(256 * 1024 * 1024);
+    expect(c.database).toMatchObject({ apiStatementTimeoutMs: 5000, jobStatementTimeoutMs: 600_000 });
+    expect(c.drift).toMatchObject({ manualMinIntervalSeconds: 10, manualWaitSeconds: 30 });
+    expect(c.retrain).toMatchObject({ minIntervalSeconds: 300, maxPromotionsPerHour: 6 });
+    expect(c.limits.maxListItems).toBe(10_000);
+    expect(() =>
+      loadConfig({ DRIFT_CHECK_MIN_INTERVAL_SECONDS: '60', DRIFT_CHECK_WAIT_SECONDS: '30' }),
+    ).toThrow(/DRIFT_CHECK_WAIT_SECONDS \(30\) must exceed DRIFT_CHECK_MIN_INTERVAL_SECONDS \(60\)/);
+  });
 });

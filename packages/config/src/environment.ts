@@ -110,9 +110,66 @@ const environmentSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(15000, 1000, 600000),
   STATS_INTERVAL_MS: int(1000, 100, 600000),
   GRAPHQL_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),
+
+  // ---- Hardening of data, models and the database (security audit, issue #19: core) ----
+  // Classes a model may have; labels are class indices 0..MAX_CLASSES-1 (H5).
+  MAX_CLASSES: int(32, 2, 1000),
+  // New classes a writer may introduce beyond the serving model's; admin keys up to MAX_CLASSES (H5).
+  MAX_NEW_CLASSES: int(1, 0, 1000),
+  // A model whose loaded size would exceed this is refused, never registered or loaded (H5).
+  MAX_MODEL_BYTES: int(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
+  // Widest row the first batch may fix when N_FEATURES is unset (M10).
+  MAX_FEATURES_PER_ROW: int(1000, 1, 100_000),
+  // Largest |feature value| accepted: beyond it drift statistics overflow (L2).
+  MAX_FEATURE_MAGNITUDE: num(1e150, 1, Number.MAX_VALUE),
+  // Postgres statement_timeout of the API's pools and of the job pool (0 = none) (M4).
+  API_STATEMENT_TIMEOUT_MS: int(5000, 0, 3_600_000),
+  JOB_STATEMENT_TIMEOUT_MS: int(600_000, 0, 86_400_000),
+  // Most list items (each list's limit times its children) one GraphQL request may ask for (M4).
+  GRAPHQL_MAX_LIST_ITEMS: int(10_000, 10, 10_000_000),
+  // Manual drift checks: at most one per interval, platform-wide; checkDrift waits this long (M5).
+  DRIFT_CHECK_MIN_INTERVAL_SECONDS: int(10, 0, 86400),
+  DRIFT_CHECK_WAIT_SECONDS: int(30, 1, 600),
+  // Drift-triggered retrains at most this often; automatic promotions per hour (M15).
+  RETRAIN_MIN_INTERVAL_SECONDS: int(300, 0, 7 * 86400),
+  MAX_PROMOTIONS_PER_HOUR: int(6, 0, 10_000),
+  // Role the `migrate` command grants data access (DML only) to (M14).
+  DATABASE_APP_ROLE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a plain lowercase Postgres role name')
+      .optional(),
+  ),
+  // ---- end of the hardening block ----
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
+
+/** Settings whose values are secrets: a problem with one never echoes its value (L4). */
+const SECRET_SETTING = /(URL|KEY|PASSWORD|SECRET|TOKEN)$/;
+
+const API_KEY_FORMAT = /^ams_[a-z0-9]{8}_([A-Za-z0-9_-]{32})$/;
+/** Fewest distinct characters in the 32-character secret: a random one has about 25. */
+const MIN_DISTINCT_KEY_CHARACTERS = 12;
+const PLACEHOLDER = /change.?me|example|placeholder|secret|password|x{6,}|0{6,}/i;
+
+/**
+ * Why a value cannot be ADMIN_API_KEY, or null (M11): the platform's key format, and a secret
+ * part that is not a placeholder nor of low variety (the example Secret's value plus one
+ * character would otherwise be a public admin key).
+ */
+export function adminKeyProblem(key: string): string | null {
+  const match = API_KEY_FORMAT.exec(key);
+  if (!match) {
+    return 'must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ -> (see the README, Deployment, to generate one)';
+  }
+  const secret = match[1]!;
+  if (PLACEHOLDER.test(key) || new Set(secret).size < MIN_DISTINCT_KEY_CHARACTERS) {
+    return 'looks like a placeholder, not a random key: generate one (see the README, Deployment)';
+  }
+  return null;
+}
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -127,7 +184,17 @@ export class ConfigError extends Error {
 export interface Config {
   env: Environment['NODE_ENV'];
   logLevel: Environment['LOG_LEVEL'];
-  database: { url: string | undefined; dataDir: string; poolSize: number };
+  database: {
+    url: string | undefined;
+    dataDir: string;
+    poolSize: number;
+    /** statement_timeout of the pools that serve the API (ms, 0 = none). */
+    apiStatementTimeoutMs: number;
+    /** statement_timeout of the pool drift checks and retrains use (ms, 0 = none). */
+    jobStatementTimeoutMs: number;
+    /** The role `migrate` grants data access to (DML on the platform's tables), when set. */
+    appRole: string | undefined;
+  };
   server: {
     host: string;
     port: number;
@@ -151,6 +218,8 @@ export interface Config {
     maxFeatures: 'sqrt' | 'log2' | number;
     threads: number | undefined;
     seed: number;
+    /** Largest loaded size of a model (estimated from its node and leaf counts); larger is refused. */
+    maxModelBytes: number;
   };
   data: {
     nFeatures: number | undefined;
@@ -161,6 +230,14 @@ export interface Config {
      * a second of them; ingested batches are always flushed.
      */
     predictionSyncCommit: boolean;
+    /** Labels are class indices 0..maxClasses-1. */
+    maxClasses: number;
+    /** Classes beyond the serving model's that a non-admin key may introduce. */
+    maxNewClasses: number;
+    /** Widest row a first batch may fix when nFeatures is unset. */
+    maxFeaturesPerRow: number;
+    /** Largest |feature value| accepted. */
+    maxFeatureMagnitude: number;
   };
   drift: {
     pValue: number;
@@ -170,6 +247,10 @@ export interface Config {
     checkIntervalSeconds: number;
     cooldownRows: number;
     referenceSampleSize: number;
+    /** Manual checks (checkDrift) start at most once per this many seconds, platform-wide. */
+    manualMinIntervalSeconds: number;
+    /** How long checkDrift waits for the check it asked for. */
+    manualWaitSeconds: number;
   };
   retrain: {
     trainWindow: number;
@@ -182,6 +263,10 @@ export interface Config {
     queueMaintenanceSeconds: number;
     /** After a detected change, how long a retrain waits for MIN_TRAIN_ROWS labelled rows of the new concept. */
     waitSeconds: number;
+    /** Fewest seconds between two drift-triggered retrains. */
+    minIntervalSeconds: number;
+    /** Automatic promotions allowed per rolling hour (0: every challenger waits for an admin). */
+    maxPromotionsPerHour: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
   limits: {
@@ -194,6 +279,8 @@ export interface Config {
     maxDirectives: number;
     wsMaxSubscriptions: number;
     wsConnectionInitTimeoutMs: number;
+    /** Most list items one GraphQL request may ask for (limits multiplied along the path). */
+    maxListItems: number;
     /** SIGTERM: how long in-flight requests and jobs may take before they are cut (a retrain is released 2 s earlier). */
     shutdownTimeoutMs: number;
   };
@@ -221,7 +308,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     for (const issue of parsed.error.issues) {
       const name = issue.path.join('.');
       const value = env[name];
-      problems.push(`${name}: ${issue.message}${value !== undefined ? ` (got "${value}")` : ''}`);
+      const shown =
+        value === undefined ? '' : SECRET_SETTING.test(name) ? ' (value not shown)' : ` (got "${value}")`;
+      problems.push(`${name}: ${issue.message}${shown}`);
     }
   }
   const e = parsed.success ? parsed.data : undefined;
@@ -233,11 +322,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e && e.PORT !== 0 && e.PORT === e.DASHBOARD_PORT) {
     problems.push(`PORT and DASHBOARD_PORT must differ (both ${e.PORT})`);
   }
+  if (e && e.DRIFT_CHECK_WAIT_SECONDS <= e.DRIFT_CHECK_MIN_INTERVAL_SECONDS) {
+    problems.push(
+      `DRIFT_CHECK_WAIT_SECONDS (${e.DRIFT_CHECK_WAIT_SECONDS}) must exceed DRIFT_CHECK_MIN_INTERVAL_SECONDS (${e.DRIFT_CHECK_MIN_INTERVAL_SECONDS}), or checkDrift would give up before its check may start`,
+    );
+  }
+  const rawKey = emptyToUndefined(env.ADMIN_API_KEY);
+  const adminKey = e ? e.ADMIN_API_KEY : typeof rawKey === 'string' ? rawKey : undefined;
+  const keyProblem = adminKey === undefined ? null : adminKeyProblem(adminKey);
+  if (keyProblem && !problems.some((p) => p.startsWith('ADMIN_API_KEY:')))
+    problems.push(`ADMIN_API_KEY: ${keyProblem} (value not shown)`);
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      dataDir: e.DATA_DIR,
+      poolSize: e.DATABASE_POOL_SIZE,
+      apiStatementTimeoutMs: e.API_STATEMENT_TIMEOUT_MS,
+      jobStatementTimeoutMs: e.JOB_STATEMENT_TIMEOUT_MS,
+      appRole: e.DATABASE_APP_ROLE,
+    },
     server: {
       host: e.HOST,
       port: e.PORT,
@@ -253,11 +359,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFeatures,
       threads: e.TRAIN_THREADS,
       seed: e.RANDOM_SEED,
+      maxModelBytes: e.MAX_MODEL_BYTES,
     },
     data: {
       nFeatures: e.N_FEATURES,
       maxBatchRows: e.MAX_BATCH_ROWS,
       predictionSyncCommit: e.PREDICTION_SYNC_COMMIT,
+      maxClasses: e.MAX_CLASSES,
+      maxNewClasses: e.MAX_NEW_CLASSES,
+      maxFeaturesPerRow: e.MAX_FEATURES_PER_ROW,
+      maxFeatureMagnitude: e.MAX_FEATURE_MAGNITUDE,
     },
     drift: {
       pValue: e.DRIFT_P_VALUE,
@@ -269,6 +380,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // window of new rows before another drift may trigger one.
       cooldownRows: e.DRIFT_COOLDOWN_ROWS ?? e.WINDOW_SIZE,
       referenceSampleSize: e.REFERENCE_SAMPLE_SIZE,
+      manualMinIntervalSeconds: e.DRIFT_CHECK_MIN_INTERVAL_SECONDS,
+      manualWaitSeconds: e.DRIFT_CHECK_WAIT_SECONDS,
     },
     retrain: {
       trainWindow: e.TRAIN_WINDOW,
@@ -279,6 +392,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryLimit: e.RETRAIN_RETRY_LIMIT,
       queueMaintenanceSeconds: e.QUEUE_MAINTENANCE_SECONDS,
       waitSeconds: e.RETRAIN_WAIT_SECONDS,
+      minIntervalSeconds: e.RETRAIN_MIN_INTERVAL_SECONDS,
+      maxPromotionsPerHour: e.MAX_PROMOTIONS_PER_HOUR,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     limits: {
@@ -291,6 +406,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
       wsMaxSubscriptions: e.WS_MAX_SUBSCRIPTIONS,
       wsConnectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      maxListItems: e.GRAPHQL_MAX_LIST_ITEMS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     statsIntervalMs: e.STATS_INTERVAL_MS,

@@ -1,2 +1,2 @@
 export type { Config, Environment } from './environment.ts';
-export { ConfigError, loadConfig, readConfigOrExit } from './environment.ts';
+export { adminKeyProblem, ConfigError, loadConfig, readConfigOrExit } from './environment.ts';
