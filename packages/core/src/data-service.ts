@@ -15,7 +15,7 @@ import {
   readFeatureCount,
   recordFeedback,
 } from './storage/data-storage.ts';
-import { validateFeatureMatrix, validateLabels } from './validation.ts';
+import { classCap, type LabelLimit, validateFeatureMatrix, validateLabels } from './validation.ts';
 
 export interface IngestInput {
   features: unknown;
@@ -41,6 +41,11 @@ export interface PredictionResult {
   label: number;
   probabilities: number[];
   modelVersion: number;
+}
+
+/** Who is writing: an admin key may label beyond the serving model's classes (up to MAX_CLASSES). */
+export interface WriterOptions {
+  admin?: boolean;
 }
 
 export interface DataServiceHooks {
@@ -85,7 +90,28 @@ export class DataService {
     return this.nFeatures;
   }
 
-  async ingest(input: IngestInput): Promise<IngestResult> {
+  /**
+   * The largest label this writer may send. Non-admin keys may add MAX_NEW_CLASSES classes beyond
+   * the serving model's: one row labelled 999 must not make the next model 1000 classes wide.
+   */
+  labelLimit(options: WriterOptions = {}): LabelLimit {
+    const cap = classCap(this.config.data.maxClasses);
+    const model = this.holder.current;
+    if (options.admin || !model) return cap;
+    const { maxNewClasses } = this.config.data;
+    const max = Math.min(cap.max, model.nClasses - 1 + maxNewClasses);
+    if (max === cap.max) return cap;
+    const adding =
+      maxNewClasses === 0
+        ? 'a writer key may add no new class (MAX_NEW_CLASSES 0)'
+        : `a writer key may add ${maxNewClasses} new class${maxNewClasses === 1 ? '' : 'es'} at a time (MAX_NEW_CLASSES)`;
+    return {
+      max,
+      reason: `labels run from 0 to ${max}: the serving model (v${model.version}) knows classes 0 to ${model.nClasses - 1} and ${adding}; an admin key may use labels up to ${cap.max} (MAX_CLASSES ${this.config.data.maxClasses})`,
+    };
+  }
+
+  async ingest(input: IngestInput, options: WriterOptions = {}): Promise<IngestResult> {
     const batchId = input.batchId ?? randomUUID();
     if (typeof batchId !== 'string' || !BATCH_ID_PATTERN.test(batchId)) {
       throw badInput('batchId must be 1 to 200 characters of letters, digits and . _ - : / @', { batchId });
@@ -94,11 +120,13 @@ export class DataService {
     const features = validateFeatureMatrix(input.features, {
       maxRows: this.config.data.maxBatchRows,
       expectedFeatures: expected,
+      maxWidth: this.config.data.maxFeaturesPerRow,
+      maxMagnitude: this.config.data.maxFeatureMagnitude,
     });
     const labels =
       input.labels === undefined || input.labels === null
         ? null
-        : validateLabels(input.labels, features.length);
+        : validateLabels(input.labels, features.length, this.labelLimit(options));
 
     // Test-then-train: the serving model scores labelled rows before they are stored.
     const model = this.holder.current;
@@ -196,6 +224,7 @@ export class DataService {
     const features = validateFeatureMatrix(input.features, {
       maxRows: this.config.data.maxBatchRows,
       expectedFeatures: model.nFeatures,
+      maxMagnitude: this.config.data.maxFeatureMagnitude,
     });
     // One row (the latency-bound case) takes the forest's single-row path; same numbers.
     const proba =
@@ -221,7 +250,10 @@ export class DataService {
     };
   }
 
-  async submitFeedback(input: { predictionIds: unknown; labels: unknown }): Promise<{ updated: number }> {
+  async submitFeedback(
+    input: { predictionIds: unknown; labels: unknown },
+    options: WriterOptions = {},
+  ): Promise<{ updated: number }> {
     const ids = input.predictionIds;
     if (!Array.isArray(ids) || ids.length === 0)
       throw badInput('predictionIds must be a non-empty list of prediction ids');
@@ -239,7 +271,7 @@ export class DataService {
     });
     if (new Set(numericIds).size !== numericIds.length)
       throw badInput('predictionIds contains the same id twice');
-    const labels = validateLabels(input.labels, numericIds.length, 'labels');
+    const labels = validateLabels(input.labels, numericIds.length, this.labelLimit(options), 'labels');
     const updated = await this.sql.begin(async (tx) => {
       const existing = await existingPredictionIds(tx, numericIds);
       const missing = numericIds.filter((id) => !existing.has(id));

@@ -66,10 +66,13 @@ export class Platform {
     const sql = this.db.sql;
     this.bus = new EventBus(sql);
     this.queues = new Queues(options.databaseUrl, options.config, options.logger);
-    this.holder = new ModelHolder(sql);
+    this.holder = new ModelHolder(sql, {
+      maxModelBytes: options.config.model.maxModelBytes,
+      logger: options.logger,
+    });
     this.drift = new DriftPolicy(sql, this.queues, options.config, options.logger);
     this.retrain = new RetrainService(sql, options.config, options.logger);
-    this.registry = new RegistryService(sql);
+    this.registry = new RegistryService(sql, options.config.model.maxModelBytes);
     this.apiKeys = new ApiKeys(sql);
     this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
     // A prediction log that waits for no fsync: single-row predict latency drops by the flush
@@ -91,7 +94,11 @@ export class Platform {
     await this.bus.start();
     await this.queues.start();
     if (this.serving) {
-      await this.holder.refresh();
+      // A production artifact that cannot be loaded (corrupt, or too large for MAX_MODEL_BYTES)
+      // must not stop the process: it serves MODEL_NOT_READY and tries again on the timer below.
+      await this.holder
+        .refresh()
+        .catch((error) => this.logger.error({ err: error }, 'the production model could not be loaded'));
       // Every replica swaps to a newly promoted model when told; the timer covers a missed notice.
       this.unsubscribers.push(
         this.bus.subscribe(['model.promoted', 'model.rolled_back'], () => {

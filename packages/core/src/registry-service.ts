@@ -1,7 +1,10 @@
-import type { Sql } from '@automl-stream/db';
+import type { Queryable, Sql } from '@automl-stream/db';
+import { ForestArtifactError, readArtifactShape } from '@automl-stream/ml';
 import { DomainError } from './errors.ts';
+import { modelSizeProblem } from './model-size.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
+  getArtifact,
   getModelVersion,
   getProductionVersion,
   type ModelVersionRecord,
@@ -9,9 +12,29 @@ import {
   setProduction,
 } from './storage/models-storage.ts';
 
-/** Promotion and rollback. Every change is recorded in model_history and announced. */
+/**
+ * Promotion and rollback. Every change is recorded in model_history and announced. A version
+ * that every replica could not load (too large for MAX_MODEL_BYTES, or an unreadable artifact)
+ * is refused before it becomes production.
+ */
 export class RegistryService {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly maxModelBytes = Number.MAX_SAFE_INTEGER,
+  ) {}
+
+  /** Throws CONFLICT when `version` could not serve. */
+  private async assertServable(sql: Queryable, version: number): Promise<void> {
+    const bytes = await getArtifact(sql, version);
+    let problem: string | null;
+    try {
+      problem = bytes ? modelSizeProblem(readArtifactShape(bytes), this.maxModelBytes) : 'it has no artifact';
+    } catch (error) {
+      if (!(error instanceof ForestArtifactError)) throw error;
+      problem = error.message;
+    }
+    if (problem) throw new DomainError('CONFLICT', `model version ${version} cannot serve: ${problem}`);
+  }
 
   async promote(version: number, reason = 'manual promotion'): Promise<ModelVersionRecord> {
     if (!Number.isInteger(version) || version <= 0) {
@@ -24,6 +47,7 @@ export class RegistryService {
       if (target.status === 'production') {
         throw new DomainError('CONFLICT', `model version ${version} is already serving`);
       }
+      await this.assertServable(tx, version);
       const { previous } = await setProduction(tx, version, 'manual_promote', reason);
       await appendEvent(tx, 'model.promoted', { version, previousVersion: previous, reason, manual: true });
       return (await getModelVersion(tx, version))!;
@@ -43,6 +67,7 @@ export class RegistryService {
           `version ${current.version} is the first version that served: there is no previous version to roll back to`,
         );
       }
+      await this.assertServable(tx, previous);
       await setProduction(tx, previous, 'rolled_back', reason);
       await appendEvent(tx, 'model.rolled_back', {
         version: previous,

@@ -2,6 +2,7 @@ import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
 import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
+import { modelSizeProblem } from './model-size.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -26,6 +27,14 @@ import {
 /** A training run that cannot succeed by retrying (not enough data, one class only). */
 export class TrainingDataError extends Error {
   override name = 'TrainingDataError';
+  /** The training job's outcome when this error ends it. */
+  readonly outcome: string = 'insufficient_data';
+}
+
+/** The trained forest would not fit MAX_MODEL_BYTES once loaded: refused, never registered. */
+export class ModelTooLargeError extends TrainingDataError {
+  override name = 'ModelTooLargeError';
+  override readonly outcome = 'model_too_large';
 }
 
 export interface RetrainResult {
@@ -96,7 +105,7 @@ export class RetrainService {
         else
           await finishTrainingJob(tx, job.id, {
             status: 'failed',
-            outcome: final ? 'insufficient_data' : 'error',
+            outcome: final ? error.outcome : 'error',
             resultVersion: null,
             metrics: null,
             error: message,
@@ -147,7 +156,8 @@ export class RetrainService {
     const regime: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
     let since: RegimeStart | null = null;
     if (regime && (await this.waitForRowsSince(job, regime, signal)) >= minTrainRows) since = regime;
-    const data = await readLabelledWindow(this.sql, trainWindow, since);
+    const { maxClasses } = this.config.data;
+    const data = await readLabelledWindow(this.sql, trainWindow, since, maxClasses);
     const n = data.labels.length;
     if (n < minTrainRows) {
       throw new TrainingDataError(
@@ -155,7 +165,9 @@ export class RetrainService {
       );
     }
     const nFeatures = data.features[0]!.length;
-    const nClasses = Math.max(...data.labels) + 1;
+    // A loop, not Math.max(...labels): spreading 125k+ arguments overflows the stack.
+    let nClasses = 0;
+    for (const label of data.labels) if (label >= nClasses) nClasses = label + 1;
     if (new Set(data.labels).size < 2) {
       throw new TrainingDataError(
         `the ${n} newest labelled rows all have label ${data.labels[0]}: training needs at least two classes`,
@@ -203,6 +215,12 @@ export class RetrainService {
     });
     const trainingMs = performance.now() - started;
     await progressWrites;
+    const { splits, leaves } = forest.nodeCounts;
+    const tooLarge = modelSizeProblem(
+      { nNodes: splits + leaves, nLeaves: leaves, nClasses },
+      this.config.model.maxModelBytes,
+    );
+    if (tooLarge) throw new ModelTooLargeError(`${tooLarge}: not registered`);
 
     const metrics = scoreOnHoldout(forest, testX, testY, nClasses);
     const champion = await getProductionVersion(this.sql);

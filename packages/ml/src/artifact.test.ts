@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACT_FORMAT_VERSION, ARTIFACT_MAGIC } from './artifact.ts';
+import { ARTIFACT_FORMAT_VERSION, ARTIFACT_MAGIC, readArtifactShape } from './artifact.ts';
 import { ForestArtifactError } from './errors.ts';
 import type { Forest } from './forest.ts';
 import { loadForest } from './load.ts';
+import { forestMemoryBytes } from './memory.ts';
 import { makeSyntheticDataset } from './synthetic.ts';
 import { trainForest } from './train.ts';
 
@@ -41,6 +42,22 @@ describe('model artifact', () => {
     expect(loaded.params).toEqual(forest.params);
     expect(loaded.toTrees()).toEqual(forest.toTrees());
     expect(loaded.serialize()).toEqual(bytes);
+  });
+
+  it('tells its shape from the header alone, and what loading it would hold in memory', () => {
+    const { splits, leaves } = forest.nodeCounts;
+    const shape = readArtifactShape(bytes);
+    expect(shape).toEqual({
+      nFeatures: 10,
+      nClasses: forest.nClasses,
+      nTrees: 30,
+      nNodes: splits + leaves,
+      nLeaves: leaves,
+    });
+    expect(forestMemoryBytes(shape)).toBe(40 * (splits + leaves) + 12 * leaves * forest.nClasses);
+    // Only the header is read: a body cut short does not matter, a foreign file does.
+    expect(readArtifactShape(bytes.subarray(0, bytes.length - 10))).toEqual(shape);
+    expect(() => readArtifactShape(new Uint8Array(64))).toThrow(ForestArtifactError);
   });
 
   it('starts with the magic and format version, and is compact', () => {

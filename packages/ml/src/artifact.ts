@@ -330,3 +330,28 @@ export function decodeForest(bytes: Uint8Array): ForestModel {
     leafClassWeights,
   };
 }
+
+/** The sizes an artifact declares, read from its header alone (no body decoded). */
+export interface ArtifactShape {
+  nFeatures: number;
+  nClasses: number;
+  nTrees: number;
+  nNodes: number;
+  nLeaves: number;
+}
+
+/**
+ * The shape of a serialized forest from its header, so a caller can tell what loading it would
+ * cost before loading it. @throws ForestArtifactError like {@link decodeForest} for a bad header.
+ */
+export function readArtifactShape(bytes: Uint8Array): ArtifactShape {
+  if (!(bytes instanceof Uint8Array)) fail('expected a Uint8Array (a Node Buffer is fine)');
+  const h = readHeader(bytes, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return {
+    nFeatures: h.nFeatures,
+    nClasses: h.nClasses,
+    nTrees: h.nTrees,
+    nNodes: h.nNodes,
+    nLeaves: h.nLeaves,
+  };
+}

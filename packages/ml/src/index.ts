@@ -5,11 +5,17 @@
  * Pure: no I/O, no clock, no logging; worker threads are used only to train in parallel and for
  * predictProbaParallel.
  */
-export { ARTIFACT_FORMAT_VERSION, ARTIFACT_MAGIC } from './artifact.ts';
+export {
+  ARTIFACT_FORMAT_VERSION,
+  ARTIFACT_MAGIC,
+  type ArtifactShape,
+  readArtifactShape,
+} from './artifact.ts';
 export { ForestArtifactError, ForestInputError } from './errors.ts';
 export { type DecisionTreeNode, Forest, walkTree } from './forest.ts';
 export { loadForest } from './load.ts';
 export type { FeatureRows } from './matrix.ts';
+export { forestMemoryBytes } from './memory.ts';
 export { accuracy, confusionMatrix, f1, f1Macro, logLoss } from './metrics.ts';
 export type { ForestParams, MaxFeatures, TrainForestOptions } from './options.ts';
 export { trainForest } from './train.ts';

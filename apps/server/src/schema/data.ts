@@ -5,11 +5,15 @@ import { requireRole } from './auth-guard.ts';
 const IngestInput = builder.inputType('IngestInput', {
   fields: (t) => ({
     features: t.field({ type: t.listRef(t.listRef('Float')), description: 'Rows of numeric features.' }),
-    labels: t.intList({ required: false, description: 'Class of each row (0..K-1), when known.' }),
+    labels: t.intList({
+      required: false,
+      description:
+        'Class of each row (0..K-1), when known: below MAX_CLASSES, and for a writer key at most MAX_NEW_CLASSES beyond the serving model’s classes.',
+    }),
     batchId: t.string({
       required: false,
       description:
-        'Idempotency key: a batch re-sent with the same id stores nothing and answers duplicate: true.',
+        'Idempotency key: a batch re-sent with the same id stores nothing and answers duplicate: true. Without one, the server makes a new id each time, so a client that retries after a lost answer stores the batch twice: always send one.',
     }),
   }),
 });
@@ -76,7 +80,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: IngestInput }) },
     resolve: (_r, { input }, ctx) => {
       requireRole(ctx, 'writer');
-      return ctx.platform.data.ingest({ ...input, source: 'graphql' });
+      return ctx.platform.data.ingest(
+        { ...input, source: 'graphql' },
+        { admin: ctx.principal.role === 'admin' },
+      );
     },
   }),
   predict: t.field({
@@ -95,7 +102,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: FeedbackInput }) },
     resolve: (_r, { input }, ctx) => {
       requireRole(ctx, 'writer');
-      return ctx.platform.data.submitFeedback(input);
+      return ctx.platform.data.submitFeedback(input, { admin: ctx.principal.role === 'admin' });
     },
   }),
 }));

@@ -235,6 +235,8 @@ export async function readLabelledWindow(
   sql: Queryable,
   limit: number,
   since: RegimeStart | null = null,
+  /** Labels at or above this are left out (stored before MAX_CLASSES was lowered, or before it existed). */
+  maxClasses = 65_536,
 ): Promise<{
   features: number[][];
   labels: number[];
@@ -249,23 +251,32 @@ export async function readLabelledWindow(
   const rows = await sql<{ src: string; id: string; features: number[]; label: number; at: Date }[]>`
     select src, id, features, label, at from (
       (select 'r' as src, id, features, label, created_at as at from rows
-        where label is not null
+        where label is not null and label < ${maxClasses}
           and (${at}::timestamptz is null or (created_at, id) >= (${regimeStartSql(sql, at, rowId)}, ${rowId}::bigint))
         order by id desc limit ${limit})
       union all
       (select 'p' as src, id, features, feedback_label as label, feedback_at as at from predictions
-        where feedback_label is not null and (${at}::timestamptz is null or feedback_at >= ${at}::timestamptz)
+        where feedback_label is not null and feedback_label < ${maxClasses}
+          and (${at}::timestamptz is null or feedback_at >= ${at}::timestamptz)
         order by feedback_at desc limit ${limit})
       order by at desc, id desc limit ${limit}
     ) w order by at, id`;
-  const rowIds = rows.filter((r) => r.src === 'r').map((r) => Number(r.id));
+  // A loop, not Math.min(...ids): spreading 125k+ arguments overflows the stack (TRAIN_WINDOW).
+  let firstRowId: number | null = null;
+  let lastRowId: number | null = null;
+  for (const r of rows) {
+    if (r.src !== 'r') continue;
+    const id = Number(r.id);
+    if (firstRowId === null || id < firstRowId) firstRowId = id;
+    if (lastRowId === null || id > lastRowId) lastRowId = id;
+  }
   return {
     features: rows.map((r) => r.features),
     labels: rows.map((r) => r.label),
     firstAt: rows[0]?.at ?? null,
     lastAt: rows[rows.length - 1]?.at ?? null,
-    firstRowId: rowIds.length ? Math.min(...rowIds) : null,
-    lastRowId: rowIds.length ? Math.max(...rowIds) : null,
+    firstRowId,
+    lastRowId,
   };
 }
 
