@@ -5,12 +5,13 @@ import { ApiKeys } from './api-keys.ts';
 import { DataService } from './data-service.ts';
 import { DriftPolicy } from './drift-policy.ts';
 import { EventBus } from './event-bus.ts';
-import { driftCheckQueue, Queues, retrainQueue } from './queues.ts';
+import { driftCheckQueue, Queues, retrainDeadLetterQueue, retrainQueue } from './queues.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
 import { RetrainService } from './retrain-service.ts';
 import { ModelHolder } from './serving-model.ts';
 import { StatsTicker } from './stats-ticker.ts';
+import { listOpenTrainingJobs, type TrainingJobRecord } from './storage/training-storage.ts';
 
 export interface PlatformOptions {
   config: Config;
@@ -71,7 +72,7 @@ export class Platform {
       logger: options.logger,
     });
     this.drift = new DriftPolicy(sql, this.queues, options.config, options.logger);
-    this.retrain = new RetrainService(sql, options.config, options.logger);
+    this.retrain = new RetrainService(sql, options.config, options.logger, this.queues);
     this.registry = new RegistryService(sql, options.config.model.maxModelBytes);
     this.apiKeys = new ApiKeys(sql);
     this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
@@ -136,10 +137,44 @@ export class Platform {
       job.logger.info({ trainingJobId }, 'retrain started');
       await this.retrain.run(trainingJobId, { signal: this.retrainAbort.signal });
     });
+    // A retrain whose last attempt died hard (OOM, SIGKILL, expiry) never reached its own error
+    // handling: pg-boss dead-letters it here, and the sweep below catches any it missed.
+    await this.queues.work(retrainDeadLetterQueue, async ({ trainingJobId }) => {
+      await this.sweepAbandonedRetrains(trainingJobId);
+    });
+    this.every(this.config.retrain.queueMaintenanceSeconds * 1000, () => this.sweepAbandonedRetrains());
     const interval = this.config.drift.checkIntervalSeconds;
     const schedule = () => this.queues.sendThrottled(driftCheckQueue, { trigger: 'schedule' }, interval);
     await schedule().catch(() => {});
     this.every(interval * 1000, schedule);
+  }
+
+  /**
+   * Fails open training jobs that nothing will run again, so they stop blocking every later
+   * retrain: their queue job failed, expired, was cancelled or completed without recording a
+   * result, or there is none to account for a job open longer than all its attempts could take.
+   */
+  async sweepAbandonedRetrains(trainingJobId: number | null = null): Promise<number> {
+    let failed = 0;
+    for (const { job, openSeconds } of await listOpenTrainingJobs(this.db.sql, trainingJobId)) {
+      const reason = await this.abandonedBecause(job, openSeconds);
+      if (reason && (await this.retrain.abandon(job.id, job.queueJobId, reason))) failed++;
+    }
+    return failed;
+  }
+
+  private async abandonedBecause(job: TrainingJobRecord, openSeconds: number): Promise<string | null> {
+    const { expireSeconds, retryLimit, queueMaintenanceSeconds } = this.config.retrain;
+    const liveness = job.queueJobId ? await this.queues.jobLiveness(retrainQueue, job.queueJobId) : 'missing';
+    if (liveness === 'alive') return null;
+    if (liveness === 'dead') {
+      return 'the retrain ended without recording a result on its last attempt (the worker died or was killed, or the attempt ran past RETRAIN_EXPIRE_SECONDS)';
+    }
+    // No queue job to ask: allow every attempt its full expiry before calling it abandoned.
+    const allowed = expireSeconds * (retryLimit + 1) + 2 * queueMaintenanceSeconds + 60;
+    return openSeconds > allowed
+      ? `open for ${Math.round(openSeconds)} s with no queue job running it (more than RETRAIN_EXPIRE_SECONDS × (1 + RETRAIN_RETRY_LIMIT))`
+      : null;
   }
 
   private every(ms: number, fn: () => Promise<unknown>) {

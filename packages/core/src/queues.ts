@@ -42,6 +42,19 @@ export const retrainQueue = defineQueue({
   }),
 });
 
+/**
+ * Retrains whose last attempt failed, expired or died (pg-boss dead-letters them here): the
+ * platform fails their training job, which nothing else would close.
+ */
+export const retrainDeadLetterQueue = defineQueue({
+  name: RETRAIN_DEAD_LETTER,
+  payload: retrainQueue.payload,
+  options: () => ({ policy: 'standard', retryLimit: 5, retryDelay: 5, expireInSeconds: 60 }),
+});
+
+/** pg-boss job states in which a job will still run (or is running). */
+const ALIVE_STATES = new Set(['created', 'retry', 'active']);
+
 type Payload<Q> = Q extends QueueDefinition<infer P> ? z.infer<P> : never;
 
 /** A pg-boss `db` adapter over a postgres.js transaction: sends become part of that transaction. */
@@ -102,8 +115,8 @@ export class Queues {
   async start(): Promise<void> {
     if (this.started) return;
     await this.boss.start();
-    await this.boss.createQueue(RETRAIN_DEAD_LETTER).catch(ignoreExists);
-    for (const q of [driftCheckQueue, retrainQueue] as QueueDefinition<z.ZodType>[]) {
+    // The dead-letter queue first: the retrain queue names it.
+    for (const q of [retrainDeadLetterQueue, driftCheckQueue, retrainQueue] as QueueDefinition<z.ZodType>[]) {
       await this.boss.createQueue(q.name, { name: q.name, ...q.options(this.config) }).catch(ignoreExists);
       await this.boss.updateQueue(q.name, { name: q.name, ...q.options(this.config) }).catch(() => {});
     }
@@ -127,6 +140,16 @@ export class Queues {
   ): Promise<string | null> {
     const data = queue.payload.parse(payload) as object;
     return this.boss.send(queue.name, data, options);
+  }
+
+  /**
+   * Whether a queue job will still run: 'alive' (waiting, retrying or running), 'dead' (failed,
+   * expired, cancelled, or completed), or 'missing' (unknown, or deleted by retention).
+   */
+  async jobLiveness(queue: QueueDefinition<z.ZodType>, id: string): Promise<'alive' | 'dead' | 'missing'> {
+    const job = await this.boss.getJobById(queue.name, id, { includeArchive: true });
+    if (!job) return 'missing';
+    return ALIVE_STATES.has(job.state) ? 'alive' : 'dead';
   }
 
   /** Sends at most one job per `seconds` (shared by every process): the periodic drift check. */

@@ -3,6 +3,7 @@ import type { Sql } from '@automl-stream/db';
 import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { modelSizeProblem } from './model-size.ts';
+import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -16,9 +17,11 @@ import {
   setProduction,
 } from './storage/models-storage.ts';
 import {
+  abandonTrainingJob,
   finishTrainingJob,
   getTrainingJob,
   requeueTrainingJob,
+  setQueueJobId,
   startTrainingJob,
   type TrainingJobRecord,
   updateTrainingProgress,
@@ -69,7 +72,54 @@ export class RetrainService {
     private readonly sql: Sql,
     private readonly config: Config,
     private readonly logger: Logger,
+    /** To queue an interrupted job again without spending one of its attempts (see run). */
+    private readonly queues: Queues | null = null,
   ) {}
+
+  /**
+   * Fails a training job that is still open although nothing will run it again: its queue job
+   * `queueJobId` died on its last attempt (OOM, SIGKILL, expiry). Returns false when the job had
+   * finished, or moved on to another queue job, meanwhile.
+   */
+  async abandon(trainingJobId: number, queueJobId: string | null, reason: string): Promise<boolean> {
+    const failed = await this.sql.begin(async (tx) => {
+      const job = await abandonTrainingJob(tx, trainingJobId, queueJobId, reason);
+      if (job) await appendEvent(tx, 'training.failed', { trainingJobId, error: reason, willRetry: false });
+      return job;
+    });
+    if (failed) this.logger.warn({ trainingJobId, reason }, 'abandoned retrain marked failed');
+    return failed !== undefined;
+  }
+
+  /**
+   * A shutdown (SIGTERM, a rolling deploy) cut the attempt short: that is not the job's failure.
+   * The job waits again with the attempt refunded, under a fresh queue job (sent in the same
+   * transaction), and the interrupted queue job completes; otherwise four rolling restarts during
+   * one long retrain would spend its retries and fail it for good. False when it cannot be done
+   * (no queue here, or the queue refused a second job), and the attempt counts as usual.
+   */
+  private async requeueAfterShutdown(job: TrainingJobRecord): Promise<boolean> {
+    const queues = this.queues;
+    if (!queues) return false;
+    const message = 'interrupted by a shutdown; queued again (the attempt does not count)';
+    return this.sql
+      .begin(async (tx) => {
+        const requeued = await requeueTrainingJob(tx, job.id, message, true);
+        if (!requeued) return false;
+        const queueJobId = await queues.send(retrainQueue, { trainingJobId: job.id }, inTransaction(tx));
+        if (!queueJobId) throw new Error('the retrain queue refused a second job');
+        await setQueueJobId(tx, job.id, queueJobId);
+        await appendEvent(tx, 'training.failed', { trainingJobId: job.id, error: message, willRetry: true });
+        return true;
+      })
+      .catch((error) => {
+        this.logger.warn(
+          { err: error, trainingJobId: job.id },
+          'could not queue an interrupted retrain again',
+        );
+        return false;
+      });
+  }
 
   async run(trainingJobId: number, options: { signal?: AbortSignal } = {}): Promise<RetrainResult> {
     const existing = await getTrainingJob(this.sql, trainingJobId);
@@ -96,6 +146,9 @@ export class RetrainService {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof TrainingDataError;
+      if (!final && options.signal?.aborted && (await this.requeueAfterShutdown(job))) {
+        return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+      }
       // pg-boss runs a job 1 + RETRAIN_RETRY_LIMIT times. A job that will run again stays open
       // (queued, with its last error): otherwise the bootstrap or the next drift would queue a
       // second retrain beside it, and two versions would come of one reason.

@@ -131,7 +131,8 @@ describe('a model too large for MAX_MODEL_BYTES (H5)', () => {
 
   it('is refused at training, with the reason recorded, and never registered or served', async () => {
     const seed = labelledBatch(300, 5);
-    seed.labels[7] = 999;
+    const labels: number[] = seed.labels;
+    labels[7] = 999;
     const r = await postGraphQL(p.graphqlUrl, INGEST, { input: { ...seed, batchId: 'wide' } }, p.adminKey);
     expect(r.errors).toBeUndefined();
     const job = await waitFor(

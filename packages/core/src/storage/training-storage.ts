@@ -113,13 +113,50 @@ export async function updateTrainingProgress(
     progress = ${treesTotal === 0 ? 0 : treesDone / treesTotal} where id = ${id} and status = 'running'`;
 }
 
-/** A failed attempt that the queue will retry: the job waits again, keeping its last error. */
-export async function requeueTrainingJob(sql: Queryable, id: number, error: string) {
+/**
+ * A failed attempt that the queue will retry: the job waits again, keeping its last error.
+ * `refund`: the attempt does not count (it was cut short by a shutdown, not by the job).
+ */
+export async function requeueTrainingJob(sql: Queryable, id: number, error: string, refund = false) {
   // name: requeue-training-job
   const [row] = await sql<Row[]>`
-    update training_jobs set status = 'queued', error = ${error}, trees_done = 0, progress = 0
+    update training_jobs set status = 'queued', error = ${error}, trees_done = 0, progress = 0,
+      attempts = case when ${refund} then greatest(0, attempts - 1) else attempts end
     where id = ${id} and status = 'running' returning *`;
   return row && toRecord(row);
+}
+
+/**
+ * Fails a job that is still open (queued or running) and still under the queue job `queueJobId`
+ * that was found dead (a job queued again meanwhile under a new queue job is left alone).
+ * Returns it, or undefined when it had finished or moved on.
+ */
+export async function abandonTrainingJob(
+  sql: Queryable,
+  id: number,
+  queueJobId: string | null,
+  error: string,
+) {
+  // name: abandon-training-job
+  const [row] = await sql<Row[]>`
+    update training_jobs set status = 'failed', outcome = 'error', error = ${error}, finished_at = now(),
+      duration_ms = extract(epoch from (now() - coalesce(started_at, queued_at))) * 1000
+    where id = ${id} and status in ('queued', 'running') and queue_job_id is not distinct from ${queueJobId}
+    returning *`;
+  return row && toRecord(row);
+}
+
+/**
+ * Open jobs (queued or running), or the one with `id` when it is open, with how long ago they were
+ * queued: for the abandoned-retrain checks.
+ */
+export async function listOpenTrainingJobs(sql: Queryable, id: number | null = null) {
+  // name: list-open-training-jobs
+  const rows = await sql<(Row & { open_seconds: number })[]>`
+    select *, extract(epoch from (now() - queued_at))::float8 as open_seconds
+    from training_jobs where status in ('queued', 'running') and (${id}::bigint is null or id = ${id}::bigint)
+    order by id`;
+  return rows.map((r) => ({ job: toRecord(r), openSeconds: r.open_seconds }));
 }
 
 export async function finishTrainingJob(
