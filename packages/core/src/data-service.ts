@@ -6,6 +6,7 @@ import type { ModelHolder, ServingModel } from './serving-model.ts';
 import {
   claimFeatureCount,
   existingPredictionIds,
+  fencePredictionIds,
   insertBatch,
   insertBatchWithRows,
   insertPredictions,
@@ -237,7 +238,8 @@ export class DataService {
       for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
       return { features: f, label: best, probabilities: p, modelVersion: model.version };
     });
-    const ids = await insertPredictions(this.predictionSql, toStore);
+    // The fence runs on the synchronously committed pool: it must be durable before any id after it.
+    const ids = await insertPredictions(this.predictionSql, toStore, () => fencePredictionIds(this.sql));
     this.hooks.onRowsServed?.(toStore.length);
     return {
       modelVersion: model.version,

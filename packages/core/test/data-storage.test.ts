@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  fencePredictionIds,
   insertBatch,
   insertBatchWithRows,
   insertPredictions,
@@ -110,7 +111,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       probabilities: [1 / (i + 3), 1 - 1 / (i + 3)],
       modelVersion: 2,
     }));
-    const ids = await insertPredictions(db.sql, predictions);
+    const ids = await insertPredictions(db.sql, predictions, () => fencePredictionIds(db.sql));
     expect(ids).toHaveLength(5);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const stored = await db.sql<

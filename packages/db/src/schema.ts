@@ -8,6 +8,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   real,
   serial,
@@ -30,6 +31,13 @@ export const platformSettings = pgTable('platform_settings', {
   id: integer('id').primaryKey().default(1),
   /** Fixed by configuration (N_FEATURES) or by the first batch ingested; enforced after. */
   nFeatures: integer('n_features'),
+  /**
+   * `pg_postmaster_start_time()` when the prediction id sequence was last moved past every id it
+   * may have handed out. Predictions commit asynchronously, so after a crash of Postgres the
+   * sequence may come back behind ids already returned to clients; each prediction insert checks
+   * this against the running postmaster and the platform moves the sequence on first (M8).
+   */
+  predictionIdFence: timestamp('prediction_id_fence', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -121,6 +129,11 @@ export const driftChecks = pgTable(
     action: text('action').notNull().default('none'),
     trainingJobId: bigint('training_job_id', { mode: 'number' }),
     durationMs: doublePrecision('duration_ms'),
+    /**
+     * The newest manual check request (a `drift_check_requests` number) made before this check
+     * read its data: every request up to it is answered by this check (checkDrift waits for it).
+     */
+    requestTicket: bigint('request_ticket', { mode: 'number' }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -128,6 +141,9 @@ export const driftChecks = pgTable(
     index('drift_checks_drifted_idx').on(t.id).where(sql`${t.drifted}`),
   ],
 );
+
+/** Numbers the manual drift-check requests (checkDrift), so a caller can tell which check answers it. */
+export const driftCheckRequests = pgSequence('drift_check_requests');
 
 /** Retraining jobs (queued → running → succeeded | failed), with progress and metrics. */
 export const trainingJobs = pgTable(

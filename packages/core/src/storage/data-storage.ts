@@ -1,4 +1,4 @@
-import type { Queryable } from '@automl-stream/db';
+import type { Queryable, Sql } from '@automl-stream/db';
 
 export interface RowToStore {
   features: number[];
@@ -150,44 +150,99 @@ export interface PredictionToStore {
 }
 
 /**
- * Stores predictions in one statement per chunk (flat arrays, as {@link insertRows}); returns
- * their ids in the order of `predictions`.
+ * How far the prediction id sequence moves past its state after Postgres restarted. With
+ * asynchronous commit, the sequence's WAL (logged 32 values ahead) may be lost with the newest
+ * predictions in a crash, and the sequence comes back behind ids already returned: those ids would
+ * be handed out again, and late feedback would label someone else's prediction. The loss window
+ * is the WAL not yet flushed, at most 3 × wal_writer_delay (600 ms by default); ten million ids
+ * cover it at any rate one Postgres can insert, and a bigint sequence can afford it at every
+ * restart (clean restarts and failovers included, since neither can be told from a crash here).
  */
-export async function insertPredictions(sql: Queryable, predictions: PredictionToStore[]): Promise<number[]> {
+export const PREDICTION_ID_FENCE_GAP = 10_000_000;
+
+/**
+ * Moves the prediction id sequence past every id it may have handed out before the running
+ * postmaster started, once per postmaster start (the first prediction after a restart waits for
+ * it). Run with synchronous commit: the move must be durable before any id after it is handed out.
+ * Returns true when this call moved it.
+ */
+export async function fencePredictionIds(sql: Queryable & { begin: Sql['begin'] }): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    // name: lock-prediction-fence
+    await tx`insert into platform_settings (id) values (1) on conflict (id) do nothing`;
+    const [state] = await tx<{ current: boolean; used: boolean }[]>`
+      select prediction_id_fence is not distinct from pg_postmaster_start_time() as current,
+        (select is_called from predictions_id_seq) as used
+      from platform_settings where id = 1 for update`;
+    if (state?.current) return false;
+    if (state?.used) {
+      // name: fence-prediction-ids
+      await tx`select setval('predictions_id_seq',
+        greatest((select last_value from predictions_id_seq), (select coalesce(max(id), 0) from predictions))
+          + ${PREDICTION_ID_FENCE_GAP})`;
+    }
+    await tx`update platform_settings set prediction_id_fence = pg_postmaster_start_time() where id = 1`;
+    return Boolean(state?.used);
+  });
+}
+
+/**
+ * Stores predictions in one statement per chunk (flat arrays, as {@link insertRows}); returns
+ * their ids in the order of `predictions`. Each statement stores nothing unless the id sequence
+ * was fenced for the running postmaster (see PREDICTION_ID_FENCE_GAP); then `fence` runs and the
+ * chunk is tried again.
+ */
+export async function insertPredictions(
+  sql: Queryable,
+  predictions: PredictionToStore[],
+  fence: () => Promise<unknown>,
+): Promise<number[]> {
   const ids: number[] = [];
   for (let start = 0; start < predictions.length; start += INSERT_CHUNK) {
     const chunk = predictions.slice(start, start + INSERT_CHUNK);
-    const width = chunk[0]!.features.length;
-    const classes = chunk[0]!.probabilities.length;
-    const features = numericArrayLiteral(
-      flatten(
-        chunk.map((p) => p.features),
-        width,
-      ),
-    );
-    const probabilities = numericArrayLiteral(
-      flatten(
-        chunk.map((p) => p.probabilities),
-        classes,
-      ),
-    );
-    const labels = numericArrayLiteral(chunk.map((p) => p.label));
-    const versions = numericArrayLiteral(chunk.map((p) => p.modelVersion));
-    // name: insert-predictions
-    const rows = await sql<{ id: string }[]>`
-      insert into predictions (features, label, probabilities, model_version)
-      select f.features[(r.i - 1) * ${width}::int + 1 : r.i * ${width}::int], r.label,
-        f.probabilities[(r.i - 1) * ${classes}::int + 1 : r.i * ${classes}::int], r.model_version
-      from (select ${features}::float8[] as features, ${probabilities}::real[] as probabilities) f,
-        unnest(${labels}::int[], ${versions}::int[]) with ordinality as r(label, model_version, i)
-      order by r.i
-      returning id`;
-    // Ids come from one sequence in insertion order (which is r.i order), so ascending id order
-    // is input order whatever order RETURNING lists them in.
-    const chunkIds = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    let chunkIds = await insertPredictionChunk(sql, chunk);
+    if (chunkIds.length === 0) {
+      await fence();
+      chunkIds = await insertPredictionChunk(sql, chunk);
+      if (chunkIds.length === 0)
+        throw new Error('predictions were not stored: the id fence could not be set');
+    }
     for (const id of chunkIds) ids.push(id);
   }
   return ids;
+}
+
+async function insertPredictionChunk(sql: Queryable, chunk: PredictionToStore[]): Promise<number[]> {
+  const width = chunk[0]!.features.length;
+  const classes = chunk[0]!.probabilities.length;
+  const features = numericArrayLiteral(
+    flatten(
+      chunk.map((p) => p.features),
+      width,
+    ),
+  );
+  const probabilities = numericArrayLiteral(
+    flatten(
+      chunk.map((p) => p.probabilities),
+      classes,
+    ),
+  );
+  const labels = numericArrayLiteral(chunk.map((p) => p.label));
+  const versions = numericArrayLiteral(chunk.map((p) => p.modelVersion));
+  // name: insert-predictions
+  const rows = await sql<{ id: string }[]>`
+    insert into predictions (features, label, probabilities, model_version)
+    select f.features[(r.i - 1) * ${width}::int + 1 : r.i * ${width}::int], r.label,
+      f.probabilities[(r.i - 1) * ${classes}::int + 1 : r.i * ${classes}::int], r.model_version
+    from (select ${features}::float8[] as features, ${probabilities}::real[] as probabilities) f,
+      unnest(${labels}::int[], ${versions}::int[]) with ordinality as r(label, model_version, i)
+    where exists (select 1 from platform_settings
+      where id = 1 and prediction_id_fence = pg_postmaster_start_time())
+    order by r.i
+    returning id`;
+  // Ids come from one sequence in insertion order (which is r.i order), so ascending id order
+  // is input order whatever order RETURNING lists them in.
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
 /** Stores delayed labels; returns the ids that exist. */
