@@ -285,7 +285,19 @@ export class DataService {
           },
         );
       }
-      return recordFeedback(tx, numericIds, labels);
+      // Feedback is given once per prediction: a writer cannot relabel what was labelled before
+      // (sequential ids would let one key relabel every prediction). An admin key can correct it.
+      const updated = await recordFeedback(tx, numericIds, labels, options.admin === true);
+      if (updated.length < numericIds.length) {
+        const done = new Set(updated);
+        const labelled = numericIds.filter((id) => !done.has(id));
+        throw new DomainError(
+          'CONFLICT',
+          `prediction ${labelled.slice(0, 5).join(', ')}${labelled.length > 5 ? ', …' : ''} already has feedback: feedback is given once per prediction, and only an admin key can change it`,
+          { labelled: labelled.slice(0, 20) },
+        );
+      }
+      return updated;
     });
     this.hooks.onLabelledRows?.(updated.length);
     return { updated: updated.length };

@@ -259,7 +259,7 @@ export class DriftPolicy {
         const open = await openTrainingJob(tx);
         const last = open ? undefined : await lastRetrainTrigger(tx);
         if (open) action = 'retrain_pending';
-        else if (last && (await countServedSince(tx, last.createdAt)) < this.config.drift.cooldownRows)
+        else if (last && this.coolingDown(last.secondsAgo, await countServedSince(tx, last.createdAt)))
           action = 'cooldown';
       }
       const check = await insertDriftCheck(tx, {
@@ -329,6 +329,19 @@ export class DriftPolicy {
       'drift check',
     );
     return { ...outcome, skipped: null };
+  }
+
+  /**
+   * Whether a drift may not trigger a retrain yet: fewer than DRIFT_COOLDOWN_ROWS rows, or fewer
+   * than RETRAIN_MIN_INTERVAL_SECONDS, since the last drift-triggered retrain. The rows alone let a
+   * writer chain retrains with one big batch each; the time bounds how often a stream, honest or
+   * not, can replace the model.
+   */
+  private coolingDown(secondsSinceLast: number, rowsSinceLast: number): boolean {
+    return (
+      rowsSinceLast < this.config.drift.cooldownRows ||
+      secondsSinceLast < this.config.retrain.minIntervalSeconds
+    );
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Config } from '@automl-stream/config';
-import type { Sql } from '@automl-stream/db';
+import type { Queryable, Sql } from '@automl-stream/db';
 import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { modelSizeProblem } from './model-size.ts';
@@ -7,6 +7,7 @@ import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
+  automaticPromotionsInLastHour,
   getArtifact,
   getProductionVersion,
   insertModelVersion,
@@ -175,6 +176,19 @@ export class RetrainService {
     }
   }
 
+  /**
+   * Why a retrain may not promote now although its challenger won, or null: MAX_PROMOTIONS_PER_HOUR
+   * automatic promotions in the last hour (a stream that poisons its own labels would otherwise
+   * replace the model as fast as it can trigger retrains). Never applies to the first model.
+   */
+  private async promotionCap(tx: Queryable): Promise<string | null> {
+    const cap = this.config.retrain.maxPromotionsPerHour;
+    const recent = await automaticPromotionsInLastHour(tx);
+    if (recent < cap) return null;
+    this.logger.warn({ recent, cap }, 'automatic promotion withheld: MAX_PROMOTIONS_PER_HOUR reached');
+    return `not promoted: ${recent} automatic promotion${recent === 1 ? '' : 's'} in the last hour reached MAX_PROMOTIONS_PER_HOUR (${cap}); an admin can promote it`;
+  }
+
   /** Polls until MIN_TRAIN_ROWS labelled rows of the new regime arrived, or the wait runs out. */
   private async waitForRowsSince(
     job: TrainingJobRecord,
@@ -285,8 +299,8 @@ export class RetrainService {
         championMetrics = scoreOnHoldout(championForest, testX, testY, nClasses);
       }
     }
-    const promote = !championMetrics || metrics.accuracy >= championMetrics.accuracy - promotionTolerance;
-    const rejectedReason = promote
+    let promote = !championMetrics || metrics.accuracy >= championMetrics.accuracy - promotionTolerance;
+    let rejectedReason = promote
       ? null
       : `challenger accuracy ${metrics.accuracy.toFixed(4)} is below the champion's ${championMetrics!.accuracy.toFixed(4)} by more than the tolerance ${promotionTolerance}`;
 
@@ -322,6 +336,11 @@ export class RetrainService {
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, job.id);
       if (current?.status === 'succeeded') return null;
+      const capped = promote && champion ? await this.promotionCap(tx) : null;
+      if (capped) {
+        promote = false;
+        rejectedReason = capped;
+      }
       const version = await insertModelVersion(tx, {
         status: 'candidate',
         params: {

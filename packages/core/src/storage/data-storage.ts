@@ -245,13 +245,21 @@ async function insertPredictionChunk(sql: Queryable, chunk: PredictionToStore[])
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
 }
 
-/** Stores delayed labels; returns the ids that exist. */
-export async function recordFeedback(sql: Queryable, ids: number[], labels: number[]): Promise<number[]> {
+/**
+ * Stores delayed labels; returns the ids updated. Unless `overwrite`, a prediction that already
+ * has feedback keeps it (and is not in the result).
+ */
+export async function recordFeedback(
+  sql: Queryable,
+  ids: number[],
+  labels: number[],
+  overwrite = true,
+): Promise<number[]> {
   // name: record-feedback
   const rows = await sql<{ id: string }[]>`
     update predictions p set feedback_label = f.label, feedback_at = now()
     from unnest(${ids}::bigint[], ${labels}::int[]) as f(id, label)
-    where p.id = f.id
+    where p.id = f.id and (${overwrite} or p.feedback_label is null)
     returning p.id`;
   return rows.map((r) => Number(r.id));
 }

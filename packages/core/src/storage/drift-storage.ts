@@ -133,11 +133,16 @@ export async function getDriftCheck(sql: Queryable, id: number): Promise<DriftCh
   return row && toRecord(row);
 }
 
-/** The newest check that queued a retrain, for the cooldown. */
-export async function lastRetrainTrigger(sql: Queryable): Promise<DriftCheckRecord | undefined> {
+/**
+ * The newest check that queued a retrain, for the cooldown, with the seconds since (the
+ * database's clock, so replicas with skewed clocks agree).
+ */
+export async function lastRetrainTrigger(
+  sql: Queryable,
+): Promise<(DriftCheckRecord & { secondsAgo: number }) | undefined> {
   // name: last-retrain-trigger
-  const [row] = await sql<
-    Row[]
-  >`select * from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
-  return row && toRecord(row);
+  const [row] = await sql<(Row & { seconds_ago: number })[]>`
+    select *, extract(epoch from (now() - created_at))::float8 as seconds_ago
+    from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
+  return row && { ...toRecord(row), secondsAgo: row.seconds_ago };
 }

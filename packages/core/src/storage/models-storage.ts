@@ -212,6 +212,15 @@ export async function setProduction(
   return { previous: current?.version ?? null };
 }
 
+/** Automatic promotions (by retrains, not by a person) in the last hour. */
+export async function automaticPromotionsInLastHour(sql: Queryable): Promise<number> {
+  // name: automatic-promotions-last-hour
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from model_history
+    where action = 'promoted' and created_at > now() - interval '1 hour'`;
+  return row?.n ?? 0;
+}
+
 export async function markRejected(sql: Queryable, version: number, reason: string): Promise<void> {
   // name: reject-version
   await sql`update model_versions set status = 'rejected', rejected_reason = ${reason} where version = ${version}`;
