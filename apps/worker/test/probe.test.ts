@@ -181,7 +181,7 @@ describe('worker probe', () => {
     expect(quiet.platform.workersRunning).toBe(false);
   });
 
-  it('answers 503 once stopping began, counts the released retrain as failed, then refuses connections', async () => {
+  it('answers 503 once stopping began, releases the retrain (its queue job completes, a fresh one waits), then refuses connections', async () => {
     const data = covariateShift({ seed: 9, nFeatures: 5, shifts: [] }).take(16_000);
     for (let i = 0; i < data.labels.length; i += 4000) {
       await worker.platform.data.ingest({
@@ -210,13 +210,18 @@ describe('worker probe', () => {
 
     expect(worker.platform.workersRunning).toBe(false);
     const final = await worker.metrics.registry.metrics();
-    expect(jobs(final, 'retrain', 'failed')).toBe(1);
-    expect(jobs(final, 'retrain', 'completed')).toBe(0);
+    // Released: its queue job completes and a fresh one waits, so the interrupted attempt does
+    // not count against the job's retries (audit L9).
+    expect(jobs(final, 'retrain', 'completed')).toBe(1);
+    expect(jobs(final, 'retrain', 'failed')).toBe(0);
     expect(inProgress(final, 'retrain')).toBe(0);
-    // Released: queued again for its retry, with the reason it stopped.
-    const [row] = await database.sql<{ status: string; error: string | null }[]>`
-      select status, error from training_jobs where id = ${job.id}`;
-    expect(row).toEqual({ status: 'queued', error: 'shutting down' });
+    const [row] = await database.sql<{ status: string; error: string | null; attempts: number }[]>`
+      select status, error, attempts from training_jobs where id = ${job.id}`;
+    expect(row).toEqual({
+      status: 'queued',
+      error: 'shutting down: queued again (an interrupted attempt does not count)',
+      attempts: 0,
+    });
 
     await expect(fetch(`${url}/health`)).rejects.toMatchObject({ cause: { code: 'ECONNREFUSED' } });
   });

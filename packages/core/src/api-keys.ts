@@ -1,14 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Sql } from '@automl-stream/db';
+import type { Queryable, Sql } from '@automl-stream/db';
 import { badInput } from './errors.ts';
 import {
   type ApiKeyRecord,
   type ApiKeyRole,
   countActiveAdminKeys,
   findActiveKeyByHash,
+  findKeyByHash,
   insertApiKey,
   listApiKeys,
   revokeApiKeys,
+  revokeOtherKeysNamed,
   touchApiKeys,
 } from './storage/api-keys-storage.ts';
 
@@ -16,6 +18,9 @@ export const API_KEY_ROLES: ApiKeyRole[] = ['admin', 'writer', 'reader'];
 const KEY_PATTERN = /^ams_([a-z0-9]{8})_[A-Za-z0-9_-]{32}$/;
 
 export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** Serialises the registration of ADMIN_API_KEY and of a first admin key across processes. */
+const ADMIN_KEY_LOCK = 7_301_946_225;
 
 /** How long a verified key is trusted from memory before the table is asked again (revocation delay). */
 const CACHE_MS = 5_000;
@@ -30,7 +35,11 @@ export class ApiKeys {
 
   constructor(private readonly sql: Sql) {}
 
-  async create(name: string, role: ApiKeyRole): Promise<{ key: string; record: ApiKeyRecord }> {
+  async create(
+    name: string,
+    role: ApiKeyRole,
+    sql: Queryable = this.sql,
+  ): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!API_KEY_ROLES.includes(role)) throw badInput(`role must be one of ${API_KEY_ROLES.join(', ')}`);
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 100) throw badInput('a key needs a name of 1 to 100 characters');
@@ -40,8 +49,20 @@ export class ApiKeys {
       .replace(/[^a-z0-9]/g, '0')
       .slice(0, 8);
     const key = `ams_${prefix}_${randomBytes(24).toString('base64url')}`;
-    const record = await insertApiKey(this.sql, { name: trimmed, role, prefix, keyHash: hashApiKey(key) });
+    const record = await insertApiKey(sql, { name: trimmed, role, prefix, keyHash: hashApiKey(key) });
     return { key, record };
+  }
+
+  /**
+   * Creates an admin key when none is active, or returns null: under a lock, so replicas starting
+   * together create one key between them, not one each.
+   */
+  createFirstAdmin(name: string): Promise<{ key: string; record: ApiKeyRecord } | null> {
+    return this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${ADMIN_KEY_LOCK})`;
+      if ((await countActiveAdminKeys(tx)) > 0) return null;
+      return this.create(name, 'admin', tx);
+    });
   }
 
   /** The key's record, or null when it is malformed, unknown or revoked. */
@@ -80,17 +101,36 @@ export class ApiKeys {
     return countActiveAdminKeys(this.sql).then((n) => n > 0);
   }
 
-  /** Registers a key given from outside (ADMIN_API_KEY) if it is not stored yet. */
-  async ensure(key: string, name: string, role: ApiKeyRole): Promise<void> {
+  /**
+   * Registers a key given from outside (ADMIN_API_KEY), under a lock (replicas start together):
+   * - `registered` (new), or `present` (already stored); earlier keys of the same `name` (earlier
+   *   values of the variable) are revoked in the same transaction, so rotating the variable
+   *   retires the old key instead of leaving it active beside the new one;
+   * - `revoked`: this exact key was revoked (the response to a leak). It stays revoked: nothing is
+   *   stored, and the caller reports that a new key must be set instead of crash-looping.
+   */
+  async ensure(
+    key: string,
+    name: string,
+    role: ApiKeyRole,
+  ): Promise<{ status: 'registered' | 'present' | 'revoked'; rotated: ApiKeyRecord[] }> {
     if (!KEY_PATTERN.test(key)) {
       throw badInput(
         'ADMIN_API_KEY must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ ->',
       );
     }
     const hash = hashApiKey(key);
-    if (await findActiveKeyByHash(this.sql, hash)) return;
-    const prefix = KEY_PATTERN.exec(key)![1]!;
-    await insertApiKey(this.sql, { name, role, prefix, keyHash: hash });
+    const outcome = await this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${ADMIN_KEY_LOCK})`;
+      const existing = await findKeyByHash(tx, hash);
+      if (existing?.revokedAt) return { status: 'revoked' as const, rotated: [] };
+      if (!existing)
+        await insertApiKey(tx, { name, role, prefix: KEY_PATTERN.exec(key)![1]!, keyHash: hash });
+      const rotated = await revokeOtherKeysNamed(tx, name, hash);
+      return { status: existing ? ('present' as const) : ('registered' as const), rotated };
+    });
+    if (outcome.rotated.length > 0) this.cache.clear();
+    return outcome;
   }
 }
 

@@ -17,7 +17,7 @@ export { driftCheckQueue, Queues, RETRAIN_DEAD_LETTER, retrainQueue } from './qu
 export type { Readiness, ReadinessChecks } from './readiness.ts';
 export { checkReadiness, READY_DB_TIMEOUT_MS } from './readiness.ts';
 export { RegistryService } from './registry-service.ts';
-export { ModelTooLargeError, RetrainService, TrainingDataError } from './retrain-service.ts';
+export { ModelTooLargeError, RetrainService, ShutdownError, TrainingDataError } from './retrain-service.ts';
 export type { ServingModel } from './serving-model.ts';
 export { ModelHolder } from './serving-model.ts';
 export { StatsTicker } from './stats-ticker.ts';

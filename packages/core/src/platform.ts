@@ -8,7 +8,7 @@ import { EventBus } from './event-bus.ts';
 import { driftCheckQueue, Queues, retrainDeadLetterQueue, retrainQueue } from './queues.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
-import { RetrainService } from './retrain-service.ts';
+import { RetrainService, ShutdownError } from './retrain-service.ts';
 import { ModelHolder } from './serving-model.ts';
 import { StatsTicker } from './stats-ticker.ts';
 import { listOpenTrainingJobs, type TrainingJobRecord } from './storage/training-storage.ts';
@@ -217,7 +217,7 @@ export class Platform {
     // A retrain in progress is abandoned: pg-boss will hand the job to another worker.
     const stopping = this.queues.stop({ graceful: true, timeoutMs: options.timeoutMs ?? 10_000 });
     const abortTimer = setTimeout(
-      () => this.retrainAbort.abort(new Error('shutting down')),
+      () => this.retrainAbort.abort(new ShutdownError()),
       Math.max(0, (options.timeoutMs ?? 10_000) - 2000),
     );
     await stopping.catch((error) => this.logger.warn({ err: error }, 'queue stop failed'));

@@ -35,6 +35,14 @@ export class TrainingDataError extends Error {
   readonly outcome: string = 'insufficient_data';
 }
 
+/** The reason a process aborts its retrain when it shuts down (see RetrainService.run). */
+export class ShutdownError extends Error {
+  override name = 'ShutdownError';
+  constructor() {
+    super('shutting down');
+  }
+}
+
 /** The trained forest would not fit MAX_MODEL_BYTES once loaded: refused, never registered. */
 export class ModelTooLargeError extends TrainingDataError {
   override name = 'ModelTooLargeError';
@@ -102,7 +110,7 @@ export class RetrainService {
   private async requeueAfterShutdown(job: TrainingJobRecord): Promise<boolean> {
     const queues = this.queues;
     if (!queues) return false;
-    const message = 'interrupted by a shutdown; queued again (the attempt does not count)';
+    const message = 'shutting down: queued again (an interrupted attempt does not count)';
     return this.sql
       .begin(async (tx) => {
         const requeued = await requeueTrainingJob(tx, job.id, message, true);
@@ -147,7 +155,8 @@ export class RetrainService {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const final = error instanceof TrainingDataError;
-      if (!final && options.signal?.aborted && (await this.requeueAfterShutdown(job))) {
+      const shutdown = options.signal?.aborted && options.signal.reason instanceof ShutdownError;
+      if (!final && shutdown && (await this.requeueAfterShutdown(job))) {
         return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
       }
       // pg-boss runs a job 1 + RETRAIN_RETRY_LIMIT times. A job that will run again stays open

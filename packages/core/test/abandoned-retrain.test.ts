@@ -121,7 +121,7 @@ describe('abandoned retrains (M2, L9)', () => {
 
     const after = (await getTrainingJob(db.sql, job.id))!;
     expect(after).toMatchObject({ status: 'queued', attempts: 0 });
-    expect(after.error).toBe('interrupted by a shutdown; queued again (the attempt does not count)');
+    expect(after.error).toBe('shutting down: queued again (an interrupted attempt does not count)');
     expect(after.queueJobId).not.toBe(job.queueJobId);
     const observer = await platform({ workers: false });
     expect(await observer.queues.jobLiveness(retrainQueue, after.queueJobId!)).toBe('alive');

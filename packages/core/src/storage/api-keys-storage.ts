@@ -43,6 +43,24 @@ export async function insertApiKey(
   return toRecord(row!);
 }
 
+/** The key with this hash, revoked or not. */
+export async function findKeyByHash(sql: Queryable, keyHash: string): Promise<ApiKeyRecord | undefined> {
+  // name: find-api-key-any
+  const [row] = await sql<Row[]>`
+    select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys where key_hash = ${keyHash}`;
+  return row && toRecord(row);
+}
+
+/** Revokes the active keys named `name` other than the one with `keepHash` (a rotated key's predecessors). */
+export async function revokeOtherKeysNamed(sql: Queryable, name: string, keepHash: string) {
+  // name: revoke-rotated-keys
+  const rows = await sql<Row[]>`
+    update api_keys set revoked_at = now()
+    where revoked_at is null and name = ${name} and key_hash <> ${keepHash}
+    returning id, name, role, prefix, created_at, revoked_at, last_used_at`;
+  return rows.map(toRecord);
+}
+
 export async function findActiveKeyByHash(
   sql: Queryable,
   keyHash: string,
@@ -62,8 +80,12 @@ export async function listApiKeys(sql: Queryable, includeRevoked: boolean): Prom
   return rows.map(toRecord);
 }
 
-/** Revokes by id or by prefix; returns the revoked keys. */
+/** Revokes by id, prefix or name (at least one); returns the revoked keys. */
 export async function revokeApiKeys(sql: Queryable, match: { id?: number; prefix?: string; name?: string }) {
+  // With every field unset the filter below matches every key: refuse instead of revoking them all.
+  if (match.id === undefined && match.prefix === undefined && match.name === undefined) {
+    throw new Error('revokeApiKeys needs an id, a prefix or a name: an empty match would revoke every key');
+  }
   // name: revoke-api-keys
   const rows = await sql<Row[]>`
     update api_keys set revoked_at = now()
