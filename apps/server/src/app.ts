@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { authenticate, graphqlErrorResponse, maxNesting, RateLimiter, readBodyWithin } from './auth.ts';
 import type { GraphQLContext, Principal } from './context.ts';
 import { asDomainError, maskError, toGraphQLError, withCode } from './errors.ts';
+import { listCostPlugin } from './list-cost.ts';
 import { ServerMetrics } from './metrics.ts';
 import { restRoutes } from './rest.ts';
 import { toSchema } from './schema/index.ts';
@@ -208,6 +209,7 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
       nestingGuardPlugin,
       errorCodesPlugin,
       metricsPlugin,
+      listCostPlugin(config.limits.maxListItems, production),
       EnvelopArmorPlugin({
         maxDepth: { n: config.limits.maxDepth, ...tooComplex('GRAPHQL_MAX_DEPTH', 'Query depth') },
         maxAliases: { n: config.limits.maxAliases, ...tooComplex('GRAPHQL_MAX_ALIASES', 'Aliases') },

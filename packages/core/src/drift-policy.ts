@@ -14,6 +14,7 @@ import {
   type DriftFeatureResult,
   insertDriftCheck,
   lastRetrainTrigger,
+  pendingCheckRequests,
 } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import { getProductionVersion, getReferenceSample } from './storage/models-storage.ts';
@@ -157,8 +158,12 @@ export class DriftPolicy {
     private readonly logger: Logger,
   ) {}
 
-  async check(trigger: DriftTrigger): Promise<DriftCheckOutcome> {
+  async check(queuedBy: DriftTrigger): Promise<DriftCheckOutcome> {
     const started = performance.now();
+    // Manual requests made before the data is read are answered by this check (checkDrift waits
+    // for it): it counts as manual whichever trigger queued it.
+    const requests = await pendingCheckRequests(this.sql);
+    const trigger: DriftTrigger = requests.pending ? 'manual' : queuedBy;
     const production = await getProductionVersion(this.sql);
     if (!production) {
       const job = await this.maybeBootstrap();
@@ -286,6 +291,7 @@ export class DriftPolicy {
         action,
         trainingJobId: null,
         durationMs: performance.now() - started,
+        requestTicket: requests.ticket,
       });
       if (action === 'retrain_queued') {
         const reasons = [
@@ -410,5 +416,6 @@ export function summarize(check: DriftCheckRecord): Record<string, unknown> {
     driftedShare: check.driftedShare,
     action: check.action,
     trainingJobId: check.trainingJobId,
+    requestTicket: check.requestTicket,
   };
 }

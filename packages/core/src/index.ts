@@ -8,6 +8,8 @@ export { badInput, DomainError } from './errors.ts';
 export { EventBus } from './event-bus.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
+export type { ManualCheckOutcome } from './manual-drift-checks.ts';
+export { ManualDriftChecks } from './manual-drift-checks.ts';
 export { modelSizeProblem } from './model-size.ts';
 export type { PlatformOptions } from './platform.ts';
 export { Platform } from './platform.ts';

@@ -5,6 +5,7 @@ import { ApiKeys } from './api-keys.ts';
 import { DataService } from './data-service.ts';
 import { DriftPolicy } from './drift-policy.ts';
 import { EventBus } from './event-bus.ts';
+import { ManualDriftChecks } from './manual-drift-checks.ts';
 import { driftCheckQueue, Queues, retrainDeadLetterQueue, retrainQueue } from './queues.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
@@ -35,11 +36,15 @@ export class Platform {
   readonly db: DbHandle;
   /** Pool for prediction inserts: asynchronous commit unless PREDICTION_SYNC_COMMIT. */
   private readonly predictionDb: DbHandle | null;
+  /** Pool for drift checks and retrains (workers only), with JOB_STATEMENT_TIMEOUT_MS. */
+  private readonly jobsDb: DbHandle | null;
   readonly bus: EventBus;
   readonly queues: Queues;
   readonly holder: ModelHolder;
   readonly data: DataService;
   readonly drift: DriftPolicy;
+  /** checkDrift: manual checks through the drift-check queue, answered when they ran. */
+  readonly manualChecks: ManualDriftChecks;
   readonly retrain: RetrainService;
   readonly registry: RegistryService;
   readonly stats: StatsTicker;
@@ -60,19 +65,34 @@ export class Platform {
     this.logger = options.logger;
     this.workersEnabled = options.workers ?? options.config.workers.enabled;
     this.serving = options.serving ?? true;
+    const { apiStatementTimeoutMs, jobStatementTimeoutMs } = options.config.database;
+    // The API's pool cancels statements past API_STATEMENT_TIMEOUT_MS: one reader's request must
+    // not hold connections that every other client waits for (security audit M4).
     this.db = createDb(options.databaseUrl, {
       max: options.config.database.poolSize,
       applicationName: 'automl-stream',
+      statementTimeoutMs: apiStatementTimeoutMs,
     });
     const sql = this.db.sql;
+    // Drift checks and retrains read whole windows (TRAIN_WINDOW rows): their own small pool,
+    // with the longer JOB_STATEMENT_TIMEOUT_MS.
+    this.jobsDb = this.workersEnabled
+      ? createDb(options.databaseUrl, {
+          max: 4,
+          applicationName: 'automl-stream:jobs',
+          statementTimeoutMs: jobStatementTimeoutMs,
+        })
+      : null;
+    const jobSql = this.jobsDb?.sql ?? sql;
     this.bus = new EventBus(sql);
     this.queues = new Queues(options.databaseUrl, options.config, options.logger);
     this.holder = new ModelHolder(sql, {
       maxModelBytes: options.config.model.maxModelBytes,
       logger: options.logger,
     });
-    this.drift = new DriftPolicy(sql, this.queues, options.config, options.logger);
-    this.retrain = new RetrainService(sql, options.config, options.logger, this.queues);
+    this.drift = new DriftPolicy(jobSql, this.queues, options.config, options.logger);
+    this.retrain = new RetrainService(jobSql, options.config, options.logger, this.queues);
+    this.manualChecks = new ManualDriftChecks(sql, this.bus, this.queues, this.drift, options.config);
     this.registry = new RegistryService(sql, options.config.model.maxModelBytes);
     this.apiKeys = new ApiKeys(sql);
     this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
@@ -84,15 +104,24 @@ export class Platform {
           max: Math.max(2, Math.ceil(options.config.database.poolSize / 2)),
           applicationName: 'automl-stream:predictions',
           synchronousCommit: 'off',
+          statementTimeoutMs: apiStatementTimeoutMs,
         });
     this.data = new DataService(sql, this.holder, options.config, this.predictionDb?.sql ?? sql, {
-      onRowsServed: (n) => this.rowsServed(n),
-      onLabelledRows: () => this.labelledRowsArrived(),
+      onRowsServed: (n) => {
+        this.stats.invalidate();
+        this.rowsServed(n);
+      },
+      onLabelledRows: () => {
+        this.stats.invalidate();
+        this.labelledRowsArrived();
+      },
     });
   }
 
   async start(): Promise<void> {
     await this.bus.start();
+    // Checks, retrains and promotions (in any process) change the totals too.
+    this.unsubscribers.push(this.bus.subscribe(null, () => this.stats.invalidate()));
     await this.queues.start();
     if (this.serving) {
       // A production artifact that cannot be loaded (corrupt, or too large for MAX_MODEL_BYTES)
@@ -224,6 +253,7 @@ export class Platform {
     clearTimeout(abortTimer);
     await this.bus.stop();
     await this.predictionDb?.close(5);
+    await this.jobsDb?.close(5);
     await this.db.close(5);
   }
 }

@@ -11,6 +11,7 @@ export class StatsTicker {
   private listeners = new Set<(stats: PlatformStats) => void>();
   private timer: NodeJS.Timeout | null = null;
   private last = '';
+  private cached: { at: number; pending: boolean; value: Promise<PlatformStats> } | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -18,8 +19,38 @@ export class StatsTicker {
     private readonly accuracyWindow: number,
   ) {}
 
+  /**
+   * The totals: one query shared by every concurrent caller and reused for up to one interval
+   * (`stats` is ten full counts; thirty aliases of it in one request, or many readers polling,
+   * run it once). A write in this process (`invalidate`) makes the next read fresh.
+   */
   read(): Promise<PlatformStats> {
-    return readStats(this.sql, this.accuracyWindow);
+    const now = Date.now();
+    if (this.cached && (this.cached.pending || now - this.cached.at < this.intervalMs))
+      return this.cached.value;
+    return this.fresh();
+  }
+
+  /** Queries the totals now; the answer serves `read` callers for the next interval. */
+  private fresh(): Promise<PlatformStats> {
+    const now = Date.now();
+    const entry = { at: now, pending: true, value: readStats(this.sql, this.accuracyWindow) };
+    this.cached = entry;
+    entry.value.then(
+      () => {
+        entry.pending = false;
+        entry.at = Date.now();
+      },
+      () => {
+        if (this.cached === entry) this.cached = null;
+      },
+    );
+    return entry.value;
+  }
+
+  /** The next read queries the tables again (after a write that changes the totals). */
+  invalidate(): void {
+    if (this.cached && !this.cached.pending) this.cached = null;
   }
 
   subscribe(fn: (stats: PlatformStats) => void): () => void {
@@ -72,7 +103,7 @@ export class StatsTicker {
     if (this.listeners.size === 0) return;
     let stats: PlatformStats;
     try {
-      stats = await this.read();
+      stats = await this.fresh();
     } catch {
       return; // database unreachable: try again next tick
     }

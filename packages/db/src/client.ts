@@ -24,6 +24,12 @@ export interface CreateDbOptions {
   applicationName?: string;
   /** Postgres `synchronous_commit` for this pool's sessions. @default the server's (on) */
   synchronousCommit?: 'on' | 'off';
+  /**
+   * Postgres `statement_timeout` (ms) for this pool's sessions: a statement running longer is
+   * cancelled with an error, so one expensive request cannot hold a connection (and the requests
+   * queued behind it) for minutes. 0 or unset: the server's (none).
+   */
+  statementTimeoutMs?: number;
 }
 
 /** One pool per process; server and worker both build theirs here. */
@@ -34,6 +40,7 @@ export function createDb(url: string, options: CreateDbOptions = {}): DbHandle {
     connection: {
       application_name: options.applicationName ?? 'automl-stream',
       ...(options.synchronousCommit ? { synchronous_commit: options.synchronousCommit } : {}),
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     },
     // Reconnects are on demand; idle connections are recycled so a restarted server is noticed.
     idle_timeout: 60,

@@ -3,12 +3,12 @@ import {
   type DriftCheckRecord,
   type DriftFeatureResult,
   getDriftCheck,
-  getTrainingJob,
   listDriftChecks,
   type StoredEvent,
 } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
+import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 import { TrainingJobRef } from './training.ts';
 
@@ -102,8 +102,8 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
     trainingJob: t.field({
       type: TrainingJobRef,
       nullable: true,
-      resolve: (c, _a, ctx) =>
-        c.trainingJobId ? getTrainingJob(ctx.platform.db.sql, c.trainingJobId) : null,
+      resolve: async (c, _a, ctx) =>
+        c.trainingJobId ? ((await loaders(ctx).trainingJob.load(c.trainingJobId)) ?? null) : null,
     }),
   }),
 });
@@ -160,7 +160,8 @@ const CheckDriftResult = builder
       event: t.field({ type: DriftEventRef, nullable: true, resolve: (r) => r.event }),
       skipped: t.exposeString('skipped', {
         nullable: true,
-        description: 'Why no check ran (no_model: nothing serves yet; bootstrap may have been queued).',
+        description:
+          'Why there is no check: no_model (nothing serves yet; the first retrain may have been queued), or pending (queued, not finished within DRIFT_CHECK_WAIT_SECONDS: it will arrive on driftChecked).',
       }),
     }),
   });
@@ -168,10 +169,11 @@ const CheckDriftResult = builder
 builder.mutationField('checkDrift', (t) =>
   t.field({
     type: CheckDriftResult,
-    description: 'Run a drift check now and return it (writer).',
+    description:
+      'Ask for a drift check and return it once it ran (writer). The check runs on a worker through the drift-check queue, which merges concurrent requests; manual checks start at most once per DRIFT_CHECK_MIN_INTERVAL_SECONDS, and the answer is a check that saw everything written before the request. After DRIFT_CHECK_WAIT_SECONDS without one, `skipped` is `pending` and the check arrives later on driftChecked.',
     resolve: async (_r, _a, ctx) => {
       requireRole(ctx, 'writer');
-      const outcome = await ctx.platform.drift.check('manual');
+      const outcome = await ctx.platform.manualChecks.request();
       return { event: outcome.check, skipped: outcome.skipped };
     },
   }),

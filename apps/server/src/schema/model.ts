@@ -10,6 +10,7 @@ import {
 } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
+import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 
 export const ModelStatusEnum = builder.enumType('ModelStatus', {
@@ -126,7 +127,7 @@ export const ModelChangeRef = builder.objectRef<ModelChange>('ModelChange').impl
     model: t.field({
       type: ModelVersionRef,
       nullable: true,
-      resolve: (c, _a, ctx) => getModelVersion(ctx.platform.db.sql, c.version),
+      resolve: async (c, _a, ctx) => (await loaders(ctx).modelVersion.load(c.version)) ?? null,
     }),
   }),
 });

@@ -8,24 +8,29 @@ import {
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 
+/** Totals pass 2^31 on a busy platform, beyond GraphQL's Int: they are Floats (exact to 2^53). */
+const count = { description: 'A count (a Float: exact to 2^53, beyond GraphQL Int’s 2^31).' };
+
 const StatsRef = builder.objectRef<PlatformStats>('Stats').implement({
   description: 'Platform totals (exact counts from the tables).',
   fields: (t) => ({
-    predictionsTotal: t.exposeInt('predictionsTotal'),
-    rowsIngested: t.exposeInt('rowsIngested'),
-    labelledRows: t.exposeInt('labelledRows'),
-    batchesIngested: t.exposeInt('batchesIngested'),
-    feedbackReceived: t.exposeInt('feedbackReceived'),
-    driftChecks: t.exposeInt('driftChecks'),
-    driftEvents: t.exposeInt('driftEvents'),
-    retrains: t.exposeInt('retrains'),
-    modelVersions: t.exposeInt('modelVersions'),
+    predictionsTotal: t.exposeFloat('predictionsTotal', count),
+    rowsIngested: t.exposeFloat('rowsIngested', count),
+    labelledRows: t.exposeFloat('labelledRows', count),
+    batchesIngested: t.exposeFloat('batchesIngested', count),
+    feedbackReceived: t.exposeFloat('feedbackReceived', count),
+    driftChecks: t.exposeFloat('driftChecks', count),
+    driftEvents: t.exposeFloat('driftEvents', count),
+    retrains: t.exposeFloat('retrains', count),
+    modelVersions: t.exposeFloat('modelVersions', count),
     activeModelVersion: t.exposeInt('activeModelVersion', { nullable: true }),
     currentAccuracy: t.exposeFloat('currentAccuracy', {
       nullable: true,
       description: 'Test-then-train accuracy of the serving version on its newest WINDOW_SIZE labelled rows.',
     }),
-    currentAccuracyRows: t.exposeInt('currentAccuracyRows'),
+    currentAccuracyRows: t.exposeInt('currentAccuracyRows', {
+      description: 'Labelled rows behind currentAccuracy (at most WINDOW_SIZE).',
+    }),
     lastDriftCheckAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastDriftCheckAt }),
     lastEventId: t.float({ resolve: (s) => s.lastEventId }),
   }),

@@ -8,6 +8,7 @@ import {
 } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
+import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 
 export const TrainingStatusEnum = builder.enumType('TrainingStatus', {
@@ -106,7 +107,8 @@ const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').impleme
     job: t.field({
       type: TrainingJobRef,
       nullable: true,
-      resolve: (e, _a, ctx) => getTrainingJob(ctx.platform.db.sql, Number(e.payload.trainingJobId)),
+      resolve: async (e, _a, ctx) =>
+        (await loaders(ctx).trainingJob.load(Number(e.payload.trainingJobId))) ?? null,
     }),
   }),
 });

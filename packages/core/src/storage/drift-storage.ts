@@ -33,6 +33,8 @@ export interface DriftCheckRecord {
   action: string;
   trainingJobId: number | null;
   durationMs: number | null;
+  /** The newest manual check request made before this check read its data (answered by it). */
+  requestTicket: number | null;
   createdAt: Date;
 }
 
@@ -55,6 +57,7 @@ interface Row {
   action: string;
   training_job_id: string | null;
   duration_ms: number | null;
+  request_ticket: string | null;
   created_at: Date;
 }
 
@@ -78,20 +81,24 @@ const toRecord = (r: Row): DriftCheckRecord => ({
   action: r.action,
   trainingJobId: num(r.training_job_id),
   durationMs: r.duration_ms,
+  requestTicket: num(r.request_ticket),
   createdAt: r.created_at,
 });
 
-export type NewDriftCheck = Omit<DriftCheckRecord, 'id' | 'createdAt'>;
+export type NewDriftCheck = Omit<DriftCheckRecord, 'id' | 'createdAt' | 'requestTicket'> & {
+  requestTicket?: number | null;
+};
 
 export async function insertDriftCheck(sql: Queryable, c: NewDriftCheck): Promise<DriftCheckRecord> {
   // name: insert-drift-check
   const [row] = await sql<Row[]>`
     insert into drift_checks (model_version, trigger, verdict, drifted, data_drift, prediction_drift, concept_drift,
       drifted_share, n_reference, n_current, window_start_id, window_end_id, features, details, action,
-      training_job_id, duration_ms)
+      training_job_id, duration_ms, request_ticket)
     values (${c.modelVersion}, ${c.trigger}, ${c.verdict}, ${c.drifted}, ${c.dataDrift}, ${c.predictionDrift},
       ${c.conceptDrift}, ${c.driftedShare}, ${c.nReference}, ${c.nCurrent}, ${c.windowStartId}, ${c.windowEndId},
-      ${sql.json(c.features as never)}, ${sql.json(c.details as never)}, ${c.action}, ${c.trainingJobId}, ${c.durationMs})
+      ${sql.json(c.features as never)}, ${sql.json(c.details as never)}, ${c.action}, ${c.trainingJobId}, ${c.durationMs},
+      ${c.requestTicket ?? null})
     returning *`;
   return toRecord(row!);
 }
@@ -145,4 +152,44 @@ export async function lastRetrainTrigger(
     select *, extract(epoch from (now() - created_at))::float8 as seconds_ago
     from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
   return row && { ...toRecord(row), secondsAgo: row.seconds_ago };
+}
+
+/**
+ * A new manual check request: its number orders it against the checks (a sequence, so it is
+ * visible to every session at once, whatever transaction asked).
+ */
+export async function requestCheckTicket(sql: Queryable): Promise<number> {
+  // name: request-check-ticket
+  const [row] = await sql<{ ticket: string }[]>`select nextval('drift_check_requests') as ticket`;
+  return Number(row!.ticket);
+}
+
+/**
+ * At the start of a check: the newest request made so far, and whether any came after the newest
+ * one an earlier check answered (then this check answers them, and counts as manual).
+ */
+export async function pendingCheckRequests(sql: Queryable): Promise<{ ticket: number; pending: boolean }> {
+  // name: pending-check-requests
+  const [row] = await sql<{ ticket: string; answered: string | null }[]>`
+    select (select case when is_called then last_value else 0 end from drift_check_requests) as ticket,
+      (select max(request_ticket) from drift_checks) as answered`;
+  const ticket = Number(row?.ticket ?? 0);
+  return { ticket, pending: ticket > Number(row?.answered ?? 0) };
+}
+
+/** The first check that answers request `ticket` (it read its data after the request), if any. */
+export async function checkAnswering(sql: Queryable, ticket: number): Promise<DriftCheckRecord | undefined> {
+  // name: check-answering-request
+  const [row] = await sql<Row[]>`
+    select * from drift_checks where request_ticket >= ${ticket} order by id limit 1`;
+  return row && toRecord(row);
+}
+
+/** Seconds since the newest manual check was recorded, or null when there is none. */
+export async function secondsSinceManualCheck(sql: Queryable): Promise<number | null> {
+  // name: seconds-since-manual-check
+  const [row] = await sql<{ seconds: number | null }[]>`
+    select extract(epoch from (now() - max(created_at)))::float8 as seconds
+    from drift_checks where trigger = 'manual'`;
+  return row?.seconds ?? null;
 }

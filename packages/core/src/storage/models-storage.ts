@@ -139,6 +139,14 @@ export async function getModelVersion(
   return row && toRecord(row);
 }
 
+/** Several versions in one query (GraphQL batches `ModelChange.model` through this). */
+export async function getModelVersions(sql: Queryable, versions: number[]): Promise<ModelVersionRecord[]> {
+  // name: get-model-versions
+  const rows = await sql<Row[]>`
+    select ${sql.unsafe(COLUMNS)} from model_versions where version = any(${versions}::int[])`;
+  return rows.map(toRecord);
+}
+
 export async function getProductionVersion(sql: Queryable): Promise<ModelVersionRecord | undefined> {
   // name: get-production-version
   const [row] = await sql<

@@ -20,32 +20,33 @@ export interface PlatformStats {
 
 export async function readStats(sql: Queryable, accuracyWindow: number): Promise<PlatformStats> {
   // name: read-stats (one round trip; counts are exact)
+  // Counts are bigint (they pass 2^31 on a busy platform), sent as text and read as exact numbers.
   const [s] = await sql<
     {
-      predictions: number;
-      rows: number;
-      labelled: number;
-      batches: number;
-      feedback: number;
-      checks: number;
-      drifts: number;
-      retrains: number;
-      versions: number;
+      predictions: string;
+      rows: string;
+      labelled: string;
+      batches: string;
+      feedback: string;
+      checks: string;
+      drifts: string;
+      retrains: string;
+      versions: string;
       active: number | null;
       last_check: Date | null;
       last_event: string | null;
     }[]
   >`
     select
-      (select count(*)::int from predictions) as predictions,
-      (select count(*)::int from rows) as rows,
-      (select count(*)::int from rows where label is not null) as labelled,
-      (select count(*)::int from batches) as batches,
-      (select count(*)::int from predictions where feedback_label is not null) as feedback,
-      (select count(*)::int from drift_checks) as checks,
-      (select count(*)::int from drift_checks where drifted) as drifts,
-      (select count(*)::int from training_jobs) as retrains,
-      (select count(*)::int from model_versions) as versions,
+      (select count(*) from predictions) as predictions,
+      (select count(*) from rows) as rows,
+      (select count(*) from rows where label is not null) as labelled,
+      (select count(*) from batches) as batches,
+      (select count(*) from predictions where feedback_label is not null) as feedback,
+      (select count(*) from drift_checks) as checks,
+      (select count(*) from drift_checks where drifted) as drifts,
+      (select count(*) from training_jobs) as retrains,
+      (select count(*) from model_versions) as versions,
       (select version from model_versions where status = 'production') as active,
       (select max(created_at) from drift_checks) as last_check,
       (select max(id) from events) as last_event`;
@@ -67,15 +68,15 @@ export async function readStats(sql: Queryable, accuracyWindow: number): Promise
     accuracyRows = a?.n ?? 0;
   }
   return {
-    predictionsTotal: s?.predictions ?? 0,
-    rowsIngested: s?.rows ?? 0,
-    labelledRows: s?.labelled ?? 0,
-    batchesIngested: s?.batches ?? 0,
-    feedbackReceived: s?.feedback ?? 0,
-    driftChecks: s?.checks ?? 0,
-    driftEvents: s?.drifts ?? 0,
-    retrains: s?.retrains ?? 0,
-    modelVersions: s?.versions ?? 0,
+    predictionsTotal: Number(s?.predictions ?? 0),
+    rowsIngested: Number(s?.rows ?? 0),
+    labelledRows: Number(s?.labelled ?? 0),
+    batchesIngested: Number(s?.batches ?? 0),
+    feedbackReceived: Number(s?.feedback ?? 0),
+    driftChecks: Number(s?.checks ?? 0),
+    driftEvents: Number(s?.drifts ?? 0),
+    retrains: Number(s?.retrains ?? 0),
+    modelVersions: Number(s?.versions ?? 0),
     activeModelVersion: s?.active ?? null,
     currentAccuracy: accuracy,
     currentAccuracyRows: accuracyRows,
@@ -94,22 +95,39 @@ export interface AccuracyPoint {
 }
 
 /**
+ * Most labelled rows one accuracy series reads: the newest ones. Its three window functions
+ * sort what they read, so an unbounded read costs more with every row ever ingested.
+ */
+export const ACCURACY_SERIES_MAX_ROWS = 500_000;
+
+/**
  * Test-then-train accuracy in buckets of `bucketSize` labelled rows, oldest first, the newest
- * `limit` buckets. A bucket never mixes model versions, so the chart can mark each change.
+ * `limit` buckets. A bucket never mixes model versions, so the chart can mark each change. Reads
+ * only the newest (limit + 1) × bucketSize scored rows (at most ACCURACY_SERIES_MAX_ROWS); positions
+ * count every scored row before them, so they are the same as over the whole stream. Buckets
+ * start where a model version's run starts; for the run that the window cuts, they start at the
+ * window's first row instead (so they may be cut at other rows than a read of the whole stream).
  */
 export async function readAccuracySeries(
   sql: Queryable,
   bucketSize: number,
   limit: number,
 ): Promise<AccuracyPoint[]> {
+  const windowRows = Math.min(ACCURACY_SERIES_MAX_ROWS, (limit + 1) * bucketSize);
   // name: accuracy-series
   const rows = await sql<
     { position: string; accuracy: number; count: number; model_version: number; at: Date }[]
   >`
-    with labelled as (
-      select scored_version as v, (scored_label = label)::int as right_, created_at,
-             row_number() over (order by id) as pos
+    with recent as (
+      select id, scored_version as v, (scored_label = label)::int as right_, created_at
       from rows where label is not null and scored_label is not null
+      order by id desc limit ${windowRows}
+    ), earlier as (
+      select count(*) as n from rows
+      where label is not null and scored_label is not null and id < (select min(id) from recent)
+    ), labelled as (
+      select v, right_, created_at, (select n from earlier) + row_number() over (order by id) as pos
+      from recent
     ), grouped as (
       select v, right_, created_at, pos,
              pos - row_number() over (partition by v order by pos) as run

@@ -91,6 +91,13 @@ export async function getTrainingJob(sql: Queryable, id: number) {
   return row && toRecord(row);
 }
 
+/** Several jobs in one query (GraphQL batches `DriftEvent.trainingJob` through this). */
+export async function getTrainingJobs(sql: Queryable, ids: number[]): Promise<TrainingJobRecord[]> {
+  // name: get-training-jobs
+  const rows = await sql<Row[]>`select * from training_jobs where id = any(${ids}::bigint[])`;
+  return rows.map(toRecord);
+}
+
 /** Marks a job running (again, on a retry); returns it, or undefined when it already finished. */
 export async function startTrainingJob(sql: Queryable, id: number, treesTotal: number) {
   // name: start-training-job
