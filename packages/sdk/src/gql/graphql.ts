@@ -12,11 +12,11 @@ export type FeedbackInput = {
 };
 
 export type IngestInput = {
-  /** Idempotency key: a batch re-sent with the same id stores nothing and answers duplicate: true. */
+  /** Idempotency key: a batch re-sent with the same id stores nothing and answers duplicate: true. Without one, the server makes a new id each time, so a client that retries after a lost answer stores the batch twice: always send one. */
   batchId?: string | null | undefined;
   /** Rows of numeric features. */
   features: Array<Array<number>>;
-  /** Class of each row (0..K-1), when known. */
+  /** Class of each row (0..K-1), when known: below MAX_CLASSES, and for a writer key at most MAX_NEW_CLASSES beyond the serving model’s classes. */
   labels?: Array<number> | null | undefined;
 };
 
