@@ -13,6 +13,7 @@ export { ManualDriftChecks } from './manual-drift-checks.ts';
 export { modelSizeProblem } from './model-size.ts';
 export type { PlatformOptions } from './platform.ts';
 export { Platform } from './platform.ts';
+export { prepareDatabase } from './prepare-database.ts';
 export { pushIterator } from './push-iterator.ts';
 export type { JobObserver, JobOutcome } from './queues.ts';
 export { driftCheckQueue, Queues, RETRAIN_DEAD_LETTER, retrainQueue } from './queues.ts';

@@ -1,6 +1,10 @@
 // Core findings of the security audit (issue #19) against real server processes on real ports:
-// M2 (a SIGKILLed worker's last attempt no longer blocks retraining for good) and M3 (a server of
-// the previous release stays ready after a newer release migrated the database).
+// M2 (a SIGKILLed worker's last attempt no longer blocks retraining for good), M3 (a server of
+// the previous release stays ready after a newer release migrated the database) and M14 (servers
+// and workers run as a role without DDL rights, after a separate migrate step).
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestPlatform } from '../../src/testing.ts';
 import {
@@ -8,6 +12,7 @@ import {
   INGEST,
   labelledBatch,
   postGraphQL,
+  repoRoot,
   spawnServer,
   type TestDatabase,
   waitFor,
@@ -126,6 +131,102 @@ describe('readiness when a newer release migrated the database (M3)', () => {
       expect((await fetch(`${restarted.url}/ready`)).status).toBe(200);
     } finally {
       await restarted.stop();
+    }
+  });
+});
+
+describe('servers and workers without DDL rights (M14)', () => {
+  const suffix = randomBytes(4).toString('hex');
+  const prefix = process.env.AUTOML_TEST_DB_PREFIX ?? 'automl_test';
+  const owner = `${prefix}_owner_${suffix}`;
+  const app = `${prefix}_app_${suffix}`;
+  const database = `${prefix}_roles_${suffix}`;
+  let admin: ReturnType<typeof postgres>;
+  const urlFor = (role: string) => {
+    const url = new URL(inject('postgresUrl'));
+    url.username = role;
+    url.password = '';
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+
+  beforeAll(async () => {
+    admin = postgres(inject('postgresUrl'), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create role "${owner}" login nosuperuser nocreatedb nocreaterole`);
+    await admin.unsafe(`create role "${app}" login nosuperuser nocreatedb nocreaterole`);
+    await admin.unsafe(`create database "${database}" owner "${owner}"`);
+  });
+  afterAll(async () => {
+    await admin.unsafe(`drop database if exists "${database}" with (force)`);
+    await admin.unsafe(`drop role if exists "${app}"`);
+    await admin.unsafe(`drop role if exists "${owner}"`);
+    await admin.end({ timeout: 2 });
+  });
+
+  it('runs the whole loop as a role that can only read and write data, after a separate migrate step', async () => {
+    // The one-shot step, as the owner: migrations, pg-boss, queues, and the app role's grants.
+    const migrate = spawnSync(process.execPath, ['--import', 'tsx', 'deploy/migrate.ts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: urlFor(owner),
+        DATABASE_APP_ROLE: app,
+        LOG_LEVEL: 'info',
+      },
+      timeout: 120_000,
+    });
+    expect(migrate.status, migrate.stderr + migrate.stdout).toBe(0);
+    expect(migrate.stdout).toContain('database prepared');
+
+    const server = await spawnServer({ databaseUrl: urlFor(app), env: { MIN_TRAIN_ROWS: '100' } });
+    const appSql = postgres(urlFor(app), { max: 1, onnotice: () => {} });
+    try {
+      const [role] = await appSql<{ rolsuper: boolean; rolcreaterole: boolean }[]>`
+        select rolsuper, rolcreaterole from pg_roles where rolname = current_user`;
+      expect(role).toEqual({ rolsuper: false, rolcreaterole: false });
+      await expect(appSql`create table intruder (x int)`).rejects.toThrow(/permission denied/);
+
+      // Ingest, the first retrain by the in-process worker (pg-boss, events), predict, feedback.
+      const key = server.adminKey;
+      await postGraphQL(
+        server.graphqlUrl,
+        INGEST,
+        { input: { ...labelledBatch(300, 51), batchId: 'm14' } },
+        key,
+      );
+      await waitFor(
+        async () =>
+          (
+            await postGraphQL<{ activeModel: { version: number } | null }>(
+              server.graphqlUrl,
+              '{ activeModel { version } }',
+              {},
+              key,
+            )
+          ).data?.activeModel?.version,
+        'the first model, trained as the app role',
+        60_000,
+      );
+      const predicted = await postGraphQL<{ predict: { predictions: { id: string }[] } }>(
+        server.graphqlUrl,
+        'mutation P($input: PredictInput!) { predict(input: $input) { predictions { id } } }',
+        { input: { features: [[0.2, 0.4, 0.6]] } },
+        key,
+      );
+      expect(predicted.errors).toBeUndefined();
+      const check = await postGraphQL<{ checkDrift: { event: { id: string } | null } }>(
+        server.graphqlUrl,
+        'mutation { checkDrift { event { id } } }',
+        {},
+        key,
+      );
+      expect(check.errors).toBeUndefined();
+      expect(check.data?.checkDrift.event?.id).toBeDefined();
+      expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    } finally {
+      await appSql.end({ timeout: 2 });
+      await server.stop();
     }
   });
 });
