@@ -64,19 +64,30 @@ describe('deployment files', () => {
       context.skip();
       return;
     }
-    const result = tryRun('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json'], {
+    const secrets = {
       ADMIN_API_KEY: newApiKey(),
-    })!;
+      POSTGRES_PASSWORD: 'p0stgres-secret',
+      AUTOML_OWNER_DB_PASSWORD: '0wner-secret',
+      AUTOML_APP_DB_PASSWORD: 'app-secret',
+    };
+    const result = tryRun(
+      'docker',
+      ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json'],
+      secrets,
+    )!;
     expect(result.status, result.stderr).toBe(0);
     const config = JSON.parse(result.stdout) as { services: Record<string, unknown> };
     expect(Object.keys(config.services).sort()).toEqual(
-      ['dashboard', 'gateway', 'postgres', 'server-1', 'server-2', 'worker-1', 'worker-2'].sort(),
+      ['dashboard', 'gateway', 'migrate', 'postgres', 'server-1', 'server-2', 'worker-1', 'worker-2'].sort(),
     );
-    const missingKey = tryRun('docker', ['compose', '-f', 'docker-compose.yml', 'config'], {
-      ADMIN_API_KEY: '',
-    })!;
-    expect(missingKey.status).not.toBe(0);
-    expect(missingKey.stderr).toMatch(/set ADMIN_API_KEY/);
+    for (const name of Object.keys(secrets)) {
+      const missing = tryRun('docker', ['compose', '-f', 'docker-compose.yml', 'config'], {
+        ...secrets,
+        [name]: '',
+      })!;
+      expect(missing.status, name).not.toBe(0);
+      expect(missing.stderr).toMatch(new RegExp(`set ${name}`));
+    }
   });
 
   it('kubectl kustomize builds the manifests, when kubectl is installed', (context) => {
@@ -92,6 +103,13 @@ describe('deployment files', () => {
       'Deployment/automl-stream-dashboard',
       'Deployment/automl-stream-server',
       'Deployment/automl-stream-worker',
+      'Job/automl-stream-migrate',
+      'NetworkPolicy/automl-stream-dashboard-web',
+      'NetworkPolicy/automl-stream-default-deny',
+      'NetworkPolicy/automl-stream-server-api',
+      'NetworkPolicy/automl-stream-worker-probe',
+      'PodDisruptionBudget/automl-stream-server',
+      'PodDisruptionBudget/automl-stream-worker',
       'Service/automl-stream-dashboard',
       'Service/automl-stream-server',
     ]);
@@ -101,9 +119,18 @@ describe('deployment files', () => {
     const [compose] = parseYamlSubset(read('docker-compose.yml')) as Doc[];
     const services = compose!.services as Record<string, Doc>;
 
-    it('runs Postgres, two server replicas behind one port, two workers and the dashboard', () => {
+    it('runs Postgres, a migrate step, two server replicas behind one port, two workers and the dashboard', () => {
       expect(Object.keys(services).sort()).toEqual(
-        ['dashboard', 'gateway', 'postgres', 'server-1', 'server-2', 'worker-1', 'worker-2'].sort(),
+        [
+          'dashboard',
+          'gateway',
+          'migrate',
+          'postgres',
+          'server-1',
+          'server-2',
+          'worker-1',
+          'worker-2',
+        ].sort(),
       );
       expect(services.postgres!.healthcheck.test.join(' ')).toMatch(/pg_isready/);
       for (const name of ['server-1', 'server-2']) {
@@ -111,7 +138,10 @@ describe('deployment files', () => {
         expect(s.command).toEqual(['node', '--import', 'tsx', 'apps/server/src/main.ts']);
         expect(s.environment.WORKERS).toBe('false');
         expect(s.healthcheck.test.join(' ')).toMatch(/127\.0\.0\.1:4000\/ready/);
-        expect(s.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+        expect(s.depends_on).toEqual({
+          postgres: { condition: 'service_healthy' },
+          migrate: { condition: 'service_completed_successfully' },
+        });
         expect(s.ports).toBeUndefined(); // reached only through the gateway
       }
       for (const name of ['worker-1', 'worker-2']) {
@@ -127,7 +157,8 @@ describe('deployment files', () => {
         expect(config.workers.port).toBe(4100);
       }
       const gateway = services.gateway!;
-      expect(gateway.ports).toEqual(['4000:4000']);
+      // Plain HTTP: published on the loopback interface unless API_PUBLISH says otherwise.
+      expect(gateway.ports).toEqual(['${API_PUBLISH:-127.0.0.1:4000}:4000']);
       expect(gateway.depends_on).toEqual({
         'server-1': { condition: 'service_healthy' },
         'server-2': { condition: 'service_healthy' },
@@ -142,11 +173,16 @@ describe('deployment files', () => {
         const env = services[name]!.environment as Record<string, string>;
         for (const key of Object.keys(env))
           expect(declaredSettings.has(key), `${name}: ${key} is a setting`).toBe(true);
-        expect(env.ADMIN_API_KEY).toMatch(/^\$\{ADMIN_API_KEY:\?/);
+        // Only servers register the admin key; a worker holds no API key at all (audit L10).
+        if (name.startsWith('server')) expect(env.ADMIN_API_KEY).toMatch(/^\$\{ADMIN_API_KEY:\?/);
+        else expect(env.ADMIN_API_KEY).toBeUndefined();
         const config = loadConfig({ ...env, ADMIN_API_KEY: newApiKey() });
         expect(config.env).toBe('production');
         expect(config.auth.enabled).toBe(true);
-        expect(config.database.url).toBe('postgres://automl:automl@postgres:5432/automl');
+        // The app role, its password from a required variable (audit M14).
+        expect(config.database.url).toMatch(
+          /^postgres:\/\/automl_app:\$\{AUTOML_APP_DB_PASSWORD:\?set AUTOML_APP_DB_PASSWORD .*\}@postgres:5432\/automl$/,
+        );
         // Docker sends SIGKILL after stop_grace_period: the graceful shutdown must fit in it.
         expect(seconds(services[name]!.stop_grace_period) * 1000, name).toBeGreaterThan(
           config.limits.shutdownTimeoutMs + 5_000,
@@ -169,6 +205,56 @@ describe('deployment files', () => {
       const nginxBytes = Number(size) * (unit === 'm' ? 1024 * 1024 : unit === 'k' ? 1024 : 1);
       const config = loadConfig({ ...services['server-1']!.environment, ADMIN_API_KEY: newApiKey() });
       expect(nginxBytes).toBeGreaterThanOrEqual(config.limits.bodyLimitBytes);
+    });
+
+    it('keeps the superuser and the schema owner away from the app: a migrate step owns the DDL (M14)', () => {
+      const postgres = services.postgres!;
+      expect(postgres.environment.POSTGRES_USER).toBe('postgres');
+      for (const secret of ['POSTGRES_PASSWORD', 'AUTOML_OWNER_DB_PASSWORD', 'AUTOML_APP_DB_PASSWORD'])
+        expect(postgres.environment[secret], secret).toMatch(
+          new RegExp(`^\\$\\{${secret}:\\?set ${secret} `),
+        );
+      expect(postgres.volumes).toContain(
+        './deploy/postgres-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro',
+      );
+      const roles = read('deploy/postgres-roles.sh');
+      for (const role of ['automl_owner', 'automl_app'])
+        expect(roles).toMatch(
+          new RegExp(`create role ${role} login nosuperuser nocreatedb nocreaterole password`),
+        );
+      expect(roles).toMatch(/revoke create on schema public from public;/);
+
+      const migrate = services.migrate!;
+      expect(migrate.command).toEqual(['node', '--import', 'tsx', 'deploy/migrate.ts']);
+      expect(migrate.restart).toBe('no');
+      expect(migrate.environment.DATABASE_URL).toMatch(
+        /^postgres:\/\/automl_owner:\$\{AUTOML_OWNER_DB_PASSWORD:\?/,
+      );
+      expect(migrate.environment.DATABASE_APP_ROLE).toBe('automl_app');
+      const migrateConfig = loadConfig(migrate.environment);
+      expect(migrateConfig.database.appRole).toBe('automl_app');
+      for (const name of ['server-1', 'server-2', 'worker-1', 'worker-2']) {
+        expect(services[name]!.environment.DATABASE_URL, name).toMatch(/^postgres:\/\/automl_app:/);
+        expect(services[name]!.depends_on.migrate, name).toEqual({
+          condition: 'service_completed_successfully',
+        });
+      }
+      // No password is written in the file itself.
+      expect(read('docker-compose.yml')).not.toMatch(/postgres:\/\/[a-z_]+:[^$]/);
+    });
+
+    it('hardens the containers: read-only root, no capabilities, no privilege gain, bounded resources (L10)', () => {
+      for (const name of ['migrate', 'server-1', 'server-2', 'worker-1', 'worker-2', 'gateway']) {
+        const service = services[name]!;
+        expect(service.read_only, name).toBe(true);
+        expect(service.cap_drop, name).toEqual(['ALL']);
+        expect(service.security_opt, name).toContain('no-new-privileges:true');
+        expect(service.mem_limit, name).toMatch(/^\d+[mg]$/);
+        expect(service.pids_limit, name).toBeGreaterThan(0);
+        expect(service.tmpfs, name).toContain(name === 'gateway' ? '/var/cache/nginx' : '/tmp');
+      }
+      expect(services.postgres!.security_opt).toContain('no-new-privileges:true');
+      expect(services.postgres!.mem_limit).toMatch(/^\d+[mg]$/);
     });
 
     it('builds one image whose dependency stage copies every workspace package manifest', () => {
@@ -207,7 +293,7 @@ describe('deployment files', () => {
     const deployment = (name: string) => byKind('Deployment').find((d) => d.metadata.name === name)!;
 
     it('each document names its apiVersion, kind and metadata.name', () => {
-      expect(resources.length).toBe(7);
+      expect(resources.length).toBe(14);
       for (const { file, doc } of resources) {
         expect(typeof doc.apiVersion, file).toBe('string');
         expect(typeof doc.kind, file).toBe('string');
@@ -227,6 +313,9 @@ describe('deployment files', () => {
       expect(kustomization!.resources.sort()).toEqual([
         'configmap.yaml',
         'dashboard.yaml',
+        'migrate-job.yaml',
+        'network-policy.yaml',
+        'pdb.yaml',
         'server.yaml',
         'worker.yaml',
       ]);
@@ -338,12 +427,129 @@ describe('deployment files', () => {
       expect(Object.keys(secret.stringData).sort()).toEqual([
         'ADMIN_API_KEY',
         'DASHBOARD_API_KEY',
+        'DATABASE_OWNER_URL',
         'DATABASE_URL',
       ]);
       // A placeholder that were a valid key would be a public admin key; this one makes the server
       // refuse to start until it is replaced (ApiKeys.ensure checks the format).
       expect(secret.stringData.ADMIN_API_KEY).not.toMatch(/^ams_[a-z0-9]{8}_[A-Za-z0-9_-]{32}$/);
       expect(secret.stringData.ADMIN_API_KEY).toMatch(/CHANGE_ME/);
+      // Completed to the key format, the placeholder is still refused (audit M11).
+      const completed = `${secret.stringData.ADMIN_API_KEY}x`;
+      expect(completed).toMatch(/^ams_[a-z0-9]{8}_[A-Za-z0-9_-]{32}$/);
+      expect(() => loadConfig({ ADMIN_API_KEY: completed })).toThrow(
+        /ADMIN_API_KEY: looks like a placeholder/,
+      );
+    });
+
+    const podSpecs = () => [
+      ...byKind('Deployment')
+        .filter((d) => d.metadata.name !== 'automl-stream-dashboard')
+        .map((d) => ({ name: d.metadata.name as string, spec: d.spec.template.spec as Doc })),
+      ...byKind('Job').map((j) => ({ name: j.metadata.name as string, spec: j.spec.template.spec as Doc })),
+    ];
+
+    it('hardens the server, worker and migrate pods (L10)', () => {
+      expect(
+        podSpecs()
+          .map((p) => p.name)
+          .sort(),
+      ).toEqual(['automl-stream-migrate', 'automl-stream-server', 'automl-stream-worker']);
+      for (const { name, spec } of podSpecs()) {
+        expect(spec.automountServiceAccountToken, name).toBe(false);
+        expect(spec.securityContext.runAsNonRoot, name).toBe(true);
+        expect(spec.securityContext.seccompProfile, name).toEqual({ type: 'RuntimeDefault' });
+        const tmp = spec.volumes.find((v: Doc) => v.emptyDir);
+        for (const c of spec.containers) {
+          expect(c.securityContext, name).toEqual({
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+          });
+          expect(c.volumeMounts, name).toContainEqual({ name: tmp.name, mountPath: '/tmp' });
+          expect(c.resources.limits.cpu, name).toBeDefined();
+          expect(c.resources.limits.memory, name).toBeDefined();
+          // Secrets one by one: no pod gets the whole Secret.
+          expect(
+            (c.envFrom ?? []).some((f: Doc) => f.secretRef),
+            name,
+          ).toBe(false);
+        }
+      }
+    });
+
+    it('gives each pod only the secrets it uses, from keys the example Secret has (L10, M14)', () => {
+      const secret = byKind('Secret')[0]!;
+      const secretsOf = (name: string) =>
+        podSpecs()
+          .find((p) => p.name === name)!
+          .spec.containers.flatMap((c: Doc) => c.env ?? [])
+          .filter((e: Doc) => e.valueFrom?.secretKeyRef)
+          .map((e: Doc) => `${e.name}<-${e.valueFrom.secretKeyRef.key}`)
+          .sort();
+      expect(secretsOf('automl-stream-server')).toEqual([
+        'ADMIN_API_KEY<-ADMIN_API_KEY',
+        'DATABASE_URL<-DATABASE_URL',
+      ]);
+      expect(secretsOf('automl-stream-worker')).toEqual(['DATABASE_URL<-DATABASE_URL']);
+      expect(secretsOf('automl-stream-migrate')).toEqual(['DATABASE_URL<-DATABASE_OWNER_URL']);
+      for (const d of [...byKind('Deployment'), ...byKind('Job')]) {
+        // The dashboard reads settings of its own (ORIGIN, DASHBOARD_API_KEY, ...).
+        const platformProcess = d.metadata.name !== 'automl-stream-dashboard';
+        for (const c of d.spec.template.spec.containers) {
+          for (const e of c.env ?? []) {
+            if (platformProcess)
+              expect(declaredSettings.has(e.name), `${d.metadata.name}: ${e.name} is a setting`).toBe(true);
+            const ref = e.valueFrom?.secretKeyRef;
+            if (!ref) continue;
+            expect(ref.name).toBe(secret.metadata.name);
+            expect(Object.keys(secret.stringData)).toContain(ref.key);
+          }
+        }
+      }
+      const [job] = byKind('Job');
+      expect(job!.spec.template.spec.containers[0].command).toEqual([
+        'node',
+        '--import',
+        'tsx',
+        'deploy/migrate.ts',
+      ]);
+      expect(job!.spec.template.spec.containers[0].env).toContainEqual({
+        name: 'DATABASE_APP_ROLE',
+        value: 'automl_app',
+      });
+      expect(secret.stringData.DATABASE_URL).toMatch(/^postgres:\/\/automl_app:/);
+      expect(secret.stringData.DATABASE_OWNER_URL).toMatch(/^postgres:\/\/automl_owner:/);
+    });
+
+    it('keeps a server and all but one worker through voluntary disruptions (L10)', () => {
+      const budgets = byKind('PodDisruptionBudget');
+      const budgetOf = (name: string) =>
+        budgets.find((b) => b.spec.selector.matchLabels['app.kubernetes.io/name'] === name)!.spec;
+      expect(budgetOf('automl-stream-server')).toMatchObject({ minAvailable: 1 });
+      expect(budgetOf('automl-stream-worker')).toMatchObject({ maxUnavailable: 1 });
+      expect(deployment('automl-stream-server').spec.replicas).toBeGreaterThan(1);
+    });
+
+    it('denies ingress by default and opens each pod only on the ports it serves (L10)', () => {
+      const policies = byKind('NetworkPolicy');
+      const deny = policies.find((p) => p.metadata.name === 'automl-stream-default-deny')!;
+      expect(deny.spec).toEqual({
+        podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'automl-stream' } },
+        policyTypes: ['Ingress'],
+      });
+      for (const d of byKind('Deployment')) {
+        const labels = d.spec.template.metadata.labels;
+        expect(labels['app.kubernetes.io/part-of']).toBe('automl-stream');
+        const ports = d.spec.template.spec.containers
+          .flatMap((c: Doc) => c.ports ?? [])
+          .map((p: Doc) => p.name);
+        const allowed = policies
+          .filter((p) => p !== deny)
+          .filter((p) => Object.entries(p.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v))
+          .flatMap((p) => p.spec.ingress.flatMap((rule: Doc) => rule.ports.map((port: Doc) => port.port)));
+        expect(allowed.sort(), d.metadata.name).toEqual(ports.sort());
+      }
     });
   });
 });
