@@ -158,6 +158,7 @@ describe('deployment files', () => {
       }
       const gateway = services.gateway!;
       // Plain HTTP: published on the loopback interface unless API_PUBLISH says otherwise.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's interpolation, kept literally
       expect(gateway.ports).toEqual(['${API_PUBLISH:-127.0.0.1:4000}:4000']);
       expect(gateway.depends_on).toEqual({
         'server-1': { condition: 'service_healthy' },
