@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,16 +113,21 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
       // The API is up whatever happens here: a dashboard that cannot be built is reported, not fatal.
       await ensureDashboardBuilt(print);
       const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-      dashboardUrl = `http://${host}:${config.server.dashboardPort}`;
+      // Jupyter-style: the URL printed for the person at this terminal is a one-time sign-in
+      // link; the dashboard's server signs its first visitor in with the local key and keeps the
+      // key to itself (the browser gets a session cookie). No ORIGIN: the dashboard then accepts
+      // its own pages at 127.0.0.1 and at localhost alike.
+      const signInToken = randomBytes(32).toString('base64url');
+      dashboardUrl = `http://${host}:${config.server.dashboardPort}/auth/link?token=${signInToken}`;
       const child = spawn(process.execPath, [dashboardEntry], {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: {
           ...process.env,
           PORT: String(config.server.dashboardPort),
           HOST: config.server.host,
-          ORIGIN: dashboardUrl,
           GRAPHQL_URL: graphqlUrl,
-          DASHBOARD_API_KEY: localKey ?? '',
+          DASHBOARD_SIGNIN_TOKEN: signInToken,
+          DASHBOARD_SIGNIN_KEY: localKey ?? '',
         },
       });
       child.stderr?.on('data', (d) => logger.warn({ dashboard: String(d).trim() }));

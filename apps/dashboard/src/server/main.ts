@@ -99,6 +99,8 @@ export async function startDashboardServer(options: StartOptions): Promise<void>
     throw error;
   }
   forgetSecrets(process.env);
+  // adapter-node refuses an empty ORIGIN (Compose passes one when DASHBOARD_ORIGIN is unset).
+  if (!settings.origin) delete process.env.ORIGIN;
   const api = new PlatformApi(settings.graphqlUrl);
   if (settings.displayKey) {
     const problem = await checkDisplayKey(api, settings.displayKey);
