@@ -375,6 +375,58 @@ describe('dashboard access', () => {
     expect((await stats()).activeModelVersion).toBe(serving);
   });
 
+  it('forwards the dashboard’s own operations only, over HTTP and over the WebSocket', async () => {
+    const cookie = await signInOverHttp(platform.adminKey!);
+    const post = (query: string) =>
+      fetch(`${dashboard.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: dashboard.url, cookie },
+        body: JSON.stringify({ query }),
+      });
+    const jobsBefore = (await api<{ trainingJobs: { total: number } }>('{ trainingJobs { total } }'))
+      .trainingJobs.total;
+    for (const query of [
+      '{ __schema { types { name } } }',
+      'mutation { retrain(reason: "through the dashboard") { job { id } } }',
+    ]) {
+      const response = await post(query);
+      expect(response.status, query).toBe(403);
+      const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(body.errors[0]).toEqual({
+        message:
+          "the dashboard forwards its own operations only; use the platform's API with your API key for others",
+        extensions: { code: 'FORBIDDEN' },
+      });
+    }
+    expect(
+      (await api<{ trainingJobs: { total: number } }>('{ trainingJobs { total } }')).trainingJobs.total,
+    ).toBe(jobsBefore);
+    // (The dashboard's own operations, as Apollo sends them, pass: every page of these tests uses them.)
+    const socket = await openSocket(`${dashboard.url.replace('http', 'ws')}/graphql`, {
+      cookie,
+      origin: dashboard.url,
+    });
+    expect(socket.outcome).toBe('ack');
+    const answer = await new Promise<unknown>((resolve) => {
+      socket.socket!.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket.socket!.send(
+        JSON.stringify({
+          id: 'x',
+          type: 'subscribe',
+          payload: { query: 'subscription { platformEvents { id type } }' },
+        }),
+      );
+    });
+    expect(answer).toEqual({
+      id: 'x',
+      type: 'error',
+      payload: [
+        { message: expect.stringContaining('its own operations only'), extensions: { code: 'FORBIDDEN' } },
+      ],
+    });
+    socket.socket!.close();
+  });
+
   it('an admin key promotes', async () => {
     const { page } = browser;
     await page.goto(`${dashboard.url}/models`);

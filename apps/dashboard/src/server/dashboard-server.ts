@@ -7,7 +7,8 @@
  * Routes it answers itself:
  * - `GET /health`: 200 while the process serves (for probes; no data).
  * - `/auth/*`: sign-in, sign-out, the one-time link, the request's access (see auth-routes.ts).
- * - `/graphql`: POST forwarded with the session's key; the WebSocket upgrade relayed (graphql-ws).
+ * - `/graphql`: POST forwarded with the session's key; the WebSocket upgrade relayed (graphql-ws);
+ *   both for the dashboard's own operations only (trusted-documents.ts).
  * Everything else goes to SvelteKit: the sign-in page and the pages' code to anyone, the other
  * pages only with a session (or with the read-only display key configured); without one, a
  * page redirects to `/signin`.
@@ -27,6 +28,7 @@ import {
   SignInThrottle,
 } from './sessions.ts';
 import type { DashboardSettings } from './settings.ts';
+import { TrustedDocuments } from './trusted-documents.ts';
 import { type SocketAccess, WebSocketProxy } from './ws-proxy.ts';
 
 /** What a request may do: a session's key, the read-only display key, or nothing. */
@@ -41,6 +43,8 @@ export interface DashboardServerOptions {
   isPublicAsset: (path: string, req: IncomingMessage) => boolean;
   sessions?: SessionStore;
   api?: PlatformApi;
+  /** @default the dashboard's own documents (TrustedDocuments.dashboard()) */
+  trusted?: TrustedDocuments;
 }
 
 /** Headers on every answer: nothing framed, sniffed, leaked in a Referer, or opened by another origin. */
@@ -63,6 +67,8 @@ export class DashboardServer {
   readonly api: PlatformApi;
   readonly link: OneTimeLink | null;
   readonly throttle = new SignInThrottle();
+  /** The operations the proxy forwards: the dashboard's own. */
+  readonly trusted: TrustedDocuments;
   private readonly sockets: WebSocketProxy;
   private readonly isPublicAsset: DashboardServerOptions['isPublicAsset'];
   private readonly sweepTimer: ReturnType<typeof setInterval>;
@@ -74,8 +80,10 @@ export class DashboardServer {
     this.api = options.api ?? new PlatformApi(options.settings.graphqlUrl);
     const link = options.settings.signInLink;
     this.link = link ? new OneTimeLink(link.token, link.key) : null;
+    this.trusted = options.trusted ?? TrustedDocuments.dashboard();
     this.sockets = new WebSocketProxy({
       upstreamUrl: this.api.webSocketUrl,
+      trusted: this.trusted,
       stillValid: (access) => access.sessionId === null || this.sessions.use(access.sessionId) !== null,
       onKeyRefused: (access) => {
         if (access.sessionId) this.sessions.end(access.sessionId, 'API key refused');

@@ -1,13 +1,15 @@
 /**
  * The pages' graphql-ws socket, relayed to the platform: the browser connects to the dashboard's
  * own `/graphql` without any key, and the relay opens the platform's socket and puts the
- * session's key into `connection_init` (the only message it changes). Everything else (subscribe,
- * next, complete, ping, pong) passes through both ways, and a close on one side closes the other
- * with a code the browser's graphql-ws client understands.
+ * session's key into `connection_init` (the only message it changes). Subscriptions of the
+ * dashboard's own documents, and everything else (next, complete, ping, pong), pass through both
+ * ways, and a close on one side closes the other with a code the browser's graphql-ws client
+ * understands.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { type RawData, WebSocketServer } from 'ws';
+import { type TrustedDocuments, UNTRUSTED_MESSAGE } from './trusted-documents.ts';
 
 const PROTOCOL = 'graphql-transport-ws';
 /** The pages' messages are small (subscribe, ping); a larger one is not theirs. */
@@ -32,6 +34,8 @@ export interface SocketAccess {
 export interface WebSocketProxyOptions {
   /** ws(s):// URL of the platform's /graphql. */
   upstreamUrl: string;
+  /** The operations the relay forwards. */
+  trusted: TrustedDocuments;
   /** Called on every message from the page; false ends the socket (its session is over). */
   stillValid: (access: SocketAccess) => boolean;
   /** The platform refused the key (close 4403): the session it came from must end. */
@@ -47,25 +51,43 @@ export function relayedCloseCode(code: number): number {
   return 1014;
 }
 
-/** The message with the key put into `connection_init`'s payload; other messages unchanged. */
-export function withKey(data: RawData, key: string | null): string {
+/** What the relay does with a message of the page. */
+export type Screened = { forward: string } | { reply: string };
+
+/**
+ * A message of the page, screened: `connection_init` gets the session's key as its payload
+ * (whatever the page put there is dropped), a `subscribe` of a document that is not the
+ * dashboard's own gets an `error` back instead of being forwarded, and every other message
+ * passes unchanged.
+ */
+export function screenMessage(data: RawData, key: string | null, trusted: TrustedDocuments): Screened {
   const text = Array.isArray(data)
     ? Buffer.concat(data).toString()
     : Buffer.from(data as ArrayBuffer).toString();
-  let message: unknown;
+  let message: { type?: unknown; id?: unknown; payload?: { query?: unknown } } | null;
   try {
     message = JSON.parse(text);
   } catch {
-    return text; // not JSON: the platform closes with 4400, as it would for the page itself
+    return { forward: text }; // not JSON: the platform closes with 4400, as it would for the page itself
   }
-  if (
-    typeof message !== 'object' ||
-    message === null ||
-    (message as { type?: unknown }).type !== 'connection_init'
-  )
-    return text;
-  // Whatever the page put in its payload is dropped: the key is the session's.
-  return JSON.stringify({ type: 'connection_init', payload: key ? { authorization: `Bearer ${key}` } : {} });
+  if (typeof message !== 'object' || message === null) return { forward: text };
+  if (message.type === 'connection_init')
+    return {
+      forward: JSON.stringify({
+        type: 'connection_init',
+        payload: key ? { authorization: `Bearer ${key}` } : {},
+      }),
+    };
+  if (message.type === 'subscribe' && !trusted.allows(message.payload?.query)) {
+    return {
+      reply: JSON.stringify({
+        id: message.id,
+        type: 'error',
+        payload: [{ message: UNTRUSTED_MESSAGE, extensions: { code: 'FORBIDDEN' } }],
+      }),
+    };
+  }
+  return { forward: text };
 }
 
 const truncate = (reason: string) => Buffer.from(reason).subarray(0, 120).toString();
@@ -155,7 +177,12 @@ export class WebSocketProxy {
         client.close(4400, 'binary messages are not graphql-ws messages');
         return;
       }
-      const message = withKey(data, access.key);
+      const screened = screenMessage(data, access.key, this.options.trusted);
+      if ('reply' in screened) {
+        client.send(screened.reply);
+        return;
+      }
+      const message = screened.forward;
       if (upstream.readyState === WebSocket.OPEN) upstream.send(message);
       else if (pending.length < MAX_PENDING_MESSAGES) pending.push(message);
       else client.close(4429, 'too many messages before the platform answered');
