@@ -73,7 +73,7 @@ async function readKey(req: IncomingMessage): Promise<string> {
 }
 
 async function signIn(server: DashboardServer, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const address = req.socket.remoteAddress ?? 'unknown';
+  const address = server.clientAddress(req);
   const wait = server.throttle.retryAfterSeconds(address);
   if (wait > 0) {
     return sendAuthError(

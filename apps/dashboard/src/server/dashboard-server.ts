@@ -138,6 +138,21 @@ export class DashboardServer {
     return { kind: 'none' };
   }
 
+  /**
+   * The client's address: the socket's, or what the proxy in front says (ADDRESS_HEADER; for
+   * X-Forwarded-For the XFF_DEPTH-th entry from the right, the one our proxy added).
+   */
+  clientAddress(req: IncomingMessage): string {
+    const from = this.settings.clientAddress;
+    const own = req.socket.remoteAddress ?? 'unknown';
+    if (!from) return own;
+    const value = req.headers[from.header];
+    const text = (Array.isArray(value) ? value.join(',') : value) ?? '';
+    if (from.header !== 'x-forwarded-for') return text.trim() || own;
+    const addresses = text.split(',').map((a) => a.trim());
+    return addresses[addresses.length - from.xffDepth] || own;
+  }
+
   /** Ends the session of this request's cookie, if any. */
   endSessionOf(req: IncomingMessage, reason: SessionEndReason): void {
     const id = readCookie(req.headers.cookie, this.cookieName(req));

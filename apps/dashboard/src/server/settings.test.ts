@@ -54,6 +54,15 @@ describe('readSettings', () => {
     expect((error as Error).message).not.toContain('short-secret');
   });
 
+  it('reads where a proxy puts the client address (as adapter-node)', () => {
+    expect(readSettings({}).clientAddress).toBeNull();
+    expect(readSettings({ ADDRESS_HEADER: 'X-Forwarded-For', XFF_DEPTH: '2' }).clientAddress).toEqual({
+      header: 'x-forwarded-for',
+      xffDepth: 2,
+    });
+    expect(() => readSettings({ ADDRESS_HEADER: 'x-forwarded-for', XFF_DEPTH: '0' })).toThrow(/XFF_DEPTH/);
+  });
+
   it('refuses a link key without a token', () => {
     expect(() => readSettings({ DASHBOARD_SIGNIN_KEY: 'ams_x' })).toThrow(
       /DASHBOARD_SIGNIN_KEY is set without/,

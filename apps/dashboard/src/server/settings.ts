@@ -28,6 +28,11 @@ export interface DashboardSettings {
   signInLink: SignInLinkSettings | null;
   /** SHUTDOWN_TIMEOUT (seconds, as adapter-node): how long requests may finish after SIGTERM. @default 30 */
   shutdownTimeoutMs: number;
+  /**
+   * ADDRESS_HEADER and XFF_DEPTH (as adapter-node): where a proxy in front puts the client's
+   * address, for the sign-in throttle. Null: the socket's address.
+   */
+  clientAddress: { header: string; xffDepth: number } | null;
 }
 
 /** Variables that hold keys or tokens: read once, then removed from the process environment. */
@@ -111,6 +116,10 @@ export function readSettings(env: Env): DashboardSettings {
   if (!Number.isFinite(timeout) || timeout < 0)
     problems.push(`SHUTDOWN_TIMEOUT must be a number of seconds (got "${env.SHUTDOWN_TIMEOUT}")`);
   const displayKey = value(env, 'DASHBOARD_API_KEY');
+  const addressHeader = value(env, 'ADDRESS_HEADER')?.toLowerCase() ?? null;
+  const xffDepth = Number(value(env, 'XFF_DEPTH') ?? '1');
+  if (!Number.isInteger(xffDepth) || xffDepth < 1)
+    problems.push(`XFF_DEPTH must be a whole number of at least 1 (got "${env.XFF_DEPTH}")`);
   const settings = {
     host: value(env, 'HOST') ?? '127.0.0.1',
     port: readPort(env, problems),
@@ -119,6 +128,7 @@ export function readSettings(env: Env): DashboardSettings {
     displayKey: displayKey ? normalizeKey(displayKey) : null,
     signInLink: readSignInLink(env, problems),
     shutdownTimeoutMs: Math.max(0, timeout) * 1000,
+    clientAddress: addressHeader ? { header: addressHeader, xffDepth } : null,
   };
   if (problems.length > 0) throw new SettingsError(problems);
   return settings;
