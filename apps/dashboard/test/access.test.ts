@@ -234,6 +234,7 @@ describe('dashboard access', () => {
     );
     expect(new URL(page.url()).pathname).toBe('/signin');
     expect((await browser.context.cookies()).length).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'signin-refused-1280.png') });
   });
 
   it('signs in with a reader key: the overview shows, promote and rollback answer FORBIDDEN', async () => {
@@ -545,6 +546,7 @@ describe('dashboard access', () => {
           .locator('[data-testid="link-status"][data-status="live"]')
           .waitFor({ timeout: 15_000 });
         expect(await wall.page.getByTestId('access').textContent()).toContain('read-only display');
+        await wall.page.screenshot({ path: path.join(artifacts, 'display-1280.png') });
         expectNoKey(await wall.page.content());
         await wall.page.goto(`${display.url}/models`);
         await wall.page.getByTestId('models-table').waitFor();
