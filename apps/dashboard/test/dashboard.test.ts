@@ -1,5 +1,5 @@
 /**
- * The built dashboard in a real browser (Debian's Chromium driven by playwright-core) against a
+ * The built dashboard in a real browser (Chromium driven by playwright-core) against a
  * real platform (server + in-process workers on a fresh database). Screenshots go to
  * apps/dashboard/test-results/ as artifacts.
  *
@@ -20,13 +20,16 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findFreePort } from '../../../packages/db/src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
+import { provideChromium } from '../../../test/support/chromium.ts';
 import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
 
 const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = path.resolve(dashboardDir, '../..');
 const entry = path.join(dashboardDir, 'build', 'index.js');
 const artifacts = path.join(dashboardDir, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// CHROMIUM_PATH, a Chromium or Chrome on this machine, or one installed now; else the file fails
+// with the one line to run (see test/support/chromium.ts).
+const CHROMIUM = await provideChromium();
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
