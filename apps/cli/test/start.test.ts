@@ -11,6 +11,7 @@ import { gql } from '@automl-stream/server/testing.ts';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHROMIUM_FLAGS, provideChromium } from '../../../test/support/chromium.ts';
+import { keyLines } from '../src/commands/start-command.ts';
 import { repoRoot } from './run-cli.ts';
 
 const KEY = /ams_[a-z0-9]{8}_[A-Za-z0-9_-]{32}/g;
@@ -143,4 +144,22 @@ describe('pnpm start from a terminal', () => {
     const second = await started.ended;
     expect({ code: second.code, signal: second.signal }).toEqual({ code: 0, signal: null });
   }, 300_000);
+
+  it("says which key it printed: the demo's (new every start), one to keep, one for this run, yours", () => {
+    const url = 'http://127.0.0.1:4000/graphql';
+    const key = 'ams_abcdefgh_0123456789abcdefghijklmnopqrstuv';
+    expect(keyLines(url, { key, kind: 'first-start' }, true)).toEqual([
+      `  API key    ${key}`,
+      "             (admin, for this run: the demo's database, keys included, is new at every start)",
+      `  other terminals:  export AUTOML_URL=${url} AUTOML_API_KEY=${key}`,
+    ]);
+    expect(keyLines(url, { key, kind: 'first-start' }, false)[1]).toBe(
+      '             (admin; made for this new database and shown only now: keep it, it stays valid)',
+    );
+    expect(keyLines(url, { key, kind: 'configured' }, false)).toEqual([
+      '  API key    the ADMIN_API_KEY you set',
+      `  other terminals:  export AUTOML_URL=${url} AUTOML_API_KEY="$ADMIN_API_KEY"`,
+    ]);
+    expect(keyLines(url, null, false)).toEqual([`  other terminals:  export AUTOML_URL=${url}`]);
+  });
 });

@@ -8,27 +8,26 @@ import { keepOnlyOurShutdownHandlers } from '../signals.ts';
 import { demoOptions, readDemoFlags } from './demo.ts';
 import type { StartKey } from './start.ts';
 
-/** The one admin key of this start, and which kind it is (see `StartKey`). */
-export function keyLines(graphqlUrl: string, adminKey: StartKey | null): string[] {
-  if (!adminKey) return [`  other terminals:  export AUTOML_URL=${graphqlUrl}`];
-  const exportLine = (key: string) =>
-    `  other terminals:  export AUTOML_URL=${graphqlUrl} AUTOML_API_KEY=${key}`;
-  switch (adminKey.kind) {
-    case 'first-start':
-      return [
-        `  API key    ${adminKey.key}`,
-        '             (admin; made for this new database and shown only now: keep it, it stays valid)',
-        exportLine(adminKey.key),
-      ];
-    case 'this-run':
-      return [
-        `  API key    ${adminKey.key}`,
-        '             (admin, for this run: revoked at the next start; the key of the first start stays valid)',
-        exportLine(adminKey.key),
-      ];
-    case 'configured':
-      return ['  API key    the ADMIN_API_KEY you set', exportLine('"$ADMIN_API_KEY"')];
-  }
+/**
+ * The one admin key of this start, and which kind it is (see `StartKey`). `freshDemoData`: the
+ * database is the demo's own, emptied at every start, so even its first key lasts one run.
+ */
+export function keyLines(graphqlUrl: string, adminKey: StartKey | null, freshDemoData: boolean): string[] {
+  const exportLine = `  other terminals:  export AUTOML_URL=${graphqlUrl}`;
+  if (!adminKey) return [exportLine];
+  if (adminKey.kind === 'configured')
+    return ['  API key    the ADMIN_API_KEY you set', `${exportLine} AUTOML_API_KEY="$ADMIN_API_KEY"`];
+  const why =
+    adminKey.kind === 'this-run'
+      ? 'admin, for this run: revoked at the next start; the key of the first start stays valid'
+      : freshDemoData
+        ? "admin, for this run: the demo's database, keys included, is new at every start"
+        : 'admin; made for this new database and shown only now: keep it, it stays valid';
+  return [
+    `  API key    ${adminKey.key}`,
+    `             (${why})`,
+    `${exportLine} AUTOML_API_KEY=${adminKey.key}`,
+  ];
 }
 
 export const startCommand: Command = {
@@ -74,7 +73,7 @@ export const startCommand: Command = {
     print(`  GraphQL    ${graphqlUrl}`);
     if (config.env !== 'production') print(`  GraphiQL   ${graphqlUrl}  (open it in a browser)`);
     print(`  dashboard  ${dashboardUrl ?? 'not running'}`);
-    for (const line of keyLines(graphqlUrl, adminKey)) print(line);
+    for (const line of keyLines(graphqlUrl, adminKey, platformEnv.demoDataDir !== null)) print(line);
     print(`  logs       ${platform.logFile}`);
     print('  Ctrl-C stops everything.');
     print('');
