@@ -59,8 +59,8 @@ const FIRST_QUERY = `{
   }
 }
 `;
-const WITH_KEY = `# The key of this \`start\` is in Headers below.
-# Ctrl-Enter runs the query; Docs: the book, top left.
+const WITH_KEY = `# Your key (from \`start\`) is in Headers.
+# Ctrl-Enter runs; the book icon: Docs.
 ${FIRST_QUERY}`;
 const WITHOUT_KEY = `# Every request needs an API key: in Headers below, put
 #   {"Authorization": "Bearer <your key>"}
