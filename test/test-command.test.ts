@@ -45,7 +45,10 @@ function testCommand(file: string, env: Record<string, string> = {}): Promise<Ru
   });
 }
 
-describe.concurrent('the test command', () => {
+// Each case starts vitest (and, on the embedded Postgres, initdb) in a child: minutes on a loaded machine.
+const RUN_TIMEOUT = 240_000;
+
+describe.concurrent('the test command', { timeout: RUN_TIMEOUT }, () => {
   it('exits 1 when a test fails, on the embedded Postgres', async () => {
     const run = await testCommand(FAILS);
     expect(run.output).toMatch(/× fails on purpose/);
