@@ -1,5 +1,5 @@
 /**
- * The built dashboard in a real browser (Debian's Chromium driven by playwright-core) against a
+ * The built dashboard in a real browser (a Chromium driven by playwright-core) against a
  * real platform (server + in-process workers on a fresh database), signed in with an admin key
  * (sign-in itself, sessions and the proxy's checks are test/access.test.ts). Screenshots go to
  * apps/dashboard/test-results/ as artifacts.

@@ -7,39 +7,18 @@
  * on the platform only through the SDK, so those packages are not its dependencies.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { findFreePort } from '../../../packages/db/src/index.ts';
+import { CHROMIUM_FLAGS, provideChromium } from '../../../test/support/chromium.ts';
+import { dashboardBuildIsCurrent } from '../build-freshness.js';
 
 export const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(dashboardDir, '../..');
 export const entry = path.join(dashboardDir, 'build', 'index.js');
 export const artifacts = path.join(dashboardDir, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** Newest modification time under `target` (a file or a directory, recursively). */
-function newestMtime(target: string): number {
-  if (!existsSync(target)) return 0;
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(target).reduce(
-    (newest, name) => Math.max(newest, newestMtime(path.join(target, name))),
-    stat.mtimeMs,
-  );
-}
 
 let building: Promise<void> | null = null;
 
@@ -50,11 +29,7 @@ export function ensureBuilt(): Promise<void> {
 }
 
 async function build(): Promise<void> {
-  const sources = ['src', 'static', 'server-entry.js', 'svelte.config.js', 'vite.config.ts', 'package.json']
-    .map((p) => path.join(dashboardDir, p))
-    .concat(path.join(repoRoot, 'packages', 'sdk', 'src'));
-  const newestSource = Math.max(...sources.map(newestMtime));
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource) return;
+  if (dashboardBuildIsCurrent(dashboardDir)) return;
   const vite = path.join(dashboardDir, 'node_modules', '.bin', 'vite');
   await new Promise<void>((resolve, reject) => {
     const child = spawn(vite, ['build'], { cwd: dashboardDir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -166,7 +141,9 @@ export interface Browser {
 export async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(path.join(tmpdir(), 'automl-dashboard-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    // CHROMIUM_PATH, a Chromium or Chrome on this machine, or one installed now; else the file
+    // fails with the one line to run (see test/support/chromium.ts).
+    executablePath: await provideChromium(),
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1280, height: 800 },

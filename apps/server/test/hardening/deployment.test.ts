@@ -151,6 +151,8 @@ describe('deployment files', () => {
         const config = loadConfig({ ...env, ADMIN_API_KEY: newApiKey() });
         expect(config.env).toBe('production');
         expect(config.auth.enabled).toBe(true);
+        // The platform listens on loopback unless told; the gateway reaches the replicas from outside.
+        expect(config.server.host).toBe('0.0.0.0');
         expect(config.database.url).toBe('postgres://automl:automl@postgres:5432/automl');
         // Docker sends SIGKILL after stop_grace_period: the graceful shutdown must fit in it.
         expect(seconds(services[name]!.stop_grace_period) * 1000, name).toBeGreaterThan(
@@ -199,6 +201,9 @@ describe('deployment files', () => {
         );
       }
       expect(dockerfile).toMatch(/^USER node$/m);
+      // Whoever runs the image (docker run, compose, k8s) is reached from outside the container.
+      expect(dockerfile).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
+      expect(loadConfig({}).server.host).toBe('127.0.0.1');
       expect(dockerfile).toMatch(/^CMD \["node", "--import", "tsx", "apps\/server\/src\/main\.ts"\]$/m);
     });
   });
@@ -338,6 +343,8 @@ describe('deployment files', () => {
       });
       expect(config.env).toBe('production');
       expect(config.auth.enabled).toBe(true);
+      // Probes and Services reach the pod's address: not the loopback default.
+      expect(config.server.host).toBe('0.0.0.0');
     });
 
     it('the example Secret cannot be applied as is: its admin key is refused by the platform', () => {
