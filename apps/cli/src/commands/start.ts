@@ -1,12 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import type { Config } from '@automl-stream/config';
-import { createLogger, type Logger } from '@automl-stream/core';
+import { createLogger, type Logger, type Platform } from '@automl-stream/core';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '@automl-stream/db';
 import { ensureAdminKey, type RunningServer, startServer } from '@automl-stream/server';
 import pino from 'pino';
+import { dashboardBuildIsCurrent } from '../../../dashboard/build-freshness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const dashboardDir = path.join(repoRoot, 'apps', 'dashboard');
@@ -20,14 +24,28 @@ export interface StartOptions {
   print?: (line: string) => void;
 }
 
+/**
+ * The admin key `start` prints, uses for its own clients (the demo) and puts into GraphiQL for the
+ * person at this machine: one key per start, never two.
+ * - `first-start`: made because the database had no admin key; stored as a hash only, so shown
+ *   once; it stays valid (the one to keep);
+ * - `this-run`: later starts cannot show that key again, so they make one that is revoked at the
+ *   next start;
+ * - `configured`: the ADMIN_API_KEY of the environment.
+ */
+export interface StartKey {
+  key: string;
+  kind: 'first-start' | 'this-run' | 'configured';
+}
+
 export interface RunningPlatform {
   server: RunningServer;
   embedded: EmbeddedPostgresHandle | null;
   dashboard: ChildProcess | null;
   graphqlUrl: string;
   dashboardUrl: string | null;
-  /** A fresh admin key for this run's own clients (dashboard, demo); revoked at the next start. */
-  localKey: string | null;
+  /** Null with AUTH=off. */
+  adminKey: StartKey | null;
   logger: Logger;
   /** Where the platform's logs go (the terminal shows only what a person needs). */
   logFile: string;
@@ -35,24 +53,69 @@ export interface RunningPlatform {
   stop(): Promise<void>;
 }
 
-/** Builds the dashboard when its build output is missing (first start on a fresh clone). */
-export async function ensureDashboardBuilt(print: (line: string) => void): Promise<void> {
-  if (existsSync(dashboardEntry)) return;
-  print('  building the dashboard (first start only, about 30 s)…');
-  await new Promise<void>((resolve, reject) => {
-    const vite = path.join(repoRoot, 'node_modules', '.bin', 'vite');
-    const child = spawn(existsSync(vite) ? vite : 'npx', existsSync(vite) ? ['build'] : ['vite', 'build'], {
-      cwd: dashboardDir,
-      stdio: ['ignore', 'ignore', 'pipe'],
+const RUN_KEY_NAME = 'local (automl-stream start)';
+const DASHBOARD_KEY_NAME = 'dashboard (automl-stream start)';
+
+/** The admin key of this start (see `StartKey`), after revoking the keys of the previous start. */
+async function startKey(platform: Platform): Promise<StartKey> {
+  const configured = platform.config.auth.adminApiKey;
+  // Registers ADMIN_API_KEY, or makes the first admin key of an empty database (printed by us).
+  const made = await ensureAdminKey(platform, () => {});
+  await platform.apiKeys.revoke({ name: RUN_KEY_NAME });
+  if (configured) return { key: configured, kind: 'configured' };
+  if (made) return { key: made, kind: 'first-start' };
+  return { key: (await platform.apiKeys.create(RUN_KEY_NAME, 'admin')).key, kind: 'this-run' };
+}
+
+/**
+ * Runs `vite build` in `dir`. Every line it prints, on stdout or stderr, goes to the log; when it
+ * fails, the error's message ends with its last lines before the stack trace (the error itself).
+ */
+export async function buildDashboard(dir: string, logger: Logger, lastLines = 15): Promise<void> {
+  // The dashboard's own Vite (the workspace root has none); npx finds one otherwise.
+  const vite = path.join(dashboardDir, 'node_modules', '.bin', 'vite');
+  const [command, args] = existsSync(vite) ? [vite, ['build']] : ['npx', ['vite', 'build']];
+  const child = spawn(command, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (raw) => {
+      const line = stripVTControlCharacters(raw);
+      lines.push(line);
+      logger.info({ dashboardBuild: line });
     });
-    let stderr = '';
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`dashboard build failed:\n${stderr.slice(-2000)}`)),
-    );
+  }
+  const outcome = await new Promise<string>((resolve) => {
+    child.on('error', (error) => resolve(error.message));
+    child.on('close', (code, signal) => resolve(code === 0 ? '' : `exit ${code ?? signal}`));
   });
+  if (outcome === '') return;
+  const stack = lines.findIndex((line) => /^\s+at /.test(line));
+  const tail = (stack >= 0 ? lines.slice(0, stack) : lines).filter((l) => l.trim() !== '').slice(-lastLines);
+  throw new Error(
+    `the dashboard build failed (${outcome})` +
+      (tail.length ? `:\n${tail.join('\n')}` : ', printing nothing'),
+  );
+}
+
+/** What `start` prints when the dashboard cannot start: the error, its lines, where the rest is. */
+export function dashboardFailureLines(message: string, logFile: string): string[] {
+  const [first, ...rest] = message.split('\n');
+  return [
+    `  the dashboard is unavailable (the API runs without it): ${first}`,
+    ...rest.map((line) => `    | ${line}`),
+    `  the whole output is in ${logFile}`,
+  ];
+}
+
+/** Builds the dashboard when its build is missing (a fresh clone) or older than its sources. */
+export async function ensureDashboardBuilt(print: (line: string) => void, logger: Logger): Promise<void> {
+  if (dashboardBuildIsCurrent(dashboardDir)) return;
+  print(
+    existsSync(dashboardEntry)
+      ? '  rebuilding the dashboard (its sources changed, about 30 s)…'
+      : '  building the dashboard (first start only, about 30 s)…',
+  );
+  await buildDashboard(dashboardDir, logger);
 }
 
 /**
@@ -87,13 +150,19 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     await server?.stop(5_000).catch(() => {});
     await embedded?.stop().catch(() => {});
   };
-  let localKey: string | null = null;
+  let adminKey: StartKey | null = null;
   try {
-    server = await startServer({ config, databaseUrl, logger });
-    await ensureAdminKey(server.platform, print);
+    // GraphiQL opens with the printed key for the person at this machine (see local-explorer.ts).
+    server = await startServer({
+      config,
+      databaseUrl,
+      logger,
+      localExplorerKey: () => adminKey?.key ?? null,
+    });
     if (config.auth.enabled) {
-      await server.platform.apiKeys.revoke({ name: 'local (automl-stream start)' });
-      localKey = (await server.platform.apiKeys.create('local (automl-stream start)', 'admin')).key;
+      adminKey = await startKey(server.platform);
+      // Earlier releases gave the dashboard a key of its own; it now signs people in instead.
+      await server.platform.apiKeys.revoke({ name: DASHBOARD_KEY_NAME });
     } else {
       logger.warn('AUTH=off: every request is treated as admin');
       print('  warning: AUTH=off, every request is treated as admin (local experiments only)');
@@ -110,18 +179,23 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
   if (options.dashboard !== false) {
     try {
       // The API is up whatever happens here: a dashboard that cannot be built is reported, not fatal.
-      await ensureDashboardBuilt(print);
+      await ensureDashboardBuilt(print, logger);
       const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-      dashboardUrl = `http://${host}:${config.server.dashboardPort}`;
+      // Jupyter-style: the URL printed for the person at this terminal is a one-time sign-in
+      // link; the dashboard's server signs its first visitor in with the local key and keeps the
+      // key to itself (the browser gets a session cookie). No ORIGIN: the dashboard then accepts
+      // its own pages at 127.0.0.1 and at localhost alike.
+      const signInToken = randomBytes(32).toString('base64url');
+      dashboardUrl = `http://${host}:${config.server.dashboardPort}/auth/link?token=${signInToken}`;
       const child = spawn(process.execPath, [dashboardEntry], {
         stdio: ['ignore', 'ignore', 'pipe'],
         env: {
           ...process.env,
           PORT: String(config.server.dashboardPort),
           HOST: config.server.host,
-          ORIGIN: dashboardUrl,
           GRAPHQL_URL: graphqlUrl,
-          DASHBOARD_API_KEY: localKey ?? '',
+          DASHBOARD_SIGNIN_TOKEN: signInToken,
+          DASHBOARD_SIGNIN_KEY: adminKey?.key ?? '',
         },
       });
       child.stderr?.on('data', (d) => logger.warn({ dashboard: String(d).trim() }));
@@ -135,9 +209,7 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     } catch (error) {
       dashboardUrl = null;
       logger.error({ err: error }, 'dashboard unavailable');
-      print(
-        `  the dashboard is unavailable (${(error as Error).message.split('\n')[0]}); the API runs without it`,
-      );
+      for (const line of dashboardFailureLines((error as Error).message, logFile)) print(line);
     }
   }
 
@@ -154,7 +226,7 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     dashboard,
     graphqlUrl,
     dashboardUrl,
-    localKey,
+    adminKey,
     logger,
     logFile,
     stop: () => {

@@ -4,6 +4,9 @@
  * link status for the "reconnecting…" banner, and re-read hooks that run when the WebSocket comes
  * back after a drop (the platform does not replay events, so the pages re-read their queries).
  *
+ * It talks to the dashboard's own server only (`/graphql` over HTTP and WebSocket), which
+ * forwards to the platform with the session's key: the page holds no key.
+ *
  * Browser only: the layout creates it in the browser (server-side rendering is off).
  */
 import {
@@ -18,10 +21,18 @@ import { getContext, setContext } from 'svelte';
 import { type LinkEvent, type LinkStatus, nextLinkStatus } from './link-status.ts';
 
 export interface PlatformOptions {
-  /** http(s) URL of the platform's /graphql (GRAPHQL_URL of the dashboard's server). */
+  /** URL of the dashboard's /graphql proxy for queries and mutations (relative is fine). */
   graphqlUrl: string;
-  /** DASHBOARD_API_KEY; empty when the platform runs with AUTH=off. */
-  apiKey: string | null;
+  /** ws(s):// URL of the same proxy, for subscriptions. */
+  wsUrl: string;
+}
+
+/** The reason of a graphql-ws close event, when the error is one (the dashboard's server words it). */
+function closeReason(error: unknown): string | null {
+  const event = error as { code?: unknown; reason?: unknown } | null;
+  return typeof event?.code === 'number' && typeof event.reason === 'string' && event.reason
+    ? event.reason
+    : null;
 }
 
 // Apollo's option types are generic over the document; the dashboard's calls are typed through
@@ -62,10 +73,25 @@ export class PlatformConnection {
     this.graphqlUrl = options.graphqlUrl;
     this.client = createClient({
       url: options.graphqlUrl,
-      apiKey: options.apiKey || null,
+      wsUrl: options.wsUrl,
+      // No key: the dashboard's server adds the session's. The session cookie goes along by itself.
+      apiKey: null,
       onConnectionChange: (state: ConnectionState) => this.apply(state),
     });
     this.loose = this.client as unknown as LooseClient;
+  }
+
+  /** A connection to the dashboard's own /graphql (the page's origin, ws:// or wss:// to match). */
+  static sameOrigin(location: Location): PlatformConnection {
+    const wsUrl = new URL('/graphql', location.href);
+    wsUrl.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return new PlatformConnection({ graphqlUrl: '/graphql', wsUrl: wsUrl.toString() });
+  }
+
+  /** The session ended or its key was refused: the banner says so and offers to sign in again. */
+  private refuse(message: string) {
+    this.problem = message;
+    this.apply('refused');
   }
 
   private apply(event: LinkEvent) {
@@ -93,7 +119,7 @@ export class PlatformConnection {
       const result = await this.loose.query({ query: document, variables, fetchPolicy: 'no-cache' });
       return result.data as TData;
     } catch (error) {
-      throw toApiError(error);
+      throw this.checked(toApiError(error));
     }
   }
 
@@ -106,13 +132,19 @@ export class PlatformConnection {
       const result = await this.loose.mutate({ mutation: document, variables, fetchPolicy: 'no-cache' });
       return result.data as TData;
     } catch (error) {
-      throw toApiError(error);
+      throw this.checked(toApiError(error));
     }
+  }
+
+  /** An HTTP answer saying the session is over turns the banner into "sign in again". */
+  private checked(error: ApiError): ApiError {
+    if (error.code === 'UNAUTHENTICATED') this.refuse(error.message);
+    return error;
   }
 
   /**
    * A subscription over the WebSocket; survives reconnects (graphql-ws re-sends it). Returns the
-   * function that ends it. A refused API key turns the banner into an explanation.
+   * function that ends it. A refused key or an ended session turns the banner into an explanation.
    */
   subscribe<TData, TVariables>(
     document: TypedDocumentNode<TData, TVariables>,
@@ -122,8 +154,7 @@ export class PlatformConnection {
     const fail = (error: unknown) => {
       const apiError: ApiError = toApiError(error);
       if (apiError.code === 'UNAUTHENTICATED' || apiError.code === 'FORBIDDEN') {
-        this.problem = apiError.message;
-        this.apply('refused');
+        this.refuse(closeReason(error) ?? apiError.message);
       } else {
         console.warn(`subscription failed: ${apiError.code}: ${apiError.message}`);
       }

@@ -166,7 +166,12 @@ describe('deployment files', () => {
       });
       expect(gateway.healthcheck.test.join(' ')).toMatch(/127\.0\.0\.1:4000\/health/);
       expect(services.dashboard!.command).toEqual(['node', 'apps/dashboard/build/index.js']);
-      expect(services.dashboard!.environment.GRAPHQL_URL).toBe('http://localhost:4000/graphql');
+      // The dashboard's server proxies GraphQL to the gateway; browsers never get a key (H1).
+      expect(services.dashboard!.environment.GRAPHQL_URL).toBe('http://gateway:4000/graphql');
+      // No admin key as its default any more: empty unless a reader key is given.
+      expect(services.dashboard!.environment.DASHBOARD_API_KEY).toMatch(/^\$\{DASHBOARD_API_KEY:-\}$/);
+      expect(services.dashboard!.ports).toEqual(['127.0.0.1:8050:8050']);
+      expect(services.dashboard!.healthcheck.test.join(' ')).toMatch(/127\.0\.0\.1:8050\/health/);
     });
 
     it('gives the platform a configuration it accepts, with only declared settings and a required admin key', () => {
@@ -180,6 +185,8 @@ describe('deployment files', () => {
         const config = loadConfig({ ...env, ADMIN_API_KEY: newApiKey() });
         expect(config.env).toBe('production');
         expect(config.auth.enabled).toBe(true);
+        // The platform listens on loopback unless told; the gateway reaches the replicas from outside.
+        expect(config.server.host).toBe('0.0.0.0');
         // The app role, its password from a required variable (audit M14).
         expect(config.database.url).toMatch(
           /^postgres:\/\/automl_app:\$\{AUTOML_APP_DB_PASSWORD:\?set AUTOML_APP_DB_PASSWORD .*\}@postgres:5432\/automl$/,
@@ -281,6 +288,9 @@ describe('deployment files', () => {
         );
       }
       expect(dockerfile).toMatch(/^USER node$/m);
+      // Whoever runs the image (docker run, compose, k8s) is reached from outside the container.
+      expect(dockerfile).toMatch(/^ENV HOST=0\.0\.0\.0$/m);
+      expect(loadConfig({}).server.host).toBe('127.0.0.1');
       expect(dockerfile).toMatch(/^CMD \["node", "--import", "tsx", "apps\/server\/src\/main\.ts"\]$/m);
     });
   });
@@ -355,10 +365,12 @@ describe('deployment files', () => {
       expect(grace).toBeGreaterThan(5_000 + config.limits.shutdownTimeoutMs);
     });
 
-    it('the dashboard is probed on its page; the worker on its probe port, and has time to release its job', () => {
+    it('the dashboard is probed on /health; the worker on its probe port, and has time to release its job', () => {
       const [dashboard] = deployment('automl-stream-dashboard').spec.template.spec.containers;
-      expect(dashboard.readinessProbe.httpGet).toEqual({ path: '/', port: 'http' });
-      expect(dashboard.livenessProbe.httpGet).toEqual({ path: '/', port: 'http' });
+      expect(dashboard.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+      expect(dashboard.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+      // Sign-in by default: no display key from the shared Secret (a reader key is opt-in).
+      expect(dashboard.env.map((e: { name: string }) => e.name)).not.toContain('DASHBOARD_API_KEY');
       const worker = deployment('automl-stream-worker');
       const [container] = worker.spec.template.spec.containers;
       expect(container.command).toEqual(['node', '--import', 'tsx', 'apps/worker/src/main.ts']);
@@ -421,13 +433,14 @@ describe('deployment files', () => {
       });
       expect(config.env).toBe('production');
       expect(config.auth.enabled).toBe(true);
+      // Probes and Services reach the pod's address: not the loopback default.
+      expect(config.server.host).toBe('0.0.0.0');
     });
 
     it('the example Secret cannot be applied as is: its admin key is refused by the platform', () => {
       const secret = byKind('Secret')[0]!;
       expect(Object.keys(secret.stringData).sort()).toEqual([
         'ADMIN_API_KEY',
-        'DASHBOARD_API_KEY',
         'DATABASE_OWNER_URL',
         'DATABASE_URL',
       ]);
