@@ -139,6 +139,9 @@ export const driftChecks = pgTable(
   (t) => [
     index('drift_checks_created_idx').on(t.id),
     index('drift_checks_drifted_idx').on(t.id).where(sql`${t.drifted}`),
+    // checkDrift: the check answering a request, and the newest manual check (its minimum interval).
+    index('drift_checks_request_ticket_idx').on(t.requestTicket),
+    index('drift_checks_manual_idx').on(t.id).where(sql`${t.trigger} = 'manual'`),
   ],
 );
 

@@ -188,8 +188,8 @@ export async function checkAnswering(sql: Queryable, ticket: number): Promise<Dr
 /** Seconds since the newest manual check was recorded, or null when there is none. */
 export async function secondsSinceManualCheck(sql: Queryable): Promise<number | null> {
   // name: seconds-since-manual-check
-  const [row] = await sql<{ seconds: number | null }[]>`
-    select extract(epoch from (now() - max(created_at)))::float8 as seconds
-    from drift_checks where trigger = 'manual'`;
+  const [row] = await sql<{ seconds: number }[]>`
+    select extract(epoch from (now() - created_at))::float8 as seconds
+    from drift_checks where trigger = 'manual' order by id desc limit 1`;
   return row?.seconds ?? null;
 }
