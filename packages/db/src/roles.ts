@@ -20,11 +20,3 @@ export async function grantAppRole(sql: postgres.Sql, role: string): Promise<voi
   await sql`alter default privileges in schema drizzle grant select on tables to ${r}`;
 }
 
-/** Whether the connected role may create objects in the database (it owns or may change the schema). */
-export async function canRunDdl(sql: postgres.Sql): Promise<boolean> {
-  // name: can-run-ddl
-  const [row] = await sql<{ ok: boolean }[]>`
-    select has_database_privilege(current_user, current_database(), 'CREATE')
-      or has_schema_privilege(current_user, 'public', 'CREATE') as ok`;
-  return row?.ok ?? false;
-}
