@@ -60,16 +60,18 @@ describe('before authentication', () => {
     ['/graphql', 401, 'UNAUTHENTICATED', { authorization: `Bearer ${newApiKey()}` }],
     ['/ingest/batch', 401, 'UNAUTHENTICATED', {}],
     ['/predict', 401, 'UNAUTHENTICATED', {}],
-    ['/health', 405, 'METHOD_NOT_ALLOWED', {}],
+    ['/metrics', 405, 'METHOD_NOT_ALLOWED', {}],
     ['/nowhere', 404, 'NOT_FOUND', {}],
   ])('answers a chunked upload to %s with %i before reading its body', async (route, status, code, headers) => {
     const answer = await sendSlowly(`${p.url}${route}`, headers as Record<string, string>);
     expect(answer.status).toBe(status);
-    const body = JSON.parse(answer.body) as { errors?: { extensions: { code: string } }[]; error?: { code: string } };
+    const body = JSON.parse(answer.body) as {
+      errors?: { extensions: { code: string } }[];
+      error?: { code: string };
+    };
     expect(body.errors?.[0]?.extensions.code ?? body.error?.code).toBe(code);
     // The answer came while the upload had barely started: the body was never buffered.
     expect(answer.sent).toBeLessThan(PIECES / 4);
-    expect(answer.headers.connection).toBe('close');
   });
 
   it('answers a declared 4 MiB upload without a key before reading it, with WWW-Authenticate (L18)', async () => {
@@ -113,9 +115,14 @@ describe('before authentication', () => {
     const socket = connect(Number(url.port), url.hostname);
     await opened(socket);
     socket.on('error', () => {});
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
     socket.write('GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ');
     const started = Date.now();
     expect(await closedWithin(socket, 16_000)).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
   }, 30_000);
 });

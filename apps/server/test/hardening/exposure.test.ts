@@ -3,8 +3,9 @@
 // the database's error text; cross-origin browser requests and WebSocket upgrades are refused
 // unless the origin is in CORS_ORIGINS; AUTH=off refuses to listen beyond loopback. Also L13
 // (client-chosen request ids).
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
 import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from '../../src/testing.ts';
 import { createKey, createTestDatabase, postGraphQL, spawnServer, waitFor } from './harness.ts';
@@ -41,7 +42,9 @@ describe('exposure of the API port', () => {
     // An API key, even an admin's, is not the metrics token.
     const admin = await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${p.adminKey}` } });
     expect(admin.status).toBe(401);
-    const scraped = await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const scraped = await fetch(`${p.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('automl_active_model_version 0');
   });
@@ -55,7 +58,8 @@ describe('exposure of the API port', () => {
       expect(await r.json()).toEqual({
         error: {
           code: 'NOT_FOUND',
-          message: '/metrics is off: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"',
+          message:
+            '/metrics is off: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"',
         },
       });
     } finally {
@@ -91,7 +95,10 @@ describe('exposure of the API port', () => {
       await admin.unsafe(`alter database "${name}" with allow_connections true`);
       await admin.end({ timeout: 5 });
     }
-    await waitFor(async () => ((await fetch(`${p.url}/ready`)).status === 200 ? true : undefined), 'ready again');
+    await waitFor(
+      async () => ((await fetch(`${p.url}/ready`)).status === 200 ? true : undefined),
+      'ready again',
+    );
   });
 
   it('refuses cross-origin browser requests unless the origin is in CORS_ORIGINS', async () => {
@@ -195,7 +202,9 @@ describe('exposure of the API port', () => {
     expect(echo.headers.get('x-request-id')).toBe('abc-123_DEF');
     for (const bad of ['has space', 'x'.repeat(65), 'a"b;c', '../../etc/passwd', '<script>']) {
       const r = await fetch(`${p.url}/health`, { headers: { 'x-request-id': bad } });
-      expect(r.headers.get('x-request-id'), bad).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      expect(r.headers.get('x-request-id'), bad).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
     }
   });
 });

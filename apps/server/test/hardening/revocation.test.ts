@@ -56,7 +56,10 @@ describe('revocation reaches open connections', () => {
     await Promise.race([mutation.done, ws.closed]);
     expect(mutation.results.some((r) => r.data)).toBe(false);
     expect(await count('drift_checks')).toBe(0);
-    const closed = await Promise.race([ws.closed, new Promise<null>((r) => setTimeout(() => r(null), 8_000))]);
+    const closed = await Promise.race([
+      ws.closed,
+      new Promise<null>((r) => setTimeout(() => r(null), 8_000)),
+    ]);
     expect(closed?.code).toBe(4403);
     await ws.client.dispose();
   });
@@ -89,7 +92,11 @@ describe('revocation reaches open connections', () => {
     const dropped = wsClient(p.wsUrl, { authorization: `Bearer ${drop.key}` });
     for (const ws of [kept, dropped]) await collect(ws.client, '{ stats { rowsIngested } }').done;
     await new ApiKeys(cli.sql).revoke({ id: drop.record.id });
-    expect((await dropped.closed).code).toBe(4403);
+    const closed = await Promise.race([
+      dropped.closed,
+      new Promise<null>((r) => setTimeout(() => r(null), 8_000)),
+    ]);
+    expect(closed?.code).toBe(4403);
     const still = collect<{ stats: { rowsIngested: number } }>(kept.client, '{ stats { rowsIngested } }');
     await still.done;
     expect(still.results[0]?.data).toEqual({ stats: { rowsIngested: 0 } });

@@ -46,7 +46,8 @@ describe('open streams per key', () => {
       {
         errors: [
           {
-            message: 'this key already has 3 open subscriptions and sockets (MAX_STREAMS_PER_KEY): close one first',
+            message:
+              'this key already has 3 open subscriptions and sockets (MAX_STREAMS_PER_KEY): close one first',
             extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 5 },
           },
         ],
