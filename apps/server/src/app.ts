@@ -82,9 +82,9 @@ export function createServerApp({ platform }: ServerOptions): ServerApp {
 
   // Who is calling, and within their rate, is settled before the document is even parsed: an
   // anonymous client learns nothing about the schema, and a rejected request costs one hash lookup
-  // (cached). The node handler does this before reading the body; this covers requests it passed
-  // on unchecked (GET) and requests handed to yoga.fetch directly. GraphiQL's page (GET asking for
-  // HTML) and CORS preflights are answered earlier by Yoga.
+  // (cached). The node handler does this before reading the body; this covers what it passes on
+  // unchecked (a GET asking for HTML when GraphiQL is off, in production) and requests handed to
+  // yoga.fetch directly. GraphiQL's page and CORS preflights are answered earlier by Yoga.
   const accessPlugin: Plugin<GraphQLContext, ServerContext> = {
     onRequest({ request, url, serverContext, endResponse }) {
       if (serverContext.admitted) return;

@@ -36,6 +36,14 @@ const REFUSED_DRAIN_BYTES = 64 * 1024;
 const REFUSED_DRAIN_MS = 2_000;
 const REQUEST_ID = /^[\w-]{1,64}$/;
 
+/** Answers with an error before Yoga: GraphQL-shaped on /graphql, the REST routes' `{ error }` elsewhere. */
+type Refuse = (
+  status: number,
+  code: string,
+  message: string,
+  options?: { headers?: Record<string, string>; details?: Record<string, unknown>; unread?: boolean },
+) => void;
+
 export interface HandlerDeps {
   platform: Platform;
   metrics: ServerMetrics;
@@ -73,48 +81,41 @@ export function createRequestHandler(deps: HandlerDeps) {
       metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
       metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
     });
-    const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    const hasBody =
+      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    const refuse: Refuse = (status, code, message, options = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...options.headers });
+      const details = options.details ?? {};
       res.end(
         JSON.stringify(
           path === '/graphql'
-            ? { errors: [{ message, extensions: { code } }] }
-            : { error: { code, message } },
+            ? { errors: [{ message, extensions: { code, ...details } }] }
+            : { error: { code, message, ...details } },
         ),
       );
-    };
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    /** A refusal made before the body is read: the body is dropped, not read (see dropBody). */
-    const refuseUnread = (
-      status: number,
-      code: string,
-      message: string,
-      headers: Record<string, string> = {},
-    ) => {
-      refuse(status, code, message, headers);
-      if (hasBody) dropBody(req);
+      // Refused before the body was read: drop it, never hold it.
+      if (options.unread && hasBody) dropBody(req);
     };
 
     if (!deps.isAccepting()) {
       refuse(503, 'UNAVAILABLE', 'the server is shutting down; retry on another replica', {
-        connection: 'close',
+        headers: { connection: 'close' },
+        unread: true,
       });
-      if (hasBody) dropBody(req);
-      else req.resume();
+      if (!hasBody) req.resume();
       return;
     }
     const originRefusal = deps.origins.refusal(req.headers.origin, req.headers.host);
-    if (originRefusal) return refuseUnread(403, 'FORBIDDEN', originRefusal);
+    if (originRefusal) return refuse(403, 'FORBIDDEN', originRefusal, { unread: true });
 
-    const role = BODY_ROUTES[`${req.method} ${path}`];
-    const sse = path === '/graphql' && (req.headers.accept ?? '').includes('text/event-stream');
-    if (
-      role ||
-      (sse && req.method === 'GET') ||
-      (path === '/graphql' && req.method === 'GET' && !wantsPage(req))
-    ) {
-      void admit(req, res, { path, role: role ?? 'reader', sse, requestId, hasBody, refuse, refuseUnread });
+    // Requests to the API are admitted from their headers (GET /graphql has no body; GraphiQL's
+    // page is served before any GraphQL).
+    const role =
+      BODY_ROUTES[`${req.method} ${path}`] ??
+      (path === '/graphql' && req.method === 'GET' && !wantsPage(req) ? 'reader' : undefined);
+    if (role) {
+      const sse = path === '/graphql' && (req.headers.accept ?? '').includes('text/event-stream');
+      void admit(req, res, { role, sse, requestId, hasBody, refuse });
       return;
     }
     // Everything else (operations routes, GraphiQL's page, preflights, wrong methods and paths)
@@ -126,15 +127,7 @@ export function createRequestHandler(deps: HandlerDeps) {
   async function admit(
     req: IncomingMessage,
     res: ServerResponse,
-    r: {
-      path: string;
-      role: 'reader' | 'writer';
-      sse: boolean;
-      requestId: string;
-      hasBody: boolean;
-      refuse: (status: number, code: string, message: string, headers?: Record<string, string>) => void;
-      refuseUnread: (status: number, code: string, message: string, headers?: Record<string, string>) => void;
-    },
+    r: { role: 'reader' | 'writer'; sse: boolean; requestId: string; hasBody: boolean; refuse: Refuse },
   ) {
     const address = clientAddress(req, config.security.trustProxy);
     let principal: Principal;
@@ -151,21 +144,18 @@ export function createRequestHandler(deps: HandlerDeps) {
       const domain = asDomainError(error);
       if (!domain) {
         platform.logger.error({ err: error }, 'request admission failed');
-        return r.refuseUnread(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+        return r.refuse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.', { unread: true });
       }
       const headers: Record<string, string> = {};
       if (domain.code === 'UNAUTHENTICATED') headers['www-authenticate'] = WWW_AUTHENTICATE;
-      if (domain.details.retryAfterSeconds !== undefined)
+      if (domain.details.retryAfterSeconds !== undefined) {
         headers['retry-after'] = String(domain.details.retryAfterSeconds);
-      const status = HTTP_STATUS[domain.code];
-      const body =
-        r.path === '/graphql'
-          ? { errors: [{ message: domain.message, extensions: { code: domain.code, ...domain.details } }] }
-          : { error: { code: domain.code, message: domain.message, ...domain.details } };
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-      res.end(JSON.stringify(body));
-      if (r.hasBody) dropBody(req);
-      return;
+      }
+      return r.refuse(HTTP_STATUS[domain.code], domain.code, domain.message, {
+        headers,
+        details: domain.details,
+        unread: true,
+      });
     }
     const context: ServerContext = { req, res, requestId: r.requestId, principal, admitted: true };
     if (!r.hasBody) return void deps.yoga(req, res, context);
@@ -178,7 +168,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     res: ServerResponse,
     principal: Principal,
     context: ServerContext,
-    refuse: (status: number, code: string, message: string, headers?: Record<string, string>) => void,
+    refuse: Refuse,
   ) {
     const { bodyLimitBytes } = config.limits;
     const readerLimit = config.security.readerBodyLimitBytes;
@@ -191,7 +181,7 @@ export function createRequestHandler(deps: HandlerDeps) {
         reader
           ? `the body is ${size} bytes; the limit for reader keys is ${limit} (READER_BODY_LIMIT_BYTES): readers send queries, not data`
           : `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
-        close ? { connection: 'close' } : {},
+        close ? { headers: { connection: 'close' } } : {},
       );
     // An oversized body is read and dropped up to 4 × the limit rather than cut off at once: a
     // client closed on mid-upload sees a broken pipe instead of the 413 that says what to do.
