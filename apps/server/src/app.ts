@@ -1,21 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { DomainError, type Platform } from '@automl-stream/core';
+import type { DomainError, Platform } from '@automl-stream/core';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { type DocumentNode, type ExecutionArgs, GraphQLError, type GraphQLSchema } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { type DocumentNode, GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
-import { authenticate, graphqlErrorResponse, maxNesting, RateLimiter, readBodyWithin } from './auth.ts';
-import type { GraphQLContext, Principal } from './context.ts';
+import { Access, graphqlErrorResponse, maxNesting } from './auth.ts';
+import { clientAddress } from './client-address.ts';
+import type { GraphQLContext } from './context.ts';
+import { DocumentCache } from './document-cache.ts';
 import { asDomainError, maskError, toGraphQLError, withCode } from './errors.ts';
+import { createRequestHandler, type ServerContext } from './http-handler.ts';
 import { listCostPlugin } from './list-cost.ts';
 import { graphiqlFor } from './local-explorer.ts';
 import { ServerMetrics } from './metrics.ts';
+import { OpenStreams } from './open-streams.ts';
+import { operationLabel } from './operation-names.ts';
+import { OriginPolicy } from './origin.ts';
+import { RateLimiter, SharedBuckets } from './rate-limit.ts';
 import { restRoutes } from './rest.ts';
 import { toSchema } from './schema/index.ts';
+import { useBoundedSubscriptions } from './use-bounded-subscriptions.ts';
+import { type AdmittedRequest, useDocumentLimits } from './use-document-limits.ts';
+import { attachWebSockets } from './websocket.ts';
+
+/** Estimated heap each of Yoga's parse caches (documents, parse errors) may hold. */
+const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
 
 export interface ServerOptions {
   platform: Platform;
@@ -24,12 +35,6 @@ export interface ServerOptions {
    * Only `automl-stream start` gives one: the key it prints. @default none
    */
   localExplorerKey?: (() => string | null) | undefined;
-}
-
-interface ServerContext {
-  req?: IncomingMessage;
-  principal?: Principal;
-  requestId?: string;
 }
 
 export interface ServerApp {
@@ -41,6 +46,8 @@ export interface ServerApp {
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting, finishes in-flight requests, closes subscriptions with 1001 (going away). */
   close(timeoutMs?: number): Promise<void>;
+  /** Open WebSocket connections and SSE streams by key; closes a revoked key's. */
+  streams: OpenStreams;
 }
 
 /** A refusal over graphql-ws: code and details, without the HTTP status and headers HTTP gets. */
@@ -60,30 +67,42 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
   const { config, logger } = platform;
   const metrics = new ServerMetrics();
   metrics.attach(platform);
+  const access = new Access(platform);
   const rateLimiter = new RateLimiter(config.limits.rateLimitPerMinute);
+  // Rate limits and failed authentications are settled with the other replicas through Postgres.
+  const shared = new SharedBuckets(platform.db.sql, logger, [rateLimiter.buckets, access.failures]);
+  rateLimiter.share(shared);
+  shared.start();
+  const streams = new OpenStreams(platform, access);
+  const origins = new OriginPolicy(config.security.corsOrigins, config.server.publicUrl);
   let accepting = true;
-  const rest = restRoutes({ platform, metrics, rateLimiter, isReady: () => accepting });
+  const rest = restRoutes({ platform, metrics, access, rateLimiter, isReady: () => accepting });
   const schema = getSchema();
   const production = config.env === 'production';
 
-  const restPlugin: Plugin = {
-    onRequest({ request, endResponse }) {
-      const answer = rest(request);
+  const restPlugin: Plugin<GraphQLContext, ServerContext> = {
+    onRequest({ request, serverContext, endResponse }) {
+      const answer = rest(request, serverContext);
       if (answer) return answer.then(endResponse);
     },
   };
 
   // Who is calling, and within their rate, is settled before the document is even parsed: an
   // anonymous client learns nothing about the schema, and a rejected request costs one hash lookup
-  // (cached). GraphiQL's page (GET asking for HTML) and CORS preflights are answered earlier by Yoga.
+  // (cached). The node handler does this before reading the body; this covers what it passes on
+  // unchecked (a GET asking for HTML when GraphiQL is off, in production) and requests handed to
+  // yoga.fetch directly. GraphiQL's page and CORS preflights are answered earlier by Yoga.
   const accessPlugin: Plugin<GraphQLContext, ServerContext> = {
     onRequest({ request, url, serverContext, endResponse }) {
+      if (serverContext.admitted) return;
       if (url.pathname !== '/graphql' || (request.method !== 'GET' && request.method !== 'POST')) return;
       return (async () => {
         try {
-          const principal = await authenticate(platform, request.headers.get('authorization'));
-          rateLimiter.check(principal, request.headers.get('x-forwarded-for') ?? 'anonymous');
+          const address = clientAddress(serverContext.req, config.security.trustProxy);
+          const principal = await access.authenticate(request.headers.get('authorization'), address);
+          await rateLimiter.check(principal, address);
           serverContext.principal = principal;
+          serverContext.admitted = true;
         } catch (error) {
           const domain = asDomainError(error);
           if (!domain) throw error;
@@ -172,7 +191,8 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
     onExecute({ args }) {
       const op = (args.document as DocumentNode).definitions.find((d) => d.kind === 'OperationDefinition');
       const type = op && 'operation' in op ? op.operation : 'unknown';
-      const name = op && 'name' in op && op.name ? op.name.value : 'anonymous';
+      // A label value per client-chosen name would be a time series per name, held forever.
+      const name = operationLabel(op && 'name' in op ? op.name?.value : undefined);
       return {
         onExecuteDone({ result }) {
           const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
@@ -199,9 +219,17 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
     graphiql: graphiqlFor({ production, localKey: localExplorerKey }),
     renderGraphiQL,
     maskedErrors: { maskError, isDev: false },
-    // The node handler below enforces BODY_LIMIT_BYTES first (declared and chunked bodies alike);
-    // this covers requests handed to yoga.fetch directly.
+    // The node handler enforces the body limits first, by role, before reading (declared and
+    // chunked bodies alike); this covers requests handed to yoga.fetch directly.
     maxRequestBodySize: config.limits.bodyLimitBytes,
+    // Browsers may call cross-origin only from CORS_ORIGINS (the node handler refuses the others).
+    cors: origins.cors,
+    // No file uploads: multipart bodies are one more way in without a preflight.
+    multipart: false,
+    parserAndValidationCache: {
+      documentCache: new DocumentCache<DocumentNode>(DOCUMENT_CACHE_BYTES),
+      errorCache: new DocumentCache<unknown>(DOCUMENT_CACHE_BYTES),
+    },
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -212,6 +240,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
       restPlugin,
       accessPlugin,
       mediaTypePlugin,
+      useDocumentLimits(config) as Plugin<GraphQLContext & AdmittedRequest>,
       nestingGuardPlugin,
       errorCodesPlugin,
       metricsPlugin,
@@ -227,12 +256,14 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
         },
         blockFieldSuggestion: { enabled: production },
       }),
+      useBoundedSubscriptions(),
     ],
     context: async ({ request, principal, requestId }): Promise<GraphQLContext> => {
       try {
         // Set by accessPlugin (HTTP) or onConnect (graphql-ws); authenticating here is the fallback.
-        const who = principal ?? (await authenticate(platform, request.headers.get('authorization')));
-        const id = requestId ?? request.headers.get('x-request-id') ?? randomUUID();
+        const who =
+          principal ?? (await access.authenticate(request.headers.get('authorization'), 'in-process'));
+        const id = requestId ?? randomUUID();
         return { platform, principal: who, requestId: id, logger: logger.child({ requestId: id }) };
       } catch (error) {
         const domain = asDomainError(error);
@@ -243,78 +274,27 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
 
   // Responses being written, so that shutdown can end event streams and close kept-alive sockets.
   const inFlight = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = ['/graphql', '/health', '/ready', '/metrics', '/ingest/batch', '/predict'].includes(path)
-      ? path
-      : 'other';
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
-    res.setHeader('x-request-id', requestId);
-    inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
-    res.on('finish', () => {
-      metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
-      metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
-    });
-    // Refusals made here, before Yoga: shaped as GraphQL errors on /graphql, as the REST
-    // routes' `{ error }` elsewhere.
-    const refuse = (status: number, code: string, message: string, close: boolean) => {
-      res.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8',
-        ...(close ? { connection: 'close' } : {}),
-      });
-      res.end(
-        JSON.stringify(
-          path === '/graphql'
-            ? { errors: [{ message, extensions: { code } }] }
-            : { error: { code, message } },
-        ),
-      );
-    };
-    if (!accepting) {
-      refuse(503, 'UNAVAILABLE', 'the server is shutting down; retry on another replica', true);
-      req.resume();
-      return;
-    }
-    const limit = config.limits.bodyLimitBytes;
-    // An oversized body is read and dropped up to 4 × the limit rather than cut off at once: a
-    // client closed on mid-upload sees a broken pipe instead of the 413 that says what to do.
-    const drainLimit = 4 * limit;
-    const tooLarge = (size: string, close: boolean) =>
-      refuse(
-        413,
-        'PAYLOAD_TOO_LARGE',
-        `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
-        close,
-      );
-    // Node's parser holds a body to its Content-Length, so a declared length can be trusted.
-    const declared = req.headers['content-length'];
-    if (declared !== undefined) {
-      if (Number(declared) > limit) {
-        tooLarge(declared, Number(declared) > drainLimit);
-        req.resume();
-      } else void yoga(req, res, { req, requestId });
-      return;
-    }
-    if (req.headers['transfer-encoding'] === undefined) {
-      void yoga(req, res, { req, requestId });
-      return;
-    }
-    // A chunked body announces no length: read it here, counting, and hand Yoga the bytes (as a
-    // parsed body, the way Express does) only when it fits.
-    readBodyWithin(req, limit, drainLimit).then(
-      (body) => {
-        if (body === null) return tooLarge(`more than ${limit}`, false);
-        (req as IncomingMessage & { body?: Buffer }).body = body;
-        void yoga(req, res, { req, requestId });
-      },
-      () => req.destroy(),
-    );
-  });
-  server.requestTimeout = 120_000;
-  server.headersTimeout = 30_000;
-  server.keepAliveTimeout = 5_000;
+  const server = createServer(
+    {
+      // A client that has not sent its headers within 10 s is cut off (checked every second).
+      headersTimeout: 10_000,
+      requestTimeout: 60_000,
+      connectionsCheckingInterval: 1_000,
+      keepAliveTimeout: 5_000,
+    },
+    createRequestHandler({
+      platform,
+      metrics,
+      access,
+      rateLimiter,
+      streams,
+      origins,
+      yoga: (req: IncomingMessage, res: ServerResponse, context: ServerContext) => yoga(req, res, context),
+      isAccepting: () => accepting,
+      inFlight,
+    }),
+  );
+  server.maxConnections = config.security.maxConnections;
 
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
@@ -322,126 +302,42 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
     socket.on('close', () => sockets.delete(socket));
   });
 
-  // One message carries one operation: the same ceiling as an HTTP body.
-  const wsServer = new WebSocketServer({
-    server,
-    path: '/graphql',
-    maxPayload: config.limits.bodyLimitBytes,
+  const webSockets = attachWebSockets(server, {
+    platform,
+    yoga,
+    access,
+    rateLimiter,
+    streams,
+    origins,
+    isAccepting: () => accepting,
+    socketError,
   });
-  const wsSubscriptions = new WeakMap<object, number>();
-  const wsDisposable = useServer<Record<string, unknown> | undefined, { principal?: Principal }>(
-    {
-      connectionInitWaitTimeout: config.limits.wsConnectionInitTimeoutMs,
-      execute: (args) =>
-        (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
-      subscribe: (args) =>
-        (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
-      onConnect: async (ctx) => {
-        try {
-          const params = ctx.connectionParams ?? {};
-          const raw = (params.authorization ??
-            params.Authorization ??
-            params.apiKey ??
-            ctx.extra.request.headers.authorization) as string | undefined;
-          (ctx.extra as { principal?: Principal }).principal = await authenticate(platform, raw);
-          return true;
-        } catch (error) {
-          const domain = asDomainError(error);
-          // graphql-ws closes with 4403 Forbidden when onConnect returns false.
-          logger.debug({ reason: domain?.message }, 'websocket connection refused');
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const count = (wsSubscriptions.get(ctx) ?? 0) + 1;
-        if (count > config.limits.wsMaxSubscriptions) {
-          return [
-            socketError(
-              new DomainError(
-                'RATE_LIMITED',
-                `at most ${config.limits.wsMaxSubscriptions} subscriptions per connection (WS_MAX_SUBSCRIPTIONS)`,
-              ),
-            ),
-          ];
-        }
-        const principal = (ctx.extra as { principal?: Principal }).principal;
-        // Operations over a socket spend the key's budget like HTTP requests do.
-        if (principal) {
-          try {
-            rateLimiter.check(principal, ctx.extra.request.socket.remoteAddress ?? 'anonymous');
-          } catch (error) {
-            const domain = asDomainError(error);
-            if (!domain) throw error;
-            return [socketError(domain)];
-          }
-        }
-        const {
-          schema: s,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          principal,
-          requestId: randomUUID(),
-        });
-        let document: ReturnType<typeof parse>;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as never];
-        }
-        const errors = validate(s, document);
-        if (errors.length > 0) return errors;
-        wsSubscriptions.set(ctx, count);
-        const contextValue = await contextFactory();
-        return {
-          schema: s,
-          operationName: payload.operationName ?? null,
-          document,
-          variableValues: payload.variables ?? null,
-          contextValue,
-          rootValue: { execute, subscribe },
-        };
-      },
-      onComplete: (ctx) => {
-        wsSubscriptions.set(ctx, Math.max(0, (wsSubscriptions.get(ctx) ?? 1) - 1));
-      },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => {
-          const domain = asDomainError(e);
-          return (domain ? socketError(domain) : maskError(e, 'Unexpected error.')) as never;
-        }),
-    },
-    wsServer,
-  );
 
   return {
     yoga,
     server,
     metrics,
     schema,
-    listen: (port, host = config.server.host) =>
-      new Promise((resolve, reject) => {
+    streams,
+    listen: async (port, host = config.server.host) => {
+      refuseOpenNetworkWithoutAuth(config, host);
+      await streams.start();
+      return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });
-      }),
+      });
+    },
     close: async (timeoutMs = 10_000) => {
       accepting = false;
       metrics.detach();
+      shared.stop();
+      await streams.stop();
       // Subscriptions end with 1001 "going away" so clients reconnect elsewhere.
-      for (const client of wsServer.clients) client.close(1001, 'server shutting down');
-      await Promise.resolve(wsDisposable.dispose()).catch(() => {});
-      wsServer.close();
+      await webSockets.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       for (const res of inFlight) {
@@ -459,4 +355,18 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
       clearTimeout(deadline);
     },
   };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/i;
+
+/**
+ * AUTH=off makes every caller an admin: such a server listens only on loopback unless
+ * AUTH_OFF_ALLOW_REMOTE=true says the exposure is meant.
+ */
+export function refuseOpenNetworkWithoutAuth(config: ServerOptions['platform']['config'], host: string) {
+  if (config.auth.enabled || config.security.authOffAllowRemote || LOOPBACK.test(host)) return;
+  throw new Error(
+    `AUTH=off serves every request as admin: it listens only on loopback (HOST=127.0.0.1), not on ${host}. ` +
+      'Set HOST=127.0.0.1, or turn authentication on (AUTH=on), or set AUTH_OFF_ALLOW_REMOTE=true to expose it anyway.',
+  );
 }

@@ -38,9 +38,9 @@ export function toGraphQLError(domain: DomainError, source?: GraphQLError): Grap
     domain.code === 'UNAUTHENTICATED' || domain.code === 'RATE_LIMITED'
       ? {
           status: HTTP_STATUS[domain.code],
-          ...(domain.code === 'RATE_LIMITED'
-            ? { headers: { 'Retry-After': String(domain.details.retryAfterSeconds ?? 1) } }
-            : {}),
+          headers: (domain.code === 'RATE_LIMITED'
+            ? { 'Retry-After': String(domain.details.retryAfterSeconds ?? 1) }
+            : { 'WWW-Authenticate': 'Bearer realm="automl-stream"' }) as Record<string, string>,
         }
       : undefined;
   return new GraphQLError(domain.message, {

@@ -18,7 +18,12 @@ if (!config.database.url) {
 }
 if (!config.auth.enabled)
   logger.warn('AUTH=off: every request is treated as admin. Use this for local experiments only.');
-const running = await startServer({ config, databaseUrl: config.database.url, logger });
+const running = await startServer({ config, databaseUrl: config.database.url, logger }).catch(
+  (error: unknown) => {
+    logger.fatal({ err: error }, error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);
 await ensureAdminKey(running.platform, (line) => process.stdout.write(`${line}\n`));
 logger.info({ url: `${running.url}/graphql` }, 'automl-stream server listening');
 

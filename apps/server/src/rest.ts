@@ -1,9 +1,13 @@
-import type { Platform } from '@automl-stream/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Platform, Readiness } from '@automl-stream/core';
 import { DomainError } from '@automl-stream/core';
-import { authenticate, type RateLimiter } from './auth.ts';
+import { type Access, WWW_AUTHENTICATE } from './auth.ts';
+import { clientAddress } from './client-address.ts';
 import type { Role } from './context.ts';
 import { asDomainError, HTTP_STATUS } from './errors.ts';
+import type { ServerContext } from './http-handler.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { requireRole } from './schema/auth-guard.ts';
 
 const ROUTES = ['/health', '/ready', '/metrics', '/ingest/batch', '/predict'];
@@ -11,8 +15,27 @@ const ROUTES = ['/health', '/ready', '/metrics', '/ingest/batch', '/predict'];
 interface RestDeps {
   platform: Platform;
   metrics: ServerMetrics;
+  access: Access;
   rateLimiter: RateLimiter;
   isReady: () => boolean;
+}
+
+/** Readiness answers are reused this long: probes and strangers cannot pile up database checks. */
+const READY_CACHE_MS = 1_000;
+
+/** Why a process is not ready, in a word: the details (the database's error) stay in the logs. */
+function notReadyReason(checks: Readiness['checks']): string {
+  if (!checks.queues) return 'shutting_down';
+  if (!checks.database) return 'database_unavailable';
+  return 'migrations_pending';
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Whether an Authorization header carries the metrics token (compared in constant time). */
+function hasMetricsToken(authorization: string | null, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -42,6 +65,7 @@ function errorResponse(error: unknown): Response {
   if (domain.code === 'RATE_LIMITED' || domain.details.retryAfterSeconds !== undefined) {
     headers['retry-after'] = String(domain.details.retryAfterSeconds ?? 1);
   }
+  if (domain.code === 'UNAUTHENTICATED') headers['www-authenticate'] = WWW_AUTHENTICATE;
   return json(
     { error: { code: domain.code, message: domain.message, ...domain.details } },
     HTTP_STATUS[domain.code],
@@ -89,48 +113,94 @@ async function readJson(request: Request, allowed: string[]): Promise<Record<str
  * Operations and REST-compatibility routes, answered before GraphQL. The REST routes are the
  * original pipeline's (`POST /ingest/batch`, `POST /predict`), over the same services.
  */
-export function restRoutes(deps: RestDeps): (request: Request) => Promise<Response> | undefined {
+export function restRoutes(
+  deps: RestDeps,
+): (request: Request, context: ServerContext) => Promise<Response> | undefined {
   const { platform } = deps;
+  const { security } = platform.config;
 
-  const guarded = (request: Request, role: Role, handler: () => Promise<Response>) =>
+  const guarded = (request: Request, context: ServerContext, role: Role, handler: () => Promise<Response>) =>
     (async () => {
       try {
-        const principal = await authenticate(platform, request.headers.get('authorization'));
+        // Admitted by the node handler (key, role and rate checked before the body was read), or
+        // reached through yoga.fetch: check here.
+        const admitted = context.admitted ? context.principal : undefined;
+        const address = clientAddress(context.req, security.trustProxy);
+        const principal =
+          admitted ?? (await deps.access.authenticate(request.headers.get('authorization'), address));
         requireRole({ platform, principal, logger: platform.logger, requestId: '' }, role);
-        deps.rateLimiter.check(principal, request.headers.get('x-forwarded-for') ?? 'anonymous');
+        if (!admitted) await deps.rateLimiter.check(principal, address);
         return await handler();
       } catch (error) {
         return errorResponse(error);
       }
     })();
 
-  return (request) => {
+  let readiness: { at: number; answer: Promise<Readiness> } | null = null;
+  const ready = async () => {
+    const now = Date.now();
+    if (!readiness || now - readiness.at > READY_CACHE_MS) {
+      readiness = { at: now, answer: platform.readiness({ queues: deps.isReady() }) };
+    }
+    const { ready: isReady, checks } = await readiness.answer;
+    // The database's error text (host names, authentication failures) is not for strangers.
+    const { error, ...coarse } = checks;
+    if (error) platform.logger.warn({ reason: error }, 'not ready: database check failed');
+    return json(
+      {
+        status: isReady ? 'ready' : 'not_ready',
+        ...(isReady ? {} : { reason: notReadyReason(checks) }),
+        checks: coarse,
+      },
+      isReady ? 200 : 503,
+    );
+  };
+
+  const metrics = async (request: Request) => {
+    const token = security.metricsToken;
+    if (!token && platform.config.auth.enabled) {
+      return json(
+        {
+          error: {
+            code: 'NOT_FOUND',
+            message:
+              '/metrics is off: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"',
+          },
+        },
+        404,
+      );
+    }
+    if (token && !hasMetricsToken(request.headers.get('authorization'), token)) {
+      return json(
+        {
+          error: {
+            code: 'UNAUTHENTICATED',
+            message: '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"',
+          },
+        },
+        401,
+        { 'www-authenticate': 'Bearer realm="automl-stream metrics"' },
+      );
+    }
+    return new Response(await deps.metrics.registry.metrics(), {
+      headers: { 'content-type': deps.metrics.registry.contentType },
+    });
+  };
+
+  return (request, context) => {
     const url = new URL(request.url);
     const route = `${request.method} ${url.pathname}`;
     switch (route) {
       case 'GET /health':
         return Promise.resolve(json({ status: 'ok' }));
       case 'GET /ready':
-        return (async () => {
-          // Database, migrations (Platform.readiness, shared with the worker's probe) and this
-          // server's own flag: false once it stopped accepting.
-          const { ready, checks } = await platform.readiness({ queues: deps.isReady() });
-          return json(
-            {
-              status: ready ? 'ready' : 'not_ready',
-              checks,
-              modelVersion: platform.holder.current?.version ?? null,
-            },
-            ready ? 200 : 503,
-          );
-        })();
+        // Database, migrations (Platform.readiness, shared with the worker's probe) and this
+        // server's own flag: false once it stopped accepting.
+        return ready();
       case 'GET /metrics':
-        return (async () =>
-          new Response(await deps.metrics.registry.metrics(), {
-            headers: { 'content-type': deps.metrics.registry.contentType },
-          }))();
+        return metrics(request);
       case 'POST /ingest/batch':
-        return guarded(request, 'writer', async () => {
+        return guarded(request, context, 'writer', async () => {
           const body = await readJson(request, ['features', 'labels', 'batch_id', 'batchId']);
           const result = await platform.data.ingest({
             features: body.features,
@@ -150,7 +220,7 @@ export function restRoutes(deps: RestDeps): (request: Request) => Promise<Respon
           });
         });
       case 'POST /predict':
-        return guarded(request, 'writer', async () => {
+        return guarded(request, context, 'writer', async () => {
           const body = await readJson(request, ['features']);
           const result = await platform.data.predict({ features: body.features });
           deps.metrics.predictionsServed.inc(result.predictions.length);

@@ -1,7 +1,7 @@
 import type { Config } from '@automl-stream/config';
 import { type Logger, Platform } from '@automl-stream/core';
 import { runMigrations } from '@automl-stream/db';
-import { createServerApp, type ServerApp } from './app.ts';
+import { createServerApp, refuseOpenNetworkWithoutAuth, type ServerApp } from './app.ts';
 
 export interface RunningServer {
   platform: Platform;
@@ -28,6 +28,14 @@ export async function startServer(options: {
   localExplorerKey?: () => string | null;
 }): Promise<RunningServer> {
   const { config, logger } = options;
+  // Before anything starts: AUTH=off beyond loopback is refused unless forced.
+  refuseOpenNetworkWithoutAuth(config, config.server.host);
+  if (!config.auth.enabled && config.security.authOffAllowRemote) {
+    logger.warn(
+      { host: config.server.host },
+      'AUTH=off with AUTH_OFF_ALLOW_REMOTE=true: anyone who can reach this port is an admin',
+    );
+  }
   const migrations = await runMigrations(options.databaseUrl);
   if (migrations.applied > 0) logger.info({ applied: migrations.applied }, 'database migrations applied');
   const platform = new Platform({

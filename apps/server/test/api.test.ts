@@ -22,6 +22,8 @@ function batch(n: number, seed: number) {
   return { features, labels };
 }
 
+const METRICS_TOKEN = 'api-test-metrics-token-0123456789';
+
 describe('GraphQL API', () => {
   let p: TestPlatform;
   const count = async (table: string) => {
@@ -36,6 +38,7 @@ describe('GraphQL API', () => {
       WORKERS: 'false',
       MAX_BATCH_ROWS: '500',
       MIN_TRAIN_ROWS: '200',
+      METRICS_TOKEN,
     });
   });
   afterAll(async () => {
@@ -54,7 +57,9 @@ describe('GraphQL API', () => {
       status: 'ready',
       checks: { database: true, pendingMigrations: 0, queues: true },
     });
-    const metrics = await (await fetch(`${p.url}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${p.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     expect(metrics).toContain('automl_predictions_served_total');
     expect(metrics).toContain('automl_active_model_version 0');
   });

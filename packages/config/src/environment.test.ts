@@ -162,4 +162,31 @@ describe('loadConfig', () => {
       loadConfig({ DRIFT_CHECK_MIN_INTERVAL_SECONDS: '60', DRIFT_CHECK_WAIT_SECONDS: '30' }),
     ).toThrow(/DRIFT_CHECK_WAIT_SECONDS \(30\) must exceed DRIFT_CHECK_MIN_INTERVAL_SECONDS \(60\)/);
   });
+
+  it('reads the transport-security settings: safe defaults, origins as a list', () => {
+    expect(loadConfig({}).security).toEqual({
+      metricsToken: undefined,
+      trustProxy: 0,
+      corsOrigins: [],
+      authOffAllowRemote: false,
+      readerBodyLimitBytes: 256 * 1024,
+      maxDocumentBytes: 64 * 1024,
+      maxSelections: 200,
+      authFailuresPerMinute: 30,
+      maxStreamsPerKey: 20,
+      maxConnections: 10_000,
+    });
+    const set = loadConfig({
+      CORS_ORIGINS: ' https://dash.example.com/ ,http://localhost:8050',
+      TRUST_PROXY: '1',
+    }).security;
+    expect(set.corsOrigins).toEqual(['https://dash.example.com', 'http://localhost:8050']);
+    expect(set.trustProxy).toBe(1);
+    for (const bad of ['*', 'dash.example.com', 'https://dash.example.com/app']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(
+        /CORS_ORIGINS: must be a comma-separated list of origins/,
+      );
+    }
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+  });
 });

@@ -143,6 +143,27 @@ const environmentSchema = z.object({
       .optional(),
   ),
   // ---- end of the hardening block ----
+  // Transport security (security issue #19): who may reach the server, and what it reads before
+  // it knows who is calling.
+  METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+  TRUST_PROXY: int(0, 0, 10),
+  CORS_ORIGINS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(
+        /^\s*https?:\/\/[^/\s,]+\/?\s*(,\s*https?:\/\/[^/\s,]+\/?\s*)*$/,
+        'must be a comma-separated list of origins like https://dashboard.example.com (scheme, host and port; no path)',
+      )
+      .optional(),
+  ),
+  AUTH_OFF_ALLOW_REMOTE: bool(false),
+  READER_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 1024 * 1024 * 1024),
+  GRAPHQL_MAX_DOCUMENT_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+  GRAPHQL_MAX_SELECTIONS: int(200, 10, 100_000),
+  AUTH_FAILURES_PER_MINUTE: int(30, 0, 1_000_000),
+  MAX_STREAMS_PER_KEY: int(20, 1, 100_000),
+  MAX_CONNECTIONS: int(10_000, 1, 1_000_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -286,6 +307,29 @@ export interface Config {
     shutdownTimeoutMs: number;
   };
   statsIntervalMs: number;
+  /** Transport security (security issue #19). */
+  security: {
+    /** Bearer token `/metrics` requires; unset: `/metrics` is refused unless AUTH=off. */
+    metricsToken: string | undefined;
+    /** Proxies in front that append to X-Forwarded-For (0: the socket's address is the client's). */
+    trustProxy: number;
+    /** Browser origins allowed to call the API cross-origin (CORS and the WebSocket Origin check). */
+    corsOrigins: string[];
+    /** AUTH=off normally refuses to listen on anything but loopback. */
+    authOffAllowRemote: boolean;
+    /** Body limit for reader keys (writers and admins get BODY_LIMIT_BYTES for ingest/predict). */
+    readerBodyLimitBytes: number;
+    /** Largest GraphQL document (query text), for every role. */
+    maxDocumentBytes: number;
+    /** Most fields and fragments in one selection set. */
+    maxSelections: number;
+    /** Failed authentications per client address and minute before it is refused (0 = off). */
+    authFailuresPerMinute: number;
+    /** Open WebSocket connections plus SSE streams per API key (per address with AUTH=off). */
+    maxStreamsPerKey: number;
+    /** Open TCP connections per server process. */
+    maxConnections: number;
+  };
 }
 
 function parseMaxFeatures(raw: string, problems: string[]): 'sqrt' | 'log2' | number {
@@ -411,6 +455,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     statsIntervalMs: e.STATS_INTERVAL_MS,
+    security: {
+      metricsToken: e.METRICS_TOKEN,
+      trustProxy: e.TRUST_PROXY,
+      corsOrigins: (e.CORS_ORIGINS ?? '')
+        .split(',')
+        .map((o) => o.trim().replace(/\/$/, ''))
+        .filter(Boolean),
+      authOffAllowRemote: e.AUTH_OFF_ALLOW_REMOTE,
+      readerBodyLimitBytes: e.READER_BODY_LIMIT_BYTES,
+      maxDocumentBytes: e.GRAPHQL_MAX_DOCUMENT_BYTES,
+      maxSelections: e.GRAPHQL_MAX_SELECTIONS,
+      authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+      maxStreamsPerKey: e.MAX_STREAMS_PER_KEY,
+      maxConnections: e.MAX_CONNECTIONS,
+    },
   };
 }
 

@@ -19,4 +19,3 @@ export async function grantAppRole(sql: postgres.Sql, role: string): Promise<voi
   await sql`alter default privileges in schema pgboss grant select, insert, update, delete on tables to ${r}`;
   await sql`alter default privileges in schema drizzle grant select on tables to ${r}`;
 }
-

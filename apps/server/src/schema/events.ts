@@ -1,4 +1,4 @@
-import { type EventType, recentEvents, type StoredEvent } from '@automl-stream/core';
+import { badInput, type EventType, recentEvents, type StoredEvent } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 import { page } from './pagination.ts';
@@ -45,6 +45,11 @@ builder.queryField('events', (t) =>
     },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
+      const { beforeId } = args;
+      // A Float, so that positions past 2^31 fit; only whole positions mean anything.
+      if (beforeId != null && !(Number.isSafeInteger(beforeId) && beforeId >= 1)) {
+        throw badInput(`beforeId must be a whole event id from 1 to 2^53 - 1 (got ${beforeId})`);
+      }
       const types = args.types?.filter((x): x is EventType => (EVENT_TYPES as string[]).includes(x));
       return recentEvents(ctx.platform.db.sql, {
         limit: page(args).limit,

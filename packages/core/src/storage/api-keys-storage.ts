@@ -80,7 +80,13 @@ export async function listApiKeys(sql: Queryable, includeRevoked: boolean): Prom
   return rows.map(toRecord);
 }
 
-/** Revokes by id, prefix or name (at least one); returns the revoked keys. */
+/**
+ * Channel on which a revocation is announced (`{"revoked": <key id>}`), so that every server closes
+ * the revoked key's open sockets and streams at once instead of when its cache expires.
+ */
+export const API_KEYS_CHANNEL = 'automl_api_keys';
+
+/** Revokes by id, prefix or name (at least one); returns the revoked keys. Announced on API_KEYS_CHANNEL at commit. */
 export async function revokeApiKeys(sql: Queryable, match: { id?: number; prefix?: string; name?: string }) {
   // With every field unset the filter below matches every key: refuse instead of revoking them all.
   if (match.id === undefined && match.prefix === undefined && match.name === undefined) {
@@ -88,12 +94,17 @@ export async function revokeApiKeys(sql: Queryable, match: { id?: number; prefix
   }
   // name: revoke-api-keys
   const rows = await sql<Row[]>`
-    update api_keys set revoked_at = now()
-    where revoked_at is null
-      and (${match.id ?? null}::int is null or id = ${match.id ?? null}::int)
-      and (${match.prefix ?? null}::text is null or prefix = ${match.prefix ?? null}::text)
-      and (${match.name ?? null}::text is null or name = ${match.name ?? null}::text)
-    returning id, name, role, prefix, created_at, revoked_at, last_used_at`;
+    with revoked as (
+      update api_keys set revoked_at = now()
+      where revoked_at is null
+        and (${match.id ?? null}::int is null or id = ${match.id ?? null}::int)
+        and (${match.prefix ?? null}::text is null or prefix = ${match.prefix ?? null}::text)
+        and (${match.name ?? null}::text is null or name = ${match.name ?? null}::text)
+      returning id, name, role, prefix, created_at, revoked_at, last_used_at
+    )
+    select id, name, role, prefix, created_at, revoked_at, last_used_at,
+      pg_notify(${API_KEYS_CHANNEL}, json_build_object('revoked', id)::text)
+    from revoked`;
   return rows.map(toRecord);
 }
 
