@@ -108,7 +108,7 @@ export const ingestCommand: Command = {
     '(keep the same --batch-size for that).',
   ].join('\n'),
   options: tableOptions,
-  positionals: [1, 1],
+  arguments: ['<file.csv>'],
   usesApi: true,
   hasJson: true,
   async run({ positionals, flags, client, json, io, signal }) {

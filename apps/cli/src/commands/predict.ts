@@ -66,7 +66,7 @@ export const predictCommand: Command = {
     },
     ...tableOptions,
   },
-  positionals: [1, 1],
+  arguments: ['<file.csv>'],
   usesApi: true,
   hasJson: true,
   async run({ positionals, flags, client, json, io, signal }) {
