@@ -185,10 +185,10 @@ describe('csvLines', () => {
       ['a,b', 'say "x"', 'two\r\nlines', 'cr\ronly', 'plain'],
       ['1', '0.25', '', ' padded ', 'x'],
     ];
-    const text = csvLines([...rows, [3, 0.5, null, 'y', 'z']]);
+    const text = await csvLines([...rows, [3, 0.5, null, 'y', 'z']]);
     expect(text).toBe('"a,b","say ""x""","two\r\nlines","cr\ronly",plain\n1,0.25,, padded ,x\n3,0.5,,y,z\n');
     expect((await lines(text, { missingValues: [] })).slice(0, 2).map(([, values]) => values)).toEqual(rows);
-    expect(csvLines([['a;b', 'c,d']], ';')).toBe('"a;b";c,d\n');
+    expect(await csvLines([['a;b', 'c,d']], ';')).toBe('"a;b";c,d\n');
   });
 });
 

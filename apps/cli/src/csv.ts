@@ -5,8 +5,7 @@
  * (numbers, classes, categories) is decided one step up (`numeric-table.ts` today).
  */
 import { pipeline } from 'node:stream';
-import { CsvError as ParseError, type Options as ParseOptions, parse } from 'csv-parse';
-import { stringify } from 'csv-stringify/sync';
+import type { CsvError as ParseError, Options as ParseOptions } from 'csv-parse';
 
 /** Values that mean "no value" unless configured otherwise (compared after trimming spaces). */
 export const DEFAULT_MISSING_VALUES: readonly string[] = ['', 'NA', 'NaN', 'null', '?'];
@@ -66,6 +65,8 @@ export async function* readCsv(
   const delimiter = options.delimiter ?? ',';
   const problem = delimiterProblem(delimiter);
   if (problem) throw new Error(problem);
+  // Loaded here, not at start-up: most commands read no CSV.
+  const { parse, CsvError: ParseError } = await import('csv-parse');
   const records = new RecordReader(options.missingValues ?? DEFAULT_MISSING_VALUES);
   const parseOptions: ParseOptions<CsvItem, string[]> = {
     delimiter,
@@ -210,7 +211,8 @@ async function* utf8Checked(chunks: AsyncIterable<string | Buffer>): AsyncGenera
 }
 
 /** CSV text of `rows` (a header is a row too): fields quoted only when they need it; null as empty. */
-export function csvLines(rows: (string | number | null)[][], delimiter = ','): string {
+export async function csvLines(rows: (string | number | null)[][], delimiter = ','): Promise<string> {
+  const { stringify } = await import('csv-stringify/sync');
   // csv-stringify quotes a delimiter, a quote or a LF by itself; a lone CR ends a line for readers too.
   return stringify(rows, { delimiter, record_delimiter: 'unix', quoted_match: /\r/ });
 }

@@ -1,5 +1,8 @@
 /** Text tables and machine output for the read commands. */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+
+/** cli-table3, loaded when a table is printed (not at every command's start-up). */
+const cliTable = () => createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
 
 /** Writes `value` as pretty JSON (the `--json` output of every read command). */
 export function printJson(value: unknown, out: { write(text: string): unknown } = process.stdout): void {
@@ -48,6 +51,7 @@ export function formatTable(
         ? 'right'
         : 'left'),
   );
+  const Table = cliTable();
   const table = new Table({ ...PLAIN_TABLE, head: header, colAligns });
   table.push(
     ...rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell)))),

@@ -1,4 +1,8 @@
-import { MultiBar, type Params, type SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { MultiBar, Params, SingleBar } from 'cli-progress';
+
+/** cli-progress, loaded when a bar is drawn on a terminal (not at every command's start-up). */
+const cliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 /** Where the bar draws (stderr by default, so `--json` output on stdout stays clean). */
 export interface ProgressStream {
@@ -81,7 +85,7 @@ export class ProgressBar {
   }
 
   private startTerminalBar() {
-    const bars = new MultiBar({
+    const bars = new (cliProgress().MultiBar)({
       stream: this.stream as NodeJS.WritableStream,
       format: (_options, params: Params, payload: { note?: string }) =>
         this.fit(

@@ -143,7 +143,7 @@ export const predictCommand: Command = {
           ]);
         }
       });
-      if (sink) await sink.write(csvLines(lines, delimiter));
+      if (sink) await sink.write(await csvLines(lines, delimiter));
       done += rows.length;
       bar.update(done);
     };
