@@ -120,6 +120,9 @@ describe('readCsv', () => {
     await expect(items('a,a\n1,2\n')).rejects.toThrow(
       new CsvError(1, 'the header names column "a" twice (columns 1 and 2)'),
     );
+    await expect(items(['\n\n', 'a,b,a\n1,2,3\n'])).rejects.toThrow(
+      'line 3: the header names column "a" twice (columns 1 and 3)',
+    );
     await expect(items('\n \n')).rejects.toThrow('line 1: the file is empty');
     await expect(items('')).rejects.toThrow('line 1: the file is empty');
   });
@@ -148,6 +151,19 @@ describe('readCsv', () => {
     // A CRLF inside quotes earlier in the file is one line, not two.
     expect((await failure('a,b\n"x\r\ny",1\n"p"q,1\n')).message).toMatch(/^line 4: unexpected "q"/);
     expect(((await failure('a\n"b"c')) as CsvError).line).toBe(2);
+    // Exact far into a chunk, and in a later chunk, with the records before the error read first.
+    const rows = Array.from({ length: 1000 }, (_, i) => `${i},${i}\n`).join('');
+    expect((await failure(`a,b\n${rows}"open,3\n4,5\n`)).message).toBe(
+      'line 1002: a quoted field is not closed before the end of the file',
+    );
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const item of readCsv(chunks('a,b\n1,2\n', '3,4\n5,6"7\n8,9\n')))
+          if (item.kind === 'record') seen.push(item.record.line);
+      })(),
+    ).rejects.toThrow(/^line 4: a quote inside an unquoted value \(column "b"\)/);
+    expect(seen).toEqual([2, 3]);
   });
 
   it('supports another delimiter and refuses impossible ones', async () => {
