@@ -193,6 +193,14 @@ describe('readCsv', () => {
       /not valid UTF-8 text \(it ends inside a character\)/,
     );
   });
+
+  it('reads UTF-16LE after its byte-order mark (Excel\'s "Unicode text", tab-separated)', async () => {
+    const utf16 = Buffer.from('\uFEFFname\tnote\r\nZürich\t"a\tb"\r\n', 'utf16le');
+    expect(await lines([utf16.subarray(0, 7), utf16.subarray(7)], { delimiter: '\t' })).toEqual([
+      [1, ['name', 'note']],
+      [2, ['Zürich', 'a\tb']],
+    ]);
+  });
 });
 
 describe('csvLines', () => {

@@ -51,11 +51,12 @@ export function delimiterProblem(delimiter: string): string | null {
 }
 
 /**
- * Streams a CSV file (chunks of UTF-8 bytes or text): yields the header (the first line that is not
- * blank; names trimmed, each once), then its records. Blank lines, and lines holding only spaces,
- * are skipped; LF, CRLF and lone CR all end a line; a UTF-8 byte-order mark is dropped. A record
- * with the wrong number of fields is yielded as `bad`; broken quoting throws (nothing after it can
- * be trusted), as does a file that is not UTF-8 or has no header.
+ * Streams a CSV file (chunks of UTF-8 bytes, UTF-16LE bytes after their byte-order mark, or text):
+ * yields the header (the first line that is not blank; names trimmed, each once), then its records.
+ * Blank lines, and lines holding only spaces, are skipped; LF, CRLF and lone CR all end a line; a
+ * byte-order mark is dropped. A record with the wrong number of fields is yielded as `bad`; broken
+ * quoting throws (nothing after it can be trusted), as does a file that is not UTF-8 (or UTF-16LE)
+ * or has no header.
  */
 export async function* readCsv(
   chunks: AsyncIterable<string | Buffer>,
@@ -216,22 +217,28 @@ function headerColumns(fields: string[], line: number): string[] {
 
 /**
  * Passes the chunks on, refusing bytes that are not UTF-8 (csv-parse would read them as U+FFFD
- * without a word). The decoder only checks: csv-parse decodes the bytes itself.
+ * without a word). The decoder only checks: csv-parse decodes the bytes itself. A file that starts
+ * with the UTF-16LE byte-order mark (Excel's "Unicode text") is left to csv-parse, which reads it
+ * as UTF-16LE.
  */
 async function* utf8Checked(chunks: AsyncIterable<string | Buffer>): AsyncGenerator<string | Buffer> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  let check: boolean | null = null;
   for await (const chunk of chunks) {
-    if (typeof chunk !== 'string') {
-      try {
-        decoder.decode(chunk, { stream: true });
-      } catch {
-        throw new Error('the file is not valid UTF-8 text: save it as UTF-8 CSV');
+    if (typeof chunk !== 'string' && chunk.length > 0) {
+      check ??= !(chunk[0] === 0xff && chunk[1] === 0xfe);
+      if (check) {
+        try {
+          decoder.decode(chunk, { stream: true });
+        } catch {
+          throw new Error('the file is not valid UTF-8 text: save it as UTF-8 CSV');
+        }
       }
     }
     yield chunk;
   }
   try {
-    decoder.decode();
+    if (check) decoder.decode();
   } catch {
     throw new Error('the file is not valid UTF-8 text (it ends inside a character): save it as UTF-8 CSV');
   }
