@@ -115,7 +115,8 @@ function addCommand(program: Program, command: Command, io: Io, signal: AbortSig
     const positionals = (parsed.processedArgs as (string | undefined)[]).filter(
       (arg): arg is string => arg !== undefined,
     );
-    run.file = command.arguments?.[0] === '<file.csv>' ? positionals[0] : undefined;
+    // Named in CSV and file errors (ingest, predict).
+    run.file = positionals[0];
     const settings = readClientSettings(
       { url: flags.url as string | undefined, 'api-key': flags['api-key'] as string | undefined },
       io.env,
