@@ -1,5 +1,6 @@
-import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
 import { createNodeClient, type NodeClient } from '@automl-stream/sdk/node.ts';
+import { CommanderError, Option, Command as Program } from 'commander';
 import WebSocket from 'ws';
 import type { Command, CommandContext, Io, OptionSpec } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -36,149 +37,165 @@ const apiOptions: Record<string, OptionSpec> = {
 const jsonOption: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable JSON on stdout' },
 };
-const helpOption: Record<string, OptionSpec> = {
-  help: { type: 'boolean', short: 'h', description: 'show this help' },
-};
 
 function optionsOf(command: Command): Record<string, OptionSpec> {
   return {
     ...command.options,
     ...(command.hasJson ? jsonOption : {}),
     ...(command.usesApi ? apiOptions : {}),
-    ...helpOption,
   };
 }
 
-function formatOptions(options: Record<string, OptionSpec>): string {
-  const rows = Object.entries(options).map(([name, spec]) => [
-    `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.value ? ` ${spec.value}` : ''}`,
-    spec.description,
-  ]);
-  const width = Math.max(...rows.map(([left]) => left!.length));
-  return rows.map(([left, right]) => `  ${left!.padEnd(width)}  ${right}`).join('\n');
+const MAIN_HELP_AFTER = `
+Every command takes --help. Commands that talk to a platform take --url and --api-key, or read
+AUTOML_URL and AUTOML_API_KEY; read commands take --json. Exit codes: 0 ok, 1 failure, 2 usage,
+130 interrupted.
+`;
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+/** What the command being run leaves behind for runCli. */
+interface Run {
+  command?: Command;
+  exitCode: number;
+  client: NodeClient | null;
+  apiKeyGiven: boolean;
+  file?: string;
 }
 
-export function commandHelp(command: Command): string {
-  return [
-    `usage: automl-stream ${command.usage}`,
-    '',
-    command.summary,
-    ...(command.details ? ['', command.details.trimEnd()] : []),
-    '',
-    'options:',
-    formatOptions(optionsOf(command)),
-    '',
-  ].join('\n');
+/**
+ * The commander program: one sub-command per `Command`, help and usage errors written to `io`,
+ * and errors thrown (exitOverride) instead of calling process.exit.
+ */
+function buildProgram(io: Io, signal: AbortSignal, run: Run, list: Command[]): Program {
+  const program = new Program('automl-stream')
+    .description('A live ML pipeline: ingest, predict, drift detection, automatic retraining and promotion.')
+    .usage('<command> [options]')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .helpCommand('help [command]', 'show the help of a command')
+    .addHelpText('after', MAIN_HELP_AFTER)
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // Errors are written by runCli, in the CLI's one-line format.
+      outputError: () => {},
+      getOutHelpWidth: () => io.stdout.columns ?? 100,
+      getErrHelpWidth: () => io.stderr.columns ?? 100,
+    })
+    .exitOverride();
+  for (const command of list) addCommand(program, command, io, signal, run);
+  return program;
 }
 
-export function mainHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
-  return [
-    'usage: automl-stream <command> [options]',
-    '',
-    'A live ML pipeline: ingest, predict, drift detection, automatic retraining and promotion.',
-    '',
-    'commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Every command takes --help. Commands that talk to a platform take --url and --api-key, or read',
-    'AUTOML_URL and AUTOML_API_KEY; read commands take --json. Exit codes: 0 ok, 1 failure, 2 usage.',
-    '',
-  ].join('\n');
+function addCommand(program: Program, command: Command, io: Io, signal: AbortSignal, run: Run): void {
+  const sub = program
+    .command(command.name)
+    .summary(command.summary)
+    .description(command.summary)
+    .usage(command.usage.replace(/^\S+\s*/, ''));
+  if (command.details) sub.addHelpText('after', `\n${command.details.trimEnd()}\n`);
+  for (const name of command.arguments ?? []) sub.argument(name);
+  const options = Object.entries(optionsOf(command)).map(([name, spec]) => {
+    const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}`;
+    const option = new Option(flags, spec.description);
+    sub.addOption(option);
+    return [name, option] as const;
+  });
+  sub.action(async (...args: unknown[]) => {
+    const parsed = args.at(-1) as Program;
+    const values = parsed.opts();
+    // Our commands read their flags by the names they declared: `--no-demo` is flags['no-demo'],
+    // not commander's negated `demo`.
+    const flags: CommandContext['flags'] = {};
+    for (const [name, option] of options) {
+      const value = values[option.attributeName()] as string | boolean | undefined;
+      flags[name] = option.negate ? (value === false ? true : undefined) : value;
+    }
+    const positionals = (parsed.processedArgs as (string | undefined)[]).filter(
+      (arg): arg is string => arg !== undefined,
+    );
+    // Named in CSV and file errors (ingest, predict).
+    run.file = positionals[0];
+    const settings = readClientSettings(
+      { url: flags.url as string | undefined, 'api-key': flags['api-key'] as string | undefined },
+      io.env,
+    );
+    run.apiKeyGiven = settings.apiKey !== null;
+    const code = await command.run({
+      io,
+      positionals,
+      flags,
+      json: flags.json === true,
+      settings,
+      client: () => {
+        run.client ??= createNodeClient({
+          url: settings.url,
+          apiKey: settings.apiKey,
+          webSocketImpl: WebSocket,
+        });
+        return run.client;
+      },
+      signal,
+    });
+    run.exitCode = typeof code === 'number' ? code : EXIT.ok;
+  });
+}
+
+/** A commander usage error as ours: one line (its "Did you mean" hint folded in), exit code 2. */
+function usageError(error: CommanderError, argv: string[], run: Run, list: Command[]): UsageError {
+  const [first, ...hints] = error.message.replace(/^error: /, '').split('\n');
+  const hint = hints.map((h) => h.replace(/^\((.*)\)$/, '$1')).join(' ');
+  if (error.code === 'commander.unknownCommand') {
+    const names = list.map((c) => c.name).join(', ');
+    return new UsageError(
+      `unknown command ${JSON.stringify(argv[0])}${hint ? `: ${hint.replace(/^Did/, 'did')}` : ''} (commands: ${names})`,
+    );
+  }
+  return new UsageError(`${first}${hint ? ` (${hint.replace(/^Did/, 'did')})` : ''}`, run.command?.name);
 }
 
 /**
  * Runs one command line and returns its exit code. Every failure becomes one readable line on
  * stderr (`error: <CODE>: <message>` for server errors); nothing is thrown.
  */
-export async function runCli(argv: string[], io: Io, signal: AbortSignal): Promise<number> {
-  // `pnpm start -- --no-demo` may hand over the `--` itself.
-  const [name, ...afterName] = argv[0] === '--' ? argv.slice(1) : argv;
-  const rest = afterName[0] === '--' ? afterName.slice(1) : afterName;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(mainHelp());
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    const { text } = describeError(
-      new UsageError(
-        `unknown command ${JSON.stringify(name)} (commands: ${commands.map((c) => c.name).join(', ')})`,
-      ),
-    );
-    io.stderr.write(`${text}\n`);
-    return EXIT.usage;
-  }
-
-  let client: NodeClient | null = null;
-  let apiKeyGiven = false;
-  let file: string | undefined;
+export async function runCli(
+  argv: string[],
+  io: Io,
+  signal: AbortSignal,
+  /** The commands on offer (tests pass their own). */
+  list: Command[] = commands,
+): Promise<number> {
+  // `pnpm start -- --no-demo` may hand over the `--` itself, before or after the command name.
+  const args = argv[0] === '--' ? argv.slice(1) : [...argv];
+  if (args[1] === '--') args.splice(1, 1);
+  const run: Run = {
+    command: list.find((c) => c.name === args[0]),
+    exitCode: EXIT.ok,
+    client: null,
+    apiKeyGiven: false,
+  };
   try {
-    const options = optionsOf(command);
-    let parsed: ReturnType<typeof parseArgs>;
-    try {
-      parsed = parseArgs({
-        args: rest,
-        options: Object.fromEntries(
-          Object.entries(options).map(([key, spec]) => [
-            key,
-            { type: spec.type, ...(spec.short ? { short: spec.short } : {}) },
-          ]),
-        ),
-        allowPositionals: true,
-        strict: true,
-      });
-    } catch (error) {
-      throw new UsageError(
-        (error as Error).message.replace(/\. To specify a positional argument.*$/s, ''),
-        command.name,
-      );
+    await buildProgram(io, signal, run, list).parseAsync(args, { from: 'user' });
+    return run.exitCode;
+  } catch (caught) {
+    let error = caught;
+    if (error instanceof CommanderError) {
+      // --help, --version and `help`: shown, exit 0; the help shown for a missing command: exit 2.
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      error = usageError(error, args, run, list);
     }
-    const flags = parsed.values as CommandContext['flags'];
-    if (flags.help) {
-      io.stdout.write(commandHelp(command));
-      return EXIT.ok;
-    }
-    const [min, max] = command.positionals;
-    if (parsed.positionals.length < min || parsed.positionals.length > max) {
-      throw new UsageError(
-        parsed.positionals.length < min
-          ? `missing argument: automl-stream ${command.usage}`
-          : `unexpected argument ${JSON.stringify(parsed.positionals[max])}: automl-stream ${command.usage}`,
-        command.name,
-      );
-    }
-    file = parsed.positionals[0];
-    const settings = readClientSettings(
-      { url: flags.url as string | undefined, 'api-key': flags['api-key'] as string | undefined },
-      io.env,
-    );
-    apiKeyGiven = settings.apiKey !== null;
-    const context: CommandContext = {
-      io,
-      positionals: parsed.positionals,
-      flags,
-      json: flags.json === true,
-      settings,
-      client: () => {
-        client ??= createNodeClient({ url: settings.url, apiKey: settings.apiKey, webSocketImpl: WebSocket });
-        return client;
-      },
-      signal,
-    };
-    const code = await command.run(context);
-    return typeof code === 'number' ? code : EXIT.ok;
-  } catch (error) {
-    const withCommand =
-      error instanceof UsageError && !error.command ? new UsageError(error.message, command.name) : error;
-    const { text, exitCode } = describeError(withCommand, {
-      apiKeyGiven,
+    if (error instanceof UsageError && !error.command && run.command)
+      error = new UsageError(error.message, run.command.name);
+    const { text, exitCode } = describeError(error, {
+      apiKeyGiven: run.apiKeyGiven,
       debug: io.env.AUTOML_DEBUG === '1',
-      ...(file ? { file } : {}),
+      ...(run.file ? { file: run.file } : {}),
     });
     io.stderr.write(`${text}\n`);
     return exitCode;
   } finally {
-    await (client as NodeClient | null)?.close();
+    await run.client?.close();
   }
 }

@@ -35,6 +35,10 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
+/**
+ * One `automl-stream` command, declared as data: cli.ts turns it into a commander command (parsing,
+ * help, usage errors) and runs it with the parsed values.
+ */
 export interface Command {
   name: string;
   summary: string;
@@ -42,9 +46,10 @@ export interface Command {
   usage: string;
   /** More help: what the command does, examples. */
   details?: string;
+  /** Keyed by the option's name as typed (`no-demo` for `--no-demo`); `flags` uses the same keys. */
   options: Record<string, OptionSpec>;
-  /** Fewest and most positional arguments. */
-  positionals: [min: number, max: number];
+  /** Positional arguments in commander's syntax: `<file.csv>` required, `[argument]` optional. @default [] */
+  arguments?: string[];
   /** Talks to a platform through the SDK (takes --url and --api-key). */
   usesApi: boolean;
   /** Has `--json` output. */

@@ -1,4 +1,8 @@
 /** Text tables and machine output for the read commands. */
+import { createRequire } from 'node:module';
+
+/** cli-table3, loaded when a table is printed (not at every command's start-up). */
+const cliTable = () => createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
 
 /** Writes `value` as pretty JSON (the `--json` output of every read command). */
 export function printJson(value: unknown, out: { write(text: string): unknown } = process.stdout): void {
@@ -7,17 +11,39 @@ export function printJson(value: unknown, out: { write(text: string): unknown } 
 
 export type Align = 'left' | 'right';
 
-/** A plain-text table: a header, a rule, the rows; numbers right-aligned by default. */
+/** cli-table3 without borders: columns two spaces apart, one rule under the header. */
+const PLAIN_TABLE = {
+  chars: {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '-',
+    'mid-mid': '  ',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
+  },
+  // `compact` draws the rule under the header only; no colours, so pipes and logs read the same.
+  style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
+};
+
+/**
+ * A plain-text table (cli-table3, which measures wide characters and emoji by their width on the
+ * terminal): a header, a rule, the rows; numbers right-aligned by default; null as "-".
+ */
 export function formatTable(
   header: string[],
   rows: (string | number | null | undefined)[][],
   align?: Align[],
 ): string {
-  const cells = rows.map((row) =>
-    row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))),
-  );
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  const alignments = header.map(
+  const colAligns = header.map(
     (_, i) =>
       align?.[i] ??
       (rows.some((r) => typeof r[i] === 'number') &&
@@ -25,14 +51,16 @@ export function formatTable(
         ? 'right'
         : 'left'),
   );
-  const pad = (text: string, i: number) =>
-    alignments[i] === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
-  const lines = [
-    header.map(pad).join('  ').trimEnd(),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...cells.map((row) => row.map(pad).join('  ').trimEnd()),
-  ];
-  return `${lines.join('\n')}\n`;
+  const Table = cliTable();
+  const table = new Table({ ...PLAIN_TABLE, head: header, colAligns });
+  table.push(
+    ...rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell)))),
+  );
+  return `${table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')}\n`;
 }
 
 /** 0.91234 → "0.912"; null → "-". */

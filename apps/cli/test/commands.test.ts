@@ -74,6 +74,10 @@ describe('automl-stream commands against a real platform', () => {
     const rerun = await cli(['ingest', file, '--batch-size', '50', '--json'], env);
     expect(rerun.stderr).not.toMatch(/error/);
     expect(rerun.code).toBe(0);
+    // Not a terminal: the progress goes to stderr as plain lines, with no escape codes.
+    expect(rerun.stderr).toMatch(/^ingest {2}\[#{24}\] {2}100% {2}1000\/1000 rows/m);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: escape sequences are what is checked
+    expect(rerun.stderr).not.toMatch(/[\r\u001b]/);
     const summary = JSON.parse(rerun.stdout);
     expect(summary).toMatchObject({
       rows: 1000,

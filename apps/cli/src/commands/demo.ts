@@ -63,7 +63,6 @@ export const demoCommand: Command = {
     ...demoOptions,
     dashboard: { type: 'boolean', description: 'with its own platform: start the dashboard too' },
   },
-  positionals: [0, 0],
   usesApi: true,
   hasJson: true,
   async run({ flags, settings, client, json, io, signal }) {

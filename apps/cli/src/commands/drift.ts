@@ -67,7 +67,6 @@ export const driftCommand: Command = {
   options: {
     id: { type: 'string', value: '<check>', description: 'a drift check id instead of the latest' },
   },
-  positionals: [0, 0],
   usesApi: true,
   hasJson: true,
   async run({ flags, client, json, io }) {

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { IngestDocument, type IngestMutation } from '@automl-stream/sdk/node.ts';
 import { type Command, type CommandContext, intFlag, stringFlag } from '../command.ts';
-import type { CsvError } from '../csv.ts';
+import { type CsvError, delimiterProblem } from '../csv.ts';
+import { UsageError } from '../errors.ts';
+import { openFile, readTable, type TableLayout, type TableOptions } from '../numeric-table.ts';
 import { printJson } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { withRetry } from '../retry.ts';
-import { openFile, readTable, type TableLayout, type TableOptions } from '../table.ts';
 
 /** Rows per ingest call unless --batch-size says otherwise (the server's cap is MAX_BATCH_ROWS). */
 export const DEFAULT_BATCH_ROWS = 1000;
@@ -77,9 +78,12 @@ export const tableOptions = {
 
 export function readTableFlags(flags: CommandContext['flags']) {
   const labelColumn = stringFlag(flags, 'label-column');
+  const delimiter = stringFlag(flags, 'delimiter') ?? ',';
+  const problem = delimiterProblem(delimiter);
+  if (problem) throw new UsageError(`--delimiter: ${problem}`);
   return {
     ...(labelColumn !== undefined ? { labelColumn } : {}),
-    delimiter: stringFlag(flags, 'delimiter') ?? ',',
+    delimiter,
     skipBadRows: flags['skip-bad-rows'] === true,
     batchRows: intFlag(flags, 'batch-size', { min: 1, max: 1_000_000 }) ?? DEFAULT_BATCH_ROWS,
   };
@@ -104,7 +108,7 @@ export const ingestCommand: Command = {
     '(keep the same --batch-size for that).',
   ].join('\n'),
   options: tableOptions,
-  positionals: [1, 1],
+  arguments: ['<file.csv>'],
   usesApi: true,
   hasJson: true,
   async run({ positionals, flags, client, json, io, signal }) {
@@ -158,20 +162,23 @@ export const ingestCommand: Command = {
     };
 
     let interrupted = false;
-    for await (const item of readTable(openFile(file), table)) {
-      if (item.kind === 'bad') continue;
-      batch.features.push(item.row.features);
-      if (item.row.label !== null) batch.labels.push(item.row.label);
-      if (batch.features.length === batchRows) {
-        await flush();
-        if (signal.aborted) {
-          interrupted = true;
-          break;
+    try {
+      for await (const item of readTable(openFile(file), table)) {
+        if (item.kind === 'bad') continue;
+        batch.features.push(item.row.features);
+        if (item.row.label !== null) batch.labels.push(item.row.label);
+        if (batch.features.length === batchRows) {
+          await flush();
+          if (signal.aborted) {
+            interrupted = true;
+            break;
+          }
         }
       }
+      if (!interrupted && batch.features.length > 0) await flush();
+    } finally {
+      bar.finish();
     }
-    if (!interrupted && batch.features.length > 0) await flush();
-    bar.finish();
 
     const summary = {
       file,

@@ -35,7 +35,7 @@ export const keysCommand: Command = {
     name: { type: 'string', value: '<name>', description: 'keys create: the name (instead of the argument)' },
     all: { type: 'boolean', description: 'keys list: include revoked keys' },
   },
-  positionals: [1, 2],
+  arguments: ['<action>', '[argument]'],
   usesApi: false,
   hasJson: true,
   async run({ positionals, flags, json, io }) {

@@ -19,7 +19,6 @@ export const modelsCommand: Command = {
     },
     limit: { type: 'string', value: '<n>', description: 'how many versions (default 20)' },
   },
-  positionals: [0, 0],
   usesApi: true,
   hasJson: true,
   async run({ flags, client, json, io }) {

@@ -3,12 +3,12 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { PredictDocument, type PredictMutation } from '@automl-stream/sdk/node.ts';
 import { type Command, stringFlag } from '../command.ts';
-import { csvField } from '../csv.ts';
+import { csvLines } from '../csv.ts';
 import { CliError } from '../errors.ts';
+import { type DataRow, openFile, readTable } from '../numeric-table.ts';
 import { printJson } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { withRetry } from '../retry.ts';
-import { type DataRow, openFile, readTable } from '../table.ts';
 import { readTableFlags, reportBadRows, scanFile, tableOptions } from './ingest.ts';
 
 /** Predictions are stored by the server, so only a refused request (nothing stored) is retried. */
@@ -66,7 +66,7 @@ export const predictCommand: Command = {
     },
     ...tableOptions,
   },
-  positionals: [1, 1],
+  arguments: ['<file.csv>'],
   usesApi: true,
   hasJson: true,
   async run({ positionals, flags, client, json, io, signal }) {
@@ -105,17 +105,16 @@ export const predictCommand: Command = {
           },
         )
       ).predict;
-      let text = '';
+      const lines: (string | number | null)[][] = [];
       if (!headerWritten && sink) {
         const k = result.predictions[0]?.probabilities.length ?? 0;
-        const header = [
+        lines.push([
           ...scan.layout.header,
           'prediction',
           ...Array.from({ length: k }, (_, i) => `p_${i}`),
           'prediction_id',
           'model_version',
-        ];
-        text += `${header.map((h) => csvField(h, delimiter)).join(delimiter)}\n`;
+        ]);
         headerWritten = true;
       }
       rows.forEach((row, i) => {
@@ -135,17 +134,16 @@ export const predictCommand: Command = {
             ...(row.label !== null ? { label: row.label } : {}),
           });
         } else {
-          const values = [
-            ...row.fields,
-            String(p.label),
-            ...p.probabilities.map((x) => String(Number(x.toFixed(6)))),
+          lines.push([
+            ...row.values,
+            p.label,
+            ...p.probabilities.map((x) => Number(x.toFixed(6))),
             p.id,
-            String(p.modelVersion),
-          ];
-          text += `${values.map((v) => csvField(v, delimiter)).join(delimiter)}\n`;
+            p.modelVersion,
+          ]);
         }
       });
-      if (sink) await sink.write(text);
+      if (sink) await sink.write(await csvLines(lines, delimiter));
       done += rows.length;
       bar.update(done);
     };
@@ -165,6 +163,7 @@ export const predictCommand: Command = {
       }
       if (!interrupted && batch.length > 0) await flush();
     } catch (error) {
+      bar.finish();
       await sink?.abandon();
       throw error;
     }

@@ -9,7 +9,7 @@ export const promoteCommand: Command = {
   usage: 'promote <version> [--json]',
   details: 'Every server replica swaps to the version without dropping a request. Accepts 3 or v3.',
   options: {},
-  positionals: [1, 1],
+  arguments: ['<version>'],
   usesApi: true,
   hasJson: true,
   async run({ positionals, client, json, io }) {
@@ -34,7 +34,6 @@ export const rollbackCommand: Command = {
   summary: 'go back to the version that served before the current one (admin key)',
   usage: 'rollback [--json]',
   options: {},
-  positionals: [0, 0],
   usesApi: true,
   hasJson: true,
   async run({ client, json, io }) {

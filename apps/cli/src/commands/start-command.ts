@@ -49,7 +49,6 @@ export const startCommand: Command = {
     'no-dashboard': { type: 'boolean', description: 'start without the dashboard' },
     ...demoOptions,
   },
-  positionals: [0, 0],
   usesApi: false,
   hasJson: false,
   async run({ flags, io, signal }) {

@@ -468,6 +468,8 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     });
     return summary;
   } finally {
+    // On a failure too: a bar left running would keep redrawing over what comes next.
+    bar?.finish();
     for (const stop of stops) stop();
   }
 }

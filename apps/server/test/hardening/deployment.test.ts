@@ -1,6 +1,6 @@
 // Deployment files: docker-compose.yml (validated by `docker compose config` when the compose
 // plugin is present), the k8s manifests (by `kubectl kustomize` when kubectl is present), and, always,
-// their structure as read by a small YAML reader (checked against PyYAML's `yq` when present):
+// their structure as read by the `yaml` package (checked against PyYAML's `yq` when present):
 // services, probes, grace periods, resources, and configuration the platform actually accepts.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { loadConfig } from '@automl-stream/config';
 import { describe, expect, it } from 'vitest';
 import { newApiKey, repoRoot } from './harness.ts';
-import { parseYamlSubset } from './yaml-subset.ts';
+import { readYamlDocuments } from './yaml-documents.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped documents
 type Doc = Record<string, any>;
@@ -43,7 +43,7 @@ const seconds = (duration: string) => {
 };
 
 describe('deployment files', () => {
-  it('are read the same by the test YAML reader and by PyYAML (yq), when yq is installed', (context) => {
+  it('are read the same by the yaml package and by PyYAML (yq), when yq is installed', (context) => {
     const probe = tryRun('yq', ['--version']);
     if (!probe || probe.status !== 0) {
       context.skip();
@@ -53,7 +53,7 @@ describe('deployment files', () => {
       const theirs = JSON.parse(
         execFileSync('yq', ['-s', '.', file], { cwd: repoRoot, encoding: 'utf8' }),
       ) as unknown;
-      expect(parseYamlSubset(read(file)), file).toEqual(theirs);
+      expect(readYamlDocuments(read(file)), file).toEqual(theirs);
     }
   });
 
@@ -97,7 +97,7 @@ describe('deployment files', () => {
       return;
     }
     expect(result.status, result.stderr).toBe(0);
-    const built = parseYamlSubset(result.stdout) as Doc[];
+    const built = readYamlDocuments(result.stdout) as Doc[];
     expect(built.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
       'ConfigMap/automl-stream-config',
       'Deployment/automl-stream-dashboard',
@@ -116,7 +116,7 @@ describe('deployment files', () => {
   });
 
   describe('docker-compose.yml', () => {
-    const [compose] = parseYamlSubset(read('docker-compose.yml')) as Doc[];
+    const [compose] = readYamlDocuments(read('docker-compose.yml')) as Doc[];
     const services = compose!.services as Record<string, Doc>;
 
     it('runs Postgres, a migrate step, two server replicas behind one port, two workers and the dashboard', () => {
@@ -297,7 +297,7 @@ describe('deployment files', () => {
 
   describe('k8s manifests', () => {
     const docs = k8sFiles.flatMap((file) =>
-      (parseYamlSubset(read(file)) as Doc[]).map((doc) => ({ file, doc })),
+      (readYamlDocuments(read(file)) as Doc[]).map((doc) => ({ file, doc })),
     );
     const resources = docs.filter(({ doc }) => doc.kind !== 'Kustomization');
     const byKind = (kind: string) => resources.filter(({ doc }) => doc.kind === kind).map(({ doc }) => doc);

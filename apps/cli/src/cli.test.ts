@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli.ts';
+import type { Command, CommandContext } from './command.ts';
+import { CliError, UsageError } from './errors.ts';
+
+function fakeIo(env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  return {
+    io: {
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+      env,
+    },
+    out: () => stdout,
+    err: () => stderr,
+  };
+}
+
+/** Runs the real commands' parser without running anything that needs a platform. */
+async function cli(args: string[], list?: Command[]) {
+  const { io, out, err } = fakeIo();
+  const code = await runCli(args, io, new AbortController().signal, list);
+  return { code, stdout: out(), stderr: err() };
+}
+
+/** A command that records what it was given and answers with `result`. */
+function probe(result: () => unknown) {
+  const seen: Pick<CommandContext, 'flags' | 'positionals' | 'json'>[] = [];
+  const command: Command = {
+    name: 'probe',
+    summary: 'records its flags',
+    usage: 'probe <file.csv> [extra] [options]',
+    details: 'More about the probe.',
+    options: {
+      'no-demo': { type: 'boolean', description: 'no demo' },
+      rate: { type: 'string', value: '<rows/s>', description: 'a rate' },
+      output: { type: 'string', short: 'o', value: '<out.csv>', description: 'where' },
+    },
+    arguments: ['<file.csv>', '[extra]'],
+    usesApi: true,
+    hasJson: true,
+    async run({ flags, positionals, json }) {
+      seen.push({ flags, positionals, json });
+      return result();
+    },
+  };
+  return { command, seen };
+}
+
+describe('runCli', () => {
+  it('shows the help: exit 0 when asked for, exit 2 on stderr when no command is given', async () => {
+    for (const args of [['--help'], ['-h'], ['help']]) {
+      const run = await cli(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: automl-stream <command> \[options\]/);
+      for (const name of [
+        'start',
+        'demo',
+        'ingest',
+        'predict',
+        'models',
+        'drift',
+        'promote',
+        'rollback',
+        'keys',
+      ])
+        expect(run.stdout).toMatch(new RegExp(`^ {2}${name} `, 'm'));
+      expect(run.stdout).toContain('Exit codes: 0 ok, 1 failure, 2 usage');
+    }
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^Usage: automl-stream <command> \[options\]/);
+    expect((await cli(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it("shows a command's help with its usage, options and details", async () => {
+    for (const args of [
+      ['ingest', '--help'],
+      ['help', 'ingest'],
+    ]) {
+      const run = await cli(args);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: automl-stream ingest <file\.csv> \[options\]\n\nstream a CSV file/);
+      expect(run.stdout).toMatch(/^ {2}--label-column <name> +column holding the class/m);
+      expect(run.stdout).toMatch(/^ {2}--json +machine-readable JSON on stdout/m);
+      expect(run.stdout).toMatch(/^ {2}--api-key <key> +API key/m);
+      expect(run.stdout).toContain('Batch ids derive from the file');
+    }
+    expect((await cli(['start', '--help'])).stdout).toMatch(/^ {2}--no-demo +start without the demo stream/m);
+  });
+
+  it('turns every usage error into one line, a pointer to the help, and exit 2', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['frobnicate'],
+        'unknown command "frobnicate" (commands: start, demo, ingest, predict, models, drift, promote, rollback, keys)',
+      ],
+      [['modles'], 'unknown command "modles": did you mean models? (commands: start, demo,'],
+      [['models', '--limt', '3'], "unknown option '--limt' (did you mean --limit?)"],
+      [['ingest'], "missing required argument 'file.csv'"],
+      [['ingest', 'a.csv', 'b.csv'], "too many arguments for 'ingest'. Expected 1 argument but got 2."],
+      [['models', '--limit'], "option '--limit <n>' argument missing"],
+      [['models', '--limit', 'lots'], '--limit must be a whole number (got "lots")'],
+      [['demo', '--stream', 'nope'], '--stream must be one of sea, hyperplane, covariate (got "nope")'],
+      [['ingest', 'x.csv', '--delimiter', ';;'], '--delimiter: the CSV delimiter must be one character'],
+    ];
+    for (const [args, message] of cases) {
+      const run = await cli(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout).toBe('');
+      const [first, second, ...rest] = run.stderr.split('\n');
+      expect(first).toContain(`error: ${message}`);
+      const command = ['frobnicate', 'modles'].includes(args[0]!) ? '' : `${args[0]} `;
+      expect(second).toBe(`(see \`automl-stream ${command}--help\`)`);
+      expect(rest).toEqual(['']);
+    }
+  });
+
+  it('hands the command its flags by their declared names, and its positional arguments', async () => {
+    const { command, seen } = probe(() => undefined);
+    const run = await cli(
+      ['probe', 'in.csv', '--no-demo', '--rate=5', '-o', 'out.csv', '--json', '--url', 'h:1'],
+      [command],
+    );
+    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(seen[0]).toEqual({
+      flags: { 'no-demo': true, rate: '5', output: 'out.csv', json: true, url: 'h:1', 'api-key': undefined },
+      positionals: ['in.csv'],
+      json: true,
+    });
+    // Options anywhere, an optional second argument, and the `--` that `pnpm start --` passes on.
+    await cli(['--', 'probe', '--', '-oout.csv', 'in.csv', 'more'], [command]);
+    expect(seen[1]).toMatchObject({
+      flags: { 'no-demo': undefined, rate: undefined, output: 'out.csv', json: undefined },
+      positionals: ['in.csv', 'more'],
+      json: false,
+    });
+  });
+
+  it("returns the command's exit code, and each failure as one line with its code", async () => {
+    const interrupted = probe(() => 130);
+    expect((await cli(['probe', 'x'], [interrupted.command])).code).toBe(130);
+
+    const refused = probe(() => {
+      throw new CliError('no such model');
+    });
+    expect(await cli(['probe', 'x'], [refused.command])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: no such model\n',
+    });
+    const misused = probe(() => {
+      throw new UsageError('--rate must be positive');
+    });
+    expect(await cli(['probe', 'x'], [misused.command])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --rate must be positive\n(see `automl-stream probe --help`)\n',
+    });
+    const badUrl = await cli(['probe', 'x', '--url', 'ftp://nowhere'], [probe(() => 0).command]);
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/^error: --url must be an http:\/\/ or https:\/\/ URL/);
+  });
+});

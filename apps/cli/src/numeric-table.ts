@@ -1,0 +1,151 @@
+/**
+ * Today's meaning of a CSV table: every column but the label column is a numeric feature, the label
+ * column (if any) holds classes 0, 1, 2, ... This is the step on top of the record reader
+ * (`csv.ts`) that turns named text values into the float rows the platform takes.
+ */
+import { createReadStream } from 'node:fs';
+import { CsvError, type CsvItem, type CsvReadOptions, type CsvRecord, readCsv } from './csv.ts';
+
+/** One data row of a CSV file: the numeric features, the class when the file has a label column. */
+export interface DataRow {
+  features: number[];
+  label: number | null;
+  /** Line of the file (1-based), for messages. */
+  line: number;
+  /** The record's values as read, for writing the row back out (predict -o). */
+  values: (string | null)[];
+}
+
+export interface TableOptions extends CsvReadOptions {
+  /**
+   * Column holding the class (a whole number 0..K-1). `undefined`: `label` when the header has it,
+   * otherwise none. `null`: none.
+   * @default undefined
+   */
+  labelColumn?: string | null;
+}
+
+/** The layout of a numeric table: which column is the label, which are features. */
+export class TableLayout {
+  readonly labelIndex: number | null;
+  readonly featureIndexes: number[];
+
+  constructor(
+    readonly header: string[],
+    headerLine: number,
+    options: Pick<TableOptions, 'labelColumn'> = {},
+  ) {
+    if (options.labelColumn === undefined) {
+      this.labelIndex = header.indexOf('label') >= 0 ? header.indexOf('label') : null;
+    } else if (options.labelColumn === null) {
+      this.labelIndex = null;
+    } else {
+      const index = header.indexOf(options.labelColumn);
+      if (index < 0) {
+        throw new CsvError(
+          headerLine,
+          `the header has no column ${JSON.stringify(options.labelColumn)} for --label-column (columns: ${header.join(', ')})`,
+        );
+      }
+      this.labelIndex = index;
+    }
+    this.featureIndexes = header.map((_, i) => i).filter((i) => i !== this.labelIndex);
+    if (this.featureIndexes.length === 0) {
+      throw new CsvError(
+        headerLine,
+        'the file has no feature columns (every column but the label is a feature)',
+      );
+    }
+  }
+
+  get labelColumn(): string | null {
+    return this.labelIndex === null ? null : this.header[this.labelIndex]!;
+  }
+
+  get featureColumns(): string[] {
+    return this.featureIndexes.map((i) => this.header[i]!);
+  }
+
+  /** The numbers of one record; throws a CsvError naming the line and column of a bad value. */
+  row({ values, line }: CsvRecord): DataRow {
+    const features = this.featureIndexes.map((i) => {
+      const raw = values[i];
+      if (raw === null || raw === undefined) {
+        throw new CsvError(
+          line,
+          `column ${JSON.stringify(this.header[i])} has no value (a number is needed)`,
+        );
+      }
+      // Number() ignores surrounding spaces; a blank value never gets here (it is missing).
+      const value = Number(raw);
+      if (!Number.isFinite(value)) {
+        throw new CsvError(
+          line,
+          `column ${JSON.stringify(this.header[i])}: ${JSON.stringify(raw.trim())} is not a number`,
+        );
+      }
+      return value;
+    });
+    let label: number | null = null;
+    if (this.labelIndex !== null) {
+      const text = values[this.labelIndex];
+      if (text === null || text === undefined) {
+        throw new CsvError(
+          line,
+          `column ${JSON.stringify(this.labelColumn)} has no value (a class number is needed)`,
+        );
+      }
+      const raw = text.trim();
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < 0) {
+        throw new CsvError(
+          line,
+          `label ${JSON.stringify(raw)} in column ${JSON.stringify(this.labelColumn)} is not a class number (0, 1, 2, ...): map the classes to whole numbers first`,
+        );
+      }
+      label = value;
+    }
+    return { features, label, line, values };
+  }
+}
+
+export type TableItem = { kind: 'row'; row: DataRow } | { kind: 'bad'; error: CsvError };
+
+/**
+ * Streams a numeric CSV file: calls `onLayout` once with the header's layout, then yields each
+ * data row, or (with `skipBadRows`) each bad row as `{ kind: 'bad' }` instead of throwing.
+ */
+export async function* readTable(
+  chunks: AsyncIterable<string | Buffer>,
+  options: TableOptions & { skipBadRows?: boolean; onLayout?: (layout: TableLayout) => void } = {},
+): AsyncGenerator<TableItem> {
+  let layout: TableLayout | null = null;
+  // Broken quoting stops the reader itself (nothing after it can be trusted), skip or not; only
+  // records that parse but do not fit the table can be skipped.
+  for await (const item of readCsv(chunks, options)) {
+    const result = convert(item);
+    if (!result) continue;
+    if (result.kind === 'bad' && !options.skipBadRows) throw result.error;
+    yield result;
+  }
+
+  function convert(item: CsvItem): TableItem | null {
+    if (item.kind === 'header') {
+      layout = new TableLayout(item.columns, item.line, options);
+      options.onLayout?.(layout);
+      return null;
+    }
+    if (item.kind === 'bad') return item;
+    try {
+      return { kind: 'row', row: layout!.row(item.record) };
+    } catch (error) {
+      if (error instanceof CsvError) return { kind: 'bad', error };
+      throw error;
+    }
+  }
+}
+
+/** Reads a file in 256 KiB chunks for `readTable`. */
+export function openFile(path: string): AsyncIterable<Buffer> {
+  return createReadStream(path, { highWaterMark: 256 * 1024 });
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { formatTable } from './output.ts';
+
+describe('formatTable', () => {
+  it('lays out a header, a rule and the rows, two spaces apart, numbers to the right', () => {
+    expect(
+      formatTable(
+        ['version', 'status', 'accuracy', 'rows'],
+        [
+          ['* v1', 'production', '0.912', 1200],
+          ['v2', 'rejected', null, 80],
+        ],
+        ['left', 'left', 'right'],
+      ),
+    ).toBe(
+      [
+        'version  status      accuracy  rows',
+        '-------  ----------  --------  ----',
+        '* v1     production     0.912  1200',
+        'v2       rejected           -    80',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('measures wide characters by the columns they take on a terminal, and leaves no trailing spaces', () => {
+    const text = formatTable(
+      ['name', 'role'],
+      [
+        ['ダッシュボード', 'reader'],
+        ['ci', 'admin'],
+      ],
+    );
+    expect(text).toBe(
+      [
+        'name            role',
+        '--------------  ------',
+        'ダッシュボード  reader',
+        'ci              admin',
+        '',
+      ].join('\n'),
+    );
+  });
+});
