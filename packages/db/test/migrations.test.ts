@@ -31,6 +31,7 @@ describe('migrations', () => {
       'model_versions',
       'platform_settings',
       'predictions',
+      'rate_limit_buckets',
       'rows',
       'training_jobs',
     ]);
