@@ -9,6 +9,38 @@ export {
   type FeatureThresholds,
   type MetricThreshold,
 } from './calibration.ts';
+export { balancedAccuracy, minorityShare, perClassRecall } from './balanced-accuracy.ts';
+export {
+  type BernoulliCusumDesign,
+  bernoulliCusumArl,
+  bernoulliCusumDesign,
+  bernoulliCusumThreshold,
+  levelShiftTarget,
+} from './cusum-arl.ts';
+export {
+  type BernoulliCusumState,
+  type CusumThreshold,
+  cusumThreshold,
+  initialCusumState,
+  updateBernoulliCusum,
+} from './cusum.ts';
+export {
+  type ChunkReference,
+  type ChunkTest,
+  chunkIsDue,
+  countOnce,
+  type DriftSource,
+  type FeatureChunkTest,
+  type FeatureKind,
+  MAX_CATEGORIES,
+  prepareChunkReference,
+  resolveDriftSource,
+  simesPValue,
+  testChunk,
+  trailingRunBelow,
+  votingFeatures,
+} from './chunk.ts';
+export { type ConceptDriftResult, detectConceptDrift, errorRise, strongestRise } from './change-point.ts';
 export {
   alignCategoryCounts,
   type CategoryCounts,
@@ -35,6 +67,23 @@ export {
   ksTestSorted,
 } from './ks.ts';
 export { benjaminiHochberg, bonferroni } from './multiple-testing.ts';
+export {
+  mcnemarFromCounts,
+  mcnemarTest,
+  type PairedComparison,
+  pairedBalancedDifference,
+} from './paired.ts';
+export {
+  type Alternative,
+  betaQuantile,
+  binomialAtLeast,
+  binomialCdf,
+  clopperPearsonInterval,
+  fisherExactTest,
+  normalQuantile,
+  type ProportionInterval,
+  wilsonInterval,
+} from './proportions.ts';
 export {
   type BinClosedSide,
   PSI_EPSILON,
