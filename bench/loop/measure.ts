@@ -37,7 +37,9 @@ export function reactionAfter(record: RunRecord, change: number, policy: boolean
     const e = record.events.find(
       (e) =>
         e.at >= change &&
-        ((e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '')) || e.type === 'retarget' || e.type === 'rollback'),
+        ((e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '')) ||
+          e.type === 'retarget' ||
+          e.type === 'rollback'),
     );
     return e ? e.at - change : null;
   }

@@ -4,12 +4,7 @@
  * with the real learner, the promotion gate, rollbacks and growth. The storage, queues and GraphQL
  * are replaced by arrays; the decisions are the ones the platform will take.
  */
-import {
-  type ChunkReference,
-  chunkIsDue,
-  prepareChunkReference,
-  testChunk,
-} from '../../packages/drift/src/index.ts';
+
 import {
   applyManualPromotion,
   applyTrainingResult,
@@ -25,7 +20,20 @@ import {
   shouldGrowReference,
   type VersionInfo,
 } from '../../packages/core/src/policy/index.ts';
-import { type LoopSettings, Replay, type RunRecord, type TrainingCache, trainingWindow, type Window } from './replay.ts';
+import {
+  type ChunkReference,
+  chunkIsDue,
+  prepareChunkReference,
+  testChunk,
+} from '../../packages/drift/src/index.ts';
+import {
+  type LoopSettings,
+  Replay,
+  type RunRecord,
+  type TrainingCache,
+  trainingWindow,
+  type Window,
+} from './replay.ts';
 import type { LoopStream } from './streams.ts';
 import type { TrainedModel } from './trainer.ts';
 
@@ -49,7 +57,10 @@ interface Served {
 }
 
 /** Per-class hold-out errors, for the minority level tests. */
-export function holdoutErrors(labels: ArrayLike<number>, predicted: ArrayLike<number>): VersionInfo['holdout'] {
+export function holdoutErrors(
+  labels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+): VersionInfo['holdout'] {
   const classes = new Map<number, { n: number; errors: number }>();
   let errors = 0;
   for (let i = 0; i < labels.length; i++) {
@@ -103,15 +114,30 @@ export class PolicyRun {
     return this.state.serving ? this.models.get(this.state.serving.version)! : null;
   }
 
-  #register(version: number, model: TrainedModel, importances: number[] | null, rows: (readonly number[])[]): void {
+  #register(
+    version: number,
+    model: TrainedModel,
+    importances: number[] | null,
+    rows: (readonly number[])[],
+  ): void {
     const referenceRows = rows.slice(-this.config.maxReferenceRows);
-    this.models.set(version, { model, importances, referenceRows, reference: prepareChunkReference(referenceRows) });
+    this.models.set(version, {
+      model,
+      importances,
+      referenceRows,
+      reference: prepareChunkReference(referenceRows),
+    });
   }
 
   #switchServing(before: number | null): void {
     const after = this.state.serving?.version ?? null;
     if (after === null || after === before) return;
-    this.replay.serve(after, this.models.get(after)!.model, this.#position, this.state.versions[after]!.since);
+    this.replay.serve(
+      after,
+      this.models.get(after)!.model,
+      this.#position,
+      this.state.versions[after]!.since,
+    );
     this.state = { ...this.state, data: { ...this.state.data, recent: [], flaggedFrom: null } };
   }
 
@@ -125,7 +151,9 @@ export class PolicyRun {
       this.#position = p;
       this.replay.applyReady(this.replay.seconds(p));
       while (queue.length > 0 && queue[0]!.at < end) await this.#event(queue.shift()!);
-      const shadow = this.state.serving?.shadow ? this.models.get(this.state.serving.shadow.version)!.model : null;
+      const shadow = this.state.serving?.shadow
+        ? this.models.get(this.state.serving.shadow.version)!.model
+        : null;
       this.replay.scoreBatch(p, end, shadow);
       this.#position = end;
       const labelledUpTo = this.replay.labelledBy(end);
@@ -136,7 +164,8 @@ export class PolicyRun {
       const seconds = this.replay.seconds(end);
       if (seconds >= nextTimer) {
         if (chunkIsDue(this.#openChunk.length, this.config.chunkSize, 'timer')) this.#closeChunk(chunks);
-        nextTimer += checkIntervalSeconds * Math.max(1, Math.floor((seconds - nextTimer) / checkIntervalSeconds) + 1);
+        nextTimer +=
+          checkIntervalSeconds * Math.max(1, Math.floor((seconds - nextTimer) / checkIntervalSeconds) + 1);
       }
       const recentFrom = Math.max(0, end - this.config.noLabelsWindow);
       const decision = decide(this.state, {
@@ -169,7 +198,8 @@ export class PolicyRun {
       muted: new Set(this.state.data.muted),
     });
     const flagged = test.features.filter((f) => f.pValue < this.config.chunkAlpha).map((f) => f.feature);
-    if (flagged.length > 0) this.record.events.push({ at: rows.at(-1)! + 1, type: 'feature_flagged', features: flagged });
+    if (flagged.length > 0)
+      this.record.events.push({ at: rows.at(-1)! + 1, type: 'feature_flagged', features: flagged });
     out.push({ from: rows[0]!, to: rows.at(-1)! + 1, test });
     if (shouldGrowReference(served.referenceRows.length, test.pValue, this.config)) {
       const grown = [...served.referenceRows, ...features].slice(0, this.config.maxReferenceRows);
@@ -193,7 +223,12 @@ export class PolicyRun {
     const external = await event.build();
     const version = this.#nextVersion++;
     const before = this.state.serving?.version ?? null;
-    this.#register(version, external.model, external.model.featureImportances ? Array.from(external.model.featureImportances) : null, external.referenceRows);
+    this.#register(
+      version,
+      external.model,
+      external.model.featureImportances ? Array.from(external.model.featureImportances) : null,
+      external.referenceRows,
+    );
     this.state = applyManualPromotion(
       this.state,
       { version, trainRows: external.trainRows, holdout: external.holdout, importances: null },
@@ -235,9 +270,17 @@ export class PolicyRun {
   async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {
     const job = this.state.jobs.find((j) => j.id === action.jobId)!;
     const at = this.#position;
-    const windows = action.candidates.map((c) => trainingWindow(this.settings, c.since, c.until, this.replay.labelledUpTo));
+    const windows = action.candidates.map((c) =>
+      trainingWindow(this.settings, c.since, c.until, this.replay.labelledUpTo),
+    );
     const trained = [];
-    for (const w of windows) trained.push({ w, ...(await this.replay.train(w, at, job.trigger)) });
+    for (const [k, w] of windows.entries()) {
+      trained.push({
+        w,
+        since: action.candidates[k]!.since,
+        ...(await this.replay.train(w, at, job.trigger)),
+      });
+    }
     // Candidates share the newest hold-out (the smallest of theirs); the better one goes to the gate.
     const shared = windows.reduce((a, w) => (w.holdout < a.holdout ? w : a));
     const holdRows = this.stream.features.slice(shared.to - shared.holdout, shared.to);
@@ -252,7 +295,16 @@ export class PolicyRun {
     for (const t of scored) if (t !== best) t.record.outcome = 'candidate lost';
     this.replay.pending.push({
       readyAt: best.readyAt,
-      apply: () => this.#gate(job, best.w, best.model, best.record, holdRows, holdLabels, best.predicted),
+      apply: () =>
+        this.#gate(
+          { ...job, since: best.since },
+          best.w,
+          best.model,
+          best.record,
+          holdRows,
+          holdLabels,
+          best.predicted,
+        ),
     });
   }
 
@@ -274,7 +326,9 @@ export class PolicyRun {
       {
         labels: holdLabels,
         challenger: { version: null, predicted },
-        champion: serving ? { version: serving.version, predicted: this.models.get(serving.version)!.model.predict(holdRows) } : null,
+        champion: serving
+          ? { version: serving.version, predicted: this.models.get(serving.version)!.model.predict(holdRows) }
+          : null,
         archived,
         championFlagged: job.championFlagged,
         lineageError: job.lineageError,
@@ -287,10 +341,15 @@ export class PolicyRun {
     );
     const version = this.#nextVersion++;
     const importances = model.featureImportances ? Array.from(model.featureImportances) : null;
-    this.#register(version, model, importances, this.stream.features.slice(window.from, window.to - window.holdout));
+    this.#register(
+      version,
+      model,
+      importances,
+      this.stream.features.slice(window.from, window.to - window.holdout),
+    );
     const info: VersionInfo = {
       version,
-      since: job.trigger === 'data' ? window.from : job.since,
+      since: job.since,
       sinceKind: job.sinceKind,
       trainRows: record.trainRows,
       holdout: holdoutErrors(holdLabels, predicted),

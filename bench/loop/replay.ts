@@ -34,7 +34,11 @@ export class TrainingCache {
     readonly trainer: Trainer,
   ) {}
 
-  train(from: number, to: number, relabel?: (label: number) => number): Promise<{ model: TrainedModel; seconds: number }> {
+  train(
+    from: number,
+    to: number,
+    relabel?: (label: number) => number,
+  ): Promise<{ model: TrainedModel; seconds: number }> {
     const key = `${from}:${to}${relabel ? ':r' : ''}`;
     let entry = this.#models.get(key);
     if (!entry) {
@@ -59,11 +63,19 @@ export interface Window {
 }
 
 /** The newest `trainWindow` labelled rows served in [since, until), with the platform's hold-out. */
-export function trainingWindow(settings: LoopSettings, since: number, until: number, labelledUpTo: number): Window {
+export function trainingWindow(
+  settings: LoopSettings,
+  since: number,
+  until: number,
+  labelledUpTo: number,
+): Window {
   const to = Math.min(until, labelledUpTo);
   const from = Math.max(0, since, to - settings.trainWindow);
   const n = Math.max(0, to - from);
-  const holdout = Math.min(n - 1, Math.max(Math.round(n * settings.holdoutFraction), settings.minHoldoutRows));
+  const holdout = Math.min(
+    n - 1,
+    Math.max(Math.round(n * settings.holdoutFraction), settings.minHoldoutRows),
+  );
   return { from, to, holdout: Math.max(0, holdout) };
 }
 

@@ -5,23 +5,29 @@
 import { summarize } from './measure.ts';
 import { PolicyRun } from './policy-run.ts';
 import { TrainingCache } from './replay.ts';
-import { type Plan, planName, runSchedule } from './schedule-run.ts';
-import { ALL_SCENARIOS } from './scenarios-more.ts';
 import type { SeedResult } from './scenarios.ts';
+import { ALL_SCENARIOS } from './scenarios-more.ts';
+import { type Plan, planName, runSchedule } from './schedule-run.ts';
 import { forestTrainer, type Trainer } from './trainer.ts';
 
-export async function runSeed(id: string, seed: number, trainer: Trainer = forestTrainer()): Promise<SeedResult> {
+export async function runSeed(
+  id: string,
+  seed: number,
+  trainer: Trainer = forestTrainer(),
+): Promise<SeedResult> {
   const scenario = ALL_SCENARIOS.find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);
-  if (scenario.custom) return { id, seed, policy: null, baselines: {}, extra: await scenario.custom(seed, trainer) };
+  if (scenario.custom)
+    return { id, seed, policy: null, baselines: {}, extra: await scenario.custom(seed, trainer) };
   const setup = scenario.setup!(seed, trainer);
   const cache = new TrainingCache(setup.stream, trainer);
   const run = new PolicyRun(setup.stream, setup.settings, setup.config, cache);
   const record = await run.run(setup.events);
   // A version promoted by hand is a change the oracle knows about, like a change of the stream.
-  const changes = [...setup.stream.changes, ...setup.events.filter((e) => e.type === 'manual_promotion').map((e) => e.at)].sort(
-    (a, b) => a - b,
-  );
+  const changes = [
+    ...setup.stream.changes,
+    ...setup.events.filter((e) => e.type === 'manual_promotion').map((e) => e.at),
+  ].sort((a, b) => a - b);
   const options = { changes, windows: scenario.windows };
   const policy = summarize(record, { ...options, policy: true });
   const plans: Plan[] = [{ kind: 'never' }];

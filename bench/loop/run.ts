@@ -17,8 +17,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { StrategySummary } from './measure.ts';
-import { ALL_SCENARIOS } from './scenarios-more.ts';
 import type { Figure, Scenario, SeedResult } from './scenarios.ts';
+import { ALL_SCENARIOS } from './scenarios-more.ts';
 import { TABLES_DIR } from './streams.ts';
 
 function arg(name: string): string | undefined {
@@ -38,7 +38,9 @@ function seedsOf(s: Scenario): number {
 
 function ensureTables(): void {
   if (existsSync(`${TABLES_DIR}digits.json`) && existsSync(`${TABLES_DIR}breast_cancer.json`)) return;
-  execFileSync('/usr/bin/python3', [fileURLToPath(new URL('./tables.py', import.meta.url))], { stdio: 'inherit' });
+  execFileSync('/usr/bin/python3', [fileURLToPath(new URL('./tables.py', import.meta.url))], {
+    stdio: 'inherit',
+  });
 }
 
 // Workers do not inherit tsx's loader: register it in the worker, then load the worker module.
@@ -53,7 +55,9 @@ interface Reply {
 }
 
 async function runAll(scenarios: Scenario[]): Promise<SeedResult[]> {
-  const tasks = scenarios.flatMap((s) => Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1 })));
+  const tasks = scenarios.flatMap((s) =>
+    Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1 })),
+  );
   const results: SeedResult[] = [];
   let next = 0;
   let done = 0;
@@ -75,7 +79,9 @@ async function runAll(scenarios: Scenario[]): Promise<SeedResult[]> {
           results.push(reply.result!);
           done++;
           if (done % 20 === 0 || done === tasks.length) {
-            process.stderr.write(`  ${done}/${tasks.length} runs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+            process.stderr.write(
+              `  ${done}/${tasks.length} runs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+            );
           }
         }
       } finally {
@@ -110,7 +116,9 @@ function aggregate(name: string, summaries: StrategySummary[]): Row {
     trainings: mean(summaries.map((s) => s.trainings)),
     retrains: mean(summaries.map((s) => s.retrainsQueued)),
     growth: mean(summaries.map((s) => s.growth)),
-    delay: delays.length ? `${medianOf(delays)}${delays.length < summaries.length ? ` (${delays.length}/${summaries.length})` : ''}` : '—',
+    delay: delays.length
+      ? `${medianOf(delays)}${delays.length < summaries.length ? ` (${delays.length}/${summaries.length})` : ''}`
+      : '—',
     seconds: mean(summaries.map((s) => s.trainingSeconds)),
   };
 }
@@ -118,8 +126,19 @@ function aggregate(name: string, summaries: StrategySummary[]): Row {
 function rowsOf(results: SeedResult[]): Row[] {
   const withPolicy = results.filter((r) => r.policy);
   if (withPolicy.length === 0) return [];
-  const rows = [aggregate('policy', withPolicy.map((r) => r.policy!))];
-  for (const name of Object.keys(withPolicy[0]!.baselines)) rows.push(aggregate(name, withPolicy.map((r) => r.baselines[name]!)));
+  const rows = [
+    aggregate(
+      'policy',
+      withPolicy.map((r) => r.policy!),
+    ),
+  ];
+  for (const name of Object.keys(withPolicy[0]!.baselines))
+    rows.push(
+      aggregate(
+        name,
+        withPolicy.map((r) => r.baselines[name]!),
+      ),
+    );
   return rows;
 }
 
@@ -172,7 +191,14 @@ function report(scenarios: Scenario[], results: SeedResult[]): { failures: strin
       console.log(`${pad('', 8)}${f.pass ? 'PASS' : 'FAIL'}  ${f.label}: ${f.value}`);
       if (!f.pass) failures.push(`${s.id}: ${f.label}: ${f.value}`);
     }
-    json.push({ id: s.id, title: s.title, seeds: mine.length, rows, figures, extra: mine.map((r) => ({ seed: r.seed, ...r.extra })) });
+    json.push({
+      id: s.id,
+      title: s.title,
+      seeds: mine.length,
+      rows,
+      figures,
+      extra: mine.map((r) => ({ seed: r.seed, ...r.extra })),
+    });
   }
   return { failures, json };
 }
@@ -180,7 +206,10 @@ function report(scenarios: Scenario[], results: SeedResult[]): { failures: strin
 async function main(): Promise<void> {
   ensureTables();
   const scenarios = ALL_SCENARIOS.filter((s) => !only || only.includes(s.id));
-  if (scenarios.length === 0) throw new Error(`--only ${only?.join(',')} names no scenario; ids: ${ALL_SCENARIOS.map((s) => s.id).join(', ')}`);
+  if (scenarios.length === 0)
+    throw new Error(
+      `--only ${only?.join(',')} names no scenario; ids: ${ALL_SCENARIOS.map((s) => s.id).join(', ')}`,
+    );
   const started = performance.now();
   console.log(
     `Loop benchmark: ${scenarios.length} streams, ${quick ? 'quick' : 'full'} (${scenarios.reduce((n, s) => n + seedsOf(s), 0)} runs), ${workers} worker threads`,
@@ -191,7 +220,9 @@ async function main(): Promise<void> {
   const out = fileURLToPath(new URL('./out/', import.meta.url));
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}results.json`, JSON.stringify({ quick, minutes, scenarios: json }, null, 1));
-  console.log(`\n${failures.length === 0 ? 'PASS' : 'FAIL'}: ${failures.length} figure(s) failed, ${minutes.toFixed(1)} min`);
+  console.log(
+    `\n${failures.length === 0 ? 'PASS' : 'FAIL'}: ${failures.length} figure(s) failed, ${minutes.toFixed(1)} min`,
+  );
   for (const f of failures) console.log(`  FAIL ${f}`);
   process.exitCode = failures.length === 0 ? 0 : 1;
 }

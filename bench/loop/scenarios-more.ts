@@ -18,7 +18,6 @@ import {
   PLATFORM,
   retrainsQueued,
   type Scenario,
-  type SeedResult,
   setup,
   stationary,
 } from './scenarios.ts';
@@ -63,10 +62,21 @@ const a13 = async (seed: number, trainer: Trainer): Promise<Record<string, numbe
     for (let i = 0; i < test.labels.length; i++) if (predicted[i] === test.labels[i]) right++;
     return right / test.labels.length;
   };
-  const champion = await trainer({ features: stream.features.slice(0, 20_000), labels: stream.labels.slice(0, 20_000), nClasses: 2 });
+  const champion = await trainer({
+    features: stream.features.slice(0, 20_000),
+    labels: stream.labels.slice(0, 20_000),
+    nClasses: 2,
+  });
   // The forced retrain's window: the newest 500 labelled rows, the newest 150 of them held out.
-  const challenger = await trainer({ features: stream.features.slice(20_000, 20_350), labels: stream.labels.slice(20_000, 20_350), nClasses: 2 });
-  const hold = { features: stream.features.slice(20_350, 20_500), labels: stream.labels.slice(20_350, 20_500) };
+  const challenger = await trainer({
+    features: stream.features.slice(20_000, 20_350),
+    labels: stream.labels.slice(20_000, 20_350),
+    nClasses: 2,
+  });
+  const hold = {
+    features: stream.features.slice(20_350, 20_500),
+    labels: stream.labels.slice(20_350, 20_500),
+  };
   const gate = promotionGate(
     {
       labels: hold.labels,
@@ -85,7 +95,10 @@ const a13 = async (seed: number, trainer: Trainer): Promise<Record<string, numbe
 const A17_CASES: { settings: Record<string, number>; variable: string }[] = [
   { settings: { DRIFT_SHARE: 0 }, variable: 'DRIFT_SHARE' },
   { settings: { PSI_THRESHOLD: 0 }, variable: 'PSI_THRESHOLD' },
-  { settings: { RETRAIN_WAIT_SECONDS: 900, RETRAIN_EXPIRE_SECONDS: 900 }, variable: 'RETRAIN_EXPIRE_SECONDS' },
+  {
+    settings: { RETRAIN_WAIT_SECONDS: 900, RETRAIN_EXPIRE_SECONDS: 900 },
+    variable: 'RETRAIN_EXPIRE_SECONDS',
+  },
   { settings: { MIN_TRAIN_ROWS: 100 }, variable: 'MIN_TRAIN_ROWS' },
 ];
 
@@ -106,7 +119,13 @@ export const MORE_SCENARIOS: Scenario[] = [
     ],
   },
   {
-    ...stationary('A11c', 'imbalance control: stationary 2 % positives, 50,000 rows; a majority-only challenger', (seed) => setup(imbalanced(seed, 50_000, null)), 2, 0),
+    ...stationary(
+      'A11c',
+      'imbalance control: stationary 2 % positives, 50,000 rows; a majority-only challenger',
+      (seed) => setup(imbalanced(seed, 50_000, null)),
+      2,
+      0,
+    ),
     measure: ({ record, run, setup: s }) => ({
       retrains: retrainsQueued(record),
       ...majorityOnlyGate(run, s.config),
@@ -117,7 +136,11 @@ export const MORE_SCENARIOS: Scenario[] = [
       const eligible = results.filter((r) => r.extra.eligible === true);
       const promoted = count(eligible, (r) => r.extra.promoted === true);
       return [
-        { label: `retrains in total ≤ ${limit} (≤ 1 per 500,000 rows)`, value: String(total), pass: total <= limit },
+        {
+          label: `retrains in total ≤ ${limit} (≤ 1 per 500,000 rows)`,
+          value: String(total),
+          pass: total <= limit,
+        },
         {
           label: 'majority-only challenger promoted over a champion with minority recall ≥ 0.5',
           value: `${promoted} of ${eligible.length}`,
@@ -148,8 +171,18 @@ export const MORE_SCENARIOS: Scenario[] = [
       };
     },
     figures: (results) => [
-      inAtLeast('retrain queued ≤ 3,500 rows after the change', results, (r) => num(r, 'queuedAfter') <= 3500, 20),
-      inAtLeast('≥ 95 % of its training rows served after the located change', results, (r) => num(r, 'afterLocated') >= 0.95, 20),
+      inAtLeast(
+        'retrain queued ≤ 3,500 rows after the change',
+        results,
+        (r) => num(r, 'queuedAfter') <= 3500,
+        20,
+      ),
+      inAtLeast(
+        '≥ 95 % of its training rows served after the located change',
+        results,
+        (r) => num(r, 'afterLocated') >= 0.95,
+        20,
+      ),
       {
         label: '(info) median share served after the true change',
         value: median(results.map((r) => num(r, 'afterTrue'))).toFixed(3),
@@ -203,30 +236,51 @@ export const MORE_SCENARIOS: Scenario[] = [
     setup: (seed) => setup(sea(seed, 8000, [3, 2], [3000]), { rate: 1 }),
     measure: ({ record }) => {
       const after = record.trainings.filter((t) => t.at > 3000);
-      const shares = after.map((t) => Math.max(0, t.from + t.trainRows - Math.max(t.from, 3000)) / t.trainRows);
-      return { worstShare: shares.length ? Math.min(...shares) : null, reschedules: events(record, 'reschedule').length };
+      const shares = after.map(
+        (t) => Math.max(0, t.from + t.trainRows - Math.max(t.from, 3000)) / t.trainRows,
+      );
+      return {
+        worstShare: shares.length ? Math.min(...shares) : null,
+        reschedules: events(record, 'reschedule').length,
+      };
     },
     figures: (results) => [
-      inAtLeast('no model trained on a window with < 90 % post-change rows', results, (r) => num(r, 'worstShare') >= 0.9, 20),
+      inAtLeast(
+        'no model trained on a window with < 90 % post-change rows',
+        results,
+        (r) => num(r, 'worstShare') >= 0.9,
+        20,
+      ),
     ],
   },
   {
     id: 'A16',
-    title: 'retarget: forced retrain from 2,550 (RETRAIN_WAIT_SECONDS 600, 1 row/s); the real change at 2,700',
+    title:
+      'retarget: forced retrain from 2,550 (RETRAIN_WAIT_SECONDS 600, 1 row/s); the real change at 2,700',
     seeds: 20,
     everyN: null,
     windows: {},
     setup: (seed) =>
-      setup(sea(seed, 8000, [3, 2], [2700]), { rate: 1 }, [{ at: 2600, type: 'request_retrain', since: 2550 }], {
-        RETRAIN_WAIT_SECONDS: 600,
-      }),
+      setup(
+        sea(seed, 8000, [3, 2], [2700]),
+        { rate: 1 },
+        [{ at: 2600, type: 'request_retrain', since: 2550 }],
+        {
+          RETRAIN_WAIT_SECONDS: 600,
+        },
+      ),
     measure: ({ record }) => {
       const trained = record.trainings.find((t) => t.trigger === 'manual');
       const retarget = record.events.find((e) => e.type === 'retarget' && (!trained || e.at <= trained.at));
       return { to: retarget?.to ?? null, trainedFrom: trained?.from ?? null };
     },
     figures: (results) => [
-      inAtLeast('the pending job moves to 2,700 ± 100 before training', results, (r) => Math.abs(num(r, 'to') - 2700) <= 100 && num(r, 'trainedFrom') === num(r, 'to'), 20),
+      inAtLeast(
+        'the pending job moves to 2,700 ± 100 before training',
+        results,
+        (r) => Math.abs(num(r, 'to') - 2700) <= 100 && num(r, 'trainedFrom') === num(r, 'to'),
+        20,
+      ),
     ],
   },
   {
@@ -244,11 +298,15 @@ export const MORE_SCENARIOS: Scenario[] = [
       return out;
     },
     figures: (results) =>
-      A17_CASES.map((c): Figure => ({
-        label: `${Object.entries(c.settings).map(([k, v]) => `${k}=${v}`).join(' ')} refused, naming ${c.variable}`,
-        value: String(results[0]?.extra[c.variable]),
-        pass: results[0]?.extra[c.variable] === true,
-      })),
+      A17_CASES.map(
+        (c): Figure => ({
+          label: `${Object.entries(c.settings)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')} refused, naming ${c.variable}`,
+          value: String(results[0]?.extra[c.variable]),
+          pass: results[0]?.extra[c.variable] === true,
+        }),
+      ),
   },
 ];
 
@@ -280,12 +338,42 @@ const table = (id: string, name: string, recipe: TableRecipe, title: string): Sc
 });
 
 export const TABLE_SCENARIOS: Scenario[] = [
-  table('T1', 'digits', { kind: 'sorted', by: 'ink' }, 'digits (1,797 rows, 64 features, 10 classes) ordered by ink (covariate shift)'),
-  table('T2', 'breast_cancer', { kind: 'sorted', by: 'mean radius' }, 'breast_cancer (569 rows) ordered by mean radius (covariate shift)'),
-  table('T3', 'digits', { kind: 'relabel', at: 0.5 }, 'digits, classes permuted at the middle (abrupt concept change)'),
-  table('T4', 'digits', { kind: 'relabel', at: 1 / 3, until: 2 / 3 }, 'digits, classes permuted in the middle third (recurring)'),
-  table('T5', 'digits', { kind: 'gradual', from: 1 / 3, to: 1 / 2 }, 'digits, classes permuted gradually over the second sixth'),
-  table('T6', 'breast_cancer', { kind: 'relabel', at: 0.5 }, 'breast_cancer, labels swapped at the middle (abrupt)'),
+  table(
+    'T1',
+    'digits',
+    { kind: 'sorted', by: 'ink' },
+    'digits (1,797 rows, 64 features, 10 classes) ordered by ink (covariate shift)',
+  ),
+  table(
+    'T2',
+    'breast_cancer',
+    { kind: 'sorted', by: 'mean radius' },
+    'breast_cancer (569 rows) ordered by mean radius (covariate shift)',
+  ),
+  table(
+    'T3',
+    'digits',
+    { kind: 'relabel', at: 0.5 },
+    'digits, classes permuted at the middle (abrupt concept change)',
+  ),
+  table(
+    'T4',
+    'digits',
+    { kind: 'relabel', at: 1 / 3, until: 2 / 3 },
+    'digits, classes permuted in the middle third (recurring)',
+  ),
+  table(
+    'T5',
+    'digits',
+    { kind: 'gradual', from: 1 / 3, to: 1 / 2 },
+    'digits, classes permuted gradually over the second sixth',
+  ),
+  table(
+    'T6',
+    'breast_cancer',
+    { kind: 'relabel', at: 0.5 },
+    'breast_cancer, labels swapped at the middle (abrupt)',
+  ),
 ];
 
 export const ALL_SCENARIOS: Scenario[] = [...LOOP_SCENARIOS, ...MORE_SCENARIOS, ...TABLE_SCENARIOS];

@@ -8,7 +8,7 @@ import { type PolicyConfig, policyConfigFrom } from '../../packages/core/src/pol
 import { accuracyBetween, RETRAIN_TRIGGERS, type StrategySummary } from './measure.ts';
 import { type ExternalModel, holdoutErrors, type LoopEvent, type PolicyRun } from './policy-run.ts';
 import type { LoopSettings, RunRecord } from './replay.ts';
-import { covariate, hyperplane, imbalanced, type LoopStream, rowCounter, sea, type TableRecipe, tableStream } from './streams.ts';
+import { covariate, hyperplane, type LoopStream, sea } from './streams.ts';
 import type { Trainer } from './trainer.ts';
 
 export interface SeedSetup {
@@ -43,7 +43,13 @@ export interface Scenario {
   windows: Record<string, [number, number]>;
   setup?(seed: number, trainer: Trainer): SeedSetup;
   /** Scenario-specific measurements of one seed. */
-  measure?(ctx: { seed: number; setup: SeedSetup; record: RunRecord; trainer: Trainer; run: PolicyRun }): Promise<Extra> | Extra;
+  measure?(ctx: {
+    seed: number;
+    setup: SeedSetup;
+    record: RunRecord;
+    trainer: Trainer;
+    run: PolicyRun;
+  }): Promise<Extra> | Extra;
   /** Scenarios that are not a loop run (A13, A17). */
   custom?(seed: number, trainer: Trainer): Promise<Extra>;
   figures(results: SeedResult[]): Figure[];
@@ -78,7 +84,12 @@ export function settingsFor(config: PolicyConfig, overrides: Partial<LoopSetting
   };
 }
 
-export function setup(stream: LoopStream, overrides: Partial<LoopSettings> = {}, events: LoopEvent[] = [], settings = {}): SeedSetup {
+export function setup(
+  stream: LoopStream,
+  overrides: Partial<LoopSettings> = {},
+  events: LoopEvent[] = [],
+  settings = {},
+): SeedSetup {
   const config = policyConfigFrom({ ...PLATFORM, ...settings });
   return { stream, config, settings: settingsFor(config, overrides), events };
 }
@@ -88,16 +99,34 @@ export function setup(stream: LoopStream, overrides: Partial<LoopSettings> = {},
 export const count = (results: SeedResult[], ok: (r: SeedResult) => boolean) => results.filter(ok).length;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  return s.length === 0
+    ? Number.NaN
+    : s.length % 2
+      ? s[s.length >> 1]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-export const num = (r: SeedResult, key: string) => (typeof r.extra[key] === 'number' ? (r.extra[key] as number) : Number.NaN);
-const atLeast = (label: string, results: SeedResult[], ok: (r: SeedResult) => boolean, need: number): Figure => {
+export const num = (r: SeedResult, key: string) =>
+  typeof r.extra[key] === 'number' ? (r.extra[key] as number) : Number.NaN;
+const atLeast = (
+  label: string,
+  results: SeedResult[],
+  ok: (r: SeedResult) => boolean,
+  need: number,
+): Figure => {
   const k = count(results, ok);
-  return { label, value: `${k}/${results.length}`, pass: k >= Math.ceil((need * results.length) / 20 - 1e-9) };
+  return {
+    label,
+    value: `${k}/${results.length}`,
+    pass: k >= Math.ceil((need * results.length) / 20 - 1e-9),
+  };
 };
 /** "in ≥ k/20" scaled to the seeds run (the --quick mode runs fewer). */
-export const inAtLeast = (label: string, results: SeedResult[], ok: (r: SeedResult) => boolean, of20: number) =>
-  atLeast(`${label} in ≥ ${of20}/20`, results, ok, of20);
+export const inAtLeast = (
+  label: string,
+  results: SeedResult[],
+  ok: (r: SeedResult) => boolean,
+  of20: number,
+) => atLeast(`${label} in ≥ ${of20}/20`, results, ok, of20);
 
 export function events(record: RunRecord, type: string, trigger?: (t: string) => boolean) {
   return record.events.filter((e) => e.type === type && (!trigger || trigger(e.trigger ?? '')));
@@ -127,7 +156,9 @@ export const stationary = (
     const worst = Math.max(...results.map((r) => num(r, 'retrains')));
     return [
       { label: `retrains in total ≤ ${scaled}`, value: String(total), pass: total <= scaled },
-      ...(perSeed > 0 ? [{ label: `no seed > ${perSeed}`, value: `max ${worst}`, pass: worst <= perSeed }] : []),
+      ...(perSeed > 0
+        ? [{ label: `no seed > ${perSeed}`, value: `max ${worst}`, pass: worst <= perSeed }]
+        : []),
     ];
   },
 });
@@ -135,9 +166,27 @@ export const stationary = (
 const A4_STREAM = (seed: number) => sea(seed, 12_000, [3, 2], [3000], { x2Shift: 3 });
 
 export const LOOP_SCENARIOS: Scenario[] = [
-  stationary('A1', 'stationary SEA θ 9.5, 5 % noise, 200,000 rows', (seed) => setup(sea(seed, 200_000, [3], [])), 8, 2),
-  stationary('A2/1', 'stationary covariate stream, 1 feature, 100,000 rows', (seed) => setup(covariate(seed, 100_000, 0, 2, 1)), 4, 0),
-  stationary('A2/2', 'stationary covariate stream, 2 features, 100,000 rows', (seed) => setup(covariate(seed, 100_000, 0, 2)), 4, 0),
+  stationary(
+    'A1',
+    'stationary SEA θ 9.5, 5 % noise, 200,000 rows',
+    (seed) => setup(sea(seed, 200_000, [3], [])),
+    8,
+    2,
+  ),
+  stationary(
+    'A2/1',
+    'stationary covariate stream, 1 feature, 100,000 rows',
+    (seed) => setup(covariate(seed, 100_000, 0, 2, 1)),
+    4,
+    0,
+  ),
+  stationary(
+    'A2/2',
+    'stationary covariate stream, 2 features, 100,000 rows',
+    (seed) => setup(covariate(seed, 100_000, 0, 2)),
+    4,
+    0,
+  ),
   stationary(
     'A3',
     'A1 at 0.5 labelled rows/s, CHECK_INTERVAL_SECONDS 300, 50,000 rows',
@@ -160,12 +209,31 @@ export const LOOP_SCENARIOS: Scenario[] = [
     figures: (results) => {
       const delays = results.map((r) => num(r, 'delay'));
       return [
-        inAtLeast('retrain queued ≤ 1,000 rows after the change', results, (r) => num(r, 'delay') <= 1000, 20),
+        inAtLeast(
+          'retrain queued ≤ 1,000 rows after the change',
+          results,
+          (r) => num(r, 'delay') <= 1000,
+          20,
+        ),
         { label: 'median delay ≤ 500', value: String(median(delays)), pass: median(delays) <= 500 },
-        inAtLeast('new version serving ≤ 2,500 rows after', results, (r) => num(r, 'servingAfter') <= 2500, 20),
-        inAtLeast('accuracy rows 6,000–9,000 ≥ 0.90', results, (r) => (r.policy?.windows['6000-9000'] ?? 0) >= 0.9, 19),
+        inAtLeast(
+          'new version serving ≤ 2,500 rows after',
+          results,
+          (r) => num(r, 'servingAfter') <= 2500,
+          20,
+        ),
+        inAtLeast(
+          'accuracy rows 6,000–9,000 ≥ 0.90',
+          results,
+          (r) => (r.policy?.windows['6000-9000'] ?? 0) >= 0.9,
+          19,
+        ),
         inAtLeast('exactly 1 drift retrain', results, (r) => num(r, 'retrains') === 1, 18),
-        { label: '≤ 2 drift retrains in all seeds', value: `max ${Math.max(...results.map((r) => num(r, 'retrains')))}`, pass: results.every((r) => num(r, 'retrains') <= 2) },
+        {
+          label: '≤ 2 drift retrains in all seeds',
+          value: `max ${Math.max(...results.map((r) => num(r, 'retrains')))}`,
+          pass: results.every((r) => num(r, 'retrains') <= 2),
+        },
       ];
     },
   },
@@ -184,7 +252,12 @@ export const LOOP_SCENARIOS: Scenario[] = [
         (r) => r.extra.fixed === true,
         20,
       ),
-      inAtLeast('accuracy rows 6,000–9,000 ≥ 0.90', results, (r) => (r.policy?.windows['6000-9000'] ?? 0) >= 0.9, 19),
+      inAtLeast(
+        'accuracy rows 6,000–9,000 ≥ 0.90',
+        results,
+        (r) => (r.policy?.windows['6000-9000'] ?? 0) >= 0.9,
+        19,
+      ),
     ],
   },
   {
@@ -193,16 +266,31 @@ export const LOOP_SCENARIOS: Scenario[] = [
     seeds: 20,
     everyN: [1000, 2000, 5000],
     windows: { '9000-12000': [9000, 12_000] },
-    setup: (seed, trainer) => setup(sea(seed, 12_000, [0], []), {}, [manualPromotion(seed, 5000, 3, trainer)]),
+    setup: (seed, trainer) =>
+      setup(sea(seed, 12_000, [0], []), {}, [manualPromotion(seed, 5000, 3, trainer)]),
     measure: ({ record }) => {
       const alarm = record.events.find((e) => e.type === 'alarm' && e.at >= 5000);
-      const fix = record.events.find((e) => e.at >= 5000 && (e.type === 'rollback' || (e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? ''))));
+      const fix = record.events.find(
+        (e) =>
+          e.at >= 5000 &&
+          (e.type === 'rollback' || (e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? ''))),
+      );
       return { alarmAfter: alarm ? alarm.at - 5000 : null, fixed: fix ? fix.type : null };
     },
     figures: (results) => [
-      inAtLeast('level alarm ≤ 2,000 labelled rows after the promotion', results, (r) => num(r, 'alarmAfter') <= 2000, 20),
+      inAtLeast(
+        'level alarm ≤ 2,000 labelled rows after the promotion',
+        results,
+        (r) => num(r, 'alarmAfter') <= 2000,
+        20,
+      ),
       inAtLeast('then a rollback or a retrain', results, (r) => r.extra.fixed !== null, 20),
-      inAtLeast('accuracy rows 9,000–12,000 ≥ 0.90', results, (r) => (r.policy?.windows['9000-12000'] ?? 0) >= 0.9, 19),
+      inAtLeast(
+        'accuracy rows 9,000–12,000 ≥ 0.90',
+        results,
+        (r) => (r.policy?.windows['9000-12000'] ?? 0) >= 0.9,
+        19,
+      ),
     ],
   },
   {
@@ -211,11 +299,18 @@ export const LOOP_SCENARIOS: Scenario[] = [
     seeds: 20,
     everyN: null,
     windows: {},
-    setup: (seed, trainer) => setup(sea(seed, 50_000, [0], []), {}, [manualPromotion(seed, 5000, 0, trainer)]),
+    setup: (seed, trainer) =>
+      setup(sea(seed, 50_000, [0], []), {}, [manualPromotion(seed, 5000, 0, trainer)]),
     measure: ({ record }) => ({ alarms: events(record, 'alarm').length, retrains: retrainsQueued(record) }),
     figures: (results) => {
       const total = results.reduce((s, r) => s + num(r, 'alarms'), 0);
-      return [{ label: `level alarms in total ≤ ${Math.max(1, Math.round(results.length / 20))}`, value: String(total), pass: total <= Math.max(1, Math.round(results.length / 20)) }];
+      return [
+        {
+          label: `level alarms in total ≤ ${Math.max(1, Math.round(results.length / 20))}`,
+          value: String(total),
+          pass: total <= Math.max(1, Math.round(results.length / 20)),
+        },
+      ];
     },
   },
   {
@@ -227,7 +322,11 @@ export const LOOP_SCENARIOS: Scenario[] = [
     setup: (seed) => setup(hyperplane(seed, 11_000, 3000, 5000)),
     measure: async ({ setup: s, record, trainer }) => {
       const first = events(record, 'queue', (t) => RETRAIN_TRIGGERS.has(t)).find((e) => e.at >= 3000);
-      const reference = await trainer({ features: s.stream.features.slice(5000, 7000), labels: s.stream.labels.slice(5000, 7000), nClasses: 2 });
+      const reference = await trainer({
+        features: s.stream.features.slice(5000, 7000),
+        labels: s.stream.labels.slice(5000, 7000),
+        nClasses: 2,
+      });
       const test = s.stream.features.slice(8000, 11_000);
       const predicted = reference.predict(test);
       let right = 0;
@@ -241,7 +340,12 @@ export const LOOP_SCENARIOS: Scenario[] = [
     },
     figures: (results) => [
       inAtLeast('first retrain queued by row 5,000', results, (r) => num(r, 'firstRetrain') <= 5000, 20),
-      inAtLeast('accuracy rows 8,000–11,000 ≥ (2,000-row final-concept model) − 0.03', results, (r) => num(r, 'accuracy') >= num(r, 'reference') - 0.03, 20),
+      inAtLeast(
+        'accuracy rows 8,000–11,000 ≥ (2,000-row final-concept model) − 0.03',
+        results,
+        (r) => num(r, 'accuracy') >= num(r, 'reference') - 0.03,
+        20,
+      ),
       inAtLeast('≤ 3 retrains in rows 3,000–11,000', results, (r) => num(r, 'retrains') <= 3, 20),
     ],
   },
@@ -257,7 +361,12 @@ export const LOOP_SCENARIOS: Scenario[] = [
       return { warningAfter: warning ? warning.at - 3000 : null, retrains: retrainsQueued(record, 3000) };
     },
     figures: (results) => [
-      inAtLeast('drift.warning ≤ 1,000 rows after the shift', results, (r) => num(r, 'warningAfter') <= 1000, 19),
+      inAtLeast(
+        'drift.warning ≤ 1,000 rows after the shift',
+        results,
+        (r) => num(r, 'warningAfter') <= 1000,
+        19,
+      ),
       inAtLeast('≤ 1 retrain', results, (r) => num(r, 'retrains') <= 1, 20),
       inAtLeast(
         'accuracy rows 5,000–8,000 ≥ pre-shift (1,000–3,000) − 0.03',
@@ -278,7 +387,9 @@ export const LOOP_SCENARIOS: Scenario[] = [
       retrains: retrainsQueued(record),
       seen:
         record.events.some((e) => e.type === 'warning' && e.at >= 3000) ||
-        record.events.some((e) => e.type === 'feature_flagged' && e.at > 3000 && (e.features ?? []).includes(2)),
+        record.events.some(
+          (e) => e.type === 'feature_flagged' && e.at > 3000 && (e.features ?? []).includes(2),
+        ),
     }),
     figures: (results) => [
       inAtLeast('0 retrains', results, (r) => num(r, 'retrains') === 0, 18),
@@ -294,8 +405,17 @@ export const LOOP_SCENARIOS: Scenario[] = [
     setup: (seed) => setup(sea(seed, 14_000, [3, 2, 3], [3000, 9000])),
     measure: ({ record }) => ({ repromoted: record.events.some((e) => e.type === 'repromote') }),
     figures: (results) => [
-      inAtLeast('accuracy rows 10,500–13,500 ≥ 0.90', results, (r) => (r.policy?.windows['10500-13500'] ?? 0) >= 0.9, 19),
-      { label: 'archived version re-promoted (seeds)', value: String(count(results, (r) => r.extra.repromoted === true)), pass: true },
+      inAtLeast(
+        'accuracy rows 10,500–13,500 ≥ 0.90',
+        results,
+        (r) => (r.policy?.windows['10500-13500'] ?? 0) >= 0.9,
+        19,
+      ),
+      {
+        label: 'archived version re-promoted (seeds)',
+        value: String(count(results, (r) => r.extra.repromoted === true)),
+        pass: true,
+      },
     ],
   },
 ];
@@ -303,7 +423,11 @@ export const LOOP_SCENARIOS: Scenario[] = [
 /** Rows from `change` to the policy's first reaction to it. */
 function delayFrom(record: RunRecord, change: number): number | null {
   const e = record.events.find(
-    (e) => e.at >= change && ((e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '')) || e.type === 'retarget' || e.type === 'rollback'),
+    (e) =>
+      e.at >= change &&
+      ((e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '')) ||
+        e.type === 'retarget' ||
+        e.type === 'rollback'),
   );
   return e ? e.at - change : null;
 }
@@ -324,11 +448,19 @@ function a5Measure(record: RunRecord): Extra {
   const forced = record.trainings.find((t) => t.trigger === 'manual');
   const retarget = record.events.find((e) => e.type === 'retarget' && inRange(e.to));
   if (retarget && (!forced || retarget.at <= forced.at)) return { fixed: true, how: 'retargeted' };
-  const decided = record.events.find((e) => (e.type === 'promote' || e.type === 'reject') && e.trigger === 'manual');
+  const decided = record.events.find(
+    (e) => (e.type === 'promote' || e.type === 'reject') && e.trigger === 'manual',
+  );
   if (!decided) return { fixed: false, how: 'forced job never decided' };
-  const retrain = record.events.find((e) => e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '') && inRange(e.since));
+  const retrain = record.events.find(
+    (e) => e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '') && inRange(e.since),
+  );
   const after = retrain ? retrain.at - decided.at : null;
-  return { fixed: after !== null && after <= 1500, how: `forced version ${decided.type === 'promote' ? 'promoted' : 'rejected'}`, after };
+  return {
+    fixed: after !== null && after <= 1500,
+    how: `forced version ${decided.type === 'promote' ? 'promoted' : 'rejected'}`,
+    after,
+  };
 }
 
 /**
@@ -341,9 +473,18 @@ export function manualPromotion(seed: number, at: number, variant: number, train
     type: 'manual_promotion',
     build: async (): Promise<ExternalModel> => {
       const other = sea(seed + 10_000, 5000, [variant], []);
-      const model = await trainer({ features: other.features.slice(0, 4000), labels: other.labels.slice(0, 4000), nClasses: 2 });
+      const model = await trainer({
+        features: other.features.slice(0, 4000),
+        labels: other.labels.slice(0, 4000),
+        nClasses: 2,
+      });
       const predicted = model.predict(other.features.slice(4000));
-      return { model, trainRows: 4000, holdout: holdoutErrors(other.labels.slice(4000), predicted), referenceRows: other.features.slice(0, 4000) };
+      return {
+        model,
+        trainRows: 4000,
+        holdout: holdoutErrors(other.labels.slice(4000), predicted),
+        referenceRows: other.features.slice(0, 4000),
+      };
     },
   };
 }

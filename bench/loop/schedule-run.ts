@@ -6,10 +6,20 @@
  */
 import type { PolicyConfig } from '../../packages/core/src/policy/index.ts';
 import type { LoopEvent } from './policy-run.ts';
-import { type LoopSettings, Replay, type RunRecord, type TrainingCache, trainingWindow, type Window } from './replay.ts';
+import {
+  type LoopSettings,
+  Replay,
+  type RunRecord,
+  type TrainingCache,
+  trainingWindow,
+  type Window,
+} from './replay.ts';
 import type { LoopStream } from './streams.ts';
 
-export type Plan = { kind: 'never' } | { kind: 'every'; n: number } | { kind: 'oracle'; changes: readonly number[] };
+export type Plan =
+  | { kind: 'never' }
+  | { kind: 'every'; n: number }
+  | { kind: 'oracle'; changes: readonly number[] };
 
 export function planName(plan: Plan): string {
   return plan.kind === 'every' ? `every ${plan.n}` : plan.kind;
@@ -77,7 +87,8 @@ export async function runSchedule(
     replay.applyReady(replay.seconds(p));
     while (manual.length > 0 && manual[0]!.at < end) {
       const event = manual.shift()!;
-      if (event.type === 'manual_promotion') replay.serve(++version, (await event.build()).model, event.at, -1);
+      if (event.type === 'manual_promotion')
+        replay.serve(++version, (await event.build()).model, event.at, -1);
     }
     replay.scoreBatch(p, end, null);
     const labelled = replay.labelledBy(end);
@@ -95,7 +106,12 @@ export async function runSchedule(
       await launch({ from: Math.max(0, labelled - plan.n), to: labelled, holdout: 0 }, end, name);
     } else if (plan.kind === 'oracle') {
       const window = oracleWindow(plan, oracle, labelled, settings, config);
-      if (window) await launch(window, end, window.from === oracle.regime && oracle.done.has(window.from) ? 'change' : 'growth');
+      if (window)
+        await launch(
+          window,
+          end,
+          window.from === oracle.regime && oracle.done.has(window.from) ? 'change' : 'growth',
+        );
     }
   }
   return replay.record;

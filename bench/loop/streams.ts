@@ -54,8 +54,13 @@ export function sea(
   });
   const thetas = concepts.map((c) => [8, 9, 7, 9.5][c]).join(' → ');
   const shift = options.x2Shift ? `, x2 + ${options.x2Shift} at each change` : '';
-  const changes = positions.filter((p, i) => concepts[i] !== concepts[i + 1] || options.x2Shift);
-  return materialize(stream, n, `SEA θ ${thetas}${positions.length ? ` at ${positions.join(', ')}` : ''}${shift}`, changes);
+  const changes = positions.filter((_p, i) => concepts[i] !== concepts[i + 1] || options.x2Shift);
+  return materialize(
+    stream,
+    n,
+    `SEA θ ${thetas}${positions.length ? ` at ${positions.join(', ')}` : ''}${shift}`,
+    changes,
+  );
 }
 
 /** Gradual drift: the hyperplane of x0, x1 turns over [start, end), features unchanged. */
@@ -70,7 +75,10 @@ export function hyperplane(seed: number, n: number, start: number, end: number):
     driftWindows: [{ start, end }],
     length: n,
   });
-  return materialize(stream, n, `rotating hyperplane, 4 features, x0 x1 turn over ${start}–${end}`, [start, end]);
+  return materialize(stream, n, `rotating hyperplane, 4 features, x0 x1 turn over ${start}–${end}`, [
+    start,
+    end,
+  ]);
 }
 
 /** Covariate shift of x0 and x1 by +3 sd at `at` (0 = none); `keep` drops the other features. */
@@ -135,7 +143,14 @@ export function rowCounter(seed: number, n: number): LoopStream {
     features.push([x0, i]);
     labels.push((x0 > 5 ? 1 : 0) ^ (rng.next() < 0.05 ? 1 : 0));
   }
-  return { description: 'x0 decides the label, x1 is a row counter (drifts forever)', features, labels, nClasses: 2, nFeatures: 2, changes: [] };
+  return {
+    description: 'x0 decides the label, x1 is a row counter (drifts forever)',
+    features,
+    labels,
+    nClasses: 2,
+    nFeatures: 2,
+    changes: [],
+  };
 }
 
 // ---- scikit-learn's bundled tables ---------------------------------------------------------------
@@ -152,7 +167,9 @@ interface Table {
 export function loadTable(name: string): Table {
   const path = `${TABLES_DIR}${name}.json`;
   if (!existsSync(path)) {
-    throw new Error(`${path} is missing: run /usr/bin/python3 bench/loop/tables.py first (pnpm bench:loop does)`);
+    throw new Error(
+      `${path} is missing: run /usr/bin/python3 bench/loop/tables.py first (pnpm bench:loop does)`,
+    );
   }
   return JSON.parse(readFileSync(path, 'utf8')) as Table;
 }
@@ -200,7 +217,8 @@ export function tableStream(name: string, recipe: TableRecipe, seed: number): Lo
   if (recipe.kind === 'sorted') {
     const column = recipe.by === 'ink' ? -1 : table.feature_names.indexOf(recipe.by);
     if (recipe.by !== 'ink' && column < 0) throw new Error(`${name} has no feature '${recipe.by}'`);
-    const key = (r: number) => (column < 0 ? table.features[r]!.reduce((s, v) => s + v, 0) : table.features[r]![column]!);
+    const key = (r: number) =>
+      column < 0 ? table.features[r]!.reduce((s, v) => s + v, 0) : table.features[r]![column]!;
     const rank = new Map(order.map((r, i) => [r, i]));
     order = [...order].sort((a, b) => key(a) - key(b) || rank.get(a)! - rank.get(b)!);
     description = `${name} (${n} rows) ordered by ${recipe.by}`;

@@ -9,6 +9,11 @@ parentPort!.on('message', (task: { id: string; seed: number } | null) => {
   }
   runSeed(task.id, task.seed).then(
     (result) => parentPort!.postMessage({ ok: true, result }),
-    (error: unknown) => parentPort!.postMessage({ ok: false, task, error: error instanceof Error ? error.stack : String(error) }),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        ok: false,
+        task,
+        error: error instanceof Error ? error.stack : String(error),
+      }),
   );
 });

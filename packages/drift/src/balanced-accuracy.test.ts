@@ -3,15 +3,17 @@ import { balancedAccuracy, minorityShare, perClassRecall } from './balanced-accu
 import { loadPolicyReference } from './testing/policy-reference.ts';
 
 describe('balanced accuracy against scikit-learn 1.2 (policy-reference.json)', () => {
-  it.each(loadPolicyReference().balanced_accuracy.map((c, i) => ({ ...c, i })))(
-    'case $i',
-    ({ y_true, y_pred, balanced_accuracy, recall }) => {
-      expect(balancedAccuracy(y_true, y_pred)).toBeCloseTo(balanced_accuracy, 14);
-      const ours = perClassRecall(y_true, y_pred);
-      expect([...ours.keys()].map(String)).toEqual(Object.keys(recall));
-      for (const [c, r] of ours) expect(r).toBeCloseTo(recall[String(c)]!, 14);
-    },
-  );
+  it.each(loadPolicyReference().balanced_accuracy.map((c, i) => ({ ...c, i })))('case $i', ({
+    y_true,
+    y_pred,
+    balanced_accuracy,
+    recall,
+  }) => {
+    expect(balancedAccuracy(y_true, y_pred)).toBeCloseTo(balanced_accuracy, 14);
+    const ours = perClassRecall(y_true, y_pred);
+    expect([...ours.keys()].map(String)).toEqual(Object.keys(recall));
+    for (const [c, r] of ours) expect(r).toBeCloseTo(recall[String(c)]!, 14);
+  });
 
   it('scores a majority-only model at 1/K whatever the imbalance', () => {
     const labels = Array.from({ length: 1000 }, (_, i) => (i % 50 === 0 ? 1 : 0));

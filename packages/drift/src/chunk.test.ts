@@ -17,27 +17,28 @@ import { relativeError } from './testing/stats-reference.ts';
 const reference = loadPolicyReference();
 
 describe('chunk tests against scipy 1.10 (policy-reference.json)', () => {
-  it.each(reference.categorical.map((c, i) => ({ ...c, i })))(
-    'categorical feature with an unseen bucket, case $i',
-    ({ reference: ref, current, p_value }) => {
-      const prepared = prepareChunkReference(ref.map((v) => [v]));
-      expect(prepared.kinds).toEqual(['categorical']);
-      const result = testChunk(
-        prepared,
-        current.map((v) => [v]),
-      );
-      expect(result.features[0]!.test).toBe('chi-square');
-      expect(relativeError(result.features[0]!.distributionPValue, p_value)).toBeLessThanOrEqual(1e-9);
-      expect(result.pValue).toBe(result.features[0]!.pValue);
-    },
-  );
+  it.each(
+    reference.categorical.map((c, i) => ({ ...c, i })),
+  )('categorical feature with an unseen bucket, case $i', ({ reference: ref, current, p_value }) => {
+    const prepared = prepareChunkReference(ref.map((v) => [v]));
+    expect(prepared.kinds).toEqual(['categorical']);
+    const result = testChunk(
+      prepared,
+      current.map((v) => [v]),
+    );
+    expect(result.features[0]!.test).toBe('chi-square');
+    expect(relativeError(result.features[0]!.distributionPValue, p_value)).toBeLessThanOrEqual(1e-9);
+    expect(result.pValue).toBe(result.features[0]!.pValue);
+  });
 
   it('missing values: Fisher on the missing rate, KS on the present values, Bonferroni over both', () => {
     const random = new SeededRandom(8);
     const ref = Array.from({ length: 1000 }, (_, i) => [i < 50 ? Number.NaN : random.normal()]);
     const cur = Array.from({ length: 500 }, (_, i) => [i < 60 ? Number.NaN : random.normal()]);
     const result = testChunk(prepareChunkReference(ref), cur).features[0]!;
-    const fisher = reference.missing_rate.find((c) => c.reference_missing === 50 && c.current_missing === 60)!;
+    const fisher = reference.missing_rate.find(
+      (c) => c.reference_missing === 50 && c.current_missing === 60,
+    )!;
     expect(relativeError(result.missing!.pValue, fisher.p_value)).toBeLessThanOrEqual(1e-9);
     const ks = ksTest(
       ref.slice(50).map((r) => r[0]!),
@@ -76,7 +77,9 @@ describe('chunk rules', () => {
 
   it('treats a feature with few distinct values as categorical and a new value as drift (D15)', () => {
     const random = new SeededRandom(10);
-    const ref = prepareChunkReference(Array.from({ length: 1000 }, () => [random.integer(3), random.normal()]));
+    const ref = prepareChunkReference(
+      Array.from({ length: 1000 }, () => [random.integer(3), random.normal()]),
+    );
     expect(ref.kinds).toEqual(['categorical', 'numeric']);
     const cur = Array.from({ length: 300 }, (_, i) => [i < 30 ? 5 : random.integer(3), random.normal()]);
     const result = testChunk(ref, cur);

@@ -85,7 +85,9 @@ export function prepareChunkReference(
     const distinct = [...new Set(sorted)];
     const declared = options.categorical?.[j];
     const kind: FeatureKind =
-      declared === true || (declared === undefined && distinct.length <= MAX_CATEGORIES) ? 'categorical' : 'numeric';
+      declared === true || (declared === undefined && distinct.length <= MAX_CATEGORIES)
+        ? 'categorical'
+        : 'numeric';
     kinds.push(kind);
     columns.push(sorted);
     missing.push(nMissing);
@@ -136,7 +138,8 @@ export function votingFeatures(
   const normalised: (number | null)[] = new Array(nFeatures).fill(null);
   let total = 0;
   if (importances) for (let j = 0; j < nFeatures; j++) total += Math.max(0, importances[j] ?? 0);
-  if (importances && total > 0) for (let j = 0; j < nFeatures; j++) normalised[j] = Math.max(0, importances[j] ?? 0) / total;
+  if (importances && total > 0)
+    for (let j = 0; j < nFeatures; j++) normalised[j] = Math.max(0, importances[j] ?? 0) / total;
   const floor = 1 / (2 * nFeatures);
   const votes = normalised.map((w, j) => !muted.has(j) && (w === null || w >= floor));
   return { votes, normalised };
@@ -150,7 +153,8 @@ export function simesPValue(pValues: readonly number[]): number {
 
 function testNumeric(reference: Float64Array, current: number[]) {
   const sorted = Float64Array.from(current).sort();
-  if (reference.length === 0 || sorted.length === 0) return { test: 'none' as const, statistic: 0, p: 1, effect: 0 };
+  if (reference.length === 0 || sorted.length === 0)
+    return { test: 'none' as const, statistic: 0, p: 1, effect: 0 };
   const method = reference.length * sorted.length <= KS_EXACT_MAX_PRODUCT ? 'exact' : 'asymp';
   const ks = ksTestSorted(reference, sorted, { method });
   return { test: 'ks' as const, statistic: ks.statistic, p: ks.pValue, effect: ks.statistic };
@@ -163,7 +167,8 @@ function testCategorical(reference: Float64Array, categories: number[], current:
   const cur = new Array<number>(categories.length + 1).fill(0);
   for (const v of reference) ref[index.get(v)!]!++;
   for (const v of current) cur[index.get(v) ?? categories.length]!++;
-  if (reference.length === 0 || current.length === 0) return { test: 'none' as const, statistic: 0, p: 1, effect: 0 };
+  if (reference.length === 0 || current.length === 0)
+    return { test: 'none' as const, statistic: 0, p: 1, effect: 0 };
   const chi = chiSquareTest(ref, cur);
   let tv = 0;
   for (let k = 0; k < ref.length; k++) tv += Math.abs(ref[k]! / reference.length - cur[k]! / current.length);
@@ -210,7 +215,11 @@ export function testChunk(
     let pValue = dist.p;
     if (refMissing + nMissing > 0 && unique.length > 0) {
       const p = fisherExactTest(refMissing, reference.nRows - refMissing, nMissing, unique.length - nMissing);
-      missing = { referenceRate: refMissing / reference.nRows, currentRate: nMissing / unique.length, pValue: p };
+      missing = {
+        referenceRate: refMissing / reference.nRows,
+        currentRate: nMissing / unique.length,
+        pValue: p,
+      };
       pValue = Math.min(1, 2 * Math.min(dist.p, p));
     }
     const importance = normalised[j]!;

@@ -75,7 +75,8 @@ export function bernoulliCusumArl(
       const factor = band[at]! / pivot;
       if (factor === 0) continue;
       band[at] = 0;
-      for (let c = i + 1; c <= cEnd; c++) band[r * width + (c - r + m)]! -= factor * band[i * width + (c - i + m)]!;
+      for (let c = i + 1; c <= cEnd; c++)
+        band[r * width + (c - r + m)]! -= factor * band[i * width + (c - i + m)]!;
       rhs[r]! -= factor * rhs[i]!;
     }
   }
@@ -130,4 +131,3 @@ export function bernoulliCusumThreshold(p0: number, p1: number, arl0: number): n
 export function levelShiftTarget(b: number): number {
   return Math.min(b + Math.max(0.03, b / 2), (1 + b) / 2);
 }
-

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ARL0S, BASELINES } from '../scripts/cusum-thresholds.ts';
+import { cusumThreshold, initialCusumState, updateBernoulliCusum } from './cusum.ts';
 import {
   bernoulliCusumArl,
   bernoulliCusumDesign,
   bernoulliCusumThreshold,
   levelShiftTarget,
 } from './cusum-arl.ts';
-import { cusumThreshold, initialCusumState, updateBernoulliCusum } from './cusum.ts';
 import { CUSUM_THRESHOLD_TABLE } from './cusum-thresholds.ts';
 import { SeededRandom } from './testing/seeded-random.ts';
 
@@ -95,7 +95,9 @@ describe('updateBernoulliCusum', () => {
   it('alarms on a rise and estimates where it began', () => {
     const design = bernoulliCusumDesign(0.05, 0.08, cusumThreshold(0.05).h);
     const random = new SeededRandom(3);
-    const errors = Array.from({ length: 6000 }, (_, i) => (random.uniform() < (i < 4000 ? 0.05 : 0.3) ? 1 : 0));
+    const errors = Array.from({ length: 6000 }, (_, i) =>
+      random.uniform() < (i < 4000 ? 0.05 : 0.3) ? 1 : 0,
+    );
     const { state, alarmAt } = updateBernoulliCusum(initialCusumState(), design, errors);
     expect(alarmAt).not.toBeNull();
     expect(alarmAt!).toBeGreaterThan(4000);

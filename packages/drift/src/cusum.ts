@@ -69,7 +69,8 @@ export interface CusumThreshold {
  * below 0.01 the test keeps p0 = 0.01, which only lengthens the real in-control run length.
  */
 export function cusumThreshold(b: number, arl0 = 1e6): CusumThreshold {
-  if (!(b >= 0 && b < 1)) throw new DriftInputError(`cusumThreshold: b must be an error rate in [0, 1), got ${b}`);
+  if (!(b >= 0 && b < 1))
+    throw new DriftInputError(`cusumThreshold: b must be an error rate in [0, 1), got ${b}`);
   const { baselines, arl0s, h, arl1 } = CUSUM_THRESHOLD_TABLE;
   const logs = arl0s.map((a) => Math.log10(a));
   const target = Math.log10(arl0);

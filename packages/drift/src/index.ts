@@ -2,6 +2,8 @@
  * @automl-stream/drift — drift statistics that match scipy and streaming detectors that match River.
  * Pure functions and small classes: no I/O, no clock, no logging.
  */
+
+export { balancedAccuracy, minorityShare, perClassRecall } from './balanced-accuracy.ts';
 export {
   type CalibratedThresholds,
   type CalibrationOptions,
@@ -9,21 +11,15 @@ export {
   type FeatureThresholds,
   type MetricThreshold,
 } from './calibration.ts';
-export { balancedAccuracy, minorityShare, perClassRecall } from './balanced-accuracy.ts';
 export {
-  type BernoulliCusumDesign,
-  bernoulliCusumArl,
-  bernoulliCusumDesign,
-  bernoulliCusumThreshold,
-  levelShiftTarget,
-} from './cusum-arl.ts';
-export {
-  type BernoulliCusumState,
-  type CusumThreshold,
-  cusumThreshold,
-  initialCusumState,
-  updateBernoulliCusum,
-} from './cusum.ts';
+  alignCategoryCounts,
+  type CategoryCounts,
+  type ChiSquareOptions,
+  type ChiSquareResult,
+  chiSquareTest,
+  countCategories,
+} from './categorical.ts';
+export { type ConceptDriftResult, detectConceptDrift, errorRise, strongestRise } from './change-point.ts';
 export {
   type ChunkReference,
   type ChunkTest,
@@ -40,15 +36,20 @@ export {
   trailingRunBelow,
   votingFeatures,
 } from './chunk.ts';
-export { type ConceptDriftResult, detectConceptDrift, errorRise, strongestRise } from './change-point.ts';
 export {
-  alignCategoryCounts,
-  type CategoryCounts,
-  type ChiSquareOptions,
-  type ChiSquareResult,
-  chiSquareTest,
-  countCategories,
-} from './categorical.ts';
+  type BernoulliCusumState,
+  type CusumThreshold,
+  cusumThreshold,
+  initialCusumState,
+  updateBernoulliCusum,
+} from './cusum.ts';
+export {
+  type BernoulliCusumDesign,
+  bernoulliCusumArl,
+  bernoulliCusumDesign,
+  bernoulliCusumThreshold,
+  levelShiftTarget,
+} from './cusum-arl.ts';
 export { Adwin, type AdwinOptions } from './detectors/adwin.ts';
 export { Ddm, type DdmOptions } from './detectors/ddm.ts';
 export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './detectors/page-hinkley.ts';

@@ -45,7 +45,10 @@ describe('paired balanced-accuracy difference', () => {
     const challenger = labels.map(() => 0);
     const right = (pred: number[]) => pred.map((p, i) => (p === labels[i] ? 1 : 0));
     const result = pairedBalancedDifference(labels, right(challenger), right(champion));
-    expect(result.difference).toBeCloseTo(balancedAccuracy(labels, challenger) - balancedAccuracy(labels, champion), 14);
+    expect(result.difference).toBeCloseTo(
+      balancedAccuracy(labels, challenger) - balancedAccuracy(labels, champion),
+      14,
+    );
     // Plain accuracy would favour the majority-only challenger here.
     expect(mcnemarTest(right(challenger), right(champion)).difference).toBeGreaterThan(-0.02);
     expect(result.lowerBound).toBeLessThan(-0.1);

@@ -50,14 +50,24 @@ export function mcnemarFromCounts(
   if (!(confidence > 0 && confidence < 1)) {
     throw new DriftInputError(`mcnemar: confidence must be in (0, 1), got ${confidence}`);
   }
-  for (const [name, v] of [['challengerOnly', challengerOnly], ['championOnly', championOnly]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new DriftInputError(`mcnemar: ${name} must be a count, got ${v}`);
+  for (const [name, v] of [
+    ['challengerOnly', challengerOnly],
+    ['championOnly', championOnly],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0)
+      throw new DriftInputError(`mcnemar: ${name} must be a count, got ${v}`);
   }
   const discordant = challengerOnly + championOnly;
   if (!Number.isInteger(n) || n < discordant || n < 1) {
     throw new DriftInputError(`mcnemar: n must be an integer >= the ${discordant} discordant rows, got ${n}`);
   }
-  const base = { n, challengerOnly, championOnly, confidence, difference: (challengerOnly - championOnly) / n };
+  const base = {
+    n,
+    challengerOnly,
+    championOnly,
+    confidence,
+    difference: (challengerOnly - championOnly) / n,
+  };
   if (discordant === 0) {
     return { ...base, pValueGreater: 1, pValueLess: 1, pValueTwoSided: 1, lowerBound: 0 };
   }
@@ -65,7 +75,10 @@ export function mcnemarFromCounts(
   const pValueLess = binomialCdf(challengerOnly, discordant, 0.5);
   const tail = Math.min(challengerOnly, championOnly);
   const pValueTwoSided = Math.min(1, 2 * binomialCdf(tail, discordant, 0.5));
-  const share = clopperPearsonInterval(challengerOnly, discordant, { confidence, alternative: 'greater' }).lower;
+  const share = clopperPearsonInterval(challengerOnly, discordant, {
+    confidence,
+    alternative: 'greater',
+  }).lower;
   return {
     ...base,
     pValueGreater,
@@ -114,7 +127,9 @@ export function pairedBalancedDifference(
   const a = toCorrect(challengerCorrect, 'challengerCorrect');
   const b = toCorrect(championCorrect, 'championCorrect');
   if (a.length !== b.length || a.length !== labels.length || a.length === 0) {
-    throw new DriftInputError('pairedBalancedDifference: labels and both correctness arrays must have one equal, non-zero length');
+    throw new DriftInputError(
+      'pairedBalancedDifference: labels and both correctness arrays must have one equal, non-zero length',
+    );
   }
   const perClass = new Map<number, { n: number; up: number; down: number }>();
   for (let i = 0; i < a.length; i++) {

@@ -10,7 +10,8 @@ export interface ProportionInterval {
 }
 
 function checkCount(what: string, k: number, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new DriftInputError(`${what}: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new DriftInputError(`${what}: n must be a positive integer, got ${n}`);
   if (!Number.isInteger(k) || k < 0 || k > n) {
     throw new DriftInputError(`${what}: k must be an integer in [0, n = ${n}], got ${k}`);
   }
@@ -30,9 +31,17 @@ export function normalQuantile(p: number): number {
   if (Number.isNaN(p) || p < 0 || p > 1) return Number.NaN;
   if (p === 0) return Number.NEGATIVE_INFINITY;
   if (p === 1) return Number.POSITIVE_INFINITY;
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const tail = (q: number) =>
     (((((c[0]! * q + c[1]!) * q + c[2]!) * q + c[3]!) * q + c[4]!) * q + c[5]!) /
@@ -148,7 +157,12 @@ function logHypergeometric(x: number, row1: number, col1: number, total: number)
  * probability of every table with the same margins that is no more likely than the observed one.
  */
 export function fisherExactTest(a: number, b: number, c: number, d: number): number {
-  for (const [name, v] of [['a', a], ['b', b], ['c', c], ['d', d]] as const) {
+  for (const [name, v] of [
+    ['a', a],
+    ['b', b],
+    ['c', c],
+    ['d', d],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) {
       throw new DriftInputError(`fisherExactTest: ${name} must be a non-negative integer count, got ${v}`);
     }

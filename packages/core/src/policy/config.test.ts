@@ -21,7 +21,11 @@ describe('P8: settings that would switch the loop off are refused, each naming i
   it.each([
     [{ DRIFT_SHARE: 0 }, 'DRIFT_SHARE', /in \(0, 1\]/],
     [{ PSI_THRESHOLD: 0 }, 'PSI_THRESHOLD', /> 0/],
-    [{ RETRAIN_WAIT_SECONDS: 900, RETRAIN_EXPIRE_SECONDS: 900 }, 'RETRAIN_EXPIRE_SECONDS', /RETRAIN_WAIT_SECONDS \(900\) \+ 120/],
+    [
+      { RETRAIN_WAIT_SECONDS: 900, RETRAIN_EXPIRE_SECONDS: 900 },
+      'RETRAIN_EXPIRE_SECONDS',
+      /RETRAIN_WAIT_SECONDS \(900\) \+ 120/,
+    ],
     [{ MIN_TRAIN_ROWS: 100 }, 'MIN_TRAIN_ROWS', />= 125/],
     [{ WINDOW_SIZE: 199 }, 'WINDOW_SIZE', />= 200/],
     [{ TRAIN_WINDOW: 400 }, 'TRAIN_WINDOW', />= MIN_TRAIN_ROWS/],
@@ -33,8 +37,17 @@ describe('P8: settings that would switch the loop off are refused, each naming i
   });
 
   it('collects every problem at once', () => {
-    const problems = validatePolicySettings({ ...valid, DRIFT_SHARE: 0, PSI_THRESHOLD: 0, MIN_TRAIN_ROWS: 100 });
-    expect(problems.map((p) => p.variable).sort()).toEqual(['DRIFT_SHARE', 'MIN_TRAIN_ROWS', 'PSI_THRESHOLD']);
+    const problems = validatePolicySettings({
+      ...valid,
+      DRIFT_SHARE: 0,
+      PSI_THRESHOLD: 0,
+      MIN_TRAIN_ROWS: 100,
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'DRIFT_SHARE',
+      'MIN_TRAIN_ROWS',
+      'PSI_THRESHOLD',
+    ]);
   });
 });
 

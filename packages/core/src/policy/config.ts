@@ -121,13 +121,26 @@ export function validatePolicySettings(settings: Partial<PolicySettings>): Setti
   const check = (variable: keyof PolicySettings, ok: (v: number) => boolean, problem: string) => {
     const value = settings[variable];
     if (value === undefined) return;
-    if (typeof value !== 'number' || Number.isNaN(value) || !ok(value)) problems.push({ variable, value, problem });
+    if (typeof value !== 'number' || Number.isNaN(value) || !ok(value))
+      problems.push({ variable, value, problem });
   };
   check('DRIFT_SHARE', (v) => v > 0 && v <= 1, 'must be in (0, 1]: 0 would call every check a drift');
   check('PSI_THRESHOLD', (v) => v > 0, 'must be > 0: 0 flags every feature of every check');
-  check('WINDOW_SIZE', (v) => Number.isInteger(v) && v >= 200, 'must be an integer >= 200: smaller chunks cannot see a drift of a few points');
-  check('MIN_TRAIN_ROWS', (v) => Number.isInteger(v) && v >= 125, 'must be an integer >= 125 (100 training rows and a hold-out)');
-  check('TRAIN_WINDOW', (v) => Number.isInteger(v) && v >= (settings.MIN_TRAIN_ROWS ?? 125), 'must be an integer >= MIN_TRAIN_ROWS');
+  check(
+    'WINDOW_SIZE',
+    (v) => Number.isInteger(v) && v >= 200,
+    'must be an integer >= 200: smaller chunks cannot see a drift of a few points',
+  );
+  check(
+    'MIN_TRAIN_ROWS',
+    (v) => Number.isInteger(v) && v >= 125,
+    'must be an integer >= 125 (100 training rows and a hold-out)',
+  );
+  check(
+    'TRAIN_WINDOW',
+    (v) => Number.isInteger(v) && v >= (settings.MIN_TRAIN_ROWS ?? 125),
+    'must be an integer >= MIN_TRAIN_ROWS',
+  );
   check('RETRAIN_WAIT_SECONDS', (v) => v >= 0, 'must be >= 0');
   const wait = settings.RETRAIN_WAIT_SECONDS;
   const expire = settings.RETRAIN_EXPIRE_SECONDS;
@@ -142,7 +155,10 @@ export function validatePolicySettings(settings: Partial<PolicySettings>): Setti
 }
 
 /** The policy's configuration from the platform's settings (after validatePolicySettings). */
-export function policyConfigFrom(settings: Partial<PolicySettings>, overrides: Partial<PolicyConfig> = {}): PolicyConfig {
+export function policyConfigFrom(
+  settings: Partial<PolicySettings>,
+  overrides: Partial<PolicyConfig> = {},
+): PolicyConfig {
   const base = { ...DEFAULT_POLICY_CONFIG };
   const chunkSize = settings.WINDOW_SIZE ?? base.chunkSize;
   return {

@@ -7,7 +7,11 @@ import type { ChunkEvidence, Evidence, Explanation, PolicyAction, PolicyState } 
  * Whether a closed chunk joins the reference (P2): the reference grows with unflagged chunks of
  * its regime until it holds `maxReferenceRows`, so a small training sample stops being advisory.
  */
-export function shouldGrowReference(referenceRows: number, chunkPValue: number, config: PolicyConfig): boolean {
+export function shouldGrowReference(
+  referenceRows: number,
+  chunkPValue: number,
+  config: PolicyConfig,
+): boolean {
   return referenceRows < config.maxReferenceRows && chunkPValue >= config.chunkAlpha;
 }
 
@@ -15,7 +19,10 @@ function drifted(chunk: ChunkEvidence, alpha: number): number[] {
   const voting = chunk.test.features.filter((f) => f.votes);
   const flagged = voting.filter((f) => f.pValue < alpha).map((f) => f.feature);
   if (flagged.length > 0) return flagged;
-  const strongest = voting.reduce<(typeof voting)[number] | null>((a, f) => (!a || f.pValue < a.pValue ? f : a), null);
+  const strongest = voting.reduce<(typeof voting)[number] | null>(
+    (a, f) => (!a || f.pValue < a.pValue ? f : a),
+    null,
+  );
   return strongest ? [strongest.feature] : [];
 }
 
@@ -75,7 +82,10 @@ export function evaluateChunks(
     data = { ...data, recent, flaggedFrom: p < config.chunkAlpha ? (data.flaggedFrom ?? chunk.from) : null };
     const run = trailingRunBelow(recent, config.chunkAlpha);
     // A level alarm during the flagged run (or the chunk before it) corroborates a single chunk.
-    const alarmed = run >= 1 && data.lastAlarmAt !== null && data.lastAlarmAt >= (data.flaggedFrom ?? chunk.from) - config.chunkSize;
+    const alarmed =
+      run >= 1 &&
+      data.lastAlarmAt !== null &&
+      data.lastAlarmAt >= (data.flaggedFrom ?? chunk.from) - config.chunkSize;
     const confirmed = run >= config.persistence || alarmed;
     s = { ...s, data };
     const summary = `chunk ${chunk.from}..${chunk.to}: p ${p.toPrecision(3)} (${run} flagged in a row)`;
@@ -166,7 +176,13 @@ function retrainWithoutLabels(
       ? `back-off after ${state.rejections.data} rejected data-drift retrain(s)`
       : null;
   if (blocked) {
-    const explanation: Explanation = { signal: 'data', summary, evidence: base, decision: `no new retrain: ${blocked}`, cost: null };
+    const explanation: Explanation = {
+      signal: 'data',
+      summary,
+      evidence: base,
+      decision: `no new retrain: ${blocked}`,
+      cost: null,
+    };
     return { state, actions: [], explanation };
   }
   const queued = queueJob(
@@ -188,7 +204,11 @@ function retrainWithoutLabels(
     decision: `no labelled row among the newest ${config.noLabelsWindow} served: queue retrain job ${queued.job.id} with two candidate windows (from position ${since}, and the newest ${config.trainWindow}); it trains when their labels arrive`,
     cost: { trainingRuns: 2, trainingRows: config.minTrainRows },
   };
-  return { state: queued.state, actions: [{ type: 'queue_retrain', job: queued.job, explanation }], explanation };
+  return {
+    state: queued.state,
+    actions: [{ type: 'queue_retrain', job: queued.job, explanation }],
+    explanation,
+  };
 }
 
 /**
@@ -197,10 +217,15 @@ function retrainWithoutLabels(
  * `persistence × maxRejections` chunks in a row it is accepted: one drift.accepted, and it stops
  * being reported as new (D16).
  */
-function acceptQuietDrift(state: PolicyState, chunk: ChunkEvidence): { state: PolicyState; actions: PolicyAction[] } {
+function acceptQuietDrift(
+  state: PolicyState,
+  chunk: ChunkEvidence,
+): { state: PolicyState; actions: PolicyAction[] } {
   const { config } = state;
   const needed = config.persistence * config.maxRejections;
-  const streaks = chunk.test.features.map((f) => (f.pValue < config.chunkAlpha ? (state.data.streaks[f.feature] ?? 0) + 1 : 0));
+  const streaks = chunk.test.features.map((f) =>
+    f.pValue < config.chunkAlpha ? (state.data.streaks[f.feature] ?? 0) + 1 : 0,
+  );
   const accepted = chunk.test.features.filter(
     (f) => !f.votes && !state.data.muted.includes(f.feature) && streaks[f.feature]! >= needed,
   );
@@ -219,6 +244,9 @@ function acceptQuietDrift(state: PolicyState, chunk: ChunkEvidence): { state: Po
     decision: `drift accepted: the model gives ${features.length > 1 ? 'them' : 'it'} less than 1/(2·${chunk.test.features.length}) of its importance, so ${features.length > 1 ? 'they do' : 'it does'} not vote; reported, never acted on`,
     cost: null,
   };
-  next = { ...next, data: { ...next.data, muted: [...new Set([...next.data.muted, ...features])].sort((a, b) => a - b) } };
+  next = {
+    ...next,
+    data: { ...next.data, muted: [...new Set([...next.data.muted, ...features])].sort((a, b) => a - b) },
+  };
   return { state: next, actions: [{ type: 'accept_drift', kind: 'data', features, explanation }] };
 }

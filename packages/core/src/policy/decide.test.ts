@@ -33,7 +33,8 @@ function replay(
   return { state: s, actions, at: fresh.at(-1)!.servedAt + 1, decisions };
 }
 
-const queued = (actions: PolicyAction[]) => actions.filter((a) => a.type === 'queue_retrain' && a.job.trigger !== 'growth');
+const queued = (actions: PolicyAction[]) =>
+  actions.filter((a) => a.type === 'queue_retrain' && a.job.trigger !== 'growth');
 
 describe('D1: a version bad from its first row is caught through the lineage', () => {
   // The reported run: v1 serves at 5 % error; the stream changes at 3,000; a forced retrain from
@@ -43,10 +44,20 @@ describe('D1: a version bad from its first row is caught through the lineage', (
   const v1Rows = [...outcomes(random, 0, 3000, 1, 0.05), ...outcomes(random, 3000, 150, 1, 0.25)];
   const v2Rows = outcomes(random, 3150, 3000, 2, 0.25);
   const v1 = version(1, { holdout: { n: 1000, errors: 50, classes: [] } });
-  const v2 = version(2, { since: 2550, sinceKind: 'forced', lineageError: 0.05, holdout: { n: 100, errors: 22, classes: [] } });
+  const v2 = version(2, {
+    since: 2550,
+    sinceKind: 'forced',
+    lineageError: 0.05,
+    holdout: { n: 100, errors: 22, classes: [] },
+  });
 
   it("fails with today's approach: ADWIN on the version's own errors sees no rise", () => {
-    expect(detectConceptDrift(v2Rows.map((r) => r.wrong), []).detected).toBe(false);
+    expect(
+      detectConceptDrift(
+        v2Rows.map((r) => r.wrong),
+        [],
+      ).detected,
+    ).toBe(false);
   });
 
   it('alarms within 2,000 outcomes and retrains from the located change', () => {
@@ -85,10 +96,17 @@ describe('labels decide, features warn (P3)', () => {
     let state = base;
     const actions: PolicyAction[] = [];
     for (let c = 0; c < 4; c++) {
-      const d = decide(state, evidence(4000 + 500 * (c + 1), [], history, { chunks: [chunk(4000 + 500 * c, 4500 + 500 * c, [1e-9, 0.5], 400)] }));
+      const d = decide(
+        state,
+        evidence(4000 + 500 * (c + 1), [], history, {
+          chunks: [chunk(4000 + 500 * c, 4500 + 500 * c, [1e-9, 0.5], 400)],
+        }),
+      );
       state = d.state;
       actions.push(...d.actions);
-      expect(d.verdict.explanations.some((e) => e.signal === 'data' && e.evidence.advisory === true)).toBe(true);
+      expect(d.verdict.explanations.some((e) => e.signal === 'data' && e.evidence.advisory === true)).toBe(
+        true,
+      );
     }
     expect(actions.filter((a) => a.type === 'warn' || a.type === 'queue_retrain')).toEqual([]);
   });
@@ -97,7 +115,12 @@ describe('labels decide, features warn (P3)', () => {
     let state = base;
     const actions: PolicyAction[] = [];
     for (let c = 0; c < 2; c++) {
-      const d = decide(state, evidence(4500 + 500 * c, [], history, { chunks: [chunk(4000 + 500 * c, 4500 + 500 * c, [1e-9, 0.5], 2000)] }));
+      const d = decide(
+        state,
+        evidence(4500 + 500 * c, [], history, {
+          chunks: [chunk(4000 + 500 * c, 4500 + 500 * c, [1e-9, 0.5], 2000)],
+        }),
+      );
       state = d.state;
       actions.push(...d.actions);
       if (c === 0) expect(d.actions).toEqual([]);
@@ -128,7 +151,12 @@ describe('labels decide, features warn (P3)', () => {
     let state = base;
     const actions: PolicyAction[] = [];
     for (let c = 0; c < 6; c++) {
-      const d = decide(state, evidence(4500 + 500 * c, [], history, { chunks: [chunk(4000 + 500 * c, 4500 + 500 * c, [0.5, 1e-12], 2000, [true, false])] }));
+      const d = decide(
+        state,
+        evidence(4500 + 500 * c, [], history, {
+          chunks: [chunk(4000 + 500 * c, 4500 + 500 * c, [0.5, 1e-12], 2000, [true, false])],
+        }),
+      );
       state = d.state;
       actions.push(...d.actions);
     }
@@ -150,7 +178,13 @@ describe('pending jobs (P5)', () => {
     }).state;
     const fresh = [...outcomes(random, 2600, 100, 1, 0.05), ...outcomes(random, 2700, 600, 1, 0.25)];
     // At 1 row/s the forced job keeps waiting while the change shows.
-    const run = replay(state, history, fresh, (a) => a.some((x) => x.type === 'retarget'), (at) => ({ now: { position: at, seconds: at } }));
+    const run = replay(
+      state,
+      history,
+      fresh,
+      (a) => a.some((x) => x.type === 'retarget'),
+      (at) => ({ now: { position: at, seconds: at } }),
+    );
     const retarget = run.actions.find((a) => a.type === 'retarget');
     expect(retarget).toMatchObject({ from: 2550 });
     expect(Math.abs((retarget as { to: number }).to - 2700)).toBeLessThan(60);
@@ -170,7 +204,9 @@ describe('pending jobs (P5)', () => {
     state = d.state;
     const more = outcomes(random, 2600, 400, 1, 0.05);
     d = decide(state, evidence(3000, more, [...history, ...more], { now: { position: 3000, seconds: 420 } }));
-    expect(d.actions).toContainEqual(expect.objectContaining({ type: 'start_training', candidates: [{ since: 2500, until: 3001 }] }));
+    expect(d.actions).toContainEqual(
+      expect.objectContaining({ type: 'start_training', candidates: [{ since: 2500, until: 3001 }] }),
+    );
   });
 });
 
@@ -194,8 +230,31 @@ describe('back-off and acceptance (P7)', () => {
     state = { ...state, labelledTotal: 3000 };
     const cooldowns: number[] = [];
     for (let k = 0; k < 3; k++) {
-      state = { ...state, jobs: [{ id: 90 + k, trigger: 'level', since: 2000, sinceKind: 'change', status: 'training', queuedAt: { position: 3000, seconds: 60 }, waitUntil: 360, reschedules: 0, championFlagged: true, lineageError: 0.05, reason: 'test' }] };
-      state = applyTrainingResult(state, { jobId: 90 + k, gate: rejected(90 + k), challenger: version(10 + k), now: { position: 3000, seconds: 60 }, lineage: columns(history) }).state;
+      state = {
+        ...state,
+        jobs: [
+          {
+            id: 90 + k,
+            trigger: 'level',
+            since: 2000,
+            sinceKind: 'change',
+            status: 'training',
+            queuedAt: { position: 3000, seconds: 60 },
+            waitUntil: 360,
+            reschedules: 0,
+            championFlagged: true,
+            lineageError: 0.05,
+            reason: 'test',
+          },
+        ],
+      };
+      state = applyTrainingResult(state, {
+        jobId: 90 + k,
+        gate: rejected(90 + k),
+        challenger: version(10 + k),
+        now: { position: 3000, seconds: 60 },
+        lineage: columns(history),
+      }).state;
       cooldowns.push(state.cooldownUntil - state.labelledTotal);
     }
     expect(cooldowns).toEqual([1000, 2000, 4000]);
@@ -210,7 +269,7 @@ describe('back-off and acceptance (P7)', () => {
 });
 
 describe('label delay: evidence by serve time (D14)', () => {
-  it("a change met by a version replaced before its labels came in is found in its late outcomes", () => {
+  it('a change met by a version replaced before its labels came in is found in its late outcomes', () => {
     // v1 served rows 2,600–4,450; the stream changed at 3,000; labels come 2,000 rows late, so
     // v1's post-change outcomes arrive after v2 (a growth of the old regime) took over.
     const random = seeded(25);
@@ -220,10 +279,37 @@ describe('label delay: evidence by serve time (D14)', () => {
     const state = { ...serving(version(1), 2600, columns(early)), versions: {} as PolicyState['versions'] };
     const withV1 = { ...state, versions: { 1: version(1) } };
     const promoted = applyTrainingResult(
-      { ...withV1, jobs: [{ id: 7, trigger: 'growth', since: -1, sinceKind: 'bootstrap', status: 'training', queuedAt: { position: 4350, seconds: 0 }, waitUntil: 300, reschedules: 0, championFlagged: false, lineageError: null, reason: 'growth' }] },
+      {
+        ...withV1,
+        jobs: [
+          {
+            id: 7,
+            trigger: 'growth',
+            since: -1,
+            sinceKind: 'bootstrap',
+            status: 'training',
+            queuedAt: { position: 4350, seconds: 0 },
+            waitUntil: 300,
+            reschedules: 0,
+            championFlagged: false,
+            lineageError: null,
+            reason: 'growth',
+          },
+        ],
+      },
       {
         jobId: 7,
-        gate: { decision: 'promote', version: null, metric: 'accuracy', challengerScore: 0.95, championScore: 0.94, difference: 0.01, lowerBound: 0, requeueSince: null, explanation: { signal: 'gate', summary: '', evidence: {}, decision: 'promote', cost: null } },
+        gate: {
+          decision: 'promote',
+          version: null,
+          metric: 'accuracy',
+          challengerScore: 0.95,
+          championScore: 0.94,
+          difference: 0.01,
+          lowerBound: 0,
+          requeueSince: null,
+          explanation: { signal: 'gate', summary: '', evidence: {}, decision: 'promote', cost: null },
+        },
         challenger: version(2, { trainRows: 1880 }),
         now: { position: 4450, seconds: 89 },
         lineage: columns(early),
@@ -241,7 +327,9 @@ describe('growth and stationarity', () => {
     const random = seeded(26);
     const history = outcomes(random, 0, 600, -1, 0);
     const state = serving(version(1, { trainRows: 350 }), 600, columns(history));
-    const run = replay(state, history, outcomes(random, 600, 2000, 1, 0.05), (a) => a.some((x) => x.type === 'queue_retrain'));
+    const run = replay(state, history, outcomes(random, 600, 2000, 1, 0.05), (a) =>
+      a.some((x) => x.type === 'queue_retrain'),
+    );
     const growth = run.actions.find((a) => a.type === 'queue_retrain');
     expect(growth).toMatchObject({ job: { trigger: 'growth', since: -1 } });
     expect(run.at).toBe(2350);
@@ -249,9 +337,18 @@ describe('growth and stationarity', () => {
 
   it('raises no alarm over 100,000 outcomes that keep the promise', () => {
     const random = seeded(27);
-    const state = serving(version(1, { trainRows: 16_000 }), 0, columns([]), { config: { growthFactor: 1e9 } });
+    const state = serving(version(1, { trainRows: 16_000 }), 0, columns([]), {
+      config: { growthFactor: 1e9 },
+    });
     // (A short lineage keeps the test fast: the level test reads only the new outcomes.)
-    const run = replay(state, [], outcomes(random, 0, 100_000, 1, 0.05), () => false, () => ({}), 500);
+    const run = replay(
+      state,
+      [],
+      outcomes(random, 0, 100_000, 1, 0.05),
+      () => false,
+      () => ({}),
+      500,
+    );
     expect(run.actions).toEqual([]);
     expect(run.decisions.every((d) => d.verdict.status === 'ok')).toBe(true);
   });
@@ -261,7 +358,9 @@ describe('growth and stationarity', () => {
     expect(d.actions.map((a) => a.type)).toEqual(['queue_retrain']);
     const rows = outcomes(seeded(28), 0, 500, -1, 0);
     d = decide(d.state, evidence(500, rows, rows));
-    expect(d.actions).toEqual([expect.objectContaining({ type: 'start_training', candidates: [{ since: -1, until: 501 }] })]);
+    expect(d.actions).toEqual([
+      expect.objectContaining({ type: 'start_training', candidates: [{ since: -1, until: 501 }] }),
+    ]);
     expect(d.verdict.status).toBe('insufficient_data');
   });
 });

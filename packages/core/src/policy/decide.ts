@@ -27,7 +27,6 @@ export function decide(state: PolicyState, evidence: Evidence): Decision {
   const actions: PolicyAction[] = [];
   const explanations: Explanation[] = [];
   let s: PolicyState = { ...state, labelledTotal: state.labelledTotal + evidence.newOutcomes.length };
-  let alarmed = false;
 
   if (!s.serving) {
     if (!s.jobs.some((j) => j.trigger === 'bootstrap')) {
@@ -52,13 +51,11 @@ export function decide(state: PolicyState, evidence: Evidence): Decision {
       explanations.push(explanation);
     }
   } else {
-    const since = s.versions[s.serving.version]!.since;
-    const fed = feedServing(s.serving, evidence, since, s.config.shadowOutcomes);
+    const fed = feedServing(s.serving, evidence, s.serving.regimeSince, s.config.shadowOutcomes);
     const trailing = feedTrailing(s.trailing, evidence);
     s = { ...s, serving: fed.serving, trailing: trailing.trailing };
     explanations.push(levelStatus(fed.serving));
     for (const alarm of [...trailing.alarms, ...fed.alarms]) {
-      alarmed = true;
       const handled = handleAlarm(s, alarm, evidence);
       s = handled.state;
       actions.push(...handled.actions);
@@ -173,7 +170,10 @@ function feedTests(
  * Outcomes of replaced versions that arrive late go to their own tests. A replaced version is
  * dropped once outcomes served after its reign arrive (labels come in serve order).
  */
-function feedTrailing(trailing: TrailingTests[], evidence: Evidence): { trailing: TrailingTests[]; alarms: LevelAlarm[] } {
+function feedTrailing(
+  trailing: TrailingTests[],
+  evidence: Evidence,
+): { trailing: TrailingTests[]; alarms: LevelAlarm[] } {
   if (trailing.length === 0) return { trailing, alarms: [] };
   const o = evidence.newOutcomes;
   const alarms: LevelAlarm[] = [];
@@ -218,4 +218,3 @@ function levelStatus(serving: Serving): Explanation {
     cost: null,
   };
 }
-

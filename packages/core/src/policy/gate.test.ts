@@ -16,7 +16,14 @@ describe('promotionGate (P6)', () => {
 
   it('promotes the first version without comparison', () => {
     const gate = promotionGate(
-      { labels, challenger: { version: null, predicted: labels }, champion: null, archived: [], championFlagged: false, lineageError: null },
+      {
+        labels,
+        challenger: { version: null, predicted: labels },
+        champion: null,
+        archived: [],
+        championFlagged: false,
+        lineageError: null,
+      },
       config,
     );
     expect(gate.decision).toBe('promote');
@@ -26,7 +33,14 @@ describe('promotionGate (P6)', () => {
     const champion = predictions(labels, 0.94, seeded(2));
     const challenger = predictions(labels, 0.84, seeded(3));
     const gate = promotionGate(
-      { labels, challenger: { version: null, predicted: challenger }, champion: { version: 1, predicted: champion }, archived: [], championFlagged: false, lineageError: null },
+      {
+        labels,
+        challenger: { version: null, predicted: challenger },
+        champion: { version: 1, predicted: champion },
+        archived: [],
+        championFlagged: false,
+        lineageError: null,
+      },
       config,
     );
     expect(gate.decision).toBe('reject');
@@ -39,7 +53,13 @@ describe('promotionGate (P6)', () => {
   it('needs only a point estimate when a level test flagged the champion', () => {
     const champion = predictions(labels, 0.75, seeded(4));
     const challenger = champion.map((p, i) => (i < 12 ? labels[i]! : p));
-    const input = { labels, challenger: { version: null, predicted: challenger }, champion: { version: 1, predicted: champion }, archived: [], lineageError: null };
+    const input = {
+      labels,
+      challenger: { version: null, predicted: challenger },
+      champion: { version: 1, predicted: champion },
+      archived: [],
+      lineageError: null,
+    };
     expect(promotionGate({ ...input, championFlagged: true }, config).decision).toBe('promote');
     const unflagged = promotionGate({ ...input, championFlagged: false }, config);
     expect(unflagged.difference!).toBeGreaterThan(0);
@@ -52,7 +72,14 @@ describe('promotionGate (P6)', () => {
     const majority = rare.map(() => 0);
     for (const championFlagged of [false, true]) {
       const gate = promotionGate(
-        { labels: rare, challenger: { version: null, predicted: majority }, champion: { version: 1, predicted: champion }, archived: [], championFlagged, lineageError: null },
+        {
+          labels: rare,
+          challenger: { version: null, predicted: majority },
+          champion: { version: 1, predicted: champion },
+          archived: [],
+          championFlagged,
+          lineageError: null,
+        },
         config,
       );
       expect(gate.metric).toBe('balanced_accuracy');
@@ -87,7 +114,13 @@ describe('promotionGate (P6)', () => {
     const archived = predictions(labels, 0.95, seeded(9));
     const champion = predictions(labels, 0.7, seeded(10));
     const challenger = predictions(labels, 0.88, seeded(11));
-    const input = { labels, challenger: { version: null, predicted: challenger }, champion: { version: 2, predicted: champion }, championFlagged: true, lineageError: null };
+    const input = {
+      labels,
+      challenger: { version: null, predicted: challenger },
+      champion: { version: 2, predicted: champion },
+      championFlagged: true,
+      lineageError: null,
+    };
     const gate = promotionGate({ ...input, archived: [{ version: 1, predicted: archived }] }, config);
     expect(gate.decision).toBe('repromote');
     expect(gate.version).toBe(1);
@@ -95,7 +128,12 @@ describe('promotionGate (P6)', () => {
     const strong = predictions(labels, 0.97, seeded(12));
     const weaker = predictions(labels, 0.85, seeded(13));
     const stays = promotionGate(
-      { ...input, champion: { version: 2, predicted: strong }, challenger: { version: null, predicted: predictions(labels, 0.75, seeded(14)) }, archived: [{ version: 1, predicted: weaker }] },
+      {
+        ...input,
+        champion: { version: 2, predicted: strong },
+        challenger: { version: null, predicted: predictions(labels, 0.75, seeded(14)) },
+        archived: [{ version: 1, predicted: weaker }],
+      },
       config,
     );
     expect(stays.decision).toBe('reject');

@@ -83,16 +83,28 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
   const explain = (summary: string, decision: string, evidence: Explanation['evidence']): Explanation => ({
     signal: 'gate',
     summary,
-    evidence: { metric, holdoutRows: labels.length, challenger: challengerScore, tolerance: tol, ...evidence },
+    evidence: {
+      metric,
+      holdoutRows: labels.length,
+      challenger: challengerScore,
+      tolerance: tol,
+      ...evidence,
+    },
     decision,
     cost: null,
   });
 
   const best = bestArchived(input, balanced);
-  if (best && best.score >= challengerScore + tol && (input.champion === null || best.version !== input.champion.version)) {
+  if (
+    best &&
+    best.score >= challengerScore + tol &&
+    (input.champion === null || best.version !== input.champion.version)
+  ) {
     const championScore = input.champion ? score(labels, input.champion.predicted, balanced) : null;
     // Against the champion the archived version must pass the gate's own paired rule.
-    const paired = input.champion ? pairedLowerBound(labels, best.predicted, input.champion.predicted, balanced, config) : null;
+    const paired = input.champion
+      ? pairedLowerBound(labels, best.predicted, input.champion.predicted, balanced, config)
+      : null;
     if (paired === null || paired >= -tol) {
       return {
         ...base,
@@ -134,7 +146,8 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
     test: balanced ? 'paired balanced accuracy (normal)' : 'exact McNemar',
   };
   // A challenger clearly better than the champion is promoted even if the new regime is harder.
-  const regression = paired.lowerBound > 0 ? null : regressionCheck(input, challengerScore, championScore, balanced, config);
+  const regression =
+    paired.lowerBound > 0 ? null : regressionCheck(input, challengerScore, championScore, balanced, config);
   if (regression) {
     return {
       ...base,
@@ -207,7 +220,8 @@ function regressionCheck(
 ) {
   if (input.lineageError === null || balanced) return null;
   const n = input.labels.length;
-  const limit = (e: number) => input.lineageError! + config.regressionMargin + 2 * Math.sqrt((e * (1 - e)) / n);
+  const limit = (e: number) =>
+    input.lineageError! + config.regressionMargin + 2 * Math.sqrt((e * (1 - e)) / n);
   const errChallenger = 1 - challengerScore;
   const errChampion = 1 - championScore;
   if (!(errChallenger > limit(errChallenger) && errChampion > limit(errChampion))) return null;

@@ -23,7 +23,7 @@ export function growthDue(
   if (newTrainRows < 1.5 * info.trainRows) return null;
   const queued = queueJob(state, {
     trigger: 'growth',
-    since: info.since,
+    since: serving.regimeSince,
     sinceKind: info.sinceKind,
     queuedAt: evidence.now,
     championFlagged: false,
@@ -33,8 +33,14 @@ export function growthDue(
   const explanation: Explanation = {
     signal: 'growth',
     summary: queued.job.reason,
-    evidence: { regimeRows: regime, trainRows: info.trainRows, factor, minExtra: config.growthMinExtra, newTrainRows },
-    decision: `queue growth job ${queued.job.id}: about ${newTrainRows} training rows from position ${info.since}; promoted only through the gate`,
+    evidence: {
+      regimeRows: regime,
+      trainRows: info.trainRows,
+      factor,
+      minExtra: config.growthMinExtra,
+      newTrainRows,
+    },
+    decision: `queue growth job ${queued.job.id}: about ${newTrainRows} training rows from position ${serving.regimeSince}; promoted only through the gate`,
     cost: { trainingRuns: 1, trainingRows: newTrainRows },
   };
   return { state: queued.state, action: { type: 'queue_retrain', job: queued.job, explanation } };
@@ -45,7 +51,10 @@ export function growthDue(
  * a time); a job still short of rows when its wait runs out is rescheduled, never widened to rows
  * served before its `since` (D12).
  */
-export function jobActions(state: PolicyState, evidence: Evidence): { state: PolicyState; actions: PolicyAction[] } {
+export function jobActions(
+  state: PolicyState,
+  evidence: Evidence,
+): { state: PolicyState; actions: PolicyAction[] } {
   const { config } = state;
   const actions: PolicyAction[] = [];
   let training = state.jobs.some((j) => j.status === 'training');
@@ -56,7 +65,18 @@ export function jobActions(state: PolicyState, evidence: Evidence): { state: Pol
     if (available >= config.minTrainRows && !training) {
       training = true;
       const until = evidence.now.position + 1;
-      const candidates = job.trigger === 'data' ? [{ since: job.since, until }, { since: -1, until }] : [{ since: job.since, until }];
+      const candidates = [{ since: job.since, until }];
+      if (job.trigger === 'data') candidates.push({ since: -1, until });
+      // Growth also tries the newest change located inside the regime, when it leaves enough rows.
+      const later = state.serving?.laterChange ?? null;
+      if (
+        job.trigger === 'growth' &&
+        later !== null &&
+        later > job.since &&
+        labelledSince(evidence.lineage, later) >= config.minTrainRows
+      ) {
+        candidates.push({ since: later, until });
+      }
       const rows = Math.min(available, config.trainWindow);
       actions.push({
         type: 'start_training',
@@ -65,7 +85,13 @@ export function jobActions(state: PolicyState, evidence: Evidence): { state: Pol
         explanation: {
           signal: 'job',
           summary: `job ${job.id} (${job.trigger}): ${available} labelled rows served from ${from} on`,
-          evidence: { jobId: job.id, trigger: job.trigger, since: job.since, available, minTrainRows: config.minTrainRows },
+          evidence: {
+            jobId: job.id,
+            trigger: job.trigger,
+            since: job.since,
+            available,
+            minTrainRows: config.minTrainRows,
+          },
           decision: `train on the newest ${rows} of them (${candidates.length} candidate window${candidates.length > 1 ? 's' : ''})`,
           cost: { trainingRuns: candidates.length, trainingRows: rows },
         },
@@ -79,7 +105,13 @@ export function jobActions(state: PolicyState, evidence: Evidence): { state: Pol
         explanation: {
           signal: 'job',
           summary: `job ${job.id} (${job.trigger}) has waited ${Math.round(evidence.now.seconds - job.queuedAt.seconds)} s for labelled rows served from ${from} on: ${available} of ${config.minTrainRows}`,
-          evidence: { jobId: job.id, since: job.since, available, minTrainRows: config.minTrainRows, waitSeconds: config.waitSeconds },
+          evidence: {
+            jobId: job.id,
+            since: job.since,
+            available,
+            minTrainRows: config.minTrainRows,
+            waitSeconds: config.waitSeconds,
+          },
           decision: `keep waiting another ${config.waitSeconds} s: the window never reaches back before position ${job.since} (a mixed window would train a model as wrong as the one serving)`,
           cost: null,
         },

@@ -1,8 +1,8 @@
 import {
+  bernoulliCusumDesign,
   cusumThreshold,
   initialCusumState,
   updateBernoulliCusum,
-  bernoulliCusumDesign,
   wilsonInterval,
 } from '@automl-stream/drift';
 import type { PolicyConfig } from './config.ts';
@@ -137,7 +137,13 @@ export function restartLevelTest(test: LevelTest, at: number): LevelTest {
 }
 
 /** A new promise from live evidence: the Wilson upper bound of the errors seen (when a drift is accepted). */
-export function rebaselined(test: LevelTest, errors: number, n: number, config: PolicyConfig, at: number): LevelTest {
+export function rebaselined(
+  test: LevelTest,
+  errors: number,
+  n: number,
+  config: PolicyConfig,
+  at: number,
+): LevelTest {
   const b = Math.max(test.b, upperBound(errors, n, config.promiseConfidence));
   const baseline = `accepted: Wilson ${config.promiseConfidence * 100}% upper bound of the live error ${errors}/${n}`;
   return levelTest(test.version, test.label, b, baseline, test.arl0, at);

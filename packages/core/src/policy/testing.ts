@@ -38,7 +38,13 @@ export function columns(rows: readonly OutcomeRow[]): NewOutcomes {
 }
 
 /** `n` outcomes of `version` served from position `from` on, each wrong with probability `error`. */
-export function outcomes(random: () => number, from: number, n: number, version: number, error: number): OutcomeRow[] {
+export function outcomes(
+  random: () => number,
+  from: number,
+  n: number,
+  version: number,
+  error: number,
+): OutcomeRow[] {
   return Array.from({ length: n }, (_, i) => ({
     servedAt: from + i,
     version,
@@ -53,7 +59,14 @@ export function version(v: number, overrides: Partial<VersionInfo> = {}): Versio
     since: -1,
     sinceKind: 'bootstrap',
     trainRows: 4000,
-    holdout: { n: 1000, errors: 50, classes: [{ label: 0, n: 500, errors: 25 }, { label: 1, n: 500, errors: 25 }] },
+    holdout: {
+      n: 1000,
+      errors: 50,
+      classes: [
+        { label: 0, n: 500, errors: 25 },
+        { label: 1, n: 500, errors: 25 },
+      ],
+    },
     lineageError: null,
     importances: null,
     ...overrides,
@@ -93,7 +106,13 @@ export function evidence(
 }
 
 /** A chunk result with one p-value per feature (all voting unless said). */
-export function chunk(from: number, to: number, pValues: number[], nReference: number, votes?: boolean[]): ChunkEvidence {
+export function chunk(
+  from: number,
+  to: number,
+  pValues: number[],
+  nReference: number,
+  votes?: boolean[],
+): ChunkEvidence {
   const features = pValues.map((p, j) => ({
     feature: j,
     kind: 'numeric' as const,

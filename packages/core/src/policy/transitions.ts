@@ -43,6 +43,7 @@ export function startServing(
   at: number,
   lineage: Outcomes,
   previous: number | null,
+  regimeSince?: number,
 ): PolicyState {
   const info = state.versions[version];
   if (!info) throw new Error(`policy: version ${version} is not registered`);
@@ -51,7 +52,16 @@ export function startServing(
   const old = state.serving;
   // The replaced version's labels may still be on their way (label delay): its tests go on.
   const trailing = old
-    ? [...state.trailing, { version: old.version, servedFrom: old.servingFrom, servedUntil: at, level: old.level, minority: old.minority }]
+    ? [
+        ...state.trailing,
+        {
+          version: old.version,
+          servedFrom: old.servingFrom,
+          servedUntil: at,
+          level: old.level,
+          minority: old.minority,
+        },
+      ]
     : state.trailing;
   return {
     ...state,
@@ -65,7 +75,9 @@ export function startServing(
       level: tests.level,
       minority: tests.minority,
       shadow: previous === null ? null : { version: previous, n: 0, servingOnly: 0, previousOnly: 0 },
-      regimeLabelled: labelledSince(lineage, info.since),
+      regimeSince: regimeSince ?? info.since,
+      regimeLabelled: labelledSince(lineage, regimeSince ?? info.since),
+      laterChange: null,
     },
   };
 }
@@ -97,7 +109,11 @@ export function requestRetrain(
       sinceKind: 'forced',
       queuedAt: request.now,
       championFlagged: false,
-      lineageError: lineageErrorBefore(request.lineage, request.now.position, state.config.lineageLevelWindow),
+      lineageError: lineageErrorBefore(
+        request.lineage,
+        request.now.position,
+        state.config.lineageLevelWindow,
+      ),
       reason: request.reason,
     },
   );
@@ -138,7 +154,9 @@ export function applyTrainingResult(
   if (gate.decision === 'promote' || gate.decision === 'repromote') {
     const version = gate.decision === 'promote' ? result.challenger.version : gate.version!;
     if (kind) next = { ...next, rejections: { ...next.rejections, [kind]: 0 }, cooldownUntil: 0 };
-    next = startServing(next, version, result.now.position, result.lineage, previous);
+    // A re-promoted version serves the regime the job was trained for, not the one it came from.
+    const regime = gate.decision === 'repromote' ? job.since : undefined;
+    next = startServing(next, version, result.now.position, result.lineage, previous, regime);
     return { state: next, explanation: gate.explanation };
   }
   if (kind) {
@@ -147,7 +165,8 @@ export function applyTrainingResult(
     next = {
       ...next,
       rejections: { ...next.rejections, [kind]: count },
-      cooldownUntil: kind === 'growth' ? next.cooldownUntil : next.labelledTotal + state.config.cooldownRows * multiplier,
+      cooldownUntil:
+        kind === 'growth' ? next.cooldownUntil : next.labelledTotal + state.config.cooldownRows * multiplier,
     };
   }
   if (gate.requeueSince !== null) {
@@ -165,7 +184,11 @@ export function applyTrainingResult(
 }
 
 /** A job that failed (no usable data, an error): counted like a rejection for the back-off. */
-export function applyTrainingFailure(state: PolicyState, jobId: number, error: string): { state: PolicyState; explanation: Explanation } {
+export function applyTrainingFailure(
+  state: PolicyState,
+  jobId: number,
+  error: string,
+): { state: PolicyState; explanation: Explanation } {
   const job = state.jobs.find((j) => j.id === jobId);
   if (!job) throw new Error(`policy: training job ${jobId} is not open`);
   const kind = backoffKind(job.trigger);
@@ -175,7 +198,8 @@ export function applyTrainingFailure(state: PolicyState, jobId: number, error: s
     next = {
       ...next,
       rejections: { ...next.rejections, [kind]: count },
-      cooldownUntil: next.labelledTotal + state.config.cooldownRows * Math.min(state.config.backoffCap, 2 ** (count - 1)),
+      cooldownUntil:
+        next.labelledTotal + state.config.cooldownRows * Math.min(state.config.backoffCap, 2 ** (count - 1)),
     };
   }
   return {

@@ -98,8 +98,19 @@ export interface Serving {
   minority: LevelTest[];
   /** Paired record against the version it replaced, while young. */
   shadow: { version: number; n: number; servingOnly: number; previousOnly: number } | null;
-  /** Labelled rows served since the version's `since` (its regime). */
+  /**
+   * Where its regime starts: its training window's start, or the located change at which it was
+   * re-promoted (a recurring concept). Growth retrains train from here.
+   */
+  regimeSince: number;
+  /** Labelled rows served since `regimeSince`. */
   regimeLabelled: number;
+  /**
+   * The newest change located inside its regime (its retrain may have been refused or may still
+   * be pending): growth tries it as a second window start, for drift that went on after the
+   * regime began.
+   */
+  laterChange: number | null;
 }
 
 export type Trigger = 'bootstrap' | 'growth' | 'level' | 'minority' | 'data' | 'manual';
@@ -168,7 +179,17 @@ export interface PolicyState {
 
 /** Why a decision was taken, in numbers and in words. */
 export interface Explanation {
-  signal: 'level' | 'minority' | 'rise' | 'rollback' | 'data' | 'labels' | 'growth' | 'job' | 'gate' | 'bootstrap';
+  signal:
+    | 'level'
+    | 'minority'
+    | 'rise'
+    | 'rollback'
+    | 'data'
+    | 'labels'
+    | 'growth'
+    | 'job'
+    | 'gate'
+    | 'bootstrap';
   summary: string;
   /** Which evidence, which threshold, which effect size. */
   evidence: Record<string, number | string | boolean | null>;

@@ -26,7 +26,12 @@ export interface PolicyReference {
     challenger_only: number;
     champion_only: number;
   } & Partial<Record<`p_${Alt}` | 'share_lower_0.8' | 'share_lower_0.9' | 'share_lower_0.95', number>>)[];
-  balanced_accuracy: { y_true: number[]; y_pred: number[]; balanced_accuracy: number; recall: Record<string, number> }[];
+  balanced_accuracy: {
+    y_true: number[];
+    y_pred: number[];
+    balanced_accuracy: number;
+    recall: Record<string, number>;
+  }[];
   categorical: { reference: number[]; current: number[]; p_value: number }[];
   missing_rate: {
     reference_missing: number;
