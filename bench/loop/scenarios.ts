@@ -452,10 +452,12 @@ function a5Measure(record: RunRecord): Extra {
     (e) => (e.type === 'promote' || e.type === 'reject') && e.trigger === 'manual',
   );
   if (!decided) return { fixed: false, how: 'forced job never decided' };
-  const retrain = record.events.find(
-    (e) => e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '') && inRange(e.since),
+  // The retrain's window as trained: a job queued slightly early and retargeted into range counts.
+  const trained = record.trainings.find((t) => RETRAIN_TRIGGERS.has(t.trigger) && inRange(t.from));
+  const queued = record.events.find(
+    (e) => e.type === 'queue' && RETRAIN_TRIGGERS.has(e.trigger ?? '') && e.at >= 3000,
   );
-  const after = retrain ? retrain.at - decided.at : null;
+  const after = trained && queued ? queued.at - decided.at : null;
   return {
     fixed: after !== null && after <= 1500,
     how: `forced version ${decided.type === 'promote' ? 'promoted' : 'rejected'}`,

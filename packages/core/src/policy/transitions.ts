@@ -1,6 +1,6 @@
 import type { PolicyConfig } from './config.ts';
 import type { GateDecision } from './gate.ts';
-import { levelTestsFor } from './level.ts';
+import { levelTestsFor, rebaselined } from './level.ts';
 import { labelledSince, lineageErrorBefore } from './lineage.ts';
 import type { Explanation, Job, Moment, Outcomes, PolicyState, Trigger, VersionInfo } from './types.ts';
 
@@ -168,6 +168,14 @@ export function applyTrainingResult(
       cooldownUntil:
         kind === 'growth' ? next.cooldownUntil : next.labelledTotal + state.config.cooldownRows * multiplier,
     };
+  }
+  const serving = next.serving;
+  if (job.championFlagged && gate.requeueSince === null && serving && serving.version === previous && serving.outcomes > 0) {
+    // A level alarm whose retrain could not beat the serving version: the new rows do not give a
+    // better model, so the version's live error is what this regime gives. Its promise becomes
+    // that level (a promise from a lucky hold-out would otherwise alarm again and again).
+    const level = rebaselined(serving.level, serving.errors, serving.outcomes, state.config, result.now.position);
+    next = { ...next, serving: { ...serving, level } };
   }
   if (gate.requeueSince !== null) {
     next = queueJob(next, {
