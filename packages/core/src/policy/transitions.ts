@@ -170,11 +170,23 @@ export function applyTrainingResult(
     };
   }
   const serving = next.serving;
-  if (job.championFlagged && gate.requeueSince === null && serving && serving.version === previous && serving.outcomes > 0) {
+  if (
+    job.championFlagged &&
+    gate.requeueSince === null &&
+    serving &&
+    serving.version === previous &&
+    serving.outcomes > 0
+  ) {
     // A level alarm whose retrain could not beat the serving version: the new rows do not give a
     // better model, so the version's live error is what this regime gives. Its promise becomes
     // that level (a promise from a lucky hold-out would otherwise alarm again and again).
-    const level = rebaselined(serving.level, serving.errors, serving.outcomes, state.config, result.now.position);
+    const level = rebaselined(
+      serving.level,
+      serving.errors,
+      serving.outcomes,
+      state.config,
+      result.now.position,
+    );
     next = { ...next, serving: { ...serving, level } };
   }
   if (gate.requeueSince !== null) {
