@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The dashboard's tsconfig extends the one `svelte-kit sync` generates in .svelte-kit/ (not
 // committed); Vite's transform of its test files needs it, so generate it on a fresh clone.
@@ -46,6 +46,8 @@ export default defineConfig({
           name: 'unit',
           include: [
             'packages/{ml,drift,streams,config}/src/**/*.test.ts',
+            // The retraining policy is pure code inside core: no database, no network.
+            'packages/core/src/policy/**/*.test.ts',
             'packages/{ml,drift,streams,config}/test/**/*.test.ts',
             'apps/dashboard/src/**/*.test.ts',
           ],
@@ -65,6 +67,7 @@ export default defineConfig({
             'test/**/*.test.ts',
             ...testCommandFixtures,
           ],
+          exclude: [...configDefaults.exclude, 'packages/core/src/policy/**'],
           globalSetup: ['packages/db/src/testing-global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -2,6 +2,8 @@
  * @automl-stream/drift — drift statistics that match scipy and streaming detectors that match River.
  * Pure functions and small classes: no I/O, no clock, no logging.
  */
+
+export { balancedAccuracy, minorityShare, perClassRecall } from './balanced-accuracy.ts';
 export {
   type CalibratedThresholds,
   type CalibrationOptions,
@@ -17,6 +19,37 @@ export {
   chiSquareTest,
   countCategories,
 } from './categorical.ts';
+export { type ConceptDriftResult, detectConceptDrift, errorRise, strongestRise } from './change-point.ts';
+export {
+  type ChunkReference,
+  type ChunkTest,
+  chunkIsDue,
+  countOnce,
+  type DriftSource,
+  type FeatureChunkTest,
+  type FeatureKind,
+  MAX_CATEGORIES,
+  prepareChunkReference,
+  resolveDriftSource,
+  simesPValue,
+  testChunk,
+  trailingRunBelow,
+  votingFeatures,
+} from './chunk.ts';
+export {
+  type BernoulliCusumState,
+  type CusumThreshold,
+  cusumThreshold,
+  initialCusumState,
+  updateBernoulliCusum,
+} from './cusum.ts';
+export {
+  type BernoulliCusumDesign,
+  bernoulliCusumArl,
+  bernoulliCusumDesign,
+  bernoulliCusumThreshold,
+  levelShiftTarget,
+} from './cusum-arl.ts';
 export { Adwin, type AdwinOptions } from './detectors/adwin.ts';
 export { Ddm, type DdmOptions } from './detectors/ddm.ts';
 export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './detectors/page-hinkley.ts';
@@ -35,6 +68,23 @@ export {
   ksTestSorted,
 } from './ks.ts';
 export { benjaminiHochberg, bonferroni } from './multiple-testing.ts';
+export {
+  mcnemarFromCounts,
+  mcnemarTest,
+  type PairedComparison,
+  pairedBalancedDifference,
+} from './paired.ts';
+export {
+  type Alternative,
+  betaQuantile,
+  binomialAtLeast,
+  binomialCdf,
+  clopperPearsonInterval,
+  fisherExactTest,
+  normalQuantile,
+  type ProportionInterval,
+  wilsonInterval,
+} from './proportions.ts';
 export {
   type BinClosedSide,
   PSI_EPSILON,

@@ -1,0 +1,371 @@
+/**
+ * The platform's loop in memory, driven by the pure policy (packages/core/src/policy): ingest in
+ * batches, test-then-train scoring, chunked data-drift tests, decide() after every batch, training
+ * with the real learner, the promotion gate, rollbacks and growth. The storage, queues and GraphQL
+ * are replaced by arrays; the decisions are the ones the platform will take.
+ */
+
+import {
+  applyManualPromotion,
+  applyTrainingResult,
+  type ChunkEvidence,
+  decide,
+  initialPolicyState,
+  type Job,
+  type PolicyAction,
+  type PolicyConfig,
+  type PolicyState,
+  promotionGate,
+  requestRetrain,
+  shouldGrowReference,
+  type VersionInfo,
+} from '../../packages/core/src/policy/index.ts';
+import {
+  type ChunkReference,
+  chunkIsDue,
+  prepareChunkReference,
+  testChunk,
+} from '../../packages/drift/src/index.ts';
+import {
+  type LoopSettings,
+  Replay,
+  type RunRecord,
+  type TrainingCache,
+  trainingWindow,
+  type Window,
+} from './replay.ts';
+import type { LoopStream } from './streams.ts';
+import type { TrainedModel } from './trainer.ts';
+
+/** A model trained elsewhere and promoted by hand (scenario A6). */
+export interface ExternalModel {
+  model: TrainedModel;
+  trainRows: number;
+  holdout: VersionInfo['holdout'];
+  referenceRows: number[][];
+}
+
+export type LoopEvent =
+  | { at: number; type: 'request_retrain'; since: number }
+  | { at: number; type: 'manual_promotion'; build: () => Promise<ExternalModel> };
+
+interface Served {
+  model: TrainedModel;
+  importances: number[] | null;
+  referenceRows: (readonly number[])[];
+  reference: ChunkReference;
+}
+
+/** Per-class hold-out errors, for the minority level tests. */
+export function holdoutErrors(
+  labels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+): VersionInfo['holdout'] {
+  const classes = new Map<number, { n: number; errors: number }>();
+  let errors = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const c = classes.get(labels[i]!) ?? { n: 0, errors: 0 };
+    c.n++;
+    if (predicted[i] !== labels[i]) {
+      c.errors++;
+      errors++;
+    }
+    classes.set(labels[i]!, c);
+  }
+  return {
+    n: labels.length,
+    errors,
+    classes: [...classes.entries()].sort((a, b) => a[0] - b[0]).map(([label, c]) => ({ label, ...c })),
+  };
+}
+
+export class PolicyRun {
+  readonly replay: Replay;
+  state: PolicyState;
+  readonly models = new Map<number, Served>();
+  #nextVersion = 1;
+  #openChunk: number[] = [];
+  #position = 0;
+
+  constructor(
+    readonly stream: LoopStream,
+    readonly settings: LoopSettings,
+    readonly config: PolicyConfig,
+    cache: TrainingCache,
+  ) {
+    this.replay = new Replay(stream, settings, cache);
+    this.state = initialPolicyState(config);
+  }
+
+  get record(): RunRecord {
+    return this.replay.record;
+  }
+
+  #lineage() {
+    const to = this.replay.labelledUpTo;
+    return this.replay.outcomes(Math.max(0, to - this.config.lineageWindow), to);
+  }
+
+  #now() {
+    return { position: this.#position, seconds: this.replay.seconds(this.#position) };
+  }
+
+  #served(): Served | null {
+    return this.state.serving ? this.models.get(this.state.serving.version)! : null;
+  }
+
+  #register(
+    version: number,
+    model: TrainedModel,
+    importances: number[] | null,
+    rows: (readonly number[])[],
+  ): void {
+    const referenceRows = rows.slice(-this.config.maxReferenceRows);
+    this.models.set(version, {
+      model,
+      importances,
+      referenceRows,
+      reference: prepareChunkReference(referenceRows),
+    });
+  }
+
+  #switchServing(before: number | null): void {
+    const after = this.state.serving?.version ?? null;
+    if (after === null || after === before) return;
+    this.replay.serve(
+      after,
+      this.models.get(after)!.model,
+      this.#position,
+      this.state.versions[after]!.since,
+    );
+    this.state = { ...this.state, data: { ...this.state.data, recent: [], flaggedFrom: null } };
+  }
+
+  async run(events: readonly LoopEvent[]): Promise<RunRecord> {
+    const { batchSize, checkIntervalSeconds } = this.settings;
+    const queue = [...events].sort((a, b) => a.at - b.at);
+    let nextTimer = checkIntervalSeconds;
+    let lastLabelled = 0;
+    for (let p = 0; p < this.replay.n; p += batchSize) {
+      const end = Math.min(this.replay.n, p + batchSize);
+      this.#position = p;
+      this.replay.applyReady(this.replay.seconds(p));
+      while (queue.length > 0 && queue[0]!.at < end) await this.#event(queue.shift()!);
+      const shadow = this.state.serving?.shadow
+        ? this.models.get(this.state.serving.shadow.version)!.model
+        : null;
+      this.replay.scoreBatch(p, end, shadow);
+      this.#position = end;
+      const labelledUpTo = this.replay.labelledBy(end);
+      this.replay.labelledUpTo = labelledUpTo;
+      for (let i = p; i < end; i++) this.#openChunk.push(i);
+      const chunks: ChunkEvidence[] = [];
+      if (chunkIsDue(this.#openChunk.length, this.config.chunkSize, 'rows')) this.#closeChunk(chunks);
+      const seconds = this.replay.seconds(end);
+      if (seconds >= nextTimer) {
+        if (chunkIsDue(this.#openChunk.length, this.config.chunkSize, 'timer')) this.#closeChunk(chunks);
+        nextTimer +=
+          checkIntervalSeconds * Math.max(1, Math.floor((seconds - nextTimer) / checkIntervalSeconds) + 1);
+      }
+      const recentFrom = Math.max(0, end - this.config.noLabelsWindow);
+      const decision = decide(this.state, {
+        now: { position: end, seconds },
+        newOutcomes: this.replay.outcomes(lastLabelled, labelledUpTo),
+        lineage: this.#lineage(),
+        chunks,
+        recent: { served: end - recentFrom, labelled: Math.max(0, labelledUpTo - recentFrom) },
+      });
+      lastLabelled = labelledUpTo;
+      const before = this.state.serving?.version ?? null;
+      this.state = decision.state;
+      for (const e of decision.verdict.explanations) {
+        if (e.evidence.alarm === true) this.record.events.push({ at: end, type: 'alarm', trigger: e.signal });
+      }
+      for (const action of decision.actions) await this.#act(action, before);
+    }
+    return this.record;
+  }
+
+  /** A chunk of served rows, each once (labels come with the ingested rows, so the predicted first rows of a batch are the same entities). */
+  #closeChunk(out: ChunkEvidence[]): void {
+    const rows = this.#openChunk;
+    this.#openChunk = [];
+    const served = this.#served();
+    if (!served || rows.length === 0) return;
+    const features = rows.map((i) => this.stream.features[i]!);
+    const test = testChunk(served.reference, features, {
+      importances: served.importances,
+      muted: new Set(this.state.data.muted),
+    });
+    const flagged = test.features.filter((f) => f.pValue < this.config.chunkAlpha).map((f) => f.feature);
+    if (flagged.length > 0)
+      this.record.events.push({ at: rows.at(-1)! + 1, type: 'feature_flagged', features: flagged });
+    out.push({ from: rows[0]!, to: rows.at(-1)! + 1, test });
+    if (shouldGrowReference(served.referenceRows.length, test.pValue, this.config)) {
+      const grown = [...served.referenceRows, ...features].slice(0, this.config.maxReferenceRows);
+      served.referenceRows = grown;
+      served.reference = prepareChunkReference(grown);
+    }
+  }
+
+  async #event(event: LoopEvent): Promise<void> {
+    if (event.type === 'request_retrain') {
+      const queued = requestRetrain(this.state, {
+        since: event.since,
+        reason: `forced retrain from position ${event.since}`,
+        now: this.#now(),
+        lineage: this.#lineage(),
+      });
+      this.state = queued.state;
+      this.record.events.push({ at: event.at, type: 'queue', trigger: 'manual', since: event.since });
+      return;
+    }
+    const external = await event.build();
+    const version = this.#nextVersion++;
+    const before = this.state.serving?.version ?? null;
+    this.#register(
+      version,
+      external.model,
+      external.model.featureImportances ? Array.from(external.model.featureImportances) : null,
+      external.referenceRows,
+    );
+    this.state = applyManualPromotion(
+      this.state,
+      { version, trainRows: external.trainRows, holdout: external.holdout, importances: null },
+      this.#now(),
+      this.#lineage(),
+    );
+    this.record.events.push({ at: event.at, type: 'manual_promotion', version });
+    this.#switchServing(before);
+  }
+
+  async #act(action: PolicyAction, before: number | null): Promise<void> {
+    const at = this.#position;
+    switch (action.type) {
+      case 'queue_retrain':
+        this.record.events.push({ at, type: 'queue', trigger: action.job.trigger, since: action.job.since });
+        return;
+      case 'retarget':
+        this.record.events.push({ at, type: 'retarget', from: action.from, to: action.to });
+        return;
+      case 'rollback':
+        this.record.events.push({ at, type: 'rollback', from: action.from, to: action.to });
+        this.#switchServing(before);
+        return;
+      case 'warn':
+        this.record.events.push({ at, type: 'warning', features: action.features });
+        return;
+      case 'accept_drift':
+        this.record.events.push({ at, type: `accept_${action.kind}`, features: action.features });
+        return;
+      case 'reschedule':
+      case 'cancel_job':
+        this.record.events.push({ at, type: action.type });
+        return;
+      case 'start_training':
+        await this.#train(action);
+    }
+  }
+
+  async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {
+    const job = this.state.jobs.find((j) => j.id === action.jobId)!;
+    const at = this.#position;
+    const windows = action.candidates.map((c) =>
+      trainingWindow(this.settings, c.since, c.until, this.replay.labelledUpTo),
+    );
+    const trained = [];
+    for (const [k, w] of windows.entries()) {
+      trained.push({
+        w,
+        since: action.candidates[k]!.since,
+        ...(await this.replay.train(w, at, job.trigger)),
+      });
+    }
+    // Candidates share the newest hold-out (the smallest of theirs); the better one goes to the gate.
+    const shared = windows.reduce((a, w) => (w.holdout < a.holdout ? w : a));
+    const holdRows = this.stream.features.slice(shared.to - shared.holdout, shared.to);
+    const holdLabels = this.replay.labels.subarray(shared.to - shared.holdout, shared.to);
+    const scored = trained.map((t) => {
+      const predicted = t.model.predict(holdRows);
+      let right = 0;
+      for (let i = 0; i < predicted.length; i++) if (predicted[i] === holdLabels[i]) right++;
+      return { ...t, predicted, right };
+    });
+    const best = scored.reduce((a, t) => (t.right > a.right ? t : a));
+    for (const t of scored) if (t !== best) t.record.outcome = 'candidate lost';
+    this.replay.pending.push({
+      readyAt: best.readyAt,
+      apply: () =>
+        this.#gate(
+          { ...job, since: best.since },
+          best.w,
+          best.model,
+          best.record,
+          holdRows,
+          holdLabels,
+          best.predicted,
+        ),
+    });
+  }
+
+  #gate(
+    job: Job,
+    window: Window,
+    model: TrainedModel,
+    record: { outcome: string; trainRows: number },
+    holdRows: number[][],
+    holdLabels: Int32Array,
+    predicted: ArrayLike<number>,
+  ): void {
+    const serving = this.state.serving;
+    const archived = this.state.history
+      .filter((v) => v !== serving?.version)
+      .slice(-5)
+      .map((v) => ({ version: v, predicted: this.models.get(v)!.model.predict(holdRows) }));
+    const gate = promotionGate(
+      {
+        labels: holdLabels,
+        challenger: { version: null, predicted },
+        champion: serving
+          ? { version: serving.version, predicted: this.models.get(serving.version)!.model.predict(holdRows) }
+          : null,
+        archived,
+        championFlagged: job.championFlagged,
+        lineageError: job.lineageError,
+        windowErrors: {
+          wrong: this.replay.wrong.subarray(window.from, window.to),
+          servedAt: this.replay.positions.subarray(window.from, window.to),
+        },
+      },
+      this.config,
+    );
+    const version = this.#nextVersion++;
+    const importances = model.featureImportances ? Array.from(model.featureImportances) : null;
+    this.#register(
+      version,
+      model,
+      importances,
+      this.stream.features.slice(window.from, window.to - window.holdout),
+    );
+    const info: VersionInfo = {
+      version,
+      since: job.since,
+      sinceKind: job.sinceKind,
+      trainRows: record.trainRows,
+      holdout: holdoutErrors(holdLabels, predicted),
+      lineageError: job.lineageError,
+      importances,
+    };
+    const before = serving?.version ?? null;
+    this.state = applyTrainingResult(this.state, {
+      jobId: job.id,
+      gate,
+      challenger: info,
+      now: this.#now(),
+      lineage: this.#lineage(),
+    }).state;
+    record.outcome = gate.decision === 'repromote' ? `repromoted v${gate.version}` : gate.decision;
+    this.record.events.push({ at: this.#position, type: gate.decision, trigger: job.trigger, version });
+    this.#switchServing(before);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * One seed of one scenario: the policy's run, the baselines on the same rows, the scenario's own
+ * measurements. Runs in a worker thread (worker.ts) or inline.
+ */
+import { summarize } from './measure.ts';
+import { PolicyRun } from './policy-run.ts';
+import { TrainingCache } from './replay.ts';
+import type { SeedResult } from './scenarios.ts';
+import { ALL_SCENARIOS } from './scenarios-more.ts';
+import { type Plan, planName, runSchedule } from './schedule-run.ts';
+import { forestTrainer, type Trainer } from './trainer.ts';
+
+export async function runSeed(
+  id: string,
+  seed: number,
+  trainer: Trainer = forestTrainer(),
+): Promise<SeedResult> {
+  const scenario = ALL_SCENARIOS.find((s) => s.id === id);
+  if (!scenario) throw new Error(`no scenario ${id}`);
+  if (scenario.custom)
+    return { id, seed, policy: null, baselines: {}, extra: await scenario.custom(seed, trainer) };
+  const setup = scenario.setup!(seed, trainer);
+  const cache = new TrainingCache(setup.stream, trainer);
+  const run = new PolicyRun(setup.stream, setup.settings, setup.config, cache);
+  const record = await run.run(setup.events);
+  // A version promoted by hand is a change the oracle knows about, like a change of the stream.
+  const changes = [
+    ...setup.stream.changes,
+    ...setup.events.filter((e) => e.type === 'manual_promotion').map((e) => e.at),
+  ].sort((a, b) => a - b);
+  const options = { changes, windows: scenario.windows };
+  const policy = summarize(record, { ...options, policy: true });
+  const plans: Plan[] = [{ kind: 'never' }];
+  if (scenario.everyN) {
+    plans.push(...scenario.everyN.map((n) => ({ kind: 'every' as const, n })), { kind: 'oracle', changes });
+  }
+  const baselines: SeedResult['baselines'] = {};
+  for (const plan of plans) {
+    const r = await runSchedule(setup.stream, setup.settings, setup.config, cache, plan, setup.events);
+    baselines[planName(plan)] = summarize(r, { ...options, policy: false });
+  }
+  const extra = scenario.measure ? await scenario.measure({ seed, setup, record, trainer, run }) : {};
+  return { id, seed, policy, baselines, extra };
+}

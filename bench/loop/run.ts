@@ -1,0 +1,230 @@
+/**
+ * The loop benchmark: the retraining policy (packages/core/src/policy) on the acceptance scenarios
+ * A1–A17 of the specification and on real tables, in memory, with the real forest and the real
+ * statistics, every stream beside the baselines computed on the same rows in the same run (never
+ * retrain; retrain every N rows on the newest N; an oracle that retrains at the true change points).
+ *
+ *   pnpm bench:loop                 # all scenarios, 20 seeds each (A13: 40)
+ *   pnpm bench:loop -- --quick      # 4 seeds each (A13: 8), figures scaled to the seeds run
+ *   pnpm bench:loop -- --only A4,A5 --seeds 10 --workers 2
+ *
+ * Prints one table (per stream and strategy: prequential accuracy, training runs, retrains,
+ * growth retrains, detection delay, training seconds) and PASS/FAIL per figure; exits 1 on FAIL.
+ * Results go to bench/loop/out/results.json. See bench/loop/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { StrategySummary } from './measure.ts';
+import type { Figure, Scenario, SeedResult } from './scenarios.ts';
+import { ALL_SCENARIOS } from './scenarios-more.ts';
+import { TABLES_DIR } from './streams.ts';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+const quick = process.argv.includes('--quick');
+const seedsArg = arg('--seeds');
+const only = arg('--only')?.split(',');
+const workers = Number(arg('--workers') ?? 2);
+
+function seedsOf(s: Scenario): number {
+  if (seedsArg) return s.id === 'A13' ? 2 * Number(seedsArg) : Math.min(s.seeds, Number(seedsArg));
+  if (quick) return Math.max(1, Math.round(s.seeds / 5));
+  return s.seeds;
+}
+
+function ensureTables(): void {
+  if (existsSync(`${TABLES_DIR}digits.json`) && existsSync(`${TABLES_DIR}breast_cancer.json`)) return;
+  execFileSync('/usr/bin/python3', [fileURLToPath(new URL('./tables.py', import.meta.url))], {
+    stdio: 'inherit',
+  });
+}
+
+// Workers do not inherit tsx's loader: register it in the worker, then load the worker module.
+const WORKER_BOOTSTRAP = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
+register();
+await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});`;
+
+interface Reply {
+  ok: boolean;
+  result?: SeedResult;
+  error?: string;
+}
+
+async function runAll(scenarios: Scenario[]): Promise<SeedResult[]> {
+  const tasks = scenarios.flatMap((s) =>
+    Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1 })),
+  );
+  const results: SeedResult[] = [];
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(workers, tasks.length) }, async () => {
+      const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_BOOTSTRAP)}`));
+      let settle: { resolve: (reply: Reply) => void; reject: (error: unknown) => void } | null = null;
+      worker.on('message', (reply: Reply) => settle?.resolve(reply));
+      worker.on('error', (error) => settle?.reject(error));
+      try {
+        while (next < tasks.length) {
+          const task = tasks[next++]!;
+          const reply = await new Promise<Reply>((resolve, reject) => {
+            settle = { resolve, reject };
+            worker.postMessage(task);
+          });
+          if (!reply.ok) throw new Error(`${task.id} seed ${task.seed} failed:\n${reply.error}`);
+          results.push(reply.result!);
+          done++;
+          if (done % 20 === 0 || done === tasks.length) {
+            process.stderr.write(
+              `  ${done}/${tasks.length} runs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+            );
+          }
+        }
+      } finally {
+        await worker.terminate();
+      }
+    }),
+  );
+  return results;
+}
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const medianOf = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[s.length >> 1]! : Number.NaN;
+};
+
+interface Row {
+  name: string;
+  accuracy: number;
+  trainings: number;
+  retrains: number;
+  growth: number;
+  delay: string;
+  seconds: number;
+}
+
+function aggregate(name: string, summaries: StrategySummary[]): Row {
+  const delays = summaries.map((s) => s.delay).filter((d): d is number => d !== null);
+  return {
+    name,
+    accuracy: mean(summaries.map((s) => s.accuracy)),
+    trainings: mean(summaries.map((s) => s.trainings)),
+    retrains: mean(summaries.map((s) => s.retrainsQueued)),
+    growth: mean(summaries.map((s) => s.growth)),
+    delay: delays.length
+      ? `${medianOf(delays)}${delays.length < summaries.length ? ` (${delays.length}/${summaries.length})` : ''}`
+      : '—',
+    seconds: mean(summaries.map((s) => s.trainingSeconds)),
+  };
+}
+
+function rowsOf(results: SeedResult[]): Row[] {
+  const withPolicy = results.filter((r) => r.policy);
+  if (withPolicy.length === 0) return [];
+  const rows = [
+    aggregate(
+      'policy',
+      withPolicy.map((r) => r.policy!),
+    ),
+  ];
+  for (const name of Object.keys(withPolicy[0]!.baselines))
+    rows.push(
+      aggregate(
+        name,
+        withPolicy.map((r) => r.baselines[name]!),
+      ),
+    );
+  return rows;
+}
+
+/** The issue's figures for every drifting stream. */
+function issueFigures(rows: Row[]): Figure[] {
+  const policy = rows.find((r) => r.name === 'policy');
+  const every = rows.filter((r) => r.name.startsWith('every'));
+  const oracle = rows.find((r) => r.name === 'oracle');
+  if (!policy || every.length === 0 || !oracle) return [];
+  const best = every.reduce((a, r) => (r.accuracy > a.accuracy ? r : a));
+  return [
+    {
+      label: `accuracy ≥ the best every-N (${best.name}: ${best.accuracy.toFixed(4)})`,
+      value: policy.accuracy.toFixed(4),
+      pass: policy.accuracy >= best.accuracy,
+    },
+    {
+      label: `training runs ≤ half of ${best.name}'s (${best.trainings.toFixed(1)})`,
+      value: policy.trainings.toFixed(1),
+      pass: policy.trainings <= best.trainings / 2,
+    },
+    {
+      label: `within 1 point of the oracle (${oracle.accuracy.toFixed(4)})`,
+      value: policy.accuracy.toFixed(4),
+      pass: policy.accuracy >= oracle.accuracy - 0.01,
+    },
+  ];
+}
+
+function report(scenarios: Scenario[], results: SeedResult[]): { failures: string[]; json: unknown[] } {
+  const failures: string[] = [];
+  const json: unknown[] = [];
+  const pad = (s: string, n: number) => s.padEnd(n);
+  const lpad = (s: string, n: number) => s.padStart(n);
+  console.log(
+    `\n${pad('stream', 8)}${pad('strategy', 12)}${lpad('accuracy', 9)}${lpad('runs', 7)}${lpad('retrains', 9)}${lpad('growth', 7)}${lpad('delay', 12)}${lpad('train s', 9)}`,
+  );
+  for (const s of scenarios) {
+    const mine = results.filter((r) => r.id === s.id).sort((a, b) => a.seed - b.seed);
+    if (mine.length === 0) continue;
+    console.log(`\n${pad(s.id, 8)}${s.title} (${mine.length} seed${mine.length > 1 ? 's' : ''})`);
+    const rows = rowsOf(mine);
+    for (const r of rows) {
+      console.log(
+        `${pad('', 8)}${pad(r.name, 12)}${lpad(r.accuracy.toFixed(4), 9)}${lpad(r.trainings.toFixed(1), 7)}${lpad(r.retrains.toFixed(2), 9)}${lpad(r.growth.toFixed(1), 7)}${lpad(r.delay, 12)}${lpad(r.seconds.toFixed(2), 9)}`,
+      );
+    }
+    const figures = [...s.figures(mine), ...(s.everyN ? issueFigures(rows) : [])];
+    for (const f of figures) {
+      console.log(`${pad('', 8)}${f.pass ? 'PASS' : 'FAIL'}  ${f.label}: ${f.value}`);
+      if (!f.pass) failures.push(`${s.id}: ${f.label}: ${f.value}`);
+    }
+    json.push({
+      id: s.id,
+      title: s.title,
+      seeds: mine.length,
+      rows,
+      figures,
+      extra: mine.map((r) => ({ seed: r.seed, ...r.extra })),
+    });
+  }
+  return { failures, json };
+}
+
+async function main(): Promise<void> {
+  ensureTables();
+  const scenarios = ALL_SCENARIOS.filter((s) => !only || only.includes(s.id));
+  if (scenarios.length === 0)
+    throw new Error(
+      `--only ${only?.join(',')} names no scenario; ids: ${ALL_SCENARIOS.map((s) => s.id).join(', ')}`,
+    );
+  const started = performance.now();
+  console.log(
+    `Loop benchmark: ${scenarios.length} streams, ${quick ? 'quick' : 'full'} (${scenarios.reduce((n, s) => n + seedsOf(s), 0)} runs), ${workers} worker threads`,
+  );
+  const results = await runAll(scenarios);
+  const { failures, json } = report(scenarios, results);
+  const minutes = (performance.now() - started) / 60_000;
+  const out = fileURLToPath(new URL('./out/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}results.json`, JSON.stringify({ quick, minutes, scenarios: json }, null, 1));
+  console.log(
+    `\n${failures.length === 0 ? 'PASS' : 'FAIL'}: ${failures.length} figure(s) failed, ${minutes.toFixed(1)} min`,
+  );
+  for (const f of failures) console.log(`  FAIL ${f}`);
+  process.exitCode = failures.length === 0 ? 0 : 1;
+}
+
+await main();

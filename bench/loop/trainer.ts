@@ -1,0 +1,58 @@
+/**
+ * What the loop simulator needs from a learner: train on rows, predict rows, tell feature
+ * importances. The platform's forest is the default; the AutoML search (packages/ml/src/automl)
+ * can be plugged in with the same signature.
+ */
+import { trainForest } from '../../packages/ml/src/index.ts';
+
+export interface TrainedModel {
+  predict(rows: readonly (readonly number[])[]): ArrayLike<number>;
+  /** Normalised importances, one per feature (null when the learner has none). */
+  featureImportances: ArrayLike<number> | null;
+}
+
+export interface TrainingData {
+  features: readonly (readonly number[])[];
+  labels: readonly number[];
+  nClasses: number;
+}
+
+export type Trainer = (data: TrainingData) => Promise<TrainedModel>;
+
+/** The platform's forest with the hyperparameters the retrain service passes (config.model). */
+export interface ForestTrainerOptions {
+  nEstimators: number;
+  maxDepth: number;
+  minSamplesLeaf: number;
+  maxFeatures: 'sqrt' | 'log2' | 'all' | number;
+  seed: number;
+  threads: number;
+}
+
+/** @default N_ESTIMATORS 30 (the spec's common setup), MAX_DEPTH 10, MIN_SAMPLES_LEAF 1, 'sqrt', RANDOM_SEED 42, 1 thread */
+export function forestTrainer(options: Partial<ForestTrainerOptions> = {}): Trainer {
+  const o: ForestTrainerOptions = {
+    nEstimators: 30,
+    maxDepth: 10,
+    minSamplesLeaf: 1,
+    maxFeatures: 'sqrt',
+    seed: 42,
+    threads: 1,
+    ...options,
+  };
+  return async ({ features, labels, nClasses }) => {
+    const forest = await trainForest(features as number[][], labels, {
+      nEstimators: o.nEstimators,
+      maxDepth: o.maxDepth,
+      minSamplesLeaf: o.minSamplesLeaf,
+      maxFeatures: o.maxFeatures,
+      seed: o.seed,
+      threads: o.threads,
+      nClasses,
+    });
+    return {
+      predict: (rows) => forest.predict(rows as number[][]),
+      featureImportances: forest.featureImportances,
+    };
+  };
+}

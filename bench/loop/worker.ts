@@ -1,0 +1,19 @@
+/** A worker thread of the loop benchmark: runs the (scenario, seed) tasks it is sent. */
+import { parentPort } from 'node:worker_threads';
+import { runSeed } from './run-seed.ts';
+
+parentPort!.on('message', (task: { id: string; seed: number } | null) => {
+  if (task === null) {
+    parentPort!.close();
+    return;
+  }
+  runSeed(task.id, task.seed).then(
+    (result) => parentPort!.postMessage({ ok: true, result }),
+    (error: unknown) =>
+      parentPort!.postMessage({
+        ok: false,
+        task,
+        error: error instanceof Error ? error.stack : String(error),
+      }),
+  );
+});

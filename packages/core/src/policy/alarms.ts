@@ -1,0 +1,289 @@
+import { mcnemarFromCounts } from '@automl-stream/drift';
+import { type LevelAlarm, rebaselined, restartLevelTest } from './level.ts';
+import { labelledSince, lineageErrorBefore, locateRise } from './lineage.ts';
+import { queueJob, startServing } from './transitions.ts';
+import type { Evidence, Explanation, LevelTest, PolicyAction, PolicyState } from './types.ts';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+interface Handled {
+  state: PolicyState;
+  actions: PolicyAction[];
+  explanation: Explanation;
+}
+
+/** Puts `test` in place of the test of the same version and class, serving or trailing. */
+export function replaceTest(state: PolicyState, test: LevelTest): PolicyState {
+  const swap = (t: LevelTest) => (t.version === test.version && t.label === test.label ? test : t);
+  const serving = state.serving && {
+    ...state.serving,
+    level: swap(state.serving.level),
+    minority: state.serving.minority.map(swap),
+  };
+  const trailing = state.trailing.map((t) => ({
+    ...t,
+    level: swap(t.level),
+    minority: t.minority.map(swap),
+  }));
+  return { ...state, serving, trailing };
+}
+
+function servedFrom(state: PolicyState, version: number): number {
+  if (state.serving?.version === version) return state.serving.servingFrom;
+  return state.trailing.find((t) => t.version === version)?.servedFrom ?? -1;
+}
+
+/**
+ * A level alarm: roll back when the version it replaced is better on the same rows; otherwise
+ * retrain from the located change when the serving version was trained before it (P4a), retarget
+ * a waiting job, respect the back-off, or accept the drift after repeated rejections (P7).
+ */
+export function handleAlarm(state: PolicyState, alarm: LevelAlarm, evidence: Evidence): Handled {
+  const serving = state.serving!;
+  const info = state.versions[serving.version]!;
+  const test = alarm.test;
+  const rise = locateRise(evidence.lineage, {
+    version: test.version,
+    servedFrom: servedFrom(state, test.version),
+    label: test.label,
+  });
+  const change = rise?.at ?? alarm.runStartAt;
+  const which = test.label === null ? 'all outcomes' : `class ${test.label}`;
+  const base: Explanation['evidence'] = {
+    alarm: true,
+    test: test.label === null ? 'level CUSUM' : 'minority-class CUSUM',
+    version: test.version,
+    statistic: test.cusum.statistic,
+    threshold: test.h,
+    arl0: test.arl0,
+    promised: test.b,
+    baseline: test.baseline,
+    observedError: alarm.runError,
+    effect: alarm.runError - test.b,
+    runLength: alarm.runLength,
+    changeAt: change,
+    located: rise
+      ? `strongest rise (${rise.where === 'reign' ? `inside v${test.version}'s own outcomes` : 'on the lineage'})`
+      : 'CUSUM run start',
+    riseBefore: rise?.before ?? null,
+    riseAfter: rise?.after ?? null,
+    riseZ: rise?.z ?? null,
+    servingSince: info.since,
+  };
+  const summary = `v${test.version} errs ${pct(alarm.runError)} on ${which} over ${alarm.runLength} outcomes since position ${alarm.runStartAt}, above its promise ${pct(test.b)} (CUSUM ${test.cusum.statistic.toFixed(2)} >= h ${test.h.toFixed(2)}, ARL₀ ${test.arl0.toExponential(0)} outcomes)`;
+  const restarted = {
+    ...replaceTest(state, restartLevelTest(test, evidence.now.position)),
+    data: { ...state.data, lastAlarmAt: evidence.now.position },
+  };
+
+  const rollback =
+    test.version === serving.version ? rollbackIfBetter(restarted, base, summary, evidence) : null;
+  if (rollback) return rollback;
+  if (test.version !== serving.version) {
+    // A replaced version's late labels: its tests have told what they can, they stop here.
+    const rest = { ...restarted, trailing: restarted.trailing.filter((t) => t.version !== test.version) };
+    if (rise?.where !== 'reign') {
+      // Worse than promised from its first row: the problem its replacement already answers.
+      const explanation: Explanation = {
+        signal: test.label === null ? 'level' : 'minority',
+        summary,
+        evidence: { ...base, actionable: false },
+        decision: `no retrain: v${test.version} no longer serves and no change was located while it served`,
+        cost: null,
+      };
+      return { state: rest, actions: [], explanation };
+    }
+    return decideOnChange(rest, alarm, change, base, summary, evidence, info.since);
+  }
+  return decideOnChange(restarted, alarm, change, base, summary, evidence, info.since);
+}
+
+function decideOnChange(
+  restarted: PolicyState,
+  alarm: LevelAlarm,
+  change: number,
+  base: Explanation['evidence'],
+  summary: string,
+  evidence: Evidence,
+  since: number,
+): Handled {
+  const { config } = restarted;
+  const serving = restarted.serving!;
+  const info = restarted.versions[serving.version]!;
+  const test = alarm.test;
+
+  if (since < change - config.actionableMargin)
+    return retrainFrom(restarted, alarm, change, base, summary, evidence);
+  if (since < alarm.runStartAt - config.actionableMargin && test.version === serving.version) {
+    // The rise located on the lineage is older than the serving version's window, but its own
+    // errors rose above what its window promised from `runStartAt` on: the regime moved on after
+    // its window (gradual drift). Retrain from there.
+    const moved = {
+      ...base,
+      changeAt: alarm.runStartAt,
+      located: "CUSUM run start (the regime moved after the version's window)",
+    };
+    return retrainFrom(restarted, alarm, alarm.runStartAt, moved, summary, evidence);
+  }
+  const own = test.version === serving.version;
+  const next = own
+    ? rebaselined(test, serving.errors, serving.outcomes, config, evidence.now.position)
+    : restartLevelTest(test, evidence.now.position);
+  const explanation: Explanation = {
+    signal: test.label === null ? 'level' : 'minority',
+    summary,
+    evidence: { ...base, actionable: false, newPromise: next.b },
+    decision: own
+      ? `no retrain: v${serving.version} was trained from position ${info.since}, not before the located rise at ${change}, so a retrain would see the same regime; its promise becomes ${pct(next.b)} (drift accepted)`
+      : `no retrain: the serving v${serving.version} was trained from position ${info.since}, after the rise at ${change} that v${test.version} met`,
+    cost: null,
+  };
+  const actions: PolicyAction[] = own
+    ? [{ type: 'accept_drift', kind: 'level', features: [], explanation }]
+    : [];
+  return { state: replaceTest(restarted, next), actions, explanation };
+}
+
+/** The version replaced by the serving one, scored on the same rows, is better: go back to it. */
+function rollbackIfBetter(
+  state: PolicyState,
+  base: Explanation['evidence'],
+  summary: string,
+  evidence: Evidence,
+): Handled | null {
+  const serving = state.serving!;
+  const shadow = serving.shadow;
+  if (!shadow || shadow.n < 30) return null;
+  const { config } = state;
+  const cmp = mcnemarFromCounts(shadow.previousOnly, shadow.servingOnly, shadow.n, {
+    confidence: config.gateConfidence,
+  });
+  if (!(cmp.lowerBound > 0)) return null;
+  const next = startServing(state, shadow.version, evidence.now.position, evidence.lineage, serving.version);
+  const explanation: Explanation = {
+    signal: 'rollback',
+    summary,
+    evidence: {
+      ...base,
+      previous: shadow.version,
+      pairedRows: shadow.n,
+      previousBetterBy: cmp.difference,
+      lowerBound: cmp.lowerBound,
+    },
+    decision: `roll back to v${shadow.version}: on the same ${shadow.n} rows it is better by ${pct(cmp.difference)} (${config.gateConfidence * 100}% lower bound ${pct(cmp.lowerBound)}, exact McNemar); no training needed`,
+    cost: null,
+  };
+  return {
+    state: next,
+    actions: [{ type: 'rollback', from: serving.version, to: shadow.version, explanation }],
+    explanation,
+  };
+}
+
+function retrainFrom(
+  state: PolicyState,
+  alarm: LevelAlarm,
+  change: number,
+  base: Explanation['evidence'],
+  summary: string,
+  evidence: Evidence,
+): Handled {
+  const { config } = state;
+  const serving = state.serving!;
+  if (change > serving.regimeSince + config.actionableMargin && change > (serving.laterChange ?? -1)) {
+    state = { ...state, serving: { ...serving, laterChange: change } };
+  }
+  const signal = alarm.test.label === null ? 'level' : 'minority';
+  const retrains = state.jobs.filter((j) => j.trigger !== 'growth' && j.trigger !== 'bootstrap');
+  const waiting = retrains.find((j) => j.status === 'waiting');
+  const training = retrains.find((j) => j.status === 'training');
+  const explain = (
+    decision: string,
+    extra: Explanation['evidence'] = {},
+    cost: Explanation['cost'] = null,
+  ): Explanation => ({
+    signal,
+    summary,
+    evidence: { ...base, actionable: true, ...extra },
+    decision,
+    cost,
+  });
+  if (waiting && change > waiting.since + config.actionableMargin) {
+    const explanation = explain(
+      `retarget waiting job ${waiting.id} from position ${waiting.since} to the located change ${change} (P5: its window must not start before the change)`,
+      { jobId: waiting.id },
+    );
+    const jobs = state.jobs.map((j) =>
+      j.id === waiting.id ? { ...j, since: change, sinceKind: 'change' as const, championFlagged: true } : j,
+    );
+    return {
+      state: { ...state, jobs },
+      actions: [{ type: 'retarget', jobId: waiting.id, from: waiting.since, to: change, explanation }],
+      explanation,
+    };
+  }
+  const covering =
+    waiting ?? (training && change <= training.since + config.actionableMargin ? training : undefined);
+  if (covering) {
+    const explanation = explain(
+      `no new job: job ${covering.id} (${covering.status}, from position ${covering.since}) already covers this change`,
+      { jobId: covering.id },
+    );
+    return { state, actions: [], explanation };
+  }
+  if (state.labelledTotal < state.cooldownUntil) {
+    const explanation = explain(
+      `no retrain yet: back-off after ${state.rejections.level} rejected retrain(s), ${state.cooldownUntil - state.labelledTotal} more labelled rows to wait`,
+      { cooldownUntil: state.cooldownUntil },
+    );
+    return { state, actions: [], explanation };
+  }
+  if (state.rejections.level >= config.maxRejections && alarm.test.version === state.serving!.version) {
+    const serving = state.serving!;
+    const test = rebaselined(alarm.test, serving.errors, serving.outcomes, config, evidence.now.position);
+    const explanation = explain(
+      `no retrain: ${state.rejections.level} retrains in a row could not beat v${serving.version}; its promise becomes ${pct(test.b)} (drift accepted)`,
+      { newPromise: test.b },
+    );
+    const next = { ...replaceTest(state, test), rejections: { ...state.rejections, level: 0 } };
+    return {
+      state: next,
+      actions: [{ type: 'accept_drift', kind: 'level', features: [], explanation }],
+      explanation,
+    };
+  }
+  const available = labelledSince(evidence.lineage, change);
+  const cancelled = state.jobs.filter((j) => j.trigger === 'growth' && j.status === 'waiting');
+  const queued = queueJob(
+    { ...state, jobs: state.jobs.filter((j) => !cancelled.includes(j)) },
+    {
+      trigger: signal,
+      since: change,
+      sinceKind: 'change',
+      queuedAt: evidence.now,
+      championFlagged: true,
+      lineageError: lineageErrorBefore(evidence.lineage, change, config.lineageLevelWindow),
+      reason: summary,
+    },
+  );
+  const explanation = explain(
+    `queue retrain job ${queued.job.id} on the labelled rows served from position ${change} on (${available} now, ${Math.max(0, config.minTrainRows - available)} more needed)`,
+    { jobId: queued.job.id },
+    { trainingRuns: 1, trainingRows: Math.max(config.minTrainRows, available) },
+  );
+  return {
+    state: queued.state,
+    actions: [
+      ...cancelled.map((j) => ({
+        type: 'cancel_job' as const,
+        jobId: j.id,
+        explanation: {
+          ...explanation,
+          decision: `cancel growth job ${j.id}: the regime it would grow has ended`,
+        },
+      })),
+      { type: 'queue_retrain', job: queued.job, explanation },
+    ],
+    explanation,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The policy's settings. Those that come from the platform's environment say which variable;
+ * the others are the policy's own constants, stated here with the reason for their value.
+ */
+export interface PolicyConfig {
+  /** Rows per data-drift chunk (WINDOW_SIZE). @default 500 */
+  chunkSize: number;
+  /** A chunk is flagged when its Simes p-value is below this. @default 0.01 */
+  chunkAlpha: number;
+  /** Flagged chunks in a row that confirm a data drift: ERT ≈ 1/α² chunks (10,000) under independence. @default 2 */
+  persistence: number;
+  /** Below this many reference rows a data drift is advisory: logged, never acted on (D9). @default 1000 */
+  minReferenceRows: number;
+  /** The reference grows with unflagged chunks of its regime up to this many rows. @default 5000 */
+  maxReferenceRows: number;
+  /** In-control run length of each level test, in outcomes at the promised error. @default 1e6 */
+  arl0: number;
+  /** One-sided confidence of the Wilson upper bound that turns a hold-out error into a promise. @default 0.95 */
+  promiseConfidence: number;
+  /** A version not trained from a located change promises at most the lineage's error + this. @default 0.02 */
+  lineageMargin: number;
+  /** Lineage outcomes read for locating a change and counting rows. @default 20000 */
+  lineageWindow: number;
+  /** Lineage outcomes before an alarm whose error rate is "the lineage's level". @default 5000 */
+  lineageLevelWindow: number;
+  /** A located change is actionable when the serving version's window starts this many positions before it. @default 50 */
+  actionableMargin: number;
+  /** MIN_TRAIN_ROWS. @default 500 */
+  minTrainRows: number;
+  /** TRAIN_WINDOW. @default 20000 */
+  trainWindow: number;
+  /** HOLDOUT_FRACTION; the hold-out is the newest max(fraction, minHoldoutRows) of the window. @default 0.2 */
+  holdoutFraction: number;
+  /** @default 150 */
+  minHoldoutRows: number;
+  /** PROMOTION_TOLERANCE. @default 0.01 */
+  promotionTolerance: number;
+  /** Confidence of the gate's one-sided lower bound. @default 0.9 */
+  gateConfidence: number;
+  /** The gate compares balanced accuracy when the rarest hold-out class is below this share. @default 0.2 */
+  balancedBelow: number;
+  /** Classes below this share of the hold-out get a level test of their own. @default 0.1 */
+  minorityShare: number;
+  /** A growth retrain when the regime has this many times the serving version's training rows... @default 4 */
+  growthFactor: number;
+  /** ...and at least this many more. @default 2000 */
+  growthMinExtra: number;
+  /** Labelled rows of back-off after the first rejected or failed job of a kind (DRIFT_COOLDOWN_ROWS), doubled per further one. @default 1000 */
+  cooldownRows: number;
+  /** Largest back-off multiplier. @default 16 */
+  backoffCap: number;
+  /** After this many rejections in a row the drift is accepted instead of retried. @default 3 */
+  maxRejections: number;
+  /** RETRAIN_WAIT_SECONDS: a waiting job is rescheduled (never widened) after this long. @default 300 */
+  waitSeconds: number;
+  /** Data drift queues a retrain only when no row among this many newest served has a label (10·chunk). @default 5000 */
+  noLabelsWindow: number;
+  /** The previous version is scored beside a new one for this many of its outcomes (rollback evidence). @default 5000 */
+  shadowOutcomes: number;
+  /** The gate refuses when both models are this far below the lineage's level (regression check). @default 0.05 */
+  regressionMargin: number;
+}
+
+export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
+  chunkSize: 500,
+  chunkAlpha: 0.01,
+  persistence: 2,
+  minReferenceRows: 1000,
+  maxReferenceRows: 5000,
+  arl0: 1e6,
+  promiseConfidence: 0.95,
+  lineageMargin: 0.02,
+  lineageWindow: 20_000,
+  lineageLevelWindow: 5000,
+  actionableMargin: 50,
+  minTrainRows: 500,
+  trainWindow: 20_000,
+  holdoutFraction: 0.2,
+  minHoldoutRows: 150,
+  promotionTolerance: 0.01,
+  gateConfidence: 0.9,
+  balancedBelow: 0.2,
+  minorityShare: 0.1,
+  growthFactor: 4,
+  growthMinExtra: 2000,
+  cooldownRows: 1000,
+  backoffCap: 16,
+  maxRejections: 3,
+  waitSeconds: 300,
+  noLabelsWindow: 5000,
+  shadowOutcomes: 5000,
+  regressionMargin: 0.05,
+});
+
+/** The platform settings the policy depends on, as the environment names them. */
+export interface PolicySettings {
+  WINDOW_SIZE: number;
+  MIN_TRAIN_ROWS: number;
+  TRAIN_WINDOW: number;
+  HOLDOUT_FRACTION: number;
+  PROMOTION_TOLERANCE: number;
+  RETRAIN_WAIT_SECONDS: number;
+  RETRAIN_EXPIRE_SECONDS: number;
+  DRIFT_SHARE: number;
+  PSI_THRESHOLD: number;
+  DRIFT_COOLDOWN_ROWS?: number;
+}
+
+export interface SettingProblem {
+  variable: keyof PolicySettings;
+  value: number | undefined;
+  problem: string;
+}
+
+/**
+ * P8: settings that would switch the loop off or make every check throw, each named with the
+ * variable and what to do. The config package refuses to start on any of them (ConfigError).
+ */
+export function validatePolicySettings(settings: Partial<PolicySettings>): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const check = (variable: keyof PolicySettings, ok: (v: number) => boolean, problem: string) => {
+    const value = settings[variable];
+    if (value === undefined) return;
+    if (typeof value !== 'number' || Number.isNaN(value) || !ok(value))
+      problems.push({ variable, value, problem });
+  };
+  check('DRIFT_SHARE', (v) => v > 0 && v <= 1, 'must be in (0, 1]: 0 would call every check a drift');
+  check('PSI_THRESHOLD', (v) => v > 0, 'must be > 0: 0 flags every feature of every check');
+  check(
+    'WINDOW_SIZE',
+    (v) => Number.isInteger(v) && v >= 200,
+    'must be an integer >= 200: smaller chunks cannot see a drift of a few points',
+  );
+  check(
+    'MIN_TRAIN_ROWS',
+    (v) => Number.isInteger(v) && v >= 125,
+    'must be an integer >= 125 (100 training rows and a hold-out)',
+  );
+  check(
+    'TRAIN_WINDOW',
+    (v) => Number.isInteger(v) && v >= (settings.MIN_TRAIN_ROWS ?? 125),
+    'must be an integer >= MIN_TRAIN_ROWS',
+  );
+  check('RETRAIN_WAIT_SECONDS', (v) => v >= 0, 'must be >= 0');
+  const wait = settings.RETRAIN_WAIT_SECONDS;
+  const expire = settings.RETRAIN_EXPIRE_SECONDS;
+  if (wait !== undefined && expire !== undefined && !(wait + 120 < expire)) {
+    problems.push({
+      variable: 'RETRAIN_EXPIRE_SECONDS',
+      value: expire,
+      problem: `must exceed RETRAIN_WAIT_SECONDS (${wait}) + 120 s of training: a job that waits its full time would expire and be retried forever`,
+    });
+  }
+  return problems;
+}
+
+/** The policy's configuration from the platform's settings (after validatePolicySettings). */
+export function policyConfigFrom(
+  settings: Partial<PolicySettings>,
+  overrides: Partial<PolicyConfig> = {},
+): PolicyConfig {
+  const base = { ...DEFAULT_POLICY_CONFIG };
+  const chunkSize = settings.WINDOW_SIZE ?? base.chunkSize;
+  return {
+    ...base,
+    chunkSize,
+    noLabelsWindow: 10 * chunkSize,
+    minTrainRows: settings.MIN_TRAIN_ROWS ?? base.minTrainRows,
+    trainWindow: settings.TRAIN_WINDOW ?? base.trainWindow,
+    holdoutFraction: settings.HOLDOUT_FRACTION ?? base.holdoutFraction,
+    promotionTolerance: settings.PROMOTION_TOLERANCE ?? base.promotionTolerance,
+    waitSeconds: settings.RETRAIN_WAIT_SECONDS ?? base.waitSeconds,
+    cooldownRows: settings.DRIFT_COOLDOWN_ROWS ?? 2 * chunkSize,
+    ...overrides,
+  };
+}

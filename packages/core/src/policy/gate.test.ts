@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY_CONFIG } from './config.ts';
+import { promotionGate } from './gate.ts';
+import { seeded } from './testing.ts';
+
+const config = DEFAULT_POLICY_CONFIG;
+
+/** Predictions right with probability `accuracy`, the two models' errors independent. */
+function predictions(labels: number[], accuracy: number, random: () => number): number[] {
+  return labels.map((y) => (random() < accuracy ? y : 1 - y));
+}
+
+describe('promotionGate (P6)', () => {
+  const random = seeded(1);
+  const labels = Array.from({ length: 150 }, () => (random() < 0.5 ? 1 : 0));
+
+  it('promotes the first version without comparison', () => {
+    const gate = promotionGate(
+      {
+        labels,
+        challenger: { version: null, predicted: labels },
+        champion: null,
+        archived: [],
+        championFlagged: false,
+        lineageError: null,
+      },
+      config,
+    );
+    expect(gate.decision).toBe('promote');
+  });
+
+  it('refuses a clearly worse challenger, and says by how much and on which bound', () => {
+    const champion = predictions(labels, 0.94, seeded(2));
+    const challenger = predictions(labels, 0.84, seeded(3));
+    const gate = promotionGate(
+      {
+        labels,
+        challenger: { version: null, predicted: challenger },
+        champion: { version: 1, predicted: champion },
+        archived: [],
+        championFlagged: false,
+        lineageError: null,
+      },
+      config,
+    );
+    expect(gate.decision).toBe('reject');
+    expect(gate.metric).toBe('accuracy');
+    expect(gate.lowerBound!).toBeLessThan(-config.promotionTolerance);
+    expect(gate.explanation.decision).toMatch(/lower bound of challenger − champion/);
+    expect(gate.explanation.evidence.test).toBe('exact McNemar');
+  });
+
+  it('needs only a point estimate when a level test flagged the champion', () => {
+    const champion = predictions(labels, 0.75, seeded(4));
+    const challenger = champion.map((p, i) => (i < 12 ? labels[i]! : p));
+    const input = {
+      labels,
+      challenger: { version: null, predicted: challenger },
+      champion: { version: 1, predicted: champion },
+      archived: [],
+      lineageError: null,
+    };
+    expect(promotionGate({ ...input, championFlagged: true }, config).decision).toBe('promote');
+    const unflagged = promotionGate({ ...input, championFlagged: false }, config);
+    expect(unflagged.difference!).toBeGreaterThan(0);
+  });
+
+  it('judges balanced accuracy under imbalance: a majority-only challenger never wins (A11)', () => {
+    const r = seeded(5);
+    const rare = Array.from({ length: 1000 }, () => (r() < 0.02 ? 1 : 0));
+    const champion = rare.map((y) => (y === 1 ? (r() < 0.7 ? 1 : 0) : r() < 0.01 ? 1 : 0));
+    const majority = rare.map(() => 0);
+    for (const championFlagged of [false, true]) {
+      const gate = promotionGate(
+        {
+          labels: rare,
+          challenger: { version: null, predicted: majority },
+          champion: { version: 1, predicted: champion },
+          archived: [],
+          championFlagged,
+          lineageError: null,
+        },
+        config,
+      );
+      expect(gate.metric).toBe('balanced_accuracy');
+      expect(gate.decision).toBe('reject');
+      expect(gate.challengerScore).toBe(0.5);
+    }
+  });
+
+  it('refuses when both models are far below the lineage, and points to the rise in the window', () => {
+    const champion = predictions(labels, 0.72, seeded(6));
+    const challenger = predictions(labels, 0.73, seeded(7));
+    const r = seeded(8);
+    const wrong = Array.from({ length: 600 }, (_, i) => (r() < (i < 400 ? 0.05 : 0.3) ? 1 : 0));
+    const gate = promotionGate(
+      {
+        labels,
+        challenger: { version: null, predicted: challenger },
+        champion: { version: 1, predicted: champion },
+        archived: [],
+        championFlagged: true,
+        lineageError: 0.05,
+        windowErrors: { wrong, servedAt: wrong.map((_, i) => 2000 + i) },
+      },
+      config,
+    );
+    expect(gate.decision).toBe('reject');
+    expect(Math.abs(gate.requeueSince! - 2400)).toBeLessThan(40);
+    expect(gate.explanation.summary).toMatch(/far above the lineage/);
+  });
+
+  it('re-promotes an archived version that beats the challenger and the champion (recurring concept)', () => {
+    const archived = predictions(labels, 0.95, seeded(9));
+    const champion = predictions(labels, 0.7, seeded(10));
+    const challenger = predictions(labels, 0.88, seeded(11));
+    const input = {
+      labels,
+      challenger: { version: null, predicted: challenger },
+      champion: { version: 2, predicted: champion },
+      championFlagged: true,
+      lineageError: null,
+    };
+    const gate = promotionGate({ ...input, archived: [{ version: 1, predicted: archived }] }, config);
+    expect(gate.decision).toBe('repromote');
+    expect(gate.version).toBe(1);
+    // An archived version that beats the challenger but not the champion stays archived.
+    const strong = predictions(labels, 0.97, seeded(12));
+    const weaker = predictions(labels, 0.85, seeded(13));
+    const stays = promotionGate(
+      {
+        ...input,
+        champion: { version: 2, predicted: strong },
+        challenger: { version: null, predicted: predictions(labels, 0.75, seeded(14)) },
+        archived: [{ version: 1, predicted: weaker }],
+      },
+      config,
+    );
+    expect(stays.decision).toBe('reject');
+  });
+});

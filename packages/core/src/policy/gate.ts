@@ -1,0 +1,242 @@
+import {
+  balancedAccuracy,
+  mcnemarTest,
+  minorityShare,
+  pairedBalancedDifference,
+  strongestRise,
+} from '@automl-stream/drift';
+import type { PolicyConfig } from './config.ts';
+import type { Explanation } from './types.ts';
+
+/** A model's predictions on the shared hold-out. */
+export interface ScoredModel {
+  version: number | null;
+  predicted: ArrayLike<number>;
+}
+
+export interface GateInput {
+  /** Labels of the hold-out: the newest rows of the training window. */
+  labels: ArrayLike<number>;
+  challenger: ScoredModel;
+  /** The serving version (null for the bootstrap). */
+  champion: ScoredModel | null;
+  /** Up to 5 newest archived versions, for recurring concepts. */
+  archived: readonly ScoredModel[];
+  /** P4 flagged the champion: a point estimate challenger >= champion is enough. */
+  championFlagged: boolean;
+  /** The lineage's error before the alarm that queued the job (regression check); null to skip. */
+  lineageError: number | null;
+  /**
+   * The champion's test-then-train errors over the training window, in serve order, with their
+   * positions: if both models fail the regression check, a rise located in them is where the
+   * window should start instead.
+   */
+  windowErrors?: { wrong: ArrayLike<number>; servedAt: ArrayLike<number> };
+}
+
+export interface GateDecision {
+  decision: 'promote' | 'reject' | 'repromote';
+  /** The version to re-promote (decision 'repromote'). */
+  version: number | null;
+  metric: 'accuracy' | 'balanced_accuracy';
+  challengerScore: number;
+  championScore: number | null;
+  /** challenger − champion on the metric, and its one-sided lower bound. */
+  difference: number | null;
+  lowerBound: number | null;
+  /** Set when the regression check found a later start for the window. */
+  requeueSince: number | null;
+  explanation: Explanation;
+}
+
+function correct(labels: ArrayLike<number>, predicted: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) out[i] = predicted[i] === labels[i] ? 1 : 0;
+  return out;
+}
+
+function score(labels: ArrayLike<number>, predicted: ArrayLike<number>, balanced: boolean): number {
+  if (balanced) return balancedAccuracy(labels, predicted);
+  let right = 0;
+  for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) right++;
+  return right / labels.length;
+}
+
+const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
+
+/**
+ * P6, the promotion gate, pure: a paired comparison of challenger and champion on the same
+ * hold-out rows. Promote iff the one-sided lower bound (confidence `gateConfidence`) of
+ * challenger − champion is at least −tolerance: exact McNemar for accuracy, the paired balanced
+ * accuracy difference when a class is rarer than `balancedBelow`. A champion flagged by the
+ * level tests only needs to be matched on the point estimate. Refuses when both models are far
+ * below the lineage's earlier level (the window may straddle a change), and re-promotes an
+ * archived version that beats the challenger by the tolerance (recurring concepts).
+ */
+export function promotionGate(input: GateInput, config: PolicyConfig): GateDecision {
+  const { labels } = input;
+  const balanced = minorityShare(labels) < config.balancedBelow;
+  const metric = balanced ? 'balanced_accuracy' : 'accuracy';
+  const challengerScore = score(labels, input.challenger.predicted, balanced);
+  const tol = config.promotionTolerance;
+  const base = { metric, challengerScore, requeueSince: null } as const;
+  const explain = (summary: string, decision: string, evidence: Explanation['evidence']): Explanation => ({
+    signal: 'gate',
+    summary,
+    evidence: {
+      metric,
+      holdoutRows: labels.length,
+      challenger: challengerScore,
+      tolerance: tol,
+      ...evidence,
+    },
+    decision,
+    cost: null,
+  });
+
+  const best = bestArchived(input, balanced);
+  if (
+    best &&
+    best.score >= challengerScore + tol &&
+    (input.champion === null || best.version !== input.champion.version)
+  ) {
+    const championScore = input.champion ? score(labels, input.champion.predicted, balanced) : null;
+    // Against the champion the archived version must pass the gate's own paired rule.
+    const paired = input.champion
+      ? pairedLowerBound(labels, best.predicted, input.champion.predicted, balanced, config)
+      : null;
+    if (paired === null || paired >= -tol) {
+      return {
+        ...base,
+        decision: 'repromote',
+        version: best.version,
+        championScore,
+        difference: null,
+        lowerBound: null,
+        explanation: explain(
+          `archived v${best.version} scores ${f(best.score)} on the hold-out, the challenger ${f(challengerScore)}`,
+          `re-promote v${best.version}: it beats the challenger by at least the tolerance (a recurring concept)`,
+          { archived: best.version, archivedScore: best.score, champion: championScore },
+        ),
+      };
+    }
+  }
+  if (!input.champion) {
+    return {
+      ...base,
+      decision: 'promote',
+      version: null,
+      championScore: null,
+      difference: null,
+      lowerBound: null,
+      explanation: explain('no model serves yet', 'promote: the first version needs no comparison', {}),
+    };
+  }
+  const championScore = score(labels, input.champion.predicted, balanced);
+  const a = correct(labels, input.challenger.predicted);
+  const b = correct(labels, input.champion.predicted);
+  const paired = balanced
+    ? pairedBalancedDifference(labels, a, b, { confidence: config.gateConfidence })
+    : mcnemarTest(a, b, { confidence: config.gateConfidence });
+  const evidence = {
+    champion: championScore,
+    difference: paired.difference,
+    lowerBound: paired.lowerBound,
+    confidence: config.gateConfidence,
+    test: balanced ? 'paired balanced accuracy (normal)' : 'exact McNemar',
+  };
+  // A challenger clearly better than the champion is promoted even if the new regime is harder.
+  const regression =
+    paired.lowerBound > 0 ? null : regressionCheck(input, challengerScore, championScore, balanced, config);
+  if (regression) {
+    return {
+      ...base,
+      decision: 'reject',
+      version: null,
+      championScore,
+      difference: paired.difference,
+      lowerBound: paired.lowerBound,
+      requeueSince: regression.requeueSince,
+      explanation: explain(regression.summary, regression.decision, { ...evidence, ...regression.evidence }),
+    };
+  }
+  const promote = input.championFlagged ? paired.difference >= 0 : paired.lowerBound >= -tol;
+  const rule = input.championFlagged
+    ? `the champion is flagged by a level test, so challenger >= champion on the point estimate suffices (difference ${f(paired.difference)})`
+    : `the ${config.gateConfidence * 100}% lower bound of challenger − champion, ${f(paired.lowerBound)}, ${promote ? '>=' : '<'} −${tol}`;
+  return {
+    ...base,
+    decision: promote ? 'promote' : 'reject',
+    version: null,
+    championScore,
+    difference: paired.difference,
+    lowerBound: paired.lowerBound,
+    explanation: explain(
+      `challenger ${f(challengerScore)} vs champion ${f(championScore)} (${metric}, ${labels.length} paired rows)`,
+      `${promote ? 'promote' : 'reject'}: ${rule}`,
+      evidence,
+    ),
+  };
+}
+
+function pairedLowerBound(
+  labels: ArrayLike<number>,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  balanced: boolean,
+  config: PolicyConfig,
+): number {
+  const ra = correct(labels, a);
+  const rb = correct(labels, b);
+  return balanced
+    ? pairedBalancedDifference(labels, ra, rb, { confidence: config.gateConfidence }).lowerBound
+    : mcnemarTest(ra, rb, { confidence: config.gateConfidence }).lowerBound;
+}
+
+function bestArchived(
+  input: GateInput,
+  balanced: boolean,
+): { version: number; score: number; predicted: ArrayLike<number> } | null {
+  let best: { version: number; score: number; predicted: ArrayLike<number> } | null = null;
+  for (const model of input.archived) {
+    if (model.version === null) continue;
+    const s = score(input.labels, model.predicted, balanced);
+    if (!best || s > best.score) best = { version: model.version, score: s, predicted: model.predicted };
+  }
+  return best;
+}
+
+/**
+ * Both models' hold-out error above lineage error + margin + 2·SE: the window probably straddles
+ * a change (or precedes it), and promoting either would lock in a bad model. A rise located in the
+ * champion's own errors over the window gives where the window should start.
+ */
+function regressionCheck(
+  input: GateInput,
+  challengerScore: number,
+  championScore: number,
+  balanced: boolean,
+  config: PolicyConfig,
+) {
+  if (input.lineageError === null || balanced) return null;
+  const n = input.labels.length;
+  const limit = (e: number) =>
+    input.lineageError! + config.regressionMargin + 2 * Math.sqrt((e * (1 - e)) / n);
+  const errChallenger = 1 - challengerScore;
+  const errChampion = 1 - championScore;
+  if (!(errChallenger > limit(errChallenger) && errChampion > limit(errChampion))) return null;
+  let requeueSince: number | null = null;
+  if (input.windowErrors) {
+    const cut = strongestRise(input.windowErrors.wrong, 0);
+    if (cut !== null) requeueSince = input.windowErrors.servedAt[cut]!;
+  }
+  return {
+    requeueSince,
+    summary: `both models err far above the lineage's earlier level ${f(input.lineageError)} (challenger ${f(errChallenger)}, champion ${f(errChampion)})`,
+    decision:
+      requeueSince === null
+        ? 'reject: neither model delivers what the lineage did; the window may straddle a change'
+        : `reject and retrain from position ${requeueSince}, where the champion's errors rose inside the window`,
+    evidence: { lineageError: input.lineageError, regressionMargin: config.regressionMargin },
+  };
+}

@@ -1,0 +1,124 @@
+import { labelledSince } from './lineage.ts';
+import { queueJob } from './transitions.ts';
+import type { Evidence, Explanation, PolicyAction, PolicyState } from './types.ts';
+
+/**
+ * P5 growth: the serving version was trained on few rows of its regime (the bootstrap and every
+ * post-change version are small); once the regime holds `growthFactor` times as many labelled rows
+ * and `growthMinExtra` more, retrain on the regime's newest TRAIN_WINDOW rows. Each rejected growth
+ * doubles the factor.
+ */
+export function growthDue(
+  state: PolicyState,
+  evidence: Evidence,
+): { state: PolicyState; action: Extract<PolicyAction, { type: 'queue_retrain' }> } | null {
+  const { config, serving } = state;
+  if (!serving || state.jobs.length > 0) return null;
+  const info = state.versions[serving.version]!;
+  const factor = config.growthFactor * 2 ** state.rejections.growth;
+  const regime = serving.regimeLabelled;
+  const window = Math.min(regime, config.trainWindow);
+  const newTrainRows = window - Math.max(Math.round(window * config.holdoutFraction), config.minHoldoutRows);
+  if (regime < factor * info.trainRows || regime < info.trainRows + config.growthMinExtra) return null;
+  if (newTrainRows < 1.5 * info.trainRows) return null;
+  const queued = queueJob(state, {
+    trigger: 'growth',
+    since: serving.regimeSince,
+    sinceKind: info.sinceKind,
+    queuedAt: evidence.now,
+    championFlagged: false,
+    lineageError: info.lineageError,
+    reason: `growth: the regime of v${serving.version} holds ${regime} labelled rows, ${(regime / info.trainRows).toFixed(1)}× its ${info.trainRows} training rows`,
+  });
+  const explanation: Explanation = {
+    signal: 'growth',
+    summary: queued.job.reason,
+    evidence: {
+      regimeRows: regime,
+      trainRows: info.trainRows,
+      factor,
+      minExtra: config.growthMinExtra,
+      newTrainRows,
+    },
+    decision: `queue growth job ${queued.job.id}: about ${newTrainRows} training rows from position ${serving.regimeSince}; promoted only through the gate`,
+    cost: { trainingRuns: 1, trainingRows: newTrainRows },
+  };
+  return { state: queued.state, action: { type: 'queue_retrain', job: queued.job, explanation } };
+}
+
+/**
+ * Starts the oldest waiting job whose window holds MIN_TRAIN_ROWS labelled rows (one job trains at
+ * a time); a job still short of rows when its wait runs out is rescheduled, never widened to rows
+ * served before its `since` (D12).
+ */
+export function jobActions(
+  state: PolicyState,
+  evidence: Evidence,
+): { state: PolicyState; actions: PolicyAction[] } {
+  const { config } = state;
+  const actions: PolicyAction[] = [];
+  let training = state.jobs.some((j) => j.status === 'training');
+  const jobs = state.jobs.map((job) => {
+    if (job.status !== 'waiting') return job;
+    const available = labelledSince(evidence.lineage, job.since);
+    const from = job.since < 0 ? 'the first row' : `position ${job.since}`;
+    if (available >= config.minTrainRows && !training) {
+      training = true;
+      const until = evidence.now.position + 1;
+      const candidates = [{ since: job.since, until }];
+      if (job.trigger === 'data') candidates.push({ since: -1, until });
+      // Growth also tries the newest change located inside the regime, when it leaves enough rows.
+      const later = state.serving?.laterChange ?? null;
+      if (
+        job.trigger === 'growth' &&
+        later !== null &&
+        later > job.since &&
+        labelledSince(evidence.lineage, later) >= config.minTrainRows
+      ) {
+        candidates.push({ since: later, until });
+      }
+      const rows = Math.min(available, config.trainWindow);
+      actions.push({
+        type: 'start_training',
+        jobId: job.id,
+        candidates,
+        explanation: {
+          signal: 'job',
+          summary: `job ${job.id} (${job.trigger}): ${available} labelled rows served from ${from} on`,
+          evidence: {
+            jobId: job.id,
+            trigger: job.trigger,
+            since: job.since,
+            available,
+            minTrainRows: config.minTrainRows,
+          },
+          decision: `train on the newest ${rows} of them (${candidates.length} candidate window${candidates.length > 1 ? 's' : ''})`,
+          cost: { trainingRuns: candidates.length, trainingRows: rows },
+        },
+      });
+      return { ...job, status: 'training' as const };
+    }
+    if (evidence.now.seconds >= job.waitUntil) {
+      actions.push({
+        type: 'reschedule',
+        jobId: job.id,
+        explanation: {
+          signal: 'job',
+          summary: `job ${job.id} (${job.trigger}) has waited ${Math.round(evidence.now.seconds - job.queuedAt.seconds)} s for labelled rows served from ${from} on: ${available} of ${config.minTrainRows}`,
+          evidence: {
+            jobId: job.id,
+            since: job.since,
+            available,
+            minTrainRows: config.minTrainRows,
+            waitSeconds: config.waitSeconds,
+          },
+          decision: `keep waiting another ${config.waitSeconds} s: the window never reaches back before position ${job.since} (a mixed window would train a model as wrong as the one serving)`,
+          cost: null,
+        },
+      });
+      return { ...job, waitUntil: job.waitUntil + config.waitSeconds, reschedules: job.reschedules + 1 };
+    }
+    return job;
+  });
+  return { state: { ...state, jobs }, actions };
+}
