@@ -10,6 +10,7 @@ import {
   jsonb,
   pgSequence,
   pgTable,
+  primaryKey,
   real,
   serial,
   text,
@@ -62,7 +63,9 @@ export const batches = pgTable(
 export const rows = pgTable(
   'rows',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // Unique: only rows_id_seq hands ids out. The key includes created_at, the partition key
+    // (drizzle/0005: partitioned by UTC day, which drizzle cannot declare).
+    id: bigserial('id', { mode: 'number' }).notNull(),
     batchPk: bigint('batch_pk', { mode: 'number' })
       .notNull()
       .references(() => batches.id, { onDelete: 'cascade' }),
@@ -73,6 +76,7 @@ export const rows = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    primaryKey({ name: 'rows_pkey', columns: [t.id, t.createdAt] }),
     index('rows_batch_pk_idx').on(t.batchPk),
     // Training reads the newest TRAIN_WINDOW labelled rows.
     index('rows_labelled_id_idx')
@@ -85,7 +89,9 @@ export const rows = pgTable(
 export const predictions = pgTable(
   'predictions',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    // Unique: only predictions_id_seq hands ids out (fenced after a crash: PREDICTION_ID_FENCE_GAP).
+    // Partitioned by UTC day of created_at, like rows (drizzle/0005).
+    id: bigserial('id', { mode: 'number' }).notNull(),
     features: doublePrecision('features').array().notNull(),
     label: integer('label').notNull(),
     probabilities: real('probabilities').array().notNull(),
@@ -95,6 +101,7 @@ export const predictions = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    primaryKey({ name: 'predictions_pkey', columns: [t.id, t.createdAt] }),
     index('predictions_model_version_idx').on(t.modelVersion, t.id),
     index('predictions_feedback_idx').on(t.feedbackAt).where(sql`${t.feedbackLabel} is not null`),
     index('predictions_created_at_idx').on(t.createdAt),
