@@ -96,6 +96,9 @@ const environmentSchema = z.object({
   QUEUE_MAINTENANCE_SECONDS: int(30, 1, 3600),
   RETRAIN_WAIT_SECONDS: int(300, 0, 86400),
 
+  // Retention: days of rows and predictions kept (whole UTC days dropped after); 0 = forever.
+  RETAIN_DAYS: int(30, 0, 36_500),
+
   // Access and limits
   AUTH: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   ADMIN_API_KEY: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
@@ -260,6 +263,11 @@ export interface Config {
     maxFeaturesPerRow: number;
     /** Largest |feature value| accepted. */
     maxFeatureMagnitude: number;
+    /**
+     * Days of rows and predictions kept: the maintenance job drops each day's partition once all of
+     * it is older than this (0 = keep forever). Model versions, drift checks, training jobs stay.
+     */
+    retainDays: number;
   };
   drift: {
     pValue: number;
@@ -414,6 +422,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxNewClasses: e.MAX_NEW_CLASSES,
       maxFeaturesPerRow: e.MAX_FEATURES_PER_ROW,
       maxFeatureMagnitude: e.MAX_FEATURE_MAGNITUDE,
+      retainDays: e.RETAIN_DAYS,
     },
     drift: {
       pValue: e.DRIFT_P_VALUE,

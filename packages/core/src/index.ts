@@ -16,10 +16,18 @@ export { Platform } from './platform.ts';
 export { prepareDatabase } from './prepare-database.ts';
 export { pushIterator } from './push-iterator.ts';
 export type { JobObserver, JobOutcome } from './queues.ts';
-export { driftCheckQueue, Queues, RETRAIN_DEAD_LETTER, retrainQueue } from './queues.ts';
+export {
+  driftCheckQueue,
+  partitionMaintenanceQueue,
+  Queues,
+  RETRAIN_DEAD_LETTER,
+  retrainQueue,
+} from './queues.ts';
 export type { Readiness, ReadinessChecks } from './readiness.ts';
 export { checkReadiness, READY_DB_TIMEOUT_MS } from './readiness.ts';
 export { RegistryService } from './registry-service.ts';
+export type { PartitionMaintenance } from './retention.ts';
+export { maintainPartitions, PARTITION_DAYS_AHEAD, utcDay } from './retention.ts';
 export { ModelTooLargeError, RetrainService, ShutdownError, TrainingDataError } from './retrain-service.ts';
 export type { ServingModel } from './serving-model.ts';
 export { ModelHolder } from './serving-model.ts';
@@ -29,6 +37,7 @@ export * from './storage/data-storage.ts';
 export * from './storage/drift-storage.ts';
 export * from './storage/events-storage.ts';
 export * from './storage/models-storage.ts';
+export * from './storage/retention-storage.ts';
 export * from './storage/stats-storage.ts';
 export * from './storage/training-storage.ts';
 export { classCap, type LabelLimit, validateFeatureMatrix, validateLabels } from './validation.ts';

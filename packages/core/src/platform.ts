@@ -9,6 +9,7 @@ import { ManualDriftChecks } from './manual-drift-checks.ts';
 import { driftCheckQueue, Queues, retrainDeadLetterQueue, retrainQueue } from './queues.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
+import { PARTITION_MAINTENANCE_SECONDS, workPartitionMaintenance } from './retention.ts';
 import { RetrainService, ShutdownError } from './retrain-service.ts';
 import { ModelHolder } from './serving-model.ts';
 import { StatsTicker } from './stats-ticker.ts';
@@ -176,6 +177,11 @@ export class Platform {
     const schedule = () => this.queues.sendThrottled(driftCheckQueue, { trigger: 'schedule' }, interval);
     await schedule().catch(() => {});
     this.every(interval * 1000, schedule);
+    // Retention: day partitions of rows and predictions created ahead, old ones dropped (retention.ts).
+    const jobSql = this.jobsDb?.sql ?? this.db.sql;
+    const maintain = await workPartitionMaintenance(this.queues, jobSql, this.config, this.logger);
+    await maintain();
+    this.every(PARTITION_MAINTENANCE_SECONDS * 1000, maintain);
   }
 
   /**

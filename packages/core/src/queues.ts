@@ -52,6 +52,16 @@ export const retrainDeadLetterQueue = defineQueue({
   options: () => ({ policy: 'standard', retryLimit: 5, retryDelay: 5, expireInSeconds: 60 }),
 });
 
+/**
+ * Partition maintenance of rows and predictions (retention.ts): days ahead created, days past
+ * RETAIN_DAYS dropped. Sent at most once an hour platform-wide; one runs at a time.
+ */
+export const partitionMaintenanceQueue = defineQueue({
+  name: 'partition-maintenance',
+  payload: z.object({}),
+  options: () => ({ policy: 'stately', retryLimit: 3, retryDelay: 60, expireInSeconds: 600 }),
+});
+
 /** pg-boss job states in which a job will still run (or is running). */
 const ALIVE_STATES = new Set(['created', 'retry', 'active']);
 
@@ -116,7 +126,8 @@ export class Queues {
     if (this.started) return;
     await this.boss.start();
     // The dead-letter queue first: the retrain queue names it.
-    for (const q of [retrainDeadLetterQueue, driftCheckQueue, retrainQueue] as QueueDefinition<z.ZodType>[]) {
+    const queues = [retrainDeadLetterQueue, driftCheckQueue, retrainQueue, partitionMaintenanceQueue];
+    for (const q of queues as QueueDefinition<z.ZodType>[]) {
       await this.boss.createQueue(q.name, { name: q.name, ...q.options(this.config) }).catch(ignoreExists);
       await this.boss.updateQueue(q.name, { name: q.name, ...q.options(this.config) }).catch(() => {});
     }

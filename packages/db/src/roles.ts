@@ -14,6 +14,8 @@ export async function grantAppRole(sql: postgres.Sql, role: string): Promise<voi
   await sql`grant select, insert, update, delete on all tables in schema public, pgboss to ${r}`;
   await sql`grant usage, select, update on all sequences in schema public to ${r}`;
   await sql`grant select on all tables in schema drizzle to ${r}`;
+  // Partition maintenance (drizzle/0005): DDL on the partitions of rows and predictions only.
+  await sql`grant execute on function automl_create_day_partition(text, date), automl_drop_partition(text, text) to ${r}`;
   await sql`alter default privileges in schema public grant select, insert, update, delete on tables to ${r}`;
   await sql`alter default privileges in schema public grant usage, select, update on sequences to ${r}`;
   await sql`alter default privileges in schema pgboss grant select, insert, update, delete on tables to ${r}`;
