@@ -4,6 +4,7 @@
 // and workers run as a role without DDL rights, after a separate migrate step).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { maintainPartitions, utcDay } from '@automl-stream/core';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestPlatform } from '../../src/testing.ts';
@@ -186,6 +187,11 @@ describe('servers and workers without DDL rights (M14)', () => {
         select rolsuper, rolcreaterole from pg_roles where rolname = current_user`;
       expect(role).toEqual({ rolsuper: false, rolcreaterole: false });
       await expect(appSql`create table intruder (x int)`).rejects.toThrow(/permission denied/);
+      // Retention runs as this role too, through the owner's two partition functions (drizzle/0005).
+      const inTenDays = new Date(Date.now() + 10 * 86_400_000);
+      const maintained = await maintainPartitions(appSql, { retainDays: 30, now: inTenDays });
+      expect(maintained.created).toContain(`rows_p${utcDay(inTenDays).replaceAll('-', '')}`);
+      expect(maintained.dropped).toEqual([]);
 
       // Ingest, the first retrain by the in-process worker (pg-boss, events), predict, feedback.
       const key = server.adminKey;
