@@ -76,3 +76,25 @@ export async function daysInDefaultPartition(sql: Queryable, table: PartitionedT
     : sql<{ day: string }[]>`select distinct ${day} as day from predictions_default order by day`);
   return rows.map((r) => r.day);
 }
+
+export interface TableSize {
+  table: string;
+  /** Heap, TOAST and free-space maps, summed over the partitions of a partitioned table. */
+  tableBytes: number;
+  indexBytes: number;
+}
+
+/** Disk used by each table of the platform's schema (partitions summed into their table). */
+export async function readTableSizes(sql: Queryable): Promise<TableSize[]> {
+  // name: read-table-sizes
+  const rows = await sql<{ table: string; table_bytes: string; index_bytes: string }[]>`
+    select coalesce(parent.relname, c.relname) as table,
+      sum(pg_table_size(c.oid))::bigint::text as table_bytes,
+      sum(pg_indexes_size(c.oid))::bigint::text as index_bytes
+    from pg_class c
+      left join pg_inherits i on i.inhrelid = c.oid
+      left join pg_class parent on parent.oid = i.inhparent
+    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+    group by 1 order by 1`;
+  return rows.map((r) => ({ table: r.table, tableBytes: Number(r.table_bytes), indexBytes: Number(r.index_bytes) }));
+}
