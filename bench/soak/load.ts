@@ -22,6 +22,8 @@ export interface Sample {
   ms: number;
   kind: 'predict' | 'ingest' | 'feedback' | 'stats';
   ok: boolean;
+  /** What went wrong, for a failed request: the first GraphQL error's message, or the HTTP status. */
+  error?: string;
 }
 
 const PREDICT = 'mutation P($input: PredictInput!) { predict(input: $input) { predictions { id } } }';
@@ -68,14 +70,25 @@ async function call(kind: Sample['kind'], query: string, variables: object): Pro
   const at = Date.now();
   const started = performance.now();
   let ok = false;
+  let error: string | undefined = 'no answer';
   let data: unknown = null;
   try {
     const res = await post(JSON.stringify({ query, variables }));
-    const parsed = JSON.parse(res.text) as { data?: unknown; errors?: unknown[] };
+    const parsed = JSON.parse(res.text) as { data?: unknown; errors?: { message: string }[] };
     ok = res.status === 200 && !parsed.errors;
+    error = ok ? undefined : (parsed.errors?.[0]?.message ?? `HTTP ${res.status}`);
     data = parsed.data;
+  } catch (thrown) {
+    error = thrown instanceof Error ? thrown.message : String(thrown);
+    throw thrown;
   } finally {
-    samples.push({ at, ms: performance.now() - started, kind, ok });
+    samples.push({
+      at,
+      ms: performance.now() - started,
+      kind,
+      ok,
+      ...(error ? { error: `${kind}: ${error}` } : {}),
+    });
   }
   return data;
 }
