@@ -45,7 +45,7 @@ export class Access {
     if (!key) {
       throw new DomainError(
         'UNAUTHENTICATED',
-        'missing API key: send "Authorization: Bearer <key>" (see the README: API keys)',
+        'missing API key: send "Authorization: Bearer <key>" (see docs/deployment.md: API keys)',
       );
     }
     const now = Date.now();

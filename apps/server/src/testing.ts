@@ -23,7 +23,7 @@ export interface TestPlatform {
 /**
  * A real platform for tests: its own database on the test Postgres (see vitest's global setup),
  * migrated, a server on a free port, workers in-process unless `WORKERS: 'false'`.
- * `env` holds environment-style settings (names as in the README's configuration table).
+ * `env` holds environment-style settings (names as in docs/configuration.md).
  */
 export async function startTestPlatform(
   postgresUrl: string,

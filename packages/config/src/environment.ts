@@ -61,7 +61,6 @@ const environmentSchema = z.object({
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ),
   WORKERS: bool(true),
-  WORKER_CONCURRENCY: int(1, 1, 16),
   WORKER_PORT: port(4100),
 
   // Model (the original pipeline's defaults)
@@ -187,11 +186,11 @@ const PLACEHOLDER = /change.?me|example|placeholder|secret|password|x{6,}|0{6,}/
 export function adminKeyProblem(key: string): string | null {
   const match = API_KEY_FORMAT.exec(key);
   if (!match) {
-    return 'must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ -> (see the README, Deployment, to generate one)';
+    return 'must look like ams_<8 lowercase letters or digits>_<32 characters of A-Z a-z 0-9 _ -> (see docs/deployment.md, API keys, to generate one)';
   }
   const secret = match[1]!;
   if (PLACEHOLDER.test(key) || new Set(secret).size < MIN_DISTINCT_KEY_CHARACTERS) {
-    return 'looks like a placeholder, not a random key: generate one (see the README, Deployment)';
+    return 'looks like a placeholder, not a random key: generate one (see docs/deployment.md, API keys)';
   }
   return null;
 }
@@ -229,7 +228,6 @@ export interface Config {
   };
   workers: {
     enabled: boolean;
-    concurrency: number;
     /**
      * The standalone worker process's HTTP probe (`/health`, `/ready`, `/metrics`) on `server.host`;
      * 0 turns it off. Workers inside a server process (`WORKERS=true`) never open it.
@@ -404,7 +402,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: e.PUBLIC_URL,
       graphqlUrl: e.GRAPHQL_URL,
     },
-    workers: { enabled: e.WORKERS, concurrency: e.WORKER_CONCURRENCY, port: e.WORKER_PORT },
+    workers: { enabled: e.WORKERS, port: e.WORKER_PORT },
     model: {
       nEstimators: e.N_ESTIMATORS,
       maxDepth: e.MAX_DEPTH,

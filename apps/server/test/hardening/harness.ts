@@ -54,7 +54,7 @@ export interface ServerProcess {
 /**
  * Starts the server entry point as a child process on a free port and waits until it listens
  * (the port is read from its "listening" log line, so LOG_LEVEL must stay at info or below).
- * `env` adds settings (names as in the README's configuration table); the defaults keep it quiet
+ * `env` adds settings (names as in docs/configuration.md); the defaults keep it quiet
  * and quick: small forests, no scheduled drift checks, workers in the process.
  */
 export async function spawnServer(options: {
