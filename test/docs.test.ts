@@ -24,7 +24,7 @@ export function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   for (const [, heading] of prose(markdown).matchAll(/^#{1,6} (.+)$/gm)) {
     anchors.add(
-      heading
+      (heading ?? '')
         .trim()
         .toLowerCase()
         .replace(/[^\p{L}\p{N}\- _]/gu, '')

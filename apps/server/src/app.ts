@@ -70,7 +70,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
   const access = new Access(platform);
   const rateLimiter = new RateLimiter(config.limits.rateLimitPerMinute);
   // Rate limits and failed authentications are settled with the other replicas through Postgres.
-  const shared = new SharedBuckets(platform.db.sql, logger, [rateLimiter.buckets, access.failures]);
+  const shared = new SharedBuckets(platform.rateLimits, logger, [rateLimiter.buckets, access.failures]);
   rateLimiter.share(shared);
   shared.start();
   const streams = new OpenStreams(platform, access);

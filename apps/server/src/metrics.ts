@@ -1,4 +1,4 @@
-import { getDriftCheck, type Platform } from '@automl-stream/core';
+import type { Platform } from '@automl-stream/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of one server process (`/metrics`). */
@@ -69,7 +69,7 @@ export class ServerMetrics {
     this.unsubscribers.push(platform.holder.onSwap((m) => this.activeModelVersion.set(m?.version ?? 0)));
     this.unsubscribers.push(
       platform.bus.subscribe(['drift.checked'], (event) => {
-        void getDriftCheck(platform.db.sql, Number(event.payload.driftCheckId)).then(
+        void platform.driftChecks.ofEvent(event).then(
           (check) => {
             if (!check) return;
             this.driftChecks.inc({ verdict: check.verdict });

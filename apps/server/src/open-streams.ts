@@ -1,6 +1,4 @@
 import { DomainError, type Platform } from '@automl-stream/core';
-import { activeApiKeyIds } from '@automl-stream/core/storage/access-storage.ts';
-import { API_KEYS_CHANNEL } from '@automl-stream/core/storage/api-keys-storage.ts';
 import type { Access } from './auth.ts';
 import type { Principal } from './context.ts';
 
@@ -35,15 +33,7 @@ export class OpenStreams {
 
   /** Listens for revocations and starts the sweep. */
   async start(): Promise<void> {
-    const sub = await this.platform.db.sql.listen(API_KEYS_CHANNEL, (payload) => {
-      try {
-        const id = Number((JSON.parse(payload) as { revoked?: unknown }).revoked);
-        if (Number.isInteger(id)) this.revoke([id]);
-      } catch {
-        // Not ours: ignore.
-      }
-    });
-    this.unlisten = sub.unlisten;
+    this.unlisten = await this.platform.apiKeys.onRevoked((id) => this.revoke([id]));
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -114,7 +104,7 @@ export class OpenStreams {
     const ids = [...this.keyIds.values()];
     if (ids.length === 0) return;
     try {
-      const active = await activeApiKeyIds(this.platform.db.sql, ids);
+      const active = await this.platform.apiKeys.activeIds(ids);
       const gone = ids.filter((id) => !active.has(id));
       if (gone.length > 0) this.revoke(gone);
     } catch {

@@ -1,10 +1,4 @@
-import { DomainError, type Logger } from '@automl-stream/core';
-import {
-  type BucketSpend,
-  deleteIdleRateLimitBuckets,
-  settleRateLimitBuckets,
-} from '@automl-stream/core/storage/access-storage.ts';
-import type { Sql } from '@automl-stream/db';
+import { type BucketSpend, DomainError, type Logger, type RateLimitStore } from '@automl-stream/core';
 import type { Principal } from './context.ts';
 
 interface Bucket {
@@ -125,7 +119,7 @@ export class SharedBuckets {
   private readonly fetching = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly sql: Sql,
+    private readonly store: RateLimitStore,
     private readonly logger: Logger,
     private readonly kinds: TokenBuckets[],
   ) {}
@@ -149,12 +143,12 @@ export class SharedBuckets {
         const now = Date.now();
         const spends = this.kinds.flatMap((k) => k.takeSpending(now));
         if (spends.length > 0) {
-          const levels = await settleRateLimitBuckets(this.sql, spends);
+          const levels = await this.store.settle(spends);
           for (const kind of this.kinds) kind.settle(levels);
         }
         if (now - this.lastCleanup > 60_000) {
           this.lastCleanup = now;
-          await deleteIdleRateLimitBuckets(this.sql, 300);
+          await this.store.deleteIdle(300);
         }
       } catch (error) {
         this.logger.debug({ err: error }, 'rate-limit settlement failed; limiting locally');
@@ -174,9 +168,8 @@ export class SharedBuckets {
     const id = `${kind.kind}:${key}`;
     let pending = this.fetching.get(id);
     if (!pending) {
-      pending = settleRateLimitBuckets(this.sql, [
-        { key: id, spent: 0, capacity: kind.capacity, perSecond: kind.perMs * 1000 },
-      ])
+      pending = this.store
+        .settle([{ key: id, spent: 0, capacity: kind.capacity, perSecond: kind.perMs * 1000 }])
         .then(
           (levels) => kind.settle(levels),
           (error) => this.logger.debug({ err: error }, 'rate-limit bucket not loaded; limiting locally'),

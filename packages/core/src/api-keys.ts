@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable, Sql } from '@automl-stream/db';
 import { badInput } from './errors.ts';
+import { activeApiKeyIds } from './storage/access-storage.ts';
 import {
+  API_KEYS_CHANNEL,
   type ApiKeyRecord,
   type ApiKeyRole,
   countActiveAdminKeys,
@@ -85,6 +87,27 @@ export class ApiKeys {
     const ids = [...this.touched];
     this.touched.clear();
     await touchApiKeys(this.sql, ids);
+  }
+
+  /** Which of `ids` are still active (not revoked): open connections are re-checked with it. */
+  activeIds(ids: number[]): Promise<Set<number>> {
+    return activeApiKeyIds(this.sql, ids);
+  }
+
+  /**
+   * Calls `fn` with the id of each key revoked from now on, by any process (NOTIFY on
+   * `automl_api_keys`); resolves to the function that stops listening.
+   */
+  async onRevoked(fn: (id: number) => void): Promise<() => Promise<void>> {
+    const sub = await this.sql.listen(API_KEYS_CHANNEL, (payload) => {
+      try {
+        const id = Number((JSON.parse(payload) as { revoked?: unknown }).revoked);
+        if (Number.isInteger(id)) fn(id);
+      } catch {
+        // Not a revocation notice: ignore.
+      }
+    });
+    return () => sub.unlisten();
   }
 
   list(includeRevoked = false) {

@@ -5,6 +5,7 @@ import {
   type EventType,
   latestEventId,
   readEventsAfter,
+  recentEvents,
   type StoredEvent,
 } from './storage/events-storage.ts';
 
@@ -30,6 +31,11 @@ export class EventBus {
   private stopped = false;
 
   constructor(private readonly sql: Sql) {}
+
+  /** The stored log, newest first: `types` filters, `beforeId` pages back. */
+  recent(options: { types?: EventType[]; limit: number; beforeId?: number }) {
+    return recentEvents(this.sql, options);
+  }
 
   /** Starts listening. Events older than this call are not replayed to subscribers. */
   async start(): Promise<void> {

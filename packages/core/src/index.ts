@@ -1,8 +1,11 @@
 export { API_KEY_ROLES, ApiKeys, hashApiKey } from './api-keys.ts';
 export type { IngestInput, IngestResult, PredictionResult, WriterOptions } from './data-service.ts';
 export { DataService } from './data-service.ts';
-export type { ConceptDriftResult, DriftCheckOutcome, DriftTrigger } from './drift-policy.ts';
-export { DriftPolicy, detectConceptDrift, errorRise, MIN_CURRENT_ROWS } from './drift-policy.ts';
+export type { DriftAction, DriftCheckInputs, DriftMeasurement, RetrainSituation } from './drift-check.ts';
+export { decideAction, MIN_CURRENT_ROWS, measureDrift } from './drift-check.ts';
+export { type DriftCheckPage, DriftChecks } from './drift-checks.ts';
+export type { DriftCheckOutcome, DriftTrigger } from './drift-policy.ts';
+export { DriftPolicy } from './drift-policy.ts';
 export type { ErrorCode } from './errors.ts';
 export { badInput, DomainError } from './errors.ts';
 export { EventBus } from './event-bus.ts';
@@ -23,21 +26,26 @@ export {
   RETRAIN_DEAD_LETTER,
   retrainQueue,
 } from './queues.ts';
+export type { BucketSpend } from './rate-limit-store.ts';
+export { RateLimitStore } from './rate-limit-store.ts';
 export type { Readiness, ReadinessChecks } from './readiness.ts';
 export { checkReadiness, READY_DB_TIMEOUT_MS } from './readiness.ts';
+export type { ModelVersionPage } from './registry-service.ts';
 export { RegistryService } from './registry-service.ts';
 export type { PartitionMaintenance } from './retention.ts';
 export { maintainPartitions, PARTITION_DAYS_AHEAD, utcDay } from './retention.ts';
+export { type RetrainRequest, RetrainRequests } from './retrain-requests.ts';
 export { ModelTooLargeError, RetrainService, ShutdownError, TrainingDataError } from './retrain-service.ts';
 export type { ServingModel } from './serving-model.ts';
 export { ModelHolder } from './serving-model.ts';
 export { StatsTicker } from './stats-ticker.ts';
-export * from './storage/api-keys-storage.ts';
-export * from './storage/data-storage.ts';
-export * from './storage/drift-storage.ts';
-export * from './storage/events-storage.ts';
-export * from './storage/models-storage.ts';
-export * from './storage/retention-storage.ts';
-export * from './storage/stats-storage.ts';
-export * from './storage/training-storage.ts';
+// Domain types of the stored records; the storage functions themselves stay inside core.
+export type { ApiKeyRecord, ApiKeyRole } from './storage/api-keys-storage.ts';
+export type { DriftCheckRecord, DriftFeatureResult } from './storage/drift-storage.ts';
+export type { EventType, StoredEvent } from './storage/events-storage.ts';
+export type { ModelMetrics, ModelStatus, ModelVersionRecord } from './storage/models-storage.ts';
+export type { Partition, TableSize } from './storage/retention-storage.ts';
+export type { AccuracyPoint, PlatformStats } from './storage/stats-storage.ts';
+export type { TrainingJobRecord, TrainingStatus } from './storage/training-storage.ts';
+export { type TrainingJobPage, TrainingJobs } from './training-jobs.ts';
 export { classCap, type LabelLimit, validateFeatureMatrix, validateLabels } from './validation.ts';

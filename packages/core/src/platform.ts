@@ -3,10 +3,12 @@ import { createDb, type DbHandle } from '@automl-stream/db';
 import type { Logger } from 'pino';
 import { ApiKeys } from './api-keys.ts';
 import { DataService } from './data-service.ts';
+import { DriftChecks } from './drift-checks.ts';
 import { DriftPolicy } from './drift-policy.ts';
 import { EventBus } from './event-bus.ts';
 import { ManualDriftChecks } from './manual-drift-checks.ts';
 import { driftCheckQueue, Queues, retrainDeadLetterQueue, retrainQueue } from './queues.ts';
+import { RateLimitStore } from './rate-limit-store.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
 import { PARTITION_MAINTENANCE_SECONDS, workPartitionMaintenance } from './retention.ts';
@@ -14,6 +16,8 @@ import { RetrainService, ShutdownError } from './retrain-service.ts';
 import { ModelHolder } from './serving-model.ts';
 import { StatsTicker } from './stats-ticker.ts';
 import { listOpenTrainingJobs, type TrainingJobRecord } from './storage/training-storage.ts';
+import { TrainingJobs } from './training-jobs.ts';
+import { DataTriggers } from './triggers.ts';
 
 export interface PlatformOptions {
   config: Config;
@@ -48,14 +52,19 @@ export class Platform {
   readonly manualChecks: ManualDriftChecks;
   readonly retrain: RetrainService;
   readonly registry: RegistryService;
+  /** The recorded drift checks, read by the API. */
+  readonly driftChecks: DriftChecks;
+  /** Training jobs, read by the API. */
+  readonly trainingJobs: TrainingJobs;
+  /** The rate-limit buckets shared by the replicas. */
+  readonly rateLimits: RateLimitStore;
   readonly stats: StatsTicker;
   readonly apiKeys: ApiKeys;
   readonly config: Config;
   readonly logger: Logger;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribers: (() => void)[] = [];
-  private rowsSinceCheck = 0;
-  private bootstrapPending = false;
+  private readonly triggers: DataTriggers;
   private readonly workersEnabled: boolean;
   private readonly serving: boolean;
   private retrainAbort = new AbortController();
@@ -94,8 +103,11 @@ export class Platform {
     this.drift = new DriftPolicy(jobSql, this.queues, options.config, options.logger);
     this.retrain = new RetrainService(jobSql, options.config, options.logger, this.queues);
     this.manualChecks = new ManualDriftChecks(sql, this.bus, this.queues, this.drift, options.config);
-    this.registry = new RegistryService(sql, options.config.model.maxModelBytes);
+    this.registry = new RegistryService(sql, options.config.model.maxModelBytes, () => this.holder.refresh());
     this.apiKeys = new ApiKeys(sql);
+    this.driftChecks = new DriftChecks(sql);
+    this.trainingJobs = new TrainingJobs(sql);
+    this.rateLimits = new RateLimitStore(sql);
     this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
     // A prediction log that waits for no fsync: single-row predict latency drops by the flush
     // (about 0.7 ms here) while every prediction is still committed before the answer.
@@ -107,14 +119,21 @@ export class Platform {
           synchronousCommit: 'off',
           statementTimeoutMs: apiStatementTimeoutMs,
         });
+    this.triggers = new DataTriggers({
+      windowSize: options.config.drift.windowSize,
+      askForCheck: () => this.queues.send(driftCheckQueue, { trigger: 'rows' }),
+      hasModel: () => this.holder.current !== null,
+      bootstrap: () => this.drift.maybeBootstrap(),
+      logger: options.logger,
+    });
     this.data = new DataService(sql, this.holder, options.config, this.predictionDb?.sql ?? sql, {
       onRowsServed: (n) => {
         this.stats.invalidate();
-        this.rowsServed(n);
+        this.triggers.rowsServed(n);
       },
       onLabelledRows: () => {
         this.stats.invalidate();
-        this.labelledRowsArrived();
+        this.triggers.labelledRowsArrived();
       },
     });
   }
@@ -218,28 +237,6 @@ export class Platform {
     }, ms);
     timer.unref();
     this.timers.push(timer);
-  }
-
-  /** After every WINDOW_SIZE rows served by this process, ask for a drift check (collapsed by the queue). */
-  private rowsServed(n: number) {
-    this.rowsSinceCheck += n;
-    if (this.rowsSinceCheck < this.config.drift.windowSize) return;
-    this.rowsSinceCheck = 0;
-    this.queues
-      .send(driftCheckQueue, { trigger: 'rows' })
-      .catch((error) => this.logger.warn({ err: error }, 'could not queue a drift check'));
-  }
-
-  /** With no model yet, labelled rows may complete the bootstrap set. */
-  private labelledRowsArrived() {
-    if (this.holder.current || this.bootstrapPending) return;
-    this.bootstrapPending = true;
-    this.drift
-      .maybeBootstrap()
-      .catch((error) => this.logger.warn({ err: error }, 'bootstrap check failed'))
-      .finally(() => {
-        this.bootstrapPending = false;
-      });
   }
 
   /** Stops timers and workers (finishing or releasing their jobs), then the bus and the pool. */

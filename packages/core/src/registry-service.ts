@@ -4,13 +4,26 @@ import { DomainError } from './errors.ts';
 import { modelSizeProblem } from './model-size.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
+  countModelVersions,
   getArtifact,
   getModelVersion,
+  getModelVersions,
   getProductionVersion,
+  listModelVersions,
+  type ModelStatus,
   type ModelVersionRecord,
+  modelHistory,
   previousProductionVersion,
   setProduction,
 } from './storage/models-storage.ts';
+
+/** One page of the registry, newest first. */
+export interface ModelVersionPage {
+  items: ModelVersionRecord[];
+  total: number;
+  limit: number;
+  offset: number;
+}
 
 /**
  * Promotion and rollback. Every change is recorded in model_history and announced. A version
@@ -18,10 +31,42 @@ import {
  * is refused before it becomes production.
  */
 export class RegistryService {
+  /**
+   * `refreshServing` reloads this process's serving model after a promotion or rollback, so the
+   * answer to the admin's mutation is already true here (other replicas follow the NOTIFY).
+   */
   constructor(
     private readonly sql: Sql,
     private readonly maxModelBytes = Number.MAX_SAFE_INTEGER,
+    private readonly refreshServing: () => Promise<unknown> = async () => {},
   ) {}
+
+  /** The version serving predictions now (undefined before the first model). */
+  production(): Promise<ModelVersionRecord | undefined> {
+    return getProductionVersion(this.sql);
+  }
+
+  get(version: number): Promise<ModelVersionRecord | undefined> {
+    return getModelVersion(this.sql, version);
+  }
+
+  /** Versions by number, in one query (the GraphQL batch loader's source). */
+  getMany(versions: number[]): Promise<ModelVersionRecord[]> {
+    return getModelVersions(this.sql, versions);
+  }
+
+  async page(options: { limit: number; offset: number; status?: ModelStatus }): Promise<ModelVersionPage> {
+    const [items, total] = await Promise.all([
+      listModelVersions(this.sql, options),
+      countModelVersions(this.sql),
+    ]);
+    return { items, total, limit: options.limit, offset: options.offset };
+  }
+
+  /** Promotions and rollbacks, newest first. */
+  history(limit: number) {
+    return modelHistory(this.sql, limit);
+  }
 
   /** Throws CONFLICT when `version` could not serve. */
   private async assertServable(sql: Queryable, version: number): Promise<void> {
@@ -40,7 +85,7 @@ export class RegistryService {
     if (!Number.isInteger(version) || version <= 0) {
       throw new DomainError('BAD_USER_INPUT', `version must be a positive whole number (got ${version})`);
     }
-    return this.sql.begin(async (tx) => {
+    const promoted = await this.sql.begin(async (tx) => {
       const target = await getModelVersion(tx, version);
       if (!target)
         throw new DomainError('NOT_FOUND', `model version ${version} does not exist (see the models query)`);
@@ -52,11 +97,13 @@ export class RegistryService {
       await appendEvent(tx, 'model.promoted', { version, previousVersion: previous, reason, manual: true });
       return (await getModelVersion(tx, version))!;
     });
+    await this.refreshServing();
+    return promoted;
   }
 
   /** Back to the version that served before the current one. */
   async rollback(reason = 'manual rollback'): Promise<ModelVersionRecord> {
-    return this.sql.begin(async (tx) => {
+    const restored = await this.sql.begin(async (tx) => {
       const current = await getProductionVersion(tx);
       if (!current)
         throw new DomainError('CONFLICT', 'no model is serving, so there is nothing to roll back');
@@ -76,5 +123,7 @@ export class RegistryService {
       });
       return (await getModelVersion(tx, previous))!;
     });
+    await this.refreshServing();
+    return restored;
   }
 }

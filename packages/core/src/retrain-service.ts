@@ -224,23 +224,55 @@ export class RetrainService {
     return available;
   }
 
+  /**
+   * One training run, in named phases: read the data (after a change, waiting for rows of the new
+   * regime), hold out the newest slice, fit, score challenger and champion on the same hold-out,
+   * decide, build the drift reference, and commit version, job, promotion and events together.
+   */
   private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
-    const { trainWindow, minTrainRows, holdoutFraction, promotionTolerance } = this.config.retrain;
-    // After a detected change, learn the new concept only. Detection comes a few hundred rows
-    // after the change, so wait (bounded by RETRAIN_WAIT_SECONDS) for MIN_TRAIN_ROWS labelled rows
-    // of it: training on mostly old-concept rows would give a model that is wrong in the same way.
+    const data = await this.readTrainingData(job, signal);
+    const split = holdOutNewest(data, this.config.retrain);
+    const { forest, trainingMs } = await this.fit(job, split, data.nClasses, signal);
+    const scores = await this.score(forest, split, data);
+    const decision = decidePromotion(
+      scores.metrics,
+      scores.championMetrics,
+      this.config.retrain.promotionTolerance,
+    );
+    const reference = buildReference(forest, split, data.nClasses, this.config, job.id);
+    const result = await this.commit(job, { data, split, forest, trainingMs, scores, decision, reference });
+    if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+    this.logger.info(
+      {
+        trainingJobId: job.id,
+        version: result.version.version,
+        promoted: result.promoted,
+        accuracy: scores.metrics.accuracy,
+        trainingMs,
+      },
+      'retrain finished',
+    );
+    return result;
+  }
+
+  /**
+   * The labelled window to learn from. After a detected change, the new concept only: detection
+   * comes a few hundred rows after the change, so wait (bounded by RETRAIN_WAIT_SECONDS) for
+   * MIN_TRAIN_ROWS labelled rows of it; training on mostly old-concept rows would give a model
+   * that is wrong in the same way.
+   */
+  private async readTrainingData(job: TrainingJobRecord, signal?: AbortSignal): Promise<TrainingData> {
+    const { trainWindow, minTrainRows } = this.config.retrain;
     const regime: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
     let since: RegimeStart | null = null;
     if (regime && (await this.waitForRowsSince(job, regime, signal)) >= minTrainRows) since = regime;
-    const { maxClasses } = this.config.data;
-    const data = await readLabelledWindow(this.sql, trainWindow, since, maxClasses);
+    const data = await readLabelledWindow(this.sql, trainWindow, since, this.config.data.maxClasses);
     const n = data.labels.length;
     if (n < minTrainRows) {
       throw new TrainingDataError(
         `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
       );
     }
-    const nFeatures = data.features[0]!.length;
     // A loop, not Math.max(...labels): spreading 125k+ arguments overflows the stack.
     let nClasses = 0;
     for (const label of data.labels) if (label >= nClasses) nClasses = label + 1;
@@ -249,13 +281,11 @@ export class RetrainService {
         `the ${n} newest labelled rows all have label ${data.labels[0]}: training needs at least two classes`,
       );
     }
-    // Hold out the newest slice: the model is judged on the data it will meet next.
-    const holdout = Math.max(1, Math.min(n - minTrainRows / 2, Math.round(n * holdoutFraction)));
-    const trainX = data.features.slice(0, n - holdout);
-    const trainY = data.labels.slice(0, n - holdout);
-    const testX = data.features.slice(n - holdout);
-    const testY = data.labels.slice(n - holdout);
+    return { ...data, since, nClasses, nFeatures: data.features[0]!.length };
+  }
 
+  /** Grows the forest, recording progress (in order) as trees finish; refuses a model too large to serve. */
+  private async fit(job: TrainingJobRecord, split: HoldoutSplit, nClasses: number, signal?: AbortSignal) {
     const started = performance.now();
     let lastReported = 0;
     // Progress writes run one after another: event ids are assigned at insert, so concurrent
@@ -263,7 +293,7 @@ export class RetrainService {
     // read in id order) would see progress go backwards.
     let progressWrites: Promise<unknown> = Promise.resolve();
     const step = Math.max(1, Math.floor(this.config.model.nEstimators / PROGRESS_STEPS));
-    const forest = await trainForest(trainX, trainY, {
+    const forest = await trainForest(split.trainX, split.trainY, {
       nEstimators: this.config.model.nEstimators,
       maxDepth: this.config.model.maxDepth,
       minSamplesLeaf: this.config.model.minSamplesLeaf,
@@ -275,18 +305,7 @@ export class RetrainService {
       onProgress: (done, total) => {
         if (done - lastReported < step && done !== total) return;
         lastReported = done;
-        progressWrites = progressWrites.then(() =>
-          this.sql
-            .begin(async (tx) => {
-              await updateTrainingProgress(tx, job.id, done, total);
-              await appendEvent(tx, 'training.progress', {
-                trainingJobId: job.id,
-                treesDone: done,
-                treesTotal: total,
-              });
-            })
-            .catch((error) => this.logger.warn({ err: error }, 'could not record training progress')),
-        );
+        progressWrites = progressWrites.then(() => this.recordProgress(job.id, done, total));
       },
     });
     const trainingMs = performance.now() - started;
@@ -297,76 +316,68 @@ export class RetrainService {
       this.config.model.maxModelBytes,
     );
     if (tooLarge) throw new ModelTooLargeError(`${tooLarge}: not registered`);
+    return { forest, trainingMs };
+  }
 
-    const metrics = scoreOnHoldout(forest, testX, testY, nClasses);
-    const champion = await getProductionVersion(this.sql);
+  private recordProgress(trainingJobId: number, done: number, total: number) {
+    return this.sql
+      .begin(async (tx) => {
+        await updateTrainingProgress(tx, trainingJobId, done, total);
+        await appendEvent(tx, 'training.progress', { trainingJobId, treesDone: done, treesTotal: total });
+      })
+      .catch((error) => this.logger.warn({ err: error }, 'could not record training progress'));
+  }
+
+  /** The challenger's and the serving champion's metrics on the same newest hold-out. */
+  private async score(forest: Forest, split: HoldoutSplit, data: TrainingData): Promise<Scores> {
+    const metrics = scoreOnHoldout(forest, split.testX, split.testY, data.nClasses);
+    const champion = (await getProductionVersion(this.sql)) ?? null;
     let championMetrics: ModelMetrics | null = null;
-    if (champion && champion.nFeatures === nFeatures) {
+    if (champion && champion.nFeatures === data.nFeatures) {
       const bytes = await getArtifact(this.sql, champion.version);
-      if (bytes) {
-        const championForest = loadForest(bytes);
-        championMetrics = scoreOnHoldout(championForest, testX, testY, nClasses);
-      }
+      if (bytes) championMetrics = scoreOnHoldout(loadForest(bytes), split.testX, split.testY, data.nClasses);
     }
-    let promote = !championMetrics || metrics.accuracy >= championMetrics.accuracy - promotionTolerance;
-    let rejectedReason = promote
-      ? null
-      : `challenger accuracy ${metrics.accuracy.toFixed(4)} is below the champion's ${championMetrics!.accuracy.toFixed(4)} by more than the tolerance ${promotionTolerance}`;
+    return { metrics, champion, championMetrics };
+  }
 
-    // Reference for drift checks: a seeded random sample of the training rows.
-    const sampleSize = Math.min(this.config.drift.referenceSampleSize, trainX.length);
-    const order = Array.from(trainX.keys());
-    const random = rng(this.config.model.seed + job.id);
-    for (let i = 0; i < sampleSize; i++) {
-      const j = i + Math.floor(random() * (order.length - i));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    const reference = new Float64Array(sampleSize * nFeatures);
-    for (let i = 0; i < sampleSize; i++) reference.set(trainX[order[i]!]!, i * nFeatures);
-    // Reference mix of predicted classes, for prediction drift: honest predictions on every row
-    // of the window, out-of-bag on the training rows and plain on the hold-out. (The hold-out
-    // alone is small after a change, a few hundred rows, and a chi-square against it false-alarms;
-    // in-sample predictions would copy the labels, which the live mix does not.)
-    const referencePredictions = new Array<number>(nClasses).fill(0);
-    for (const p of forest.predict(testX)) referencePredictions[p]!++;
-    const oob = forest.outOfBagProba(trainX);
-    for (let r = 0; r < trainX.length; r++) {
-      if (oob.votes[r] === 0) continue;
-      let best = 0;
-      for (let k = 1; k < nClasses; k++)
-        if (oob.proba[r * nClasses + k]! > oob.proba[r * nClasses + best]!) best = k;
-      referencePredictions[best]!++;
-    }
-
-    const result = await this.sql.begin(async (tx) => {
+  /** Registers the version, finishes the job, promotes or rejects, and announces — one transaction. */
+  private commit(
+    job: TrainingJobRecord,
+    run: TrainingRun,
+  ): Promise<(RetrainResult & { version: ModelVersionRecord }) | null> {
+    const { data, split, forest, trainingMs, scores, reference } = run;
+    const { metrics, championMetrics } = scores;
+    let { promote, rejectedReason } = run.decision;
+    return this.sql.begin(async (tx) => {
       // The production lock first: promotions elsewhere take it before touching model_versions,
       // and insertModelVersion locks that table, so the other order could deadlock.
       await lockProduction(tx);
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, job.id);
       if (current?.status === 'succeeded') return null;
-      const capped = promote && champion ? await this.promotionCap(tx) : null;
+      const capped = promote && scores.champion ? await this.promotionCap(tx) : null;
       if (capped) {
         promote = false;
         rejectedReason = capped;
       }
+      const { trainWindow, holdoutFraction } = this.config.retrain;
       const version = await insertModelVersion(tx, {
         status: 'candidate',
         params: {
           ...forest.params,
-          nClasses,
+          nClasses: data.nClasses,
           trainWindow,
           holdoutFraction,
-          since: since?.at.toISOString() ?? null,
-          sinceRowId: since?.rowId ?? null,
+          since: data.since?.at.toISOString() ?? null,
+          sinceRowId: data.since?.rowId ?? null,
         },
         metrics,
         championMetrics,
         featureImportances: Array.from(forest.featureImportances),
-        nFeatures,
-        nClasses,
-        trainRows: trainX.length,
-        holdoutRows: testX.length,
+        nFeatures: data.nFeatures,
+        nClasses: data.nClasses,
+        trainRows: split.trainX.length,
+        holdoutRows: split.testX.length,
         rowWindowStart: data.firstRowId,
         rowWindowEnd: data.lastRowId,
         trainingMs,
@@ -374,59 +385,170 @@ export class RetrainService {
         reason: job.reason,
         rejectedReason,
         artifact: forest.serialize(),
-        referenceSample: new Uint8Array(reference.buffer),
-        referenceRows: sampleSize,
-        referencePredictions,
+        referenceSample: new Uint8Array(reference.sample.buffer),
+        referenceRows: reference.rows,
+        referencePredictions: reference.predictions,
       });
       const finished = await finishTrainingJob(tx, job.id, {
         status: 'succeeded',
         outcome: promote ? 'promoted' : 'rejected',
         resultVersion: version.version,
-        metrics: { challenger: metrics, champion: championMetrics, trainingMs, trainRows: trainX.length },
+        metrics: {
+          challenger: metrics,
+          champion: championMetrics,
+          trainingMs,
+          trainRows: split.trainX.length,
+        },
         error: null,
       });
       let previous: number | null = null;
       if (promote) previous = (await setProduction(tx, version.version, 'promoted', job.reason)).previous;
       else await markRejected(tx, version.version, rejectedReason!);
-      // Events last (see appendEvent), cause before effect.
-      await appendEvent(tx, 'training.finished', {
-        trainingJobId: job.id,
+      await announceTraining(tx, job, {
         version: version.version,
-        outcome: promote ? 'promoted' : 'rejected',
-        accuracy: metrics.accuracy,
-        championAccuracy: championMetrics?.accuracy ?? null,
+        promote,
+        rejectedReason,
+        previous,
+        scores,
         trainingMs,
       });
-      if (promote) {
-        await appendEvent(tx, 'model.promoted', {
-          version: version.version,
-          previousVersion: previous,
-          reason: job.reason,
-          trainingJobId: job.id,
-          accuracy: metrics.accuracy,
-          championAccuracy: championMetrics?.accuracy ?? null,
-        });
-      } else {
-        await appendEvent(tx, 'model.rejected', {
-          version: version.version,
-          reason: rejectedReason,
-          trainingJobId: job.id,
-        });
-      }
       return { job: finished!, version, promoted: promote };
     });
-    if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
-    this.logger.info(
-      {
-        trainingJobId: job.id,
-        version: result.version.version,
-        promoted: promote,
-        accuracy: metrics.accuracy,
-        trainingMs,
-      },
-      'retrain finished',
-    );
-    return result;
+  }
+}
+
+interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
+  since: RegimeStart | null;
+  nClasses: number;
+  nFeatures: number;
+}
+
+interface HoldoutSplit {
+  trainX: number[][];
+  trainY: number[];
+  testX: number[][];
+  testY: number[];
+}
+
+interface Scores {
+  metrics: ModelMetrics;
+  champion: ModelVersionRecord | null;
+  championMetrics: ModelMetrics | null;
+}
+
+interface TrainingRun {
+  data: TrainingData;
+  split: HoldoutSplit;
+  forest: Forest;
+  trainingMs: number;
+  scores: Scores;
+  decision: { promote: boolean; rejectedReason: string | null };
+  reference: { sample: Float64Array; rows: number; predictions: number[] };
+}
+
+/** Holds out the newest slice: the model is judged on the data it will meet next. */
+function holdOutNewest(
+  data: { features: number[][]; labels: number[] },
+  settings: { holdoutFraction: number; minTrainRows: number },
+): HoldoutSplit {
+  const n = data.labels.length;
+  const holdout = Math.max(
+    1,
+    Math.min(n - settings.minTrainRows / 2, Math.round(n * settings.holdoutFraction)),
+  );
+  return {
+    trainX: data.features.slice(0, n - holdout),
+    trainY: data.labels.slice(0, n - holdout),
+    testX: data.features.slice(n - holdout),
+    testY: data.labels.slice(n - holdout),
+  };
+}
+
+/** Promoted unless worse than the champion by more than PROMOTION_TOLERANCE. */
+function decidePromotion(metrics: ModelMetrics, champion: ModelMetrics | null, tolerance: number) {
+  const promote = !champion || metrics.accuracy >= champion.accuracy - tolerance;
+  const rejectedReason = promote
+    ? null
+    : `challenger accuracy ${metrics.accuracy.toFixed(4)} is below the champion's ${champion!.accuracy.toFixed(4)} by more than the tolerance ${tolerance}`;
+  return { promote, rejectedReason };
+}
+
+/**
+ * The drift reference kept with a version: a seeded random sample of the training rows, and the
+ * mix of predicted classes — honest predictions on every row of the window, out-of-bag on the
+ * training rows and plain on the hold-out. (The hold-out alone is small after a change, a few
+ * hundred rows, and a chi-square against it false-alarms; in-sample predictions would copy the
+ * labels, which the live mix does not.)
+ */
+function buildReference(
+  forest: Forest,
+  split: HoldoutSplit,
+  nClasses: number,
+  config: Config,
+  jobId: number,
+) {
+  const { trainX, testX } = split;
+  const nFeatures = trainX[0]!.length;
+  const rows = Math.min(config.drift.referenceSampleSize, trainX.length);
+  const order = Array.from(trainX.keys());
+  const random = rng(config.model.seed + jobId);
+  for (let i = 0; i < rows; i++) {
+    const j = i + Math.floor(random() * (order.length - i));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const sample = new Float64Array(rows * nFeatures);
+  for (let i = 0; i < rows; i++) sample.set(trainX[order[i]!]!, i * nFeatures);
+  const predictions = new Array<number>(nClasses).fill(0);
+  for (const p of forest.predict(testX)) predictions[p]!++;
+  const oob = forest.outOfBagProba(trainX);
+  for (let r = 0; r < trainX.length; r++) {
+    if (oob.votes[r] === 0) continue;
+    let best = 0;
+    for (let k = 1; k < nClasses; k++)
+      if (oob.proba[r * nClasses + k]! > oob.proba[r * nClasses + best]!) best = k;
+    predictions[best]!++;
+  }
+  return { sample, rows, predictions };
+}
+
+/** The run's events, last in its transaction (see appendEvent), cause before effect. */
+async function announceTraining(
+  tx: Queryable,
+  job: TrainingJobRecord,
+  r: {
+    version: number;
+    promote: boolean;
+    rejectedReason: string | null;
+    previous: number | null;
+    scores: Scores;
+    trainingMs: number;
+  },
+) {
+  const accuracy = r.scores.metrics.accuracy;
+  const championAccuracy = r.scores.championMetrics?.accuracy ?? null;
+  await appendEvent(tx, 'training.finished', {
+    trainingJobId: job.id,
+    version: r.version,
+    outcome: r.promote ? 'promoted' : 'rejected',
+    accuracy,
+    championAccuracy,
+    trainingMs: r.trainingMs,
+  });
+  if (r.promote) {
+    await appendEvent(tx, 'model.promoted', {
+      version: r.version,
+      previousVersion: r.previous,
+      reason: job.reason,
+      trainingJobId: job.id,
+      accuracy,
+      championAccuracy,
+    });
+  } else {
+    await appendEvent(tx, 'model.rejected', {
+      version: r.version,
+      reason: r.rejectedReason,
+      trainingJobId: job.id,
+    });
   }
 }
 

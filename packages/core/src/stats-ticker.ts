@@ -1,6 +1,11 @@
 import type { Sql } from '@automl-stream/db';
 import { pushIterator } from './push-iterator.ts';
-import { type PlatformStats, readStats } from './storage/stats-storage.ts';
+import {
+  type PlatformStats,
+  readAccuracySeries,
+  readPredictionDistribution,
+  readStats,
+} from './storage/stats-storage.ts';
 
 /**
  * Aggregated statistics pushed at most once per interval, only while someone listens and only
@@ -29,6 +34,16 @@ export class StatsTicker {
     if (this.cached && (this.cached.pending || now - this.cached.at < this.intervalMs))
       return this.cached.value;
     return this.fresh();
+  }
+
+  /** Test-then-train accuracy in buckets of `bucketSize` labelled rows, newest `limit` buckets. */
+  accuracySeries(bucketSize: number, limit: number) {
+    return readAccuracySeries(this.sql, bucketSize, limit);
+  }
+
+  /** Predicted classes over the newest `window` predictions and scored rows. */
+  predictionDistribution(window: number) {
+    return readPredictionDistribution(this.sql, window);
   }
 
   /** Queries the totals now; the answer serves `read` callers for the next interval. */

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import { detectConceptDrift } from '@automl-stream/drift';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { detectConceptDrift } from '../src/drift-policy.ts';
 import {
   countLabelledSince,
   insertBatch,

@@ -1,12 +1,6 @@
-import {
-  countDriftChecks,
-  type DriftCheckRecord,
-  type DriftFeatureResult,
-  getDriftCheck,
-  listDriftChecks,
-  type StoredEvent,
-} from '@automl-stream/core';
+import type { DriftCheckRecord, DriftFeatureResult, StoredEvent } from '@automl-stream/core';
 import { builder } from '../builder.ts';
+import type { GraphQLContext } from '../context.ts';
 import { requireRole } from './auth-guard.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
@@ -132,12 +126,7 @@ builder.queryFields((t) => ({
       requireRole(ctx, 'reader');
       const { limit, offset } = page(args);
       const driftedOnly = args.driftedOnly ?? false;
-      const sql = ctx.platform.db.sql;
-      const [items, total] = await Promise.all([
-        listDriftChecks(sql, { limit, offset, driftedOnly }),
-        countDriftChecks(sql, driftedOnly),
-      ]);
-      return { items, total, limit, offset };
+      return ctx.platform.driftChecks.page({ limit, offset, driftedOnly });
     },
   }),
   driftEvent: t.field({
@@ -146,9 +135,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
-      const id = Number(args.id);
-      if (!Number.isSafeInteger(id) || id <= 0) return null;
-      return getDriftCheck(ctx.platform.db.sql, id);
+      return ctx.platform.driftChecks.get(Number(args.id));
     },
   }),
 }));
@@ -179,8 +166,8 @@ builder.mutationField('checkDrift', (t) =>
   }),
 );
 
-const readCheck = async (event: StoredEvent, sql: Parameters<typeof getDriftCheck>[0]) =>
-  (await getDriftCheck(sql, Number(event.payload.driftCheckId)))!;
+const readCheck = async (event: StoredEvent, ctx: GraphQLContext) =>
+  (await ctx.platform.driftChecks.ofEvent(event))!;
 
 builder.subscriptionFields((t) => ({
   driftChecked: t.field({
@@ -190,7 +177,7 @@ builder.subscriptionFields((t) => ({
       requireRole(ctx, 'reader');
       return ctx.platform.bus.iterate(['drift.checked']);
     },
-    resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx.platform.db.sql),
+    resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx),
   }),
   driftDetected: t.field({
     type: DriftEventRef,
@@ -199,6 +186,6 @@ builder.subscriptionFields((t) => ({
       requireRole(ctx, 'reader');
       return ctx.platform.bus.iterate(['drift.detected']);
     },
-    resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx.platform.db.sql),
+    resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx),
   }),
 }));

@@ -1,4 +1,4 @@
-import { badInput, type EventType, recentEvents, type StoredEvent } from '@automl-stream/core';
+import { badInput, type EventType, type StoredEvent } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 import { page } from './pagination.ts';
@@ -51,7 +51,7 @@ builder.queryField('events', (t) =>
         throw badInput(`beforeId must be a whole event id from 1 to 2^53 - 1 (got ${beforeId})`);
       }
       const types = args.types?.filter((x): x is EventType => (EVENT_TYPES as string[]).includes(x));
-      return recentEvents(ctx.platform.db.sql, {
+      return ctx.platform.bus.recent({
         limit: page(args).limit,
         ...(types?.length ? { types } : {}),
         ...(args.beforeId ? { beforeId: args.beforeId } : {}),

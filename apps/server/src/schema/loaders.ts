@@ -1,9 +1,4 @@
-import {
-  getModelVersions,
-  getTrainingJobs,
-  type ModelVersionRecord,
-  type TrainingJobRecord,
-} from '@automl-stream/core';
+import type { ModelVersionRecord, TrainingJobRecord } from '@automl-stream/core';
 import type { GraphQLContext } from '../context.ts';
 
 /**
@@ -57,14 +52,14 @@ const perContext = new WeakMap<GraphQLContext, Loaders>();
 export function loaders(ctx: GraphQLContext): Loaders {
   let found = perContext.get(ctx);
   if (!found) {
-    const sql = ctx.platform.db.sql;
+    const { registry, trainingJobs } = ctx.platform;
     found = {
       trainingJob: new BatchLoader(
-        (ids) => getTrainingJobs(sql, ids),
+        (ids) => trainingJobs.getMany(ids),
         (j) => j.id,
       ),
       modelVersion: new BatchLoader(
-        (versions) => getModelVersions(sql, versions),
+        (versions) => registry.getMany(versions),
         (m) => m.version,
       ),
     };

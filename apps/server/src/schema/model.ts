@@ -1,13 +1,4 @@
-import {
-  countModelVersions,
-  getModelVersion,
-  getProductionVersion,
-  listModelVersions,
-  type ModelMetrics,
-  type ModelStatus,
-  type ModelVersionRecord,
-  modelHistory,
-} from '@automl-stream/core';
+import type { ModelMetrics, ModelStatus, ModelVersionRecord } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 import { loaders } from './loaders.ts';
@@ -139,7 +130,7 @@ builder.queryFields((t) => ({
     description: 'The version serving predictions now (null before the first model).',
     resolve: (_r, _a, ctx) => {
       requireRole(ctx, 'reader');
-      return getProductionVersion(ctx.platform.db.sql);
+      return ctx.platform.registry.production();
     },
   }),
   models: t.field({
@@ -153,12 +144,7 @@ builder.queryFields((t) => ({
     resolve: async (_r, args, ctx) => {
       requireRole(ctx, 'reader');
       const { limit, offset } = page(args);
-      const sql = ctx.platform.db.sql;
-      const [items, total] = await Promise.all([
-        listModelVersions(sql, { limit, offset, ...(args.status ? { status: args.status } : {}) }),
-        countModelVersions(sql),
-      ]);
-      return { items, total, limit, offset };
+      return ctx.platform.registry.page({ limit, offset, ...(args.status ? { status: args.status } : {}) });
     },
   }),
   model: t.field({
@@ -167,7 +153,7 @@ builder.queryFields((t) => ({
     args: { version: t.arg.int() },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
-      return getModelVersion(ctx.platform.db.sql, args.version);
+      return ctx.platform.registry.get(args.version);
     },
   }),
   modelHistory: t.field({
@@ -176,7 +162,7 @@ builder.queryFields((t) => ({
     args: { limit: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
-      return modelHistory(ctx.platform.db.sql, page(args).limit);
+      return ctx.platform.registry.history(page(args).limit);
     },
   }),
 }));
@@ -188,9 +174,7 @@ builder.mutationFields((t) => ({
     args: { version: t.arg.int() },
     resolve: async (_r, args, ctx) => {
       requireRole(ctx, 'admin');
-      const model = await ctx.platform.registry.promote(args.version, `promoted by ${ctx.principal.name}`);
-      await ctx.platform.holder.refresh();
-      return model;
+      return ctx.platform.registry.promote(args.version, `promoted by ${ctx.principal.name}`);
     },
   }),
   rollbackModel: t.field({
@@ -198,9 +182,7 @@ builder.mutationFields((t) => ({
     description: 'Go back to the version that served before the current one (admin).',
     resolve: async (_r, _a, ctx) => {
       requireRole(ctx, 'admin');
-      const model = await ctx.platform.registry.rollback(`rolled back by ${ctx.principal.name}`);
-      await ctx.platform.holder.refresh();
-      return model;
+      return ctx.platform.registry.rollback(`rolled back by ${ctx.principal.name}`);
     },
   }),
 }));

@@ -1,10 +1,4 @@
-import {
-  type AccuracyPoint,
-  DomainError,
-  type PlatformStats,
-  readAccuracySeries,
-  readPredictionDistribution,
-} from '@automl-stream/core';
+import { type AccuracyPoint, DomainError, type PlatformStats } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 
@@ -83,8 +77,7 @@ builder.queryFields((t) => ({
     args: { bucketSize: t.arg.int({ required: false }), limit: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
-      return readAccuracySeries(
-        ctx.platform.db.sql,
+      return ctx.platform.stats.accuracySeries(
         bounded(args.bucketSize, 100, 1, 100_000, 'bucketSize'),
         bounded(args.limit, 200, 1, 2000, 'limit'),
       );
@@ -96,8 +89,7 @@ builder.queryFields((t) => ({
     args: { window: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
-      return readPredictionDistribution(
-        ctx.platform.db.sql,
+      return ctx.platform.stats.predictionDistribution(
         bounded(args.window, ctx.platform.config.drift.windowSize, 1, 1_000_000, 'window'),
       );
     },

@@ -1,11 +1,4 @@
-import {
-  countTrainingJobs,
-  getTrainingJob,
-  listTrainingJobs,
-  type StoredEvent,
-  type TrainingJobRecord,
-  type TrainingStatus,
-} from '@automl-stream/core';
+import type { StoredEvent, TrainingJobRecord, TrainingStatus } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { requireRole } from './auth-guard.ts';
 import { loaders } from './loaders.ts';
@@ -136,13 +129,8 @@ builder.queryFields((t) => ({
     resolve: async (_r, args, ctx) => {
       requireRole(ctx, 'reader');
       const { limit, offset } = page(args);
-      const sql = ctx.platform.db.sql;
       const status = args.status ?? undefined;
-      const [items, total] = await Promise.all([
-        listTrainingJobs(sql, { limit, offset, ...(status ? { status } : {}) }),
-        countTrainingJobs(sql, status),
-      ]);
-      return { items, total, limit, offset };
+      return ctx.platform.trainingJobs.page({ limit, offset, ...(status ? { status } : {}) });
     },
   }),
   trainingJob: t.field({
@@ -151,8 +139,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id() },
     resolve: (_r, args, ctx) => {
       requireRole(ctx, 'reader');
-      const id = Number(args.id);
-      return Number.isSafeInteger(id) && id > 0 ? getTrainingJob(ctx.platform.db.sql, id) : null;
+      return ctx.platform.trainingJobs.get(Number(args.id));
     },
   }),
 }));

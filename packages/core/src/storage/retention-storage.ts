@@ -96,5 +96,9 @@ export async function readTableSizes(sql: Queryable): Promise<TableSize[]> {
       left join pg_class parent on parent.oid = i.inhparent
     where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
     group by 1 order by 1`;
-  return rows.map((r) => ({ table: r.table, tableBytes: Number(r.table_bytes), indexBytes: Number(r.index_bytes) }));
+  return rows.map((r) => ({
+    table: r.table,
+    tableBytes: Number(r.table_bytes),
+    indexBytes: Number(r.index_bytes),
+  }));
 }

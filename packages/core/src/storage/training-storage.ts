@@ -212,3 +212,15 @@ export async function openTrainingJob(sql: Queryable) {
     select * from training_jobs where status in ('queued', 'running') order by id desc limit 1`;
   return row && toRecord(row);
 }
+
+/** Advisory lock key that serialises every decision to queue a retrain (drift, manual, bootstrap). */
+const RETRAIN_REQUEST_LOCK = 7_301_946_223;
+
+/**
+ * Takes the retrain-request lock for the rest of the caller's transaction: whoever holds it sees
+ * every open job and queues at most one.
+ */
+export async function lockRetrainRequests(tx: Queryable): Promise<void> {
+  // name: lock-retrain-requests
+  await tx`select pg_advisory_xact_lock(${RETRAIN_REQUEST_LOCK})`;
+}

@@ -1,0 +1,205 @@
+import type { Config } from '@automl-stream/config';
+import {
+  type ConceptDriftResult,
+  chiSquareTest,
+  compareDistributions,
+  detectConceptDrift,
+  histogram,
+  jensenShannon,
+} from '@automl-stream/drift';
+import type { DriftFeatureResult } from './storage/drift-storage.ts';
+
+/*
+ * The measuring half of a drift check, as pure functions: the data a check read goes in, a
+ * measurement and then an action come out. DriftPolicy (drift-policy.ts) reads the inputs and
+ * records the outcome in one transaction; everything here is tested without a database.
+ */
+
+/** Fewest current rows for a verdict; below it the check says "insufficient data". */
+export const MIN_CURRENT_ROWS = 100;
+/** Bins of the per-feature histograms stored with each check. */
+const HISTOGRAM_BINS = 20;
+/** Prediction drift needs both significance and a visible effect (chi-square alone flags tiny shifts at scale). */
+const PREDICTION_JS_DISTANCE = 0.1;
+
+/** What a check reads: the serving model's side, the newest window and the error stream. */
+export interface DriftCheckInputs {
+  model: {
+    nFeatures: number;
+    nClasses: number;
+    featureImportances: readonly number[];
+    /** Predicted-class counts on the model's hold-out. */
+    referencePredictions: readonly number[];
+  };
+  /** The model's training sample kept as drift reference, one row per array. */
+  reference: number[][];
+  /** Newest WINDOW_SIZE rows (ingested and served). */
+  window: { features: number[][]; predicted: readonly number[] };
+  /** The serving version's labelled outcomes, oldest first (1 = wrong). */
+  errors: { wrong: readonly number[]; at: readonly Date[]; rowId: readonly (number | null)[] };
+}
+
+export interface FeatureHistogramRecord {
+  feature: number;
+  edges: number[];
+  reference: number[];
+  current: number[];
+}
+
+export interface DriftMeasurement {
+  verdict: 'drift' | 'no_drift' | 'insufficient_data';
+  drifted: boolean;
+  dataDrift: boolean;
+  predictionDrift: boolean;
+  conceptDrift: boolean;
+  driftedShare: number;
+  nReference: number;
+  nCurrent: number;
+  features: DriftFeatureResult[];
+  histograms: FeatureHistogramRecord[];
+  prediction: Record<string, unknown>;
+  concept: ConceptDriftResult;
+}
+
+type DriftSettings = Config['drift'];
+
+/** Measures data, prediction and concept drift of one check. */
+export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings): DriftMeasurement {
+  const { nFeatures } = inputs.model;
+  const current = inputs.window.features.filter((f) => f.length === nFeatures);
+  const data = measureDataDrift(inputs, current, settings);
+  const prediction = measurePredictionDrift(inputs, settings);
+  const concept = detectConceptDrift(inputs.errors.wrong, inputs.errors.at, inputs.errors.rowId);
+  const drifted = data.dataDrift || prediction.drifted || concept.detected;
+  let verdict = data.verdict;
+  if (drifted) verdict = 'drift';
+  else if (verdict === 'insufficient_data' && inputs.errors.wrong.length >= MIN_CURRENT_ROWS)
+    verdict = 'no_drift';
+  return {
+    verdict,
+    drifted,
+    dataDrift: data.dataDrift,
+    predictionDrift: prediction.drifted,
+    conceptDrift: concept.detected,
+    driftedShare: data.driftedShare,
+    nReference: inputs.reference.length,
+    nCurrent: current.length,
+    features: data.features,
+    histograms: data.histograms,
+    prediction: prediction.details,
+    concept,
+  };
+}
+
+/** Per feature: KS + PSI + Wasserstein with Benjamini-Hochberg, and the histograms the check saw. */
+function measureDataDrift(inputs: DriftCheckInputs, current: number[][], settings: DriftSettings) {
+  const refRows = inputs.reference;
+  const none = {
+    dataDrift: false,
+    driftedShare: 0,
+    verdict: 'insufficient_data' as DriftMeasurement['verdict'],
+    features: [] as DriftFeatureResult[],
+    histograms: [] as FeatureHistogramRecord[],
+  };
+  if (current.length < MIN_CURRENT_ROWS || refRows.length < MIN_CURRENT_ROWS) return none;
+  const featureNames = Array.from({ length: inputs.model.nFeatures }, (_, i) => `f${i}`);
+  const report = compareDistributions(refRows, current, {
+    pValue: settings.pValue,
+    psiThreshold: settings.psiThreshold,
+    driftShare: settings.driftShare,
+    correction: 'bh',
+    minSamples: MIN_CURRENT_ROWS,
+    featureNames,
+  });
+  const features = report.features.map((f) => ({
+    feature: f.feature,
+    index: f.index,
+    ksStatistic: f.ks.statistic,
+    ksPValue: f.ks.pValue,
+    pValueAdjusted: f.pValueAdjusted,
+    psi: f.psi,
+    wasserstein: f.wasserstein,
+    wassersteinNormalized: f.wassersteinNormalized,
+    drifted: f.drifted,
+    reason: f.reason,
+    importance: inputs.model.featureImportances[f.index] ?? null,
+  }));
+  const histograms = featureNames.map((_, j) => {
+    const h = histogram(
+      refRows.map((r) => r[j]!),
+      current.map((r) => r[j]!),
+      { bins: HISTOGRAM_BINS },
+    );
+    return { feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts };
+  });
+  return {
+    dataDrift: report.drifted,
+    driftedShare: report.driftedShare,
+    verdict: report.verdict as DriftMeasurement['verdict'],
+    features,
+    histograms,
+  };
+}
+
+/** Predicted-class mix of the window vs the model's hold-out predictions (chi-square + JS). */
+function measurePredictionDrift(inputs: DriftCheckInputs, settings: DriftSettings) {
+  const { nClasses } = inputs.model;
+  const currentCounts = new Array<number>(nClasses).fill(0);
+  for (const p of inputs.window.predicted) if (p >= 0 && p < nClasses) currentCounts[p]!++;
+  const referenceCounts = inputs.model.referencePredictions.slice(0, nClasses);
+  const details: Record<string, unknown> = { referenceCounts, currentCounts };
+  const enough =
+    inputs.window.predicted.length >= MIN_CURRENT_ROWS && referenceCounts.reduce((a, b) => a + b, 0) > 0;
+  if (!enough) return { drifted: false, details };
+  const chi = chiSquareTest(referenceCounts, currentCounts);
+  const js = jensenShannon(referenceCounts, currentCounts, { base: 2 });
+  const drifted = chi.pValue < settings.pValue && js > PREDICTION_JS_DISTANCE;
+  return {
+    drifted,
+    details: { ...details, chiSquare: chi.statistic, pValue: chi.pValue, jensenShannon: js, drifted },
+  };
+}
+
+export type DriftAction = 'retrain_queued' | 'retrain_pending' | 'cooldown' | 'insufficient_data' | 'none';
+
+/** The retrain situation when a check decides, read under the retrain-request lock. */
+export interface RetrainSituation {
+  /** A retrain is queued or running. */
+  pending: boolean;
+  /** The last drift-triggered retrain: seconds and rows served since (null: never). */
+  last: { secondsAgo: number; rowsSince: number } | null;
+}
+
+/**
+ * What a check does about its measurement. One shift, one retrain: a drift queues a retrain
+ * unless one is pending or the last drift-triggered one is too recent — fewer than
+ * DRIFT_COOLDOWN_ROWS rows or RETRAIN_MIN_INTERVAL_SECONDS ago (the rows alone would let a writer
+ * chain retrains with one big batch each; the time bounds how often any stream can replace the
+ * model).
+ */
+export function decideAction(
+  measurement: Pick<DriftMeasurement, 'drifted' | 'verdict'>,
+  situation: RetrainSituation,
+  settings: { cooldownRows: number; minIntervalSeconds: number },
+): DriftAction {
+  if (!measurement.drifted) return measurement.verdict === 'insufficient_data' ? 'insufficient_data' : 'none';
+  if (situation.pending) return 'retrain_pending';
+  const last = situation.last;
+  if (last && (last.rowsSince < settings.cooldownRows || last.secondsAgo < settings.minIntervalSeconds)) {
+    return 'cooldown';
+  }
+  return 'retrain_queued';
+}
+
+/** The reason a drift-triggered retrain is queued with. */
+export function retrainReason(
+  checkId: number,
+  m: Pick<DriftMeasurement, 'dataDrift' | 'predictionDrift' | 'conceptDrift'>,
+) {
+  const kinds = [
+    m.dataDrift && 'data drift',
+    m.predictionDrift && 'prediction drift',
+    m.conceptDrift && 'concept drift',
+  ].filter(Boolean);
+  return `drift check ${checkId}: ${kinds.join(', ')}`;
+}

@@ -1,0 +1,99 @@
+import type { Config } from '@automl-stream/config';
+import type { Queryable, Sql } from '@automl-stream/db';
+import type { RetrainSituation } from './drift-check.ts';
+import { inTransaction, type Queues, retrainQueue } from './queues.ts';
+import { countLabelledRows, countServedSince } from './storage/data-storage.ts';
+import { lastRetrainTrigger } from './storage/drift-storage.ts';
+import { appendEvent } from './storage/events-storage.ts';
+import { getProductionVersion } from './storage/models-storage.ts';
+import {
+  insertTrainingJob,
+  lockRetrainRequests,
+  openTrainingJob,
+  setQueueJobId,
+  type TrainingJobRecord,
+} from './storage/training-storage.ts';
+
+export interface RetrainRequest {
+  reason: string;
+  driftCheckId: number | null;
+  /** Where the new regime starts (the retrain waits for MIN_TRAIN_ROWS rows after it). */
+  changeAt: Date | null;
+  changeRowId?: number | null;
+}
+
+/**
+ * Every way a retrain gets queued — a drift, a person, the first model — goes through here, under
+ * one advisory lock, so two triggers never pile up two jobs.
+ */
+export class RetrainRequests {
+  constructor(
+    private readonly sql: Sql,
+    private readonly queues: Queues,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Locks retrain requests for the caller's transaction and answers whether one is pending and
+   * how long ago the last drift-triggered one was (for the cooldown).
+   */
+  async situation(tx: Queryable): Promise<RetrainSituation> {
+    await lockRetrainRequests(tx);
+    if (await openTrainingJob(tx)) return { pending: true, last: null };
+    const last = await lastRetrainTrigger(tx);
+    if (!last) return { pending: false, last: null };
+    return {
+      pending: false,
+      last: { secondsAgo: last.secondsAgo, rowsSince: await countServedSince(tx, last.createdAt) },
+    };
+  }
+
+  /**
+   * Records a training job and its queue job in the caller's transaction (which holds the lock);
+   * `announce` appends the training.queued event (a drift check announces its drift first).
+   */
+  async queue(tx: Queryable, request: RetrainRequest, announce = true): Promise<TrainingJobRecord> {
+    const record = await insertTrainingJob(tx, request);
+    const queueJobId = await this.queues.send(retrainQueue, { trainingJobId: record.id }, inTransaction(tx));
+    if (queueJobId) await setQueueJobId(tx, record.id, queueJobId);
+    const queued = { ...record, queueJobId };
+    if (announce) await announceQueued(tx, queued);
+    return queued;
+  }
+
+  /** A retrain asked for by a person or a script; returns the pending job instead of piling up another. */
+  async request(reason: string): Promise<{ job: TrainingJobRecord; alreadyPending: boolean }> {
+    return this.sql.begin(async (tx) => {
+      await lockRetrainRequests(tx);
+      const open = await openTrainingJob(tx);
+      if (open) return { job: open, alreadyPending: true };
+      const job = await this.queue(tx, { reason, driftCheckId: null, changeAt: null });
+      return { job, alreadyPending: false };
+    });
+  }
+
+  /** Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows are in. */
+  async bootstrap(): Promise<TrainingJobRecord | null> {
+    const labelled = await countLabelledRows(this.sql);
+    const { minTrainRows } = this.config.retrain;
+    if (labelled < minTrainRows) return null;
+    return this.sql.begin(async (tx) => {
+      await lockRetrainRequests(tx);
+      if (await getProductionVersion(tx)) return null;
+      if (await openTrainingJob(tx)) return null;
+      return this.queue(tx, {
+        reason: `bootstrap: ${labelled} labelled rows (MIN_TRAIN_ROWS ${minTrainRows})`,
+        driftCheckId: null,
+        changeAt: null,
+      });
+    });
+  }
+}
+
+export function announceQueued(tx: Queryable, job: TrainingJobRecord) {
+  return appendEvent(tx, 'training.queued', {
+    trainingJobId: job.id,
+    reason: job.reason,
+    driftCheckId: job.driftCheckId,
+  });
+}

@@ -1,0 +1,40 @@
+import type { Sql } from '@automl-stream/db';
+import {
+  countTrainingJobs,
+  getTrainingJob,
+  getTrainingJobs,
+  listTrainingJobs,
+  type TrainingJobRecord,
+  type TrainingStatus,
+} from './storage/training-storage.ts';
+
+export interface TrainingJobPage {
+  items: TrainingJobRecord[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** Training jobs as the API reads them (RetrainService runs them). */
+export class TrainingJobs {
+  constructor(private readonly sql: Sql) {}
+
+  async page(options: { limit: number; offset: number; status?: TrainingStatus }): Promise<TrainingJobPage> {
+    const [items, total] = await Promise.all([
+      listTrainingJobs(this.sql, options),
+      countTrainingJobs(this.sql, options.status),
+    ]);
+    return { items, total, limit: options.limit, offset: options.offset };
+  }
+
+  /** A job by id; undefined for an id that is not a positive whole number or not stored. */
+  async get(id: number): Promise<TrainingJobRecord | undefined> {
+    if (!Number.isSafeInteger(id) || id <= 0) return undefined;
+    return getTrainingJob(this.sql, id);
+  }
+
+  /** Jobs by id, in one query (the GraphQL batch loader's source). */
+  getMany(ids: number[]): Promise<TrainingJobRecord[]> {
+    return getTrainingJobs(this.sql, ids);
+  }
+}

@@ -1,0 +1,137 @@
+// The measuring half of a drift check, without a database: inputs in, a measurement and an action
+// out (packages/core/src/drift-check.ts).
+import { loadConfig } from '@automl-stream/config';
+import { describe, expect, it } from 'vitest';
+import { type DriftCheckInputs, decideAction, measureDrift, retrainReason } from '../src/drift-check.ts';
+
+const settings = loadConfig({}).drift;
+const cooldown = { cooldownRows: 1000, minIntervalSeconds: 300 };
+
+/** A seeded uniform stream (mulberry32), so every run measures the same rows. */
+function random(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function rows(n: number, nFeatures: number, seed: number, shift = 0): number[][] {
+  const next = random(seed);
+  return Array.from({ length: n }, () => Array.from({ length: nFeatures }, () => next() + shift));
+}
+
+function inputs(overrides: Partial<DriftCheckInputs> = {}): DriftCheckInputs {
+  return {
+    model: {
+      nFeatures: 3,
+      nClasses: 2,
+      featureImportances: [0.5, 0.3, 0.2],
+      referencePredictions: [500, 500],
+    },
+    reference: rows(1000, 3, 1),
+    window: { features: rows(1000, 3, 2), predicted: Array.from({ length: 1000 }, (_, i) => i % 2) },
+    errors: { wrong: [], at: [], rowId: [] },
+    ...overrides,
+  };
+}
+
+describe('measureDrift', () => {
+  it('finds no drift when the window looks like the reference', () => {
+    const m = measureDrift(inputs(), settings);
+    expect(m).toMatchObject({
+      verdict: 'no_drift',
+      drifted: false,
+      dataDrift: false,
+      predictionDrift: false,
+    });
+    expect(m.features.map((f) => f.feature)).toEqual(['f0', 'f1', 'f2']);
+    expect(m.features.map((f) => f.importance)).toEqual([0.5, 0.3, 0.2]);
+    expect(m.histograms).toHaveLength(3);
+    expect(m.nReference).toBe(1000);
+    expect(m.nCurrent).toBe(1000);
+  });
+
+  it('finds data drift when every feature moved, with each feature drifted', () => {
+    const m = measureDrift(inputs({ window: { features: rows(1000, 3, 2, 0.5), predicted: [] } }), settings);
+    expect(m).toMatchObject({ verdict: 'drift', drifted: true, dataDrift: true, driftedShare: 1 });
+    expect(m.features.every((f) => f.drifted && f.ksPValue < 1e-10)).toBe(true);
+  });
+
+  it('says insufficient data below 100 current rows, and ignores rows of another width', () => {
+    const narrow = rows(500, 2, 3);
+    const m = measureDrift(
+      inputs({ window: { features: [...rows(99, 3, 2), ...narrow], predicted: [] } }),
+      settings,
+    );
+    expect(m).toMatchObject({ verdict: 'insufficient_data', drifted: false, nCurrent: 99, features: [] });
+  });
+
+  it('finds prediction drift when the predicted-class mix moved far enough', () => {
+    const predicted = Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    const m = measureDrift(inputs({ window: { features: rows(1000, 3, 2), predicted } }), settings);
+    expect(m.predictionDrift).toBe(true);
+    expect(m.prediction).toMatchObject({
+      referenceCounts: [500, 500],
+      currentCounts: [900, 100],
+      drifted: true,
+    });
+  });
+
+  it('finds concept drift when the error rate of the serving version rises, and locates it', () => {
+    const wrong = [...Array.from({ length: 2000 }, (_, i) => (i % 10 === 0 ? 1 : 0)), ...Array(1000).fill(1)];
+    const at = wrong.map((_, i) => new Date(Date.UTC(2026, 0, 1) + i * 1000));
+    const rowId = wrong.map((_, i) => i + 1);
+    const m = measureDrift(inputs({ errors: { wrong, at, rowId } }), settings);
+    expect(m).toMatchObject({ verdict: 'drift', conceptDrift: true, dataDrift: false });
+    expect(m.concept.changeIndex).toBeGreaterThanOrEqual(1990);
+    expect(m.concept.changeIndex).toBeLessThanOrEqual(2010);
+    expect(m.concept.changeRowId).toBe(m.concept.changeIndex! + 1);
+  });
+});
+
+describe('decideAction', () => {
+  const drift = { drifted: true, verdict: 'drift' as const };
+
+  it('queues a retrain for a drift when nothing is pending and the last one is old', () => {
+    expect(decideAction(drift, { pending: false, last: null }, cooldown)).toBe('retrain_queued');
+    expect(
+      decideAction(drift, { pending: false, last: { secondsAgo: 301, rowsSince: 1000 } }, cooldown),
+    ).toBe('retrain_queued');
+  });
+
+  it('leaves a pending retrain alone: one shift, one retrain', () => {
+    expect(decideAction(drift, { pending: true, last: null }, cooldown)).toBe('retrain_pending');
+  });
+
+  it('cools down by rows and by time since the last drift-triggered retrain', () => {
+    expect(
+      decideAction(drift, { pending: false, last: { secondsAgo: 3600, rowsSince: 999 } }, cooldown),
+    ).toBe('cooldown');
+    expect(
+      decideAction(drift, { pending: false, last: { secondsAgo: 299, rowsSince: 50_000 } }, cooldown),
+    ).toBe('cooldown');
+  });
+
+  it('does nothing without a drift', () => {
+    expect(
+      decideAction({ drifted: false, verdict: 'no_drift' }, { pending: false, last: null }, cooldown),
+    ).toBe('none');
+    expect(
+      decideAction(
+        { drifted: false, verdict: 'insufficient_data' },
+        { pending: false, last: null },
+        cooldown,
+      ),
+    ).toBe('insufficient_data');
+  });
+
+  it('names the kinds of drift in the retrain reason', () => {
+    expect(retrainReason(7, { dataDrift: true, predictionDrift: false, conceptDrift: true })).toBe(
+      'drift check 7: data drift, concept drift',
+    );
+  });
+});
