@@ -1,6 +1,5 @@
 import { DomainError, type ErrorCode } from '@automl-stream/core';
 import { isConnectionError } from '@automl-stream/db/driver-failures.ts';
-import { ForestInputError } from '@automl-stream/ml';
 import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 
@@ -27,7 +26,6 @@ export function asDomainError(error: unknown): DomainError | undefined {
       retryAfterSeconds: 2,
     });
   }
-  if (original instanceof ForestInputError) return new DomainError('BAD_USER_INPUT', original.message);
   if (original instanceof GraphQLError && original !== error) return asDomainError(original);
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
+import { ForestInputError } from '@automl-stream/ml';
 import { badInput, DomainError } from './errors.ts';
 import type { ModelHolder, ServingModel } from './serving-model.ts';
 import {
@@ -227,11 +228,7 @@ export class DataService {
       expectedFeatures: model.nFeatures,
       maxMagnitude: this.config.data.maxFeatureMagnitude,
     });
-    // One row (the latency-bound case) takes the forest's single-row path; same numbers.
-    const proba =
-      features.length === 1
-        ? [model.forest.predictProbaOne(features[0]!)]
-        : model.forest.predictProba(features);
+    const proba = score(model, features);
     const toStore = features.map((f, i) => {
       const p = proba[i]!;
       let best = 0;
@@ -301,5 +298,20 @@ export class DataService {
     });
     this.hooks.onLabelledRows?.(updated.length);
     return { updated: updated.length };
+  }
+}
+
+/**
+ * Class probabilities of each row; one row (the latency-bound case) takes the forest's single-row
+ * path, same numbers. A row the forest refuses is the caller's mistake: BAD_USER_INPUT.
+ */
+function score(model: ServingModel, features: number[][]): number[][] {
+  try {
+    return features.length === 1
+      ? [model.forest.predictProbaOne(features[0]!)]
+      : model.forest.predictProba(features);
+  } catch (error) {
+    if (error instanceof ForestInputError) throw badInput(error.message);
+    throw error;
   }
 }

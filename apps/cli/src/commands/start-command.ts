@@ -37,7 +37,7 @@ export const startCommand: Command = {
   details: [
     'One process: the GraphQL server with its drift-check and retrain workers, the dashboard, and an',
     'embedded Postgres (data in DATA_DIR, default .data) unless DATABASE_URL is set. Settings come from the',
-    "environment (see docs/configuration.md). Ctrl-C stops everything cleanly.",
+    'environment (see docs/configuration.md). Ctrl-C stops everything cleanly.',
     '',
     'By default it also streams the demo data set into itself (see `automl-stream demo --help`), so within',
     'about three minutes you see predictions, a drift, a retrain and a promotion. For that it uses',
