@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from '@automl-stream/core';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildDashboard, dashboardFailureLines } from '../src/commands/start.ts';
+import { buildDashboard, dashboardFailureLines } from '../src/local/platform.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'automl-dashboard-build-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -81,7 +81,7 @@ export const demoCommand: Command = {
       if (platformEnv.demoDataDir) resetDemoData(platformEnv.demoDataDir);
       print('starting a platform for the demo (pass --url to use a running one)…');
       for (const note of platformEnv.notes) print(`  ${note}`);
-      const { startPlatform } = await import('./start.ts');
+      const { startPlatform } = await import('../local/platform.ts');
       keepOnlyOurShutdownHandlers();
       const platform = await startPlatform({ config, dashboard: flags.dashboard === true, print });
       own = platform;

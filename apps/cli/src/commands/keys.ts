@@ -11,7 +11,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /**
  * API keys live in the platform's database and have no GraphQL API (a key that can mint keys over
  * the network is a liability), so this is the one command that talks to the database directly
- * (through @automl-stream/core's ApiKeys) rather than through the SDK. It finds the database the
+ * (through src/local/keys.ts and core's ApiKeys) rather than through the SDK. It finds the database the
  * way the platform does: DATABASE_URL, else the embedded Postgres under DATA_DIR.
  */
 export const keysCommand: Command = {
@@ -62,13 +62,10 @@ export const keysCommand: Command = {
 
     const { loadConfig } = await import('@automl-stream/config');
     const config = loadConfig(io.env);
-    const [{ ApiKeys }, { openPlatformDatabase }] = await Promise.all([
-      import('@automl-stream/core'),
-      import('../platform-database.ts'),
-    ]);
-    const database = await openPlatformDatabase(config);
+    const { openKeyStore } = await import('../local/keys.ts');
+    const store = await openKeyStore(config);
     try {
-      const keys = new ApiKeys(database.db.sql);
+      const { keys } = store;
       if (action === 'create') {
         const { key, record } = await keys.create(argument!, role);
         if (json)
@@ -168,7 +165,7 @@ export const keysCommand: Command = {
         for (const k of revoked)
           io.stdout.write(`revoked ${k.role} key ${JSON.stringify(k.name)} (prefix ${k.prefix})\n`);
     } finally {
-      await database.close();
+      await store.close();
     }
   },
 };

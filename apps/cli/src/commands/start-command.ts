@@ -3,10 +3,10 @@ import WebSocket from 'ws';
 import type { Command } from '../command.ts';
 import { demoPlatformEnv, resetDemoData } from '../demo/platform-settings.ts';
 import { formatSummary, runDemo } from '../demo/run.ts';
+import type { StartKey } from '../local/platform.ts';
 import { shortDuration } from '../progress.ts';
 import { keepOnlyOurShutdownHandlers } from '../signals.ts';
 import { demoOptions, readDemoFlags } from './demo.ts';
-import type { StartKey } from './start.ts';
 
 /**
  * The one admin key of this start, and which kind it is (see `StartKey`). `freshDemoData`: the
@@ -63,7 +63,7 @@ export const startCommand: Command = {
 
     print('automl-stream: starting…');
     for (const note of platformEnv.notes) print(`  ${note}`);
-    const { startPlatform } = await import('./start.ts');
+    const { startPlatform } = await import('../local/platform.ts');
     keepOnlyOurShutdownHandlers();
     const platform = await startPlatform({ config, dashboard: flags['no-dashboard'] !== true, print });
     const { graphqlUrl, dashboardUrl, adminKey } = platform;

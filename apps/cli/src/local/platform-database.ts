@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '@automl-stream/config';
 import { createDb, type DbHandle, startEmbeddedPostgres } from '@automl-stream/db';
-import { CliError } from './errors.ts';
+import { CliError } from '../errors.ts';
 
 export interface PlatformDatabase {
   db: DbHandle;
