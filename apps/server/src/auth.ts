@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { DomainError, hashApiKey, type Platform } from '@automl-stream/core';
 import { addressBucket } from './client-address.ts';
 import type { Principal } from './context.ts';
@@ -101,80 +100,4 @@ export function graphqlErrorResponse(error: DomainError): Response {
     }),
     { status: HTTP_STATUS[error.code], headers },
   );
-}
-
-/**
- * Deepest nesting of `{` and `[` in a GraphQL document, skipping strings, block strings and
- * comments; stops counting once past `stopAbove` (the answer is then just "too deep").
- */
-export function maxNesting(text: string, stopAbove: number): number {
-  let depth = 0;
-  let deepest = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x7b || c === 0x5b) {
-      // { [
-      depth++;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > stopAbove) return deepest;
-      }
-    } else if (c === 0x7d || c === 0x5d) {
-      // } ]
-      depth = Math.max(0, depth - 1);
-    } else if (c === 0x23) {
-      // # comment to the end of the line
-      while (i < text.length && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
-    } else if (c === 0x22) {
-      // "string" or """block string"""
-      if (text.startsWith('"""', i)) {
-        // Inside a block string only \""" escapes the delimiter.
-        i += 3;
-        while (i < text.length && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
-        i += 2;
-      } else {
-        i++;
-        while (i < text.length && text.charCodeAt(i) !== 0x22 && text.charCodeAt(i) !== 0x0a) {
-          if (text.charCodeAt(i) === 0x5c) i++;
-          i++;
-        }
-      }
-    }
-  }
-  return deepest;
-}
-
-/**
- * Reads a request body of unannounced length (chunked), giving up as soon as it passes `limit`
- * bytes: resolves with the bytes, or null when too large. The rest is then read and dropped, up
- * to `drainLimit` bytes in all, after which the connection is cut.
- */
-export function readBodyWithin(
-  req: IncomingMessage,
-  limit: number,
-  drainLimit = limit,
-): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (over) {
-        if (size > drainLimit) req.destroy();
-        return;
-      }
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!over) resolve(Buffer.concat(chunks, size));
-    });
-    req.on('error', reject);
-  });
 }

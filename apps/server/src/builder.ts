@@ -1,10 +1,17 @@
 import SchemaBuilder from '@pothos/core';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
-import type { GraphQLContext } from './context.ts';
+import type { GraphQLContext, Role } from './context.ts';
+import { forbidden, hasRole } from './roles.ts';
 
-/** Plugins and scalars only; each type lives in schema/<type>.ts. */
+/**
+ * Plugins and scalars only; each type lives in schema/<type>.ts. Roles are scope-auth scopes: a
+ * root field says `authScopes: { writer: true }` and the plugin refuses lower roles with FORBIDDEN
+ * before the resolver (for subscriptions, before subscribing). Pipeline-scoped keys add a scope.
+ */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  AuthScopes: Record<Role, boolean>;
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
   Scalars: {
@@ -12,6 +19,20 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
+  plugins: [ScopeAuthPlugin],
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      reader: hasRole(ctx.principal, 'reader'),
+      writer: hasRole(ctx.principal, 'writer'),
+      admin: hasRole(ctx.principal, 'admin'),
+    }),
+    unauthorizedError: (_parent, ctx, _info, result) => {
+      const failure = result.failure as { scope?: string };
+      const role = (failure.scope ?? 'admin') as Role;
+      return forbidden(ctx.principal, role);
+    },
+  },
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Platform } from '@automl-stream/core';
-import { type Access, readBodyWithin, WWW_AUTHENTICATE } from './auth.ts';
+import { type Access, WWW_AUTHENTICATE } from './auth.ts';
+import { readBodyWithin } from './body.ts';
 import { clientAddress } from './client-address.ts';
 import type { Principal } from './context.ts';
 import { asDomainError, HTTP_STATUS } from './errors.ts';
@@ -9,7 +10,7 @@ import type { ServerMetrics } from './metrics.ts';
 import type { OpenStreams } from './open-streams.ts';
 import type { OriginPolicy } from './origin.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { requireRole } from './schema/auth-guard.ts';
+import { assertRole } from './roles.ts';
 
 /** What the node handler hands Yoga with each request (Yoga's server context). */
 export interface ServerContext {
@@ -133,8 +134,7 @@ export function createRequestHandler(deps: HandlerDeps) {
     let principal: Principal;
     try {
       principal = await deps.access.authenticate(req.headers.authorization, address);
-      if (r.role === 'writer')
-        requireRole({ platform, principal, logger: platform.logger, requestId: r.requestId }, 'writer');
+      if (r.role === 'writer') assertRole(principal, 'writer');
       await deps.rateLimiter.check(principal, address);
       if (r.sse) {
         const release = deps.streams.open(principal, address, { revoke: () => endStream(res) });

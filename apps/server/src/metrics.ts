@@ -67,6 +67,13 @@ export class ServerMetrics {
   attach(platform: Platform) {
     this.activeModelVersion.set(platform.holder.current?.version ?? 0);
     this.unsubscribers.push(platform.holder.onSwap((m) => this.activeModelVersion.set(m?.version ?? 0)));
+    // Rows and predictions counted where they are stored, whichever API (GraphQL, REST) asked.
+    this.unsubscribers.push(
+      platform.data.observe({
+        ingested: (n) => this.rowsIngested.inc(n),
+        predicted: (n) => this.predictionsServed.inc(n),
+      }),
+    );
     this.unsubscribers.push(
       platform.bus.subscribe(['drift.checked'], (event) => {
         void platform.driftChecks.ofEvent(event).then(

@@ -8,7 +8,7 @@ import { asDomainError, HTTP_STATUS } from './errors.ts';
 import type { ServerContext } from './http-handler.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { requireRole } from './schema/auth-guard.ts';
+import { assertRole } from './roles.ts';
 
 const ROUTES = ['/health', '/ready', '/metrics', '/ingest/batch', '/predict'];
 
@@ -128,7 +128,7 @@ export function restRoutes(
         const address = clientAddress(context.req, security.trustProxy);
         const principal =
           admitted ?? (await deps.access.authenticate(request.headers.get('authorization'), address));
-        requireRole({ platform, principal, logger: platform.logger, requestId: '' }, role);
+        assertRole(principal, role);
         if (!admitted) await deps.rateLimiter.check(principal, address);
         return await handler();
       } catch (error) {
@@ -208,7 +208,6 @@ export function restRoutes(
             batchId: (body.batch_id ?? body.batchId ?? null) as string | null,
             source: 'rest',
           });
-          deps.metrics.rowsIngested.inc(result.rowsStored);
           return json({
             status: result.duplicate ? 'duplicate' : 'success',
             batch_id: result.batchId,
@@ -223,7 +222,6 @@ export function restRoutes(
         return guarded(request, context, 'writer', async () => {
           const body = await readJson(request, ['features']);
           const result = await platform.data.predict({ features: body.features });
-          deps.metrics.predictionsServed.inc(result.predictions.length);
           return json({
             predictions: result.predictions.map((p) => p.label),
             probabilities: result.predictions.map((p) => p.probabilities),

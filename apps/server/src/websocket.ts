@@ -13,8 +13,8 @@ import { asDomainError, maskError } from './errors.ts';
 import type { ServerContext } from './http-handler.ts';
 import type { OpenStreams } from './open-streams.ts';
 import type { OriginPolicy } from './origin.ts';
+import { documentTooLarge } from './plugins/use-document-limits.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { documentTooLarge } from './use-document-limits.ts';
 
 /** graphql-ws closes with this when a key is refused; the SDK does not retry it. */
 const FORBIDDEN = 4403;

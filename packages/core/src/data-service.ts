@@ -57,6 +57,12 @@ export interface DataServiceHooks {
   onLabelledRows?: (count: number) => void;
 }
 
+/** Counts of what this process stored and served (the server's metrics follow them). */
+export interface DataObserver {
+  ingested?: (rows: number) => void;
+  predicted?: (rows: number) => void;
+}
+
 const BATCH_ID_PATTERN = /^[\w.:\-/@]{1,200}$/;
 
 /**
@@ -72,6 +78,7 @@ export class DataService {
    * concurrent ingest transaction behind it.
    */
   private featureCountStored = false;
+  private readonly observers = new Set<DataObserver>();
 
   constructor(
     private readonly sql: Sql,
@@ -82,6 +89,12 @@ export class DataService {
     private readonly hooks: DataServiceHooks = {},
   ) {
     this.nFeatures = config.data.nFeatures ?? null;
+  }
+
+  /** Follows what is ingested and predicted from now on; returns the function that stops it. */
+  observe(observer: DataObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
   }
 
   async featureCount(): Promise<number | null> {
@@ -168,6 +181,7 @@ export class DataService {
     this.nFeatures ??= features[0]!.length;
     this.featureCountStored = true;
     this.hooks.onRowsServed?.(rows.length);
+    for (const o of this.observers) o.ingested?.(rows.length);
     if (labelledRows > 0) this.hooks.onLabelledRows?.(labelledRows);
     return {
       batchId,
@@ -221,7 +235,10 @@ export class DataService {
   async predict(input: {
     features: unknown;
   }): Promise<{ modelVersion: number; predictions: PredictionResult[] }> {
-    // One model for the whole request, even if a promotion swaps it meanwhile.
+    // One model for the whole request, even if a promotion swaps it meanwhile. With none in
+    // memory yet, look once: the first version may have been promoted by a worker an instant
+    // ago, before this replica's notice arrived (activeModel would already name it).
+    if (!this.holder.current) await this.holder.refresh().catch(() => null);
     const model = this.servingModel();
     const features = validateFeatureMatrix(input.features, {
       maxRows: this.config.data.maxBatchRows,
@@ -238,6 +255,7 @@ export class DataService {
     // The fence runs on the synchronously committed pool: it must be durable before any id after it.
     const ids = await insertPredictions(this.predictionSql, toStore, () => fencePredictionIds(this.sql));
     this.hooks.onRowsServed?.(toStore.length);
+    for (const o of this.observers) o.predicted?.(toStore.length);
     return {
       modelVersion: model.version,
       predictions: toStore.map((p, i) => ({

@@ -1,5 +1,11 @@
 export { API_KEY_ROLES, ApiKeys, hashApiKey } from './api-keys.ts';
-export type { IngestInput, IngestResult, PredictionResult, WriterOptions } from './data-service.ts';
+export type {
+  DataObserver,
+  IngestInput,
+  IngestResult,
+  PredictionResult,
+  WriterOptions,
+} from './data-service.ts';
 export { DataService } from './data-service.ts';
 export type { DriftAction, DriftCheckInputs, DriftMeasurement, RetrainSituation } from './drift-check.ts';
 export { decideAction, MIN_CURRENT_ROWS, measureDrift } from './drift-check.ts';

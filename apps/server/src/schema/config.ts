@@ -1,6 +1,5 @@
 import type { Config } from '@automl-stream/config';
 import { builder } from '../builder.ts';
-import { requireRole } from './auth-guard.ts';
 
 interface PublicConfig {
   config: Config;
@@ -35,9 +34,9 @@ const PlatformConfigRef = builder.objectRef<PublicConfig>('PlatformConfig').impl
 
 builder.queryField('config', (t) =>
   t.field({
+    authScopes: { reader: true },
     type: PlatformConfigRef,
     resolve: async (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return { config: ctx.platform.config, nFeatures: await ctx.platform.data.featureCount() };
     },
   }),

@@ -1,6 +1,5 @@
 import type { IngestResult, PredictionResult } from '@automl-stream/core';
 import { builder } from '../builder.ts';
-import { requireRole } from './auth-guard.ts';
 
 const IngestInput = builder.inputType('IngestInput', {
   fields: (t) => ({
@@ -74,12 +73,12 @@ const FeedbackResultRef = builder.objectRef<{ updated: number }>('FeedbackResult
 
 builder.mutationFields((t) => ({
   ingest: t.field({
+    authScopes: { writer: true },
     type: IngestResultRef,
     description:
       'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer).',
     args: { input: t.arg({ type: IngestInput }) },
     resolve: (_r, { input }, ctx) => {
-      requireRole(ctx, 'writer');
       return ctx.platform.data.ingest(
         { ...input, source: 'graphql' },
         { admin: ctx.principal.role === 'admin' },
@@ -87,21 +86,21 @@ builder.mutationFields((t) => ({
     },
   }),
   predict: t.field({
+    authScopes: { writer: true },
     type: PredictResultRef,
     description: 'Predict with the serving model; every prediction is stored before the answer (writer).',
     args: { input: t.arg({ type: PredictInput }) },
     resolve: (_r, { input }, ctx) => {
-      requireRole(ctx, 'writer');
       return ctx.platform.data.predict(input);
     },
   }),
   submitFeedback: t.field({
+    authScopes: { writer: true },
     type: FeedbackResultRef,
     description:
       'True labels for earlier predictions (writer); they feed accuracy and concept-drift detection.',
     args: { input: t.arg({ type: FeedbackInput }) },
     resolve: (_r, { input }, ctx) => {
-      requireRole(ctx, 'writer');
       return ctx.platform.data.submitFeedback(input, { admin: ctx.principal.role === 'admin' });
     },
   }),

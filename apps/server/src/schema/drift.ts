@@ -1,7 +1,6 @@
 import type { DriftCheckRecord, DriftFeatureResult, StoredEvent } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
-import { requireRole } from './auth-guard.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 import { TrainingJobRef } from './training.ts';
@@ -115,6 +114,7 @@ export const DriftEventPage = builder
 
 builder.queryFields((t) => ({
   driftEvents: t.field({
+    authScopes: { reader: true },
     type: DriftEventPage,
     description: 'Drift checks, newest first; `driftedOnly` keeps the drifts.',
     args: {
@@ -123,18 +123,17 @@ builder.queryFields((t) => ({
       driftedOnly: t.arg.boolean({ required: false }),
     },
     resolve: async (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       const { limit, offset } = page(args);
       const driftedOnly = args.driftedOnly ?? false;
       return ctx.platform.driftChecks.page({ limit, offset, driftedOnly });
     },
   }),
   driftEvent: t.field({
+    authScopes: { reader: true },
     type: DriftEventRef,
     nullable: true,
     args: { id: t.arg.id() },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.driftChecks.get(Number(args.id));
     },
   }),
@@ -155,11 +154,11 @@ const CheckDriftResult = builder
 
 builder.mutationField('checkDrift', (t) =>
   t.field({
+    authScopes: { writer: true },
     type: CheckDriftResult,
     description:
       'Ask for a drift check and return it once it ran (writer). The check runs on a worker through the drift-check queue, which merges concurrent requests; manual checks start at most once per DRIFT_CHECK_MIN_INTERVAL_SECONDS, and the answer is a check that saw everything written before the request. After DRIFT_CHECK_WAIT_SECONDS without one, `skipped` is `pending` and the check arrives later on driftChecked.',
     resolve: async (_r, _a, ctx) => {
-      requireRole(ctx, 'writer');
       const outcome = await ctx.platform.manualChecks.request();
       return { event: outcome.check, skipped: outcome.skipped };
     },
@@ -171,19 +170,19 @@ const readCheck = async (event: StoredEvent, ctx: GraphQLContext) =>
 
 builder.subscriptionFields((t) => ({
   driftChecked: t.field({
+    authScopes: { reader: true },
     type: DriftEventRef,
     description: 'Every drift check as it is recorded.',
     subscribe: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.bus.iterate(['drift.checked']);
     },
     resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx),
   }),
   driftDetected: t.field({
+    authScopes: { reader: true },
     type: DriftEventRef,
     description: 'Drift checks that found drift.',
     subscribe: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.bus.iterate(['drift.detected']);
     },
     resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx),

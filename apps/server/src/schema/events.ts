@@ -1,6 +1,5 @@
 import { badInput, type EventType, type StoredEvent } from '@automl-stream/core';
 import { builder } from '../builder.ts';
-import { requireRole } from './auth-guard.ts';
 import { page } from './pagination.ts';
 
 export const PlatformEventRef = builder.objectRef<StoredEvent>('PlatformEvent').implement({
@@ -35,6 +34,7 @@ const EVENT_TYPES: EventType[] = [
 
 builder.queryField('events', (t) =>
   t.field({
+    authScopes: { reader: true },
     type: [PlatformEventRef],
     description:
       'The event log, newest first. `types` filters (e.g. ["drift.detected"]); `beforeId` pages back.',
@@ -44,7 +44,6 @@ builder.queryField('events', (t) =>
       types: t.arg.stringList({ required: false }),
     },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       const { beforeId } = args;
       // A Float, so that positions past 2^31 fit; only whole positions mean anything.
       if (beforeId != null && !(Number.isSafeInteger(beforeId) && beforeId >= 1)) {
@@ -62,10 +61,10 @@ builder.queryField('events', (t) =>
 
 builder.subscriptionField('platformEvents', (t) =>
   t.field({
+    authScopes: { reader: true },
     type: PlatformEventRef,
     description: 'Every event of the log as it is committed (the dashboard’s live feed).',
     subscribe: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.bus.iterate(EVENT_TYPES);
     },
     resolve: (e) => e as unknown as StoredEvent,

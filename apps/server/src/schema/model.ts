@@ -1,6 +1,5 @@
 import type { ModelMetrics, ModelStatus, ModelVersionRecord } from '@automl-stream/core';
 import { builder } from '../builder.ts';
-import { requireRole } from './auth-guard.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 
@@ -125,15 +124,16 @@ export const ModelChangeRef = builder.objectRef<ModelChange>('ModelChange').impl
 
 builder.queryFields((t) => ({
   activeModel: t.field({
+    authScopes: { reader: true },
     type: ModelVersionRef,
     nullable: true,
     description: 'The version serving predictions now (null before the first model).',
     resolve: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.registry.production();
     },
   }),
   models: t.field({
+    authScopes: { reader: true },
     type: ModelVersionPage,
     description: 'The registry, newest first.',
     args: {
@@ -142,26 +142,25 @@ builder.queryFields((t) => ({
       status: t.arg({ type: ModelStatusEnum, required: false }),
     },
     resolve: async (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       const { limit, offset } = page(args);
       return ctx.platform.registry.page({ limit, offset, ...(args.status ? { status: args.status } : {}) });
     },
   }),
   model: t.field({
+    authScopes: { reader: true },
     type: ModelVersionRef,
     nullable: true,
     args: { version: t.arg.int() },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.registry.get(args.version);
     },
   }),
   modelHistory: t.field({
+    authScopes: { reader: true },
     type: [ModelHistoryEntryRef],
     description: 'Promotions and rollbacks, newest first.',
     args: { limit: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.registry.history(page(args).limit);
     },
   }),
@@ -169,19 +168,19 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => ({
   promoteModel: t.field({
+    authScopes: { admin: true },
     type: ModelVersionRef,
     description: 'Serve this version now (admin). Every replica swaps to it without dropping a request.',
     args: { version: t.arg.int() },
     resolve: async (_r, args, ctx) => {
-      requireRole(ctx, 'admin');
       return ctx.platform.registry.promote(args.version, `promoted by ${ctx.principal.name}`);
     },
   }),
   rollbackModel: t.field({
+    authScopes: { admin: true },
     type: ModelVersionRef,
     description: 'Go back to the version that served before the current one (admin).',
     resolve: async (_r, _a, ctx) => {
-      requireRole(ctx, 'admin');
       return ctx.platform.registry.rollback(`rolled back by ${ctx.principal.name}`);
     },
   }),
@@ -189,10 +188,10 @@ builder.mutationFields((t) => ({
 
 builder.subscriptionField('modelPromoted', (t) =>
   t.field({
+    authScopes: { reader: true },
     type: ModelChangeRef,
     description: 'Each change of the serving version: automatic or manual promotion, rollback.',
     subscribe: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.bus.iterate(['model.promoted', 'model.rolled_back']);
     },
     resolve: (event): ModelChange => {

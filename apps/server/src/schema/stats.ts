@@ -1,6 +1,5 @@
 import { type AccuracyPoint, DomainError, type PlatformStats } from '@automl-stream/core';
 import { builder } from '../builder.ts';
-import { requireRole } from './auth-guard.ts';
 
 /** Totals pass 2^31 on a busy platform, beyond GraphQL's Int: they are Floats (exact to 2^53). */
 const count = { description: 'A count (a Float: exact to 2^53, beyond GraphQL Int’s 2^31).' };
@@ -64,19 +63,19 @@ const bounded = (
 
 builder.queryFields((t) => ({
   stats: t.field({
+    authScopes: { reader: true },
     type: StatsRef,
     resolve: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.stats.read();
     },
   }),
   accuracySeries: t.field({
+    authScopes: { reader: true },
     type: [AccuracyPointRef],
     description:
       'Test-then-train accuracy over time in buckets of labelled rows; a bucket never spans two model versions.',
     args: { bucketSize: t.arg.int({ required: false }), limit: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.stats.accuracySeries(
         bounded(args.bucketSize, 100, 1, 100_000, 'bucketSize'),
         bounded(args.limit, 200, 1, 2000, 'limit'),
@@ -84,11 +83,11 @@ builder.queryFields((t) => ({
     },
   }),
   predictionDistribution: t.field({
+    authScopes: { reader: true },
     type: [ClassCountRef],
     description: 'Predicted classes over the newest `window` predictions and scored rows.',
     args: { window: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.stats.predictionDistribution(
         bounded(args.window, ctx.platform.config.drift.windowSize, 1, 1_000_000, 'window'),
       );
@@ -98,10 +97,10 @@ builder.queryFields((t) => ({
 
 builder.subscriptionField('statsUpdated', (t) =>
   t.field({
+    authScopes: { reader: true },
     type: StatsRef,
     description: 'Aggregated totals, at most once per STATS_INTERVAL_MS and only when they changed.',
     subscribe: (_r, _a, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.stats.iterate();
     },
     resolve: (s) => s as unknown as PlatformStats,

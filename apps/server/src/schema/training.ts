@@ -1,6 +1,5 @@
 import type { StoredEvent, TrainingJobRecord, TrainingStatus } from '@automl-stream/core';
 import { builder } from '../builder.ts';
-import { requireRole } from './auth-guard.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 
@@ -120,6 +119,7 @@ const RetrainResult = builder
 
 builder.queryFields((t) => ({
   trainingJobs: t.field({
+    authScopes: { reader: true },
     type: TrainingJobPage,
     args: {
       limit: t.arg.int({ required: false }),
@@ -127,18 +127,17 @@ builder.queryFields((t) => ({
       status: t.arg({ type: TrainingStatusEnum, required: false }),
     },
     resolve: async (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       const { limit, offset } = page(args);
       const status = args.status ?? undefined;
       return ctx.platform.trainingJobs.page({ limit, offset, ...(status ? { status } : {}) });
     },
   }),
   trainingJob: t.field({
+    authScopes: { reader: true },
     type: TrainingJobRef,
     nullable: true,
     args: { id: t.arg.id() },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       return ctx.platform.trainingJobs.get(Number(args.id));
     },
   }),
@@ -146,12 +145,12 @@ builder.queryFields((t) => ({
 
 builder.mutationField('retrain', (t) =>
   t.field({
+    authScopes: { admin: true },
     type: RetrainResult,
     description:
       'Queue a retrain now (admin). Returns the pending one if a retrain is already queued or running.',
     args: { reason: t.arg.string({ required: false }) },
     resolve: (_r, args, ctx) => {
-      requireRole(ctx, 'admin');
       const reason = (args.reason ?? '').trim() || `manual retrain by ${ctx.principal.name}`;
       return ctx.platform.drift.requestRetrain(reason.slice(0, 500));
     },
@@ -160,11 +159,11 @@ builder.mutationField('retrain', (t) =>
 
 builder.subscriptionField('trainingEvents', (t) =>
   t.field({
+    authScopes: { reader: true },
     type: TrainingEventRef,
     description: 'Training steps as they happen; `jobId` narrows to one run.',
     args: { jobId: t.arg.id({ required: false }) },
     subscribe: (_r, args, ctx) => {
-      requireRole(ctx, 'reader');
       const iterator = ctx.platform.bus.iterate([
         'training.queued',
         'training.started',

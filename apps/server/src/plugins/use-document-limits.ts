@@ -8,7 +8,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { GraphQLContext, Principal } from './context.ts';
+import type { GraphQLContext, Principal } from '../context.ts';
 
 /** Mutations that carry data: the only operations that may use a writer's large body. */
 const BULK_FIELDS = new Set(['ingest', 'predict', 'submitFeedback']);

@@ -1,0 +1,111 @@
+import type { Platform } from '@automl-stream/core';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Access } from './auth.ts';
+import type { GraphQLContext } from './context.ts';
+import { DocumentCache } from './document-cache.ts';
+import { asDomainError, maskError, toGraphQLError } from './errors.ts';
+import type { ServerContext } from './http-handler.ts';
+import { listCostPlugin } from './list-cost.ts';
+import { graphiqlFor } from './local-explorer.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { OriginPolicy } from './origin.ts';
+import { useAccess } from './plugins/use-access.ts';
+import { useArmor } from './plugins/use-armor.ts';
+import { useBoundedSubscriptions } from './plugins/use-bounded-subscriptions.ts';
+import { type AdmittedRequest, useDocumentLimits } from './plugins/use-document-limits.ts';
+import { useErrorCodes } from './plugins/use-error-codes.ts';
+import { useMediaTypeHelp } from './plugins/use-media-type-help.ts';
+import { useNestingGuard } from './plugins/use-nesting-guard.ts';
+import { useOperationMetrics } from './plugins/use-operation-metrics.ts';
+import { useRestRoutes } from './plugins/use-rest-routes.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+/** Estimated heap each of Yoga's parse caches (documents, parse errors) may hold. */
+const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
+
+export interface YogaDeps {
+  platform: Platform;
+  schema: GraphQLSchema;
+  metrics: ServerMetrics;
+  access: Access;
+  rateLimiter: RateLimiter;
+  origins: OriginPolicy;
+  rest: (request: Request, context: ServerContext) => Promise<Response> | undefined;
+  localExplorerKey?: (() => string | null) | undefined;
+}
+
+export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+/**
+ * Yoga with its plugins, in the order a request meets them: REST routes, access (key and rate),
+ * the media-type hint, document limits, the nesting guard, error codes, operation metrics, list
+ * cost, graphql-armor's limits, and the bound on what a stalled subscriber may hold.
+ */
+export function createYogaServer(deps: YogaDeps): Yoga {
+  const { platform } = deps;
+  const { config, logger } = platform;
+  const production = config.env === 'production';
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: deps.schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: graphiqlFor({ production, localKey: deps.localExplorerKey }),
+    renderGraphiQL,
+    maskedErrors: { maskError, isDev: false },
+    // The node handler enforces the body limits first, by role, before reading (declared and
+    // chunked bodies alike); this covers requests handed to yoga.fetch directly.
+    maxRequestBodySize: config.limits.bodyLimitBytes,
+    // Browsers may call cross-origin only from CORS_ORIGINS (the node handler refuses the others).
+    cors: deps.origins.cors,
+    // No file uploads: multipart bodies are one more way in without a preflight.
+    multipart: false,
+    parserAndValidationCache: {
+      documentCache: new DocumentCache<DocumentNode>(DOCUMENT_CACHE_BYTES),
+      errorCache: new DocumentCache<unknown>(DOCUMENT_CACHE_BYTES),
+    },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    plugins: [
+      useRestRoutes(deps.rest),
+      useAccess({
+        access: deps.access,
+        rateLimiter: deps.rateLimiter,
+        trustProxy: config.security.trustProxy,
+      }),
+      useMediaTypeHelp(),
+      useDocumentLimits(config) as Plugin<GraphQLContext & AdmittedRequest>,
+      useNestingGuard(config.limits.maxDepth, production),
+      useErrorCodes(),
+      useOperationMetrics(deps.metrics),
+      listCostPlugin(config.limits.maxListItems, production),
+      useArmor(config.limits, production),
+      useBoundedSubscriptions(),
+    ],
+    context: ({ request, principal, requestId }) => graphqlContext(deps, request, principal, requestId),
+  });
+}
+
+/** The operation's context: the principal the access plugin or the socket set, else authenticated here. */
+async function graphqlContext(
+  deps: YogaDeps,
+  request: Request,
+  principal: ServerContext['principal'],
+  requestId: ServerContext['requestId'],
+): Promise<GraphQLContext> {
+  const { platform } = deps;
+  try {
+    const who =
+      principal ?? (await deps.access.authenticate(request.headers.get('authorization'), 'in-process'));
+    const id = requestId ?? crypto.randomUUID();
+    return { platform, principal: who, requestId: id, logger: platform.logger.child({ requestId: id }) };
+  } catch (error) {
+    const domain = asDomainError(error);
+    throw domain ? toGraphQLError(domain) : error;
+  }
+}

@@ -1,0 +1,103 @@
+// One behaviour each, on a real database, made deterministic by backdating instead of streaming
+// thousands of rows: the bootstrap threshold, one pending retrain at a time, and the cooldown
+// after a drift-triggered retrain (rows and seconds since it).
+import { type Config, loadConfig } from '@automl-stream/config';
+import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../src/logger.ts';
+import { Platform } from '../src/platform.ts';
+import { retrainQueue } from '../src/queues.ts';
+
+describe('retrain requests', () => {
+  let db: TestDatabase;
+  let config: Config;
+  let platform: Platform;
+
+  const labelled = (n: number, offset = 0) => ({
+    features: Array.from({ length: n }, (_, i) => [i + offset, (i * 7) % 13, i % 2]),
+    labels: Array.from({ length: n }, (_, i) => i % 2),
+  });
+  const openJobs = async () =>
+    (
+      await db.sql<
+        { reason: string }[]
+      >`select reason from training_jobs where status in ('queued', 'running')`
+    ).map((r) => r.reason);
+  const until = async (check: () => Promise<boolean>) => {
+    const deadline = Date.now() + 10_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  /** Rows stored without the data path (whose bootstrap trigger would queue a job). */
+  const storeRows = async (n: number) => {
+    const [batch] = await db.sql<{ id: number }[]>`
+      insert into batches (batch_id, row_count, labelled_count) values (${`direct-${Date.now()}`}, ${n}, 0) returning id`;
+    await db.sql`insert into rows (batch_pk, features) select ${batch!.id}, array[g::float8] from generate_series(1, ${n}) g`;
+  };
+  const situation = () => db.sql.begin((tx) => platform.drift.retrains.situation(tx));
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('postgresUrl'));
+    config = loadConfig({ MIN_TRAIN_ROWS: '100', CHECK_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'silent' });
+    platform = new Platform({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      workers: false,
+      serving: false,
+    });
+    await platform.start();
+  });
+  beforeEach(async () => {
+    await db.sql`update training_jobs set status = 'failed' where status in ('queued', 'running')`;
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+  });
+  afterAll(async () => {
+    await platform.stop({ timeoutMs: 3_000 });
+    await db.drop();
+  });
+
+  it('bootstraps only once MIN_TRAIN_ROWS labelled rows are in, and only one job', async () => {
+    await platform.data.ingest({ ...labelled(99), batchId: 'boot-1' });
+    expect(await platform.drift.retrains.bootstrap()).toBeNull();
+    expect(await openJobs()).toEqual([]);
+    // The 100th labelled row: the data path's trigger queues the first training by itself.
+    await platform.data.ingest({ ...labelled(1, 99), batchId: 'boot-2' });
+    await until(async () => (await openJobs()).length > 0);
+    expect(await openJobs()).toEqual(['bootstrap: 100 labelled rows (MIN_TRAIN_ROWS 100)']);
+    expect(await platform.drift.retrains.bootstrap()).toBeNull();
+    expect(await openJobs()).toHaveLength(1);
+  });
+
+  it('answers the pending job instead of queueing a second one', async () => {
+    const first = await platform.drift.requestRetrain('first');
+    expect(first.alreadyPending).toBe(false);
+    const second = await platform.drift.requestRetrain('second');
+    expect(second).toMatchObject({ alreadyPending: true, job: { id: first.job.id, reason: 'first' } });
+    expect(await situation()).toEqual({ pending: true, last: null });
+  });
+
+  it('measures the cooldown from the last drift-triggered retrain: seconds and rows since it', async () => {
+    expect(await situation()).toEqual({ pending: false, last: null });
+    // Rows of the earlier tests are made an hour old, so only the rows below count as "since".
+    await db.sql`update rows set created_at = created_at - interval '1 hour'`;
+    // A check that queued a retrain ten minutes ago, and 40 rows ingested since (backdated around it).
+    const [check] = await db.sql<{ id: number }[]>`
+      insert into drift_checks (model_version, trigger, verdict, drifted, data_drift, prediction_drift,
+        concept_drift, drifted_share, n_reference, n_current, features, details, action, duration_ms, created_at)
+      values (1, 'rows', 'drift', true, true, false, false, 1, 100, 100, '[]', '{}', 'retrain_queued', 1,
+        now() - interval '10 minutes')
+      returning id`;
+    await storeRows(40);
+    const after = await situation();
+    expect(after.pending).toBe(false);
+    expect(after.last?.rowsSince).toBe(40);
+    expect(after.last?.secondsAgo).toBeGreaterThan(590);
+    expect(after.last?.secondsAgo).toBeLessThan(700);
+    // A check an hour ahead has no rows after it.
+    await db.sql`update drift_checks set created_at = now() + interval '1 hour' where id = ${check!.id}`;
+    expect((await situation()).last?.rowsSince).toBe(0);
+  });
+});
