@@ -3,24 +3,13 @@
 import { loadConfig } from '@automl-stream/config';
 import { describe, expect, it } from 'vitest';
 import { type DriftCheckInputs, decideAction, measureDrift, retrainReason } from '../src/drift-check.ts';
+import { seeded } from '../src/policy/testing.ts';
 
 const settings = loadConfig({}).drift;
 const cooldown = { cooldownRows: 1000, minIntervalSeconds: 300 };
 
-/** A seeded uniform stream (mulberry32), so every run measures the same rows. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function rows(n: number, nFeatures: number, seed: number, shift = 0): number[][] {
-  const next = random(seed);
+  const next = seeded(seed);
   return Array.from({ length: n }, () => Array.from({ length: nFeatures }, () => next() + shift));
 }
 
