@@ -103,7 +103,12 @@ export class Platform {
     this.drift = new DriftPolicy(jobSql, this.queues, options.config, options.logger);
     this.retrain = new RetrainService(jobSql, options.config, options.logger, this.queues);
     this.manualChecks = new ManualDriftChecks(sql, this.bus, this.queues, this.drift, options.config);
-    this.registry = new RegistryService(sql, options.config.model.maxModelBytes, () => this.holder.refresh());
+    // After a promotion or rollback here, this process serves the new version and its next stats
+    // read is fresh before the mutation answers (other replicas follow the NOTIFY).
+    this.registry = new RegistryService(sql, options.config.model.maxModelBytes, async () => {
+      this.stats.invalidate();
+      await this.holder.refresh();
+    });
     this.apiKeys = new ApiKeys(sql);
     this.driftChecks = new DriftChecks(sql);
     this.trainingJobs = new TrainingJobs(sql);

@@ -79,8 +79,10 @@ export class RetrainRequests {
     if (labelled < minTrainRows) return null;
     return this.sql.begin(async (tx) => {
       await lockRetrainRequests(tx);
-      if (await getProductionVersion(tx)) return null;
+      // The open job first: a first training that commits between the two reads is then seen
+      // either as still open or as production (its job and its promotion commit together).
       if (await openTrainingJob(tx)) return null;
+      if (await getProductionVersion(tx)) return null;
       return this.queue(tx, {
         reason: `bootstrap: ${labelled} labelled rows (MIN_TRAIN_ROWS ${minTrainRows})`,
         driftCheckId: null,
