@@ -1,5 +1,5 @@
 import { ForestArtifactError } from './errors.ts';
-import type { ForestModel } from './forest.ts';
+import type { ForestModel } from './model.ts';
 import type { ForestParams } from './options.ts';
 
 /**

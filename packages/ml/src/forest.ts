@@ -4,32 +4,11 @@ import { ForestInputError } from './errors.ts';
 import { compileLayout, type InferenceLayout, predictOneRow, predictRows } from './inference.ts';
 import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
+import type { ForestModel } from './model.ts';
 import type { ForestParams } from './options.ts';
 import { predictionPool } from './prediction-pool.ts';
 
-/**
- * A trained forest as flat arrays: the canonical form that training produces, the artifact
- * stores and {@link Forest} compiles for inference. Nodes of all trees are concatenated, tree by
- * tree; within a tree node 0 is the root and a split node's children are two consecutive nodes
- * with larger indices (so every walk ends, which loading checks).
- */
-export interface ForestModel {
-  nFeatures: number;
-  nClasses: number;
-  params: ForestParams;
-  /** Mean impurity decrease per feature, summing to 1 (all zeros if no tree ever split). */
-  featureImportances: Float64Array;
-  /** Number of nodes of each tree. */
-  treeNodeCount: Int32Array;
-  /** Per node: the feature a split compares, or -1 for a leaf. */
-  nodeFeature: Int32Array;
-  /** Per node: a row goes left when `row[feature] <= threshold` (0 for leaves). */
-  nodeThreshold: Float64Array;
-  /** Per node: index within its tree of the left child (the right one is next); -1 for leaves. */
-  nodeLeft: Int32Array;
-  /** Per leaf, in node order, `nClasses` bootstrap-weighted class counts (integers). */
-  leafClassWeights: Uint32Array;
-}
+export type { ForestModel } from './model.ts';
 
 /** A tree as nested nodes, for inspection and as the reference for the compiled walk. */
 export type DecisionTreeNode =

@@ -7,7 +7,7 @@
  * in `INFERENCE_FUNCTIONS`. The layout's arrays live in SharedArrayBuffers so workers read them
  * without a copy.
  */
-import type { ForestModel } from './forest.ts';
+import type { ForestModel } from './model.ts';
 
 /**
  * The inference layout. Every tree is walked for exactly its depth: a leaf has threshold +∞ and

@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { type BinnedFeatures, binFeatures } from './binning.ts';
 import { ForestInputError } from './errors.ts';
-import { Forest, type ForestModel } from './forest.ts';
+import { Forest } from './forest.ts';
 import { type GrownTree, KERNEL_FUNCTIONS, type KernelInput } from './kernel.ts';
 import { checkLabels, type FeatureRows, toRowMajor } from './matrix.ts';
+import type { ForestModel } from './model.ts';
 import { type ForestParams, resolveParams, resolveThreads, type TrainForestOptions } from './options.ts';
 
 /**
