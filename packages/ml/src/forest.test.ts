@@ -100,6 +100,17 @@ describe('compiled inference', () => {
     }
   });
 
+  it('small batches of rows (walked in place) equal the flat batch path, bit for bit', () => {
+    const rows = toRowArrays(holdout.features, 10);
+    for (const size of [1, 2, 7, 8, 9]) {
+      const batch = rows.slice(5, 5 + size);
+      const flat = forest.predictProbaFlat(holdout.features.subarray(50, 50 + 10 * size));
+      const small = forest.predictProba(batch);
+      expect(small).toHaveLength(size);
+      for (let r = 0; r < size; r++) expect(small[r]).toEqual(Array.from(flat.subarray(3 * r, 3 * r + 3)));
+    }
+  });
+
   it('the unpacked layout (for forests too large to pack) gives the same answers', () => {
     const unpacked = new Forest(decodeForest(forest.serialize()), { allowPacking: false });
     expect(unpacked.predictProbaFlat(holdout.features)).toEqual(forest.predictProbaFlat(holdout.features));

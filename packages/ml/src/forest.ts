@@ -10,6 +10,9 @@ import { predictionPool } from './prediction-pool.ts';
 
 export type { ForestModel } from './model.ts';
 
+/** Up to this many number[] rows, predictProba walks each row in place instead of copying. */
+const SMALL_BATCH_ROWS = 8;
+
 /** A tree as nested nodes, for inspection and as the reference for the compiled walk. */
 export type DecisionTreeNode =
   | { kind: 'split'; feature: number; threshold: number; left: DecisionTreeNode; right: DecisionTreeNode }
@@ -20,6 +23,17 @@ export function walkTree(tree: DecisionTreeNode, row: ArrayLike<number>): number
   let node = tree;
   while (node.kind === 'split') node = row[node.feature]! <= node.threshold ? node.left : node.right;
   return node.classProbabilities;
+}
+
+/** True when `row` is an array of exactly `nFeatures` finite numbers. */
+function isFiniteRow(row: ArrayLike<number> | null | undefined, nFeatures: number): boolean {
+  if (!Array.isArray(row) && !ArrayBuffer.isView(row)) return false;
+  if (row.length !== nFeatures) return false;
+  for (let c = 0; c < nFeatures; c++) {
+    const v = row[c];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  }
+  return true;
 }
 
 /** Index of the largest value; ties go to the lowest index (numpy's argmax). */
@@ -113,6 +127,24 @@ export class Forest {
 
   /** Class probabilities per row (`nRows` arrays of `nClasses`). */
   predictProba(rows: FeatureRows): number[][] {
+    // Small batches of number[] rows (the serving path, often a single row) skip the flat copy:
+    // each row is checked and walked in place, with the same sums as the flat path.
+    if (Array.isArray(rows) && rows.length <= SMALL_BATCH_ROWS) {
+      const result: number[][] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r] as ArrayLike<number>;
+        // A bad row takes the general path, which throws the same error as for any batch.
+        if (!isFiniteRow(row, this.nFeatures)) return this.#predictProbaViaFlat(rows);
+        const sums = new Array<number>(this.nClasses).fill(0);
+        predictOneRow(this.#layout, row, sums);
+        result[r] = sums;
+      }
+      return result;
+    }
+    return this.#predictProbaViaFlat(rows);
+  }
+
+  #predictProbaViaFlat(rows: FeatureRows): number[][] {
     const flat = this.predictProbaFlat(rows);
     const K = this.nClasses;
     const result: number[][] = new Array(flat.length / K);

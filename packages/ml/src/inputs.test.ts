@@ -137,6 +137,13 @@ describe('bad prediction input is rejected with a ForestInputError', () => {
         [0, Number.POSITIVE_INFINITY],
       ]),
     ).toThrow(/^rows\[1\]\[1\] is Infinity/);
+    expect(() => forest.predictProba([[Number.NaN, 1]])).toThrow(/^rows\[0\]\[0\] is NaN/);
+    expect(() => forest.predictProba([[1, 2], 'x' as unknown as number[]])).toThrow(
+      'rows[1] is not an array of numbers',
+    );
+    expect(() => forest.predictProba([[1, 2, 3]])).toThrow(
+      'rows[0] has 3 values but the model expects 2 features per row',
+    );
     expect(() => forest.predictOne([Number.NaN, 1])).toThrow(
       'row[0] is NaN; every feature value must be a finite number',
     );
