@@ -318,6 +318,18 @@ export function decodeForest(bytes: Uint8Array): ForestModel {
   for (const v of featureImportances) {
     if (!(v >= 0 && v <= 1)) fail(`a feature importance is ${v}, outside [0, 1]`);
   }
+  // Written since classWeight existed; older artifacts have neither field (no class weights).
+  const classWeights: unknown = h.params.classWeights ?? null;
+  if (
+    classWeights !== null &&
+    !(
+      Array.isArray(classWeights) &&
+      classWeights.length === nClasses &&
+      classWeights.every((w) => typeof w === 'number' && Number.isFinite(w) && w > 0)
+    )
+  ) {
+    fail(`its class weights are not ${nClasses} positive numbers`);
+  }
   return {
     nFeatures,
     nClasses,

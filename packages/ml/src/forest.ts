@@ -4,7 +4,7 @@ import { ForestInputError } from './errors.ts';
 import { compileLayout, type InferenceLayout, predictOneRow, predictRows } from './inference.ts';
 import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
-import type { ForestModel } from './model.ts';
+import { type ForestModel, leafDistribution } from './model.ts';
 import type { ForestParams } from './options.ts';
 import { predictionPool } from './prediction-pool.ts';
 
@@ -241,9 +241,9 @@ export class Forest {
       const build = (i: number): DecisionTreeNode => {
         const f = m.nodeFeature[treeBase + i]!;
         if (f < 0) {
-          const weights = Array.from(m.leafClassWeights.subarray(leafIndex[i]! * K, leafIndex[i]! * K + K));
-          const total = weights.reduce((a, b) => a + b, 0);
-          return { kind: 'leaf', classProbabilities: weights.map((w) => w / total) };
+          const classProbabilities = new Array<number>(K);
+          leafDistribution(m, leafIndex[i]!, classProbabilities, 0);
+          return { kind: 'leaf', classProbabilities };
         }
         const l = m.nodeLeft[treeBase + i]!;
         return {

@@ -23,3 +23,25 @@ export interface ForestModel {
   /** Per leaf, in node order, `nClasses` bootstrap-weighted class counts (integers). */
   leafClassWeights: Uint32Array;
 }
+
+/**
+ * Class distribution of leaf `leaf` into `out[offset..offset+K)`: its bootstrap counts, times the
+ * class weights when the forest has them, normalised to sum 1.
+ */
+export function leafDistribution(
+  model: ForestModel,
+  leaf: number,
+  out: ArrayLike<number> & { [i: number]: number },
+  offset: number,
+): void {
+  const K = model.nClasses;
+  const weights = model.params.classWeights ?? null;
+  let total = 0;
+  if (weights === null) {
+    for (let k = 0; k < K; k++) total += model.leafClassWeights[leaf * K + k]!;
+    for (let k = 0; k < K; k++) out[offset + k] = model.leafClassWeights[leaf * K + k]! / total;
+    return;
+  }
+  for (let k = 0; k < K; k++) total += model.leafClassWeights[leaf * K + k]! * weights[k]!;
+  for (let k = 0; k < K; k++) out[offset + k] = (model.leafClassWeights[leaf * K + k]! * weights[k]!) / total;
+}
