@@ -149,6 +149,18 @@ describe('bad prediction input is rejected with a ForestInputError', () => {
     );
   });
 
+  it('a two-class batch of rows equals the flat path', async () => {
+    const batch = Array.from({ length: 20 }, (_, i) => [i % 5, (i * 3) % 7]);
+    const two = await trainForest(
+      batch,
+      batch.map((x) => (x[0]! + x[1]! > 5 ? 1 : 0)),
+      { nEstimators: 3, threads: 1 },
+    );
+    const flat = two.predictProbaFlat(new Float64Array(batch.flat()));
+    expect(two.nClasses).toBe(2);
+    expect(two.predictProba(batch)).toEqual(batch.map((_, r) => [flat[2 * r], flat[2 * r + 1]]));
+  });
+
   it('an empty batch is fine and gives no predictions', () => {
     expect(forest.predict([])).toEqual([]);
     expect(forest.predictProbaFlat(new Float64Array(0))).toHaveLength(0);
