@@ -1,5 +1,5 @@
 import { ForestArtifactError } from './errors.ts';
-import type { ForestModel } from './forest.ts';
+import type { ForestModel } from './model.ts';
 import type { ForestParams } from './options.ts';
 
 /**
@@ -317,6 +317,18 @@ export function decodeForest(bytes: Uint8Array): ForestModel {
   if (leaf !== nLeaves) fail('there are fewer leaves than the header says');
   for (const v of featureImportances) {
     if (!(v >= 0 && v <= 1)) fail(`a feature importance is ${v}, outside [0, 1]`);
+  }
+  // Written since classWeight existed; older artifacts have neither field (no class weights).
+  const classWeights: unknown = h.params.classWeights ?? null;
+  if (
+    classWeights !== null &&
+    !(
+      Array.isArray(classWeights) &&
+      classWeights.length === nClasses &&
+      classWeights.every((w) => typeof w === 'number' && Number.isFinite(w) && w > 0)
+    )
+  ) {
+    fail(`its class weights are not ${nClasses} positive numbers`);
   }
   return {
     nFeatures,

@@ -2,6 +2,7 @@ import { RandomForestClassifier } from 'ml-random-forest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeForest } from './artifact.ts';
 import { type DecisionTreeNode, Forest, walkTree } from './forest.ts';
+import { loadForest } from './load.ts';
 import { accuracy } from './metrics.ts';
 import { makeSyntheticDataset, type SyntheticDataset, sliceDataset, toRowArrays } from './synthetic.ts';
 import { trainForest } from './train.ts';
@@ -72,6 +73,64 @@ describe('a single tree matches scikit-learn', () => {
   });
 });
 
+describe('classWeight balanced', () => {
+  it("grows the same tree as DecisionTreeClassifier(max_depth=3, class_weight='balanced') and round-trips", async () => {
+    const rows: number[][] = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const x = [(i * 7) % 13, (i * 5) % 11, (i * 3) % 17];
+      rows.push(x);
+      labels.push((x[0]! + 2 * x[1]! > 15 ? 1 : 0) + (x[2]! > 10 && x[0]! < 6 ? 1 : 0));
+    }
+    const forest = await trainForest(rows, labels, {
+      nEstimators: 1,
+      bootstrap: false,
+      maxFeatures: 'all',
+      maxDepth: 3,
+      threads: 1,
+      classWeight: 'balanced',
+    });
+    // Class counts 31, 23, 6: weights 60 / (3 × n_k).
+    expect(forest.params.classWeights).toEqual([60 / 93, 60 / 69, 60 / 18]);
+    const preorder: (string | number)[][] = [];
+    const visit = (node: DecisionTreeNode): void => {
+      if (node.kind === 'leaf') {
+        preorder.push(['leaf', ...node.classProbabilities.map((p) => Math.round(p * 1e6) / 1e6)]);
+        return;
+      }
+      preorder.push([node.feature, node.threshold]);
+      visit(node.left);
+      visit(node.right);
+    };
+    visit(forest.toTrees()[0]!);
+    // sklearn 1.2.1, random_state 0..3 alike; leaf values normalised and rounded to 6 digits.
+    expect(preorder).toEqual([
+      [1, 4.5],
+      [1, 2.5],
+      ['leaf', 1, 0, 0],
+      [2, 8.5],
+      ['leaf', 1, 0, 0],
+      ['leaf', 0.597403, 0.402597, 0],
+      [2, 10.5],
+      [1, 7.5],
+      ['leaf', 0.47099, 0.52901, 0],
+      ['leaf', 0, 1, 0],
+      [1, 5.5],
+      ['leaf', 0, 1, 0],
+      ['leaf', 0, 0.08, 0.92],
+    ]);
+    const loaded = loadForest(forest.serialize());
+    expect(loaded.params.classWeights).toEqual(forest.params.classWeights);
+    expect(loaded.predictProba(rows)).toEqual(forest.predictProba(rows));
+  });
+
+  it('rejects an unknown classWeight, naming the option', async () => {
+    await expect(
+      trainForest([[0], [1]], [0, 1], { classWeight: 'auto' as unknown as 'balanced' }),
+    ).rejects.toThrow("options.classWeight must be 'balanced' or null, got auto");
+  });
+});
+
 describe('compiled inference', () => {
   let forest: Forest;
   let holdout: SyntheticDataset;
@@ -97,6 +156,17 @@ describe('compiled inference', () => {
       const best = expected.indexOf(Math.max(...expected));
       expect(predicted[r]).toBe(best);
       expect(forest.predictOne(holdout.features.subarray(10 * r, 10 * r + 10))).toBe(best);
+    }
+  });
+
+  it('small batches of rows (walked in place) equal the flat batch path, bit for bit', () => {
+    const rows = toRowArrays(holdout.features, 10);
+    for (const size of [1, 2, 7, 8, 9]) {
+      const batch = rows.slice(5, 5 + size);
+      const flat = forest.predictProbaFlat(holdout.features.subarray(50, 50 + 10 * size));
+      const small = forest.predictProba(batch);
+      expect(small).toHaveLength(size);
+      for (let r = 0; r < size; r++) expect(small[r]).toEqual(Array.from(flat.subarray(3 * r, 3 * r + 3)));
     }
   });
 
@@ -175,6 +245,8 @@ describe('training', () => {
       bootstrap: true,
       seed: 42,
       nBins: 255,
+      classWeight: null,
+      classWeights: null,
     });
     expect(forest.nFeatures).toBe(10);
     expect(forest.nClasses).toBe(3);

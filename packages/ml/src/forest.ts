@@ -4,32 +4,14 @@ import { ForestInputError } from './errors.ts';
 import { compileLayout, type InferenceLayout, predictOneRow, predictRows } from './inference.ts';
 import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
+import { type ForestModel, leafDistribution } from './model.ts';
 import type { ForestParams } from './options.ts';
 import { predictionPool } from './prediction-pool.ts';
 
-/**
- * A trained forest as flat arrays: the canonical form that training produces, the artifact
- * stores and {@link Forest} compiles for inference. Nodes of all trees are concatenated, tree by
- * tree; within a tree node 0 is the root and a split node's children are two consecutive nodes
- * with larger indices (so every walk ends, which loading checks).
- */
-export interface ForestModel {
-  nFeatures: number;
-  nClasses: number;
-  params: ForestParams;
-  /** Mean impurity decrease per feature, summing to 1 (all zeros if no tree ever split). */
-  featureImportances: Float64Array;
-  /** Number of nodes of each tree. */
-  treeNodeCount: Int32Array;
-  /** Per node: the feature a split compares, or -1 for a leaf. */
-  nodeFeature: Int32Array;
-  /** Per node: a row goes left when `row[feature] <= threshold` (0 for leaves). */
-  nodeThreshold: Float64Array;
-  /** Per node: index within its tree of the left child (the right one is next); -1 for leaves. */
-  nodeLeft: Int32Array;
-  /** Per leaf, in node order, `nClasses` bootstrap-weighted class counts (integers). */
-  leafClassWeights: Uint32Array;
-}
+export type { ForestModel } from './model.ts';
+
+/** Up to this many number[] rows, predictProba walks each row in place instead of copying. */
+const SMALL_BATCH_ROWS = 8;
 
 /** A tree as nested nodes, for inspection and as the reference for the compiled walk. */
 export type DecisionTreeNode =
@@ -41,6 +23,17 @@ export function walkTree(tree: DecisionTreeNode, row: ArrayLike<number>): number
   let node = tree;
   while (node.kind === 'split') node = row[node.feature]! <= node.threshold ? node.left : node.right;
   return node.classProbabilities;
+}
+
+/** True when `row` is an array of exactly `nFeatures` finite numbers. */
+function isFiniteRow(row: ArrayLike<number> | null | undefined, nFeatures: number): boolean {
+  if (!Array.isArray(row) && !ArrayBuffer.isView(row)) return false;
+  if (row.length !== nFeatures) return false;
+  for (let c = 0; c < nFeatures; c++) {
+    const v = row[c];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  }
+  return true;
 }
 
 /** Index of the largest value; ties go to the lowest index (numpy's argmax). */
@@ -134,9 +127,36 @@ export class Forest {
 
   /** Class probabilities per row (`nRows` arrays of `nClasses`). */
   predictProba(rows: FeatureRows): number[][] {
+    // Small batches of number[] rows (the serving path, often a single row) skip the flat copy:
+    // each row is checked and walked in place, with the same sums as the flat path.
+    if (Array.isArray(rows) && rows.length <= SMALL_BATCH_ROWS) {
+      const result: number[][] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r] as ArrayLike<number>;
+        // A bad row takes the general path, which throws the same error as for any batch.
+        if (!isFiniteRow(row, this.nFeatures)) return this.#predictProbaViaFlat(rows);
+        const sums = new Array<number>(this.nClasses).fill(0);
+        predictOneRow(this.#layout, row, sums);
+        result[r] = sums;
+      }
+      return result;
+    }
+    return this.#predictProbaViaFlat(rows);
+  }
+
+  #predictProbaViaFlat(rows: FeatureRows): number[][] {
     const flat = this.predictProbaFlat(rows);
     const K = this.nClasses;
     const result: number[][] = new Array(flat.length / K);
+    // Array literals for the usual class counts allocate in one step (about 2× faster).
+    if (K === 2) {
+      for (let r = 0; r < result.length; r++) result[r] = [flat[2 * r]!, flat[2 * r + 1]!];
+      return result;
+    }
+    if (K === 3) {
+      for (let r = 0; r < result.length; r++) result[r] = [flat[3 * r]!, flat[3 * r + 1]!, flat[3 * r + 2]!];
+      return result;
+    }
     for (let r = 0; r < result.length; r++) {
       const row = new Array<number>(K);
       for (let k = 0; k < K; k++) row[k] = flat[r * K + k]!;
@@ -230,9 +250,9 @@ export class Forest {
       const build = (i: number): DecisionTreeNode => {
         const f = m.nodeFeature[treeBase + i]!;
         if (f < 0) {
-          const weights = Array.from(m.leafClassWeights.subarray(leafIndex[i]! * K, leafIndex[i]! * K + K));
-          const total = weights.reduce((a, b) => a + b, 0);
-          return { kind: 'leaf', classProbabilities: weights.map((w) => w / total) };
+          const classProbabilities = new Array<number>(K);
+          leafDistribution(m, leafIndex[i]!, classProbabilities, 0);
+          return { kind: 'leaf', classProbabilities };
         }
         const l = m.nodeLeft[treeBase + i]!;
         return {

@@ -17,5 +17,6 @@ export { loadForest } from './load.ts';
 export type { FeatureRows } from './matrix.ts';
 export { forestMemoryBytes } from './memory.ts';
 export { accuracy, confusionMatrix, f1, f1Macro, logLoss } from './metrics.ts';
+export type { ForestModel } from './model.ts';
 export type { ForestParams, MaxFeatures, TrainForestOptions } from './options.ts';
 export { trainForest } from './train.ts';

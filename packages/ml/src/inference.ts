@@ -7,7 +7,7 @@
  * in `INFERENCE_FUNCTIONS`. The layout's arrays live in SharedArrayBuffers so workers read them
  * without a copy.
  */
-import type { ForestModel } from './forest.ts';
+import { type ForestModel, leafDistribution } from './model.ts';
 
 /**
  * The inference layout. Every tree is walked for exactly its depth: a leaf has threshold +∞ and
@@ -83,9 +83,7 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
         threshold[i] = Number.POSITIVE_INFINITY;
         left[i] = i;
         leafOffset[i] = leaf * K;
-        let total = 0;
-        for (let k = 0; k < K; k++) total += model.leafClassWeights[leaf * K + k]!;
-        for (let k = 0; k < K; k++) leafProba[leaf * K + k] = model.leafClassWeights[leaf * K + k]! / total;
+        leafDistribution(model, leaf, leafProba, leaf * K);
         leaf++;
       }
     }

@@ -137,9 +137,28 @@ describe('bad prediction input is rejected with a ForestInputError', () => {
         [0, Number.POSITIVE_INFINITY],
       ]),
     ).toThrow(/^rows\[1\]\[1\] is Infinity/);
+    expect(() => forest.predictProba([[Number.NaN, 1]])).toThrow(/^rows\[0\]\[0\] is NaN/);
+    expect(() => forest.predictProba([[1, 2], 'x' as unknown as number[]])).toThrow(
+      'rows[1] is not an array of numbers',
+    );
+    expect(() => forest.predictProba([[1, 2, 3]])).toThrow(
+      'rows[0] has 3 values but the model expects 2 features per row',
+    );
     expect(() => forest.predictOne([Number.NaN, 1])).toThrow(
       'row[0] is NaN; every feature value must be a finite number',
     );
+  });
+
+  it('a two-class batch of rows equals the flat path', async () => {
+    const batch = Array.from({ length: 20 }, (_, i) => [i % 5, (i * 3) % 7]);
+    const two = await trainForest(
+      batch,
+      batch.map((x) => (x[0]! + x[1]! > 5 ? 1 : 0)),
+      { nEstimators: 3, threads: 1 },
+    );
+    const flat = two.predictProbaFlat(new Float64Array(batch.flat()));
+    expect(two.nClasses).toBe(2);
+    expect(two.predictProba(batch)).toEqual(batch.map((_, r) => [flat[2 * r], flat[2 * r + 1]]));
   });
 
   it('an empty batch is fine and gives no predictions', () => {

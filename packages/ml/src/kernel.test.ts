@@ -29,6 +29,7 @@ function kernelInput(overrides: Partial<KernelInput> = {}, nRows = 1500): Kernel
     minSamplesSplit: 2,
     maxFeatures: 3,
     bootstrap: true,
+    classWeight: new Float64Array([1, 1, 1]),
     seed: 42,
     ...overrides,
   };

@@ -32,6 +32,8 @@ export interface KernelInput {
   /** Number of non-constant features examined per split (already resolved to a count). */
   maxFeatures: number;
   bootstrap: boolean;
+  /** Per class, the weight multiplying each sample of that class (all 1 without class weights). */
+  classWeight: Float64Array;
   /** Forest seed, a uint32. Each tree derives its own stream from (seed, treeIndex). */
   seed: number;
 }
@@ -220,6 +222,7 @@ export function scanHistogram(
   const base = slot * 256 * S;
   const nBins = input.binCounts[f]!;
   const bestLeftWeight = ws.bestLeftWeight;
+  const classWeight = input.classWeight;
   for (let k = 0; k < K; k++) leftWeight[k] = 0;
   let leftCount = 0;
   let leftTotal = 0;
@@ -263,7 +266,7 @@ export function scanHistogram(
     leftCount += c;
     hist[o + K] = 0;
     for (let k = 0; k < K; k++) {
-      const w = hist[o + k]!;
+      const w = hist[o + k]! * classWeight[k]!;
       leftWeight[k] = leftWeight[k]! + w;
       leftTotal += w;
       hist[o + k] = 0;
@@ -391,7 +394,7 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
   for (let i = 0; i < nDrawn; i++) {
     const s = samples[i]!;
     const k = labels[s]!;
-    stackWeights[k] = stackWeights[k]! + weight[s]!;
+    stackWeights[k] = stackWeights[k]! + weight[s]! * input.classWeight[k]!;
   }
   stack[1] = nDrawn; // root: start 0, end nDrawn, depth 0, node 0
   let stackSize = 1;

@@ -63,6 +63,13 @@ export interface TrainForestOptions {
    */
   nBins?: number;
   /**
+   * `'balanced'` weighs each sample by n / (K × n_k), with n_k the rows of its class and K the
+   * classes present (scikit-learn's `class_weight='balanced'`, computed once on all rows); the
+   * weights enter the impurity, the split choice and the leaf probabilities. `null`: all 1.
+   * @default null
+   */
+  classWeight?: 'balanced' | null;
+  /**
    * Number of classes K, when some classes may be absent from this training sample (their
    * probability is then 0). Without it the labels must be exactly 0..K-1 with every class present.
    * @default 1 + the largest label
@@ -95,6 +102,10 @@ export interface ForestParams {
   bootstrap: boolean;
   seed: number;
   nBins: number;
+  /** The `classWeight` option; absent in artifacts written before it existed (= null). */
+  classWeight?: 'balanced' | null;
+  /** Per class, the weight multiplying each sample of that class; null when all are 1. */
+  classWeights?: number[] | null;
 }
 
 export const DEFAULT_SEED = 42;
@@ -138,6 +149,10 @@ export function resolveParams(options: TrainForestOptions, nFeatures: number): F
   }
   const seed = positiveInteger('seed', options.seed ?? DEFAULT_SEED, 0, 0xffffffff);
   const nBins = positiveInteger('nBins', options.nBins ?? 255, 2, 256);
+  const classWeight = options.classWeight ?? null;
+  if (classWeight !== null && classWeight !== 'balanced') {
+    throw new ForestInputError(`options.classWeight must be 'balanced' or null, got ${String(classWeight)}`);
+  }
   return {
     nEstimators,
     maxDepth,
@@ -148,7 +163,20 @@ export function resolveParams(options: TrainForestOptions, nFeatures: number): F
     bootstrap,
     seed,
     nBins,
+    classWeight,
+    classWeights: null,
   };
+}
+
+/**
+ * scikit-learn's balanced class weights: n / (K × n_k) for each class present (K counts only the
+ * classes present); a declared class absent from the sample gets 1 (it has no rows to weigh).
+ */
+export function balancedClassWeights(labels: Int32Array, nClasses: number): number[] {
+  const counts = new Array<number>(nClasses).fill(0);
+  for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
+  const present = counts.filter((c) => c > 0).length;
+  return counts.map((c) => (c > 0 ? labels.length / (present * c) : 1));
 }
 
 export function resolveThreads(threads: number | undefined, nEstimators: number): number {

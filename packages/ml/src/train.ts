@@ -1,10 +1,17 @@
 import { Worker } from 'node:worker_threads';
 import { type BinnedFeatures, binFeatures } from './binning.ts';
 import { ForestInputError } from './errors.ts';
-import { Forest, type ForestModel } from './forest.ts';
+import { Forest } from './forest.ts';
 import { type GrownTree, KERNEL_FUNCTIONS, type KernelInput } from './kernel.ts';
 import { checkLabels, type FeatureRows, toRowMajor } from './matrix.ts';
-import { type ForestParams, resolveParams, resolveThreads, type TrainForestOptions } from './options.ts';
+import type { ForestModel } from './model.ts';
+import {
+  balancedClassWeights,
+  type ForestParams,
+  resolveParams,
+  resolveThreads,
+  type TrainForestOptions,
+} from './options.ts';
 
 /**
  * JavaScript source of a tree-growing worker: the kernel functions' own text (types already
@@ -51,6 +58,11 @@ export async function trainForest(
   }
   options.signal?.throwIfAborted();
 
+  if (params.classWeight === 'balanced') {
+    params.classWeights = balancedClassWeights(checked.labels, checked.nClasses);
+  }
+  const classWeight = new Float64Array(new SharedArrayBuffer(8 * checked.nClasses)).fill(1);
+  if (params.classWeights) classWeight.set(params.classWeights);
   const binned = binFeatures(matrix, params.nBins);
   const sharedLabels = new Int32Array(new SharedArrayBuffer(4 * matrix.nRows));
   sharedLabels.set(checked.labels);
@@ -66,6 +78,7 @@ export async function trainForest(
     minSamplesSplit: params.minSamplesSplit,
     maxFeatures: params.maxFeaturesCount,
     bootstrap: params.bootstrap,
+    classWeight,
     seed: params.seed,
   };
   const trees = await growTreesInWorkers(input, params.nEstimators, threads, options);
@@ -153,6 +166,7 @@ export function assembleModel(
   nClasses: number,
 ): ForestModel {
   const K = nClasses;
+  const classWeights = params.classWeights ?? null;
   let nNodes = 0;
   let nLeaves = 0;
   for (const tree of trees) {
@@ -178,7 +192,12 @@ export function assembleModel(
         nodeLeft[base + i] = tree.leftChild[i]!;
       } else {
         nodeLeft[base + i] = -1;
-        for (let k = 0; k < K; k++) leafClassWeights[leaf * K + k] = tree.classWeights[i * K + k]!;
+        // The kernel's leaf weights include the class weights; the model keeps the integer
+        // bootstrap counts (exact in the artifact) and applies params.classWeights at compile time.
+        for (let k = 0; k < K; k++) {
+          const w = tree.classWeights[i * K + k]!;
+          leafClassWeights[leaf * K + k] = classWeights ? Math.round(w / classWeights[k]!) : w;
+        }
         leaf++;
       }
     }
