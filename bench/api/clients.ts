@@ -6,9 +6,10 @@
  *
  * Protocol: the parent posts a {@link ClientTask}; the worker answers with its result.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDb } from '../../packages/db/src/index.ts';
+import { postJson } from '../support/post.ts';
 
 export interface ClientSetup {
   baseUrl: string;
@@ -36,30 +37,8 @@ const setup = workerData as ClientSetup;
 const agent = new Agent({ keepAlive: true, maxSockets: setup.clients * 2 });
 const bare = createDb(setup.databaseUrl, { max: setup.clients, applicationName: 'automl-stream:bench-bare' });
 
-function post(pathname: string, body: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${setup.baseUrl}${pathname}`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: setup.authorization,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const post = (pathname: string, body: string) =>
+  postJson(`${setup.baseUrl}${pathname}`, body, { agent, authorization: setup.authorization });
 
 async function graphql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
   const res = await post('/graphql', JSON.stringify({ query, variables }));

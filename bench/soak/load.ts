@@ -5,9 +5,10 @@
  * the predictions, and a dashboard-like `stats` read. Every request's latency goes back to the
  * parent with its time, so the parent can compare the first and last minutes.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createStream } from '../../packages/streams/src/index.ts';
+import { postJson } from '../support/post.ts';
 
 export interface LoadSetup {
   baseUrl: string;
@@ -41,29 +42,9 @@ let samples: Sample[] = [];
 let stopping = false;
 const pendingFeedback: { id: string; label: number }[] = [];
 
-function post(body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      `${setup.baseUrl}/graphql`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: setup.authorization,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(body: string): Promise<{ status: number; text: string }> {
+  const res = await postJson(`${setup.baseUrl}/graphql`, body, { agent, authorization: setup.authorization });
+  return { status: res.status, text: res.body };
 }
 
 async function call(kind: Sample['kind'], query: string, variables: object): Promise<unknown> {
