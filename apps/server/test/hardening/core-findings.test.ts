@@ -142,19 +142,25 @@ describe('servers and workers without DDL rights (M14)', () => {
   const owner = `${prefix}_owner_${suffix}`;
   const app = `${prefix}_app_${suffix}`;
   const database = `${prefix}_roles_${suffix}`;
+  // The embedded Postgres authenticates with SCRAM (audit L5): the roles get a password, which a
+  // trust-auth server (CI's) ignores.
+  const password = randomBytes(12).toString('hex');
   let admin: ReturnType<typeof postgres>;
   const urlFor = (role: string) => {
     const url = new URL(inject('postgresUrl'));
     url.username = role;
-    url.password = '';
+    url.password = password;
     url.pathname = `/${database}`;
     return url.toString();
   };
 
   beforeAll(async () => {
     admin = postgres(inject('postgresUrl'), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create role "${owner}" login nosuperuser nocreatedb nocreaterole`);
-    await admin.unsafe(`create role "${app}" login nosuperuser nocreatedb nocreaterole`);
+    for (const role of [owner, app]) {
+      await admin.unsafe(
+        `create role "${role}" login password '${password}' nosuperuser nocreatedb nocreaterole`,
+      );
+    }
     await admin.unsafe(`create database "${database}" owner "${owner}"`);
   });
   afterAll(async () => {
