@@ -63,7 +63,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
   const origins = new OriginPolicy(config.security.corsOrigins, config.server.publicUrl);
   let accepting = true;
   const isAccepting = () => accepting;
-  const rest = restRoutes({ platform, metrics, access, rateLimiter, isReady: isAccepting });
+  const rest = restRoutes({ platform, metrics, access, rateLimiter });
   const schema = getSchema();
   const yoga = createYogaServer({
     platform,
@@ -73,6 +73,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
     rateLimiter,
     origins,
     rest,
+    isReady: isAccepting,
     localExplorerKey,
   });
   const http = createHttpServer(

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Platform, Readiness } from '@automl-stream/core';
+import type { Platform } from '@automl-stream/core';
 import { DomainError } from '@automl-stream/core';
 import { type Access, WWW_AUTHENTICATE } from './auth.ts';
 import { clientAddress } from './client-address.ts';
@@ -10,24 +10,14 @@ import type { ServerMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { assertRole } from './roles.ts';
 
-const ROUTES = ['/health', '/ready', '/metrics', '/ingest/batch', '/predict'];
+/** Routes answered here; `/health` and `/ready` are Yoga's checks (plugins/use-probes.ts). */
+const ROUTES = ['/metrics', '/ingest/batch', '/predict'];
 
 interface RestDeps {
   platform: Platform;
   metrics: ServerMetrics;
   access: Access;
   rateLimiter: RateLimiter;
-  isReady: () => boolean;
-}
-
-/** Readiness answers are reused this long: probes and strangers cannot pile up database checks. */
-const READY_CACHE_MS = 1_000;
-
-/** Why a process is not ready, in a word: the details (the database's error) stay in the logs. */
-function notReadyReason(checks: Readiness['checks']): string {
-  if (!checks.queues) return 'shutting_down';
-  if (!checks.database) return 'database_unavailable';
-  return 'migrations_pending';
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -109,152 +99,126 @@ async function readJson(request: Request, allowed: string[]): Promise<Record<str
   return body as Record<string, unknown>;
 }
 
+type Guard = (
+  request: Request,
+  context: ServerContext,
+  role: Role,
+  handler: () => Promise<Response>,
+) => Promise<Response>;
+
+/** Runs `handler` for a principal with `role`: admitted by the node handler, or checked here. */
+function guardWith(deps: RestDeps): Guard {
+  const { security } = deps.platform.config;
+  return async (request, context, role, handler) => {
+    try {
+      // Admitted by the node handler (key, role and rate checked before the body was read), or
+      // reached through yoga.fetch: check here.
+      const admitted = context.admitted ? context.principal : undefined;
+      const address = clientAddress(context.req, security.trustProxy);
+      const principal =
+        admitted ?? (await deps.access.authenticate(request.headers.get('authorization'), address));
+      assertRole(principal, role);
+      if (!admitted) await deps.rateLimiter.check(principal, address);
+      return await handler();
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}
+
+/** `GET /metrics`: Prometheus text, behind METRICS_TOKEN (off when auth is on and no token is set). */
+async function metricsRoute(deps: RestDeps, request: Request): Promise<Response> {
+  const { platform } = deps;
+  const token = platform.config.security.metricsToken;
+  if (!token && platform.config.auth.enabled) {
+    return json(
+      {
+        error: {
+          code: 'NOT_FOUND',
+          message:
+            '/metrics is off: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"',
+        },
+      },
+      404,
+    );
+  }
+  if (token && !hasMetricsToken(request.headers.get('authorization'), token)) {
+    return json(
+      {
+        error: { code: 'UNAUTHENTICATED', message: '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"' },
+      },
+      401,
+      { 'www-authenticate': 'Bearer realm="automl-stream metrics"' },
+    );
+  }
+  return new Response(await deps.metrics.registry.metrics(), {
+    headers: { 'content-type': deps.metrics.registry.contentType },
+  });
+}
+
+/** `POST /ingest/batch`, answered in the original pipeline's shape. */
+async function ingestRoute(platform: Platform, request: Request): Promise<Response> {
+  const body = await readJson(request, ['features', 'labels', 'batch_id', 'batchId']);
+  const result = await platform.data.ingest({
+    features: body.features,
+    labels: body.labels,
+    batchId: (body.batch_id ?? body.batchId ?? null) as string | null,
+    source: 'rest',
+  });
+  return json({
+    status: result.duplicate ? 'duplicate' : 'success',
+    batch_id: result.batchId,
+    duplicate: result.duplicate,
+    rows_stored: result.rowsStored,
+    labelled_rows: result.labelledRows,
+    batch_accuracy: result.batchAccuracy,
+    model_version: result.modelVersion,
+  });
+}
+
+/** `POST /predict`, answered in the original pipeline's shape. */
+async function predictRoute(platform: Platform, request: Request): Promise<Response> {
+  const body = await readJson(request, ['features']);
+  const result = await platform.data.predict({ features: body.features });
+  return json({
+    predictions: result.predictions.map((p) => p.label),
+    probabilities: result.predictions.map((p) => p.probabilities),
+    prediction_ids: result.predictions.map((p) => String(p.id)),
+    model_version: result.modelVersion,
+  });
+}
+
+/** 405 on a known route with another method, 404 elsewhere; undefined for /graphql (Yoga's). */
+function unrouted(request: Request, url: URL): Promise<Response> | undefined {
+  if (ROUTES.includes(url.pathname)) {
+    const message = `${request.method} is not allowed on ${url.pathname}`;
+    return Promise.resolve(json({ error: { code: 'METHOD_NOT_ALLOWED', message } }, 405));
+  }
+  if (url.pathname === '/graphql') return undefined;
+  const message = `no route ${request.method} ${url.pathname}: the API is /graphql (POST, GET, WebSocket); REST: POST /ingest/batch, POST /predict; GET /health, /ready, /metrics`;
+  return Promise.resolve(json({ error: { code: 'NOT_FOUND', message } }, 404));
+}
+
 /**
- * Operations and REST-compatibility routes, answered before GraphQL. The REST routes are the
+ * Metrics and the REST-compatibility routes, answered before GraphQL. The REST routes are the
  * original pipeline's (`POST /ingest/batch`, `POST /predict`), over the same services.
  */
 export function restRoutes(
   deps: RestDeps,
 ): (request: Request, context: ServerContext) => Promise<Response> | undefined {
   const { platform } = deps;
-  const { security } = platform.config;
-
-  const guarded = (request: Request, context: ServerContext, role: Role, handler: () => Promise<Response>) =>
-    (async () => {
-      try {
-        // Admitted by the node handler (key, role and rate checked before the body was read), or
-        // reached through yoga.fetch: check here.
-        const admitted = context.admitted ? context.principal : undefined;
-        const address = clientAddress(context.req, security.trustProxy);
-        const principal =
-          admitted ?? (await deps.access.authenticate(request.headers.get('authorization'), address));
-        assertRole(principal, role);
-        if (!admitted) await deps.rateLimiter.check(principal, address);
-        return await handler();
-      } catch (error) {
-        return errorResponse(error);
-      }
-    })();
-
-  let readiness: { at: number; answer: Promise<Readiness> } | null = null;
-  const ready = async () => {
-    const now = Date.now();
-    if (!readiness || now - readiness.at > READY_CACHE_MS) {
-      readiness = { at: now, answer: platform.readiness({ queues: deps.isReady() }) };
-    }
-    const { ready: isReady, checks } = await readiness.answer;
-    // The database's error text (host names, authentication failures) is not for strangers.
-    const { error, ...coarse } = checks;
-    if (error) platform.logger.warn({ reason: error }, 'not ready: database check failed');
-    return json(
-      {
-        status: isReady ? 'ready' : 'not_ready',
-        ...(isReady ? {} : { reason: notReadyReason(checks) }),
-        checks: coarse,
-      },
-      isReady ? 200 : 503,
-    );
-  };
-
-  const metrics = async (request: Request) => {
-    const token = security.metricsToken;
-    if (!token && platform.config.auth.enabled) {
-      return json(
-        {
-          error: {
-            code: 'NOT_FOUND',
-            message:
-              '/metrics is off: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>"',
-          },
-        },
-        404,
-      );
-    }
-    if (token && !hasMetricsToken(request.headers.get('authorization'), token)) {
-      return json(
-        {
-          error: {
-            code: 'UNAUTHENTICATED',
-            message: '/metrics needs "Authorization: Bearer <METRICS_TOKEN>"',
-          },
-        },
-        401,
-        { 'www-authenticate': 'Bearer realm="automl-stream metrics"' },
-      );
-    }
-    return new Response(await deps.metrics.registry.metrics(), {
-      headers: { 'content-type': deps.metrics.registry.contentType },
-    });
-  };
-
+  const guarded = guardWith(deps);
   return (request, context) => {
     const url = new URL(request.url);
-    const route = `${request.method} ${url.pathname}`;
-    switch (route) {
-      case 'GET /health':
-        return Promise.resolve(json({ status: 'ok' }));
-      case 'GET /ready':
-        // Database, migrations (Platform.readiness, shared with the worker's probe) and this
-        // server's own flag: false once it stopped accepting.
-        return ready();
+    switch (`${request.method} ${url.pathname}`) {
       case 'GET /metrics':
-        return metrics(request);
+        return metricsRoute(deps, request);
       case 'POST /ingest/batch':
-        return guarded(request, context, 'writer', async () => {
-          const body = await readJson(request, ['features', 'labels', 'batch_id', 'batchId']);
-          const result = await platform.data.ingest({
-            features: body.features,
-            labels: body.labels,
-            batchId: (body.batch_id ?? body.batchId ?? null) as string | null,
-            source: 'rest',
-          });
-          return json({
-            status: result.duplicate ? 'duplicate' : 'success',
-            batch_id: result.batchId,
-            duplicate: result.duplicate,
-            rows_stored: result.rowsStored,
-            labelled_rows: result.labelledRows,
-            batch_accuracy: result.batchAccuracy,
-            model_version: result.modelVersion,
-          });
-        });
+        return guarded(request, context, 'writer', () => ingestRoute(platform, request));
       case 'POST /predict':
-        return guarded(request, context, 'writer', async () => {
-          const body = await readJson(request, ['features']);
-          const result = await platform.data.predict({ features: body.features });
-          return json({
-            predictions: result.predictions.map((p) => p.label),
-            probabilities: result.predictions.map((p) => p.probabilities),
-            prediction_ids: result.predictions.map((p) => String(p.id)),
-            model_version: result.modelVersion,
-          });
-        });
+        return guarded(request, context, 'writer', () => predictRoute(platform, request));
       default:
-        if (ROUTES.includes(url.pathname)) {
-          return Promise.resolve(
-            json(
-              {
-                error: {
-                  code: 'METHOD_NOT_ALLOWED',
-                  message: `${request.method} is not allowed on ${url.pathname}`,
-                },
-              },
-              405,
-            ),
-          );
-        }
-        if (url.pathname === '/graphql') return undefined;
-        return Promise.resolve(
-          json(
-            {
-              error: {
-                code: 'NOT_FOUND',
-                message: `no route ${request.method} ${url.pathname}: the API is /graphql (POST, GET, WebSocket); REST: POST /ingest/batch, POST /predict; GET /health, /ready, /metrics`,
-              },
-            },
-            404,
-          ),
-        );
+        return unrouted(request, url);
     }
   };
 }

@@ -19,6 +19,7 @@ import { useErrorCodes } from './plugins/use-error-codes.ts';
 import { useMediaTypeHelp } from './plugins/use-media-type-help.ts';
 import { useNestingGuard } from './plugins/use-nesting-guard.ts';
 import { useOperationMetrics } from './plugins/use-operation-metrics.ts';
+import { useProbes } from './plugins/use-probes.ts';
 import { useRestRoutes } from './plugins/use-rest-routes.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -33,13 +34,15 @@ export interface YogaDeps {
   rateLimiter: RateLimiter;
   origins: OriginPolicy;
   rest: (request: Request, context: ServerContext) => Promise<Response> | undefined;
+  /** This server's own readiness flag: false once it stopped accepting. */
+  isReady: () => boolean;
   localExplorerKey?: (() => string | null) | undefined;
 }
 
 export type Yoga = YogaServerInstance<ServerContext, GraphQLContext>;
 
 /**
- * Yoga with its plugins, in the order a request meets them: REST routes, access (key and rate),
+ * Yoga with its plugins, in the order a request meets them: Yoga's health check, readiness, REST routes, access (key and rate),
  * the media-type hint, document limits, the nesting guard, error codes, operation metrics, list
  * cost, graphql-armor's limits, and the bound on what a stalled subscriber may hold.
  */
@@ -71,7 +74,13 @@ export function createYogaServer(deps: YogaDeps): Yoga {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
+    healthCheckEndpoint: '/health',
     plugins: [
+      useProbes({
+        readiness: (options) => platform.readiness(options),
+        logger,
+        isReady: deps.isReady,
+      }),
       useRestRoutes(deps.rest),
       useAccess({
         access: deps.access,

@@ -7,6 +7,7 @@ import { useArmor } from './use-armor.ts';
 import { useErrorCodes } from './use-error-codes.ts';
 import { useMediaTypeHelp } from './use-media-type-help.ts';
 import { maxNesting, useNestingGuard } from './use-nesting-guard.ts';
+import { useProbes } from './use-probes.ts';
 
 const schema = createSchema({
   typeDefs: 'type Node { id: Int, child: Node } type Query { node(id: Int!): Node, hello: String }',
@@ -81,5 +82,56 @@ describe('useArmor', () => {
     expect(error?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(error?.message).toMatch(/\(GRAPHQL_MAX_ALIASES\)$/);
     expect(error?.message).not.toMatch(/^Syntax Error/);
+  });
+});
+
+describe('useProbes', () => {
+  const checks = { database: true, migrations: true, queues: true };
+  function probes(
+    answers: { ready: boolean; checks: typeof checks & { error?: string } }[],
+    accepting = true,
+  ) {
+    const warnings: unknown[] = [];
+    let calls = 0;
+    const plugin = useProbes({
+      readiness: async () => answers[Math.min(calls++, answers.length - 1)]!,
+      logger: { warn: (details: unknown) => void warnings.push(details) } as never,
+      isReady: () => accepting,
+    });
+    return { yoga: yogaWith(plugin as Plugin), warnings, calls: () => calls };
+  }
+
+  it('answers /ready with the status and checks, cached for a second', async () => {
+    const { yoga, calls } = probes([{ ready: true, checks }]);
+    const first = await yoga.fetch('http://localhost/ready');
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ status: 'ready', checks });
+    await yoga.fetch('http://localhost/ready');
+    expect(calls()).toBe(1);
+  });
+
+  it('says why it is not ready in a word, and keeps the database error in the log', async () => {
+    const down = {
+      ready: false,
+      checks: { ...checks, database: false, error: 'password authentication failed' },
+    };
+    const { yoga, warnings } = probes([down]);
+    const response = await yoga.fetch('http://localhost/ready');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      status: 'not_ready',
+      reason: 'database_unavailable',
+      checks: { ...checks, database: false },
+    });
+    expect(warnings).toEqual([{ reason: 'password authentication failed' }]);
+  });
+
+  it("refuses other methods on /ready, and /health is Yoga's liveness check", async () => {
+    const { yoga } = probes([{ ready: true, checks }]);
+    const post = await yoga.fetch('http://localhost/ready', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+    const health = await yoga.fetch('http://localhost/health');
+    expect(health.status).toBe(200);
   });
 });

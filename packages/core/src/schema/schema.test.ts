@@ -1,0 +1,196 @@
+// The table schema, pure: inference from a first batch, records to numbers, evolution rules.
+import { describe, expect, it } from 'vitest';
+import { DomainError } from '../errors.ts';
+import { inferSchema } from './infer.ts';
+import { encodeRecords, withAdditions } from './records.ts';
+import { classNames, evolveSchema, parseSchema, positionalSchema } from './table-schema.ts';
+
+const medical = [
+  { age: '50', insulin: 'NA', smoker: 'y', sex: 'true', class: 'pos' },
+  { age: 31, insulin: '94', smoker: 'n', sex: false, class: 'neg' },
+  { age: '29', insulin: '', smoker: null, sex: 'false', class: 'neg' },
+];
+const options = { maxMagnitude: 1e12 };
+
+function refusal(run: () => unknown): DomainError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('inferSchema', () => {
+  it('types columns from their values and keeps the classes as given', () => {
+    const schema = inferSchema(medical, 'class');
+    expect(schema.columns).toEqual([
+      { name: 'age', type: 'numeric', nullable: true },
+      { name: 'insulin', type: 'numeric', nullable: true },
+      { name: 'smoker', type: 'categorical', nullable: true, categories: ['y', 'n'] },
+      { name: 'sex', type: 'boolean', nullable: true },
+    ]);
+    expect(schema.label).toEqual({ name: 'class', kind: 'string', classes: ['pos', 'neg'] });
+  });
+
+  it('reads whole-number labels as integer classes, as the original pipeline sent them', () => {
+    expect(
+      inferSchema(
+        [
+          { a: 1, label: 2 },
+          { a: 2, label: '0' },
+        ],
+        'label',
+      ).label,
+    ).toEqual({
+      name: 'label',
+      kind: 'integer',
+      classes: [],
+    });
+  });
+});
+
+describe('encodeRecords', () => {
+  const schema = inferSchema(medical, 'class');
+
+  it('turns records into numbers: NaN for missing, codes for categories, indexes for classes', () => {
+    const { features, labels } = encodeRecords(schema, medical, { ...options, mode: 'ingest' });
+    expect(features[0]).toEqual([50, Number.NaN, 0, 1]);
+    expect(features[1]).toEqual([31, 94, 1, 0]);
+    expect(features[2]).toEqual([29, Number.NaN, Number.NaN, 0]);
+    expect(labels).toEqual([0, 1, 1]);
+  });
+
+  it('collects new categories and classes on ingest, and counts unseen ones on predict', () => {
+    const more = [{ age: 40, insulin: 1, smoker: 'former', sex: true, class: 'unsure' }];
+    const ingest = encodeRecords(schema, more, { ...options, mode: 'ingest' });
+    expect(ingest.features[0]![2]).toBe(2);
+    expect(ingest.labels).toEqual([2]);
+    const grown = withAdditions(schema, ingest.additions);
+    expect(grown.columns[2]!.categories).toEqual(['y', 'n', 'former']);
+    expect(grown.label.classes).toEqual(['pos', 'neg', 'unsure']);
+    const predict = encodeRecords(schema, [{ age: 40, smoker: 'former' }], { ...options, mode: 'predict' });
+    expect(predict.features[0]).toEqual([40, Number.NaN, -1, Number.NaN]);
+    expect(predict.unseenCategories).toBe(1);
+    expect(predict.labels).toBeNull();
+  });
+
+  it('names the column and the row of a value that does not fit', () => {
+    const bad = refusal(() =>
+      encodeRecords(schema, [{ ...medical[0], age: 'old' }], { ...options, mode: 'ingest' }),
+    );
+    expect(bad.code).toBe('BAD_USER_INPUT');
+    expect(bad.message).toBe('records[0]: column "age" is numeric; "old" is not a number');
+    const unknown = refusal(() =>
+      encodeRecords(schema, [{ ...medical[0], bmi: 3 }], { ...options, mode: 'ingest' }),
+    );
+    expect(unknown.message).toMatch(/^column "bmi" \(records\[0\]\) is not in the schema/);
+    const { insulin: _dropped, ...rest } = medical[0]!;
+    const dropped = refusal(() => encodeRecords(schema, [rest], { ...options, mode: 'ingest' }));
+    expect(dropped.message).toMatch(/^no record has column "insulin": columns cannot be dropped/);
+    const mixed = refusal(() =>
+      encodeRecords(schema, [medical[0]!, { ...medical[1], class: 'NA' }], { ...options, mode: 'ingest' }),
+    );
+    expect(mixed.message).toMatch(/^records\[1\] has no label but other records have one/);
+  });
+
+  it('takes labels beside the records', () => {
+    const records = medical.map(({ class: _c, ...r }) => r);
+    const { labels } = encodeRecords(schema, records, {
+      ...options,
+      mode: 'ingest',
+      labels: ['neg', 'neg', 'pos'],
+    });
+    expect(labels).toEqual([1, 1, 0]);
+  });
+});
+
+describe('schema evolution', () => {
+  const stored = parseSchema(
+    {
+      columns: [
+        { name: 'a', type: 'numeric' },
+        { name: 'c', type: 'categorical', categories: ['x'] },
+      ],
+      label: 'y',
+    },
+    100,
+  );
+
+  it('adds columns at the end and categories, keeping codes', () => {
+    const next = parseSchema(
+      {
+        columns: [
+          { name: 'a', type: 'numeric' },
+          { name: 'c', type: 'categorical', categories: ['z', 'x'] },
+          { name: 'd', type: 'boolean', nullable: false },
+        ],
+        label: { name: 'y', classes: ['yes'] },
+      },
+      100,
+    );
+    const evolved = evolveSchema(stored, next);
+    expect(evolved.columns.map((c) => [c.name, c.nullable])).toEqual([
+      ['a', true],
+      ['c', true],
+      ['d', true],
+    ]);
+    expect(evolved.columns[1]!.categories).toEqual(['x', 'z']);
+    expect(evolved.label.classes).toEqual(['yes']);
+  });
+
+  it('refuses a type change, a dropped column and a moved one, naming the column', () => {
+    const typed = refusal(() =>
+      evolveSchema(
+        stored,
+        parseSchema(
+          {
+            columns: [
+              { name: 'a', type: 'categorical' },
+              { name: 'c', type: 'categorical' },
+            ],
+            label: 'y',
+          },
+          100,
+        ),
+      ),
+    );
+    expect(typed.message).toBe(
+      'column "a" is numeric; it cannot become categorical (stored rows would change meaning)',
+    );
+    const dropped = refusal(() =>
+      evolveSchema(stored, parseSchema({ columns: [{ name: 'a', type: 'numeric' }], label: 'y' }, 100)),
+    );
+    expect(dropped.message).toMatch(/^column "c" is in the stored schema but not in the new one/);
+    const moved = refusal(() =>
+      evolveSchema(
+        stored,
+        parseSchema(
+          {
+            columns: [
+              { name: 'c', type: 'categorical' },
+              { name: 'a', type: 'numeric' },
+            ],
+            label: 'y',
+          },
+          100,
+        ),
+      ),
+    );
+    expect(moved.message).toMatch(/^column "a" moved from position 1 to 2/);
+  });
+
+  it('refuses a schema a person got wrong, saying what to fix', () => {
+    expect(
+      refusal(() => parseSchema({ columns: [{ name: 'a', type: 'text' }], label: 'y' }, 100)).message,
+    ).toBe('column "a": type must be numeric, categorical or boolean (got "text")');
+    expect(
+      refusal(() => parseSchema({ columns: [{ name: 'y', type: 'numeric' }], label: 'y' }, 100)).message,
+    ).toMatch(/also listed as a feature/);
+  });
+
+  it('names the classes of the original pipeline 0..K-1', () => {
+    expect(classNames(positionalSchema(3), 3)).toEqual(['0', '1', '2']);
+  });
+});
