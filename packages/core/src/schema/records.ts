@@ -161,7 +161,9 @@ export function encodeRecords(
   );
   const labels = encodeLabels(schema, records, options, newClasses);
   const categories = new Map<number, string[]>();
-  newCategories.forEach((added, j) => added && added.length > 0 && categories.set(j, added));
+  newCategories.forEach((added, j) => {
+    if (added && added.length > 0) categories.set(j, added);
+  });
   return { features, labels, additions: { categories, classes: newClasses ?? [] }, unseenCategories: unseen };
 }
 

@@ -98,7 +98,8 @@ export function classNames(schema: TableSchema, nClasses: number): string[] {
 export const classValue = (schema: TableSchema, k: number): string | number =>
   schema.label.kind === 'integer' ? k : (schema.label.classes[k] ?? String(k));
 
-const NAME = /^[^\u0000-\u001f]{1,100}$/;
+/** 1 to 100 printable characters (no control characters: \p{Cc}). */
+const NAME = /^\P{Cc}{1,100}$/u;
 const TYPES: ColumnType[] = ['numeric', 'categorical', 'boolean'];
 
 /**
