@@ -9,7 +9,7 @@ export const sdkGeneratedDir = 'packages/sdk/src/gql/';
 
 const config: CodegenConfig = {
   schema: 'apps/server/schema.graphql',
-  // One file per domain (data, models, drift, training, stats, events, config) plus the
+  // One file per domain (data, schema, models, drift, training, stats, events, config) plus the
   // dashboard's own `dashboard-*.graphql`; every operation becomes an exported `<Name>Document`.
   documents: ['packages/sdk/src/documents/*.graphql'],
   ignoreNoDocuments: false,

@@ -18,10 +18,11 @@ const ALLOWED: Record<string, string[]> = {
   'packages/streams': [],
   'packages/sdk': [],
   'packages/db': [],
-  'packages/core': ['config', 'db', 'ml', 'drift'],
-  'apps/server': ['config', 'core', 'db'],
+  'packages/table': [],
+  'packages/core': ['config', 'db', 'ml', 'drift', 'table'],
+  'apps/server': ['config', 'core', 'db', 'table'],
   'apps/worker': ['config', 'core', 'db'],
-  'apps/cli': ['config', 'core', 'db', 'sdk', 'server', 'streams'],
+  'apps/cli': ['config', 'core', 'db', 'sdk', 'server', 'streams', 'table'],
   'apps/dashboard': ['sdk'],
 };
 
@@ -141,7 +142,7 @@ describe('package boundaries', () => {
       ]),
     ).toEqual([
       'packages/drift/src/bad.ts: @automl-stream/core (packages/drift may import no workspace package)',
-      'packages/core/src/bad.ts: @automl-stream/server (packages/core may import config, db, ml, drift)',
+      'packages/core/src/bad.ts: @automl-stream/server (packages/core may import config, db, ml, drift, table)',
       'apps/server/src/bad.ts: ../../../packages/core/src/storage/data-storage.ts (reaches into packages/core)',
       'apps/cli/src/commands/bad.ts: @automl-stream/core (only apps/cli/src/local/ may import core, server, db)',
     ]);

@@ -22,6 +22,8 @@ export const KNOWN_OPERATION_NAMES: readonly string[] = [
   'DashboardRollbackModel',
   'DashboardStatsUpdated',
   'DashboardTrainingEvents',
+  'DataSchema',
+  'DefineSchema',
   'DriftChecked',
   'DriftDetected',
   'DriftEvent',

@@ -158,10 +158,19 @@ async function metricsRoute(deps: RestDeps, request: Request): Promise<Response>
 
 /** `POST /ingest/batch`, answered in the original pipeline's shape. */
 async function ingestRoute(platform: Platform, request: Request): Promise<Response> {
-  const body = await readJson(request, ['features', 'labels', 'batch_id', 'batchId']);
+  const body = await readJson(request, [
+    'features',
+    'records',
+    'labels',
+    'label_column',
+    'batch_id',
+    'batchId',
+  ]);
   const result = await platform.data.ingest({
     features: body.features,
+    records: body.records,
     labels: body.labels,
+    labelColumn: (body.label_column ?? null) as string | null,
     batchId: (body.batch_id ?? body.batchId ?? null) as string | null,
     source: 'rest',
   });
@@ -178,11 +187,14 @@ async function ingestRoute(platform: Platform, request: Request): Promise<Respon
 
 /** `POST /predict`, answered in the original pipeline's shape. */
 async function predictRoute(platform: Platform, request: Request): Promise<Response> {
-  const body = await readJson(request, ['features']);
-  const result = await platform.data.predict({ features: body.features });
+  const body = await readJson(request, ['features', 'records']);
+  const result = await platform.data.predict({ features: body.features, records: body.records });
   return json({
     predictions: result.predictions.map((p) => p.label),
     probabilities: result.predictions.map((p) => p.probabilities),
+    classes: result.predictions.map((p) => p.classValue),
+    class_probabilities: result.predictions.map((p) => p.classProbabilities),
+    unseen_categories: result.unseenCategories,
     prediction_ids: result.predictions.map((p) => String(p.id)),
     model_version: result.modelVersion,
   });

@@ -119,6 +119,8 @@ const environmentSchema = z.object({
   MAX_CLASSES: int(32, 2, 1000),
   // New classes a writer may introduce beyond the serving model's; admin keys up to MAX_CLASSES (H5).
   MAX_NEW_CLASSES: int(1, 0, 1000),
+  // Codes of a categorical column a model splits on; rarer values share one "other" code.
+  MAX_CATEGORIES: int(64, 2, 255),
   // A model whose loaded size would exceed this is refused, never registered or loaded (H5).
   MAX_MODEL_BYTES: int(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 * 1024 * 1024),
   // Widest row the first batch may fix when N_FEATURES is unset (M10).
@@ -255,6 +257,8 @@ export interface Config {
     predictionSyncCommit: boolean;
     /** Labels are class indices 0..maxClasses-1. */
     maxClasses: number;
+    /** A model keeps the most frequent maxCategories-1 values of a categorical column; the rest share "other". */
+    maxCategories: number;
     /** Classes beyond the serving model's that a non-admin key may introduce. */
     maxNewClasses: number;
     /** Widest row a first batch may fix when nFeatures is unset. */
@@ -417,6 +421,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxBatchRows: e.MAX_BATCH_ROWS,
       predictionSyncCommit: e.PREDICTION_SYNC_COMMIT,
       maxClasses: e.MAX_CLASSES,
+      maxCategories: e.MAX_CATEGORIES,
       maxNewClasses: e.MAX_NEW_CLASSES,
       maxFeaturesPerRow: e.MAX_FEATURES_PER_ROW,
       maxFeatureMagnitude: e.MAX_FEATURE_MAGNITUDE,

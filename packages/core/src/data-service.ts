@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
 import { ForestInputError } from '@automl-stream/ml';
+import type { CellValue, TableSchema } from '@automl-stream/table';
 import { badInput, DomainError } from './errors.ts';
+import { modelRows } from './schema/category-caps.ts';
+import type { DataRecord } from './schema/records.ts';
+import { classNames, classValue, positionalSchema } from './schema/table-schema.ts';
+import { type IngestPlan, replanner, type SchemaService } from './schema-service.ts';
 import type { ModelHolder, ServingModel } from './serving-model.ts';
 import {
-  claimFeatureCount,
   existingPredictionIds,
   fencePredictionIds,
   insertBatch,
@@ -14,14 +18,19 @@ import {
   insertRows,
   ROWS_PER_STATEMENT,
   type RowToStore,
-  readFeatureCount,
   recordFeedback,
 } from './storage/data-storage.ts';
 import { classCap, type LabelLimit, validateFeatureMatrix, validateLabels } from './validation.ts';
 
 export interface IngestInput {
-  features: unknown;
+  /** Positional rows (the original pipeline's `features: [[Float]]`), on a numeric schema. */
+  features?: unknown;
+  /** Rows keyed by column name; the label under its column, or in `labels`. */
+  records?: unknown;
+  /** One class per row: integers 0..K-1, or class names (strings). */
   labels?: unknown;
+  /** The label column of a first records batch (default `label`). */
+  labelColumn?: string | null;
   batchId?: string | null;
   source?: 'graphql' | 'rest' | 'cli';
 }
@@ -40,9 +49,19 @@ export interface IngestResult {
 
 export interface PredictionResult {
   id: number;
+  /** The class index (what the original pipeline answered). */
   label: number;
+  /** The class as it was given: the integer, or its name (e.g. "pos"). */
+  classValue: string | number;
   probabilities: number[];
+  /** The probability of each class keyed by class name. */
+  classProbabilities: Record<string, number>;
   modelVersion: number;
+}
+
+export interface PredictInput {
+  features?: unknown;
+  records?: unknown;
 }
 
 /** Who is writing: an admin key may label beyond the serving model's classes (up to MAX_CLASSES). */
@@ -70,26 +89,17 @@ const BATCH_ID_PATTERN = /^[\w.:\-/@]{1,200}$/;
  * CLI. Each request is one transaction; nothing is half-written.
  */
 export class DataService {
-  /** Cached once known: the feature count never changes after it is fixed. */
-  private nFeatures: number | null;
-  /**
-   * The count is fixed in the database (read from it, or claimed by a committed batch). From
-   * then on ingest skips the claim: it locks the settings row, which would serialise every
-   * concurrent ingest transaction behind it.
-   */
-  private featureCountStored = false;
   private readonly observers = new Set<DataObserver>();
 
   constructor(
     private readonly sql: Sql,
     private readonly holder: ModelHolder,
     private readonly config: Config,
+    readonly schemas: SchemaService,
     /** Where predictions are inserted (a pool with asynchronous commit, see PREDICTION_SYNC_COMMIT). */
     private readonly predictionSql: Sql = sql,
     private readonly hooks: DataServiceHooks = {},
-  ) {
-    this.nFeatures = config.data.nFeatures ?? null;
-  }
+  ) {}
 
   /** Follows what is ingested and predicted from now on; returns the function that stops it. */
   observe(observer: DataObserver): () => void {
@@ -97,12 +107,9 @@ export class DataService {
     return () => this.observers.delete(observer);
   }
 
+  /** The pipeline's feature count, once its schema is known. */
   async featureCount(): Promise<number | null> {
-    if (this.nFeatures === null) {
-      this.nFeatures = await readFeatureCount(this.sql);
-      this.featureCountStored = this.nFeatures !== null;
-    }
-    return this.nFeatures;
+    return (await this.schemas.current())?.columns.length ?? null;
   }
 
   /**
@@ -131,43 +138,34 @@ export class DataService {
     if (typeof batchId !== 'string' || !BATCH_ID_PATTERN.test(batchId)) {
       throw badInput('batchId must be 1 to 200 characters of letters, digits and . _ - : / @', { batchId });
     }
-    const expected = await this.featureCount();
-    const features = validateFeatureMatrix(input.features, {
-      maxRows: this.config.data.maxBatchRows,
-      expectedFeatures: expected,
-      maxWidth: this.config.data.maxFeaturesPerRow,
-      maxMagnitude: this.config.data.maxFeatureMagnitude,
-    });
-    const labels =
-      input.labels === undefined || input.labels === null
-        ? null
-        : validateLabels(input.labels, features.length, this.labelLimit(options));
-
+    const plan = await this.plan(input, options);
     // Test-then-train: the serving model scores labelled rows before they are stored.
     const model = this.holder.current;
     const scored =
-      labels && model && model.nFeatures === features[0]!.length ? model.forest.predict(features) : null;
+      plan.labels && model
+        ? model.forest.predict(modelRows(plan.features, model.nFeatures, model.caps))
+        : null;
     let correct = 0;
-    const rows: RowToStore[] = features.map((f, i) => {
-      const label = labels ? labels[i]! : null;
+    const rows: RowToStore[] = plan.features.map((f, i) => {
+      const label = plan.labels ? plan.labels[i]! : null;
       const scoredLabel = scored ? (scored[i] ?? null) : null;
       if (label !== null && scoredLabel === label) correct++;
       return { features: f, label, scoredLabel, scoredVersion: scored ? model!.version : null };
     });
-    const labelledRows = labels ? labels.length : 0;
-
+    const labelledRows = plan.labels ? plan.labels.length : 0;
     const header = {
       batchId,
       rowCount: rows.length,
       labelledCount: labelledRows,
       source: input.source ?? 'graphql',
     };
-    // The usual case (feature count fixed, batch within one statement): one atomic statement.
+    // The usual case (schema unchanged, batch within one statement): one atomic statement.
     const stored =
-      this.featureCountStored && rows.length <= ROWS_PER_STATEMENT
+      plan.next === null && rows.length <= ROWS_PER_STATEMENT
         ? (await insertBatchWithRows(this.sql, header, rows)) !== null
-        : await this.storeInTransaction(header, rows);
+        : await this.storeInTransaction(header, rows, plan, this.replan(input));
     if (!stored) {
+      const modelVersion = model?.version ?? null;
       return {
         batchId,
         duplicate: true,
@@ -175,14 +173,11 @@ export class DataService {
         labelledRows: 0,
         scoredRows: 0,
         batchAccuracy: null,
-        modelVersion: model?.version ?? null,
+        modelVersion,
       };
     }
-    this.nFeatures ??= features[0]!.length;
-    this.featureCountStored = true;
-    this.hooks.onRowsServed?.(rows.length);
-    for (const o of this.observers) o.ingested?.(rows.length);
-    if (labelledRows > 0) this.hooks.onLabelledRows?.(labelledRows);
+    this.schemas.remember(plan);
+    this.served(rows.length, labelledRows);
     return {
       batchId,
       duplicate: false,
@@ -194,26 +189,152 @@ export class DataService {
     };
   }
 
+  private served(rows: number, labelled: number): void {
+    this.hooks.onRowsServed?.(rows);
+    for (const o of this.observers) o.ingested?.(rows);
+    if (labelled > 0) this.hooks.onLabelledRows?.(labelled);
+  }
+
+  /** The batch as numbers: records against the schema, or positional rows on a numeric schema. */
+  private async plan(input: IngestInput, options: WriterOptions): Promise<IngestPlan> {
+    if ((input.records ?? null) === null && (input.features ?? null) === null) {
+      throw badInput('send records (rows keyed by column name) or features (positional rows)');
+    }
+    if (input.records !== undefined && input.records !== null) {
+      if (input.features !== undefined && input.features !== null) {
+        throw badInput('send either records or features, not both');
+      }
+      return this.checked(await this.schemas.planRecords(this.recordsInput(input)), options);
+    }
+    if (Array.isArray(input.labels) && input.labels.some((l) => typeof l === 'string')) {
+      return this.checked(await this.schemas.planRecords(await this.positionalAsRecords(input)), options);
+    }
+    return this.planPositional(input, options);
+  }
+
+  /** A records plan whose classes stay within what this writer may add (see labelLimit). */
+  private checked(plan: IngestPlan, options: WriterOptions): IngestPlan {
+    const limit = this.labelLimit(options);
+    const i = plan.labels ? plan.labels.findIndex((k) => k > limit.max) : -1;
+    if (i >= 0) {
+      const k = plan.labels![i]!;
+      throw badInput(
+        `records[${i}]: class ${JSON.stringify(classValue(plan.schema, k))} would be class number ${k}: ${limit.reason}`,
+        {
+          row: i,
+          max: limit.max,
+        },
+      );
+    }
+    return plan;
+  }
+
+  private recordsInput(input: IngestInput) {
+    if (input.labels !== undefined && input.labels !== null && !Array.isArray(input.labels)) {
+      throw badInput('labels must be a list with one class per record');
+    }
+    return {
+      records: input.records as DataRecord[],
+      labels: (input.labels as CellValue[] | null | undefined) ?? null,
+      labelColumn: input.labelColumn ?? null,
+    };
+  }
+
+  /** Positional rows with named classes: keyed by the schema's column names, then as records. */
+  private async positionalAsRecords(input: IngestInput) {
+    const expected = await this.featureCount();
+    const features = validateFeatureMatrix(input.features, this.matrixLimits(expected));
+    const names =
+      (await this.schemas.current())?.columns.map((c) => c.name) ??
+      positionalSchema(features[0]!.length).columns.map((c) => c.name);
+    const records = features.map((row) => Object.fromEntries(names.map((n, j) => [n, row[j]])));
+    return { records, labels: input.labels as CellValue[], labelColumn: input.labelColumn ?? null };
+  }
+
+  private matrixLimits(expected: number | null) {
+    return {
+      maxRows: this.config.data.maxBatchRows,
+      expectedFeatures: expected,
+      maxWidth: this.config.data.maxFeaturesPerRow,
+      maxMagnitude: this.config.data.maxFeatureMagnitude,
+    };
+  }
+
+  private async planPositional(input: IngestInput, options: WriterOptions): Promise<IngestPlan> {
+    const expected = await this.featureCount();
+    const features = validateFeatureMatrix(input.features, this.matrixLimits(expected));
+    const { schema, first } = await this.schemas.positional(features[0]!.length);
+    if (schema.label.kind === 'string' && input.labels !== undefined && input.labels !== null) {
+      throw badInput(
+        `this pipeline's classes are named (${schema.label.classes.slice(0, 5).join(', ')}): send the class names as labels`,
+      );
+    }
+    const labels =
+      input.labels === undefined || input.labels === null
+        ? null
+        : validateLabels(input.labels, features.length, this.labelLimit(options));
+    const additions = { categories: new Map<number, string[]>(), classes: [] };
+    return {
+      features,
+      labels,
+      additions,
+      unseenCategories: 0,
+      schema,
+      next: first ? schema : null,
+      baseVersion: -1,
+    };
+  }
+
+  /** The plan again against the stored schema, when another writer changed it meanwhile. */
+  private replan(input: IngestInput): (schema: TableSchema) => IngestPlan {
+    if (input.records !== undefined && input.records !== null)
+      return replanner(this.recordsInput(input), this.config);
+    return (schema) => {
+      const width = (input.features as unknown[][])[0]!.length;
+      if (schema.columns.length !== width) {
+        throw badInput(
+          `rows have ${width} features; this platform takes ${schema.columns.length} features per row`,
+          {
+            got: width,
+            expected: schema.columns.length,
+          },
+        );
+      }
+      return {
+        features: [],
+        labels: null,
+        additions: { categories: new Map(), classes: [] },
+        unseenCategories: 0,
+        schema,
+        next: null,
+        baseVersion: -2,
+      };
+    };
+  }
+
   /**
-   * The batch header, the feature-count claim (until the count is fixed in the database: it
-   * locks the settings row) and the rows, in chunks, in one transaction. False for a duplicate.
+   * The batch header, the schema when it changed (the pipeline row is locked meanwhile) and the
+   * rows, in chunks, in one transaction. False for a duplicate.
    */
   private storeInTransaction(
     header: Parameters<typeof insertBatch>[1],
     rows: RowToStore[],
+    plan: IngestPlan,
+    replan: (schema: TableSchema) => IngestPlan,
   ): Promise<boolean> {
     return this.sql.begin(async (tx) => {
       const batchPk = await insertBatch(tx, header);
       if (batchPk === null) return false;
-      const width = rows[0]!.features.length;
-      if (!this.featureCountStored) {
-        const fixed = await claimFeatureCount(tx, width);
-        if (fixed !== width) {
-          throw badInput(`rows have ${width} features; this platform takes ${fixed} features per row`, {
-            got: width,
-            expected: fixed,
+      if (plan.next !== null) {
+        const final = await this.schemas.commit(tx, plan, replan);
+        if (final !== plan && final.features.length > 0) {
+          // Re-encoded against a schema another writer grew meanwhile: the same values, final codes.
+          rows.forEach((r, i) => {
+            r.features = final.features[i]!;
+            r.label = final.labels ? final.labels[i]! : null;
           });
         }
+        plan.next = final.next;
       }
       await insertRows(tx, batchPk, rows);
       return true;
@@ -232,20 +353,17 @@ export class DataService {
     return model;
   }
 
-  async predict(input: {
-    features: unknown;
-  }): Promise<{ modelVersion: number; predictions: PredictionResult[] }> {
+  async predict(
+    input: PredictInput,
+  ): Promise<{ modelVersion: number; predictions: PredictionResult[]; unseenCategories: number }> {
     // One model for the whole request, even if a promotion swaps it meanwhile. With none in
     // memory yet, look once: the first version may have been promoted by a worker an instant
     // ago, before this replica's notice arrived (activeModel would already name it).
     if (!this.holder.current) await this.holder.refresh().catch(() => null);
     const model = this.servingModel();
-    const features = validateFeatureMatrix(input.features, {
-      maxRows: this.config.data.maxBatchRows,
-      expectedFeatures: model.nFeatures,
-      maxMagnitude: this.config.data.maxFeatureMagnitude,
-    });
-    const proba = score(model, features);
+    const { schema, features, unseenCategories } = await this.predictRows(input, model);
+    const proba = score(model, modelRows(features, model.nFeatures, model.caps));
+    const names = classNames(schema, model.nClasses);
     const toStore = features.map((f, i) => {
       const p = proba[i]!;
       let best = 0;
@@ -258,13 +376,37 @@ export class DataService {
     for (const o of this.observers) o.predicted?.(toStore.length);
     return {
       modelVersion: model.version,
+      unseenCategories,
       predictions: toStore.map((p, i) => ({
         id: ids[i]!,
         label: p.label,
+        classValue: classValue(schema, p.label),
         probabilities: p.probabilities,
+        classProbabilities: Object.fromEntries(names.map((n, k) => [n, p.probabilities[k] ?? 0])),
         modelVersion: p.modelVersion,
       })),
     };
+  }
+
+  /** The rows to score, as the serving model reads them (a column added after it was trained is left out). */
+  private async predictRows(input: PredictInput, model: ServingModel) {
+    if (input.records !== undefined && input.records !== null) {
+      if (input.features !== undefined && input.features !== null)
+        throw badInput('send either records or features, not both');
+      const { schema, encoded } = await this.schemas.encodeForPredict(input.records);
+      return {
+        schema,
+        features: encoded.features,
+        unseenCategories: encoded.unseenCategories,
+      };
+    }
+    const features = validateFeatureMatrix(input.features, {
+      maxRows: this.config.data.maxBatchRows,
+      expectedFeatures: model.nFeatures,
+      maxMagnitude: this.config.data.maxFeatureMagnitude,
+    });
+    const schema = (await this.schemas.current()) ?? positionalSchema(model.nFeatures);
+    return { schema, features, unseenCategories: 0 };
   }
 
   async submitFeedback(

@@ -3,6 +3,7 @@ export type {
   DataObserver,
   IngestInput,
   IngestResult,
+  PredictInput,
   PredictionResult,
   WriterOptions,
 } from './data-service.ts';
@@ -42,6 +43,8 @@ export type { PartitionMaintenance } from './retention.ts';
 export { maintainPartitions, PARTITION_DAYS_AHEAD, utcDay } from './retention.ts';
 export { type RetrainRequest, RetrainRequests } from './retrain-requests.ts';
 export { ModelTooLargeError, RetrainService, ShutdownError, TrainingDataError } from './retrain-service.ts';
+export { classNames } from './schema/table-schema.ts';
+export { DEFAULT_PIPELINE, SchemaService } from './schema-service.ts';
 export type { ServingModel } from './serving-model.ts';
 export { ModelHolder } from './serving-model.ts';
 export { StatsTicker } from './stats-ticker.ts';

@@ -13,6 +13,7 @@ import { checkReadiness, type Readiness } from './readiness.ts';
 import { RegistryService } from './registry-service.ts';
 import { PARTITION_MAINTENANCE_SECONDS, workPartitionMaintenance } from './retention.ts';
 import { RetrainService, ShutdownError } from './retrain-service.ts';
+import { SchemaService } from './schema-service.ts';
 import { ModelHolder } from './serving-model.ts';
 import { StatsTicker } from './stats-ticker.ts';
 import { listOpenTrainingJobs, type TrainingJobRecord } from './storage/training-storage.ts';
@@ -47,6 +48,8 @@ export class Platform {
   readonly queues: Queues;
   readonly holder: ModelHolder;
   readonly data: DataService;
+  /** The table schema of the (default) pipeline. */
+  readonly schemas: SchemaService;
   readonly drift: DriftPolicy;
   /** checkDrift: manual checks through the drift-check queue, answered when they ran. */
   readonly manualChecks: ManualDriftChecks;
@@ -107,6 +110,7 @@ export class Platform {
     // read is fresh before the mutation answers (other replicas follow the NOTIFY).
     this.registry = new RegistryService(sql, options.config.model.maxModelBytes, async () => {
       this.stats.invalidate();
+      this.schemas.invalidate();
       await this.holder.refresh();
     });
     this.apiKeys = new ApiKeys(sql);
@@ -131,16 +135,24 @@ export class Platform {
       bootstrap: () => this.drift.maybeBootstrap(),
       logger: options.logger,
     });
-    this.data = new DataService(sql, this.holder, options.config, this.predictionDb?.sql ?? sql, {
-      onRowsServed: (n) => {
-        this.stats.invalidate();
-        this.triggers.rowsServed(n);
+    this.schemas = new SchemaService(sql, options.config);
+    this.data = new DataService(
+      sql,
+      this.holder,
+      options.config,
+      this.schemas,
+      this.predictionDb?.sql ?? sql,
+      {
+        onRowsServed: (n) => {
+          this.stats.invalidate();
+          this.triggers.rowsServed(n);
+        },
+        onLabelledRows: () => {
+          this.stats.invalidate();
+          this.triggers.labelledRowsArrived();
+        },
       },
-      onLabelledRows: () => {
-        this.stats.invalidate();
-        this.triggers.labelledRowsArrived();
-      },
-    });
+    );
   }
 
   async start(): Promise<void> {
@@ -157,6 +169,8 @@ export class Platform {
       // Every replica swaps to a newly promoted model when told; the timer covers a missed notice.
       this.unsubscribers.push(
         this.bus.subscribe(['model.promoted', 'model.rolled_back'], () => {
+          // A new model may know categories and classes this process has not read yet.
+          this.schemas.invalidate();
           this.holder.refresh().catch((error) => this.logger.error({ err: error }, 'model reload failed'));
         }),
       );

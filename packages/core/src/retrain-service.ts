@@ -4,6 +4,15 @@ import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from
 import type { Logger } from 'pino';
 import { modelSizeProblem } from './model-size.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
+import {
+  applyCategoryCaps,
+  type CategoryCap,
+  capsOf,
+  fitCategoryCaps,
+  modelRows,
+  padRows,
+} from './schema/category-caps.ts';
+import { DEFAULT_PIPELINE } from './schema-service.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -17,6 +26,7 @@ import {
   markRejected,
   setProduction,
 } from './storage/models-storage.ts';
+import { readPipeline } from './storage/pipeline-storage.ts';
 import {
   abandonTrainingJob,
   finishTrainingJob,
@@ -232,15 +242,24 @@ export class RetrainService {
   private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
     const split = holdOutNewest(data, this.config.retrain);
-    const { forest, trainingMs } = await this.fit(job, split, data.nClasses, signal);
-    const scores = await this.score(forest, split, data);
+    const modelSplit = capSplit(split, data, this.config.data.maxCategories);
+    const { forest, trainingMs } = await this.fit(job, modelSplit, data, signal);
+    const scores = await this.score(forest, split, modelSplit, data);
     const decision = decidePromotion(
       scores.metrics,
       scores.championMetrics,
       this.config.retrain.promotionTolerance,
     );
-    const reference = buildReference(forest, split, data.nClasses, this.config, job.id);
-    const result = await this.commit(job, { data, split, forest, trainingMs, scores, decision, reference });
+    const reference = buildReference(forest, split, modelSplit, data.nClasses, this.config, job.id);
+    const result = await this.commit(job, {
+      data,
+      split: modelSplit,
+      forest,
+      trainingMs,
+      scores,
+      decision,
+      reference,
+    });
     if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
     this.logger.info(
       {
@@ -281,11 +300,18 @@ export class RetrainService {
         `the ${n} newest labelled rows all have label ${data.labels[0]}: training needs at least two classes`,
       );
     }
-    return { ...data, since, nClasses, nFeatures: data.features[0]!.length };
+    // Rows stored before a column was added to the schema are shorter: that column is missing there.
+    const { width } = padRows(data.features);
+    const schema = (await readPipeline(this.sql, DEFAULT_PIPELINE))?.schema ?? null;
+    const featureTypes = Array.from({ length: width }, (_, j) =>
+      schema?.columns[j]?.type === 'categorical' ? ('categorical' as const) : ('numeric' as const),
+    );
+    return { ...data, since, nClasses, nFeatures: width, featureTypes };
   }
 
   /** Grows the forest, recording progress (in order) as trees finish; refuses a model too large to serve. */
-  private async fit(job: TrainingJobRecord, split: HoldoutSplit, nClasses: number, signal?: AbortSignal) {
+  private async fit(job: TrainingJobRecord, split: HoldoutSplit, data: TrainingData, signal?: AbortSignal) {
+    const { nClasses } = data;
     const started = performance.now();
     let lastReported = 0;
     // Progress writes run one after another: event ids are assigned at insert, so concurrent
@@ -300,6 +326,7 @@ export class RetrainService {
       maxFeatures: this.config.model.maxFeatures,
       seed: this.config.model.seed,
       nClasses,
+      ...({ featureTypes: data.featureTypes } as object),
       ...(this.config.model.threads ? { threads: this.config.model.threads } : {}),
       ...(signal ? { signal } : {}),
       onProgress: (done, total) => {
@@ -329,13 +356,20 @@ export class RetrainService {
   }
 
   /** The challenger's and the serving champion's metrics on the same newest hold-out. */
-  private async score(forest: Forest, split: HoldoutSplit, data: TrainingData): Promise<Scores> {
-    const metrics = scoreOnHoldout(forest, split.testX, split.testY, data.nClasses);
+  private async score(
+    forest: Forest,
+    split: HoldoutSplit,
+    modelSplit: ModelSplit,
+    data: TrainingData,
+  ): Promise<Scores> {
+    const metrics = scoreOnHoldout(forest, modelSplit.testX, split.testY, data.nClasses);
     const champion = (await getProductionVersion(this.sql)) ?? null;
     let championMetrics: ModelMetrics | null = null;
-    if (champion && champion.nFeatures === data.nFeatures) {
+    // A champion trained before columns were added reads the hold-out without them.
+    if (champion && champion.nFeatures <= data.nFeatures) {
       const bytes = await getArtifact(this.sql, champion.version);
-      if (bytes) championMetrics = scoreOnHoldout(loadForest(bytes), split.testX, split.testY, data.nClasses);
+      const rows = modelRows(split.testX, champion.nFeatures, capsOf(champion.params));
+      if (bytes) championMetrics = scoreOnHoldout(loadForest(bytes), rows, split.testY, data.nClasses);
     }
     return { metrics, champion, championMetrics };
   }
@@ -370,6 +404,7 @@ export class RetrainService {
           holdoutFraction,
           since: data.since?.at.toISOString() ?? null,
           sinceRowId: data.since?.rowId ?? null,
+          ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
         },
         metrics,
         championMetrics,
@@ -421,6 +456,8 @@ interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   since: RegimeStart | null;
   nClasses: number;
   nFeatures: number;
+  /** Per feature column, how the forest splits it. */
+  featureTypes: ('numeric' | 'categorical')[];
 }
 
 interface HoldoutSplit {
@@ -428,6 +465,24 @@ interface HoldoutSplit {
   trainY: number[];
   testX: number[][];
   testY: number[];
+}
+
+/** The split as the model reads it (high-cardinality categories capped), with the caps. */
+interface ModelSplit extends HoldoutSplit {
+  caps: CategoryCap[];
+}
+
+/** Caps fitted on the training rows, applied to both sides of the split. */
+function capSplit(split: HoldoutSplit, data: TrainingData, maxCategories: number): ModelSplit {
+  const columns = data.featureTypes.flatMap((t, j) => (t === 'categorical' ? [j] : []));
+  const caps = fitCategoryCaps(split.trainX, columns, maxCategories);
+  return {
+    trainX: applyCategoryCaps(split.trainX, caps),
+    trainY: split.trainY,
+    testX: applyCategoryCaps(split.testX, caps),
+    testY: split.testY,
+    caps,
+  };
 }
 
 interface Scores {
@@ -438,7 +493,7 @@ interface Scores {
 
 interface TrainingRun {
   data: TrainingData;
-  split: HoldoutSplit;
+  split: ModelSplit;
   forest: Forest;
   trainingMs: number;
   scores: Scores;
@@ -483,11 +538,13 @@ function decidePromotion(metrics: ModelMetrics, champion: ModelMetrics | null, t
 function buildReference(
   forest: Forest,
   split: HoldoutSplit,
+  modelSplit: ModelSplit,
   nClasses: number,
   config: Config,
   jobId: number,
 ) {
-  const { trainX, testX } = split;
+  // The sample is in the schema's codes (what drift checks read); the forest reads capped ones.
+  const { trainX } = split;
   const nFeatures = trainX[0]!.length;
   const rows = Math.min(config.drift.referenceSampleSize, trainX.length);
   const order = Array.from(trainX.keys());
@@ -499,8 +556,8 @@ function buildReference(
   const sample = new Float64Array(rows * nFeatures);
   for (let i = 0; i < rows; i++) sample.set(trainX[order[i]!]!, i * nFeatures);
   const predictions = new Array<number>(nClasses).fill(0);
-  for (const p of forest.predict(testX)) predictions[p]!++;
-  const oob = forest.outOfBagProba(trainX);
+  for (const p of forest.predict(modelSplit.testX)) predictions[p]!++;
+  const oob = forest.outOfBagProba(modelSplit.trainX);
   for (let r = 0; r < trainX.length; r++) {
     if (oob.votes[r] === 0) continue;
     let best = 0;

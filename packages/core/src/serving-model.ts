@@ -2,12 +2,15 @@ import type { Sql } from '@automl-stream/db';
 import { type Forest, loadForest, readArtifactShape } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { modelSizeProblem } from './model-size.ts';
+import { type CategoryCap, capsOf } from './schema/category-caps.ts';
 import { getArtifact, getProductionVersion } from './storage/models-storage.ts';
 
 export interface ServingModel {
   version: number;
   forest: Forest;
   nFeatures: number;
+  /** High-cardinality categorical columns as this model reads them (see schema/category-caps.ts). */
+  caps: CategoryCap[];
   nClasses: number;
   loadedAt: Date;
 }
@@ -65,6 +68,7 @@ export class ModelHolder {
           version: production.version,
           forest: loadForest(bytes),
           nFeatures: production.nFeatures,
+          caps: capsOf(production.params),
           nClasses: production.nClasses,
           loadedAt: new Date(),
         };

@@ -62,6 +62,8 @@ const partitionOf = async (db: TestDatabase, table: 'rows' | 'predictions', id: 
 describe('migration 0005 on a database with data', () => {
   let db: TestDatabase;
   let before: { rows: readonly unknown[]; predictions: readonly unknown[]; seq: readonly unknown[] };
+  /** Migrations from 0005 on (0005 and the ones after it). */
+  let pending = 0;
   beforeAll(async () => {
     db = await createTestDatabase(inject('postgresUrl'), { migrate: false });
     // The schema as it was before partitioning: the migrations up to 0004 only.
@@ -71,6 +73,7 @@ describe('migration 0005 on a database with data', () => {
       const journalPath = path.join(folder, 'meta', '_journal.json');
       const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: { tag: string }[] };
       const upTo = journal.entries.findIndex((e) => e.tag.startsWith('0005_'));
+      pending = journal.entries.length - upTo;
       journal.entries = journal.entries.slice(0, upTo);
       await writeFile(journalPath, JSON.stringify(journal));
       // A client of its own: drizzle replaces the date serialisers of the client it is given.
@@ -102,7 +105,7 @@ describe('migration 0005 on a database with data', () => {
       predictions: await dump(db, 'predictions'),
       seq: await db.sql`select (select last_value from rows_id_seq) as r, (select last_value from predictions_id_seq) as p`,
     };
-    expect(await runMigrations(db.url)).toEqual({ applied: 1 });
+    expect(await runMigrations(db.url)).toEqual({ applied: pending });
   });
   afterAll(async () => {
     await db?.drop();

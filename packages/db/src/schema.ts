@@ -42,6 +42,22 @@ export const platformSettings = pgTable('platform_settings', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * A named data set with its own table schema (packages/core/src/schema). One pipeline, `default`,
+ * exists from the start (drizzle/0006); a database older than schemas has none stored and serves
+ * the positional schema of its feature count (`platform_settings.n_features`) until one is set.
+ */
+export const pipelines = pgTable('pipelines', {
+  id: serial('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  /** The TableSchema as JSON: columns (name, type, nullable, categories) and label (name, kind, classes). */
+  schema: jsonb('schema'),
+  /** Grows with every change of the schema (new column, categories or classes). */
+  schemaVersion: integer('schema_version').notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** One ingested batch. A re-sent batch id is recognised and stores nothing. */
 export const batches = pgTable(
   'batches',

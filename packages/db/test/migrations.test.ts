@@ -32,11 +32,16 @@ describe('migrations', () => {
       'events',
       'model_history',
       'model_versions',
+      'pipelines',
       'platform_settings',
       'predictions',
       'rate_limit_buckets',
       'rows',
       'training_jobs',
+    ]);
+    // The default pipeline exists from the start, its schema not yet known.
+    expect(await db.sql`select name, schema, schema_version from pipelines`).toEqual([
+      { name: 'default', schema: null, schema_version: 0 },
     ]);
   });
 

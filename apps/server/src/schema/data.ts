@@ -1,9 +1,28 @@
-import type { IngestResult, PredictionResult } from '@automl-stream/core';
+import { badInput, type IngestResult, type PredictionResult } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 
 const IngestInput = builder.inputType('IngestInput', {
   fields: (t) => ({
-    features: t.field({ type: t.listRef(t.listRef('Float')), description: 'Rows of numeric features.' }),
+    features: t.field({
+      type: t.listRef(t.listRef('Float')),
+      required: false,
+      description: 'Rows of numeric features, in the schema’s column order (the original pipeline’s form).',
+    }),
+    records: t.field({
+      type: ['JSON'],
+      required: false,
+      description:
+        'Rows keyed by column name: values are numbers, strings, booleans or null (missing; "", "NA", "N/A", "NaN", "?" also read as missing). The label goes under its column name, or in labels/labelNames. The first batch fixes the schema when none was declared (defineSchema).',
+    }),
+    labelColumn: t.string({
+      required: false,
+      description:
+        'The label column of a first records batch (default "label"); later batches use the schema’s.',
+    }),
+    labelNames: t.stringList({
+      required: false,
+      description: 'Class of each row by name (e.g. "pos"), instead of labels.',
+    }),
     labels: t.intList({
       required: false,
       description:
@@ -19,7 +38,17 @@ const IngestInput = builder.inputType('IngestInput', {
 
 const PredictInput = builder.inputType('PredictInput', {
   fields: (t) => ({
-    features: t.field({ type: t.listRef(t.listRef('Float')) }),
+    features: t.field({
+      type: t.listRef(t.listRef('Float')),
+      required: false,
+      description: 'Positional rows.',
+    }),
+    records: t.field({
+      type: ['JSON'],
+      required: false,
+      description:
+        'Rows keyed by column name; a category the model never saw counts as missing (see unseenCategories).',
+    }),
   }),
 });
 
@@ -52,17 +81,31 @@ const PredictionRef = builder.objectRef<PredictionResult>('Prediction').implemen
       resolve: (p) => String(p.id),
       description: 'Use with submitFeedback when the true label arrives.',
     }),
-    label: t.exposeInt('label'),
-    probabilities: t.floatList({ resolve: (p) => p.probabilities }),
+    label: t.exposeInt('label', { description: 'The class index (0..K-1).' }),
+    className: t.string({
+      description: 'The class as it was given: its name (e.g. "pos"), or the class number as text.',
+      resolve: (p) => String(p.classValue),
+    }),
+    probabilities: t.floatList({ resolve: (p) => p.probabilities, description: 'By class index.' }),
+    classProbabilities: t.field({
+      type: 'JSON',
+      description: 'The probability of each class keyed by class name, e.g. {"pos": 0.8, "neg": 0.2}.',
+      resolve: (p) => p.classProbabilities,
+    }),
     modelVersion: t.exposeInt('modelVersion'),
   }),
 });
 
 const PredictResultRef = builder
-  .objectRef<{ modelVersion: number; predictions: PredictionResult[] }>('PredictResult')
+  .objectRef<{ modelVersion: number; predictions: PredictionResult[]; unseenCategories: number }>(
+    'PredictResult',
+  )
   .implement({
     fields: (t) => ({
       modelVersion: t.exposeInt('modelVersion'),
+      unseenCategories: t.exposeInt('unseenCategories', {
+        description: 'Cells whose category the pipeline had never seen: the model read them as missing.',
+      }),
       predictions: t.field({ type: [PredictionRef], resolve: (r) => r.predictions }),
     }),
   });
@@ -79,8 +122,10 @@ builder.mutationFields((t) => ({
       'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer).',
     args: { input: t.arg({ type: IngestInput }) },
     resolve: (_r, { input }, ctx) => {
+      const { labelNames, ...rest } = input;
+      if (labelNames && input.labels) throw badInput('send labels (class numbers) or labelNames, not both');
       return ctx.platform.data.ingest(
-        { ...input, source: 'graphql' },
+        { ...rest, labels: labelNames ?? input.labels, source: 'graphql' },
         { admin: ctx.principal.role === 'admin' },
       );
     },

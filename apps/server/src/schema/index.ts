@@ -5,6 +5,7 @@ import './drift.ts';
 import './events.ts';
 import './model.ts';
 import './stats.ts';
+import './table.ts';
 import './training.ts';
 
 export function toSchema() {

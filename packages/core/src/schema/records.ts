@@ -1,16 +1,16 @@
-import { badInput } from '../errors.ts';
 import {
   asBoolean,
   asNumber,
   type CellValue,
+  type DataRecord,
   isMissing,
   type SchemaColumn,
   type TableSchema,
-  union,
-} from './table-schema.ts';
+} from '@automl-stream/table';
+import { badInput } from '../errors.ts';
+import { union } from './table-schema.ts';
 
-/** One row keyed by column name (the label may be one of the keys). */
-export type DataRecord = Record<string, CellValue>;
+export type { DataRecord };
 
 /** Rows as the forest takes them, with what the batch adds to the schema. */
 export interface EncodedRows {

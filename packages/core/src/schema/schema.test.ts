@@ -1,7 +1,9 @@
 // The table schema, pure: inference from a first batch, records to numbers, evolution rules.
+
+import { inferSchema } from '@automl-stream/table';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.ts';
-import { inferSchema } from './infer.ts';
+import { applyCategoryCaps, fitCategoryCaps, modelRows, padRows } from './category-caps.ts';
 import { encodeRecords, withAdditions } from './records.ts';
 import { classNames, evolveSchema, parseSchema, positionalSchema } from './table-schema.ts';
 
@@ -192,5 +194,36 @@ describe('schema evolution', () => {
 
   it('names the classes of the original pipeline 0..K-1', () => {
     expect(classNames(positionalSchema(3), 3)).toEqual(['0', '1', '2']);
+  });
+});
+
+describe('category caps', () => {
+  it('keeps the most frequent values, folds the rest into "other" and reads unseen ones as missing', () => {
+    const rows = [5, 5, 5, 9, 9, 2, 7, 1, Number.NaN].map((v) => [0.5, v]);
+    const caps = fitCategoryCaps(rows, [1], 3);
+    expect(caps).toEqual([{ column: 1, kept: [5, 9], other: [1, 2, 7] }]);
+    expect(
+      applyCategoryCaps(
+        [
+          [0, 5],
+          [0, 9],
+          [0, 7],
+          [0, 42],
+          [0, Number.NaN],
+        ],
+        caps,
+      ).map((r) => r[1]),
+    ).toEqual([0, 1, 2, -1, Number.NaN]);
+    expect(fitCategoryCaps(rows, [1], 10)).toEqual([]);
+  });
+
+  it('pads rows stored before a column was added, and cuts them for an older model', () => {
+    const { rows, width } = padRows([
+      [1, 2],
+      [1, 2, 3],
+    ]);
+    expect(width).toBe(3);
+    expect(rows[0]).toEqual([1, 2, Number.NaN]);
+    expect(modelRows([[1, 2, 3]], 2, [])).toEqual([[1, 2]]);
   });
 });

@@ -22,8 +22,14 @@ const INSERT_CHUNK = ROWS_PER_STATEMENT;
  * arrays of finite numbers (validated at the API) or null.
  */
 function numericArrayLiteral(values: readonly (number | null)[]): string {
-  const json = JSON.stringify(values);
-  return `{${json.slice(1, -1)}}`;
+  // NaN (a missing value) is Postgres' 'NaN'; JSON would write it as null.
+  let out = '';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out +=
+      (i === 0 ? '' : ',') + (v === null || v === undefined ? 'NULL' : Number.isNaN(v) ? 'NaN' : String(v));
+  }
+  return `{${out}}`;
 }
 
 /** All rows' values in one row-major list (every row has `width` values). */

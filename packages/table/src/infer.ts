@@ -1,4 +1,3 @@
-import type { DataRecord } from './records.ts';
 import {
   asBoolean,
   asNumber,
@@ -8,7 +7,10 @@ import {
   type LabelSpec,
   type SchemaColumn,
   type TableSchema,
-} from './table-schema.ts';
+} from './cells.ts';
+
+/** One row keyed by column name (the label may be one of the keys). */
+export type DataRecord = Record<string, CellValue>;
 
 /**
  * A column's type from its values: numeric when every present value is a number (or a numeric
