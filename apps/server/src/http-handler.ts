@@ -66,150 +66,167 @@ export interface HandlerDeps {
  * read. Cross-origin browser requests from origins not in CORS_ORIGINS are refused first.
  */
 export function createRequestHandler(deps: HandlerDeps) {
-  const { platform, metrics } = deps;
-  const { config } = platform;
+  return (req: IncomingMessage, res: ServerResponse) => handleRequest(deps, req, res);
+}
 
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const started = performance.now();
-    const path = (req.url ?? '/').split('?')[0]!;
-    const route = ROUTES.includes(path) ? path : 'other';
-    const claimed = req.headers['x-request-id'];
-    const requestId = typeof claimed === 'string' && REQUEST_ID.test(claimed) ? claimed : randomUUID();
-    res.setHeader('x-request-id', requestId);
-    deps.inFlight.add(res);
-    res.on('close', () => deps.inFlight.delete(res));
-    res.on('finish', () => {
-      metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
-      metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
+function handleRequest(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0]!;
+  const requestId = track(deps, req, res, ROUTES.includes(path) ? path : 'other');
+  const hasBody =
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  const refuse = refuser(req, res, path, hasBody);
+
+  if (!deps.isAccepting()) {
+    refuse(503, 'UNAVAILABLE', 'the server is shutting down; retry on another replica', {
+      headers: { connection: 'close' },
+      unread: true,
     });
-    const hasBody =
-      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    const refuse: Refuse = (status, code, message, options = {}) => {
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...options.headers });
-      const details = options.details ?? {};
-      res.end(
-        JSON.stringify(
-          path === '/graphql'
-            ? { errors: [{ message, extensions: { code, ...details } }] }
-            : { error: { code, message, ...details } },
-        ),
-      );
-      // Refused before the body was read: drop it, never hold it.
-      if (options.unread && hasBody) dropBody(req);
-    };
-
-    if (!deps.isAccepting()) {
-      refuse(503, 'UNAVAILABLE', 'the server is shutting down; retry on another replica', {
-        headers: { connection: 'close' },
-        unread: true,
-      });
-      if (!hasBody) req.resume();
-      return;
-    }
-    const originRefusal = deps.origins.refusal(req.headers.origin, req.headers.host);
-    if (originRefusal) return refuse(403, 'FORBIDDEN', originRefusal, { unread: true });
-
-    // Requests to the API are admitted from their headers (GET /graphql has no body; GraphiQL's
-    // page is served before any GraphQL).
-    const role =
-      BODY_ROUTES[`${req.method} ${path}`] ??
-      (path === '/graphql' && req.method === 'GET' && !wantsPage(req) ? 'reader' : undefined);
-    if (role) {
-      const sse = path === '/graphql' && (req.headers.accept ?? '').includes('text/event-stream');
-      void admit(req, res, { role, sse, requestId, hasBody, refuse });
-      return;
-    }
-    // Everything else (operations routes, GraphiQL's page, preflights, wrong methods and paths)
-    // is answered without its body, if it has one.
-    if (hasBody) dropBody(req);
-    void deps.yoga(req, res, { req, res, requestId });
-  };
-
-  async function admit(
-    req: IncomingMessage,
-    res: ServerResponse,
-    r: { role: 'reader' | 'writer'; sse: boolean; requestId: string; hasBody: boolean; refuse: Refuse },
-  ) {
-    const address = clientAddress(req, config.security.trustProxy);
-    let principal: Principal;
-    try {
-      principal = await deps.access.authenticate(req.headers.authorization, address);
-      if (r.role === 'writer') assertRole(principal, 'writer');
-      await deps.rateLimiter.check(principal, address);
-      if (r.sse) {
-        const release = deps.streams.open(principal, address, { revoke: () => endStream(res) });
-        res.once('close', release);
-      }
-    } catch (error) {
-      const domain = asDomainError(error);
-      if (!domain) {
-        platform.logger.error({ err: error }, 'request admission failed');
-        return r.refuse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.', { unread: true });
-      }
-      const headers: Record<string, string> = {};
-      if (domain.code === 'UNAUTHENTICATED') headers['www-authenticate'] = WWW_AUTHENTICATE;
-      if (domain.details.retryAfterSeconds !== undefined) {
-        headers['retry-after'] = String(domain.details.retryAfterSeconds);
-      }
-      return r.refuse(HTTP_STATUS[domain.code], domain.code, domain.message, {
-        headers,
-        details: domain.details,
-        unread: true,
-      });
-    }
-    const context: ServerContext = { req, res, requestId: r.requestId, principal, admitted: true };
-    if (!r.hasBody) return void deps.yoga(req, res, context);
-    readWithin(req, res, principal, context, r.refuse);
+    if (!hasBody) req.resume();
+    return;
   }
+  const originRefusal = deps.origins.refusal(req.headers.origin, req.headers.host);
+  if (originRefusal) return refuse(403, 'FORBIDDEN', originRefusal, { unread: true });
 
-  /** Reads the body up to the role's limit and hands it to Yoga, or answers 413. */
-  function readWithin(
-    req: IncomingMessage,
-    res: ServerResponse,
-    principal: Principal,
-    context: ServerContext,
-    refuse: Refuse,
-  ) {
-    const { bodyLimitBytes } = config.limits;
-    const readerLimit = config.security.readerBodyLimitBytes;
-    const reader = principal.role === 'reader' && readerLimit < bodyLimitBytes;
-    const limit = reader ? readerLimit : bodyLimitBytes;
-    const tooLarge = (size: string, close: boolean) =>
-      refuse(
-        413,
-        'PAYLOAD_TOO_LARGE',
-        reader
-          ? `the body is ${size} bytes; the limit for reader keys is ${limit} (READER_BODY_LIMIT_BYTES): readers send queries, not data`
-          : `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
-        close ? { headers: { connection: 'close' } } : {},
-      );
-    // An oversized body is read and dropped up to 4 × the limit rather than cut off at once: a
-    // client closed on mid-upload sees a broken pipe instead of the 413 that says what to do.
-    const drainLimit = 4 * limit;
-    // Node's parser holds a body to its Content-Length, so a declared length can be trusted.
-    const declared = req.headers['content-length'];
-    if (declared !== undefined) {
-      if (Number(declared) > limit) {
-        tooLarge(declared, Number(declared) > drainLimit);
-        req.resume();
-        return;
-      }
-      context.bodyBytes = Number(declared);
-      void deps.yoga(req, res, context);
-      return;
-    }
-    // A chunked body announces no length: read it here, counting, and hand Yoga the bytes (as a
-    // parsed body, the way Express does) only when it fits.
-    readBodyWithin(req, limit, drainLimit).then(
-      (body) => {
-        if (body === null) return tooLarge(`more than ${limit}`, false);
-        (req as IncomingMessage & { body?: Buffer }).body = body;
-        context.bodyBytes = body.length;
-        void deps.yoga(req, res, context);
-      },
-      () => req.destroy(),
+  // Requests to the API are admitted from their headers (GET /graphql has no body; GraphiQL's
+  // page is served before any GraphQL).
+  const role =
+    BODY_ROUTES[`${req.method} ${path}`] ??
+    (path === '/graphql' && req.method === 'GET' && !wantsPage(req) ? 'reader' : undefined);
+  if (role) {
+    const sse = path === '/graphql' && (req.headers.accept ?? '').includes('text/event-stream');
+    void admit(deps, req, res, { role, sse, requestId, hasBody, refuse });
+    return;
+  }
+  // Everything else (operations routes, GraphiQL's page, preflights, wrong methods and paths)
+  // is answered without its body, if it has one.
+  if (hasBody) dropBody(req);
+  void deps.yoga(req, res, { req, res, requestId });
+}
+
+/** The request's id (the client's when well-formed), its place in `inFlight` and its metrics. */
+function track(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, route: string): string {
+  const started = performance.now();
+  const claimed = req.headers['x-request-id'];
+  const requestId = typeof claimed === 'string' && REQUEST_ID.test(claimed) ? claimed : randomUUID();
+  res.setHeader('x-request-id', requestId);
+  deps.inFlight.add(res);
+  res.on('close', () => deps.inFlight.delete(res));
+  res.on('finish', () => {
+    deps.metrics.httpRequests.inc({ route, method: req.method ?? 'GET', status: String(res.statusCode) });
+    deps.metrics.httpDuration.observe({ route }, (performance.now() - started) / 1000);
+  });
+  return requestId;
+}
+
+function refuser(req: IncomingMessage, res: ServerResponse, path: string, hasBody: boolean): Refuse {
+  return (status, code, message, options = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...options.headers });
+    const details = options.details ?? {};
+    res.end(
+      JSON.stringify(
+        path === '/graphql'
+          ? { errors: [{ message, extensions: { code, ...details } }] }
+          : { error: { code, message, ...details } },
+      ),
     );
+    // Refused before the body was read: drop it, never hold it.
+    if (options.unread && hasBody) dropBody(req);
+  };
+}
+
+/** Key, role, rate and stream cap from the headers; then the body, within the role's limit. */
+async function admit(
+  deps: HandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: { role: 'reader' | 'writer'; sse: boolean; requestId: string; hasBody: boolean; refuse: Refuse },
+) {
+  const address = clientAddress(req, deps.platform.config.security.trustProxy);
+  let principal: Principal;
+  try {
+    principal = await deps.access.authenticate(req.headers.authorization, address);
+    if (r.role === 'writer') assertRole(principal, 'writer');
+    await deps.rateLimiter.check(principal, address);
+    if (r.sse) {
+      const release = deps.streams.open(principal, address, { revoke: () => endStream(res) });
+      res.once('close', release);
+    }
+  } catch (error) {
+    return refuseAdmission(deps, error, r.refuse);
   }
+  const context = { req, res, requestId: r.requestId, principal, admitted: true } as ServerContext & {
+    principal: Principal;
+  };
+  if (!r.hasBody) return void deps.yoga(req, res, context);
+  readWithin(deps, req, res, context, r.refuse);
+}
+
+function refuseAdmission(deps: HandlerDeps, error: unknown, refuse: Refuse): void {
+  const domain = asDomainError(error);
+  if (!domain) {
+    deps.platform.logger.error({ err: error }, 'request admission failed');
+    return refuse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.', { unread: true });
+  }
+  const headers: Record<string, string> = {};
+  if (domain.code === 'UNAUTHENTICATED') headers['www-authenticate'] = WWW_AUTHENTICATE;
+  if (domain.details.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(domain.details.retryAfterSeconds);
+  }
+  refuse(HTTP_STATUS[domain.code], domain.code, domain.message, {
+    headers,
+    details: domain.details,
+    unread: true,
+  });
+}
+
+/** Reads the body up to the role's limit and hands it to Yoga, or answers 413. */
+function readWithin(
+  deps: HandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: ServerContext & { principal: Principal },
+  refuse: Refuse,
+) {
+  const { config } = deps.platform;
+  const { bodyLimitBytes } = config.limits;
+  const readerLimit = config.security.readerBodyLimitBytes;
+  const reader = context.principal.role === 'reader' && readerLimit < bodyLimitBytes;
+  const limit = reader ? readerLimit : bodyLimitBytes;
+  const tooLarge = (size: string, close: boolean) =>
+    refuse(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      reader
+        ? `the body is ${size} bytes; the limit for reader keys is ${limit} (READER_BODY_LIMIT_BYTES): readers send queries, not data`
+        : `the body is ${size} bytes; the limit is ${limit} (BODY_LIMIT_BYTES): send smaller batches`,
+      close ? { headers: { connection: 'close' } } : {},
+    );
+  // An oversized body is read and dropped up to 4 × the limit rather than cut off at once: a
+  // client closed on mid-upload sees a broken pipe instead of the 413 that says what to do.
+  const drainLimit = 4 * limit;
+  // Node's parser holds a body to its Content-Length, so a declared length can be trusted.
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    if (Number(declared) > limit) {
+      tooLarge(declared, Number(declared) > drainLimit);
+      req.resume();
+      return;
+    }
+    context.bodyBytes = Number(declared);
+    void deps.yoga(req, res, context);
+    return;
+  }
+  // A chunked body announces no length: read it here, counting, and hand Yoga the bytes (as a
+  // parsed body, the way Express does) only when it fits.
+  readBodyWithin(req, limit, drainLimit).then(
+    (body) => {
+      if (body === null) return tooLarge(`more than ${limit}`, false);
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+      context.bodyBytes = body.length;
+      void deps.yoga(req, res, context);
+    },
+    () => req.destroy(),
+  );
 }
 
 /** GraphiQL's page: a browser's GET asking for HTML (Yoga answers it before any GraphQL). */

@@ -44,76 +44,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
  * `queues` meaning this worker's queue workers are running) and `GET /metrics` (Prometheus).
  */
 export async function startProbe(options: ProbeOptions): Promise<WorkerProbe> {
-  const { platform, metrics, isStopping, logger } = options;
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const known = (PROBE_ROUTES as readonly string[]).includes(path);
-    if (!known) {
-      sendJson(res, 404, {
-        error: {
-          code: 'NOT_FOUND',
-          message: `no route ${req.method} ${path}: the worker probe answers GET ${PROBE_ROUTES.join(', ')}`,
-          routes: PROBE_ROUTES,
-        },
-      });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(
-        res,
-        405,
-        {
-          error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed on ${path}: use GET` },
-        },
-        { allow: 'GET, HEAD' },
-      );
-      return;
-    }
-    switch (path) {
-      case '/health':
-        if (isStopping()) sendJson(res, 503, { status: 'stopping' });
-        else sendJson(res, 200, { status: 'ok' });
-        return;
-      case '/ready': {
-        const { ready, checks } = await platform.readiness({
-          queues: platform.workersRunning && !isStopping(),
-        });
-        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
-        return;
-      }
-      case '/metrics': {
-        const text = await metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-        res.end(text);
-        return;
-      }
-    }
-  };
-
+  const { logger } = options;
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    handle(options, req, res).catch((error: unknown) => {
       logger.error({ err: error, url: req.url }, 'worker probe request failed');
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { error: { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' } });
     });
   });
-
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          `the worker probe cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}): ` +
-            'set WORKER_PORT to a free port, or to 0 to turn the probe off',
-          { cause: error },
-        ),
-      );
-    server.once('error', onError);
-    server.listen(options.port, options.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  await listen(server, options);
   server.on('error', (error) => logger.error({ err: error }, 'worker probe error'));
 
   const port = (server.address() as AddressInfo).port;
@@ -130,4 +69,61 @@ export async function startProbe(options: ProbeOptions): Promise<WorkerProbe> {
         server.closeAllConnections();
       })),
   };
+}
+
+/** 404 off the probe's routes, 405 for methods other than GET and HEAD; then the route. */
+async function handle(options: ProbeOptions, req: IncomingMessage, res: ServerResponse) {
+  const path = (req.url ?? '/').split('?')[0]!;
+  if (!(PROBE_ROUTES as readonly string[]).includes(path)) {
+    const message = `no route ${req.method} ${path}: the worker probe answers GET ${PROBE_ROUTES.join(', ')}`;
+    sendJson(res, 404, { error: { code: 'NOT_FOUND', message, routes: PROBE_ROUTES } });
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    const message = `${req.method} is not allowed on ${path}: use GET`;
+    sendJson(res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message } }, { allow: 'GET, HEAD' });
+    return;
+  }
+  await answer(options, path, res);
+}
+
+async function answer(options: ProbeOptions, path: string, res: ServerResponse) {
+  const { platform, metrics, isStopping } = options;
+  switch (path) {
+    case '/health':
+      if (isStopping()) sendJson(res, 503, { status: 'stopping' });
+      else sendJson(res, 200, { status: 'ok' });
+      return;
+    case '/ready': {
+      const { ready, checks } = await platform.readiness({
+        queues: platform.workersRunning && !isStopping(),
+      });
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+      return;
+    }
+    case '/metrics': {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
+  }
+}
+
+function listen(server: ReturnType<typeof createServer>, options: ProbeOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `the worker probe cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}): ` +
+            'set WORKER_PORT to a free port, or to 0 to turn the probe off',
+          { cause: error },
+        ),
+      );
+    server.once('error', onError);
+    server.listen(options.port, options.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }

@@ -1,8 +1,10 @@
 import type { Config } from '@automl-stream/config';
 import {
+  type ColumnKind,
   type ConceptDriftResult,
   chiSquareTest,
   compareDistributions,
+  compareTypedColumns,
   detectConceptDrift,
   histogram,
   jensenShannon,
@@ -33,6 +35,8 @@ export interface DriftCheckInputs {
   };
   /** The model's training sample kept as drift reference, one row per array. */
   reference: number[][];
+  /** The schema's names and types of the model's columns (absent: numeric columns f0, f1, ...). */
+  columns?: { names: string[]; types: ColumnKind[] };
   /** Newest WINDOW_SIZE rows (ingested and served). */
   window: { features: number[][]; predicted: readonly number[] };
   /** The serving version's labelled outcomes, oldest first (1 = wrong). */
@@ -66,7 +70,10 @@ type DriftSettings = Config['drift'];
 /** Measures data, prediction and concept drift of one check. */
 export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings): DriftMeasurement {
   const { nFeatures } = inputs.model;
-  const current = inputs.window.features.filter((f) => f.length === nFeatures);
+  // Rows stored after a column was added are longer: the model's columns are the first ones.
+  const current = inputs.window.features
+    .filter((f) => f.length >= nFeatures)
+    .map((f) => (f.length === nFeatures ? f : f.slice(0, nFeatures)));
   const data = measureDataDrift(inputs, current, settings);
   const prediction = measurePredictionDrift(inputs, settings);
   const concept = detectConceptDrift(inputs.errors.wrong, inputs.errors.at, inputs.errors.rowId);
@@ -102,15 +109,9 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     histograms: [] as FeatureHistogramRecord[],
   };
   if (current.length < MIN_CURRENT_ROWS || refRows.length < MIN_CURRENT_ROWS) return none;
-  const featureNames = Array.from({ length: inputs.model.nFeatures }, (_, i) => `f${i}`);
-  const report = compareDistributions(refRows, current, {
-    pValue: settings.pValue,
-    psiThreshold: settings.psiThreshold,
-    driftShare: settings.driftShare,
-    correction: 'bh',
-    minSamples: MIN_CURRENT_ROWS,
-    featureNames,
-  });
+  const featureNames =
+    inputs.columns?.names ?? Array.from({ length: inputs.model.nFeatures }, (_, i) => `f${i}`);
+  const report = compare(refRows, current, inputs.columns?.types ?? null, featureNames, settings);
   const features = report.features.map((f) => ({
     feature: f.feature,
     index: f.index,
@@ -124,13 +125,13 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     reason: f.reason,
     importance: inputs.model.featureImportances[f.index] ?? null,
   }));
-  const histograms = featureNames.map((_, j) => {
-    const h = histogram(
-      refRows.map((r) => r[j]!),
-      current.map((r) => r[j]!),
-      { bins: HISTOGRAM_BINS },
-    );
-    return { feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts };
+  const histograms = featureNames.flatMap((_, j) => {
+    // Of the present values (a missing value has no place on the axis).
+    const ref = refRows.map((r) => r[j]!).filter((v) => !Number.isNaN(v));
+    const cur = current.map((r) => r[j]!).filter((v) => !Number.isNaN(v));
+    if (ref.length === 0 || cur.length === 0) return [];
+    const h = histogram(ref, cur, { bins: HISTOGRAM_BINS });
+    return [{ feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts }];
   });
   return {
     dataDrift: report.drifted,
@@ -139,6 +140,31 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     features,
     histograms,
   };
+}
+
+/**
+ * The report of the check: typed (categorical and boolean columns by their shares, missing values
+ * tested apart) when the table has such columns or missing values, else KS + PSI per feature.
+ */
+function compare(
+  reference: number[][],
+  current: number[][],
+  types: ColumnKind[] | null,
+  featureNames: string[],
+  settings: DriftSettings,
+) {
+  const common = {
+    pValue: settings.pValue,
+    psiThreshold: settings.psiThreshold,
+    driftShare: settings.driftShare,
+    minSamples: MIN_CURRENT_ROWS,
+    featureNames,
+  };
+  const hasNaN = (rows: number[][]) => rows.some((r) => r.some(Number.isNaN));
+  const typed =
+    types !== null && (types.some((t) => t !== 'numeric') || hasNaN(reference) || hasNaN(current));
+  if (typed) return compareTypedColumns(reference, current, { ...common, featureTypes: types });
+  return compareDistributions(reference, current, { ...common, correction: 'bh' });
 }
 
 /** Predicted-class mix of the window vs the model's hold-out predictions (chi-square + JS). */

@@ -1,5 +1,7 @@
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
+import type { ColumnKind } from '@automl-stream/drift';
+import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
   type DriftCheckInputs,
@@ -10,6 +12,7 @@ import {
 } from './drift-check.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
+import { DEFAULT_PIPELINE } from './schema-service.ts';
 import { readCurrentWindow, readErrorStream } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
@@ -23,6 +26,7 @@ import {
   getReferenceSample,
   type ModelVersionRecord,
 } from './storage/models-storage.ts';
+import { readPipeline } from './storage/pipeline-storage.ts';
 import type { TrainingJobRecord } from './storage/training-storage.ts';
 
 export type DriftTrigger = 'schedule' | 'rows' | 'manual';
@@ -100,9 +104,11 @@ export class DriftPolicy {
     for (let i = 0; i < (reference?.rows ?? 0); i++) {
       refRows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
     }
+    const schema = (await readPipeline(this.sql, DEFAULT_PIPELINE))?.schema ?? null;
     const inputs: DriftCheckInputs = {
       model: production,
       reference: refRows,
+      ...(schema ? { columns: modelColumns(schema, nFeatures) } : {}),
       window: { features: window.features, predicted: window.predicted },
       errors: { wrong: stream.wrong, at: stream.at, rowId: stream.rowId },
     };
@@ -202,5 +208,14 @@ export function summarize(check: DriftCheckRecord): Record<string, unknown> {
     action: check.action,
     trainingJobId: check.trainingJobId,
     requestTicket: check.requestTicket,
+  };
+}
+
+/** Names and types of the model's columns (the schema's first `n`; an older schema may be narrower). */
+function modelColumns(schema: TableSchema, n: number): { names: string[]; types: ColumnKind[] } {
+  const columns = Array.from({ length: n }, (_, j) => schema.columns[j]);
+  return {
+    names: columns.map((c, j) => c?.name ?? `f${j}`),
+    types: columns.map((c) => c?.type ?? 'numeric'),
   };
 }
