@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { IngestDocument, type IngestMutation } from '@automl-stream/sdk/node.ts';
-import { type Command, type CommandContext, intFlag, stringFlag } from '../command.ts';
+import { type Command, type CommandContext, type Io, intFlag, stringFlag } from '../command.ts';
 import { type CsvError, delimiterProblem } from '../csv.ts';
 import { UsageError } from '../errors.ts';
-import { openFile, readTable, type TableLayout, type TableOptions } from '../numeric-table.ts';
+import { type DataRow, openFile, readTable, type TableLayout, type TableOptions } from '../numeric-table.ts';
 import { printJson } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { withRetry } from '../retry.ts';
@@ -95,6 +95,137 @@ export function reportBadRows(bad: CsvError[], file: string, write: (line: strin
   if (bad.length > 20) write(`skipped ${bad.length - 20} more bad rows`);
 }
 
+/**
+ * Reads the good rows of `file` (the scan reported the bad ones) and hands them to `send` in
+ * batches of `batchRows`, the last one possibly shorter. Stops after a batch once `signal` is
+ * aborted, and then resolves with true (interrupted).
+ */
+export async function sendInBatches(
+  file: string,
+  table: TableOptions & { skipBadRows: boolean },
+  batchRows: number,
+  signal: AbortSignal,
+  send: (rows: DataRow[]) => Promise<void>,
+): Promise<boolean> {
+  let batch: DataRow[] = [];
+  for await (const item of readTable(openFile(file), table)) {
+    if (item.kind === 'bad') continue;
+    batch.push(item.row);
+    if (batch.length === batchRows) {
+      const rows = batch;
+      batch = [];
+      await send(rows);
+      if (signal.aborted) return true;
+    }
+  }
+  if (batch.length > 0) await send(batch);
+  return false;
+}
+
+/** What the ingest calls answered so far, summed over the batches. */
+function newTotals() {
+  return {
+    batches: 0,
+    newBatches: 0,
+    duplicateBatches: 0,
+    rowsStored: 0,
+    labelledRows: 0,
+    scoredRows: 0,
+    correct: 0,
+    lastModelVersion: null as number | null,
+    sent: 0,
+  };
+}
+
+type IngestTotals = ReturnType<typeof newTotals>;
+
+interface IngestTarget {
+  client: CommandContext['client'];
+  scan: ScanResult;
+  batchRows: number;
+  signal: AbortSignal;
+  bar: ProgressBar;
+}
+
+/** Sends one batch (retrying what can be retried), adds the answer to `totals`, moves the bar. */
+async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: DataRow[]): Promise<void> {
+  const { scan, bar } = target;
+  const batch: { features: number[][]; labels: number[] } = { features: [], labels: [] };
+  for (const row of rows) {
+    batch.features.push(row.features);
+    if (row.label !== null) batch.labels.push(row.label);
+  }
+  const input = {
+    features: batch.features,
+    ...(scan.layout.labelIndex !== null ? { labels: batch.labels } : {}),
+    batchId: batchId(scan.sha256, target.batchRows, totals.batches),
+  };
+  const result: IngestMutation['ingest'] = (
+    await withRetry(() => target.client().request(IngestDocument, { input }), {
+      signal: target.signal,
+      onRetry: (error, waitMs) =>
+        bar.log(
+          `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
+        ),
+    })
+  ).ingest;
+  totals.batches++;
+  if (result.duplicate) totals.duplicateBatches++;
+  else totals.newBatches++;
+  totals.rowsStored += result.rowsStored;
+  totals.labelledRows += result.labelledRows;
+  totals.scoredRows += result.scoredRows;
+  if (result.batchAccuracy !== null) totals.correct += result.batchAccuracy * result.scoredRows;
+  totals.lastModelVersion = result.modelVersion ?? totals.lastModelVersion;
+  totals.sent += batch.features.length;
+  bar.update(
+    totals.sent,
+    `${totals.batches} batches${totals.duplicateBatches ? `, ${totals.duplicateBatches} already stored` : ''}`,
+  );
+}
+
+/** The run's outcome as `--json` prints it. */
+function ingestSummary(
+  file: string,
+  scan: ScanResult,
+  batchRows: number,
+  totals: IngestTotals,
+  interrupted: boolean,
+) {
+  return {
+    file,
+    sha256: scan.sha256,
+    rows: scan.rows,
+    rowsSent: totals.sent,
+    rowsStored: totals.rowsStored,
+    batches: totals.batches,
+    newBatches: totals.newBatches,
+    duplicateBatches: totals.duplicateBatches,
+    labelledRows: totals.labelledRows,
+    scoredRows: totals.scoredRows,
+    accuracy: totals.scoredRows > 0 ? totals.correct / totals.scoredRows : null,
+    modelVersion: totals.lastModelVersion,
+    badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
+    batchIdPrefix: batchId(scan.sha256, batchRows, 0).replace(/-0+$/, '-'),
+    complete: !interrupted,
+  };
+}
+
+function printIngestSummary(
+  summary: ReturnType<typeof ingestSummary>,
+  file: string,
+  interrupted: boolean,
+  io: Io,
+): void {
+  io.stdout.write(
+    `${interrupted ? 'interrupted: ' : ''}stored ${summary.rowsStored} of ${summary.rows} rows from ${file} in ${summary.batches} batches` +
+      `${summary.duplicateBatches ? ` (${summary.duplicateBatches} were already stored and skipped)` : ''}` +
+      `${summary.scoredRows ? `; the serving model v${summary.modelVersion} scored ${summary.scoredRows} labelled rows first, accuracy ${summary.accuracy!.toFixed(3)}` : ''}\n`,
+  );
+  if (interrupted)
+    io.stdout.write('run the same command again to send the rest (stored batches are skipped)\n');
+}
+
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'stream a CSV file into the platform in batches (resumable)',
@@ -118,95 +249,20 @@ export const ingestCommand: Command = {
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
 
     const bar = new ProgressBar('ingest', { total: scan.rows, stream: io.stderr });
-    const totals = {
-      batches: 0,
-      newBatches: 0,
-      duplicateBatches: 0,
-      rowsStored: 0,
-      labelledRows: 0,
-      scoredRows: 0,
-      correct: 0,
-    };
-    let lastModelVersion: number | null = null;
-    let sent = 0;
-    let batch: { features: number[][]; labels: number[] } = { features: [], labels: [] };
-    const flush = async () => {
-      const input = {
-        features: batch.features,
-        ...(scan.layout.labelIndex !== null ? { labels: batch.labels } : {}),
-        batchId: batchId(scan.sha256, batchRows, totals.batches),
-      };
-      const result: IngestMutation['ingest'] = (
-        await withRetry(() => client().request(IngestDocument, { input }), {
-          signal,
-          onRetry: (error, waitMs) =>
-            bar.log(
-              `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
-            ),
-        })
-      ).ingest;
-      totals.batches++;
-      if (result.duplicate) totals.duplicateBatches++;
-      else totals.newBatches++;
-      totals.rowsStored += result.rowsStored;
-      totals.labelledRows += result.labelledRows;
-      totals.scoredRows += result.scoredRows;
-      if (result.batchAccuracy !== null) totals.correct += result.batchAccuracy * result.scoredRows;
-      lastModelVersion = result.modelVersion ?? lastModelVersion;
-      sent += batch.features.length;
-      batch = { features: [], labels: [] };
-      bar.update(
-        sent,
-        `${totals.batches} batches${totals.duplicateBatches ? `, ${totals.duplicateBatches} already stored` : ''}`,
-      );
-    };
-
-    let interrupted = false;
+    const totals = newTotals();
+    const target: IngestTarget = { client, scan, batchRows, signal, bar };
+    let interrupted: boolean;
     try {
-      for await (const item of readTable(openFile(file), table)) {
-        if (item.kind === 'bad') continue;
-        batch.features.push(item.row.features);
-        if (item.row.label !== null) batch.labels.push(item.row.label);
-        if (batch.features.length === batchRows) {
-          await flush();
-          if (signal.aborted) {
-            interrupted = true;
-            break;
-          }
-        }
-      }
-      if (!interrupted && batch.features.length > 0) await flush();
+      interrupted = await sendInBatches(file, table, batchRows, signal, (rows) =>
+        ingestBatch(target, totals, rows),
+      );
     } finally {
       bar.finish();
     }
 
-    const summary = {
-      file,
-      sha256: scan.sha256,
-      rows: scan.rows,
-      rowsSent: sent,
-      rowsStored: totals.rowsStored,
-      batches: totals.batches,
-      newBatches: totals.newBatches,
-      duplicateBatches: totals.duplicateBatches,
-      labelledRows: totals.labelledRows,
-      scoredRows: totals.scoredRows,
-      accuracy: totals.scoredRows > 0 ? totals.correct / totals.scoredRows : null,
-      modelVersion: lastModelVersion,
-      badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
-      batchIdPrefix: batchId(scan.sha256, batchRows, 0).replace(/-0+$/, '-'),
-      complete: !interrupted,
-    };
+    const summary = ingestSummary(file, scan, batchRows, totals, interrupted);
     if (json) printJson(summary, io.stdout);
-    else {
-      io.stdout.write(
-        `${interrupted ? 'interrupted: ' : ''}stored ${summary.rowsStored} of ${summary.rows} rows from ${file} in ${summary.batches} batches` +
-          `${summary.duplicateBatches ? ` (${summary.duplicateBatches} were already stored and skipped)` : ''}` +
-          `${summary.scoredRows ? `; the serving model v${lastModelVersion} scored ${summary.scoredRows} labelled rows first, accuracy ${summary.accuracy!.toFixed(3)}` : ''}\n`,
-      );
-      if (interrupted)
-        io.stdout.write('run the same command again to send the rest (stored batches are skipped)\n');
-    }
+    else printIngestSummary(summary, file, interrupted, io);
     return interrupted ? 130 : 0;
   },
 };

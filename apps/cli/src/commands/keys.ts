@@ -1,4 +1,5 @@
-import type { Command } from '../command.ts';
+import type { ApiKeys } from '@automl-stream/core';
+import type { Command, CommandContext, Io } from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { formatTable, printJson, timestamp } from '../output.ts';
 
@@ -7,6 +8,140 @@ const API_KEY_ROLES = ['admin', 'writer', 'reader'] as const;
 type Role = (typeof API_KEY_ROLES)[number];
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+type Action = 'create' | 'list' | 'revoke';
+
+/** The action, its argument and the role, checked before the database is opened. */
+function parseKeysArguments(
+  positionals: string[],
+  flags: CommandContext['flags'],
+): { action: Action; argument: string | undefined; role: Role } {
+  const [action, positional] = positionals;
+  const argument =
+    positional ?? (action === 'create' && typeof flags.name === 'string' ? flags.name : undefined);
+  if (action !== 'create' && action !== 'list' && action !== 'revoke') {
+    throw new UsageError(`unknown keys action ${JSON.stringify(action)}: use create, list or revoke`);
+  }
+  if (action === 'list' && argument !== undefined)
+    throw new UsageError(`keys list takes no argument (got ${JSON.stringify(argument)})`);
+  if (action !== 'list' && argument === undefined) {
+    throw new UsageError(
+      action === 'create'
+        ? 'keys create needs a name, e.g. keys create "dashboard" --role reader'
+        : 'keys revoke needs a key prefix or id (see keys list)',
+    );
+  }
+  const role = (typeof flags.role === 'string' ? flags.role : 'reader') as Role;
+  if (!API_KEY_ROLES.includes(role))
+    throw new UsageError(
+      `--role must be one of ${API_KEY_ROLES.join(', ')} (got ${JSON.stringify(flags.role)})`,
+    );
+  return { action, argument, role };
+}
+
+async function createKey(keys: ApiKeys, name: string, role: Role, json: boolean, io: Io): Promise<void> {
+  const { key, record } = await keys.create(name, role);
+  if (json)
+    printJson(
+      {
+        key,
+        id: record.id,
+        name: record.name,
+        role: record.role,
+        prefix: record.prefix,
+        createdAt: iso(record.createdAt),
+      },
+      io.stdout,
+    );
+  else {
+    io.stdout.write(
+      `created ${record.role} key ${JSON.stringify(record.name)} (prefix ${record.prefix}); it is shown only now:\n`,
+    );
+    io.stdout.write(`${key}\n`);
+  }
+}
+
+async function listKeys(
+  keys: ApiKeys,
+  all: CommandContext['flags'][string],
+  json: boolean,
+  io: Io,
+): Promise<void> {
+  const list = await keys.list(all === true);
+  if (json) {
+    printJson(
+      list.map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        prefix: k.prefix,
+        createdAt: iso(k.createdAt),
+        lastUsedAt: iso(k.lastUsedAt),
+        revokedAt: iso(k.revokedAt),
+      })),
+      io.stdout,
+    );
+    return;
+  }
+  if (list.length === 0) {
+    io.stdout.write('no API keys\n');
+    return;
+  }
+  io.stdout.write(
+    formatTable(
+      ['id', 'prefix', 'role', 'name', 'created (UTC)', 'last used (UTC)', ...(all ? ['revoked (UTC)'] : [])],
+      list.map((k) => [
+        k.id,
+        k.prefix,
+        k.role,
+        k.name,
+        timestamp(iso(k.createdAt)),
+        timestamp(iso(k.lastUsedAt)),
+        ...(all ? [timestamp(iso(k.revokedAt))] : []),
+      ]),
+    ),
+  );
+}
+
+async function revokeKey(
+  keys: ApiKeys,
+  argument: string,
+  authEnabled: boolean,
+  json: boolean,
+  io: Io,
+): Promise<void> {
+  // revoke: by id (digits) or by prefix; never without a match (an empty match would revoke all).
+  const match = /^\d+$/.test(argument)
+    ? { id: Number(argument) }
+    : { prefix: argument.replace(/^ams_/, '').slice(0, 8) };
+  const active = await keys.list(false);
+  const targets = active.filter((k) => ('id' in match ? k.id === match.id : k.prefix === match.prefix));
+  if (targets.length === 0)
+    throw new CliError(
+      `no active key with ${'id' in match ? `id ${match.id}` : `prefix ${match.prefix}`} (see keys list)`,
+    );
+  const adminsLeft = active.filter((k) => k.role === 'admin' && !targets.includes(k)).length;
+  if (authEnabled && adminsLeft === 0) {
+    throw new CliError(
+      'that is the last active admin key: create another admin key first, or nobody could administer the platform',
+    );
+  }
+  const revoked = await keys.revoke(match);
+  if (json)
+    printJson(
+      revoked.map((k) => ({
+        id: k.id,
+        name: k.name,
+        role: k.role,
+        prefix: k.prefix,
+        revokedAt: iso(k.revokedAt),
+      })),
+      io.stdout,
+    );
+  else
+    for (const k of revoked)
+      io.stdout.write(`revoked ${k.role} key ${JSON.stringify(k.name)} (prefix ${k.prefix})\n`);
+}
 
 /**
  * API keys live in the platform's database and have no GraphQL API (a key that can mint keys over
@@ -39,131 +174,16 @@ export const keysCommand: Command = {
   usesApi: false,
   hasJson: true,
   async run({ positionals, flags, json, io }) {
-    const [action, positional] = positionals;
-    const argument =
-      positional ?? (action === 'create' && typeof flags.name === 'string' ? flags.name : undefined);
-    if (action !== 'create' && action !== 'list' && action !== 'revoke') {
-      throw new UsageError(`unknown keys action ${JSON.stringify(action)}: use create, list or revoke`);
-    }
-    if (action === 'list' && argument !== undefined)
-      throw new UsageError(`keys list takes no argument (got ${JSON.stringify(argument)})`);
-    if (action !== 'list' && argument === undefined) {
-      throw new UsageError(
-        action === 'create'
-          ? 'keys create needs a name, e.g. keys create "dashboard" --role reader'
-          : 'keys revoke needs a key prefix or id (see keys list)',
-      );
-    }
-    const role = (typeof flags.role === 'string' ? flags.role : 'reader') as Role;
-    if (!API_KEY_ROLES.includes(role))
-      throw new UsageError(
-        `--role must be one of ${API_KEY_ROLES.join(', ')} (got ${JSON.stringify(flags.role)})`,
-      );
-
+    const { action, argument, role } = parseKeysArguments(positionals, flags);
     const { loadConfig } = await import('@automl-stream/config');
     const config = loadConfig(io.env);
     const { openKeyStore } = await import('../local/keys.ts');
     const store = await openKeyStore(config);
     try {
       const { keys } = store;
-      if (action === 'create') {
-        const { key, record } = await keys.create(argument!, role);
-        if (json)
-          printJson(
-            {
-              key,
-              id: record.id,
-              name: record.name,
-              role: record.role,
-              prefix: record.prefix,
-              createdAt: iso(record.createdAt),
-            },
-            io.stdout,
-          );
-        else {
-          io.stdout.write(
-            `created ${record.role} key ${JSON.stringify(record.name)} (prefix ${record.prefix}); it is shown only now:\n`,
-          );
-          io.stdout.write(`${key}\n`);
-        }
-        return;
-      }
-      if (action === 'list') {
-        const list = await keys.list(flags.all === true);
-        if (json) {
-          printJson(
-            list.map((k) => ({
-              id: k.id,
-              name: k.name,
-              role: k.role,
-              prefix: k.prefix,
-              createdAt: iso(k.createdAt),
-              lastUsedAt: iso(k.lastUsedAt),
-              revokedAt: iso(k.revokedAt),
-            })),
-            io.stdout,
-          );
-          return;
-        }
-        if (list.length === 0) {
-          io.stdout.write('no API keys\n');
-          return;
-        }
-        io.stdout.write(
-          formatTable(
-            [
-              'id',
-              'prefix',
-              'role',
-              'name',
-              'created (UTC)',
-              'last used (UTC)',
-              ...(flags.all ? ['revoked (UTC)'] : []),
-            ],
-            list.map((k) => [
-              k.id,
-              k.prefix,
-              k.role,
-              k.name,
-              timestamp(iso(k.createdAt)),
-              timestamp(iso(k.lastUsedAt)),
-              ...(flags.all ? [timestamp(iso(k.revokedAt))] : []),
-            ]),
-          ),
-        );
-        return;
-      }
-      // revoke: by id (digits) or by prefix; never without a match (an empty match would revoke all).
-      const match = /^\d+$/.test(argument!)
-        ? { id: Number(argument) }
-        : { prefix: argument!.replace(/^ams_/, '').slice(0, 8) };
-      const active = await keys.list(false);
-      const targets = active.filter((k) => ('id' in match ? k.id === match.id : k.prefix === match.prefix));
-      if (targets.length === 0)
-        throw new CliError(
-          `no active key with ${'id' in match ? `id ${match.id}` : `prefix ${match.prefix}`} (see keys list)`,
-        );
-      const adminsLeft = active.filter((k) => k.role === 'admin' && !targets.includes(k)).length;
-      if (config.auth.enabled && adminsLeft === 0) {
-        throw new CliError(
-          'that is the last active admin key: create another admin key first, or nobody could administer the platform',
-        );
-      }
-      const revoked = await keys.revoke(match);
-      if (json)
-        printJson(
-          revoked.map((k) => ({
-            id: k.id,
-            name: k.name,
-            role: k.role,
-            prefix: k.prefix,
-            revokedAt: iso(k.revokedAt),
-          })),
-          io.stdout,
-        );
-      else
-        for (const k of revoked)
-          io.stdout.write(`revoked ${k.role} key ${JSON.stringify(k.name)} (prefix ${k.prefix})\n`);
+      if (action === 'create') await createKey(keys, argument!, role, json, io);
+      else if (action === 'list') await listKeys(keys, flags.all, json, io);
+      else await revokeKey(keys, argument!, config.auth.enabled, json, io);
     } finally {
       await store.close();
     }

@@ -2,14 +2,21 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { PredictDocument, type PredictMutation } from '@automl-stream/sdk/node.ts';
-import { type Command, stringFlag } from '../command.ts';
+import { type Command, type CommandContext, type Io, stringFlag } from '../command.ts';
 import { csvLines } from '../csv.ts';
 import { CliError } from '../errors.ts';
-import { type DataRow, openFile, readTable } from '../numeric-table.ts';
+import type { DataRow } from '../numeric-table.ts';
 import { printJson } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { withRetry } from '../retry.ts';
-import { readTableFlags, reportBadRows, scanFile, tableOptions } from './ingest.ts';
+import {
+  readTableFlags,
+  reportBadRows,
+  type ScanResult,
+  scanFile,
+  sendInBatches,
+  tableOptions,
+} from './ingest.ts';
 
 /** Predictions are stored by the server, so only a refused request (nothing stored) is retried. */
 const RETRY_ON = new Set(['RATE_LIMITED']);
@@ -48,6 +55,101 @@ function streamSink(out: { write(text: string): unknown }): Sink {
   return { write: async (text) => void out.write(text), close: async () => {}, abandon: async () => {} };
 }
 
+/** One batch's predictions; only a refused request is retried (see RETRY_ON). */
+async function requestPredictions(
+  client: CommandContext['client'],
+  rows: DataRow[],
+  signal: AbortSignal,
+): Promise<PredictMutation['predict']> {
+  return (
+    await withRetry(
+      () => client().request(PredictDocument, { input: { features: rows.map((r) => r.features) } }),
+      {
+        signal,
+        retryOn: RETRY_ON,
+      },
+    )
+  ).predict;
+}
+
+/** The file must not already have a column of those predict adds. */
+function refuseAddedColumns(scan: ScanResult, file: string): void {
+  const added = ['prediction', 'prediction_id', 'model_version'];
+  const clash = scan.layout.header.find((name) => added.includes(name) || /^p_\d+$/.test(name));
+  if (clash)
+    throw new CliError(`${file} already has a column named ${JSON.stringify(clash)}: rename it first`);
+}
+
+/**
+ * Where the predictions go (CSV lines to `sink`, or JSON rows to `collected` with --json and no
+ * -o) and the counts of the summary.
+ */
+function newPredictionOutput(header: string[], sink: Sink | null, jsonRows: boolean, delimiter: string) {
+  return {
+    header,
+    sink,
+    jsonRows,
+    delimiter,
+    headerWritten: false,
+    collected: [] as unknown[],
+    done: 0,
+    labelled: 0,
+    correct: 0,
+    versions: new Set<number>(),
+  };
+}
+
+type PredictionOutput = ReturnType<typeof newPredictionOutput>;
+
+/** Writes one batch's rows with their predictions (the CSV header before the first) and counts them. */
+async function addPredictions(
+  output: PredictionOutput,
+  rows: DataRow[],
+  result: PredictMutation['predict'],
+): Promise<void> {
+  const { sink } = output;
+  const lines: (string | number | null)[][] = [];
+  if (!output.headerWritten && sink) {
+    const k = result.predictions[0]?.probabilities.length ?? 0;
+    lines.push([
+      ...output.header,
+      'prediction',
+      ...Array.from({ length: k }, (_, i) => `p_${i}`),
+      'prediction_id',
+      'model_version',
+    ]);
+    output.headerWritten = true;
+  }
+  rows.forEach((row, i) => {
+    const p = result.predictions[i]!;
+    output.versions.add(p.modelVersion);
+    if (row.label !== null) {
+      output.labelled++;
+      if (row.label === p.label) output.correct++;
+    }
+    if (output.jsonRows) {
+      output.collected.push({
+        line: row.line,
+        prediction: p.label,
+        probabilities: p.probabilities,
+        predictionId: p.id,
+        modelVersion: p.modelVersion,
+        ...(row.label !== null ? { label: row.label } : {}),
+      });
+    } else {
+      lines.push([
+        ...row.values,
+        p.label,
+        ...p.probabilities.map((x) => Number(x.toFixed(6))),
+        p.id,
+        p.modelVersion,
+      ]);
+    }
+  });
+  if (sink) await sink.write(await csvLines(lines, output.delimiter));
+  output.done += rows.length;
+}
+
 export const predictCommand: Command = {
   name: 'predict',
   summary: 'predict every row of a CSV file; write the rows with their predictions as CSV',
@@ -75,93 +177,19 @@ export const predictCommand: Command = {
     const { batchRows, ...table } = readTableFlags(flags);
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
-    const added = ['prediction', 'prediction_id', 'model_version'];
-    const clash = scan.layout.header.find((name) => added.includes(name) || /^p_\d+$/.test(name));
-    if (clash)
-      throw new CliError(`${file} already has a column named ${JSON.stringify(clash)}: rename it first`);
+    refuseAddedColumns(scan, file);
 
     // --json without -o: the predictions themselves as JSON; otherwise CSV to the file or stdout.
     const jsonRows = json && !outPath;
     const sink = outPath ? fileSink(outPath) : jsonRows ? null : streamSink(io.stdout);
-    const collected: unknown[] = [];
-    const delimiter = table.delimiter;
+    const output = newPredictionOutput(scan.layout.header, sink, jsonRows, table.delimiter);
     const bar = new ProgressBar('predict', { total: scan.rows, stream: io.stderr });
-    let headerWritten = false;
-    let done = 0;
-    let labelled = 0;
-    let correct = 0;
-    const versions = new Set<number>();
-
-    let batch: DataRow[] = [];
-    const flush = async () => {
-      const rows = batch;
-      batch = [];
-      const result: PredictMutation['predict'] = (
-        await withRetry(
-          () => client().request(PredictDocument, { input: { features: rows.map((r) => r.features) } }),
-          {
-            signal,
-            retryOn: RETRY_ON,
-          },
-        )
-      ).predict;
-      const lines: (string | number | null)[][] = [];
-      if (!headerWritten && sink) {
-        const k = result.predictions[0]?.probabilities.length ?? 0;
-        lines.push([
-          ...scan.layout.header,
-          'prediction',
-          ...Array.from({ length: k }, (_, i) => `p_${i}`),
-          'prediction_id',
-          'model_version',
-        ]);
-        headerWritten = true;
-      }
-      rows.forEach((row, i) => {
-        const p = result.predictions[i]!;
-        versions.add(p.modelVersion);
-        if (row.label !== null) {
-          labelled++;
-          if (row.label === p.label) correct++;
-        }
-        if (jsonRows) {
-          collected.push({
-            line: row.line,
-            prediction: p.label,
-            probabilities: p.probabilities,
-            predictionId: p.id,
-            modelVersion: p.modelVersion,
-            ...(row.label !== null ? { label: row.label } : {}),
-          });
-        } else {
-          lines.push([
-            ...row.values,
-            p.label,
-            ...p.probabilities.map((x) => Number(x.toFixed(6))),
-            p.id,
-            p.modelVersion,
-          ]);
-        }
-      });
-      if (sink) await sink.write(await csvLines(lines, delimiter));
-      done += rows.length;
-      bar.update(done);
-    };
-
-    let interrupted = false;
+    let interrupted: boolean;
     try {
-      for await (const item of readTable(openFile(file), table)) {
-        if (item.kind === 'bad') continue;
-        batch.push(item.row);
-        if (batch.length === batchRows) {
-          await flush();
-          if (signal.aborted) {
-            interrupted = true;
-            break;
-          }
-        }
-      }
-      if (!interrupted && batch.length > 0) await flush();
+      interrupted = await sendInBatches(file, table, batchRows, signal, async (rows) => {
+        await addPredictions(output, rows, await requestPredictions(client, rows, signal));
+        bar.update(output.done);
+      });
     } catch (error) {
       bar.finish();
       await sink?.abandon();
@@ -171,28 +199,44 @@ export const predictCommand: Command = {
     if (interrupted) await sink?.abandon();
     else await sink?.close();
 
-    const summary = {
-      file,
-      output: outPath ?? null,
-      rows: done,
-      modelVersions: [...versions].sort((a, b) => a - b),
-      labelledRows: labelled,
-      accuracy: labelled > 0 ? correct / labelled : null,
-      badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
-      complete: !interrupted,
-    };
-    if (jsonRows) printJson(collected, io.stdout);
+    const summary = predictSummary(file, outPath, output, scan, interrupted);
+    if (jsonRows) printJson(output.collected, io.stdout);
     else if (json) printJson(summary, io.stdout);
-    else {
-      // With the CSV on stdout, the summary goes to stderr.
-      const out = outPath ? io.stdout : io.stderr;
-      out.write(
-        interrupted
-          ? `interrupted after ${done} rows${outPath ? `; nothing written to ${outPath}` : ''}\n`
-          : `predicted ${done} rows with ${summary.modelVersions.map((v) => `v${v}`).join(', ') || 'no model'}${outPath ? ` → ${outPath}` : ''}` +
-              `${summary.accuracy !== null ? `; accuracy against column ${JSON.stringify(scan.layout.labelColumn)}: ${summary.accuracy.toFixed(3)}` : ''}\n`,
-      );
-    }
+    else printPredictSummary(summary, scan, io);
     return interrupted ? 130 : 0;
   },
 };
+
+/** The run's outcome as `--json` (with -o) prints it. */
+function predictSummary(
+  file: string,
+  outPath: string | undefined,
+  output: PredictionOutput,
+  scan: ScanResult,
+  interrupted: boolean,
+) {
+  return {
+    file,
+    output: outPath ?? null,
+    rows: output.done,
+    modelVersions: [...output.versions].sort((a, b) => a - b),
+    labelledRows: output.labelled,
+    accuracy: output.labelled > 0 ? output.correct / output.labelled : null,
+    badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
+    complete: !interrupted,
+  };
+}
+
+/** What `predict` says at the end without --json. */
+function printPredictSummary(summary: ReturnType<typeof predictSummary>, scan: ScanResult, io: Io): void {
+  const outPath = summary.output ?? undefined;
+  const done = summary.rows;
+  // With the CSV on stdout, the summary goes to stderr.
+  const out = outPath ? io.stdout : io.stderr;
+  out.write(
+    !summary.complete
+      ? `interrupted after ${done} rows${outPath ? `; nothing written to ${outPath}` : ''}\n`
+      : `predicted ${done} rows with ${summary.modelVersions.map((v) => `v${v}`).join(', ') || 'no model'}${outPath ? ` → ${outPath}` : ''}` +
+          `${summary.accuracy !== null ? `; accuracy against column ${JSON.stringify(scan.layout.labelColumn)}: ${summary.accuracy.toFixed(3)}` : ''}\n`,
+  );
+}

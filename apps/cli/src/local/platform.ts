@@ -118,13 +118,8 @@ export async function ensureDashboardBuilt(print: (line: string) => void, logger
   await buildDashboard(dashboardDir, logger);
 }
 
-/**
- * The whole platform in one process: an embedded Postgres unless DATABASE_URL is set, the GraphQL
- * server with its workers, and the dashboard (a child process serving the SvelteKit build).
- */
-export async function startPlatform(options: StartOptions): Promise<RunningPlatform> {
-  const { config } = options;
-  const print = options.print ?? (() => {});
+/** The platform's logger and the file it writes to (under DATA_DIR). */
+function openLog(config: Config): { logger: Logger; logFile: string } {
   mkdirSync(config.database.dataDir, { recursive: true });
   // Logs go to a file so the terminal shows only what a person needs.
   const logFile = path.resolve(config.database.dataDir, 'automl-stream.log');
@@ -132,7 +127,15 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     { level: config.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
     pino.destination({ dest: logFile, mkdir: true, sync: false }),
   ) as unknown as Logger;
+  return { logger, logFile };
+}
 
+/** DATABASE_URL, or else an embedded Postgres under DATA_DIR, started here. */
+async function startDatabase(
+  config: Config,
+  print: (line: string) => void,
+  logger: Logger,
+): Promise<{ embedded: EmbeddedPostgresHandle | null; databaseUrl: string }> {
   let embedded: EmbeddedPostgresHandle | null = null;
   let databaseUrl = config.database.url;
   if (!databaseUrl) {
@@ -143,7 +146,17 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     });
     databaseUrl = embedded.url;
   }
+  return { embedded, databaseUrl };
+}
 
+/** The GraphQL server with its workers, and the admin key of this start (null with AUTH=off). */
+async function startApi(
+  config: Config,
+  databaseUrl: string,
+  embedded: EmbeddedPostgresHandle | null,
+  print: (line: string) => void,
+  logger: Logger,
+): Promise<{ server: RunningServer; adminKey: StartKey | null }> {
   // A failure part-way (port in use, a bad ADMIN_API_KEY) must not leave Postgres or the server running.
   let server: RunningServer | null = null;
   const cleanUp = async () => {
@@ -171,47 +184,84 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     await cleanUp();
     throw error;
   }
-  const running = server;
+  return { server, adminKey };
+}
+
+interface DashboardSetup {
+  config: Config;
+  graphqlUrl: string;
+  adminKey: StartKey | null;
+  print: (line: string) => void;
+  logger: Logger;
+  logFile: string;
+}
+
+/**
+ * Builds the dashboard when needed and starts it as a child process; on failure, says why and
+ * returns nulls.
+ */
+async function startDashboard(
+  setup: DashboardSetup,
+): Promise<{ dashboard: ChildProcess | null; dashboardUrl: string | null }> {
+  const { config, print, logger, logFile } = setup;
+  try {
+    // The API is up whatever happens here: a dashboard that cannot be built is reported, not fatal.
+    await ensureDashboardBuilt(print, logger);
+    const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
+    // Jupyter-style: the URL printed for the person at this terminal is a one-time sign-in
+    // link; the dashboard's server signs its first visitor in with the local key and keeps the
+    // key to itself (the browser gets a session cookie). No ORIGIN: the dashboard then accepts
+    // its own pages at 127.0.0.1 and at localhost alike.
+    const signInToken = randomBytes(32).toString('base64url');
+    const dashboardUrl = `http://${host}:${config.server.dashboardPort}/auth/link?token=${signInToken}`;
+    return { dashboard: spawnDashboard(setup, signInToken), dashboardUrl };
+  } catch (error) {
+    logger.error({ err: error }, 'dashboard unavailable');
+    for (const line of dashboardFailureLines((error as Error).message, logFile)) print(line);
+    return { dashboard: null, dashboardUrl: null };
+  }
+}
+
+/** The dashboard's server (the SvelteKit build), its stderr going to the log. */
+function spawnDashboard(setup: DashboardSetup, signInToken: string): ChildProcess {
+  const { config, print, logger, logFile } = setup;
+  const child = spawn(process.execPath, [dashboardEntry], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env,
+      PORT: String(config.server.dashboardPort),
+      HOST: config.server.host,
+      GRAPHQL_URL: setup.graphqlUrl,
+      DASHBOARD_SIGNIN_TOKEN: signInToken,
+      DASHBOARD_SIGNIN_KEY: setup.adminKey?.key ?? '',
+    },
+  });
+  child.stderr?.on('data', (d) => logger.warn({ dashboard: String(d).trim() }));
+  child.on('exit', (code, signal) => {
+    if (code || (signal && signal !== 'SIGTERM')) {
+      logger.error({ code, signal }, 'dashboard exited');
+      print(`  the dashboard stopped (exit ${code ?? signal}); see ${logFile}`);
+    }
+  });
+  return child;
+}
+
+/**
+ * The whole platform in one process: an embedded Postgres unless DATABASE_URL is set, the GraphQL
+ * server with its workers, and the dashboard (a child process serving the SvelteKit build).
+ */
+export async function startPlatform(options: StartOptions): Promise<RunningPlatform> {
+  const { config } = options;
+  const print = options.print ?? (() => {});
+  const { logger, logFile } = openLog(config);
+  const { embedded, databaseUrl } = await startDatabase(config, print, logger);
+  const { server: running, adminKey } = await startApi(config, databaseUrl, embedded, print, logger);
   const graphqlUrl = `${running.url}/graphql`;
 
-  let dashboard: ChildProcess | null = null;
-  let dashboardUrl: string | null = null;
-  if (options.dashboard !== false) {
-    try {
-      // The API is up whatever happens here: a dashboard that cannot be built is reported, not fatal.
-      await ensureDashboardBuilt(print, logger);
-      const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
-      // Jupyter-style: the URL printed for the person at this terminal is a one-time sign-in
-      // link; the dashboard's server signs its first visitor in with the local key and keeps the
-      // key to itself (the browser gets a session cookie). No ORIGIN: the dashboard then accepts
-      // its own pages at 127.0.0.1 and at localhost alike.
-      const signInToken = randomBytes(32).toString('base64url');
-      dashboardUrl = `http://${host}:${config.server.dashboardPort}/auth/link?token=${signInToken}`;
-      const child = spawn(process.execPath, [dashboardEntry], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: {
-          ...process.env,
-          PORT: String(config.server.dashboardPort),
-          HOST: config.server.host,
-          GRAPHQL_URL: graphqlUrl,
-          DASHBOARD_SIGNIN_TOKEN: signInToken,
-          DASHBOARD_SIGNIN_KEY: adminKey?.key ?? '',
-        },
-      });
-      child.stderr?.on('data', (d) => logger.warn({ dashboard: String(d).trim() }));
-      child.on('exit', (code, signal) => {
-        if (code || (signal && signal !== 'SIGTERM')) {
-          logger.error({ code, signal }, 'dashboard exited');
-          print(`  the dashboard stopped (exit ${code ?? signal}); see ${logFile}`);
-        }
-      });
-      dashboard = child;
-    } catch (error) {
-      dashboardUrl = null;
-      logger.error({ err: error }, 'dashboard unavailable');
-      for (const line of dashboardFailureLines((error as Error).message, logFile)) print(line);
-    }
-  }
+  const { dashboard, dashboardUrl } =
+    options.dashboard !== false
+      ? await startDashboard({ config, graphqlUrl, adminKey, print, logger, logFile })
+      : { dashboard: null, dashboardUrl: null };
 
   let stopping: Promise<void> | null = null;
   const stopAll = async () => {

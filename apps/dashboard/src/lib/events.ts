@@ -74,141 +74,147 @@ export function isListed(event: PlatformEventInput): boolean {
   return true;
 }
 
+type Payload = Record<string, unknown>;
+/** What a describer decides: everything of the view but the event's own id, type and time. */
+type Description = Omit<EventView, 'id' | 'type' | 'at'>;
+
+/** The training job's number as titles show it ("?" when the payload lacks it). */
+const jobNumber = (p: Payload) => num(p.trainingJobId) ?? '?';
+const driftHref = (p: Payload) => {
+  const checkId = num(p.driftCheckId);
+  return checkId != null ? `/drift/${checkId}` : null;
+};
+const actionText = (p: Payload) => {
+  const action = str(p.action);
+  return action ? (ACTIONS[action] ?? action.replaceAll('_', ' ')) : null;
+};
+const driftedShareText = (p: Payload) => {
+  const share = num(p.driftedShare);
+  return share != null && `${formatPercent(share, 0)} of features drifted`;
+};
+
+function describeDriftChecked(p: Payload): Description {
+  if (str(p.verdict) === 'insufficient_data') {
+    return {
+      title: 'Drift check: not enough data',
+      detail: actionText(p) ?? '',
+      tone: 'info',
+      href: driftHref(p),
+    };
+  }
+  return {
+    title: p.drifted === true ? 'Drift check: drift' : 'Drift check: no drift',
+    detail: joined(driftedShareText(p), actionText(p)),
+    tone: p.drifted === true ? 'warn' : 'info',
+    href: driftHref(p),
+  };
+}
+
+function describeDriftDetected(p: Payload): Description {
+  const kinds = [
+    p.dataDrift === true && 'data',
+    p.predictionDrift === true && 'prediction',
+    p.conceptDrift === true && 'concept',
+  ].filter((k): k is string => Boolean(k));
+  return {
+    title: kinds.length > 0 ? `Drift detected (${kinds.join(', ')})` : 'Drift detected',
+    detail: joined(driftedShareText(p), actionText(p)),
+    tone: 'bad',
+    href: driftHref(p),
+  };
+}
+
+function describeTrainingStarted(p: Payload): Description {
+  const trees = num(p.treesTotal);
+  const attempt = num(p.attempt);
+  return {
+    title: `Training #${jobNumber(p)} started`,
+    detail: joined(trees != null && `${trees} trees`, attempt != null && attempt > 1 && `attempt ${attempt}`),
+    tone: 'info',
+    href: null,
+  };
+}
+
+function describeTrainingFinished(p: Payload): Description {
+  const outcome = str(p.outcome);
+  const accuracy = num(p.accuracy);
+  const champion = num(p.championAccuracy);
+  return {
+    title: `Training #${jobNumber(p)} finished: ${formatVersion(num(p.version))} ${outcome ?? ''}`.trim(),
+    detail: joined(
+      accuracy != null && `accuracy ${formatPercent(accuracy)}`,
+      champion != null && `champion ${formatPercent(champion)}`,
+      num(p.trainingMs) != null && `trained in ${formatDuration(num(p.trainingMs))}`,
+    ),
+    tone: outcome === 'promoted' ? 'good' : 'info',
+    href: null,
+  };
+}
+
+function describeModelPromoted(p: Payload): Description {
+  const previous = num(p.previousVersion);
+  return {
+    title: `${formatVersion(num(p.version))} now serving`,
+    detail: joined(
+      previous != null && `replaces ${formatVersion(previous)}`,
+      p.manual === true && 'manual',
+      str(p.reason),
+    ),
+    tone: 'good',
+    href: null,
+  };
+}
+
+/** How each known event type reads, by type. */
+const DESCRIBERS: Record<string, (p: Payload) => Description> = {
+  'drift.checked': describeDriftChecked,
+  'drift.detected': describeDriftDetected,
+  'training.queued': (p) => ({
+    title: `Training #${jobNumber(p)} queued`,
+    detail: str(p.reason) ?? '',
+    tone: 'info',
+    href: null,
+  }),
+  'training.started': describeTrainingStarted,
+  'training.progress': (p) => ({
+    title: `Training #${jobNumber(p)}: ${num(p.treesDone) ?? '?'} of ${num(p.treesTotal) ?? '?'} trees`,
+    detail: '',
+    tone: 'info',
+    href: null,
+  }),
+  'training.finished': describeTrainingFinished,
+  'training.failed': (p) => ({
+    title: `Training #${jobNumber(p)} failed`,
+    detail: joined(str(p.error), p.willRetry === true && 'will retry'),
+    tone: 'bad',
+    href: null,
+  }),
+  'model.promoted': describeModelPromoted,
+  'model.rolled_back': (p) => ({
+    title: `Rolled back to ${formatVersion(num(p.version))}`,
+    detail: joined(
+      num(p.previousVersion) != null && `from ${formatVersion(num(p.previousVersion))}`,
+      str(p.reason),
+    ),
+    tone: 'warn',
+    href: null,
+  }),
+  'model.rejected': (p) => ({
+    title: `${formatVersion(num(p.version))} rejected`,
+    detail: str(p.reason) ?? '',
+    tone: 'warn',
+    href: null,
+  }),
+};
+
 /** How one event reads in the list. Unknown types still show, by their type name. */
 export function describeEvent(event: PlatformEventInput): EventView {
-  const p = (event.payload ?? {}) as Record<string, unknown>;
+  const p = (event.payload ?? {}) as Payload;
   const base = { id: event.id, type: event.type, at: event.at };
-  const job = num(p.trainingJobId);
-  const checkId = num(p.driftCheckId);
-  const driftHref = checkId != null ? `/drift/${checkId}` : null;
-  const action = str(p.action);
-  const actionText = action ? (ACTIONS[action] ?? action.replaceAll('_', ' ')) : null;
-  switch (event.type) {
-    case 'drift.checked': {
-      const verdict = str(p.verdict);
-      const share = num(p.driftedShare);
-      if (verdict === 'insufficient_data') {
-        return {
-          ...base,
-          title: 'Drift check: not enough data',
-          detail: actionText ?? '',
-          tone: 'info',
-          href: driftHref,
-        };
-      }
-      return {
-        ...base,
-        title: p.drifted === true ? 'Drift check: drift' : 'Drift check: no drift',
-        detail: joined(share != null && `${formatPercent(share, 0)} of features drifted`, actionText),
-        tone: p.drifted === true ? 'warn' : 'info',
-        href: driftHref,
-      };
-    }
-    case 'drift.detected': {
-      const kinds = [
-        p.dataDrift === true && 'data',
-        p.predictionDrift === true && 'prediction',
-        p.conceptDrift === true && 'concept',
-      ].filter((k): k is string => Boolean(k));
-      const share = num(p.driftedShare);
-      return {
-        ...base,
-        title: kinds.length > 0 ? `Drift detected (${kinds.join(', ')})` : 'Drift detected',
-        detail: joined(share != null && `${formatPercent(share, 0)} of features drifted`, actionText),
-        tone: 'bad',
-        href: driftHref,
-      };
-    }
-    case 'training.queued':
-      return {
-        ...base,
-        title: `Training #${job ?? '?'} queued`,
-        detail: str(p.reason) ?? '',
-        tone: 'info',
-        href: null,
-      };
-    case 'training.started': {
-      const trees = num(p.treesTotal);
-      const attempt = num(p.attempt);
-      return {
-        ...base,
-        title: `Training #${job ?? '?'} started`,
-        detail: joined(
-          trees != null && `${trees} trees`,
-          attempt != null && attempt > 1 && `attempt ${attempt}`,
-        ),
-        tone: 'info',
-        href: null,
-      };
-    }
-    case 'training.progress':
-      return {
-        ...base,
-        title: `Training #${job ?? '?'}: ${num(p.treesDone) ?? '?'} of ${num(p.treesTotal) ?? '?'} trees`,
-        detail: '',
-        tone: 'info',
-        href: null,
-      };
-    case 'training.finished': {
-      const outcome = str(p.outcome);
-      const accuracy = num(p.accuracy);
-      const champion = num(p.championAccuracy);
-      return {
-        ...base,
-        title: `Training #${job ?? '?'} finished: ${formatVersion(num(p.version))} ${outcome ?? ''}`.trim(),
-        detail: joined(
-          accuracy != null && `accuracy ${formatPercent(accuracy)}`,
-          champion != null && `champion ${formatPercent(champion)}`,
-          num(p.trainingMs) != null && `trained in ${formatDuration(num(p.trainingMs))}`,
-        ),
-        tone: outcome === 'promoted' ? 'good' : 'info',
-        href: null,
-      };
-    }
-    case 'training.failed':
-      return {
-        ...base,
-        title: `Training #${job ?? '?'} failed`,
-        detail: joined(str(p.error), p.willRetry === true && 'will retry'),
-        tone: 'bad',
-        href: null,
-      };
-    case 'model.promoted': {
-      const previous = num(p.previousVersion);
-      return {
-        ...base,
-        title: `${formatVersion(num(p.version))} now serving`,
-        detail: joined(
-          previous != null && `replaces ${formatVersion(previous)}`,
-          p.manual === true && 'manual',
-          str(p.reason),
-        ),
-        tone: 'good',
-        href: null,
-      };
-    }
-    case 'model.rolled_back':
-      return {
-        ...base,
-        title: `Rolled back to ${formatVersion(num(p.version))}`,
-        detail: joined(
-          num(p.previousVersion) != null && `from ${formatVersion(num(p.previousVersion))}`,
-          str(p.reason),
-        ),
-        tone: 'warn',
-        href: null,
-      };
-    case 'model.rejected':
-      return {
-        ...base,
-        title: `${formatVersion(num(p.version))} rejected`,
-        detail: str(p.reason) ?? '',
-        tone: 'warn',
-        href: null,
-      };
-    default:
-      return { ...base, title: event.type, detail: '', tone: 'info', href: null };
-  }
+  // Own keys only: a type named like an Object.prototype member ("toString") is an unknown type.
+  const describe = Object.hasOwn(DESCRIBERS, event.type) ? DESCRIBERS[event.type] : undefined;
+  if (describe) return { ...base, ...describe(p) };
+  return { ...base, title: event.type, detail: '', tone: 'info', href: null };
 }
 
 /**

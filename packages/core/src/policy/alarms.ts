@@ -2,7 +2,7 @@ import { mcnemarFromCounts } from '@automl-stream/drift';
 import { type LevelAlarm, rebaselined, restartLevelTest } from './level.ts';
 import { labelledSince, lineageErrorBefore, locateRise } from './lineage.ts';
 import { queueJob, startServing } from './transitions.ts';
-import type { Evidence, Explanation, LevelTest, PolicyAction, PolicyState } from './types.ts';
+import type { Evidence, Explanation, Job, LevelTest, PolicyAction, PolicyState } from './types.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -180,6 +180,23 @@ function rollbackIfBetter(
   };
 }
 
+type Explain = (decision: string, extra?: Explanation['evidence'], cost?: Explanation['cost']) => Explanation;
+
+/** Explanations of an actionable alarm: its summary and evidence, with a decision. */
+function alarmExplainer(
+  signal: 'level' | 'minority',
+  summary: string,
+  base: Explanation['evidence'],
+): Explain {
+  return (decision, extra = {}, cost = null) => ({
+    signal,
+    summary,
+    evidence: { ...base, actionable: true, ...extra },
+    decision,
+    cost,
+  });
+}
+
 function retrainFrom(
   state: PolicyState,
   alarm: LevelAlarm,
@@ -194,34 +211,12 @@ function retrainFrom(
     state = { ...state, serving: { ...serving, laterChange: change } };
   }
   const signal = alarm.test.label === null ? 'level' : 'minority';
+  const explain = alarmExplainer(signal, summary, base);
   const retrains = state.jobs.filter((j) => j.trigger !== 'growth' && j.trigger !== 'bootstrap');
   const waiting = retrains.find((j) => j.status === 'waiting');
   const training = retrains.find((j) => j.status === 'training');
-  const explain = (
-    decision: string,
-    extra: Explanation['evidence'] = {},
-    cost: Explanation['cost'] = null,
-  ): Explanation => ({
-    signal,
-    summary,
-    evidence: { ...base, actionable: true, ...extra },
-    decision,
-    cost,
-  });
-  if (waiting && change > waiting.since + config.actionableMargin) {
-    const explanation = explain(
-      `retarget waiting job ${waiting.id} from position ${waiting.since} to the located change ${change} (P5: its window must not start before the change)`,
-      { jobId: waiting.id },
-    );
-    const jobs = state.jobs.map((j) =>
-      j.id === waiting.id ? { ...j, since: change, sinceKind: 'change' as const, championFlagged: true } : j,
-    );
-    return {
-      state: { ...state, jobs },
-      actions: [{ type: 'retarget', jobId: waiting.id, from: waiting.since, to: change, explanation }],
-      explanation,
-    };
-  }
+  if (waiting && change > waiting.since + config.actionableMargin)
+    return retargetWaiting(state, waiting, change, explain);
   const covering =
     waiting ?? (training && change <= training.since + config.actionableMargin ? training : undefined);
   if (covering) {
@@ -238,20 +233,59 @@ function retrainFrom(
     );
     return { state, actions: [], explanation };
   }
-  if (state.rejections.level >= config.maxRejections && alarm.test.version === state.serving!.version) {
-    const serving = state.serving!;
-    const test = rebaselined(alarm.test, serving.errors, serving.outcomes, config, evidence.now.position);
-    const explanation = explain(
-      `no retrain: ${state.rejections.level} retrains in a row could not beat v${serving.version}; its promise becomes ${pct(test.b)} (drift accepted)`,
-      { newPromise: test.b },
-    );
-    const next = { ...replaceTest(state, test), rejections: { ...state.rejections, level: 0 } };
-    return {
-      state: next,
-      actions: [{ type: 'accept_drift', kind: 'level', features: [], explanation }],
-      explanation,
-    };
-  }
+  if (state.rejections.level >= config.maxRejections && alarm.test.version === state.serving!.version)
+    return acceptAfterRejections(state, alarm, evidence, explain);
+  return queueRetrain(state, signal, change, summary, evidence, explain);
+}
+
+/** Moves the start of the waiting job to the located change. */
+function retargetWaiting(state: PolicyState, waiting: Job, change: number, explain: Explain): Handled {
+  const explanation = explain(
+    `retarget waiting job ${waiting.id} from position ${waiting.since} to the located change ${change} (P5: its window must not start before the change)`,
+    { jobId: waiting.id },
+  );
+  const jobs = state.jobs.map((j) =>
+    j.id === waiting.id ? { ...j, since: change, sinceKind: 'change' as const, championFlagged: true } : j,
+  );
+  return {
+    state: { ...state, jobs },
+    actions: [{ type: 'retarget', jobId: waiting.id, from: waiting.since, to: change, explanation }],
+    explanation,
+  };
+}
+
+/** P7: retrains keep failing to beat the serving version, so its promise is re-based instead. */
+function acceptAfterRejections(
+  state: PolicyState,
+  alarm: LevelAlarm,
+  evidence: Evidence,
+  explain: Explain,
+): Handled {
+  const { config } = state;
+  const serving = state.serving!;
+  const test = rebaselined(alarm.test, serving.errors, serving.outcomes, config, evidence.now.position);
+  const explanation = explain(
+    `no retrain: ${state.rejections.level} retrains in a row could not beat v${serving.version}; its promise becomes ${pct(test.b)} (drift accepted)`,
+    { newPromise: test.b },
+  );
+  const next = { ...replaceTest(state, test), rejections: { ...state.rejections, level: 0 } };
+  return {
+    state: next,
+    actions: [{ type: 'accept_drift', kind: 'level', features: [], explanation }],
+    explanation,
+  };
+}
+
+/** Queues a retrain on the rows from `change` on, cancelling waiting growth jobs of the old regime. */
+function queueRetrain(
+  state: PolicyState,
+  signal: 'level' | 'minority',
+  change: number,
+  summary: string,
+  evidence: Evidence,
+  explain: Explain,
+): Handled {
+  const { config } = state;
   const available = labelledSince(evidence.lineage, change);
   const cancelled = state.jobs.filter((j) => j.trigger === 'growth' && j.status === 'waiting');
   const queued = queueJob(

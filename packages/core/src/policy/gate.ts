@@ -79,65 +79,93 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
   const metric = balanced ? 'balanced_accuracy' : 'accuracy';
   const challengerScore = score(labels, input.challenger.predicted, balanced);
   const tol = config.promotionTolerance;
-  const base = { metric, challengerScore, requeueSince: null } as const;
-  const explain = (summary: string, decision: string, evidence: Explanation['evidence']): Explanation => ({
-    signal: 'gate',
-    summary,
-    evidence: {
-      metric,
-      holdoutRows: labels.length,
-      challenger: challengerScore,
-      tolerance: tol,
-      ...evidence,
-    },
-    decision,
-    cost: null,
-  });
+  const gate: Gate = {
+    input,
+    config,
+    balanced,
+    base: { metric, challengerScore, requeueSince: null },
+    explain: (summary, decision, evidence) => ({
+      signal: 'gate',
+      summary,
+      evidence: {
+        metric,
+        holdoutRows: labels.length,
+        challenger: challengerScore,
+        tolerance: tol,
+        ...evidence,
+      },
+      decision,
+      cost: null,
+    }),
+  };
 
-  const best = bestArchived(input, balanced);
-  if (
-    best &&
-    best.score >= challengerScore + tol &&
-    (input.champion === null || best.version !== input.champion.version)
-  ) {
-    const championScore = input.champion ? score(labels, input.champion.predicted, balanced) : null;
-    // Against the champion the archived version must pass the gate's own paired rule.
-    const paired = input.champion
-      ? pairedLowerBound(labels, best.predicted, input.champion.predicted, balanced, config)
-      : null;
-    if (paired === null || paired >= -tol) {
-      return {
-        ...base,
-        decision: 'repromote',
-        version: best.version,
-        championScore,
-        difference: null,
-        lowerBound: null,
-        explanation: explain(
-          `archived v${best.version} scores ${f(best.score)} on the hold-out, the challenger ${f(challengerScore)}`,
-          `re-promote v${best.version}: it beats the challenger by at least the tolerance (a recurring concept)`,
-          { archived: best.version, archivedScore: best.score, champion: championScore },
-        ),
-      };
-    }
-  }
+  const repromoted = repromoteArchived(gate);
+  if (repromoted) return repromoted;
   if (!input.champion) {
     return {
-      ...base,
+      ...gate.base,
       decision: 'promote',
       version: null,
       championScore: null,
       difference: null,
       lowerBound: null,
-      explanation: explain('no model serves yet', 'promote: the first version needs no comparison', {}),
+      explanation: gate.explain('no model serves yet', 'promote: the first version needs no comparison', {}),
     };
   }
-  const championScore = score(labels, input.champion.predicted, balanced);
-  const a = correct(labels, input.challenger.predicted);
-  const b = correct(labels, input.champion.predicted);
-  const paired = balanced
-    ? pairedBalancedDifference(labels, a, b, { confidence: config.gateConfidence })
-    : mcnemarTest(a, b, { confidence: config.gateConfidence });
+  return againstChampion(gate, input.champion);
+}
+
+/** What the steps of one gate decision share. */
+interface Gate {
+  input: GateInput;
+  config: PolicyConfig;
+  balanced: boolean;
+  base: Pick<GateDecision, 'metric' | 'challengerScore' | 'requeueSince'>;
+  explain: (summary: string, decision: string, evidence: Explanation['evidence']) => Explanation;
+}
+
+/** Re-promotes the best archived version when it beats the challenger by the tolerance. */
+function repromoteArchived(gate: Gate): GateDecision | null {
+  const { input, config, balanced } = gate;
+  const { labels } = input;
+  const { challengerScore } = gate.base;
+  const tol = config.promotionTolerance;
+  const best = bestArchived(input, balanced);
+  if (
+    !best ||
+    !(best.score >= challengerScore + tol) ||
+    (input.champion !== null && best.version === input.champion.version)
+  )
+    return null;
+  const championScore = input.champion ? score(labels, input.champion.predicted, balanced) : null;
+  // Against the champion the archived version must pass the gate's own paired rule.
+  const paired = input.champion
+    ? pairedLowerBound(labels, best.predicted, input.champion.predicted, balanced, config)
+    : null;
+  if (paired !== null && !(paired >= -tol)) return null;
+  return {
+    ...gate.base,
+    decision: 'repromote',
+    version: best.version,
+    championScore,
+    difference: null,
+    lowerBound: null,
+    explanation: gate.explain(
+      `archived v${best.version} scores ${f(best.score)} on the hold-out, the challenger ${f(challengerScore)}`,
+      `re-promote v${best.version}: it beats the challenger by at least the tolerance (a recurring concept)`,
+      { archived: best.version, archivedScore: best.score, champion: championScore },
+    ),
+  };
+}
+
+/** The paired comparison of challenger and champion on the hold-out, with the regression check. */
+function againstChampion(gate: Gate, champion: ScoredModel): GateDecision {
+  const { input, config, balanced, base } = gate;
+  const { labels } = input;
+  const { metric, challengerScore } = base;
+  const tol = config.promotionTolerance;
+  const championScore = score(labels, champion.predicted, balanced);
+  const paired = pairedComparison(labels, input.challenger.predicted, champion.predicted, balanced, config);
   const evidence = {
     champion: championScore,
     difference: paired.difference,
@@ -157,7 +185,10 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
       difference: paired.difference,
       lowerBound: paired.lowerBound,
       requeueSince: regression.requeueSince,
-      explanation: explain(regression.summary, regression.decision, { ...evidence, ...regression.evidence }),
+      explanation: gate.explain(regression.summary, regression.decision, {
+        ...evidence,
+        ...regression.evidence,
+      }),
     };
   }
   const promote = input.championFlagged ? paired.difference >= 0 : paired.lowerBound >= -tol;
@@ -171,12 +202,27 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
     championScore,
     difference: paired.difference,
     lowerBound: paired.lowerBound,
-    explanation: explain(
+    explanation: gate.explain(
       `challenger ${f(challengerScore)} vs champion ${f(championScore)} (${metric}, ${labels.length} paired rows)`,
       `${promote ? 'promote' : 'reject'}: ${rule}`,
       evidence,
     ),
   };
+}
+
+/** Challenger − champion on the same rows: exact McNemar, or the paired balanced accuracy difference. */
+function pairedComparison(
+  labels: ArrayLike<number>,
+  challenger: ArrayLike<number>,
+  champion: ArrayLike<number>,
+  balanced: boolean,
+  config: PolicyConfig,
+) {
+  const a = correct(labels, challenger);
+  const b = correct(labels, champion);
+  return balanced
+    ? pairedBalancedDifference(labels, a, b, { confidence: config.gateConfidence })
+    : mcnemarTest(a, b, { confidence: config.gateConfidence });
 }
 
 function pairedLowerBound(
