@@ -489,7 +489,12 @@ function readBitSets(reader: ByteReader, model: ForestModel, h: FullHeader): voi
     for (let c = 0; c < count; c++) if (seen[c]) model.categorySeen[8 * f + (c >>> 5)]! |= 1 << (c & 31);
     if (count > 0 && !seen[count - 1]) fail(`the category count of feature ${f} is not 1 + its largest code`);
   });
-  const start = reader.at;
+  let leftBytes = 0;
+  for (const node of splits) {
+    if (model.nodeCategorySlot[node]! >= 0)
+      leftBytes += Math.ceil(countOf.get(model.nodeFeature[node]!)! / 8);
+  }
+  if (leftBytes !== h.categoryLeftBytes) fail('the categorical splits do not fill their section');
   for (const node of splits) {
     const slot = model.nodeCategorySlot[node]!;
     if (slot < 0) continue;
@@ -502,7 +507,6 @@ function readBitSets(reader: ByteReader, model: ForestModel, h: FullHeader): voi
       if (bit) words[8 * slot + (c >>> 5)]! |= 1 << (c & 31);
     }
   }
-  if (reader.at - start !== h.categoryLeftBytes) fail('the categorical splits do not fill their section');
 }
 
 function checkWeightsAndImportances(model: ForestModel): void {
