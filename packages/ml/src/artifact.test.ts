@@ -19,10 +19,14 @@ function sections(bytes: Uint8Array) {
   const treeNodeCount = thresholds + 8 * h.nThresholds;
   const nodeCode = treeNodeCount + 4 * h.nTrees;
   const thresholdIndex = nodeCode + h.widths.nodeCode * h.nNodes;
-  const leftOffset = thresholdIndex + h.widths.thresholdIndex * nSplits;
+  const leftOffset = thresholdIndex + h.widths.thresholdIndex * (nSplits - h.nCategoricalSplits);
   const leafClassWeights = leftOffset + h.widths.leftOffset * nSplits;
-  const end = leafClassWeights + h.widths.leafClassWeights * h.nLeaves * h.nClasses;
-  return { h, view, nodeCode, leftOffset, end };
+  const missingLeft = leafClassWeights + h.widths.leafClassWeights * h.nLeaves * h.nClasses;
+  const categorySeen = missingLeft + Math.ceil(nSplits / 8);
+  const categoryLeft =
+    categorySeen + h.categoryCounts.reduce((n: number, c: number) => n + Math.ceil(c / 8), 0);
+  const end = categoryLeft + h.categoryLeftBytes;
+  return { h, view, nodeCode, leftOffset, missingLeft, end };
 }
 
 describe('model artifact', () => {
@@ -53,8 +57,9 @@ describe('model artifact', () => {
       nTrees: 30,
       nNodes: splits + leaves,
       nLeaves: leaves,
+      nCategoricalSplits: 0,
     });
-    expect(forestMemoryBytes(shape)).toBe(40 * (splits + leaves) + 12 * leaves * forest.nClasses);
+    expect(forestMemoryBytes(shape)).toBe(46 * (splits + leaves) + 12 * leaves * forest.nClasses);
     // Only the header is read: a body cut short does not matter, a foreign file does.
     expect(readArtifactShape(bytes.subarray(0, bytes.length - 10))).toEqual(shape);
     expect(() => readArtifactShape(new Uint8Array(64))).toThrow(ForestArtifactError);
@@ -109,8 +114,8 @@ describe('model artifact', () => {
       /does not start with the magic "AMSFORST"/,
     );
     fails(
-      patched((_, v) => v.setUint32(8, 2, true)),
-      /format version 2 is not supported \(this build reads version 1\)/,
+      patched((_, v) => v.setUint32(8, 3, true)),
+      /format version 3 is not supported \(this build reads versions 1 to 2\)/,
     );
     fails(
       bytes.subarray(0, bytes.length - 1),

@@ -1,15 +1,34 @@
 import type { RowMajorMatrix } from './matrix.ts';
 
+/** The bin of a missing value (NaN), in every feature that has one; value bins stay below it. */
+export const MISSING_BIN = 255;
+
 /**
  * Features quantised to at most 256 bins each, feature-major so a split search reads one
  * feature's bins contiguously. `bins` lives in a SharedArrayBuffer so every worker reads the
  * same memory without a copy.
+ *
+ * A numeric feature's values fall in bins 0..binCounts-1 by its edges; a categorical feature's
+ * bin is its category code (0..254). Missing values (NaN) sit in the dedicated bin 255
+ * ({@link MISSING_BIN}); a numeric feature with missing values then keeps at most 255 value bins.
  */
 export interface BinnedFeatures {
   /** `bins[f * nRows + r]`: bin of row r for feature f. */
   bins: Uint8Array;
-  /** Bins used by each feature: `edges[f].length + 1`. */
+  /**
+   * Value bins of each feature: `edges[f].length + 1` for a numeric feature, 1 + the largest code
+   * seen for a categorical one (at least 1). The missing bin is not counted.
+   */
   binCounts: Int32Array;
+  /** Per feature, 1 when some training value is missing (bin 255 is then the missing bin). */
+  hasMissing: Uint8Array;
+  /** Per feature, 1 for a categorical feature. */
+  categorical: Uint8Array;
+  /**
+   * Per feature, the category codes seen in training as a 256-bit set (8 uint32 words, bit c of
+   * word c >> 5); all zero for numeric features.
+   */
+  categorySeen: Uint32Array;
   /**
    * Per feature, strictly increasing cut points; value x falls in bin b when
    * `edges[b - 1] < x <= edges[b]`, hence `bin(x) <= b` exactly when `x <= edges[b]`, which is
@@ -66,19 +85,75 @@ export function binOf(edges: Float64Array, x: number): number {
   return lo;
 }
 
-export function binFeatures(matrix: RowMajorMatrix, nBins: number): BinnedFeatures {
+/**
+ * Bins every feature of `matrix` (see {@link BinnedFeatures}). `categorical` flags the
+ * categorical features (default none); their codes must already be checked (0..254 or NaN).
+ */
+export function binFeatures(
+  matrix: RowMajorMatrix,
+  nBins: number,
+  categorical: Uint8Array = new Uint8Array(matrix.nFeatures),
+): BinnedFeatures {
   const { data, nRows, nFeatures } = matrix;
-  const bins = new Uint8Array(new SharedArrayBuffer(nRows * nFeatures));
-  const binCounts = new Int32Array(new SharedArrayBuffer(4 * nFeatures));
-  const edges: Float64Array[] = [];
+  const shared = (bytes: number) => new SharedArrayBuffer(bytes);
+  const binned: BinnedFeatures = {
+    bins: new Uint8Array(shared(nRows * nFeatures)),
+    binCounts: new Int32Array(shared(4 * nFeatures)),
+    hasMissing: new Uint8Array(shared(nFeatures)),
+    categorical: new Uint8Array(shared(nFeatures)),
+    categorySeen: new Uint32Array(8 * nFeatures),
+    edges: [],
+  };
+  binned.categorical.set(categorical);
   const column = new Float64Array(nRows);
   for (let f = 0; f < nFeatures; f++) {
-    for (let r = 0; r < nRows; r++) column[r] = data[r * nFeatures + f]!;
-    const featureEdges = binEdges(column.slice().sort(), nBins);
-    edges.push(featureEdges);
-    binCounts[f] = featureEdges.length + 1;
-    const base = f * nRows;
-    for (let r = 0; r < nRows; r++) bins[base + r] = binOf(featureEdges, column[r]!);
+    let missing = 0;
+    for (let r = 0; r < nRows; r++) {
+      const v = data[r * nFeatures + f]!;
+      column[r] = v;
+      if (Number.isNaN(v)) missing++;
+    }
+    binned.hasMissing[f] = missing > 0 ? 1 : 0;
+    if (categorical[f] === 1) binCategorical(binned, f, column, nRows);
+    else binNumeric(binned, f, column, nRows, missing > 0 ? Math.min(nBins, MISSING_BIN) : nBins);
   }
-  return { bins, binCounts, edges };
+  return binned;
+}
+
+function binNumeric(
+  binned: BinnedFeatures,
+  f: number,
+  column: Float64Array,
+  nRows: number,
+  nBins: number,
+): void {
+  // NaN sorts last in a Float64Array: the present values are the first ones.
+  const sorted = column.slice().sort();
+  let present = nRows;
+  while (present > 0 && Number.isNaN(sorted[present - 1])) present--;
+  const featureEdges = binEdges(sorted.subarray(0, present), nBins);
+  binned.edges.push(featureEdges);
+  binned.binCounts[f] = featureEdges.length + 1;
+  const base = f * nRows;
+  for (let r = 0; r < nRows; r++) {
+    const v = column[r]!;
+    binned.bins[base + r] = Number.isNaN(v) ? MISSING_BIN : binOf(featureEdges, v);
+  }
+}
+
+function binCategorical(binned: BinnedFeatures, f: number, column: Float64Array, nRows: number): void {
+  binned.edges.push(new Float64Array(0));
+  const base = f * nRows;
+  let count = 1;
+  for (let r = 0; r < nRows; r++) {
+    const v = column[r]!;
+    if (Number.isNaN(v)) {
+      binned.bins[base + r] = MISSING_BIN;
+      continue;
+    }
+    binned.bins[base + r] = v;
+    binned.categorySeen[8 * f + (v >>> 5)]! |= 1 << (v & 31);
+    if (v + 1 > count) count = v + 1;
+  }
+  binned.binCounts[f] = count;
 }

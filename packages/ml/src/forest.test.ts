@@ -44,7 +44,7 @@ describe('a single tree matches scikit-learn', () => {
         preorder.push(['leaf', ...node.classProbabilities]);
         return;
       }
-      preorder.push([node.feature, node.threshold]);
+      preorder.push([node.feature, node.kind === 'split' ? node.threshold : Number.NaN]);
       visit(node.left);
       visit(node.right);
     };
@@ -98,7 +98,7 @@ describe('classWeight balanced', () => {
         preorder.push(['leaf', ...node.classProbabilities.map((p) => Math.round(p * 1e6) / 1e6)]);
         return;
       }
-      preorder.push([node.feature, node.threshold]);
+      preorder.push([node.feature, node.kind === 'split' ? node.threshold : Number.NaN]);
       visit(node.left);
       visit(node.right);
     };

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { encodeForest } from './artifact.ts';
 import { ForestInputError } from './errors.ts';
-import { compileLayout, type InferenceLayout, predictOneRow, predictRows } from './inference.ts';
+import { compileLayout, type InferenceLayout, predictOneRow, predictRows, walkGeneral } from './inference.ts';
 import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
-import { type ForestModel, leafDistribution } from './model.ts';
-import type { ForestParams } from './options.ts';
+import { categoryCount, type ForestModel, featureTypesOf, leafDistribution } from './model.ts';
+import type { FeatureType, ForestParams } from './options.ts';
 import { predictionPool } from './prediction-pool.ts';
 
 export type { ForestModel } from './model.ts';
@@ -13,27 +13,66 @@ export type { ForestModel } from './model.ts';
 /** Up to this many number[] rows, predictProba walks each row in place instead of copying. */
 const SMALL_BATCH_ROWS = 8;
 
-/** A tree as nested nodes, for inspection and as the reference for the compiled walk. */
+/**
+ * A tree as nested nodes, for inspection and as the reference for the compiled walk.
+ * - `split` (numeric): a present value goes left when `row[feature] <= threshold`; a missing
+ *   one (NaN) goes left when `missingLeft`.
+ * - `categorical`: code c goes left when it is in `leftCategories`, right when it is in
+ *   `rightCategories` (together: the codes 0..C-1 of the feature's C training categories);
+ *   anything else (NaN, a code never seen in training, negative, fractional) goes left when
+ *   `missingLeft`. Categories never seen at this node in training follow `missingLeft` too.
+ */
 export type DecisionTreeNode =
-  | { kind: 'split'; feature: number; threshold: number; left: DecisionTreeNode; right: DecisionTreeNode }
+  | {
+      kind: 'split';
+      feature: number;
+      threshold: number;
+      missingLeft: boolean;
+      left: DecisionTreeNode;
+      right: DecisionTreeNode;
+    }
+  | {
+      kind: 'categorical';
+      feature: number;
+      leftCategories: number[];
+      rightCategories: number[];
+      missingLeft: boolean;
+      left: DecisionTreeNode;
+      right: DecisionTreeNode;
+    }
   | { kind: 'leaf'; classProbabilities: number[] };
 
-/** Class probabilities of the leaf `row` reaches in `tree` (`row[feature] <= threshold` goes left). */
+/** Whether `row` goes left at a split node (see {@link DecisionTreeNode}). */
+function goesLeft(node: Exclude<DecisionTreeNode, { kind: 'leaf' }>, row: ArrayLike<number>): boolean {
+  const x = row[node.feature]!;
+  if (node.kind === 'split') return Number.isNaN(x) ? node.missingLeft : x <= node.threshold;
+  if (node.leftCategories.includes(x)) return true;
+  return node.rightCategories.includes(x) ? false : node.missingLeft;
+}
+
+/** Class probabilities of the leaf `row` reaches in `tree`. */
 export function walkTree(tree: DecisionTreeNode, row: ArrayLike<number>): number[] {
   let node = tree;
-  while (node.kind === 'split') node = row[node.feature]! <= node.threshold ? node.left : node.right;
+  while (node.kind !== 'leaf') node = goesLeft(node, row) ? node.left : node.right;
   return node.classProbabilities;
 }
 
-/** True when `row` is an array of exactly `nFeatures` finite numbers. */
-function isFiniteRow(row: ArrayLike<number> | null | undefined, nFeatures: number): boolean {
-  if (!Array.isArray(row) && !ArrayBuffer.isView(row)) return false;
-  if (row.length !== nFeatures) return false;
+/**
+ * 1 when `row` is an array of exactly `nFeatures` numbers, some NaN; 0 when all are finite;
+ * -1 when it is anything else (then the general path throws the right error).
+ */
+function rowStatus(row: ArrayLike<number> | null | undefined, nFeatures: number): number {
+  if (!Array.isArray(row) && !ArrayBuffer.isView(row)) return -1;
+  if (row.length !== nFeatures) return -1;
+  let status = 0;
   for (let c = 0; c < nFeatures; c++) {
     const v = row[c];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      if (Number.isNaN(v)) status = 1;
+      else return -1;
+    }
   }
-  return true;
+  return status;
 }
 
 /** Index of the largest value; ties go to the lowest index (numpy's argmax). */
@@ -64,6 +103,8 @@ export class Forest {
   readonly params: Readonly<ForestParams>;
   /** Impurity-based (mean decrease in impurity) importance of each feature, summing to 1. */
   readonly featureImportances: readonly number[];
+  /** How each feature was read in training (all 'numeric' for a format-1 artifact). */
+  readonly featureTypes: readonly FeatureType[];
   readonly #model: ForestModel;
   readonly #layout: InferenceLayout;
 
@@ -79,6 +120,7 @@ export class Forest {
     this.nTrees = model.treeNodeCount.length;
     this.params = Object.freeze({ ...model.params });
     this.featureImportances = Object.freeze(Array.from(model.featureImportances));
+    this.featureTypes = Object.freeze(featureTypesOf(model));
   }
 
   /** Number of split nodes and leaves over all trees. */
@@ -92,9 +134,9 @@ export class Forest {
    * the fast batch path.
    */
   predictProbaFlat(rows: FeatureRows): Float64Array {
-    const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
+    const { data, nRows, hasMissing } = toRowMajor(rows, this.nFeatures, 'rows');
     const out = new Float64Array(nRows * this.nClasses);
-    predictRows(this.#layout, data, 0, nRows, out);
+    predictRows(this.#layout, data, 0, nRows, out, hasMissing === true);
     return out;
   }
 
@@ -111,17 +153,17 @@ export class Forest {
     if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
       throw new ForestInputError(`options.threads must be an integer in 1..1024, got ${String(threads)}`);
     }
-    const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
+    const { data, nRows, hasMissing = false } = toRowMajor(rows, this.nFeatures, 'rows');
     // Below about a millisecond of work the round trip to the workers is not worth it.
     if (threads === 1 || nRows * this.nTrees < 200_000) {
       const out = new Float64Array(nRows * this.nClasses);
-      predictRows(this.#layout, data, 0, nRows, out);
+      predictRows(this.#layout, data, 0, nRows, out, hasMissing);
       return out;
     }
     const sharedData = new Float64Array(new SharedArrayBuffer(data.byteLength));
     sharedData.set(data);
     const sharedOut = new Float64Array(new SharedArrayBuffer(8 * nRows * this.nClasses));
-    await predictionPool.predict(this.#layout, sharedData, nRows, sharedOut, threads);
+    await predictionPool.predict(this.#layout, sharedData, nRows, sharedOut, threads, hasMissing);
     return sharedOut.slice(); // an ordinary (non-shared) array for the caller
   }
 
@@ -133,10 +175,11 @@ export class Forest {
       const result: number[][] = new Array(rows.length);
       for (let r = 0; r < rows.length; r++) {
         const row = rows[r] as ArrayLike<number>;
+        const status = rowStatus(row, this.nFeatures);
         // A bad row takes the general path, which throws the same error as for any batch.
-        if (!isFiniteRow(row, this.nFeatures)) return this.#predictProbaViaFlat(rows);
+        if (status < 0) return this.#predictProbaViaFlat(rows);
         const sums = new Array<number>(this.nClasses).fill(0);
-        predictOneRow(this.#layout, row, sums);
+        predictOneRow(this.#layout, row, sums, status === 1);
         result[r] = sums;
       }
       return result;
@@ -181,7 +224,7 @@ export class Forest {
     const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
     const K = this.nClasses;
     const F = this.nFeatures;
-    const { treeRoot, treeDepth, threshold, left, feature, leafOffset, leafProba } = this.#layout;
+    const { treeRoot, treeDepth, leafOffset, leafProba } = this.#layout;
     const proba = new Float64Array(nRows * K);
     const votes = new Int32Array(nRows);
     const drawn = new Uint8Array(nRows);
@@ -194,9 +237,7 @@ export class Forest {
       const depth = treeDepth[t]!;
       for (let r = 0; r < nRows; r++) {
         if (drawn[r]) continue;
-        let n = root;
-        for (let d = 0; d < depth; d++) n = left[n]! + +(data[r * F + feature[n]!]! > threshold[n]!);
-        const l = leafOffset[n]!;
+        const l = leafOffset[walkGeneral(this.#layout, data, r * F, root, depth)]!;
         for (let k = 0; k < K; k++) proba[r * K + k] = proba[r * K + k]! + leafProba[l + k]!;
         votes[r]!++;
       }
@@ -222,9 +263,9 @@ export class Forest {
    * the result).
    */
   predictProbaOne(row: ArrayLike<number>): number[] {
-    checkRow(row, this.nFeatures);
+    const hasMissing = checkRow(row, this.nFeatures);
     const sums = new Array<number>(this.nClasses).fill(0);
-    predictOneRow(this.#layout, row, sums);
+    predictOneRow(this.#layout, row, sums, hasMissing);
     return sums;
   }
 
@@ -234,10 +275,33 @@ export class Forest {
     return argmax(proba, 0, proba.length);
   }
 
+  /**
+   * Number of values of categorical features that are not a category seen in training: codes
+   * never seen, negative, fractional or too large (such a value takes each split's missing
+   * direction). Missing values (NaN) are not counted. 0 for a forest without categorical
+   * features.
+   */
+  countUnseenCategories(rows: FeatureRows): number {
+    const { data, nRows } = toRowMajor(rows, this.nFeatures, 'rows');
+    const { featureCategorical, categorySeen } = this.#model;
+    const F = this.nFeatures;
+    let unseen = 0;
+    for (let f = 0; f < F; f++) {
+      if (featureCategorical[f] === 0) continue;
+      for (let r = 0; r < nRows; r++) {
+        const x = data[r * F + f]!;
+        if (Number.isNaN(x)) continue;
+        const known =
+          Number.isInteger(x) && x >= 0 && x < 255 && (categorySeen[8 * f + (x >>> 5)]! >>> (x & 31)) & 1;
+        if (!known) unseen++;
+      }
+    }
+    return unseen;
+  }
+
   /** The trees as nested nodes, built from the model (not from the inference layout). */
   toTrees(): DecisionTreeNode[] {
     const m = this.#model;
-    const K = this.nClasses;
     const trees: DecisionTreeNode[] = [];
     let base = 0;
     let leaf = 0;
@@ -246,24 +310,7 @@ export class Forest {
       // Leaves are numbered in node order, so number them before building recursively.
       const leafIndex = new Int32Array(count);
       for (let i = 0; i < count; i++) leafIndex[i] = m.nodeFeature[base + i]! < 0 ? leaf++ : -1;
-      const treeBase = base;
-      const build = (i: number): DecisionTreeNode => {
-        const f = m.nodeFeature[treeBase + i]!;
-        if (f < 0) {
-          const classProbabilities = new Array<number>(K);
-          leafDistribution(m, leafIndex[i]!, classProbabilities, 0);
-          return { kind: 'leaf', classProbabilities };
-        }
-        const l = m.nodeLeft[treeBase + i]!;
-        return {
-          kind: 'split',
-          feature: f,
-          threshold: m.nodeThreshold[treeBase + i]!,
-          left: build(l),
-          right: build(l + 1),
-        };
-      };
-      trees.push(build(0));
+      trees.push(buildNode(m, base, leafIndex, 0));
       base += count;
     }
     return trees;
@@ -276,4 +323,29 @@ export class Forest {
   serialize(): Uint8Array {
     return encodeForest(this.#model);
   }
+}
+
+/** Node `i` of the tree starting at model node `base`, with its subtree. */
+function buildNode(m: ForestModel, base: number, leafIndex: Int32Array, i: number): DecisionTreeNode {
+  const node = base + i;
+  const f = m.nodeFeature[node]!;
+  if (f < 0) {
+    const classProbabilities = new Array<number>(m.nClasses);
+    leafDistribution(m, leafIndex[i]!, classProbabilities, 0);
+    return { kind: 'leaf', classProbabilities };
+  }
+  const l = m.nodeLeft[node]!;
+  const left = buildNode(m, base, leafIndex, l);
+  const right = buildNode(m, base, leafIndex, l + 1);
+  const missingLeft = m.nodeMissingLeft[node] === 1;
+  const slot = m.nodeCategorySlot[node]!;
+  if (slot < 0)
+    return { kind: 'split', feature: f, threshold: m.nodeThreshold[node]!, missingLeft, left, right };
+  const leftCategories: number[] = [];
+  const rightCategories: number[] = [];
+  for (let c = 0; c < categoryCount(m, f); c++) {
+    if ((m.categoryBits[8 * slot + (c >>> 5)]! >>> (c & 31)) & 1) leftCategories.push(c);
+    else rightCategories.push(c);
+  }
+  return { kind: 'categorical', feature: f, leftCategories, rightCategories, missingLeft, left, right };
 }

@@ -18,5 +18,5 @@ export type { FeatureRows } from './matrix.ts';
 export { forestMemoryBytes } from './memory.ts';
 export { accuracy, confusionMatrix, f1, f1Macro, logLoss } from './metrics.ts';
 export type { ForestModel } from './model.ts';
-export type { ForestParams, MaxFeatures, TrainForestOptions } from './options.ts';
+export type { FeatureType, ForestParams, MaxFeatures, TrainForestOptions } from './options.ts';
 export { trainForest } from './train.ts';

@@ -11,9 +11,11 @@ import { type ForestModel, leafDistribution } from './model.ts';
 
 /**
  * The inference layout. Every tree is walked for exactly its depth: a leaf has threshold +∞ and
- * is its own left child, so a row that reached it stays there (inputs are finite), and the walk
- * needs no per-step "is this a leaf?" branch, which the CPU could not predict. A step is
- * `node = left(node) + (row[feature(node)] > threshold(node))`, free of branches.
+ * is its own left child, so a row that reached it stays there, and the walk needs no per-step
+ * "is this a leaf?" branch, which the CPU could not predict. A step is
+ * `node = left(node) + (row[feature(node)] > threshold(node))`, free of branches: the fast path,
+ * taken when the rows have no missing value and the forest no categorical split. Otherwise the
+ * general walk ({@link walkGeneral}) also reads each node's missing direction and category set.
  */
 export interface InferenceLayout {
   nFeatures: number;
@@ -39,6 +41,15 @@ export interface InferenceLayout {
   leafOffset: Int32Array;
   /** Per leaf: class probabilities (class weights / their sum), `nClasses` each. */
   leafProba: Float64Array;
+  /** Per node: 1 when a missing value goes right (leaves: 0, so a row stays in its leaf). */
+  missingRight: Uint8Array;
+  /**
+   * Per node: offset in `categoryBits` of a categorical split's 8-word bit set, else -1; null when
+   * the forest has no categorical split.
+   */
+  categoryOffset: Int32Array | null;
+  /** 8 words per categorical split: bit c of word c >> 5 set when code c goes left; bit 255 = missing. */
+  categoryBits: Int32Array;
 }
 
 function sharedInt32(length: number): Int32Array {
@@ -61,6 +72,10 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
   const feature = sharedInt32(nNodes);
   const leafOffset = sharedInt32(nNodes);
   const leafProba = sharedFloat64(model.leafClassWeights.length);
+  const missingRight = new Uint8Array(new SharedArrayBuffer(nNodes));
+  const categoryBits = sharedInt32(model.categoryBits.length);
+  categoryBits.set(model.categoryBits);
+  const categoryOffset = model.categoryBits.length > 0 ? sharedInt32(nNodes).fill(-1) : null;
   const depth = new Int32Array(nNodes);
   let base = 0;
   let leaf = 0;
@@ -77,6 +92,10 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
         threshold[i] = model.nodeThreshold[i]!;
         left[i] = l;
         feature[i] = f;
+        missingRight[i] = 1 - model.nodeMissingLeft[i]!;
+        if (categoryOffset !== null && model.nodeCategorySlot[i]! >= 0) {
+          categoryOffset[i] = 8 * model.nodeCategorySlot[i]!;
+        }
         depth[l] = depth[i]! + 1;
         depth[l + 1] = depth[i]! + 1;
       } else {
@@ -108,7 +127,70 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
     feature,
     leafOffset,
     leafProba,
+    missingRight,
+    categoryOffset,
+    categoryBits,
   };
+}
+
+/**
+ * The leaf a row reaches in the tree at `root` (walked for `depth` steps), reading the row at
+ * `data[o + feature]`: the general walk. A missing value (NaN) takes the node's missing
+ * direction; at a categorical split an integer code 0..254 goes left when its bit is set, any
+ * other value (NaN, negative, fractional, too large) takes the bit of 255, the missing direction.
+ * On finite numeric rows it reaches the same leaf as the fast loops.
+ */
+export function walkGeneral(
+  layout: InferenceLayout,
+  data: ArrayLike<number>,
+  o: number,
+  root: number,
+  depth: number,
+): number {
+  const { threshold, left, feature, missingRight, categoryOffset, categoryBits } = layout;
+  let n = root;
+  if (categoryOffset === null) {
+    for (let d = 0; d < depth; d++) {
+      const x = data[o + feature[n]!]!;
+      // biome-ignore lint/suspicious/noSelfCompare: the cheapest NaN test, in the walk's inner loop
+      n = left[n]! + (+(x > threshold[n]!) | (missingRight[n]! & +(x !== x)));
+    }
+    return n;
+  }
+  for (let d = 0; d < depth; d++) {
+    const x = data[o + feature[n]!]!;
+    const c = categoryOffset[n]!;
+    if (c < 0) {
+      // biome-ignore lint/suspicious/noSelfCompare: the cheapest NaN test, in the walk's inner loop
+      n = left[n]! + (+(x > threshold[n]!) | (missingRight[n]! & +(x !== x)));
+    } else {
+      const code = x >= 0 && x < 255 && Math.floor(x) === x ? x : 255;
+      n = left[n]! + 1 - ((categoryBits[c + (code >>> 5)]! >>> (code & 31)) & 1);
+    }
+  }
+  return n;
+}
+
+/** As {@link accumulatePacked} through {@link walkGeneral}: rows with missing values, categorical splits. */
+export function accumulateGeneral(
+  layout: InferenceLayout,
+  data: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+): void {
+  const { treeRoot, treeDepth, leafOffset, leafProba } = layout;
+  const F = layout.nFeatures;
+  const K = layout.nClasses;
+  for (let t = 0; t < treeRoot.length; t++) {
+    const root = treeRoot[t]!;
+    const depth = treeDepth[t]!;
+    for (let r = from; r < to; r++) {
+      const l = leafOffset[walkGeneral(layout, data, r * F, root, depth)]!;
+      const p = r * K;
+      for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
+    }
+  }
 }
 
 /**
@@ -232,6 +314,7 @@ export function accumulateUnpacked(
 /**
  * Writes the class probabilities of rows [from, to) into `out` (zeroed beforehand): the trees'
  * leaf distributions summed in tree order, then divided by the tree count, as scikit-learn does.
+ * `hasMissing`: some value in the rows may be NaN (then the general walk is taken).
  */
 export function predictRows(
   layout: InferenceLayout,
@@ -239,8 +322,10 @@ export function predictRows(
   from: number,
   to: number,
   out: Float64Array,
+  hasMissing: boolean,
 ): void {
-  if (layout.packed !== null) accumulatePacked(layout, data, from, to, out);
+  if (hasMissing || layout.categoryOffset !== null) accumulateGeneral(layout, data, from, to, out);
+  else if (layout.packed !== null) accumulatePacked(layout, data, from, to, out);
   else accumulateUnpacked(layout, data, from, to, out);
   const nTrees = layout.treeRoot.length;
   const end = to * layout.nClasses;
@@ -251,13 +336,22 @@ export function predictRows(
  * Class probabilities of one row into `sums` (zeroed, `nClasses` long). Eight trees are walked
  * in lockstep so their cache misses overlap (one row's walk through a forest larger than the
  * cache is bound by memory latency: one tree at a time measured 3-4× slower), then added in
- * tree order like every other path.
+ * tree order like every other path. `hasMissing`: the row may hold a NaN.
  */
-export function predictOneRow(layout: InferenceLayout, row: ArrayLike<number>, sums: number[]): void {
+export function predictOneRow(
+  layout: InferenceLayout,
+  row: ArrayLike<number>,
+  sums: number[],
+  hasMissing: boolean,
+): void {
   const K = layout.nClasses;
   const { treeRoot, treeDepth, threshold, packed, featureBits, left, feature, leafOffset, leafProba } =
     layout;
   const nTrees = treeRoot.length;
+  if (hasMissing || layout.categoryOffset !== null) {
+    predictOneRowGeneral(layout, row, sums);
+    return;
+  }
   let t = 0;
   if (packed !== null) {
     const mask = (1 << featureBits) - 1;
@@ -323,6 +417,18 @@ export function predictOneRow(layout: InferenceLayout, row: ArrayLike<number>, s
   for (let k = 0; k < K; k++) sums[k] = sums[k]! / nTrees;
 }
 
+/** As {@link predictOneRow} through {@link walkGeneral}, one tree at a time. */
+export function predictOneRowGeneral(layout: InferenceLayout, row: ArrayLike<number>, sums: number[]): void {
+  const { treeRoot, treeDepth, leafOffset, leafProba } = layout;
+  const K = layout.nClasses;
+  const nTrees = treeRoot.length;
+  for (let t = 0; t < nTrees; t++) {
+    const l = leafOffset[walkGeneral(layout, row, 0, treeRoot[t]!, treeDepth[t]!)]!;
+    for (let k = 0; k < K; k++) sums[k] = sums[k]! + leafProba[l + k]!;
+  }
+  for (let k = 0; k < K; k++) sums[k] = sums[k]! / nTrees;
+}
+
 /** Messages a prediction worker understands. */
 export type PredictionRequest =
   | { kind: 'forest'; forestId: number; layout: InferenceLayout }
@@ -335,6 +441,7 @@ export type PredictionRequest =
       from: number;
       to: number;
       out: Float64Array;
+      hasMissing: boolean;
     };
 
 /** What a prediction worker answers to a `predict` request. */
@@ -370,7 +477,7 @@ export function servePredictions(port: PredictionPort): void {
         return;
       }
       try {
-        predictRows(layout, message.data, message.from, message.to, message.out);
+        predictRows(layout, message.data, message.from, message.to, message.out, message.hasMissing);
         port.postMessage({ task: message.task });
       } catch (error) {
         port.postMessage({ task: message.task, error: String(error) });
@@ -381,6 +488,8 @@ export function servePredictions(port: PredictionPort): void {
 
 /** Every function a prediction worker's source must contain, in dependency order. */
 export const INFERENCE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
+  walkGeneral,
+  accumulateGeneral,
   accumulatePacked,
   accumulateUnpacked,
   predictRows,

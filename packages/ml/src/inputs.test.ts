@@ -34,18 +34,49 @@ describe('bad training input is rejected with a ForestInputError that says what 
     );
   });
 
-  it('NaN, Infinity and non-numbers, naming row and column', async () => {
-    const withNaN = rows.map((r, i) => (i === 3 ? [r[0]!, Number.NaN] : r));
-    expect((await rejection(withNaN, labels)).message).toMatch(
-      /^features\[3\]\[1\] is NaN; every feature value/,
-    );
+  it('Infinity and non-numbers, naming row and column (NaN is a missing value, accepted)', async () => {
     const withInf = rows.map((r, i) => (i === 5 ? [Number.NEGATIVE_INFINITY, 1] : r));
-    expect((await rejection(withInf, labels)).message).toMatch(/^features\[5\]\[0\] is -Infinity/);
+    expect((await rejection(withInf, labels)).message).toBe(
+      'features[5][0] is -Infinity; every feature value must be a finite number, or NaN for a missing value',
+    );
     const withString = rows.map((r, i) => (i === 2 ? ['7', 1] : r)) as number[][];
     expect((await rejection(withString, labels)).message).toMatch(/^features\[2\]\[0\] is string "7"/);
     const flat = new Float64Array(24);
-    flat[13] = Number.NaN;
-    expect((await rejection(flat, labels, { nFeatures: 2 })).message).toMatch(/^features\[6\]\[1\] is NaN/);
+    flat[13] = Number.POSITIVE_INFINITY;
+    expect((await rejection(flat, labels, { nFeatures: 2 })).message).toMatch(
+      /^features\[6\]\[1\] is Infinity/,
+    );
+    const withNaN = rows.map((r, i) => (i === 3 ? [r[0]!, Number.NaN] : r));
+    const forest = await trainForest(withNaN, labels, { nEstimators: 2, threads: 1 });
+    expect(forest.predict(withNaN)).toHaveLength(12);
+  });
+
+  it('bad feature types and category codes, naming the column', async () => {
+    expect((await rejection(rows, labels, { featureTypes: ['numeric'] })).message).toBe(
+      "options.featureTypes must have one entry per feature (2), 'numeric' or 'categorical'; got 1 entries",
+    );
+    expect((await rejection(rows, labels, { featureTypes: ['numeric', 'text' as 'numeric'] })).message).toBe(
+      `options.featureTypes[1] must be 'numeric' or 'categorical', got "text"`,
+    );
+    const categorical = { featureTypes: ['numeric', 'categorical'] } as const;
+    const tooMany = rows.map((r, i) => (i === 7 ? [r[0]!, 300] : r));
+    expect((await rejection(tooMany, labels, categorical)).message).toBe(
+      'feature column 1 is categorical but features[7][1] is 300; more than 255 categories are not supported; ' +
+        'keep the most frequent 254 and map the rest to one "other" code (C <= 255; NaN for missing)',
+    );
+    const at255 = rows.map((r, i) => (i === 0 ? [r[0]!, 255] : r));
+    expect((await rejection(at255, labels, categorical)).message).toMatch(
+      /^feature column 1 is categorical .* is 255;/,
+    );
+    for (const bad of [-1, 2.5]) {
+      const badRows = rows.map((r, i) => (i === 4 ? [r[0]!, bad] : r));
+      expect((await rejection(badRows, labels, categorical)).message).toBe(
+        `feature column 1 is categorical but features[4][1] is ${bad}; category codes are integers 0..C-1 (C <= 255; NaN for missing)`,
+      );
+    }
+    const at254 = rows.map((r, i) => (i === 0 ? [r[0]!, 254] : r));
+    const forest = await trainForest(at254, labels, { ...categorical, nEstimators: 2, threads: 1 });
+    expect(forest.featureTypes).toEqual(['numeric', 'categorical']);
   });
 
   it('a flat array without a usable feature count', async () => {
@@ -130,23 +161,25 @@ describe('bad prediction input is rejected with a ForestInputError', () => {
     expect(() => forest.predictProbaOne([1])).toThrow(ForestInputError);
   });
 
-  it('non-finite values, naming row and column', () => {
+  it('infinite values, naming row and column; NaN is a missing value', () => {
     expect(() =>
       forest.predictProba([
         [1, 2],
         [0, Number.POSITIVE_INFINITY],
       ]),
     ).toThrow(/^rows\[1\]\[1\] is Infinity/);
-    expect(() => forest.predictProba([[Number.NaN, 1]])).toThrow(/^rows\[0\]\[0\] is NaN/);
     expect(() => forest.predictProba([[1, 2], 'x' as unknown as number[]])).toThrow(
       'rows[1] is not an array of numbers',
     );
     expect(() => forest.predictProba([[1, 2, 3]])).toThrow(
       'rows[0] has 3 values but the model expects 2 features per row',
     );
-    expect(() => forest.predictOne([Number.NaN, 1])).toThrow(
-      'row[0] is NaN; every feature value must be a finite number',
+    expect(() => forest.predictOne([Number.NEGATIVE_INFINITY, 1])).toThrow(
+      'row[0] is -Infinity; every feature value must be a finite number, or NaN for a missing value',
     );
+    const proba = forest.predictProba([[Number.NaN, 1]])[0]!;
+    expect(proba.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    expect(forest.predictProbaOne([Number.NaN, 1])).toEqual(proba);
   });
 
   it('a two-class batch of rows equals the flat path', async () => {

@@ -31,6 +31,8 @@ function kernelInput(overrides: Partial<KernelInput> = {}, nRows = 1500): Kernel
     bootstrap: true,
     classWeight: new Float64Array([1, 1, 1]),
     seed: 42,
+    hasMissing: binned.hasMissing,
+    categorical: binned.categorical,
     ...overrides,
   };
 }
@@ -178,6 +180,8 @@ describe('growTree', () => {
       ...kernelInput(),
       bins: binned.bins,
       binCounts: binned.binCounts,
+      hasMissing: binned.hasMissing,
+      categorical: binned.categorical,
       labels,
       nSamples: n,
       nFeatures: 8,

@@ -12,6 +12,11 @@
  * Split search is histogram based: for each candidate feature the node's samples are counted
  * into at most 256 bins per class, and the bins are scanned once. Cost per tree level is
  * O(samples × features tried + bins × features tried × nodes), never quadratic in the rows.
+ *
+ * Missing values sit in bin 255 of their feature. Where a node has samples missing the split
+ * feature, the search tries them on both sides and keeps the better; where it has none, they
+ * are sent to the heavier child. Categorical features split on subsets of categories (see
+ * `scanCategorical`), stored as 256-bit sets of the bins going left.
  */
 
 /** Everything a worker needs to grow any tree of the forest. Shared by all workers, read-only. */
@@ -36,6 +41,13 @@ export interface KernelInput {
   classWeight: Float64Array;
   /** Forest seed, a uint32. Each tree derives its own stream from (seed, treeIndex). */
   seed: number;
+  /**
+   * Per feature, 1 when some training sample misses it: those samples are in bin 255, and the
+   * feature's value bins are 0..254.
+   */
+  hasMissing: Uint8Array;
+  /** Per feature, 1 for a categorical feature: bin = category code 0..254, 255 = missing. */
+  categorical: Uint8Array;
 }
 
 /**
@@ -48,10 +60,20 @@ export interface GrownTree {
   nodeCount: number;
   /** Split feature, or -1 for a leaf. */
   feature: Int32Array;
-  /** A sample goes left when its bin is <= this. */
+  /**
+   * Numeric split: a present value goes left when its bin is <= this. Categorical split: the
+   * slot of its bin set in `categoryBits`.
+   */
   thresholdBin: Int32Array;
   /** Left child id (right is +1); -1 for a leaf. */
   leftChild: Int32Array;
+  /** Per split node, 1 when missing values go left (0 for leaves). */
+  missingLeft: Uint8Array;
+  /**
+   * 8 words per categorical split: bit b of word b >> 5 set when bin b goes left (bins never seen
+   * at the node and bin 255, missing, follow the missing direction).
+   */
+  categoryBits: Int32Array;
   /** Bootstrap-weighted class counts, `nodeCount × nClasses`; meaningful for leaves. */
   classWeights: Float64Array;
   /** Weighted Gini decrease per feature, summed over the tree's splits (sklearn's MDI numerator). */
@@ -118,15 +140,31 @@ export function histogramBatchLimit(): number {
 export interface SplitWorkspace {
   /**
    * Per feature slot, bin and class the summed weight, then the bin's distinct-sample count:
-   * `hist[slot * 256 * (K + 1) + bin * (K + 1) + k]`, count at `k = K`.
-   * Invariant: all zero between nodes (the scan clears what the histogram pass filled).
+   * `hist[slot * 256 * (K + 1) + bin * (K + 1) + k]`, count at `k = K`; bin 255 holds the
+   * samples missing the feature. Invariant: all zero between nodes (the scans clear what the
+   * histogram pass filled).
    */
   hist: Int32Array;
   leftWeight: Float64Array;
-  /** Best split so far at this node: [proxy, feature, thresholdBin, leftTotal, leftCount]. */
+  /** Per class, the weight of the node's samples missing the scanned feature; their total at K. */
+  missingWeight: Float64Array;
+  /**
+   * Best split so far at this node: [proxy, feature, thresholdBin, leftTotal, leftCount,
+   * missingSide]. missingSide is 1 (missing go left) or 0 (right) when the node had samples
+   * missing that feature, so both sides were tried; -1 when it had none (decided by
+   * `splitNode`: the heavier child).
+   */
   best: Float64Array;
   /** Per class: left-side weight of the best split. */
   bestLeftWeight: Float64Array;
+  /** Best categorical split: the bins going left and the bins present at the node, 256-bit sets. */
+  bestLeftBits: Int32Array;
+  bestPresentBits: Int32Array;
+  /** Categorical scan: the categories present at the node, in scan order, and their sort keys. */
+  order: Int32Array;
+  key: Float64Array;
+  /** Categorical scan with more than 2 classes: the classes whose orderings are scanned. */
+  classOrder: Int32Array;
 }
 
 /** Workspace for `slots` feature histograms at a time. */
@@ -134,8 +172,14 @@ export function createSplitWorkspace(nClasses: number, slots: number): SplitWork
   return {
     hist: new Int32Array(slots * 256 * (nClasses + 1)),
     leftWeight: new Float64Array(nClasses),
-    best: new Float64Array(5),
+    missingWeight: new Float64Array(nClasses + 1),
+    best: new Float64Array(6),
     bestLeftWeight: new Float64Array(nClasses),
+    bestLeftBits: new Int32Array(8),
+    bestPresentBits: new Int32Array(8),
+    order: new Int32Array(256),
+    key: new Float64Array(256),
+    classOrder: new Int32Array(8),
   };
 }
 
@@ -201,10 +245,11 @@ export function fillHistograms(
 }
 
 /**
- * Scans the histogram in `slot` (feature `f`) bin by bin, evaluating every split "bin <= b"
- * between two non-empty bins, records it in `ws.best` when its Gini proxy beats the best so
- * far, and zeroes the slot. Returns false when the feature is constant in the node (one
- * non-empty bin); such a feature does not count towards maxFeatures.
+ * Scans the histogram in `slot` (feature `f`), records the best split in `ws.best` when its
+ * Gini proxy beats the best so far, and zeroes the slot. Returns false when the feature is
+ * constant in the node; such a feature does not count towards maxFeatures. Categorical
+ * features and numeric features with missing values at this node have their own scans; this
+ * one is the all-numeric hot path: every split "bin <= b" between two non-empty bins.
  */
 export function scanHistogram(
   input: KernelInput,
@@ -217,9 +262,14 @@ export function scanHistogram(
 ): boolean {
   const K = input.nClasses;
   const S = K + 1;
-  const minSamplesLeaf = input.minSamplesLeaf;
-  const { hist, leftWeight, best } = ws;
   const base = slot * 256 * S;
+  if (input.categorical[f] === 1)
+    return scanCategorical(input, ws, base, f, nodeWeight, nodeTotal, nodeCount);
+  const { hist, leftWeight, best } = ws;
+  if (input.hasMissing[f] === 1 && hist[base + 255 * S + K]! > 0) {
+    return scanNumericMissing(input, ws, base, f, nodeWeight, nodeTotal, nodeCount);
+  }
+  const minSamplesLeaf = input.minSamplesLeaf;
   const nBins = input.binCounts[f]!;
   const bestLeftWeight = ws.bestLeftWeight;
   const classWeight = input.classWeight;
@@ -259,6 +309,7 @@ export function scanHistogram(
           best[2] = (previous + b - 1) >> 1;
           best[3] = leftTotal;
           best[4] = leftCount;
+          best[5] = -1;
           for (let k = 0; k < K; k++) bestLeftWeight[k] = leftWeight[k]!;
         }
       }
@@ -276,13 +327,295 @@ export function scanHistogram(
   return nonEmpty > 1;
 }
 
+/**
+ * Reads the missing bin (255) of the histogram at `base` into `ws.missingWeight` (class-weighted,
+ * total at index K), zeroes it and returns its distinct-sample count.
+ */
+export function takeMissingBin(input: KernelInput, ws: SplitWorkspace, base: number): number {
+  const K = input.nClasses;
+  const o = base + 255 * (K + 1);
+  const missingWeight = ws.missingWeight;
+  let total = 0;
+  for (let k = 0; k < K; k++) {
+    const w = ws.hist[o + k]! * input.classWeight[k]!;
+    missingWeight[k] = w;
+    total += w;
+    ws.hist[o + k] = 0;
+  }
+  missingWeight[K] = total;
+  const count = ws.hist[o + K]!;
+  ws.hist[o + K] = 0;
+  return count;
+}
+
+/**
+ * Evaluates the split whose left side holds `ws.leftWeight` (weight leftTotal, leftCount
+ * samples) plus, when side is 1, the node's samples missing the feature (side 0: they go
+ * right; -1: there are none). Records it in `ws.best` when it honours minSamplesLeaf and beats
+ * the best so far; returns whether it did.
+ */
+export function trySplit(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  f: number,
+  bin: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+  leftTotal: number,
+  leftCount: number,
+  missingCount: number,
+  side: number,
+): boolean {
+  const K = input.nClasses;
+  const withMissing = side === 1 ? 1 : 0;
+  const count = leftCount + withMissing * missingCount;
+  if (count < input.minSamplesLeaf || nodeCount - count < input.minSamplesLeaf) return false;
+  const { leftWeight, missingWeight, best } = ws;
+  const total = leftTotal + withMissing * missingWeight[K]!;
+  let sl = 0;
+  let sr = 0;
+  for (let k = 0; k < K; k++) {
+    const l = leftWeight[k]! + withMissing * missingWeight[k]!;
+    const r = nodeWeight[k]! - l;
+    sl += l * l;
+    sr += r * r;
+  }
+  const rightTotal = nodeTotal - total;
+  const proxy = (sl * rightTotal + sr * total) / (total * rightTotal);
+  if (!(proxy > best[0]!)) return false;
+  best[0] = proxy;
+  best[1] = f;
+  best[2] = bin;
+  best[3] = total;
+  best[4] = count;
+  best[5] = side;
+  for (let k = 0; k < K; k++) ws.bestLeftWeight[k] = leftWeight[k]! + withMissing * missingWeight[k]!;
+  return true;
+}
+
+/**
+ * Scan of a numeric feature some of the node's samples miss: at every threshold between two
+ * non-empty bins the missing samples are tried on both sides (LightGBM's, XGBoost's and
+ * scikit-learn's rule), and one more split sends every present value left and the missing ones
+ * right (its threshold bin is the last value bin: +∞ as a float). Zeroes the slot.
+ */
+export function scanNumericMissing(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  f: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+): boolean {
+  const K = input.nClasses;
+  const S = K + 1;
+  const { hist, leftWeight } = ws;
+  const missingCount = takeMissingBin(input, ws, base);
+  const nBins = input.binCounts[f]!;
+  for (let k = 0; k < K; k++) leftWeight[k] = 0;
+  let leftCount = 0;
+  let leftTotal = 0;
+  let previous = -1;
+  for (let b = 0; b < nBins; b++) {
+    const o = base + b * S;
+    const c = hist[o + K]!;
+    if (c === 0) continue;
+    if (previous >= 0) {
+      const bin = (previous + b - 1) >> 1;
+      trySplit(input, ws, f, bin, nodeWeight, nodeTotal, nodeCount, leftTotal, leftCount, missingCount, 0);
+      trySplit(input, ws, f, bin, nodeWeight, nodeTotal, nodeCount, leftTotal, leftCount, missingCount, 1);
+    }
+    leftCount += c;
+    hist[o + K] = 0;
+    for (let k = 0; k < K; k++) {
+      const w = hist[o + k]! * input.classWeight[k]!;
+      leftWeight[k] = leftWeight[k]! + w;
+      leftTotal += w;
+      hist[o + k] = 0;
+    }
+    previous = b;
+  }
+  if (previous >= 0) {
+    trySplit(
+      input,
+      ws,
+      f,
+      nBins - 1,
+      nodeWeight,
+      nodeTotal,
+      nodeCount,
+      leftTotal,
+      leftCount,
+      missingCount,
+      0,
+    );
+  }
+  return previous >= 0; // present values and missing ones: not constant
+}
+
+/**
+ * The up to 8 classes of largest weight at the node (ties: lower class first) into
+ * `ws.classOrder`; returns how many.
+ */
+export function rankClasses(ws: SplitWorkspace, nodeWeight: Float64Array, K: number): number {
+  const n = Math.min(K, 8);
+  for (let q = 0; q < n; q++) {
+    let pick = -1;
+    for (let k = 0; k < K; k++) {
+      let taken = false;
+      for (let j = 0; j < q; j++) if (ws.classOrder[j] === k) taken = true;
+      if (!taken && (pick < 0 || nodeWeight[k]! > nodeWeight[pick]!)) pick = k;
+    }
+    ws.classOrder[q] = pick;
+  }
+  return n;
+}
+
+/**
+ * Split search on a categorical feature: the left side is a subset of the categories present.
+ * For 2 classes the categories are ordered by their proportion of class 1 and every prefix of
+ * that order is a candidate: the best subset is among them (Breiman et al., CART, 1984, thm
+ * 4.5), so 2^(m-1) subsets cost m evaluations. For K > 2 classes no such ordering is optimal;
+ * the rule here is a one-vs-rest heuristic: for each of the (up to 8) classes of largest weight
+ * at the node, order the categories by p(class | category) and scan the prefixes; the best
+ * candidate over all these orderings wins. Missing samples are tried on both sides, plus
+ * "all present categories | missing". Zeroes the slot.
+ */
+export function scanCategorical(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  f: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+): boolean {
+  const K = input.nClasses;
+  const S = K + 1;
+  const { hist, order } = ws;
+  const missingCount = takeMissingBin(input, ws, base);
+  const nCategories = input.binCounts[f]!;
+  let m = 0;
+  for (let c = 0; c < nCategories; c++) if (hist[base + c * S + K]! > 0) order[m++] = c;
+  const nonConstant = m + (missingCount > 0 ? 1 : 0) > 1;
+  if (nonConstant) {
+    const nOrders = K === 2 ? 1 : rankClasses(ws, nodeWeight, K);
+    for (let q = 0; q < nOrders; q++) {
+      sortCategories(input, ws, base, m, K === 2 ? 1 : ws.classOrder[q]!);
+      scanCategoryPrefixes(input, ws, base, f, m, missingCount, nodeWeight, nodeTotal, nodeCount);
+    }
+  }
+  for (let c = 0; c < nCategories; c++) for (let j = 0; j < S; j++) hist[base + c * S + j] = 0;
+  return nonConstant;
+}
+
+/** Orders `ws.order[0, m)` by the class-weighted proportion of class k, ties by code. */
+export function sortCategories(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  m: number,
+  k: number,
+): void {
+  const K = input.nClasses;
+  const S = K + 1;
+  const key = ws.key;
+  for (let i = 0; i < m; i++) {
+    const c = ws.order[i]!;
+    let total = 0;
+    for (let j = 0; j < K; j++) total += ws.hist[base + c * S + j]! * input.classWeight[j]!;
+    key[c] = (ws.hist[base + c * S + k]! * input.classWeight[k]!) / total;
+  }
+  ws.order.subarray(0, m).sort((a, b) => key[a]! - key[b]! || a - b);
+}
+
+/** Evaluates every prefix of `ws.order[0, m)` as the left side (see {@link scanCategorical}). */
+export function scanCategoryPrefixes(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  f: number,
+  m: number,
+  missingCount: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+): void {
+  const K = input.nClasses;
+  const S = K + 1;
+  const leftWeight = ws.leftWeight;
+  for (let k = 0; k < K; k++) leftWeight[k] = 0;
+  let leftTotal = 0;
+  let leftCount = 0;
+  for (let i = 0; i < m; i++) {
+    const o = base + ws.order[i]! * S;
+    leftCount += ws.hist[o + K]!;
+    for (let k = 0; k < K; k++) {
+      const w = ws.hist[o + k]! * input.classWeight[k]!;
+      leftWeight[k] = leftWeight[k]! + w;
+      leftTotal += w;
+    }
+    // Where the missing samples go: -1 none at the node, 0 right, 1 left. With every present
+    // category on the left, only "missing right" separates anything.
+    const full = i + 1 === m;
+    const firstSide = missingCount === 0 ? (full ? 2 : -1) : 0;
+    const lastSide = missingCount === 0 ? -1 : full ? 0 : 1;
+    for (let side = firstSide; side <= lastSide; side++) {
+      if (
+        trySplit(input, ws, f, -1, nodeWeight, nodeTotal, nodeCount, leftTotal, leftCount, missingCount, side)
+      ) {
+        recordCategories(ws, i + 1, m, missingCount, side);
+      }
+    }
+  }
+}
+
+/** Stores the first `prefix` categories of `ws.order` (and the missing bin when side is 1) as the best left set. */
+export function recordCategories(
+  ws: SplitWorkspace,
+  prefix: number,
+  m: number,
+  missingCount: number,
+  side: number,
+): void {
+  const { bestLeftBits, bestPresentBits, order } = ws;
+  bestLeftBits.fill(0);
+  bestPresentBits.fill(0);
+  for (let i = 0; i < m; i++) {
+    const c = order[i]!;
+    bestPresentBits[c >>> 5]! |= 1 << (c & 31);
+    if (i < prefix) bestLeftBits[c >>> 5]! |= 1 << (c & 31);
+  }
+  if (missingCount > 0) bestPresentBits[7]! |= 1 << 31;
+  if (side === 1) bestLeftBits[7]! |= 1 << 31;
+}
+
 /** Growable node arrays of one tree (see {@link GrownTree} for their meaning). */
 export interface NodeStore {
   capacity: number;
   feature: Int32Array;
   thresholdBin: Int32Array;
   leftChild: Int32Array;
+  missingLeft: Uint8Array;
   classWeights: Float64Array;
+  /** 8 words (a 256-bit set of bins going left) per categorical split. */
+  categoryBits: Int32Array;
+  categorySlots: number;
+}
+
+export function createNodeStore(capacity: number, nClasses: number): NodeStore {
+  return {
+    capacity,
+    feature: new Int32Array(capacity),
+    thresholdBin: new Int32Array(capacity),
+    leftChild: new Int32Array(capacity),
+    missingLeft: new Uint8Array(capacity),
+    classWeights: new Float64Array(capacity * nClasses),
+    categoryBits: new Int32Array(64),
+    categorySlots: 0,
+  };
 }
 
 /** Doubles the store's capacity; rare, hence kept out of the hot loop. */
@@ -294,21 +627,44 @@ export function growNodeStore(store: NodeStore, nClasses: number): void {
   thresholdBin.set(store.thresholdBin);
   const leftChild = new Int32Array(capacity);
   leftChild.set(store.leftChild);
+  const missingLeft = new Uint8Array(capacity);
+  missingLeft.set(store.missingLeft);
   const classWeights = new Float64Array(capacity * nClasses);
   classWeights.set(store.classWeights);
   store.capacity = capacity;
   store.feature = feature;
   store.thresholdBin = thresholdBin;
   store.leftChild = leftChild;
+  store.missingLeft = missingLeft;
   store.classWeights = classWeights;
 }
 
 /**
+ * Appends the best categorical split's bin set to the store and returns its slot: the categories
+ * chosen for the left side, plus, when missing values go left, every bin not present at the node
+ * (categories never seen here, and the missing bin 255 when the node had no missing samples).
+ */
+export function addCategorySlot(store: NodeStore, ws: SplitWorkspace, missingLeft: number): number {
+  const slot = store.categorySlots++;
+  if (8 * store.categorySlots > store.categoryBits.length) {
+    const bigger = new Int32Array(2 * store.categoryBits.length);
+    bigger.set(store.categoryBits);
+    store.categoryBits = bigger;
+  }
+  for (let w = 0; w < 8; w++) {
+    const unseen = missingLeft === 1 ? ~ws.bestPresentBits[w]! : 0;
+    store.categoryBits[8 * slot + w] = ws.bestLeftBits[w]! | unseen;
+  }
+  return slot;
+}
+
+/**
  * Stable partition of samples[start, end): those with bin <= thresholdBin on `feature` first,
- * both sides keeping their order. Samples start sorted, so every node's samples stay sorted and
- * the histogram pass reads bins, labels and weights in increasing address order, which the
- * hardware prefetcher follows (a swap partition scrambles them and is markedly slower).
- * Returns the boundary.
+ * both sides keeping their order; with `missingLeft` 1 the missing bin (255) goes left too
+ * (only for features that have missing values). Samples start sorted, so every node's samples
+ * stay sorted and the histogram pass reads bins, labels and weights in increasing address
+ * order, which the hardware prefetcher follows (a swap partition scrambles them and is markedly
+ * slower). Returns the boundary.
  */
 export function partitionSamples(
   input: KernelInput,
@@ -318,15 +674,56 @@ export function partitionSamples(
   end: number,
   feature: number,
   thresholdBin: number,
+  missingLeft: number,
 ): number {
   const bins = input.bins;
   const base = feature * input.nSamples;
   let left = start;
   let right = 0;
   // Branch-free: the comparison is a coin toss to the branch predictor.
+  if (missingLeft === 1) {
+    for (let i = start; i < end; i++) {
+      const s = samples[i]!;
+      const b = bins[base + s]!;
+      const goesLeft = +(b <= thresholdBin) | +(b === 255);
+      samples[left] = s;
+      scratch[right] = s;
+      left += goesLeft;
+      right += 1 - goesLeft;
+    }
+  } else {
+    for (let i = start; i < end; i++) {
+      const s = samples[i]!;
+      const goesLeft = +(bins[base + s]! <= thresholdBin);
+      samples[left] = s;
+      scratch[right] = s;
+      left += goesLeft;
+      right += 1 - goesLeft;
+    }
+  }
+  samples.set(scratch.subarray(0, right), left);
+  return left;
+}
+
+/** As {@link partitionSamples} for a categorical split: left when the bin's bit is set in `bits[offset, offset + 8)`. */
+export function partitionByCategory(
+  input: KernelInput,
+  samples: Int32Array,
+  scratch: Int32Array,
+  start: number,
+  end: number,
+  feature: number,
+  bits: Int32Array,
+  offset: number,
+): number {
+  const bins = input.bins;
+  const base = feature * input.nSamples;
+  let left = start;
+  let right = 0;
   for (let i = start; i < end; i++) {
     const s = samples[i]!;
-    const goesLeft = +(bins[base + s]! <= thresholdBin);
+    const b = bins[base + s]!;
+    const goesLeft = (bits[offset + (b >>> 5)]! >>> (b & 31)) & 1;
     samples[left] = s;
     scratch[right] = s;
     left += goesLeft;
@@ -334,6 +731,207 @@ export function partitionSamples(
   }
   samples.set(scratch.subarray(0, right), left);
   return left;
+}
+
+/** Everything growing one tree needs besides the input; see {@link createTreeState}. */
+export interface TreeState {
+  input: KernelInput;
+  rng: Uint32Array;
+  /** The drawn samples; each pending node owns a range, ascending. */
+  samples: Int32Array;
+  scratch: Int32Array;
+  /** Per sample: bootstrap weight << 16 | label (0 for samples not drawn). */
+  labelWeight: Int32Array;
+  store: NodeStore;
+  ws: SplitWorkspace;
+  /** Feature indices, permuted in place by the lazy Fisher-Yates draws at each node. */
+  featureOrder: Int32Array;
+  batchLimit: number;
+  impurityDecrease: Float64Array;
+  /** Per class: weight of the node being split. */
+  nodeWeight: Float64Array;
+  /** Depth-first stack of pending nodes: (start, end, depth, nodeId), and per class their weight. */
+  stack: Int32Array;
+  stackWeights: Float64Array;
+  stackSize: number;
+}
+
+/**
+ * Bootstrap by per-sample counts (n draws with replacement become integer weights; only drawn
+ * samples take part), then the root on the stack.
+ */
+export function createTreeState(input: KernelInput, treeIndex: number): TreeState {
+  const { labels, nSamples, nFeatures, nClasses: K } = input;
+  const rng = treeRngState(input.seed, treeIndex);
+  const weight = new Int32Array(nSamples);
+  if (input.bootstrap) {
+    for (let i = 0; i < nSamples; i++) weight[randomBelow(rng, nSamples)]!++;
+  } else {
+    weight.fill(1);
+  }
+  let nDrawn = 0;
+  const labelWeight = new Int32Array(nSamples);
+  const stackWeights = new Float64Array(K * 64);
+  for (let i = 0; i < nSamples; i++) {
+    const w = weight[i]!;
+    if (w === 0) continue;
+    // A count of 65536 needs n >= 65536 and about 1/65536! luck: it cannot happen in practice.
+    if (w > 0xffff) throw new Error(`bootstrap count ${w} of sample ${i} exceeds 65535`);
+    labelWeight[i] = (w << 16) | labels[i]!;
+    stackWeights[labels[i]!] = stackWeights[labels[i]!]! + w * input.classWeight[labels[i]!]!;
+    nDrawn++;
+  }
+  const samples = new Int32Array(nDrawn); // ascending
+  for (let i = 0, j = 0; i < nSamples; i++) if (weight[i]! > 0) samples[j++] = i;
+  const batchLimit = Math.min(histogramBatchLimit(), input.maxFeatures);
+  const stack = new Int32Array(4 * 64);
+  stack[1] = nDrawn; // root: start 0, end nDrawn, depth 0, node 0
+  return {
+    input,
+    rng,
+    samples,
+    scratch: new Int32Array(nDrawn),
+    labelWeight,
+    // A binary tree over nDrawn samples has fewer than 2 × nDrawn nodes; start small, double.
+    store: createNodeStore(Math.min(2 * nDrawn + 1, 1024), K),
+    ws: createSplitWorkspace(K, batchLimit),
+    featureOrder: Int32Array.from({ length: nFeatures }, (_, f) => f),
+    batchLimit,
+    impurityDecrease: new Float64Array(nFeatures),
+    nodeWeight: new Float64Array(K),
+    stack,
+    stackWeights,
+    stackSize: 1,
+  };
+}
+
+/**
+ * Best split of the node holding samples[start, end) into `ws.best`: features are drawn without
+ * replacement (lazy Fisher-Yates) until maxFeatures non-constant ones were examined. Each round
+ * draws only as many as are still needed, so the features examined and the random draws are
+ * those of a one-at-a-time search. Returns the feature, or -1 when there is no valid split.
+ */
+export function findSplit(state: TreeState, start: number, end: number, total: number): number {
+  const { input, ws, featureOrder, rng, batchLimit } = state;
+  const { nFeatures, maxFeatures } = input;
+  ws.best[0] = Number.NEGATIVE_INFINITY;
+  ws.best[1] = -1;
+  let nonConstant = 0;
+  let drawn = 0;
+  while (nonConstant < maxFeatures && drawn < nFeatures) {
+    const round = Math.min(maxFeatures - nonConstant, nFeatures - drawn, batchLimit);
+    for (let q = drawn; q < drawn + round; q++) {
+      const r = q + randomBelow(rng, nFeatures - q);
+      const f = featureOrder[r]!;
+      featureOrder[r] = featureOrder[q]!;
+      featureOrder[q] = f;
+    }
+    fillHistograms(
+      input,
+      ws.hist,
+      state.samples,
+      state.labelWeight,
+      start,
+      end,
+      featureOrder,
+      drawn,
+      drawn + round,
+    );
+    for (let q = 0; q < round; q++) {
+      const f = featureOrder[drawn + q]!;
+      if (scanHistogram(input, ws, q, f, state.nodeWeight, total, end - start)) nonConstant++;
+    }
+    drawn += round;
+  }
+  return ws.best[1]!;
+}
+
+/**
+ * Applies the best split found for `node` (its children get ids `left` and `left + 1`): adds its
+ * weighted impurity decrease (scikit-learn's importance term), settles where missing values go
+ * (the side chosen by the search, else the heavier child), stores the split and partitions the
+ * node's samples. Returns the boundary between the children's samples.
+ */
+export function splitNode(
+  state: TreeState,
+  node: number,
+  left: number,
+  start: number,
+  end: number,
+  total: number,
+  impurity: number,
+): number {
+  const { input, ws, store, nodeWeight } = state;
+  const K = input.nClasses;
+  const best = ws.best;
+  const f = best[1]!;
+  const leftTotal = best[3]!;
+  const rightTotal = total - leftTotal;
+  let sl = 0;
+  let sr = 0;
+  for (let k = 0; k < K; k++) {
+    const l = ws.bestLeftWeight[k]!;
+    const r = nodeWeight[k]! - l;
+    sl += l * l;
+    sr += r * r;
+  }
+  state.impurityDecrease[f]! +=
+    total * impurity -
+    leftTotal * (1 - sl / (leftTotal * leftTotal)) -
+    rightTotal * (1 - sr / (rightTotal * rightTotal));
+  const missingLeft = best[5]! >= 0 ? best[5]! : leftTotal >= rightTotal ? 1 : 0;
+  store.feature[node] = f;
+  store.leftChild[node] = left;
+  store.missingLeft[node] = missingLeft;
+  const { samples, scratch } = state;
+  if (input.categorical[f] === 1) {
+    const slot = addCategorySlot(store, ws, missingLeft);
+    store.thresholdBin[node] = slot;
+    return partitionByCategory(input, samples, scratch, start, end, f, store.categoryBits, 8 * slot);
+  }
+  store.thresholdBin[node] = best[2]!;
+  const ml = input.hasMissing[f]! & missingLeft;
+  return partitionSamples(input, samples, scratch, start, end, f, best[2]!, ml);
+}
+
+/**
+ * Pushes the children of a split node: right first, so the left subtree is grown first
+ * (scikit-learn's order). The left child's class weights are the best split's left weights.
+ */
+export function pushChildren(
+  state: TreeState,
+  start: number,
+  mid: number,
+  end: number,
+  depth: number,
+  left: number,
+): void {
+  const K = state.input.nClasses;
+  if (state.stackSize + 2 > state.stack.length / 4) {
+    const biggerStack = new Int32Array(2 * state.stack.length);
+    biggerStack.set(state.stack);
+    state.stack = biggerStack;
+    const biggerWeights = new Float64Array(2 * state.stackWeights.length);
+    biggerWeights.set(state.stackWeights);
+    state.stackWeights = biggerWeights;
+  }
+  const { stack, stackWeights, nodeWeight } = state;
+  let e = 4 * state.stackSize;
+  stack[e] = mid;
+  stack[e + 1] = end;
+  stack[e + 2] = depth;
+  stack[e + 3] = left + 1;
+  stack[e + 4] = start;
+  stack[e + 5] = mid;
+  stack[e + 6] = depth;
+  stack[e + 7] = left;
+  e = K * state.stackSize;
+  for (let k = 0; k < K; k++) {
+    const l = state.ws.bestLeftWeight[k]!;
+    stackWeights[e + k] = nodeWeight[k]! - l;
+    stackWeights[e + K + k] = l;
+  }
+  state.stackSize += 2;
 }
 
 /**
@@ -345,78 +943,26 @@ export function partitionSamples(
  * samples, weights are bootstrap counts, exactly as scikit-learn does it.
  */
 export function growTree(input: KernelInput, treeIndex: number): GrownTree {
-  const { labels, nSamples, nFeatures, nClasses: K } = input;
-  const { maxDepth, minSamplesLeaf, minSamplesSplit, maxFeatures } = input;
-  const rng = treeRngState(input.seed, treeIndex);
-
-  // Bootstrap: n draws with replacement become integer weights; only drawn samples take part.
-  const weight = new Int32Array(nSamples);
-  if (input.bootstrap) {
-    for (let i = 0; i < nSamples; i++) weight[randomBelow(rng, nSamples)]!++;
-  } else {
-    weight.fill(1);
-  }
-  let nDrawn = 0;
-  const labelWeight = new Int32Array(nSamples);
-  for (let i = 0; i < nSamples; i++) {
-    const w = weight[i]!;
-    if (w === 0) continue;
-    // A count of 65536 needs n >= 65536 and about 1/65536! luck: it cannot happen in practice.
-    if (w > 0xffff) throw new Error(`bootstrap count ${w} of sample ${i} exceeds 65535`);
-    labelWeight[i] = (w << 16) | labels[i]!;
-    nDrawn++;
-  }
-  const samples = new Int32Array(nDrawn); // ascending
-  const scratch = new Int32Array(nDrawn);
-  for (let i = 0, j = 0; i < nSamples; i++) if (weight[i]! > 0) samples[j++] = i;
-
-  // A binary tree over nDrawn samples has fewer than 2 × nDrawn nodes; start small, double.
-  const initial = Math.min(2 * nDrawn + 1, 1024);
-  const store: NodeStore = {
-    capacity: initial,
-    feature: new Int32Array(initial),
-    thresholdBin: new Int32Array(initial),
-    leftChild: new Int32Array(initial),
-    classWeights: new Float64Array(initial * K),
-  };
-  const impurityDecrease = new Float64Array(nFeatures);
-  const batchLimit = Math.min(histogramBatchLimit(), maxFeatures);
-  const ws = createSplitWorkspace(K, batchLimit);
-  const { best, bestLeftWeight } = ws;
-  const featureOrder = new Int32Array(nFeatures);
-  for (let f = 0; f < nFeatures; f++) featureOrder[f] = f;
-
-  // Depth-first stack of pending nodes: (start, end, depth, nodeId) plus the node's class
-  // weights, known from the parent's split. It never holds more than depth + 1 entries.
-  let stackCapacity = 64;
-  let stack = new Int32Array(4 * stackCapacity);
-  let stackWeights = new Float64Array(K * stackCapacity);
-  for (let i = 0; i < nDrawn; i++) {
-    const s = samples[i]!;
-    const k = labels[s]!;
-    stackWeights[k] = stackWeights[k]! + weight[s]! * input.classWeight[k]!;
-  }
-  stack[1] = nDrawn; // root: start 0, end nDrawn, depth 0, node 0
-  let stackSize = 1;
+  const K = input.nClasses;
+  const state = createTreeState(input, treeIndex);
+  const nodeWeight = state.nodeWeight;
   let nodeCount = 1;
   let rootWeight = 0;
-  const nodeWeight = new Float64Array(K);
-
-  while (stackSize > 0) {
-    stackSize--;
-    const start = stack[4 * stackSize]!;
-    const end = stack[4 * stackSize + 1]!;
-    const depth = stack[4 * stackSize + 2]!;
-    const node = stack[4 * stackSize + 3]!;
+  while (state.stackSize > 0) {
+    state.stackSize--;
+    const e = 4 * state.stackSize;
+    const start = state.stack[e]!;
+    const end = state.stack[e + 1]!;
+    const depth = state.stack[e + 2]!;
+    const node = state.stack[e + 3]!;
     const count = end - start;
-
+    const store = state.store;
     let total = 0;
     let sumSq = 0;
-    const classWeights = store.classWeights;
     for (let k = 0; k < K; k++) {
-      const c = stackWeights[K * stackSize + k]!;
+      const c = state.stackWeights[K * state.stackSize + k]!;
       nodeWeight[k] = c;
-      classWeights[node * K + k] = c;
+      store.classWeights[node * K + k] = c;
       total += c;
       sumSq += c * c;
     }
@@ -425,103 +971,33 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
     store.feature[node] = -1;
     store.leftChild[node] = -1;
     store.thresholdBin[node] = 0;
-
+    store.missingLeft[node] = 0;
     // 2.220446049250313e-16 is DBL_EPSILON, scikit-learn's purity tolerance.
     if (
-      depth >= maxDepth ||
-      count < minSamplesSplit ||
-      count < 2 * minSamplesLeaf ||
-      impurity <= 2.220446049250313e-16
+      depth >= input.maxDepth ||
+      count < input.minSamplesSplit ||
+      count < 2 * input.minSamplesLeaf ||
+      impurity <= 2.220446049250313e-16 ||
+      findSplit(state, start, end, total) < 0 // every feature constant, or none honours minSamplesLeaf
     ) {
       continue;
     }
-
-    best[0] = Number.NEGATIVE_INFINITY;
-    best[1] = -1;
-    // Draw features without replacement (lazy Fisher-Yates) until maxFeatures non-constant
-    // ones were examined. Each round draws only as many as are still needed, so the features
-    // examined and the random draws are those of a one-at-a-time search.
-    let nonConstant = 0;
-    let drawn = 0;
-    while (nonConstant < maxFeatures && drawn < nFeatures) {
-      const round = Math.min(maxFeatures - nonConstant, nFeatures - drawn, batchLimit);
-      for (let q = drawn; q < drawn + round; q++) {
-        const r = q + randomBelow(rng, nFeatures - q);
-        const f = featureOrder[r]!;
-        featureOrder[r] = featureOrder[q]!;
-        featureOrder[q] = f;
-      }
-      fillHistograms(input, ws.hist, samples, labelWeight, start, end, featureOrder, drawn, drawn + round);
-      for (let q = 0; q < round; q++) {
-        if (scanHistogram(input, ws, q, featureOrder[drawn + q]!, nodeWeight, total, count)) nonConstant++;
-      }
-      drawn += round;
-    }
-    const bestFeature = best[1]!;
-    if (bestFeature < 0) continue; // every feature constant, or no split honours minSamplesLeaf
-    const bestBin = best[2]!;
-    const leftTotal = best[3]!;
-
-    // The split's weighted impurity decrease: scikit-learn's feature importance term.
-    const rightTotal = total - leftTotal;
-    let sl = 0;
-    let sr = 0;
-    for (let k = 0; k < K; k++) {
-      const l = bestLeftWeight[k]!;
-      const r = nodeWeight[k]! - l;
-      sl += l * l;
-      sr += r * r;
-    }
-    impurityDecrease[bestFeature]! +=
-      total * impurity -
-      leftTotal * (1 - sl / (leftTotal * leftTotal)) -
-      rightTotal * (1 - sr / (rightTotal * rightTotal));
-
-    const mid = partitionSamples(input, samples, scratch, start, end, bestFeature, bestBin);
-
     if (nodeCount + 2 > store.capacity) growNodeStore(store, K);
-    const left = nodeCount;
+    const mid = splitNode(state, node, nodeCount, start, end, total, impurity);
+    pushChildren(state, start, mid, end, depth + 1, nodeCount);
     nodeCount += 2;
-    store.feature[node] = bestFeature;
-    store.thresholdBin[node] = bestBin;
-    store.leftChild[node] = left;
-
-    if (stackSize + 2 > stackCapacity) {
-      stackCapacity *= 2;
-      const biggerStack = new Int32Array(4 * stackCapacity);
-      biggerStack.set(stack);
-      stack = biggerStack;
-      const biggerWeights = new Float64Array(K * stackCapacity);
-      biggerWeights.set(stackWeights);
-      stackWeights = biggerWeights;
-    }
-    // Push right first so the left subtree is grown first (scikit-learn's order).
-    let e = 4 * stackSize;
-    stack[e] = mid;
-    stack[e + 1] = end;
-    stack[e + 2] = depth + 1;
-    stack[e + 3] = left + 1;
-    stack[e + 4] = start;
-    stack[e + 5] = mid;
-    stack[e + 6] = depth + 1;
-    stack[e + 7] = left;
-    e = K * stackSize;
-    for (let k = 0; k < K; k++) {
-      const l = bestLeftWeight[k]!;
-      stackWeights[e + k] = nodeWeight[k]! - l;
-      stackWeights[e + K + k] = l;
-    }
-    stackSize += 2;
   }
-
+  const { store } = state;
   return {
     treeIndex,
     nodeCount,
     feature: store.feature.slice(0, nodeCount),
     thresholdBin: store.thresholdBin.slice(0, nodeCount),
     leftChild: store.leftChild.slice(0, nodeCount),
+    missingLeft: store.missingLeft.slice(0, nodeCount),
     classWeights: store.classWeights.slice(0, nodeCount * K),
-    impurityDecrease,
+    categoryBits: store.categoryBits.slice(0, 8 * store.categorySlots),
+    impurityDecrease: state.impurityDecrease,
     rootWeight,
   };
 }
@@ -549,7 +1025,9 @@ export function serveTrees(port: KernelPort, input: KernelInput): void {
       tree.feature.buffer as ArrayBuffer,
       tree.thresholdBin.buffer as ArrayBuffer,
       tree.leftChild.buffer as ArrayBuffer,
+      tree.missingLeft.buffer as ArrayBuffer,
       tree.classWeights.buffer as ArrayBuffer,
+      tree.categoryBits.buffer as ArrayBuffer,
       tree.impurityDecrease.buffer as ArrayBuffer,
     ]);
   });
@@ -564,8 +1042,23 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   createSplitWorkspace,
   fillHistograms,
   scanHistogram,
+  takeMissingBin,
+  trySplit,
+  scanNumericMissing,
+  rankClasses,
+  scanCategorical,
+  sortCategories,
+  scanCategoryPrefixes,
+  recordCategories,
+  createNodeStore,
   growNodeStore,
+  addCategorySlot,
   partitionSamples,
+  partitionByCategory,
+  createTreeState,
+  findSplit,
+  splitNode,
+  pushChildren,
   growTree,
   serveTrees,
 ];

@@ -3,18 +3,19 @@ import { ForestInputError } from './errors.ts';
 /** Rows as accepted by the public API: an array of rows, or one flat row-major Float64Array. */
 export type FeatureRows = readonly (readonly number[])[] | Float64Array;
 
-/** A dense row-major matrix: value (r, c) is `data[r * nFeatures + c]`. */
+/** A dense row-major matrix: value (r, c) is `data[r * nFeatures + c]`; NaN is a missing value. */
 export interface RowMajorMatrix {
   data: Float64Array;
   nRows: number;
   nFeatures: number;
+  /** True when some value is NaN (missing). */
+  hasMissing?: boolean;
 }
 
 function notFinite(name: string, row: number, column: number, value: unknown): ForestInputError {
   const shown = typeof value === 'number' ? String(value) : `${typeof value} ${JSON.stringify(value)}`;
   return new ForestInputError(
-    `${name}[${row}][${column}] is ${shown}; every feature value must be a finite number ` +
-      '(impute or drop missing values first)',
+    `${name}[${row}][${column}] is ${shown}; every feature value must be a finite number, or NaN for a missing value`,
   );
 }
 
@@ -22,6 +23,7 @@ function notFinite(name: string, row: number, column: number, value: unknown): F
  * Checks `rows` and returns them as a row-major Float64Array (a copy for number[][], the array
  * itself for a Float64Array). `expectedFeatures` is the feature count the caller requires
  * (the forest's at prediction; `options.nFeatures` at training, required for flat input).
+ * NaN is accepted (a missing value); ±Infinity and non-numbers are not.
  */
 export function toRowMajor(
   rows: FeatureRows,
@@ -39,12 +41,15 @@ export function toRowMajor(
         `${name} has ${rows.length} values, which is not a whole number of rows of ${expectedFeatures} features`,
       );
     }
+    let hasMissing = false;
     for (let i = 0; i < rows.length; i++) {
-      if (!Number.isFinite(rows[i])) {
-        throw notFinite(name, Math.floor(i / expectedFeatures), i % expectedFeatures, rows[i]);
+      const v = rows[i]!;
+      if (!Number.isFinite(v)) {
+        if (Number.isNaN(v)) hasMissing = true;
+        else throw notFinite(name, Math.floor(i / expectedFeatures), i % expectedFeatures, v);
       }
     }
-    return { data: rows, nRows: rows.length / expectedFeatures, nFeatures: expectedFeatures };
+    return { data: rows, nRows: rows.length / expectedFeatures, nFeatures: expectedFeatures, hasMissing };
   }
   if (!Array.isArray(rows)) {
     throw new ForestInputError(`${name} must be an array of rows (number[][]) or a row-major Float64Array`);
@@ -53,6 +58,7 @@ export function toRowMajor(
   const first = rows[0];
   const nFeatures = expectedFeatures ?? (Array.isArray(first) ? first.length : 0);
   const data = new Float64Array(nRows * nFeatures);
+  let hasMissing = false;
   for (let r = 0; r < nRows; r++) {
     const row = rows[r];
     if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
@@ -69,27 +75,65 @@ export function toRowMajor(
     const offset = r * nFeatures;
     for (let c = 0; c < nFeatures; c++) {
       const v = values[c];
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw notFinite(name, r, c, v);
-      data[offset + c] = v;
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        if (Number.isNaN(v)) hasMissing = true;
+        else throw notFinite(name, r, c, v);
+      }
+      data[offset + c] = v as number;
     }
   }
-  return { data, nRows, nFeatures };
+  return { data, nRows, nFeatures, hasMissing };
 }
 
-/** Checks a single row against the model's feature count; returns it unchanged. */
-export function checkRow(row: ArrayLike<number>, nFeatures: number): ArrayLike<number> {
+/**
+ * Checks a single row against the model's feature count; returns true when it has a missing
+ * value (NaN).
+ */
+export function checkRow(row: ArrayLike<number>, nFeatures: number): boolean {
   if (row === null || typeof row !== 'object' || row.length !== nFeatures) {
     throw new ForestInputError(
       `row has ${row?.length ?? 'no'} values but the model expects ${nFeatures} features per row`,
     );
   }
+  let hasMissing = false;
   for (let c = 0; c < nFeatures; c++) {
     const v = row[c];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new ForestInputError(`row[${c}] is ${String(v)}; every feature value must be a finite number`);
+      if (Number.isNaN(v)) {
+        hasMissing = true;
+        continue;
+      }
+      throw new ForestInputError(
+        `row[${c}] is ${String(v)}; every feature value must be a finite number, or NaN for a missing value`,
+      );
     }
   }
-  return row;
+  return hasMissing;
+}
+
+/** Largest number of categories of a categorical feature: codes 0..254, bin 255 means missing. */
+export const MAX_CATEGORIES = 255;
+
+/**
+ * Checks the training values of the categorical columns: integer codes 0..254 or NaN. Names the
+ * column, row and value at fault.
+ */
+export function checkCategoricalCodes(matrix: RowMajorMatrix, categorical: Uint8Array): void {
+  const { data, nRows, nFeatures } = matrix;
+  for (let f = 0; f < nFeatures; f++) {
+    if (categorical[f] === 0) continue;
+    for (let r = 0; r < nRows; r++) {
+      const v = data[r * nFeatures + f]!;
+      if (Number.isNaN(v) || (Number.isInteger(v) && v >= 0 && v < MAX_CATEGORIES)) continue;
+      const why =
+        Number.isInteger(v) && v >= MAX_CATEGORIES
+          ? `more than ${MAX_CATEGORIES} categories are not supported; keep the most frequent ${MAX_CATEGORIES - 1} and map the rest to one "other" code`
+          : 'category codes are integers 0..C-1';
+      throw new ForestInputError(
+        `feature column ${f} is categorical but features[${r}][${f}] is ${v}; ${why} (C <= ${MAX_CATEGORIES}; NaN for missing)`,
+      );
+    }
+  }
 }
 
 /**

@@ -8,6 +8,13 @@ import { ForestInputError } from './errors.ts';
  */
 export type MaxFeatures = 'sqrt' | 'log2' | 'all' | number;
 
+/**
+ * How a column's values are read. `'numeric'`: ordered values, split by thresholds.
+ * `'categorical'`: integer category codes 0..C-1 (C <= 255), split by subsets of categories.
+ * In both, NaN means "missing".
+ */
+export type FeatureType = 'numeric' | 'categorical';
+
 /** Hyperparameters and run-time settings of {@link trainForest}. */
 export interface TrainForestOptions {
   /**
@@ -75,6 +82,13 @@ export interface TrainForestOptions {
    * @default 1 + the largest label
    */
   nClasses?: number;
+  /**
+   * Type of each feature, one entry per column. A categorical column holds integer category codes
+   * 0..C-1 with C <= 255 (NaN = missing); map high-cardinality columns to their most frequent
+   * categories plus "other" first. Booleans are numeric 0/1.
+   * @default every feature 'numeric'
+   */
+  featureTypes?: readonly FeatureType[];
   /**
    * Number of features per row; required when `features` is a flat row-major Float64Array.
    * @default features[0].length for number[][]
@@ -177,6 +191,30 @@ export function balancedClassWeights(labels: Int32Array, nClasses: number): numb
   for (let i = 0; i < labels.length; i++) counts[labels[i]!]!++;
   const present = counts.filter((c) => c > 0).length;
   return counts.map((c) => (c > 0 ? labels.length / (present * c) : 1));
+}
+
+/**
+ * Checks `options.featureTypes` against the feature count; returns one flag per feature,
+ * 1 for categorical.
+ */
+export function resolveFeatureTypes(featureTypes: unknown, nFeatures: number): Uint8Array {
+  const categorical = new Uint8Array(nFeatures);
+  if (featureTypes === undefined) return categorical;
+  if (!Array.isArray(featureTypes) || featureTypes.length !== nFeatures) {
+    const got = Array.isArray(featureTypes) ? `${featureTypes.length} entries` : String(featureTypes);
+    throw new ForestInputError(
+      `options.featureTypes must have one entry per feature (${nFeatures}), 'numeric' or 'categorical'; got ${got}`,
+    );
+  }
+  featureTypes.forEach((type: unknown, f) => {
+    if (type !== 'numeric' && type !== 'categorical') {
+      throw new ForestInputError(
+        `options.featureTypes[${f}] must be 'numeric' or 'categorical', got ${JSON.stringify(type)}`,
+      );
+    }
+    categorical[f] = type === 'categorical' ? 1 : 0;
+  });
+  return categorical;
 }
 
 export function resolveThreads(threads: number | undefined, nEstimators: number): number {

@@ -57,13 +57,20 @@ export class PredictionPool {
     nRows: number,
     out: Float64Array,
     threads: number,
+    hasMissing: boolean,
   ): Promise<void> {
     const forestId = this.#idOf(layout);
     const chunk = Math.ceil(nRows / threads / 8) * 8; // multiples of 8 keep the 8-row lockstep full
     const tasks: Promise<void>[] = [];
     for (let w = 0, from = 0; from < nRows; w++, from += chunk) {
       tasks.push(
-        this.#run(this.#worker(w), layout, forestId, data, from, Math.min(nRows, from + chunk), out),
+        this.#run(this.#worker(w), layout, forestId, {
+          data,
+          from,
+          to: Math.min(nRows, from + chunk),
+          out,
+          hasMissing,
+        }),
       );
     }
     await Promise.all(tasks);
@@ -113,10 +120,7 @@ export class PredictionPool {
     entry: PoolWorker,
     layout: InferenceLayout,
     forestId: number,
-    data: Float64Array,
-    from: number,
-    to: number,
-    out: Float64Array,
+    rows: { data: Float64Array; from: number; to: number; out: Float64Array; hasMissing: boolean },
   ): Promise<void> {
     if (!entry.forests.has(forestId)) {
       entry.worker.postMessage({ kind: 'forest', forestId, layout } satisfies PredictionRequest);
@@ -130,10 +134,7 @@ export class PredictionPool {
         kind: 'predict',
         task,
         forestId,
-        data,
-        from,
-        to,
-        out,
+        ...rows,
       } satisfies PredictionRequest);
     });
   }
