@@ -85,7 +85,10 @@ function handleRequest(deps: HandlerDeps, req: IncomingMessage, res: ServerRespo
     return;
   }
   const originRefusal = deps.origins.refusal(req.headers.origin, req.headers.host);
-  if (originRefusal) return refuse(403, 'FORBIDDEN', originRefusal, { unread: true });
+  if (originRefusal) {
+    refuse(403, 'FORBIDDEN', originRefusal, { unread: true });
+    return;
+  }
 
   // Requests to the API are admitted from their headers (GET /graphql has no body; GraphiQL's
   // page is served before any GraphQL).
@@ -165,7 +168,8 @@ function refuseAdmission(deps: HandlerDeps, error: unknown, refuse: Refuse): voi
   const domain = asDomainError(error);
   if (!domain) {
     deps.platform.logger.error({ err: error }, 'request admission failed');
-    return refuse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.', { unread: true });
+    refuse(500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.', { unread: true });
+    return;
   }
   const headers: Record<string, string> = {};
   if (domain.code === 'UNAUTHENTICATED') headers['www-authenticate'] = WWW_AUTHENTICATE;

@@ -361,8 +361,11 @@ export class DataService {
     // ago, before this replica's notice arrived (activeModel would already name it).
     if (!this.holder.current) await this.holder.refresh().catch(() => null);
     const model = this.servingModel();
-    const { schema, features, unseenCategories } = await this.predictRows(input, model);
-    const proba = score(model, modelRows(features, model.nFeatures, model.caps));
+    const { schema, features } = await this.predictRows(input, model);
+    const rows = modelRows(features, model.nFeatures, model.caps);
+    const proba = score(model, rows);
+    // Values the schema did not know, and categories the model never saw in training.
+    const unseenCategories = model.forest.countUnseenCategories(rows);
     const names = classNames(schema, model.nClasses);
     const toStore = features.map((f, i) => {
       const p = proba[i]!;

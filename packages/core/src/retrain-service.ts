@@ -326,7 +326,7 @@ export class RetrainService {
       maxFeatures: this.config.model.maxFeatures,
       seed: this.config.model.seed,
       nClasses,
-      ...({ featureTypes: data.featureTypes } as object),
+      featureTypes: data.featureTypes,
       ...(this.config.model.threads ? { threads: this.config.model.threads } : {}),
       ...(signal ? { signal } : {}),
       onProgress: (done, total) => {

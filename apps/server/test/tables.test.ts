@@ -1,0 +1,182 @@
+// Bring your own table: records keyed by column name with missing values, categories and named
+// classes, over GraphQL and REST on a real server; the schema inferred, read, declared and evolved.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gql, startTestPlatform, type TestPlatform } from '../src/testing.ts';
+
+const INGEST = `mutation Ingest($input: IngestInput!) {
+  ingest(input: $input) { rowsStored labelledRows }
+}`;
+const PREDICT = `mutation Predict($input: PredictInput!) {
+  predict(input: $input) { modelVersion unseenCategories predictions { label className classProbabilities } }
+}`;
+const SCHEMA = `{ dataSchema { columns { name type nullable categoryCount categories } label { name kind classes } } }`;
+const DEFINE = `mutation D($input: SchemaInput!) { defineSchema(input: $input) { columns { name type nullable } label { name kind classes } } }`;
+
+/**
+ * A medical-like table: `glucose` decides the class together with `smoker`; `insulin` is missing
+ * in a third of the rows ("NA"), `smoker` is y/n with gaps, classes are pos/neg.
+ */
+function table(n: number, seed: number) {
+  let s = seed;
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) % 4294967296;
+    return s / 4294967296;
+  };
+  return Array.from({ length: n }, () => {
+    const glucose = Math.round(60 + rand() * 140);
+    const smoker = rand() < 0.5 ? 'y' : 'n';
+    const insulin = rand() < 0.33 ? 'NA' : String(Math.round(rand() * 300));
+    const positive = glucose > 140 || (smoker === 'y' && glucose > 110);
+    return { glucose, insulin, smoker: rand() < 0.05 ? '' : smoker, class: positive ? 'pos' : 'neg' };
+  });
+}
+
+describe('tables with named, typed columns', () => {
+  let p: TestPlatform;
+  const call = (query: string, variables: Record<string, unknown> = {}) =>
+    gql(p.graphqlUrl, query, variables, p.adminKey);
+  const rest = (path: string, body: unknown) =>
+    fetch(`${p.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${p.adminKey}` },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    p = await startTestPlatform(inject('postgresUrl'), { WORKERS: 'false', MIN_TRAIN_ROWS: '200' });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('infers the schema from a first batch of records and stores missing values as NaN', async () => {
+    const first = await call(INGEST, {
+      input: { records: table(300, 1), labelColumn: 'class', batchId: 't1' },
+    });
+    expect(first.errors).toBeUndefined();
+    expect(first.data).toEqual({ ingest: { rowsStored: 300, labelledRows: 300 } });
+    const schema = (await call(SCHEMA)).data as { dataSchema: unknown };
+    expect(schema.dataSchema).toEqual({
+      columns: [
+        { name: 'glucose', type: 'NUMERIC', nullable: true, categoryCount: 0, categories: [] },
+        { name: 'insulin', type: 'NUMERIC', nullable: true, categoryCount: 0, categories: [] },
+        {
+          name: 'smoker',
+          type: 'CATEGORICAL',
+          nullable: true,
+          categoryCount: 2,
+          categories: expect.any(Array),
+        },
+      ],
+      label: { name: 'class', kind: 'STRING', classes: expect.arrayContaining(['pos', 'neg']) },
+    });
+    const [missing] = await p.database.sql<{ n: number }[]>`
+      select count(*)::int as n from rows where features[2] = 'NaN'::float8`;
+    expect(missing!.n).toBeGreaterThan(60);
+  });
+
+  it('refuses what does not fit, naming the column', async () => {
+    const badType = await call(INGEST, {
+      input: { records: [{ glucose: 'high', insulin: 1, smoker: 'y', class: 'pos' }] },
+    });
+    expect(badType.errors?.[0]).toMatchObject({
+      message: 'records[0]: column "glucose" is numeric; "high" is not a number',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const unknown = await call(INGEST, {
+      input: { records: [{ glucose: 1, insulin: 1, smoker: 'y', bmi: 2, class: 'pos' }] },
+    });
+    expect(unknown.errors?.[0]?.message).toMatch(/^column "bmi" \(records\[0\]\) is not in the schema/);
+    const positional = await call(INGEST, { input: { features: [[1, 2, 3]], labels: [0] } });
+    expect(positional.errors?.[0]?.message).toMatch(/has categorical columns \(smoker\): send records/);
+  });
+
+  it('trains on the table and answers the class by name, with a probability per class name', async () => {
+    const { job } = await p.server.platform.drift.requestRetrain('test');
+    const result = await p.server.platform.retrain.run(job.id);
+    expect(result.promoted).toBe(true);
+    await p.server.platform.holder.refresh();
+    const r = await call(PREDICT, {
+      input: {
+        records: [
+          { glucose: 190, insulin: 'NA', smoker: 'n' },
+          { glucose: 70, insulin: 20, smoker: 'n' },
+          { glucose: 125, insulin: null, smoker: 'y' },
+          { glucose: 125, smoker: 'former' },
+        ],
+      },
+    });
+    expect(r.errors).toBeUndefined();
+    const predict = (
+      r.data as {
+        predict: {
+          unseenCategories: number;
+          predictions: { className: string; classProbabilities: Record<string, number> }[];
+        };
+      }
+    ).predict;
+    expect(predict.predictions.slice(0, 3).map((x) => x.className)).toEqual(['pos', 'neg', 'pos']);
+    expect(Object.keys(predict.predictions[0]!.classProbabilities).sort()).toEqual(['neg', 'pos']);
+    expect(predict.unseenCategories).toBe(1);
+  });
+
+  it('takes records and named labels over REST and answers classes by name', async () => {
+    const records = table(20, 7);
+    const labels = records.map((r) => r.class);
+    const ingest = await rest('/ingest/batch', {
+      records: records.map(({ class: _c, ...r }) => r),
+      labels,
+      batch_id: 'rest-1',
+    });
+    expect(ingest.status).toBe(200);
+    expect(await ingest.json()).toMatchObject({ status: 'success', rows_stored: 20, labelled_rows: 20 });
+    const predict = await rest('/predict', { records: [{ glucose: 190, insulin: 5, smoker: 'y' }] });
+    const body = (await predict.json()) as {
+      classes: string[];
+      class_probabilities: Record<string, number>[];
+    };
+    expect(body.classes).toEqual(['pos']);
+    expect(body.class_probabilities[0]!.pos).toBeGreaterThan(0.5);
+  });
+
+  it('evolves a declared schema: a column added, a retype or a drop refused by name', async () => {
+    const columns = [
+      { name: 'glucose', type: 'NUMERIC' },
+      { name: 'insulin', type: 'NUMERIC' },
+      { name: 'smoker', type: 'CATEGORICAL' },
+    ];
+    const label = { name: 'class' };
+    const added = await call(DEFINE, {
+      input: { columns: [...columns, { name: 'age', type: 'NUMERIC', nullable: false }], label },
+    });
+    expect(added.errors).toBeUndefined();
+    expect(
+      (added.data as { defineSchema: { columns: { name: string; nullable: boolean }[] } }).defineSchema
+        .columns[3],
+    ).toEqual({
+      name: 'age',
+      type: 'NUMERIC',
+      nullable: true,
+    });
+    const retyped = await call(DEFINE, {
+      input: { columns: [{ name: 'glucose', type: 'CATEGORICAL' }, ...columns.slice(1)], label },
+    });
+    expect(retyped.errors?.[0]).toMatchObject({
+      message: 'column "glucose" is numeric; it cannot become categorical (stored rows would change meaning)',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const dropped = await call(DEFINE, { input: { columns: columns.slice(0, 2), label } });
+    expect(dropped.errors?.[0]?.message).toMatch(
+      /^column "smoker" is in the stored schema but not in the new one/,
+    );
+    // Rows with the new column are stored and still predicted by the model trained before it.
+    const withAge = table(5, 9).map((r) => ({ ...r, age: 40 }));
+    expect((await call(INGEST, { input: { records: withAge } })).errors).toBeUndefined();
+    const r = await call(PREDICT, {
+      input: { records: [{ glucose: 190, insulin: 1, smoker: 'n', age: 50 }] },
+    });
+    expect(
+      (r.data as { predict: { predictions: { className: string }[] } }).predict.predictions[0]!.className,
+    ).toBe('pos');
+  });
+});
