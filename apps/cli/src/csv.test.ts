@@ -104,11 +104,12 @@ describe('readCsv', () => {
   });
 
   it('reads the missing-value tokens as null, unquoted or quoted, and takes other tokens', async () => {
-    expect(await lines('a,b,c\n NA ,NaN,null\n?,"NA", \nna,0,"x y"\n')).toEqual([
+    expect(await lines('a,b,c\n NA ,NaN,null\n?,"NA", \nna,N/A,None\nNone?,0,"x y"\n')).toEqual([
       [1, ['a', 'b', 'c']],
       [2, [null, null, null]],
       [3, [null, null, null]],
-      [4, ['na', '0', 'x y']],
+      [4, [null, null, null]],
+      [5, ['None?', '0', 'x y']],
     ]);
     expect(await lines('a,b\n-,NA\n', { missingValues: ['-'] })).toEqual([
       [1, ['a', 'b']],

@@ -1,3 +1,4 @@
+import { MISSING_TOKENS } from '@automl-stream/table';
 /**
  * CSV files in and out, through csv-parse and csv-stringify. The reader yields *records*: the
  * header's column names once, then each data line's values by column as the text written there
@@ -7,7 +8,8 @@
 import type { CsvError as ParseError } from 'csv-parse';
 
 /** Values that mean "no value" unless configured otherwise (compared after trimming spaces). */
-export const DEFAULT_MISSING_VALUES: readonly string[] = ['', 'NA', 'NaN', 'null', '?'];
+/** The platform's missing-value tokens (packages/table), read the same way by the server. */
+export const DEFAULT_MISSING_VALUES: readonly string[] = [...MISSING_TOKENS];
 
 /** A problem in a CSV file; `line` is 1-based, counting physical lines (a quoted line break counts). */
 export class CsvError extends Error {

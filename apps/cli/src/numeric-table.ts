@@ -4,12 +4,18 @@
  * (`csv.ts`) that turns named text values into the float rows the platform takes.
  */
 import { createReadStream } from 'node:fs';
+import type { CellValue } from '@automl-stream/table';
 import { CsvError, type CsvItem, type CsvReadOptions, type CsvRecord, readCsv } from './csv.ts';
+import { type Typing, typedLabel, typedRecord } from './typed-table.ts';
 
 /** One data row of a CSV file: the numeric features, the class when the file has a label column. */
 export interface DataRow {
   features: number[];
   label: number | null;
+  /** A typed table's row keyed by column name (`features` is then empty). */
+  record?: Record<string, CellValue>;
+  /** A typed table's class as written (a class number, or a name such as "pos"); null: none. */
+  labelValue?: string | number | null;
   /** Line of the file (1-based), for messages. */
   line: number;
   /** The record's values as read, for writing the row back out (predict -o). */
@@ -23,6 +29,8 @@ export interface TableOptions extends CsvReadOptions {
    * @default undefined
    */
   labelColumn?: string | null;
+  /** Read the columns by name and type (records) instead of as numbers (positional rows). */
+  typing?: Typing;
 }
 
 /** The layout of a numeric table: which column is the label, which are features. */
@@ -30,11 +38,14 @@ export class TableLayout {
   readonly labelIndex: number | null;
   readonly featureIndexes: number[];
 
+  readonly typing: Typing | null;
+
   constructor(
     readonly header: string[],
     headerLine: number,
-    options: Pick<TableOptions, 'labelColumn'> = {},
+    options: Pick<TableOptions, 'labelColumn' | 'typing'> = {},
   ) {
+    this.typing = options.typing ?? null;
     if (options.labelColumn === undefined) {
       this.labelIndex = header.indexOf('label') >= 0 ? header.indexOf('label') : null;
     } else if (options.labelColumn === null) {
@@ -66,8 +77,20 @@ export class TableLayout {
     return this.featureIndexes.map((i) => this.header[i]!);
   }
 
+  /** A typed table's row: the record by the types, the class as written. */
+  private typedRow(item: CsvRecord, typing: Typing): DataRow {
+    const record = typedRecord(this.header, this.featureIndexes, typing, item);
+    const labelValue =
+      this.labelIndex === null
+        ? null
+        : typedLabel(typing, item.values[this.labelIndex], this.labelColumn!, item.line);
+    return { features: [], label: null, record, labelValue, line: item.line, values: item.values };
+  }
+
   /** The numbers of one record; throws a CsvError naming the line and column of a bad value. */
-  row({ values, line }: CsvRecord): DataRow {
+  row(item: CsvRecord): DataRow {
+    if (this.typing) return this.typedRow(item, this.typing);
+    const { values, line } = item;
     const features = this.featureIndexes.map((i) => {
       const raw = values[i];
       if (raw === null || raw === undefined) {

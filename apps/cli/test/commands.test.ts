@@ -166,11 +166,12 @@ describe('automl-stream commands against a real platform', () => {
     const checkId = check.data!.checkDrift.event.id;
     const drift = JSON.parse((await cli(['drift', '--json'], env)).stdout);
     expect(drift).toMatchObject({ id: checkId, trigger: 'manual', modelVersion: 1 });
-    expect(drift.features.map((f: { feature: string }) => f.feature).sort()).toEqual(['f0', 'f1', 'f2']);
+    // The file's column names (the CLI declared the schema inferred from its header).
+    expect(drift.features.map((f: { feature: string }) => f.feature).sort()).toEqual(['x0', 'x1', 'x2']);
     const table = (await cli(['drift', '--id', String(checkId)], env)).stdout;
     expect(table).toContain(`drift check #${checkId}`);
     expect(table).toMatch(/^feature\s+drifted\s+KS D\s+p \(BH\)\s+PSI/m);
-    expect(table).toMatch(/^f0\s+(yes|no)\s+0\.\d{3}/m);
+    expect(table).toMatch(/^x0\s+(yes|no)\s+0\.\d{3}/m);
 
     // A second version, then promote / rollback between them.
     await gql(p.graphqlUrl, 'mutation { retrain(reason: "cli test") { job { id } } }', {}, p.adminKey);

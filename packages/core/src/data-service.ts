@@ -206,7 +206,9 @@ export class DataService {
       }
       return this.checked(await this.schemas.planRecords(this.recordsInput(input)), options);
     }
-    if (Array.isArray(input.labels) && input.labels.some((l) => typeof l === 'string')) {
+    // Named classes beside positional rows; on a pipeline of class numbers a text label is refused.
+    const named = (await this.schemas.current())?.label.kind !== 'integer';
+    if (named && Array.isArray(input.labels) && input.labels.some((l) => typeof l === 'string')) {
       return this.checked(await this.schemas.planRecords(await this.positionalAsRecords(input)), options);
     }
     return this.planPositional(input, options);

@@ -14,4 +14,4 @@ export {
   type SchemaColumn,
   type TableSchema,
 } from './cells.ts';
-export { type DataRecord, inferColumnType, inferLabel, inferSchema } from './infer.ts';
+export { ColumnEvidence, type DataRecord, inferColumnType, inferLabel, inferSchema } from './infer.ts';

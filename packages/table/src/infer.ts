@@ -13,26 +13,60 @@ import {
 export type DataRecord = Record<string, CellValue>;
 
 /**
- * A column's type from its values: numeric when every present value is a number (or a numeric
- * string), boolean when every one is true/false, categorical otherwise. A column with no value
- * yet is numeric. 0/1 columns stay numeric: the forest splits them the same way.
+ * What a column's values say about its type, one value at a time (a file is read once): numeric
+ * while every present value is a number (or a numeric string), boolean while every one is
+ * true/false, categorical otherwise. A column with no value yet is numeric; 0/1 columns stay
+ * numeric (the forest splits them the same way).
  */
+export class ColumnEvidence {
+  private numeric = true;
+  private boolean = true;
+  private wholeNonNegative = true;
+  private readonly seen = new Set<string>();
+
+  add(value: CellValue): void {
+    if (isMissing(value)) return;
+    const n = asNumber(value);
+    if (n === null) this.numeric = false;
+    if (n === null || !Number.isInteger(n) || n < 0) this.wholeNonNegative = false;
+    if (typeof value === 'number' || asBoolean(value) === null) this.boolean = false;
+    if (this.seen.size < MAX_CLASSES_LISTED) this.seen.add(String(value).trim());
+  }
+
+  get type(): ColumnType {
+    if (this.numeric) return 'numeric';
+    return this.boolean ? 'boolean' : 'categorical';
+  }
+
+  /** The column read as a label: whole numbers ≥ 0 are integer classes, anything else named ones. */
+  label(name: string): LabelSpec {
+    if (this.wholeNonNegative) return { name, kind: 'integer', classes: [] };
+    return { name, kind: 'string', classes: [...this.seen] };
+  }
+
+  /** Distinct present values seen (up to MAX_CLASSES_LISTED), in the order first seen. */
+  get values(): string[] {
+    return [...this.seen];
+  }
+}
+
+/** Distinct values an evidence keeps (categories and classes are listed from them). */
+const MAX_CLASSES_LISTED = 10_000;
+
+const evidenceOf = (values: CellValue[]) => {
+  const e = new ColumnEvidence();
+  for (const v of values) e.add(v);
+  return e;
+};
+
+/** A column's type from its values (see {@link ColumnEvidence}). */
 export function inferColumnType(values: CellValue[]): ColumnType {
-  const present = values.filter((v) => !isMissing(v));
-  if (present.every((v) => asNumber(v) !== null)) return 'numeric';
-  if (present.every((v) => typeof v !== 'number' && asBoolean(v) !== null)) return 'boolean';
-  return 'categorical';
+  return evidenceOf(values).type;
 }
 
 /** The label's kind from its values: integer when all are whole numbers ≥ 0, else named classes. */
 export function inferLabel(name: string, values: CellValue[]): LabelSpec {
-  const present = values.filter((v) => !isMissing(v));
-  const integer = present.every((v) => {
-    const n = asNumber(v);
-    return n !== null && Number.isInteger(n) && n >= 0;
-  });
-  if (integer) return { name, kind: 'integer', classes: [] };
-  return { name, kind: 'string', classes: [...new Set(present.map((v) => String(v).trim()))] };
+  return evidenceOf(values).label(name);
 }
 
 /**

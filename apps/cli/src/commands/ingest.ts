@@ -7,6 +7,7 @@ import { type DataRow, openFile, readTable, type TableLayout, type TableOptions 
 import { printJson } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { withRetry } from '../retry.ts';
+import { resolveTyping } from './table-typing.ts';
 
 /** Rows per ingest call unless --batch-size says otherwise (the server's cap is MAX_BATCH_ROWS). */
 export const DEFAULT_BATCH_ROWS = 1000;
@@ -74,15 +75,23 @@ export const tableOptions = {
     description: 'skip rows with bad values (listed on stderr) instead of stopping',
   },
   delimiter: { type: 'string', value: '<char>', description: 'field separator (default ",")' },
+  'na-values': {
+    type: 'string',
+    value: '<list>',
+    description:
+      'comma-separated cells read as missing (default: empty, NA, N/A, na, n/a, NaN, nan, ?, null, NULL, None)',
+  },
 } as const satisfies Command['options'];
 
 export function readTableFlags(flags: CommandContext['flags']) {
   const labelColumn = stringFlag(flags, 'label-column');
   const delimiter = stringFlag(flags, 'delimiter') ?? ',';
+  const naValues = stringFlag(flags, 'na-values');
   const problem = delimiterProblem(delimiter);
   if (problem) throw new UsageError(`--delimiter: ${problem}`);
   return {
     ...(labelColumn !== undefined ? { labelColumn } : {}),
+    ...(naValues !== undefined ? { missingValues: ['', ...naValues.split(',').map((v) => v.trim())] } : {}),
     delimiter,
     skipBadRows: flags['skip-bad-rows'] === true,
     batchRows: intFlag(flags, 'batch-size', { min: 1, max: 1_000_000 }) ?? DEFAULT_BATCH_ROWS,
@@ -147,17 +156,28 @@ interface IngestTarget {
   bar: ProgressBar;
 }
 
+/** A batch as the platform takes it: records by column name (typed tables) or positional rows. */
+function batchInput(scan: ScanResult, rows: DataRow[]) {
+  const label = scan.layout.labelColumn;
+  if (scan.layout.typing) {
+    return {
+      records: rows.map((r) =>
+        label === null ? r.record! : { ...r.record!, [label]: r.labelValue ?? null },
+      ),
+      ...(label !== null ? { labelColumn: label } : {}),
+    };
+  }
+  return {
+    features: rows.map((r) => r.features),
+    ...(scan.layout.labelIndex !== null ? { labels: rows.map((r) => r.label!) } : {}),
+  };
+}
+
 /** Sends one batch (retrying what can be retried), adds the answer to `totals`, moves the bar. */
 async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: DataRow[]): Promise<void> {
   const { scan, bar } = target;
-  const batch: { features: number[][]; labels: number[] } = { features: [], labels: [] };
-  for (const row of rows) {
-    batch.features.push(row.features);
-    if (row.label !== null) batch.labels.push(row.label);
-  }
   const input = {
-    features: batch.features,
-    ...(scan.layout.labelIndex !== null ? { labels: batch.labels } : {}),
+    ...batchInput(scan, rows),
     batchId: batchId(scan.sha256, target.batchRows, totals.batches),
   };
   const result: IngestMutation['ingest'] = (
@@ -177,7 +197,7 @@ async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: Dat
   totals.scoredRows += result.scoredRows;
   if (result.batchAccuracy !== null) totals.correct += result.batchAccuracy * result.scoredRows;
   totals.lastModelVersion = result.modelVersion ?? totals.lastModelVersion;
-  totals.sent += batch.features.length;
+  totals.sent += rows.length;
   bar.update(
     totals.sent,
     `${totals.batches} batches${totals.duplicateBatches ? `, ${totals.duplicateBatches} already stored` : ''}`,
@@ -231,20 +251,33 @@ export const ingestCommand: Command = {
   summary: 'stream a CSV file into the platform in batches (resumable)',
   usage: 'ingest <file.csv> [options]',
   details: [
-    'The first line is the header. Every column but the label column is a numeric feature; the label column',
-    'holds classes 0, 1, 2, ... The file is checked completely before anything is sent.',
+    'The first line is the header; every column but the label column is a feature. Columns are read by',
+    "name and type: the platform's schema, a --schema file (declared first; admin key), or on a new platform",
+    'the types inferred from the whole file: numbers, categories (any text), booleans (true/false); empty,',
+    'NA, N/A, NaN, ?, null cells are missing (--na-values). Classes are kept as written ("pos", "neg") or as',
+    'numbers 0, 1, 2, ... The file is checked completely before anything is sent.',
     '',
     "Batch ids derive from the file's SHA-256 and the batch number: running the same command again after a",
     'crash or Ctrl-C re-sends the stored batches, which the server recognises and skips, and continues',
     '(keep the same --batch-size for that).',
   ].join('\n'),
-  options: tableOptions,
+  options: {
+    ...tableOptions,
+    schema: {
+      type: 'string',
+      value: '<schema.json>',
+      description:
+        'declare the table schema first: {"columns":[{"name","type":"numeric|categorical|boolean"}],"label":"class"}',
+    },
+  },
   arguments: ['<file.csv>'],
   usesApi: true,
   hasJson: true,
   async run({ positionals, flags, client, json, io, signal }) {
     const file = positionals[0]!;
-    const { batchRows, ...table } = readTableFlags(flags);
+    const { batchRows, ...read } = readTableFlags(flags);
+    const typing = await resolveTyping(client, file, read, stringFlag(flags, 'schema'));
+    const table = { ...read, ...(typing ? { typing } : {}) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
 

@@ -1,6 +1,6 @@
-import type { ApiKeys } from '@automl-stream/core';
 import type { Command, CommandContext, Io } from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
+import type { KeyStore } from '../local/keys.ts';
 import { formatTable, printJson, timestamp } from '../output.ts';
 
 /** As in @automl-stream/core (loaded only when the command runs: it brings the database driver). */
@@ -39,7 +39,7 @@ function parseKeysArguments(
   return { action, argument, role };
 }
 
-async function createKey(keys: ApiKeys, name: string, role: Role, json: boolean, io: Io): Promise<void> {
+async function createKey(keys: KeyStore, name: string, role: Role, json: boolean, io: Io): Promise<void> {
   const { key, record } = await keys.create(name, role);
   if (json)
     printJson(
@@ -62,7 +62,7 @@ async function createKey(keys: ApiKeys, name: string, role: Role, json: boolean,
 }
 
 async function listKeys(
-  keys: ApiKeys,
+  keys: KeyStore,
   all: CommandContext['flags'][string],
   json: boolean,
   io: Io,
@@ -104,7 +104,7 @@ async function listKeys(
 }
 
 async function revokeKey(
-  keys: ApiKeys,
+  keys: KeyStore,
   argument: string,
   authEnabled: boolean,
   json: boolean,

@@ -17,6 +17,7 @@ import {
   sendInBatches,
   tableOptions,
 } from './ingest.ts';
+import { resolveTyping } from './table-typing.ts';
 
 /** Predictions are stored by the server, so only a refused request (nothing stored) is retried. */
 const RETRY_ON = new Set(['RATE_LIMITED']);
@@ -63,7 +64,12 @@ async function requestPredictions(
 ): Promise<PredictMutation['predict']> {
   return (
     await withRetry(
-      () => client().request(PredictDocument, { input: { features: rows.map((r) => r.features) } }),
+      () =>
+        client().request(PredictDocument, {
+          input: rows[0]?.record
+            ? { records: rows.map((r) => r.record!) }
+            : { features: rows.map((r) => r.features) },
+        }),
       {
         signal,
         retryOn: RETRY_ON,
@@ -75,7 +81,7 @@ async function requestPredictions(
 /** The file must not already have a column of those predict adds. */
 function refuseAddedColumns(scan: ScanResult, file: string): void {
   const added = ['prediction', 'prediction_id', 'model_version'];
-  const clash = scan.layout.header.find((name) => added.includes(name) || /^p_\d+$/.test(name));
+  const clash = scan.layout.header.find((name) => added.includes(name) || name.startsWith('p_'));
   if (clash)
     throw new CliError(`${file} already has a column named ${JSON.stringify(clash)}: rename it first`);
 }
@@ -109,12 +115,12 @@ async function addPredictions(
 ): Promise<void> {
   const { sink } = output;
   const lines: (string | number | null)[][] = [];
+  const classes = Object.keys((result.predictions[0]?.classProbabilities ?? {}) as Record<string, number>);
   if (!output.headerWritten && sink) {
-    const k = result.predictions[0]?.probabilities.length ?? 0;
     lines.push([
       ...output.header,
       'prediction',
-      ...Array.from({ length: k }, (_, i) => `p_${i}`),
+      ...classes.map((c) => `p_${c}`),
       'prediction_id',
       'model_version',
     ]);
@@ -122,28 +128,27 @@ async function addPredictions(
   }
   rows.forEach((row, i) => {
     const p = result.predictions[i]!;
+    const probabilities = p.classProbabilities as Record<string, number>;
     output.versions.add(p.modelVersion);
-    if (row.label !== null) {
+    const label = row.labelValue ?? row.label;
+    if (label !== null && label !== undefined) {
       output.labelled++;
-      if (row.label === p.label) output.correct++;
+      if (String(label) === p.className) output.correct++;
     }
     if (output.jsonRows) {
       output.collected.push({
         line: row.line,
-        prediction: p.label,
+        // Integer classes stay numbers, as before named classes existed.
+        prediction: String(p.label) === p.className ? p.label : p.className,
         probabilities: p.probabilities,
+        classProbabilities: probabilities,
         predictionId: p.id,
         modelVersion: p.modelVersion,
-        ...(row.label !== null ? { label: row.label } : {}),
+        ...(label !== null && label !== undefined ? { label } : {}),
       });
     } else {
-      lines.push([
-        ...row.values,
-        p.label,
-        ...p.probabilities.map((x) => Number(x.toFixed(6))),
-        p.id,
-        p.modelVersion,
-      ]);
+      const ps = classes.map((c) => Number((probabilities[c] ?? 0).toFixed(6)));
+      lines.push([...row.values, p.className, ...ps, p.id, p.modelVersion]);
     }
   });
   if (sink) await sink.write(await csvLines(lines, output.delimiter));
@@ -155,9 +160,9 @@ export const predictCommand: Command = {
   summary: 'predict every row of a CSV file; write the rows with their predictions as CSV',
   usage: 'predict <file.csv> [-o out.csv] [options]',
   details: [
-    'Adds the columns prediction, p_0 .. p_<K-1> (class probabilities), prediction_id (for feedback) and',
-    'model_version to the input columns. Without -o the CSV goes to stdout. A label column, if present, is',
-    'not sent; it is kept in the output and the accuracy against it is reported.',
+    'Adds the columns prediction (the class as given, e.g. "pos"), p_<class> per class (probabilities),',
+    'prediction_id (for feedback) and model_version to the input columns. Without -o the CSV goes to stdout.',
+    'A label column, if present, is not sent; it is kept in the output and the accuracy against it is reported.',
   ].join('\n'),
   options: {
     output: {
@@ -174,7 +179,9 @@ export const predictCommand: Command = {
   async run({ positionals, flags, client, json, io, signal }) {
     const file = positionals[0]!;
     const outPath = stringFlag(flags, 'output');
-    const { batchRows, ...table } = readTableFlags(flags);
+    const { batchRows, ...read } = readTableFlags(flags);
+    const typing = await resolveTyping(client, file, read, undefined, false);
+    const table = { ...read, ...(typing ? { typing } : {}) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
     refuseAddedColumns(scan, file);

@@ -11,3 +11,6 @@ export async function openKeyStore(config: Config): Promise<{ keys: ApiKeys; clo
   const database = await openPlatformDatabase(config);
   return { keys: new ApiKeys(database.db.sql), close: () => database.close() };
 }
+
+/** The key store `keys` works with. */
+export type KeyStore = Awaited<ReturnType<typeof openKeyStore>>['keys'];

@@ -1,0 +1,104 @@
+// Bring your own table through the command line: a CSV with NA gaps, y/n answers and pos/neg
+// classes goes in as it is, and predictions come back as the class names.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gql, startTestPlatform, type TestPlatform } from '@automl-stream/server/testing.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cli } from './run-cli.ts';
+
+/** A medical-like table: glucose and smoking decide the class; insulin is "NA" a third of the time. */
+function medical(n: number, seed: number): string {
+  let s = seed;
+  const rand = () => {
+    s = (s * 1664525 + 1013904223) % 4294967296;
+    return s / 4294967296;
+  };
+  const lines = ['glucose,insulin,smoker,"blood pressure",class'];
+  for (let i = 0; i < n; i++) {
+    const glucose = Math.round(60 + rand() * 140);
+    const smoker = rand() < 0.5 ? 'y' : 'n';
+    const insulin = rand() < 0.33 ? 'NA' : String(Math.round(rand() * 300));
+    const pressure = rand() < 0.1 ? '' : String(Math.round(60 + rand() * 40));
+    const positive = glucose > 140 || (smoker === 'y' && glucose > 110);
+    lines.push(
+      [glucose, insulin, rand() < 0.05 ? '?' : smoker, pressure, positive ? 'pos' : 'neg'].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('a table as it is, through the command line', () => {
+  let p: TestPlatform;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    p = await startTestPlatform(inject('postgresUrl'), { MIN_TRAIN_ROWS: '300', N_ESTIMATORS: '30' });
+    dir = mkdtempSync(path.join(tmpdir(), 'automl-tables-'));
+    env = { AUTOML_URL: p.url, AUTOML_API_KEY: p.adminKey! };
+  });
+  afterAll(async () => {
+    await p?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ingests NA, y/n and pos/neg as they are, keeping the column names', async () => {
+    const file = path.join(dir, 'medical.csv');
+    writeFileSync(file, medical(800, 1));
+    const run = await cli(['ingest', file, '--label-column', 'class'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^stored 800 of 800 rows from .*medical\.csv in 1 batches/);
+    const schema = await gql<{
+      dataSchema: { columns: { name: string; type: string }[]; label: { classes: string[] } };
+    }>(p.graphqlUrl, '{ dataSchema { columns { name type } label { classes } } }', {}, p.adminKey);
+    expect(schema.data?.dataSchema.columns).toEqual([
+      { name: 'glucose', type: 'NUMERIC' },
+      { name: 'insulin', type: 'NUMERIC' },
+      { name: 'smoker', type: 'CATEGORICAL' },
+      { name: 'blood pressure', type: 'NUMERIC' },
+    ]);
+    expect([...schema.data!.dataSchema.label.classes].sort()).toEqual(['neg', 'pos']);
+  });
+
+  it('predicts with the class names: prediction, p_<class>, and the accuracy against the label', async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const r = await gql<{ activeModel: { version: number } | null }>(
+        p.graphqlUrl,
+        '{ activeModel { version } }',
+        {},
+        p.adminKey,
+      );
+      if (r.data?.activeModel) break;
+      if (Date.now() > deadline) throw new Error('no model after 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const file = path.join(dir, 'new.csv');
+    writeFileSync(file, medical(200, 2));
+    const out = path.join(dir, 'scored.csv');
+    const run = await cli(['predict', file, '-o', out, '--label-column', 'class'], env);
+    expect(run.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^glucose,insulin,smoker,blood pressure,class,prediction,p_(pos|neg),p_(pos|neg),prediction_id,model_version$/,
+    );
+    const predicted = lines.slice(1).map((l) => l.split(',')[5]);
+    expect(new Set(predicted)).toEqual(new Set(['pos', 'neg']));
+    const accuracy = Number(/accuracy against column "class": (0\.\d+|1\.000)/.exec(run.stdout)![1]);
+    expect(accuracy).toBeGreaterThan(0.85);
+  });
+
+  it('refuses a file whose values do not fit the schema, naming the line and column', async () => {
+    const file = path.join(dir, 'bad.csv');
+    writeFileSync(file, 'glucose,insulin,smoker,blood pressure,class\n100,5,y,80,pos\nhigh,5,n,80,neg\n');
+    const run = await cli(['ingest', file, '--label-column', 'class'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(`error: ${file}: line 3: column "glucose": "high" is not a number`);
+    const extra = path.join(dir, 'extra.csv');
+    writeFileSync(extra, 'glucose,insulin,smoker,blood pressure,bmi,class\n100,5,y,80,31,pos\n');
+    const refused = await cli(['ingest', extra, '--label-column', 'class'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/has column "bmi" that the platform's schema does not/);
+  });
+});
