@@ -165,7 +165,7 @@ describe('automl-stream commands against a real platform', () => {
     );
     const checkId = check.data!.checkDrift.event.id;
     const drift = JSON.parse((await cli(['drift', '--json'], env)).stdout);
-    expect(drift).toMatchObject({ id: checkId, trigger: 'manual', modelVersion: 1 });
+    expect(drift).toMatchObject({ id: checkId, trigger: 'MANUAL', modelVersion: 1 });
     // The file's column names (the CLI declared the schema inferred from its header).
     expect(drift.features.map((f: { feature: string }) => f.feature).sort()).toEqual(['x0', 'x1', 'x2']);
     const table = (await cli(['drift', '--id', String(checkId)], env)).stdout;

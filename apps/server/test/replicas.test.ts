@@ -123,7 +123,7 @@ describe('two server instances on one database', () => {
     await statsOnA.next((s) => s.statsUpdated.rowsIngested === 300, "A's stats after B's ingest");
 
     const first = await modelsOnB.next((m) => m.modelPromoted.version === 1, 'version 1 on B', 40_000);
-    expect(first.modelPromoted).toMatchObject({ action: 'promoted', previousVersion: null });
+    expect(first.modelPromoted).toMatchObject({ action: 'PROMOTED', previousVersion: null });
     await waitFor(async () => ((await servedVersion(b)) === 1 ? true : undefined), 'B serving version 1');
 
     // Now the retrain mutation, sent to B; again A's worker trains.
@@ -147,7 +147,7 @@ describe('two server instances on one database', () => {
     expect(steps.slice(2, -1).every((t) => t === 'PROGRESS')).toBe(true);
     expect(steps.at(-1)).toBe('FINISHED');
     const second = await modelsOnB.next((m) => m.modelPromoted.version === 2, 'version 2 on B');
-    expect(second.modelPromoted).toMatchObject({ action: 'promoted', previousVersion: 1, reason: 'via B' });
+    expect(second.modelPromoted).toMatchObject({ action: 'PROMOTED', previousVersion: 1, reason: 'via B' });
     await waitFor(async () => ((await servedVersion(b)) === 2 ? true : undefined), 'B serving version 2');
     expect(b.server.platform.holder.current?.version).toBe(2);
   });
@@ -166,7 +166,7 @@ describe('two server instances on one database', () => {
     for (const feed of [wsOnB, sseOnB]) {
       const change = await feed.next((m) => m.modelPromoted.action === 'rolled_back', 'the rollback on B');
       expect(change.modelPromoted).toEqual({
-        action: 'rolled_back',
+        action: 'ROLLED_BACK',
         version: 1,
         previousVersion: 2,
         reason: 'rolled back by test admin',
@@ -236,12 +236,12 @@ describe('two server instances on one database', () => {
     expect(seenOnB.driftChecked).toEqual({
       id: viaA.id,
       verdict: viaA.verdict,
-      trigger: 'manual',
+      trigger: 'MANUAL',
       modelVersion: 2,
     });
     const viaB = await check(b);
     const seenOnA = await onA.next((c) => c.driftChecked.id === viaB.id, "B's check on A");
-    expect(seenOnA.driftChecked).toMatchObject({ id: viaB.id, trigger: 'manual', modelVersion: 2 });
+    expect(seenOnA.driftChecked).toMatchObject({ id: viaB.id, trigger: 'MANUAL', modelVersion: 2 });
     // Each replica's subscriber saw both checks, in the same order.
     await onA.next((c) => c.driftChecked.id === viaA.id, "A's own check on A");
     await onB.next((c) => c.driftChecked.id === viaB.id, "B's own check on B");

@@ -204,7 +204,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
 
     const promoted = await models.next((m) => m.modelPromoted.version === 1, 'version 1 promoted', 40_000);
     expect(promoted.modelPromoted).toMatchObject({
-      action: 'promoted',
+      action: 'PROMOTED',
       previousVersion: null,
       model: { version: 1, status: 'PRODUCTION', serving: true },
     });
@@ -275,7 +275,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
     }
     const promoted = await models.next((m) => m.modelPromoted.version === 2, 'version 2 promoted');
     expect(promoted.modelPromoted).toMatchObject({
-      action: 'promoted',
+      action: 'PROMOTED',
       previousVersion: 1,
       reason: 'subscription test',
     });
@@ -311,7 +311,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
       'the promotion',
     );
     expect(again.modelPromoted).toMatchObject({
-      action: 'promoted',
+      action: 'PROMOTED',
       version: 2,
       previousVersion: 1,
       reason: 'promoted by test admin',
@@ -360,12 +360,12 @@ describe('subscriptions over graphql-ws and SSE', () => {
 
     // The newest WINDOW_SIZE rows come from the training distribution: no drift.
     const calm = await checkDrift();
-    expect(calm).toMatchObject({ skipped: null, event: { drifted: false, verdict: 'no_drift' } });
+    expect(calm).toMatchObject({ skipped: null, event: { drifted: false, verdict: 'NO_DRIFT' } });
     const calmPushed = await checked.next((c) => c.driftChecked.id === calm.event.id, 'the calm check');
     expect(calmPushed.driftChecked).toMatchObject({
       drifted: false,
       dataDrift: false,
-      trigger: 'manual',
+      trigger: 'MANUAL',
       modelVersion: 2,
       nCurrent: 200,
     });
@@ -373,11 +373,11 @@ describe('subscriptions over graphql-ws and SSE', () => {
     // Shift x0 and x1 by 2: every row of the window drifts on those two features.
     await call(INGEST, { input: { features: learnableBatch(200, 3, 2).features, batchId: 'shifted-1' } });
     const drift = await checkDrift();
-    expect(drift.event).toMatchObject({ drifted: true, verdict: 'drift' });
+    expect(drift.event).toMatchObject({ drifted: true, verdict: 'DRIFT' });
     const pushed = await checked.next((c) => c.driftChecked.id === drift.event.id, 'the drift check');
     const alarm = await detected.next((c) => c.driftDetected.id === drift.event.id, 'the drift alarm');
     expect(alarm.driftDetected).toEqual(pushed.driftChecked);
-    expect(alarm.driftDetected).toMatchObject({ drifted: true, dataDrift: true, trigger: 'manual' });
+    expect(alarm.driftDetected).toMatchObject({ drifted: true, dataDrift: true, trigger: 'MANUAL' });
     const byIndex = new Map(alarm.driftDetected.features.map((f) => [f.index, f]));
     expect(byIndex.get(0)).toMatchObject({ drifted: true });
     expect(byIndex.get(1)).toMatchObject({ drifted: true });
@@ -416,7 +416,7 @@ function expectTrainingOrder(steps: TrainingEvent['trainingEvents'][], version: 
   expect(eventIds).toEqual([...eventIds].sort((a, b) => a - b));
   expect(steps.at(-1)).toMatchObject({
     version,
-    outcome: 'promoted',
-    job: { status: 'SUCCEEDED', outcome: 'promoted', resultVersion: version },
+    outcome: 'PROMOTED',
+    job: { status: 'SUCCEEDED', outcome: 'PROMOTED', resultVersion: version },
   });
 }

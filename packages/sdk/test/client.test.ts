@@ -134,7 +134,7 @@ describe('SDK against a real server', () => {
       modelVersion: null,
     });
     const done = await finished;
-    expect(done).toMatchObject({ type: 'FINISHED', version: 1, outcome: 'promoted' });
+    expect(done).toMatchObject({ type: 'FINISHED', version: 1, outcome: 'PROMOTED' });
     expect(events.map((e) => e.type)).toContain('STARTED');
     expect(events.at(-1)?.job?.status).toBe('SUCCEEDED');
 

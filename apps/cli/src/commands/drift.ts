@@ -23,9 +23,9 @@ export function formatDriftCheck(check: DriftEventFieldsFragment): string {
     check.conceptDrift && 'concept drift',
   ].filter(Boolean);
   const lines = [
-    `drift check #${check.id}  ${timestamp(check.createdAt)} UTC  (trigger: ${check.trigger})`,
-    `  verdict   ${check.verdict}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`,
-    `  action    ${check.action}${check.trainingJob ? ` (training job ${check.trainingJob.id}: ${check.trainingJob.status.toLowerCase()}${check.trainingJob.resultVersion ? ` → v${check.trainingJob.resultVersion}` : ''})` : ''}`,
+    `drift check #${check.id}  ${timestamp(check.createdAt)} UTC  (trigger: ${check.trigger.toLowerCase()})`,
+    `  verdict   ${check.verdict.toLowerCase()}${flags.length > 0 ? ` (${flags.join(', ')})` : ''}`,
+    `  action    ${check.action.toLowerCase()}${check.trainingJob ? ` (training job ${check.trainingJob.id}: ${check.trainingJob.status.toLowerCase()}${check.trainingJob.resultVersion ? ` → v${check.trainingJob.resultVersion}` : ''})` : ''}`,
     `  model     ${check.modelVersion === null ? '-' : `v${check.modelVersion}`}; reference ${check.nReference} rows vs current ${check.nCurrent} rows; ${percent(check.driftedShare)} of features drifted`,
   ];
   const concept = check.conceptDriftDetails as ConceptDetails | null;

@@ -20,8 +20,8 @@ const tracker = () =>
 function check(overrides: Partial<DriftEventFieldsFragment>): DriftEventFieldsFragment {
   return {
     id: '1',
-    trigger: 'rows',
-    verdict: 'no_drift',
+    trigger: 'ROWS',
+    verdict: 'NO_DRIFT',
     drifted: false,
     dataDrift: false,
     predictionDrift: false,
@@ -52,8 +52,8 @@ describe('DemoTracker', () => {
       id: '2',
       drifted: true,
       dataDrift: true,
-      verdict: 'drift',
-      action: 'cooldown',
+      verdict: 'DRIFT',
+      action: 'COOLDOWN',
       features: [
         { feature: 'f0', drifted: true },
         { feature: 'f1', drifted: false },
@@ -71,8 +71,8 @@ describe('DemoTracker', () => {
       id: '5',
       drifted: true,
       conceptDrift: true,
-      verdict: 'drift',
-      action: 'retrain_queued',
+      verdict: 'DRIFT',
+      action: 'RETRAIN_QUEUED',
       trainingJob: { id: '9' } as never,
       conceptDriftDetails: { detector: 'adwin', errorRateBefore: 0.1, errorRateAfter: 0.42 },
     });
@@ -109,7 +109,7 @@ describe('DemoTracker', () => {
       training({
         type: 'FINISHED',
         version: 2,
-        outcome: 'promoted',
+        outcome: 'PROMOTED',
         job: { metrics: { accuracy: 0.912 }, durationMs: 840 } as never,
       }),
     );
@@ -124,7 +124,7 @@ describe('DemoTracker', () => {
       {
         version: 2,
         previousVersion: 1,
-        action: 'promoted',
+        action: 'PROMOTED',
         model: {
           metrics: { accuracy: 0.9 },
           championMetrics: { accuracy: 0.7 },
@@ -138,7 +138,7 @@ describe('DemoTracker', () => {
       'PROMOTED  v2 serves now: hold-out accuracy 0.900 vs v1 0.700 on the same rows; trained on 800 rows in 1.5s',
     ]);
     expect(
-      t.onPromoted({ version: 1, previousVersion: 2, action: 'rolled_back' } as never, {
+      t.onPromoted({ version: 1, previousVersion: 2, action: 'ROLLED_BACK' } as never, {
         sent: 4000,
         seconds: 81,
       }).lines,

@@ -125,19 +125,17 @@ export class DemoTracker {
         : 'features: not enough rows';
     if (!check.drifted) {
       return {
-        lines: [
-          `check #${check.id} (${check.trigger}): ${check.verdict.replaceAll('_', ' ')}; ${featurePart}`,
-        ],
+        lines: [`check #${check.id} (${words(check.trigger)}): ${words(check.verdict)}; ${featurePart}`],
       };
     }
     this.countDrift(check, at);
     const action =
-      check.action === 'retrain_queued'
+      check.action === 'RETRAIN_QUEUED'
         ? `retrain queued${check.trainingJob ? ` (job ${check.trainingJob.id})` : ''}`
-        : check.action.replaceAll('_', ' ');
+        : words(check.action);
     return {
       lines: [
-        `DRIFT  check #${check.id} (${check.trigger}): ${driftKinds(check).join(', ')}; ${featurePart} → ${action}`,
+        `DRIFT  check #${check.id} (${words(check.trigger)}): ${driftKinds(check).join(', ')}; ${featurePart} → ${action}`,
       ],
     };
   }
@@ -181,13 +179,15 @@ export class DemoTracker {
         this.summary.trainings.push({
           jobId: id,
           version: event.version ?? null,
-          outcome: event.outcome ?? null,
+          outcome: event.outcome?.toLowerCase() ?? null,
           trainingMs: job?.durationMs ?? null,
         });
         const accuracy =
           metrics?.accuracy !== undefined ? ` (hold-out accuracy ${metrics.accuracy.toFixed(3)})` : '';
         return {
-          lines: [`training job ${id} finished: v${event.version} ${event.outcome ?? ''}${accuracy}`],
+          lines: [
+            `training job ${id} finished: v${event.version} ${event.outcome?.toLowerCase() ?? ''}${accuracy}`,
+          ],
         };
       }
       case 'FAILED':
@@ -232,11 +232,11 @@ export class DemoTracker {
     this.summary.promotions.push({
       version: change.version,
       previousVersion: change.previousVersion ?? null,
-      action: change.action,
+      action: change.action.toLowerCase(),
       row: at.sent,
       seconds: at.seconds,
     });
-    if (change.action === 'rolled_back') {
+    if (change.action === 'ROLLED_BACK') {
       return { lines: [`ROLLBACK  v${change.version} serves again (was v${change.previousVersion})`] };
     }
     const m = change.model;
@@ -291,4 +291,9 @@ export function formatSummary(s: DemoSummary): string {
     "  (test-then-train accuracy from the platform's accuracy series: each labelled row scored before it is stored)",
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** An API enum name as words: RETRAIN_QUEUED → "retrain queued". */
+function words(name: string): string {
+  return name.toLowerCase().replaceAll('_', ' ');
 }

@@ -203,10 +203,12 @@ export function trainingTimeChart(jobs: readonly TrainingJobInput[]): TrainingTi
     .sort((a, b) => Number(a.id) - Number(b.id));
   const series = TRAINING_OUTCOMES.map(() => [] as (number | null)[]);
   for (const job of finished) {
+    // The API's enums are UPPER_CASE (PROMOTED); stored payloads are lower case (promoted).
+    const outcome = job.outcome?.toLowerCase();
     const kind =
-      job.status === 'FAILED' || job.status === 'failed' || job.outcome === 'error'
+      job.status.toLowerCase() === 'failed' || outcome === 'error'
         ? 'failed'
-        : job.outcome === 'promoted'
+        : outcome === 'promoted'
           ? 'promoted'
           : 'rejected';
     TRAINING_OUTCOMES.forEach((outcome, k) => {

@@ -1,6 +1,7 @@
 import type { DriftCheckRecord, DriftFeatureResult, StoredEvent } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
+import { DriftActionEnum, DriftCheckSkippedEnum, DriftTriggerEnum, DriftVerdictEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 import { TrainingJobRef } from './training.ts';
@@ -52,8 +53,8 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
     id: t.id({ resolve: (c) => c.id }),
     createdAt: t.field({ type: 'DateTime', resolve: (c) => c.createdAt }),
     modelVersion: t.exposeInt('modelVersion', { nullable: true }),
-    trigger: t.exposeString('trigger', { description: 'schedule | rows | manual' }),
-    verdict: t.exposeString('verdict', { description: 'drift | no_drift | insufficient_data' }),
+    trigger: t.field({ type: DriftTriggerEnum, resolve: (c) => c.trigger as 'schedule' }),
+    verdict: t.field({ type: DriftVerdictEnum, resolve: (c) => c.verdict as 'drift' }),
     drifted: t.exposeBoolean('drifted'),
     dataDrift: t.exposeBoolean('dataDrift'),
     predictionDrift: t.exposeBoolean('predictionDrift'),
@@ -61,9 +62,7 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
     driftedShare: t.exposeFloat('driftedShare', { description: 'Share of features that drifted.' }),
     nReference: t.exposeInt('nReference'),
     nCurrent: t.exposeInt('nCurrent'),
-    action: t.exposeString('action', {
-      description: 'none | retrain_queued | retrain_pending | cooldown | insufficient_data',
-    }),
+    action: t.field({ type: DriftActionEnum, resolve: (c) => c.action as 'none' }),
     durationMs: t.exposeFloat('durationMs', { nullable: true }),
     features: t.field({
       type: [FeatureDriftRef],
@@ -144,10 +143,11 @@ const CheckDriftResult = builder
   .implement({
     fields: (t) => ({
       event: t.field({ type: DriftEventRef, nullable: true, resolve: (r) => r.event }),
-      skipped: t.exposeString('skipped', {
+      skipped: t.field({
+        type: DriftCheckSkippedEnum,
         nullable: true,
-        description:
-          'Why there is no check: no_model (nothing serves yet; the first retrain may have been queued), or pending (queued, not finished within DRIFT_CHECK_WAIT_SECONDS: it will arrive on driftChecked).',
+        description: 'Why there is no check (null when there is one).',
+        resolve: (r) => r.skipped as 'no_model' | null,
       }),
     }),
   });

@@ -1,5 +1,6 @@
 import type { ModelMetrics, ModelStatus, ModelVersionRecord } from '@automl-stream/core';
 import { builder } from '../builder.ts';
+import { ModelChangeActionEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 
@@ -90,7 +91,7 @@ export const ModelHistoryEntryRef = builder.objectRef<HistoryEntry>('ModelHistor
     id: t.exposeID('id'),
     version: t.exposeInt('version'),
     previousVersion: t.exposeInt('previousVersion', { nullable: true }),
-    action: t.exposeString('action'),
+    action: t.field({ type: ModelChangeActionEnum, resolve: (h) => h.action as 'promoted' }),
     reason: t.exposeString('reason', { nullable: true }),
     createdAt: t.field({ type: 'DateTime', resolve: (h) => h.createdAt }),
   }),
@@ -109,7 +110,7 @@ export const ModelChangeRef = builder.objectRef<ModelChange>('ModelChange').impl
   description: 'The serving version changed (promotion or rollback).',
   fields: (t) => ({
     eventId: t.float({ resolve: (c) => c.eventId }),
-    action: t.exposeString('action'),
+    action: t.field({ type: ModelChangeActionEnum, resolve: (h) => h.action as 'promoted' }),
     version: t.exposeInt('version'),
     previousVersion: t.exposeInt('previousVersion', { nullable: true }),
     reason: t.exposeString('reason', { nullable: true }),

@@ -1,5 +1,6 @@
 import type { StoredEvent, TrainingJobRecord, TrainingStatus } from '@automl-stream/core';
 import { builder } from '../builder.ts';
+import { TrainingOutcomeEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
 
@@ -24,9 +25,10 @@ export const TrainingJobRef = builder.objectRef<TrainingJobRecord>('TrainingJob'
     treesTotal: t.exposeInt('treesTotal'),
     progress: t.exposeFloat('progress', { description: '0..1' }),
     resultVersion: t.exposeInt('resultVersion', { nullable: true }),
-    outcome: t.exposeString('outcome', {
+    outcome: t.field({
+      type: TrainingOutcomeEnum,
       nullable: true,
-      description: 'promoted | rejected | insufficient_data | error',
+      resolve: (j) => j.outcome as 'promoted' | null,
     }),
     metrics: t.field({ type: 'JSON', nullable: true, resolve: (j) => j.metrics }),
     error: t.exposeString('error', { nullable: true }),
@@ -79,7 +81,11 @@ const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').impleme
       resolve: (e) => (e.payload.treesTotal as number | undefined) ?? null,
     }),
     version: t.int({ nullable: true, resolve: (e) => (e.payload.version as number | undefined) ?? null }),
-    outcome: t.string({ nullable: true, resolve: (e) => (e.payload.outcome as string | undefined) ?? null }),
+    outcome: t.field({
+      type: TrainingOutcomeEnum,
+      nullable: true,
+      resolve: (e) => (e.payload.outcome as 'promoted' | undefined) ?? null,
+    }),
     error: t.string({ nullable: true, resolve: (e) => (e.payload.error as string | undefined) ?? null }),
     attempt: t.int({
       nullable: true,

@@ -89,7 +89,7 @@ describe('a retrain whose worker is SIGKILLed on its last attempt (M2)', () => {
         'the killed retrain to be failed',
         45_000,
       );
-      expect(failed.outcome).toBe('error');
+      expect(failed.outcome).toBe('ERROR');
       expect(failed.error).toMatch(/^the retrain ended without recording a result on its last attempt/);
       const next = await postGraphQL<{ retrain: { alreadyPending: boolean; job: { id: string } } }>(
         survivor.graphqlUrl,

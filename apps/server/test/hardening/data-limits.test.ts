@@ -152,7 +152,7 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
     const first = await postGraphQL<{
       checkDrift: { event: { drifted: boolean; action: string; id: string } };
     }>(p.graphqlUrl, CHECK, {}, writer);
-    expect(first.data?.checkDrift.event).toMatchObject({ drifted: true, action: 'retrain_queued' });
+    expect(first.data?.checkDrift.event).toMatchObject({ drifted: true, action: 'RETRAIN_QUEUED' });
     const [row] = await p.database.sql<{ training_job_id: string }[]>`
       select training_job_id from drift_checks where id = ${first.data!.checkDrift.event.id}`;
     await settledJob(p, String(row!.training_job_id));
@@ -170,7 +170,7 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
       {},
       writer,
     );
-    expect(second.data?.checkDrift.event).toMatchObject({ drifted: true, action: 'cooldown' });
+    expect(second.data?.checkDrift.event).toMatchObject({ drifted: true, action: 'COOLDOWN' });
   });
 });
 
@@ -201,7 +201,7 @@ describe('automatic promotions per hour (M15)', () => {
       p.adminKey,
     );
     const job = await settledJob(p, retrain.data!.retrain.job.id);
-    expect(job).toEqual({ status: 'SUCCEEDED', outcome: 'rejected' });
+    expect(job).toEqual({ status: 'SUCCEEDED', outcome: 'REJECTED' });
     const models = await postGraphQL<{
       models: { items: { version: number; status: string; rejectedReason: string | null }[] };
       activeModel: { version: number };

@@ -149,7 +149,7 @@ describe('a model too large for MAX_MODEL_BYTES (H5)', () => {
       'the bootstrap retrain to be refused',
       60_000,
     );
-    expect(job.outcome).toBe('model_too_large');
+    expect(job.outcome).toBe('MODEL_TOO_LARGE');
     expect(job.error).toMatch(
       /^the model would hold [\d.]+ MB in memory once loaded \(\d+ leaves × 1000 classes\), above MAX_MODEL_BYTES \(1\.0 MB\): not registered$/,
     );

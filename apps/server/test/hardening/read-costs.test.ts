@@ -224,7 +224,7 @@ describe('checkDrift (M5)', () => {
     for (const a of answers) {
       expect(a.errors).toBeUndefined();
       expect(a.data?.checkDrift.skipped).toBeNull();
-      expect(a.data?.checkDrift.event).toMatchObject({ trigger: 'manual', nCurrent: 450 });
+      expect(a.data?.checkDrift.event).toMatchObject({ trigger: 'MANUAL', nCurrent: 450 });
     }
     // Twenty requests, at most two checks (one may have started as the first requests arrived).
     expect(after - before).toBeLessThanOrEqual(2);
@@ -279,7 +279,7 @@ describe('checkDrift with no worker running (M5)', () => {
         ),
       ),
     );
-    for (const a of answers) expect(a.data?.checkDrift).toEqual({ skipped: 'pending', event: null });
+    for (const a of answers) expect(a.data?.checkDrift).toEqual({ skipped: 'PENDING', event: null });
     const [{ n }] = (await p.database.sql`select count(*)::int as n from drift_checks`) as unknown as [
       { n: number },
     ];

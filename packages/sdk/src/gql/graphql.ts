@@ -21,6 +21,38 @@ export type ColumnType =
   /** Numbers; missing values are learned by the forest. */
   | 'NUMERIC';
 
+/** What a drift check did about its verdict. */
+export type DriftAction =
+  /** The last drift-triggered retrain is too recent. */
+  | 'COOLDOWN'
+  | 'INSUFFICIENT_DATA'
+  | 'NONE'
+  /** A retrain was already queued or running. */
+  | 'RETRAIN_PENDING'
+  | 'RETRAIN_QUEUED';
+
+/** Why checkDrift answered without a check. */
+export type DriftCheckSkipped =
+  /** Nothing serves yet (the first retrain may have been queued). */
+  | 'NO_MODEL'
+  /** Queued, not finished within DRIFT_CHECK_WAIT_SECONDS: it will arrive on driftChecked. */
+  | 'PENDING';
+
+/** What started a drift check. */
+export type DriftTrigger =
+  /** The checkDrift mutation. */
+  | 'MANUAL'
+  /** WINDOW_SIZE new rows since the last check. */
+  | 'ROWS'
+  /** The timer (DRIFT_CHECK_INTERVAL_SECONDS). */
+  | 'SCHEDULE';
+
+export type DriftVerdict =
+  | 'DRIFT'
+  /** Too few rows on one side for a verdict. */
+  | 'INSUFFICIENT_DATA'
+  | 'NO_DRIFT';
+
 export type FeedbackInput = {
   /** The true class of each prediction, in the same order. */
   labels: Array<number>;
@@ -57,6 +89,13 @@ export type LabelKind =
   /** Named classes, answered by name. */
   | 'STRING';
 
+/** How the serving version changed. */
+export type ModelChangeAction =
+  /** promoteModel by a person. */
+  | 'MANUAL_PROMOTE'
+  | 'PROMOTED'
+  | 'ROLLED_BACK';
+
 export type ModelStatus =
   /** Served before; replaced by a newer version. */
   | 'ARCHIVED'
@@ -86,6 +125,15 @@ export type TrainingEventType =
   | 'QUEUED'
   | 'STARTED';
 
+export type TrainingOutcome =
+  | 'ERROR'
+  | 'INSUFFICIENT_DATA'
+  /** Would not fit MAX_MODEL_BYTES: not registered. */
+  | 'MODEL_TOO_LARGE'
+  | 'PROMOTED'
+  /** Trained, not better than the champion: registered, not serving. */
+  | 'REJECTED';
+
 export type TrainingStatus =
   | 'FAILED'
   | 'QUEUED'
@@ -103,7 +151,7 @@ export type DashboardDriftEventQueryVariables = Exact<{
 }>;
 
 
-export type DashboardDriftEventQuery = { driftEvent: { id: string, createdAt: string, modelVersion: number | null, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, nReference: number, nCurrent: number, action: string, durationMs: number | null, predictionDriftDetails: unknown, conceptDriftDetails: unknown, features: Array<{ feature: string, index: number, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, drifted: boolean, reason: string, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, outcome: string | null, resultVersion: number | null } | null } | null, config: { driftPValue: number, psiThreshold: number, driftShare: number } };
+export type DashboardDriftEventQuery = { driftEvent: { id: string, createdAt: string, modelVersion: number | null, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, nReference: number, nCurrent: number, action: DriftAction, durationMs: number | null, predictionDriftDetails: unknown, conceptDriftDetails: unknown, features: Array<{ feature: string, index: number, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, drifted: boolean, reason: string, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, outcome: TrainingOutcome | null, resultVersion: number | null } | null } | null, config: { driftPValue: number, psiThreshold: number, driftShare: number } };
 
 export type DashboardDriftHistogramQueryVariables = Exact<{
   id: string | number;
@@ -118,7 +166,7 @@ export type DashboardModelsQueryVariables = Exact<{
 }>;
 
 
-export type DashboardModelsQuery = { models: { total: number, items: Array<{ version: number, status: ModelStatus, serving: boolean, params: unknown, trainRows: number, holdoutRows: number, rowWindowStart: number | null, rowWindowEnd: number | null, trainingMs: number, trainingJobId: string | null, reason: string | null, rejectedReason: string | null, createdAt: string, promotedAt: string | null, retiredAt: string | null, metrics: { accuracy: number, f1: number, logLoss: number, holdoutRows: number }, championMetrics: { accuracy: number } | null }> }, modelHistory: Array<{ id: string, version: number, previousVersion: number | null, action: string, reason: string | null, createdAt: string }>, activeModel: { version: number } | null };
+export type DashboardModelsQuery = { models: { total: number, items: Array<{ version: number, status: ModelStatus, serving: boolean, params: unknown, trainRows: number, holdoutRows: number, rowWindowStart: number | null, rowWindowEnd: number | null, trainingMs: number, trainingJobId: string | null, reason: string | null, rejectedReason: string | null, createdAt: string, promotedAt: string | null, retiredAt: string | null, metrics: { accuracy: number, f1: number, logLoss: number, holdoutRows: number }, championMetrics: { accuracy: number } | null }> }, modelHistory: Array<{ id: string, version: number, previousVersion: number | null, action: ModelChangeAction, reason: string | null, createdAt: string }>, activeModel: { version: number } | null };
 
 export type DashboardPromoteModelMutationVariables = Exact<{
   version: number;
@@ -140,7 +188,7 @@ export type DashboardOverviewQueryVariables = Exact<{
 }>;
 
 
-export type DashboardOverviewQuery = { stats: { rowsIngested: number, labelledRows: number, batchesIngested: number, predictionsTotal: number, feedbackReceived: number, driftChecks: number, driftEvents: number, retrains: number, modelVersions: number, activeModelVersion: number | null, currentAccuracy: number | null, currentAccuracyRows: number, lastDriftCheckAt: string | null, lastEventId: number }, config: { nFeatures: number | null, psiThreshold: number, driftPValue: number, driftShare: number, windowSize: number, minTrainRows: number, authEnabled: boolean }, events: Array<{ id: number, type: string, payload: unknown, at: string }>, driftEvents: { total: number, items: Array<{ id: string, createdAt: string, verdict: string, drifted: boolean, modelVersion: number | null, features: Array<{ feature: string, index: number, psi: number, ksStatistic: number, drifted: boolean }> }> }, trainingJobs: { total: number, items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: string | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null }> } };
+export type DashboardOverviewQuery = { stats: { rowsIngested: number, labelledRows: number, batchesIngested: number, predictionsTotal: number, feedbackReceived: number, driftChecks: number, driftEvents: number, retrains: number, modelVersions: number, activeModelVersion: number | null, currentAccuracy: number | null, currentAccuracyRows: number, lastDriftCheckAt: string | null, lastEventId: number }, config: { nFeatures: number | null, psiThreshold: number, driftPValue: number, driftShare: number, windowSize: number, minTrainRows: number, authEnabled: boolean }, events: Array<{ id: number, type: string, payload: unknown, at: string }>, driftEvents: { total: number, items: Array<{ id: string, createdAt: string, verdict: DriftVerdict, drifted: boolean, modelVersion: number | null, features: Array<{ feature: string, index: number, psi: number, ksStatistic: number, drifted: boolean }> }> }, trainingJobs: { total: number, items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: TrainingOutcome | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null }> } };
 
 export type DashboardLiveSeriesQueryVariables = Exact<{
   bucketSize: number;
@@ -164,14 +212,14 @@ export type DashboardPlatformEventsSubscription = { platformEvents: { id: number
 export type DashboardTrainingEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardTrainingEventsSubscription = { trainingEvents: { eventId: number, type: TrainingEventType, trainingJobId: string, treesDone: number | null, treesTotal: number | null, version: number | null, outcome: string | null, error: string | null, at: string } };
+export type DashboardTrainingEventsSubscription = { trainingEvents: { eventId: number, type: TrainingEventType, trainingJobId: string, treesDone: number | null, treesTotal: number | null, version: number | null, outcome: TrainingOutcome | null, error: string | null, at: string } };
 
 export type DashboardOpenTrainingQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DashboardOpenTrainingQuery = { running: { items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: string | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null }> }, queued: { items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: string | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null }> }, latest: { items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: string | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null }> } };
+export type DashboardOpenTrainingQuery = { running: { items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: TrainingOutcome | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null }> }, queued: { items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: TrainingOutcome | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null }> }, latest: { items: Array<{ id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: TrainingOutcome | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null }> } };
 
-export type DashboardTrainingJobFragment = { id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: string | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null };
+export type DashboardTrainingJobFragment = { id: string, status: TrainingStatus, reason: string, treesDone: number, treesTotal: number, progress: number, resultVersion: number | null, outcome: TrainingOutcome | null, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null };
 
 export type IngestMutationVariables = Exact<{
   input: IngestInput;
@@ -196,9 +244,9 @@ export type SubmitFeedbackMutation = { submitFeedback: { updated: number } };
 
 export type FeatureDriftFieldsFragment = { index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null };
 
-export type DriftEventSummaryFieldsFragment = { id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null };
+export type DriftEventSummaryFieldsFragment = { id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null };
 
-export type DriftEventFieldsFragment = { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null };
+export type DriftEventFieldsFragment = { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null };
 
 export type DriftEventsQueryVariables = Exact<{
   driftedOnly?: boolean | null | undefined;
@@ -207,19 +255,19 @@ export type DriftEventsQueryVariables = Exact<{
 }>;
 
 
-export type DriftEventsQuery = { driftEvents: { total: number, limit: number, offset: number, items: Array<{ id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null }> } };
+export type DriftEventsQuery = { driftEvents: { total: number, limit: number, offset: number, items: Array<{ id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null }> } };
 
 export type LatestDriftCheckQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type LatestDriftCheckQuery = { driftEvents: { total: number, items: Array<{ conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null }> } };
+export type LatestDriftCheckQuery = { driftEvents: { total: number, items: Array<{ conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null }> } };
 
 export type DriftEventQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type DriftEventQuery = { driftEvent: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } | null };
+export type DriftEventQuery = { driftEvent: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } | null };
 
 export type DriftEventHistogramQueryVariables = Exact<{
   id: string | number;
@@ -232,17 +280,17 @@ export type DriftEventHistogramQuery = { driftEvent: { id: string, histogram: { 
 export type CheckDriftMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type CheckDriftMutation = { checkDrift: { skipped: string | null, event: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } | null } };
+export type CheckDriftMutation = { checkDrift: { skipped: DriftCheckSkipped | null, event: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } | null } };
 
 export type DriftCheckedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DriftCheckedSubscription = { driftChecked: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } };
+export type DriftCheckedSubscription = { driftChecked: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } };
 
 export type DriftDetectedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DriftDetectedSubscription = { driftDetected: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: string, verdict: string, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: string, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } };
+export type DriftDetectedSubscription = { driftDetected: { conceptDriftDetails: unknown, predictionDriftDetails: unknown, id: string, createdAt: string, trigger: DriftTrigger, verdict: DriftVerdict, drifted: boolean, dataDrift: boolean, predictionDrift: boolean, conceptDrift: boolean, driftedShare: number, action: DriftAction, modelVersion: number | null, nReference: number, nCurrent: number, durationMs: number | null, features: Array<{ index: number, feature: string, drifted: boolean, reason: string, ksStatistic: number, ksPValue: number, pValueAdjusted: number, psi: number, wasserstein: number, wassersteinNormalized: number, importance: number | null }>, trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } };
 
 export type EventsQueryVariables = Exact<{
   beforeId?: number | null | undefined;
@@ -288,7 +336,7 @@ export type ModelHistoryQueryVariables = Exact<{
 }>;
 
 
-export type ModelHistoryQuery = { modelHistory: Array<{ id: string, action: string, version: number, previousVersion: number | null, reason: string | null, createdAt: string }> };
+export type ModelHistoryQuery = { modelHistory: Array<{ id: string, action: ModelChangeAction, version: number, previousVersion: number | null, reason: string | null, createdAt: string }> };
 
 export type PromoteModelMutationVariables = Exact<{
   version: number;
@@ -305,7 +353,7 @@ export type RollbackModelMutation = { rollbackModel: { version: number, status: 
 export type ModelPromotedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelPromotedSubscription = { modelPromoted: { eventId: number, action: string, version: number, previousVersion: number | null, reason: string | null, at: string, model: { version: number, status: ModelStatus, serving: boolean, reason: string | null, rejectedReason: string | null, createdAt: string, promotedAt: string | null, retiredAt: string | null, nFeatures: number, nClasses: number, trainRows: number, holdoutRows: number, referenceRows: number, trainingMs: number, trainingJobId: string | null, rowWindowStart: number | null, rowWindowEnd: number | null, params: unknown, featureImportances: Array<number>, metrics: { accuracy: number, f1: number, logLoss: number, holdoutRows: number }, championMetrics: { accuracy: number, f1: number, logLoss: number, holdoutRows: number } | null } | null } };
+export type ModelPromotedSubscription = { modelPromoted: { eventId: number, action: ModelChangeAction, version: number, previousVersion: number | null, reason: string | null, at: string, model: { version: number, status: ModelStatus, serving: boolean, reason: string | null, rejectedReason: string | null, createdAt: string, promotedAt: string | null, retiredAt: string | null, nFeatures: number, nClasses: number, trainRows: number, holdoutRows: number, referenceRows: number, trainingMs: number, trainingJobId: string | null, rowWindowStart: number | null, rowWindowEnd: number | null, params: unknown, featureImportances: Array<number>, metrics: { accuracy: number, f1: number, logLoss: number, holdoutRows: number }, championMetrics: { accuracy: number, f1: number, logLoss: number, holdoutRows: number } | null } | null } };
 
 export type DataSchemaFieldsFragment = { columns: Array<{ name: string, type: ColumnType, nullable: boolean, categoryCount: number, categories: Array<string> }>, label: { name: string, kind: LabelKind, classes: Array<string> } };
 
@@ -348,7 +396,7 @@ export type StatsUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>
 
 export type StatsUpdatedSubscription = { statsUpdated: { rowsIngested: number, labelledRows: number, batchesIngested: number, predictionsTotal: number, feedbackReceived: number, driftChecks: number, driftEvents: number, retrains: number, modelVersions: number, activeModelVersion: number | null, currentAccuracy: number | null, currentAccuracyRows: number, lastDriftCheckAt: string | null, lastEventId: number } };
 
-export type TrainingJobFieldsFragment = { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown };
+export type TrainingJobFieldsFragment = { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown };
 
 export type TrainingJobsQueryVariables = Exact<{
   limit?: number | null | undefined;
@@ -357,28 +405,28 @@ export type TrainingJobsQueryVariables = Exact<{
 }>;
 
 
-export type TrainingJobsQuery = { trainingJobs: { total: number, limit: number, offset: number, items: Array<{ id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown }> } };
+export type TrainingJobsQuery = { trainingJobs: { total: number, limit: number, offset: number, items: Array<{ id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown }> } };
 
 export type TrainingJobQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type TrainingJobQuery = { trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null };
+export type TrainingJobQuery = { trainingJob: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null };
 
 export type RetrainMutationVariables = Exact<{
   reason?: string | null | undefined;
 }>;
 
 
-export type RetrainMutation = { retrain: { alreadyPending: boolean, job: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } } };
+export type RetrainMutation = { retrain: { alreadyPending: boolean, job: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } } };
 
 export type TrainingEventsSubscriptionVariables = Exact<{
   jobId?: string | number | null | undefined;
 }>;
 
 
-export type TrainingEventsSubscription = { trainingEvents: { eventId: number, type: TrainingEventType, at: string, trainingJobId: string, treesDone: number | null, treesTotal: number | null, version: number | null, outcome: string | null, error: string | null, attempt: number | null, willRetry: boolean | null, waitingForRows: number | null, job: { id: string, status: TrainingStatus, reason: string, outcome: string | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } };
+export type TrainingEventsSubscription = { trainingEvents: { eventId: number, type: TrainingEventType, at: string, trainingJobId: string, treesDone: number | null, treesTotal: number | null, version: number | null, outcome: TrainingOutcome | null, error: string | null, attempt: number | null, willRetry: boolean | null, waitingForRows: number | null, job: { id: string, status: TrainingStatus, reason: string, outcome: TrainingOutcome | null, progress: number, treesDone: number, treesTotal: number, attempts: number, error: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, resultVersion: number | null, driftEventId: string | null, metrics: unknown } | null } };
 
 export const DashboardTrainingJobFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DashboardTrainingJob"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"TrainingJob"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"reason"}},{"kind":"Field","name":{"kind":"Name","value":"treesDone"}},{"kind":"Field","name":{"kind":"Name","value":"treesTotal"}},{"kind":"Field","name":{"kind":"Name","value":"progress"}},{"kind":"Field","name":{"kind":"Name","value":"resultVersion"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"error"}},{"kind":"Field","name":{"kind":"Name","value":"queuedAt"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"finishedAt"}}]}}]} as unknown as DocumentNode<DashboardTrainingJobFragment, unknown>;
 export const DriftEventSummaryFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"DriftEventSummaryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"DriftEvent"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"trigger"}},{"kind":"Field","name":{"kind":"Name","value":"verdict"}},{"kind":"Field","name":{"kind":"Name","value":"drifted"}},{"kind":"Field","name":{"kind":"Name","value":"dataDrift"}},{"kind":"Field","name":{"kind":"Name","value":"predictionDrift"}},{"kind":"Field","name":{"kind":"Name","value":"conceptDrift"}},{"kind":"Field","name":{"kind":"Name","value":"driftedShare"}},{"kind":"Field","name":{"kind":"Name","value":"action"}},{"kind":"Field","name":{"kind":"Name","value":"modelVersion"}},{"kind":"Field","name":{"kind":"Name","value":"nReference"}},{"kind":"Field","name":{"kind":"Name","value":"nCurrent"}},{"kind":"Field","name":{"kind":"Name","value":"durationMs"}}]}}]} as unknown as DocumentNode<DriftEventSummaryFieldsFragment, unknown>;
