@@ -1,6 +1,7 @@
 // The table schema, pure: inference from a first batch, records to numbers, evolution rules.
 
 import { inferSchema } from '@automl-stream/table';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../errors.ts';
 import { applyCategoryCaps, fitCategoryCaps, modelRows, padRows } from './category-caps.ts';
@@ -225,5 +226,54 @@ describe('category caps', () => {
     expect(width).toBe(3);
     expect(rows[0]).toEqual([1, 2, Number.NaN]);
     expect(modelRows([[1, 2, 3]], 2, [])).toEqual([[1, 2]]);
+  });
+});
+
+describe('the record parser under random input', () => {
+  it('answers every record with numbers (NaN for missing) or a BAD_USER_INPUT naming a row, never anything else', () => {
+    const cell = fc.oneof(
+      fc.double({ noNaN: false }),
+      fc.integer(),
+      fc.string({ maxLength: 6 }),
+      fc.constantFrom('NA', '', '?', 'true', 'false', 'y', 'n', '1e3', ' 7 ', 'NaN', 'Infinity'),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.array(fc.integer(), { maxLength: 2 }) as fc.Arbitrary<never>,
+    );
+    const record = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'class', 'zz'), cell, { maxKeys: 5 });
+    const schema = parseSchema(
+      {
+        columns: [
+          { name: 'a', type: 'numeric' },
+          { name: 'b', type: 'categorical', categories: ['x', 'y'] },
+          { name: 'c', type: 'boolean', nullable: false },
+        ],
+        label: 'class',
+      },
+      100,
+    );
+    fc.assert(
+      fc.property(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('ingest', 'predict'),
+        (records, mode) => {
+          try {
+            const out = encodeRecords(schema, records, { mode: mode as 'ingest', maxMagnitude: 1e12 });
+            expect(out.features).toHaveLength(records.length);
+            for (const row of out.features) {
+              expect(row).toHaveLength(3);
+              for (const v of row) expect(Number.isNaN(v) || Number.isFinite(v)).toBe(true);
+              expect(Number.isNaN(row[2]!)).toBe(false);
+            }
+          } catch (error) {
+            expect(error).toBeInstanceOf(DomainError);
+            expect((error as DomainError).code).toBe('BAD_USER_INPUT');
+            expect((error as DomainError).message).toMatch(/records\[\d+\]|column "/);
+          }
+        },
+      ),
+      { numRuns: 2000, seed: 14 },
+    );
   });
 });
