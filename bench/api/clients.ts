@@ -19,9 +19,11 @@ export interface ClientSetup {
   modelVersion: number;
 }
 export type Rows = { features: number[][]; labels: number[] };
+export type ThroughputMode = 'bare' | 'ingest' | 'predict' | 'ingest-records' | 'predict-records';
+
 export type ClientTask =
   | { kind: 'single'; rows: number[][]; restEvery: number }
-  | { kind: 'throughput'; mode: 'bare' | 'ingest' | 'predict'; batches: Rows[]; batchPk: number }
+  | { kind: 'throughput'; mode: ThroughputMode; batches: Rows[]; batchPk: number }
   | { kind: 'close' };
 export interface SingleResult {
   graphql: number[];
@@ -51,6 +53,19 @@ async function graphql<T>(query: string, variables: Record<string, unknown>): Pr
 
 const predictRows = async (features: number[][]) =>
   (await graphql<{ predict: { predictions: unknown[] } }>(PREDICT, { input: { features } })).predict
+    .predictions.length;
+
+/** The same rows keyed by column name (the positional schema names them f0, f1, ...). */
+const toRecords = (features: number[][]) =>
+  features.map((row) => Object.fromEntries(row.map((v, j) => [`f${j}`, v])));
+
+async function ingestRecords(records: Record<string, number>[], labels: number[]) {
+  const r = await graphql<{ ingest: { rowsStored: number } }>(INGEST, { input: { records, labels } });
+  return r.ingest.rowsStored;
+}
+
+const predictRecords = async (records: Record<string, number>[]) =>
+  (await graphql<{ predict: { predictions: unknown[] } }>(PREDICT, { input: { records } })).predict
     .predictions.length;
 
 async function ingestRows(rows: Rows) {
@@ -115,6 +130,17 @@ async function throughput(jobs: (() => Promise<number>)[]): Promise<number> {
   return rows / ((performance.now() - started) / 1000);
 }
 
+/** One batch of a throughput run; records are built before the clock starts. */
+function job(mode: ThroughputMode, rows: Rows, batchPk: number): () => Promise<number> {
+  if (mode === 'bare') return () => bareInsert(rows, batchPk);
+  if (mode === 'ingest') return () => ingestRows(rows);
+  if (mode === 'predict') return () => predictRows(rows.features);
+  const records = toRecords(rows.features);
+  return mode === 'ingest-records'
+    ? () => ingestRecords(records, rows.labels)
+    : () => predictRecords(records);
+}
+
 parentPort!.on('message', async (task: ClientTask) => {
   try {
     if (task.kind === 'close') {
@@ -127,13 +153,7 @@ parentPort!.on('message', async (task: ClientTask) => {
       parentPort!.postMessage({ ok: true, value: await single(task.rows, task.restEvery) });
       return;
     }
-    const jobs = task.batches.map((rows) =>
-      task.mode === 'bare'
-        ? () => bareInsert(rows, task.batchPk)
-        : task.mode === 'ingest'
-          ? () => ingestRows(rows)
-          : () => predictRows(rows.features),
-    );
+    const jobs = task.batches.map((rows) => job(task.mode, rows, task.batchPk));
     parentPort!.postMessage({ ok: true, value: await throughput(jobs) });
   } catch (error) {
     parentPort!.postMessage({ ok: false, error: error instanceof Error ? error.stack : String(error) });

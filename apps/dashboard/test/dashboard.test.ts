@@ -246,7 +246,7 @@ describe('dashboard in a browser', () => {
     const event = drift.checkDrift.event!;
     expect(event.drifted).toBe(true);
     expect(event.features[0]).toMatchObject({ drifted: true });
-    expect(event.action).toBe('retrain_queued');
+    expect(event.action).toBe('RETRAIN_QUEUED');
 
     // The drift queued a retrain: the bar under the header counted its trees as they were built,
     // then said how it ended, as the API says.

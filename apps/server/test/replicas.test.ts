@@ -164,7 +164,7 @@ describe('two server instances on one database', () => {
     const rollback = await gql(a.graphqlUrl, 'mutation { rollbackModel { version } }', {}, a.adminKey);
     expect(rollback.data).toEqual({ rollbackModel: { version: 1 } });
     for (const feed of [wsOnB, sseOnB]) {
-      const change = await feed.next((m) => m.modelPromoted.action === 'rolled_back', 'the rollback on B');
+      const change = await feed.next((m) => m.modelPromoted.action === 'ROLLED_BACK', 'the rollback on B');
       expect(change.modelPromoted).toEqual({
         action: 'ROLLED_BACK',
         version: 1,
@@ -193,12 +193,12 @@ describe('two server instances on one database', () => {
     expect(promote.data).toEqual({ promoteModel: { version: 2 } });
     for (const feed of [wsOnB, sseOnB]) {
       await feed.next(
-        (m) => m.modelPromoted.action === 'promoted' && m.modelPromoted.version === 2,
+        (m) => m.modelPromoted.action === 'PROMOTED' && m.modelPromoted.version === 2,
         'the promotion on B',
       );
       expect(feed.items.map((m) => [m.modelPromoted.action, m.modelPromoted.version])).toEqual([
-        ['rolled_back', 1],
-        ['promoted', 2],
+        ['ROLLED_BACK', 1],
+        ['PROMOTED', 2],
       ]);
     }
     await waitFor(
@@ -246,7 +246,7 @@ describe('two server instances on one database', () => {
     await onA.next((c) => c.driftChecked.id === viaA.id, "A's own check on A");
     await onB.next((c) => c.driftChecked.id === viaB.id, "B's own check on B");
     const manual = (feed: Feed<{ driftChecked: { id: string; trigger: string } }>) =>
-      feed.items.filter((c) => c.driftChecked.trigger === 'manual').map((c) => c.driftChecked.id);
+      feed.items.filter((c) => c.driftChecked.trigger === 'MANUAL').map((c) => c.driftChecked.id);
     expect(manual(onA)).toEqual([viaA.id, viaB.id]);
     expect(manual(onB)).toEqual([viaA.id, viaB.id]);
   });

@@ -295,7 +295,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
 
     const rollback = await call('mutation { rollbackModel { version status } }');
     expect(rollback.data).toEqual({ rollbackModel: { version: 1, status: 'PRODUCTION' } });
-    const back = await models.next((m) => m.modelPromoted.action === 'rolled_back', 'the rollback');
+    const back = await models.next((m) => m.modelPromoted.action === 'ROLLED_BACK', 'the rollback');
     expect(back.modelPromoted).toMatchObject({
       version: 1,
       previousVersion: 2,
@@ -325,15 +325,15 @@ describe('subscriptions over graphql-ws and SSE', () => {
         m.modelPromoted.previousVersion,
       ]);
     expect(changes(models)).toEqual([
-      ['rolled_back', 1, 2],
-      ['promoted', 2, 1],
+      ['ROLLED_BACK', 1, 2],
+      ['PROMOTED', 2, 1],
     ]);
     // The reader, subscribed since the auth test, saw every change of the serving version.
     expect(changes(readerModels)).toEqual([
-      ['promoted', 1, null],
-      ['promoted', 2, 1],
-      ['rolled_back', 1, 2],
-      ['promoted', 2, 1],
+      ['PROMOTED', 1, null],
+      ['PROMOTED', 2, 1],
+      ['ROLLED_BACK', 1, 2],
+      ['PROMOTED', 2, 1],
     ]);
   });
 
