@@ -43,10 +43,6 @@ const axis = (label: string, extra: Partial<uPlot.Axis> = {}): uPlot.Axis => ({
 
 const utc = (ts: number) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC');
 
-/** Ticks on whole numbers only (class labels, job ids): no "1.5" between two bars. */
-const integerTicks = (_u: uPlot, splits: number[]) =>
-  splits.map((v) => (Number.isInteger(v) ? formatCount(v) : ''));
-
 /**
  * x ranges are computed from the data themselves: with a single point uPlot widens the range it
  * passes in (to ±1 for numbers, to a whole day for times), which would put made-up ticks
@@ -181,16 +177,20 @@ export function driftSeries(features: readonly string[]): uPlot.Series[] {
   }));
 }
 
-/** Share of predictions (%) per predicted class, as bars. */
-export function distributionOptions(): ChartOptions {
+/** Share of predictions (%) per predicted class, as bars, the classes by name (`names()[label]`). */
+export function distributionOptions(names: () => readonly string[] = () => []): ChartOptions {
+  const name = (v: number) => names()[v] ?? formatCount(v);
   return {
     scales: { x: { time: false, range: barRange }, y: { range: fromZero } },
     axes: [
-      axis('predicted class', { values: integerTicks, incrs: [1, 2, 5, 10] }),
+      axis('predicted class', {
+        values: (_u: uPlot, splits: number[]) => splits.map((v) => (Number.isInteger(v) ? name(v) : '')),
+        incrs: [1, 2, 5, 10],
+      }),
       axis('share (%)', { size: 44 }),
     ],
     series: [
-      { label: 'class', value: (_u, v) => (v == null ? '–' : String(v)) },
+      { label: 'class', value: (_u, v) => (v == null ? '–' : name(v)) },
       {
         label: 'share',
         stroke: PALETTE[0],

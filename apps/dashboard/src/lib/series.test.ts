@@ -136,8 +136,16 @@ describe('distributionChart', () => {
     ]);
   });
   it('is empty when nothing was predicted', () => {
-    expect(distributionChart([])).toEqual({ data: [[], []], total: 0 });
-    expect(distributionChart([{ label: 0, count: 0 }])).toEqual({ data: [[], []], total: 0 });
+    expect(distributionChart([])).toEqual({ data: [[], []], total: 0, names: [] });
+    expect(distributionChart([{ label: 0, count: 0 }])).toEqual({ data: [[], []], total: 0, names: [] });
+  });
+
+  it('names the classes as given, and a class with no count by its number', () => {
+    const chart = distributionChart([
+      { label: 0, className: 'neg', count: 3 },
+      { label: 2, className: 'pos', count: 1 },
+    ]);
+    expect(chart.names).toEqual(['neg', '1', 'pos']);
   });
 });
 

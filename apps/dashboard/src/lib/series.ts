@@ -157,6 +157,8 @@ export function driftFeatureChart(checks: readonly DriftCheckInput[], maxFeature
 
 export interface ClassCountInput {
   label: number;
+  /** The class as given ("pos"); the number when absent. */
+  className?: string;
   count: number;
 }
 
@@ -164,16 +166,20 @@ export interface DistributionChart {
   /** x = class label 0..K-1 (classes with no prediction included as 0), y = share in percent. */
   data: Columns;
   total: number;
+  /** The class name of each x (index = class label). */
+  names: string[];
 }
 
 /** Predicted-class counts as shares in percent; gaps between labels are filled with 0. */
 export function distributionChart(counts: readonly ClassCountInput[]): DistributionChart {
   const total = counts.reduce((sum, c) => sum + c.count, 0);
-  if (counts.length === 0 || total === 0) return { data: [[], []], total: 0 };
+  if (counts.length === 0 || total === 0) return { data: [[], []], total: 0, names: [] };
   const maxLabel = Math.max(...counts.map((c) => c.label));
   const byLabel = new Map(counts.map((c) => [c.label, c.count]));
+  const named = new Map(counts.map((c) => [c.label, c.className ?? String(c.label)]));
   const xs = Array.from({ length: maxLabel + 1 }, (_, k) => k);
-  return { data: [xs, xs.map((k) => ((byLabel.get(k) ?? 0) / total) * 100)], total };
+  const names = xs.map((k) => named.get(k) ?? String(k));
+  return { data: [xs, xs.map((k) => ((byLabel.get(k) ?? 0) / total) * 100)], total, names };
 }
 
 export interface TrainingJobInput {

@@ -1,4 +1,4 @@
-import { type AccuracyPoint, DomainError, type PlatformStats } from '@automl-stream/core';
+import { type AccuracyPoint, classNames, DomainError, type PlatformStats } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 
 /** Totals pass 2^31 on a busy platform, beyond GraphQL's Int: they are Floats (exact to 2^53). */
@@ -44,7 +44,17 @@ const AccuracyPointRef = builder.objectRef<AccuracyPoint>('AccuracyPoint').imple
 });
 
 const ClassCountRef = builder.objectRef<{ label: number; count: number }>('ClassCount').implement({
-  fields: (t) => ({ label: t.exposeInt('label'), count: t.exposeInt('count') }),
+  fields: (t) => ({
+    label: t.exposeInt('label'),
+    className: t.string({
+      description: 'The class as it was given (e.g. "pos"), or its number as text.',
+      resolve: async (c, _a, ctx) => {
+        const schema = await ctx.platform.schemas.current();
+        return schema ? classNames(schema, c.label + 1)[c.label]! : String(c.label);
+      },
+    }),
+    count: t.exposeInt('count'),
+  }),
 });
 
 const bounded = (
