@@ -1,10 +1,12 @@
 import { DriftInputError } from './errors.ts';
+import { alignCodes, countCodes, type FeatureType } from './feature-types.ts';
 import { ksStatisticSorted } from './ks.ts';
-import { type BinClosedSide, psiSorted } from './psi.ts';
+import { type BinClosedSide, psiFromCounts, psiSorted } from './psi.ts';
 import {
   type FeatureRows,
   isPreparedReference,
   normalizedWasserstein,
+  type PreparedReference,
   prepareReference,
 } from './reference.ts';
 import { meanAndStd } from './sample.ts';
@@ -26,6 +28,14 @@ export interface FeatureThresholds {
   ksStatistic: MetricThreshold;
   psi: MetricThreshold;
   wassersteinNormalized: MetricThreshold;
+  /**
+   * With `featureTypes`: |missing share of the chunk - missing share of the rest|, its threshold at
+   * least 1/chunkSize (a single missing value never flags). A checked feature drifts when its
+   * missing share moved by more than this threshold. For categorical and
+   * boolean columns the KS and Wasserstein thresholds are 0 and never exceeded (they are not
+   * measured); PSI is on the category shares.
+   */
+  missingShareChange?: MetricThreshold;
 }
 
 /** Per-feature thresholds calibrated on the reference itself; pass to `compareDistributions`. */
@@ -38,6 +48,8 @@ export interface CalibratedThresholds {
   psiBins: number;
   psiClosed: BinClosedSide;
   features: FeatureThresholds[];
+  /** The column types it was calibrated with; a check must use the same. */
+  featureTypes?: FeatureType[];
 }
 
 export interface CalibrationOptions {
@@ -53,6 +65,8 @@ export interface CalibrationOptions {
   psiBins?: number;
   /** @default 'left' */
   psiClosed?: BinClosedSide;
+  /** Column types, as `CompareOptions.featureTypes`; pass the same ones to `compareDistributions`. */
+  featureTypes?: readonly FeatureType[];
 }
 
 /** Sorted multiset difference `all \ part` of two sorted arrays, `part` being a sub-multiset of `all`. */
@@ -80,31 +94,106 @@ function columnInRowOrder(rows: FeatureRows, f: number): Float64Array {
   return Float64Array.from(rows, (row) => row[f]!);
 }
 
-/**
- * Derives per-feature drift thresholds from the reference alone, as NannyML does: split the reference
- * into contiguous chunks, compute each statistic of every chunk against the rest of the reference,
- * and set threshold = mean + 3σ of those values. Comparing a chunk with the *rest* (not the whole
- * reference it belongs to) keeps the two sides disjoint, like a live window and its reference.
- *
- * Statistics such as PSI and the KS distance shrink as windows grow, so calibrate with chunks the size
- * of the current windows that will be checked (`chunkSize`).
- *
- * @throws DriftInputError when the reference is too small for at least 2 chunks of at least 2 rows.
- */
-export function calibrateThresholds(
+/** A chunk's present values (sorted) and missing count. */
+function presentSorted(chunk: Float64Array): { present: Float64Array; missing: number } {
+  const present = chunk.filter((v) => !Number.isNaN(v)).sort();
+  return { present, missing: chunk.length - present.length };
+}
+
+interface ChunkStatistics {
+  ks: number;
+  psi: number;
+  wn: number;
+}
+
+function numericChunkStatistics(
+  rest: Float64Array,
+  chunk: Float64Array,
+  psiOptions: { bins: number; closed: BinClosedSide },
+): ChunkStatistics {
+  if (rest.length === 0 || chunk.length === 0) return { ks: 0, psi: 0, wn: 0 };
+  const w = wassersteinSorted(rest, chunk);
+  return {
+    ks: ksStatisticSorted(rest, chunk).statistic,
+    psi: psiSorted(rest, chunk, psiOptions).psi,
+    wn: normalizedWasserstein(w, meanAndStd(rest).std, rest, chunk),
+  };
+}
+
+function categoricalChunkPsi(
+  rest: { present: Float64Array; missing: number },
+  chunk: { present: Float64Array; missing: number },
+  type: FeatureType,
+): number {
+  const aligned = alignCodes(
+    countCodes(rest.present, rest.missing),
+    countCodes(chunk.present, chunk.missing),
+    type,
+  );
+  return psiFromCounts(aligned.reference, aligned.current);
+}
+
+interface Layout {
+  chunks: number;
+  chunkSize: number;
+  sigmas: number;
+  psiBins: number;
+  psiClosed: BinClosedSide;
+}
+
+/** Thresholds of one feature: every chunk against the rest of the reference. */
+function calibrateFeature(
   reference: FeatureRows,
-  options: CalibrationOptions = {},
-): CalibratedThresholds {
-  if (isPreparedReference(reference)) {
-    throw new DriftInputError(
-      'calibrateThresholds needs the reference rows in their original order, not a prepared (sorted) reference',
+  prepared: PreparedReference,
+  f: number,
+  layout: Layout,
+): FeatureThresholds {
+  const type = prepared.featureTypes?.[f];
+  const sortedAll = prepared.columns[f]!;
+  const column = columnInRowOrder(reference, f);
+  const restRows = prepared.nRows - layout.chunkSize;
+  const psiOptions = { bins: layout.psiBins, closed: layout.psiClosed };
+  const stats: ChunkStatistics[] = [];
+  const missingChange: number[] = [];
+  for (let c = 0; c < layout.chunks; c++) {
+    const chunk = presentSorted(column.slice(c * layout.chunkSize, (c + 1) * layout.chunkSize));
+    const rest = {
+      present: sortedComplement(sortedAll, chunk.present),
+      missing: (prepared.missing?.[f] ?? 0) - chunk.missing,
+    };
+    stats.push(
+      type === undefined || type === 'numeric'
+        ? numericChunkStatistics(rest.present, chunk.present, psiOptions)
+        : { ks: 0, psi: categoricalChunkPsi(rest, chunk, type), wn: 0 },
     );
+    missingChange.push(Math.abs(chunk.missing / layout.chunkSize - rest.missing / restRows));
   }
-  const prepared = prepareReference(reference, { featureNames: options.featureNames });
-  const n = prepared.nRows;
+  const thresholds: FeatureThresholds = {
+    feature: prepared.featureNames[f]!,
+    index: f,
+    ksStatistic: thresholdOf(
+      stats.map((x) => x.ks),
+      layout.sigmas,
+    ),
+    psi: thresholdOf(
+      stats.map((x) => x.psi),
+      layout.sigmas,
+    ),
+    wassersteinNormalized: thresholdOf(
+      stats.map((x) => x.wn),
+      layout.sigmas,
+    ),
+  };
+  if (type !== undefined) {
+    const t = thresholdOf(missingChange, layout.sigmas);
+    // A reference without missing values gives threshold 0; one NaN in a window must not flag.
+    thresholds.missingShareChange = { ...t, threshold: Math.max(t.threshold, 1 / layout.chunkSize) };
+  }
+  return thresholds;
+}
+
+function resolveLayout(n: number, options: CalibrationOptions): Layout {
   const sigmas = options.sigmas ?? 3;
-  const psiBins = options.psiBins ?? 10;
-  const psiClosed = options.psiClosed ?? 'left';
   let chunks: number;
   let chunkSize: number;
   if (options.chunkSize !== undefined) {
@@ -127,28 +216,55 @@ export function calibrateThresholds(
   if (!(sigmas >= 0) || !Number.isFinite(sigmas)) {
     throw new DriftInputError(`calibrateThresholds: sigmas must be a non-negative number, got ${sigmas}`);
   }
-  const features: FeatureThresholds[] = [];
-  for (let f = 0; f < prepared.columns.length; f++) {
-    const sortedAll = prepared.columns[f]!;
-    const column = columnInRowOrder(reference, f);
-    const ks: number[] = [];
-    const psi: number[] = [];
-    const wn: number[] = [];
-    for (let c = 0; c < chunks; c++) {
-      const chunk = column.slice(c * chunkSize, (c + 1) * chunkSize).sort();
-      const rest = sortedComplement(sortedAll, chunk);
-      ks.push(ksStatisticSorted(rest, chunk).statistic);
-      psi.push(psiSorted(rest, chunk, { bins: psiBins, closed: psiClosed }).psi);
-      const w = wassersteinSorted(rest, chunk);
-      wn.push(normalizedWasserstein(w, meanAndStd(rest).std, rest, chunk));
-    }
-    features.push({
-      feature: prepared.featureNames[f]!,
-      index: f,
-      ksStatistic: thresholdOf(ks, sigmas),
-      psi: thresholdOf(psi, sigmas),
-      wassersteinNormalized: thresholdOf(wn, sigmas),
-    });
+  return {
+    chunks,
+    chunkSize,
+    sigmas,
+    psiBins: options.psiBins ?? 10,
+    psiClosed: options.psiClosed ?? 'left',
+  };
+}
+
+/**
+ * Derives per-feature drift thresholds from the reference alone, as NannyML does: split the reference
+ * into contiguous chunks, compute each statistic of every chunk against the rest of the reference,
+ * and set threshold = mean + 3σ of those values. Comparing a chunk with the *rest* (not the whole
+ * reference it belongs to) keeps the two sides disjoint, like a live window and its reference.
+ *
+ * Statistics such as PSI and the KS distance shrink as windows grow, so calibrate with chunks the size
+ * of the current windows that will be checked (`chunkSize`).
+ *
+ * With `featureTypes` the statistics follow the column types as in `compareDistributions` (present
+ * values of numeric columns, category shares of categorical and boolean ones) and each feature
+ * also gets a threshold on the change of its missing share.
+ *
+ * @throws DriftInputError when the reference is too small for at least 2 chunks of at least 2 rows.
+ */
+export function calibrateThresholds(
+  reference: FeatureRows,
+  options: CalibrationOptions = {},
+): CalibratedThresholds {
+  if (isPreparedReference(reference)) {
+    throw new DriftInputError(
+      'calibrateThresholds needs the reference rows in their original order, not a prepared (sorted) reference',
+    );
   }
-  return { kind: 'calibrated-thresholds', chunkSize, chunks, sigmas, psiBins, psiClosed, features };
+  const prepared = prepareReference(reference, {
+    featureNames: options.featureNames,
+    featureTypes: options.featureTypes,
+  });
+  const layout = resolveLayout(prepared.nRows, options);
+  const features = prepared.featureNames.map((_, f) => calibrateFeature(reference, prepared, f, layout));
+  const { chunkSize, chunks, sigmas, psiBins, psiClosed } = layout;
+  const calibrated: CalibratedThresholds = {
+    kind: 'calibrated-thresholds',
+    chunkSize,
+    chunks,
+    sigmas,
+    psiBins,
+    psiClosed,
+    features,
+  };
+  if (prepared.featureTypes) calibrated.featureTypes = [...prepared.featureTypes];
+  return calibrated;
 }

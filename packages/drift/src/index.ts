@@ -56,6 +56,7 @@ export { PageHinkley, type PageHinkleyMode, type PageHinkleyOptions } from './de
 export type { DetectorUpdate, StreamingDriftDetector } from './detectors/types.ts';
 export { type JensenShannonOptions, jensenShannon } from './divergence.ts';
 export { DriftInputError } from './errors.ts';
+export { type FeatureType, MIN_EXPECTED_COUNT } from './feature-types.ts';
 export { type FeatureHistogram, type HistogramOptions, histogram } from './histogram.ts';
 export {
   KS_EXACT_AUTO_MAX_N,
@@ -95,7 +96,12 @@ export {
   psiFromCounts,
   quantileBinEdges,
 } from './psi.ts';
-export { type FeatureRows, type PreparedReference, prepareReference } from './reference.ts';
+export {
+  type FeatureRows,
+  type PreparedReference,
+  type PrepareOptions,
+  prepareReference,
+} from './reference.ts';
 export {
   type CompareOptions,
   compareDistributions,

@@ -1,4 +1,5 @@
 import { DriftInputError } from './errors.ts';
+import { checkFeatureTypes, extractTypedColumn, type FeatureType } from './feature-types.ts';
 import { meanAndStd } from './sample.ts';
 
 /** A table of rows × features (row-major), the shape the platform stores feature vectors in. */
@@ -12,10 +13,21 @@ export interface PreparedReference {
   readonly kind: 'prepared-reference';
   readonly nRows: number;
   readonly featureNames: readonly string[];
-  /** Sorted ascending, one per feature. */
+  /** Sorted ascending, one per feature (with `featureTypes`: the present, non-NaN values only). */
   readonly columns: readonly Float64Array[];
-  /** Population standard deviation (ddof = 0) of each column. */
+  /** Population standard deviation (ddof = 0) of each column (of its present values). */
   readonly stds: readonly number[];
+  /** The column types it was prepared with; absent for an untyped (all numeric, no NaN) reference. */
+  readonly featureTypes?: readonly FeatureType[];
+  /** With `featureTypes`: the number of missing (NaN) values of each column. */
+  readonly missing?: readonly number[];
+}
+
+export interface PrepareOptions {
+  /** Names for the columns, in order. @default ['feature_0', 'feature_1', ...] */
+  featureNames?: readonly string[];
+  /** Column types (see `CompareOptions.featureTypes`); with them NaN marks a missing value. */
+  featureTypes?: readonly FeatureType[];
 }
 
 export function isPreparedReference(value: unknown): value is PreparedReference {
@@ -82,14 +94,24 @@ export function resolveFeatureNames(count: number, featureNames: readonly string
  * Sorts every column of a reference table once so that many drift checks can reuse it.
  *
  * @param options.featureNames names for the columns, in order. @default ['feature_0', 'feature_1', ...]
- * @throws DriftInputError for ragged rows, non-finite values or a name list of the wrong length.
+ * @param options.featureTypes column types; with them NaN is a missing value, counted per column.
+ * @throws DriftInputError for ragged rows, non-finite values (NaN is allowed with featureTypes),
+ *   values that do not suit their column type, or a name or type list of the wrong length.
  */
-export function prepareReference(
-  reference: FeatureRows,
-  options: { featureNames?: readonly string[] } = {},
-): PreparedReference {
-  const width = featureCount(reference, 'reference', options.featureNames?.length);
+export function prepareReference(reference: FeatureRows, options: PrepareOptions = {}): PreparedReference {
+  const width = featureCount(
+    reference,
+    'reference',
+    options.featureNames?.length ?? options.featureTypes?.length,
+  );
   const featureNames = resolveFeatureNames(width, options.featureNames);
+  if (options.featureTypes !== undefined) {
+    return prepareTyped(
+      reference,
+      featureNames,
+      checkFeatureTypes(options.featureTypes, width, 'prepareReference'),
+    );
+  }
   const columns: Float64Array[] = [];
   const stds: number[] = [];
   for (let f = 0; f < width; f++) {
@@ -98,6 +120,32 @@ export function prepareReference(
     columns.push(column.sort());
   }
   return { kind: 'prepared-reference', nRows: reference.length, featureNames, columns, stds };
+}
+
+function prepareTyped(
+  reference: FeatureRows,
+  featureNames: string[],
+  featureTypes: FeatureType[],
+): PreparedReference {
+  const columns: Float64Array[] = [];
+  const stds: number[] = [];
+  const missing: number[] = [];
+  featureTypes.forEach((type, f) => {
+    const name = featureNames[f]!;
+    const column = extractTypedColumn(reference, f, featureTypes.length, name, 'reference', type);
+    stds.push(type === 'numeric' && column.present.length > 0 ? meanAndStd(column.present).std : 0);
+    columns.push(column.present.sort());
+    missing.push(column.missing);
+  });
+  return {
+    kind: 'prepared-reference',
+    nRows: reference.length,
+    featureNames,
+    columns,
+    stds,
+    featureTypes,
+    missing,
+  };
 }
 
 /**

@@ -1,6 +1,8 @@
-import type { CalibratedThresholds } from './calibration.ts';
+import type { CalibratedThresholds, FeatureThresholds } from './calibration.ts';
 import { jensenShannon } from './divergence.ts';
 import { DriftInputError } from './errors.ts';
+import { type FeatureType, sameFeatureTypes } from './feature-types.ts';
+import { fmt } from './format.ts';
 import { type KsMethod, ksTestSorted } from './ks.ts';
 import { benjaminiHochberg, bonferroni } from './multiple-testing.ts';
 import { type BinClosedSide, psiSorted } from './psi.ts';
@@ -14,6 +16,14 @@ import {
   type PreparedReference,
   prepareReference,
 } from './reference.ts';
+import {
+  type FeatureMeasurement,
+  type MeasureSettings,
+  measureTypedFeatures,
+  missingShareWords,
+  typedQuietWords,
+  typedTestWords,
+} from './typed-drift.ts';
 import { wassersteinSorted } from './wasserstein.ts';
 
 /** Multiple-testing correction applied to the per-feature KS p-values. */
@@ -55,22 +65,61 @@ export interface CompareOptions {
    * and `psiThreshold` rules.
    */
   thresholds?: CalibratedThresholds;
+  /**
+   * The type of each column, in order. Without it every column is numeric and every value must be
+   * finite. With it, NaN marks a missing value in any column (±Infinity is still refused) and:
+   * - `numeric`: KS, PSI, Jensen-Shannon and Wasserstein on the present values, plus a 2×2
+   *   chi-square test (Yates) of the missing share. The feature's p-value, the one the
+   *   multiple-testing correction sees, is min(1, 2·min(p_KS, p_missing)) — Bonferroni over its two
+   *   tests — when a value is missing on either side, else p_KS; a side without present values
+   *   gives p_KS = 1 and zero distances.
+   * - `categorical` (integer codes; every negative code is one "unseen" category) and `boolean`
+   *   (0/1): a chi-square test of homogeneity on the category counts, missing counted as a category
+   *   and categories with an expected count below 5 pooled into one cell; PSI and Jensen-Shannon on
+   *   the category shares (PSI floored at 1e-4 like the numeric one); no KS or Wasserstein.
+   * A prepared reference must have been prepared with the same types (it remembers them).
+   */
+  featureTypes?: readonly FeatureType[];
 }
 
 export interface FeatureDrift {
   feature: string;
   index: number;
-  ks: { statistic: number; pValue: number; method: 'exact' | 'asymp' };
-  /** KS p-value after the multiple-testing correction. */
+  /** The column's type; present only when `featureTypes` was given. */
+  kind?: FeatureType;
+  /**
+   * Two-sample KS test. With `featureTypes`: on the present values of a numeric column; for a
+   * categorical or boolean column (no KS) and for a numeric column without present values on a
+   * side, `statistic` is 0 and `method` 'none', and `pValue` is the chi-square p-value
+   * (categorical/boolean) or 1 (numeric).
+   */
+  ks: { statistic: number; pValue: number; method: 'exact' | 'asymp' | 'none' };
+  /** The feature's p-value after the multiple-testing correction (untyped: the KS p-value's). */
   pValueAdjusted: number;
+  /** PSI on the reference's quantile bins (numeric) or on the category shares (categorical, boolean). */
   psi: number;
-  /** Jensen-Shannon distance (base 2, in [0, 1]) on the PSI bins. */
+  /** Jensen-Shannon distance (base 2, in [0, 1]) on the PSI bins or on the category shares. */
   jensenShannon: number;
-  /** Wasserstein-1 distance in the feature's units. */
+  /** Wasserstein-1 distance in the feature's units (0 for categorical and boolean columns). */
   wasserstein: number;
-  /** Wasserstein distance divided by the reference's standard deviation. */
+  /** Wasserstein distance divided by the reference's standard deviation (0 for categorical and boolean). */
   wassersteinNormalized: number;
+  /** With `featureTypes`: share of missing (NaN) values on each side. */
+  missingShare?: { reference: number; current: number };
+  /** With `featureTypes`, numeric columns: 2×2 chi-square test of the missing share (null when nothing is missing). */
+  missingShareTest?: { statistic: number; pValue: number } | null;
+  /**
+   * With `featureTypes`, categorical and boolean columns: chi-square test of homogeneity on the
+   * category counts (as scipy.stats.chi2_contingency, Yates for 1 dof); `pooledCategories` were
+   * merged into one cell because their expected counts were below 5.
+   */
+  chiSquare?: { statistic: number; pValue: number; dof: number; pooledCategories: string[] };
+  /** With `featureTypes`, categorical and boolean columns: the counts per category ('missing', 'unseen' included). */
+  categories?: { labels: string[]; reference: number[]; current: number[] };
+  /** With `featureTypes`: the feature's p-value before the correction (see `CompareOptions.featureTypes`). */
+  pValue?: number;
   drifted: boolean;
+  /** What moved, in words: the test(s) and thresholds behind the flag, or why it did not drift. */
   reason: string;
 }
 
@@ -97,12 +146,9 @@ export interface DriftReport {
     psiBins: number;
     psiClosed: BinClosedSide;
     thresholds: 'fixed' | 'calibrated';
+    /** Present only when the check was typed (`featureTypes`, or a reference prepared with them). */
+    featureTypes?: FeatureType[];
   };
-}
-
-/** Short, stable rendering of a statistic for reasons (3 significant digits). */
-function fmt(x: number): string {
-  return Number(x.toPrecision(3)).toString();
 }
 
 function resolveSettings(options: CompareOptions): DriftReport['settings'] {
@@ -185,12 +231,15 @@ const CORRECTION_LABEL: Record<PValueCorrection, string> = {
  * its adjusted KS p-value is below `pValue` or its PSI reaches `psiThreshold`; with calibrated
  * thresholds when a statistic exceeds its threshold. The dataset drifts when the share of drifted
  * features reaches `driftShare`. With fewer than `minSamples` rows on either side the statistics are
- * still reported but the verdict is 'insufficient_data' and no feature is flagged.
+ * still reported but the verdict is 'insufficient_data' and no feature is flagged. With
+ * `featureTypes` each column is tested as its type says (see `CompareOptions.featureTypes`) and
+ * the feature's own p-value takes the KS p-value's place in these rules.
  *
  * Each column is sorted once and the sorted arrays are shared by KS, PSI and Wasserstein; pass a
  * `prepareReference(...)` result to also skip re-sorting the reference on every check.
  *
- * @throws DriftInputError for ragged rows, non-finite values, mismatched feature counts or invalid options.
+ * @throws DriftInputError for ragged rows, non-finite values (NaN is allowed with featureTypes),
+ *   mismatched feature counts or types, or invalid options.
  */
 export function compareDistributions(
   reference: FeatureRows | PreparedReference,
@@ -198,31 +247,10 @@ export function compareDistributions(
   options: CompareOptions = {},
 ): DriftReport {
   const settings = resolveSettings(options);
-  let prepared: PreparedReference;
-  if (isPreparedReference(reference)) {
-    prepared = reference;
-  } else {
-    // An empty reference takes its width from the current rows, so the verdict is "insufficient data".
-    const names =
-      options.featureNames ??
-      (Array.isArray(reference) && reference.length === 0
-        ? defaultFeatureNames(featureCount(current, 'current', 0))
-        : undefined);
-    prepared = prepareReference(reference, { featureNames: names });
-  }
+  const prepared = resolveReference(reference, current, options);
   const nFeatures = prepared.featureNames.length;
-  const currentWidth = featureCount(current, 'current', nFeatures);
-  if (currentWidth !== nFeatures) {
-    throw new DriftInputError(
-      `current rows have ${currentWidth} features but the reference has ${nFeatures}; both must have the same columns in the same order`,
-    );
-  }
-  const thresholds = options.thresholds;
-  if (thresholds && thresholds.features.length !== nFeatures) {
-    throw new DriftInputError(
-      `calibrated thresholds cover ${thresholds.features.length} features but the data has ${nFeatures}; recalibrate on this reference`,
-    );
-  }
+  checkShapes(prepared, current, options.thresholds);
+  if (prepared.featureTypes) settings.featureTypes = [...prepared.featureTypes];
   const nReference = prepared.nRows;
   const nCurrent = current.length;
   const base = { nFeatures, nReference, nCurrent, settings };
@@ -237,8 +265,82 @@ export function compareDistributions(
       features: [],
     };
   }
+  const measured = prepared.featureTypes
+    ? measureTypedFeatures(prepared, current, settings)
+    : measureFeatures(prepared, current, settings);
+  const adjusted = adjustPValues(
+    measured.map((m) => m.pValue ?? m.ks.pValue),
+    settings.correction,
+  );
+  const context: DecisionContext = {
+    settings,
+    thresholds: options.thresholds,
+    insufficient: nReference < settings.minSamples || nCurrent < settings.minSamples,
+    nReference,
+    nCurrent,
+  };
+  const features = measured.map((m, i) => decideFeature(m, adjusted[i]!, context));
+  return summarize(base, features, context.insufficient);
+}
 
-  const measured = prepared.featureNames.map((feature, index) => {
+/** The prepared reference of a check: the one given, or the rows prepared with the options' names and types. */
+function resolveReference(
+  reference: FeatureRows | PreparedReference,
+  current: FeatureRows,
+  options: CompareOptions,
+): PreparedReference {
+  if (isPreparedReference(reference)) {
+    if (
+      options.featureTypes !== undefined &&
+      !sameFeatureTypes(options.featureTypes, reference.featureTypes)
+    ) {
+      throw new DriftInputError(
+        `compareDistributions: featureTypes differ from those the reference was prepared with (${reference.featureTypes ? reference.featureTypes.join(', ') : 'none'}); prepare it with prepareReference(rows, { featureTypes })`,
+      );
+    }
+    return reference;
+  }
+  // An empty reference takes its width from the current rows, so the verdict is "insufficient data".
+  const names =
+    options.featureNames ??
+    (Array.isArray(reference) && reference.length === 0
+      ? defaultFeatureNames(featureCount(current, 'current', 0))
+      : undefined);
+  return prepareReference(reference, { featureNames: names, featureTypes: options.featureTypes });
+}
+
+function checkShapes(
+  prepared: PreparedReference,
+  current: FeatureRows,
+  thresholds: CalibratedThresholds | undefined,
+): void {
+  const nFeatures = prepared.featureNames.length;
+  const currentWidth = featureCount(current, 'current', nFeatures);
+  if (currentWidth !== nFeatures) {
+    throw new DriftInputError(
+      `current rows have ${currentWidth} features but the reference has ${nFeatures}; both must have the same columns in the same order`,
+    );
+  }
+  if (thresholds && thresholds.features.length !== nFeatures) {
+    throw new DriftInputError(
+      `calibrated thresholds cover ${thresholds.features.length} features but the data has ${nFeatures}; recalibrate on this reference`,
+    );
+  }
+  if (thresholds && !sameFeatureTypes(thresholds.featureTypes, prepared.featureTypes)) {
+    throw new DriftInputError(
+      'calibrated thresholds were calibrated with other featureTypes than this check uses; calibrate with the same featureTypes',
+    );
+  }
+}
+
+/** KS, PSI, Jensen-Shannon and Wasserstein of every column of an untyped (all numeric) reference. */
+function measureFeatures(
+  prepared: PreparedReference,
+  current: FeatureRows,
+  settings: MeasureSettings,
+): FeatureMeasurement[] {
+  const nFeatures = prepared.featureNames.length;
+  return prepared.featureNames.map((feature, index) => {
     const ref = prepared.columns[index]!;
     const cur = extractColumn(current, index, nFeatures, feature, 'current').sort();
     const ks = ksTestSorted(ref, cur, { method: settings.ksMethod });
@@ -254,53 +356,107 @@ export function compareDistributions(
       wassersteinNormalized: normalizedWasserstein(w, prepared.stds[index]!, ref, cur),
     };
   });
+}
 
-  const rawP = measured.map((m) => m.ks.pValue);
-  const adjusted =
-    settings.correction === 'bh'
-      ? benjaminiHochberg(rawP)
-      : settings.correction === 'bonferroni'
-        ? bonferroni(rawP)
-        : rawP;
-  const insufficient = nReference < settings.minSamples || nCurrent < settings.minSamples;
+function adjustPValues(pValues: number[], correction: PValueCorrection): number[] {
+  if (correction === 'bh') return benjaminiHochberg(pValues);
+  if (correction === 'bonferroni') return bonferroni(pValues);
+  return pValues;
+}
+
+interface DecisionContext {
+  settings: DriftReport['settings'];
+  thresholds: CalibratedThresholds | undefined;
+  insufficient: boolean;
+  nReference: number;
+  nCurrent: number;
+}
+
+function decideFeature(m: FeatureMeasurement, pValueAdjusted: number, ctx: DecisionContext): FeatureDrift {
+  let { drifted, reason } = ctx.thresholds
+    ? calibratedVerdict(m, ctx.thresholds.features[m.index]!)
+    : fixedVerdict(m, pValueAdjusted, ctx.settings);
+  if (ctx.insufficient) {
+    reason = `insufficient data (${ctx.nReference} reference and ${ctx.nCurrent} current rows, ${ctx.settings.minSamples} needed): ${reason}`;
+    drifted = false;
+  }
+  return { ...m, pValueAdjusted, drifted, reason };
+}
+
+type Verdict = { drifted: boolean; reason: string };
+
+function calibratedVerdict(m: FeatureMeasurement, t: FeatureThresholds): Verdict {
+  const exceeded: string[] = [];
+  if (m.ks.statistic > t.ksStatistic.threshold) {
+    exceeded.push(`KS D ${fmt(m.ks.statistic)} > ${fmt(t.ksStatistic.threshold)}`);
+  }
+  if (m.psi > t.psi.threshold) {
+    const prefix = m.kind === 'categorical' || m.kind === 'boolean' ? 'category shares moved: ' : '';
+    exceeded.push(`${prefix}PSI ${fmt(m.psi)} > ${fmt(t.psi.threshold)}`);
+  }
+  if (m.wassersteinNormalized > t.wassersteinNormalized.threshold) {
+    exceeded.push(
+      `Wasserstein/σ ${fmt(m.wassersteinNormalized)} > ${fmt(t.wassersteinNormalized.threshold)}`,
+    );
+  }
+  const missing = t.missingShareChange;
+  if (m.missingShare && missing) {
+    const change = Math.abs(m.missingShare.current - m.missingShare.reference);
+    if (change > missing.threshold) {
+      exceeded.push(
+        `${missingShareWords(m.missingShare)} (change ${fmt(change)} > ${fmt(missing.threshold)})`,
+      );
+    }
+  }
+  const drifted = exceeded.length > 0;
+  return { drifted, reason: drifted ? exceeded.join('; ') : 'within calibrated thresholds' };
+}
+
+function fixedVerdict(
+  m: FeatureMeasurement,
+  pValueAdjusted: number,
+  settings: DriftReport['settings'],
+): Verdict {
   const label = CORRECTION_LABEL[settings.correction];
+  const ksRejects = pValueAdjusted < settings.pValue;
+  const psiExceeds = m.psi >= settings.psiThreshold;
+  const drifted = ksRejects || psiExceeds;
+  const psiPart = `PSI ${fmt(m.psi)} ${psiExceeds ? '>=' : '<'} ${settings.psiThreshold}`;
+  if (m.kind !== undefined) return { drifted, reason: typedReason(m, pValueAdjusted, settings, psiPart) };
+  const ksPart = `KS p ${fmt(pValueAdjusted)} (${label}) ${ksRejects ? '<' : '>='} ${settings.pValue}`;
+  if (ksRejects && psiExceeds) return { drifted, reason: `${ksPart}; ${psiPart}` };
+  if (ksRejects) return { drifted, reason: ksPart };
+  if (psiExceeds) return { drifted, reason: psiPart };
+  return { drifted, reason: `no drift: ${ksPart}, ${psiPart}` };
+}
 
-  const features: FeatureDrift[] = measured.map((m, i) => {
-    const pValueAdjusted = adjusted[i]!;
-    let drifted: boolean;
-    let reason: string;
-    if (thresholds) {
-      const t = thresholds.features[i]!;
-      const exceeded: string[] = [];
-      if (m.ks.statistic > t.ksStatistic.threshold) {
-        exceeded.push(`KS D ${fmt(m.ks.statistic)} > ${fmt(t.ksStatistic.threshold)}`);
-      }
-      if (m.psi > t.psi.threshold) exceeded.push(`PSI ${fmt(m.psi)} > ${fmt(t.psi.threshold)}`);
-      if (m.wassersteinNormalized > t.wassersteinNormalized.threshold) {
-        exceeded.push(
-          `Wasserstein/σ ${fmt(m.wassersteinNormalized)} > ${fmt(t.wassersteinNormalized.threshold)}`,
-        );
-      }
-      drifted = exceeded.length > 0;
-      reason = drifted ? exceeded.join('; ') : 'within calibrated thresholds';
-    } else {
-      const ksRejects = pValueAdjusted < settings.pValue;
-      const psiExceeds = m.psi >= settings.psiThreshold;
-      drifted = ksRejects || psiExceeds;
-      const ksPart = `KS p ${fmt(pValueAdjusted)} (${label}) ${ksRejects ? '<' : '>='} ${settings.pValue}`;
-      const psiPart = `PSI ${fmt(m.psi)} ${psiExceeds ? '>=' : '<'} ${settings.psiThreshold}`;
-      if (ksRejects && psiExceeds) reason = `${ksPart}; ${psiPart}`;
-      else if (ksRejects) reason = ksPart;
-      else if (psiExceeds) reason = psiPart;
-      else reason = `no drift: ${ksPart}, ${psiPart}`;
-    }
-    if (insufficient) {
-      reason = `insufficient data (${nReference} reference and ${nCurrent} current rows, ${settings.minSamples} needed): ${reason}`;
-      drifted = false;
-    }
-    return { ...m, pValueAdjusted, drifted, reason };
-  });
+/** Reason of a typed feature under fixed thresholds: what moved, then the rule it broke. */
+function typedReason(
+  m: FeatureMeasurement,
+  pValueAdjusted: number,
+  settings: DriftReport['settings'],
+  psiPart: string,
+): string {
+  const alpha = settings.pValue;
+  const rejects = pValueAdjusted < alpha;
+  const pPart = `${CORRECTION_LABEL[settings.correction]} p ${fmt(pValueAdjusted)} ${rejects ? '<' : '>='} ${alpha}`;
+  const psiExceeds = m.psi >= settings.psiThreshold;
+  if (!rejects && !psiExceeds) return `no drift: ${typedQuietWords(m)}; ${pPart}, ${psiPart}`;
+  const parts: string[] = [];
+  if (rejects) parts.push(`${typedTestWords(m, alpha)}; ${pPart}`);
+  if (psiExceeds) {
+    const what = m.kind === 'numeric' ? 'values moved' : 'category shares moved';
+    parts.push(rejects ? psiPart : `${what}: ${psiPart}`);
+  }
+  return parts.join('; ');
+}
 
+function summarize(
+  base: Pick<DriftReport, 'nFeatures' | 'nReference' | 'nCurrent' | 'settings'>,
+  features: FeatureDrift[],
+  insufficient: boolean,
+): DriftReport {
+  const { nFeatures, nReference, nCurrent, settings } = base;
   const nDrifted = features.filter((f) => f.drifted).length;
   const driftedShare = nFeatures === 0 ? 0 : nDrifted / nFeatures;
   if (insufficient) {
