@@ -43,7 +43,11 @@ describe('tables with named, typed columns', () => {
     });
 
   beforeAll(async () => {
-    p = await startTestPlatform(inject('postgresUrl'), { WORKERS: 'false', MIN_TRAIN_ROWS: '200' });
+    p = await startTestPlatform(inject('postgresUrl'), {
+      WORKERS: 'false',
+      MIN_TRAIN_ROWS: '200',
+      WINDOW_SIZE: '200',
+    });
   });
   afterAll(async () => {
     await p?.stop();
@@ -118,6 +122,34 @@ describe('tables with named, typed columns', () => {
     expect(predict.predictions.slice(0, 3).map((x) => x.className)).toEqual(['pos', 'neg', 'pos']);
     expect(Object.keys(predict.predictions[0]!.classProbabilities).sort()).toEqual(['neg', 'pos']);
     expect(predict.unseenCategories).toBe(1);
+  });
+
+  it('checks drift by column type and names the columns: category shares and missing shares', async () => {
+    // The same rule, but now nearly everyone smokes and insulin is missing in most rows.
+    const shifted = table(200, 11).map((r, i) => ({
+      ...r,
+      smoker: i % 10 === 0 ? 'n' : 'y',
+      insulin: i % 5 === 0 ? '40' : 'NA',
+    }));
+    expect((await call(INGEST, { input: { records: shifted, batchId: 'shifted' } })).errors).toBeUndefined();
+    // The check itself, in-process (this platform runs no workers); then read through the API.
+    const outcome = await p.server.platform.drift.check('manual');
+    const r = await call(
+      'query C($id: ID!) { driftEvent(id: $id) { verdict features { feature drifted reason } } }',
+      {
+        id: String(outcome.check!.id),
+      },
+    );
+    expect(r.errors).toBeUndefined();
+    const features = (
+      r.data as { driftEvent: { features: { feature: string; drifted: boolean; reason: string }[] } }
+    ).driftEvent.features;
+    const byName = new Map(features.map((f) => [f.feature, f]));
+    expect([...byName.keys()].sort()).toEqual(['glucose', 'insulin', 'smoker']);
+    expect(byName.get('smoker')).toMatchObject({ drifted: true });
+    expect(byName.get('smoker')!.reason).toMatch(/category shares moved/);
+    expect(byName.get('insulin')).toMatchObject({ drifted: true });
+    expect(byName.get('insulin')!.reason).toMatch(/missing share rose/);
   });
 
   it('takes records and named labels over REST and answers classes by name', async () => {

@@ -1,11 +1,10 @@
 import type { Config } from '@automl-stream/config';
 import {
-  type ColumnKind,
   type ConceptDriftResult,
   chiSquareTest,
   compareDistributions,
-  compareTypedColumns,
   detectConceptDrift,
+  type FeatureType,
   histogram,
   jensenShannon,
 } from '@automl-stream/drift';
@@ -36,7 +35,7 @@ export interface DriftCheckInputs {
   /** The model's training sample kept as drift reference, one row per array. */
   reference: number[][];
   /** The schema's names and types of the model's columns (absent: numeric columns f0, f1, ...). */
-  columns?: { names: string[]; types: ColumnKind[] };
+  columns?: { names: string[]; types: FeatureType[] };
   /** Newest WINDOW_SIZE rows (ingested and served). */
   window: { features: number[][]; predicted: readonly number[] };
   /** The serving version's labelled outcomes, oldest first (1 = wrong). */
@@ -149,7 +148,7 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
 function compare(
   reference: number[][],
   current: number[][],
-  types: ColumnKind[] | null,
+  types: FeatureType[] | null,
   featureNames: string[],
   settings: DriftSettings,
 ) {
@@ -163,8 +162,11 @@ function compare(
   const hasNaN = (rows: number[][]) => rows.some((r) => r.some(Number.isNaN));
   const typed =
     types !== null && (types.some((t) => t !== 'numeric') || hasNaN(reference) || hasNaN(current));
-  if (typed) return compareTypedColumns(reference, current, { ...common, featureTypes: types });
-  return compareDistributions(reference, current, { ...common, correction: 'bh' });
+  return compareDistributions(reference, current, {
+    ...common,
+    correction: 'bh',
+    ...(typed ? { featureTypes: types } : {}),
+  });
 }
 
 /** Predicted-class mix of the window vs the model's hold-out predictions (chi-square + JS). */

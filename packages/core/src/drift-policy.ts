@@ -1,6 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
-import type { ColumnKind } from '@automl-stream/drift';
+import type { FeatureType } from '@automl-stream/drift';
 import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
@@ -212,7 +212,7 @@ export function summarize(check: DriftCheckRecord): Record<string, unknown> {
 }
 
 /** Names and types of the model's columns (the schema's first `n`; an older schema may be narrower). */
-function modelColumns(schema: TableSchema, n: number): { names: string[]; types: ColumnKind[] } {
+function modelColumns(schema: TableSchema, n: number): { names: string[]; types: FeatureType[] } {
   const columns = Array.from({ length: n }, (_, j) => schema.columns[j]);
   return {
     names: columns.map((c, j) => c?.name ?? `f${j}`),

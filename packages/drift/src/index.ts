@@ -130,10 +130,4 @@ export {
   studentTCdf,
   studentTSf,
 } from './special.ts';
-export {
-  type ColumnKind,
-  compareTypedColumns,
-  type TypedCompareOptions,
-  type TypedFeatureDrift,
-} from './typed-report.ts';
 export { wasserstein } from './wasserstein.ts';
