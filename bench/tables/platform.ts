@@ -18,11 +18,14 @@
  *
  *   node --import tsx bench/tables/platform.ts        (or: pnpm bench:tables)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 process.env.NODE_ENV ??= 'production';
 const { loadConfig } = await import('../../packages/config/src/index.ts');
@@ -39,20 +42,27 @@ const outDir = here('./out/');
 mkdirSync(outDir, { recursive: true });
 
 console.log('writing the tables and scoring the scikit-learn reference (3-fold CV) ...');
-execFileSync('/usr/bin/python3', [here('./make_tables.py'), outDir], { stdio: ['ignore', 'inherit', 'inherit'] });
+execFileSync('/usr/bin/python3', [here('./make_tables.py'), outDir], {
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
 const reference = JSON.parse(readFileSync(path.join(outDir, 'reference.json'), 'utf8')) as Record<
   string,
   { accuracy: number; rows: number; classes: number; params: Record<string, unknown> }
 >;
 
-function cli(args: string[], env: Record<string, string>): string {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`automl-stream ${args.join(' ')}: ${run.stderr.trim().split('\n').at(-1)}`);
-  return run.stdout;
+/** The CLI as a child process (asynchronously: the server it talks to runs in this process). */
+async function cli(args: string[], env: Record<string, string>): Promise<string> {
+  try {
+    const run = await execFileAsync(process.execPath, ['--import', 'tsx', 'apps/cli/src/main.ts', ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return run.stdout;
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? error);
+    throw new Error(`automl-stream ${args.join(' ')}: ${stderr.trim().split('\n').at(-1)}`);
+  }
 }
 
 const logger = createLogger('warn', { name: 'bench-tables' });
@@ -79,16 +89,22 @@ async function runTable(name: string) {
   try {
     const key = (await server.platform.apiKeys.create('bench', 'admin')).key;
     const env = { AUTOML_URL: server.url, AUTOML_API_KEY: key };
-    cli(['ingest', path.join(outDir, `${name}.train.csv`), '--label-column', 'class'], env);
+    await cli(['ingest', path.join(outDir, `${name}.train.csv`), '--label-column', 'class'], env);
     const { job } = await server.platform.drift.requestRetrain('bench');
     const trained = await server.platform.retrain.run(job.id);
     if (!trained.promoted) throw new Error(`${name}: the model was not promoted`);
     await server.platform.holder.refresh();
     const out = path.join(outDir, `${name}.predicted.csv`);
-    const said = cli(['predict', path.join(outDir, `${name}.test.csv`), '-o', out, '--label-column', 'class'], env);
+    const said = await cli(
+      ['predict', path.join(outDir, `${name}.test.csv`), '-o', out, '--label-column', 'class'],
+      env,
+    );
     const accuracy = Number(/accuracy against column "class": ([\d.]+)/.exec(said)?.[1]);
     const schema = await server.platform.schemas.current();
-    const kinds = schema!.columns.reduce<Record<string, number>>((n, c) => ({ ...n, [c.type]: (n[c.type] ?? 0) + 1 }), {});
+    const kinds = schema!.columns.reduce<Record<string, number>>(
+      (n, c) => ({ ...n, [c.type]: (n[c.type] ?? 0) + 1 }),
+      {},
+    );
     return { accuracy, columns: kinds, classes: schema!.label.classes.length };
   } finally {
     await server.stop(5_000);
@@ -107,14 +123,23 @@ try {
   if (tempDir) rmSync(tempDir, { recursive: true, force: true });
 }
 
-console.log(`\ntables through the platform (CLI ingest + predict) vs scikit-learn with 3-fold CV; ${cpus().length} CPUs\n`);
-console.log('table     rows  classes  columns (as inferred)                 platform  scikit-learn  gap (points)  target');
+console.log(
+  `\ntables through the platform (CLI ingest + predict) vs scikit-learn with 3-fold CV; ${cpus().length} CPUs\n`,
+);
+console.log(
+  'table     rows  classes  columns (as inferred)                 platform  scikit-learn  gap (points)  target',
+);
 for (const r of rows) {
   const ref = reference[r.table]!;
   const gap = (r.ref - r.ours) * 100;
-  const cols = Object.entries(r.columns).map(([t, n]) => `${n} ${t}`).join(', ');
+  const cols = Object.entries(r.columns)
+    .map(([t, n]) => `${n} ${t}`)
+    .join(', ');
   console.log(
     `${r.table.padEnd(9)} ${String(ref.rows).padStart(4)}  ${String(ref.classes).padStart(7)}  ${cols.padEnd(36)}  ${r.ours.toFixed(3).padStart(8)}  ${r.ref.toFixed(3).padStart(12)}  ${gap.toFixed(1).padStart(12)}  ${gap <= TARGET_POINTS ? 'PASS' : 'FAIL'}`,
   );
 }
-writeFileSync(path.join(outDir, 'platform-results.json'), `${JSON.stringify({ rows, reference }, null, 1)}\n`);
+writeFileSync(
+  path.join(outDir, 'platform-results.json'),
+  `${JSON.stringify({ rows, reference }, null, 1)}\n`,
+);
