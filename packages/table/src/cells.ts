@@ -22,6 +22,8 @@ export interface LabelSpec {
   kind: 'integer' | 'string';
   /** Named classes in the order first seen (a class's index); empty for integer classes. */
   classes: string[];
+  /** Declared closed: a label not in `classes` is refused instead of added. */
+  closed?: boolean;
 }
 
 export interface TableSchema {

@@ -28,6 +28,7 @@ function fromApi(schema: Schema): TableSchema {
       name: schema.label.name,
       kind: schema.label.kind === 'INTEGER' ? 'integer' : 'string',
       classes: schema.label.classes,
+      closed: schema.label.closed,
     },
   };
 }
@@ -45,6 +46,7 @@ function toApi(schema: TableSchema) {
       name: schema.label.name,
       kind: schema.label.kind.toUpperCase() as 'INTEGER' | 'STRING',
       ...(schema.label.classes.length > 0 ? { classes: schema.label.classes } : {}),
+      ...(schema.label.closed ? { closed: true } : {}),
     },
   };
 }
@@ -73,7 +75,7 @@ async function readSchemaFile(path: string): Promise<TableSchema> {
   const label =
     typeof parsed.label === 'string'
       ? { name: parsed.label }
-      : ((parsed.label ?? {}) as { name?: string; kind?: string; classes?: unknown[] });
+      : ((parsed.label ?? {}) as { name?: string; kind?: string; classes?: unknown[]; closed?: boolean });
   return {
     columns: (parsed.columns ?? []).map((c) => ({
       ...c,
@@ -84,6 +86,7 @@ async function readSchemaFile(path: string): Promise<TableSchema> {
       name: String(label.name ?? ''),
       kind: String(label.kind ?? 'string').toLowerCase() === 'integer' ? 'integer' : 'string',
       classes: (label.classes ?? []).map(String),
+      ...(label.closed === true ? { closed: true } : {}),
     },
   };
 }

@@ -41,6 +41,10 @@ const LabelSpecRef = builder.objectRef<TableSchema['label']>('LabelColumn').impl
       description: 'Named classes in index order (empty for integer classes).',
       resolve: (l) => l.classes,
     }),
+    closed: t.boolean({
+      description: 'Labels outside `classes` are refused.',
+      resolve: (l) => l.closed === true,
+    }),
   }),
 });
 
@@ -70,6 +74,10 @@ const LabelInput = builder.inputType('LabelInput', {
       description: 'Default: STRING, or INTEGER when classes are all whole numbers.',
     }),
     classes: t.stringList({ required: false, description: 'Known classes, in index order.' }),
+    closed: t.boolean({
+      required: false,
+      description: 'Refuse labels outside `classes` instead of adding them (default false).',
+    }),
   }),
 });
 

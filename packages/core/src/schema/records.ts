@@ -127,6 +127,11 @@ function encodeLabel(
   const name = String(value).trim();
   const k = schema.label.classes.indexOf(name);
   if (k >= 0) return k;
+  if (schema.label.closed) {
+    throw badInput(
+      `${where}: ${describe(value)} is not one of the declared classes of ${JSON.stringify(schema.label.name)} (${schema.label.classes.slice(0, 10).join(', ')})`,
+    );
+  }
   if (!newClasses) throw badInput(`${where}: ${describe(value)} is not a class of this pipeline`);
   let at = newClasses.indexOf(name);
   if (at < 0) at = newClasses.push(name) - 1;

@@ -277,3 +277,35 @@ describe('the record parser under random input', () => {
     );
   });
 });
+
+describe('a closed set of classes', () => {
+  it('refuses a label the declared classes do not have, naming the row', () => {
+    const schema = parseSchema(
+      {
+        columns: [{ name: 'a', type: 'numeric' }],
+        label: { name: 'y', classes: ['pos', 'neg'], closed: true },
+      },
+      100,
+    );
+    expect(
+      encodeRecords(schema, [{ a: 1, y: 'neg' }], { maxMagnitude: 1e12, mode: 'ingest' }).labels,
+    ).toEqual([1]);
+    expect(
+      refusal(() =>
+        encodeRecords(
+          schema,
+          [
+            { a: 1, y: 'pos' },
+            { a: 2, y: 'maybe' },
+          ],
+          { maxMagnitude: 1e12, mode: 'ingest' },
+        ),
+      ).message,
+    ).toBe('records[1]: "maybe" is not one of the declared classes of "y" (pos, neg)');
+    expect(
+      refusal(() =>
+        parseSchema({ columns: [{ name: 'a', type: 'numeric' }], label: { name: 'y', closed: true } }, 100),
+      ).message,
+    ).toMatch(/closed needs the named classes/);
+  });
+});

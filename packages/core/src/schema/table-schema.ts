@@ -89,7 +89,7 @@ function parseLabel(label: unknown): LabelSpec {
   if (typeof label === 'string') return { name: label, kind: 'string', classes: [] };
   if (typeof label !== 'object' || label === null)
     throw badInput('schema.label must name the label column: { "name": "class" }');
-  const { name, classes, kind } = label as Record<string, unknown>;
+  const { name, classes, kind, closed } = label as Record<string, unknown>;
   if (typeof name !== 'string' || !NAME.test(name))
     throw badInput('schema.label.name must be 1 to 100 printable characters');
   if (kind !== undefined && kind !== 'integer' && kind !== 'string')
@@ -97,7 +97,17 @@ function parseLabel(label: unknown): LabelSpec {
   const listed = parseNames(classes, 'schema.label.classes');
   const integer =
     kind === 'integer' || (kind === undefined && listed.length > 0 && listed.every((c) => /^\d+$/.test(c)));
-  return { name, kind: integer ? 'integer' : 'string', classes: integer ? [] : listed };
+  if (closed !== undefined && closed !== null && typeof closed !== 'boolean')
+    throw badInput('schema.label.closed must be true or false');
+  if (closed === true && (integer || listed.length === 0)) {
+    throw badInput('schema.label.closed needs the named classes listed in schema.label.classes');
+  }
+  return {
+    name,
+    kind: integer ? 'integer' : 'string',
+    classes: integer ? [] : listed,
+    ...(closed === true ? { closed: true } : {}),
+  };
 }
 
 function parseNames(values: unknown, where: string): string[] {
@@ -147,7 +157,12 @@ export function evolveSchema(stored: TableSchema, next: TableSchema): TableSchem
       ? { ...old, categories: union(old.categories ?? [], c.categories ?? []) }
       : old;
   });
-  return { columns, label: { ...stored.label, classes: union(stored.label.classes, next.label.classes) } };
+  const closed = next.label.closed === true ? { closed: true } : {};
+  const { closed: _was, ...label } = stored.label;
+  return {
+    columns,
+    label: { ...label, classes: union(stored.label.classes, next.label.classes), ...closed },
+  };
 }
 
 /** `a` then the values of `b` not in `a`: codes already given never move. */
