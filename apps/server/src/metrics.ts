@@ -33,6 +33,28 @@ export class ServerMetrics {
     help: 'Rows ingested through this process',
     registers: [this.registry],
   });
+  readonly missingValues = new Counter({
+    name: 'automl_missing_values_total',
+    help: 'Missing cells in rows ingested or predicted through this process',
+    labelNames: ['path'] as const,
+    registers: [this.registry],
+  });
+  readonly unseenCategories = new Counter({
+    name: 'automl_unseen_categories_total',
+    help: 'Cells of predicted rows whose category the serving model never saw',
+    registers: [this.registry],
+  });
+  readonly rowsRefused = new Counter({
+    name: 'automl_rows_refused_total',
+    help: 'Rows of batches refused for their content (BAD_USER_INPUT) by this process',
+    registers: [this.registry],
+  });
+  readonly dataQuality = new Gauge({
+    name: 'automl_drift_data_quality',
+    help: "Last drift check's window: missing_rate, unseen_categories, out_of_range (cells)",
+    labelNames: ['measure'] as const,
+    registers: [this.registry],
+  });
   readonly activeModelVersion = new Gauge({
     name: 'automl_active_model_version',
     help: 'Model version this process serves (0 = none)',
@@ -72,6 +94,11 @@ export class ServerMetrics {
       platform.data.observe({
         ingested: (n) => this.rowsIngested.inc(n),
         predicted: (n) => this.predictionsServed.inc(n),
+        quality: (q) => {
+          this.missingValues.inc({ path: q.path }, q.missing);
+          this.unseenCategories.inc(q.unseenCategories);
+        },
+        refused: (n) => this.rowsRefused.inc(n),
       }),
     );
     this.unsubscribers.push(
@@ -83,6 +110,14 @@ export class ServerMetrics {
             for (const f of check.features) {
               this.driftScore.set({ feature: f.feature, statistic: 'ks' }, f.ksStatistic);
               this.driftScore.set({ feature: f.feature, statistic: 'psi' }, f.psi);
+            }
+            const quality = check.details.quality as
+              | { missingRate: number; unseenCategories: number; outOfRange: number }
+              | undefined;
+            if (quality) {
+              this.dataQuality.set({ measure: 'missing_rate' }, quality.missingRate);
+              this.dataQuality.set({ measure: 'unseen_categories' }, quality.unseenCategories);
+              this.dataQuality.set({ measure: 'out_of_range' }, quality.outOfRange);
             }
           },
           () => {},

@@ -135,7 +135,7 @@ describe('tables with named, typed columns', () => {
     // The check itself, in-process (this platform runs no workers); then read through the API.
     const outcome = await p.server.platform.drift.check('manual');
     const r = await call(
-      'query C($id: ID!) { driftEvent(id: $id) { verdict features { feature drifted reason } } }',
+      'query C($id: ID!) { driftEvent(id: $id) { verdict dataQuality { missingRate outOfRange } features { feature drifted reason } } }',
       {
         id: String(outcome.check!.id),
       },
@@ -150,6 +150,11 @@ describe('tables with named, typed columns', () => {
     expect(byName.get('smoker')!.reason).toMatch(/category shares moved/);
     expect(byName.get('insulin')).toMatchObject({ drifted: true });
     expect(byName.get('insulin')!.reason).toMatch(/missing share rose/);
+    // 4 of every 5 insulin cells are missing: 80 % of one column of three.
+    const quality = (r.data as { driftEvent: { dataQuality: { missingRate: number; outOfRange: number } } })
+      .driftEvent.dataQuality;
+    expect(quality.missingRate).toBeGreaterThan(0.2);
+    expect(quality.missingRate).toBeLessThan(0.35);
   });
 
   it('takes records and named labels over REST and answers classes by name', async () => {

@@ -80,6 +80,17 @@ export interface DataServiceHooks {
 export interface DataObserver {
   ingested?: (rows: number) => void;
   predicted?: (rows: number) => void;
+  /** Data quality of what was stored or predicted: missing cells, categories never seen. */
+  quality?: (q: { path: 'ingest' | 'predict'; missing: number; unseenCategories: number }) => void;
+  /** A batch refused for its content (BAD_USER_INPUT): its rows. */
+  refused?: (rows: number) => void;
+}
+
+/** Missing (NaN) cells of `rows`. */
+function missingCells(rows: number[][]): number {
+  let n = 0;
+  for (const row of rows) for (const v of row) if (Number.isNaN(v)) n++;
+  return n;
 }
 
 const BATCH_ID_PATTERN = /^[\w.:\-/@]{1,200}$/;
@@ -138,7 +149,10 @@ export class DataService {
     if (typeof batchId !== 'string' || !BATCH_ID_PATTERN.test(batchId)) {
       throw badInput('batchId must be 1 to 200 characters of letters, digits and . _ - : / @', { batchId });
     }
-    const plan = await this.plan(input, options);
+    const plan = await this.plan(input, options).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'BAD_USER_INPUT') this.refused(input);
+      throw error;
+    });
     // Test-then-train: the serving model scores labelled rows before they are stored.
     const model = this.holder.current;
     const scored =
@@ -178,6 +192,8 @@ export class DataService {
     }
     this.schemas.remember(plan);
     this.served(rows.length, labelledRows);
+    const missing = missingCells(plan.features);
+    for (const o of this.observers) o.quality?.({ path: 'ingest', missing, unseenCategories: 0 });
     return {
       batchId,
       duplicate: false,
@@ -187,6 +203,15 @@ export class DataService {
       batchAccuracy: scored && labelledRows > 0 ? correct / labelledRows : null,
       modelVersion: model?.version ?? null,
     };
+  }
+
+  private refused(input: IngestInput): void {
+    const batch = Array.isArray(input.records)
+      ? input.records
+      : Array.isArray(input.features)
+        ? input.features
+        : [];
+    for (const o of this.observers) o.refused?.(Math.max(1, batch.length));
   }
 
   private served(rows: number, labelled: number): void {
@@ -378,7 +403,11 @@ export class DataService {
     // The fence runs on the synchronously committed pool: it must be durable before any id after it.
     const ids = await insertPredictions(this.predictionSql, toStore, () => fencePredictionIds(this.sql));
     this.hooks.onRowsServed?.(toStore.length);
-    for (const o of this.observers) o.predicted?.(toStore.length);
+    const missing = missingCells(features);
+    for (const o of this.observers) {
+      o.predicted?.(toStore.length);
+      o.quality?.({ path: 'predict', missing, unseenCategories });
+    }
     return {
       modelVersion: model.version,
       unseenCategories,

@@ -49,6 +49,56 @@ export interface FeatureHistogramRecord {
   current: number[];
 }
 
+/**
+ * Data quality of a check's window against the model's reference sample: missing cells, cells
+ * whose category the schema did not know (negative codes, from predictions), numeric cells outside
+ * the range the model was trained on.
+ */
+export interface DataQuality {
+  cells: number;
+  missing: number;
+  missingRate: number;
+  unseenCategories: number;
+  outOfRange: number;
+}
+
+/** Counts the window's data quality (see {@link DataQuality}). */
+export function measureQuality(
+  reference: number[][],
+  current: number[][],
+  types: FeatureType[] | null,
+): DataQuality {
+  const width = current[0]?.length ?? 0;
+  const lo = new Array<number>(width).fill(Number.POSITIVE_INFINITY);
+  const hi = new Array<number>(width).fill(Number.NEGATIVE_INFINITY);
+  for (const row of reference) {
+    for (let j = 0; j < width; j++) {
+      const v = row[j]!;
+      if (v < lo[j]!) lo[j] = v;
+      if (v > hi[j]!) hi[j] = v;
+    }
+  }
+  let missing = 0;
+  let unseen = 0;
+  let outOfRange = 0;
+  for (const row of current) {
+    for (let j = 0; j < width; j++) {
+      const v = row[j]!;
+      if (Number.isNaN(v)) missing++;
+      else if ((types?.[j] ?? 'numeric') !== 'numeric') unseen += v < 0 ? 1 : 0;
+      else if (reference.length > 0 && (v < lo[j]! || v > hi[j]!)) outOfRange++;
+    }
+  }
+  const cells = current.length * width;
+  return {
+    cells,
+    missing,
+    missingRate: cells === 0 ? 0 : missing / cells,
+    unseenCategories: unseen,
+    outOfRange,
+  };
+}
+
 export interface DriftMeasurement {
   verdict: 'drift' | 'no_drift' | 'insufficient_data';
   drifted: boolean;
@@ -62,6 +112,7 @@ export interface DriftMeasurement {
   histograms: FeatureHistogramRecord[];
   prediction: Record<string, unknown>;
   concept: ConceptDriftResult;
+  quality: DataQuality;
 }
 
 type DriftSettings = Config['drift'];
@@ -94,6 +145,7 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     histograms: data.histograms,
     prediction: prediction.details,
     concept,
+    quality: measureQuality(inputs.reference, current, inputs.columns?.types ?? null),
   };
 }
 

@@ -146,6 +146,7 @@ export class DriftPolicy {
           prediction: m.prediction,
           concept: m.concept,
           histograms: m.histograms,
+          quality: m.quality,
           newestRowId: window.newestRowId,
           newestPredictionId: window.newestPredictionId,
         },

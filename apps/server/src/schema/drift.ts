@@ -47,6 +47,29 @@ export const FeatureHistogramRef = builder.objectRef<Histogram>('FeatureHistogra
   }),
 });
 
+interface DataQuality {
+  cells: number;
+  missing: number;
+  missingRate: number;
+  unseenCategories: number;
+  outOfRange: number;
+}
+
+const DataQualityRef = builder.objectRef<DataQuality>('DataQuality').implement({
+  description: "A drift check's window against the model's reference sample.",
+  fields: (t) => ({
+    cells: t.exposeInt('cells'),
+    missing: t.exposeInt('missing', { description: 'Missing cells (null, NA, ...).' }),
+    missingRate: t.exposeFloat('missingRate'),
+    unseenCategories: t.exposeInt('unseenCategories', {
+      description: 'Cells whose category the schema did not know.',
+    }),
+    outOfRange: t.exposeInt('outOfRange', {
+      description: 'Numeric cells outside the training sample’s range.',
+    }),
+  }),
+});
+
 export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').implement({
   description: 'A drift check (every check is recorded; `drifted` marks a drift).',
   fields: (t) => ({
@@ -81,6 +104,13 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
       nullable: true,
     }),
     conceptDriftDetails: t.field({ type: 'JSON', resolve: (c) => c.details.concept ?? null, nullable: true }),
+    dataQuality: t.field({
+      type: DataQualityRef,
+      nullable: true,
+      description:
+        'Missing cells, unseen categories and values outside the training range in the window (null for checks before this was measured).',
+      resolve: (c) => (c.details.quality as DataQuality | undefined) ?? null,
+    }),
     histogram: t.field({
       type: FeatureHistogramRef,
       nullable: true,
