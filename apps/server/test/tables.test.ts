@@ -155,6 +155,17 @@ describe('tables with named, typed columns', () => {
       .driftEvent.dataQuality;
     expect(quality.missingRate).toBeGreaterThan(0.2);
     expect(quality.missingRate).toBeLessThan(0.35);
+    // The smoker column's histogram: one bar per category, by name.
+    const h = await call(
+      'query H($id: ID!) { driftEvent(id: $id) { histogram(feature: 2) { categories reference current } } }',
+      {
+        id: String(outcome.check!.id),
+      },
+    );
+    const bars = (h.data as { driftEvent: { histogram: { categories: string[]; current: number[] } } })
+      .driftEvent.histogram;
+    expect(bars.categories).toEqual(['y', 'n']);
+    expect(bars.current[0]).toBeGreaterThan(bars.current[1]! * 5);
   });
 
   it('takes records and named labels over REST and answers classes by name', async () => {

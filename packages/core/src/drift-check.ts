@@ -35,7 +35,7 @@ export interface DriftCheckInputs {
   /** The model's training sample kept as drift reference, one row per array. */
   reference: number[][];
   /** The schema's names and types of the model's columns (absent: numeric columns f0, f1, ...). */
-  columns?: { names: string[]; types: FeatureType[] };
+  columns?: { names: string[]; types: FeatureType[]; categories?: (readonly string[] | null)[] };
   /** Newest WINDOW_SIZE rows (ingested and served). */
   window: { features: number[][]; predicted: readonly number[] };
   /** The serving version's labelled outcomes, oldest first (1 = wrong). */
@@ -47,6 +47,27 @@ export interface FeatureHistogramRecord {
   edges: number[];
   reference: number[];
   current: number[];
+  /** Categorical and boolean columns: one bar per category, named here (edges at code ± 0.5). */
+  categories?: string[];
+}
+
+/** Counts per category code (unseen codes left out), one bar each, named by the schema. */
+function categoryHistogram(
+  feature: number,
+  ref: number[],
+  cur: number[],
+  names: readonly string[],
+): FeatureHistogramRecord {
+  let n = names.length;
+  for (const v of [...ref, ...cur]) if (v >= n) n = v + 1;
+  const count = (values: number[]) => {
+    const counts = new Array<number>(n).fill(0);
+    for (const v of values) if (v >= 0 && v < n) counts[v]!++;
+    return counts;
+  };
+  const edges = Array.from({ length: n + 1 }, (_, k) => k - 0.5);
+  const categories = Array.from({ length: n }, (_, k) => names[k] ?? String(k));
+  return { feature, edges, reference: count(ref), current: count(cur), categories };
 }
 
 /**
@@ -181,6 +202,11 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     const ref = refRows.map((r) => r[j]!).filter((v) => !Number.isNaN(v));
     const cur = current.map((r) => r[j]!).filter((v) => !Number.isNaN(v));
     if (ref.length === 0 || cur.length === 0) return [];
+    const type = inputs.columns?.types[j] ?? 'numeric';
+    if (type !== 'numeric') {
+      const names = type === 'boolean' ? ['false', 'true'] : (inputs.columns?.categories?.[j] ?? []);
+      return [categoryHistogram(j, ref, cur, names)];
+    }
     const h = histogram(ref, cur, { bins: HISTOGRAM_BINS });
     return [{ feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts }];
   });

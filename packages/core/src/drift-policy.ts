@@ -1,6 +1,5 @@
 import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
-import type { FeatureType } from '@automl-stream/drift';
 import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
@@ -213,10 +212,11 @@ export function summarize(check: DriftCheckRecord): Record<string, unknown> {
 }
 
 /** Names and types of the model's columns (the schema's first `n`; an older schema may be narrower). */
-function modelColumns(schema: TableSchema, n: number): { names: string[]; types: FeatureType[] } {
+function modelColumns(schema: TableSchema, n: number): NonNullable<DriftCheckInputs['columns']> {
   const columns = Array.from({ length: n }, (_, j) => schema.columns[j]);
   return {
     names: columns.map((c, j) => c?.name ?? `f${j}`),
     types: columns.map((c) => c?.type ?? 'numeric'),
+    categories: columns.map((c) => c?.categories ?? null),
   };
 }

@@ -234,7 +234,12 @@ export function trainingTimeOptions(): ChartOptions {
 }
 
 /** Reference vs current share (%) per bin of one feature, bars side by side at each bin centre. */
-export function histogramOptions(): ChartOptions {
+export function histogramOptions(categories: () => readonly string[] | null = () => null): ChartOptions {
+  // A categorical column's bars sit at its codes 0..C-1: label them by name.
+  const value = (v: number) => {
+    const names = categories();
+    return names ? (Number.isInteger(v) ? (names[v] ?? '') : '') : formatStatistic(v);
+  };
   return {
     scales: {
       x: {
@@ -250,11 +255,11 @@ export function histogramOptions(): ChartOptions {
       y: { range: fromZero },
     },
     axes: [
-      axis('feature value (bin centre)', { values: (_u, splits) => splits.map((v) => formatStatistic(v)) }),
+      axis('feature value (bin centre, or category)', { values: (_u, splits) => splits.map(value) }),
       axis('share of sample (%)', { size: 44 }),
     ],
     series: [
-      { label: 'bin centre', value: (_u, v) => formatStatistic(v) },
+      { label: 'bin centre', value: (_u, v) => (v == null ? '–' : value(v)) },
       {
         label: 'reference (training sample)',
         stroke: '#475569',

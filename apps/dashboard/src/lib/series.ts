@@ -228,6 +228,8 @@ export interface HistogramInput {
   edges: readonly number[];
   reference: readonly number[];
   current: readonly number[];
+  /** Categorical columns: the name of each bar. */
+  categories?: readonly string[] | null;
 }
 
 export interface HistogramChart {
@@ -236,6 +238,8 @@ export interface HistogramChart {
   binWidth: number;
   nReference: number;
   nCurrent: number;
+  /** Categorical columns: bar k is category `categories[k]` (x = k); null for numeric bins. */
+  categories: readonly string[] | null;
 }
 
 /**
@@ -258,6 +262,7 @@ export function histogramChart(h: HistogramInput): HistogramChart {
     binWidth: (h.edges[bins]! - h.edges[0]!) / bins,
     nReference,
     nCurrent,
+    categories: h.categories ?? null,
   };
 }
 

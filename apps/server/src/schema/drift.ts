@@ -35,6 +35,7 @@ interface Histogram {
   edges: number[];
   reference: number[];
   current: number[];
+  categories?: string[];
 }
 
 export const FeatureHistogramRef = builder.objectRef<Histogram>('FeatureHistogram').implement({
@@ -44,6 +45,12 @@ export const FeatureHistogramRef = builder.objectRef<Histogram>('FeatureHistogra
     edges: t.floatList({ resolve: (h) => h.edges }),
     reference: t.intList({ resolve: (h) => h.reference }),
     current: t.intList({ resolve: (h) => h.current }),
+    categories: t.stringList({
+      nullable: true,
+      description:
+        'Categorical and boolean columns: the name of each bar (edges sit at code ± 0.5); null for numeric bins.',
+      resolve: (h) => h.categories ?? null,
+    }),
   }),
 });
 

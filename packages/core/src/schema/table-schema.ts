@@ -168,5 +168,11 @@ export function evolveSchema(stored: TableSchema, next: TableSchema): TableSchem
 /** `a` then the values of `b` not in `a`: codes already given never move. */
 export function union(a: string[], b: string[]): string[] {
   const seen = new Set(a);
-  return [...a, ...b.filter((v) => !seen.has(v) && (seen.add(v), true))];
+  const added: string[] = [];
+  for (const v of b) {
+    if (seen.has(v)) continue;
+    seen.add(v);
+    added.push(v);
+  }
+  return [...a, ...added];
 }
