@@ -1,7 +1,7 @@
 /**
- * Bad input from a caller: empty or ragged features, non-finite values, bad labels or options,
- * wrong feature count at prediction. The platform maps it to a `BAD_USER_INPUT` GraphQL error,
- * so messages name the row/column at fault and say how to fix it.
+ * Bad input from a caller: empty or ragged features, infinite values, bad category codes, bad
+ * labels or options, wrong feature count at prediction. The platform maps it to a
+ * `BAD_USER_INPUT` GraphQL error, so messages name the row/column at fault and say how to fix it.
  */
 export class ForestInputError extends Error {
   override readonly name = 'ForestInputError';

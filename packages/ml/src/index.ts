@@ -1,6 +1,7 @@
 /**
  * @automl-stream/ml — a random forest classifier as fast as scikit-learn's, in TypeScript:
- * parallel histogram-based training, compiled flat-array inference, a versioned binary
+ * parallel histogram-based training with native missing values (NaN) and categorical features,
+ * compiled flat-array inference, a versioned binary
  * artifact, impurity feature importances and the classification metrics the platform reports.
  * Pure: no I/O, no clock, no logging; worker threads are used only to train in parallel and for
  * predictProbaParallel.

@@ -194,6 +194,66 @@ export function accumulateGeneral(
 }
 
 /**
+ * As {@link accumulateGeneral} for a forest without categorical splits (rows with missing values
+ * on a numeric forest, the common case): four rows walk in lockstep, as in
+ * {@link accumulatePacked}, so their loads overlap.
+ */
+export function accumulateMissing(
+  layout: InferenceLayout,
+  data: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+): void {
+  const { treeRoot, treeDepth, threshold, left, feature, missingRight: mr, leafOffset, leafProba } = layout;
+  const F = layout.nFeatures;
+  const K = layout.nClasses;
+  const groupsEnd = from + ((to - from) & ~3);
+  for (let t = 0; t < treeRoot.length; t++) {
+    const root = treeRoot[t]!;
+    const depth = treeDepth[t]!;
+    let r = from;
+    for (; r < groupsEnd; r += 4) {
+      const o0 = r * F;
+      const o1 = o0 + F;
+      const o2 = o1 + F;
+      const o3 = o2 + F;
+      let n0 = root;
+      let n1 = root;
+      let n2 = root;
+      let n3 = root;
+      // biome-ignore-start lint/suspicious/noSelfCompare: x !== x is the cheapest NaN test
+      for (let d = 0; d < depth; d++) {
+        let x = data[o0 + feature[n0]!]!;
+        n0 = left[n0]! + (+(x > threshold[n0]!) | (mr[n0]! & +(x !== x)));
+        x = data[o1 + feature[n1]!]!;
+        n1 = left[n1]! + (+(x > threshold[n1]!) | (mr[n1]! & +(x !== x)));
+        x = data[o2 + feature[n2]!]!;
+        n2 = left[n2]! + (+(x > threshold[n2]!) | (mr[n2]! & +(x !== x)));
+        x = data[o3 + feature[n3]!]!;
+        n3 = left[n3]! + (+(x > threshold[n3]!) | (mr[n3]! & +(x !== x)));
+      }
+      // biome-ignore-end lint/suspicious/noSelfCompare: x !== x is the cheapest NaN test
+      const p = r * K;
+      const l0 = leafOffset[n0]!;
+      const l1 = leafOffset[n1]!;
+      const l2 = leafOffset[n2]!;
+      const l3 = leafOffset[n3]!;
+      for (let k = 0; k < K; k++) {
+        out[p + k] = out[p + k]! + leafProba[l0 + k]!;
+        out[p + K + k] = out[p + K + k]! + leafProba[l1 + k]!;
+        out[p + 2 * K + k] = out[p + 2 * K + k]! + leafProba[l2 + k]!;
+        out[p + 3 * K + k] = out[p + 3 * K + k]! + leafProba[l3 + k]!;
+      }
+    }
+    for (; r < to; r++) {
+      const l = leafOffset[walkGeneral(layout, data, r * F, root, depth)]!;
+      for (let k = 0; k < K; k++) out[r * K + k] = out[r * K + k]! + leafProba[l + k]!;
+    }
+  }
+}
+
+/**
  * Adds every tree's leaf distribution for rows [from, to) of `data` (row-major) to `out`
  * (`nClasses` per row, indexed by absolute row), tree by tree: one tree's nodes stay in cache
  * while the rows pass through it, and eight rows walk in lockstep so their independent loads
@@ -324,7 +384,8 @@ export function predictRows(
   out: Float64Array,
   hasMissing: boolean,
 ): void {
-  if (hasMissing || layout.categoryOffset !== null) accumulateGeneral(layout, data, from, to, out);
+  if (layout.categoryOffset !== null) accumulateGeneral(layout, data, from, to, out);
+  else if (hasMissing) accumulateMissing(layout, data, from, to, out);
   else if (layout.packed !== null) accumulatePacked(layout, data, from, to, out);
   else accumulateUnpacked(layout, data, from, to, out);
   const nTrees = layout.treeRoot.length;
@@ -490,6 +551,7 @@ export function servePredictions(port: PredictionPort): void {
 export const INFERENCE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   walkGeneral,
   accumulateGeneral,
+  accumulateMissing,
   accumulatePacked,
   accumulateUnpacked,
   predictRows,

@@ -115,6 +115,10 @@ describe('missing values', () => {
     expect(Array.from(forest.predictProbaFlat(flat))).toEqual(reference.flat());
     expect(train.rows.slice(0, 50).map((row) => forest.predictProbaOne(row))).toEqual(reference.slice(0, 50));
     expect(forest.predictProba(train.rows.slice(0, 5))).toEqual(reference.slice(0, 5));
+    // Four rows walk in lockstep: 7 rows end with a partial group.
+    expect(Array.from(forest.predictProbaFlat(flat.subarray(0, 7 * 4)))).toEqual(
+      reference.slice(0, 7).flat(),
+    );
     // 3000 rows × 80 trees: enough work for the prediction workers.
     expect(Array.from(await forest.predictProbaParallel(flat, { threads: 2 }))).toEqual(reference.flat());
     // The format-2 artifact keeps the missing directions.
