@@ -227,4 +227,61 @@ describe('tables with named, typed columns', () => {
       (r.data as { predict: { predictions: { className: string }[] } }).predict.predictions[0]!.className,
     ).toBe('pos');
   });
+
+  it('keeps a column of thousands of values in bounds: the model caps it to the most frequent MAX_CATEGORIES', async () => {
+    const q = await startTestPlatform(inject('postgresUrl'), {
+      WORKERS: 'false',
+      MIN_TRAIN_ROWS: '200',
+      MAX_CATEGORIES: '32',
+    });
+    try {
+      // 3,000 distinct user ids; the class follows the first 20 of them (frequent) or x.
+      const records = Array.from({ length: 3_000 }, (_, i) => {
+        const user = i % 2 === 0 ? `u${i % 20}` : `rare-${i}`;
+        const x = (i * 7919) % 100;
+        return { user, x, class: i % 2 === 0 ? (i % 20 < 10 ? 'a' : 'b') : x < 50 ? 'a' : 'b' };
+      });
+      for (let k = 0; k < 3; k++) {
+        const batch = records.slice(k * 1000, (k + 1) * 1000);
+        const r = await gql(
+          q.graphqlUrl,
+          INGEST,
+          { input: { records: batch, labelColumn: 'class', batchId: `hc-${k}` } },
+          q.adminKey,
+        );
+        expect(r.errors).toBeUndefined();
+      }
+      const schema = await q.server.platform.schemas.current();
+      expect(schema!.columns[0]!.categories!.length).toBe(1_510);
+      const { job } = await q.server.platform.drift.requestRetrain('test');
+      const result = await q.server.platform.retrain.run(job.id);
+      expect(result.promoted).toBe(true);
+      const caps = result.version!.params.categoryCaps as { kept: number[]; other: number[] }[];
+      expect(caps).toHaveLength(1);
+      expect(caps[0]!.kept).toHaveLength(31);
+      expect(result.version!.metrics.accuracy).toBeGreaterThan(0.9);
+      await q.server.platform.holder.refresh();
+      const p2 = await gql(
+        q.graphqlUrl,
+        PREDICT,
+        {
+          input: {
+            records: [
+              { user: 'u4', x: 90 },
+              { user: 'never-seen', x: 10 },
+            ],
+          },
+        },
+        q.adminKey,
+      );
+      expect(p2.errors).toBeUndefined();
+      const predict = (
+        p2.data as { predict: { unseenCategories: number; predictions: { className: string }[] } }
+      ).predict;
+      expect(predict.predictions[0]!.className).toBe('a');
+      expect(predict.unseenCategories).toBe(1);
+    } finally {
+      await q.stop();
+    }
+  });
 });
