@@ -28,9 +28,9 @@
  * Results go to bench/api/out/results.json (gitignored); `--profile` also writes a CPU profile
  * of the server thread per phase there.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -42,8 +42,7 @@ import type { ClientSetup, ClientTask, Rows, SingleResult, ThroughputMode } from
 process.env.NODE_ENV ??= 'production';
 const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
-const { runMigrations, startEmbeddedPostgres } = await import('../../packages/db/src/index.ts');
-const { createTestDatabase } = await import('../../packages/db/src/testing.ts');
+const { benchPostgres } = await import('../support/postgres.ts');
 const { startServer } = await import('../../apps/server/src/index.ts');
 const { createStream } = await import('../../packages/streams/src/index.ts');
 
@@ -137,13 +136,8 @@ async function phase<T>(name: string, run: () => Promise<T>): Promise<T> {
 
 // ---------------------------------------------------------------------------------------------
 const logger = createLogger('warn', { name: 'bench-api' });
-const tempDir = process.env.DATABASE_URL ? null : mkdtempSync(path.join(tmpdir(), 'automl-bench-'));
-const embedded = tempDir ? await startEmbeddedPostgres({ dataDir: tempDir }) : null;
-const database = await createTestDatabase(process.env.DATABASE_URL ?? embedded!.url, {
-  migrate: false,
-  prefix: 'automl_bench',
-});
-await runMigrations(database.url);
+const postgres = await benchPostgres();
+const database = await postgres.freshDatabase();
 const config = loadConfig({
   LOG_LEVEL: 'warn',
   HOST: '127.0.0.1',
@@ -242,8 +236,7 @@ await import(${JSON.stringify(new URL('./clients.ts', import.meta.url).href)});`
   }
   await server.stop(5_000);
   await database.drop();
-  await embedded?.stop();
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  await postgres.stop();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ function table(categorical: boolean, missing: number, seed: number) {
     const bins = row.slice(0, CATEGORICAL).map((v) => Math.floor(v * CATEGORIES));
     const score = bins.reduce((a, b, j) => a + (b % (j + 2) === 0 ? 1 : 0), 0) + row[5]! + row[6]! - row[7]!;
     y.push(score > 1.6 ? (score > 2.6 ? 2 : 1) : 0);
-    if (categorical) bins.forEach((b, j) => (row[j] = codes[b]!));
+    if (categorical) for (let j = 0; j < CATEGORICAL; j++) row[j] = codes[bins[j]!]!;
     for (let j = 0; j < FEATURES; j++) if (r() < missing) row[j] = Number.NaN;
     x.push(row);
   }

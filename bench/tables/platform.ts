@@ -19,8 +19,8 @@
  *   node --import tsx bench/tables/platform.ts        (or: pnpm bench:tables)
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -30,8 +30,7 @@ const execFileAsync = promisify(execFile);
 process.env.NODE_ENV ??= 'production';
 const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
-const { runMigrations, startEmbeddedPostgres } = await import('../../packages/db/src/index.ts');
-const { createTestDatabase } = await import('../../packages/db/src/testing.ts');
+const { benchPostgres } = await import('../support/postgres.ts');
 const { startServer } = await import('../../apps/server/src/index.ts');
 
 const TABLES = ['medical', 'survey', 'letters', 'flowers'];
@@ -66,16 +65,11 @@ async function cli(args: string[], env: Record<string, string>): Promise<string>
 }
 
 const logger = createLogger('warn', { name: 'bench-tables' });
-const tempDir = process.env.DATABASE_URL ? null : mkdtempSync(path.join(tmpdir(), 'automl-bench-'));
-const embedded = tempDir ? await startEmbeddedPostgres({ dataDir: tempDir }) : null;
+const postgres = await benchPostgres();
 
 /** One table on a fresh platform: ingest with the CLI, train once, predict the test file. */
 async function runTable(name: string) {
-  const database = await createTestDatabase(process.env.DATABASE_URL ?? embedded!.url, {
-    migrate: false,
-    prefix: 'automl_bench',
-  });
-  await runMigrations(database.url);
+  const database = await postgres.freshDatabase();
   const config = loadConfig({
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
@@ -101,10 +95,8 @@ async function runTable(name: string) {
     );
     const accuracy = Number(/accuracy against column "class": ([\d.]+)/.exec(said)?.[1]);
     const schema = await server.platform.schemas.current();
-    const kinds = schema!.columns.reduce<Record<string, number>>(
-      (n, c) => ({ ...n, [c.type]: (n[c.type] ?? 0) + 1 }),
-      {},
-    );
+    const kinds: Record<string, number> = {};
+    for (const c of schema!.columns) kinds[c.type] = (kinds[c.type] ?? 0) + 1;
     return { accuracy, columns: kinds, classes: schema!.label.classes.length };
   } finally {
     await server.stop(5_000);
@@ -119,8 +111,7 @@ try {
     rows.push({ table: name, ours: r.accuracy, ref: reference[name]!.accuracy, columns: r.columns });
   }
 } finally {
-  await embedded?.stop();
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  await postgres.stop();
 }
 
 console.log(

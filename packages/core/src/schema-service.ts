@@ -102,15 +102,11 @@ export class SchemaService {
         `this pipeline's label column is ${JSON.stringify(schema.label.name)}, not ${JSON.stringify(input.labelColumn)}`,
       );
     }
-    const encoded = encodeRecords(base, records, {
-      mode: 'ingest',
-      labels: input.labels ?? null,
-      maxMagnitude: this.config.data.maxFeatureMagnitude,
-    });
-    const grown = addsNothing(encoded.additions) ? null : withAdditions(base, encoded.additions);
-    const next = schema === null ? (grown ?? base) : grown;
+    const plan = encodeAgainst(base, { ...input, records }, this.config);
+    // A first batch stores the schema it was read with, even when it adds nothing to it.
+    const next = schema === null ? (plan.next ?? base) : plan.next;
     if (next) checkWidth(next, this.config.data.maxFeaturesPerRow);
-    return { ...encoded, schema: next ?? base, next, baseVersion: version };
+    return { ...plan, schema: next ?? base, next, baseVersion: version };
   }
 
   /** Encodes records for predict: unknown categories count as unseen (missing to the forest). */
@@ -166,15 +162,18 @@ export class SchemaService {
 
 /** The plan again against another schema (a concurrent writer's), for {@link SchemaService.commit}. */
 export function replanner(input: RecordsInput, config: Config): (schema: TableSchema) => IngestPlan {
-  return (schema) => {
-    const encoded = encodeRecords(schema, input.records, {
-      mode: 'ingest',
-      labels: input.labels ?? null,
-      maxMagnitude: config.data.maxFeatureMagnitude,
-    });
-    const next = addsNothing(encoded.additions) ? null : withAdditions(schema, encoded.additions);
-    return { ...encoded, schema: next ?? schema, next, baseVersion: -2 };
-  };
+  return (schema) => encodeAgainst(schema, input, config);
+}
+
+/** A records batch encoded against `schema` for ingest, with the schema grown by what it brings. */
+function encodeAgainst(schema: TableSchema, input: RecordsInput, config: Config): IngestPlan {
+  const encoded = encodeRecords(schema, input.records, {
+    mode: 'ingest',
+    labels: input.labels ?? null,
+    maxMagnitude: config.data.maxFeatureMagnitude,
+  });
+  const next = addsNothing(encoded.additions) ? null : withAdditions(schema, encoded.additions);
+  return { ...encoded, schema: next ?? schema, next, baseVersion: -2 };
 }
 
 /**
