@@ -34,7 +34,10 @@ const port = (defaultValue: number) =>
       .default(defaultValue),
   );
 
-const environmentSchema = z.object({
+export const environmentSchema = z.object({
+  // Pipelines (issue #15)
+  AUTO_CREATE_PIPELINES: bool(true),
+  MODEL_CACHE_MB: int(1024, 1, 1_048_576),
   // Database
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
@@ -301,6 +304,12 @@ export interface Config {
     maxPromotionsPerHour: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
+  pipelines: {
+    /** `ingest` into an unknown pipeline creates it (off for production: AUTO_CREATE_PIPELINES=false). */
+    autoCreate: boolean;
+    /** Memory budget of the loaded forests of all pipelines (least recently used evicted first). */
+    modelCacheBytes: number;
+  };
   limits: {
     rateLimitPerMinute: number;
     bodyLimitBytes: number;
@@ -342,7 +351,7 @@ export interface Config {
   };
 }
 
-function parseMaxFeatures(raw: string, problems: string[]): 'sqrt' | 'log2' | number {
+export function parseMaxFeatures(raw: string, problems: string[]): 'sqrt' | 'log2' | number {
   if (raw === 'sqrt' || raw === 'log2') return raw;
   const n = Number(raw);
   if (Number.isFinite(n) && n > 0) return n;
@@ -453,6 +462,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPromotionsPerHour: e.MAX_PROMOTIONS_PER_HOUR,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
+    pipelines: { autoCreate: e.AUTO_CREATE_PIPELINES, modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024 },
     limits: {
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       bodyLimitBytes: e.BODY_LIMIT_BYTES,

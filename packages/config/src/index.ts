@@ -1,2 +1,9 @@
 export type { Config, Environment } from './environment.ts';
 export { adminKeyProblem, ConfigError, loadConfig, readConfigOrExit } from './environment.ts';
+export {
+  applyPipelineSettings,
+  PIPELINE_SETTINGS,
+  type PipelineSettingName,
+  type PipelineSettings,
+  parsePipelineSettings,
+} from './pipeline-settings.ts';

@@ -4,6 +4,7 @@ import type { Sql } from '@automl-stream/db';
 import { ForestInputError } from '@automl-stream/ml';
 import type { CellValue, TableSchema } from '@automl-stream/table';
 import { badInput, DomainError } from './errors.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { modelRows } from './schema/category-caps.ts';
 import type { DataRecord } from './schema/records.ts';
 import { classNames, classValue, positionalSchema } from './schema/table-schema.ts';
@@ -110,6 +111,7 @@ export class DataService {
     /** Where predictions are inserted (a pool with asynchronous commit, see PREDICTION_SYNC_COMMIT). */
     private readonly predictionSql: Sql = sql,
     private readonly hooks: DataServiceHooks = {},
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   /** Follows what is ingested and predicted from now on; returns the function that stops it. */
@@ -154,7 +156,7 @@ export class DataService {
       throw error;
     });
     // Test-then-train: the serving model scores labelled rows before they are stored.
-    const model = this.holder.current;
+    const model = await this.holder.ensure();
     const scored =
       plan.labels && model
         ? model.forest.predict(modelRows(plan.features, model.nFeatures, model.caps))
@@ -176,7 +178,7 @@ export class DataService {
     // The usual case (schema unchanged, batch within one statement): one atomic statement.
     const stored =
       plan.next === null && rows.length <= ROWS_PER_STATEMENT
-        ? (await insertBatchWithRows(this.sql, header, rows)) !== null
+        ? (await insertBatchWithRows(this.sql, this.pipeline.id, header, rows)) !== null
         : await this.storeInTransaction(header, rows, plan, this.replan(input));
     if (!stored) {
       const modelVersion = model?.version ?? null;
@@ -344,13 +346,13 @@ export class DataService {
    * rows, in chunks, in one transaction. False for a duplicate.
    */
   private storeInTransaction(
-    header: Parameters<typeof insertBatch>[1],
+    header: Parameters<typeof insertBatch>[2],
     rows: RowToStore[],
     plan: IngestPlan,
     replan: (schema: TableSchema) => IngestPlan,
   ): Promise<boolean> {
     return this.sql.begin(async (tx) => {
-      const batchPk = await insertBatch(tx, header);
+      const batchPk = await insertBatch(tx, this.pipeline.id, header);
       if (batchPk === null) return false;
       if (plan.next !== null) {
         const final = await this.schemas.commit(tx, plan, replan);
@@ -363,7 +365,7 @@ export class DataService {
         }
         plan.next = final.next;
       }
-      await insertRows(tx, batchPk, rows);
+      await insertRows(tx, this.pipeline.id, batchPk, rows);
       return true;
     });
   }
@@ -386,7 +388,8 @@ export class DataService {
     // One model for the whole request, even if a promotion swaps it meanwhile. With none in
     // memory yet, look once: the first version may have been promoted by a worker an instant
     // ago, before this replica's notice arrived (activeModel would already name it).
-    if (!this.holder.current) await this.holder.refresh().catch(() => null);
+    // (Loaded on first use too: MODEL_CACHE_MB may have evicted it.)
+    if (!(await this.holder.ensure())) await this.holder.refresh().catch(() => null);
     const model = this.servingModel();
     const { schema, features } = await this.predictRows(input, model);
     const rows = modelRows(features, model.nFeatures, model.caps);
@@ -401,7 +404,9 @@ export class DataService {
       return { features: f, label: best, probabilities: p, modelVersion: model.version };
     });
     // The fence runs on the synchronously committed pool: it must be durable before any id after it.
-    const ids = await insertPredictions(this.predictionSql, toStore, () => fencePredictionIds(this.sql));
+    const ids = await insertPredictions(this.predictionSql, this.pipeline.id, toStore, () =>
+      fencePredictionIds(this.sql),
+    );
     this.hooks.onRowsServed?.(toStore.length);
     const missing = missingCells(features);
     for (const o of this.observers) {
@@ -466,7 +471,7 @@ export class DataService {
       throw badInput('predictionIds contains the same id twice');
     const labels = validateLabels(input.labels, numericIds.length, this.labelLimit(options), 'labels');
     const updated = await this.sql.begin(async (tx) => {
-      const existing = await existingPredictionIds(tx, numericIds);
+      const existing = await existingPredictionIds(tx, this.pipeline.id, numericIds);
       const missing = numericIds.filter((id) => !existing.has(id));
       if (missing.length > 0) {
         throw badInput(
@@ -478,7 +483,7 @@ export class DataService {
       }
       // Feedback is given once per prediction: a writer cannot relabel what was labelled before
       // (sequential ids would let one key relabel every prediction). An admin key can correct it.
-      const updated = await recordFeedback(tx, numericIds, labels, options.admin === true);
+      const updated = await recordFeedback(tx, this.pipeline.id, numericIds, labels, options.admin === true);
       if (updated.length < numericIds.length) {
         const done = new Set(updated);
         const labelled = numericIds.filter((id) => !done.has(id));

@@ -1,4 +1,5 @@
 import type { Sql } from '@automl-stream/db';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import {
   countDriftChecks,
   type DriftCheckRecord,
@@ -16,12 +17,15 @@ export interface DriftCheckPage {
 
 /** The recorded drift checks, as the API reads them (the checks themselves run in DriftPolicy). */
 export class DriftChecks {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
+  ) {}
 
   async page(options: { limit: number; offset: number; driftedOnly: boolean }): Promise<DriftCheckPage> {
     const [items, total] = await Promise.all([
-      listDriftChecks(this.sql, options),
-      countDriftChecks(this.sql, options.driftedOnly),
+      listDriftChecks(this.sql, this.pipeline.id, options),
+      countDriftChecks(this.sql, this.pipeline.id, options.driftedOnly),
     ]);
     return { items, total, limit: options.limit, offset: options.offset };
   }
@@ -29,7 +33,7 @@ export class DriftChecks {
   /** A check by id; undefined for an id that is not a positive whole number or not stored. */
   async get(id: number): Promise<DriftCheckRecord | undefined> {
     if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-    return getDriftCheck(this.sql, id);
+    return getDriftCheck(this.sql, this.pipeline.id, id);
   }
 
   /** The check a `drift.checked` / `drift.detected` event announces (written before the event). */

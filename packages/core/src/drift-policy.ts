@@ -9,9 +9,9 @@ import {
   measureDrift,
   retrainReason,
 } from './drift-check.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
-import { DEFAULT_PIPELINE } from './schema-service.ts';
 import { readCurrentWindow, readErrorStream } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
@@ -56,6 +56,7 @@ export class DriftPolicy {
     queues: Queues,
     private readonly config: Config,
     private readonly logger: Logger,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {
     this.retrains = new RetrainRequests(sql, queues, config);
   }
@@ -64,9 +65,9 @@ export class DriftPolicy {
     const started = performance.now();
     // Manual requests made before the data is read are answered by this check (checkDrift waits
     // for it): it counts as manual whichever trigger queued it.
-    const requests = await pendingCheckRequests(this.sql);
+    const requests = await pendingCheckRequests(this.sql, this.pipeline.id);
     const trigger: DriftTrigger = requests.pending ? 'manual' : queuedBy;
-    const production = await getProductionVersion(this.sql);
+    const production = await getProductionVersion(this.sql, this.pipeline.id);
     if (!production) {
       const job = await this.retrains.bootstrap();
       return { check: null, trainingJob: job, skipped: 'no_model' };
@@ -96,14 +97,19 @@ export class DriftPolicy {
   /** The serving version's reference sample, the newest window and its error stream. */
   private async readInputs(production: ModelVersionRecord) {
     const nFeatures = production.nFeatures;
-    const reference = await getReferenceSample(this.sql, production.version);
-    const window = await readCurrentWindow(this.sql, this.config.drift.windowSize, production.version);
-    const stream = await readErrorStream(this.sql, production.version, ERROR_STREAM_LIMIT);
+    const reference = await getReferenceSample(this.sql, this.pipeline.id, production.version);
+    const window = await readCurrentWindow(
+      this.sql,
+      this.pipeline.id,
+      this.config.drift.windowSize,
+      production.version,
+    );
+    const stream = await readErrorStream(this.sql, this.pipeline.id, production.version, ERROR_STREAM_LIMIT);
     const refRows: number[][] = [];
     for (let i = 0; i < (reference?.rows ?? 0); i++) {
       refRows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
     }
-    const schema = (await readPipeline(this.sql, DEFAULT_PIPELINE))?.schema ?? null;
+    const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
     const inputs: DriftCheckInputs = {
       model: production,
       reference: refRows,
@@ -127,7 +133,7 @@ export class DriftPolicy {
         cooldownRows: this.config.drift.cooldownRows,
         minIntervalSeconds: this.config.retrain.minIntervalSeconds,
       });
-      const check = await insertDriftCheck(tx, {
+      const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
         trigger: meta.trigger,
         verdict: m.verdict,
@@ -171,13 +177,13 @@ export class DriftPolicy {
           },
           false,
         );
-        await updateDriftCheckAction(tx, check.id, action, trainingJob.id);
+        await updateDriftCheckAction(tx, this.pipeline.id, check.id, action, trainingJob.id);
         check.trainingJobId = trainingJob.id;
       }
       // Cause before effect: the check, the drift, then the retrain it queued.
       const summary = summarize(check);
-      await appendEvent(tx, 'drift.checked', summary);
-      if (m.drifted) await appendEvent(tx, 'drift.detected', summary);
+      await appendEvent(tx, this.pipeline.id, 'drift.checked', summary);
+      if (m.drifted) await appendEvent(tx, this.pipeline.id, 'drift.detected', summary);
       if (trainingJob) await announceQueued(tx, trainingJob);
       return { check, trainingJob };
     });

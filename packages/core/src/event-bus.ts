@@ -21,7 +21,7 @@ const RETRY_MAX_MS = 5_000;
  * connection, costs nothing: on every (re)connect it catches up from the last id it delivered.
  */
 export class EventBus {
-  private listeners = new Set<{ types: Set<EventType> | null; fn: Listener }>();
+  private listeners = new Set<{ types: Set<EventType> | null; fn: Listener; pipelineId: number | null }>();
   private lastId = 0;
   private draining: Promise<void> | null = null;
   private again = false;
@@ -33,7 +33,7 @@ export class EventBus {
   constructor(private readonly sql: Sql) {}
 
   /** The stored log, newest first: `types` filters, `beforeId` pages back. */
-  recent(options: { types?: EventType[]; limit: number; beforeId?: number }) {
+  recent(options: { types?: EventType[]; limit: number; beforeId?: number; pipeline?: number }) {
     return recentEvents(this.sql, options);
   }
 
@@ -59,16 +59,19 @@ export class EventBus {
     this.listeners.clear();
   }
 
-  /** Delivers events of the given types (all when omitted) as they are committed. */
-  subscribe(types: EventType[] | null, fn: Listener): () => void {
-    const entry = { types: types ? new Set(types) : null, fn };
+  /**
+   * Delivers events of the given types (all when omitted) as they are committed; of one pipeline
+   * (by id) when `pipelineId` is given.
+   */
+  subscribe(types: EventType[] | null, fn: Listener, pipelineId: number | null = null): () => void {
+    const entry = { types: types ? new Set(types) : null, fn, pipelineId };
     this.listeners.add(entry);
     return () => this.listeners.delete(entry);
   }
 
   /** An async iterator over events, for GraphQL subscriptions; ends when `return()` is called. */
-  iterate(types: EventType[] | null): AsyncIterableIterator<StoredEvent> {
-    return pushIterator((push) => this.subscribe(types, push));
+  iterate(types: EventType[] | null, pipelineId: number | null = null): AsyncIterableIterator<StoredEvent> {
+    return pushIterator((push) => this.subscribe(types, push, pipelineId));
   }
 
   /** Reads and dispatches every event after the last one delivered; coalesces concurrent calls. */
@@ -87,6 +90,7 @@ export class EventBus {
               this.lastId = event.id;
               for (const l of this.listeners) {
                 if (l.types && !l.types.has(event.type)) continue;
+                if (l.pipelineId !== null && l.pipelineId !== event.pipelineId) continue;
                 try {
                   l.fn(event);
                 } catch {

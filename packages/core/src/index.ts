@@ -20,7 +20,17 @@ export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
 export type { ManualCheckOutcome } from './manual-drift-checks.ts';
 export { ManualDriftChecks } from './manual-drift-checks.ts';
+export { ModelCache } from './model-cache.ts';
 export { modelSizeProblem } from './model-size.ts';
+export { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
+export { PipelineRuntime } from './pipeline-runtime.ts';
+export {
+  PIPELINE_NAME,
+  type PipelineInfo,
+  type PipelineSummary,
+  Pipelines,
+  pipelineName,
+} from './pipelines.ts';
 export type { PlatformOptions } from './platform.ts';
 export { Platform } from './platform.ts';
 export { prepareDatabase } from './prepare-database.ts';

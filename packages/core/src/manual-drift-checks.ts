@@ -2,6 +2,7 @@ import type { Config } from '@automl-stream/config';
 import type { Sql } from '@automl-stream/db';
 import type { DriftCheckOutcome, DriftPolicy } from './drift-policy.ts';
 import type { EventBus } from './event-bus.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { driftCheckQueue, type Queues } from './queues.ts';
 import {
   checkAnswering,
@@ -47,23 +48,28 @@ export class ManualDriftChecks {
     private readonly queues: Queues,
     private readonly drift: DriftPolicy,
     private readonly config: Config,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   async request(): Promise<ManualCheckOutcome> {
-    if (!(await getProductionVersion(this.sql))) {
+    if (!(await getProductionVersion(this.sql, this.pipeline.id))) {
       const trainingJob = await this.drift.maybeBootstrap();
       return { check: null, trainingJob, skipped: 'no_model' };
     }
     const ticket = await requestCheckTicket(this.sql);
     const answered = this.wait(ticket);
     try {
-      const since = await secondsSinceManualCheck(this.sql);
+      const since = await secondsSinceManualCheck(this.sql, this.pipeline.id);
       const interval = this.config.drift.manualMinIntervalSeconds;
       const startAfter = since === null ? 0 : Math.max(0, Math.ceil(interval - since));
       // null when a check is already waiting (stately): it starts after this request, so it answers it.
-      await this.queues.send(driftCheckQueue, { trigger: 'manual' }, { startAfter });
+      await this.queues.send(
+        driftCheckQueue,
+        { trigger: 'manual', pipelineId: this.pipeline.id },
+        { startAfter },
+      );
       // A check that finished before the wait began is in the table, not on the bus.
-      const done = await checkAnswering(this.sql, ticket);
+      const done = await checkAnswering(this.sql, this.pipeline.id, ticket);
       const check = done ?? (await answered.promise);
       return { check, trainingJob: null, skipped: check ? null : 'pending' };
     } finally {
@@ -94,20 +100,24 @@ export class ManualDriftChecks {
   /** One bus subscription for every waiter of this process; one read per answering check. */
   private listen() {
     if (this.unsubscribe) return;
-    this.unsubscribe = this.bus.subscribe(['drift.checked'], (event) => {
-      const ticket = Number(event.payload.requestTicket ?? 0);
-      const answered = [...this.waiters].filter((w) => w.ticket <= ticket);
-      if (answered.length === 0) return;
-      for (const w of answered) this.waiters.delete(w);
-      getDriftCheck(this.sql, Number(event.payload.driftCheckId)).then(
-        (check) => {
-          for (const w of answered) if (check) w.resolve(check);
-        },
-        () => {
-          // Unreadable now: the caller answers `pending` when its wait runs out.
-        },
-      );
-    });
+    this.unsubscribe = this.bus.subscribe(
+      ['drift.checked'],
+      (event) => {
+        const ticket = Number(event.payload.requestTicket ?? 0);
+        const answered = [...this.waiters].filter((w) => w.ticket <= ticket);
+        if (answered.length === 0) return;
+        for (const w of answered) this.waiters.delete(w);
+        getDriftCheck(this.sql, this.pipeline.id, Number(event.payload.driftCheckId)).then(
+          (check) => {
+            for (const w of answered) if (check) w.resolve(check);
+          },
+          () => {
+            // Unreadable now: the caller answers `pending` when its wait runs out.
+          },
+        );
+      },
+      this.pipeline.id,
+    );
   }
 
   private stopListening() {

@@ -2,23 +2,17 @@ import type { Config } from '@automl-stream/config';
 import { createDb, type DbHandle } from '@automl-stream/db';
 import type { Logger } from 'pino';
 import { ApiKeys } from './api-keys.ts';
-import { DataService } from './data-service.ts';
-import { DriftChecks } from './drift-checks.ts';
-import { DriftPolicy } from './drift-policy.ts';
 import { EventBus } from './event-bus.ts';
-import { ManualDriftChecks } from './manual-drift-checks.ts';
+import { ModelCache } from './model-cache.ts';
+import { DEFAULT_PIPELINE_REF } from './pipeline-ref.ts';
+import { PipelineRuntime, type RuntimeDeps } from './pipeline-runtime.ts';
+import { Pipelines } from './pipelines.ts';
 import { driftCheckQueue, Queues, retrainDeadLetterQueue, retrainQueue } from './queues.ts';
 import { RateLimitStore } from './rate-limit-store.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
-import { RegistryService } from './registry-service.ts';
 import { PARTITION_MAINTENANCE_SECONDS, workPartitionMaintenance } from './retention.ts';
-import { RetrainService, ShutdownError } from './retrain-service.ts';
-import { SchemaService } from './schema-service.ts';
-import { ModelHolder } from './serving-model.ts';
-import { StatsTicker } from './stats-ticker.ts';
+import { ShutdownError } from './retrain-service.ts';
 import { listOpenTrainingJobs, type TrainingJobRecord } from './storage/training-storage.ts';
-import { TrainingJobs } from './training-jobs.ts';
-import { DataTriggers } from './triggers.ts';
 
 export interface PlatformOptions {
   config: Config;
@@ -34,9 +28,14 @@ export interface PlatformOptions {
 /** How often a serving process re-reads which version is in production, beside NOTIFY. */
 const MODEL_RECHECK_MS = 30_000;
 
+/** How often the scheduled drift checks of every pipeline are offered to the queue (throttled per pipeline). */
+const SCHEDULE_TICK_MS = 15_000;
+
 /**
  * Everything a server or worker process needs, wired once: one pool, the event bus over
- * LISTEN/NOTIFY, the queues, the serving model and the domain services.
+ * LISTEN/NOTIFY, the queues, the model cache, and the pipelines with their services. The
+ * `data`, `registry`, ... shortcuts are the default pipeline's (the original pipeline's routes and
+ * every call that names no pipeline).
  */
 export class Platform {
   readonly db: DbHandle;
@@ -46,28 +45,17 @@ export class Platform {
   private readonly jobsDb: DbHandle | null;
   readonly bus: EventBus;
   readonly queues: Queues;
-  readonly holder: ModelHolder;
-  readonly data: DataService;
-  /** The table schema of the (default) pipeline. */
-  readonly schemas: SchemaService;
-  readonly drift: DriftPolicy;
-  /** checkDrift: manual checks through the drift-check queue, answered when they ran. */
-  readonly manualChecks: ManualDriftChecks;
-  readonly retrain: RetrainService;
-  readonly registry: RegistryService;
-  /** The recorded drift checks, read by the API. */
-  readonly driftChecks: DriftChecks;
-  /** Training jobs, read by the API. */
-  readonly trainingJobs: TrainingJobs;
+  /** The forests loaded in this process, across pipelines, within MODEL_CACHE_MB. */
+  readonly models: ModelCache;
+  readonly pipelines: Pipelines;
   /** The rate-limit buckets shared by the replicas. */
   readonly rateLimits: RateLimitStore;
-  readonly stats: StatsTicker;
   readonly apiKeys: ApiKeys;
   readonly config: Config;
   readonly logger: Logger;
+  private defaultRuntime: PipelineRuntime;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribers: (() => void)[] = [];
-  private readonly triggers: DataTriggers;
   private readonly workersEnabled: boolean;
   private readonly serving: boolean;
   private retrainAbort = new AbortController();
@@ -96,82 +84,121 @@ export class Platform {
           statementTimeoutMs: jobStatementTimeoutMs,
         })
       : null;
-    const jobSql = this.jobsDb?.sql ?? sql;
     this.bus = new EventBus(sql);
     this.queues = new Queues(options.databaseUrl, options.config, options.logger);
-    this.holder = new ModelHolder(sql, {
-      maxModelBytes: options.config.model.maxModelBytes,
-      logger: options.logger,
-    });
-    this.drift = new DriftPolicy(jobSql, this.queues, options.config, options.logger);
-    this.retrain = new RetrainService(jobSql, options.config, options.logger, this.queues);
-    this.manualChecks = new ManualDriftChecks(sql, this.bus, this.queues, this.drift, options.config);
-    // After a promotion or rollback here, this process serves the new version and its next stats
-    // read is fresh before the mutation answers (other replicas follow the NOTIFY).
-    this.registry = new RegistryService(sql, options.config.model.maxModelBytes, async () => {
-      this.stats.invalidate();
-      this.schemas.invalidate();
-      await this.holder.refresh();
-    });
+    this.models = new ModelCache(options.config.pipelines.modelCacheBytes, options.logger);
     this.apiKeys = new ApiKeys(sql);
-    this.driftChecks = new DriftChecks(sql);
-    this.trainingJobs = new TrainingJobs(sql);
     this.rateLimits = new RateLimitStore(sql);
-    this.stats = new StatsTicker(sql, options.config.statsIntervalMs, options.config.drift.windowSize);
     this.predictionDb = predictionPool(options);
-    this.triggers = new DataTriggers({
-      windowSize: options.config.drift.windowSize,
-      askForCheck: () => this.queues.send(driftCheckQueue, { trigger: 'rows' }),
-      hasModel: () => this.holder.current !== null,
-      bootstrap: () => this.drift.maybeBootstrap(),
-      logger: options.logger,
-    });
-    this.schemas = new SchemaService(sql, options.config);
-    this.data = new DataService(
+    const deps: RuntimeDeps = {
       sql,
-      this.holder,
-      options.config,
-      this.schemas,
-      this.predictionDb?.sql ?? sql,
-      {
-        onRowsServed: (n) => {
-          this.stats.invalidate();
-          this.triggers.rowsServed(n);
-        },
-        onLabelledRows: () => {
-          this.stats.invalidate();
-          this.triggers.labelledRowsArrived();
-        },
-      },
+      jobSql: this.jobsDb?.sql ?? sql,
+      predictionSql: this.predictionDb?.sql ?? sql,
+      queues: this.queues,
+      bus: this.bus,
+      cache: this.models,
+      logger: options.logger,
+    };
+    this.pipelines = new Pipelines(sql, options.config, deps, this.bus);
+    // The default pipeline's services exist from the start (with the environment's settings; its
+    // stored overrides, if any, replace them in start()).
+    this.defaultRuntime = this.pipelines.seed(
+      new PipelineRuntime(DEFAULT_PIPELINE_REF, options.config, deps),
     );
+  }
+
+  /** The default pipeline's services. */
+  get defaultPipeline(): PipelineRuntime {
+    return this.defaultRuntime;
+  }
+  get holder() {
+    return this.defaultRuntime.holder;
+  }
+  get data() {
+    return this.defaultRuntime.data;
+  }
+  get schemas() {
+    return this.defaultRuntime.schemas;
+  }
+  get drift() {
+    return this.defaultRuntime.drift;
+  }
+  get manualChecks() {
+    return this.defaultRuntime.manualChecks;
+  }
+  get retrain() {
+    return this.defaultRuntime.retrain;
+  }
+  get registry() {
+    return this.defaultRuntime.registry;
+  }
+  get driftChecks() {
+    return this.defaultRuntime.driftChecks;
+  }
+  get trainingJobs() {
+    return this.defaultRuntime.trainingJobs;
+  }
+  get stats() {
+    return this.defaultRuntime.stats;
   }
 
   async start(): Promise<void> {
     await this.bus.start();
+    this.unsubscribers.push(this.pipelines.follow());
+    // The default pipeline's stored overrides (if any) replace the environment's settings, now and
+    // whenever they change (the shortcuts follow the rebuilt services).
+    await this.useDefaultSettings();
+    this.unsubscribers.push(
+      this.bus.subscribe(['pipeline.updated'], (event) => {
+        if (event.pipelineId === DEFAULT_PIPELINE_REF.id) void this.useDefaultSettings().catch(() => {});
+      }),
+    );
     // Checks, retrains and promotions (in any process) change the totals too.
-    this.unsubscribers.push(this.bus.subscribe(null, () => this.stats.invalidate()));
+    this.unsubscribers.push(
+      this.bus.subscribe(null, (event) => {
+        void this.pipelines.cached(event.pipelineId)?.then((r) => r.stats.invalidate());
+      }),
+    );
     await this.queues.start();
-    if (this.serving) {
-      // A production artifact that cannot be loaded (corrupt, or too large for MAX_MODEL_BYTES)
-      // must not stop the process: it serves MODEL_NOT_READY and tries again on the timer below.
-      await this.holder
-        .refresh()
-        .catch((error) => this.logger.error({ err: error }, 'the production model could not be loaded'));
-      // Every replica swaps to a newly promoted model when told; the timer covers a missed notice.
-      this.unsubscribers.push(
-        this.bus.subscribe(['model.promoted', 'model.rolled_back'], () => {
-          // A new model may know categories and classes this process has not read yet.
-          this.schemas.invalidate();
-          this.holder.refresh().catch((error) => this.logger.error({ err: error }, 'model reload failed'));
-        }),
-      );
-      this.every(MODEL_RECHECK_MS, () => this.holder.refresh());
-      this.every(10_000, () => this.apiKeys.flushUsage());
-    }
+    if (this.serving) await this.startServing();
     if (this.workersEnabled) {
       await this.startWorkers();
       this.working = true;
     }
+  }
+
+  private async useDefaultSettings(): Promise<void> {
+    const stored = await this.pipelines.get('default');
+    if (Object.keys(stored.settings).length > 0 || this.defaultRuntime.config !== this.config) {
+      this.pipelines.forget('default');
+    }
+    this.defaultRuntime = await this.pipelines.runtime('default');
+  }
+
+  /**
+   * Serving: the default pipeline's model is loaded now (others on first use); every replica
+   * swaps a pipeline's model when told of a promotion, and re-reads on a timer in case a notice
+   * was missed. A production artifact that cannot be loaded (corrupt, or too large for
+   * MAX_MODEL_BYTES) must not stop the process: it serves MODEL_NOT_READY and tries again.
+   */
+  private async startServing(): Promise<void> {
+    await this.defaultRuntime.holder
+      .refresh()
+      .catch((error) => this.logger.error({ err: error }, 'the production model could not be loaded'));
+    this.unsubscribers.push(
+      this.bus.subscribe(['model.promoted', 'model.rolled_back'], (event) => {
+        void this.pipelines
+          .cached(event.pipelineId)
+          ?.then((r) => r.reloadServing())
+          .catch((error) => this.logger.error({ err: error }, 'model reload failed'));
+      }),
+    );
+    this.every(MODEL_RECHECK_MS, async () => {
+      for (const runtime of await this.pipelines.loaded()) {
+        if (runtime.holder.loaded) await runtime.holder.refresh().catch(() => null);
+      }
+    });
+    this.every(10_000, () => this.apiKeys.flushUsage());
   }
 
   /** True once `start()` registered the queue workers (`workers` option), until `stop()` begins. */
@@ -188,13 +215,24 @@ export class Platform {
   }
 
   private async startWorkers(): Promise<void> {
-    await this.queues.work(driftCheckQueue, async ({ trigger }, job) => {
-      const outcome = await this.drift.check(trigger);
-      job.logger.debug({ checkId: outcome.check?.id, skipped: outcome.skipped }, 'drift check done');
+    await this.queues.work(driftCheckQueue, async ({ trigger, pipelineId }, job) => {
+      const runtime = await this.pipelines.runtimeById(pipelineId);
+      if (!runtime || runtime.archived) return;
+      const outcome = await runtime.drift.check(trigger);
+      job.logger.debug(
+        { pipelineId, checkId: outcome.check?.id, skipped: outcome.skipped },
+        'drift check done',
+      );
     });
-    await this.queues.work(retrainQueue, async ({ trainingJobId }, job) => {
-      job.logger.info({ trainingJobId }, 'retrain started');
-      await this.retrain.run(trainingJobId, { signal: this.retrainAbort.signal });
+    await this.queues.work(retrainQueue, async ({ trainingJobId, pipelineId }, job) => {
+      const runtime = await this.pipelines.runtimeById(pipelineId);
+      if (!runtime) return;
+      if (runtime.archived) {
+        await runtime.retrain.abandon(trainingJobId, job.id, 'the pipeline was archived');
+        return;
+      }
+      job.logger.info({ trainingJobId, pipeline: runtime.ref.name }, 'retrain started');
+      await runtime.retrain.run(trainingJobId, { signal: this.retrainAbort.signal });
     });
     // A retrain whose last attempt died hard (OOM, SIGKILL, expiry) never reached its own error
     // handling: pg-boss dead-letters it here, and the sweep below catches any it missed.
@@ -202,15 +240,30 @@ export class Platform {
       await this.sweepAbandonedRetrains(trainingJobId);
     });
     this.every(this.config.retrain.queueMaintenanceSeconds * 1000, () => this.sweepAbandonedRetrains());
-    const interval = this.config.drift.checkIntervalSeconds;
-    const schedule = () => this.queues.sendThrottled(driftCheckQueue, { trigger: 'schedule' }, interval);
-    await schedule().catch(() => {});
-    this.every(interval * 1000, schedule);
+    await this.scheduleDriftChecks().catch(() => {});
+    this.every(Math.min(SCHEDULE_TICK_MS, this.config.drift.checkIntervalSeconds * 1000), () =>
+      this.scheduleDriftChecks(),
+    );
     // Retention: day partitions of rows and predictions created ahead, old ones dropped (retention.ts).
     const jobSql = this.jobsDb?.sql ?? this.db.sql;
     const maintain = await workPartitionMaintenance(this.queues, jobSql, this.config, this.logger);
     await maintain();
     this.every(PARTITION_MAINTENANCE_SECONDS * 1000, maintain);
+  }
+
+  /**
+   * Offers every active pipeline's scheduled drift check to the queue, throttled per pipeline to
+   * one per its CHECK_INTERVAL_SECONDS across every worker process.
+   */
+  private async scheduleDriftChecks(): Promise<void> {
+    for (const pipeline of await this.pipelines.list()) {
+      const runtime = await this.pipelines.runtime(pipeline.name);
+      await this.queues.sendThrottled(
+        driftCheckQueue,
+        { trigger: 'schedule', pipelineId: pipeline.id },
+        runtime.config.drift.checkIntervalSeconds,
+      );
+    }
   }
 
   /**
@@ -222,7 +275,8 @@ export class Platform {
     let failed = 0;
     for (const { job, openSeconds } of await listOpenTrainingJobs(this.db.sql, trainingJobId)) {
       const reason = await this.abandonedBecause(job, openSeconds);
-      if (reason && (await this.retrain.abandon(job.id, job.queueJobId, reason))) failed++;
+      const runtime = await this.pipelines.runtimeById(job.pipelineId);
+      if (reason && runtime && (await runtime.retrain.abandon(job.id, job.queueJobId, reason))) failed++;
     }
     return failed;
   }
@@ -255,7 +309,7 @@ export class Platform {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const u of this.unsubscribers) u();
-    this.stats.stop();
+    await this.pipelines.stop();
     // A retrain in progress is abandoned: pg-boss will hand the job to another worker.
     const stopping = this.queues.stop({ graceful: true, timeoutMs: options.timeoutMs ?? 10_000 });
     const abortTimer = setTimeout(

@@ -24,14 +24,21 @@ export const RETRAIN_DEAD_LETTER = 'retrain-dead';
  */
 export const driftCheckQueue = defineQueue({
   name: 'drift-check',
-  payload: z.object({ trigger: z.enum(['schedule', 'rows', 'manual']) }),
+  // Jobs queued before pipelines existed carry no pipeline: the default one (id 1).
+  payload: z.object({
+    trigger: z.enum(['schedule', 'rows', 'manual']),
+    pipelineId: z.number().int().positive().default(1),
+  }),
   options: () => ({ policy: 'stately', retryLimit: 2, retryDelay: 5, expireInSeconds: 300 }),
 });
 
 /** Retraining: at most one running; retried with backoff; dead-lettered when retries run out. */
 export const retrainQueue = defineQueue({
   name: 'retrain',
-  payload: z.object({ trainingJobId: z.number().int().positive() }),
+  payload: z.object({
+    trainingJobId: z.number().int().positive(),
+    pipelineId: z.number().int().positive().default(1),
+  }),
   options: (config) => ({
     policy: 'stately',
     retryLimit: config.retrain.retryLimit,
@@ -144,13 +151,19 @@ export class Queues {
     });
   }
 
+  /**
+   * Queues a job. A payload naming a pipeline gets that pipeline as its singleton key: the
+   * `stately` queues then hold at most one waiting and one running job per pipeline, so one
+   * pipeline's storm of requests cannot crowd out another's (jobs are taken oldest first).
+   */
   async send<Q extends QueueDefinition<z.ZodType>>(
     queue: Q,
-    payload: Payload<Q>,
+    payload: z.input<Q['payload']>,
     options: PgBoss.SendOptions = {},
   ): Promise<string | null> {
-    const data = queue.payload.parse(payload) as object;
-    return this.boss.send(queue.name, data, options);
+    const data = queue.payload.parse(payload) as { pipelineId?: number };
+    const key = data.pipelineId === undefined ? {} : { singletonKey: pipelineKey(data.pipelineId) };
+    return this.boss.send(queue.name, data, { ...key, ...options });
   }
 
   /**
@@ -164,9 +177,15 @@ export class Queues {
   }
 
   /** Sends at most one job per `seconds` (shared by every process): the periodic drift check. */
-  async sendThrottled<Q extends QueueDefinition<z.ZodType>>(queue: Q, payload: Payload<Q>, seconds: number) {
-    const data = queue.payload.parse(payload) as object;
-    return this.boss.sendThrottled(queue.name, data, {}, seconds);
+  /** At most one job per `seconds` (per pipeline when the payload names one), across processes. */
+  async sendThrottled<Q extends QueueDefinition<z.ZodType>>(
+    queue: Q,
+    payload: z.input<Q['payload']>,
+    seconds: number,
+  ) {
+    const data = queue.payload.parse(payload) as { pipelineId?: number };
+    if (data.pipelineId === undefined) return this.boss.sendThrottled(queue.name, data, {}, seconds);
+    return this.boss.sendThrottled(queue.name, data, {}, seconds, pipelineKey(data.pipelineId));
   }
 
   /**
@@ -209,6 +228,9 @@ export class Queues {
         }
         await handler(parsed.data as Payload<Q>, { id: job.id, logger });
         outcome = 'completed';
+      } catch (error) {
+        this.logger.warn({ err: error, queue: queue.name, jobId: job.id }, 'job failed');
+        throw error;
       } finally {
         const seconds = (performance.now() - started) / 1000;
         this.notify((o) => o.finished?.(queue.name, outcome, seconds));
@@ -216,6 +238,9 @@ export class Queues {
     });
   }
 }
+
+/** The singleton key of a pipeline's jobs. */
+export const pipelineKey = (pipelineId: number) => `pipeline:${pipelineId}`;
 
 function ignoreExists(error: unknown) {
   if (error instanceof Error && /already exists/i.test(error.message)) return;

@@ -2,6 +2,7 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import { ForestArtifactError, readArtifactShape } from '@automl-stream/ml';
 import { DomainError } from './errors.ts';
 import { modelSizeProblem } from './model-size.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
   countModelVersions,
@@ -39,38 +40,39 @@ export class RegistryService {
     private readonly sql: Sql,
     private readonly maxModelBytes = Number.MAX_SAFE_INTEGER,
     private readonly refreshServing: () => Promise<unknown> = async () => {},
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   /** The version serving predictions now (undefined before the first model). */
   production(): Promise<ModelVersionRecord | undefined> {
-    return getProductionVersion(this.sql);
+    return getProductionVersion(this.sql, this.pipeline.id);
   }
 
   get(version: number): Promise<ModelVersionRecord | undefined> {
-    return getModelVersion(this.sql, version);
+    return getModelVersion(this.sql, this.pipeline.id, version);
   }
 
   /** Versions by number, in one query (the GraphQL batch loader's source). */
   getMany(versions: number[]): Promise<ModelVersionRecord[]> {
-    return getModelVersions(this.sql, versions);
+    return getModelVersions(this.sql, this.pipeline.id, versions);
   }
 
   async page(options: { limit: number; offset: number; status?: ModelStatus }): Promise<ModelVersionPage> {
     const [items, total] = await Promise.all([
-      listModelVersions(this.sql, options),
-      countModelVersions(this.sql),
+      listModelVersions(this.sql, this.pipeline.id, options),
+      countModelVersions(this.sql, this.pipeline.id),
     ]);
     return { items, total, limit: options.limit, offset: options.offset };
   }
 
   /** Promotions and rollbacks, newest first. */
   history(limit: number) {
-    return modelHistory(this.sql, limit);
+    return modelHistory(this.sql, this.pipeline.id, limit);
   }
 
   /** Throws CONFLICT when `version` could not serve. */
   private async assertServable(sql: Queryable, version: number): Promise<void> {
-    const bytes = await getArtifact(sql, version);
+    const bytes = await getArtifact(sql, this.pipeline.id, version);
     let problem: string | null;
     try {
       problem = bytes ? modelSizeProblem(readArtifactShape(bytes), this.maxModelBytes) : 'it has no artifact';
@@ -86,16 +88,21 @@ export class RegistryService {
       throw new DomainError('BAD_USER_INPUT', `version must be a positive whole number (got ${version})`);
     }
     const promoted = await this.sql.begin(async (tx) => {
-      const target = await getModelVersion(tx, version);
+      const target = await getModelVersion(tx, this.pipeline.id, version);
       if (!target)
         throw new DomainError('NOT_FOUND', `model version ${version} does not exist (see the models query)`);
       if (target.status === 'production') {
         throw new DomainError('CONFLICT', `model version ${version} is already serving`);
       }
       await this.assertServable(tx, version);
-      const { previous } = await setProduction(tx, version, 'manual_promote', reason);
-      await appendEvent(tx, 'model.promoted', { version, previousVersion: previous, reason, manual: true });
-      return (await getModelVersion(tx, version))!;
+      const { previous } = await setProduction(tx, this.pipeline.id, version, 'manual_promote', reason);
+      await appendEvent(tx, this.pipeline.id, 'model.promoted', {
+        version,
+        previousVersion: previous,
+        reason,
+        manual: true,
+      });
+      return (await getModelVersion(tx, this.pipeline.id, version))!;
     });
     await this.refreshServing();
     return promoted;
@@ -104,10 +111,10 @@ export class RegistryService {
   /** Back to the version that served before the current one. */
   async rollback(reason = 'manual rollback'): Promise<ModelVersionRecord> {
     const restored = await this.sql.begin(async (tx) => {
-      const current = await getProductionVersion(tx);
+      const current = await getProductionVersion(tx, this.pipeline.id);
       if (!current)
         throw new DomainError('CONFLICT', 'no model is serving, so there is nothing to roll back');
-      const previous = await previousProductionVersion(tx);
+      const previous = await previousProductionVersion(tx, this.pipeline.id);
       if (previous === null) {
         throw new DomainError(
           'CONFLICT',
@@ -115,13 +122,13 @@ export class RegistryService {
         );
       }
       await this.assertServable(tx, previous);
-      await setProduction(tx, previous, 'rolled_back', reason);
-      await appendEvent(tx, 'model.rolled_back', {
+      await setProduction(tx, this.pipeline.id, previous, 'rolled_back', reason);
+      await appendEvent(tx, this.pipeline.id, 'model.rolled_back', {
         version: previous,
         previousVersion: current.version,
         reason,
       });
-      return (await getModelVersion(tx, previous))!;
+      return (await getModelVersion(tx, this.pipeline.id, previous))!;
     });
     await this.refreshServing();
     return restored;

@@ -1,6 +1,7 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
 import type { RetrainSituation } from './drift-check.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { countLabelledRows, countServedSince } from './storage/data-storage.ts';
 import { lastRetrainTrigger } from './storage/drift-storage.ts';
@@ -31,6 +32,7 @@ export class RetrainRequests {
     private readonly sql: Sql,
     private readonly queues: Queues,
     private readonly config: Config,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   /**
@@ -38,13 +40,16 @@ export class RetrainRequests {
    * how long ago the last drift-triggered one was (for the cooldown).
    */
   async situation(tx: Queryable): Promise<RetrainSituation> {
-    await lockRetrainRequests(tx);
-    if (await openTrainingJob(tx)) return { pending: true, last: null };
-    const last = await lastRetrainTrigger(tx);
+    await lockRetrainRequests(tx, this.pipeline.id);
+    if (await openTrainingJob(tx, this.pipeline.id)) return { pending: true, last: null };
+    const last = await lastRetrainTrigger(tx, this.pipeline.id);
     if (!last) return { pending: false, last: null };
     return {
       pending: false,
-      last: { secondsAgo: last.secondsAgo, rowsSince: await countServedSince(tx, last.createdAt) },
+      last: {
+        secondsAgo: last.secondsAgo,
+        rowsSince: await countServedSince(tx, this.pipeline.id, last.createdAt),
+      },
     };
   }
 
@@ -53,8 +58,12 @@ export class RetrainRequests {
    * `announce` appends the training.queued event (a drift check announces its drift first).
    */
   async queue(tx: Queryable, request: RetrainRequest, announce = true): Promise<TrainingJobRecord> {
-    const record = await insertTrainingJob(tx, request);
-    const queueJobId = await this.queues.send(retrainQueue, { trainingJobId: record.id }, inTransaction(tx));
+    const record = await insertTrainingJob(tx, this.pipeline.id, request);
+    const queueJobId = await this.queues.send(
+      retrainQueue,
+      { trainingJobId: record.id, pipelineId: record.pipelineId },
+      inTransaction(tx),
+    );
     if (queueJobId) await setQueueJobId(tx, record.id, queueJobId);
     const queued = { ...record, queueJobId };
     if (announce) await announceQueued(tx, queued);
@@ -64,8 +73,8 @@ export class RetrainRequests {
   /** A retrain asked for by a person or a script; returns the pending job instead of piling up another. */
   async request(reason: string): Promise<{ job: TrainingJobRecord; alreadyPending: boolean }> {
     return this.sql.begin(async (tx) => {
-      await lockRetrainRequests(tx);
-      const open = await openTrainingJob(tx);
+      await lockRetrainRequests(tx, this.pipeline.id);
+      const open = await openTrainingJob(tx, this.pipeline.id);
       if (open) return { job: open, alreadyPending: true };
       const job = await this.queue(tx, { reason, driftCheckId: null, changeAt: null });
       return { job, alreadyPending: false };
@@ -74,15 +83,15 @@ export class RetrainRequests {
 
   /** Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows are in. */
   async bootstrap(): Promise<TrainingJobRecord | null> {
-    const labelled = await countLabelledRows(this.sql);
+    const labelled = await countLabelledRows(this.sql, this.pipeline.id);
     const { minTrainRows } = this.config.retrain;
     if (labelled < minTrainRows) return null;
     return this.sql.begin(async (tx) => {
-      await lockRetrainRequests(tx);
+      await lockRetrainRequests(tx, this.pipeline.id);
       // The open job first: a first training that commits between the two reads is then seen
       // either as still open or as production (its job and its promotion commit together).
-      if (await openTrainingJob(tx)) return null;
-      if (await getProductionVersion(tx)) return null;
+      if (await openTrainingJob(tx, this.pipeline.id)) return null;
+      if (await getProductionVersion(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
         reason: `bootstrap: ${labelled} labelled rows (MIN_TRAIN_ROWS ${minTrainRows})`,
         driftCheckId: null,
@@ -93,7 +102,7 @@ export class RetrainRequests {
 }
 
 export function announceQueued(tx: Queryable, job: TrainingJobRecord) {
-  return appendEvent(tx, 'training.queued', {
+  return appendEvent(tx, job.pipelineId, 'training.queued', {
     trainingJobId: job.id,
     reason: job.reason,
     driftCheckId: job.driftCheckId,

@@ -3,6 +3,7 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { modelSizeProblem } from './model-size.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import {
   applyCategoryCaps,
@@ -12,7 +13,6 @@ import {
   modelRows,
   padRows,
 } from './schema/category-caps.ts';
-import { DEFAULT_PIPELINE } from './schema-service.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -93,6 +93,7 @@ export class RetrainService {
     private readonly logger: Logger,
     /** To queue an interrupted job again without spending one of its attempts (see run). */
     private readonly queues: Queues | null = null,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   /**
@@ -103,7 +104,12 @@ export class RetrainService {
   async abandon(trainingJobId: number, queueJobId: string | null, reason: string): Promise<boolean> {
     const failed = await this.sql.begin(async (tx) => {
       const job = await abandonTrainingJob(tx, trainingJobId, queueJobId, reason);
-      if (job) await appendEvent(tx, 'training.failed', { trainingJobId, error: reason, willRetry: false });
+      if (job)
+        await appendEvent(tx, this.pipeline.id, 'training.failed', {
+          trainingJobId,
+          error: reason,
+          willRetry: false,
+        });
       return job;
     });
     if (failed) this.logger.warn({ trainingJobId, reason }, 'abandoned retrain marked failed');
@@ -125,10 +131,18 @@ export class RetrainService {
       .begin(async (tx) => {
         const requeued = await requeueTrainingJob(tx, job.id, message, true);
         if (!requeued) return false;
-        const queueJobId = await queues.send(retrainQueue, { trainingJobId: job.id }, inTransaction(tx));
+        const queueJobId = await queues.send(
+          retrainQueue,
+          { trainingJobId: job.id, pipelineId: job.pipelineId },
+          inTransaction(tx),
+        );
         if (!queueJobId) throw new Error('the retrain queue refused a second job');
         await setQueueJobId(tx, job.id, queueJobId);
-        await appendEvent(tx, 'training.failed', { trainingJobId: job.id, error: message, willRetry: true });
+        await appendEvent(tx, this.pipeline.id, 'training.failed', {
+          trainingJobId: job.id,
+          error: message,
+          willRetry: true,
+        });
         return true;
       })
       .catch((error) => {
@@ -141,7 +155,7 @@ export class RetrainService {
   }
 
   async run(trainingJobId: number, options: { signal?: AbortSignal } = {}): Promise<RetrainResult> {
-    const existing = await getTrainingJob(this.sql, trainingJobId);
+    const existing = await getTrainingJob(this.sql, this.pipeline.id, trainingJobId);
     if (!existing) throw new TrainingDataError(`training job ${trainingJobId} does not exist`);
     if (existing.status === 'succeeded') return { job: existing, version: null, promoted: false };
 
@@ -149,7 +163,7 @@ export class RetrainService {
     const job = await this.sql.begin(async (tx) => {
       const started = await startTrainingJob(tx, trainingJobId, nEstimators);
       if (started) {
-        await appendEvent(tx, 'training.started', {
+        await appendEvent(tx, this.pipeline.id, 'training.started', {
           trainingJobId,
           attempt: started.attempts,
           treesTotal: nEstimators,
@@ -167,7 +181,11 @@ export class RetrainService {
       const final = error instanceof TrainingDataError;
       const shutdown = options.signal?.aborted && options.signal.reason instanceof ShutdownError;
       if (!final && shutdown && (await this.requeueAfterShutdown(job))) {
-        return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+        return {
+          job: (await getTrainingJob(this.sql, this.pipeline.id, job.id))!,
+          version: null,
+          promoted: false,
+        };
       }
       // pg-boss runs a job 1 + RETRAIN_RETRY_LIMIT times. A job that will run again stays open
       // (queued, with its last error): otherwise the bootstrap or the next drift would queue a
@@ -183,14 +201,19 @@ export class RetrainService {
             metrics: null,
             error: message,
           });
-        await appendEvent(tx, 'training.failed', {
+        await appendEvent(tx, this.pipeline.id, 'training.failed', {
           trainingJobId: job.id,
           error: message,
           willRetry,
         });
       });
       // Data problems are final; anything else is rethrown so the queue retries it.
-      if (final) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+      if (final)
+        return {
+          job: (await getTrainingJob(this.sql, this.pipeline.id, job.id))!,
+          version: null,
+          promoted: false,
+        };
       throw error;
     }
   }
@@ -202,7 +225,7 @@ export class RetrainService {
    */
   private async promotionCap(tx: Queryable): Promise<string | null> {
     const cap = this.config.retrain.maxPromotionsPerHour;
-    const recent = await automaticPromotionsInLastHour(tx);
+    const recent = await automaticPromotionsInLastHour(tx, this.pipeline.id);
     if (recent < cap) return null;
     this.logger.warn({ recent, cap }, 'automatic promotion withheld: MAX_PROMOTIONS_PER_HOUR reached');
     return `not promoted: ${recent} automatic promotion${recent === 1 ? '' : 's'} in the last hour reached MAX_PROMOTIONS_PER_HOUR (${cap}); an admin can promote it`;
@@ -216,12 +239,12 @@ export class RetrainService {
   ): Promise<number> {
     const needed = this.config.retrain.minTrainRows;
     const deadline = Date.now() + this.config.retrain.waitSeconds * 1000;
-    let available = await countLabelledSince(this.sql, changeAt);
+    let available = await countLabelledSince(this.sql, this.pipeline.id, changeAt);
     let announced = -1;
     while (available < needed && Date.now() < deadline && !signal?.aborted) {
       if (available !== announced) {
         announced = available;
-        await appendEvent(this.sql, 'training.progress', {
+        await appendEvent(this.sql, this.pipeline.id, 'training.progress', {
           trainingJobId: job.id,
           treesDone: 0,
           treesTotal: this.config.model.nEstimators,
@@ -229,7 +252,7 @@ export class RetrainService {
         });
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
-      available = await countLabelledSince(this.sql, changeAt);
+      available = await countLabelledSince(this.sql, this.pipeline.id, changeAt);
     }
     return available;
   }
@@ -260,7 +283,12 @@ export class RetrainService {
       decision,
       reference,
     });
-    if (!result) return { job: (await getTrainingJob(this.sql, job.id))!, version: null, promoted: false };
+    if (!result)
+      return {
+        job: (await getTrainingJob(this.sql, this.pipeline.id, job.id))!,
+        version: null,
+        promoted: false,
+      };
     this.logger.info(
       {
         trainingJobId: job.id,
@@ -285,7 +313,13 @@ export class RetrainService {
     const regime: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
     let since: RegimeStart | null = null;
     if (regime && (await this.waitForRowsSince(job, regime, signal)) >= minTrainRows) since = regime;
-    const data = await readLabelledWindow(this.sql, trainWindow, since, this.config.data.maxClasses);
+    const data = await readLabelledWindow(
+      this.sql,
+      this.pipeline.id,
+      trainWindow,
+      since,
+      this.config.data.maxClasses,
+    );
     const n = data.labels.length;
     if (n < minTrainRows) {
       throw new TrainingDataError(
@@ -302,7 +336,7 @@ export class RetrainService {
     }
     // Rows stored before a column was added to the schema are shorter: that column is missing there.
     const { width } = padRows(data.features);
-    const schema = (await readPipeline(this.sql, DEFAULT_PIPELINE))?.schema ?? null;
+    const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
     const featureTypes = Array.from({ length: width }, (_, j) =>
       schema?.columns[j]?.type === 'categorical' ? ('categorical' as const) : ('numeric' as const),
     );
@@ -350,7 +384,11 @@ export class RetrainService {
     return this.sql
       .begin(async (tx) => {
         await updateTrainingProgress(tx, trainingJobId, done, total);
-        await appendEvent(tx, 'training.progress', { trainingJobId, treesDone: done, treesTotal: total });
+        await appendEvent(tx, this.pipeline.id, 'training.progress', {
+          trainingJobId,
+          treesDone: done,
+          treesTotal: total,
+        });
       })
       .catch((error) => this.logger.warn({ err: error }, 'could not record training progress'));
   }
@@ -363,11 +401,11 @@ export class RetrainService {
     data: TrainingData,
   ): Promise<Scores> {
     const metrics = scoreOnHoldout(forest, modelSplit.testX, split.testY, data.nClasses);
-    const champion = (await getProductionVersion(this.sql)) ?? null;
+    const champion = (await getProductionVersion(this.sql, this.pipeline.id)) ?? null;
     let championMetrics: ModelMetrics | null = null;
     // A champion trained before columns were added reads the hold-out without them.
     if (champion && champion.nFeatures <= data.nFeatures) {
-      const bytes = await getArtifact(this.sql, champion.version);
+      const bytes = await getArtifact(this.sql, this.pipeline.id, champion.version);
       const rows = modelRows(split.testX, champion.nFeatures, capsOf(champion.params));
       if (bytes) championMetrics = scoreOnHoldout(loadForest(bytes), rows, split.testY, data.nClasses);
     }
@@ -385,9 +423,9 @@ export class RetrainService {
     return this.sql.begin(async (tx) => {
       // The production lock first: promotions elsewhere take it before touching model_versions,
       // and insertModelVersion locks that table, so the other order could deadlock.
-      await lockProduction(tx);
+      await lockProduction(tx, this.pipeline.id);
       // A retried delivery of a job that finished meanwhile must not register a second version.
-      const current = await getTrainingJob(tx, job.id);
+      const current = await getTrainingJob(tx, this.pipeline.id, job.id);
       if (current?.status === 'succeeded') return null;
       const capped = promote && scores.champion ? await this.promotionCap(tx) : null;
       if (capped) {
@@ -395,7 +433,7 @@ export class RetrainService {
         rejectedReason = capped;
       }
       const { trainWindow, holdoutFraction } = this.config.retrain;
-      const version = await insertModelVersion(tx, {
+      const version = await insertModelVersion(tx, this.pipeline.id, {
         status: 'candidate',
         params: {
           ...forest.params,
@@ -437,8 +475,10 @@ export class RetrainService {
         error: null,
       });
       let previous: number | null = null;
-      if (promote) previous = (await setProduction(tx, version.version, 'promoted', job.reason)).previous;
-      else await markRejected(tx, version.version, rejectedReason!);
+      if (promote)
+        previous = (await setProduction(tx, this.pipeline.id, version.version, 'promoted', job.reason))
+          .previous;
+      else await markRejected(tx, this.pipeline.id, version.version, rejectedReason!);
       await announceTraining(tx, job, {
         version: version.version,
         promote,
@@ -583,7 +623,7 @@ async function announceTraining(
 ) {
   const accuracy = r.scores.metrics.accuracy;
   const championAccuracy = r.scores.championMetrics?.accuracy ?? null;
-  await appendEvent(tx, 'training.finished', {
+  await appendEvent(tx, job.pipelineId, 'training.finished', {
     trainingJobId: job.id,
     version: r.version,
     outcome: r.promote ? 'promoted' : 'rejected',
@@ -592,7 +632,7 @@ async function announceTraining(
     trainingMs: r.trainingMs,
   });
   if (r.promote) {
-    await appendEvent(tx, 'model.promoted', {
+    await appendEvent(tx, job.pipelineId, 'model.promoted', {
       version: r.version,
       previousVersion: r.previous,
       reason: job.reason,
@@ -601,7 +641,7 @@ async function announceTraining(
       championAccuracy,
     });
   } else {
-    await appendEvent(tx, 'model.rejected', {
+    await appendEvent(tx, job.pipelineId, 'model.rejected', {
       version: r.version,
       reason: r.rejectedReason,
       trainingJobId: job.id,

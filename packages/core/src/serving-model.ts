@@ -1,7 +1,9 @@
 import type { Sql } from '@automl-stream/db';
-import { type Forest, loadForest, readArtifactShape } from '@automl-stream/ml';
+import { type Forest, forestMemoryBytes, loadForest, readArtifactShape } from '@automl-stream/ml';
 import type { Logger } from 'pino';
+import type { ModelCache } from './model-cache.ts';
 import { modelSizeProblem } from './model-size.ts';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { type CategoryCap, capsOf } from './schema/category-caps.ts';
 import { getArtifact, getProductionVersion } from './storage/models-storage.ts';
 
@@ -13,12 +15,16 @@ export interface ServingModel {
   caps: CategoryCap[];
   nClasses: number;
   loadedAt: Date;
+  /** What the forest holds in memory (its node and leaf arrays), for MODEL_CACHE_MB. */
+  bytes: number;
 }
 
 export interface ModelHolderOptions {
   /** MAX_MODEL_BYTES: a production version that would hold more is not loaded. */
   maxModelBytes: number;
   logger?: Logger;
+  /** The process's cache of forests across pipelines (MODEL_CACHE_MB); none: never evicted. */
+  cache?: ModelCache;
 }
 
 /**
@@ -37,10 +43,13 @@ export class ModelHolder {
   private loading: Promise<ServingModel | null> | null = null;
   private listeners = new Set<(model: ServingModel | null) => void>();
   private refused: { version: number; reason: string } | null = null;
+  /** Whether the production version was looked up since start or since the cache evicted it. */
+  private looked = false;
 
   constructor(
     private readonly sql: Sql,
     private readonly options: ModelHolderOptions = { maxModelBytes: Number.MAX_SAFE_INTEGER },
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   /** Loads the production version when it differs from the one in memory. Concurrent calls share one load. */
@@ -48,16 +57,18 @@ export class ModelHolder {
     if (this.loading) return this.loading;
     this.loading = (async () => {
       try {
-        const production = await getProductionVersion(this.sql);
+        const production = await getProductionVersion(this.sql, this.pipeline.id);
+        this.looked = true;
         if (!production) {
           if (this.current) this.swap(null);
           return null;
         }
         if (this.current?.version === production.version) return this.current;
         if (this.refused?.version === production.version) throw new Error(this.refused.reason);
-        const bytes = await getArtifact(this.sql, production.version);
+        const bytes = await getArtifact(this.sql, this.pipeline.id, production.version);
         if (!bytes) return this.current;
-        const tooLarge = modelSizeProblem(readArtifactShape(bytes), this.options.maxModelBytes);
+        const shape = readArtifactShape(bytes);
+        const tooLarge = modelSizeProblem(shape, this.options.maxModelBytes);
         if (tooLarge) {
           const reason = `production version ${production.version} is not loaded: ${tooLarge}`;
           this.refused = { version: production.version, reason };
@@ -71,6 +82,7 @@ export class ModelHolder {
           caps: capsOf(production.params),
           nClasses: production.nClasses,
           loadedAt: new Date(),
+          bytes: forestMemoryBytes(shape),
         };
         this.swap(model);
         return model;
@@ -81,6 +93,29 @@ export class ModelHolder {
     return this.loading;
   }
 
+  /**
+   * The serving model for a request: the one in memory, else (first use since start, or evicted
+   * by MODEL_CACHE_MB) the production version loaded now. Marks it recently used.
+   */
+  async ensure(): Promise<ServingModel | null> {
+    const model = this.current ?? (this.looked ? null : await this.refresh().catch(() => null));
+    if (model) this.options.cache?.touch(this);
+    return model;
+  }
+
+  /** Whether this process loaded (or looked for) the production version: promotions reload only those. */
+  get loaded(): boolean {
+    return this.looked;
+  }
+
+  /** Drops the model (MODEL_CACHE_MB); the next `ensure` loads it again. */
+  unload(): void {
+    this.options.cache?.release(this);
+    this.looked = false;
+    this.refused = null;
+    this.current = null;
+  }
+
   onSwap(fn: (model: ServingModel | null) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -88,6 +123,8 @@ export class ModelHolder {
 
   private swap(model: ServingModel | null) {
     this.current = model;
+    if (model) this.options.cache?.admit(this, model.bytes);
+    else this.options.cache?.release(this);
     for (const fn of this.listeners) fn(model);
   }
 }

@@ -1,4 +1,5 @@
 import type { Sql } from '@automl-stream/db';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { pushIterator } from './push-iterator.ts';
 import {
   type PlatformStats,
@@ -22,6 +23,7 @@ export class StatsTicker {
     private readonly sql: Sql,
     private readonly intervalMs: number,
     private readonly accuracyWindow: number,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {}
 
   /**
@@ -38,18 +40,22 @@ export class StatsTicker {
 
   /** Test-then-train accuracy in buckets of `bucketSize` labelled rows, newest `limit` buckets. */
   accuracySeries(bucketSize: number, limit: number) {
-    return readAccuracySeries(this.sql, bucketSize, limit);
+    return readAccuracySeries(this.sql, this.pipeline.id, bucketSize, limit);
   }
 
   /** Predicted classes over the newest `window` predictions and scored rows. */
   predictionDistribution(window: number) {
-    return readPredictionDistribution(this.sql, window);
+    return readPredictionDistribution(this.sql, this.pipeline.id, window);
   }
 
   /** Queries the totals now; the answer serves `read` callers for the next interval. */
   private fresh(): Promise<PlatformStats> {
     const now = Date.now();
-    const entry = { at: now, pending: true, value: readStats(this.sql, this.accuracyWindow) };
+    const entry = {
+      at: now,
+      pending: true,
+      value: readStats(this.sql, this.pipeline.id, this.accuracyWindow),
+    };
     this.cached = entry;
     entry.value.then(
       () => {

@@ -1,4 +1,5 @@
 import type { Sql } from '@automl-stream/db';
+import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import {
   countTrainingJobs,
   getTrainingJob,
@@ -17,12 +18,15 @@ export interface TrainingJobPage {
 
 /** Training jobs as the API reads them (RetrainService runs them). */
 export class TrainingJobs {
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
+  ) {}
 
   async page(options: { limit: number; offset: number; status?: TrainingStatus }): Promise<TrainingJobPage> {
     const [items, total] = await Promise.all([
-      listTrainingJobs(this.sql, options),
-      countTrainingJobs(this.sql, options.status),
+      listTrainingJobs(this.sql, this.pipeline.id, options),
+      countTrainingJobs(this.sql, this.pipeline.id, options.status),
     ]);
     return { items, total, limit: options.limit, offset: options.offset };
   }
@@ -30,11 +34,11 @@ export class TrainingJobs {
   /** A job by id; undefined for an id that is not a positive whole number or not stored. */
   async get(id: number): Promise<TrainingJobRecord | undefined> {
     if (!Number.isSafeInteger(id) || id <= 0) return undefined;
-    return getTrainingJob(this.sql, id);
+    return getTrainingJob(this.sql, this.pipeline.id, id);
   }
 
   /** Jobs by id, in one query (the GraphQL batch loader's source). */
   getMany(ids: number[]): Promise<TrainingJobRecord[]> {
-    return getTrainingJobs(this.sql, ids);
+    return getTrainingJobs(this.sql, this.pipeline.id, ids);
   }
 }

@@ -24,7 +24,7 @@ describe('abandoned retrains (M2, L9)', () => {
   let db: TestDatabase;
   let config: Config;
   const platforms: Platform[] = [];
-  const logger = createLogger('silent');
+  const logger = createLogger(process.env.TEST_LOG ?? 'silent');
   const platform = async (options: { workers: boolean; env?: Record<string, string> }) => {
     const p = new Platform({
       config: options.env ? loadConfig({ ...baseEnv, ...options.env }) : config,
@@ -75,7 +75,7 @@ describe('abandoned retrains (M2, L9)', () => {
 
     await platform({ workers: true });
     const failed = await until(async () => {
-      const j = await getTrainingJob(db.sql, job.id);
+      const j = await getTrainingJob(db.sql, 1, job.id);
       return j?.status === 'failed' ? j : undefined;
     }, 'the abandoned retrain to be failed');
     expect(failed).toMatchObject({ outcome: 'error', attempts: 1 });
@@ -93,10 +93,10 @@ describe('abandoned retrains (M2, L9)', () => {
     const queueing = await platform({ workers: false });
     const { job } = await queueing.drift.requestRetrain('alive');
     expect(await queueing.sweepAbandonedRetrains()).toBe(0);
-    expect((await getTrainingJob(db.sql, job.id))?.status).toBe('queued');
+    expect((await getTrainingJob(db.sql, 1, job.id))?.status).toBe('queued');
     await queueing.queues.boss.cancel(retrainQueue.name, job.queueJobId!);
     expect(await queueing.sweepAbandonedRetrains()).toBe(1);
-    expect((await getTrainingJob(db.sql, job.id))?.status).toBe('failed');
+    expect((await getTrainingJob(db.sql, 1, job.id))?.status).toBe('failed');
   });
 
   it('queues a retrain cut short by a shutdown again, without spending its attempt (L9)', async () => {
@@ -113,13 +113,13 @@ describe('abandoned retrains (M2, L9)', () => {
     await worker.data.ingest({ features, labels: features.map((f) => (f[0]! + rand() > 1 ? 1 : 0)) });
     const { job } = await worker.drift.requestRetrain('cut short by a deploy');
     await until(async () => {
-      const j = await getTrainingJob(db.sql, job.id);
+      const j = await getTrainingJob(db.sql, 1, job.id);
       return j?.status === 'running' && j.treesDone > 0 ? j : undefined;
     }, 'training to be under way');
     platforms.pop();
     await worker.stop({ timeoutMs: 3_000 });
 
-    const after = (await getTrainingJob(db.sql, job.id))!;
+    const after = (await getTrainingJob(db.sql, 1, job.id))!;
     expect(after).toMatchObject({ status: 'queued', attempts: 0 });
     expect(after.error).toBe('shutting down: queued again (an interrupted attempt does not count)');
     expect(after.queueJobId).not.toBe(job.queueJobId);

@@ -21,7 +21,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
   });
 
   it('stores every row in order, values exactly, labels and nulls in place', async () => {
-    const batchPk = (await insertBatch(db.sql, {
+    const batchPk = (await insertBatch(db.sql, 1, {
       batchId: 'b1',
       rowCount: 3,
       labelledCount: 2,
@@ -32,7 +32,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       { features: AWKWARD.slice(3, 6), label: null, scoredLabel: null, scoredVersion: null },
       { features: AWKWARD.slice(6, 9), label: 0, scoredLabel: 0, scoredVersion: 4 },
     ];
-    await insertRows(db.sql, batchPk, rows);
+    await insertRows(db.sql, 1, batchPk, rows);
     const stored = await db.sql<
       {
         batch_pk: string;
@@ -54,7 +54,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
   });
 
   it('splits batches larger than one statement and keeps their order', async () => {
-    const batchPk = (await insertBatch(db.sql, {
+    const batchPk = (await insertBatch(db.sql, 1, {
       batchId: 'b2',
       rowCount: 10_050,
       labelledCount: 10_050,
@@ -66,7 +66,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       scoredLabel: null,
       scoredVersion: null,
     }));
-    await insertRows(db.sql, batchPk, rows);
+    await insertRows(db.sql, 1, batchPk, rows);
     const stored = await db.sql<{ features: number[]; label: number }[]>`
       select features, label from rows where batch_pk = ${batchPk} order by id`;
     expect(stored).toHaveLength(10_050);
@@ -90,7 +90,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       labelledCount: rows.length,
       source: 'graphql',
     };
-    const batchPk = await insertBatchWithRows(db.sql, header, rows);
+    const batchPk = await insertBatchWithRows(db.sql, 1, header, rows);
     expect(batchPk).toBeGreaterThan(0);
     const stored = await db.sql<{ features: number[]; label: number }[]>`
       select features, label from rows where batch_pk = ${batchPk} order by id`;
@@ -100,7 +100,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
     >`select row_count from batches where id = ${batchPk}`;
     expect(batch?.row_count).toBe(rows.length);
 
-    expect(await insertBatchWithRows(db.sql, header, rows)).toBeNull();
+    expect(await insertBatchWithRows(db.sql, 1, header, rows)).toBeNull();
     expect(await count()).toBe(before + rows.length);
   });
 
@@ -111,7 +111,7 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       probabilities: [1 / (i + 3), 1 - 1 / (i + 3)],
       modelVersion: 2,
     }));
-    const ids = await insertPredictions(db.sql, predictions, () => fencePredictionIds(db.sql));
+    const ids = await insertPredictions(db.sql, 1, predictions, () => fencePredictionIds(db.sql));
     expect(ids).toHaveLength(5);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const stored = await db.sql<

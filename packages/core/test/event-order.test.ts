@@ -96,7 +96,7 @@ describe('event delivery when transactions commit out of id order (M1)', () => {
 
   it('delivers both events, in id order, when appendEvent interleaves', async () => {
     const viaAppend = async (sql: postgres.TransactionSql | postgres.Sql, marker: string) =>
-      (await appendEvent(sql, 'training.progress', { marker })).id;
+      (await appendEvent(sql, 1, 'training.progress', { marker })).id;
     const { marker, idA, idB, bFirst } = await interleave(viaAppend);
     // B's append waited for A's commit: ids are drawn in commit order.
     expect(bFirst).toBe('b-waiting');

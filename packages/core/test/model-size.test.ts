@@ -15,7 +15,7 @@ async function storeVersion(db: TestDatabase, nClasses: number) {
   const forest = await trainForest(features, labels, { nEstimators: 5, seed: 1, nClasses, threads: 1 });
   const artifact = forest.serialize();
   const record = await db.sql.begin((tx) =>
-    insertModelVersion(tx, {
+    insertModelVersion(tx, 1, {
       status: 'candidate',
       params: { nClasses },
       metrics: { accuracy: 0.5, f1: 0.5, logLoss: 1, holdoutRows: 10 },
@@ -76,7 +76,7 @@ describe('model size at promotion, rollback and load (H5)', () => {
     const holder = new ModelHolder(db.sql, { maxModelBytes: limit });
     expect((await holder.refresh())?.version).toBe(small.version);
     // Made production behind the registry's back (by SQL, or before the limit was lowered).
-    await db.sql.begin((tx) => setProduction(tx, wide.version, 'promoted', 'by hand'));
+    await db.sql.begin((tx) => setProduction(tx, 1, wide.version, 'promoted', 'by hand'));
     await expect(holder.refresh()).rejects.toThrow(
       new RegExp(`^production version ${wide.version} is not loaded: the model would hold`),
     );
@@ -91,8 +91,8 @@ describe('model size at promotion, rollback and load (H5)', () => {
 
   it('refuses to roll back to a version above the limit', async () => {
     const limit = Math.floor((small.bytes + wide.bytes) / 2);
-    await db.sql.begin((tx) => setProduction(tx, wide.version, 'promoted', 'wide again'));
-    await db.sql.begin((tx) => setProduction(tx, small.version, 'promoted', 'small again'));
+    await db.sql.begin((tx) => setProduction(tx, 1, wide.version, 'promoted', 'wide again'));
+    await db.sql.begin((tx) => setProduction(tx, 1, small.version, 'promoted', 'small again'));
     const refused = await new RegistryService(db.sql, limit)
       .rollback('to the wide one')
       .catch((e: unknown) => e);

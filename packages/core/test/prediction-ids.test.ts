@@ -53,10 +53,10 @@ describe('prediction ids across a crash of Postgres (M8)', () => {
     await runMigrations(pg!.url);
     const fence = () => fencePredictionIds(sync.sql);
     // Durable history first, then a checkpoint so the crash recovers from a known point.
-    const durable = await insertPredictions(sync.sql, predictions(10), fence);
+    const durable = await insertPredictions(sync.sql, 1, predictions(10), fence);
     await sync.sql`checkpoint`;
     // Acknowledged to the client, but committed asynchronously: its WAL is not flushed yet.
-    const returned = await insertPredictions(async.sql, predictions(1000), fence);
+    const returned = await insertPredictions(async.sql, 1, predictions(1000), fence);
     const newest = returned[returned.length - 1]!;
     expect(newest).toBeGreaterThan(durable[durable.length - 1]!);
 
@@ -69,7 +69,7 @@ describe('prediction ids across a crash of Postgres (M8)', () => {
     // The crash lost the unflushed predictions: ids up to `newest` were returned, yet are not stored.
     expect(Number(after?.max ?? 0)).toBeLessThan(newest);
 
-    const next = await insertPredictions(async.sql, predictions(1), () => fencePredictionIds(sync.sql));
+    const next = await insertPredictions(async.sql, 1, predictions(1), () => fencePredictionIds(sync.sql));
     expect(next[0]).toBeGreaterThan(newest);
     expect(next[0]).toBeGreaterThan(PREDICTION_ID_FENCE_GAP);
   });

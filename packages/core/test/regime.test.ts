@@ -23,14 +23,14 @@ describe('the start of a new regime, to the row', () => {
     db = await createTestDatabase(inject('postgresUrl'));
     for (let b = 0; b < BATCHES; b++) {
       await db.sql.begin(async (tx) => {
-        const batchPk = (await insertBatch(tx, {
+        const batchPk = (await insertBatch(tx, 1, {
           batchId: `regime-${b}`,
           rowCount: PER_BATCH,
           labelledCount: PER_BATCH,
           source: 'test',
         }))!;
         await insertRows(
-          tx,
+          tx, 1,
           batchPk,
           Array.from({ length: PER_BATCH }, (_, k) => {
             const i = b * PER_BATCH + k;
@@ -50,7 +50,7 @@ describe('the start of a new regime, to the row', () => {
   });
 
   it('reads the error stream with the row of every error, in arrival order', async () => {
-    const stream = await readErrorStream(db.sql, 1, 10_000);
+    const stream = await readErrorStream(db.sql, 1, 1, 10_000);
     expect(stream.rowId).toEqual(ids);
     expect(stream.wrong.slice(0, 3)).toEqual([1, 0, 0]);
     expect(stream.wrong.slice(CHANGE, CHANGE + 4)).toEqual([1, 0, 1, 0]);
@@ -59,7 +59,7 @@ describe('the start of a new regime, to the row', () => {
   });
 
   it('locates the change inside its batch, and the retrain window starts at that row', async () => {
-    const stream = await readErrorStream(db.sql, 1, 10_000);
+    const stream = await readErrorStream(db.sql, 1, 1, 10_000);
     const concept = detectConceptDrift(stream.wrong, stream.at, stream.rowId);
     expect(concept.detected).toBe(true);
     const changeRow = concept.changeRowId!;
@@ -69,15 +69,15 @@ describe('the start of a new regime, to the row', () => {
 
     const since = { at: new Date(concept.changeAt!), rowId: changeRow };
     const expected = ids.length - ids.indexOf(changeRow);
-    expect(await countLabelledSince(db.sql, since)).toBe(expected);
-    const window = await readLabelledWindow(db.sql, 10_000, since);
+    expect(await countLabelledSince(db.sql, 1, since)).toBe(expected);
+    const window = await readLabelledWindow(db.sql, 1, 10_000, since);
     expect(window.labels).toHaveLength(expected);
     expect(window.firstRowId).toBe(changeRow);
     expect(window.lastRowId).toBe(ids.at(-1));
 
     // The time alone would reach back to the first row of the batch: 50 rows of the old regime.
     const byTime = { at: since.at, rowId: null };
-    expect(await countLabelledSince(db.sql, byTime)).toBe(ids.length - PER_BATCH);
-    expect((await readLabelledWindow(db.sql, 10_000, byTime)).firstRowId).toBe(ids[PER_BATCH]);
+    expect(await countLabelledSince(db.sql, 1, byTime)).toBe(ids.length - PER_BATCH);
+    expect((await readLabelledWindow(db.sql, 1, 10_000, byTime)).firstRowId).toBe(ids[PER_BATCH]);
   });
 });

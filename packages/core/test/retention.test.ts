@@ -144,7 +144,7 @@ describe('migration 0005 on a database with data', () => {
   });
 
   it("serves the app's reads and writes: windows, feedback by id, new ids after the old ones, batch cascade", async () => {
-    const window = await readLabelledWindow(db.sql, 10);
+    const window = await readLabelledWindow(db.sql, 1, 10);
     expect(window.labels).toEqual([1, 0, 0, 1]);
     expect(window.features).toEqual([
       [1.5, 2.5],
@@ -153,24 +153,24 @@ describe('migration 0005 on a database with data', () => {
       [3, 4],
     ]);
     expect([window.firstRowId, window.lastRowId]).toEqual([5, 17]);
-    const current = await readCurrentWindow(db.sql, 10, 1);
+    const current = await readCurrentWindow(db.sql, 1, 10, 1);
     expect([current.newestPredictionId, current.newestRowId]).toEqual([150, 18]);
-    expect(await recordFeedback(db.sql, [101, 999], [1, 1])).toEqual([101]);
+    expect(await recordFeedback(db.sql, 1, [101, 999], [1, 1])).toEqual([101]);
     await fencePredictionIds(db.sql);
     const ids = await insertPredictions(
-      db.sql,
+      db.sql, 1,
       [{ features: [7, 8], label: 0, probabilities: [0.75, 0.25], modelVersion: 1 }],
       () => fencePredictionIds(db.sql),
     );
     expect(ids[0]).toBeGreaterThan(150);
-    const batchPk = (await insertBatch(db.sql, {
+    const batchPk = (await insertBatch(db.sql, 1, {
       batchId: 'after',
       rowCount: 1,
       labelledCount: 1,
       source: 'test',
     }))!;
     expect(batchPk).toBe(3);
-    await insertRows(db.sql, batchPk, [
+    await insertRows(db.sql, 1, batchPk, [
       { features: [9, 9], label: 1, scoredLabel: null, scoredVersion: null },
     ]);
     const [row] = await db.sql<{ id: string }[]>`select id::text from rows where batch_pk = ${batchPk}`;
@@ -184,14 +184,14 @@ describe('migration 0005 on a database with data', () => {
 describe('partition maintenance', () => {
   let db: TestDatabase;
   const batch = async (id: string, at: Date, n: number) => {
-    const batchPk = (await insertBatch(db.sql, {
+    const batchPk = (await insertBatch(db.sql, 1, {
       batchId: id,
       rowCount: n,
       labelledCount: n,
       source: 'test',
     }))!;
     await insertRows(
-      db.sql,
+      db.sql, 1,
       batchPk,
       Array.from({ length: n }, (_, i) => ({
         features: [i, n],
@@ -206,7 +206,7 @@ describe('partition maintenance', () => {
   };
   const prediction = async (at: Date, feedback: number | null) => {
     const [id] = await insertPredictions(
-      db.sql,
+      db.sql, 1,
       [{ features: [at.getUTCDate(), 0], label: 1, probabilities: [0.5, 0.5], modelVersion: 1 }],
       () => fencePredictionIds(db.sql),
     );
@@ -286,15 +286,15 @@ describe('partition maintenance', () => {
   });
 
   it('leaves the training and drift windows working on what remains, and prunes by time', async () => {
-    const window = await readLabelledWindow(db.sql, 100);
+    const window = await readLabelledWindow(db.sql, 1, 100);
     expect(window.labels).toEqual([1, 0, 1, 0, 1]);
     expect(window.lastAt?.getTime()).toBe(noon(35).getTime());
-    const current = await readCurrentWindow(db.sql, 100, 1);
+    const current = await readCurrentWindow(db.sql, 1, 100, 1);
     expect(current.features).toHaveLength(5);
-    expect((await readErrorStream(db.sql, 1, 100)).wrong).toEqual([0, 0, 1, 0, 1]);
+    expect((await readErrorStream(db.sql, 1, 1, 100)).wrong).toEqual([0, 0, 1, 0, 1]);
     // A regime start whose row was dropped falls back to its time.
-    expect(await countLabelledSince(db.sql, { at: noon(30), rowId: 1 })).toBe(5);
-    expect(await countServedSince(db.sql, noon(34))).toBe(5);
+    expect(await countLabelledSince(db.sql, 1, { at: noon(30), rowId: 1 })).toBe(5);
+    expect(await countServedSince(db.sql, 1, noon(34))).toBe(5);
     // A window bounded in time reads only the partitions that can hold it.
     const plan = (await db.sql.unsafe(
       `explain (costs off) select count(*) from rows where created_at > '${noon(41).toISOString()}'`,

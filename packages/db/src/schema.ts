@@ -25,6 +25,12 @@ export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   toDriver: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
 });
 
+/**
+ * The pipeline a row belongs to (drizzle/0007). Existing data belongs to `default`, which is
+ * pipeline 1 on every database (drizzle/0006 inserted it first).
+ */
+const pipelineId = () => integer('pipeline_id').notNull().default(1);
+
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
 /** Platform-wide settings fixed at run time (one row, id = 1). */
@@ -54,6 +60,15 @@ export const pipelines = pgTable('pipelines', {
   schema: jsonb('schema'),
   /** Grows with every change of the schema (new column, categories or classes). */
   schemaVersion: integer('schema_version').notNull().default(0),
+  /**
+   * The feature count of positional rows (`features: [...]`), fixed by the first batch or the
+   * schema. The default pipeline's was platform_settings.n_features before drizzle/0007.
+   */
+  nFeatures: integer('n_features'),
+  /** Configuration overrides (window, thresholds, trees, ...): the environment gives the rest. */
+  config: jsonb('config').notNull().default(sql`'{}'::jsonb`),
+  /** Archived: no ingest, no predictions, no jobs; its data stays readable. */
+  archivedAt: timestamp('archived_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
@@ -63,13 +78,14 @@ export const batches = pgTable(
   'batches',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    pipelineId: pipelineId(),
     batchId: text('batch_id').notNull(),
     rowCount: integer('row_count').notNull(),
     labelledCount: integer('labelled_count').notNull(),
     source: text('source').notNull().default('graphql'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('batches_batch_id_key').on(t.batchId)],
+  (t) => [uniqueIndex('batches_batch_id_key').on(t.pipelineId, t.batchId)],
 );
 
 /**
@@ -82,6 +98,7 @@ export const rows = pgTable(
     // Unique: only rows_id_seq hands ids out. The key includes created_at, the partition key
     // (drizzle/0005: partitioned by UTC day, which drizzle cannot declare).
     id: bigserial('id', { mode: 'number' }).notNull(),
+    pipelineId: pipelineId(),
     batchPk: bigint('batch_pk', { mode: 'number' })
       .notNull()
       .references(() => batches.id, { onDelete: 'cascade' }),
@@ -95,9 +112,8 @@ export const rows = pgTable(
     primaryKey({ name: 'rows_pkey', columns: [t.id, t.createdAt] }),
     index('rows_batch_pk_idx').on(t.batchPk),
     // Training reads the newest TRAIN_WINDOW labelled rows.
-    index('rows_labelled_id_idx')
-      .on(t.id)
-      .where(sql`${t.label} is not null`),
+    index('rows_pipeline_id_idx').on(t.pipelineId, t.id),
+    index('rows_labelled_id_idx').on(t.pipelineId, t.id).where(sql`${t.label} is not null`),
   ],
 );
 
@@ -108,6 +124,7 @@ export const predictions = pgTable(
     // Unique: only predictions_id_seq hands ids out (fenced after a crash: PREDICTION_ID_FENCE_GAP).
     // Partitioned by UTC day of created_at, like rows (drizzle/0005).
     id: bigserial('id', { mode: 'number' }).notNull(),
+    pipelineId: pipelineId(),
     features: doublePrecision('features').array().notNull(),
     label: integer('label').notNull(),
     probabilities: real('probabilities').array().notNull(),
@@ -118,8 +135,11 @@ export const predictions = pgTable(
   },
   (t) => [
     primaryKey({ name: 'predictions_pkey', columns: [t.id, t.createdAt] }),
-    index('predictions_model_version_idx').on(t.modelVersion, t.id),
-    index('predictions_feedback_idx').on(t.feedbackAt).where(sql`${t.feedbackLabel} is not null`),
+    index('predictions_pipeline_id_idx').on(t.pipelineId, t.id),
+    index('predictions_model_version_idx').on(t.pipelineId, t.modelVersion, t.id),
+    index('predictions_feedback_idx')
+      .on(t.pipelineId, t.feedbackAt)
+      .where(sql`${t.feedbackLabel} is not null`),
     index('predictions_created_at_idx').on(t.createdAt),
   ],
 );
@@ -132,6 +152,7 @@ export const driftChecks = pgTable(
   'drift_checks',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    pipelineId: pipelineId(),
     modelVersion: integer('model_version'),
     trigger: text('trigger').notNull(),
     verdict: text('verdict').notNull(),
@@ -160,11 +181,11 @@ export const driftChecks = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index('drift_checks_created_idx').on(t.id),
-    index('drift_checks_drifted_idx').on(t.id).where(sql`${t.drifted}`),
+    index('drift_checks_created_idx').on(t.pipelineId, t.id),
+    index('drift_checks_drifted_idx').on(t.pipelineId, t.id).where(sql`${t.drifted}`),
     // checkDrift: the check answering a request, and the newest manual check (its minimum interval).
     index('drift_checks_request_ticket_idx').on(t.requestTicket),
-    index('drift_checks_manual_idx').on(t.id).where(sql`${t.trigger} = 'manual'`),
+    index('drift_checks_manual_idx').on(t.pipelineId, t.id).where(sql`${t.trigger} = 'manual'`),
   ],
 );
 
@@ -176,6 +197,7 @@ export const trainingJobs = pgTable(
   'training_jobs',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    pipelineId: pipelineId(),
     status: text('status').notNull().default('queued'),
     reason: text('reason').notNull(),
     driftCheckId: bigint('drift_check_id', { mode: 'number' }),
@@ -200,14 +222,16 @@ export const trainingJobs = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
     durationMs: doublePrecision('duration_ms'),
   },
-  (t) => [index('training_jobs_status_idx').on(t.status, t.id)],
+  (t) => [index('training_jobs_status_idx').on(t.pipelineId, t.status, t.id)],
 );
 
 /** The registry: every trained version with its artifact and the sample used as drift reference. */
 export const modelVersions = pgTable(
   'model_versions',
   {
-    version: integer('version').primaryKey(),
+    pipelineId: pipelineId(),
+    /** Numbered per pipeline from 1. */
+    version: integer('version').notNull(),
     /** candidate | production | archived | rejected */
     status: text('status').notNull(),
     params: jsonb('params').notNull(),
@@ -235,9 +259,10 @@ export const modelVersions = pgTable(
     retiredAt: timestamp('retired_at', { withTimezone: true }),
   },
   (t) => [
-    // At most one production version at any time.
+    primaryKey({ name: 'model_versions_pkey', columns: [t.pipelineId, t.version] }),
+    // At most one production version per pipeline at any time.
     uniqueIndex('model_versions_one_production')
-      .on(t.status)
+      .on(t.pipelineId)
       .where(sql`${t.status} = 'production'`),
   ],
 );
@@ -245,6 +270,7 @@ export const modelVersions = pgTable(
 /** Which version served when: promotions, rollbacks, manual promotions. */
 export const modelHistory = pgTable('model_history', {
   id: serial('id').primaryKey(),
+  pipelineId: pipelineId(),
   version: integer('version').notNull(),
   previousVersion: integer('previous_version'),
   action: text('action').notNull(),
@@ -260,11 +286,15 @@ export const events = pgTable(
   'events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
+    pipelineId: pipelineId(),
     type: text('type').notNull(),
     payload: jsonb('payload').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index('events_type_id_idx').on(t.type, t.id)],
+  (t) => [
+    index('events_type_id_idx').on(t.type, t.id),
+    index('events_pipeline_id_idx').on(t.pipelineId, t.id),
+  ],
 );
 
 /** API keys, stored as SHA-256 hashes; `prefix` identifies a key in listings. */
@@ -274,6 +304,8 @@ export const apiKeys = pgTable(
     id: serial('id').primaryKey(),
     name: text('name').notNull(),
     role: text('role').notNull(),
+    /** The pipelines (by name) the key may use; null: every pipeline. */
+    pipelines: text('pipelines').array(),
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull(),
     createdAt: createdAt(),

@@ -43,13 +43,14 @@ function flatten(rows: readonly (readonly number[])[], width: number): number[] 
 /** Inserts the batch header; returns its key, or null when the batch id was already stored. */
 export async function insertBatch(
   sql: Queryable,
+  pipeline: number,
   batch: { batchId: string; rowCount: number; labelledCount: number; source: string },
 ): Promise<number | null> {
   // name: insert-batch
   const [row] = await sql<{ id: string }[]>`
-    insert into batches (batch_id, row_count, labelled_count, source)
-    values (${batch.batchId}, ${batch.rowCount}, ${batch.labelledCount}, ${batch.source})
-    on conflict (batch_id) do nothing
+    insert into batches (pipeline_id, batch_id, row_count, labelled_count, source)
+    values (${pipeline}, ${batch.batchId}, ${batch.rowCount}, ${batch.labelledCount}, ${batch.source})
+    on conflict (pipeline_id, batch_id) do nothing
     returning id`;
   return row ? Number(row.id) : null;
 }
@@ -78,6 +79,7 @@ function rowArrays(rows: RowToStore[]) {
  */
 export async function insertBatchWithRows(
   sql: Queryable,
+  pipeline: number,
   batch: { batchId: string; rowCount: number; labelledCount: number; source: string },
   rows: RowToStore[],
 ): Promise<number | null> {
@@ -90,13 +92,13 @@ export async function insertBatchWithRows(
   // name: insert-batch-with-rows
   const [result] = await sql<{ batch_pk: string | null; stored: number }[]>`
     with batch as (
-      insert into batches (batch_id, row_count, labelled_count, source)
-      values (${batch.batchId}, ${batch.rowCount}, ${batch.labelledCount}, ${batch.source})
-      on conflict (batch_id) do nothing
+      insert into batches (pipeline_id, batch_id, row_count, labelled_count, source)
+      values (${pipeline}, ${batch.batchId}, ${batch.rowCount}, ${batch.labelledCount}, ${batch.source})
+      on conflict (pipeline_id, batch_id) do nothing
       returning id
     ), stored as (
-      insert into rows (batch_pk, features, label, scored_label, scored_version)
-      select batch.id, f.features[(r.i - 1) * ${a.width}::int + 1 : r.i * ${a.width}::int], r.label, r.scored_label, r.scored_version
+      insert into rows (pipeline_id, batch_pk, features, label, scored_label, scored_version)
+      select ${pipeline}::int, batch.id, f.features[(r.i - 1) * ${a.width}::int + 1 : r.i * ${a.width}::int], r.label, r.scored_label, r.scored_version
       from batch, (select ${a.features}::float8[] as features) f,
         unnest(${a.labels}::int[], ${a.scoredLabels}::int[], ${a.scoredVersions}::int[])
           with ordinality as r(label, scored_label, scored_version, i)
@@ -112,13 +114,18 @@ export async function insertBatchWithRows(
  * SQL, the other columns as int[] unnested in step (about twice the rate of a multi-row VALUES
  * insert of the same rows, measured in bench/api). Rows keep their order.
  */
-export async function insertRows(sql: Queryable, batchPk: number, rows: RowToStore[]): Promise<void> {
+export async function insertRows(
+  sql: Queryable,
+  pipeline: number,
+  batchPk: number,
+  rows: RowToStore[],
+): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
     const a = rowArrays(rows.slice(start, start + INSERT_CHUNK));
     // name: insert-rows
     await sql`
-      insert into rows (batch_pk, features, label, scored_label, scored_version)
-      select ${batchPk}::bigint, f.features[(r.i - 1) * ${a.width}::int + 1 : r.i * ${a.width}::int], r.label, r.scored_label, r.scored_version
+      insert into rows (pipeline_id, batch_pk, features, label, scored_label, scored_version)
+      select ${pipeline}::int, ${batchPk}::bigint, f.features[(r.i - 1) * ${a.width}::int + 1 : r.i * ${a.width}::int], r.label, r.scored_label, r.scored_version
       from (select ${a.features}::float8[] as features) f,
         unnest(${a.labels}::int[], ${a.scoredLabels}::int[], ${a.scoredVersions}::int[])
           with ordinality as r(label, scored_label, scored_version, i)
@@ -127,24 +134,29 @@ export async function insertRows(sql: Queryable, batchPk: number, rows: RowToSto
 }
 
 /**
- * Fixes the feature count on first use (under the settings row's lock) and returns the count in
+ * Fixes the pipeline's feature count on first use (under its row's lock) and returns the count in
  * force, so concurrent first batches of different widths cannot both win.
  */
-export async function claimFeatureCount(sql: Queryable, nFeatures: number): Promise<number> {
+export async function claimFeatureCount(
+  sql: Queryable,
+  pipeline: number,
+  nFeatures: number,
+): Promise<number> {
   // name: claim-feature-count
   const [row] = await sql<{ n_features: number }[]>`
-    insert into platform_settings (id, n_features) values (1, ${nFeatures})
-    on conflict (id) do update set n_features = coalesce(platform_settings.n_features, excluded.n_features),
-      updated_at = case when platform_settings.n_features is null then now() else platform_settings.updated_at end
+    update pipelines set n_features = coalesce(n_features, ${nFeatures}),
+      updated_at = case when n_features is null then now() else updated_at end
+    where id = ${pipeline}
     returning n_features`;
-  return row!.n_features;
+  if (!row) throw new Error(`pipeline ${pipeline} does not exist`);
+  return row.n_features;
 }
 
-export async function readFeatureCount(sql: Queryable): Promise<number | null> {
+export async function readFeatureCount(sql: Queryable, pipeline: number): Promise<number | null> {
   // name: read-feature-count
   const [row] = await sql<
     { n_features: number | null }[]
-  >`select n_features from platform_settings where id = 1`;
+  >`select n_features from pipelines where id = ${pipeline}`;
   return row?.n_features ?? null;
 }
 
@@ -200,16 +212,17 @@ export async function fencePredictionIds(sql: Queryable & { begin: Sql['begin'] 
  */
 export async function insertPredictions(
   sql: Queryable,
+  pipeline: number,
   predictions: PredictionToStore[],
   fence: () => Promise<unknown>,
 ): Promise<number[]> {
   const ids: number[] = [];
   for (let start = 0; start < predictions.length; start += INSERT_CHUNK) {
     const chunk = predictions.slice(start, start + INSERT_CHUNK);
-    let chunkIds = await insertPredictionChunk(sql, chunk);
+    let chunkIds = await insertPredictionChunk(sql, pipeline, chunk);
     if (chunkIds.length === 0) {
       await fence();
-      chunkIds = await insertPredictionChunk(sql, chunk);
+      chunkIds = await insertPredictionChunk(sql, pipeline, chunk);
       if (chunkIds.length === 0)
         throw new Error('predictions were not stored: the id fence could not be set');
     }
@@ -218,7 +231,11 @@ export async function insertPredictions(
   return ids;
 }
 
-async function insertPredictionChunk(sql: Queryable, chunk: PredictionToStore[]): Promise<number[]> {
+async function insertPredictionChunk(
+  sql: Queryable,
+  pipeline: number,
+  chunk: PredictionToStore[],
+): Promise<number[]> {
   const width = chunk[0]!.features.length;
   const classes = chunk[0]!.probabilities.length;
   const features = numericArrayLiteral(
@@ -237,8 +254,8 @@ async function insertPredictionChunk(sql: Queryable, chunk: PredictionToStore[])
   const versions = numericArrayLiteral(chunk.map((p) => p.modelVersion));
   // name: insert-predictions
   const rows = await sql<{ id: string }[]>`
-    insert into predictions (features, label, probabilities, model_version)
-    select f.features[(r.i - 1) * ${width}::int + 1 : r.i * ${width}::int], r.label,
+    insert into predictions (pipeline_id, features, label, probabilities, model_version)
+    select ${pipeline}::int, f.features[(r.i - 1) * ${width}::int + 1 : r.i * ${width}::int], r.label,
       f.probabilities[(r.i - 1) * ${classes}::int + 1 : r.i * ${classes}::int], r.model_version
     from (select ${features}::float8[] as features, ${probabilities}::real[] as probabilities) f,
       unnest(${labels}::int[], ${versions}::int[]) with ordinality as r(label, model_version, i)
@@ -257,6 +274,7 @@ async function insertPredictionChunk(sql: Queryable, chunk: PredictionToStore[])
  */
 export async function recordFeedback(
   sql: Queryable,
+  pipeline: number,
   ids: number[],
   labels: number[],
   overwrite = true,
@@ -265,14 +283,19 @@ export async function recordFeedback(
   const rows = await sql<{ id: string }[]>`
     update predictions p set feedback_label = f.label, feedback_at = now()
     from unnest(${ids}::bigint[], ${labels}::int[]) as f(id, label)
-    where p.id = f.id and (${overwrite} or p.feedback_label is null)
+    where p.id = f.id and p.pipeline_id = ${pipeline} and (${overwrite} or p.feedback_label is null)
     returning p.id`;
   return rows.map((r) => Number(r.id));
 }
 
-export async function existingPredictionIds(sql: Queryable, ids: number[]): Promise<Set<number>> {
+export async function existingPredictionIds(
+  sql: Queryable,
+  pipeline: number,
+  ids: number[],
+): Promise<Set<number>> {
   // name: existing-prediction-ids
-  const rows = await sql<{ id: string }[]>`select id from predictions where id = any(${ids}::bigint[])`;
+  const rows = await sql<{ id: string }[]>`
+    select id from predictions where id = any(${ids}::bigint[]) and pipeline_id = ${pipeline}`;
   return new Set(rows.map((r) => Number(r.id)));
 }
 
@@ -302,6 +325,7 @@ function regimeStartSql(sql: Queryable, at: Date | null, rowId: number) {
  */
 export async function readLabelledWindow(
   sql: Queryable,
+  pipeline: number,
   limit: number,
   since: RegimeStart | null = null,
   /** Labels at or above this are left out (stored before MAX_CLASSES was lowered, or before it existed). */
@@ -320,12 +344,12 @@ export async function readLabelledWindow(
   const rows = await sql<{ src: string; id: string; features: number[]; label: number; at: Date }[]>`
     select src, id, features, label, at from (
       (select 'r' as src, id, features, label, created_at as at from rows
-        where label is not null and label < ${maxClasses}
+        where pipeline_id = ${pipeline} and label is not null and label < ${maxClasses}
           and (${at}::timestamptz is null or (created_at, id) >= (${regimeStartSql(sql, at, rowId)}, ${rowId}::bigint))
         order by id desc limit ${limit})
       union all
       (select 'p' as src, id, features, feedback_label as label, feedback_at as at from predictions
-        where feedback_label is not null and feedback_label < ${maxClasses}
+        where pipeline_id = ${pipeline} and feedback_label is not null and feedback_label < ${maxClasses}
           and (${at}::timestamptz is null or feedback_at >= ${at}::timestamptz)
         order by feedback_at desc limit ${limit})
       order by at desc, id desc limit ${limit}
@@ -350,29 +374,34 @@ export async function readLabelledWindow(
 }
 
 /** Labelled examples of the regime that starts at `since` (see RegimeStart). */
-export async function countLabelledSince(sql: Queryable, since: RegimeStart): Promise<number> {
+export async function countLabelledSince(
+  sql: Queryable,
+  pipeline: number,
+  since: RegimeStart,
+): Promise<number> {
   // name: count-labelled-since
   const [row] = await sql<{ n: number }[]>`
-    select (select count(*) from rows where label is not null
+    select (select count(*) from rows where pipeline_id = ${pipeline} and label is not null
               and (created_at, id) >= (${regimeStartSql(sql, since.at, since.rowId ?? 0)}, ${since.rowId ?? 0}::bigint))::int
-         + (select count(*) from predictions where feedback_label is not null and feedback_at >= ${since.at})::int as n`;
+         + (select count(*) from predictions where pipeline_id = ${pipeline} and feedback_label is not null
+              and feedback_at >= ${since.at})::int as n`;
   return row?.n ?? 0;
 }
 
 /** Rows the model saw (predictions and ingested rows) since a moment: for the retrain cooldown. */
-export async function countServedSince(sql: Queryable, since: Date): Promise<number> {
+export async function countServedSince(sql: Queryable, pipeline: number, since: Date): Promise<number> {
   // name: count-served-since
   const [row] = await sql<{ n: number }[]>`
-    select (select count(*) from rows where created_at > ${since})::int
-         + (select count(*) from predictions where created_at > ${since})::int as n`;
+    select (select count(*) from rows where pipeline_id = ${pipeline} and created_at > ${since})::int
+         + (select count(*) from predictions where pipeline_id = ${pipeline} and created_at > ${since})::int as n`;
   return row?.n ?? 0;
 }
 
-export async function countLabelledRows(sql: Queryable): Promise<number> {
+export async function countLabelledRows(sql: Queryable, pipeline: number): Promise<number> {
   // name: count-labelled-rows
   const [row] = await sql<{ n: number }[]>`
-    select (select count(*) from rows where label is not null)::int
-         + (select count(*) from predictions where feedback_label is not null)::int as n`;
+    select (select count(*) from rows where pipeline_id = ${pipeline} and label is not null)::int
+         + (select count(*) from predictions where pipeline_id = ${pipeline} and feedback_label is not null)::int as n`;
   return row?.n ?? 0;
 }
 
@@ -383,6 +412,7 @@ export async function countLabelledRows(sql: Queryable): Promise<number> {
  */
 export async function readCurrentWindow(
   sql: Queryable,
+  pipeline: number,
   limit: number,
   version: number,
 ): Promise<{
@@ -402,9 +432,11 @@ export async function readCurrentWindow(
       created_at: Date;
     }[]
   >`
-    (select 'p' as src, id, features, label as predicted, model_version as v, created_at from predictions order by id desc limit ${limit})
+    (select 'p' as src, id, features, label as predicted, model_version as v, created_at from predictions
+      where pipeline_id = ${pipeline} order by id desc limit ${limit})
     union all
-    (select 'r' as src, id, features, scored_label as predicted, scored_version as v, created_at from rows order by id desc limit ${limit})
+    (select 'r' as src, id, features, scored_label as predicted, scored_version as v, created_at from rows
+      where pipeline_id = ${pipeline} order by id desc limit ${limit})
     order by created_at desc, id desc
     limit ${limit}`;
   let newestPredictionId: number | null = null;
@@ -429,6 +461,7 @@ export async function readCurrentWindow(
  */
 export async function readErrorStream(
   sql: Queryable,
+  pipeline: number,
   version: number,
   limit: number,
 ): Promise<{ wrong: number[]; at: Date[]; rowId: (number | null)[] }> {
@@ -436,11 +469,11 @@ export async function readErrorStream(
   const rows = await sql<{ wrong: number; at: Date; src: string; id: string }[]>`
     select wrong, at, src, id from (
       (select (scored_label <> label)::int as wrong, created_at as at, 'r' as src, id from rows
-        where scored_version = ${version} and label is not null and scored_label is not null
+        where pipeline_id = ${pipeline} and scored_version = ${version} and label is not null and scored_label is not null
         order by id desc limit ${limit})
       union all
       (select (label <> feedback_label)::int as wrong, feedback_at as at, 'p' as src, id from predictions
-        where model_version = ${version} and feedback_label is not null
+        where pipeline_id = ${pipeline} and model_version = ${version} and feedback_label is not null
         order by feedback_at desc limit ${limit})
       order by at desc, id desc limit ${limit}
     ) s order by at, id`;

@@ -16,6 +16,8 @@ export interface DriftFeatureResult {
 
 export interface DriftCheckRecord {
   id: number;
+  /** The pipeline's id. */
+  pipelineId: number;
   modelVersion: number | null;
   trigger: string;
   verdict: string;
@@ -40,6 +42,7 @@ export interface DriftCheckRecord {
 
 interface Row {
   id: string;
+  pipeline_id: number;
   model_version: number | null;
   trigger: string;
   verdict: string;
@@ -64,6 +67,7 @@ interface Row {
 const num = (v: string | null) => (v === null ? null : Number(v));
 const toRecord = (r: Row): DriftCheckRecord => ({
   id: Number(r.id),
+  pipelineId: r.pipeline_id,
   modelVersion: r.model_version,
   trigger: r.trigger,
   verdict: r.verdict,
@@ -85,17 +89,21 @@ const toRecord = (r: Row): DriftCheckRecord => ({
   createdAt: r.created_at,
 });
 
-export type NewDriftCheck = Omit<DriftCheckRecord, 'id' | 'createdAt' | 'requestTicket'> & {
+export type NewDriftCheck = Omit<DriftCheckRecord, 'id' | 'pipelineId' | 'createdAt' | 'requestTicket'> & {
   requestTicket?: number | null;
 };
 
-export async function insertDriftCheck(sql: Queryable, c: NewDriftCheck): Promise<DriftCheckRecord> {
+export async function insertDriftCheck(
+  sql: Queryable,
+  pipeline: number,
+  c: NewDriftCheck,
+): Promise<DriftCheckRecord> {
   // name: insert-drift-check
   const [row] = await sql<Row[]>`
-    insert into drift_checks (model_version, trigger, verdict, drifted, data_drift, prediction_drift, concept_drift,
+    insert into drift_checks (pipeline_id, model_version, trigger, verdict, drifted, data_drift, prediction_drift, concept_drift,
       drifted_share, n_reference, n_current, window_start_id, window_end_id, features, details, action,
       training_job_id, duration_ms, request_ticket)
-    values (${c.modelVersion}, ${c.trigger}, ${c.verdict}, ${c.drifted}, ${c.dataDrift}, ${c.predictionDrift},
+    values (${pipeline}, ${c.modelVersion}, ${c.trigger}, ${c.verdict}, ${c.drifted}, ${c.dataDrift}, ${c.predictionDrift},
       ${c.conceptDrift}, ${c.driftedShare}, ${c.nReference}, ${c.nCurrent}, ${c.windowStartId}, ${c.windowEndId},
       ${sql.json(c.features as never)}, ${sql.json(c.details as never)}, ${c.action}, ${c.trainingJobId}, ${c.durationMs},
       ${c.requestTicket ?? null})
@@ -105,38 +113,48 @@ export async function insertDriftCheck(sql: Queryable, c: NewDriftCheck): Promis
 
 export async function updateDriftCheckAction(
   sql: Queryable,
+  pipeline: number,
   id: number,
   action: string,
   trainingJobId: number | null,
 ) {
   // name: update-drift-check-action
-  await sql`update drift_checks set action = ${action}, training_job_id = ${trainingJobId} where id = ${id}`;
+  await sql`update drift_checks set action = ${action}, training_job_id = ${trainingJobId}
+    where id = ${id} and pipeline_id = ${pipeline}`;
 }
 
 export async function listDriftChecks(
   sql: Queryable,
+  pipeline: number,
   options: { limit: number; offset: number; driftedOnly: boolean; sinceId?: number },
 ): Promise<DriftCheckRecord[]> {
   // name: list-drift-checks
   const rows = await sql<Row[]>`
     select * from drift_checks
-    where (not ${options.driftedOnly} or drifted)
+    where pipeline_id = ${pipeline} and (not ${options.driftedOnly} or drifted)
       and id > ${options.sinceId ?? 0}
     order by id desc limit ${options.limit} offset ${options.offset}`;
   return rows.map(toRecord);
 }
 
-export async function countDriftChecks(sql: Queryable, driftedOnly: boolean): Promise<number> {
+export async function countDriftChecks(
+  sql: Queryable,
+  pipeline: number,
+  driftedOnly: boolean,
+): Promise<number> {
   // name: count-drift-checks
-  const [row] = await sql<
-    { n: number }[]
-  >`select count(*)::int as n from drift_checks where (not ${driftedOnly} or drifted)`;
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from drift_checks where pipeline_id = ${pipeline} and (not ${driftedOnly} or drifted)`;
   return row?.n ?? 0;
 }
 
-export async function getDriftCheck(sql: Queryable, id: number): Promise<DriftCheckRecord | undefined> {
+export async function getDriftCheck(
+  sql: Queryable,
+  pipeline: number,
+  id: number,
+): Promise<DriftCheckRecord | undefined> {
   // name: get-drift-check
-  const [row] = await sql<Row[]>`select * from drift_checks where id = ${id}`;
+  const [row] = await sql<Row[]>`select * from drift_checks where id = ${id} and pipeline_id = ${pipeline}`;
   return row && toRecord(row);
 }
 
@@ -146,11 +164,12 @@ export async function getDriftCheck(sql: Queryable, id: number): Promise<DriftCh
  */
 export async function lastRetrainTrigger(
   sql: Queryable,
+  pipeline: number,
 ): Promise<(DriftCheckRecord & { secondsAgo: number }) | undefined> {
   // name: last-retrain-trigger
   const [row] = await sql<(Row & { seconds_ago: number })[]>`
     select *, extract(epoch from (now() - created_at))::float8 as seconds_ago
-    from drift_checks where action = 'retrain_queued' order by id desc limit 1`;
+    from drift_checks where pipeline_id = ${pipeline} and action = 'retrain_queued' order by id desc limit 1`;
   return row && { ...toRecord(row), secondsAgo: row.seconds_ago };
 }
 
@@ -168,28 +187,35 @@ export async function requestCheckTicket(sql: Queryable): Promise<number> {
  * At the start of a check: the newest request made so far, and whether any came after the newest
  * one an earlier check answered (then this check answers them, and counts as manual).
  */
-export async function pendingCheckRequests(sql: Queryable): Promise<{ ticket: number; pending: boolean }> {
+export async function pendingCheckRequests(
+  sql: Queryable,
+  pipeline: number,
+): Promise<{ ticket: number; pending: boolean }> {
   // name: pending-check-requests
   const [row] = await sql<{ ticket: string; answered: string | null }[]>`
     select (select case when is_called then last_value else 0 end from drift_check_requests) as ticket,
-      (select max(request_ticket) from drift_checks) as answered`;
+      (select max(request_ticket) from drift_checks where pipeline_id = ${pipeline}) as answered`;
   const ticket = Number(row?.ticket ?? 0);
   return { ticket, pending: ticket > Number(row?.answered ?? 0) };
 }
 
 /** The first check that answers request `ticket` (it read its data after the request), if any. */
-export async function checkAnswering(sql: Queryable, ticket: number): Promise<DriftCheckRecord | undefined> {
+export async function checkAnswering(
+  sql: Queryable,
+  pipeline: number,
+  ticket: number,
+): Promise<DriftCheckRecord | undefined> {
   // name: check-answering-request
   const [row] = await sql<Row[]>`
-    select * from drift_checks where request_ticket >= ${ticket} order by id limit 1`;
+    select * from drift_checks where pipeline_id = ${pipeline} and request_ticket >= ${ticket} order by id limit 1`;
   return row && toRecord(row);
 }
 
 /** Seconds since the newest manual check was recorded, or null when there is none. */
-export async function secondsSinceManualCheck(sql: Queryable): Promise<number | null> {
+export async function secondsSinceManualCheck(sql: Queryable, pipeline: number): Promise<number | null> {
   // name: seconds-since-manual-check
   const [row] = await sql<{ seconds: number }[]>`
     select extract(epoch from (now() - created_at))::float8 as seconds
-    from drift_checks where trigger = 'manual' order by id desc limit 1`;
+    from drift_checks where pipeline_id = ${pipeline} and trigger = 'manual' order by id desc limit 1`;
   return row?.seconds ?? null;
 }

@@ -14,10 +14,15 @@ export type EventType =
   | 'model.promoted'
   | 'model.rolled_back'
   | 'model.rejected'
-  | 'data.ingested';
+  | 'data.ingested'
+  | 'pipeline.created'
+  | 'pipeline.updated'
+  | 'pipeline.archived';
 
 export interface StoredEvent<T = Record<string, unknown>> {
   id: number;
+  /** The pipeline's id. */
+  pipelineId: number;
   type: EventType;
   payload: T;
   createdAt: Date;
@@ -30,37 +35,50 @@ export interface StoredEvent<T = Record<string, unknown>> {
  */
 export async function appendEvent(
   sql: Queryable,
+  pipeline: number,
   type: EventType,
   payload: Record<string, unknown>,
 ): Promise<StoredEvent> {
   // name: append-event
   const [row] = await sql<{ id: string; created_at: Date }[]>`
     with inserted as (
-      insert into events (type, payload) values (${type}, ${sql.json(payload as never)})
+      insert into events (pipeline_id, type, payload) values (${pipeline}, ${type}, ${sql.json(payload as never)})
       returning id, created_at
     )
-    select id, created_at, pg_notify(${EVENTS_CHANNEL}, json_build_object('id', id, 'type', ${type}::text)::text)
+    select id, created_at, pg_notify(${EVENTS_CHANNEL}, json_build_object('id', id, 'type', ${type}::text, 'pipeline', ${pipeline}::int)::text)
     from inserted`;
   if (!row) throw new Error('append-event returned no row');
-  return { id: Number(row.id), type, payload, createdAt: row.created_at };
+  return { id: Number(row.id), pipelineId: pipeline, type, payload, createdAt: row.created_at };
 }
+
+interface EventRow {
+  id: string;
+  pipeline_id: number;
+  type: EventType;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+const toEvent = (r: EventRow): StoredEvent => ({
+  id: Number(r.id),
+  pipelineId: r.pipeline_id,
+  type: r.type,
+  payload: r.payload,
+  createdAt: r.created_at,
+});
 
 export async function readEventsAfter(sql: Queryable, afterId: number, limit = 1000): Promise<StoredEvent[]> {
   // name: read-events-after
-  const rows = await sql<
-    { id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]
-  >`
-    select id, type, payload, created_at from events where id > ${afterId} order by id limit ${limit}`;
-  return rows.map((r) => ({ id: Number(r.id), type: r.type, payload: r.payload, createdAt: r.created_at }));
+  const rows = await sql<EventRow[]>`
+    select id, pipeline_id, type, payload, created_at from events where id > ${afterId} order by id limit ${limit}`;
+  return rows.map((r) => toEvent(r));
 }
 
 export async function readEvent(sql: Queryable, id: number): Promise<StoredEvent | undefined> {
   // name: read-event
-  const [r] = await sql<
-    { id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]
-  >`
-    select id, type, payload, created_at from events where id = ${id}`;
-  return r && { id: Number(r.id), type: r.type, payload: r.payload, createdAt: r.created_at };
+  const [r] = await sql<EventRow[]>`
+    select id, pipeline_id, type, payload, created_at from events where id = ${id}`;
+  return r && toEvent(r);
 }
 
 export async function latestEventId(sql: Queryable): Promise<number> {
@@ -71,15 +89,14 @@ export async function latestEventId(sql: Queryable): Promise<number> {
 
 export async function recentEvents(
   sql: Queryable,
-  options: { types?: EventType[]; limit: number; beforeId?: number },
+  options: { types?: EventType[]; limit: number; beforeId?: number; pipeline?: number },
 ) {
   // name: recent-events
-  const rows = await sql<
-    { id: string; type: EventType; payload: Record<string, unknown>; created_at: Date }[]
-  >`
-    select id, type, payload, created_at from events
+  const rows = await sql<EventRow[]>`
+    select id, pipeline_id, type, payload, created_at from events
     where (${options.types ?? null}::text[] is null or type = any(${options.types ?? null}::text[]))
+      and (${options.pipeline ?? null}::int is null or pipeline_id = ${options.pipeline ?? null}::int)
       and (${options.beforeId ?? null}::bigint is null or id < ${options.beforeId ?? null}::bigint)
     order by id desc limit ${options.limit}`;
-  return rows.map((r) => ({ id: Number(r.id), type: r.type, payload: r.payload, createdAt: r.created_at }));
+  return rows.map((r) => toEvent(r));
 }

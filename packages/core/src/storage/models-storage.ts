@@ -11,6 +11,8 @@ export interface ModelMetrics {
 }
 
 export interface ModelVersionRecord {
+  /** The pipeline's id; versions are numbered per pipeline. */
+  pipelineId: number;
   version: number;
   status: ModelStatus;
   params: Record<string, unknown>;
@@ -35,16 +37,17 @@ export interface ModelVersionRecord {
 }
 
 export interface NewModelVersion
-  extends Omit<ModelVersionRecord, 'version' | 'createdAt' | 'promotedAt' | 'retiredAt'> {
+  extends Omit<ModelVersionRecord, 'pipelineId' | 'version' | 'createdAt' | 'promotedAt' | 'retiredAt'> {
   artifact: Uint8Array;
   referenceSample: Uint8Array;
 }
 
-const COLUMNS = `version, status, params, metrics, champion_metrics, feature_importances, n_features, n_classes,
+const COLUMNS = `pipeline_id, version, status, params, metrics, champion_metrics, feature_importances, n_features, n_classes,
   train_rows, holdout_rows, row_window_start, row_window_end, training_ms, training_job_id, reason,
   rejected_reason, reference_rows, reference_predictions, created_at, promoted_at, retired_at`;
 
 interface Row {
+  pipeline_id: number;
   version: number;
   status: ModelStatus;
   params: Record<string, unknown>;
@@ -69,6 +72,7 @@ interface Row {
 }
 
 const toRecord = (r: Row): ModelVersionRecord => ({
+  pipelineId: r.pipeline_id,
   version: r.version,
   status: r.status,
   params: r.params,
@@ -92,15 +96,22 @@ const toRecord = (r: Row): ModelVersionRecord => ({
   retiredAt: r.retired_at,
 });
 
-/** Inserts a version with the next number; serialised by a table lock so numbers never collide. */
-export async function insertModelVersion(sql: Queryable, m: NewModelVersion): Promise<ModelVersionRecord> {
-  // name: insert-model-version
-  await sql`lock table model_versions in share row exclusive mode`;
+/** The advisory-lock class that numbers model versions (keyed by pipeline id). */
+const VERSION_NUMBER_LOCK = 730_194_621;
+
+/** Inserts a version with the pipeline's next number (call inside a transaction). */
+export async function insertModelVersion(
+  sql: Queryable,
+  pipeline: number,
+  m: NewModelVersion,
+): Promise<ModelVersionRecord> {
+  // name: insert-model-version (numbers per pipeline, serialised by the pipeline's advisory lock)
+  await sql`select pg_advisory_xact_lock(${VERSION_NUMBER_LOCK}::int, ${pipeline}::int)`;
   const [row] = await sql<Row[]>`
-    insert into model_versions (version, status, params, metrics, champion_metrics, feature_importances,
+    insert into model_versions (pipeline_id, version, status, params, metrics, champion_metrics, feature_importances,
       n_features, n_classes, train_rows, holdout_rows, row_window_start, row_window_end, training_ms,
       training_job_id, reason, rejected_reason, artifact, reference_sample, reference_rows, reference_predictions)
-    values ((select coalesce(max(version), 0) + 1 from model_versions), ${m.status}, ${sql.json(m.params as never)},
+    values (${pipeline}, (select coalesce(max(version), 0) + 1 from model_versions where pipeline_id = ${pipeline}), ${m.status}, ${sql.json(m.params as never)},
       ${sql.json(m.metrics as never)}, ${m.championMetrics ? sql.json(m.championMetrics as never) : null},
       ${m.featureImportances}, ${m.nFeatures}, ${m.nClasses}, ${m.trainRows}, ${m.holdoutRows},
       ${m.rowWindowStart}, ${m.rowWindowEnd}, ${m.trainingMs}, ${m.trainingJobId}, ${m.reason},
@@ -112,59 +123,73 @@ export async function insertModelVersion(sql: Queryable, m: NewModelVersion): Pr
 
 export async function listModelVersions(
   sql: Queryable,
+  pipeline: number,
   options: { limit: number; offset: number; status?: ModelStatus },
 ) {
   // name: list-model-versions
   const rows = await sql<Row[]>`
     select ${sql.unsafe(COLUMNS)} from model_versions
-    where (${options.status ?? null}::text is null or status = ${options.status ?? null})
+    where pipeline_id = ${pipeline} and (${options.status ?? null}::text is null or status = ${options.status ?? null})
     order by version desc limit ${options.limit} offset ${options.offset}`;
   return rows.map(toRecord);
 }
 
-export async function countModelVersions(sql: Queryable): Promise<number> {
+export async function countModelVersions(sql: Queryable, pipeline: number): Promise<number> {
   // name: count-model-versions
-  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from model_versions`;
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from model_versions where pipeline_id = ${pipeline}`;
   return row?.n ?? 0;
 }
 
 export async function getModelVersion(
   sql: Queryable,
+  pipeline: number,
   version: number,
 ): Promise<ModelVersionRecord | undefined> {
   // name: get-model-version
   const [row] = await sql<
     Row[]
-  >`select ${sql.unsafe(COLUMNS)} from model_versions where version = ${version}`;
+  >`select ${sql.unsafe(COLUMNS)} from model_versions where pipeline_id = ${pipeline} and version = ${version}`;
   return row && toRecord(row);
 }
 
 /** Several versions in one query (GraphQL batches `ModelChange.model` through this). */
-export async function getModelVersions(sql: Queryable, versions: number[]): Promise<ModelVersionRecord[]> {
+export async function getModelVersions(
+  sql: Queryable,
+  pipeline: number,
+  versions: number[],
+): Promise<ModelVersionRecord[]> {
   // name: get-model-versions
   const rows = await sql<Row[]>`
-    select ${sql.unsafe(COLUMNS)} from model_versions where version = any(${versions}::int[])`;
+    select ${sql.unsafe(COLUMNS)} from model_versions
+    where pipeline_id = ${pipeline} and version = any(${versions}::int[])`;
   return rows.map(toRecord);
 }
 
-export async function getProductionVersion(sql: Queryable): Promise<ModelVersionRecord | undefined> {
+export async function getProductionVersion(
+  sql: Queryable,
+  pipeline: number,
+): Promise<ModelVersionRecord | undefined> {
   // name: get-production-version
-  const [row] = await sql<
-    Row[]
-  >`select ${sql.unsafe(COLUMNS)} from model_versions where status = 'production'`;
+  const [row] = await sql<Row[]>`
+    select ${sql.unsafe(COLUMNS)} from model_versions where pipeline_id = ${pipeline} and status = 'production'`;
   return row && toRecord(row);
 }
 
-export async function getArtifact(sql: Queryable, version: number): Promise<Uint8Array | undefined> {
+export async function getArtifact(
+  sql: Queryable,
+  pipeline: number,
+  version: number,
+): Promise<Uint8Array | undefined> {
   // name: get-model-artifact
-  const [row] = await sql<
-    { artifact: Buffer }[]
-  >`select artifact from model_versions where version = ${version}`;
+  const [row] = await sql<{ artifact: Buffer }[]>`
+    select artifact from model_versions where pipeline_id = ${pipeline} and version = ${version}`;
   return row && new Uint8Array(row.artifact.buffer, row.artifact.byteOffset, row.artifact.byteLength);
 }
 
 export async function getReferenceSample(
   sql: Queryable,
+  pipeline: number,
   version: number,
 ): Promise<{ sample: Float64Array; rows: number; nFeatures: number; predictions: number[] } | undefined> {
   // name: get-reference-sample
@@ -176,7 +201,8 @@ export async function getReferenceSample(
       reference_predictions: number[];
     }[]
   >`
-    select reference_sample, reference_rows, n_features, reference_predictions from model_versions where version = ${version}`;
+    select reference_sample, reference_rows, n_features, reference_predictions from model_versions
+    where pipeline_id = ${pipeline} and version = ${version}`;
   if (!row) return undefined;
   // Copy into an aligned buffer: a Buffer's byteOffset is not always a multiple of 8.
   const bytes = new Uint8Array(row.reference_sample);
@@ -188,10 +214,12 @@ export async function getReferenceSample(
   };
 }
 
-/** Serialises changes of the production version (re-entrant within a transaction). */
-export async function lockProduction(sql: Queryable): Promise<void> {
-  // name: lock-production
-  await sql`select pg_advisory_xact_lock(7301946222)`;
+const PRODUCTION_LOCK = 730_194_622;
+
+/** Serialises changes of the pipeline's production version (re-entrant within a transaction). */
+export async function lockProduction(sql: Queryable, pipeline: number): Promise<void> {
+  // name: lock-production (per pipeline)
+  await sql`select pg_advisory_xact_lock(${PRODUCTION_LOCK}::int, ${pipeline}::int)`;
 }
 
 /**
@@ -200,41 +228,48 @@ export async function lockProduction(sql: Queryable): Promise<void> {
  */
 export async function setProduction(
   sql: Queryable,
+  pipeline: number,
   version: number,
   action: 'promoted' | 'rolled_back' | 'manual_promote',
   reason: string | null,
 ): Promise<{ previous: number | null }> {
-  await lockProduction(sql);
-  const [current] = await sql<
-    { version: number }[]
-  >`select version from model_versions where status = 'production'`;
+  await lockProduction(sql, pipeline);
+  const [current] = await sql<{ version: number }[]>`
+    select version from model_versions where pipeline_id = ${pipeline} and status = 'production'`;
   if (current?.version === version) return { previous: version };
   // name: archive-production
-  await sql`update model_versions set status = 'archived', retired_at = now() where status = 'production'`;
+  await sql`update model_versions set status = 'archived', retired_at = now()
+    where pipeline_id = ${pipeline} and status = 'production'`;
   // name: promote-version
   await sql`update model_versions set status = 'production', promoted_at = now(), retired_at = null,
-    rejected_reason = null where version = ${version}`;
+    rejected_reason = null where pipeline_id = ${pipeline} and version = ${version}`;
   // name: record-model-history
-  await sql`insert into model_history (version, previous_version, action, reason)
-    values (${version}, ${current?.version ?? null}, ${action}, ${reason})`;
+  await sql`insert into model_history (pipeline_id, version, previous_version, action, reason)
+    values (${pipeline}, ${version}, ${current?.version ?? null}, ${action}, ${reason})`;
   return { previous: current?.version ?? null };
 }
 
 /** Automatic promotions (by retrains, not by a person) in the last hour. */
-export async function automaticPromotionsInLastHour(sql: Queryable): Promise<number> {
+export async function automaticPromotionsInLastHour(sql: Queryable, pipeline: number): Promise<number> {
   // name: automatic-promotions-last-hour
   const [row] = await sql<{ n: number }[]>`
     select count(*)::int as n from model_history
-    where action = 'promoted' and created_at > now() - interval '1 hour'`;
+    where pipeline_id = ${pipeline} and action = 'promoted' and created_at > now() - interval '1 hour'`;
   return row?.n ?? 0;
 }
 
-export async function markRejected(sql: Queryable, version: number, reason: string): Promise<void> {
+export async function markRejected(
+  sql: Queryable,
+  pipeline: number,
+  version: number,
+  reason: string,
+): Promise<void> {
   // name: reject-version
-  await sql`update model_versions set status = 'rejected', rejected_reason = ${reason} where version = ${version}`;
+  await sql`update model_versions set status = 'rejected', rejected_reason = ${reason}
+    where pipeline_id = ${pipeline} and version = ${version}`;
 }
 
-export async function modelHistory(sql: Queryable, limit: number) {
+export async function modelHistory(sql: Queryable, pipeline: number, limit: number) {
   // name: model-history
   const rows = await sql<
     {
@@ -246,7 +281,8 @@ export async function modelHistory(sql: Queryable, limit: number) {
       created_at: Date;
     }[]
   >`
-    select id, version, previous_version, action, reason, created_at from model_history order by id desc limit ${limit}`;
+    select id, version, previous_version, action, reason, created_at from model_history
+    where pipeline_id = ${pipeline} order by id desc limit ${limit}`;
   return rows.map((r) => ({
     id: r.id,
     version: r.version,
@@ -258,12 +294,13 @@ export async function modelHistory(sql: Queryable, limit: number) {
 }
 
 /** The version that served before the current one (for rollback): the latest history entry's predecessor. */
-export async function previousProductionVersion(sql: Queryable): Promise<number | null> {
+export async function previousProductionVersion(sql: Queryable, pipeline: number): Promise<number | null> {
   // name: previous-production-version
   const [row] = await sql<{ version: number }[]>`
     select h.previous_version as version from model_history h
-    join model_versions m on m.version = h.previous_version
-    where h.version = (select version from model_versions where status = 'production')
+    join model_versions m on m.pipeline_id = h.pipeline_id and m.version = h.previous_version
+    where h.pipeline_id = ${pipeline}
+      and h.version = (select version from model_versions where pipeline_id = ${pipeline} and status = 'production')
       and h.previous_version is not null and h.action <> 'rolled_back' and m.status <> 'rejected'
     order by h.id desc limit 1`;
   return row?.version ?? null;

@@ -18,7 +18,11 @@ export interface PlatformStats {
   lastEventId: number;
 }
 
-export async function readStats(sql: Queryable, accuracyWindow: number): Promise<PlatformStats> {
+export async function readStats(
+  sql: Queryable,
+  pipeline: number,
+  accuracyWindow: number,
+): Promise<PlatformStats> {
   // name: read-stats (one round trip; counts are exact)
   // Counts are bigint (they pass 2^31 on a busy platform), sent as text and read as exact numbers.
   const [s] = await sql<
@@ -38,18 +42,18 @@ export async function readStats(sql: Queryable, accuracyWindow: number): Promise
     }[]
   >`
     select
-      (select count(*) from predictions) as predictions,
-      (select count(*) from rows) as rows,
-      (select count(*) from rows where label is not null) as labelled,
-      (select count(*) from batches) as batches,
-      (select count(*) from predictions where feedback_label is not null) as feedback,
-      (select count(*) from drift_checks) as checks,
-      (select count(*) from drift_checks where drifted) as drifts,
-      (select count(*) from training_jobs) as retrains,
-      (select count(*) from model_versions) as versions,
-      (select version from model_versions where status = 'production') as active,
-      (select max(created_at) from drift_checks) as last_check,
-      (select max(id) from events) as last_event`;
+      (select count(*) from predictions where pipeline_id = ${pipeline}) as predictions,
+      (select count(*) from rows where pipeline_id = ${pipeline}) as rows,
+      (select count(*) from rows where pipeline_id = ${pipeline} and label is not null) as labelled,
+      (select count(*) from batches where pipeline_id = ${pipeline}) as batches,
+      (select count(*) from predictions where pipeline_id = ${pipeline} and feedback_label is not null) as feedback,
+      (select count(*) from drift_checks where pipeline_id = ${pipeline}) as checks,
+      (select count(*) from drift_checks where pipeline_id = ${pipeline} and drifted) as drifts,
+      (select count(*) from training_jobs where pipeline_id = ${pipeline}) as retrains,
+      (select count(*) from model_versions where pipeline_id = ${pipeline}) as versions,
+      (select version from model_versions where pipeline_id = ${pipeline} and status = 'production') as active,
+      (select max(created_at) from drift_checks where pipeline_id = ${pipeline}) as last_check,
+      (select max(id) from events where pipeline_id = ${pipeline}) as last_event`;
   let accuracy: number | null = null;
   let accuracyRows = 0;
   if (s?.active != null) {
@@ -57,11 +61,11 @@ export async function readStats(sql: Queryable, accuracyWindow: number): Promise
     const [a] = await sql<{ acc: number | null; n: number }[]>`
       select avg(right_)::float8 as acc, count(*)::int as n from (
         (select (scored_label = label)::int as right_ from rows
-          where scored_version = ${s.active} and label is not null and scored_label is not null
+          where pipeline_id = ${pipeline} and scored_version = ${s.active} and label is not null and scored_label is not null
           order by id desc limit ${accuracyWindow})
         union all
         (select (label = feedback_label)::int from predictions
-          where model_version = ${s.active} and feedback_label is not null
+          where pipeline_id = ${pipeline} and model_version = ${s.active} and feedback_label is not null
           order by feedback_at desc limit ${accuracyWindow})
       ) x`;
     accuracy = a?.acc ?? null;
@@ -110,6 +114,7 @@ export const ACCURACY_SERIES_MAX_ROWS = 500_000;
  */
 export async function readAccuracySeries(
   sql: Queryable,
+  pipeline: number,
   bucketSize: number,
   limit: number,
 ): Promise<AccuracyPoint[]> {
@@ -120,11 +125,11 @@ export async function readAccuracySeries(
   >`
     with recent as (
       select id, scored_version as v, (scored_label = label)::int as right_, created_at
-      from rows where label is not null and scored_label is not null
+      from rows where pipeline_id = ${pipeline} and label is not null and scored_label is not null
       order by id desc limit ${windowRows}
     ), earlier as (
       select count(*) as n from rows
-      where label is not null and scored_label is not null and id < (select min(id) from recent)
+      where pipeline_id = ${pipeline} and label is not null and scored_label is not null and id < (select min(id) from recent)
     ), labelled as (
       select v, right_, created_at, (select n from earlier) + row_number() over (order by id) as pos
       from recent
@@ -153,13 +158,14 @@ export async function readAccuracySeries(
 }
 
 /** Predicted-class counts over the newest `window` predictions and scored rows. */
-export async function readPredictionDistribution(sql: Queryable, window: number) {
+export async function readPredictionDistribution(sql: Queryable, pipeline: number, window: number) {
   // name: prediction-distribution
   const rows = await sql<{ label: number; n: number }[]>`
     select label, count(*)::int as n from (
-      (select label from predictions order by id desc limit ${window})
+      (select label from predictions where pipeline_id = ${pipeline} order by id desc limit ${window})
       union all
-      (select scored_label as label from rows where scored_label is not null order by id desc limit ${window})
+      (select scored_label as label from rows where pipeline_id = ${pipeline} and scored_label is not null
+        order by id desc limit ${window})
     ) x group by label order by label`;
   return rows.map((r) => ({ label: r.label, count: r.n }));
 }

@@ -4,6 +4,8 @@ export type TrainingStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
 export interface TrainingJobRecord {
   id: number;
+  /** The pipeline's id. */
+  pipelineId: number;
   status: TrainingStatus;
   reason: string;
   driftCheckId: number | null;
@@ -27,6 +29,7 @@ export interface TrainingJobRecord {
 
 interface Row {
   id: string;
+  pipeline_id: number;
   status: TrainingStatus;
   reason: string;
   drift_check_id: string | null;
@@ -49,6 +52,7 @@ interface Row {
 
 const toRecord = (r: Row): TrainingJobRecord => ({
   id: Number(r.id),
+  pipelineId: r.pipeline_id,
   status: r.status,
   reason: r.reason,
   driftCheckId: r.drift_check_id === null ? null : Number(r.drift_check_id),
@@ -71,12 +75,13 @@ const toRecord = (r: Row): TrainingJobRecord => ({
 
 export async function insertTrainingJob(
   sql: Queryable,
+  pipeline: number,
   job: { reason: string; driftCheckId: number | null; changeAt: Date | null; changeRowId?: number | null },
 ) {
   // name: insert-training-job
   const [row] = await sql<Row[]>`
-    insert into training_jobs (reason, drift_check_id, change_at, change_row_id)
-    values (${job.reason}, ${job.driftCheckId}, ${job.changeAt}, ${job.changeRowId ?? null}) returning *`;
+    insert into training_jobs (pipeline_id, reason, drift_check_id, change_at, change_row_id)
+    values (${pipeline}, ${job.reason}, ${job.driftCheckId}, ${job.changeAt}, ${job.changeRowId ?? null}) returning *`;
   return toRecord(row!);
 }
 
@@ -85,16 +90,21 @@ export async function setQueueJobId(sql: Queryable, id: number, queueJobId: stri
   await sql`update training_jobs set queue_job_id = ${queueJobId} where id = ${id}`;
 }
 
-export async function getTrainingJob(sql: Queryable, id: number) {
+export async function getTrainingJob(sql: Queryable, pipeline: number, id: number) {
   // name: get-training-job
-  const [row] = await sql<Row[]>`select * from training_jobs where id = ${id}`;
+  const [row] = await sql<Row[]>`select * from training_jobs where id = ${id} and pipeline_id = ${pipeline}`;
   return row && toRecord(row);
 }
 
 /** Several jobs in one query (GraphQL batches `DriftEvent.trainingJob` through this). */
-export async function getTrainingJobs(sql: Queryable, ids: number[]): Promise<TrainingJobRecord[]> {
+export async function getTrainingJobs(
+  sql: Queryable,
+  pipeline: number,
+  ids: number[],
+): Promise<TrainingJobRecord[]> {
   // name: get-training-jobs
-  const rows = await sql<Row[]>`select * from training_jobs where id = any(${ids}::bigint[])`;
+  const rows = await sql<Row[]>`
+    select * from training_jobs where id = any(${ids}::bigint[]) and pipeline_id = ${pipeline}`;
   return rows.map(toRecord);
 }
 
@@ -158,6 +168,7 @@ export async function abandonTrainingJob(
  * queued: for the abandoned-retrain checks.
  */
 export async function listOpenTrainingJobs(sql: Queryable, id: number | null = null) {
+  // Every pipeline's (the sweep of abandoned jobs runs platform-wide); each record names its pipeline.
   // name: list-open-training-jobs
   const rows = await sql<(Row & { open_seconds: number })[]>`
     select *, extract(epoch from (now() - queued_at))::float8 as open_seconds
@@ -189,27 +200,29 @@ export async function finishTrainingJob(
 
 export async function listTrainingJobs(
   sql: Queryable,
+  pipeline: number,
   options: { limit: number; offset: number; status?: TrainingStatus },
 ) {
   // name: list-training-jobs
   const rows = await sql<Row[]>`
-    select * from training_jobs where (${options.status ?? null}::text is null or status = ${options.status ?? null})
+    select * from training_jobs where pipeline_id = ${pipeline} and (${options.status ?? null}::text is null or status = ${options.status ?? null})
     order by id desc limit ${options.limit} offset ${options.offset}`;
   return rows.map(toRecord);
 }
 
-export async function countTrainingJobs(sql: Queryable, status?: TrainingStatus) {
+export async function countTrainingJobs(sql: Queryable, pipeline: number, status?: TrainingStatus) {
   // name: count-training-jobs
   const [row] = await sql<{ n: number }[]>`
-    select count(*)::int as n from training_jobs where (${status ?? null}::text is null or status = ${status ?? null})`;
+    select count(*)::int as n from training_jobs where pipeline_id = ${pipeline} and (${status ?? null}::text is null or status = ${status ?? null})`;
   return row?.n ?? 0;
 }
 
 /** A job waiting or running, so a second trigger does not pile up another. */
-export async function openTrainingJob(sql: Queryable) {
+export async function openTrainingJob(sql: Queryable, pipeline: number) {
   // name: open-training-job
   const [row] = await sql<Row[]>`
-    select * from training_jobs where status in ('queued', 'running') order by id desc limit 1`;
+    select * from training_jobs where pipeline_id = ${pipeline} and status in ('queued', 'running')
+    order by id desc limit 1`;
   return row && toRecord(row);
 }
 
@@ -220,7 +233,7 @@ const RETRAIN_REQUEST_LOCK = 7_301_946_223;
  * Takes the retrain-request lock for the rest of the caller's transaction: whoever holds it sees
  * every open job and queues at most one.
  */
-export async function lockRetrainRequests(tx: Queryable): Promise<void> {
-  // name: lock-retrain-requests
-  await tx`select pg_advisory_xact_lock(${RETRAIN_REQUEST_LOCK})`;
+export async function lockRetrainRequests(tx: Queryable, pipeline: number): Promise<void> {
+  // name: lock-retrain-requests (one lock per pipeline: the two-key form of the advisory lock)
+  await tx`select pg_advisory_xact_lock(${RETRAIN_REQUEST_LOCK % 2 ** 31}::int, ${pipeline}::int)`;
 }
