@@ -30,7 +30,8 @@ describe('the start of a new regime, to the row', () => {
           source: 'test',
         }))!;
         await insertRows(
-          tx, 1,
+          tx,
+          1,
           batchPk,
           Array.from({ length: PER_BATCH }, (_, k) => {
             const i = b * PER_BATCH + k;

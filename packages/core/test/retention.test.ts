@@ -158,7 +158,8 @@ describe('migration 0005 on a database with data', () => {
     expect(await recordFeedback(db.sql, 1, [101, 999], [1, 1])).toEqual([101]);
     await fencePredictionIds(db.sql);
     const ids = await insertPredictions(
-      db.sql, 1,
+      db.sql,
+      1,
       [{ features: [7, 8], label: 0, probabilities: [0.75, 0.25], modelVersion: 1 }],
       () => fencePredictionIds(db.sql),
     );
@@ -191,7 +192,8 @@ describe('partition maintenance', () => {
       source: 'test',
     }))!;
     await insertRows(
-      db.sql, 1,
+      db.sql,
+      1,
       batchPk,
       Array.from({ length: n }, (_, i) => ({
         features: [i, n],
@@ -206,7 +208,8 @@ describe('partition maintenance', () => {
   };
   const prediction = async (at: Date, feedback: number | null) => {
     const [id] = await insertPredictions(
-      db.sql, 1,
+      db.sql,
+      1,
       [{ features: [at.getUTCDate(), 0], label: 1, probabilities: [0.5, 0.5], modelVersion: 1 }],
       () => fencePredictionIds(db.sql),
     );
