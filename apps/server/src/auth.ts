@@ -4,7 +4,12 @@ import type { Principal } from './context.ts';
 import { HTTP_STATUS } from './errors.ts';
 import { TokenBuckets } from './rate-limit.ts';
 
-const ANONYMOUS_ADMIN: Principal = { keyId: null, name: 'anonymous (AUTH=off)', role: 'admin' };
+const ANONYMOUS_ADMIN: Principal = {
+  keyId: null,
+  name: 'anonymous (AUTH=off)',
+  role: 'admin',
+  pipelines: null,
+};
 
 /** Reads `Authorization: Bearer <key>` (or a bare key) from a header value. */
 export function bearer(value: string | null | undefined): string | null {
@@ -70,7 +75,7 @@ export class Access {
       if (this.knownGood.size > 10_000) this.knownGood.clear();
       this.knownGood.set(hash, now + KNOWN_GOOD_MS);
     }
-    return { keyId: record.id, name: record.name, role: record.role };
+    return { keyId: record.id, name: record.name, role: record.role, pipelines: record.pipelines };
   }
 
   /** Keys revoked elsewhere: refused here at once, before the key cache would notice. */

@@ -2,7 +2,23 @@ import SchemaBuilder from '@pothos/core';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, Kind } from 'graphql';
 import type { GraphQLContext, Role } from './context.ts';
-import { forbidden, hasRole } from './roles.ts';
+import { forbidden, hasRole, mayUsePipeline, pipelineForbidden } from './roles.ts';
+
+interface ScopeFailure {
+  scope?: string;
+  parameter?: unknown;
+  failures?: ScopeFailure[];
+}
+
+/** The first failed scope of a (possibly combined, `$all`) failure. */
+function firstScopeFailure(failure: ScopeFailure): ScopeFailure | null {
+  if (failure.scope) return failure;
+  for (const inner of failure.failures ?? []) {
+    const found = firstScopeFailure(inner);
+    if (found) return found;
+  }
+  return null;
+}
 
 /**
  * Plugins and scalars only; each type lives in schema/<type>.ts. Roles are scope-auth scopes: a
@@ -11,7 +27,7 @@ import { forbidden, hasRole } from './roles.ts';
  */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
-  AuthScopes: Record<Role, boolean>;
+  AuthScopes: Record<Role, boolean> & { pipeline: string };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
   Scalars: {
@@ -26,11 +42,12 @@ export const builder = new SchemaBuilder<{
       reader: hasRole(ctx.principal, 'reader'),
       writer: hasRole(ctx.principal, 'writer'),
       admin: hasRole(ctx.principal, 'admin'),
+      pipeline: (name: string) => mayUsePipeline(ctx.principal, name),
     }),
     unauthorizedError: (_parent, ctx, _info, result) => {
-      const failure = result.failure as { scope?: string };
-      const role = (failure.scope ?? 'admin') as Role;
-      return forbidden(ctx.principal, role);
+      const failure = firstScopeFailure(result.failure as ScopeFailure);
+      if (failure?.scope === 'pipeline') return pipelineForbidden(ctx.principal, String(failure.parameter));
+      return forbidden(ctx.principal, (failure?.scope ?? 'admin') as Role);
     },
   },
   defaultFieldNullability: false,

@@ -8,6 +8,8 @@ export interface Principal {
   keyId: number | null;
   name: string;
   role: Role;
+  /** The pipelines (by name) the key may use; null: every pipeline. */
+  pipelines: string[] | null;
 }
 
 export interface GraphQLContext {

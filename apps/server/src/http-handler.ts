@@ -10,6 +10,7 @@ import type { ServerMetrics } from './metrics.ts';
 import type { OpenStreams } from './open-streams.ts';
 import type { OriginPolicy } from './origin.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { restRoute } from './rest.ts';
 import { assertRole } from './roles.ts';
 
 /** What the node handler hands Yoga with each request (Yoga's server context). */
@@ -70,7 +71,8 @@ export function createRequestHandler(deps: HandlerDeps) {
 }
 
 function handleRequest(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): void {
-  const path = (req.url ?? '/').split('?')[0]!;
+  // `/pipelines/{name}/predict` is `/predict` for a pipeline: the same role, limits and metrics.
+  const path = restRoute((req.url ?? '/').split('?')[0]!).route;
   const requestId = track(deps, req, res, ROUTES.includes(path) ? path : 'other');
   const hasBody =
     req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;

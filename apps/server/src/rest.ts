@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Platform } from '@automl-stream/core';
-import { DomainError } from '@automl-stream/core';
+import { DomainError, pipelineName } from '@automl-stream/core';
 import { type Access, WWW_AUTHENTICATE } from './auth.ts';
 import { clientAddress } from './client-address.ts';
 import type { Role } from './context.ts';
@@ -8,10 +8,28 @@ import { asDomainError, HTTP_STATUS } from './errors.ts';
 import type { ServerContext } from './http-handler.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { assertRole } from './roles.ts';
+import { assertPipeline, assertRole } from './roles.ts';
 
 /** Routes answered here; `/health` and `/ready` are Yoga's checks (plugins/use-probes.ts). */
 const ROUTES = ['/metrics', '/ingest/batch', '/predict'];
+
+const PIPELINE_ROUTE = /^\/pipelines\/([^/]+)(\/ingest\/batch|\/predict)$/;
+
+/**
+ * The route of a path: `/pipelines/{name}/ingest/batch` and `/pipelines/{name}/predict` are the
+ * original pipeline's routes for the named pipeline (the name as sent, checked by the route).
+ */
+export function restRoute(path: string): { route: string; pipeline: string | null } {
+  const match = PIPELINE_ROUTE.exec(path);
+  if (!match) return { route: path, pipeline: null };
+  let name = match[1]!;
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // Left as sent: the name check refuses it.
+  }
+  return { route: match[2]!, pipeline: name };
+}
 
 interface RestDeps {
   platform: Platform;
@@ -102,14 +120,14 @@ async function readJson(request: Request, allowed: string[]): Promise<Record<str
 type Guard = (
   request: Request,
   context: ServerContext,
-  role: Role,
+  access: { role: Role; pipeline: string },
   handler: () => Promise<Response>,
 ) => Promise<Response>;
 
 /** Runs `handler` for a principal with `role`: admitted by the node handler, or checked here. */
 function guardWith(deps: RestDeps): Guard {
   const { security } = deps.platform.config;
-  return async (request, context, role, handler) => {
+  return async (request, context, { role, pipeline }, handler) => {
     try {
       // Admitted by the node handler (key, role and rate checked before the body was read), or
       // reached through yoga.fetch: check here.
@@ -118,6 +136,7 @@ function guardWith(deps: RestDeps): Guard {
       const principal =
         admitted ?? (await deps.access.authenticate(request.headers.get('authorization'), address));
       assertRole(principal, role);
+      assertPipeline(principal, pipelineName(pipeline));
       if (!admitted) await deps.rateLimiter.check(principal, address);
       return await handler();
     } catch (error) {
@@ -157,7 +176,7 @@ async function metricsRoute(deps: RestDeps, request: Request): Promise<Response>
 }
 
 /** `POST /ingest/batch`, answered in the original pipeline's shape. */
-async function ingestRoute(platform: Platform, request: Request): Promise<Response> {
+async function ingestRoute(platform: Platform, pipeline: string, request: Request): Promise<Response> {
   const body = await readJson(request, [
     'features',
     'records',
@@ -166,7 +185,8 @@ async function ingestRoute(platform: Platform, request: Request): Promise<Respon
     'batch_id',
     'batchId',
   ]);
-  const result = await platform.data.ingest({
+  const runtime = await platform.pipelines.forWrite(pipeline, platform.config.pipelines.autoCreate);
+  const result = await runtime.data.ingest({
     features: body.features,
     records: body.records,
     labels: body.labels,
@@ -186,9 +206,10 @@ async function ingestRoute(platform: Platform, request: Request): Promise<Respon
 }
 
 /** `POST /predict`, answered in the original pipeline's shape. */
-async function predictRoute(platform: Platform, request: Request): Promise<Response> {
+async function predictRoute(platform: Platform, pipeline: string, request: Request): Promise<Response> {
   const body = await readJson(request, ['features', 'records']);
-  const result = await platform.data.predict({ features: body.features, records: body.records });
+  const runtime = await platform.pipelines.forWrite(pipeline, false);
+  const result = await runtime.data.predict({ features: body.features, records: body.records });
   return json({
     predictions: result.predictions.map((p) => p.label),
     probabilities: result.predictions.map((p) => p.probabilities),
@@ -202,12 +223,12 @@ async function predictRoute(platform: Platform, request: Request): Promise<Respo
 
 /** 405 on a known route with another method, 404 elsewhere; undefined for /graphql (Yoga's). */
 function unrouted(request: Request, url: URL): Promise<Response> | undefined {
-  if (ROUTES.includes(url.pathname)) {
+  if (ROUTES.includes(restRoute(url.pathname).route)) {
     const message = `${request.method} is not allowed on ${url.pathname}`;
     return Promise.resolve(json({ error: { code: 'METHOD_NOT_ALLOWED', message } }, 405));
   }
   if (url.pathname === '/graphql') return undefined;
-  const message = `no route ${request.method} ${url.pathname}: the API is /graphql (POST, GET, WebSocket); REST: POST /ingest/batch, POST /predict; GET /health, /ready, /metrics`;
+  const message = `no route ${request.method} ${url.pathname}: the API is /graphql (POST, GET, WebSocket); REST: POST /ingest/batch, POST /predict (and /pipelines/{name}/ingest/batch, /pipelines/{name}/predict); GET /health, /ready, /metrics`;
   return Promise.resolve(json({ error: { code: 'NOT_FOUND', message } }, 404));
 }
 
@@ -222,13 +243,15 @@ export function restRoutes(
   const guarded = guardWith(deps);
   return (request, context) => {
     const url = new URL(request.url);
-    switch (`${request.method} ${url.pathname}`) {
+    const { route, pipeline: named } = restRoute(url.pathname);
+    const access = { role: 'writer' as const, pipeline: named ?? 'default' };
+    switch (`${request.method} ${route}`) {
       case 'GET /metrics':
-        return metricsRoute(deps, request);
+        return named === null ? metricsRoute(deps, request) : unrouted(request, url);
       case 'POST /ingest/batch':
-        return guarded(request, context, 'writer', () => ingestRoute(platform, request));
+        return guarded(request, context, access, () => ingestRoute(platform, access.pipeline, request));
       case 'POST /predict':
-        return guarded(request, context, 'writer', () => predictRoute(platform, request));
+        return guarded(request, context, access, () => predictRoute(platform, access.pipeline, request));
       default:
         return unrouted(request, url);
     }

@@ -20,3 +20,22 @@ export function forbidden(principal: Principal, role: Role): DomainError {
 export function assertRole(principal: Principal, role: Role): void {
   if (!hasRole(principal, role)) throw forbidden(principal, role);
 }
+
+/** Whether the caller's key may use the pipeline (keys limited to pipelines list them). */
+export function mayUsePipeline(principal: Principal, pipeline: string): boolean {
+  return principal.pipelines === null || principal.pipelines.includes(pipeline);
+}
+
+/** The refusal of a pipeline outside the caller's key, as every transport gives it. */
+export function pipelineForbidden(principal: Principal, pipeline: string): DomainError {
+  return new DomainError(
+    'FORBIDDEN',
+    `your key "${principal.name}" may use the pipelines ${(principal.pipelines ?? []).map((p) => `"${p}"`).join(', ')}, not "${pipeline}"`,
+    { pipeline },
+  );
+}
+
+/** Throws FORBIDDEN unless the caller's key may use the pipeline (REST routes). */
+export function assertPipeline(principal: Principal, pipeline: string): void {
+  if (!mayUsePipeline(principal, pipeline)) throw pipelineForbidden(principal, pipeline);
+}

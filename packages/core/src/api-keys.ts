@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable, Sql } from '@automl-stream/db';
 import { badInput } from './errors.ts';
+import { pipelineName } from './pipeline-ref.ts';
 import { activeApiKeyIds } from './storage/access-storage.ts';
 import {
   API_KEYS_CHANNEL,
@@ -41,8 +42,12 @@ export class ApiKeys {
     name: string,
     role: ApiKeyRole,
     sql: Queryable = this.sql,
+    /** Limit the key to these pipelines (by name); null or absent: every pipeline. */
+    pipelines: string[] | null = null,
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     if (!API_KEY_ROLES.includes(role)) throw badInput(`role must be one of ${API_KEY_ROLES.join(', ')}`);
+    const scope = pipelines === null ? null : [...new Set(pipelines.map((p) => pipelineName(p)))].sort();
+    if (scope !== null && scope.length === 0) throw badInput('a key limited to pipelines needs at least one');
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 100) throw badInput('a key needs a name of 1 to 100 characters');
     const prefix = randomBytes(6)
@@ -51,7 +56,13 @@ export class ApiKeys {
       .replace(/[^a-z0-9]/g, '0')
       .slice(0, 8);
     const key = `ams_${prefix}_${randomBytes(24).toString('base64url')}`;
-    const record = await insertApiKey(sql, { name: trimmed, role, prefix, keyHash: hashApiKey(key) });
+    const record = await insertApiKey(sql, {
+      name: trimmed,
+      role,
+      prefix,
+      keyHash: hashApiKey(key),
+      pipelines: scope,
+    });
     return { key, record };
   }
 

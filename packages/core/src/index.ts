@@ -1,3 +1,4 @@
+export { PIPELINE_SETTINGS } from '@automl-stream/config';
 export { API_KEY_ROLES, ApiKeys, hashApiKey } from './api-keys.ts';
 export type {
   DataObserver,
@@ -22,14 +23,15 @@ export type { ManualCheckOutcome } from './manual-drift-checks.ts';
 export { ManualDriftChecks } from './manual-drift-checks.ts';
 export { ModelCache } from './model-cache.ts';
 export { modelSizeProblem } from './model-size.ts';
-export { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
+export { DEFAULT_PIPELINE_REF, PIPELINE_NAME, type PipelineRef, pipelineName } from './pipeline-ref.ts';
 export { PipelineRuntime } from './pipeline-runtime.ts';
 export {
-  PIPELINE_NAME,
+  attentionOf,
+  byAttention,
+  type PipelineAttention,
   type PipelineInfo,
   type PipelineSummary,
   Pipelines,
-  pipelineName,
 } from './pipelines.ts';
 export type { PlatformOptions } from './platform.ts';
 export { Platform } from './platform.ts';

@@ -1,3 +1,5 @@
+import { badInput } from './errors.ts';
+
 /** Which pipeline a service works on: its id (the rows' `pipeline_id`) and its name. */
 export interface PipelineRef {
   readonly id: number;
@@ -6,3 +8,18 @@ export interface PipelineRef {
 
 /** The pipeline every database has (drizzle/0006 and 0007: id 1), and every call without one uses. */
 export const DEFAULT_PIPELINE_REF: PipelineRef = Object.freeze({ id: 1, name: 'default' });
+
+/** Pipeline names: 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit. */
+export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The name, checked; absent means `default`. */
+export function pipelineName(name: string | null | undefined): string {
+  if (name === null || name === undefined) return 'default';
+  if (typeof name !== 'string' || !PIPELINE_NAME.test(name)) {
+    throw badInput(
+      `pipeline names are 1 to 63 characters: lowercase letters, digits, "-" and "_", starting with a letter or digit (got ${JSON.stringify(String(name).slice(0, 80))})`,
+      { pipeline: String(name).slice(0, 80) },
+    );
+  }
+  return name;
+}

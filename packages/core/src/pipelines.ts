@@ -8,6 +8,7 @@ import {
 import type { Sql } from '@automl-stream/db';
 import { badInput, DomainError } from './errors.ts';
 import type { EventBus } from './event-bus.ts';
+import { pipelineName } from './pipeline-ref.ts';
 import { PipelineRuntime, type RuntimeDeps } from './pipeline-runtime.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -22,28 +23,37 @@ import {
   writePipelineConfig,
 } from './storage/pipeline-storage.ts';
 
-/** Pipeline names: 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit. */
-export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-
-/** The name, checked; absent means `default`. */
-export function pipelineName(name: string | null | undefined): string {
-  if (name === null || name === undefined) return 'default';
-  if (typeof name !== 'string' || !PIPELINE_NAME.test(name)) {
-    throw badInput(
-      `pipeline names are 1 to 63 characters: lowercase letters, digits, "-" and "_", starting with a letter or digit (got ${JSON.stringify(String(name).slice(0, 80))})`,
-      { pipeline: String(name).slice(0, 80) },
-    );
-  }
-  return name;
-}
-
 export interface PipelineInfo extends StoredPipeline {
   /** The configuration overrides, normalised (the environment gives every other setting). */
   settings: PipelineSettings;
 }
 
+export type PipelineAttention = 'drift' | 'failing' | 'no_model' | 'training' | 'archived' | 'ok';
+
 export interface PipelineSummary extends PipelineSummaryRow {
   pipeline: PipelineInfo;
+  /** What needs a person's eye first: drift, then a failed training, no model, training, ok. */
+  attention: PipelineAttention;
+}
+
+const ATTENTION_ORDER: PipelineAttention[] = ['drift', 'failing', 'no_model', 'training', 'ok', 'archived'];
+
+/** The fleet page's status of one pipeline (pure). */
+export function attentionOf(row: PipelineSummaryRow, archived: boolean): PipelineAttention {
+  if (archived) return 'archived';
+  if (row.lastCheckDrifted) return 'drift';
+  if (row.lastEventType === 'training.failed') return 'failing';
+  if (row.servingVersion === null) return 'no_model';
+  if (row.openTrainingJobs > 0) return 'training';
+  return 'ok';
+}
+
+/** Most urgent first; within a level, the lowest accuracy, then by name. */
+export function byAttention(a: PipelineSummary, b: PipelineSummary): number {
+  const level = ATTENTION_ORDER.indexOf(a.attention) - ATTENTION_ORDER.indexOf(b.attention);
+  if (level !== 0) return level;
+  const accuracy = (a.accuracy ?? 2) - (b.accuracy ?? 2);
+  return accuracy !== 0 ? accuracy : a.pipeline.name.localeCompare(b.pipeline.name);
 }
 
 const notFound = (name: string) =>
@@ -108,6 +118,15 @@ export class Pipelines {
   async runtimeById(id: number): Promise<PipelineRuntime | null> {
     const name = this.byId.get(id) ?? (await readPipelineById(this.sql, id))?.name;
     return name ? this.runtime(name) : null;
+  }
+
+  /** The pipeline's name by id (null when there is none). */
+  async nameOf(id: number): Promise<string | null> {
+    const known = this.byId.get(id);
+    if (known !== undefined) return known;
+    const stored = await readPipelineById(this.sql, id);
+    if (stored) this.byId.set(id, stored.name);
+    return stored?.name ?? null;
   }
 
   /**
@@ -207,9 +226,15 @@ export class Pipelines {
     const rows = await readPipelineSummaries(
       this.sql,
       pipelines.map((p) => p.id),
+      this.base.drift.windowSize,
     );
     const byId = new Map(rows.map((r) => [r.pipelineId, r]));
-    return pipelines.map((pipeline) => ({ ...byId.get(pipeline.id)!, pipeline }));
+    return pipelines
+      .map((pipeline) => {
+        const row = byId.get(pipeline.id)!;
+        return { ...row, pipeline, attention: attentionOf(row, pipeline.archivedAt !== null) };
+      })
+      .sort(byAttention);
   }
 
   /** Stops every runtime's timers (the process is stopping). */

@@ -1,5 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import { builder } from '../builder.ts';
+import { pipelineArg, pipelineOf, scoped } from './pipeline-arg.ts';
 
 interface PublicConfig {
   config: Config;
@@ -34,10 +35,13 @@ const PlatformConfigRef = builder.objectRef<PublicConfig>('PlatformConfig').impl
 
 builder.queryField('config', (t) =>
   t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: PlatformConfigRef,
-    resolve: async (_r, _a, ctx) => {
-      return { config: ctx.platform.config, nFeatures: await ctx.platform.data.featureCount() };
+    description: 'The settings in force for the pipeline (the environment’s, with its overrides).',
+    args: { pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      const { config, data } = await pipelineOf(ctx, args);
+      return { config, nFeatures: await data.featureCount() };
     },
   }),
 );

@@ -1,5 +1,6 @@
 import { badInput, type IngestResult, type PredictionResult } from '@automl-stream/core';
 import { builder } from '../builder.ts';
+import { pipelineArg, scoped, writablePipelineOf } from './pipeline-arg.ts';
 
 const IngestInput = builder.inputType('IngestInput', {
   fields: (t) => ({
@@ -116,37 +117,40 @@ const FeedbackResultRef = builder.objectRef<{ updated: number }>('FeedbackResult
 
 builder.mutationFields((t) => ({
   ingest: t.field({
-    authScopes: { writer: true },
+    authScopes: scoped('writer'),
     type: IngestResultRef,
     description:
-      'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer).',
-    args: { input: t.arg({ type: IngestInput }) },
-    resolve: (_r, { input }, ctx) => {
-      const { labelNames, ...rest } = input;
-      if (labelNames && input.labels) throw badInput('send labels (class numbers) or labelNames, not both');
-      return ctx.platform.data.ingest(
-        { ...rest, labels: labelNames ?? input.labels, source: 'graphql' },
+      'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer). Into a pipeline that does not exist yet, the batch creates it with the schema it brings (unless AUTO_CREATE_PIPELINES=false).',
+    args: { input: t.arg({ type: IngestInput }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      const { labelNames, ...rest } = args.input;
+      if (labelNames && args.input.labels)
+        throw badInput('send labels (class numbers) or labelNames, not both');
+      const pipeline = await writablePipelineOf(ctx, args, { create: true });
+      return pipeline.data.ingest(
+        { ...rest, labels: labelNames ?? args.input.labels, source: 'graphql' },
         { admin: ctx.principal.role === 'admin' },
       );
     },
   }),
   predict: t.field({
-    authScopes: { writer: true },
+    authScopes: scoped('writer'),
     type: PredictResultRef,
     description: 'Predict with the serving model; every prediction is stored before the answer (writer).',
-    args: { input: t.arg({ type: PredictInput }) },
-    resolve: (_r, { input }, ctx) => {
-      return ctx.platform.data.predict(input);
+    args: { input: t.arg({ type: PredictInput }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await writablePipelineOf(ctx, args, { create: false })).data.predict(args.input);
     },
   }),
   submitFeedback: t.field({
-    authScopes: { writer: true },
+    authScopes: scoped('writer'),
     type: FeedbackResultRef,
     description:
-      'True labels for earlier predictions (writer); they feed accuracy and concept-drift detection.',
-    args: { input: t.arg({ type: FeedbackInput }) },
-    resolve: (_r, { input }, ctx) => {
-      return ctx.platform.data.submitFeedback(input, { admin: ctx.principal.role === 'admin' });
+      'True labels for earlier predictions (writer); they feed accuracy and concept-drift detection. Prediction ids are those of this pipeline.',
+    args: { input: t.arg({ type: FeedbackInput }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      const pipeline = await writablePipelineOf(ctx, args, { create: false });
+      return pipeline.data.submitFeedback(args.input, { admin: ctx.principal.role === 'admin' });
     },
   }),
 }));

@@ -4,6 +4,7 @@ import type { GraphQLContext } from '../context.ts';
 import { DriftActionEnum, DriftCheckSkippedEnum, DriftTriggerEnum, DriftVerdictEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
+import { pipelineArg, pipelineOf, scoped, writablePipelineOf } from './pipeline-arg.ts';
 import { TrainingJobRef } from './training.ts';
 
 export const FeatureDriftRef = builder.objectRef<DriftFeatureResult>('FeatureDrift').implement({
@@ -132,7 +133,9 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
       type: TrainingJobRef,
       nullable: true,
       resolve: async (c, _a, ctx) =>
-        c.trainingJobId ? ((await loaders(ctx).trainingJob.load(c.trainingJobId)) ?? null) : null,
+        c.trainingJobId
+          ? ((await loaders(ctx, c.pipelineId).trainingJob.load(c.trainingJobId)) ?? null)
+          : null,
     }),
   }),
 });
@@ -150,27 +153,29 @@ export const DriftEventPage = builder
 
 builder.queryFields((t) => ({
   driftEvents: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: DriftEventPage,
     description: 'Drift checks, newest first; `driftedOnly` keeps the drifts.',
     args: {
       limit: t.arg.int({ required: false }),
       offset: t.arg.int({ required: false }),
       driftedOnly: t.arg.boolean({ required: false }),
+      pipeline: pipelineArg(t),
     },
     resolve: async (_r, args, ctx) => {
       const { limit, offset } = page(args);
       const driftedOnly = args.driftedOnly ?? false;
-      return ctx.platform.driftChecks.page({ limit, offset, driftedOnly });
+      return (await pipelineOf(ctx, args)).driftChecks.page({ limit, offset, driftedOnly });
     },
   }),
   driftEvent: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: DriftEventRef,
     nullable: true,
-    args: { id: t.arg.id() },
-    resolve: (_r, args, ctx) => {
-      return ctx.platform.driftChecks.get(Number(args.id));
+    description: 'A drift check of the pipeline (null for an id of another pipeline).',
+    args: { id: t.arg.id(), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).driftChecks.get(Number(args.id));
     },
   }),
 }));
@@ -191,36 +196,40 @@ const CheckDriftResult = builder
 
 builder.mutationField('checkDrift', (t) =>
   t.field({
-    authScopes: { writer: true },
+    authScopes: scoped('writer'),
     type: CheckDriftResult,
     description:
       'Ask for a drift check and return it once it ran (writer). The check runs on a worker through the drift-check queue, which merges concurrent requests; manual checks start at most once per DRIFT_CHECK_MIN_INTERVAL_SECONDS, and the answer is a check that saw everything written before the request. After DRIFT_CHECK_WAIT_SECONDS without one, `skipped` is `pending` and the check arrives later on driftChecked.',
-    resolve: async (_r, _a, ctx) => {
-      const outcome = await ctx.platform.manualChecks.request();
+    args: { pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      const pipeline = await writablePipelineOf(ctx, args, { create: false });
+      const outcome = await pipeline.manualChecks.request();
       return { event: outcome.check, skipped: outcome.skipped };
     },
   }),
 );
 
 const readCheck = async (event: StoredEvent, ctx: GraphQLContext) =>
-  (await ctx.platform.driftChecks.ofEvent(event))!;
+  (await (await ctx.platform.pipelines.runtimeById(event.pipelineId))!.driftChecks.ofEvent(event))!;
 
 builder.subscriptionFields((t) => ({
   driftChecked: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: DriftEventRef,
-    description: 'Every drift check as it is recorded.',
-    subscribe: (_r, _a, ctx) => {
-      return ctx.platform.bus.iterate(['drift.checked']);
+    description: 'Every drift check of the pipeline as it is recorded.',
+    args: { pipeline: pipelineArg(t) },
+    subscribe: async (_r, args, ctx) => {
+      return ctx.platform.bus.iterate(['drift.checked'], (await pipelineOf(ctx, args)).ref.id);
     },
     resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx),
   }),
   driftDetected: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: DriftEventRef,
-    description: 'Drift checks that found drift.',
-    subscribe: (_r, _a, ctx) => {
-      return ctx.platform.bus.iterate(['drift.detected']);
+    description: 'Drift checks of the pipeline that found drift.',
+    args: { pipeline: pipelineArg(t) },
+    subscribe: async (_r, args, ctx) => {
+      return ctx.platform.bus.iterate(['drift.detected'], (await pipelineOf(ctx, args)).ref.id);
     },
     resolve: (event, _a, ctx) => readCheck(event as unknown as StoredEvent, ctx),
   }),

@@ -4,6 +4,7 @@ import './data.ts';
 import './drift.ts';
 import './events.ts';
 import './model.ts';
+import './pipelines.ts';
 import './stats.ts';
 import './table.ts';
 import './training.ts';

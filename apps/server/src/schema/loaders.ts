@@ -46,24 +46,36 @@ interface Loaders {
   modelVersion: BatchLoader<number, ModelVersionRecord>;
 }
 
-const perContext = new WeakMap<GraphQLContext, Loaders>();
+const perContext = new WeakMap<GraphQLContext, Map<number, Loaders>>();
 
-/** The batch loaders of one request (or one subscription). */
-export function loaders(ctx: GraphQLContext): Loaders {
-  let found = perContext.get(ctx);
+/**
+ * The batch loaders of one request (or one subscription), per pipeline (by id): records of one
+ * pipeline only ever load records of the same pipeline.
+ */
+export function loaders(ctx: GraphQLContext, pipelineId: number): Loaders {
+  let byPipeline = perContext.get(ctx);
+  if (!byPipeline) {
+    byPipeline = new Map();
+    perContext.set(ctx, byPipeline);
+  }
+  let found = byPipeline.get(pipelineId);
   if (!found) {
-    const { registry, trainingJobs } = ctx.platform;
+    const runtime = async () => {
+      const r = await ctx.platform.pipelines.runtimeById(pipelineId);
+      if (!r) throw new Error(`pipeline ${pipelineId} does not exist`);
+      return r;
+    };
     found = {
       trainingJob: new BatchLoader(
-        (ids) => trainingJobs.getMany(ids),
+        async (ids) => (await runtime()).trainingJobs.getMany(ids),
         (j) => j.id,
       ),
       modelVersion: new BatchLoader(
-        (versions) => registry.getMany(versions),
+        async (versions) => (await runtime()).registry.getMany(versions),
         (m) => m.version,
       ),
     };
-    perContext.set(ctx, found);
+    byPipeline.set(pipelineId, found);
   }
   return found;
 }

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import { ModelChangeActionEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
+import { pipelineArg, pipelineOf, scoped } from './pipeline-arg.ts';
 
 export const ModelStatusEnum = builder.enumType('ModelStatus', {
   values: {
@@ -98,6 +99,7 @@ export const ModelHistoryEntryRef = builder.objectRef<HistoryEntry>('ModelHistor
 });
 
 export interface ModelChange {
+  pipelineId: number;
   action: 'promoted' | 'rolled_back';
   version: number;
   previousVersion: number | null;
@@ -118,82 +120,90 @@ export const ModelChangeRef = builder.objectRef<ModelChange>('ModelChange').impl
     model: t.field({
       type: ModelVersionRef,
       nullable: true,
-      resolve: async (c, _a, ctx) => (await loaders(ctx).modelVersion.load(c.version)) ?? null,
+      resolve: async (c, _a, ctx) => (await loaders(ctx, c.pipelineId).modelVersion.load(c.version)) ?? null,
     }),
   }),
 });
 
 builder.queryFields((t) => ({
   activeModel: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: ModelVersionRef,
     nullable: true,
     description: 'The version serving predictions now (null before the first model).',
-    resolve: (_r, _a, ctx) => {
-      return ctx.platform.registry.production();
+    args: { pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).registry.production();
     },
   }),
   models: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: ModelVersionPage,
     description: 'The registry, newest first.',
     args: {
       limit: t.arg.int({ required: false }),
       offset: t.arg.int({ required: false }),
       status: t.arg({ type: ModelStatusEnum, required: false }),
+      pipeline: pipelineArg(t),
     },
     resolve: async (_r, args, ctx) => {
       const { limit, offset } = page(args);
-      return ctx.platform.registry.page({ limit, offset, ...(args.status ? { status: args.status } : {}) });
+      const { registry } = await pipelineOf(ctx, args);
+      return registry.page({ limit, offset, ...(args.status ? { status: args.status } : {}) });
     },
   }),
   model: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: ModelVersionRef,
     nullable: true,
-    args: { version: t.arg.int() },
-    resolve: (_r, args, ctx) => {
-      return ctx.platform.registry.get(args.version);
+    description: 'A version of the pipeline (versions are numbered per pipeline).',
+    args: { version: t.arg.int(), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).registry.get(args.version);
     },
   }),
   modelHistory: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: [ModelHistoryEntryRef],
     description: 'Promotions and rollbacks, newest first.',
-    args: { limit: t.arg.int({ required: false }) },
-    resolve: (_r, args, ctx) => {
-      return ctx.platform.registry.history(page(args).limit);
+    args: { limit: t.arg.int({ required: false }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).registry.history(page(args).limit);
     },
   }),
 }));
 
 builder.mutationFields((t) => ({
   promoteModel: t.field({
-    authScopes: { admin: true },
+    authScopes: scoped('admin'),
     type: ModelVersionRef,
     description: 'Serve this version now (admin). Every replica swaps to it without dropping a request.',
-    args: { version: t.arg.int() },
+    args: { version: t.arg.int(), pipeline: pipelineArg(t) },
     resolve: async (_r, args, ctx) => {
-      return ctx.platform.registry.promote(args.version, `promoted by ${ctx.principal.name}`);
+      const { registry } = await pipelineOf(ctx, args);
+      return registry.promote(args.version, `promoted by ${ctx.principal.name}`);
     },
   }),
   rollbackModel: t.field({
-    authScopes: { admin: true },
+    authScopes: scoped('admin'),
     type: ModelVersionRef,
     description: 'Go back to the version that served before the current one (admin).',
-    resolve: async (_r, _a, ctx) => {
-      return ctx.platform.registry.rollback(`rolled back by ${ctx.principal.name}`);
+    args: { pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).registry.rollback(`rolled back by ${ctx.principal.name}`);
     },
   }),
 }));
 
 builder.subscriptionField('modelPromoted', (t) =>
   t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: ModelChangeRef,
-    description: 'Each change of the serving version: automatic or manual promotion, rollback.',
-    subscribe: (_r, _a, ctx) => {
-      return ctx.platform.bus.iterate(['model.promoted', 'model.rolled_back']);
+    description: 'Each change of the pipeline’s serving version: automatic or manual promotion, rollback.',
+    args: { pipeline: pipelineArg(t) },
+    subscribe: async (_r, args, ctx) => {
+      const { ref } = await pipelineOf(ctx, args);
+      return ctx.platform.bus.iterate(['model.promoted', 'model.rolled_back'], ref.id);
     },
     resolve: (event): ModelChange => {
       const e = event as unknown as {
@@ -201,8 +211,10 @@ builder.subscriptionField('modelPromoted', (t) =>
         type: string;
         payload: Record<string, unknown>;
         createdAt: Date;
+        pipelineId: number;
       };
       return {
+        pipelineId: e.pipelineId,
         eventId: e.id,
         action: e.type === 'model.rolled_back' ? 'rolled_back' : 'promoted',
         version: Number(e.payload.version),

@@ -1,5 +1,6 @@
 import { type AccuracyPoint, classNames, DomainError, type PlatformStats } from '@automl-stream/core';
 import { builder } from '../builder.ts';
+import { pipelineArg, pipelineOf, scoped } from './pipeline-arg.ts';
 
 /** Totals pass 2^31 on a busy platform, beyond GraphQL's Int: they are Floats (exact to 2^53). */
 const count = { description: 'A count (a Float: exact to 2^53, beyond GraphQL Int’s 2^31).' };
@@ -43,19 +44,17 @@ const AccuracyPointRef = builder.objectRef<AccuracyPoint>('AccuracyPoint').imple
   }),
 });
 
-const ClassCountRef = builder.objectRef<{ label: number; count: number }>('ClassCount').implement({
-  fields: (t) => ({
-    label: t.exposeInt('label'),
-    className: t.string({
-      description: 'The class as it was given (e.g. "pos"), or its number as text.',
-      resolve: async (c, _a, ctx) => {
-        const schema = await ctx.platform.schemas.current();
-        return schema ? classNames(schema, c.label + 1)[c.label]! : String(c.label);
-      },
+const ClassCountRef = builder
+  .objectRef<{ label: number; count: number; className: string }>('ClassCount')
+  .implement({
+    fields: (t) => ({
+      label: t.exposeInt('label'),
+      className: t.exposeString('className', {
+        description: 'The class as it was given (e.g. "pos"), or its number as text.',
+      }),
+      count: t.exposeInt('count'),
     }),
-    count: t.exposeInt('count'),
-  }),
-});
+  });
 
 const bounded = (
   value: number | null | undefined,
@@ -73,45 +72,58 @@ const bounded = (
 
 builder.queryFields((t) => ({
   stats: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: StatsRef,
-    resolve: (_r, _a, ctx) => {
-      return ctx.platform.stats.read();
+    args: { pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).stats.read();
     },
   }),
   accuracySeries: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: [AccuracyPointRef],
     description:
       'Test-then-train accuracy over time in buckets of labelled rows; a bucket never spans two model versions.',
-    args: { bucketSize: t.arg.int({ required: false }), limit: t.arg.int({ required: false }) },
-    resolve: (_r, args, ctx) => {
-      return ctx.platform.stats.accuracySeries(
+    args: {
+      bucketSize: t.arg.int({ required: false }),
+      limit: t.arg.int({ required: false }),
+      pipeline: pipelineArg(t),
+    },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).stats.accuracySeries(
         bounded(args.bucketSize, 100, 1, 100_000, 'bucketSize'),
         bounded(args.limit, 200, 1, 2000, 'limit'),
       );
     },
   }),
   predictionDistribution: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: [ClassCountRef],
     description: 'Predicted classes over the newest `window` predictions and scored rows.',
-    args: { window: t.arg.int({ required: false }) },
-    resolve: (_r, args, ctx) => {
-      return ctx.platform.stats.predictionDistribution(
-        bounded(args.window, ctx.platform.config.drift.windowSize, 1, 1_000_000, 'window'),
+    args: { window: t.arg.int({ required: false }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      const { stats, config, schemas } = await pipelineOf(ctx, args);
+      const counts = await stats.predictionDistribution(
+        bounded(args.window, config.drift.windowSize, 1, 1_000_000, 'window'),
       );
+      const schema = await schemas.current();
+      return counts.map((c) => ({
+        ...c,
+        className: schema ? classNames(schema, c.label + 1)[c.label]! : String(c.label),
+      }));
     },
   }),
 }));
 
 builder.subscriptionField('statsUpdated', (t) =>
   t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: StatsRef,
-    description: 'Aggregated totals, at most once per STATS_INTERVAL_MS and only when they changed.',
-    subscribe: (_r, _a, ctx) => {
-      return ctx.platform.stats.iterate();
+    description:
+      'The pipeline’s aggregated totals, at most once per STATS_INTERVAL_MS and only when they changed.',
+    args: { pipeline: pipelineArg(t) },
+    subscribe: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).stats.iterate();
     },
     resolve: (s) => s as unknown as PlatformStats,
   }),

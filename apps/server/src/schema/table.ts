@@ -1,5 +1,6 @@
 import type { SchemaColumn, TableSchema } from '@automl-stream/table';
 import { builder } from '../builder.ts';
+import { pipelineArg, pipelineOf, scoped, writablePipelineOf } from './pipeline-arg.ts';
 
 /** Categories listed per column at most (a high-cardinality column may hold thousands). */
 const CATEGORIES_SHOWN = 1000;
@@ -48,7 +49,7 @@ const LabelSpecRef = builder.objectRef<TableSchema['label']>('LabelColumn').impl
   }),
 });
 
-const DataSchemaRef = builder.objectRef<TableSchema>('DataSchema').implement({
+export const DataSchemaRef = builder.objectRef<TableSchema>('DataSchema').implement({
   description: 'The pipeline’s table: ordered feature columns and the label column.',
   fields: (t) => ({
     columns: t.field({ type: [SchemaColumnRef], resolve: (s) => s.columns }),
@@ -81,7 +82,7 @@ const LabelInput = builder.inputType('LabelInput', {
   }),
 });
 
-const SchemaInput = builder.inputType('SchemaInput', {
+export const SchemaInput = builder.inputType('SchemaInput', {
   fields: (t) => ({
     columns: t.field({ type: [ColumnInput] }),
     label: t.field({ type: LabelInput }),
@@ -90,21 +91,23 @@ const SchemaInput = builder.inputType('SchemaInput', {
 
 builder.queryField('dataSchema', (t) =>
   t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: DataSchemaRef,
     nullable: true,
-    description: 'The table schema: null until a first batch is ingested or a schema is declared.',
-    resolve: (_r, _a, ctx) => ctx.platform.schemas.current(),
+    description: 'The pipeline’s table schema: null until a first batch is ingested or a schema is declared.',
+    args: { pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => (await pipelineOf(ctx, args)).schemas.current(),
   }),
 );
 
 builder.mutationField('defineSchema', (t) =>
   t.field({
-    authScopes: { admin: true },
+    authScopes: scoped('admin'),
     type: DataSchemaRef,
     description:
       'Declare the table schema up front, or evolve it (admin): columns may be added at the end, categories and classes added; dropping, moving or retyping a column is refused with its name.',
-    args: { input: t.arg({ type: SchemaInput }) },
-    resolve: (_r, { input }, ctx) => ctx.platform.schemas.define(input),
+    args: { input: t.arg({ type: SchemaInput }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) =>
+      (await writablePipelineOf(ctx, args, { create: true })).schemas.define(args.input),
   }),
 );

@@ -3,6 +3,7 @@ import { builder } from '../builder.ts';
 import { TrainingOutcomeEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
 import { page } from './pagination.ts';
+import { pipelineArg, pipelineOf, scoped, writablePipelineOf } from './pipeline-arg.ts';
 
 export const TrainingStatusEnum = builder.enumType('TrainingStatus', {
   values: {
@@ -106,7 +107,7 @@ const TrainingEventRef = builder.objectRef<StoredEvent>('TrainingEvent').impleme
       type: TrainingJobRef,
       nullable: true,
       resolve: async (e, _a, ctx) =>
-        (await loaders(ctx).trainingJob.load(Number(e.payload.trainingJobId))) ?? null,
+        (await loaders(ctx, e.pipelineId).trainingJob.load(Number(e.payload.trainingJobId))) ?? null,
     }),
   }),
 });
@@ -125,58 +126,60 @@ const RetrainResult = builder
 
 builder.queryFields((t) => ({
   trainingJobs: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: TrainingJobPage,
     args: {
       limit: t.arg.int({ required: false }),
       offset: t.arg.int({ required: false }),
       status: t.arg({ type: TrainingStatusEnum, required: false }),
+      pipeline: pipelineArg(t),
     },
     resolve: async (_r, args, ctx) => {
       const { limit, offset } = page(args);
       const status = args.status ?? undefined;
-      return ctx.platform.trainingJobs.page({ limit, offset, ...(status ? { status } : {}) });
+      const { trainingJobs } = await pipelineOf(ctx, args);
+      return trainingJobs.page({ limit, offset, ...(status ? { status } : {}) });
     },
   }),
   trainingJob: t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: TrainingJobRef,
     nullable: true,
-    args: { id: t.arg.id() },
-    resolve: (_r, args, ctx) => {
-      return ctx.platform.trainingJobs.get(Number(args.id));
+    description: 'A training job of the pipeline (null for an id of another pipeline).',
+    args: { id: t.arg.id(), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
+      return (await pipelineOf(ctx, args)).trainingJobs.get(Number(args.id));
     },
   }),
 }));
 
 builder.mutationField('retrain', (t) =>
   t.field({
-    authScopes: { admin: true },
+    authScopes: scoped('admin'),
     type: RetrainResult,
     description:
       'Queue a retrain now (admin). Returns the pending one if a retrain is already queued or running.',
-    args: { reason: t.arg.string({ required: false }) },
-    resolve: (_r, args, ctx) => {
+    args: { reason: t.arg.string({ required: false }), pipeline: pipelineArg(t) },
+    resolve: async (_r, args, ctx) => {
       const reason = (args.reason ?? '').trim() || `manual retrain by ${ctx.principal.name}`;
-      return ctx.platform.drift.requestRetrain(reason.slice(0, 500));
+      const pipeline = await writablePipelineOf(ctx, args, { create: false });
+      return pipeline.drift.requestRetrain(reason.slice(0, 500));
     },
   }),
 );
 
 builder.subscriptionField('trainingEvents', (t) =>
   t.field({
-    authScopes: { reader: true },
+    authScopes: scoped('reader'),
     type: TrainingEventRef,
-    description: 'Training steps as they happen; `jobId` narrows to one run.',
-    args: { jobId: t.arg.id({ required: false }) },
-    subscribe: (_r, args, ctx) => {
-      const iterator = ctx.platform.bus.iterate([
-        'training.queued',
-        'training.started',
-        'training.progress',
-        'training.finished',
-        'training.failed',
-      ]);
+    description: 'The pipeline’s training steps as they happen; `jobId` narrows to one run.',
+    args: { jobId: t.arg.id({ required: false }), pipeline: pipelineArg(t) },
+    subscribe: async (_r, args, ctx) => {
+      const { ref } = await pipelineOf(ctx, args);
+      const iterator = ctx.platform.bus.iterate(
+        ['training.queued', 'training.started', 'training.progress', 'training.finished', 'training.failed'],
+        ref.id,
+      );
       if (args.jobId == null) return iterator;
       const wanted = Number(args.jobId);
       return (async function* () {

@@ -76,7 +76,7 @@ describe('the first batch and the feature count (M10)', () => {
     expect(normal.errors).toBeUndefined();
     const [settings] = await p.database.sql<
       { n_features: number }[]
-    >`select n_features from platform_settings`;
+    >`select n_features from pipelines where name = 'default'`;
     expect(settings?.n_features).toBe(3);
   });
 });

@@ -6,6 +6,8 @@ export interface ApiKeyRecord {
   id: number;
   name: string;
   role: ApiKeyRole;
+  /** The pipelines (by name) the key may use; null: every pipeline. */
+  pipelines: string[] | null;
   prefix: string;
   createdAt: Date;
   revokedAt: Date | null;
@@ -16,6 +18,7 @@ interface Row {
   id: number;
   name: string;
   role: ApiKeyRole;
+  pipelines: string[] | null;
   prefix: string;
   created_at: Date;
   revoked_at: Date | null;
@@ -26,6 +29,7 @@ const toRecord = (r: Row): ApiKeyRecord => ({
   id: r.id,
   name: r.name,
   role: r.role,
+  pipelines: r.pipelines,
   prefix: r.prefix,
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
@@ -34,12 +38,13 @@ const toRecord = (r: Row): ApiKeyRecord => ({
 
 export async function insertApiKey(
   sql: Queryable,
-  key: { name: string; role: ApiKeyRole; prefix: string; keyHash: string },
+  key: { name: string; role: ApiKeyRole; prefix: string; keyHash: string; pipelines?: string[] | null },
 ) {
   // name: insert-api-key
   const [row] = await sql<Row[]>`
-    insert into api_keys (name, role, prefix, key_hash) values (${key.name}, ${key.role}, ${key.prefix}, ${key.keyHash})
-    returning id, name, role, prefix, created_at, revoked_at, last_used_at`;
+    insert into api_keys (name, role, pipelines, prefix, key_hash)
+    values (${key.name}, ${key.role}, ${key.pipelines ?? null}::text[], ${key.prefix}, ${key.keyHash})
+    returning id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at`;
   return toRecord(row!);
 }
 
@@ -47,7 +52,7 @@ export async function insertApiKey(
 export async function findKeyByHash(sql: Queryable, keyHash: string): Promise<ApiKeyRecord | undefined> {
   // name: find-api-key-any
   const [row] = await sql<Row[]>`
-    select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys where key_hash = ${keyHash}`;
+    select id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at from api_keys where key_hash = ${keyHash}`;
   return row && toRecord(row);
 }
 
@@ -57,7 +62,7 @@ export async function revokeOtherKeysNamed(sql: Queryable, name: string, keepHas
   const rows = await sql<Row[]>`
     update api_keys set revoked_at = now()
     where revoked_at is null and name = ${name} and key_hash <> ${keepHash}
-    returning id, name, role, prefix, created_at, revoked_at, last_used_at`;
+    returning id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at`;
   return rows.map(toRecord);
 }
 
@@ -67,7 +72,7 @@ export async function findActiveKeyByHash(
 ): Promise<ApiKeyRecord | undefined> {
   // name: find-api-key
   const [row] = await sql<Row[]>`
-    select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys
+    select id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at from api_keys
     where key_hash = ${keyHash} and revoked_at is null`;
   return row && toRecord(row);
 }
@@ -75,7 +80,7 @@ export async function findActiveKeyByHash(
 export async function listApiKeys(sql: Queryable, includeRevoked: boolean): Promise<ApiKeyRecord[]> {
   // name: list-api-keys
   const rows = await sql<Row[]>`
-    select id, name, role, prefix, created_at, revoked_at, last_used_at from api_keys
+    select id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at from api_keys
     where ${includeRevoked} or revoked_at is null order by id`;
   return rows.map(toRecord);
 }
@@ -100,9 +105,9 @@ export async function revokeApiKeys(sql: Queryable, match: { id?: number; prefix
         and (${match.id ?? null}::int is null or id = ${match.id ?? null}::int)
         and (${match.prefix ?? null}::text is null or prefix = ${match.prefix ?? null}::text)
         and (${match.name ?? null}::text is null or name = ${match.name ?? null}::text)
-      returning id, name, role, prefix, created_at, revoked_at, last_used_at
+      returning id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at
     )
-    select id, name, role, prefix, created_at, revoked_at, last_used_at,
+    select id, name, role, pipelines, prefix, created_at, revoked_at, last_used_at,
       pg_notify(${API_KEYS_CHANNEL}, json_build_object('revoked', id)::text)
     from revoked`;
   return rows.map(toRecord);

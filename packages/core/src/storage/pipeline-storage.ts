@@ -134,6 +134,9 @@ export async function writePipelineSchema(tx: Queryable, name: string, schema: T
 export interface PipelineSummaryRow {
   pipelineId: number;
   servingVersion: number | null;
+  /** Test-then-train accuracy of the serving version over its newest scored rows (null: none yet). */
+  accuracy: number | null;
+  accuracyRows: number;
   lastCheckAt: Date | null;
   lastCheckDrifted: boolean | null;
   lastCheckVerdict: string | null;
@@ -143,12 +146,18 @@ export interface PipelineSummaryRow {
 }
 
 /** Serving version, newest drift check, open training jobs and newest event of every pipeline. */
-export async function readPipelineSummaries(sql: Queryable, ids: number[]): Promise<PipelineSummaryRow[]> {
+export async function readPipelineSummaries(
+  sql: Queryable,
+  ids: number[],
+  accuracyWindow: number,
+): Promise<PipelineSummaryRow[]> {
   // name: pipeline-summaries (index scans per pipeline: (pipeline_id, ...) indexes)
   const rows = await sql<
     {
       id: number;
       version: number | null;
+      accuracy: number | null;
+      accuracy_rows: number;
       check_at: Date | null;
       drifted: boolean | null;
       verdict: string | null;
@@ -157,16 +166,23 @@ export async function readPipelineSummaries(sql: Queryable, ids: number[]): Prom
       event_type: string | null;
     }[]
   >`
-    select p.id, v.version, c.created_at as check_at, c.drifted, c.verdict,
+    select p.id, v.version, a.accuracy, coalesce(a.n, 0) as accuracy_rows, c.created_at as check_at, c.drifted, c.verdict,
       (select count(*)::int from training_jobs j where j.pipeline_id = p.id and j.status in ('queued', 'running')) as open_jobs,
       e.created_at as event_at, e.type as event_type
     from unnest(${ids}::int[]) as p(id)
     left join lateral (select version from model_versions m where m.pipeline_id = p.id and m.status = 'production') v on true
+    left join lateral (
+      select avg(right_)::float8 as accuracy, count(*)::int as n from (
+        select (r.scored_label = r.label)::int as right_ from rows r
+        where r.pipeline_id = p.id and r.scored_version = v.version and r.label is not null
+        order by r.id desc limit ${accuracyWindow}) s) a on true
     left join lateral (select created_at, drifted, verdict from drift_checks d where d.pipeline_id = p.id order by id desc limit 1) c on true
     left join lateral (select created_at, type from events x where x.pipeline_id = p.id order by id desc limit 1) e on true`;
   return rows.map((r) => ({
     pipelineId: r.id,
     servingVersion: r.version,
+    accuracy: r.accuracy,
+    accuracyRows: r.accuracy_rows,
     lastCheckAt: r.check_at,
     lastCheckDrifted: r.drifted,
     lastCheckVerdict: r.verdict,
