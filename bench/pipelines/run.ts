@@ -6,7 +6,7 @@
  *    pipeline) at once, so every one queues its first training together, while one "storm"
  *    pipeline asks for a retrain again the moment its previous one ends. Every training job's wait
  *    (training.queued → training.started) is compared with its fair share: the pipelines with a
- *    job waiting or running when it was queued × the mean training time. Target: no wait above
+ *    job waiting or running when it was queued × the mean duration of the runs during its wait. Target: no wait above
  *    2 × its fair share, and the storm pipeline trains no more often than one round allows.
  * 2. Checks and retrains of all: checkDrift and a manual retrain in every pipeline; all complete.
  * 3. Single-row predict latency under mixed ingest/predict background traffic, with one pipeline
@@ -149,11 +149,18 @@ async function fairness(server: Server, call: Client) {
   const jobs = await trainingTimes(server);
   const trainMs = jobs.map((j) => j.finished! - j.started!);
   const meanTrain = trainMs.reduce((a, b) => a + b, 0) / trainMs.length;
+  // A job's fair share: one turn of every pipeline that had a job open when it was queued, at the
+  // training speed of the machine while it waited (the mean duration of the runs in its wait).
   const ratios = jobs.map((j) => {
     const competing = new Set(
       jobs.filter((o) => o.queued! <= j.queued! && o.finished! > j.queued!).map((o) => o.pipeline),
     );
-    return (j.started! - j.queued!) / (competing.size * meanTrain);
+    const during = jobs.filter((o) => o !== j && o.started! >= j.queued! && o.started! < j.started!);
+    const speed =
+      during.length > 0
+        ? during.reduce((t, o) => t + o.finished! - o.started!, 0) / during.length
+        : meanTrain;
+    return (j.started! - j.queued!) / (competing.size * speed);
   });
   const waits = jobs.map((j) => (j.started! - j.queued!) / 1000);
   const stormId = (await server.platform.pipelines.get('storm')).id;
