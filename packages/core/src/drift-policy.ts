@@ -58,7 +58,7 @@ export class DriftPolicy {
     private readonly logger: Logger,
     readonly pipeline: PipelineRef = DEFAULT_PIPELINE_REF,
   ) {
-    this.retrains = new RetrainRequests(sql, queues, config);
+    this.retrains = new RetrainRequests(sql, queues, config, pipeline);
   }
 
   async check(queuedBy: DriftTrigger): Promise<DriftCheckOutcome> {
