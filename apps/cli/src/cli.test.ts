@@ -18,8 +18,8 @@ function fakeIo(env: Record<string, string> = {}) {
 }
 
 /** Runs the real commands' parser without running anything that needs a platform. */
-async function cli(args: string[], list?: Command[]) {
-  const { io, out, err } = fakeIo();
+async function cli(args: string[], list?: Command[], env: Record<string, string> = {}) {
+  const { io, out, err } = fakeIo(env);
   const code = await runCli(args, io, new AbortController().signal, list);
   return { code, stdout: out(), stderr: err() };
 }
@@ -63,6 +63,7 @@ describe('runCli', () => {
         'drift',
         'promote',
         'rollback',
+        'pipelines',
         'keys',
       ])
         expect(run.stdout).toMatch(new RegExp(`^ {2}${name} `, 'm'));
@@ -95,7 +96,7 @@ describe('runCli', () => {
     const cases: [string[], string][] = [
       [
         ['frobnicate'],
-        'unknown command "frobnicate" (commands: start, demo, ingest, predict, models, drift, promote, rollback, keys)',
+        'unknown command "frobnicate" (commands: start, demo, ingest, predict, models, drift, promote, rollback, pipelines, keys)',
       ],
       [['modles'], 'unknown command "modles": did you mean models? (commands: start, demo,'],
       [['models', '--limt', '3'], "unknown option '--limt' (did you mean --limit?)"],
@@ -105,6 +106,32 @@ describe('runCli', () => {
       [['models', '--limit', 'lots'], '--limit must be a whole number (got "lots")'],
       [['demo', '--stream', 'nope'], '--stream must be one of sea, hyperplane, covariate (got "nope")'],
       [['ingest', 'x.csv', '--delimiter', ';;'], '--delimiter: the CSV delimiter must be one character'],
+      [
+        ['models', '--pipeline', 'Fraud'],
+        '--pipeline "Fraud" is not a pipeline name: 1 to 63 lowercase letters, digits, "-" and "_", starting with a letter or digit',
+      ],
+      [['ingest', 'x.csv', '--pipeline', ''], '--pipeline "" is not a pipeline name'],
+      [
+        ['pipelines', 'nuke', 'a'],
+        'unknown pipelines action "nuke": use list, create, show, configure, archive, restore',
+      ],
+      [['pipelines', 'create'], 'pipelines create needs a pipeline name'],
+      [['pipelines', 'show', 'a b'], 'pipeline "a b" is not a pipeline name'],
+      [['pipelines', 'list', 'a'], 'pipelines list takes no name (got "a"); see pipelines show'],
+      [['pipelines', 'list', '--set', 'A=1'], '--set goes with pipelines create or configure, not list'],
+      [
+        ['pipelines', 'archive', 'a', '--schema', 's.json'],
+        '--schema goes with pipelines create, not archive',
+      ],
+      [
+        ['pipelines', 'create', '--set', 'WINDOW_SIZE=5', 'a'],
+        '--set takes KEY=VALUE pairs such as WINDOW_SIZE=500 (got "a"; the pipeline name goes before --set)',
+      ],
+      [['pipelines', 'create', 'a', '--set', 'WINDOW_SIZE='], '--set WINDOW_SIZE= needs a value'],
+      [['pipelines', 'configure', 'a'], 'pipelines configure needs --set KEY=VALUE or --unset KEY'],
+      [['keys', 'create', 'k', '--pipelines', 'a,B'], '--pipelines: "B" is not a pipeline name'],
+      [['keys', 'create', 'k', '--pipelines', ' , '], '--pipelines needs at least one pipeline name'],
+      [['keys', 'list', '--pipelines', 'a'], '--pipelines goes with keys create'],
     ];
     for (const [args, message] of cases) {
       const run = await cli(args);
@@ -137,6 +164,36 @@ describe('runCli', () => {
       positionals: ['in.csv', 'more'],
       json: false,
     });
+  });
+
+  it('hands pipeline commands --pipeline, else AUTOML_PIPELINE, else "default"; list options as arrays', async () => {
+    const seen: Pick<CommandContext, 'pipeline' | 'flags'>[] = [];
+    const command: Command = {
+      name: 'probe',
+      summary: 'records its pipeline',
+      usage: 'probe [options]',
+      options: { set: { type: 'list', value: '<KEY=VALUE>', description: 'pairs' } },
+      usesApi: true,
+      usesPipeline: true,
+      hasJson: false,
+      async run({ pipeline, flags }) {
+        seen.push({ pipeline, flags });
+      },
+    };
+    await cli(['probe'], [command]);
+    await cli(['probe'], [command], { AUTOML_PIPELINE: 'fraud' });
+    await cli(['probe', '--pipeline', 'churn-2', '--set', 'A=1', 'B=2', '--set', 'C=3'], [command], {
+      AUTOML_PIPELINE: 'fraud',
+    });
+    expect(seen.map((s) => s.pipeline)).toEqual(['default', 'fraud', 'churn-2']);
+    expect(seen[2]!.flags.set).toEqual(['A=1', 'B=2', 'C=3']);
+    const bad = await cli(['probe'], [command], { AUTOML_PIPELINE: 'No Such' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: AUTOML_PIPELINE "No Such" is not a pipeline name/);
+    expect(seen).toHaveLength(3);
+    // Commands that do not work on one pipeline neither take --pipeline nor read AUTOML_PIPELINE.
+    const keys = await cli(['keys', '--pipeline', 'a', 'list']);
+    expect(keys.stderr).toMatch(/^error: unknown option '--pipeline'/);
   });
 
   it("returns the command's exit code, and each failure as one line with its code", async () => {

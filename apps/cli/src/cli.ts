@@ -8,11 +8,12 @@ import { driftCommand } from './commands/drift.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { keysCommand } from './commands/keys.ts';
 import { modelsCommand } from './commands/models.ts';
+import { pipelinesCommand } from './commands/pipelines.ts';
 import { predictCommand } from './commands/predict.ts';
 import { promoteCommand, rollbackCommand } from './commands/promote.ts';
 import { startCommand } from './commands/start-command.ts';
 import { describeError, EXIT, UsageError } from './errors.ts';
-import { readClientSettings } from './settings.ts';
+import { readClientSettings, readPipeline } from './settings.ts';
 
 export const commands: Command[] = [
   startCommand,
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   driftCommand,
   promoteCommand,
   rollbackCommand,
+  pipelinesCommand,
   keysCommand,
 ];
 
@@ -34,6 +36,13 @@ const apiOptions: Record<string, OptionSpec> = {
   },
   'api-key': { type: 'string', value: '<key>', description: 'API key (env AUTOML_API_KEY)' },
 };
+const pipelineOption: Record<string, OptionSpec> = {
+  pipeline: {
+    type: 'string',
+    value: '<name>',
+    description: 'the pipeline to work on (env AUTOML_PIPELINE; default "default")',
+  },
+};
 const jsonOption: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'machine-readable JSON on stdout' },
 };
@@ -41,6 +50,7 @@ const jsonOption: Record<string, OptionSpec> = {
 function optionsOf(command: Command): Record<string, OptionSpec> {
   return {
     ...command.options,
+    ...(command.usesPipeline ? pipelineOption : {}),
     ...(command.hasJson ? jsonOption : {}),
     ...(command.usesApi ? apiOptions : {}),
   };
@@ -48,8 +58,9 @@ function optionsOf(command: Command): Record<string, OptionSpec> {
 
 const MAIN_HELP_AFTER = `
 Every command takes --help. Commands that talk to a platform take --url and --api-key, or read
-AUTOML_URL and AUTOML_API_KEY; read commands take --json. Exit codes: 0 ok, 1 failure, 2 usage,
-130 interrupted.
+AUTOML_URL and AUTOML_API_KEY; those that work on one pipeline take --pipeline, or read
+AUTOML_PIPELINE (default "default"); read commands take --json.
+Exit codes: 0 ok, 1 failure, 2 usage, 130 interrupted.
 `;
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -97,8 +108,14 @@ function addCommand(program: Program, command: Command, io: Io, signal: AbortSig
   if (command.details) sub.addHelpText('after', `\n${command.details.trimEnd()}\n`);
   for (const name of command.arguments ?? []) sub.argument(name);
   const options = Object.entries(optionsOf(command)).map(([name, spec]) => {
-    const flags = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}`;
-    const option = new Option(flags, spec.description);
+    const placeholder = spec.value ?? '<value>';
+    const takes =
+      spec.type === 'string'
+        ? ` ${placeholder}`
+        : spec.type === 'list'
+          ? ` ${placeholder.replace(/>$/, '...>')}`
+          : '';
+    const option = new Option(`${spec.short ? `-${spec.short}, ` : ''}--${name}${takes}`, spec.description);
     sub.addOption(option);
     return [name, option] as const;
   });
@@ -109,7 +126,7 @@ function addCommand(program: Program, command: Command, io: Io, signal: AbortSig
     // not commander's negated `demo`.
     const flags: CommandContext['flags'] = {};
     for (const [name, option] of options) {
-      const value = values[option.attributeName()] as string | boolean | undefined;
+      const value = values[option.attributeName()] as string | boolean | string[] | undefined;
       flags[name] = option.negate ? (value === false ? true : undefined) : value;
     }
     const positionals = (parsed.processedArgs as (string | undefined)[]).filter(
@@ -122,10 +139,14 @@ function addCommand(program: Program, command: Command, io: Io, signal: AbortSig
       io.env,
     );
     run.apiKeyGiven = settings.apiKey !== null;
+    const pipeline = command.usesPipeline
+      ? readPipeline(flags.pipeline as string | undefined, io.env)
+      : 'default';
     const code = await command.run({
       io,
       positionals,
       flags,
+      pipeline,
       json: flags.json === true,
       settings,
       client: () => {

@@ -15,7 +15,8 @@ export interface Io {
 }
 
 export interface OptionSpec {
-  type: 'string' | 'boolean';
+  /** `list`: takes one or more values (`--set A=1 B=2`, or repeated); `flags` holds a string[]. */
+  type: 'string' | 'boolean' | 'list';
   short?: string;
   /** Placeholder in the help, e.g. "<rows/s>". */
   value?: string;
@@ -25,7 +26,12 @@ export interface OptionSpec {
 export interface CommandContext {
   io: Io;
   positionals: string[];
-  flags: Record<string, string | boolean | undefined>;
+  flags: Record<string, string | boolean | string[] | undefined>;
+  /**
+   * The pipeline the command works on (commands with `usesPipeline`): `--pipeline`, else
+   * AUTOML_PIPELINE, else "default"; checked against the naming rule before the command runs.
+   */
+  pipeline: string;
   /** `--json`: machine output on stdout, nothing else there. */
   json: boolean;
   settings: ClientSettings;
@@ -52,6 +58,8 @@ export interface Command {
   arguments?: string[];
   /** Talks to a platform through the SDK (takes --url and --api-key). */
   usesApi: boolean;
+  /** Works on one pipeline: takes `--pipeline` (or AUTOML_PIPELINE). */
+  usesPipeline?: boolean;
   /** Has `--json` output. */
   hasJson: boolean;
   /** Resolves with the exit code; anything but a number means 0. */
@@ -99,4 +107,10 @@ export function numberFlag(
 export function stringFlag(flags: CommandContext['flags'], name: string): string | undefined {
   const raw = flags[name];
   return typeof raw === 'string' ? raw : undefined;
+}
+
+/** The values of a `list` option (empty when absent). */
+export function listFlag(flags: CommandContext['flags'], name: string): string[] {
+  const raw = flags[name];
+  return Array.isArray(raw) ? raw : typeof raw === 'string' ? [raw] : [];
 }

@@ -1,6 +1,7 @@
+import { PIPELINE_NAME as CORE_PIPELINE_NAME } from '@automl-stream/core';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.ts';
-import { DEFAULT_URL, normaliseUrl, readClientSettings } from './settings.ts';
+import { DEFAULT_URL, normaliseUrl, PIPELINE_NAME, readClientSettings, readPipeline } from './settings.ts';
 
 describe('client settings', () => {
   it('reads --url / --api-key first, then AUTOML_URL / AUTOML_API_KEY, then the default URL', () => {
@@ -33,5 +34,24 @@ describe('client settings', () => {
     );
     expect(() => normaliseUrl('http://')).toThrow(UsageError);
     expect(() => readClientSettings({ 'api-key': '  ' }, {})).toThrow('--api-key is empty');
+  });
+
+  it('reads the pipeline from --pipeline, then AUTOML_PIPELINE, then "default", by the naming rule', () => {
+    expect(readPipeline(undefined, {})).toBe('default');
+    expect(readPipeline(undefined, { AUTOML_PIPELINE: '' })).toBe('default');
+    expect(readPipeline(undefined, { AUTOML_PIPELINE: 'fraud' })).toBe('fraud');
+    expect(readPipeline('churn_2', { AUTOML_PIPELINE: 'fraud' })).toBe('churn_2');
+    expect(readPipeline('a'.repeat(63), {})).toBe('a'.repeat(63));
+    expect(() => readPipeline('Fraud', {})).toThrow(
+      new UsageError(
+        '--pipeline "Fraud" is not a pipeline name: 1 to 63 lowercase letters, digits, "-" and "_", starting with a letter or digit',
+      ),
+    );
+    expect(() => readPipeline(undefined, { AUTOML_PIPELINE: '-x' })).toThrow(/^AUTOML_PIPELINE "-x" is not/);
+    for (const bad of ['', 'a'.repeat(64), '_a', 'a b', 'a/b', 'é']) {
+      expect(() => readPipeline(bad, {}), bad).toThrow(UsageError);
+    }
+    // The CLI checks names by core's rule without loading core at start-up.
+    expect(PIPELINE_NAME.source).toBe(CORE_PIPELINE_NAME.source);
   });
 });

@@ -46,3 +46,30 @@ export function readClientSettings(
     urlGiven: rawUrl !== undefined,
   };
 }
+
+/**
+ * Pipeline names, as in @automl-stream/core (not imported: it brings the database driver to every
+ * command's start-up; a test checks the two agree).
+ */
+export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** `name`, checked against the naming rule; `where` names its source in the usage error. */
+export function checkPipelineName(name: string, where: string): string {
+  if (!PIPELINE_NAME.test(name)) {
+    throw new UsageError(
+      `${where} ${JSON.stringify(name.slice(0, 80))} is not a pipeline name: 1 to 63 lowercase letters, digits, "-" and "_", starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/**
+ * The pipeline a command works on: `--pipeline`, else the `AUTOML_PIPELINE` environment variable
+ * (empty counts as unset), else "default".
+ */
+export function readPipeline(flag: string | undefined, env: Record<string, string | undefined>): string {
+  if (flag !== undefined) return checkPipelineName(flag, '--pipeline');
+  const fromEnv = env.AUTOML_PIPELINE;
+  if (fromEnv) return checkPipelineName(fromEnv, 'AUTOML_PIPELINE');
+  return 'default';
+}

@@ -67,7 +67,13 @@ describe('automl-stream commands against a real platform', () => {
     first.child.kill('SIGKILL');
     const crashed = await first.done;
     expect(crashed.signal).toBe('SIGKILL');
-    const storedBeforeRerun = await count('rows');
+    // A batch in flight at the kill may still commit on the server: count once the count holds.
+    let storedBeforeRerun = await count('rows');
+    for (let previous = -1; previous !== storedBeforeRerun; ) {
+      previous = storedBeforeRerun;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      storedBeforeRerun = await count('rows');
+    }
     expect(storedBeforeRerun % 50).toBe(0);
     expect(storedBeforeRerun).toBeGreaterThan(0);
 

@@ -59,6 +59,22 @@ describe('automl-stream demo', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^error: --stream must be one of sea, hyperplane, covariate \(got "nope"\)/);
   });
+
+  it('--pipeline: the same stream goes to a pipeline of its own, created first, with its own versions', async () => {
+    const run = await cli(
+      ['demo', '--stream', 'covariate', '--rows', '1000', '--drift-at', '600', '--rate', '400', '--json'],
+      { AUTOML_URL: p.graphqlUrl, AUTOML_API_KEY: p.adminKey!, AUTOML_PIPELINE: 'wide' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as DemoSummary;
+    expect(summary).toMatchObject({ stream: 'covariate', rowsSent: 1000, complete: true });
+    // Its first version is its own v1, seen through the pipeline's subscriptions.
+    expect(summary.promotions.map((x) => x.version)).toContain(1);
+    const rows = await p.database.sql<{ name: string; n: number }[]>`
+      select p.name, count(*)::int as n from rows r join pipelines p on p.id = r.pipeline_id group by p.name`;
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.n]))).toEqual({ default: 3200, wide: 1000 });
+  });
 });
 
 describe('automl-stream start', () => {

@@ -102,7 +102,9 @@ describe('pnpm start from a terminal', () => {
       await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
       const docs = page.locator('.graphiql-doc-explorer');
       await docs.getByRole('link', { name: 'Query', exact: true }).click();
-      await expect.poll(() => docs.innerText(), { timeout: 15_000 }).toMatch(/^stats: Stats!$/m);
+      await expect
+        .poll(() => docs.innerText(), { timeout: 15_000 })
+        .toMatch(/^stats\(pipeline: String\): Stats!$/m);
       // The query it opens with runs.
       await page.getByRole('button', { name: 'Execute query (Ctrl-Enter)' }).click();
       await expect

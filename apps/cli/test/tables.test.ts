@@ -99,6 +99,6 @@ describe('a table as it is, through the command line', () => {
     writeFileSync(extra, 'glucose,insulin,smoker,blood pressure,bmi,class\n100,5,y,80,31,pos\n');
     const refused = await cli(['ingest', extra, '--label-column', 'class'], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/has column "bmi" that the platform's schema does not/);
+    expect(refused.stderr).toMatch(/has column "bmi" that the schema of pipeline "default" does not/);
   });
 });

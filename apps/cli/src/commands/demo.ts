@@ -64,8 +64,9 @@ export const demoCommand: Command = {
     dashboard: { type: 'boolean', description: 'with its own platform: start the dashboard too' },
   },
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ flags, settings, client, json, io, signal }) {
+  async run({ flags, settings, client, pipeline, json, io, signal }) {
     const demo = readDemoFlags(flags);
     const print = (line: string) => {
       if (!json) io.stdout.write(`${line}\n`);
@@ -97,7 +98,14 @@ export const demoCommand: Command = {
     }
     let summary: DemoSummary;
     try {
-      summary = await runDemo(api, { ...demo, out: io.stdout, err: io.stderr, signal, quiet: json });
+      summary = await runDemo(api, {
+        ...demo,
+        pipeline,
+        out: io.stdout,
+        err: io.stderr,
+        signal,
+        quiet: json,
+      });
     } finally {
       if (own) {
         await api.close();

@@ -68,15 +68,16 @@ export const driftCommand: Command = {
     id: { type: 'string', value: '<check>', description: 'a drift check id instead of the latest' },
   },
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ flags, client, json, io }) {
+  async run({ flags, client, pipeline, json, io }) {
     const id = intFlag(flags, 'id', { min: 1 });
     let check: DriftEventFieldsFragment | null;
     if (id !== undefined) {
-      check = (await client().request(DriftEventDocument, { id: String(id) })).driftEvent;
-      if (!check && !json) throw new CliError(`there is no drift check ${id}`);
+      check = (await client().request(DriftEventDocument, { pipeline, id: String(id) })).driftEvent;
+      if (!check && !json) throw new CliError(`there is no drift check ${id} in pipeline "${pipeline}"`);
     } else {
-      check = (await client().request(LatestDriftCheckDocument)).driftEvents.items[0] ?? null;
+      check = (await client().request(LatestDriftCheckDocument, { pipeline })).driftEvents.items[0] ?? null;
     }
     if (json) {
       printJson(check, io.stdout);

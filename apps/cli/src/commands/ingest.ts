@@ -150,6 +150,7 @@ type IngestTotals = ReturnType<typeof newTotals>;
 
 interface IngestTarget {
   client: CommandContext['client'];
+  pipeline: string;
   scan: ScanResult;
   batchRows: number;
   signal: AbortSignal;
@@ -181,7 +182,7 @@ async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: Dat
     batchId: batchId(scan.sha256, target.batchRows, totals.batches),
   };
   const result: IngestMutation['ingest'] = (
-    await withRetry(() => target.client().request(IngestDocument, { input }), {
+    await withRetry(() => target.client().request(IngestDocument, { pipeline: target.pipeline, input }), {
       signal: target.signal,
       onRetry: (error, waitMs) =>
         bar.log(
@@ -272,18 +273,19 @@ export const ingestCommand: Command = {
   },
   arguments: ['<file.csv>'],
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ positionals, flags, client, json, io, signal }) {
+  async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
     const { batchRows, ...read } = readTableFlags(flags);
-    const typing = await resolveTyping(client, file, read, stringFlag(flags, 'schema'));
+    const typing = await resolveTyping({ client, pipeline }, file, read, stringFlag(flags, 'schema'));
     const table = { ...read, ...(typing ? { typing } : {}) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
 
     const bar = new ProgressBar('ingest', { total: scan.rows, stream: io.stderr });
     const totals = newTotals();
-    const target: IngestTarget = { client, scan, batchRows, signal, bar };
+    const target: IngestTarget = { client, pipeline, scan, batchRows, signal, bar };
     let interrupted: boolean;
     try {
       interrupted = await sendInBatches(file, table, batchRows, signal, (rows) =>

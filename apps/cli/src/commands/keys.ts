@@ -2,6 +2,7 @@ import type { Command, CommandContext, Io } from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
 import type { KeyStore } from '../local/keys.ts';
 import { formatTable, printJson, timestamp } from '../output.ts';
+import { checkPipelineName } from '../settings.ts';
 
 /** As in @automl-stream/core (loaded only when the command runs: it brings the database driver). */
 const API_KEY_ROLES = ['admin', 'writer', 'reader'] as const;
@@ -11,11 +12,26 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 type Action = 'create' | 'list' | 'revoke';
 
-/** The action, its argument and the role, checked before the database is opened. */
+/** `--pipelines a,b`: the names, checked and without repeats; null when absent (every pipeline). */
+function parsePipelines(raw: CommandContext['flags'][string]): string[] | null {
+  if (raw === undefined) return null;
+  const names = String(raw)
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  if (names.length === 0)
+    throw new UsageError('--pipelines needs at least one pipeline name, e.g. --pipelines fraud,churn');
+  return [...new Set(names.map((name) => checkPipelineName(name, '--pipelines:')))].sort();
+}
+
+/** "fraud, churn", or "all" for a key not limited to pipelines. */
+const pipelinesText = (pipelines: string[] | null) => (pipelines === null ? 'all' : pipelines.join(', '));
+
+/** The action, its argument, the role and the pipelines, checked before the database is opened. */
 function parseKeysArguments(
   positionals: string[],
   flags: CommandContext['flags'],
-): { action: Action; argument: string | undefined; role: Role } {
+): { action: Action; argument: string | undefined; role: Role; pipelines: string[] | null } {
   const [action, positional] = positionals;
   const argument =
     positional ?? (action === 'create' && typeof flags.name === 'string' ? flags.name : undefined);
@@ -36,11 +52,18 @@ function parseKeysArguments(
     throw new UsageError(
       `--role must be one of ${API_KEY_ROLES.join(', ')} (got ${JSON.stringify(flags.role)})`,
     );
-  return { action, argument, role };
+  if (action !== 'create' && flags.pipelines !== undefined)
+    throw new UsageError('--pipelines goes with keys create (a key is limited to pipelines when created)');
+  return { action, argument, role, pipelines: parsePipelines(flags.pipelines) };
 }
 
-async function createKey(keys: KeyStore, name: string, role: Role, json: boolean, io: Io): Promise<void> {
-  const { key, record } = await keys.create(name, role);
+async function createKey(
+  keys: KeyStore,
+  request: { name: string; role: Role; pipelines: string[] | null },
+  json: boolean,
+  io: Io,
+): Promise<void> {
+  const { key, record } = await keys.create(request.name, request.role, undefined, request.pipelines);
   if (json)
     printJson(
       {
@@ -48,6 +71,7 @@ async function createKey(keys: KeyStore, name: string, role: Role, json: boolean
         id: record.id,
         name: record.name,
         role: record.role,
+        pipelines: record.pipelines,
         prefix: record.prefix,
         createdAt: iso(record.createdAt),
       },
@@ -55,7 +79,7 @@ async function createKey(keys: KeyStore, name: string, role: Role, json: boolean
     );
   else {
     io.stdout.write(
-      `created ${record.role} key ${JSON.stringify(record.name)} (prefix ${record.prefix}); it is shown only now:\n`,
+      `created ${record.role} key ${JSON.stringify(record.name)} (prefix ${record.prefix}) for ${record.pipelines === null ? 'every pipeline' : `the pipelines ${pipelinesText(record.pipelines)}`}; it is shown only now:\n`,
     );
     io.stdout.write(`${key}\n`);
   }
@@ -74,6 +98,7 @@ async function listKeys(
         id: k.id,
         name: k.name,
         role: k.role,
+        pipelines: k.pipelines,
         prefix: k.prefix,
         createdAt: iso(k.createdAt),
         lastUsedAt: iso(k.lastUsedAt),
@@ -89,11 +114,21 @@ async function listKeys(
   }
   io.stdout.write(
     formatTable(
-      ['id', 'prefix', 'role', 'name', 'created (UTC)', 'last used (UTC)', ...(all ? ['revoked (UTC)'] : [])],
+      [
+        'id',
+        'prefix',
+        'role',
+        'pipelines',
+        'name',
+        'created (UTC)',
+        'last used (UTC)',
+        ...(all ? ['revoked (UTC)'] : []),
+      ],
       list.map((k) => [
         k.id,
         k.prefix,
         k.role,
+        pipelinesText(k.pipelines),
         k.name,
         timestamp(iso(k.createdAt)),
         timestamp(iso(k.lastUsedAt)),
@@ -152,11 +187,14 @@ async function revokeKey(
 export const keysCommand: Command = {
   name: 'keys',
   summary: 'create, list and revoke API keys (talks to the database: DATABASE_URL or DATA_DIR)',
-  usage: 'keys create <name> [--role admin|writer|reader] | keys list [--all] | keys revoke <prefix|id>',
+  usage:
+    'keys create <name> [--role admin|writer|reader] [--pipelines a,b] | keys list [--all] | keys revoke <prefix|id>',
   details: [
     'Roles: admin (everything) ⊃ writer (ingest, predict, feedback, drift checks) ⊃ reader (queries, subscriptions).',
     'A key is shown once, at creation; the platform stores only its hash. Keys are named in listings by their',
     'prefix (the 8 characters after "ams_"). Revocation takes effect within 5 seconds on every server.',
+    'A key created with --pipelines may use only those pipelines (by name; they need not exist yet):',
+    'a request for any other is refused with FORBIDDEN. Without it, a key may use every pipeline.',
     '',
     'This command reaches the database the way the platform does: DATABASE_URL when set, otherwise the',
     'embedded Postgres under DATA_DIR (default .data; the demo of `start` uses .data/demo).',
@@ -168,20 +206,25 @@ export const keysCommand: Command = {
       description: 'keys create: admin, writer or reader (default reader)',
     },
     name: { type: 'string', value: '<name>', description: 'keys create: the name (instead of the argument)' },
+    pipelines: {
+      type: 'string',
+      value: '<a,b>',
+      description: 'keys create: limit the key to these pipelines (comma-separated; default: every pipeline)',
+    },
     all: { type: 'boolean', description: 'keys list: include revoked keys' },
   },
   arguments: ['<action>', '[argument]'],
   usesApi: false,
   hasJson: true,
   async run({ positionals, flags, json, io }) {
-    const { action, argument, role } = parseKeysArguments(positionals, flags);
+    const { action, argument, role, pipelines } = parseKeysArguments(positionals, flags);
     const { loadConfig } = await import('@automl-stream/config');
     const config = loadConfig(io.env);
     const { openKeyStore } = await import('../local/keys.ts');
     const store = await openKeyStore(config);
     try {
       const { keys } = store;
-      if (action === 'create') await createKey(keys, argument!, role, json, io);
+      if (action === 'create') await createKey(keys, { name: argument!, role, pipelines }, json, io);
       else if (action === 'list') await listKeys(keys, flags.all, json, io);
       else await revokeKey(keys, argument!, config.auth.enabled, json, io);
     } finally {

@@ -20,8 +20,9 @@ export const modelsCommand: Command = {
     limit: { type: 'string', value: '<n>', description: 'how many versions (default 20)' },
   },
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ flags, client, json, io }) {
+  async run({ flags, client, pipeline, json, io }) {
     const rawStatus = stringFlag(flags, 'status');
     const status = rawStatus?.toUpperCase() as ModelStatus | undefined;
     if (status && !STATUSES.includes(status)) {
@@ -30,7 +31,11 @@ export const modelsCommand: Command = {
       );
     }
     const limit = intFlag(flags, 'limit', { min: 1, max: 500 }) ?? 20;
-    const { models } = await client().request(ModelsDocument, { limit, ...(status ? { status } : {}) });
+    const { models } = await client().request(ModelsDocument, {
+      pipeline,
+      limit,
+      ...(status ? { status } : {}),
+    });
     if (json) {
       printJson(models, io.stdout);
       return;

@@ -58,7 +58,7 @@ function streamSink(out: { write(text: string): unknown }): Sink {
 
 /** One batch's predictions; only a refused request is retried (see RETRY_ON). */
 async function requestPredictions(
-  client: CommandContext['client'],
+  { client, pipeline }: Pick<CommandContext, 'client' | 'pipeline'>,
   rows: DataRow[],
   signal: AbortSignal,
 ): Promise<PredictMutation['predict']> {
@@ -66,6 +66,7 @@ async function requestPredictions(
     await withRetry(
       () =>
         client().request(PredictDocument, {
+          pipeline,
           input: rows[0]?.record
             ? { records: rows.map((r) => r.record!) }
             : { features: rows.map((r) => r.features) },
@@ -175,12 +176,13 @@ export const predictCommand: Command = {
   },
   arguments: ['<file.csv>'],
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ positionals, flags, client, json, io, signal }) {
+  async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
     const outPath = stringFlag(flags, 'output');
     const { batchRows, ...read } = readTableFlags(flags);
-    const typing = await resolveTyping(client, file, read, undefined, false);
+    const typing = await resolveTyping({ client, pipeline }, file, read, undefined, false);
     const table = { ...read, ...(typing ? { typing } : {}) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
@@ -194,7 +196,7 @@ export const predictCommand: Command = {
     let interrupted: boolean;
     try {
       interrupted = await sendInBatches(file, table, batchRows, signal, async (rows) => {
-        await addPredictions(output, rows, await requestPredictions(client, rows, signal));
+        await addPredictions(output, rows, await requestPredictions({ client, pipeline }, rows, signal));
         bar.update(output.done);
       });
     } catch (error) {

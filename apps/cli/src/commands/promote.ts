@@ -11,14 +11,15 @@ export const promoteCommand: Command = {
   options: {},
   arguments: ['<version>'],
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ positionals, client, json, io }) {
+  async run({ positionals, client, pipeline, json, io }) {
     const raw = positionals[0]!;
     const version = Number(raw.replace(/^v/i, ''));
     if (!Number.isInteger(version) || version < 1) {
       throw new UsageError(`<version> must be a model version such as 3 or v3 (got ${JSON.stringify(raw)})`);
     }
-    const { promoteModel } = await client().request(PromoteModelDocument, { version });
+    const { promoteModel } = await client().request(PromoteModelDocument, { pipeline, version });
     if (json) {
       printJson(promoteModel, io.stdout);
       return;
@@ -35,9 +36,10 @@ export const rollbackCommand: Command = {
   usage: 'rollback [--json]',
   options: {},
   usesApi: true,
+  usesPipeline: true,
   hasJson: true,
-  async run({ client, json, io }) {
-    const { rollbackModel } = await client().request(RollbackModelDocument);
+  async run({ client, pipeline, json, io }) {
+    const { rollbackModel } = await client().request(RollbackModelDocument, { pipeline });
     if (json) {
       printJson(rollbackModel, io.stdout);
       return;

@@ -15,8 +15,11 @@ import { inferTyping, type Typing, typingOf } from '../typed-table.ts';
 
 type Schema = NonNullable<DataSchemaQuery['dataSchema']>;
 
+/** Where a table goes: the client and the pipeline. */
+type Target = Pick<CommandContext, 'client' | 'pipeline'>;
+
 /** The platform's schema (GraphQL enums) as the table package spells it. */
-function fromApi(schema: Schema): TableSchema {
+export function fromApi(schema: Schema): TableSchema {
   return {
     columns: schema.columns.map((c) => ({
       name: c.name,
@@ -34,7 +37,7 @@ function fromApi(schema: Schema): TableSchema {
 }
 
 /** A schema (a `--schema` file, or inferred) as the defineSchema mutation takes it. */
-function toApi(schema: TableSchema) {
+export function toApi(schema: TableSchema) {
   return {
     columns: schema.columns.map((c) => ({
       name: c.name,
@@ -62,7 +65,7 @@ async function readHeader(file: string, table: TableOptions): Promise<string[]> 
 }
 
 /** A schema file as written by a person: types in any case, label as a name or an object. */
-async function readSchemaFile(path: string): Promise<TableSchema> {
+export async function readSchemaFile(path: string): Promise<TableSchema> {
   let parsed: {
     columns?: { name: string; type: string; nullable?: boolean; categories?: string[] }[];
     label?: unknown;
@@ -93,16 +96,34 @@ async function readSchemaFile(path: string): Promise<TableSchema> {
 
 /** Declares `schema` on the platform; null when this key may not (a writer key: FORBIDDEN). */
 async function declare(
-  client: CommandContext['client'],
+  { client, pipeline }: Target,
   schema: TableSchema,
   required: boolean,
 ): Promise<TableSchema | null> {
   try {
-    const result = await client().request(DefineSchemaDocument, { input: toApi(schema) });
+    const result = await client().request(DefineSchemaDocument, { pipeline, input: toApi(schema) });
     return fromApi(result.defineSchema);
   } catch (error) {
     const api: ApiError = toApiError(error);
     if (!required && api.code === 'FORBIDDEN') return null;
+    throw api;
+  }
+}
+
+/**
+ * The pipeline's schema; null when it has none, or (with `missingIsEmpty`: ingest, whose first
+ * batch creates the pipeline) when there is no such pipeline yet.
+ */
+async function currentSchema(
+  { client, pipeline }: Target,
+  missingIsEmpty: boolean,
+): Promise<TableSchema | null> {
+  try {
+    const { dataSchema } = await client().request(DataSchemaDocument, { pipeline });
+    return dataSchema ? fromApi(dataSchema) : null;
+  } catch (error) {
+    const api: ApiError = toApiError(error);
+    if (missingIsEmpty && api.code === 'NOT_FOUND') return null;
     throw api;
   }
 }
@@ -118,7 +139,7 @@ const positionalNames = (schema: TableSchema) =>
  * the original pipeline's unnamed columns (f0, f1, ...) and the file names its columns otherwise.
  */
 export async function resolveTyping(
-  client: CommandContext['client'],
+  target: Target,
   file: string,
   table: TableOptions,
   schemaFile: string | undefined,
@@ -129,14 +150,12 @@ export async function resolveTyping(
   const labelColumn =
     table.labelColumn === undefined ? (header.includes('label') ? 'label' : null) : table.labelColumn;
   let schema: TableSchema | null = schemaFile
-    ? await declare(client, await readSchemaFile(schemaFile), true)
-    : await client()
-        .request(DataSchemaDocument)
-        .then((r) => (r.dataSchema ? fromApi(r.dataSchema) : null));
+    ? await declare(target, await readSchemaFile(schemaFile), true)
+    : await currentSchema(target, declareIfMissing);
   if (schema === null && !declareIfMissing) return undefined;
   if (schema === null) {
     const inferred = (await inferTyping(openFile(file), { ...table, labelColumn })).schema;
-    schema = (await declare(client, inferred, false)) ?? inferred;
+    schema = (await declare(target, inferred, false)) ?? inferred;
   }
   const features = header.filter((name) => name !== labelColumn);
   if (positionalNames(schema) && !features.every((name, j) => name === `f${j}`)) return undefined;
@@ -146,7 +165,7 @@ export async function resolveTyping(
       `${file} has column${unknown.length > 1 ? 's' : ''} ${unknown
         .slice(0, 5)
         .map((n) => JSON.stringify(n))
-        .join(', ')} that the platform's schema does not (its columns: ${schema.columns
+        .join(', ')} that the schema of pipeline "${target.pipeline}" does not (its columns: ${schema.columns
         .slice(0, 10)
         .map((c) => c.name)
         .join(', ')}): add ${unknown.length > 1 ? 'them' : 'it'} with --schema, or check --label-column`,

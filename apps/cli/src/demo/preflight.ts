@@ -2,7 +2,10 @@ import {
   AccuracySeriesDocument,
   ActiveModelDocument,
   ConfigDocument,
+  type ConfigQuery,
+  CreatePipelineDocument,
   type NodeClient,
+  toApiError,
 } from '@automl-stream/sdk/node.ts';
 import type { StreamName, SyntheticStream } from '@automl-stream/streams';
 import { CliError } from '../errors.ts';
@@ -26,28 +29,61 @@ export interface Preflight {
 export async function preflight(
   client: NodeClient,
   stream: SyntheticStream,
-  options: { stream: StreamName; driftAt: number },
+  options: { stream: StreamName; driftAt: number; pipeline?: string | undefined },
 ): Promise<Preflight> {
-  const { config } = await client.request(ConfigDocument);
+  const { pipeline } = options;
+  const config = await pipelineConfig(client, pipeline);
   if (config.nFeatures !== null && config.nFeatures !== stream.nFeatures) {
     throw new CliError(
       `this platform takes ${config.nFeatures} features per row and the ${options.stream} stream has ${stream.nFeatures}: ` +
         'run the demo against an empty platform (`automl-stream demo` without --url starts one)',
     );
   }
-  const active = await client.request(ActiveModelDocument);
+  const active = await client.request(ActiveModelDocument, { pipeline });
   const servingVersion = active.activeModel?.version ?? null;
   if (servingVersion === null && config.minTrainRows >= options.driftAt) {
     throw new CliError(
       `the platform trains its first model after MIN_TRAIN_ROWS = ${config.minTrainRows} labelled rows: pass a --drift-at beyond that, so a model serves before the stream changes`,
     );
   }
-  const before = await client.request(AccuracySeriesDocument, { bucketSize: 100_000, limit: 1 });
+  const before = await client.request(AccuracySeriesDocument, {
+    pipeline,
+    bucketSize: 100_000,
+    limit: 1,
+  });
   return {
     servingVersion,
     holdAt: holdAt(options.driftAt, config.minTrainRows),
     scoredOffset: before.accuracySeries[0]?.position ?? 0,
   };
+}
+
+/**
+ * The pipeline's configuration; a pipeline that does not exist yet is created first (its
+ * subscriptions need it), which takes an admin key.
+ */
+async function pipelineConfig(
+  client: NodeClient,
+  pipeline: string | undefined,
+): Promise<ConfigQuery['config']> {
+  try {
+    return (await client.request(ConfigDocument, { pipeline })).config;
+  } catch (error) {
+    const api = toApiError(error);
+    if (api.code !== 'NOT_FOUND' || pipeline === undefined) throw api;
+  }
+  try {
+    await client.request(CreatePipelineDocument, { input: { name: pipeline } });
+  } catch (error) {
+    const api = toApiError(error);
+    if (api.code !== 'FORBIDDEN' && api.code !== 'CONFLICT') throw api;
+    if (api.code === 'FORBIDDEN') {
+      throw new CliError(
+        `there is no pipeline "${pipeline}" and this key may not create one: \`automl-stream pipelines create ${pipeline}\` with an admin key first`,
+      );
+    }
+  }
+  return (await client.request(ConfigDocument, { pipeline })).config;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface DemoOptions {
   /** Index of the stream's first drifted row. */
   driftAt: number;
   seed: number;
+  /** The pipeline the stream goes to (created when missing; admin key). @default "default" */
+  pipeline?: string;
   /** Live lines go here (stdout). */
   out: OutputStream;
   /** The progress bar goes here (stderr). */
@@ -109,7 +111,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
   );
   const out = new DemoOutput(options, elapsed);
   const at = () => ({ sent: out.sent, seconds: elapsed() });
-  const live = subscribe(client, tracker, out, at);
+  const live = subscribe(client, options.pipeline, tracker, out, at);
   try {
     await live.connected();
     await sleep(200);
@@ -121,6 +123,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
     summary.rowsSent = out.sent;
     summary.seconds = elapsed();
     const { accuracySeries } = await client.request(AccuracySeriesDocument, {
+      pipeline: options.pipeline,
       bucketSize: ACCURACY_BUCKET,
       limit: 2000,
     });
@@ -140,6 +143,7 @@ export async function runDemo(client: NodeClient, options: DemoOptions): Promise
 /** The three subscriptions, fed to the tracker; a subscription refused or failed for good is fatal. */
 function subscribe(
   client: NodeClient,
+  pipeline: string | undefined,
   tracker: DemoTracker,
   out: DemoOutput,
   at: () => { sent: number; seconds: number },
@@ -161,19 +165,19 @@ function subscribe(
   const stops = [
     client.subscribe(
       DriftCheckedDocument,
-      {},
+      { pipeline },
       (d) => out.show(tracker.onCheck(d.driftChecked, at())),
       onError,
     ),
     client.subscribe(
       TrainingEventsDocument,
-      {},
+      { pipeline },
       (d) => out.show(tracker.onTraining(d.trainingEvents)),
       onError,
     ),
     client.subscribe(
       ModelPromotedDocument,
-      {},
+      { pipeline },
       (d) => out.show(tracker.onPromoted(d.modelPromoted, at())),
       onError,
     ),
@@ -235,16 +239,19 @@ async function streamRows(
     if (tracker.servingVersion === null && out.sent + batch.features.length > ctx.checked.holdAt) {
       out.say(`waiting for the first model, ${options.driftAt - out.sent} rows before the stream changes…`);
       const waitStarted = performance.now();
-      tracker.servingVersion = await waitForFirstModel(client, options.signal, () => tracker.servingVersion);
+      tracker.servingVersion = await waitForFirstModel(client, options, () => tracker.servingVersion);
       streamStarted += performance.now() - waitStarted;
       if (tracker.servingVersion === null) break;
     }
     if (tracker.servingVersion !== null && predictShare > 0)
-      await predictSome(client, batch, predictShare, live);
+      await predictSome(client, options.pipeline, batch, predictShare, live);
     const input = { ...batch, batchId: `demo-${runId}-${summary.batches}` };
-    const { ingest } = await withRetry(() => client.request(IngestDocument, { input }), {
-      signal: options.signal,
-    });
+    const { ingest } = await withRetry(
+      () => client.request(IngestDocument, { pipeline: options.pipeline, input }),
+      {
+        signal: options.signal,
+      },
+    );
     summary.batches++;
     if (tracker.servingVersion === null && ingest.modelVersion !== null)
       tracker.servingVersion = ingest.modelVersion;
@@ -295,6 +302,7 @@ function nextBatch(iterator: Iterator<{ features: number[]; label: number }>, n:
 /** Sends the first share of a batch to predict (unlabelled), as a client would, and scores the answers. */
 async function predictSome(
   client: NodeClient,
+  pipeline: string | undefined,
   batch: { features: number[][]; labels: number[] },
   share: number,
   live: { predicted: number; right: number },
@@ -302,6 +310,7 @@ async function predictSome(
   const k = Math.max(1, Math.round(batch.features.length * share));
   try {
     const { predict } = await client.request(PredictDocument, {
+      pipeline,
       input: { features: batch.features.slice(0, k) },
     });
     predict.predictions.forEach((p, i) => {
@@ -325,7 +334,7 @@ async function closingCheck(
   at: () => { sent: number; seconds: number },
 ) {
   if (!tracker.summary.complete || options.signal.aborted) return;
-  const { checkDrift } = await client.request(CheckDriftDocument);
+  const { checkDrift } = await client.request(CheckDriftDocument, { pipeline: options.pipeline });
   if (!checkDrift.event) return;
   const job = checkDrift.event.trainingJob;
   if (job && !tracker.finishedJobs.has(job.id) && (job.status === 'QUEUED' || job.status === 'RUNNING'))
@@ -354,13 +363,14 @@ async function settle(options: DemoOptions, tracker: DemoTracker, out: DemoOutpu
 /** Polls until a model serves (the subscription may tell first); null when interrupted. */
 async function waitForFirstModel(
   client: NodeClient,
-  signal: AbortSignal,
+  { pipeline, signal }: Pick<DemoOptions, 'pipeline' | 'signal'>,
   known: () => number | null,
   timeoutMs = 180_000,
 ): Promise<number | null> {
   const deadline = performance.now() + timeoutMs;
   while (!signal.aborted) {
-    const version = known() ?? (await client.request(ActiveModelDocument)).activeModel?.version ?? null;
+    const version =
+      known() ?? (await client.request(ActiveModelDocument, { pipeline })).activeModel?.version ?? null;
     if (version !== null) return version;
     if (performance.now() > deadline) {
       throw new CliError(
