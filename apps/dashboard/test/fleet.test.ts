@@ -183,6 +183,7 @@ describe('fleet page in a browser', () => {
         .evaluate((s) => [...(s as HTMLSelectElement).options].map((o) => o.value)),
     ).toEqual((await fleet()).map((p) => p.name));
 
+    await shot('pipeline-overview-1280');
     await page.getByTestId('pipeline-switcher').selectOption('beta');
     await page.waitForURL('**/p/beta');
     await textIs(page, byTestId('card-rows-value'), '420', 10_000);
