@@ -51,6 +51,9 @@ const config = {
   },
   kit: {
     adapter: dashboardAdapter(),
+    // Root-absolute asset paths: a page loaded at /models that the router moves to
+    // /p/default/models would otherwise look for ./favicon.svg under /p/default/.
+    paths: { relative: false },
     // Scripts only from the dashboard itself (SvelteKit adds the hash of its inline start-up
     // script), requests only to the dashboard itself (its /graphql proxy, same-origin WebSocket),
     // and no framing. Styles allow inline: Svelte and uPlot set style attributes.

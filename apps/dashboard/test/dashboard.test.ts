@@ -294,7 +294,7 @@ describe('dashboard in a browser', () => {
     }
     await shot('training-ended-1280');
 
-    const link = page.locator(`[data-testid="event-list"] a[href="/drift/${event.id}"]`);
+    const link = page.locator(`[data-testid="event-list"] a[href="/p/default/drift/${event.id}"]`);
     await link.first().waitFor({ timeout: 5_000 });
     expect(await link.first().textContent()).toContain('Drift detected');
     // The drift chart has its first points now.

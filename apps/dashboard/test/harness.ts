@@ -32,7 +32,13 @@ async function build(): Promise<void> {
   if (dashboardBuildIsCurrent(dashboardDir)) return;
   const vite = path.join(dashboardDir, 'node_modules', '.bin', 'vite');
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(vite, ['build'], { cwd: dashboardDir, stdio: ['ignore', 'ignore', 'pipe'] });
+    // vitest sets NODE_ENV=test, which vite.config.ts leaves alone and which would give a build
+    // with Svelte's and SvelteKit's development checks (and their console warnings).
+    const child = spawn(vite, ['build'], {
+      cwd: dashboardDir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => {
       stderr += d;

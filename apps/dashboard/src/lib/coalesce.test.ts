@@ -39,4 +39,21 @@ describe('coalesce', () => {
     await trigger();
     expect(runs).toBe(2);
   });
+
+  it('starts two runs at least minGapMs apart, and serves a burst with one more run', async () => {
+    const starts: number[] = [];
+    const trigger = coalesce(async () => {
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, 5));
+    }, 120);
+    const first = trigger();
+    trigger();
+    trigger();
+    await first;
+    // Idle now, but the last run started moments ago: the next one waits for the gap too.
+    await trigger();
+    expect(starts).toHaveLength(3);
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(115);
+    expect(starts[2]! - starts[1]!).toBeGreaterThanOrEqual(115);
+  });
 });

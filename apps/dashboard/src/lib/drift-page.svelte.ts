@@ -29,13 +29,17 @@ export class DriftPageState {
 
   constructor(
     private readonly platform: PlatformConnection,
+    readonly pipeline: string,
     private readonly id: string,
   ) {}
 
   start(): () => void {
     const read = coalesce(async () => {
       try {
-        const data = await this.platform.query(DashboardDriftEventDocument, { id: this.id });
+        const data = await this.platform.query(DashboardDriftEventDocument, {
+          pipeline: this.pipeline,
+          id: this.id,
+        });
         this.event = data.driftEvent;
         this.config = data.config;
         this.error = null;
@@ -66,7 +70,11 @@ export class DriftPageState {
     }
     this.histogram = undefined;
     try {
-      const data = await this.platform.query(DashboardDriftHistogramDocument, { id: this.id, feature });
+      const data = await this.platform.query(DashboardDriftHistogramDocument, {
+        pipeline: this.pipeline,
+        id: this.id,
+        feature,
+      });
       // A later choice may have overtaken this answer.
       if (this.feature === feature) this.histogram = data.driftEvent?.histogram ?? null;
     } catch (error) {

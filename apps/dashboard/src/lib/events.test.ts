@@ -29,7 +29,7 @@ describe('describeEvent', () => {
       title: 'Drift detected (data, concept)',
       detail: '67 % of features drifted · retrain queued',
       tone: 'bad',
-      href: '/drift/12',
+      href: '/p/default/drift/12',
     });
   });
 
@@ -43,12 +43,13 @@ describe('describeEvent', () => {
           driftedShare: 0,
           action: 'none',
         }),
+        'credit-scoring',
       ),
     ).toMatchObject({
       title: 'Drift check: no drift',
       detail: '0 % of features drifted · no action',
       tone: 'info',
-      href: '/drift/3',
+      href: '/p/credit-scoring/drift/3',
     });
     expect(
       describeEvent(

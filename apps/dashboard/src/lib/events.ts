@@ -3,6 +3,7 @@
  * live feed is merged with what a query returned. Pure (no clock, no I/O).
  */
 import { formatDuration, formatPercent, formatVersion } from './format.ts';
+import { DEFAULT_PIPELINE, pipelineHref } from './pipeline-routes.ts';
 
 /** An entry of the event log as the `events` query and `platformEvents` subscription send it. */
 export interface PlatformEventInput {
@@ -21,7 +22,7 @@ export interface EventView {
   title: string;
   detail: string;
   tone: EventTone;
-  /** Where to read more (the drift event page), when there is such a page. */
+  /** Where to read more (the drift check's page of the event's pipeline), when there is such a page. */
   href: string | null;
 }
 
@@ -80,9 +81,9 @@ type Description = Omit<EventView, 'id' | 'type' | 'at'>;
 
 /** The training job's number as titles show it ("?" when the payload lacks it). */
 const jobNumber = (p: Payload) => num(p.trainingJobId) ?? '?';
-const driftHref = (p: Payload) => {
+const driftHref = (p: Payload, pipeline: string) => {
   const checkId = num(p.driftCheckId);
-  return checkId != null ? `/drift/${checkId}` : null;
+  return checkId != null ? pipelineHref(pipeline, { kind: 'drift', id: String(checkId) }) : null;
 };
 const actionText = (p: Payload) => {
   const action = str(p.action);
@@ -93,24 +94,24 @@ const driftedShareText = (p: Payload) => {
   return share != null && `${formatPercent(share, 0)} of features drifted`;
 };
 
-function describeDriftChecked(p: Payload): Description {
+function describeDriftChecked(p: Payload, pipeline: string): Description {
   if (str(p.verdict) === 'insufficient_data') {
     return {
       title: 'Drift check: not enough data',
       detail: actionText(p) ?? '',
       tone: 'info',
-      href: driftHref(p),
+      href: driftHref(p, pipeline),
     };
   }
   return {
     title: p.drifted === true ? 'Drift check: drift' : 'Drift check: no drift',
     detail: joined(driftedShareText(p), actionText(p)),
     tone: p.drifted === true ? 'warn' : 'info',
-    href: driftHref(p),
+    href: driftHref(p, pipeline),
   };
 }
 
-function describeDriftDetected(p: Payload): Description {
+function describeDriftDetected(p: Payload, pipeline: string): Description {
   const kinds = [
     p.dataDrift === true && 'data',
     p.predictionDrift === true && 'prediction',
@@ -120,7 +121,7 @@ function describeDriftDetected(p: Payload): Description {
     title: kinds.length > 0 ? `Drift detected (${kinds.join(', ')})` : 'Drift detected',
     detail: joined(driftedShareText(p), actionText(p)),
     tone: 'bad',
-    href: driftHref(p),
+    href: driftHref(p, pipeline),
   };
 }
 
@@ -166,7 +167,7 @@ function describeModelPromoted(p: Payload): Description {
 }
 
 /** How each known event type reads, by type. */
-const DESCRIBERS: Record<string, (p: Payload) => Description> = {
+const DESCRIBERS: Record<string, (p: Payload, pipeline: string) => Description> = {
   'drift.checked': describeDriftChecked,
   'drift.detected': describeDriftDetected,
   'training.queued': (p) => ({
@@ -207,13 +208,16 @@ const DESCRIBERS: Record<string, (p: Payload) => Description> = {
   }),
 };
 
-/** How one event reads in the list. Unknown types still show, by their type name. */
-export function describeEvent(event: PlatformEventInput): EventView {
+/**
+ * How one event of `pipeline` reads in the list. Unknown types still show, by their type name.
+ * @default pipeline DEFAULT_PIPELINE
+ */
+export function describeEvent(event: PlatformEventInput, pipeline = DEFAULT_PIPELINE): EventView {
   const p = (event.payload ?? {}) as Payload;
   const base = { id: event.id, type: event.type, at: event.at };
   // Own keys only: a type named like an Object.prototype member ("toString") is an unknown type.
   const describe = Object.hasOwn(DESCRIBERS, event.type) ? DESCRIBERS[event.type] : undefined;
-  if (describe) return { ...base, ...describe(p) };
+  if (describe) return { ...base, ...describe(p, pipeline) };
   return { ...base, title: event.type, detail: '', tone: 'info', href: null };
 }
 

@@ -1,7 +1,8 @@
 /**
- * State every page shares, owned by the root layout: the platform's totals (pushed by
- * `statsUpdated`, at most once per STATS_INTERVAL_MS and only when a number changed) and the
- * progress of the training job (pushed by `trainingEvents`). Nothing here polls.
+ * State every page of one pipeline shares, owned by the root layout: the pipeline's totals
+ * (pushed by `statsUpdated`, at most once per STATS_INTERVAL_MS and only when a number changed)
+ * and the progress of its training job (pushed by `trainingEvents`). The layout starts it again
+ * for another pipeline when the route changes pipeline. Nothing here polls.
  */
 import {
   DashboardOpenTrainingDocument,
@@ -22,23 +23,28 @@ export class LiveState {
   /** Null until the first tick (the server sends the current totals on subscribe). */
   stats = $state.raw<Stats | null>(null);
   training = $state.raw<TrainingProgress | null>(null);
+  /** The pipeline the numbers are of (null: stopped, e.g. on the fleet page). */
+  pipeline = $state<string | null>(null);
   private readonly listeners = new Set<StatsListener>();
 
   constructor(private readonly platform: PlatformConnection) {}
 
-  /** Starts the subscriptions; returns the function that stops them. */
-  start(): () => void {
+  /** Starts the subscriptions of `pipeline` (from no numbers); returns the function that stops them. */
+  start(pipeline: string): () => void {
+    this.pipeline = pipeline;
+    this.stats = null;
+    this.training = null;
     const readTraining = coalesce(async () => {
-      const data = await this.platform.query(DashboardOpenTrainingDocument, {});
+      const data = await this.platform.query(DashboardOpenTrainingDocument, { pipeline });
       this.training = progressFromJobs([...data.running.items, ...data.queued.items, ...data.latest.items]);
     });
     const stops = [
-      this.platform.subscribe(DashboardStatsUpdatedDocument, {}, (data) => {
+      this.platform.subscribe(DashboardStatsUpdatedDocument, { pipeline }, (data) => {
         const previous = this.stats;
         this.stats = data.statsUpdated;
         for (const listener of this.listeners) listener(data.statsUpdated, previous);
       }),
-      this.platform.subscribe(DashboardTrainingEventsDocument, {}, (data) => {
+      this.platform.subscribe(DashboardTrainingEventsDocument, { pipeline }, (data) => {
         this.training = applyTrainingEvent(this.training, data.trainingEvents);
       }),
       this.platform.onReconnect(() => void readTraining()),
@@ -46,6 +52,7 @@ export class LiveState {
     void readTraining();
     return () => {
       for (const stop of stops) stop();
+      this.pipeline = null;
     };
   }
 

@@ -25,19 +25,25 @@ export class ModelsPageState {
   error = $state<string | null>(null);
   private reread: () => Promise<void> = async () => {};
 
-  constructor(private readonly platform: PlatformConnection) {}
+  constructor(
+    private readonly platform: PlatformConnection,
+    readonly pipeline: string,
+  ) {}
 
   start(): () => void {
     this.reread = coalesce(async () => {
       try {
-        this.data = await this.platform.query(DashboardModelsDocument, { limit: MODELS_SHOWN });
+        this.data = await this.platform.query(DashboardModelsDocument, {
+          pipeline: this.pipeline,
+          limit: MODELS_SHOWN,
+        });
         this.error = null;
       } catch (error) {
         this.error = describeError(error);
       }
     });
     const stops = [
-      this.platform.subscribe(DashboardPlatformEventsDocument, {}, (data) => {
+      this.platform.subscribe(DashboardPlatformEventsDocument, { pipeline: this.pipeline }, (data) => {
         if (REREAD_ON.has(data.platformEvents.type)) void this.reread();
       }),
       this.platform.onReconnect(() => void this.reread()),
@@ -50,14 +56,17 @@ export class ModelsPageState {
 
   /** Serves `version` now; resolves with the server's answer in words, rejects with its error. */
   async promote(version: number): Promise<string> {
-    const data = await this.platform.mutate(DashboardPromoteModelDocument, { version });
+    const data = await this.platform.mutate(DashboardPromoteModelDocument, {
+      pipeline: this.pipeline,
+      version,
+    });
     void this.reread();
     return `${formatVersion(data.promoteModel.version)} is now serving (status ${data.promoteModel.status.toLowerCase()}).`;
   }
 
   /** Goes back to the version that served before; resolves with the server's answer in words. */
   async rollback(): Promise<string> {
-    const data = await this.platform.mutate(DashboardRollbackModelDocument, {});
+    const data = await this.platform.mutate(DashboardRollbackModelDocument, { pipeline: this.pipeline });
     void this.reread();
     return `Rolled back: ${formatVersion(data.rollbackModel.version)} is now serving (status ${data.rollbackModel.status.toLowerCase()}).`;
   }

@@ -15,7 +15,7 @@ import {
 } from '@automl-stream/sdk';
 import { coalesce } from './coalesce.ts';
 import { LISTED_EVENT_TYPES, mergeEvents, type PlatformEventInput } from './events.ts';
-import type { LiveState } from './live.svelte.ts';
+import type { LiveState, Stats } from './live.svelte.ts';
 import { describeError, type PlatformConnection } from './platform.svelte.ts';
 import { accuracyBucketSize, seriesChanged } from './series.ts';
 
@@ -42,12 +42,19 @@ export class OverviewState {
   constructor(
     private readonly platform: PlatformConnection,
     private readonly live: LiveState,
+    readonly pipeline: string,
   ) {}
+
+  /** The live totals when they are this pipeline's (the layout may still follow the previous one). */
+  liveStats(): Stats | null {
+    return this.live.pipeline === this.pipeline ? this.live.stats : null;
+  }
 
   start(): () => void {
     const readOverview = coalesce(async () => {
       try {
         const data = await this.platform.query(DashboardOverviewDocument, {
+          pipeline: this.pipeline,
           eventsLimit: 50,
           eventTypes: LISTED_EVENT_TYPES,
           driftLimit: 100,
@@ -61,9 +68,10 @@ export class OverviewState {
       }
     });
     const readSeries = coalesce(async () => {
-      const labelled = this.live.stats?.labelledRows ?? this.overview?.stats.labelledRows ?? 0;
+      const labelled = this.liveStats()?.labelledRows ?? this.overview?.stats.labelledRows ?? 0;
       try {
         this.series = await this.platform.query(DashboardLiveSeriesDocument, {
+          pipeline: this.pipeline,
           bucketSize: accuracyBucketSize(labelled),
           buckets: ACCURACY_BUCKETS,
         });
@@ -72,13 +80,13 @@ export class OverviewState {
       }
     });
     const stops = [
-      this.platform.subscribe(DashboardPlatformEventsDocument, {}, (data) => {
+      this.platform.subscribe(DashboardPlatformEventsDocument, { pipeline: this.pipeline }, (data) => {
         const event = data.platformEvents;
         this.events = mergeEvents(this.events, [event]);
         if (REREAD_ON.has(event.type)) void readOverview();
       }),
       this.live.onStats((stats, previous) => {
-        if (seriesChanged(stats, previous)) void readSeries();
+        if (this.live.pipeline === this.pipeline && seriesChanged(stats, previous)) void readSeries();
       }),
       this.platform.onReconnect(() => {
         void readOverview();

@@ -37,12 +37,27 @@ describe('TrustedDocuments', () => {
   it("knows the dashboard's own documents from the SDK", () => {
     const dashboard = TrustedDocuments.dashboard();
     // One per `Dashboard*` operation of packages/sdk/src/documents/dashboard-*.graphql.
-    expect(dashboard.size).toBe(11);
+    expect(dashboard.size).toBe(14);
     expect(
       dashboard.allows(
-        'mutation DashboardRollbackModel { rollbackModel { version status promotedAt __typename } }',
+        'mutation DashboardRollbackModel($pipeline: String) { rollbackModel(pipeline: $pipeline) { version status promotedAt __typename } }',
       ),
     ).toBe(true);
-    expect(dashboard.allows('mutation DashboardRollbackModel { rollbackModel { version } }')).toBe(false);
+    expect(
+      dashboard.allows(
+        'mutation DashboardRollbackModel($pipeline: String) { rollbackModel(pipeline: $pipeline) { version } }',
+      ),
+    ).toBe(false);
+    // The fleet's feed of every pipeline, as the dashboard words it; not the SDK's own FleetEvents.
+    expect(
+      dashboard.allows(
+        'subscription DashboardFleetEvents { platformEvents(allPipelines: true) { id type pipeline at __typename } }',
+      ),
+    ).toBe(true);
+    expect(
+      dashboard.allows(
+        'subscription FleetEvents { platformEvents(allPipelines: true) { id type pipeline payload at } }',
+      ),
+    ).toBe(false);
   });
 });

@@ -1,0 +1,8 @@
+// The models page's first URL: the default pipeline's models.
+import { redirect } from '@sveltejs/kit';
+import { DEFAULT_PIPELINE, pipelineHref } from '$lib/pipeline-routes.ts';
+import type { PageLoad } from './$types';
+
+export const load: PageLoad = () => {
+  redirect(307, pipelineHref(DEFAULT_PIPELINE, { kind: 'models' }));
+};
