@@ -29,6 +29,17 @@ const quick = process.argv.includes('--quick');
 const seedsArg = arg('--seeds');
 const only = arg('--only')?.split(',');
 const workers = Number(arg('--workers') ?? 2);
+/** Policy settings to try instead of the defaults (`--set growthFactor=2,cooldownRows=500`); not for results. */
+const overrides: Record<string, number> = Object.fromEntries(
+  (arg('--set') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      return [k!, Number(v)];
+    }),
+);
+const outName = arg('--out') ?? 'results.json';
 
 function seedsOf(s: Scenario): number {
   if (seedsArg) return s.id === 'A13' ? 2 * Number(seedsArg) : Math.min(s.seeds, Number(seedsArg));
@@ -56,7 +67,7 @@ interface Reply {
 
 async function runAll(scenarios: Scenario[]): Promise<SeedResult[]> {
   const tasks = scenarios.flatMap((s) =>
-    Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1 })),
+    Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1, overrides })),
   );
   const results: SeedResult[] = [];
   let next = 0;
@@ -198,6 +209,14 @@ function report(scenarios: Scenario[], results: SeedResult[]): { failures: strin
       rows,
       figures,
       extra: mine.map((r) => ({ seed: r.seed, ...r.extra })),
+      perSeed: mine.map((r) => ({
+        seed: r.seed,
+        ...Object.fromEntries(
+          [['policy', r.policy] as const, ...Object.entries(r.baselines)]
+            .filter(([, v]) => v !== null)
+            .map(([k, v]) => [k, { accuracy: v!.accuracy, runs: v!.trainings }]),
+        ),
+      })),
     });
   }
   return { failures, json };
@@ -212,14 +231,14 @@ async function main(): Promise<void> {
     );
   const started = performance.now();
   console.log(
-    `Loop benchmark: ${scenarios.length} streams, ${quick ? 'quick' : 'full'} (${scenarios.reduce((n, s) => n + seedsOf(s), 0)} runs), ${workers} worker threads`,
+    `Loop benchmark: ${scenarios.length} streams, ${quick ? 'quick' : 'full'} (${scenarios.reduce((n, s) => n + seedsOf(s), 0)} runs), ${workers} worker threads${Object.keys(overrides).length ? `, policy overrides ${JSON.stringify(overrides)}` : ''}`,
   );
   const results = await runAll(scenarios);
   const { failures, json } = report(scenarios, results);
   const minutes = (performance.now() - started) / 60_000;
   const out = fileURLToPath(new URL('./out/', import.meta.url));
   mkdirSync(out, { recursive: true });
-  writeFileSync(`${out}results.json`, JSON.stringify({ quick, minutes, scenarios: json }, null, 1));
+  writeFileSync(`${out}${outName}`, JSON.stringify({ quick, minutes, scenarios: json }, null, 1));
   console.log(
     `\n${failures.length === 0 ? 'PASS' : 'FAIL'}: ${failures.length} figure(s) failed, ${minutes.toFixed(1)} min`,
   );

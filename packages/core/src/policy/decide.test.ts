@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_CONFIG } from './config.ts';
 import { decide } from './decide.ts';
 import type { GateDecision } from './gate.ts';
+import { riseAt } from './lineage.ts';
 import { chunk, columns, evidence, type OutcomeRow, outcomes, seeded, serving, version } from './testing.ts';
 import { applyTrainingResult, initialPolicyState, requestRetrain } from './transitions.ts';
 import type { Decision, Evidence, PolicyAction, PolicyState } from './types.ts';
@@ -189,6 +190,61 @@ describe('pending jobs (P5)', () => {
     expect(retarget).toMatchObject({ from: 2550 });
     expect(Math.abs((retarget as { to: number }).to - 2700)).toBeLessThan(60);
     expect(run.state.jobs[0]).toMatchObject({ status: 'waiting', sinceKind: 'change' });
+  });
+
+  it('moves a forced window that straddles a change to the change before training, without an alarm', () => {
+    const state = requestRetrain(serving(version(1), 500, columns(history)), {
+      since: 2550,
+      reason: 'forced',
+      now: { position: 2600, seconds: 2600 },
+      lineage: columns(history),
+    }).state;
+    const rows = [
+      ...history,
+      ...outcomes(random, 2600, 100, 1, 0.05),
+      ...outcomes(random, 2700, 350, 1, 0.2),
+    ];
+    // The new outcomes are not fed to the level test here: only the window check can act.
+    let d = decide(state, evidence(3050, [], rows));
+    expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
+    const moved = d.actions[0] as Extract<PolicyAction, { type: 'retarget' }>;
+    expect(moved.from).toBe(2550);
+    expect(Math.abs(moved.to - 2700)).toBeLessThan(40);
+    expect(moved.explanation.evidence.riseZ as number).toBeGreaterThanOrEqual(3.5);
+    expect(d.state.jobs[0]).toMatchObject({ status: 'waiting', since: moved.to, sinceKind: 'change' });
+    // It trains once MIN_TRAIN_ROWS rows served after the change are in, on them only.
+    const more = outcomes(random, 3050, 200, 1, 0.2);
+    d = decide(d.state, evidence(3250, [], [...rows, ...more]));
+    expect(d.actions).toContainEqual(
+      expect.objectContaining({ type: 'start_training', candidates: [{ since: moved.to, until: 3251 }] }),
+    );
+  });
+
+  it('leaves a forced window alone when its errors did not rise', () => {
+    const state = requestRetrain(serving(version(1), 500, columns(history)), {
+      since: 2550,
+      reason: 'forced',
+      now: { position: 2600, seconds: 2600 },
+      lineage: columns(history),
+    }).state;
+    const rows = [...history, ...outcomes(random, 2600, 450, 1, 0.05)];
+    const d = decide(state, evidence(3050, [], rows));
+    expect(d.actions).toEqual([
+      expect.objectContaining({ type: 'start_training', candidates: [{ since: 2550, until: 3051 }] }),
+    ]);
+  });
+
+  it('measures the rise at a later located point against the rows since the job started', () => {
+    const rows = columns([...outcomes(random, 0, 300, 1, 0.05), ...outcomes(random, 300, 300, 1, 0.3)]);
+    // From 0: the rows before 300 kept a 5 % level, the rise at 300 is real.
+    const real = riseAt(rows, 0, 300)!;
+    expect(real.nBefore).toBe(300);
+    expect(real.before).toBeLessThan(0.1);
+    expect(real.z).toBeGreaterThan(5);
+    // From 300 (a job already at the change), a point at 450 is inside the new regime.
+    const inside = riseAt(rows, 300, 450)!;
+    expect(inside.before).toBeGreaterThan(0.2);
+    expect(inside.z).toBeLessThan(2);
   });
 
   it('reschedules a job short of rows instead of widening its window (D12), then starts it', () => {
