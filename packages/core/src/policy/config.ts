@@ -15,6 +15,13 @@ export interface PolicyConfig {
   maxReferenceRows: number;
   /** In-control run length of each level test, in outcomes at the promised error. @default 1e6 */
   arl0: number;
+  /**
+   * After this many live outcomes, a version's promise tightens to the upper bound of its live
+   * error when that is lower (a small hold-out promises loosely; the live record is larger). @default 400
+   */
+  liveOutcomes: number;
+  /** One-sided confidence of that live upper bound (stricter than the hold-out's: it is chosen after the fact). @default 0.99 */
+  liveConfidence: number;
   /** One-sided confidence of the Wilson upper bound that turns a hold-out error into a promise. @default 0.95 */
   promiseConfidence: number;
   /** A version not trained from a located change promises at most the lineage's error + this. @default 0.02 */
@@ -68,6 +75,8 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   minReferenceRows: 1000,
   maxReferenceRows: 5000,
   arl0: 1e6,
+  liveOutcomes: 400,
+  liveConfidence: 0.99,
   promiseConfidence: 0.95,
   lineageMargin: 0.02,
   lineageWindow: 20_000,

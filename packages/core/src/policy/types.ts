@@ -85,6 +85,12 @@ export interface LevelTest {
   cusum: BernoulliCusumState;
   /** Serve position of the outcome at the CUSUM's run start (its estimate of where a rise began). */
   runStartAt: number;
+  /**
+   * Outcomes and errors seen live since the promise was set; once `liveOutcomes` are in, a
+   * promise looser than the live error's upper bound tightens to it (once: `tightened`).
+   */
+  live: { n: number; errors: number };
+  tightened: boolean;
 }
 
 export interface Serving {
