@@ -58,6 +58,8 @@ export interface PolicyConfig {
   backoffCap: number;
   /** After this many rejections in a row the drift is accepted instead of retried. @default 3 */
   maxRejections: number;
+  /** Labelled rows since a located change at which the archived versions are first scored on them (then at each doubling). @default 50 */
+  archivedCheckRows: number;
   /** RETRAIN_WAIT_SECONDS: a waiting job is rescheduled (never widened) after this long. @default 300 */
   waitSeconds: number;
   /** Data drift queues a retrain only when no row among this many newest served has a label (10·chunk). @default 5000 */
@@ -95,6 +97,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   cooldownRows: 1000,
   backoffCap: 16,
   maxRejections: 3,
+  archivedCheckRows: 50,
   waitSeconds: 300,
   noLabelsWindow: 5000,
   shadowOutcomes: 5000,

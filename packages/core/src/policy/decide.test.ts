@@ -247,6 +247,39 @@ describe('pending jobs (P5)', () => {
     expect(inside.z).toBeLessThan(2);
   });
 
+  it('asks to score the archived versions while a retrain from a change waits, at 50 rows then each doubling', () => {
+    const lineage = columns(history);
+    let state = serving(version(2, { since: 1000, sinceKind: 'change' }), 1500, lineage, {
+      previous: version(1),
+    });
+    state = {
+      ...state,
+      jobs: [
+        {
+          id: 7,
+          trigger: 'level',
+          since: 2600,
+          sinceKind: 'change',
+          status: 'waiting',
+          queuedAt: { position: 2600, seconds: 52 },
+          waitUntil: 1e9,
+          reschedules: 0,
+          archivedCheckAt: 50,
+          championFlagged: true,
+          lineageError: 0.05,
+          reason: 'test',
+        },
+      ],
+    };
+    const rows = (n: number) => [...history, ...outcomes(random, 2600, n, 2, 0.05)];
+    let d = decide(state, evidence(2640, [], rows(40)));
+    expect(d.actions.map((a) => a.type)).toEqual([]);
+    d = decide(state, evidence(2660, [], rows(60)));
+    expect(d.actions).toEqual([expect.objectContaining({ type: 'check_archived', jobId: 7, since: 2600 })]);
+    expect(d.state.jobs[0]!.archivedCheckAt).toBe(120);
+    expect(decide(d.state, evidence(2700, [], rows(100))).actions).toEqual([]);
+  });
+
   it('reschedules a job short of rows instead of widening its window (D12), then starts it', () => {
     let state = requestRetrain(serving(version(1), 500, columns(history)), {
       since: 2500,
@@ -298,6 +331,7 @@ describe('back-off and acceptance (P7)', () => {
             queuedAt: { position: 3000, seconds: 60 },
             waitUntil: 360,
             reschedules: 0,
+            archivedCheckAt: 50,
             championFlagged: true,
             lineageError: 0.05,
             reason: 'test',
@@ -347,6 +381,7 @@ describe('label delay: evidence by serve time (D14)', () => {
             queuedAt: { position: 4350, seconds: 0 },
             waitUntil: 300,
             reschedules: 0,
+            archivedCheckAt: 50,
             championFlagged: false,
             lineageError: null,
             reason: 'growth',

@@ -60,7 +60,8 @@ export function jobActions(
   const { config } = state;
   const actions: PolicyAction[] = [];
   let training = state.jobs.some((j) => j.status === 'training');
-  const jobs = state.jobs.map((job) => {
+  const jobs = state.jobs.map((queued) => {
+    let job = queued;
     if (job.status !== 'waiting') return job;
     const available = labelledSince(evidence.lineage, job.since);
     if (available >= config.minTrainRows && !training) {
@@ -72,6 +73,10 @@ export function jobActions(
       training = true;
       actions.push(startTraining(state, job, available, evidence));
       return { ...job, status: 'training' as const };
+    }
+    if (archivedCheckDue(state, job, available)) {
+      actions.push(checkArchived(job, available));
+      job = { ...job, archivedCheckAt: 2 * available };
     }
     if (evidence.now.seconds >= job.waitUntil) {
       actions.push(rescheduled(state, job, available, evidence));
@@ -183,4 +188,26 @@ function straddledChange(
     },
   };
   return { job: { ...job, since: rise.at, sinceKind: 'change', championFlagged: true }, action };
+}
+
+/** A retrain from a located change, short of rows, with archived versions to try on the rows it has. */
+function archivedCheckDue(state: PolicyState, job: Job, available: number): boolean {
+  const retrain = job.trigger === 'level' || job.trigger === 'minority' || job.trigger === 'data';
+  const archived = state.history.some((v) => v !== state.serving?.version);
+  return retrain && job.sinceKind === 'change' && archived && available >= job.archivedCheckAt;
+}
+
+function checkArchived(job: Job, available: number): PolicyAction {
+  return {
+    type: 'check_archived',
+    jobId: job.id,
+    since: job.since,
+    explanation: {
+      signal: 'job',
+      summary: `job ${job.id} (${job.trigger}): ${available} labelled rows served since the change at ${job.since}`,
+      evidence: { jobId: job.id, since: job.since, available },
+      decision: `score the archived versions on them: one that is better than the serving version and keeps its promise there serves again with no training (next check at ${2 * available} rows)`,
+      cost: null,
+    },
+  };
 }
