@@ -10,7 +10,7 @@ interface Entry {
   perSeed?: ({ seed: number } & Record<string, { accuracy: number; runs: number } | number>)[];
 }
 const only = process.argv[2]?.split(',');
-const path = fileURLToPath(new URL('./out/results.json', import.meta.url));
+const path = fileURLToPath(new URL(`./out/${process.argv[3] ?? 'results.json'}`, import.meta.url));
 const results = JSON.parse(readFileSync(path, 'utf8')) as { scenarios: Entry[] };
 for (const s of results.scenarios) {
   if (!s.perSeed?.length || (only && !only.includes(s.id))) continue;
