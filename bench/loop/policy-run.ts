@@ -7,6 +7,7 @@
 
 import {
   applyManualPromotion,
+  applyRepromotion,
   applyTrainingResult,
   type ChunkEvidence,
   decide,
@@ -15,7 +16,9 @@ import {
   type PolicyAction,
   type PolicyConfig,
   type PolicyState,
+  promisedError,
   promotionGate,
+  repromoteWithoutTraining,
   requestRetrain,
   shouldGrowReference,
   type VersionInfo,
@@ -262,9 +265,57 @@ export class PolicyRun {
       case 'cancel_job':
         this.record.events.push({ at, type: action.type });
         return;
+      case 'check_archived':
+        this.#checkArchived(action);
+        return;
       case 'start_training':
         await this.#train(action);
     }
+  }
+
+  /** Scores the serving and archived versions on the labelled rows since the change (predictions only). */
+  #checkArchived(action: Extract<PolicyAction, { type: 'check_archived' }>): void {
+    const serving = this.state.serving;
+    if (!serving || !this.state.jobs.some((j) => j.id === action.jobId)) return;
+    const from = Math.max(0, action.since);
+    const to = this.replay.labelledUpTo;
+    if (to <= from) return;
+    const rows = this.stream.features.slice(from, to);
+    const labels = this.replay.labels.subarray(from, to);
+    const archived = this.state.history
+      .filter((v) => v !== serving.version)
+      .slice(-5)
+      .map((v) => ({
+        version: v,
+        predicted: this.models.get(v)!.model.predict(rows),
+        promise: promisedError(this.state.versions[v]!, this.config).b,
+      }));
+    const gate = repromoteWithoutTraining(
+      {
+        labels,
+        champion: {
+          version: serving.version,
+          predicted: this.models.get(serving.version)!.model.predict(rows),
+        },
+        archived,
+      },
+      this.config,
+    );
+    if (!gate) return;
+    const before = serving.version;
+    this.state = applyRepromotion(this.state, {
+      jobId: action.jobId,
+      gate,
+      now: this.#now(),
+      lineage: this.#lineage(),
+    }).state;
+    this.record.events.push({
+      at: this.#position,
+      type: 'repromote',
+      trigger: 'archived',
+      version: gate.version!,
+    });
+    this.#switchServing(before);
   }
 
   async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {

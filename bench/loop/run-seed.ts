@@ -2,6 +2,7 @@
  * One seed of one scenario: the policy's run, the baselines on the same rows, the scenario's own
  * measurements. Runs in a worker thread (worker.ts) or inline.
  */
+import type { PolicyConfig } from '../../packages/core/src/policy/index.ts';
 import { summarize } from './measure.ts';
 import { PolicyRun } from './policy-run.ts';
 import { TrainingCache } from './replay.ts';
@@ -14,12 +15,14 @@ export async function runSeed(
   id: string,
   seed: number,
   trainer: Trainer = forestTrainer(),
+  overrides: Partial<PolicyConfig> = {},
 ): Promise<SeedResult> {
   const scenario = ALL_SCENARIOS.find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);
   if (scenario.custom)
     return { id, seed, policy: null, baselines: {}, extra: await scenario.custom(seed, trainer) };
   const setup = scenario.setup!(seed, trainer);
+  setup.config = { ...setup.config, ...overrides };
   const cache = new TrainingCache(setup.stream, trainer);
   const run = new PolicyRun(setup.stream, setup.settings, setup.config, cache);
   const record = await run.run(setup.events);

@@ -2,12 +2,12 @@
 import { parentPort } from 'node:worker_threads';
 import { runSeed } from './run-seed.ts';
 
-parentPort!.on('message', (task: { id: string; seed: number } | null) => {
+parentPort!.on('message', (task: { id: string; seed: number; overrides?: Record<string, number> } | null) => {
   if (task === null) {
     parentPort!.close();
     return;
   }
-  runSeed(task.id, task.seed).then(
+  runSeed(task.id, task.seed, undefined, task.overrides).then(
     (result) => parentPort!.postMessage({ ok: true, result }),
     (error: unknown) =>
       parentPort!.postMessage({

@@ -1,10 +1,13 @@
 import { mcnemarFromCounts } from '@automl-stream/drift';
 import { type LevelAlarm, rebaselined, restartLevelTest } from './level.ts';
-import { labelledSince, lineageErrorBefore, locateRise } from './lineage.ts';
+import { labelledSince, lineageErrorBefore, locateRise, riseAt } from './lineage.ts';
 import { queueJob, startServing } from './transitions.ts';
 import type { Evidence, Explanation, Job, LevelTest, PolicyAction, PolicyState } from './types.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** z of the rise at a newly located change that a waiting job's start must show to be moved there. */
+const RETARGET_Z = 2;
 
 interface Handled {
   state: PolicyState;
@@ -215,8 +218,16 @@ function retrainFrom(
   const retrains = state.jobs.filter((j) => j.trigger !== 'growth' && j.trigger !== 'bootstrap');
   const waiting = retrains.find((j) => j.status === 'waiting');
   const training = retrains.find((j) => j.status === 'training');
-  if (waiting && change > waiting.since + config.actionableMargin)
-    return retargetWaiting(state, waiting, change, explain);
+  if (waiting && change > waiting.since + config.actionableMargin) {
+    // Only a real rise moves the job: the rows from its start to the located change kept the
+    // serving version's promise (not significantly above it) and the errors rose there. When they
+    // already erred above it, the located point is noise inside the new regime and the job's start
+    // already follows the change.
+    const rise = riseAt(evidence.lineage, waiting.since, change);
+    const b = serving.level.b;
+    const kept = rise !== null && rise.before <= b + RETARGET_Z * Math.sqrt((b * (1 - b)) / rise.nBefore);
+    if (rise && rise.z >= RETARGET_Z && kept) return retargetWaiting(state, waiting, change, explain);
+  }
   const covering =
     waiting ?? (training && change <= training.since + config.actionableMargin ? training : undefined);
   if (covering) {

@@ -15,6 +15,13 @@ export interface PolicyConfig {
   maxReferenceRows: number;
   /** In-control run length of each level test, in outcomes at the promised error. @default 1e6 */
   arl0: number;
+  /**
+   * After this many live outcomes, a version's promise tightens to the upper bound of its live
+   * error when that is lower (a small hold-out promises loosely; the live record is larger). @default 400
+   */
+  liveOutcomes: number;
+  /** One-sided confidence of that live upper bound (stricter than the hold-out's: it is chosen after the fact). @default 0.99 */
+  liveConfidence: number;
   /** One-sided confidence of the Wilson upper bound that turns a hold-out error into a promise. @default 0.95 */
   promiseConfidence: number;
   /** A version not trained from a located change promises at most the lineage's error + this. @default 0.02 */
@@ -51,6 +58,8 @@ export interface PolicyConfig {
   backoffCap: number;
   /** After this many rejections in a row the drift is accepted instead of retried. @default 3 */
   maxRejections: number;
+  /** Labelled rows since a located change at which the archived versions are first scored on them (then at each doubling). @default 50 */
+  archivedCheckRows: number;
   /** RETRAIN_WAIT_SECONDS: a waiting job is rescheduled (never widened) after this long. @default 300 */
   waitSeconds: number;
   /** Data drift queues a retrain only when no row among this many newest served has a label (10·chunk). @default 5000 */
@@ -68,6 +77,8 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   minReferenceRows: 1000,
   maxReferenceRows: 5000,
   arl0: 1e6,
+  liveOutcomes: 400,
+  liveConfidence: 0.99,
   promiseConfidence: 0.95,
   lineageMargin: 0.02,
   lineageWindow: 20_000,
@@ -86,6 +97,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   cooldownRows: 1000,
   backoffCap: 16,
   maxRejections: 3,
+  archivedCheckRows: 50,
   waitSeconds: 300,
   noLabelsWindow: 5000,
   shadowOutcomes: 5000,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_CONFIG } from './config.ts';
 import { decide } from './decide.ts';
 import type { GateDecision } from './gate.ts';
+import { riseAt } from './lineage.ts';
 import { chunk, columns, evidence, type OutcomeRow, outcomes, seeded, serving, version } from './testing.ts';
 import { applyTrainingResult, initialPolicyState, requestRetrain } from './transitions.ts';
 import type { Decision, Evidence, PolicyAction, PolicyState } from './types.ts';
@@ -191,6 +192,94 @@ describe('pending jobs (P5)', () => {
     expect(run.state.jobs[0]).toMatchObject({ status: 'waiting', sinceKind: 'change' });
   });
 
+  it('moves a forced window that straddles a change to the change before training, without an alarm', () => {
+    const state = requestRetrain(serving(version(1), 500, columns(history)), {
+      since: 2550,
+      reason: 'forced',
+      now: { position: 2600, seconds: 2600 },
+      lineage: columns(history),
+    }).state;
+    const rows = [
+      ...history,
+      ...outcomes(random, 2600, 100, 1, 0.05),
+      ...outcomes(random, 2700, 350, 1, 0.2),
+    ];
+    // The new outcomes are not fed to the level test here: only the window check can act.
+    let d = decide(state, evidence(3050, [], rows));
+    expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
+    const moved = d.actions[0] as Extract<PolicyAction, { type: 'retarget' }>;
+    expect(moved.from).toBe(2550);
+    expect(Math.abs(moved.to - 2700)).toBeLessThan(40);
+    expect(moved.explanation.evidence.riseZ as number).toBeGreaterThanOrEqual(3.5);
+    expect(d.state.jobs[0]).toMatchObject({ status: 'waiting', since: moved.to, sinceKind: 'change' });
+    // It trains once MIN_TRAIN_ROWS rows served after the change are in, on them only.
+    const more = outcomes(random, 3050, 200, 1, 0.2);
+    d = decide(d.state, evidence(3250, [], [...rows, ...more]));
+    expect(d.actions).toContainEqual(
+      expect.objectContaining({ type: 'start_training', candidates: [{ since: moved.to, until: 3251 }] }),
+    );
+  });
+
+  it('leaves a forced window alone when its errors did not rise', () => {
+    const state = requestRetrain(serving(version(1), 500, columns(history)), {
+      since: 2550,
+      reason: 'forced',
+      now: { position: 2600, seconds: 2600 },
+      lineage: columns(history),
+    }).state;
+    const rows = [...history, ...outcomes(random, 2600, 450, 1, 0.05)];
+    const d = decide(state, evidence(3050, [], rows));
+    expect(d.actions).toEqual([
+      expect.objectContaining({ type: 'start_training', candidates: [{ since: 2550, until: 3051 }] }),
+    ]);
+  });
+
+  it('measures the rise at a later located point against the rows since the job started', () => {
+    const rows = columns([...outcomes(random, 0, 300, 1, 0.05), ...outcomes(random, 300, 300, 1, 0.3)]);
+    // From 0: the rows before 300 kept a 5 % level, the rise at 300 is real.
+    const real = riseAt(rows, 0, 300)!;
+    expect(real.nBefore).toBe(300);
+    expect(real.before).toBeLessThan(0.1);
+    expect(real.z).toBeGreaterThan(5);
+    // From 300 (a job already at the change), a point at 450 is inside the new regime.
+    const inside = riseAt(rows, 300, 450)!;
+    expect(inside.before).toBeGreaterThan(0.2);
+    expect(inside.z).toBeLessThan(2);
+  });
+
+  it('asks to score the archived versions while a retrain from a change waits, at 50 rows then each doubling', () => {
+    const lineage = columns(history);
+    let state = serving(version(2, { since: 1000, sinceKind: 'change' }), 1500, lineage, {
+      previous: version(1),
+    });
+    state = {
+      ...state,
+      jobs: [
+        {
+          id: 7,
+          trigger: 'level',
+          since: 2600,
+          sinceKind: 'change',
+          status: 'waiting',
+          queuedAt: { position: 2600, seconds: 52 },
+          waitUntil: 1e9,
+          reschedules: 0,
+          archivedCheckAt: 50,
+          championFlagged: true,
+          lineageError: 0.05,
+          reason: 'test',
+        },
+      ],
+    };
+    const rows = (n: number) => [...history, ...outcomes(random, 2600, n, 2, 0.05)];
+    let d = decide(state, evidence(2640, [], rows(40)));
+    expect(d.actions.map((a) => a.type)).toEqual([]);
+    d = decide(state, evidence(2660, [], rows(60)));
+    expect(d.actions).toEqual([expect.objectContaining({ type: 'check_archived', jobId: 7, since: 2600 })]);
+    expect(d.state.jobs[0]!.archivedCheckAt).toBe(120);
+    expect(decide(d.state, evidence(2700, [], rows(100))).actions).toEqual([]);
+  });
+
   it('reschedules a job short of rows instead of widening its window (D12), then starts it', () => {
     let state = requestRetrain(serving(version(1), 500, columns(history)), {
       since: 2500,
@@ -242,6 +331,7 @@ describe('back-off and acceptance (P7)', () => {
             queuedAt: { position: 3000, seconds: 60 },
             waitUntil: 360,
             reschedules: 0,
+            archivedCheckAt: 50,
             championFlagged: true,
             lineageError: 0.05,
             reason: 'test',
@@ -291,6 +381,7 @@ describe('label delay: evidence by serve time (D14)', () => {
             queuedAt: { position: 4350, seconds: 0 },
             waitUntil: 300,
             reschedules: 0,
+            archivedCheckAt: 50,
             championFlagged: false,
             lineageError: null,
             reason: 'growth',

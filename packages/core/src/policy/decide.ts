@@ -1,4 +1,5 @@
 import { handleAlarm } from './alarms.ts';
+import type { PolicyConfig } from './config.ts';
 import { evaluateChunks } from './data-drift.ts';
 import { growthDue, jobActions } from './jobs.ts';
 import { feedLevelTest, type LevelAlarm } from './level.ts';
@@ -51,8 +52,8 @@ export function decide(state: PolicyState, evidence: Evidence): Decision {
       explanations.push(explanation);
     }
   } else {
-    const fed = feedServing(s.serving, evidence, s.serving.regimeSince, s.config.shadowOutcomes);
-    const trailing = feedTrailing(s.trailing, evidence);
+    const fed = feedServing(s.serving, evidence, s.config);
+    const trailing = feedTrailing(s.trailing, evidence, s.config);
     s = { ...s, serving: fed.serving, trailing: trailing.trailing };
     explanations.push(levelStatus(fed.serving));
     for (const alarm of [...trailing.alarms, ...fed.alarms]) {
@@ -101,9 +102,10 @@ function verdictOf(state: PolicyState, actions: PolicyAction[], explanations: Ex
 function feedServing(
   serving: Serving,
   evidence: Evidence,
-  since: number,
-  shadowOutcomes: number,
+  config: PolicyConfig,
 ): { serving: Serving; alarms: LevelAlarm[] } {
+  const since = serving.regimeSince;
+  const { shadowOutcomes } = config;
   const o = evidence.newOutcomes;
   const errors: number[] = [];
   const at: number[] = [];
@@ -127,7 +129,7 @@ function feedServing(
     }
   }
   for (let i = 0; i < o.length; i++) if (o.servedAt[i]! >= since) regime++;
-  const tests = feedTests(serving.level, serving.minority, errors, at, labels);
+  const tests = feedTests(serving.level, serving.minority, errors, at, labels, config);
   const { level, minority, alarms } = tests;
   let wrong = 0;
   for (const e of errors) wrong += e;
@@ -152,14 +154,15 @@ function feedTests(
   errors: number[],
   at: number[],
   labels: number[],
+  config: PolicyConfig,
 ): { level: LevelTest; minority: LevelTest[]; alarms: LevelAlarm[] } {
   const alarms: LevelAlarm[] = [];
-  const fedLevel = feedLevelTest(level, errors, at);
+  const fedLevel = feedLevelTest(level, errors, at, config);
   if (fedLevel.alarm) alarms.push(fedLevel.alarm);
   const fedMinority = minority.map((test) => {
     const mine = errors.filter((_, i) => labels[i] === test.label);
     const mineAt = at.filter((_, i) => labels[i] === test.label);
-    const fed = feedLevelTest(test, mine, mineAt);
+    const fed = feedLevelTest(test, mine, mineAt, config);
     if (fed.alarm) alarms.push(fed.alarm);
     return fed.test;
   });
@@ -173,6 +176,7 @@ function feedTests(
 function feedTrailing(
   trailing: TrailingTests[],
   evidence: Evidence,
+  config: PolicyConfig,
 ): { trailing: TrailingTests[]; alarms: LevelAlarm[] } {
   if (trailing.length === 0) return { trailing, alarms: [] };
   const o = evidence.newOutcomes;
@@ -190,7 +194,7 @@ function feedTrailing(
       at.push(o.servedAt[i]!);
       labels.push(o.label[i]!);
     }
-    const fed = feedTests(t.level, t.minority, errors, at, labels);
+    const fed = feedTests(t.level, t.minority, errors, at, labels, config);
     alarms.push(...fed.alarms);
     if (newest < t.servedUntil) kept.push({ ...t, level: fed.level, minority: fed.minority });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_CONFIG } from './config.ts';
-import { promotionGate } from './gate.ts';
+import { promotionGate, repromoteWithoutTraining } from './gate.ts';
 import { seeded } from './testing.ts';
 
 const config = DEFAULT_POLICY_CONFIG;
@@ -137,5 +137,50 @@ describe('promotionGate (P6)', () => {
       config,
     );
     expect(stays.decision).toBe('reject');
+  });
+});
+
+describe('repromoteWithoutTraining (recurring concepts)', () => {
+  const random = seeded(5);
+  const labels = Array.from({ length: 60 }, () => (random() < 0.5 ? 1 : 0));
+  const champion = { version: 4, predicted: predictions(labels, 0.3, random) };
+
+  it('serves again an archived version that beats the serving one and keeps its promise', () => {
+    const good = predictions(labels, 0.92, random);
+    const gate = repromoteWithoutTraining(
+      {
+        labels,
+        champion,
+        archived: [
+          { version: 1, predicted: predictions(labels, 0.6, random), promise: 0.2 },
+          { version: 2, predicted: good, promise: 0.15 },
+        ],
+      },
+      config,
+    );
+    expect(gate).toMatchObject({ decision: 'repromote', version: 2, metric: 'accuracy' });
+    expect(gate!.lowerBound!).toBeGreaterThan(0);
+    expect(gate!.challengerScore).toBeCloseTo(good.filter((p, i) => p === labels[i]).length / 60, 10);
+  });
+
+  it('keeps waiting for the retrain when the best archived version errs above its promise', () => {
+    const gate = repromoteWithoutTraining(
+      {
+        labels,
+        champion,
+        archived: [{ version: 2, predicted: predictions(labels, 0.8, random), promise: 0.1 }],
+      },
+      config,
+    );
+    expect(gate).toBeNull();
+  });
+
+  it('keeps waiting when the archived version is not clearly better than the serving one', () => {
+    const same = champion.predicted.map((p, i) => (i < 3 ? labels[i]! : p));
+    const gate = repromoteWithoutTraining(
+      { labels, champion, archived: [{ version: 2, predicted: same, promise: 0.9 }] },
+      config,
+    );
+    expect(gate).toBeNull();
   });
 });

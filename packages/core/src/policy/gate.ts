@@ -286,3 +286,66 @@ function regressionCheck(
     evidence: { lineageError: input.lineageError, regressionMargin: config.regressionMargin },
   };
 }
+
+/** The rows served since a located change, and how the serving and archived versions scored on them. */
+export interface ArchivedCheckInput {
+  labels: ArrayLike<number>;
+  champion: ScoredModel;
+  /** Archived versions with the error they promised (their level test's baseline). */
+  archived: readonly (ScoredModel & { promise: number })[];
+}
+
+/**
+ * A recurring concept, served again with no training: the archived version that scores best on
+ * the labelled rows served since a located change is re-promoted when it is better than the
+ * serving version on them (the gate's paired rule: lower bound of archived − champion > 0) and
+ * keeps its own promise there (its error on them at most the error it promised). Null otherwise:
+ * the retrain waits for its rows as before.
+ */
+export function repromoteWithoutTraining(
+  input: ArchivedCheckInput,
+  config: PolicyConfig,
+): GateDecision | null {
+  const { labels } = input;
+  if (labels.length === 0) return null;
+  const balanced = minorityShare(labels) < config.balancedBelow;
+  const metric = balanced ? 'balanced_accuracy' : 'accuracy';
+  let best: { model: ArchivedCheckInput['archived'][number]; score: number } | null = null;
+  for (const model of input.archived) {
+    const s = score(labels, model.predicted, balanced);
+    if (model.version !== null && (!best || s > best.score)) best = { model, score: s };
+  }
+  if (!best) return null;
+  const error = 1 - score(labels, best.model.predicted, false);
+  const championScore = score(labels, input.champion.predicted, balanced);
+  const lower = pairedLowerBound(labels, best.model.predicted, input.champion.predicted, balanced, config);
+  if (!(lower > 0) || error > best.model.promise) return null;
+  const version = best.model.version!;
+  return {
+    decision: 'repromote',
+    version,
+    metric,
+    challengerScore: best.score,
+    championScore,
+    difference: best.score - championScore,
+    lowerBound: lower,
+    requeueSince: null,
+    explanation: {
+      signal: 'gate',
+      summary: `archived v${version} scores ${f(best.score)} on the ${labels.length} labelled rows since the change, the serving v${input.champion.version} ${f(championScore)}`,
+      evidence: {
+        metric,
+        rows: labels.length,
+        archived: version,
+        archivedScore: best.score,
+        archivedError: error,
+        promised: best.model.promise,
+        champion: championScore,
+        lowerBound: lower,
+        confidence: config.gateConfidence,
+      },
+      decision: `re-promote v${version} with no training: it is better than the serving version on the same rows (${config.gateConfidence * 100}% lower bound ${f(lower)} > 0) and keeps its promise there (error ${f(error)} <= ${f(best.model.promise)}); a recurring concept`,
+      cost: null,
+    },
+  };
+}

@@ -13,12 +13,20 @@ export {
 } from './config.ts';
 export { shouldGrowReference } from './data-drift.ts';
 export { decide } from './decide.ts';
-export { type GateDecision, type GateInput, promotionGate, type ScoredModel } from './gate.ts';
+export {
+  type ArchivedCheckInput,
+  type GateDecision,
+  type GateInput,
+  promotionGate,
+  repromoteWithoutTraining,
+  type ScoredModel,
+} from './gate.ts';
 export { growthDue } from './jobs.ts';
 export { levelTestsFor, promisedError } from './level.ts';
 export { firstServedAtOrAfter, labelledSince, lineageErrorBefore, locateRise } from './lineage.ts';
 export {
   applyManualPromotion,
+  applyRepromotion,
   applyTrainingFailure,
   applyTrainingResult,
   backoffKind,

@@ -1,6 +1,6 @@
-import { labelledSince } from './lineage.ts';
+import { labelledSince, riseInWindow } from './lineage.ts';
 import { queueJob } from './transitions.ts';
-import type { Evidence, Explanation, PolicyAction, PolicyState } from './types.ts';
+import type { Evidence, Explanation, Job, PolicyAction, PolicyState } from './types.ts';
 
 /**
  * P5 growth: the serving version was trained on few rows of its regime (the bootstrap and every
@@ -49,7 +49,9 @@ export function growthDue(
 /**
  * Starts the oldest waiting job whose window holds MIN_TRAIN_ROWS labelled rows (one job trains at
  * a time); a job still short of rows when its wait runs out is rescheduled, never widened to rows
- * served before its `since` (D12).
+ * served before its `since` (D12). A job whose start is not a located change (a forced window, a
+ * data-drift chunk) is first checked for a rise inside its window: a window that straddles a
+ * change is moved to it before any training (P6's regression check, at no training cost).
  */
 export function jobActions(
   state: PolicyState,
@@ -58,67 +60,154 @@ export function jobActions(
   const { config } = state;
   const actions: PolicyAction[] = [];
   let training = state.jobs.some((j) => j.status === 'training');
-  const jobs = state.jobs.map((job) => {
+  const jobs = state.jobs.map((queued) => {
+    let job = queued;
     if (job.status !== 'waiting') return job;
     const available = labelledSince(evidence.lineage, job.since);
-    const from = job.since < 0 ? 'the first row' : `position ${job.since}`;
     if (available >= config.minTrainRows && !training) {
-      training = true;
-      const until = evidence.now.position + 1;
-      const candidates = [{ since: job.since, until }];
-      if (job.trigger === 'data') candidates.push({ since: -1, until });
-      // Growth also tries the newest change located inside the regime, when it leaves enough rows.
-      const later = state.serving?.laterChange ?? null;
-      if (
-        job.trigger === 'growth' &&
-        later !== null &&
-        later > job.since &&
-        labelledSince(evidence.lineage, later) >= config.minTrainRows
-      ) {
-        candidates.push({ since: later, until });
+      const moved = straddledChange(state, job, evidence);
+      if (moved) {
+        actions.push(moved.action);
+        return moved.job;
       }
-      const rows = Math.min(available, config.trainWindow);
-      actions.push({
-        type: 'start_training',
-        jobId: job.id,
-        candidates,
-        explanation: {
-          signal: 'job',
-          summary: `job ${job.id} (${job.trigger}): ${available} labelled rows served from ${from} on`,
-          evidence: {
-            jobId: job.id,
-            trigger: job.trigger,
-            since: job.since,
-            available,
-            minTrainRows: config.minTrainRows,
-          },
-          decision: `train on the newest ${rows} of them (${candidates.length} candidate window${candidates.length > 1 ? 's' : ''})`,
-          cost: { trainingRuns: candidates.length, trainingRows: rows },
-        },
-      });
+      training = true;
+      actions.push(startTraining(state, job, available, evidence));
       return { ...job, status: 'training' as const };
     }
+    if (archivedCheckDue(state, job, available)) {
+      actions.push(checkArchived(job, available));
+      job = { ...job, archivedCheckAt: 2 * available };
+    }
     if (evidence.now.seconds >= job.waitUntil) {
-      actions.push({
-        type: 'reschedule',
-        jobId: job.id,
-        explanation: {
-          signal: 'job',
-          summary: `job ${job.id} (${job.trigger}) has waited ${Math.round(evidence.now.seconds - job.queuedAt.seconds)} s for labelled rows served from ${from} on: ${available} of ${config.minTrainRows}`,
-          evidence: {
-            jobId: job.id,
-            since: job.since,
-            available,
-            minTrainRows: config.minTrainRows,
-            waitSeconds: config.waitSeconds,
-          },
-          decision: `keep waiting another ${config.waitSeconds} s: the window never reaches back before position ${job.since} (a mixed window would train a model as wrong as the one serving)`,
-          cost: null,
-        },
-      });
+      actions.push(rescheduled(state, job, available, evidence));
       return { ...job, waitUntil: job.waitUntil + config.waitSeconds, reschedules: job.reschedules + 1 };
     }
     return job;
   });
   return { state: { ...state, jobs }, actions };
+}
+
+const fromText = (since: number) => (since < 0 ? 'the first row' : `position ${since}`);
+
+function startTraining(
+  state: PolicyState,
+  job: Job,
+  available: number,
+  evidence: Evidence,
+): Extract<PolicyAction, { type: 'start_training' }> {
+  const { config } = state;
+  const until = evidence.now.position + 1;
+  const candidates = [{ since: job.since, until }];
+  if (job.trigger === 'data') candidates.push({ since: -1, until });
+  // Growth also tries the newest change located inside the regime, when it leaves enough rows.
+  const later = state.serving?.laterChange ?? null;
+  if (
+    job.trigger === 'growth' &&
+    later !== null &&
+    later > job.since &&
+    labelledSince(evidence.lineage, later) >= config.minTrainRows
+  ) {
+    candidates.push({ since: later, until });
+  }
+  const rows = Math.min(available, config.trainWindow);
+  return {
+    type: 'start_training',
+    jobId: job.id,
+    candidates,
+    explanation: {
+      signal: 'job',
+      summary: `job ${job.id} (${job.trigger}): ${available} labelled rows served from ${fromText(job.since)} on`,
+      evidence: {
+        jobId: job.id,
+        trigger: job.trigger,
+        since: job.since,
+        available,
+        minTrainRows: config.minTrainRows,
+      },
+      decision: `train on the newest ${rows} of them (${candidates.length} candidate window${candidates.length > 1 ? 's' : ''})`,
+      cost: { trainingRuns: candidates.length, trainingRows: rows },
+    },
+  };
+}
+
+function rescheduled(state: PolicyState, job: Job, available: number, evidence: Evidence): PolicyAction {
+  const { config } = state;
+  return {
+    type: 'reschedule',
+    jobId: job.id,
+    explanation: {
+      signal: 'job',
+      summary: `job ${job.id} (${job.trigger}) has waited ${Math.round(evidence.now.seconds - job.queuedAt.seconds)} s for labelled rows served from ${fromText(job.since)} on: ${available} of ${config.minTrainRows}`,
+      evidence: {
+        jobId: job.id,
+        since: job.since,
+        available,
+        minTrainRows: config.minTrainRows,
+        waitSeconds: config.waitSeconds,
+      },
+      decision: `keep waiting another ${config.waitSeconds} s: the window never reaches back before position ${job.since} (a mixed window would train a model as wrong as the one serving)`,
+      cost: null,
+    },
+  };
+}
+
+/**
+ * A forced or data-drift window about to train: the strongest rise in the lineage's errors inside
+ * it (z >= 3.5, to an error above the serving version's promise) means it straddles a change; the
+ * job moves there and waits for MIN_TRAIN_ROWS rows of the new regime.
+ */
+function straddledChange(
+  state: PolicyState,
+  job: Job,
+  evidence: Evidence,
+): { job: Job; action: PolicyAction } | null {
+  if (job.sinceKind !== 'forced' && job.sinceKind !== 'check') return null;
+  const promise = state.serving?.level.b ?? 1;
+  const rise = riseInWindow(evidence.lineage, job.since);
+  if (!rise || rise.after <= promise || rise.at <= job.since + state.config.actionableMargin) return null;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const action: PolicyAction = {
+    type: 'retarget',
+    jobId: job.id,
+    from: job.since,
+    to: rise.at,
+    explanation: {
+      signal: 'job',
+      summary: `job ${job.id} (${job.trigger}): the errors inside its window rose at position ${rise.at} from ${pct(rise.before)} to ${pct(rise.after)} (z ${rise.z.toFixed(2)}), above the serving version's promise ${pct(promise)}`,
+      evidence: {
+        jobId: job.id,
+        since: job.since,
+        changeAt: rise.at,
+        riseBefore: rise.before,
+        riseAfter: rise.after,
+        riseZ: rise.z,
+        promised: promise,
+      },
+      decision: `retarget job ${job.id} from position ${job.since} to ${rise.at} before training: a window that straddles a change trains a mixed model`,
+      cost: null,
+    },
+  };
+  return { job: { ...job, since: rise.at, sinceKind: 'change', championFlagged: true }, action };
+}
+
+/** A retrain from a located change, short of rows, with archived versions to try on the rows it has. */
+function archivedCheckDue(state: PolicyState, job: Job, available: number): boolean {
+  const retrain = job.trigger === 'level' || job.trigger === 'minority' || job.trigger === 'data';
+  const archived = state.history.some((v) => v !== state.serving?.version);
+  return retrain && job.sinceKind === 'change' && archived && available >= job.archivedCheckAt;
+}
+
+function checkArchived(job: Job, available: number): PolicyAction {
+  return {
+    type: 'check_archived',
+    jobId: job.id,
+    since: job.since,
+    explanation: {
+      signal: 'job',
+      summary: `job ${job.id} (${job.trigger}): ${available} labelled rows served since the change at ${job.since}`,
+      evidence: { jobId: job.id, since: job.since, available },
+      decision: `score the archived versions on them: one that is better than the serving version and keeps its promise there serves again with no training (next check at ${2 * available} rows)`,
+      cost: null,
+    },
+  };
 }

@@ -59,6 +59,8 @@ function levelTest(
     arl1: t.arl1,
     cusum: initialCusumState(),
     runStartAt: at,
+    live: { n: 0, errors: 0 },
+    tightened: false,
   };
 }
 
@@ -107,6 +109,7 @@ export function feedLevelTest(
   test: LevelTest,
   errors: readonly number[],
   servedAt: readonly number[],
+  config?: Pick<PolicyConfig, 'liveOutcomes' | 'liveConfidence'>,
 ): { test: LevelTest; alarm: LevelAlarm | null } {
   const design = bernoulliCusumDesign(test.p0, test.p1, test.h);
   const before = test.cusum.n;
@@ -117,8 +120,14 @@ export function feedLevelTest(
       : state.runStart === state.n
         ? (servedAt[servedAt.length - 1] ?? test.runStartAt) + 1
         : test.runStartAt;
-  const next = { ...test, cusum: state, runStartAt };
-  if (alarmAt === null) return { test: next, alarm: null };
+  let wrong = 0;
+  for (const e of errors) wrong += e;
+  const live = { n: test.live.n + errors.length, errors: test.live.errors + wrong };
+  const next = { ...test, cusum: state, runStartAt, live };
+  if (alarmAt === null) {
+    const at = (servedAt[servedAt.length - 1] ?? test.runStartAt) + 1;
+    return { test: config ? tightenedByLive(next, config, at) : next, alarm: null };
+  }
   return {
     test: next,
     alarm: {
@@ -129,6 +138,32 @@ export function feedLevelTest(
       runLength: state.runLength,
     },
   };
+}
+
+/**
+ * Once `liveOutcomes` outcomes are in, a promise above the upper bound of the live error
+ * (confidence `liveConfidence`) tightens to it, once, and the CUSUM restarts: a promise from a
+ * 150-row hold-out is loose, and a rise from what the version really delivers would otherwise take
+ * thousands of outcomes to show (A12). The stricter confidence keeps the false-alarm budget: the
+ * bound is below the true error in 1 % of versions, and then only by a little.
+ */
+export function tightenedByLive(
+  test: LevelTest,
+  config: Pick<PolicyConfig, 'liveOutcomes' | 'liveConfidence'>,
+  at: number,
+): LevelTest {
+  if (test.tightened || test.live.n < config.liveOutcomes) return test;
+  const bound = upperBound(test.live.errors, test.live.n, config.liveConfidence);
+  if (!(bound < test.b)) return { ...test, tightened: true };
+  const tightened = levelTest(
+    test.version,
+    test.label,
+    bound,
+    `tightened after ${test.live.n} live outcomes: Wilson ${config.liveConfidence * 100}% upper bound of the live error ${test.live.errors}/${test.live.n} (was ${test.baseline})`,
+    test.arl0,
+    at,
+  );
+  return { ...tightened, live: test.live, tightened: true };
 }
 
 /** A fresh start of the same test (after an alarm was handled or a version starts serving again). */
@@ -146,5 +181,6 @@ export function rebaselined(
 ): LevelTest {
   const b = Math.max(test.b, upperBound(errors, n, config.promiseConfidence));
   const baseline = `accepted: Wilson ${config.promiseConfidence * 100}% upper bound of the live error ${errors}/${n}`;
-  return levelTest(test.version, test.label, b, baseline, test.arl0, at);
+  // Already a live promise: it does not tighten again.
+  return { ...levelTest(test.version, test.label, b, baseline, test.arl0, at), tightened: true };
 }

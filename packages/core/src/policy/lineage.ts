@@ -89,3 +89,44 @@ export function locateRise(
   if (own && own.z >= REIGN_RISE_Z) return own;
   return strongest(lineage.wrong, lineage.at, 'lineage');
 }
+
+/** The scored outcomes served in [from, ∞) as an error array with their serve positions. */
+function scoredFrom(outcomes: Outcomes, from: number): { wrong: number[]; at: number[] } {
+  const wrong: number[] = [];
+  const at: number[] = [];
+  for (let i = firstServedAtOrAfter(outcomes, from); i < outcomes.length; i++) {
+    if (outcomes.version[i]! < 0) continue;
+    wrong.push(outcomes.wrong[i]!);
+    at.push(outcomes.servedAt[i]!);
+  }
+  return { wrong, at };
+}
+
+/**
+ * The rise in the lineage's error rate at `cut` among the outcomes served from `from` on: its
+ * rates before and after and the two-proportion z (null when a side has fewer than 10). A later
+ * change located for a job waiting from `from` moves the job only when the errors really rose
+ * there: when [from, cut) already erred as much, the job's start already follows the change.
+ */
+export function riseAt(
+  outcomes: Outcomes,
+  from: number,
+  cut: number,
+): { before: number; after: number; z: number; nBefore: number } | null {
+  const { wrong, at } = scoredFrom(outcomes, from);
+  let k = 0;
+  while (k < at.length && at[k]! < cut) k++;
+  const rise = errorRise(wrong, k);
+  return rise && { ...rise, nBefore: k };
+}
+
+/**
+ * The strongest rise in the lineage's errors among the outcomes served from `from` on (binary
+ * segmentation), when its z reaches `minZ`: a window that straddles a change, found before
+ * training on it.
+ */
+export function riseInWindow(outcomes: Outcomes, from: number, minZ = REIGN_RISE_Z): LocatedRise | null {
+  const { wrong, at } = scoredFrom(outcomes, from);
+  const rise = strongest(wrong, at, 'lineage');
+  return rise && rise.z >= minZ ? rise : null;
+}

@@ -84,7 +84,7 @@ export function startServing(
 
 export function queueJob(
   state: PolicyState,
-  job: Omit<Job, 'id' | 'status' | 'waitUntil' | 'reschedules'>,
+  job: Omit<Job, 'id' | 'status' | 'waitUntil' | 'reschedules' | 'archivedCheckAt'>,
 ): { state: PolicyState; job: Job } {
   const queued: Job = {
     ...job,
@@ -92,6 +92,7 @@ export function queueJob(
     status: 'waiting',
     waitUntil: job.queuedAt.seconds + state.config.waitSeconds,
     reschedules: 0,
+    archivedCheckAt: state.config.archivedCheckRows,
   };
   return { state: { ...state, jobs: [...state.jobs, queued], nextJobId: state.nextJobId + 1 }, job: queued };
 }
@@ -232,4 +233,26 @@ export function applyTrainingFailure(
       cost: null,
     },
   };
+}
+
+/**
+ * An archived version fits the new regime better than the serving one (repromoteWithoutTraining):
+ * it serves again from `now`, for the regime of the job that was waiting, which closes with no
+ * training.
+ */
+export function applyRepromotion(
+  state: PolicyState,
+  result: { jobId: number; gate: GateDecision; now: Moment; lineage: Outcomes },
+): { state: PolicyState; explanation: Explanation } {
+  const job = state.jobs.find((j) => j.id === result.jobId);
+  if (!job) throw new Error(`policy: job ${result.jobId} is not open`);
+  const version = result.gate.version;
+  if (result.gate.decision !== 'repromote' || version === null)
+    throw new Error('policy: applyRepromotion needs a repromote decision');
+  const kind = backoffKind(job.trigger);
+  let next: PolicyState = { ...state, jobs: state.jobs.filter((j) => j.id !== job.id) };
+  if (kind) next = { ...next, rejections: { ...next.rejections, [kind]: 0 }, cooldownUntil: 0 };
+  const previous = state.serving?.version ?? null;
+  next = startServing(next, version, result.now.position, result.lineage, previous, job.since);
+  return { state: next, explanation: result.gate.explanation };
 }

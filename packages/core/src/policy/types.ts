@@ -85,6 +85,12 @@ export interface LevelTest {
   cusum: BernoulliCusumState;
   /** Serve position of the outcome at the CUSUM's run start (its estimate of where a rise began). */
   runStartAt: number;
+  /**
+   * Outcomes and errors seen live since the promise was set; once `liveOutcomes` are in, a
+   * promise looser than the live error's upper bound tightens to it (once: `tightened`).
+   */
+  live: { n: number; errors: number };
+  tightened: boolean;
 }
 
 export interface Serving {
@@ -125,6 +131,12 @@ export interface Job {
   /** Seconds at which the current wait runs out (then it is rescheduled, never widened). */
   waitUntil: number;
   reschedules: number;
+  /**
+   * While a retrain from a located change waits for its rows, the archived versions are scored on
+   * the rows served since the change once this many are labelled (then at twice as many): a
+   * recurring concept is served again with no training.
+   */
+  archivedCheckAt: number;
   /** P4 flagged the champion: a point estimate challenger >= champion is enough to promote. */
   championFlagged: boolean;
   lineageError: number | null;
@@ -212,6 +224,13 @@ export type PolicyAction =
       explanation: Explanation;
     }
   | { type: 'reschedule'; jobId: number; explanation: Explanation }
+  | {
+      type: 'check_archived';
+      jobId: number;
+      /** Score the serving and the archived versions on the labelled rows served from here on (repromoteWithoutTraining). */
+      since: number;
+      explanation: Explanation;
+    }
   | { type: 'rollback'; from: number; to: number; explanation: Explanation }
   | { type: 'accept_drift'; kind: 'data' | 'level'; features: number[]; explanation: Explanation };
 
