@@ -140,6 +140,8 @@ export const environmentSchema = z.object({
   DRIFT_CHECK_WAIT_SECONDS: int(30, 1, 600),
   // Drift-triggered retrains at most this often; automatic promotions per hour (M15).
   RETRAIN_MIN_INTERVAL_SECONDS: int(300, 0, 7 * 86400),
+  // Growth retrains (#16): labelled rows available beyond the newest version's (0 = no growth retrains).
+  GROWTH_RETRAIN_ROWS: int(5000, 0, 100_000_000),
   MAX_PROMOTIONS_PER_HOUR: int(6, 0, 10_000),
   // Role the `migrate` command grants data access (DML only) to (M14).
   DATABASE_APP_ROLE: z.preprocess(
@@ -302,6 +304,11 @@ export interface Config {
     minIntervalSeconds: number;
     /** Automatic promotions allowed per rolling hour (0: every challenger waits for an admin). */
     maxPromotionsPerHour: number;
+    /**
+     * A growth retrain is queued when the labelled rows available (up to TRAIN_WINDOW) reach twice
+     * the newest version's, or this many more (0: never).
+     */
+    growthRows: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
   pipelines: {
@@ -460,6 +467,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       waitSeconds: e.RETRAIN_WAIT_SECONDS,
       minIntervalSeconds: e.RETRAIN_MIN_INTERVAL_SECONDS,
       maxPromotionsPerHour: e.MAX_PROMOTIONS_PER_HOUR,
+      growthRows: e.GROWTH_RETRAIN_ROWS,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     pipelines: { autoCreate: e.AUTO_CREATE_PIPELINES, modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024 },

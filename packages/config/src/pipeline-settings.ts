@@ -50,6 +50,9 @@ const SETTERS = {
   MAX_PROMOTIONS_PER_HOUR: (c: Config, v: number) => {
     c.retrain.maxPromotionsPerHour = v;
   },
+  GROWTH_RETRAIN_ROWS: (c: Config, v: number) => {
+    c.retrain.growthRows = v;
+  },
   N_ESTIMATORS: (c: Config, v: number) => {
     c.model.nEstimators = v;
   },

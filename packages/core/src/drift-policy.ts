@@ -79,6 +79,10 @@ export class DriftPolicy {
       requestTicket: requests.ticket,
       started,
     });
+    // No retrain for a drift, none open: the model may still be short of the rows it could learn from.
+    if (!outcome.trainingJob && outcome.check.action === 'none') {
+      outcome.trainingJob = await this.retrains.growth(production);
+    }
     const { verdict, dataDrift, predictionDrift, conceptDrift } = measurement;
     this.logger.info(
       {

@@ -6,7 +6,11 @@ import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { countLabelledRows, countServedSince } from './storage/data-storage.ts';
 import { lastRetrainTrigger } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
-import { getProductionVersion } from './storage/models-storage.ts';
+import {
+  getProductionVersion,
+  type ModelVersionRecord,
+  newestModelVersion,
+} from './storage/models-storage.ts';
 import {
   insertTrainingJob,
   lockRetrainRequests,
@@ -81,6 +85,33 @@ export class RetrainRequests {
     });
   }
 
+  /**
+   * A growth retrain (issue #16): when the labelled rows available (up to TRAIN_WINDOW) reach twice
+   * those of the newest version (serving or not: a rejected challenger waits for more growth), or
+   * GROWTH_RETRAIN_ROWS more, and no retrain is open. It trains from the serving version's first
+   * row on (older rows may be of an earlier concept); like every challenger it is promoted only if
+   * better on the newest hold-out.
+   */
+  async growth(production: ModelVersionRecord): Promise<TrainingJobRecord | null> {
+    const newest = await newestModelVersion(this.sql, this.pipeline.id);
+    if (!newest) return null;
+    const used = newest.trainRows + newest.holdoutRows;
+    const labelled = await countLabelledRows(this.sql, this.pipeline.id);
+    const available = Math.min(labelled, this.config.retrain.trainWindow);
+    if (!grownEnough(used, available, this.config.retrain.growthRows)) return null;
+    return this.sql.begin(async (tx) => {
+      await lockRetrainRequests(tx, this.pipeline.id);
+      if (await openTrainingJob(tx, this.pipeline.id)) return null;
+      return this.queue(tx, {
+        reason: `growth: ${available} labelled rows available, v${newest.version} was trained on ${used}`,
+        driftCheckId: null,
+        // From the serving version's first row on (all rows when it does not know it).
+        changeAt: production.rowWindowStart === null ? null : production.createdAt,
+        changeRowId: production.rowWindowStart,
+      });
+    });
+  }
+
   /** Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows are in. */
   async bootstrap(): Promise<TrainingJobRecord | null> {
     const labelled = await countLabelledRows(this.sql, this.pipeline.id);
@@ -107,4 +138,13 @@ export function announceQueued(tx: Queryable, job: TrainingJobRecord) {
     reason: job.reason,
     driftCheckId: job.driftCheckId,
   });
+}
+
+/**
+ * Whether the labelled rows available grew enough since a version trained on `used` rows: twice
+ * as many, or `step` more (`step` 0: growth retrains are off).
+ */
+export function grownEnough(used: number, available: number, step: number): boolean {
+  if (step <= 0 || available <= used) return false;
+  return available >= 2 * used || available - used >= step;
 }

@@ -249,6 +249,17 @@ export async function setProduction(
   return { previous: current?.version ?? null };
 }
 
+/** The newest version of the pipeline, whatever its status (a growth retrain compares with it). */
+export async function newestModelVersion(
+  sql: Queryable,
+  pipeline: number,
+): Promise<ModelVersionRecord | undefined> {
+  // name: newest-model-version
+  const [row] = await sql<Row[]>`
+    select ${sql.unsafe(COLUMNS)} from model_versions where pipeline_id = ${pipeline} order by version desc limit 1`;
+  return row && toRecord(row);
+}
+
 /** Automatic promotions (by retrains, not by a person) in the last hour. */
 export async function automaticPromotionsInLastHour(sql: Queryable, pipeline: number): Promise<number> {
   // name: automatic-promotions-last-hour

@@ -1,0 +1,83 @@
+// Growth retrains (issue #16): a model bootstrapped on few rows does not serve forever when many
+// more labelled rows are in; a drift check with nothing to retrain for queues a growth retrain,
+// promoted only when better on the newest hold-out, and a rejected one waits for more growth.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gql, startTestPlatform, type TestPlatform } from '../src/testing.ts';
+import { waitFor } from './hardening/harness.ts';
+
+function rows(n: number, seed: number) {
+  let s = seed;
+  const r = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const features = Array.from({ length: n }, () => [r(), r(), r(), r()]);
+  // A rule that needs many rows to learn well: a curved boundary over three features.
+  return { features, labels: features.map((f) => (f[0]! * f[0]! + f[1]! * f[2]! > 0.5 ? 1 : 0)) };
+}
+
+describe('growth retrains', () => {
+  let p: TestPlatform;
+  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
+  const INGEST =
+    'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "grow") { rowsStored } }';
+
+  beforeAll(async () => {
+    p = await startTestPlatform(inject('postgresUrl'), {
+      MIN_TRAIN_ROWS: '200',
+      GROWTH_RETRAIN_ROWS: '1000',
+      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('queues a growth retrain once the labelled rows doubled, and trains it on the larger window', async () => {
+    await call(INGEST, { input: rows(250, 1) });
+    const first = await waitFor(
+      async () =>
+        (
+          await call<{ activeModel: { version: number; trainRows: number } | null }>(
+            '{ activeModel(pipeline: "grow") { version trainRows } }',
+          )
+        ).data?.activeModel ?? undefined,
+      'the bootstrap model',
+      60_000,
+    );
+    expect(first.version).toBe(1);
+    // Not grown yet: a check queues nothing.
+    const quiet = await call<{ checkDrift: { event: { action: string; trainingJob: unknown } } }>(
+      'mutation { checkDrift(pipeline: "grow") { event { action trainingJob { id } } } }',
+    );
+    expect(quiet.data?.checkDrift.event.trainingJob).toBeNull();
+    const open = await call<{ trainingJobs: { total: number } }>(
+      '{ trainingJobs(pipeline: "grow") { total } }',
+    );
+    expect(open.data?.trainingJobs.total).toBe(1);
+
+    await call(INGEST, { input: rows(1500, 2) });
+    await call('mutation { checkDrift(pipeline: "grow") { skipped } }');
+    const jobs = await waitFor(
+      async () => {
+        const r = await call<{
+          trainingJobs: { items: { reason: string; status: string; resultVersion: number | null }[] };
+        }>('{ trainingJobs(pipeline: "grow") { items { reason status resultVersion } } }');
+        const growth = r.data?.trainingJobs.items.find((j) => j.reason.startsWith('growth'));
+        return growth && (growth.status === 'SUCCEEDED' || growth.status === 'FAILED')
+          ? r.data!.trainingJobs.items
+          : undefined;
+      },
+      'the growth retrain',
+      90_000,
+    );
+    const growth = jobs.find((j) => j.reason.startsWith('growth'))!;
+    expect(growth.reason).toMatch(/^growth: 1750 labelled rows available, v1 was trained on 250$/);
+    expect(growth.status).toBe('SUCCEEDED');
+    const v2 = await call<{ model: { trainRows: number; holdoutRows: number } }>(
+      '{ model(version: 2, pipeline: "grow") { trainRows holdoutRows } }',
+    );
+    expect(v2.data!.model.trainRows + v2.data!.model.holdoutRows).toBe(1750);
+  });
+});
