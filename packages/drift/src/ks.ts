@@ -1,6 +1,6 @@
 import { DriftInputError } from './errors.ts';
 import { type Sample, toSortedArray } from './sample.ts';
-import { kstwoSf } from './special.ts';
+import { kstwoSf, logGamma } from './special.ts';
 
 /**
  * How the two-sample KS p-value is computed, with scipy.stats.ks_2samp's meaning:
@@ -201,9 +201,130 @@ function probOutsideBand(m0: number, n0: number, g: number, h: number): number {
   return A[maxj - minj - 1]!;
 }
 
+/** 2^k for an integer k in [-1022, 1023], exactly (built from its bits). */
+const pow2Value = new Float64Array(1);
+const pow2Words = new Uint32Array(pow2Value.buffer);
+function pow2(k: number): number {
+  pow2Words[0] = 0;
+  pow2Words[1] = (k + 1023) << 20;
+  return pow2Value[0]!;
+}
+
+/** log2 of the binomial coefficient C(a + b, a), approximately (for range checks only). */
+function log2Binomial(a: number, b: number): number {
+  return (logGamma(a + b + 1) - logGamma(a + 1) - logGamma(b + 1)) / Math.LN2;
+}
+
+/**
+ * Largest spread, in bits, between the path counts C(i + j, i) at the bottom and at the top of a
+ * column of the band (checked at a few columns; the spread grows with i). Above about 1,800 bits
+ * the counts of one column no longer fit the double range together.
+ */
+function bandSpreadBits(m: number, n: number, mg: number, ng: number, h: number): number {
+  let spread = 0;
+  for (const i of [m >> 2, m >> 1, m - (m >> 2), m]) {
+    const low = Math.max(Math.floor((ng * i - h) / mg), 0);
+    const high = Math.min(Math.ceil((ng * (i + 1) + h) / mg), n + 1);
+    spread = Math.max(spread, log2Binomial(i, high) - log2Binomial(i, low));
+  }
+  return spread;
+}
+
+/**
+ * One column of the path-count recursion, in place: B(i, j) = B(i-1, j) + B(i, j-1) for the
+ * column's `width` cells, where B(i-1, minj + jj) is at A[jj + shift] and `below` is B(i, minj - 1).
+ * A running sum, four cells per link of the dependency chain. Returns nothing: A[0, width) is set.
+ */
+function countColumn(A: Float64Array, width: number, shift: number, below: number): void {
+  let v = below;
+  let jj = 0;
+  // Reads of A (at jj + shift >= jj) always happen before the writes of the same step.
+  for (; jj + 3 < width; jj += 4) {
+    const p0 = A[jj + shift]!;
+    const p1 = A[jj + shift + 1]!;
+    const p2 = A[jj + shift + 2]!;
+    const p3 = A[jj + shift + 3]!;
+    const s01 = p0 + p1;
+    const v1 = v + s01;
+    A[jj] = v + p0;
+    A[jj + 1] = v1;
+    A[jj + 2] = v1 + p2;
+    v += s01 + (p2 + p3);
+    A[jj + 3] = v;
+  }
+  for (; jj < width; jj++) {
+    v += A[jj + shift]!;
+    A[jj] = v;
+  }
+}
+
+/**
+ * The same probability as {@link probOutsideBand} by counting lattice paths instead of carrying
+ * proportions: B(i, j) = number of paths from (0, 0) to (i, j) that have left the band, so
+ * B = B(i-1, j) + B(i, j-1) inside the band and B = C(i + j, i) (every path) outside it, and the
+ * p-value is B(m, n) / C(m + n, m) (Hodges 1957; Viehmann's outside-count form). A cell costs one
+ * addition instead of a division chain, about 3× faster. The counts grow like binomial
+ * coefficients, so each column carries a power-of-two scale (exact) and is rescaled when it grows;
+ * the binomials needed at the band's edges are carried along its two edges by exact integer
+ * ratios. Returns `undefined` when a column's counts span more than the double range (very large
+ * D, where p is astronomically small): the caller then uses {@link probOutsideBand}. Agrees with
+ * it to ~1e-14 relative.
+ */
+function probOutsideBandCounts(m0: number, n0: number, g: number, h: number): number | undefined {
+  const m = Math.min(m0, n0);
+  const n = Math.max(m0, n0);
+  const mg = m / g;
+  const ng = n / g;
+  if (bandSpreadBits(m, n, mg, ng, h) > 1700) return undefined;
+  const length = Math.min(Math.ceil((2 * h) / mg) + 2 * Math.ceil(ng / mg) + 4, n + 2);
+  if (latticeColumn.length < length) latticeColumn = new Float64Array(length);
+  const A = latticeColumn;
+  let minj = 0;
+  let maxj = Math.min(Math.ceil(h / mg), n + 1);
+  let nextMax = Math.min(Math.ceil((ng + h) / mg), n + 1);
+  A.fill(0, 0, maxj); // column 0: no path has left the band yet ...
+  A.fill(1, maxj, nextMax); // ... above it, C(j, 0) = 1
+  // Scaled by the column's power of two: top = C(i + maxj, i), low = C(i + a, i), a = max(minj - 1, 0).
+  let top = 1;
+  let low = 1;
+  let a = 0;
+  for (let i = 1; i <= m; i++) {
+    const lastminj = minj;
+    minj = Math.min(Math.max(Math.floor((ng * i - h) / mg) + 1, 0), n);
+    maxj = nextMax;
+    if (maxj <= minj) return 1;
+    top = (top * (i + maxj)) / i; // C(i-1 + maxj, i-1) -> C(i + maxj, i)
+    low = (low * (i + a)) / i;
+    const a1 = minj > 0 ? minj - 1 : 0;
+    for (let j = a; j < a1; j++) low = (low * (i + j + 1)) / (j + 1);
+    a = a1;
+    countColumn(A, maxj - minj, minj - lastminj, minj === 0 ? 0 : low);
+    // Above the band, every path has left it: C(i + j, i) for the cells the next column reads.
+    nextMax = i < m ? Math.min(Math.ceil((ng * (i + 1) + h) / mg), n + 1) : maxj;
+    for (let j = maxj; j < nextMax; j++) {
+      A[j - minj] = top;
+      top = (top * (i + j + 1)) / (j + 1);
+    }
+    if (top > 1e120) {
+      const topBits = Math.log2(top);
+      const lowBits = Math.log2(low);
+      if (topBits - lowBits > 1800) return undefined;
+      const scale = pow2(-Math.round((topBits + lowBits) / 2));
+      for (let k = 0; k < nextMax - minj; k++) A[k] = A[k]! * scale;
+      top *= scale;
+      low *= scale;
+    }
+  }
+  // Now top = C(m + n + 1, m), and C(m + n, m) = C(m + n + 1, m) (n + 1) / (m + n + 1).
+  return A[maxj - minj - 1]! / ((top * (n + 1)) / (m + n + 1));
+}
+
 /** Attempts the exact two-sided p-value; `undefined` when it is not representable (scipy falls back). */
 function exactPValue(n1: number, n2: number, g: number, h: number): number | undefined {
-  let prob = n1 === n2 ? probOutsideSquare(n1, h) : probOutsideBand(n1, n2, g, h);
+  let prob =
+    n1 === n2
+      ? probOutsideSquare(n1, h)
+      : (probOutsideBandCounts(n1, n2, g, h) ?? probOutsideBand(n1, n2, g, h));
   // The band recursion can round a p-value of 1 up by an ulp or two; that is not a failure.
   if (prob > 1 && prob <= 1 + 1e-12) prob = 1;
   return prob >= 0 && prob <= 1 ? prob : undefined;
