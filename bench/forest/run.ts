@@ -360,7 +360,7 @@ async function main(): Promise<void> {
     '(info)',
   ]);
   line([
-    '  predictProbaFlat, calling thread only',
+    '  predictProbaFlat, Float64Array in and out',
     throughput(ourFlat),
     throughput(skPredict),
     `${flatRatio.toFixed(2)}×`,
@@ -395,7 +395,8 @@ async function main(): Promise<void> {
       `\nper-repetition fit (s): ours ${ourFitMs.map((m) => (m / 1000).toFixed(2)).join(', ')}; ` +
       `scikit-learn ${sk.map((s) => s.fitSeconds.toFixed(2)).join(', ')}` +
       `\nthroughput: ours with ${THREADS} threads is predictProbaParallel (Float64Array in and out; like-for-like with ` +
-      `n_jobs=${SKLEARN_JOBS}); predictProbaFlat is the synchronous single-thread path; both on the ${N_HOLDOUT} hold-out rows. ` +
+      `n_jobs=${SKLEARN_JOBS}); predictProba and predictProbaFlat are synchronous: a batch this size is shared by the calling ` +
+      `thread and the prediction workers (at most ${THREADS} threads here), still bit-identical; all on the ${N_HOLDOUT} hold-out rows. ` +
       `Throughput ratios are medians of ${parallelRatios.length} adjacent (scikit-learn, ours) timing pairs.` +
       `\nscikit-learn single-row figures are predict_proba on one row with n_jobs=${SKLEARN_JOBS} (joblib dispatch included).` +
       `\nnodes: ours ${(model.nodeCounts.splits + model.nodeCounts.leaves).toLocaleString('en-US')}, scikit-learn ${sk[sk.length - 1]!.nodes.toLocaleString('en-US')}; ` +
