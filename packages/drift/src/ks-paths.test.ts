@@ -56,7 +56,9 @@ describe('exact KS p-value by path counts', () => {
       [300, 41, 4000],
       [999, 1000, 30_000],
     ] as const) {
-      expect(probOutsideBandCounts(n1, n2, gcd(n1, n2), h)).toBe(probOutsideBandCounts(n2, n1, gcd(n1, n2), h));
+      expect(probOutsideBandCounts(n1, n2, gcd(n1, n2), h)).toBe(
+        probOutsideBandCounts(n2, n1, gcd(n1, n2), h),
+      );
     }
   });
 });
