@@ -234,6 +234,12 @@ export function fillHistogramsSparse(
   }
 }
 
+/** Empties the occupied set at word offset `w0`; returns false (no set any more). */
+export function clearOccupied(ws: SplitWorkspace, w0: number): boolean {
+  for (let w = 0; w < 8; w++) ws.occupied[w0 + w] = 0;
+  return false;
+}
+
 /**
  * The first bin after `b` with a sample: from the occupied set at word offset `w0` when
  * `sparse`, else by reading the counts of the histogram at `base`. -1 when there is none.
@@ -342,18 +348,32 @@ export function scanHistogram(
   const S = K + 1;
   const base = slot * 256 * S;
   const w0 = slot * 8;
-  if (sparse && (input.categorical[f] === 1 || input.hasMissing[f] === 1)) {
-    // Those scans read every bin; the occupied set is not needed.
-    for (let w = 0; w < 8; w++) ws.occupied[w0 + w] = 0;
-    sparse = false;
-  }
+  // The categorical and missing-value scans read every bin: they need no occupied set.
+  if (sparse && (input.categorical[f] === 1 || input.hasMissing[f] === 1)) sparse = clearOccupied(ws, w0);
   if (input.categorical[f] === 1)
     return scanCategorical(input, ws, base, f, nodeWeight, nodeTotal, nodeCount);
-  const { hist, leftWeight, best } = ws;
-  if (input.hasMissing[f] === 1 && hist[base + 255 * S + K]! > 0) {
+  if (input.hasMissing[f] === 1 && ws.hist[base + 255 * S + K]! > 0) {
     return scanNumericMissing(input, ws, base, f, nodeWeight, nodeTotal, nodeCount);
   }
   if (K <= 4) return scanFewClasses(input, ws, base, w0, f, nodeWeight, nodeTotal, nodeCount, sparse);
+  return scanManyClasses(input, ws, base, w0, f, nodeWeight, nodeTotal, nodeCount, sparse);
+}
+
+/** {@link scanHistogram}'s numeric scan for any number of classes. */
+export function scanManyClasses(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  w0: number,
+  f: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+  sparse: boolean,
+): boolean {
+  const K = input.nClasses;
+  const S = K + 1;
+  const { hist, leftWeight, best } = ws;
   const minSamplesLeaf = input.minSamplesLeaf;
   const nBins = input.binCounts[f]!;
   const bestLeftWeight = ws.bestLeftWeight;
@@ -412,7 +432,7 @@ export function scanHistogram(
     }
     previous = b;
   }
-  if (sparse) for (let w = 0; w < 8; w++) ws.occupied[w0 + w] = 0;
+  if (sparse) clearOccupied(ws, w0);
   return nonEmpty > 1;
 }
 
@@ -439,18 +459,10 @@ export function scanFewClasses(
   const minSamplesLeaf = input.minSamplesLeaf;
   const nBins = input.binCounts[f]!;
   const cw = input.classWeight;
-  const c0 = cw[0]!;
-  const c1 = K > 1 ? cw[1]! : 0;
-  const c2 = K > 2 ? cw[2]! : 0;
-  const c3 = K > 3 ? cw[3]! : 0;
-  const n0 = nodeWeight[0]!;
-  const n1 = K > 1 ? nodeWeight[1]! : 0;
-  const n2 = K > 2 ? nodeWeight[2]! : 0;
-  const n3 = K > 3 ? nodeWeight[3]! : 0;
-  let l0 = 0;
-  let l1 = 0;
-  let l2 = 0;
-  let l3 = 0;
+  const [c0, c1, c2, c3] = [cw[0]!, K > 1 ? cw[1]! : 0, K > 2 ? cw[2]! : 0, K > 3 ? cw[3]! : 0];
+  const nw = nodeWeight;
+  const [n0, n1, n2, n3] = [nw[0]!, K > 1 ? nw[1]! : 0, K > 2 ? nw[2]! : 0, K > 3 ? nw[3]! : 0];
+  let [l0, l1, l2, l3] = [0, 0, 0, 0];
   let leftCount = 0;
   let leftTotal = 0;
   let previous = -1; // last non-empty bin, already added to the left side
@@ -503,7 +515,7 @@ export function scanFewClasses(
     leftTotal = leftTotal + w0b + w1b + w2b + w3b;
     previous = b;
   }
-  if (sparse) for (let w = 0; w < 8; w++) ws.occupied[w0 + w] = 0;
+  if (sparse) clearOccupied(ws, w0);
   return nonEmpty > 1;
 }
 
@@ -1244,11 +1256,13 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   histogramBatchLimit,
   createSplitWorkspace,
   sparseNodeLimit,
+  clearOccupied,
   fillHistograms,
   fillHistogramsSparse,
   nextBin,
   scanHistogram,
   scanFewClasses,
+  scanManyClasses,
   takeMissingBin,
   trySplit,
   scanNumericMissing,
