@@ -37,7 +37,7 @@ interface PoolWorker {
 }
 
 /** Fewest rows in a chunk of a shared synchronous batch (see PredictionPool.predictShared). */
-export const SHARED_CHUNK_ROWS = 1024;
+export const SHARED_CHUNK_ROWS = 512;
 
 export class PredictionPool {
   #workers: PoolWorker[] = [];
@@ -97,22 +97,26 @@ export class PredictionPool {
     helpers: number,
     hasMissing: boolean,
   ): void {
-    // Chunks of at least SHARED_CHUNK_ROWS: each pass over a chunk reads the whole forest (larger
-    // than L2) once more, which 1,000 rows make small (320-row chunks measured 2× slower).
-    const chunk = Math.max(SHARED_CHUNK_ROWS, Math.ceil(nRows / (8 * (helpers + 1)) / 8) * 8);
-    const nChunks = Math.ceil(nRows / chunk);
-    const control = new Int32Array(new SharedArrayBuffer(4 * (5 + nChunks)));
-    control[1] = nChunks;
-    control[2] = chunk;
+    const control = sharedBatchControl(nRows, helpers + 1);
     const forestId = this.#idOf(layout);
     for (let w = 0; w < helpers; w++) {
       const entry = this.#worker(w);
       this.#sendLayout(entry, layout, forestId);
-      const request: PredictionRequest = { kind: 'share', forestId, data, nRows, out, hasMissing, control };
+      const request: PredictionRequest = { kind: 'share', forestId, data, out, hasMissing, control };
       entry.worker.postMessage(request);
     }
-    predictSharedChunks(layout, data, nRows, out, hasMissing, control, true);
-    finishSharedChunks(layout, data, nRows, out, hasMissing, control);
+    const start = performance.now();
+    predictSharedChunks(layout, data, out, hasMissing, control, true);
+    let own = 0;
+    for (let c = 0; c < control[1]!; c++) if (Atomics.load(control, 5 + c) === 4) own++;
+    finishSharedChunks(
+      layout,
+      data,
+      out,
+      hasMissing,
+      control,
+      (performance.now() - start) / Math.max(1, own),
+    );
   }
 
   #sendLayout(entry: PoolWorker, layout: InferenceLayout, forestId: number): void {
@@ -195,35 +199,58 @@ export class PredictionPool {
 }
 
 /**
- * The calling thread's end of a shared batch: a chunk a worker still holds (state 0 or 1) is
- * computed here too, at once, and taken over (-> 4) unless the worker finished first. So the
- * batch never waits for a worker that is slow or descheduled (a busy machine): at worst it costs
- * one chunk more than the calling thread alone. A chunk the worker is copying out (state 3) is
- * waited for, a matter of microseconds.
+ * The calling thread's end of a shared batch. A chunk a worker still holds (state 0 or 1) is
+ * waited for up to `patienceMs`, the time a chunk took the calling thread (a worker running as
+ * fast finishes within it); then it is computed here too and taken over (-> 4) unless the worker
+ * finished first. So a worker that is slow to start or descheduled (a busy machine) costs at most
+ * about two chunks' time. A chunk being copied out (state 3) is waited for, microseconds.
  */
 function finishSharedChunks(
   layout: InferenceLayout,
   data: Float64Array,
-  nRows: number,
   out: Float64Array,
   hasMissing: boolean,
   control: Int32Array,
+  patienceMs: number,
 ): void {
   const nChunks = control[1]!;
-  const chunk = control[2]!;
+  const deadline = performance.now() + patienceMs;
   for (let c = 0; c < nChunks; c++) {
     let state = Atomics.load(control, 5 + c);
+    for (
+      ;
+      (state === 0 || state === 1) && performance.now() < deadline;
+      state = Atomics.load(control, 5 + c)
+    ) {
+      Atomics.wait(control, 5 + c, state, 0.2);
+    }
     if (state === 0 || state === 1) {
-      const own = predictChunk(layout, data, nRows, hasMissing, chunk, c);
+      const own = predictChunk(layout, data, hasMissing, control, c);
       for (; state === 0 || state === 1; state = Atomics.load(control, 5 + c)) {
         if (Atomics.compareExchange(control, 5 + c, state, 4) === state) {
-          out.set(own, c * chunk * layout.nClasses);
+          out.set(own, control[5 + nChunks + c]! * layout.nClasses);
           break;
         }
       }
     }
     while (Atomics.load(control, 5 + c) === 3) Atomics.wait(control, 5 + c, 3, 1);
   }
+}
+
+/**
+ * The control words of a shared batch of `nRows` rows over `threads` threads (see
+ * predictSharedChunks): two chunks per thread, of equal size in multiples of 8 rows (the 8-row
+ * lockstep), at least SHARED_CHUNK_ROWS. Few and big, because every pass over a chunk reads the
+ * whole forest (larger than L2) once more: cutting 20,000 rows into 2,500-row chunks measured 25 %
+ * slower on one thread, into 320-row chunks 2× slower.
+ */
+function sharedBatchControl(nRows: number, threads: number): Int32Array {
+  const size = Math.max(SHARED_CHUNK_ROWS, Math.ceil(nRows / (2 * threads) / 8) * 8);
+  const nChunks = Math.ceil(nRows / size);
+  const control = new Int32Array(new SharedArrayBuffer(4 * (6 + 2 * nChunks)));
+  control[1] = nChunks;
+  for (let c = 0; c <= nChunks; c++) control[5 + nChunks + c] = Math.min(nRows, c * size);
+  return control;
 }
 
 /** The process-wide pool. */

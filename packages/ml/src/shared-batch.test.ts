@@ -25,7 +25,7 @@ function shared(values: Float64Array): Float64Array {
 }
 
 describe('synchronous batches shared with the prediction workers', () => {
-  const nRows = 5 * SHARED_CHUNK_ROWS + 37; // a short last chunk
+  const nRows = 12 * SHARED_CHUNK_ROWS + 37; // chunks shrinking to a short last one
   const data = makeSyntheticDataset({ nRows, nFeatures: 10, seed: 90 });
 
   it('give the calling thread’s results bit for bit, with 0 to 3 helpers, warm or not', async () => {
