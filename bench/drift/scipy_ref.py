@@ -5,6 +5,10 @@ times a full check of every feature: scipy.stats.ks_2samp + scipy.stats.wasserst
 a numpy PSI on the reference's decile bins. Prints one JSON object on stdout.
 
 Run with the system interpreter that has scipy: /usr/bin/python3 bench/drift/scipy_ref.py OUT_DIR REPS
+
+With REPS = serve, it prints the values (one JSON line) and then, for each line "METHOD" on stdin,
+times one full check with that KS method and prints {"ms": ...}; run.ts alternates these timings
+with its own, so both sides are measured under the same background load. "quit" ends it.
 """
 
 import json
@@ -38,9 +42,20 @@ def check(ref_columns, cur_columns, method):
     return out
 
 
+def serve(ref_columns, cur_columns, methods):
+    values = {method: check(ref_columns, cur_columns, method) for method in methods}  # also warms up
+    print(json.dumps({"scipy": scipy.__version__, "numpy": np.__version__, "values": values}), flush=True)
+    for line in sys.stdin:
+        method = line.strip()
+        if method == "quit":
+            break
+        start = time.perf_counter()
+        check(ref_columns, cur_columns, method)
+        print(json.dumps({"ms": (time.perf_counter() - start) * 1000}), flush=True)
+
+
 def main():
     out_dir = Path(sys.argv[1])
-    reps = int(sys.argv[2])
     meta = json.loads((out_dir / "meta.json").read_text())
     n_features = meta["features"]
     ref = np.fromfile(out_dir / "reference.f64", dtype="<f8").reshape(meta["reference_rows"], n_features)
@@ -48,6 +63,10 @@ def main():
     # Contiguous columns prepared outside the timed region (generous to scipy).
     ref_columns = [np.ascontiguousarray(ref[:, f]) for f in range(n_features)]
     cur_columns = [np.ascontiguousarray(cur[:, f]) for f in range(n_features)]
+    if sys.argv[2] == "serve":
+        serve(ref_columns, cur_columns, meta["methods"])
+        return
+    reps = int(sys.argv[2])
 
     result = {"scipy": scipy.__version__, "numpy": np.__version__, "variants": {}}
     for method in meta["methods"]:

@@ -24,8 +24,11 @@ const TREES = 100;
 const DEPTH = 10;
 const SKLEARN_JOBS = 2;
 const THREADS = 2;
-/** Paired repetitions (sklearn fit, our fit), alternated so background load hits both alike. */
-const REPETITIONS = 3;
+/**
+ * Paired repetitions (sklearn fit, our fit), alternated so background load hits both alike; the
+ * training ratio is the median of the per-pair ratios.
+ */
+const REPETITIONS = 5;
 const SCALING_ROWS = [5_000, 20_000, 100_000];
 const MLRF_ROWS = 2_000;
 const MLRF_TREES = 5;
@@ -307,6 +310,7 @@ async function main(): Promise<void> {
   // --- Report. ---
   const skFit = median(sk.map((s) => s.fitSeconds));
   const ourFit = median(ourFitMs) / 1000;
+  const fitRatio = median(ourFitMs.map((ms, i) => ms / 1000 / sk[i]!.fitSeconds));
   const skPredict = median(skPredictS);
   const parallelRatio = median(parallelRatios);
   const flatRatio = median(flatRatios);
@@ -322,7 +326,7 @@ async function main(): Promise<void> {
   const throughput = (seconds: number) => Math.round(N_HOLDOUT / seconds).toLocaleString('en-US');
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
   const results = {
-    training: ourFit / skFit <= 0.25,
+    training: fitRatio <= 0.25,
     predict: rowsRatio >= 4,
     latency: p50 < 10,
     accuracy: Math.abs(accuracyGap) <= 0.5,
@@ -340,7 +344,7 @@ async function main(): Promise<void> {
     `training time, median of ${REPETITIONS} (s)`,
     ourFit.toFixed(2),
     skFit.toFixed(2),
-    `${(ourFit / skFit).toFixed(2)}×`,
+    `${fitRatio.toFixed(2)}×`,
     '<= 0.25×',
     verdict(results.training),
   ]);
@@ -360,7 +364,7 @@ async function main(): Promise<void> {
     '(info)',
   ]);
   line([
-    '  predictProbaFlat, calling thread only',
+    '  predictProbaFlat, Float64Array in and out',
     throughput(ourFlat),
     throughput(skPredict),
     `${flatRatio.toFixed(2)}×`,
@@ -393,9 +397,11 @@ async function main(): Promise<void> {
     `\nper-seed accuracy: ours ${ourAccuracy.map((a) => (a * 100).toFixed(2)).join(', ')}; ` +
       `scikit-learn ${sk.map((s) => (s.accuracy * 100).toFixed(2)).join(', ')}` +
       `\nper-repetition fit (s): ours ${ourFitMs.map((m) => (m / 1000).toFixed(2)).join(', ')}; ` +
-      `scikit-learn ${sk.map((s) => s.fitSeconds.toFixed(2)).join(', ')}` +
+      `scikit-learn ${sk.map((s) => s.fitSeconds.toFixed(2)).join(', ')}; the training ratio is the median of the ` +
+      `${REPETITIONS} per-repetition ratios (our first fit also starts the training workers; later fits reuse them, warm)` +
       `\nthroughput: ours with ${THREADS} threads is predictProbaParallel (Float64Array in and out; like-for-like with ` +
-      `n_jobs=${SKLEARN_JOBS}); predictProbaFlat is the synchronous single-thread path; both on the ${N_HOLDOUT} hold-out rows. ` +
+      `n_jobs=${SKLEARN_JOBS}); predictProba and predictProbaFlat are synchronous: a batch this size is shared by the calling ` +
+      `thread and the prediction workers (min(cores, 4) threads: ${Math.min(availableParallelism(), 4)} here), still bit-identical; all on the ${N_HOLDOUT} hold-out rows. ` +
       `Throughput ratios are medians of ${parallelRatios.length} adjacent (scikit-learn, ours) timing pairs.` +
       `\nscikit-learn single-row figures are predict_proba on one row with n_jobs=${SKLEARN_JOBS} (joblib dispatch included).` +
       `\nnodes: ours ${(model.nodeCounts.splits + model.nodeCounts.leaves).toLocaleString('en-US')}, scikit-learn ${sk[sk.length - 1]!.nodes.toLocaleString('en-US')}; ` +

@@ -9,7 +9,7 @@ import {
   type PreparedReference,
   prepareReference,
 } from './reference.ts';
-import { meanAndStd } from './sample.ts';
+import { meanAndStd, sortFloat64 } from './sample.ts';
 import { wassersteinSorted } from './wasserstein.ts';
 
 /** Spread of a statistic over reference chunks and the threshold derived from it. */
@@ -96,7 +96,7 @@ function columnInRowOrder(rows: FeatureRows, f: number): Float64Array {
 
 /** A chunk's present values (sorted) and missing count. */
 function presentSorted(chunk: Float64Array): { present: Float64Array; missing: number } {
-  const present = chunk.filter((v) => !Number.isNaN(v)).sort();
+  const present = sortFloat64(chunk.filter((v) => !Number.isNaN(v)));
   return { present, missing: chunk.length - present.length };
 }
 

@@ -3,6 +3,7 @@ import { DriftInputError } from './errors.ts';
 import { ksTestSorted } from './ks.ts';
 import { benjaminiHochberg } from './multiple-testing.ts';
 import { fisherExactTest } from './proportions.ts';
+import { sortFloat64 } from './sample.ts';
 
 /*
  * Data drift on disjoint chunks: each served row is tested once, in one chunk, against the
@@ -81,7 +82,7 @@ export function prepareChunkReference(
       if (Number.isNaN(v)) nMissing++;
       else values.push(v);
     }
-    const sorted = Float64Array.from(values).sort();
+    const sorted = sortFloat64(Float64Array.from(values));
     const distinct = [...new Set(sorted)];
     const declared = options.categorical?.[j];
     const kind: FeatureKind =
@@ -152,7 +153,7 @@ export function simesPValue(pValues: readonly number[]): number {
 }
 
 function testNumeric(reference: Float64Array, current: number[]) {
-  const sorted = Float64Array.from(current).sort();
+  const sorted = sortFloat64(Float64Array.from(current));
   if (reference.length === 0 || sorted.length === 0)
     return { test: 'none' as const, statistic: 0, p: 1, effect: 0 };
   const method = reference.length * sorted.length <= KS_EXACT_MAX_PRODUCT ? 'exact' : 'asymp';

@@ -1,6 +1,6 @@
 import { DriftInputError } from './errors.ts';
 import { checkFeatureTypes, extractTypedColumn, type FeatureType } from './feature-types.ts';
-import { meanAndStd } from './sample.ts';
+import { meanAndStd, sortFloat64 } from './sample.ts';
 
 /** A table of rows × features (row-major), the shape the platform stores feature vectors in. */
 export type FeatureRows = readonly (readonly number[])[];
@@ -117,7 +117,7 @@ export function prepareReference(reference: FeatureRows, options: PrepareOptions
   for (let f = 0; f < width; f++) {
     const column = extractColumn(reference, f, width, featureNames[f]!, 'reference');
     stds.push(column.length > 0 ? meanAndStd(column).std : 0);
-    columns.push(column.sort());
+    columns.push(sortFloat64(column));
   }
   return { kind: 'prepared-reference', nRows: reference.length, featureNames, columns, stds };
 }
@@ -134,7 +134,7 @@ function prepareTyped(
     const name = featureNames[f]!;
     const column = extractTypedColumn(reference, f, featureTypes.length, name, 'reference', type);
     stds.push(type === 'numeric' && column.present.length > 0 ? meanAndStd(column.present).std : 0);
-    columns.push(column.present.sort());
+    columns.push(sortFloat64(column.present));
     missing.push(column.missing);
   });
   return {

@@ -16,6 +16,7 @@ import {
   type PreparedReference,
   prepareReference,
 } from './reference.ts';
+import { sortFloat64 } from './sample.ts';
 import {
   type FeatureMeasurement,
   type MeasureSettings,
@@ -342,7 +343,7 @@ function measureFeatures(
   const nFeatures = prepared.featureNames.length;
   return prepared.featureNames.map((feature, index) => {
     const ref = prepared.columns[index]!;
-    const cur = extractColumn(current, index, nFeatures, feature, 'current').sort();
+    const cur = sortFloat64(extractColumn(current, index, nFeatures, feature, 'current'));
     const ks = ksTestSorted(ref, cur, { method: settings.ksMethod });
     const bins = psiSorted(ref, cur, { bins: settings.psiBins, closed: settings.psiClosed });
     const w = wassersteinSorted(ref, cur);

@@ -12,6 +12,7 @@ import { type KsMethod, ksTestSorted } from './ks.ts';
 import { type BinClosedSide, psiFromCounts, psiSorted } from './psi.ts';
 import { type FeatureRows, normalizedWasserstein, type PreparedReference } from './reference.ts';
 import type { FeatureDrift } from './report.ts';
+import { sortFloat64 } from './sample.ts';
 import { wassersteinSorted } from './wasserstein.ts';
 
 /*
@@ -104,7 +105,7 @@ export function measureTypedFeatures(
     const column = extractTypedColumn(current, index, types.length, feature, 'current', kind);
     const c: ColumnPair = {
       ref: prepared.columns[index]!,
-      cur: column.present.sort(),
+      cur: sortFloat64(column.present),
       refMissing: prepared.missing![index]!,
       curMissing: column.missing,
       nReference: prepared.nRows,

@@ -6,12 +6,18 @@ import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, type FeatureRows, toRowMajor } from './matrix.ts';
 import { categoryCount, type ForestModel, featureTypesOf, leafDistribution } from './model.ts';
 import type { FeatureType, ForestParams } from './options.ts';
-import { predictionPool } from './prediction-pool.ts';
+import { predictionPool, SHARED_CHUNK_ROWS } from './prediction-pool.ts';
 
 export type { ForestModel } from './model.ts';
 
 /** Up to this many number[] rows, predictProba walks each row in place instead of copying. */
 const SMALL_BATCH_ROWS = 8;
+/**
+ * From this many node visits (rows × trees, about a millisecond of work) a synchronous batch is
+ * shared with the prediction workers, with at most this many threads in all.
+ */
+const SHARED_BATCH_WORK = 200_000;
+const SHARED_BATCH_THREADS = 4;
 
 /**
  * A tree as nested nodes, for inspection and as the reference for the compiled walk.
@@ -134,9 +140,34 @@ export class Forest {
    * the fast batch path.
    */
   predictProbaFlat(rows: FeatureRows): Float64Array {
-    const { data, nRows, hasMissing } = toRowMajor(rows, this.nFeatures, 'rows');
-    const out = new Float64Array(nRows * this.nClasses);
-    predictRows(this.#layout, data, 0, nRows, out, hasMissing === true);
+    const out = this.#predictFlat(rows);
+    return out.buffer instanceof SharedArrayBuffer ? out.slice() : out; // an ordinary array for the caller
+  }
+
+  /**
+   * The batch path of every synchronous prediction. A large batch is shared with the prediction
+   * workers (see PredictionPool.predictShared): the calling thread computes too and waits for
+   * their last chunks, so the call stays synchronous and bit-identical. The result may live in
+   * shared memory.
+   */
+  #predictFlat(rows: FeatureRows): Float64Array {
+    const count = rows instanceof Float64Array ? rows.length / this.nFeatures : rows.length;
+    const helpers = Math.min(availableParallelism(), SHARED_BATCH_THREADS) - 1;
+    const shared = helpers > 0 && count >= 2 * SHARED_CHUNK_ROWS && count * this.nTrees >= SHARED_BATCH_WORK;
+    const matrix = toRowMajor(rows, this.nFeatures, 'rows', shared);
+    const { nRows, hasMissing = false } = matrix;
+    if (!shared) {
+      const out = new Float64Array(nRows * this.nClasses);
+      predictRows(this.#layout, matrix.data, 0, nRows, out, hasMissing);
+      return out;
+    }
+    let data = matrix.data;
+    if (!(data.buffer instanceof SharedArrayBuffer)) {
+      data = new Float64Array(new SharedArrayBuffer(data.byteLength));
+      data.set(matrix.data);
+    }
+    const out = new Float64Array(new SharedArrayBuffer(8 * nRows * this.nClasses));
+    predictionPool.predictShared(this.#layout, data, nRows, out, helpers, hasMissing);
     return out;
   }
 
@@ -188,7 +219,7 @@ export class Forest {
   }
 
   #predictProbaViaFlat(rows: FeatureRows): number[][] {
-    const flat = this.predictProbaFlat(rows);
+    const flat = this.#predictFlat(rows);
     const K = this.nClasses;
     const result: number[][] = new Array(flat.length / K);
     // Array literals for the usual class counts allocate in one step (about 2× faster).
@@ -251,7 +282,7 @@ export class Forest {
 
   /** Most probable class per row (ties go to the lower class index). */
   predict(rows: FeatureRows): number[] {
-    const flat = this.predictProbaFlat(rows);
+    const flat = this.#predictFlat(rows);
     const K = this.nClasses;
     const result: number[] = new Array(flat.length / K);
     for (let r = 0; r < result.length; r++) result[r] = argmax(flat, r * K, K);

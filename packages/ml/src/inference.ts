@@ -490,10 +490,76 @@ export function predictOneRowGeneral(layout: InferenceLayout, row: ArrayLike<num
   for (let k = 0; k < K; k++) sums[k] = sums[k]! / nTrees;
 }
 
+/**
+ * Chunk c of a shared batch (see {@link predictSharedChunks}) into a zeroed array of its own:
+ * rows [start of c, start of c + 1) of `data`.
+ */
+export function predictChunk(
+  layout: InferenceLayout,
+  data: Float64Array,
+  hasMissing: boolean,
+  control: Int32Array,
+  c: number,
+): Float64Array {
+  const F = layout.nFeatures;
+  const nChunks = control[1]!;
+  const from = control[5 + nChunks + c]!;
+  const to = control[6 + nChunks + c]!;
+  const own = new Float64Array((to - from) * layout.nClasses);
+  predictRows(layout, data.subarray(from * F, to * F), 0, to - from, own, hasMissing);
+  return own;
+}
+
+/**
+ * A batch that several threads share without messages. `control` (a shared Int32Array) holds
+ * [next chunk to take, chunk count, 0, 0, 0], one state per chunk (0 free or just taken, 1 being
+ * computed by a worker, 3 being copied out by it, 2 finished, 4 computed by the calling thread),
+ * then the first row of every chunk and the row count. Each thread takes chunks with an atomic
+ * increment until none is left. The calling thread (`direct`) writes its chunks straight into `out`; a worker computes a
+ * chunk apart and copies it in only if the calling thread has not taken it over meanwhile (see
+ * finishSharedChunks in prediction-pool.ts), so a worker that is slow to start, or descheduled,
+ * never holds the batch up.
+ */
+export function predictSharedChunks(
+  layout: InferenceLayout,
+  data: Float64Array,
+  out: Float64Array,
+  hasMissing: boolean,
+  control: Int32Array,
+  direct: boolean,
+): void {
+  const nChunks = control[1]!;
+  const K = layout.nClasses;
+  for (let c = Atomics.add(control, 0, 1); c < nChunks; c = Atomics.add(control, 0, 1)) {
+    const from = control[5 + nChunks + c]!;
+    if (direct) {
+      Atomics.store(control, 5 + c, 4);
+      predictRows(layout, data, from, control[6 + nChunks + c]!, out, hasMissing);
+      continue;
+    }
+    // The calling thread may have taken the chunk over already (from state 0 or 1).
+    if (Atomics.compareExchange(control, 5 + c, 0, 1) !== 0) continue;
+    const own = predictChunk(layout, data, hasMissing, control, c);
+    if (Atomics.compareExchange(control, 5 + c, 1, 3) === 1) {
+      out.set(own, from * K);
+      Atomics.store(control, 5 + c, 2);
+      Atomics.notify(control, 5 + c);
+    }
+  }
+}
+
 /** Messages a prediction worker understands. */
 export type PredictionRequest =
   | { kind: 'forest'; forestId: number; layout: InferenceLayout }
   | { kind: 'drop'; forestId: number }
+  | {
+      kind: 'share';
+      forestId: number;
+      data: Float64Array;
+      out: Float64Array;
+      hasMissing: boolean;
+      control: Int32Array;
+    }
   | {
       kind: 'predict';
       task: number;
@@ -528,6 +594,12 @@ export function servePredictions(port: PredictionPort): void {
       forests.set(message.forestId, message.layout);
     } else if (message.kind === 'drop') {
       forests.delete(message.forestId);
+    } else if (message.kind === 'share') {
+      const layout = forests.get(message.forestId);
+      if (layout !== undefined) {
+        const { data, out, hasMissing, control } = message;
+        predictSharedChunks(layout, data, out, hasMissing, control, false);
+      }
     } else {
       const layout = forests.get(message.forestId);
       if (layout === undefined) {
@@ -555,5 +627,7 @@ export const INFERENCE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   accumulatePacked,
   accumulateUnpacked,
   predictRows,
+  predictChunk,
+  predictSharedChunks,
   servePredictions,
 ];

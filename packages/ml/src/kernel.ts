@@ -165,12 +165,17 @@ export interface SplitWorkspace {
   key: Float64Array;
   /** Categorical scan with more than 2 classes: the classes whose orderings are scanned. */
   classOrder: Int32Array;
+  /**
+   * For a small node (see {@link sparseNodeLimit}), per feature slot the bins holding a sample,
+   * a 256-bit set (8 words): the scan visits those instead of all bins. All zero between nodes.
+   */
+  occupied: Int32Array;
 }
 
 /** Workspace for `slots` feature histograms at a time. */
 export function createSplitWorkspace(nClasses: number, slots: number): SplitWorkspace {
   return {
-    hist: new Int32Array(slots * 256 * (nClasses + 1)),
+    hist: new Int32Array(slots * 256 * (nClasses + 1) + 4), // + 4: see scanFewClasses
     leftWeight: new Float64Array(nClasses),
     missingWeight: new Float64Array(nClasses + 1),
     best: new Float64Array(6),
@@ -180,7 +185,85 @@ export function createSplitWorkspace(nClasses: number, slots: number): SplitWork
     order: new Int32Array(256),
     key: new Float64Array(256),
     classOrder: new Int32Array(8),
+    occupied: new Int32Array(slots * 8),
   };
+}
+
+/**
+ * Below this many samples a node's histograms are mostly empty (256 bins per feature), so they
+ * also record which bins are occupied and the scan visits only those.
+ */
+export function sparseNodeLimit(): number {
+  return 96;
+}
+
+/**
+ * As {@link fillHistograms} for a small node, one feature at a time, also marking each occupied
+ * bin in `ws.occupied`.
+ */
+export function fillHistogramsSparse(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  samples: Int32Array,
+  labelWeight: Int32Array,
+  start: number,
+  end: number,
+  features: Int32Array,
+  from: number,
+  to: number,
+): void {
+  const { hist, occupied } = ws;
+  const bins = input.bins;
+  const n = input.nSamples;
+  const K = input.nClasses;
+  const S = K + 1;
+  for (let q = from; q < to; q++) {
+    const b0 = features[q]! * n;
+    const h0 = (q - from) * 256 * S;
+    const w0 = (q - from) * 8;
+    for (let i = start; i < end; i++) {
+      const s = samples[i]!;
+      const v = labelWeight[s]!;
+      const bin = bins[b0 + s]!;
+      const o = h0 + bin * S;
+      const label = v & 0xffff;
+      hist[o + label] = hist[o + label]! + (v >>> 16);
+      hist[o + K]!++;
+      occupied[w0 + (bin >>> 5)]! |= 1 << (bin & 31);
+    }
+  }
+}
+
+/** Empties the occupied set at word offset `w0`; returns false (no set any more). */
+export function clearOccupied(ws: SplitWorkspace, w0: number): boolean {
+  for (let w = 0; w < 8; w++) ws.occupied[w0 + w] = 0;
+  return false;
+}
+
+/**
+ * The first bin after `b` with a sample: from the occupied set at word offset `w0` when
+ * `sparse`, else by reading the counts of the histogram at `base`. -1 when there is none.
+ */
+export function nextBin(
+  ws: SplitWorkspace,
+  sparse: boolean,
+  w0: number,
+  base: number,
+  S: number,
+  K: number,
+  b: number,
+  nBins: number,
+): number {
+  if (sparse) {
+    for (let w = (b + 1) >>> 5; w < 8; w++) {
+      const shift = w === (b + 1) >>> 5 ? (b + 1) & 31 : 0;
+      const word = (ws.occupied[w0 + w]! >>> shift) << shift;
+      if (word !== 0) return (w << 5) + 31 - Math.clz32(word & -word);
+    }
+    return -1;
+  }
+  for (let next = b + 1; next < nBins; next++) if (ws.hist[base + next * S + K]! !== 0) return next;
+  return -1;
 }
 
 /**
@@ -259,16 +342,38 @@ export function scanHistogram(
   nodeWeight: Float64Array,
   nodeTotal: number,
   nodeCount: number,
+  sparse: boolean,
 ): boolean {
   const K = input.nClasses;
   const S = K + 1;
   const base = slot * 256 * S;
+  const w0 = slot * 8;
+  // The categorical and missing-value scans read every bin: they need no occupied set.
+  if (sparse && (input.categorical[f] === 1 || input.hasMissing[f] === 1)) sparse = clearOccupied(ws, w0);
   if (input.categorical[f] === 1)
     return scanCategorical(input, ws, base, f, nodeWeight, nodeTotal, nodeCount);
-  const { hist, leftWeight, best } = ws;
-  if (input.hasMissing[f] === 1 && hist[base + 255 * S + K]! > 0) {
+  if (input.hasMissing[f] === 1 && ws.hist[base + 255 * S + K]! > 0) {
     return scanNumericMissing(input, ws, base, f, nodeWeight, nodeTotal, nodeCount);
   }
+  if (K <= 4) return scanFewClasses(input, ws, base, w0, f, nodeWeight, nodeTotal, nodeCount, sparse);
+  return scanManyClasses(input, ws, base, w0, f, nodeWeight, nodeTotal, nodeCount, sparse);
+}
+
+/** {@link scanHistogram}'s numeric scan for any number of classes. */
+export function scanManyClasses(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  w0: number,
+  f: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+  sparse: boolean,
+): boolean {
+  const K = input.nClasses;
+  const S = K + 1;
+  const { hist, leftWeight, best } = ws;
   const minSamplesLeaf = input.minSamplesLeaf;
   const nBins = input.binCounts[f]!;
   const bestLeftWeight = ws.bestLeftWeight;
@@ -279,10 +384,13 @@ export function scanHistogram(
   let previous = -1; // last non-empty bin, already added to the left side
   let nonEmpty = 0;
   let searching = true;
-  for (let b = 0; b < nBins; b++) {
+  for (
+    let b = nextBin(ws, sparse, w0, base, S, K, -1, nBins);
+    b >= 0;
+    b = nextBin(ws, sparse, w0, base, S, K, b, nBins)
+  ) {
     const o = base + b * S;
     const c = hist[o + K]!;
-    if (c === 0) continue;
     nonEmpty++;
     if (previous >= 0 && searching && leftCount >= minSamplesLeaf) {
       if (nodeCount - leftCount < minSamplesLeaf) {
@@ -324,6 +432,90 @@ export function scanHistogram(
     }
     previous = b;
   }
+  if (sparse) clearOccupied(ws, w0);
+  return nonEmpty > 1;
+}
+
+/**
+ * {@link scanHistogram}'s numeric scan for up to 4 classes, the class weights in locals instead
+ * of arrays: the same candidates and the same floating-point operations in the same order (the
+ * classes past K are zeros, which add nothing: x + 0 = x, 0 · 0 = 0), so the same splits. The
+ * histogram has 4 spare entries at its end, so reading 4 classes never leaves it.
+ */
+export function scanFewClasses(
+  input: KernelInput,
+  ws: SplitWorkspace,
+  base: number,
+  w0: number,
+  f: number,
+  nodeWeight: Float64Array,
+  nodeTotal: number,
+  nodeCount: number,
+  sparse: boolean,
+): boolean {
+  const K = input.nClasses;
+  const S = K + 1;
+  const { hist, best } = ws;
+  const minSamplesLeaf = input.minSamplesLeaf;
+  const nBins = input.binCounts[f]!;
+  const cw = input.classWeight;
+  const [c0, c1, c2, c3] = [cw[0]!, K > 1 ? cw[1]! : 0, K > 2 ? cw[2]! : 0, K > 3 ? cw[3]! : 0];
+  const nw = nodeWeight;
+  const [n0, n1, n2, n3] = [nw[0]!, K > 1 ? nw[1]! : 0, K > 2 ? nw[2]! : 0, K > 3 ? nw[3]! : 0];
+  let [l0, l1, l2, l3] = [0, 0, 0, 0];
+  let leftCount = 0;
+  let leftTotal = 0;
+  let previous = -1; // last non-empty bin, already added to the left side
+  let nonEmpty = 0;
+  let searching = true;
+  for (
+    let b = nextBin(ws, sparse, w0, base, S, K, -1, nBins);
+    b >= 0;
+    b = nextBin(ws, sparse, w0, base, S, K, b, nBins)
+  ) {
+    const o = base + b * S;
+    nonEmpty++;
+    if (previous >= 0 && searching && leftCount >= minSamplesLeaf) {
+      if (nodeCount - leftCount < minSamplesLeaf) {
+        searching = false; // the right side only shrinks from here
+      } else {
+        const r0 = n0 - l0;
+        const r1 = n1 - l1;
+        const r2 = n2 - l2;
+        const r3 = n3 - l3;
+        const sl = l0 * l0 + l1 * l1 + l2 * l2 + l3 * l3;
+        const sr = r0 * r0 + r1 * r1 + r2 * r2 + r3 * r3;
+        const rightTotal = nodeTotal - leftTotal;
+        const proxy = (sl * rightTotal + sr * leftTotal) / (leftTotal * rightTotal);
+        if (proxy > best[0]!) {
+          best[0] = proxy;
+          best[1] = f;
+          best[2] = (previous + b - 1) >> 1; // mid-gap, see scanHistogram
+          best[3] = leftTotal;
+          best[4] = leftCount;
+          best[5] = -1;
+          const bestLeft = ws.bestLeftWeight;
+          bestLeft[0] = l0;
+          if (K > 1) bestLeft[1] = l1;
+          if (K > 2) bestLeft[2] = l2;
+          if (K > 3) bestLeft[3] = l3;
+        }
+      }
+    }
+    const w0b = hist[o]! * c0;
+    const w1b = hist[o + 1]! * c1;
+    const w2b = hist[o + 2]! * c2;
+    const w3b = hist[o + 3]! * c3;
+    leftCount += hist[o + K]!;
+    for (let j = 0; j < S; j++) hist[o + j] = 0;
+    l0 += w0b;
+    l1 += w1b;
+    l2 += w2b;
+    l3 += w3b;
+    leftTotal = leftTotal + w0b + w1b + w2b + w3b;
+    previous = b;
+  }
+  if (sparse) clearOccupied(ws, w0);
   return nonEmpty > 1;
 }
 
@@ -818,6 +1010,7 @@ export function findSplit(state: TreeState, start: number, end: number, total: n
   ws.best[1] = -1;
   let nonConstant = 0;
   let drawn = 0;
+  const sparse = end - start < sparseNodeLimit();
   while (nonConstant < maxFeatures && drawn < nFeatures) {
     const round = Math.min(maxFeatures - nonConstant, nFeatures - drawn, batchLimit);
     for (let q = drawn; q < drawn + round; q++) {
@@ -826,20 +1019,15 @@ export function findSplit(state: TreeState, start: number, end: number, total: n
       featureOrder[r] = featureOrder[q]!;
       featureOrder[q] = f;
     }
-    fillHistograms(
-      input,
-      ws.hist,
-      state.samples,
-      state.labelWeight,
-      start,
-      end,
-      featureOrder,
-      drawn,
-      drawn + round,
-    );
+    const { samples, labelWeight } = state;
+    if (sparse) {
+      fillHistogramsSparse(input, ws, samples, labelWeight, start, end, featureOrder, drawn, drawn + round);
+    } else {
+      fillHistograms(input, ws.hist, samples, labelWeight, start, end, featureOrder, drawn, drawn + round);
+    }
     for (let q = 0; q < round; q++) {
       const f = featureOrder[drawn + q]!;
-      if (scanHistogram(input, ws, q, f, state.nodeWeight, total, end - start)) nonConstant++;
+      if (scanHistogram(input, ws, q, f, state.nodeWeight, total, end - start, sparse)) nonConstant++;
     }
     drawn += round;
   }
@@ -1002,25 +1190,52 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
   };
 }
 
+/**
+ * What the main thread asks a tree-growing worker: take the input of a training job (shared
+ * memory, no copy), grow one tree of it, or let go of it when the job is over.
+ */
+export type TrainingRequest =
+  | { kind: 'job'; input: KernelInput }
+  | { kind: 'tree'; treeIndex: number }
+  | { kind: 'release' };
+
+/** A worker's answer to a `tree` request: the tree, or the error that stopped it. */
+export type TrainingReply = GrownTree | { treeIndex: number; error: string };
+
 /** Minimal view of a worker's `parentPort`, so the kernel stays free of Node imports. */
 export interface KernelPort {
-  on(event: 'message', listener: (message: { treeIndex: number } | { stop: true }) => void): void;
-  postMessage(message: GrownTree, transfer: ArrayBuffer[]): void;
-  close(): void;
+  on(event: 'message', listener: (message: TrainingRequest) => void): void;
+  postMessage(message: TrainingReply, transfer?: ArrayBuffer[]): void;
 }
 
 /**
- * Worker loop: grows the tree the main thread asks for, sends it back (transferring its
- * buffers), and waits for the next request. The main thread hands out tree indices one at a
- * time, which balances load; which worker grows a tree has no effect on the tree.
+ * Worker loop: grows the trees the main thread asks for, one request at a time, and sends each
+ * back (transferring its buffers). The worker outlives a training job (see TrainingPool in
+ * train.ts), so its compiled code stays warm for the next one; which worker grows a tree has no
+ * effect on the tree.
  */
-export function serveTrees(port: KernelPort, input: KernelInput): void {
+export function serveTrees(port: KernelPort): void {
+  let input: KernelInput | null = null;
   port.on('message', (message) => {
-    if ('stop' in message) {
-      port.close();
+    if (message.kind === 'job') {
+      input = message.input;
       return;
     }
-    const tree = growTree(input, message.treeIndex);
+    if (message.kind === 'release') {
+      input = null;
+      return;
+    }
+    let tree: GrownTree;
+    try {
+      if (input === null) throw new Error('no training job');
+      tree = growTree(input, message.treeIndex);
+    } catch (error) {
+      port.postMessage({
+        treeIndex: message.treeIndex,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return;
+    }
     port.postMessage(tree, [
       tree.feature.buffer as ArrayBuffer,
       tree.thresholdBin.buffer as ArrayBuffer,
@@ -1040,8 +1255,14 @@ export const KERNEL_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   randomBelow,
   histogramBatchLimit,
   createSplitWorkspace,
+  sparseNodeLimit,
+  clearOccupied,
   fillHistograms,
+  fillHistogramsSparse,
+  nextBin,
   scanHistogram,
+  scanFewClasses,
+  scanManyClasses,
   takeMissingBin,
   trySplit,
   scanNumericMissing,

@@ -23,12 +23,14 @@ function notFinite(name: string, row: number, column: number, value: unknown): F
  * Checks `rows` and returns them as a row-major Float64Array (a copy for number[][], the array
  * itself for a Float64Array). `expectedFeatures` is the feature count the caller requires
  * (the forest's at prediction; `options.nFeatures` at training, required for flat input).
- * NaN is accepted (a missing value); ±Infinity and non-numbers are not.
+ * NaN is accepted (a missing value); ±Infinity and non-numbers are not. `shared`: the copy of a
+ * number[][] goes to a SharedArrayBuffer (for worker threads).
  */
 export function toRowMajor(
   rows: FeatureRows,
   expectedFeatures: number | undefined,
   name: string,
+  shared = false,
 ): RowMajorMatrix {
   if (rows instanceof Float64Array) {
     if (expectedFeatures === undefined) {
@@ -57,7 +59,9 @@ export function toRowMajor(
   const nRows = rows.length;
   const first = rows[0];
   const nFeatures = expectedFeatures ?? (Array.isArray(first) ? first.length : 0);
-  const data = new Float64Array(nRows * nFeatures);
+  const data = new Float64Array(
+    shared ? new SharedArrayBuffer(8 * nRows * nFeatures) : new ArrayBuffer(8 * nRows * nFeatures),
+  );
   let hasMissing = false;
   for (let r = 0; r < nRows; r++) {
     const row = rows[r];

@@ -2,8 +2,20 @@ import { Worker } from 'node:worker_threads';
 import { type BinnedFeatures, binFeatures } from './binning.ts';
 import { ForestInputError } from './errors.ts';
 import { Forest } from './forest.ts';
-import { type GrownTree, KERNEL_FUNCTIONS, type KernelInput } from './kernel.ts';
-import { checkCategoricalCodes, checkLabels, type FeatureRows, toRowMajor } from './matrix.ts';
+import {
+  type GrownTree,
+  KERNEL_FUNCTIONS,
+  type KernelInput,
+  type TrainingReply,
+  type TrainingRequest,
+} from './kernel.ts';
+import {
+  checkCategoricalCodes,
+  checkLabels,
+  type FeatureRows,
+  type RowMajorMatrix,
+  toRowMajor,
+} from './matrix.ts';
 import type { ForestModel } from './model.ts';
 import {
   balancedClassWeights,
@@ -16,7 +28,8 @@ import {
 
 /**
  * JavaScript source of a tree-growing worker: the kernel functions' own text (types already
- * stripped by tsx or vite) plus a two-line entry point. `__name` is the helper esbuild inserts
+ * stripped by tsx or vite) plus a two-line entry point (workerData is unused: a worker serves
+ * many training jobs, each sent with its input). `__name` is the helper esbuild inserts
  * when it keeps function names (tsx does); outside a bundle it must be provided.
  */
 export function workerSource(): string {
@@ -25,7 +38,7 @@ export function workerSource(): string {
     'const __name = (target) => target;',
     ...KERNEL_FUNCTIONS.map((fn) => fn.toString()),
     "const { parentPort, workerData } = require('node:worker_threads');",
-    'serveTrees(parentPort, workerData);',
+    'serveTrees(parentPort);',
   ].join('\n');
 }
 
@@ -70,14 +83,34 @@ export async function trainForest(
   if (params.classWeight === 'balanced') {
     params.classWeights = balancedClassWeights(checked.labels, checked.nClasses);
   }
+  // The workers start (or wake, warm, from an earlier training) while the features are binned.
+  const workers = trainingPool.acquire(threads);
+  try {
+    const binned = binFeatures(matrix, params.nBins, categorical);
+    const input = kernelInput(matrix, binned, checked, params);
+    const trees = await growTreesInWorkers(input, params.nEstimators, workers, options);
+    return new Forest(assembleModel(trees, binned, params, matrix.nFeatures, checked.nClasses));
+  } catch (error) {
+    // A worker may still be growing a tree of this job: it is not handed to the next one.
+    trainingPool.discard(workers);
+    throw error;
+  }
+}
+
+/** The kernel's view of a training job, its arrays in shared memory. */
+function kernelInput(
+  matrix: RowMajorMatrix,
+  binned: BinnedFeatures,
+  checked: { labels: Int32Array | readonly number[]; nClasses: number },
+  params: ForestParams,
+): KernelInput {
   const classWeight = new Float64Array(new SharedArrayBuffer(8 * checked.nClasses)).fill(1);
   if (params.classWeights) classWeight.set(params.classWeights);
-  const binned = binFeatures(matrix, params.nBins, categorical);
-  const sharedLabels = new Int32Array(new SharedArrayBuffer(4 * matrix.nRows));
-  sharedLabels.set(checked.labels);
-  const input: KernelInput = {
+  const labels = new Int32Array(new SharedArrayBuffer(4 * matrix.nRows));
+  labels.set(checked.labels);
+  return {
     bins: binned.bins,
-    labels: sharedLabels,
+    labels,
     binCounts: binned.binCounts,
     nSamples: matrix.nRows,
     nFeatures: matrix.nFeatures,
@@ -92,72 +125,126 @@ export async function trainForest(
     hasMissing: binned.hasMissing,
     categorical: binned.categorical,
   };
-  const trees = await growTreesInWorkers(input, params.nEstimators, threads, options);
-  return new Forest(assembleModel(trees, binned, params, matrix.nFeatures, checked.nClasses));
 }
 
+/** How long idle training workers are kept for the next training, in milliseconds. */
+const IDLE_WORKER_MS = 60_000;
+
 /**
- * Hands tree indices to `threads` workers one at a time and collects the trees by index, so the
- * result does not depend on which worker grew what. Rejects (and stops every worker) on a
- * worker error, an exception from onProgress, or an abort.
+ * Tree-growing worker threads kept between trainings: starting a worker and compiling the kernel
+ * in it (V8 optimises the split search only after a few trees) cost about 0.1 to 0.3 s per
+ * training otherwise. A training takes `threads` idle workers (starting more when there are not
+ * enough, so concurrent trainings never share one) and gives them back when it succeeds; after a
+ * failure or an abort they are stopped. Idle workers are unref'd (they never keep the process
+ * alive) and stopped after IDLE_WORKER_MS without a training.
+ */
+class TrainingPool {
+  #idle: Worker[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  acquire(count: number): Worker[] {
+    clearTimeout(this.#timer);
+    const workers = this.#idle.splice(0, count);
+    while (workers.length < count) workers.push(this.#start());
+    for (const worker of workers) worker.ref();
+    return workers;
+  }
+
+  release(workers: readonly Worker[]): void {
+    for (const worker of workers) {
+      worker.postMessage({ kind: 'release' } satisfies TrainingRequest);
+      worker.unref();
+      this.#idle.push(worker);
+    }
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.discard(this.#idle.splice(0)), IDLE_WORKER_MS);
+    this.#timer.unref();
+  }
+
+  discard(workers: readonly Worker[]): void {
+    for (const worker of workers) void worker.terminate();
+  }
+
+  #start(): Worker {
+    // execArgv: [] keeps the parent's loaders (tsx, vitest) out of the worker: it runs plain JS.
+    const worker = new Worker(workerSource(), { eval: true, execArgv: [] });
+    worker.on('exit', () => {
+      this.#idle = this.#idle.filter((w) => w !== worker);
+    });
+    worker.on('error', () => {}); // reported to the training that uses it, see growTreesInWorkers
+    return worker;
+  }
+}
+
+const trainingPool = new TrainingPool();
+
+/**
+ * Hands tree indices to the workers one at a time and collects the trees by index, so the
+ * result does not depend on which worker grew what. Rejects on a worker error, an exception from
+ * onProgress, or an abort (the caller then stops the workers); on success the workers go back to
+ * the pool.
  */
 function growTreesInWorkers(
   input: KernelInput,
   nTrees: number,
-  threads: number,
+  workers: readonly Worker[],
   options: TrainForestOptions,
 ): Promise<GrownTree[]> {
-  const source = workerSource();
   const trees: GrownTree[] = new Array(nTrees);
   return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
     let nextTree = 0;
     let done = 0;
     let settled = false;
-    const stopAll = (): void => {
-      for (const worker of workers) void worker.terminate();
-      options.signal?.removeEventListener('abort', onAbort);
-    };
-    const failWith = (error: unknown): void => {
+    const detach: (() => void)[] = [];
+    const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
-      stopAll();
-      reject(error);
+      for (const off of detach) off();
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) {
+        trainingPool.release(workers);
+        resolve(trees);
+      } else {
+        reject(error);
+      }
     };
-    const onAbort = (): void => failWith(options.signal?.reason);
+    const onAbort = (): void => finish(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    for (let w = 0; w < threads; w++) {
-      // execArgv: [] keeps the parent's loaders (tsx, vitest) out of the worker: it runs plain JS.
-      const worker = new Worker(source, { eval: true, workerData: input, execArgv: [] });
-      workers.push(worker);
+    for (const worker of workers) {
       const assignNext = (): void => {
-        if (nextTree < nTrees) worker.postMessage({ treeIndex: nextTree++ });
-        else worker.postMessage({ stop: true });
+        if (nextTree < nTrees)
+          worker.postMessage({ kind: 'tree', treeIndex: nextTree++ } satisfies TrainingRequest);
       };
-      worker.on('message', (tree: GrownTree) => {
+      const onMessage = (reply: TrainingReply): void => {
         if (settled) return;
-        trees[tree.treeIndex] = tree;
+        if ('error' in reply) {
+          finish(new Error(`forest training worker failed: ${reply.error}`));
+          return;
+        }
+        trees[reply.treeIndex] = reply;
         done++;
         assignNext();
         try {
           options.onProgress?.(done, nTrees);
         } catch (error) {
-          failWith(error);
+          finish(error);
           return;
         }
-        if (done === nTrees) {
-          settled = true;
-          options.signal?.removeEventListener('abort', onAbort);
-          resolve(trees);
-        }
+        if (done === nTrees) finish();
+      };
+      const onError = (error: Error): void =>
+        finish(new Error(`forest training worker failed: ${error.message}`, { cause: error }));
+      const onExit = (code: number): void =>
+        finish(new Error(`forest training worker exited with code ${code}`));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      detach.push(() => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
       });
-      worker.on('error', (error) =>
-        failWith(new Error(`forest training worker failed: ${error.message}`, { cause: error })),
-      );
-      worker.on('exit', (code) => {
-        if (!settled && code !== 0) failWith(new Error(`forest training worker exited with code ${code}`));
-      });
+      worker.postMessage({ kind: 'job', input } satisfies TrainingRequest);
       assignNext();
     }
   });
