@@ -1,3 +1,4 @@
+import { PIPELINE_NAME } from '@automl-stream/table';
 import { UsageError } from './errors.ts';
 
 /**
@@ -47,11 +48,7 @@ export function readClientSettings(
   };
 }
 
-/**
- * Pipeline names, as in @automl-stream/core (not imported: it brings the database driver to every
- * command's start-up; a test checks the two agree).
- */
-export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export { PIPELINE_NAME };
 
 /** `name`, checked against the naming rule; `where` names its source in the usage error. */
 export function checkPipelineName(name: string, where: string): string {

@@ -1,4 +1,7 @@
+import { PIPELINE_NAME } from '@automl-stream/table';
 import { badInput } from './errors.ts';
+
+export { PIPELINE_NAME };
 
 /** Which pipeline a service works on: its id (the rows' `pipeline_id`) and its name. */
 export interface PipelineRef {
@@ -8,9 +11,6 @@ export interface PipelineRef {
 
 /** The pipeline every database has (drizzle/0006 and 0007: id 1), and every call without one uses. */
 export const DEFAULT_PIPELINE_REF: PipelineRef = Object.freeze({ id: 1, name: 'default' });
-
-/** Pipeline names: 1 to 63 lowercase letters, digits, `-` and `_`, starting with a letter or digit. */
-export const PIPELINE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** The name, checked; absent means `default`. */
 export function pipelineName(name: string | null | undefined): string {

@@ -15,3 +15,4 @@ export {
   type TableSchema,
 } from './cells.ts';
 export { ColumnEvidence, type DataRecord, inferColumnType, inferLabel, inferSchema } from './infer.ts';
+export { PIPELINE_NAME } from './names.ts';
