@@ -12,7 +12,7 @@ import {
   treeRngState,
 } from './kernel.ts';
 import { makeSyntheticDataset } from './synthetic.ts';
-import { workerSource } from './train.ts';
+import { workerSource } from './training-pool.ts';
 
 function kernelInput(overrides: Partial<KernelInput> = {}, nRows = 1500): KernelInput {
   const data = makeSyntheticDataset({ nRows, seed: 3 });
@@ -201,7 +201,7 @@ describe('worker source', () => {
     const source = workerSource();
     for (const fn of KERNEL_FUNCTIONS) expect(source).toContain(`function ${fn.name}(`);
     // Evaluate the functions alone (without the two-line entry point) and grow a tree with them.
-    const body = source.split("const { parentPort, workerData } = require('node:worker_threads');")[0]!;
+    const body = source.split("const { parentPort } = require('node:worker_threads');")[0]!;
     const grow = new Function(`${body}\nreturn growTree;`)() as typeof growTree;
     const input = kernelInput();
     expect(grow(input, 3)).toEqual(growTree(input, 3));

@@ -2,7 +2,7 @@
  * The tree-growing kernel: CART classification trees (Gini impurity) over pre-binned features.
  *
  * These functions run inside worker threads that are started from their own source text
- * (`fn.toString()`, see `workerSource` in train.ts), because a worker started from a `.ts` file
+ * (`fn.toString()`, see `workerSource` in training-pool.ts), because a worker started from a `.ts` file
  * URL works neither under vitest nor under plain `node --import tsx`. Hence the rules for this
  * file, which a test checks by evaluating the source in a bare context:
  *   - no imports, no module-level constants, no classes: every function is self-contained and
@@ -1002,26 +1002,40 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
   };
 }
 
+/** A request to a training worker: hold a job's input, grow one of its trees, or drop it. */
+export type KernelRequest =
+  | { kind: 'input'; jobId: number; input: KernelInput }
+  | { kind: 'tree'; jobId: number; treeIndex: number }
+  | { kind: 'drop'; jobId: number };
+
 /** Minimal view of a worker's `parentPort`, so the kernel stays free of Node imports. */
 export interface KernelPort {
-  on(event: 'message', listener: (message: { treeIndex: number } | { stop: true }) => void): void;
-  postMessage(message: GrownTree, transfer: ArrayBuffer[]): void;
-  close(): void;
+  on(event: 'message', listener: (message: KernelRequest) => void): void;
+  postMessage(message: { jobId: number; tree: GrownTree }, transfer: ArrayBuffer[]): void;
 }
 
 /**
- * Worker loop: grows the tree the main thread asks for, sends it back (transferring its
- * buffers), and waits for the next request. The main thread hands out tree indices one at a
- * time, which balances load; which worker grows a tree has no effect on the tree.
+ * Worker loop: keeps the inputs of the training jobs it is sent (shared memory, not copies),
+ * grows the tree the main thread asks for, sends it back (transferring its buffers), and waits
+ * for the next request. The main thread hands out tree indices one at a time, which balances
+ * load; which worker grows a tree has no effect on the tree. The worker outlives its jobs, so
+ * later trainings skip the start-up and reuse the compiled kernel.
  */
-export function serveTrees(port: KernelPort, input: KernelInput): void {
+export function serveTrees(port: KernelPort): void {
+  const inputs = new Map<number, KernelInput>();
   port.on('message', (message) => {
-    if ('stop' in message) {
-      port.close();
+    if (message.kind === 'input') {
+      inputs.set(message.jobId, message.input);
       return;
     }
+    if (message.kind === 'drop') {
+      inputs.delete(message.jobId);
+      return;
+    }
+    const input = inputs.get(message.jobId);
+    if (input === undefined) throw new Error(`no input for training job ${message.jobId}`);
     const tree = growTree(input, message.treeIndex);
-    port.postMessage(tree, [
+    port.postMessage({ jobId: message.jobId, tree }, [
       tree.feature.buffer as ArrayBuffer,
       tree.thresholdBin.buffer as ArrayBuffer,
       tree.leftChild.buffer as ArrayBuffer,

@@ -1,8 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import { type BinnedFeatures, binFeatures } from './binning.ts';
 import { ForestInputError } from './errors.ts';
 import { Forest } from './forest.ts';
-import { type GrownTree, KERNEL_FUNCTIONS, type KernelInput } from './kernel.ts';
+import type { GrownTree, KernelInput } from './kernel.ts';
 import { checkCategoricalCodes, checkLabels, type FeatureRows, toRowMajor } from './matrix.ts';
 import type { ForestModel } from './model.ts';
 import {
@@ -13,21 +12,7 @@ import {
   resolveThreads,
   type TrainForestOptions,
 } from './options.ts';
-
-/**
- * JavaScript source of a tree-growing worker: the kernel functions' own text (types already
- * stripped by tsx or vite) plus a two-line entry point. `__name` is the helper esbuild inserts
- * when it keeps function names (tsx does); outside a bundle it must be provided.
- */
-export function workerSource(): string {
-  return [
-    "'use strict';",
-    'const __name = (target) => target;',
-    ...KERNEL_FUNCTIONS.map((fn) => fn.toString()),
-    "const { parentPort, workerData } = require('node:worker_threads');",
-    'serveTrees(parentPort, workerData);',
-  ].join('\n');
-}
+import { trainingPool } from './training-pool.ts';
 
 /**
  * Trains a random forest classifier: CART trees on Gini impurity, each on a bootstrap sample,
@@ -92,75 +77,8 @@ export async function trainForest(
     hasMissing: binned.hasMissing,
     categorical: binned.categorical,
   };
-  const trees = await growTreesInWorkers(input, params.nEstimators, threads, options);
+  const trees = await trainingPool.grow(input, params.nEstimators, threads, options);
   return new Forest(assembleModel(trees, binned, params, matrix.nFeatures, checked.nClasses));
-}
-
-/**
- * Hands tree indices to `threads` workers one at a time and collects the trees by index, so the
- * result does not depend on which worker grew what. Rejects (and stops every worker) on a
- * worker error, an exception from onProgress, or an abort.
- */
-function growTreesInWorkers(
-  input: KernelInput,
-  nTrees: number,
-  threads: number,
-  options: TrainForestOptions,
-): Promise<GrownTree[]> {
-  const source = workerSource();
-  const trees: GrownTree[] = new Array(nTrees);
-  return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
-    let nextTree = 0;
-    let done = 0;
-    let settled = false;
-    const stopAll = (): void => {
-      for (const worker of workers) void worker.terminate();
-      options.signal?.removeEventListener('abort', onAbort);
-    };
-    const failWith = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      stopAll();
-      reject(error);
-    };
-    const onAbort = (): void => failWith(options.signal?.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    for (let w = 0; w < threads; w++) {
-      // execArgv: [] keeps the parent's loaders (tsx, vitest) out of the worker: it runs plain JS.
-      const worker = new Worker(source, { eval: true, workerData: input, execArgv: [] });
-      workers.push(worker);
-      const assignNext = (): void => {
-        if (nextTree < nTrees) worker.postMessage({ treeIndex: nextTree++ });
-        else worker.postMessage({ stop: true });
-      };
-      worker.on('message', (tree: GrownTree) => {
-        if (settled) return;
-        trees[tree.treeIndex] = tree;
-        done++;
-        assignNext();
-        try {
-          options.onProgress?.(done, nTrees);
-        } catch (error) {
-          failWith(error);
-          return;
-        }
-        if (done === nTrees) {
-          settled = true;
-          options.signal?.removeEventListener('abort', onAbort);
-          resolve(trees);
-        }
-      });
-      worker.on('error', (error) =>
-        failWith(new Error(`forest training worker failed: ${error.message}`, { cause: error })),
-      );
-      worker.on('exit', (code) => {
-        if (!settled && code !== 0) failWith(new Error(`forest training worker exited with code ${code}`));
-      });
-      assignNext();
-    }
-  });
 }
 
 /**
