@@ -63,12 +63,14 @@ describe('the halving schedule', () => {
     }
     model.add(500, 400); // a pause of the machine during a small fit
     // The fixed part is taken as the fastest fit (15 ms), which understates the unit cost a little:
-    // 10,005 ms true, 8,015 predicted; the pause changes nothing.
-    expect(model.estimate(1e6)).toBeCloseTo(8015, 6);
-    expect(calm.estimate(1e6)).toBeCloseTo(8015, 6);
+    // 1,005 ms true, 815 predicted; the pause changes nothing.
+    expect(model.estimate(1e5)).toBeCloseTo(815, 6);
+    expect(calm.estimate(1e5)).toBeCloseTo(815, 6);
     const few = new FitCostModel();
     for (let i = 1; i <= 7; i++) few.add(1000 * i, 5 + 10 * i);
-    expect(few.estimate(1e6)).toBe(0); // too few fits to tell
+    expect(few.estimate(1e5)).toBe(0); // too few fits to tell
+    expect(model.estimate(8000 * 21)).toBe(0); // too far beyond the largest fit (8,000)
+    expect(model.estimate(8000 * 20)).toBeCloseTo(15 + 0.008 * 160_000, 6);
   });
 });
 

@@ -97,6 +97,9 @@ export function fitWork(
   return trees * rows * featuresTried * levels;
 }
 
+/** How far beyond the largest fit seen {@link FitCostModel} extrapolates. */
+export const MAX_EXTRAPOLATION = 20;
+
 /**
  * Fit time as a fixed cost plus a cost per unit of {@link fitWork}. The fixed cost is the
  * fastest fit seen; the cost per unit is the median, over the fits of at least a tenth of the
@@ -111,7 +114,11 @@ export class FitCostModel {
     this.#fits.push({ work, ms });
   }
 
-  /** Predicted milliseconds for a fit of `work`; 0 until eight fits were seen. */
+  /**
+   * Predicted milliseconds for a fit of `work`; 0 (unknown) until eight fits were seen, and for
+   * work more than {@link MAX_EXTRAPOLATION} times the largest seen: from rung 0's tiny fits,
+   * mostly fixed cost and noise, a refit a thousand times larger cannot be priced.
+   */
   estimate(work: number): number {
     if (this.#fits.length < 8) return 0;
     let fixed = Number.POSITIVE_INFINITY;
@@ -120,6 +127,7 @@ export class FitCostModel {
       fixed = Math.min(fixed, fit.ms);
       largest = Math.max(largest, fit.work);
     }
+    if (work > MAX_EXTRAPOLATION * largest) return 0;
     const perWork = this.#fits
       .filter((fit) => fit.work >= largest / 10 && fit.work > 0)
       .map((fit) => Math.max(0, fit.ms - fixed) / fit.work)
