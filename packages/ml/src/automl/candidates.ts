@@ -38,7 +38,7 @@ export interface CandidateParams {
 
 /** The values tried for each hyperparameter; every combination is a candidate, for every window. */
 export interface SearchSpace {
-  /** @default [8, 16, null] */
+  /** In order of preference: a tie goes to the earlier value (scikit-learn's defaults first). @default [null, 16, 8] */
   maxDepth: readonly (number | null)[];
   /** @default [1, 5] */
   minSamplesLeaf: readonly number[];
@@ -56,7 +56,7 @@ export interface SearchSpace {
 }
 
 export const DEFAULT_SEARCH_SPACE: SearchSpace = {
-  maxDepth: [8, 16, null],
+  maxDepth: [null, 16, 8],
   minSamplesLeaf: [1, 5],
   maxFeatures: ['sqrt', 'log2', 0.5, 'all'],
   classWeight: [null, 'balanced'],

@@ -6,7 +6,7 @@ import {
   isImbalanced,
   resolveWindows,
 } from './candidates.ts';
-import { FitCostModel, planRungs, rungRows, subsampleRows } from './halving.ts';
+import { FitCostModel, fitsAhead, planRungs, promote, rungRows, subsampleRows } from './halving.ts';
 
 const schedule = { eta: 3, topTrees: 30, minTrees: 10 };
 
@@ -17,7 +17,33 @@ describe('the halving schedule', () => {
     expect(rungs.map((r) => r.rowFraction)).toEqual([1 / 27, 1 / 9, 1 / 3, 1]);
     expect(rungs.map((r) => r.trees)).toEqual([10, 10, 10, 30]);
     expect(planRungs(3, schedule).map((r) => r.candidates)).toEqual([3]);
+    // Over 3 windows the best of each window also goes on: at most a third + 2.
+    expect(planRungs(54, schedule, 3).map((r) => r.candidates)).toEqual([54, 20, 9, 5]);
+    expect(planRungs(54, schedule, 3).map((r) => r.trees)).toEqual([10, 10, 10, 30]);
+    expect(fitsAhead(54, 0, planRungs(54, schedule, 3), 3, 3)).toBe(54 + 20 + 9 + 5);
+    expect(fitsAhead(15, 1, planRungs(54, schedule, 3), 3, 3)).toBe(15 + 7 + 5);
     expect(planRungs(54, { ...schedule, eta: 2 }).map((r) => r.candidates)).toEqual([54, 27, 14, 7, 4, 2]);
+  });
+
+  it('promotes the best third and the best of every window not among them', () => {
+    const trial = (id: number, start: number) => ({
+      candidate: {
+        id,
+        window: { name: `from-${start}`, start, end: 100, rows: 100 - start },
+        params: { maxDepth: null, minSamplesLeaf: 1, maxFeatures: 'sqrt' as const, classWeight: null },
+      },
+    });
+    const ranked = [
+      trial(4, 0),
+      trial(2, 0),
+      trial(7, 50),
+      trial(1, 0),
+      trial(9, 0),
+      trial(3, 80),
+      trial(5, 80),
+    ];
+    expect(promote(ranked, 3).map((t) => t.candidate.id)).toEqual([4, 2, 7, 3]);
+    expect(promote(ranked.slice(0, 2), 3).map((t) => t.candidate.id)).toEqual([4]);
   });
 
   it('gives every window the same share of its rows, the largest at least the minimum', () => {
@@ -70,6 +96,7 @@ describe('the halving schedule', () => {
     for (let i = 1; i <= 7; i++) few.add(1000 * i, 5 + 10 * i);
     expect(few.estimate(1e5)).toBe(0); // too few fits to tell
     expect(model.estimate(8000 * 21)).toBe(0); // too far beyond the largest fit (8,000)
+    expect(model.estimate(8000 * 21, true)).toBeCloseTo(15 + 0.008 * 168_000, 6);
     expect(model.estimate(8000 * 20)).toBeCloseTo(15 + 0.008 * 160_000, 6);
   });
 });

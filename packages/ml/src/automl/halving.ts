@@ -19,17 +19,32 @@ export interface Rung {
 export interface HalvingSchedule {
   /** @default 3 */
   eta: number;
-  /** Trees at the last rung; lower rungs get fewer, in proportion to their rows. @default 30 */
+  /**
+   * Trees at the last rung (fewer when the budget cannot pay for them); lower rungs get fewer,
+   * in proportion to their rows, but at least `minTrees`.
+   * @default 100
+   */
   topTrees: number;
-  /** @default 10 */
+  /**
+   * Fewest trees of a fit. Scores of forests of few trees favour many features per split and
+   * shallow trees (each tree must be good alone), which a forest of 100 does not need.
+   * @default 30
+   */
   minTrees: number;
 }
 
-/** The rungs for `nCandidates`: 72 candidates with eta 3 give rungs of 72, 24, 8 and 3. */
-export function planRungs(nCandidates: number, schedule: HalvingSchedule): Rung[] {
+/**
+ * The rungs for `nCandidates` over `nWindows` windows. After each rung the best 1/eta go on, and
+ * so does the best candidate of every window not among them (so every window is still judged on
+ * all its rows at the last rung: low rungs, on a small share of each window, cannot tell whether
+ * a short window of the new regime beats a long one). Counts are upper bounds: 54 candidates over
+ * 3 windows with eta 3 give rungs of at most 54, 20, 9 and 5; over 1 window, 18 give 18, 6 and 2.
+ */
+export function planRungs(nCandidates: number, schedule: HalvingSchedule, nWindows = 1): Rung[] {
   const counts = [nCandidates];
-  while (counts[counts.length - 1]! > schedule.eta)
-    counts.push(Math.ceil(counts[counts.length - 1]! / schedule.eta));
+  const floor = schedule.eta + nWindows - 1;
+  for (let n = nCandidates; n > floor; counts.push(n))
+    n = Math.min(n - 1, Math.ceil(n / schedule.eta) + nWindows - 1);
   const last = counts.length - 1;
   return counts.map((candidates, index) => {
     const rowFraction = schedule.eta ** -(last - index);
@@ -40,6 +55,38 @@ export function planRungs(nCandidates: number, schedule: HalvingSchedule): Rung[
       trees: Math.max(schedule.minTrees, Math.round(schedule.topTrees * rowFraction)),
     };
   });
+}
+
+/**
+ * The candidates that go on after a rung, from its ranking (best first): the best
+ * ceil(n / eta), then the best of each window not among them, in ranking order.
+ */
+export function promote<T extends { candidate: Candidate }>(ranked: readonly T[], eta: number): T[] {
+  const keep = ranked.slice(0, Math.ceil(ranked.length / eta));
+  const windows = new Set(keep.map((t) => t.candidate.window.start));
+  for (const trial of ranked) {
+    if (windows.has(trial.candidate.window.start)) continue;
+    windows.add(trial.candidate.window.start);
+    keep.push(trial);
+  }
+  return keep;
+}
+
+/** Fits still to come when `alive` candidates enter rung `next` of `rungs` (upper bound). */
+export function fitsAhead(
+  alive: number,
+  next: number,
+  rungs: readonly Rung[],
+  eta: number,
+  nWindows: number,
+): number {
+  let total = 0;
+  let n = alive;
+  for (let r = next; r < rungs.length; r++) {
+    total += n;
+    n = Math.min(n, Math.ceil(n / eta) + nWindows - 1);
+  }
+  return total;
 }
 
 /**
@@ -115,11 +162,13 @@ export class FitCostModel {
   }
 
   /**
-   * Predicted milliseconds for a fit of `work`; 0 (unknown) until eight fits were seen, and for
-   * work more than {@link MAX_EXTRAPOLATION} times the largest seen: from rung 0's tiny fits,
-   * mostly fixed cost and noise, a refit a thousand times larger cannot be priced.
+   * Predicted milliseconds for a fit of `work`; 0 (unknown) until eight fits were seen and, unless
+   * `extrapolate`, for work more than {@link MAX_EXTRAPOLATION} times the largest seen: priced
+   * from rung 0's small fits, a fit a thousand times larger comes out several times too dear, and
+   * the halving would stop long before its budget is spent. The refit, which must fit in what is
+   * left, does extrapolate: erring dear there only costs it trees.
    */
-  estimate(work: number): number {
+  estimate(work: number, extrapolate = false): number {
     if (this.#fits.length < 8) return 0;
     let fixed = Number.POSITIVE_INFINITY;
     let largest = 0;
@@ -127,7 +176,7 @@ export class FitCostModel {
       fixed = Math.min(fixed, fit.ms);
       largest = Math.max(largest, fit.work);
     }
-    if (work > MAX_EXTRAPOLATION * largest) return 0;
+    if (!extrapolate && work > MAX_EXTRAPOLATION * largest) return 0;
     const perWork = this.#fits
       .filter((fit) => fit.work >= largest / 10 && fit.work > 0)
       .map((fit) => Math.max(0, fit.ms - fixed) / fit.work)

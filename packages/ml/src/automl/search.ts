@@ -24,9 +24,11 @@ import {
 } from './candidates.ts';
 import {
   FitCostModel,
+  fitsAhead,
   fitWork,
   type HalvingSchedule,
   planRungs,
+  promote,
   type Rung,
   rungRows,
   subsampleRows,
@@ -81,7 +83,7 @@ export interface SearchForestOptions {
   threads?: number;
   /** Hyperparameter values to try, over {@link DEFAULT_SEARCH_SPACE}. */
   space?: Partial<SearchSpace>;
-  /** Halving schedule. @default { eta: 3, topTrees: 30, minTrees: 10 } */
+  /** Halving schedule. @default { eta: 3, topTrees: 100, minTrees: 30 } */
   schedule?: Partial<HalvingSchedule>;
   /** Trees of the refit winner (fewer only if the budget's remainder cannot pay for them). @default 100 */
   finalTrees?: number;
@@ -135,9 +137,13 @@ export interface SearchResult {
   leaderboard: LeaderboardEntry[];
   metric: SearchMetric;
   validation: { start: number; rows: number };
+  /**
+   * The rungs run: candidates entering, trees (fewer than planned when the budget cut them),
+   * share of rows, candidates scored and milliseconds.
+   */
   rungs: (Rung & { scored: number; ms: number })[];
   skippedWindows: SkippedWindow[];
-  /** True when the budget ended the halving before its last rung (or a rung part-way). */
+  /** True when the budget ended the halving part-way through a rung (candidates left unscored). */
   stoppedByBudget: boolean;
   budgetSeconds: number;
   elapsedMs: number;
@@ -156,8 +162,8 @@ interface SearchContext {
   signal: AbortSignal | undefined;
   clock: () => number;
   deadline: number;
-  /** Trees the budget keeps in reserve for the refit (the last rung's). */
-  reserveTrees: number;
+  /** Trees of the refit (the budget keeps time for it). */
+  finalTrees: number;
   /** Training rows of the largest window. */
   largestWindow: number;
   costs: FitCostModel;
@@ -166,7 +172,7 @@ interface SearchContext {
 }
 
 const MIN_RUNG_ROWS = 200;
-const DEFAULT_SCHEDULE: HalvingSchedule = { eta: 3, topTrees: 30, minTrees: 10 };
+const DEFAULT_SCHEDULE: HalvingSchedule = { eta: 3, topTrees: 100, minTrees: 30 };
 
 /**
  * Searches training windows × forest hyperparameters by successive halving under a time budget,
@@ -195,13 +201,14 @@ export async function searchForest(
     rows: 0,
     cut: false,
   }));
-  const rungStats = await runHalving(ctx, trials, rungs, setup.schedule.eta);
+  const halving = await runHalving(ctx, trials, rungs, setup.schedule, setup.nWindows);
+  ctx.progress.total = ctx.progress.done + 1;
   const contest = rankTrials(trials, rungs);
   const winnerTrial = contest.ranked[0]!;
   const refit = await refitWinner(ctx, winnerTrial, options, setup.schedule.minTrees);
   ctx.progress.done++;
   ctx.progress.emit();
-  return assembleResult(ctx, { contest, refit, rungStats, skipped, budgetSeconds, startedAt });
+  return assembleResult(ctx, { contest, refit, halving, skipped, budgetSeconds, startedAt });
 }
 
 function prepareSearch(
@@ -238,10 +245,10 @@ function prepareSearch(
       : options.metric;
   const schedule = { ...DEFAULT_SCHEDULE, ...options.schedule };
   const candidates = buildCandidates(used, resolveSpace(options.space), matrix.nFeatures, imbalanced);
-  const rungs = planRungs(candidates.length, schedule);
+  const rungs = planRungs(candidates.length, schedule, used.length);
   const progress = {
     done: 0,
-    total: rungs.reduce((sum, r) => sum + r.candidates, 0) + 1,
+    total: fitsAhead(candidates.length, 0, rungs, schedule.eta, used.length) + 1,
     best: null as SearchProgress['bestSoFar'],
     emit: () =>
       options.onProgress?.({ done: progress.done, total: progress.total, bestSoFar: progress.best }),
@@ -263,13 +270,13 @@ function prepareSearch(
     signal: options.signal,
     clock,
     deadline: startedAt + budgetSeconds * 1000,
-    reserveTrees: schedule.topTrees,
+    finalTrees: options.finalTrees ?? 100,
     largestWindow: Math.max(...used.map((w) => w.rows)),
     costs: new FitCostModel(),
     subsamples: new Map(),
     progress,
   };
-  return { ctx, candidates, rungs, skipped, budgetSeconds, schedule };
+  return { ctx, candidates, rungs, skipped, budgetSeconds, schedule, nWindows: used.length };
 }
 
 /** Fewest training rows a window needs to be tried. */
@@ -296,15 +303,27 @@ function resolveValidationRows(options: SearchForestOptions, n: number): number 
 }
 
 /**
- * Runs the rungs. Before each fit it checks that the fit and the refit still fit in the budget
- * (from the fit times seen so far); if not, the halving stops there. The candidates of a rung
- * are scored in the order of the previous rung's ranking, so a rung cut short by the budget has
- * scored the most promising ones.
+ * Runs the rungs. A rung's trees are cut to what the budget left can pay for (never below
+ * minTrees), keeping the refit's share; before each fit the search checks that the fit and the
+ * refit still end within the budget, and stops the halving if not. The candidates of a rung are
+ * scored in the order of the previous rung's ranking, so a rung cut short has scored the most
+ * promising ones.
  */
-async function runHalving(ctx: SearchContext, trials: Trial[], rungs: Rung[], eta: number) {
-  const stats: { scored: number; ms: number }[] = [];
+async function runHalving(
+  ctx: SearchContext,
+  trials: Trial[],
+  rungs: Rung[],
+  schedule: HalvingSchedule,
+  nWindows: number,
+) {
+  const stats: (Rung & { scored: number; ms: number })[] = [];
   let alive = trials;
-  for (const rung of rungs) {
+  for (const planned of rungs) {
+    const rung = {
+      ...planned,
+      candidates: alive.length,
+      trees: affordableTrees(ctx, alive, planned, schedule.minTrees),
+    };
     const started = ctx.clock();
     let scored = 0;
     for (const trial of alive) {
@@ -314,38 +333,51 @@ async function runHalving(ctx: SearchContext, trials: Trial[], rungs: Rung[], et
       scored++;
       noteProgress(ctx, trials, rung);
     }
-    stats.push({ scored, ms: ctx.clock() - started });
-    if (scored < alive.length || rung.index === rungs.length - 1) break;
+    stats.push({ ...rung, scored, ms: ctx.clock() - started });
+    if (scored < alive.length) return { stats, stoppedByBudget: true };
+    if (rung.index === rungs.length - 1 || alive.length === 1) break;
     const ranked = [...alive].sort((a, b) => (b.scores[rung.index] ?? -1) - (a.scores[rung.index] ?? -1));
-    const keep = Math.ceil(alive.length / eta);
-    for (const trial of ranked.slice(keep)) trial.cut = true;
-    alive = ranked.slice(0, keep);
+    const next = promote(ranked, schedule.eta);
+    for (const trial of ranked) if (!next.includes(trial)) trial.cut = true;
+    alive = next;
+    ctx.progress.total =
+      ctx.progress.done + fitsAhead(alive.length, rung.index + 1, rungs, schedule.eta, nWindows) + 1;
   }
-  const planned = rungs.reduce((sum, r) => sum + r.candidates, 0);
-  const scoredTotal = stats.reduce((sum, s) => sum + s.scored, 0);
-  ctx.progress.total -= planned - scoredTotal;
-  return stats;
+  return { stats, stoppedByBudget: false };
+}
+
+function workOf(ctx: SearchContext, candidate: Candidate, trees: number, rows: number): number {
+  const { params } = candidate;
+  const featuresTried = resolveMaxFeatures(params.maxFeatures, ctx.matrix.nFeatures);
+  return fitWork(trees, rows, featuresTried, params.maxDepth, params.minSamplesLeaf);
+}
+
+/** Predicted time of the refit of the most expensive of `alive` with the final trees. */
+function refitReserve(ctx: SearchContext, alive: readonly Trial[]): number {
+  let reserve = 0;
+  for (const { candidate } of alive) {
+    const rows = candidate.window.rows + ctx.validation.labels.length;
+    reserve = Math.max(reserve, ctx.costs.estimate(workOf(ctx, candidate, ctx.finalTrees, rows)));
+  }
+  return reserve;
+}
+
+/** The rung's trees, or fewer (at least minTrees) if the budget left after the refit's share cannot pay for them. */
+function affordableTrees(ctx: SearchContext, alive: readonly Trial[], rung: Rung, minTrees: number): number {
+  let cost = 0;
+  for (const { candidate } of alive)
+    cost += ctx.costs.estimate(workOf(ctx, candidate, rung.trees, rowsAt(ctx, candidate, rung)));
+  const available = ctx.deadline - ctx.clock() - refitReserve(ctx, alive);
+  if (cost === 0 || cost <= available) return rung.trees;
+  return Math.max(Math.min(minTrees, rung.trees), Math.floor((rung.trees * Math.max(0, available)) / cost));
 }
 
 /** Whether this fit, and the refit of the most expensive survivor after it, end within the budget. */
-function affordable(ctx: SearchContext, trial: Trial, rung: Rung, alive: Trial[]): boolean {
-  const F = ctx.matrix.nFeatures;
-  const work = (c: Candidate, trees: number, rows: number) =>
-    fitWork(
-      trees,
-      rows,
-      resolveMaxFeatures(c.params.maxFeatures, F),
-      c.params.maxDepth,
-      c.params.minSamplesLeaf,
-    );
-  const fit = ctx.costs.estimate(work(trial.candidate, rung.trees, rowsAt(ctx, trial.candidate, rung)));
-  // Keep time for the refit of the most expensive survivor with the last rung's trees (the
-  // fewest the refit uses when the budget is short).
-  const refitRows = (c: Candidate) => c.window.rows + ctx.validation.labels.length;
-  let refit = 0;
-  for (const t of alive)
-    refit = Math.max(refit, ctx.costs.estimate(work(t.candidate, ctx.reserveTrees, refitRows(t.candidate))));
-  return ctx.clock() + fit + refit <= ctx.deadline;
+function affordable(ctx: SearchContext, trial: Trial, rung: Rung, alive: readonly Trial[]): boolean {
+  const fit = ctx.costs.estimate(
+    workOf(ctx, trial.candidate, rung.trees, rowsAt(ctx, trial.candidate, rung)),
+  );
+  return ctx.clock() + fit + refitReserve(ctx, alive) <= ctx.deadline;
 }
 
 function rowsAt(ctx: SearchContext, candidate: Candidate, rung: Rung): number {
@@ -458,8 +490,8 @@ async function refitWinner(
   const work = (trees: number) =>
     fitWork(trees, rows, resolveMaxFeatures(params.maxFeatures, F), params.maxDepth, params.minSamplesLeaf);
   let nTrees = options.finalTrees ?? 100;
-  const floor = Math.min(nTrees, Math.max(minTrees, winner.trees));
-  while (nTrees > floor && ctx.clock() + ctx.costs.estimate(work(nTrees)) > ctx.deadline)
+  const floor = Math.min(nTrees, minTrees);
+  while (nTrees > floor && ctx.clock() + ctx.costs.estimate(work(nTrees), true) > ctx.deadline)
     nTrees = Math.max(floor, Math.floor(nTrees * 0.8));
   const started = ctx.clock();
   const forest = await trainForest(
@@ -479,6 +511,13 @@ async function refitWinner(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     },
   );
+  console.log(
+    'refit estimate',
+    ctx.costs.estimate(work(nTrees), true),
+    'actual',
+    ctx.clock() - started,
+    nTrees,
+  );
   return { forest, start: candidate.window.start, end, rows, nTrees, ms: ctx.clock() - started };
 }
 
@@ -487,26 +526,23 @@ function assembleResult(
   parts: {
     contest: Contest;
     refit: Awaited<ReturnType<typeof refitWinner>>;
-    rungStats: { scored: number; ms: number }[];
+    halving: { stats: SearchResult['rungs']; stoppedByBudget: boolean };
     skipped: SkippedWindow[];
     budgetSeconds: number;
     startedAt: number;
   },
 ): SearchResult {
-  const { contest, refit, rungStats } = parts;
+  const { contest, refit, halving } = parts;
   const leaderboard = toLeaderboard(contest);
   const { forest, ...refitInfo } = refit;
-  const rungs = contest.rungs.slice(0, rungStats.length).map((r, i) => ({ ...r, ...rungStats[i]! }));
   return {
     winner: { ...leaderboard[0]!, forest, reason: describeWinner(contest, ctx.metric), refit: refitInfo },
     leaderboard,
     metric: ctx.metric,
     validation: { start: ctx.validation.start, rows: ctx.validation.labels.length },
-    rungs,
+    rungs: halving.stats,
     skippedWindows: parts.skipped,
-    stoppedByBudget:
-      rungStats.length < contest.rungs.length ||
-      rungStats.some((s, i) => s.scored < contest.rungs[i]!.candidates),
+    stoppedByBudget: halving.stoppedByBudget,
     budgetSeconds: parts.budgetSeconds,
     elapsedMs: ctx.clock() - parts.startedAt,
   };
