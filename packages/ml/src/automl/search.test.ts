@@ -98,6 +98,7 @@ describe('the leaderboard', () => {
         { name: 'newest-1200', start: 1300 },
       ],
       threads: 2,
+      budgetSeconds: 120, // deterministic as long as the budget does not stop it
     };
     const [a, b, c] = await Promise.all([
       searchForest(dataOf(data), { ...options, seed: 3 }),
