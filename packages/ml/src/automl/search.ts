@@ -511,13 +511,6 @@ async function refitWinner(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     },
   );
-  console.log(
-    'refit estimate',
-    ctx.costs.estimate(work(nTrees), true),
-    'actual',
-    ctx.clock() - started,
-    nTrees,
-  );
   return { forest, start: candidate.window.start, end, rows, nTrees, ms: ctx.clock() - started };
 }
 
