@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ForestInputError } from './errors.ts';
-import { accuracy, confusionMatrix, f1, f1Macro, logLoss } from './metrics.ts';
+import { accuracy, balancedAccuracy, confusionMatrix, f1, f1Macro, logLoss } from './metrics.ts';
 
 // Reference values computed with scikit-learn 1.2.1 (python3-sklearn from apt):
 //   accuracy_score(yTrue, yPred), f1_score(yTrue, yPred, average='macro'),
@@ -26,6 +26,15 @@ describe('metrics against scikit-learn', () => {
   it('accuracy', () => {
     expect(accuracy(yTrue, yPred)).toBe(0.6666666666666666);
     expect(accuracy(Int32Array.from(yTrue), Int32Array.from(yTrue))).toBe(1);
+  });
+
+  it('balanced accuracy: the mean recall over the classes of yTrue', () => {
+    // balanced_accuracy_score on the arrays above, and on ones where yPred has a class yTrue lacks.
+    expect(balancedAccuracy(yTrue, yPred)).toBeCloseTo(0.6666666666666666, 12);
+    expect(balancedAccuracy([0, 0, 1, 1, 1], [0, 2, 1, 1, 0])).toBeCloseTo(0.5833333333333333, 12);
+    // Always the majority class of an imbalanced pair: accuracy 0.9, balanced accuracy 0.5.
+    const truth = [...new Array(90).fill(0), ...new Array(10).fill(1)];
+    expect(balancedAccuracy(truth, new Array(100).fill(0))).toBe(0.5);
   });
 
   it('macro F1, also exported as f1', () => {

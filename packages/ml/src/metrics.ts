@@ -43,6 +43,25 @@ export function accuracy(yTrue: Labels, yPred: Labels): number {
 }
 
 /**
+ * Mean over the classes present in yTrue of their recall (scikit-learn's
+ * `balanced_accuracy_score`: a class that only occurs in yPred does not count). Equals accuracy
+ * when the classes are balanced; a model that always answers the majority class of K scores 1/K.
+ */
+export function balancedAccuracy(yTrue: Labels, yPred: Labels): number {
+  const matrix = confusionMatrix(yTrue, yPred);
+  let sum = 0;
+  let present = 0;
+  for (let k = 0; k < matrix.length; k++) {
+    let actual = 0;
+    for (const count of matrix[k]!) actual += count;
+    if (actual === 0) continue;
+    present++;
+    sum += matrix[k]![k]! / actual;
+  }
+  return sum / present;
+}
+
+/**
  * `matrix[t][p]` = number of rows of true class t predicted as p (scikit-learn's orientation).
  * @param nClasses size of the matrix; @default 1 + the largest label in either array
  */

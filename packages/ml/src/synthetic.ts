@@ -98,3 +98,49 @@ export function toRowArrays(features: Float64Array, nFeatures: number): number[]
   }
   return rows;
 }
+
+/**
+ * What changes at `changeAt` in a {@link makeDriftStream}:
+ * - `covariate`: the features move (x0..x4, the ones the rule reads, are drawn from [0.3, 1)
+ *   instead of [0, 1)) but the labelling rule stays: the older rows still teach the right rule.
+ * - `concept`: the features keep their distribution but the rule changes (class k becomes
+ *   (k + 1) mod 3): the older rows now teach a wrong rule.
+ */
+export type DriftKind = 'covariate' | 'concept';
+
+export interface DriftStreamOptions {
+  nRows: number;
+  /** First row of the new regime. */
+  changeAt: number;
+  kind: DriftKind;
+  /** @default 10 */
+  nFeatures?: number;
+  /** @default 'nonlinear' */
+  rule?: SyntheticRule;
+  /** Label noise as in {@link SyntheticOptions}. @default 0.1 */
+  noise?: number;
+  /** @default 1 */
+  seed?: number;
+}
+
+/** A stream in serve order (oldest row first) whose regime changes at `changeAt`. */
+export function makeDriftStream(options: DriftStreamOptions): SyntheticDataset {
+  const { nRows, changeAt, kind, nFeatures = 10, rule = 'nonlinear', noise = 0.1, seed = 1 } = options;
+  const nClasses = 3;
+  const random = mulberry32(seed);
+  const features = new Float64Array(nRows * nFeatures);
+  const labels = new Int32Array(nRows);
+  const ruleLabels = new Int32Array(nRows);
+  for (let r = 0; r < nRows; r++) {
+    const after = r >= changeAt;
+    for (let f = 0; f < nFeatures; f++) {
+      const u = random();
+      features[r * nFeatures + f] = after && kind === 'covariate' && f < 5 ? 0.3 + 0.7 * u : u;
+    }
+    const base = ruleClass(rule, features, r * nFeatures);
+    const truth = after && kind === 'concept' ? (base + 1) % nClasses : base;
+    ruleLabels[r] = truth;
+    labels[r] = random() < noise ? (truth + 1 + Math.floor(random() * (nClasses - 1))) % nClasses : truth;
+  }
+  return { features, nRows, nFeatures, nClasses, labels, ruleLabels };
+}
