@@ -69,6 +69,9 @@ export default defineConfig({
           ],
           exclude: [...configDefaults.exclude, 'packages/core/src/policy/**'],
           globalSetup: ['packages/db/src/testing-global-setup.ts'],
+          // Servers and CLIs started by tests train the fixed forest unless a test asks for the
+          // search (AUTOML_BUDGET_SECONDS in its own settings): a search takes up to its budget.
+          env: { AUTOML_BUDGET_SECONDS: process.env.AUTOML_BUDGET_SECONDS ?? '0' },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -42,6 +42,8 @@ export async function startTestPlatform(
     TRAIN_THREADS: '2',
     // Off unless a test is about rate limits: tight test loops exceed any realistic budget.
     RATE_LIMIT_PER_MINUTE: '0',
+    // The fixed forest, unless a test is about the search (it takes up to its budget per training).
+    AUTOML_BUDGET_SECONDS: '0',
     ...env,
     DATABASE_URL: database.url,
   });

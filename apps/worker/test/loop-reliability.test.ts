@@ -115,7 +115,13 @@ describe('closed loop under faults and over long stationary streams', () => {
 
     // A second worker (in-process) takes the job once pg-boss expires the dead worker's claim.
     const worker = await startWorker({
-      config: loadConfig({ ...env, WORKERS: 'true', LOG_LEVEL: 'silent', DATABASE_URL: p.database.url }),
+      config: loadConfig({
+        AUTOML_BUDGET_SECONDS: '0',
+        ...env,
+        WORKERS: 'true',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: p.database.url,
+      }),
       databaseUrl: p.database.url,
       logger: createLogger('silent'),
     });

@@ -142,6 +142,8 @@ export const environmentSchema = z.object({
   RETRAIN_MIN_INTERVAL_SECONDS: int(300, 0, 7 * 86400),
   // Growth retrains (#16): labelled rows available beyond the newest version's (0 = no growth retrains).
   GROWTH_RETRAIN_ROWS: int(5000, 0, 100_000_000),
+  // AutoML (#16): seconds a training run may search windows × hyperparameters (0: the fixed forest).
+  AUTOML_BUDGET_SECONDS: num(8, 0, 3600),
   MAX_PROMOTIONS_PER_HOUR: int(6, 0, 10_000),
   // Role the `migrate` command grants data access (DML only) to (M14).
   DATABASE_APP_ROLE: z.preprocess(
@@ -309,6 +311,11 @@ export interface Config {
      * the newest version's, or this many more (0: never).
      */
     growthRows: number;
+    /**
+     * Seconds a training run may spend searching training windows × forest hyperparameters by
+     * successive halving, refit included (0: the fixed forest of N_ESTIMATORS, MAX_DEPTH, ...).
+     */
+    automlBudgetSeconds: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
   pipelines: {
@@ -468,6 +475,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minIntervalSeconds: e.RETRAIN_MIN_INTERVAL_SECONDS,
       maxPromotionsPerHour: e.MAX_PROMOTIONS_PER_HOUR,
       growthRows: e.GROWTH_RETRAIN_ROWS,
+      automlBudgetSeconds: e.AUTOML_BUDGET_SECONDS,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     pipelines: { autoCreate: e.AUTO_CREATE_PIPELINES, modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024 },

@@ -50,6 +50,9 @@ const SETTERS = {
   MAX_PROMOTIONS_PER_HOUR: (c: Config, v: number) => {
     c.retrain.maxPromotionsPerHour = v;
   },
+  AUTOML_BUDGET_SECONDS: (c: Config, v: number) => {
+    c.retrain.automlBudgetSeconds = v;
+  },
   GROWTH_RETRAIN_ROWS: (c: Config, v: number) => {
     c.retrain.growthRows = v;
   },

@@ -1,5 +1,6 @@
 export { PIPELINE_SETTINGS } from '@automl-stream/config';
 export { API_KEY_ROLES, ApiKeys, hashApiKey } from './api-keys.ts';
+export { type StoredCandidate, type StoredSearch, searchWindows } from './automl-fit.ts';
 export type {
   DataObserver,
   IngestInput,

@@ -1,7 +1,16 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import { accuracy, type Forest, f1Macro, loadForest, logLoss, trainForest } from '@automl-stream/ml';
+import {
+  accuracy,
+  type Forest,
+  f1Macro,
+  loadForest,
+  logLoss,
+  searchForest,
+  trainForest,
+} from '@automl-stream/ml';
 import type { Logger } from 'pino';
+import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
@@ -266,7 +275,7 @@ export class RetrainService {
     const data = await this.readTrainingData(job, signal);
     const split = holdOutNewest(data, this.config.retrain);
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
-    const { forest, trainingMs } = await this.fit(job, modelSplit, data, signal);
+    const { forest, trainingMs, search } = await this.fit(job, modelSplit, data, signal);
     const scores = await this.score(forest, split, modelSplit, data);
     const decision = decidePromotion(
       scores.metrics,
@@ -282,6 +291,7 @@ export class RetrainService {
       scores,
       decision,
       reference,
+      search,
     });
     if (!result)
       return {
@@ -312,15 +322,23 @@ export class RetrainService {
     const { trainWindow, minTrainRows } = this.config.retrain;
     const regime: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
     let since: RegimeStart | null = null;
-    if (regime && (await this.waitForRowsSince(job, regime, signal)) >= minTrainRows) since = regime;
+    let sinceRows = 0;
+    if (regime) {
+      sinceRows = await this.waitForRowsSince(job, regime, signal);
+      if (sinceRows >= minTrainRows) since = regime;
+    }
+    // The search reads the whole window and lets the validation choose between it and the rows
+    // since the change; the fixed forest trains on the new regime only.
+    const searching = this.config.retrain.automlBudgetSeconds > 0;
     const data = await readLabelledWindow(
       this.sql,
       this.pipeline.id,
       trainWindow,
-      since,
+      searching ? null : since,
       this.config.data.maxClasses,
     );
     const n = data.labels.length;
+    const sinceStart = since && searching ? Math.max(0, n - sinceRows) : null;
     if (n < minTrainRows) {
       throw new TrainingDataError(
         `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
@@ -340,13 +358,77 @@ export class RetrainService {
     const featureTypes = Array.from({ length: width }, (_, j) =>
       schema?.columns[j]?.type === 'categorical' ? ('categorical' as const) : ('numeric' as const),
     );
-    return { ...data, since, nClasses, nFeatures: width, featureTypes };
+    return { ...data, since, sinceStart, nClasses, nFeatures: width, featureTypes };
   }
 
-  /** Grows the forest, recording progress (in order) as trees finish; refuses a model too large to serve. */
+  /**
+   * The challenger: the winner of a search over windows × hyperparameters (AUTOML_BUDGET_SECONDS),
+   * or the fixed forest; refuses a model too large to serve.
+   */
   private async fit(job: TrainingJobRecord, split: HoldoutSplit, data: TrainingData, signal?: AbortSignal) {
-    const { nClasses } = data;
     const started = performance.now();
+    const grown =
+      this.config.retrain.automlBudgetSeconds > 0
+        ? await this.search(job, split, data, signal)
+        : { forest: await this.fitFixed(job, split, data, signal), search: null };
+    const trainingMs = performance.now() - started;
+    const { splits, leaves } = grown.forest.nodeCounts;
+    const tooLarge = modelSizeProblem(
+      { nNodes: splits + leaves, nLeaves: leaves, nClasses: data.nClasses },
+      this.config.model.maxModelBytes,
+    );
+    if (tooLarge) throw new ModelTooLargeError(`${tooLarge}: not registered`);
+    return { ...grown, trainingMs };
+  }
+
+  /** The search (packages/ml searchForest) on the training rows, its progress as training progress. */
+  private async search(
+    job: TrainingJobRecord,
+    split: HoldoutSplit,
+    data: TrainingData,
+    signal?: AbortSignal,
+  ) {
+    const { model, retrain } = this.config;
+    let progressWrites: Promise<unknown> = Promise.resolve();
+    const result = await searchForest(
+      {
+        features: split.trainX,
+        labels: split.trainY,
+        nClasses: data.nClasses,
+        featureTypes: data.featureTypes,
+      },
+      {
+        windows: searchWindows(split.trainX.length, data.sinceStart, Math.min(retrain.minTrainRows, 200)),
+        budgetSeconds: retrain.automlBudgetSeconds,
+        seed: model.seed,
+        finalTrees: model.nEstimators,
+        schedule: { topTrees: model.nEstimators, minTrees: Math.min(30, model.nEstimators) },
+        ...(model.threads ? { threads: model.threads } : {}),
+        ...(signal ? { signal } : {}),
+        onProgress: ({ done, total, bestSoFar }) => {
+          progressWrites = progressWrites.then(() =>
+            this.recordProgress(
+              job.id,
+              done,
+              total,
+              bestSoFar && { score: bestSoFar.score, window: bestSoFar.window },
+            ),
+          );
+        },
+      },
+    );
+    await progressWrites;
+    return { forest: result.winner.forest, search: storedSearch(result) };
+  }
+
+  /** Grows the fixed forest, recording progress (in order) as trees finish. */
+  private async fitFixed(
+    job: TrainingJobRecord,
+    split: HoldoutSplit,
+    data: TrainingData,
+    signal?: AbortSignal,
+  ) {
+    const { nClasses } = data;
     let lastReported = 0;
     // Progress writes run one after another: event ids are assigned at insert, so concurrent
     // writes could commit "7 trees" after "6 trees" the wrong way round and subscribers (which
@@ -369,18 +451,20 @@ export class RetrainService {
         progressWrites = progressWrites.then(() => this.recordProgress(job.id, done, total));
       },
     });
-    const trainingMs = performance.now() - started;
     await progressWrites;
-    const { splits, leaves } = forest.nodeCounts;
-    const tooLarge = modelSizeProblem(
-      { nNodes: splits + leaves, nLeaves: leaves, nClasses },
-      this.config.model.maxModelBytes,
-    );
-    if (tooLarge) throw new ModelTooLargeError(`${tooLarge}: not registered`);
-    return { forest, trainingMs };
+    return forest;
   }
 
-  private recordProgress(trainingJobId: number, done: number, total: number) {
+  /**
+   * Progress of a run: trees of the fixed forest, or the search's fits (candidates scored, then
+   * the refit) with the best candidate so far.
+   */
+  private recordProgress(
+    trainingJobId: number,
+    done: number,
+    total: number,
+    best: { score: number; window: string } | null = null,
+  ) {
     return this.sql
       .begin(async (tx) => {
         await updateTrainingProgress(tx, trainingJobId, done, total);
@@ -388,6 +472,14 @@ export class RetrainService {
           trainingJobId,
           treesDone: done,
           treesTotal: total,
+          ...(this.config.retrain.automlBudgetSeconds > 0
+            ? {
+                candidatesDone: done,
+                candidatesTotal: total,
+                bestScore: best?.score ?? null,
+                bestWindow: best?.window ?? null,
+              }
+            : {}),
         });
       })
       .catch((error) => this.logger.warn({ err: error }, 'could not record training progress'));
@@ -443,6 +535,7 @@ export class RetrainService {
           since: data.since?.at.toISOString() ?? null,
           sinceRowId: data.since?.rowId ?? null,
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
+          ...(run.search ? { search: run.search } : {}),
         },
         metrics,
         championMetrics,
@@ -494,6 +587,8 @@ export class RetrainService {
 
 interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   since: RegimeStart | null;
+  /** With the search: the index of the first row of the new regime (null: no located change). */
+  sinceStart: number | null;
   nClasses: number;
   nFeatures: number;
   /** Per feature column, how the forest splits it. */
@@ -539,6 +634,8 @@ interface TrainingRun {
   scores: Scores;
   decision: { promote: boolean; rejectedReason: string | null };
   reference: { sample: Float64Array; rows: number; predictions: number[] };
+  /** The search that chose the forest (null: the fixed forest). */
+  search: StoredSearch | null;
 }
 
 /** Holds out the newest slice: the model is judged on the data it will meet next. */

@@ -43,6 +43,7 @@ describe('abandoned retrains (M2, L9)', () => {
     QUEUE_MAINTENANCE_SECONDS: '1',
     CHECK_INTERVAL_SECONDS: '3600',
     MIN_TRAIN_ROWS: '100',
+    AUTOML_BUDGET_SECONDS: '0',
   };
 
   /** No retrain open or queued from an earlier test. */

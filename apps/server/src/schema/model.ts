@@ -1,4 +1,10 @@
-import type { ModelMetrics, ModelStatus, ModelVersionRecord } from '@automl-stream/core';
+import type {
+  ModelMetrics,
+  ModelStatus,
+  ModelVersionRecord,
+  StoredCandidate,
+  StoredSearch,
+} from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { ModelChangeActionEnum } from './enums.ts';
 import { loaders } from './loaders.ts';
@@ -24,6 +30,45 @@ export const ModelMetricsRef = builder.objectRef<ModelMetrics>('ModelMetrics').i
   }),
 });
 
+const SearchCandidateRef = builder.objectRef<StoredCandidate>('SearchCandidate').implement({
+  description: 'One candidate of the search that chose a version: its window, parameters and score.',
+  fields: (t) => ({
+    rank: t.exposeInt('rank', { description: '1 = the winner; by rung reached, then score.' }),
+    window: t.exposeString('window', { description: 'all, since-change, newest-N.' }),
+    windowRows: t.exposeInt('windowRows'),
+    maxDepth: t.exposeInt('maxDepth', { nullable: true, description: 'null: unlimited.' }),
+    minSamplesLeaf: t.exposeInt('minSamplesLeaf'),
+    maxFeatures: t.string({ resolve: (c) => String(c.maxFeatures) }),
+    classWeight: t.exposeString('classWeight', { nullable: true }),
+    nTrees: t.exposeInt('nTrees'),
+    score: t.exposeFloat('score', {
+      nullable: true,
+      description: 'Validation score at the last rung it reached.',
+    }),
+    fitMs: t.exposeInt('fitMs'),
+    rung: t.exposeInt('rung'),
+    cutByHalving: t.exposeBoolean('cutByHalving'),
+    winner: t.exposeBoolean('winner'),
+  }),
+});
+
+const ModelSearchRef = builder.objectRef<StoredSearch>('ModelSearch').implement({
+  description:
+    'The search over training windows × forest hyperparameters (successive halving under AUTOML_BUDGET_SECONDS) that chose this version.',
+  fields: (t) => ({
+    metric: t.exposeString('metric', {
+      description: 'accuracy, or balancedAccuracy for imbalanced classes.',
+    }),
+    reason: t.exposeString('reason', { description: 'Why the winner won.' }),
+    window: t.exposeString('window', { description: 'The winner’s training window.' }),
+    budgetSeconds: t.exposeFloat('budgetSeconds'),
+    elapsedMs: t.exposeInt('elapsedMs'),
+    stoppedByBudget: t.exposeBoolean('stoppedByBudget'),
+    rungs: t.exposeInt('rungs'),
+    candidates: t.field({ type: [SearchCandidateRef], resolve: (s) => s.candidates }),
+  }),
+});
+
 export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersion').implement({
   description: 'A trained random forest in the registry.',
   fields: (t) => ({
@@ -31,6 +76,12 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
     status: t.field({ type: ModelStatusEnum, resolve: (m) => m.status as ModelStatus }),
     serving: t.boolean({ resolve: (m) => m.status === 'production' }),
     params: t.field({ type: 'JSON', resolve: (m) => m.params }),
+    search: t.field({
+      type: ModelSearchRef,
+      nullable: true,
+      description: 'The leaderboard of the search that chose it (null: the fixed forest).',
+      resolve: (m) => (m.params.search as StoredSearch | undefined) ?? null,
+    }),
     metrics: t.field({ type: ModelMetricsRef, resolve: (m) => m.metrics }),
     championMetrics: t.field({
       type: ModelMetricsRef,
