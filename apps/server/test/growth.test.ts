@@ -26,7 +26,7 @@ describe('growth retrains', () => {
   beforeAll(async () => {
     p = await startTestPlatform(inject('postgresUrl'), {
       MIN_TRAIN_ROWS: '200',
-      GROWTH_RETRAIN_ROWS: '1000',
+      GROWTH_RETRAIN_ROWS: '1200',
       DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
     });
   });
@@ -34,7 +34,7 @@ describe('growth retrains', () => {
     await p?.stop();
   });
 
-  it('queues a growth retrain once the labelled rows doubled, and trains it on the larger window', async () => {
+  it('queues a growth retrain once GROWTH_RETRAIN_ROWS more labelled rows are in, and trains it on the larger window', async () => {
     await call(INGEST, { input: rows(250, 1) });
     const first = await waitFor(
       async () =>

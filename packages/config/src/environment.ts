@@ -307,8 +307,8 @@ export interface Config {
     /** Automatic promotions allowed per rolling hour (0: every challenger waits for an admin). */
     maxPromotionsPerHour: number;
     /**
-     * A growth retrain is queued when the labelled rows available (up to TRAIN_WINDOW) reach twice
-     * the newest version's, or this many more (0: never).
+     * A growth retrain is queued when the labelled rows available (up to TRAIN_WINDOW) exceed the
+     * newest version's by this many (0: never).
      */
     growthRows: number;
     /**

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { grownEnough } from './retrain-requests.ts';
 
 describe('growth retrains', () => {
-  it('come when the rows available doubled or grew by GROWTH_RETRAIN_ROWS, never without growth', () => {
-    expect(grownEnough(500, 999, 5000)).toBe(false);
-    expect(grownEnough(500, 1000, 5000)).toBe(true);
+  it('come when the rows available grew by GROWTH_RETRAIN_ROWS, never without growth', () => {
+    expect(grownEnough(500, 1000, 5000)).toBe(false);
+    expect(grownEnough(500, 5499, 5000)).toBe(false);
+    expect(grownEnough(500, 5500, 5000)).toBe(true);
     expect(grownEnough(8000, 12_999, 5000)).toBe(false);
     expect(grownEnough(8000, 13_000, 5000)).toBe(true);
     // TRAIN_WINDOW caps what is available: a model trained on the whole window does not grow.

@@ -86,9 +86,9 @@ export class RetrainRequests {
   }
 
   /**
-   * A growth retrain (issue #16): when the labelled rows available (up to TRAIN_WINDOW) reach twice
-   * those of the newest version (serving or not: a rejected challenger waits for more growth), or
-   * GROWTH_RETRAIN_ROWS more, and no retrain is open. It trains from the serving version's first
+   * A growth retrain (issue #16): when the labelled rows available (up to TRAIN_WINDOW) exceed those
+   * of the newest version (serving or not: a rejected challenger waits for more growth) by
+   * GROWTH_RETRAIN_ROWS, and no retrain is open. It trains from the serving version's first
    * row on (older rows may be of an earlier concept); like every challenger it is promoted only if
    * better on the newest hold-out.
    */
@@ -141,10 +141,12 @@ export function announceQueued(tx: Queryable, job: TrainingJobRecord) {
 }
 
 /**
- * Whether the labelled rows available grew enough since a version trained on `used` rows: twice
- * as many, or `step` more (`step` 0: growth retrains are off).
+ * Whether the labelled rows available grew enough since a version trained on `used` rows: by
+ * `step` rows (GROWTH_RETRAIN_ROWS; 0: growth retrains are off). A fixed step, not a doubling: a
+ * first model of 500 rows would otherwise retrain at 1,000, 2,000, 4,000 rows, each time on a
+ * hold-out too small to tell the challenger from the champion.
  */
 export function grownEnough(used: number, available: number, step: number): boolean {
-  if (step <= 0 || available <= used) return false;
-  return available >= 2 * used || available - used >= step;
+  if (step <= 0) return false;
+  return available - used >= step;
 }
