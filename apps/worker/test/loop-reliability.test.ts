@@ -26,6 +26,8 @@ describe('closed loop under faults and over long stationary streams', () => {
       WINDOW_SIZE: '1000',
       MIN_TRAIN_ROWS: '1000',
       N_ESTIMATORS: '30',
+      // About drift verdicts: no growth retrain pending when the shift comes (growth.test.ts).
+      GROWTH_RETRAIN_ROWS: '0',
     });
     const platform = p.server.platform;
     const stream = seaConcepts({ seed: 3, concepts: [0], noise: 0.1 });
