@@ -6,7 +6,8 @@
  *    pipeline) at once, so every one queues its first training together, while one "storm"
  *    pipeline asks for a retrain again the moment its previous one ends. Every training job's wait
  *    (training.queued → training.started) is compared with its fair share: the pipelines with a
- *    job waiting or running when it was queued × the mean duration of the runs during its wait. Target: no wait above
+ *    job waiting or running when it was queued × the time one training turn took during its wait
+ *    (dispatch included). Target: no wait above
  *    2 × its fair share, and the storm pipeline trains no more often than one round allows.
  * 2. Checks and retrains of all: checkDrift and a manual retrain in every pipeline; all complete.
  * 3. Single-row predict latency under mixed ingest/predict background traffic, with one pipeline
@@ -150,18 +151,17 @@ async function fairness(server: Server, call: Client) {
   const trainMs = jobs.map((j) => j.finished! - j.started!);
   const meanTrain = trainMs.reduce((a, b) => a + b, 0) / trainMs.length;
   // A job's fair share: one turn of every pipeline that had a job open when it was queued, at the
-  // training speed of the machine while it waited (the mean duration of the runs in its wait).
+  // time one training turn took while it waited (its wait over the runs that started in it, which
+  // counts the queue's dispatch too). Above 1, other pipelines went ahead of it more than once.
   const ratios = jobs.map((j) => {
     const competing = new Set(
       jobs.filter((o) => o.queued! <= j.queued! && o.finished! > j.queued!).map((o) => o.pipeline),
     );
     const during = jobs.filter((o) => o !== j && o.started! >= j.queued! && o.started! < j.started!);
-    const speed =
-      during.length > 0
-        ? during.reduce((t, o) => t + o.finished! - o.started!, 0) / during.length
-        : meanTrain;
-    return (j.started! - j.queued!) / (competing.size * speed);
+    const turn = (j.started! - j.queued!) / Math.max(1, during.length);
+    return during.length === 0 ? 0 : (j.started! - j.queued!) / (competing.size * turn);
   });
+
   const waits = jobs.map((j) => (j.started! - j.queued!) / 1000);
   const stormId = (await server.platform.pipelines.get('storm')).id;
   const stormJobs = jobs.filter((j) => j.pipeline === stormId).length;

@@ -212,7 +212,7 @@ export class Queues {
     queue: Q,
     handler: (payload: Payload<Q>, job: { id: string; logger: Logger }) => Promise<void>,
   ): Promise<string> {
-    return this.boss.work(queue.name, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+    return this.boss.work(queue.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
       if (!job) return;
       const started = performance.now();
       let outcome: JobOutcome = 'failed';

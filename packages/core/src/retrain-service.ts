@@ -54,6 +54,9 @@ export class TrainingDataError extends Error {
   readonly outcome: string = 'insufficient_data';
 }
 
+/** Fewest training rows a search runs on (validation and windows need room); fewer: the fixed forest. */
+const SEARCH_MIN_ROWS = 200;
+
 /** The reason a process aborts its retrain when it shuts down (see RetrainService.run). */
 export class ShutdownError extends Error {
   override name = 'ShutdownError';
@@ -367,8 +370,9 @@ export class RetrainService {
    */
   private async fit(job: TrainingJobRecord, split: HoldoutSplit, data: TrainingData, signal?: AbortSignal) {
     const started = performance.now();
+    // Below SEARCH_MIN_ROWS a search has no room for windows and a validation: the fixed forest.
     const grown =
-      this.config.retrain.automlBudgetSeconds > 0
+      this.config.retrain.automlBudgetSeconds > 0 && split.trainX.length >= SEARCH_MIN_ROWS
         ? await this.search(job, split, data, signal)
         : { forest: await this.fitFixed(job, split, data, signal), search: null };
     const trainingMs = performance.now() - started;
