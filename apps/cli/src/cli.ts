@@ -83,6 +83,8 @@ function buildProgram(io: Io, signal: AbortSignal, run: Run, list: Command[]): P
     .description('A live ML pipeline: ingest, predict, drift detection, automatic retraining and promotion.')
     .usage('<command> [options]')
     .version(version, '-V, --version', 'print the version')
+    // The program's own options (-V) only before a command: `models --version 3` is the command's.
+    .enablePositionalOptions()
     .helpOption('-h, --help', 'show this help')
     .helpCommand('help [command]', 'show the help of a command')
     .addHelpText('after', MAIN_HELP_AFTER)

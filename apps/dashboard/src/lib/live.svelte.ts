@@ -1,11 +1,13 @@
 /**
  * State every page of one pipeline shares, owned by the root layout: the pipeline's totals
  * (pushed by `statsUpdated`, at most once per STATS_INTERVAL_MS and only when a number changed)
- * and the progress of its training job (pushed by `trainingEvents`). The layout starts it again
+ * and the progress of its training job (pushed by `trainingEvents`; a search's progress, which
+ * only the event log's `training.progress` payload carries, by `platformEvents`). The layout starts it again
  * for another pipeline when the route changes pipeline. Nothing here polls.
  */
 import {
   DashboardOpenTrainingDocument,
+  DashboardPlatformEventsDocument,
   DashboardStatsUpdatedDocument,
   type DashboardStatsUpdatedSubscription,
   DashboardTrainingEventsDocument,
@@ -13,7 +15,12 @@ import {
 import { getContext, setContext } from 'svelte';
 import { coalesce } from './coalesce.ts';
 import type { PlatformConnection } from './platform.svelte.ts';
-import { applyTrainingEvent, progressFromJobs, type TrainingProgress } from './training.ts';
+import {
+  applyTrainingEvent,
+  progressFromJobs,
+  type TrainingProgress,
+  trainingEventFromLog,
+} from './training.ts';
 
 export type Stats = DashboardStatsUpdatedSubscription['statsUpdated'];
 
@@ -36,7 +43,9 @@ export class LiveState {
     this.training = null;
     const readTraining = coalesce(async () => {
       const data = await this.platform.query(DashboardOpenTrainingDocument, { pipeline });
-      this.training = progressFromJobs([...data.running.items, ...data.queued.items, ...data.latest.items]);
+      const jobs = [...data.running.items, ...data.queued.items, ...data.latest.items];
+      const latest = data.progress[0];
+      this.training = progressFromJobs(jobs, latest ? { type: 'training.progress', ...latest } : null);
     });
     const stops = [
       this.platform.subscribe(DashboardStatsUpdatedDocument, { pipeline }, (data) => {
@@ -46,6 +55,10 @@ export class LiveState {
       }),
       this.platform.subscribe(DashboardTrainingEventsDocument, { pipeline }, (data) => {
         this.training = applyTrainingEvent(this.training, data.trainingEvents);
+      }),
+      this.platform.subscribe(DashboardPlatformEventsDocument, { pipeline }, (data) => {
+        const event = trainingEventFromLog(data.platformEvents);
+        if (event?.search) this.training = applyTrainingEvent(this.training, event);
       }),
       this.platform.onReconnect(() => void readTraining()),
     ];

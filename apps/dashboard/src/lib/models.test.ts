@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatRowWindow, keyParams, summarizeParams } from './models.ts';
+import { candidateCells, formatRowWindow, keyParams, searchSummary, summarizeParams } from './models.ts';
 
 describe('summarizeParams', () => {
   it('lists parameters sorted by name, nested values as JSON', () => {
@@ -12,6 +12,9 @@ describe('summarizeParams', () => {
     expect(summarizeParams('legacy')).toEqual(['"legacy"']);
     expect(summarizeParams([1, 2])).toEqual(['[1,2]']);
     expect(summarizeParams({ seed: null })).toEqual(['seed null']);
+  });
+  it('leaves the search out (it has its own table)', () => {
+    expect(summarizeParams({ maxDepth: null, search: { candidates: [] } })).toEqual(['maxDepth null']);
   });
 });
 
@@ -30,5 +33,51 @@ describe('keyParams', () => {
       'maxFeatures sqrt',
     ]);
     expect(keyParams('legacy')).toEqual([]);
+  });
+});
+
+describe('the leaderboard', () => {
+  const candidate = {
+    rank: 1,
+    window: 'since-change',
+    windowRows: 1234,
+    maxDepth: null,
+    minSamplesLeaf: 5,
+    maxFeatures: 'sqrt',
+    classWeight: null,
+    nTrees: 100,
+    score: 0.95123,
+    fitMs: 1500,
+    rung: 2,
+    cutByHalving: false,
+    winner: true,
+  };
+  it('writes a candidate’s cells in the table’s order', () => {
+    expect(candidateCells(candidate)).toEqual([
+      '1',
+      'since-change',
+      '1,234',
+      'unlimited',
+      '5',
+      'sqrt',
+      'none',
+      '100',
+      '0.9512',
+      '1,500',
+      '2',
+      '',
+    ]);
+    expect(
+      candidateCells({ ...candidate, maxDepth: 8, classWeight: 'balanced', score: null, cutByHalving: true }),
+    ).toEqual(['1', 'since-change', '1,234', '8', '5', 'sqrt', 'balanced', '100', '–', '1,500', '2', 'cut']);
+  });
+  it('sums the search up in one line', () => {
+    const search = { candidates: [1, 2, 3], elapsedMs: 2940, budgetSeconds: 3, rungs: 3, metric: 'accuracy' };
+    expect(searchSummary({ ...search, stoppedByBudget: false })).toBe(
+      '3 candidates in 2.9 s (budget 3 s), 3 rungs of successive halving, scored by accuracy',
+    );
+    expect(searchSummary({ ...search, stoppedByBudget: true })).toContain(
+      '(budget 3 s, stopped by the budget)',
+    );
   });
 });

@@ -8,12 +8,16 @@ import { formatCount } from './format.ts';
 export function summarizeParams(params: unknown): string[] {
   if (params === null || params === undefined) return [];
   if (typeof params !== 'object' || Array.isArray(params)) return [JSON.stringify(params)];
-  return Object.entries(params as Record<string, unknown>)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(
-      ([key, value]) =>
-        `${key} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`,
-    );
+  return (
+    Object.entries(params as Record<string, unknown>)
+      // The search that chose the forest has a table of its own (the leaderboard).
+      .filter(([key]) => key !== 'search')
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(
+        ([key, value]) =>
+          `${key} ${typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)}`,
+      )
+  );
 }
 
 /** The ingested rows a version learnt from: "rows #1,201–#2,400". */
@@ -30,4 +34,53 @@ export function keyParams(params: unknown): string[] {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return [];
   const record = params as Record<string, unknown>;
   return KEY_PARAMS.filter((key) => key in record).map((key) => `${key} ${String(record[key])}`);
+}
+
+/** A candidate of the search that chose a version (the `search.candidates` of the models query). */
+export interface LeaderboardCandidate {
+  rank: number;
+  window: string;
+  windowRows: number;
+  maxDepth?: number | null;
+  minSamplesLeaf: number;
+  maxFeatures: string;
+  classWeight?: string | null;
+  nTrees: number;
+  score?: number | null;
+  fitMs: number;
+  rung: number;
+  cutByHalving: boolean;
+  winner: boolean;
+}
+
+/** The cells of a leaderboard row, in the table's column order. */
+export function candidateCells(c: LeaderboardCandidate): string[] {
+  return [
+    String(c.rank),
+    c.window,
+    formatCount(c.windowRows),
+    c.maxDepth == null ? 'unlimited' : String(c.maxDepth),
+    String(c.minSamplesLeaf),
+    c.maxFeatures,
+    c.classWeight ?? 'none',
+    String(c.nTrees),
+    c.score == null ? '–' : c.score.toFixed(4),
+    formatCount(c.fitMs),
+    String(c.rung),
+    c.cutByHalving ? 'cut' : '',
+  ];
+}
+
+/** "24 candidates in 2.9 s (budget 3 s), 3 rungs, accuracy", plus "stopped by the budget". */
+export function searchSummary(search: {
+  candidates: readonly unknown[];
+  elapsedMs: number;
+  budgetSeconds: number;
+  rungs: number;
+  metric: string;
+  stoppedByBudget: boolean;
+}): string {
+  const seconds = (search.elapsedMs / 1000).toFixed(1);
+  const budget = search.stoppedByBudget ? ', stopped by the budget' : '';
+  return `${search.candidates.length} candidates in ${seconds} s (budget ${search.budgetSeconds} s${budget}), ${search.rungs} rungs of successive halving, scored by ${search.metric}`;
 }

@@ -3,8 +3,10 @@ import {
   applyTrainingEvent,
   progressFromJobs,
   progressShare,
+  searchFromPayload,
   type TrainingEventInput,
   type TrainingProgress,
+  trainingEventFromLog,
 } from './training.ts';
 
 const at = (s: number) => `2025-01-01T00:00:${String(s).padStart(2, '0')}Z`;
@@ -38,6 +40,7 @@ describe('applyTrainingEvent', () => {
       version: 3,
       outcome: 'promoted',
       error: null,
+      search: null,
       at: at(3),
     });
     expect(progressShare(done)).toBe(1);
@@ -130,6 +133,7 @@ describe('progressFromJobs', () => {
       version: 2,
       outcome: 'rejected',
       error: null,
+      search: null,
       at: at(30),
     });
     expect(progressFromJobs([job(1, 'FAILED', { error: 'x' })])).toMatchObject({
@@ -137,5 +141,85 @@ describe('progressFromJobs', () => {
       error: 'x',
     });
     expect(progressFromJobs([])).toBeNull();
+  });
+});
+
+describe('the search in the progress', () => {
+  const logged = (done: number, total: number, best: number | null, window: string | null, s: number) => ({
+    type: 'training.progress',
+    payload: {
+      trainingJobId: 7,
+      treesDone: done,
+      treesTotal: total,
+      candidatesDone: done,
+      candidatesTotal: total,
+      bestScore: best,
+      bestWindow: window,
+    },
+    at: at(s),
+  });
+
+  it('reads candidates and the best so far from a progress payload, nothing from the fixed forest’s', () => {
+    expect(searchFromPayload(logged(3, 40, 0.91, 'all', 1).payload)).toEqual({
+      candidatesDone: 3,
+      candidatesTotal: 40,
+      bestScore: 0.91,
+      bestWindow: 'all',
+    });
+    expect(searchFromPayload({ trainingJobId: 7, treesDone: 3, treesTotal: 20 })).toBeNull();
+    expect(searchFromPayload(null)).toBeNull();
+    expect(
+      trainingEventFromLog({ type: 'training.started', payload: { trainingJobId: 7 }, at: at(0) }),
+    ).toBeNull();
+    expect(trainingEventFromLog(logged(0, 40, null, null, 1))?.search).toEqual({
+      candidatesDone: 0,
+      candidatesTotal: 40,
+      bestScore: null,
+      bestWindow: null,
+    });
+  });
+
+  it('keeps the newest search report through the subscription’s own progress events, until the end', () => {
+    const fromLog = (e: ReturnType<typeof logged>) => trainingEventFromLog(e)!;
+    const s = run([
+      { type: 'STARTED', trainingJobId: 7, treesTotal: 40, at: at(0) },
+      fromLog(logged(10, 40, 0.9, 'newest-500', 1)),
+      // The same fit reported by trainingEvents (no payload), and a late, older log event.
+      { type: 'PROGRESS', trainingJobId: 7, treesDone: 12, treesTotal: 40, at: at(2) },
+      fromLog(logged(8, 40, 0.88, 'all', 1)),
+    ]);
+    expect(s).toMatchObject({
+      phase: 'running',
+      treesDone: 12,
+      search: { candidatesDone: 10, candidatesTotal: 40, bestScore: 0.9, bestWindow: 'newest-500' },
+    });
+    const later = run([fromLog(logged(30, 40, 0.95, 'since-change', 3))], s);
+    expect(later?.search).toMatchObject({ candidatesDone: 30, bestScore: 0.95, bestWindow: 'since-change' });
+    expect(progressShare(later)).toBe(0.75);
+    // A retry starts the search again.
+    expect(run([{ type: 'STARTED', trainingJobId: 7, treesTotal: 40, at: at(4) }], later)?.search).toBeNull();
+  });
+
+  it('seeds the running job’s search from the newest progress event after a load', () => {
+    const job = {
+      id: 7,
+      status: 'RUNNING',
+      treesDone: 10,
+      treesTotal: 40,
+      queuedAt: at(0),
+      startedAt: at(1),
+    };
+    expect(progressFromJobs([job], logged(10, 40, 0.9, 'all', 2))?.search).toEqual({
+      candidatesDone: 10,
+      candidatesTotal: 40,
+      bestScore: 0.9,
+      bestWindow: 'all',
+    });
+    // Progress of another job (an older run) says nothing about this one.
+    const older = {
+      ...logged(40, 40, 0.8, 'all', 0),
+      payload: { ...logged(40, 40, 0.8, 'all', 0).payload, trainingJobId: 6 },
+    };
+    expect(progressFromJobs([job], older)?.search).toBeNull();
   });
 });

@@ -5,6 +5,18 @@
 
 export type TrainingPhase = 'queued' | 'running' | 'finished' | 'failed';
 
+/**
+ * How far the search of a run got (AUTOML_BUDGET_SECONDS > 0): candidate fits done of those
+ * planned, and the best candidate so far (null until one was scored). From the payload of the
+ * `training.progress` events; treesDone/treesTotal of such a run count the same fits.
+ */
+export interface SearchProgress {
+  candidatesDone: number;
+  candidatesTotal: number;
+  bestScore: number | null;
+  bestWindow: string | null;
+}
+
 export interface TrainingProgress {
   jobId: number;
   phase: TrainingPhase;
@@ -16,6 +28,8 @@ export interface TrainingProgress {
   /** promoted | rejected | insufficient_data | error (finished only). */
   outcome: string | null;
   error: string | null;
+  /** The search's progress (null: the fixed forest, or not reported yet). */
+  search: SearchProgress | null;
   /** When this state was reached (ISO string, from the server). */
   at: string;
 }
@@ -30,6 +44,8 @@ export interface TrainingEventInput {
   version?: number | null;
   outcome?: string | null;
   error?: string | null;
+  /** Progress events of the event log (`platformEvents`) carry the search's progress. */
+  search?: SearchProgress | null;
   at: string;
 }
 
@@ -45,6 +61,54 @@ export interface TrainingJobSnapshot {
   queuedAt: string;
   startedAt?: string | null;
   finishedAt?: string | null;
+}
+
+const count = (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+
+/** The search's progress in a `training.progress` payload; null when it has none (the fixed forest). */
+export function searchFromPayload(payload: unknown): SearchProgress | null {
+  if (payload === null || typeof payload !== 'object') return null;
+  const p = payload as Record<string, unknown>;
+  const done = count(p.candidatesDone);
+  const total = count(p.candidatesTotal);
+  if (done === null || total === null) return null;
+  return {
+    candidatesDone: done,
+    candidatesTotal: total,
+    bestScore: typeof p.bestScore === 'number' ? p.bestScore : null,
+    bestWindow: typeof p.bestWindow === 'string' ? p.bestWindow : null,
+  };
+}
+
+/**
+ * A `training.progress` event of the event log as a training event (with the search's
+ * progress); null for any other event, or one without a job id.
+ */
+export function trainingEventFromLog(event: {
+  type: string;
+  payload: unknown;
+  at: string;
+}): TrainingEventInput | null {
+  if (event.type !== 'training.progress' || event.payload === null || typeof event.payload !== 'object')
+    return null;
+  const p = event.payload as Record<string, unknown>;
+  if (typeof p.trainingJobId !== 'number' && typeof p.trainingJobId !== 'string') return null;
+  return {
+    type: event.type,
+    trainingJobId: p.trainingJobId,
+    treesDone: count(p.treesDone),
+    treesTotal: count(p.treesTotal),
+    search: searchFromPayload(p),
+    at: event.at,
+  };
+}
+
+/** The newer of two reports of the same search (fits only grow); either may be null. */
+function newerSearch(a: SearchProgress | null, b: SearchProgress | null | undefined): SearchProgress | null {
+  if (!b) return a;
+  if (!a) return b;
+  return b.candidatesDone >= a.candidatesDone ? b : a;
 }
 
 /** Accepts both the GraphQL enum name (STARTED) and the event-log name (training.started). */
@@ -80,6 +144,7 @@ export function applyTrainingEvent(
     version: null,
     outcome: null,
     error: null,
+    search: null,
     at: event.at,
   };
   switch (eventKind(event.type)) {
@@ -94,6 +159,7 @@ export function applyTrainingEvent(
         treesDone: 0,
         treesTotal: event.treesTotal ?? base.treesTotal,
         error: null,
+        search: null,
         at: event.at,
       };
     case 'progress':
@@ -103,6 +169,7 @@ export function applyTrainingEvent(
         phase: 'running',
         treesDone: Math.max(same?.phase === 'running' ? same.treesDone : 0, event.treesDone ?? 0),
         treesTotal: event.treesTotal ?? base.treesTotal,
+        search: newerSearch(same?.phase === 'running' ? same.search : null, event.search),
         at: event.at,
       };
     case 'finished':
@@ -124,9 +191,13 @@ export function applyTrainingEvent(
 /**
  * The bar as the registry of jobs says it is: the running job if any, else the queued one, else
  * the newest finished or failed job (so a reload still shows how the last run ended), else none.
- * `jobs` in any order.
+ * `jobs` in any order; `latestProgress`, the newest `training.progress` event, gives the running
+ * job's search progress.
  */
-export function progressFromJobs(jobs: readonly TrainingJobSnapshot[]): TrainingProgress | null {
+export function progressFromJobs(
+  jobs: readonly TrainingJobSnapshot[],
+  latestProgress: { type: string; payload: unknown; at: string } | null = null,
+): TrainingProgress | null {
   const newestFirst = (a: TrainingJobSnapshot, b: TrainingJobSnapshot) => Number(b.id) - Number(a.id);
   const byStatus = (status: string) =>
     jobs.filter((j) => j.status.toLowerCase() === status).sort(newestFirst)[0];
@@ -141,7 +212,7 @@ export function progressFromJobs(jobs: readonly TrainingJobSnapshot[]): Training
         : status === 'failed'
           ? 'failed'
           : 'finished';
-  return {
+  const state: TrainingProgress = {
     jobId: Number(job.id),
     phase,
     treesDone: phase === 'finished' ? job.treesTotal : job.treesDone,
@@ -149,6 +220,11 @@ export function progressFromJobs(jobs: readonly TrainingJobSnapshot[]): Training
     version: job.resultVersion ?? null,
     outcome: job.outcome ?? null,
     error: job.error ?? null,
+    search: null,
     at: job.finishedAt ?? job.startedAt ?? job.queuedAt,
   };
+  const progress = latestProgress ? trainingEventFromLog(latestProgress) : null;
+  return phase === 'running' && progress && Number(progress.trainingJobId) === state.jobId
+    ? { ...state, search: progress.search ?? null }
+    : state;
 }
