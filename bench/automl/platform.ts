@@ -6,9 +6,10 @@
  *    10 % label noise) ingested in batches of 1,000; version 1 bootstraps by itself and growth
  *    retrains follow; wait until settled (no open training job, no new job or version for
  *    SETTLE_SECONDS).
- * 2. The concept changes (SEA concept 2, θ = 7: the label of every row with 7 < x0 + x1 ≤ 9.5
- *    flips) and rows keep arriving (STEP rows every TICK_MS) until a version trained for the drift
- *    serves. The drift checks are the scheduled ones (CHECK_INTERVAL_SECONDS) and those WINDOW_SIZE
+ * 2. Rows keep arriving (STEP rows every TICK_MS): BEFORE more of the same concept (the serving
+ *    version's error baseline: the concept detector watches the errors of the serving version
+ *    only), then the concept changes (SEA concept 2, θ = 7: the label of every row with
+ *    7 < x0 + x1 ≤ 9.5 flips), until a version trained for the drift serves. The drift checks are the scheduled ones (CHECK_INTERVAL_SECONDS) and those WINDOW_SIZE
  *    rows trigger.
  * 3. Measured, from the stored drift check that queued the retrain (driftEvents and trainingJobs
  *    through GraphQL) to the new version's promotion (model.promoted: promotedAt): the total and
@@ -37,10 +38,12 @@ const repsAt = process.argv.indexOf('--reps');
 const REPS = repsAt > 0 ? Number(process.argv[repsAt + 1]) : 3;
 const BUDGETS = ['8', '0'];
 const ROWS = 20_000;
+/** Rows of the old concept the serving version scores before the change (its error baseline). */
+const BEFORE = 5_000;
 const BATCH = 1_000;
 const STEP = 250;
 const TICK_MS = 500;
-const MAX_AFTER = 60_000;
+const MAX_AFTER = Number(process.env.MAX_AFTER ?? 60_000);
 const CHECK_INTERVAL_SECONDS = 5;
 const SETTLE_SECONDS = 15;
 const TARGET_SECONDS = 15;
@@ -127,6 +130,15 @@ async function settle(call: Call, timeoutMs = 600_000): Promise<Snapshot> {
   }
 }
 
+/** The newest drift checks and training jobs, for a run that did not end as expected. */
+async function diagnose(call: Call): Promise<string> {
+  const d = await call<{ driftEvents: { items: unknown[] } }>(
+    '{ driftEvents(limit: 3) { items { id trigger verdict action conceptDrift conceptDriftDetails } } }',
+  );
+  const s = await call<Snapshot>(SNAPSHOT);
+  return JSON.stringify({ checks: d.driftEvents.items, jobs: s.trainingJobs.items.slice(0, 4) });
+}
+
 /** One repetition: 20,000 rows of concept 3, settle, concept 2 until a drift retrain's version serves. */
 async function repetition(budget: string, seed: number) {
   const { server, database, call } = await start(budget);
@@ -135,8 +147,8 @@ async function repetition(budget: string, seed: number) {
       seed,
       noise: 0.1,
       concepts: [3, 2],
-      driftPositions: [ROWS],
-      length: ROWS + MAX_AFTER,
+      driftPositions: [ROWS + BEFORE],
+      length: ROWS + BEFORE + MAX_AFTER,
     });
     for (let at = 0; at < ROWS; at += BATCH) await call(INGEST, { input: stream.take(BATCH, at) });
     const before = await settle(call);
@@ -144,7 +156,8 @@ async function repetition(budget: string, seed: number) {
     let at = ROWS;
     let found: { job: Job; version: Version } | null = null;
     while (!found) {
-      if (at >= ROWS + MAX_AFTER) throw new Error('no drift retrain served');
+      if (at >= ROWS + BEFORE + MAX_AFTER)
+        throw new Error(`no drift retrain served: ${await diagnose(call)}`);
       await call(INGEST, { input: stream.take(STEP, at) });
       at += STEP;
       await sleep(TICK_MS);
@@ -169,7 +182,7 @@ async function repetition(budget: string, seed: number) {
       budget,
       seed,
       versionsBefore: before.models.items.length,
-      rowsAfterChange: at - ROWS,
+      rowsAfterChange: at - ROWS - BEFORE,
       trigger: check.driftEvent.trigger,
       totalS: (t(version.promotedAt) - detected) / 1000,
       queueS: (t(job.startedAt) - t(job.queuedAt)) / 1000,
