@@ -293,7 +293,9 @@ describe('partition maintenance', () => {
     expect(window.labels).toEqual([1, 0, 1, 0, 1]);
     expect(window.lastAt?.getTime()).toBe(noon(35).getTime());
     const current = await readCurrentWindow(db.sql, 1, 100, 1);
-    expect(current.features).toHaveLength(5);
+    // The 4 ingested rows (a window counts each served row once: rows when any are stored).
+    expect(current.features).toHaveLength(4);
+    expect(current.source).toBe('rows');
     expect((await readErrorStream(db.sql, 1, 1, 100)).wrong).toEqual([0, 0, 1, 0, 1]);
     // A regime start whose row was dropped falls back to its time.
     expect(await countLabelledSince(db.sql, 1, { at: noon(30), rowId: 1 })).toBe(5);

@@ -405,10 +405,15 @@ export async function countLabelledRows(sql: Queryable, pipeline: number): Promi
   return row?.n ?? 0;
 }
 
+/** Served entities the drift window looks back over to decide between ingested rows and predictions. */
+const SOURCE_LOOKBACK_WINDOWS = 10;
+
 /**
- * The live feature stream's newest `limit` rows: predictions served and rows ingested (both are
- * traffic the model saw), newest first. `predicted` holds the classes given by `version` only, so
- * the predicted-class mix is never a blend of two models around a promotion.
+ * The live feature stream's newest `limit` rows, newest first, each served row once (D6): a
+ * client that predicts rows and then ingests them labelled sends each row twice. The window is
+ * made of ingested rows when any were stored among the newest 10 × `limit` served entities,
+ * else of predictions (a client that only predicts). `predicted` holds the classes given by
+ * `version` only, so the predicted-class mix is never a blend of two models around a promotion.
  */
 export async function readCurrentWindow(
   sql: Queryable,
@@ -420,37 +425,37 @@ export async function readCurrentWindow(
   predicted: number[];
   newestPredictionId: number | null;
   newestRowId: number | null;
+  source: 'rows' | 'predictions';
 }> {
-  // name: read-current-window
-  const rows = await sql<
-    {
-      src: string;
-      id: string;
-      features: number[];
-      predicted: number | null;
-      v: number | null;
-      created_at: Date;
-    }[]
-  >`
-    (select 'p' as src, id, features, label as predicted, model_version as v, created_at from predictions
-      where pipeline_id = ${pipeline} order by id desc limit ${limit})
-    union all
-    (select 'r' as src, id, features, scored_label as predicted, scored_version as v, created_at from rows
-      where pipeline_id = ${pipeline} order by id desc limit ${limit})
-    order by created_at desc, id desc
-    limit ${limit}`;
-  let newestPredictionId: number | null = null;
-  let newestRowId: number | null = null;
-  for (const r of rows) {
-    const id = Number(r.id);
-    if (r.src === 'p') newestPredictionId = Math.max(newestPredictionId ?? 0, id);
-    else newestRowId = Math.max(newestRowId ?? 0, id);
-  }
+  type Served = { id: string; features: number[]; predicted: number | null; v: number | null };
+  // name: read-current-window-rows
+  const rows = await sql<(Served & { created_at: Date })[]>`
+    select id, features, scored_label as predicted, scored_version as v, created_at from rows
+      where pipeline_id = ${pipeline} order by id desc limit ${limit}`;
+  // Predictions served after the newest ingested row: rows stopped coming once there are many.
+  const newestRowAt = rows[0]?.created_at ?? null;
+  // name: count-predictions-after
+  const [after] = await sql<{ n: number }[]>`
+    select count(*)::int as n from (select 1 from predictions
+      where pipeline_id = ${pipeline} and (${newestRowAt}::timestamptz is null or created_at > ${newestRowAt}::timestamptz)
+      limit ${SOURCE_LOOKBACK_WINDOWS * limit}) p`;
+  const useRows = rows.length > 0 && (after?.n ?? 0) < SOURCE_LOOKBACK_WINDOWS * limit;
+  // name: read-current-window-predictions
+  const predictions = useRows
+    ? []
+    : await sql<Served[]>`
+    select id, features, label as predicted, model_version as v from predictions
+      where pipeline_id = ${pipeline} order by id desc limit ${limit}`;
+  // name: newest-prediction-id
+  const [newest] = await sql<{ id: string | null }[]>`
+    select max(id)::text as id from predictions where pipeline_id = ${pipeline}`;
+  const served: Served[] = useRows ? rows : predictions;
   return {
-    features: rows.map((r) => r.features),
-    predicted: rows.filter((r) => r.predicted !== null && r.v === version).map((r) => r.predicted as number),
-    newestPredictionId,
-    newestRowId,
+    features: served.map((r) => r.features),
+    predicted: served.filter((r) => r.predicted !== null && r.v === version).map((r) => r.predicted as number),
+    newestPredictionId: newest?.id ? Number(newest.id) : null,
+    newestRowId: rows[0] ? Number(rows[0].id) : null,
+    source: useRows ? 'rows' : 'predictions',
   };
 }
 
