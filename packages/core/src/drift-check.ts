@@ -1,5 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import {
+  type ChunkTest,
   type ConceptDriftResult,
   chiSquareTest,
   compareDistributions,
@@ -7,7 +8,10 @@ import {
   type FeatureType,
   histogram,
   jensenShannon,
+  prepareChunkReference,
+  testChunk,
 } from '@automl-stream/drift';
+import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
 import type { DriftFeatureResult } from './storage/drift-storage.ts';
 
 /*
@@ -26,6 +30,8 @@ const PREDICTION_JS_DISTANCE = 0.1;
 /** What a check reads: the serving model's side, the newest window and the error stream. */
 export interface DriftCheckInputs {
   model: {
+    /** The serving version (its reign on the lineage error stream; absent: every outcome is its own). */
+    version?: number;
     nFeatures: number;
     nClasses: number;
     featureImportances: readonly number[];
@@ -38,8 +44,16 @@ export interface DriftCheckInputs {
   columns?: { names: string[]; types: FeatureType[]; categories?: (readonly string[] | null)[] };
   /** Newest WINDOW_SIZE rows (ingested and served). */
   window: { features: number[][]; predicted: readonly number[] };
-  /** The serving version's labelled outcomes, oldest first (1 = wrong). */
-  errors: { wrong: readonly number[]; at: readonly Date[]; rowId: readonly (number | null)[] };
+  /**
+   * The lineage's labelled outcomes (whichever version served each row), in serve order, oldest
+   * first (1 = wrong); `version` says which version served each (absent: all the serving one's).
+   */
+  errors: {
+    wrong: readonly number[];
+    at: readonly Date[];
+    rowId: readonly (number | null)[];
+    version?: readonly number[];
+  };
 }
 
 export interface FeatureHistogramRecord {
@@ -132,8 +146,32 @@ export interface DriftMeasurement {
   features: DriftFeatureResult[];
   histograms: FeatureHistogramRecord[];
   prediction: Record<string, unknown>;
-  concept: ConceptDriftResult;
+  concept: ConceptOnLineage;
+  /** The data-drift decision: the chunk test over the voting features and why it did or did not count. */
+  chunk: ChunkVerdict | null;
   quality: DataQuality;
+}
+
+/** A located rise on the lineage's error stream and whether it calls for a retrain. */
+export interface ConceptOnLineage extends ConceptDriftResult {
+  /** Where the serving version's reign starts in the stream (index of its first outcome). */
+  reignStart: number;
+  /** The located rise, acted on or not (null: none located). */
+  located: { index: number; at: string | null; before: number; after: number } | null;
+  /** Why the rise does or does not count (one line). */
+  reason: string;
+}
+
+export interface ChunkVerdict {
+  /** Simes p-value over the voting features. */
+  pValue: number;
+  alpha: number;
+  voting: number[];
+  nReference: number;
+  minReferenceRows: number;
+  /** Flagged (p < alpha) but the reference is too small for a verdict. */
+  advisory: boolean;
+  reason: string;
 }
 
 type DriftSettings = Config['drift'];
@@ -147,7 +185,7 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     .map((f) => (f.length === nFeatures ? f : f.slice(0, nFeatures)));
   const data = measureDataDrift(inputs, current, settings);
   const prediction = measurePredictionDrift(inputs, settings);
-  const concept = detectConceptDrift(inputs.errors.wrong, inputs.errors.at, inputs.errors.rowId);
+  const concept = measureConcept(inputs);
   const drifted = data.dataDrift || prediction.drifted || concept.detected;
   let verdict = data.verdict;
   if (drifted) verdict = 'drift';
@@ -166,6 +204,7 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     histograms: data.histograms,
     prediction: prediction.details,
     concept,
+    chunk: data.chunk,
     quality: measureQuality(inputs.reference, current, inputs.columns?.types ?? null),
   };
 }
@@ -179,6 +218,7 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     verdict: 'insufficient_data' as DriftMeasurement['verdict'],
     features: [] as DriftFeatureResult[],
     histograms: [] as FeatureHistogramRecord[],
+    chunk: null as ChunkVerdict | null,
   };
   if (current.length < MIN_CURRENT_ROWS || refRows.length < MIN_CURRENT_ROWS) return none;
   const featureNames =
@@ -210,12 +250,105 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     const h = histogram(ref, cur, { bins: HISTOGRAM_BINS });
     return [{ feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts }];
   });
+  const chunk = chunkVerdict(inputs, current);
+  const verdict = report.verdict === 'drift' && !chunk.flagged ? 'no_drift' : report.verdict;
   return {
-    dataDrift: report.drifted,
+    dataDrift: chunk.flagged,
     driftedShare: report.driftedShare,
-    verdict: report.verdict as DriftMeasurement['verdict'],
+    verdict: verdict as DriftMeasurement['verdict'],
     features,
     histograms,
+    chunk: chunk.verdict,
+  };
+}
+
+/**
+ * The data-drift decision (spec P2, P3): the window tested as one chunk, each feature by KS (or
+ * chi-square when categorical), only features the model uses voting (importance >= 1/(2m)), their
+ * p-values combined by Simes; drift when that p-value is below 0.01 against a reference of at
+ * least 1,000 rows. Below that the verdict is advisory: a 400-row reference sample varies too
+ * much from one sample to the next to stand for the regime (D9), and the per-feature report
+ * (KS, PSI, Wasserstein) is shown, never acted on.
+ */
+function chunkVerdict(
+  inputs: DriftCheckInputs,
+  current: number[][],
+): { flagged: boolean; verdict: ChunkVerdict } {
+  const { chunkAlpha: alpha, minReferenceRows } = DEFAULT_POLICY_CONFIG;
+  const categorical = inputs.columns?.types.map((t) => t !== 'numeric');
+  const reference = prepareChunkReference(inputs.reference, categorical ? { categorical } : {});
+  const test: ChunkTest = testChunk(reference, current, {
+    importances: inputs.model.featureImportances.length ? inputs.model.featureImportances : null,
+  });
+  const small = inputs.reference.length < minReferenceRows;
+  const below = test.pValue < alpha;
+  const p = test.pValue.toPrecision(3);
+  const reason = !below
+    ? `no data drift: Simes p ${p} over the voting features ≥ ${alpha}`
+    : small
+      ? `advisory only: Simes p ${p} < ${alpha}, but the reference has ${inputs.reference.length} rows (a verdict needs ${minReferenceRows})`
+      : `data drift: Simes p ${p} over the voting features < ${alpha}`;
+  return {
+    flagged: below && !small,
+    verdict: {
+      pValue: test.pValue,
+      alpha,
+      voting: test.voting,
+      nReference: inputs.reference.length,
+      minReferenceRows,
+      advisory: below && small,
+      reason,
+    },
+  };
+}
+
+/** Outcomes either side of a located rise that place it at the serving version's start. */
+const REIGN_MARGIN = 50;
+
+/**
+ * Concept drift on the lineage's error stream (spec P4a, D1): ADWIN and the strongest rise over the
+ * outcomes of whichever version served, in serve order. A version bad from its first row shows
+ * no rise in its own errors, but the lineage rises where it started serving. A located rise counts
+ * when it lies in the serving version's reign (or at its start, within 50 outcomes): a rise
+ * before it is a change the serving version was trained after.
+ */
+export function measureConcept(inputs: DriftCheckInputs): ConceptOnLineage {
+  const { wrong, at, rowId, version } = inputs.errors;
+  const raw = detectConceptDrift(wrong, at, rowId);
+  const serving = inputs.model.version;
+  let reignStart = 0;
+  if (version && serving !== undefined)
+    for (let i = version.length - 1; i >= 0; i--)
+      if (version[i] !== serving) {
+        reignStart = i + 1;
+        break;
+      }
+  if (!raw.detected || raw.changeIndex === null) {
+    return { ...raw, reignStart, located: null, reason: 'no significant rise in the lineage error stream' };
+  }
+  const located = {
+    index: raw.changeIndex,
+    at: raw.changeAt,
+    before: raw.errorRateBefore ?? 0,
+    after: raw.errorRateAfter ?? 0,
+  };
+  const rates = `error ${(100 * located.before).toFixed(1)}% → ${(100 * located.after).toFixed(1)}%`;
+  if (raw.changeIndex >= reignStart - REIGN_MARGIN) {
+    const where =
+      raw.changeIndex <= reignStart + REIGN_MARGIN
+        ? 'where the serving version started'
+        : 'while the serving version served';
+    return { ...raw, reignStart, located, reason: `concept drift: the lineage's ${rates} ${where}` };
+  }
+  return {
+    ...raw,
+    detected: false,
+    changeIndex: null,
+    changeAt: null,
+    changeRowId: null,
+    reignStart,
+    located,
+    reason: `no concept drift for the serving version: the lineage's rise (${rates}) came ${reignStart - raw.changeIndex} outcomes before it started serving`,
   };
 }
 

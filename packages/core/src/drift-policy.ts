@@ -12,7 +12,7 @@ import {
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
-import { readCurrentWindow, readErrorStream } from './storage/data-storage.ts';
+import { readCurrentWindow, readLineageErrorStream } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
   insertDriftCheck,
@@ -30,7 +30,7 @@ import type { TrainingJobRecord } from './storage/training-storage.ts';
 
 export type DriftTrigger = 'schedule' | 'rows' | 'manual';
 
-/** Newest labelled outcomes of the serving version fed to the concept-drift detectors. */
+/** Newest labelled outcomes of the lineage (every version, serve order) fed to the concept-drift detectors. */
 const ERROR_STREAM_LIMIT = 20_000;
 
 export interface DriftCheckOutcome {
@@ -108,7 +108,7 @@ export class DriftPolicy {
       this.config.drift.windowSize,
       production.version,
     );
-    const stream = await readErrorStream(this.sql, this.pipeline.id, production.version, ERROR_STREAM_LIMIT);
+    const stream = await readLineageErrorStream(this.sql, this.pipeline.id, ERROR_STREAM_LIMIT);
     const refRows: number[][] = [];
     for (let i = 0; i < (reference?.rows ?? 0); i++) {
       refRows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
@@ -119,7 +119,7 @@ export class DriftPolicy {
       reference: refRows,
       ...(schema ? { columns: modelColumns(schema, nFeatures) } : {}),
       window: { features: window.features, predicted: window.predicted },
-      errors: { wrong: stream.wrong, at: stream.at, rowId: stream.rowId },
+      errors: stream,
     };
     return { inputs, window };
   }
@@ -128,7 +128,7 @@ export class DriftPolicy {
   private record(
     production: ModelVersionRecord,
     m: DriftMeasurement,
-    window: { newestRowId: number | null; newestPredictionId: number | null },
+    window: { newestRowId: number | null; newestPredictionId: number | null; source: string },
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
@@ -156,6 +156,8 @@ export class DriftPolicy {
           concept: m.concept,
           histograms: m.histograms,
           quality: m.quality,
+          chunk: m.chunk,
+          source: window.source,
           newestRowId: window.newestRowId,
           newestPredictionId: window.newestPredictionId,
         },

@@ -56,7 +56,7 @@ describe('the current window of a drift check', () => {
 
   it('holds each row once when the rows were predicted and then ingested', async () => {
     const window = await readCurrentWindow(db.sql, 1, 500, 1);
-    const distinct = new Set(window.features.map((f) => f[0]));
+    const distinct = new Set(window.features.map((f) => f[0]!));
     expect(window.features).toHaveLength(500);
     expect(distinct.size).toBe(500);
     // The newest 500 ingested rows: 500..999.

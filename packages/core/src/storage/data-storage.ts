@@ -452,7 +452,9 @@ export async function readCurrentWindow(
   const served: Served[] = useRows ? rows : predictions;
   return {
     features: served.map((r) => r.features),
-    predicted: served.filter((r) => r.predicted !== null && r.v === version).map((r) => r.predicted as number),
+    predicted: served
+      .filter((r) => r.predicted !== null && r.v === version)
+      .map((r) => r.predicted as number),
     newestPredictionId: newest?.id ? Number(newest.id) : null,
     newestRowId: rows[0] ? Number(rows[0].id) : null,
     source: useRows ? 'rows' : 'predictions',
@@ -486,5 +488,37 @@ export async function readErrorStream(
     wrong: rows.map((r) => r.wrong),
     at: rows.map((r) => r.at),
     rowId: rows.map((r) => (r.src === 'r' ? Number(r.id) : null)),
+  };
+}
+
+/**
+ * The lineage's error stream: labelled outcomes of whichever version served, in serve order (an
+ * ingested row when it was stored and scored, a prediction when it was served — never when its
+ * label arrived, D14), the newest `limit`. wrong: 1 = wrong; version: the version that served;
+ * rowId: the ingested row's id (null for a prediction's feedback).
+ */
+export async function readLineageErrorStream(
+  sql: Queryable,
+  pipeline: number,
+  limit: number,
+): Promise<{ wrong: number[]; at: Date[]; rowId: (number | null)[]; version: number[] }> {
+  // name: read-lineage-error-stream
+  const rows = await sql<{ wrong: number; at: Date; src: string; id: string; v: number }[]>`
+    select wrong, at, src, id, v from (
+      (select (scored_label <> label)::int as wrong, created_at as at, 'r' as src, id, scored_version as v from rows
+        where pipeline_id = ${pipeline} and label is not null and scored_label is not null
+        order by id desc limit ${limit})
+      union all
+      (select (label <> feedback_label)::int as wrong, created_at as at, 'p' as src, id, model_version as v
+        from predictions
+        where pipeline_id = ${pipeline} and feedback_label is not null
+        order by id desc limit ${limit})
+      order by at desc, id desc limit ${limit}
+    ) s order by at, id`;
+  return {
+    wrong: rows.map((r) => r.wrong),
+    at: rows.map((r) => r.at),
+    rowId: rows.map((r) => (r.src === 'r' ? Number(r.id) : null)),
+    version: rows.map((r) => r.v),
   };
 }

@@ -1,0 +1,113 @@
+// Two defects of the drift check found on fresh-clone demo runs (issue #17), on a real platform:
+// a data-drift verdict against a small (400-row) reference sample on a stationary stream, and a
+// version that is bad from its first row, which its own error stream never shows as a rise.
+import { gql, startTestPlatform, type TestPlatform } from '@automl-stream/server/testing.ts';
+import { covariateShift, seaConcepts } from '@automl-stream/streams';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+
+const BATCH = 500;
+
+describe('drift check defects', () => {
+  let p: TestPlatform | undefined;
+  afterEach(async () => {
+    await p?.stop();
+    p = undefined;
+  });
+
+  async function start() {
+    p = await startTestPlatform(inject('postgresUrl'), {
+      WORKERS: 'false',
+      MIN_TRAIN_ROWS: '500',
+      WINDOW_SIZE: '500',
+      TRAIN_WINDOW: '1000',
+      N_ESTIMATORS: '30',
+      GROWTH_RETRAIN_ROWS: '0',
+      DRIFT_COOLDOWN_ROWS: '0',
+      RETRAIN_MIN_INTERVAL_SECONDS: '0',
+    });
+    return p.server.platform;
+  }
+  type Platform = Awaited<ReturnType<typeof start>>;
+
+  async function ingest(platform: Platform, take: { features: number[][]; labels: number[] }) {
+    for (let i = 0; i < take.labels.length; i += 100) {
+      await platform.data.ingest({
+        features: take.features.slice(i, i + 100),
+        labels: take.labels.slice(i, i + 100),
+      });
+    }
+  }
+
+  async function train(platform: Platform, reason: string) {
+    const { job } = await platform.drift.requestRetrain(reason);
+    const result = await platform.retrain.run(job.id);
+    await platform.holder.refresh();
+    return result;
+  }
+
+  it('gives no data-drift verdict on a stationary stream against a 400-row reference sample', async () => {
+    const platform = await start();
+    // Two features, both used by the model, no shift: any data-drift verdict is false.
+    const stream = covariateShift({
+      seed: Number(process.env.DEFECT_SEED ?? 4),
+      nFeatures: 2,
+      shifts: [],
+      noise: 0.05,
+    });
+    await ingest(platform, stream.take(BATCH));
+    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    // As the demo's timer does: a check every 100 rows, each on the newest WINDOW_SIZE rows.
+    const checks: { dataDrift: boolean; nReference: number; action: string }[] = [];
+    for (let k = 0; k < 100; k++) {
+      await ingest(platform, stream.take(100, BATCH + k * 100));
+      const { check } = await platform.drift.check('schedule');
+      checks.push({ dataDrift: check!.dataDrift, nReference: check!.nReference, action: check!.action });
+    }
+    expect(checks[0]!.nReference).toBe(400);
+    const falseDrifts = checks.flatMap((c, k) => (c.dataDrift ? [`check ${k + 1}: ${c.action}`] : []));
+    expect(falseDrifts, 'data-drift verdicts on a stationary stream').toEqual([]);
+    expect(checks.filter((c) => c.action === 'retrain_queued')).toEqual([]);
+  });
+
+  it('finds a version that is bad from its first row on the lineage error stream', async () => {
+    const platform = await start();
+    // v1 learns concept θ 7, v2 concept θ 9.5; then v1 is promoted by hand while θ 9.5 goes on.
+    const old = seaConcepts({ seed: 31, concepts: [2], noise: 0.05 });
+    const stream = seaConcepts({ seed: 32, concepts: [3], noise: 0.05 });
+    await ingest(platform, old.take(1000));
+    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    await ingest(platform, stream.take(1000));
+    const v2 = await train(platform, 'learn the current concept');
+    expect(v2.version?.version).toBe(2);
+    expect(v2.promoted).toBe(true);
+    await ingest(platform, stream.take(1500, 1000));
+    expect((await platform.drift.check('manual')).check?.drifted).toBe(false);
+
+    await platform.registry.promote(1, 'a bad manual promotion');
+    await platform.holder.refresh();
+    const seen: string[] = [];
+    let detectedAfter: number | null = null;
+    for (let k = 0; k < 4 && detectedAfter === null; k++) {
+      await ingest(platform, stream.take(BATCH, 2500 + k * BATCH));
+      const { check } = await platform.drift.check('manual');
+      seen.push(`${(k + 1) * BATCH}: ${check!.verdict} concept=${check!.conceptDrift} ${check!.action}`);
+      if (check!.conceptDrift && check!.action === 'retrain_queued') detectedAfter = (k + 1) * BATCH;
+    }
+    expect(detectedAfter, `checks after the promotion:\n${seen.join('\n')}`).not.toBeNull();
+    expect(detectedAfter!).toBeLessThanOrEqual(1000);
+    // The retrain learns from the rows since the bad version started serving.
+    const [job] = await p!.database.sql<{ change_at: Date | null }[]>`
+      select change_at from training_jobs where status = 'queued' order by id desc limit 1`;
+    const [promotion] = await p!.database.sql<{ at: Date }[]>`
+      select created_at as at from events where type = 'model.promoted' order by id desc limit 1`;
+    expect(job?.change_at).toBeInstanceOf(Date);
+    expect(Math.abs(job!.change_at!.getTime() - promotion!.at.getTime())).toBeLessThan(5_000);
+    const graphql = await gql<{ driftEvents: { items: { conceptDrift: boolean }[] } }>(
+      p!.graphqlUrl,
+      '{ driftEvents(limit: 1) { items { conceptDrift } } }',
+      {},
+      p!.adminKey,
+    );
+    expect(graphql.data?.driftEvents.items[0]?.conceptDrift).toBe(true);
+  });
+});
