@@ -302,8 +302,8 @@ export async function existingPredictionIds(
 /**
  * Where a new regime begins in the labelled stream. Ingested rows of one batch share
  * `created_at`, so a change point inside a batch is the pair (time, first row id): rows count from
- * (at, rowId) on in (created_at, id) order, feedback labels from `at` on. Without `rowId`,
- * everything labelled at or after `at` counts.
+ * (at, rowId) on in (created_at, id) order, predictions with feedback served from `at` on. Without
+ * `rowId`, everything served at or after `at` counts.
  */
 export interface RegimeStart {
   at: Date;
@@ -320,8 +320,10 @@ function regimeStartSql(sql: Queryable, at: Date | null, rowId: number) {
 
 /**
  * The training window: the newest `limit` labelled examples, oldest first: ingested rows with a
- * label and served predictions that received a feedback label, ordered by when the label arrived.
- * With `since`, only examples of the regime that starts there.
+ * label and served predictions that received a feedback label, ordered by when the row was served
+ * (a late label keeps its prediction's place, D14). With `since`, only examples served from the
+ * start of that regime on: a row served before a change never enters the new regime's window,
+ * however late its label came.
  */
 export async function readLabelledWindow(
   sql: Queryable,
@@ -348,10 +350,10 @@ export async function readLabelledWindow(
           and (${at}::timestamptz is null or (created_at, id) >= (${regimeStartSql(sql, at, rowId)}, ${rowId}::bigint))
         order by id desc limit ${limit})
       union all
-      (select 'p' as src, id, features, feedback_label as label, feedback_at as at from predictions
+      (select 'p' as src, id, features, feedback_label as label, created_at as at from predictions
         where pipeline_id = ${pipeline} and feedback_label is not null and feedback_label < ${maxClasses}
-          and (${at}::timestamptz is null or feedback_at >= ${at}::timestamptz)
-        order by feedback_at desc limit ${limit})
+          and (${at}::timestamptz is null or created_at >= ${at}::timestamptz)
+        order by id desc limit ${limit})
       order by at desc, id desc limit ${limit}
     ) w order by at, id`;
   // A loop, not Math.min(...ids): spreading 125k+ arguments overflows the stack (TRAIN_WINDOW).
@@ -384,7 +386,7 @@ export async function countLabelledSince(
     select (select count(*) from rows where pipeline_id = ${pipeline} and label is not null
               and (created_at, id) >= (${regimeStartSql(sql, since.at, since.rowId ?? 0)}, ${since.rowId ?? 0}::bigint))::int
          + (select count(*) from predictions where pipeline_id = ${pipeline} and feedback_label is not null
-              and feedback_at >= ${since.at})::int as n`;
+              and created_at >= ${since.at})::int as n`;
   return row?.n ?? 0;
 }
 
