@@ -169,6 +169,8 @@ export interface ChunkVerdict {
   voting: number[];
   nReference: number;
   minReferenceRows: number;
+  /** Largest effect among the voting features: KS D (numeric) or total variation (categorical). */
+  effect: { feature: number; size: number } | null;
   /** Flagged (p < alpha) but the reference is too small for a verdict. */
   advisory: boolean;
   reason: string;
@@ -282,12 +284,18 @@ function chunkVerdict(
   });
   const small = inputs.reference.length < minReferenceRows;
   const below = test.pValue < alpha;
-  const p = test.pValue.toPrecision(3);
+  let effect: ChunkVerdict['effect'] = null;
+  for (const f of test.features)
+    if (f.votes && (!effect || f.effect > effect.size)) effect = { feature: f.feature, size: f.effect };
+  const name = (j: number) => inputs.columns?.names[j] ?? `f${j}`;
+  const size = effect ? `, largest effect ${effect.size.toFixed(3)} on ${name(effect.feature)}` : '';
+  const voters = `${test.voting.length} of ${test.features.length} features vote`;
+  const p = `Simes p ${test.pValue.toPrecision(3)}`;
   const reason = !below
-    ? `no data drift: Simes p ${p} over the voting features ≥ ${alpha}`
+    ? `no data drift: ${p} ≥ ${alpha} (${voters}${size})`
     : small
-      ? `advisory only: Simes p ${p} < ${alpha}, but the reference has ${inputs.reference.length} rows (a verdict needs ${minReferenceRows})`
-      : `data drift: Simes p ${p} over the voting features < ${alpha}`;
+      ? `advisory only: ${p} < ${alpha}${size}, but the reference has ${inputs.reference.length} rows (a verdict needs ${minReferenceRows})`
+      : `data drift: ${p} < ${alpha} (${voters}${size})`;
   return {
     flagged: below && !small,
     verdict: {
@@ -296,6 +304,7 @@ function chunkVerdict(
       voting: test.voting,
       nReference: inputs.reference.length,
       minReferenceRows,
+      effect,
       advisory: below && small,
       reason,
     },

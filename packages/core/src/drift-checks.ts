@@ -41,3 +41,65 @@ export class DriftChecks {
     return this.get(Number(event.payload.driftCheckId));
   }
 }
+
+const ACTION_WHY: Record<string, string> = {
+  retrain_queued: 'retrain queued',
+  retrain_pending: 'no new retrain: one is already queued or running',
+  cooldown:
+    'no retrain: the last drift-triggered retrain is more recent than DRIFT_COOLDOWN_ROWS rows or RETRAIN_MIN_INTERVAL_SECONDS',
+  insufficient_data: 'no retrain: too few rows or labelled outcomes for a verdict',
+  none: 'no retrain: no drift the platform acts on',
+};
+
+interface StoredConcept {
+  reason?: string;
+  detected?: boolean;
+  errors?: number;
+  errorRateBefore?: number | null;
+  errorRateAfter?: number | null;
+  changeAt?: string | null;
+}
+
+const pct = (x: number | null | undefined) => (x == null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+
+/**
+ * Why a check decided what it did, one line per kind of evidence and one for the action: the labels
+ * (the lineage's error stream, its located rise and rates), the features (the chunk test, its
+ * threshold and effect size), the predicted classes, and what was done and why. Checks recorded
+ * before these reasons were stored get lines built from their flags.
+ */
+export function explainCheck(check: DriftCheckRecord): string[] {
+  const details = check.details as Record<string, unknown>;
+  const concept = (details.concept ?? null) as StoredConcept | null;
+  const lines: string[] = [];
+  if (concept?.reason)
+    lines.push(`labels: ${concept.reason} (ADWIN, z ≥ 3 over ${concept.errors ?? 0} labelled outcomes)`);
+  else if (concept && (concept.errors ?? 0) > 0)
+    lines.push(
+      concept.detected
+        ? `labels: error rate rose ${pct(concept.errorRateBefore)} → ${pct(concept.errorRateAfter)}`
+        : `labels: no rise in the error rate over ${concept.errors} labelled outcomes`,
+    );
+  else lines.push('labels: no labelled outcomes yet');
+  const chunk = details.chunk as { reason?: string } | undefined;
+  if (chunk?.reason) lines.push(`features: ${chunk.reason}`);
+  else
+    lines.push(
+      `features: ${check.dataDrift ? 'data drift' : 'no data drift'} (${check.nCurrent} rows vs ${check.nReference} reference rows)`,
+    );
+  const prediction = details.prediction as { pValue?: number; jensenShannon?: number } | undefined;
+  if (check.predictionDrift && prediction?.pValue !== undefined)
+    lines.push(
+      `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)`,
+    );
+  let action = ACTION_WHY[check.action] ?? check.action;
+  if (check.action === 'retrain_queued') {
+    const from =
+      concept?.detected && concept.changeAt
+        ? `rows since the located change at ${concept.changeAt}`
+        : 'rows from this check on';
+    action += ` (training job ${check.trainingJobId}): it trains on ${from}; cost: one training run`;
+  }
+  lines.push(`action: ${action}`);
+  return lines;
+}

@@ -12,7 +12,7 @@ export type {
 export { DataService } from './data-service.ts';
 export type { DriftAction, DriftCheckInputs, DriftMeasurement, RetrainSituation } from './drift-check.ts';
 export { decideAction, MIN_CURRENT_ROWS, measureDrift } from './drift-check.ts';
-export { type DriftCheckPage, DriftChecks } from './drift-checks.ts';
+export { type DriftCheckPage, DriftChecks, explainCheck } from './drift-checks.ts';
 export type { DriftCheckOutcome, DriftTrigger } from './drift-policy.ts';
 export { DriftPolicy } from './drift-policy.ts';
 export type { ErrorCode } from './errors.ts';

@@ -7,14 +7,6 @@ import { type Command, intFlag } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { fixed, formatTable, percent, printJson, pValue, timestamp } from '../output.ts';
 
-interface ConceptDetails {
-  detected?: boolean;
-  detector?: string | null;
-  errors?: number;
-  errorRateBefore?: number | null;
-  errorRateAfter?: number | null;
-}
-
 /** The per-check summary lines and the per-feature table of a drift check. */
 export function formatDriftCheck(check: DriftEventFieldsFragment): string {
   const flags = [
@@ -28,16 +20,8 @@ export function formatDriftCheck(check: DriftEventFieldsFragment): string {
     `  action    ${check.action.toLowerCase()}${check.trainingJob ? ` (training job ${check.trainingJob.id}: ${check.trainingJob.status.toLowerCase()}${check.trainingJob.resultVersion ? ` → v${check.trainingJob.resultVersion}` : ''})` : ''}`,
     `  model     ${check.modelVersion === null ? '-' : `v${check.modelVersion}`}; reference ${check.nReference} rows vs current ${check.nCurrent} rows; ${percent(check.driftedShare)} of features drifted`,
   ];
-  const concept = check.conceptDriftDetails as ConceptDetails | null;
-  if (concept && typeof concept.errors === 'number' && concept.errors > 0) {
-    lines.push(
-      `  errors    ${concept.errors} labelled outcomes; ${
-        concept.detected
-          ? `error rate rose ${percent(concept.errorRateBefore)} → ${percent(concept.errorRateAfter)} (${concept.detector})`
-          : 'no rise in the error rate'
-      }`,
-    );
-  }
+  for (const [i, line] of check.explanation.entries())
+    lines.push(`  ${i === 0 ? 'why' : '   '}       ${line}`);
   let text = `${lines.join('\n')}\n`;
   if (check.features.length > 0) {
     text += `\n${formatTable(

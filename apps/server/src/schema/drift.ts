@@ -1,4 +1,9 @@
-import type { DriftCheckRecord, DriftFeatureResult, StoredEvent } from '@automl-stream/core';
+import {
+  type DriftCheckRecord,
+  type DriftFeatureResult,
+  explainCheck,
+  type StoredEvent,
+} from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import type { GraphQLContext } from '../context.ts';
 import { DriftActionEnum, DriftCheckSkippedEnum, DriftTriggerEnum, DriftVerdictEnum } from './enums.ts';
@@ -94,6 +99,11 @@ export const DriftEventRef = builder.objectRef<DriftCheckRecord>('DriftEvent').i
     nReference: t.exposeInt('nReference'),
     nCurrent: t.exposeInt('nCurrent'),
     action: t.field({ type: DriftActionEnum, resolve: (c) => c.action as 'none' }),
+    explanation: t.stringList({
+      description:
+        'Why the check decided what it did: one line per kind of evidence (labels: the lineage error stream and its located rise; features: the chunk test, its threshold and effect size; predictions) and one for the action (why it did or did not retrain, and the training it costs).',
+      resolve: (c) => explainCheck(c),
+    }),
     durationMs: t.exposeFloat('durationMs', { nullable: true }),
     features: t.field({
       type: [FeatureDriftRef],
