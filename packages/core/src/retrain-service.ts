@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
+import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
+import { promotionGate } from './policy/gate.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import {
   applyCategoryCaps,
@@ -280,11 +282,7 @@ export class RetrainService {
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
     const { forest, trainingMs, search } = await this.fit(job, modelSplit, data, signal);
     const scores = await this.score(forest, split, modelSplit, data);
-    const decision = decidePromotion(
-      scores.metrics,
-      scores.championMetrics,
-      this.config.retrain.promotionTolerance,
-    );
+    const decision = decidePromotion(scores, split.testY, job, this.config.retrain.promotionTolerance);
     const reference = buildReference(forest, split, modelSplit, data.nClasses, this.config, job.id);
     const result = await this.commit(job, {
       data,
@@ -496,16 +494,22 @@ export class RetrainService {
     modelSplit: ModelSplit,
     data: TrainingData,
   ): Promise<Scores> {
-    const metrics = scoreOnHoldout(forest, modelSplit.testX, split.testY, data.nClasses);
+    const challenger = scoreOnHoldout(forest, modelSplit.testX, split.testY, data.nClasses);
     const champion = (await getProductionVersion(this.sql, this.pipeline.id)) ?? null;
-    let championMetrics: ModelMetrics | null = null;
+    let scored: ReturnType<typeof scoreOnHoldout> | null = null;
     // A champion trained before columns were added reads the hold-out without them.
     if (champion && champion.nFeatures <= data.nFeatures) {
       const bytes = await getArtifact(this.sql, this.pipeline.id, champion.version);
       const rows = modelRows(split.testX, champion.nFeatures, capsOf(champion.params));
-      if (bytes) championMetrics = scoreOnHoldout(loadForest(bytes), rows, split.testY, data.nClasses);
+      if (bytes) scored = scoreOnHoldout(loadForest(bytes), rows, split.testY, data.nClasses);
     }
-    return { metrics, champion, championMetrics };
+    return {
+      metrics: challenger.metrics,
+      predicted: challenger.predicted,
+      champion,
+      championMetrics: scored?.metrics ?? null,
+      championPredicted: scored?.predicted ?? null,
+    };
   }
 
   /** Registers the version, finishes the job, promotes or rejects, and announces — one transaction. */
@@ -538,6 +542,7 @@ export class RetrainService {
           holdoutFraction,
           since: data.since?.at.toISOString() ?? null,
           sinceRowId: data.since?.rowId ?? null,
+          gate: run.decision.gate,
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
         },
@@ -626,8 +631,11 @@ function capSplit(split: HoldoutSplit, data: TrainingData, maxCategories: number
 
 interface Scores {
   metrics: ModelMetrics;
+  /** The challenger's and the champion's classes on the hold-out, row by row (the paired gate). */
+  predicted: number[];
   champion: ModelVersionRecord | null;
   championMetrics: ModelMetrics | null;
+  championPredicted: number[] | null;
 }
 
 interface TrainingRun {
@@ -636,7 +644,7 @@ interface TrainingRun {
   forest: Forest;
   trainingMs: number;
   scores: Scores;
-  decision: { promote: boolean; rejectedReason: string | null };
+  decision: { promote: boolean; rejectedReason: string | null; gate: string };
   reference: { sample: Float64Array; rows: number; predictions: number[] };
   /** The search that chose the forest (null: the fixed forest). */
   search: StoredSearch | null;
@@ -660,13 +668,35 @@ function holdOutNewest(
   };
 }
 
-/** Promoted unless worse than the champion by more than PROMOTION_TOLERANCE. */
-function decidePromotion(metrics: ModelMetrics, champion: ModelMetrics | null, tolerance: number) {
-  const promote = !champion || metrics.accuracy >= champion.accuracy - tolerance;
-  const rejectedReason = promote
-    ? null
-    : `challenger accuracy ${metrics.accuracy.toFixed(4)} is below the champion's ${champion!.accuracy.toFixed(4)} by more than the tolerance ${tolerance}`;
-  return { promote, rejectedReason };
+/**
+ * The promotion gate (policy/gate.ts, spec P6): challenger and champion compared on the same
+ * hold-out rows. Promoted when the 90 % one-sided lower bound of challenger − champion (exact
+ * McNemar on accuracy; the paired balanced-accuracy difference when a class is under 20 % of the
+ * hold-out) is at least −PROMOTION_TOLERANCE. A retrain queued by a drift check found the champion
+ * failing: the point estimate challenger >= champion suffices then.
+ */
+function decidePromotion(
+  scores: Scores,
+  labels: number[],
+  job: TrainingJobRecord,
+  tolerance: number,
+): { promote: boolean; rejectedReason: string | null; gate: string } {
+  if (!scores.championPredicted || !scores.champion)
+    return { promote: true, rejectedReason: null, gate: 'no champion scored on the hold-out: promote' };
+  const gate = promotionGate(
+    {
+      labels,
+      challenger: { version: null, predicted: scores.predicted },
+      champion: { version: scores.champion.version, predicted: scores.championPredicted },
+      archived: [],
+      championFlagged: job.driftCheckId !== null,
+      lineageError: null,
+    },
+    { ...DEFAULT_POLICY_CONFIG, promotionTolerance: tolerance },
+  );
+  const why = `${gate.explanation.summary}; ${gate.explanation.decision}`;
+  const promote = gate.decision === 'promote';
+  return { promote, rejectedReason: promote ? null : `not promoted: ${why}`, gate: why };
 }
 
 /**
@@ -756,14 +786,17 @@ function scoreOnHoldout(
   features: number[][],
   labels: number[],
   nClasses: number,
-): ModelMetrics {
+): { metrics: ModelMetrics; predicted: number[] } {
   const raw = forest.predictProba(features);
   const proba = raw.map((p) => Array.from({ length: Math.max(nClasses, p.length) }, (_, k) => p[k] ?? 0));
   const predicted = proba.map((p) => p.indexOf(Math.max(...p)));
   return {
-    accuracy: accuracy(labels, predicted),
-    f1: f1Macro(labels, predicted),
-    logLoss: logLoss(labels, proba),
-    holdoutRows: labels.length,
+    metrics: {
+      accuracy: accuracy(labels, predicted),
+      f1: f1Macro(labels, predicted),
+      logLoss: logLoss(labels, proba),
+      holdoutRows: labels.length,
+    },
+    predicted,
   };
 }
