@@ -108,6 +108,8 @@ describe('subscriptions over graphql-ws and SSE', () => {
       STATS_INTERVAL_MS: '200',
       MIN_TRAIN_ROWS: '200',
       WINDOW_SIZE: '200',
+      // About the feeds, not the policy: data-drift verdicts against these small models' references.
+      DRIFT_MIN_REFERENCE_ROWS: '100',
       N_ESTIMATORS: String(N_ESTIMATORS),
       MAX_DEPTH: '6',
     });

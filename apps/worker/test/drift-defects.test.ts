@@ -110,4 +110,30 @@ describe('drift check defects', () => {
     );
     expect(graphql.data?.driftEvents.items[0]?.conceptDrift).toBe(true);
   });
+
+  it('moves a pending retrain to a change located after it was queued, and trains on the rows since', async () => {
+    const platform = await start();
+    const before = seaConcepts({ seed: 51, concepts: [3], noise: 0.05 });
+    const after = seaConcepts({ seed: 52, concepts: [2], noise: 0.05 });
+    await ingest(platform, before.take(1000));
+    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    await ingest(platform, before.take(500, 1000));
+    // A retrain is pending (asked for by hand: its window is every row) when the concept changes.
+    const { job } = await platform.drift.requestRetrain('a retrain asked for before the change');
+    const [first] = await p!.database.sql<{ id: string }[]>`select max(id)::text as id from rows`;
+    const firstAfter = Number(first!.id) + 1;
+    await ingest(platform, after.take(1000));
+    const { check } = await platform.drift.check('manual');
+    expect(check?.conceptDrift).toBe(true);
+    expect(check?.action).toBe('retrain_pending');
+    const moved = check?.details.retargeted as { jobId: number; to: string } | null;
+    expect(moved?.jobId).toBe(job.id);
+    const [row] = await p!.database.sql<{ change_row_id: string | null }[]>`
+      select change_row_id::text from training_jobs where id = ${job.id}`;
+    expect(Math.abs(Number(row!.change_row_id) - firstAfter)).toBeLessThanOrEqual(50);
+
+    const result = await platform.retrain.run(job.id);
+    expect(result.version?.rowWindowStart).toBeGreaterThanOrEqual(firstAfter - 50);
+    expect(result.promoted).toBe(true);
+  });
 });

@@ -87,6 +87,7 @@ export const environmentSchema = z.object({
   CHECK_INTERVAL_SECONDS: int(300, 1, 86400),
   DRIFT_COOLDOWN_ROWS: optionalInt(0),
   REFERENCE_SAMPLE_SIZE: int(5000, 100, 1_000_000),
+  DRIFT_MIN_REFERENCE_ROWS: int(1000, 100, 1_000_000),
 
   // Retraining
   TRAIN_WINDOW: int(20000, 10, 10_000_000),
@@ -286,6 +287,8 @@ export interface Config {
     checkIntervalSeconds: number;
     cooldownRows: number;
     referenceSampleSize: number;
+    /** Fewest reference rows for a data-drift verdict; below it a data drift is advisory (reported, not acted on). */
+    minReferenceRows: number;
     /** Manual checks (checkDrift) start at most once per this many seconds, platform-wide. */
     manualMinIntervalSeconds: number;
     /** How long checkDrift waits for the check it asked for. */
@@ -460,6 +463,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       // window of new rows before another drift may trigger one.
       cooldownRows: e.DRIFT_COOLDOWN_ROWS ?? e.WINDOW_SIZE,
       referenceSampleSize: e.REFERENCE_SAMPLE_SIZE,
+      minReferenceRows: e.DRIFT_MIN_REFERENCE_ROWS,
       manualMinIntervalSeconds: e.DRIFT_CHECK_MIN_INTERVAL_SECONDS,
       manualWaitSeconds: e.DRIFT_CHECK_WAIT_SECONDS,
     },

@@ -5,6 +5,7 @@ import {
   chiSquareTest,
   compareDistributions,
   detectConceptDrift,
+  errorRise,
   type FeatureType,
   histogram,
   jensenShannon,
@@ -252,7 +253,7 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     const h = histogram(ref, cur, { bins: HISTOGRAM_BINS });
     return [{ feature: j, edges: h.edges, reference: h.referenceCounts, current: h.currentCounts }];
   });
-  const chunk = chunkVerdict(inputs, current);
+  const chunk = chunkVerdict(inputs, current, settings.minReferenceRows);
   const verdict = report.verdict === 'drift' && !chunk.flagged ? 'no_drift' : report.verdict;
   return {
     dataDrift: chunk.flagged,
@@ -268,15 +269,16 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
  * The data-drift decision (spec P2, P3): the window tested as one chunk, each feature by KS (or
  * chi-square when categorical), only features the model uses voting (importance >= 1/(2m)), their
  * p-values combined by Simes; drift when that p-value is below 0.01 against a reference of at
- * least 1,000 rows. Below that the verdict is advisory: a 400-row reference sample varies too
+ * least DRIFT_MIN_REFERENCE_ROWS (1,000) rows. Below that the verdict is advisory: a 400-row reference sample varies too
  * much from one sample to the next to stand for the regime (D9), and the per-feature report
  * (KS, PSI, Wasserstein) is shown, never acted on.
  */
 function chunkVerdict(
   inputs: DriftCheckInputs,
   current: number[][],
+  minReferenceRows: number,
 ): { flagged: boolean; verdict: ChunkVerdict } {
-  const { chunkAlpha: alpha, minReferenceRows } = DEFAULT_POLICY_CONFIG;
+  const alpha = DEFAULT_POLICY_CONFIG.chunkAlpha;
   const categorical = inputs.columns?.types.map((t) => t !== 'numeric');
   const reference = prepareChunkReference(inputs.reference, categorical ? { categorical } : {});
   const test: ChunkTest = testChunk(reference, current, {
@@ -450,4 +452,30 @@ export function retrainReason(
     m.conceptDrift && 'concept drift',
   ].filter(Boolean);
   return `drift check ${checkId}: ${kinds.join(', ')}`;
+}
+
+/** z the rise at a later located change must reach, among the rows since a pending job's start, to move the job there. */
+const RETARGET_Z = 2;
+
+/**
+ * Whether a pending retrain that starts at `jobStart` should start at the newer located change
+ * instead (spec P5, D2): when the lineage's errors from the job's start to the change kept their
+ * level and rose at the change (z >= 2). Otherwise the newer cut is noise inside the regime the
+ * job already starts at (a job queued for a real change must not be pushed past it).
+ */
+export function retargetTo(
+  errors: DriftCheckInputs['errors'],
+  concept: ConceptOnLineage,
+  jobStart: Date | null,
+): { at: Date; rowId: number | null; before: number; after: number; z: number } | null {
+  const cut = concept.changeIndex;
+  if (!concept.detected || cut === null || !concept.changeAt) return null;
+  const at = new Date(concept.changeAt);
+  if (jobStart !== null && at.getTime() <= jobStart.getTime()) return null;
+  let from = 0;
+  if (jobStart !== null)
+    while (from < errors.at.length && errors.at[from]!.getTime() < jobStart.getTime()) from++;
+  const rise = errorRise(errors.wrong, cut, from);
+  if (!rise || rise.z < RETARGET_Z) return null;
+  return { at, rowId: concept.changeRowId, ...rise };
 }

@@ -93,6 +93,9 @@ export function explainCheck(check: DriftCheckRecord): string[] {
       `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)`,
     );
   let action = ACTION_WHY[check.action] ?? check.action;
+  const moved = details.retargeted as { jobId: number; from: string | null; to: string; z: number } | null;
+  if (moved)
+    action = `the pending retrain (training job ${moved.jobId}) now starts at the later change at ${moved.to} (was ${moved.from ?? 'all rows'}; the errors rose there, z ${moved.z.toFixed(1)}): it never trains across the change`;
   if (check.action === 'retrain_queued') {
     const from =
       concept?.detected && concept.changeAt

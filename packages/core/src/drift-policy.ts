@@ -1,5 +1,5 @@
 import type { Config } from '@automl-stream/config';
-import type { Sql } from '@automl-stream/db';
+import type { Queryable, Sql } from '@automl-stream/db';
 import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
@@ -7,6 +7,7 @@ import {
   type DriftMeasurement,
   decideAction,
   measureDrift,
+  retargetTo,
   retrainReason,
 } from './drift-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
@@ -26,7 +27,7 @@ import {
   type ModelVersionRecord,
 } from './storage/models-storage.ts';
 import { readPipeline } from './storage/pipeline-storage.ts';
-import type { TrainingJobRecord } from './storage/training-storage.ts';
+import { openTrainingJob, retargetTrainingJob, type TrainingJobRecord } from './storage/training-storage.ts';
 
 export type DriftTrigger = 'schedule' | 'rows' | 'manual';
 
@@ -74,11 +75,16 @@ export class DriftPolicy {
     }
     const { inputs, window } = await this.readInputs(production);
     const measurement = measureDrift(inputs, this.config.drift);
-    const outcome = await this.record(production, measurement, window, {
-      trigger,
-      requestTicket: requests.ticket,
-      started,
-    });
+    const outcome = await this.record(
+      production,
+      measurement,
+      { ...window, errors: inputs.errors },
+      {
+        trigger,
+        requestTicket: requests.ticket,
+        started,
+      },
+    );
     // No retrain for a drift, none open: the model may still be short of the rows it could learn from.
     if (!outcome.trainingJob && outcome.check.action === 'none') {
       outcome.trainingJob = await this.retrains.growth(production);
@@ -128,7 +134,12 @@ export class DriftPolicy {
   private record(
     production: ModelVersionRecord,
     m: DriftMeasurement,
-    window: { newestRowId: number | null; newestPredictionId: number | null; source: string },
+    window: {
+      newestRowId: number | null;
+      newestPredictionId: number | null;
+      source: string;
+      errors: DriftCheckInputs['errors'];
+    },
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
@@ -137,6 +148,7 @@ export class DriftPolicy {
         cooldownRows: this.config.drift.cooldownRows,
         minIntervalSeconds: this.config.retrain.minIntervalSeconds,
       });
+      const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
         trigger: meta.trigger,
@@ -158,11 +170,12 @@ export class DriftPolicy {
           quality: m.quality,
           chunk: m.chunk,
           source: window.source,
+          retargeted,
           newestRowId: window.newestRowId,
           newestPredictionId: window.newestPredictionId,
         },
         action,
-        trainingJobId: null,
+        trainingJobId: retargeted?.jobId ?? null,
         durationMs: performance.now() - meta.started,
         requestTicket: meta.requestTicket,
       });
@@ -193,6 +206,28 @@ export class DriftPolicy {
       if (trainingJob) await announceQueued(tx, trainingJob);
       return { check, trainingJob };
     });
+  }
+
+  /**
+   * A drift found while a retrain is pending: when it located a later change the pending job has
+   * not trained past (see retargetTo), the job moves its window start there (it reads its start
+   * again while it waits for rows). Called under the retrain-request lock.
+   */
+  private async retarget(tx: Queryable, m: DriftMeasurement, errors: DriftCheckInputs['errors']) {
+    const open = await openTrainingJob(tx, this.pipeline.id);
+    if (!open) return null;
+    const to = retargetTo(errors, m.concept, open.changeAt);
+    if (!to) return null;
+    const moved = await retargetTrainingJob(tx, this.pipeline.id, open.id, to.at, to.rowId);
+    if (!moved) return null;
+    return {
+      jobId: open.id,
+      from: open.changeAt?.toISOString() ?? null,
+      to: to.at.toISOString(),
+      errorBefore: to.before,
+      errorAfter: to.after,
+      z: to.z,
+    };
   }
 
   /** A retrain asked for by a person or a script (see RetrainRequests.request). */

@@ -245,15 +245,20 @@ export class RetrainService {
     return `not promoted: ${recent} automatic promotion${recent === 1 ? '' : 's'} in the last hour reached MAX_PROMOTIONS_PER_HOUR (${cap}); an admin can promote it`;
   }
 
-  /** Polls until MIN_TRAIN_ROWS labelled rows of the new regime arrived, or the wait runs out. */
+  /**
+   * Polls until MIN_TRAIN_ROWS labelled rows of the new regime arrived, or the wait runs out. A
+   * drift check may move the job's start to a later located change meanwhile (retargeting): the
+   * start is read again at each poll, and the rows are counted from the newest one.
+   */
   private async waitForRowsSince(
     job: TrainingJobRecord,
-    changeAt: RegimeStart,
+    start: RegimeStart,
     signal?: AbortSignal,
-  ): Promise<number> {
+  ): Promise<{ available: number; regime: RegimeStart }> {
     const needed = this.config.retrain.minTrainRows;
     const deadline = Date.now() + this.config.retrain.waitSeconds * 1000;
-    let available = await countLabelledSince(this.sql, this.pipeline.id, changeAt);
+    let regime = start;
+    let available = await countLabelledSince(this.sql, this.pipeline.id, regime);
     let announced = -1;
     while (available < needed && Date.now() < deadline && !signal?.aborted) {
       if (available !== announced) {
@@ -266,9 +271,12 @@ export class RetrainService {
         });
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
-      available = await countLabelledSince(this.sql, this.pipeline.id, changeAt);
+      const current = await getTrainingJob(this.sql, this.pipeline.id, job.id);
+      if (current?.changeAt && current.changeAt.getTime() > regime.at.getTime())
+        regime = { at: current.changeAt, rowId: current.changeRowId };
+      available = await countLabelledSince(this.sql, this.pipeline.id, regime);
     }
-    return available;
+    return { available, regime };
   }
 
   /**
@@ -321,12 +329,13 @@ export class RetrainService {
    */
   private async readTrainingData(job: TrainingJobRecord, signal?: AbortSignal): Promise<TrainingData> {
     const { trainWindow, minTrainRows } = this.config.retrain;
-    const regime: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
+    const start: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
     let since: RegimeStart | null = null;
     let sinceRows = 0;
-    if (regime) {
-      sinceRows = await this.waitForRowsSince(job, regime, signal);
-      if (sinceRows >= minTrainRows) since = regime;
+    if (start) {
+      const waited = await this.waitForRowsSince(job, start, signal);
+      sinceRows = waited.available;
+      if (sinceRows >= minTrainRows) since = waited.regime;
     }
     // The search reads the whole window and lets the validation choose between it and the rows
     // since the change; the fixed forest trains on the new regime only.

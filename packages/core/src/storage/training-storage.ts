@@ -237,3 +237,23 @@ export async function lockRetrainRequests(tx: Queryable, pipeline: number): Prom
   // name: lock-retrain-requests (one lock per pipeline: the two-key form of the advisory lock)
   await tx`select pg_advisory_xact_lock(${RETRAIN_REQUEST_LOCK % 2 ** 31}::int, ${pipeline}::int)`;
 }
+
+/**
+ * Moves a pending retrain's window start to a later located change (spec P5, D2), unless it has
+ * begun fitting (trees done) or already starts there or later. Returns the job when moved.
+ */
+export async function retargetTrainingJob(
+  sql: Queryable,
+  pipeline: number,
+  id: number,
+  changeAt: Date,
+  changeRowId: number | null,
+): Promise<TrainingJobRecord | null> {
+  // name: retarget-training-job
+  const [row] = await sql<Row[]>`
+    update training_jobs set change_at = ${changeAt}, change_row_id = ${changeRowId}
+    where id = ${id} and pipeline_id = ${pipeline} and status in ('queued', 'running') and trees_done = 0
+      and (change_at is null or change_at < ${changeAt})
+    returning *`;
+  return row ? toRecord(row) : null;
+}
