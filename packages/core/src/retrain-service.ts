@@ -337,18 +337,19 @@ export class RetrainService {
       sinceRows = waited.available;
       if (sinceRows >= minTrainRows) since = waited.regime;
     }
-    // The search reads the whole window and lets the validation choose between it and the rows
-    // since the change; the fixed forest trains on the new regime only.
-    const searching = this.config.retrain.automlBudgetSeconds > 0;
+    // After a located change, the new regime only, for the search too: its validation rows are the
+    // newest, so a window read across the change held out nearly every row of the new regime and
+    // left the candidates none to learn from (the demo's v2 trained on 2,820 rows, 0 of them
+    // after the change). The search chooses among the newest rows of the regime.
     const data = await readLabelledWindow(
       this.sql,
       this.pipeline.id,
       trainWindow,
-      searching ? null : since,
+      since,
       this.config.data.maxClasses,
     );
     const n = data.labels.length;
-    const sinceStart = since && searching ? Math.max(0, n - sinceRows) : null;
+    const sinceStart: number | null = null;
     if (n < minTrainRows) {
       throw new TrainingDataError(
         `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
