@@ -276,7 +276,7 @@ export class RetrainService {
    */
   private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
-    const split = holdOutNewest(data, this.config.retrain);
+    const split = holdOutNewest(data, this.config.retrain, data.sinceStart);
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
     const { forest, trainingMs, search } = await this.fit(job, modelSplit, data, signal);
     const scores = await this.score(forest, split, modelSplit, data);
@@ -646,11 +646,16 @@ interface TrainingRun {
 function holdOutNewest(
   data: { features: number[][]; labels: number[] },
   settings: { holdoutFraction: number; minTrainRows: number },
+  sinceStart: number | null = null,
 ): HoldoutSplit {
   const n = data.labels.length;
   const holdout = Math.max(
     1,
-    Math.min(n - settings.minTrainRows / 2, Math.round(n * settings.holdoutFraction)),
+    Math.min(
+      n - settings.minTrainRows / 2,
+      Math.round(n * settings.holdoutFraction),
+      sinceCap(n, sinceStart),
+    ),
   );
   return {
     trainX: data.features.slice(0, n - holdout),
@@ -658,6 +663,17 @@ function holdOutNewest(
     testX: data.features.slice(n - holdout),
     testY: data.labels.slice(n - holdout),
   };
+}
+
+/**
+ * After a located change the search reads older rows too; the hold-out then takes at most a third
+ * of the rows since the change, so the search's validation (the newest training rows, half the
+ * newest window at most) and the since-change window are rows of the new regime as well. Without
+ * the cap a hold-out of HOLDOUT_FRACTION of TRAIN_WINDOW swallows the few hundred rows since the
+ * change, and the search validates, and picks a window, on the old concept only.
+ */
+export function sinceCap(n: number, sinceStart: number | null): number {
+  return sinceStart === null ? n : Math.max(1, Math.floor((n - sinceStart) / 3));
 }
 
 /** Promoted unless worse than the champion by more than PROMOTION_TOLERANCE. */
