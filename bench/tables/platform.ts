@@ -16,7 +16,8 @@
  * files, each sent with `automl-stream ingest <part>.csv --label-column class` (the CLI, as a child
  * process; the schema is inferred from the first part), PAUSE_MS apart. Nobody asks for a retrain:
  * the bootstrap follows the labelled rows, scheduled drift checks run every CHECK_INTERVAL_SECONDS
- * and queue growth retrains (GROWTH_RETRAIN_ROWS at its default) by themselves. Settled: no open
+ * and queue growth retrains (GROWTH_RETRAIN_ROWS at its default, or a tenth more rows once none
+ * arrived for a check interval) by themselves. Settled: no open
  * training job and no new job or version for SETTLE_SECONDS. Then `automl-stream predict
  * <table>.test.csv -o` and its accuracy against the class column. Target: no worse than the
  * reference by more than 1 point, per table (with the default budget).

@@ -81,3 +81,69 @@ describe('growth retrains', () => {
     expect(v2.data!.model.trainRows + v2.data!.model.holdoutRows).toBe(1750);
   });
 });
+
+describe('growth retrains on a table sent in batches', () => {
+  let p: TestPlatform;
+  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
+
+  beforeAll(async () => {
+    // Scheduled drift checks every second; GROWTH_RETRAIN_ROWS at its default (5000), far above the table.
+    p = await startTestPlatform(inject('postgresUrl'), {
+      MIN_TRAIN_ROWS: '100',
+      CHECK_INTERVAL_SECONDS: '1',
+      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('ends serving a model of all the rows once the batches stop, without anyone pressing retrain', async () => {
+    const table = rows(600, 7);
+    for (let b = 0; b < 6; b++) {
+      const input = {
+        features: table.features.slice(b * 100, (b + 1) * 100),
+        labels: table.labels.slice(b * 100, (b + 1) * 100),
+      };
+      await call(
+        'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "table") { rowsStored } }',
+        {
+          input,
+        },
+      );
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    type Jobs = {
+      trainingJobs: { items: { reason: string; status: string; resultVersion: number | null }[] };
+    };
+    const jobs = await waitFor(
+      async () => {
+        const r = await call<Jobs>(
+          '{ trainingJobs(pipeline: "table") { items { reason status resultVersion } } }',
+        );
+        const items = r.data?.trainingJobs.items ?? [];
+        const quiet = items.find((j) => j.reason.includes('no new rows for a check interval'));
+        return quiet && quiet.status === 'SUCCEEDED' ? items : undefined;
+      },
+      'the growth retrain after the last batch',
+      120_000,
+    );
+    // Nobody asked: a bootstrap, then growth retrains only.
+    expect(jobs.every((j) => /^(bootstrap|growth): /.test(j.reason))).toBe(true);
+    const last = jobs.find((j) => j.reason.includes('no new rows for a check interval'))!;
+    expect(last.reason).toMatch(
+      /^growth: 600 labelled rows available, v\d+ was trained on \d+ \(no new rows/,
+    );
+    const version = await call<{ model: { trainRows: number; holdoutRows: number } }>(
+      `{ model(version: ${last.resultVersion}, pipeline: "table") { trainRows holdoutRows } }`,
+    );
+    expect(version.data!.model.trainRows + version.data!.model.holdoutRows).toBe(600);
+    // Settled: the model of all 600 rows asks for no further growth.
+    await new Promise((r) => setTimeout(r, 3000));
+    const after = await call<Jobs>(
+      '{ trainingJobs(pipeline: "table") { items { reason status resultVersion } } }',
+    );
+    expect(after.data!.trainingJobs.items.length).toBe(jobs.length);
+  });
+});

@@ -85,8 +85,11 @@ export class DriftPolicy {
         started,
       },
     );
-    // No retrain for a drift, none open: the model may still be short of the rows it could learn from.
-    if (!outcome.trainingJob && outcome.check.action === 'none') {
+    // No retrain for a drift, none open: the model may still be short of the rows it could learn
+    // from. Also when too few rows came since the version to measure drift: a small table that
+    // stopped arriving is the case growth retrains are for.
+    const quiet = outcome.check.action === 'none' || outcome.check.verdict === 'insufficient_data';
+    if (!outcome.trainingJob && quiet) {
       outcome.trainingJob = await this.retrains.growth(production);
     }
     const { verdict, dataDrift, predictionDrift, conceptDrift } = measurement;

@@ -88,7 +88,8 @@ export class RetrainRequests {
   /**
    * A growth retrain (issue #16): when the labelled rows available (up to TRAIN_WINDOW) exceed those
    * of the newest version (serving or not: a rejected challenger waits for more growth) by
-   * GROWTH_RETRAIN_ROWS, and no retrain is open. It trains from the serving version's first
+   * GROWTH_RETRAIN_ROWS, or — once the stream has been quiet for CHECK_INTERVAL_SECONDS — by a
+   * tenth (see grownEnough), and no retrain is open. It trains from the serving version's first
    * row on (older rows may be of an earlier concept); like every challenger it is promoted only if
    * better on the newest hold-out.
    */
@@ -98,18 +99,25 @@ export class RetrainRequests {
     const used = newest.trainRows + newest.holdoutRows;
     const labelled = await countLabelledRows(this.sql, this.pipeline.id);
     const available = Math.min(labelled, this.config.retrain.trainWindow);
-    if (!grownEnough(used, available, this.config.retrain.growthRows)) return null;
+    const quiet = available > used && (await this.quiet());
+    if (!grownEnough(used, available, this.config.retrain.growthRows, quiet)) return null;
     return this.sql.begin(async (tx) => {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
-        reason: `growth: ${available} labelled rows available, v${newest.version} was trained on ${used}`,
+        reason: `growth: ${available} labelled rows available, v${newest.version} was trained on ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
         driftCheckId: null,
         // From the serving version's first row on (all rows when it does not know it).
         changeAt: production.rowWindowStart === null ? null : production.createdAt,
         changeRowId: production.rowWindowStart,
       });
     });
+  }
+
+  /** No row ingested or scored for a whole drift-check interval: the data has settled for now. */
+  private async quiet(): Promise<boolean> {
+    const since = new Date(Date.now() - this.config.drift.checkIntervalSeconds * 1000);
+    return (await countServedSince(this.sql, this.pipeline.id, since)) === 0;
   }
 
   /** Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows are in. */
@@ -140,13 +148,22 @@ export function announceQueued(tx: Queryable, job: TrainingJobRecord) {
   });
 }
 
+/** On a quiet stream, the share of new rows (beyond the newest version's) that earns a growth retrain. */
+export const QUIET_GROWTH = 0.1;
+
 /**
  * Whether the labelled rows available grew enough since a version trained on `used` rows: by
- * `step` rows (GROWTH_RETRAIN_ROWS; 0: growth retrains are off). A fixed step, not a doubling: a
- * first model of 500 rows would otherwise retrain at 1,000, 2,000, 4,000 rows, each time on a
- * hold-out too small to tell the challenger from the champion.
+ * `step` rows (GROWTH_RETRAIN_ROWS; 0: growth retrains are off), or, when the stream is `quiet`
+ * (no row for a drift-check interval), by a tenth of `used` (at least one row). The quiet leg
+ * lets a table sent in a few batches end on a model of all its rows; on a live stream it never
+ * fires, so growth there waits for the fixed step. Not a doubling: on a stream, a first model
+ * of 400 rows would retrain at 800, 1,600, 3,200 rows, and a growth retrain open when the
+ * concept changes holds back the drift retrain (no drift retrain is queued while another is
+ * open), as in the demo's drift at row 1,600.
  */
-export function grownEnough(used: number, available: number, step: number): boolean {
+export function grownEnough(used: number, available: number, step: number, quiet = false): boolean {
   if (step <= 0) return false;
-  return available - used >= step;
+  const added = available - used;
+  if (added >= step) return true;
+  return quiet && added >= Math.max(1, Math.ceil(used * QUIET_GROWTH));
 }

@@ -286,7 +286,7 @@ export class RetrainService {
    */
   private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
-    const split = holdOutNewest(data, this.config.retrain);
+    const split = holdOutNewest(data, this.config.retrain, data.sinceStart);
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
     const { forest, trainingMs, search } = await this.fit(job, modelSplit, data, signal);
     const scores = await this.score(forest, split, modelSplit, data);
@@ -337,19 +337,19 @@ export class RetrainService {
       sinceRows = waited.available;
       if (sinceRows >= minTrainRows) since = waited.regime;
     }
-    // After a located change, the new regime only, for the search too: its validation rows are the
-    // newest, so a window read across the change held out nearly every row of the new regime and
-    // left the candidates none to learn from (the demo's v2 trained on 2,820 rows, 0 of them
-    // after the change). The search chooses among the newest rows of the regime.
+    // The search reads the whole window and lets its validation choose between it and the rows
+    // since the change (the hold-out keeps rows of the new regime for the candidates: sinceCap);
+    // the fixed forest trains on the new regime only.
+    const searching = this.config.retrain.automlBudgetSeconds > 0;
     const data = await readLabelledWindow(
       this.sql,
       this.pipeline.id,
       trainWindow,
-      since,
+      searching ? null : since,
       this.config.data.maxClasses,
     );
     const n = data.labels.length;
-    const sinceStart: number | null = null;
+    const sinceStart = since && searching ? Math.max(0, n - sinceRows) : null;
     if (n < minTrainRows) {
       throw new TrainingDataError(
         `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
@@ -664,11 +664,16 @@ interface TrainingRun {
 function holdOutNewest(
   data: { features: number[][]; labels: number[] },
   settings: { holdoutFraction: number; minTrainRows: number },
+  sinceStart: number | null = null,
 ): HoldoutSplit {
   const n = data.labels.length;
   const holdout = Math.max(
     1,
-    Math.min(n - settings.minTrainRows / 2, Math.round(n * settings.holdoutFraction)),
+    Math.min(
+      n - settings.minTrainRows / 2,
+      Math.round(n * settings.holdoutFraction),
+      sinceCap(n, sinceStart),
+    ),
   );
   return {
     trainX: data.features.slice(0, n - holdout),
@@ -676,6 +681,17 @@ function holdOutNewest(
     testX: data.features.slice(n - holdout),
     testY: data.labels.slice(n - holdout),
   };
+}
+
+/**
+ * After a located change the search reads older rows too; the hold-out then takes at most a third
+ * of the rows since the change, so the search's validation (the newest training rows, half the
+ * newest window at most) and the since-change window are rows of the new regime as well. Without
+ * the cap a hold-out of HOLDOUT_FRACTION of TRAIN_WINDOW swallows the few hundred rows since the
+ * change, and the search validates, and picks a window, on the old concept only.
+ */
+export function sinceCap(n: number, sinceStart: number | null): number {
+  return sinceStart === null ? n : Math.max(1, Math.floor((n - sinceStart) / 3));
 }
 
 /**
