@@ -54,11 +54,12 @@ export interface InferenceLayout {
   quantizer: Quantizer;
   /**
    * The quantized walk's nodes (see {@link accumulateQuantized}), one word each:
-   * `feature << (31 - featureBits) | left << 8 | (255 - cut index)`, with `left` counted from the
-   * tree's root, so `(low bits + code) >> 8` is `left + (code > cut)`; a leaf is
-   * `self << 8` (no code exceeds 255, so a row stays in it). Null when the forest
-   * has a categorical split, a feature with more than 255 distinct thresholds (trained forests
-   * have at most 255: thresholds are bin edges), or a tree too large for the bits left.
+   * `feature << 24 | left << 8 | (255 - cut index)`, with `left` counted from the tree's root,
+   * so `((word & 0xffffff) + code) >> 8` is `left + (code > cut)`; a leaf is `self << 8` (no code
+   * exceeds 255, so a row stays in it). Fixed fields keep every shift and mask a constant. Null
+   * when the forest has a categorical split, more than 256 features, a feature with more than 255
+   * distinct thresholds (trained forests have at most 255: thresholds are bin edges) or a tree of
+   * more than 65,536 nodes.
    */
   quantized: Int32Array | null;
 }
@@ -132,7 +133,6 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
     threshold,
     left,
     feature,
-    featureBits,
     allowPacking && categoryOffset === null,
   );
   return {
@@ -165,7 +165,6 @@ function quantizeLayout(
   threshold: Float64Array,
   left: Int32Array,
   feature: Int32Array,
-  featureBits: number,
   allowed: boolean,
 ): { quantizer: Quantizer; quantized: Int32Array | null } {
   const F = model.nFeatures;
@@ -174,19 +173,18 @@ function quantizeLayout(
   for (let i = 0; i < nNodes; i++) if (left[i] !== i) perFeature[feature[i]!]!.push(threshold[i]!);
   // Set equality treats -0 and +0 as one value, as the comparisons do.
   const sorted = perFeature.map((values) => Float64Array.from(new Set(values)).sort());
-  const quantizer = buildQuantizer(sorted);
   const nTrees = treeRoot.length;
   let largestTree = 0;
   for (let t = 0; t < nTrees; t++) {
     const end = t + 1 < nTrees ? treeRoot[t + 1]! : nNodes;
     largestTree = Math.max(largestTree, end - treeRoot[t]!);
   }
-  const fits =
-    allowed && sorted.every((values) => values.length <= 255) && largestTree <= 2 ** (23 - featureBits);
+  const fits = allowed && F <= 256 && sorted.every((values) => values.length <= 255) && largestTree <= 65_536;
+  // A forest that does not fit gets the quantizer of no cuts at all (never used).
+  const quantizer = buildQuantizer(fits ? sorted : sorted.map(() => new Float64Array(0)));
   if (!fits) return { quantizer, quantized: null };
   const cutIndex = sorted.map((values) => new Map(Array.from(values, (v, j) => [v, j])));
   const quantized = new Int32Array(new SharedArrayBuffer(4 * nNodes));
-  const shift = 31 - featureBits;
   for (let t = 0, i = 0; t < nTrees; t++) {
     const root = treeRoot[t]!;
     const end = t + 1 < nTrees ? treeRoot[t + 1]! : nNodes;
@@ -196,7 +194,7 @@ function quantizeLayout(
         quantized[i] = (i - root) << 8;
       } else {
         const cut = cutIndex[f]!.get(threshold[i]!)!;
-        quantized[i] = (f << shift) | ((left[i]! - root) << 8) | (255 - cut);
+        quantized[i] = (f << 24) | ((left[i]! - root) << 8) | (255 - cut);
       }
     }
   }
@@ -225,15 +223,20 @@ export interface Quantizer {
   steps: Int32Array;
 }
 
+function largest(values: Int32Array): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
+
 /** The bucket of x (see {@link Quantizer}). */
 function bucketOf(x: number, low: number, scale: number, buckets: number): number {
   return Math.min(Math.max((x - low) * scale, 0), buckets - 1) | 0;
 }
 
 /**
- * The quantizer of features with these sorted distinct cuts (at most 255 each for a usable
- * table; larger sets give a quantizer the walk never uses). Buckets double from 2m until no more
- * than two cuts share one (or 64m buckets).
+ * The quantizer of features with these sorted distinct cuts (at most 255 each). Buckets double
+ * from 2m until no more than two cuts share one (or 64m buckets).
  */
 function buildQuantizer(sorted: Float64Array[]): Quantizer {
   const F = sorted.length;
@@ -257,11 +260,11 @@ function buildQuantizer(sorted: Float64Array[]): Quantizer {
         scale[f] = k;
         counts = new Int32Array(B);
         for (const x of c) counts[bucketOf(x, c[0]!, k, B)]!++;
-        if (Math.max(...counts) <= 2 || B >= 64 * m || k === 0) break;
+        if (largest(counts) <= 2 || B >= 64 * m || k === 0) break;
       }
     }
     buckets[f] = B;
-    steps[f] = Math.max(...counts);
+    steps[f] = largest(counts);
     const table = new Uint8Array(B);
     for (let b = 1; b < B; b++) table[b] = Math.min(255, table[b - 1]! + counts[b - 1]!);
     tables.push(table);
@@ -329,10 +332,8 @@ export function accumulateQuantized(
   to: number,
   out: Float64Array,
 ): void {
-  const { treeRoot, treeDepth, featureBits, leafOffset, leafProba } = layout;
+  const { treeRoot, treeDepth, leafOffset, leafProba } = layout;
   const quantized = layout.quantized!;
-  const s = 31 - featureBits;
-  const low = (1 << s) - 1;
   const F = layout.nFeatures;
   const K = layout.nClasses;
   const nTrees = treeRoot.length;
@@ -362,21 +363,21 @@ export function accumulateQuantized(
       let n7 = 0;
       for (let d = 0; d < depth; d++) {
         let w = tree[n0]!;
-        n0 = ((w & low) + codes[o0 + (w >>> s)]!) >> 8;
+        n0 = ((w & 0xffffff) + codes[(o0 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n1]!;
-        n1 = ((w & low) + codes[o1 + (w >>> s)]!) >> 8;
+        n1 = ((w & 0xffffff) + codes[(o1 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n2]!;
-        n2 = ((w & low) + codes[o2 + (w >>> s)]!) >> 8;
+        n2 = ((w & 0xffffff) + codes[(o2 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n3]!;
-        n3 = ((w & low) + codes[o3 + (w >>> s)]!) >> 8;
+        n3 = ((w & 0xffffff) + codes[(o3 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n4]!;
-        n4 = ((w & low) + codes[o4 + (w >>> s)]!) >> 8;
+        n4 = ((w & 0xffffff) + codes[(o4 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n5]!;
-        n5 = ((w & low) + codes[o5 + (w >>> s)]!) >> 8;
+        n5 = ((w & 0xffffff) + codes[(o5 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n6]!;
-        n6 = ((w & low) + codes[o6 + (w >>> s)]!) >> 8;
+        n6 = ((w & 0xffffff) + codes[(o6 + (w >>> 24)) | 0]!) >> 8;
         w = tree[n7]!;
-        n7 = ((w & low) + codes[o7 + (w >>> s)]!) >> 8;
+        n7 = ((w & 0xffffff) + codes[(o7 + (w >>> 24)) | 0]!) >> 8;
       }
       const p = (from + r) * K;
       const l0 = leafOffset[root + n0]!;
@@ -403,7 +404,7 @@ export function accumulateQuantized(
       let m = 0;
       for (let d = 0; d < depth; d++) {
         const w = tree[m]!;
-        m = ((w & low) + codes[o + (w >>> s)]!) >> 8;
+        m = ((w & 0xffffff) + codes[(o + (w >>> 24)) | 0]!) >> 8;
       }
       const l = leafOffset[root + m]!;
       const p = (from + r) * K;
@@ -665,7 +666,8 @@ export function predictRows(
 ): void {
   if (layout.categoryOffset !== null) accumulateGeneral(layout, data, from, to, out);
   else if (!hasMissing && layout.quantized !== null) {
-    const codes = new Uint8Array((to - from) * layout.nFeatures);
+    const F = layout.nFeatures;
+    const codes = new Uint8Array((to - from) * F);
     quantizeRows(layout, data, from, to, codes);
     accumulateQuantized(layout, codes, from, to, out);
   } else if (hasMissing) accumulateMissing(layout, data, from, to, out);
