@@ -1,7 +1,14 @@
 import { availableParallelism } from 'node:os';
 import { encodeForest } from './artifact.ts';
 import { ForestInputError } from './errors.ts';
-import { compileLayout, type InferenceLayout, predictOneRow, predictRows, walkGeneral } from './inference.ts';
+import {
+  addQuantizedWalk,
+  compileLayout,
+  type InferenceLayout,
+  predictOneRow,
+  predictRows,
+  walkGeneral,
+} from './inference.ts';
 import { randomBelow, treeRngState } from './kernel.ts';
 import { checkRow, copyFiniteRows, type FeatureRows, type RowMajorMatrix, toRowMajor } from './matrix.ts';
 import { categoryCount, type ForestModel, featureTypesOf, leafDistribution } from './model.ts';
@@ -139,6 +146,7 @@ export class Forest {
   readonly featureTypes: readonly FeatureType[];
   readonly #model: ForestModel;
   readonly #layout: InferenceLayout;
+  #quantizeTried = false;
 
   /**
    * Use {@link trainForest} or {@link loadForest}; this wraps an already-validated model.
@@ -146,7 +154,8 @@ export class Forest {
    */
   constructor(model: ForestModel, options: { allowPacking?: boolean } = {}) {
     this.#model = model;
-    this.#layout = compileLayout(model, options.allowPacking ?? true);
+    // The quantized walk is added on the first batch: training and single-row serving skip it.
+    this.#layout = compileLayout(model, options.allowPacking ?? true, false);
     this.nFeatures = model.nFeatures;
     this.nClasses = model.nClasses;
     this.nTrees = model.treeNodeCount.length;
@@ -176,6 +185,7 @@ export class Forest {
    * output (shared memory) that the next call overwrites: the caller copies it out at once.
    */
   #predictFlat(rows: FeatureRows): Float64Array {
+    this.#batchLayout();
     const count = rows instanceof Float64Array ? rows.length / this.nFeatures : rows.length;
     const helpers = Math.min(availableParallelism(), SHARED_BATCH_THREADS) - 1;
     const shared = helpers > 0 && count >= 2 * SHARED_CHUNK_ROWS && count * this.nTrees >= SHARED_BATCH_WORK;
@@ -185,6 +195,13 @@ export class Forest {
     if (!shared) predictRows(this.#layout, data, 0, nRows, out, hasMissing);
     else predictionPool.predictShared(this.#layout, data, nRows, out, helpers, hasMissing);
     return out;
+  }
+
+  /** The layout with the quantized walk, added once, before any worker is sent the layout. */
+  #batchLayout(): void {
+    if (this.#quantizeTried) return;
+    this.#quantizeTried = true;
+    addQuantizedWalk(this.#layout);
   }
 
   /**
@@ -220,6 +237,7 @@ export class Forest {
       throw new ForestInputError(`options.threads must be an integer in 1..1024, got ${String(threads)}`);
     }
     const { data, nRows, hasMissing = false } = toRowMajor(rows, this.nFeatures, 'rows');
+    this.#batchLayout();
     // Below about a millisecond of work the round trip to the workers is not worth it.
     if (threads === 1 || nRows * this.nTrees < 200_000) {
       const out = new Float64Array(nRows * this.nClasses);

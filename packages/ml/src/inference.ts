@@ -72,8 +72,11 @@ function sharedFloat64(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(8 * length));
 }
 
-/** Builds the inference layout; `allowPacking: false` forces the unpacked path (for tests). */
-export function compileLayout(model: ForestModel, allowPacking = true): InferenceLayout {
+/**
+ * Builds the inference layout; `allowPacking: false` forces the unpacked path (for tests).
+ * `quantize: false` leaves the quantized walk out, for {@link addQuantizedWalk} to add later.
+ */
+export function compileLayout(model: ForestModel, allowPacking = true, quantize = true): InferenceLayout {
   const K = model.nClasses;
   const nTrees = model.treeNodeCount.length;
   const nNodes = model.nodeFeature.length;
@@ -128,12 +131,12 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
     for (let i = 0; i < nNodes; i++) packed[i] = (left[i]! << featureBits) | feature[i]!;
   }
   const { quantizer, quantized } = quantizeLayout(
-    model,
+    model.nFeatures,
     treeRoot,
     threshold,
     left,
     feature,
-    allowPacking && categoryOffset === null,
+    quantize && allowPacking && categoryOffset === null,
   );
   return {
     quantizer,
@@ -160,14 +163,18 @@ export function compileLayout(model: ForestModel, allowPacking = true): Inferenc
  * `quantized` is null when `allowed` is false or the forest does not fit the encoding.
  */
 function quantizeLayout(
-  model: ForestModel,
+  F: number,
   treeRoot: Int32Array,
   threshold: Float64Array,
   left: Int32Array,
   feature: Int32Array,
   allowed: boolean,
 ): { quantizer: Quantizer; quantized: Int32Array | null } {
-  const F = model.nFeatures;
+  if (!allowed)
+    return {
+      quantizer: buildQuantizer(Array.from({ length: F }, () => new Float64Array(0))),
+      quantized: null,
+    };
   const nNodes = threshold.length;
   const perFeature: number[][] = Array.from({ length: F }, () => []);
   for (let i = 0; i < nNodes; i++) if (left[i] !== i) perFeature[feature[i]!]!.push(threshold[i]!);
@@ -179,7 +186,7 @@ function quantizeLayout(
     const end = t + 1 < nTrees ? treeRoot[t + 1]! : nNodes;
     largestTree = Math.max(largestTree, end - treeRoot[t]!);
   }
-  const fits = allowed && F <= 256 && sorted.every((values) => values.length <= 255) && largestTree <= 65_536;
+  const fits = F <= 256 && sorted.every((values) => values.length <= 255) && largestTree <= 65_536;
   // A forest that does not fit gets the quantizer of no cuts at all (never used).
   const quantizer = buildQuantizer(fits ? sorted : sorted.map(() => new Float64Array(0)));
   if (!fits) return { quantizer, quantized: null };
@@ -199,6 +206,19 @@ function quantizeLayout(
     }
   }
   return { quantizer, quantized };
+}
+
+/**
+ * Adds the quantized walk to a layout compiled without it (a no-op once added, or when the
+ * forest does not fit it). Call it before the layout is first sent to a worker: a worker keeps
+ * the copy it was sent.
+ */
+export function addQuantizedWalk(layout: InferenceLayout): void {
+  if (layout.quantized !== null || layout.packed === null || layout.categoryOffset !== null) return;
+  const { treeRoot, threshold, left, feature } = layout;
+  const { quantizer, quantized } = quantizeLayout(layout.nFeatures, treeRoot, threshold, left, feature, true);
+  layout.quantizer = quantizer;
+  layout.quantized = quantized;
 }
 
 /**
