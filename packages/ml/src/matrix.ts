@@ -94,9 +94,9 @@ export function toRowMajor(
  * `rows` into `data` (row-major, `rows.length × nFeatures`) and returns true; returns false as
  * soon as a row is not an array of exactly `nFeatures` numbers or a value is not finite (NaN
  * included), and the caller then takes toRowMajor, which throws the right error or notes the
- * missing values. Small and monomorphic, so V8 optimises it on the first large batch (the
- * general loop, which also reads typed-array rows, measured 5 ms for 20,000 × 10 values, this
- * one 0.4 ms).
+ * missing values. It writes into a buffer the caller keeps between batches (toRowMajor allocates
+ * a fresh one, whose page faults cost about 4 ms for 1.6 MB on a virtual machine): 0.25 ms for
+ * 20,000 × 10 values.
  */
 export function copyFiniteRows(
   rows: readonly (readonly number[])[],
