@@ -59,7 +59,7 @@ describe('model artifact', () => {
       nLeaves: leaves,
       nCategoricalSplits: 0,
     });
-    expect(forestMemoryBytes(shape)).toBe(46 * (splits + leaves) + 12 * leaves * forest.nClasses);
+    expect(forestMemoryBytes(shape)).toBe(50 * (splits + leaves) + 12 * leaves * forest.nClasses);
     // Only the header is read: a body cut short does not matter, a foreign file does.
     expect(readArtifactShape(bytes.subarray(0, bytes.length - 10))).toEqual(shape);
     expect(() => readArtifactShape(new Uint8Array(64))).toThrow(ForestArtifactError);

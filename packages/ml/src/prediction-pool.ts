@@ -97,7 +97,10 @@ export class PredictionPool {
     helpers: number,
     hasMissing: boolean,
   ): void {
-    const control = sharedBatchControl(nRows, helpers + 1);
+    // The quantized walk reads a small forest (4 bytes a node), so small chunks cost no extra
+    // passes over it, and they share the work out well when a core is busy with other processes.
+    const perThread = layout.quantized !== null && !hasMissing ? 8 : 2;
+    const control = sharedBatchControl(nRows, helpers + 1, perThread);
     const forestId = this.#idOf(layout);
     for (let w = 0; w < helpers; w++) {
       const entry = this.#worker(w);
@@ -239,13 +242,14 @@ function finishSharedChunks(
 
 /**
  * The control words of a shared batch of `nRows` rows over `threads` threads (see
- * predictSharedChunks): two chunks per thread, of equal size in multiples of 8 rows (the 8-row
- * lockstep), at least SHARED_CHUNK_ROWS. Few and big, because every pass over a chunk reads the
- * whole forest (larger than L2) once more: cutting 20,000 rows into 2,500-row chunks measured 25 %
- * slower on one thread, into 320-row chunks 2× slower.
+ * predictSharedChunks): `perThread` chunks per thread, of equal size in multiples of 8 rows (the
+ * 8-row lockstep), at least SHARED_CHUNK_ROWS. The float walk takes two per thread, few and big,
+ * because every pass over a chunk reads the whole forest (larger than L2) once more: cutting
+ * 20,000 rows into 2,500-row chunks measured 25 % slower on one thread, into 320-row chunks 2×
+ * slower. The quantized walk measured the same from 1,000-row chunks up.
  */
-function sharedBatchControl(nRows: number, threads: number): Int32Array {
-  const size = Math.max(SHARED_CHUNK_ROWS, Math.ceil(nRows / (2 * threads) / 8) * 8);
+function sharedBatchControl(nRows: number, threads: number, perThread: number): Int32Array {
+  const size = Math.max(SHARED_CHUNK_ROWS, Math.ceil(nRows / (perThread * threads) / 8) * 8);
   const nChunks = Math.ceil(nRows / size);
   const control = new Int32Array(new SharedArrayBuffer(4 * (6 + 2 * nChunks)));
   control[1] = nChunks;

@@ -71,4 +71,42 @@ describe('synchronous batches shared with the prediction workers', () => {
     const numericLayout = compileLayout(decodeForest(numeric.serialize()));
     expect(numeric.predictProbaFlat(features)).toEqual(oneThread(numericLayout, features, nRows, true));
   });
+
+  it('read large number[][] batches straight, and fall back for missing values and bad input', async () => {
+    const forest = await trainForest(data.features, data.labels, { nFeatures: 10, nEstimators: 20, seed: 6 });
+    const rows = toRowArrays(data.features, 10);
+    const expected = forest.predictProbaFlat(data.features);
+    expect(forest.predictProba(rows).flat()).toEqual(Array.from(expected));
+    // A NaN deep in the batch: the whole batch takes the missing-value walk, as a flat array does.
+    const withNaN = rows.map((row, r) => (r === nRows - 3 ? [Number.NaN, ...row.slice(1)] : row));
+    const flatNaN = data.features.slice();
+    flatNaN[(nRows - 3) * 10] = Number.NaN;
+    expect(forest.predictProba(withNaN).flat()).toEqual(Array.from(forest.predictProbaFlat(flatNaN)));
+    // Bad values and rows far into a large batch get the same errors as anywhere else.
+    const withInf = rows.map((row, r) => (r === 5000 ? [...row.slice(0, 9), Number.POSITIVE_INFINITY] : row));
+    expect(() => forest.predictProba(withInf)).toThrow(
+      'rows[5000][9] is Infinity; every feature value must be a finite number, or NaN for a missing value',
+    );
+    const short = rows.map((row, r) => (r === nRows - 1 ? row.slice(1) : row));
+    expect(() => forest.predictProba(short)).toThrow(
+      `rows[${nRows - 1}] has 9 values but the model expects 10 features per row`,
+    );
+    const typedRows = rows.map((row) => Float64Array.from(row)) as unknown as number[][];
+    expect(forest.predictProba(typedRows).flat()).toEqual(Array.from(expected));
+  });
+
+  it('hand the caller results of its own: a later batch does not change an earlier result', async () => {
+    const forest = await trainForest(data.features, data.labels, { nFeatures: 10, nEstimators: 20, seed: 9 });
+    const first = forest.predictProbaFlat(data.features);
+    const copy = first.slice();
+    const firstRows = forest.predictProba(toRowArrays(data.features, 10));
+    // The last rows: different values, written where the first rows' were in a shared buffer.
+    const tail = data.features.subarray((nRows - 5 * SHARED_CHUNK_ROWS) * 10);
+    const second = forest.predictProbaFlat(tail);
+    expect(first).toEqual(copy);
+    expect(first.buffer).not.toBe(second.buffer);
+    expect(second).toEqual(copy.subarray(copy.length - second.length));
+    expect(firstRows.flat()).toEqual(Array.from(copy));
+    expect(forest.predict(data.features)).toEqual(forest.predict(toRowArrays(data.features, 10)));
+  });
 });
