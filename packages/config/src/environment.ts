@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { policySettingProblems } from './policy-settings.ts';
 
 /**
  * The one model of the environment. Every setting the platform reads is declared here, grouped by
@@ -217,6 +218,8 @@ export class ConfigError extends Error {
 /** Configuration grouped by concern, as the rest of the platform sees it. */
 export interface Config {
   env: Environment['NODE_ENV'];
+  /** Settings allowed here that weaken the retraining policy (P8; refused in production), one line each. */
+  warnings?: string[];
   logLevel: Environment['LOG_LEVEL'];
   database: {
     url: string | undefined;
@@ -414,9 +417,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const keyProblem = adminKey === undefined ? null : adminKeyProblem(adminKey);
   if (keyProblem && !problems.some((p) => p.startsWith('ADMIN_API_KEY:')))
     problems.push(`ADMIN_API_KEY: ${keyProblem} (value not shown)`);
+  const policy = e ? policyProblems(e) : { refused: [], warnings: [] };
+  problems.push(...policy.refused);
   if (problems.length > 0 || !e) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
+    warnings: policy.warnings,
     logLevel: e.LOG_LEVEL,
     database: {
       url: e.DATABASE_URL,
@@ -516,10 +522,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** For process entry points: parse, or print every problem and exit 1. */
+/** P8 on the environment's settings (see policy-settings.ts). */
+function policyProblems(e: Environment) {
+  return policySettingProblems(
+    {
+      WINDOW_SIZE: e.WINDOW_SIZE,
+      MIN_TRAIN_ROWS: e.MIN_TRAIN_ROWS,
+      // TRAIN_WINDOW ≥ MIN_TRAIN_ROWS is checked above with its own message.
+      RETRAIN_WAIT_SECONDS: e.RETRAIN_WAIT_SECONDS,
+      RETRAIN_EXPIRE_SECONDS: e.RETRAIN_EXPIRE_SECONDS,
+      DRIFT_SHARE: e.DRIFT_SHARE,
+      PSI_THRESHOLD: e.PSI_THRESHOLD,
+    },
+    e.NODE_ENV === 'production',
+  );
+}
+
+/** For process entry points: parse, or print every problem and exit 1; print the warnings. */
 export function readConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
   try {
-    return loadConfig(env);
+    const config = loadConfig(env);
+    for (const warning of config.warnings ?? []) process.stderr.write(`config warning: ${warning}\n`);
+    return config;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -7,3 +7,9 @@ export {
   type PipelineSettings,
   parsePipelineSettings,
 } from './pipeline-settings.ts';
+export {
+  type PolicySettings,
+  policySettingProblems,
+  type SettingProblem,
+  validatePolicySettings,
+} from './policy-settings.ts';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type Config, ConfigError, environmentSchema, parseMaxFeatures } from './environment.ts';
+import { policySettingProblems } from './policy-settings.ts';
 
 type Setter = (config: Config, value: never) => void;
 
@@ -85,7 +86,8 @@ export type PipelineSettings = Partial<Record<PipelineSettingName, string | numb
 /**
  * Checks a pipeline's configuration overrides and returns them normalised (numbers as numbers);
  * throws ConfigError listing every problem (unknown names, values out of range, MIN_TRAIN_ROWS
- * above TRAIN_WINDOW once applied to `base`).
+ * above TRAIN_WINDOW once applied to `base`, the policy's P8 problems of the result: those that
+ * switch the loop off, and in production also those that weaken it).
  */
 export function parsePipelineSettings(raw: Record<string, unknown>, base: Config): PipelineSettings {
   const problems: string[] = [];
@@ -111,6 +113,18 @@ export function parsePipelineSettings(raw: Record<string, unknown>, base: Config
       `MIN_TRAIN_ROWS (${applied.retrain.minTrainRows}) must not exceed TRAIN_WINDOW (${applied.retrain.trainWindow})`,
     ]);
   }
+  const policy = policySettingProblems(
+    {
+      WINDOW_SIZE: applied.drift.windowSize,
+      MIN_TRAIN_ROWS: applied.retrain.minTrainRows,
+      RETRAIN_WAIT_SECONDS: applied.retrain.waitSeconds,
+      RETRAIN_EXPIRE_SECONDS: applied.retrain.expireSeconds,
+      DRIFT_SHARE: applied.drift.driftShare,
+      PSI_THRESHOLD: applied.drift.psiThreshold,
+    },
+    base.env === 'production',
+  );
+  if (policy.refused.length > 0) throw new ConfigError(policy.refused);
   return out;
 }
 

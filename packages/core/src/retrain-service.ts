@@ -100,6 +100,23 @@ function rng(seed: number) {
  * champion on that same slice and promotes the challenger unless it is worse by more than
  * PROMOTION_TOLERANCE. Idempotent: a job that already produced a version is not trained again.
  */
+/** D12: a retrain whose regime has fewer than MIN_TRAIN_ROWS labelled rows after its wait. */
+export class WaitingForRowsError extends Error {
+  override name = 'WaitingForRowsError';
+}
+
+/** Seconds between the waits of a rescheduled retrain. */
+const RESCHEDULE_SECONDS = 5;
+
+function waitingMessage(
+  waited: { available: number; regime: RegimeStart },
+  minTrainRows: number,
+  waitSeconds: number,
+): string {
+  const at = waited.regime.rowId ? `row ${waited.regime.rowId}` : waited.regime.at.toISOString();
+  return `waiting for ${minTrainRows - waited.available} more labelled rows since the change at ${at} (${waited.available} of MIN_TRAIN_ROWS = ${minTrainRows}); RETRAIN_WAIT_SECONDS (${waitSeconds}) ran out, so the retrain is rescheduled: it never trains on rows from before the change`;
+}
+
 export class RetrainService {
   constructor(
     private readonly sql: Sql,
@@ -138,9 +155,29 @@ export class RetrainService {
    * (no queue here, or the queue refused a second job), and the attempt counts as usual.
    */
   private async requeueAfterShutdown(job: TrainingJobRecord): Promise<boolean> {
+    const message = 'shutting down: queued again (an interrupted attempt does not count)';
+    return this.requeueRefunded(job, message, 0);
+  }
+
+  /**
+   * D12: the job waited RETRAIN_WAIT_SECONDS for MIN_TRAIN_ROWS rows of the new regime and they
+   * are not in yet. It waits again, queued with the attempt refunded and `message` as its status
+   * (started RESCHEDULE_SECONDS later, so a wait of 0 does not spin), instead of training on a
+   * window that mixes the rows from before the change.
+   */
+  private async reschedule(job: TrainingJobRecord, message: string): Promise<boolean> {
+    const done = await this.requeueRefunded(job, message, RESCHEDULE_SECONDS);
+    if (done) this.logger.info({ trainingJobId: job.id, reason: message }, 'retrain rescheduled');
+    return done;
+  }
+
+  private async requeueRefunded(
+    job: TrainingJobRecord,
+    message: string,
+    startAfter: number,
+  ): Promise<boolean> {
     const queues = this.queues;
     if (!queues) return false;
-    const message = 'shutting down: queued again (an interrupted attempt does not count)';
     return this.sql
       .begin(async (tx) => {
         const requeued = await requeueTrainingJob(tx, job.id, message, true);
@@ -148,7 +185,7 @@ export class RetrainService {
         const queueJobId = await queues.send(
           retrainQueue,
           { trainingJobId: job.id, pipelineId: job.pipelineId },
-          inTransaction(tx),
+          { ...inTransaction(tx), ...(startAfter > 0 ? { startAfter } : {}) },
         );
         if (!queueJobId) throw new Error('the retrain queue refused a second job');
         await setQueueJobId(tx, job.id, queueJobId);
@@ -160,10 +197,7 @@ export class RetrainService {
         return true;
       })
       .catch((error) => {
-        this.logger.warn(
-          { err: error, trainingJobId: job.id },
-          'could not queue an interrupted retrain again',
-        );
+        this.logger.warn({ err: error, trainingJobId: job.id }, 'could not queue a retrain again');
         return false;
       });
   }
@@ -192,6 +226,13 @@ export class RetrainService {
       return await this.train(job, options.signal);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof WaitingForRowsError && (await this.reschedule(job, message))) {
+        return {
+          job: (await getTrainingJob(this.sql, this.pipeline.id, job.id))!,
+          version: null,
+          promoted: false,
+        };
+      }
       const final = error instanceof TrainingDataError;
       const shutdown = options.signal?.aborted && options.signal.reason instanceof ShutdownError;
       if (!final && shutdown && (await this.requeueAfterShutdown(job))) {
@@ -335,7 +376,11 @@ export class RetrainService {
     if (start) {
       const waited = await this.waitForRowsSince(job, start, signal);
       sinceRows = waited.available;
-      if (sinceRows >= minTrainRows) since = waited.regime;
+      // D12: never widened to a mixed window with rows from before the change; rescheduled (run).
+      signal?.throwIfAborted();
+      if (sinceRows < minTrainRows)
+        throw new WaitingForRowsError(waitingMessage(waited, minTrainRows, this.config.retrain.waitSeconds));
+      since = waited.regime;
     }
     // The search reads the whole window and lets its validation choose between it and the rows
     // since the change (the hold-out keeps rows of the new regime for the candidates: sinceCap);

@@ -155,7 +155,18 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
     expect(first.data?.checkDrift.event).toMatchObject({ drifted: true, action: 'RETRAIN_QUEUED' });
     const [row] = await p.database.sql<{ training_job_id: string }[]>`
       select training_job_id from drift_checks where id = ${first.data!.checkDrift.event.id}`;
-    await settledJob(p, String(row!.training_job_id));
+    // The retrain learns from rows after the drift only (D12): with RETRAIN_WAIT_SECONDS 0 it is
+    // rescheduled, never widened to the rows before, until MIN_TRAIN_ROWS of them are in.
+    await postGraphQL(
+      p.graphqlUrl,
+      INGEST,
+      { input: { ...shifted(150, 24, 2), batchId: 'shift-1b' } },
+      writer,
+    );
+    expect(await settledJob(p, String(row!.training_job_id))).toEqual({
+      status: 'SUCCEEDED',
+      outcome: expect.any(String),
+    });
 
     // One big batch of shifted rows satisfies any row cooldown (here 0): only time holds it now.
     await postGraphQL(

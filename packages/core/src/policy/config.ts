@@ -104,67 +104,14 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   regressionMargin: 0.05,
 });
 
-/** The platform settings the policy depends on, as the environment names them. */
-export interface PolicySettings {
-  WINDOW_SIZE: number;
-  MIN_TRAIN_ROWS: number;
-  TRAIN_WINDOW: number;
-  HOLDOUT_FRACTION: number;
-  PROMOTION_TOLERANCE: number;
-  RETRAIN_WAIT_SECONDS: number;
-  RETRAIN_EXPIRE_SECONDS: number;
-  DRIFT_SHARE: number;
-  PSI_THRESHOLD: number;
-  DRIFT_COOLDOWN_ROWS?: number;
-}
+// P8's validation is pure and lives with the configuration, which refuses to start on it.
+export {
+  type PolicySettings,
+  type SettingProblem,
+  validatePolicySettings,
+} from '@automl-stream/config';
 
-export interface SettingProblem {
-  variable: keyof PolicySettings;
-  value: number | undefined;
-  problem: string;
-}
-
-/**
- * P8: settings that would switch the loop off or make every check throw, each named with the
- * variable and what to do. The config package refuses to start on any of them (ConfigError).
- */
-export function validatePolicySettings(settings: Partial<PolicySettings>): SettingProblem[] {
-  const problems: SettingProblem[] = [];
-  const check = (variable: keyof PolicySettings, ok: (v: number) => boolean, problem: string) => {
-    const value = settings[variable];
-    if (value === undefined) return;
-    if (typeof value !== 'number' || Number.isNaN(value) || !ok(value))
-      problems.push({ variable, value, problem });
-  };
-  check('DRIFT_SHARE', (v) => v > 0 && v <= 1, 'must be in (0, 1]: 0 would call every check a drift');
-  check('PSI_THRESHOLD', (v) => v > 0, 'must be > 0: 0 flags every feature of every check');
-  check(
-    'WINDOW_SIZE',
-    (v) => Number.isInteger(v) && v >= 200,
-    'must be an integer >= 200: smaller chunks cannot see a drift of a few points',
-  );
-  check(
-    'MIN_TRAIN_ROWS',
-    (v) => Number.isInteger(v) && v >= 125,
-    'must be an integer >= 125 (100 training rows and a hold-out)',
-  );
-  check(
-    'TRAIN_WINDOW',
-    (v) => Number.isInteger(v) && v >= (settings.MIN_TRAIN_ROWS ?? 125),
-    'must be an integer >= MIN_TRAIN_ROWS',
-  );
-  check('RETRAIN_WAIT_SECONDS', (v) => v >= 0, 'must be >= 0');
-  const wait = settings.RETRAIN_WAIT_SECONDS;
-  const expire = settings.RETRAIN_EXPIRE_SECONDS;
-  if (wait !== undefined && expire !== undefined && !(wait + 120 < expire)) {
-    problems.push({
-      variable: 'RETRAIN_EXPIRE_SECONDS',
-      value: expire,
-      problem: `must exceed RETRAIN_WAIT_SECONDS (${wait}) + 120 s of training: a job that waits its full time would expire and be retried forever`,
-    });
-  }
-  return problems;
-}
+import type { PolicySettings } from '@automl-stream/config';
 
 /** The policy's configuration from the platform's settings (after validatePolicySettings). */
 export function policyConfigFrom(

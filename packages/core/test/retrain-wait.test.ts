@@ -1,0 +1,81 @@
+// D12 on a real database: a retrain after a located change that runs out of RETRAIN_WAIT_SECONDS
+// before MIN_TRAIN_ROWS rows of the new regime are in waits again; it never trains on a window
+// that mixes in rows from before the change.
+import { type Config, loadConfig } from '@automl-stream/config';
+import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../src/logger.ts';
+import { Platform } from '../src/platform.ts';
+import { retrainQueue } from '../src/queues.ts';
+import { insertTrainingJob } from '../src/storage/training-storage.ts';
+
+describe('a retrain waiting for rows after a change (D12)', () => {
+  let db: TestDatabase;
+  let config: Config;
+  let platform: Platform;
+
+  const labelled = (n: number, offset: number) => ({
+    features: Array.from({ length: n }, (_, i) => [i + offset, ((i + offset) * 7) % 13, (i + offset) % 2]),
+    labels: Array.from({ length: n }, (_, i) => (i + offset) % 2),
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('postgresUrl'));
+    config = loadConfig({ MIN_TRAIN_ROWS: '100', RETRAIN_WAIT_SECONDS: '0', LOG_LEVEL: 'silent' });
+    platform = new Platform({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      workers: false,
+      serving: false,
+    });
+    await platform.start();
+  });
+  afterAll(async () => {
+    await platform.stop({ timeoutMs: 3_000 });
+    await db.drop();
+  });
+
+  it('is rescheduled with the reason while the new regime is short, then trains on the new regime only', async () => {
+    // A serving version trained on the rows before the change (the ingest queues its bootstrap).
+    await platform.data.ingest({ ...labelled(400, 0), batchId: 'before' });
+    let bootstrap: { id: string }[] = [];
+    for (let i = 0; i < 200 && bootstrap.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      bootstrap = await db.sql`select id from training_jobs where reason like 'bootstrap%'`;
+    }
+    expect((await platform.retrain.run(Number(bootstrap[0]!.id))).promoted).toBe(true);
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+    await platform.data.ingest({ ...labelled(40, 1000), batchId: 'after-1' });
+    const [first] = await db.sql<{ id: string; created_at: Date }[]>`
+      select r.id, r.created_at from rows r join batches b on b.id = r.batch_pk
+      where b.batch_id = 'after-1' order by r.id limit 1`;
+    const job = await insertTrainingJob(db.sql, 1, {
+      reason: 'drift: a located change',
+      driftCheckId: null,
+      changeAt: first!.created_at,
+      changeRowId: Number(first!.id),
+    });
+
+    const waiting = await platform.retrain.run(job.id);
+    expect(waiting.version).toBeNull();
+    expect(waiting.job.status).toBe('queued');
+    expect(waiting.job.attempts).toBe(0);
+    expect(waiting.job.error).toBe(
+      `waiting for 60 more labelled rows since the change at row ${first!.id} (40 of MIN_TRAIN_ROWS = 100); RETRAIN_WAIT_SECONDS (0) ran out, so the retrain is rescheduled: it never trains on rows from before the change`,
+    );
+    const queued = await db.sql<{ start_after: Date; data: { trainingJobId: number } }[]>`
+      select start_after, data from pgboss.job where name = ${retrainQueue.name} and state = 'created'`;
+    expect(queued.map((q) => q.data.trainingJobId)).toEqual([job.id]);
+    expect(queued[0]!.start_after.getTime()).toBeGreaterThan(Date.now() + 2_000);
+    expect(await db.sql`select 1 from model_versions`).toHaveLength(1);
+
+    await platform.data.ingest({ ...labelled(70, 2000), batchId: 'after-2' });
+    const trained = await platform.retrain.run(job.id);
+    expect(trained.job.status).toBe('succeeded');
+    const version = trained.version!;
+    // 110 rows since the change, none from before it.
+    expect(version.trainRows + version.holdoutRows).toBe(110);
+    expect(Number(version.rowWindowStart)).toBe(Number(first!.id));
+  });
+});
