@@ -336,4 +336,29 @@ console.log(
   `\n${ratio >= TARGET ? 'PASS' : 'FAIL'}  throughput 2+2 / 1+1: ${fmt(ratio, 2)}× (target ≥ ${TARGET}×; ` +
     `${fmt(rate(results.two))} vs ${fmt(rate(results.one))} requests/s, ${failed} failed); ${cpus().length} CPUs, load ${fmt(loadavg()[0]!, 2)}`,
 );
+// The cost of a request in CPU, whatever share of the machine each topology was given: a second
+// replica that made requests dearer (contention in Postgres, duplicated work) shows here.
+const efficiency = (os: Outcome[]) => os.reduce((a, o) => a + perCpuSecond(o), 0) / os.length;
+const platformCores = (os: Outcome[]) =>
+  os.reduce(
+    (a, o) =>
+      a +
+      o.cpu.filter((c) => c.name !== 'load generator').reduce((b, c) => b + (c.cores ?? 0), 0) +
+      (o.postgresCores ?? 0),
+    0,
+  ) / os.length;
+console.log(
+  `requests per platform CPU-second: 2+2 ${fmt(efficiency(results.two))}, 1+1 ${fmt(efficiency(results.one))} ` +
+    `(${fmt(efficiency(results.two) / efficiency(results.one), 2)}×); platform cores busy: 2+2 ${fmt(platformCores(results.two), 2)}, ` +
+    `1+1 ${fmt(platformCores(results.one), 2)} of ${cpus().length}`,
+);
+const machineBusy =
+  [...results.one, ...results.two].reduce((a, o) => a + o.machineBusyCores, 0) / (2 * ROUNDS);
+if (machineBusy > 0.9 * cpus().length && platformCores(results.two) < 0.5 * cpus().length) {
+  console.log(
+    `note: the machine was ${fmt((100 * machineBusy) / cpus().length, 0)} % busy while this run's processes used ` +
+      `${fmt(platformCores(results.two), 2)} cores: the other processes are the limit, and the ratio above is the share of ` +
+      'the CPU that 4 processes get against 2 from the scheduler, not what a second replica adds on free cores.',
+  );
+}
 process.exitCode = ratio >= TARGET && failed === 0 ? 0 : 1;
