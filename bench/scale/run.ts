@@ -357,8 +357,8 @@ const machineBusy =
 if (machineBusy > 0.9 * cpus().length && platformCores(results.two) < 0.5 * cpus().length) {
   console.log(
     `note: the machine was ${fmt((100 * machineBusy) / cpus().length, 0)} % busy while this run's processes used ` +
-      `${fmt(platformCores(results.two), 2)} cores: the other processes are the limit, and the ratio above is the share of ` +
-      'the CPU that 4 processes get against 2 from the scheduler, not what a second replica adds on free cores.',
+      `${fmt(platformCores(results.two), 2)} cores: the other processes are the limit, and the ratio above measures the share ` +
+      'of the machine each topology was given, not what a second replica adds on free cores.',
   );
 }
 process.exitCode = ratio >= TARGET && failed === 0 ? 0 : 1;
