@@ -320,11 +320,21 @@ describe('partition maintenance', () => {
     );
   });
 
-  it('runs as a pg-boss job', async () => {
+  it('runs as a pg-boss job, which drops the partitions older than RETAIN_DAYS', async () => {
     const config = loadConfig({ RETAIN_DAYS: '30' });
     const queues = new Queues(db.url, config, createLogger('silent'));
     await queues.start();
     try {
+      // A partition of 45 days ago, as one made then would be, with rows and a prediction in it.
+      await maintainPartitions(db.sql, { retainDays: 0, now: noon(-45), daysAhead: 0 });
+      const old = await batch('old', noon(-45), 3);
+      const [o] = await db.sql<
+        { id: string }[]
+      >`select min(id)::text as id from rows where batch_pk = ${old}`;
+      expect(await partitionOf(db, 'rows', Number(o!.id))).toBe(dayName('rows', -45));
+      expect(await partitionOf(db, 'predictions', await prediction(noon(-45), 1))).toBe(
+        dayName('predictions', -45),
+      );
       // A row 60 days ahead sits in the default partition until the job gives its day one.
       await batch('far', noon(60), 2);
       const send = await workPartitionMaintenance(queues, db.sql, config, createLogger('silent'));
@@ -337,6 +347,19 @@ describe('partition maintenance', () => {
       }, 'the job to create the partitions');
       expect(created).toContain(dayName('rows', 0));
       expect(await db.sql`select count(*)::int as n from rows_default`).toEqual([{ n: 0 }]);
+      // The same pass drops the partitions of 45 days ago, with their rows and prediction.
+      const left = await until(async () => {
+        const names = (await listPartitions(db.sql)).map((p) => p.name);
+        return names.some((n) => n.endsWith(dayName('rows', -45).slice(-8))) ? undefined : names;
+      }, 'the job to drop the old partitions');
+      expect(left).not.toContain(dayName('predictions', -45));
+      expect(await db.sql`select count(*)::int as n from rows where batch_pk = ${old}`).toEqual([{ n: 0 }]);
+      expect(
+        await db.sql`select count(*)::int as n from predictions where created_at < ${noon(-30)}`,
+      ).toEqual([{ n: 0 }]);
+      // Newer days stay, and the batch's metadata is kept.
+      expect(left).toContain(dayName('rows', 60));
+      expect(await db.sql`select row_count from batches where id = ${old}`).toEqual([{ row_count: 3 }]);
     } finally {
       await queues.stop({ timeoutMs: 3_000 });
     }
