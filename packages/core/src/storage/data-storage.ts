@@ -1,4 +1,6 @@
+import type { Writable } from 'node:stream';
 import type { Queryable, Sql } from '@automl-stream/db';
+import { type CopyColumn, copyBinary } from './copy-binary.ts';
 
 export interface RowToStore {
   features: number[];
@@ -482,4 +484,117 @@ export async function readErrorStream(
     at: rows.map((r) => r.at),
     rowId: rows.map((r) => (r.src === 'r' ? Number(r.id) : null)),
   };
+}
+
+/**
+ * From this many rows on, rows and predictions go in through binary COPY ({@link copyBatchWithRows},
+ * {@link copyPredictions}): a few more round trips, but no number → text conversions, which cost
+ * the server's thread more than everything else of storing a large batch. Smaller batches keep
+ * the single statement (fewer round trips is what matters for them).
+ */
+export const COPY_MIN_ROWS = 64;
+
+const rowColumns = (pipeline: number, batchPk: number, width: number): CopyColumn<RowToStore>[] => [
+  { kind: 'int4', value: () => pipeline },
+  { kind: 'int8', value: () => batchPk },
+  { kind: 'float8[]', value: (r) => r.features, width },
+  { kind: 'int4', value: (r) => r.label },
+  { kind: 'int4', value: (r) => r.scoredLabel },
+  { kind: 'int4', value: (r) => r.scoredVersion },
+];
+
+/**
+ * Streams `data` into a `copy … from stdin (format binary)` statement inside transaction `tx`, and
+ * waits until Postgres has stored it. postgres.js does not report a COPY that Postgres refuses
+ * after its last byte was sent (its stream never finishes), so a statement sent on the same
+ * transaction right after the copy's end is the signal: Postgres answers it after the COPY, and
+ * it fails when the COPY aborted the transaction. (A refusal that arrives before the end fails
+ * the stream itself.)
+ */
+function copyIn(tx: Queryable, copy: { writable(): Promise<Writable> }, data: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    copy.writable().then((stream) => {
+      stream.once('error', reject);
+      // `_final` sends CopyDone; only once it has run does the connection take another statement.
+      const final = stream._final!;
+      stream._final = (callback) => {
+        final.call(stream, callback);
+        // name: copy-check
+        tx`select 1`.then(
+          () => resolve(),
+          (error: unknown) => reject(new Error(`Postgres refused the COPY: ${String(error)}`, { cause: error })),
+        );
+      };
+      stream.end(data);
+    }, reject);
+  });
+}
+
+/**
+ * As {@link insertBatchWithRows} (null for a batch id already stored, then nothing is stored),
+ * with the rows streamed in by binary COPY in the header's transaction.
+ */
+export async function copyBatchWithRows(
+  sql: Sql,
+  pipeline: number,
+  batch: { batchId: string; rowCount: number; labelledCount: number; source: string },
+  rows: RowToStore[],
+): Promise<number | null> {
+  const width = rows[0]!.features.length;
+  return sql.begin(async (tx) => {
+    const batchPk = await insertBatch(tx, pipeline, batch);
+    if (batchPk === null) return null;
+    const data = copyBinary(rows, rowColumns(pipeline, batchPk, width));
+    // name: copy-rows
+    const copy = tx`copy rows (pipeline_id, batch_pk, features, label, scored_label, scored_version) from stdin (format binary)`;
+    await copyIn(tx, copy, data);
+    return batchPk;
+  });
+}
+
+/**
+ * As {@link insertPredictions}, in one transaction: the ids are drawn from the sequence first
+ * (only while it is fenced for the running postmaster; else `fence` runs and the draw is tried
+ * again), then the predictions are streamed in with those ids by binary COPY.
+ */
+export async function copyPredictions(
+  sql: Sql,
+  pipeline: number,
+  predictions: PredictionToStore[],
+  fence: () => Promise<unknown>,
+): Promise<number[]> {
+  const width = predictions[0]!.features.length;
+  const classes = predictions[0]!.probabilities.length;
+  let ids = await drawPredictionIds(sql, predictions.length);
+  if (ids.length === 0) {
+    await fence();
+    ids = await drawPredictionIds(sql, predictions.length);
+    if (ids.length === 0) throw new Error('predictions were not stored: the id fence could not be set');
+  }
+  const data = copyBinary(predictions, [
+    { kind: 'int8', value: (_p, i) => ids[i]! },
+    { kind: 'int4', value: () => pipeline },
+    { kind: 'float8[]', value: (p) => p.features, width },
+    { kind: 'int4', value: (p) => p.label },
+    { kind: 'float4[]', value: (p) => p.probabilities, width: classes },
+    { kind: 'int4', value: (p) => p.modelVersion },
+  ]);
+  await sql.begin(async (tx) => {
+    // name: copy-predictions
+    const copy = tx`copy predictions (id, pipeline_id, features, label, probabilities, model_version) from stdin (format binary)`;
+    await copyIn(tx, copy, data);
+  });
+  return ids;
+}
+
+/** `n` new prediction ids in ascending order, or none when the sequence is not fenced yet. */
+async function drawPredictionIds(sql: Queryable, n: number): Promise<number[]> {
+  // name: draw-prediction-ids
+  const [row] = await sql<{ ids: string | null }[]>`
+    select string_agg(nextval('predictions_id_seq')::text, ',' order by g) as ids
+    from generate_series(1, ${n}::int) g
+    where exists (select 1 from platform_settings
+      where id = 1 and prediction_id_fence = pg_postmaster_start_time())`;
+  if (!row?.ids) return [];
+  return row.ids.split(',').map(Number);
 }
