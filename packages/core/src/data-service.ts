@@ -400,7 +400,7 @@ export class DataService {
     const rows = modelRows(features, model.nFeatures, model.caps);
     const proba = score(model, rows);
     // Values the schema did not know, and categories the model never saw in training.
-    const unseenCategories = model.forest.countUnseenCategories(rows);
+    const unseenCategories = model.categorical ? model.forest.countUnseenCategories(rows) : 0;
     const names = classNames(schema, model.nClasses);
     const toStore = features.map((f, i) => {
       const p = proba[i]!;
