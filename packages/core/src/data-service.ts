@@ -411,7 +411,9 @@ export class DataService {
     // The fence runs on the synchronously committed pool: it must be durable before any id after it.
     // (A large batch goes in by binary COPY: no number → text conversions on this thread.)
     const store = toStore.length >= COPY_MIN_ROWS ? copyPredictions : insertPredictions;
-    const ids = await store(this.predictionSql, this.pipeline.id, toStore, () => fencePredictionIds(this.sql));
+    const ids = await store(this.predictionSql, this.pipeline.id, toStore, () =>
+      fencePredictionIds(this.sql),
+    );
     this.hooks.onRowsServed?.(toStore.length);
     const missing = missingCells(features);
     for (const o of this.observers) {

@@ -165,7 +165,9 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       })),
     );
     expect(await copyBatchWithRows(db.sql, 1, header, rows)).toBeNull();
-    const [count] = await db.sql<{ n: number }[]>`select count(*)::int as n from rows where batch_pk = ${batchPk}`;
+    const [count] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from rows where batch_pk = ${batchPk}`;
     expect(count?.n).toBe(rows.length);
   });
 
@@ -192,7 +194,9 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       expect(s.probabilities.map(Math.fround)).toEqual(p.probabilities.map(Math.fround));
     });
     // The id sequence keeps going after the drawn ids.
-    const [next] = await insertPredictions(db.sql, 1, predictions.slice(0, 1), () => fencePredictionIds(db.sql));
+    const [next] = await insertPredictions(db.sql, 1, predictions.slice(0, 1), () =>
+      fencePredictionIds(db.sql),
+    );
     expect(next).toBeGreaterThan(ids.at(-1)!);
   });
 
@@ -208,12 +212,37 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       }));
       const header = { batchId: 'refused', rowCount: rows.length, labelledCount: 0, source: 'graphql' };
       await expect(copyBatchWithRows(db.sql, 1, header, rows)).rejects.toThrow();
-      const [count] = await db.sql<{ n: number }[]>`select count(*)::int as n from batches where batch_id = 'refused'`;
+      const [count] = await db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from batches where batch_id = 'refused'`;
       expect(count?.n).toBe(0);
       // The pool is usable afterwards.
       expect(await copyBatchWithRows(db.sql, 1, header, rows.slice(0, -1))).toBeGreaterThan(0);
     } finally {
       await db.sql`alter table rows drop constraint test_no_label_9`;
+    }
+  });
+
+  it('a COPY of predictions that Postgres refuses rejects and stores none of them', async () => {
+    await db.sql`alter table predictions add constraint test_no_label_9 check (label <> 9)`;
+    try {
+      const predictions = Array.from({ length: COPY_MIN_ROWS }, (_, i) => ({
+        features: [i],
+        label: i === COPY_MIN_ROWS - 1 ? 9 : 1,
+        probabilities: [0.5, 0.5],
+        modelVersion: 1,
+      }));
+      const [before] = await db.sql<{ n: number }[]>`select count(*)::int as n from predictions`;
+      await expect(copyPredictions(db.sql, 1, predictions, () => fencePredictionIds(db.sql))).rejects.toThrow(
+        /refused the COPY/,
+      );
+      const [after] = await db.sql<{ n: number }[]>`select count(*)::int as n from predictions`;
+      expect(after?.n).toBe(before?.n);
+      expect(await copyPredictions(db.sql, 1, predictions.slice(0, -1), async () => {})).toHaveLength(
+        COPY_MIN_ROWS - 1,
+      );
+    } finally {
+      await db.sql`alter table predictions drop constraint test_no_label_9`;
     }
   });
 });

@@ -504,14 +504,18 @@ const rowColumns = (pipeline: number, batchPk: number, width: number): CopyColum
 ];
 
 /**
- * Streams `data` into a `copy … from stdin (format binary)` statement inside transaction `tx`, and
- * waits until Postgres has stored it. postgres.js does not report a COPY that Postgres refuses
- * after its last byte was sent (its stream never finishes), so a statement sent on the same
- * transaction right after the copy's end is the signal: Postgres answers it after the COPY, and
- * it fails when the COPY aborted the transaction. (A refusal that arrives before the end fails
- * the stream itself.)
+ * Streams `data` into a `copy … from stdin (format binary)` statement and resolves once Postgres
+ * has stored it. postgres.js does not report a COPY that Postgres refuses after its last byte was
+ * sent (its stream never finishes), so `stored` (a statement on the same connection, sent right
+ * behind the copy's end: no extra round trip) is the signal: Postgres answers it after the COPY,
+ * and it must resolve true only when the COPY stored the data. (A refusal that arrives before the
+ * end fails the stream itself.)
  */
-function copyIn(tx: Queryable, copy: { writable(): Promise<Writable> }, data: Buffer): Promise<void> {
+function copyIn(
+  copy: { writable(): Promise<Writable> },
+  data: Buffer,
+  stored: () => Promise<boolean>,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     copy.writable().then((stream) => {
       stream.once('error', reject);
@@ -519,10 +523,10 @@ function copyIn(tx: Queryable, copy: { writable(): Promise<Writable> }, data: Bu
       const final = stream._final!;
       stream._final = (callback) => {
         final.call(stream, callback);
-        // name: copy-check
-        tx`select 1`.then(
-          () => resolve(),
-          (error: unknown) => reject(new Error(`Postgres refused the COPY: ${String(error)}`, { cause: error })),
+        stored().then(
+          (ok) => (ok ? resolve() : reject(new Error('Postgres refused the COPY (see its log)'))),
+          (error: unknown) =>
+            reject(new Error(`Postgres refused the COPY: ${String(error)}`, { cause: error })),
         );
       };
       stream.end(data);
@@ -547,13 +551,15 @@ export async function copyBatchWithRows(
     const data = copyBinary(rows, rowColumns(pipeline, batchPk, width));
     // name: copy-rows
     const copy = tx`copy rows (pipeline_id, batch_pk, features, label, scored_label, scored_version) from stdin (format binary)`;
-    await copyIn(tx, copy, data);
+    // A refused COPY aborts the transaction: the next statement fails.
+    // name: copy-check
+    await copyIn(copy, data, async () => (await tx`select 1`).length === 1);
     return batchPk;
   });
 }
 
 /**
- * As {@link insertPredictions}, in one transaction: the ids are drawn from the sequence first
+ * As {@link insertPredictions}: the ids are drawn from the sequence first
  * (only while it is fenced for the running postmaster; else `fence` runs and the draw is tried
  * again), then the predictions are streamed in with those ids by binary COPY.
  */
@@ -579,10 +585,21 @@ export async function copyPredictions(
     { kind: 'float4[]', value: (p) => p.probabilities, width: classes },
     { kind: 'int4', value: (p) => p.modelVersion },
   ]);
-  await sql.begin(async (tx) => {
-    // name: copy-predictions
-    const copy = tx`copy predictions (id, pipeline_id, features, label, probabilities, model_version) from stdin (format binary)`;
-    await copyIn(tx, copy, data);
+  // One statement, atomic by itself: no transaction. Stored, the last id is there; refused, none is.
+  await sql.reserve().then(async (connection) => {
+    try {
+      // name: copy-predictions
+      const copy = connection`copy predictions (id, pipeline_id, features, label, probabilities, model_version) from stdin (format binary)`;
+      const last = ids.at(-1)!;
+      // name: copy-predictions-check
+      await copyIn(
+        copy,
+        data,
+        async () => (await connection`select 1 from predictions where id = ${last}`).length === 1,
+      );
+    } finally {
+      connection.release();
+    }
   });
   return ids;
 }
