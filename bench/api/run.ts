@@ -3,7 +3,7 @@
  * (100 trees, depth 10, 10 features) and auth on (an admin key on every request):
  *
  * - single-row `predict` latency p50/p99 over GraphQL (sequential requests; each prediction is
- *   stored, with its commit, before the answer: "including storage"). Target: p50 < 2 ms.
+ *   stored, with its commit, before the answer: "including storage"). Target: p50 < 1 ms.
  *   Measured interleaved with the storage floor: the same single-row insert + commit straight
  *   through postgres.js, and with REST `POST /predict`.
  * - `predict` throughput in rows/s, batches of 1,000 rows, CLIENTS concurrent clients.
@@ -13,7 +13,7 @@
  *   predict. Target: ≥ 80 % of the positional rows/s.
  * - the reference: a bare multi-row insert of the same rows through postgres.js
  *   (`insert into rows ${sql(rows, ...)}`), batches of 1,000, CLIENTS concurrent connections, on
- *   the same database. Target: batch predict and ingest ≥ 50 % of its rate.
+ *   the same database. Target: batch predict and ingest ≥ 0.8× its rate (issue #18).
  *
  * Throughputs are measured in ROUNDS rounds of (bare insert, ingest, predict) back to back, so
  * each ratio compares runs made under the same machine load; the reported ratio is the median
@@ -58,8 +58,8 @@ const SINGLE_REQUESTS = QUICK ? 800 : 3_000;
 const ROUNDS = QUICK ? 2 : 3;
 /** Batches per client per measured run. */
 const BATCHES_PER_CLIENT = QUICK ? 3 : 6;
-const TARGET_P50_MS = 2;
-const TARGET_RATIO = 0.5;
+const TARGET_P50_MS = 1;
+const TARGET_RATIO = 0.8;
 /** Rows keyed by column name against the same rows sent positionally. */
 const TARGET_RECORDS_RATIO = 0.8;
 
@@ -255,7 +255,7 @@ const table: [string, string, string, string][] = [
   ['measure', 'result', 'target', ''],
   [
     'single-row predict p50 (GraphQL)',
-    `${fmt(p50, 3)} ms`,
+    `${fmt(p50, 3)} ms, ${fmt(p50 / TARGET_P50_MS, 2)}× the target`,
     `< ${TARGET_P50_MS} ms`,
     verdict(p50 < TARGET_P50_MS),
   ],

@@ -11,6 +11,9 @@ import { classNames, classValue, positionalSchema } from './schema/table-schema.
 import { type IngestPlan, replanner, type SchemaService } from './schema-service.ts';
 import type { ModelHolder, ServingModel } from './serving-model.ts';
 import {
+  COPY_MIN_ROWS,
+  copyBatchWithRows,
+  copyPredictions,
   existingPredictionIds,
   fencePredictionIds,
   insertBatch,
@@ -176,9 +179,11 @@ export class DataService {
       source: input.source ?? 'graphql',
     };
     // The usual case (schema unchanged, batch within one statement): one atomic statement.
+    // A large one streams its rows in by binary COPY, in the header's transaction.
+    const store = rows.length >= COPY_MIN_ROWS ? copyBatchWithRows : insertBatchWithRows;
     const stored =
       plan.next === null && rows.length <= ROWS_PER_STATEMENT
-        ? (await insertBatchWithRows(this.sql, this.pipeline.id, header, rows)) !== null
+        ? (await store(this.sql, this.pipeline.id, header, rows)) !== null
         : await this.storeInTransaction(header, rows, plan, this.replan(input));
     if (!stored) {
       const modelVersion = model?.version ?? null;
@@ -395,7 +400,7 @@ export class DataService {
     const rows = modelRows(features, model.nFeatures, model.caps);
     const proba = score(model, rows);
     // Values the schema did not know, and categories the model never saw in training.
-    const unseenCategories = model.forest.countUnseenCategories(rows);
+    const unseenCategories = model.categorical ? model.forest.countUnseenCategories(rows) : 0;
     const names = classNames(schema, model.nClasses);
     const toStore = features.map((f, i) => {
       const p = proba[i]!;
@@ -404,7 +409,9 @@ export class DataService {
       return { features: f, label: best, probabilities: p, modelVersion: model.version };
     });
     // The fence runs on the synchronously committed pool: it must be durable before any id after it.
-    const ids = await insertPredictions(this.predictionSql, this.pipeline.id, toStore, () =>
+    // (A large batch goes in by binary COPY: no number → text conversions on this thread.)
+    const store = toStore.length >= COPY_MIN_ROWS ? copyPredictions : insertPredictions;
+    const ids = await store(this.predictionSql, this.pipeline.id, toStore, () =>
       fencePredictionIds(this.sql),
     );
     this.hooks.onRowsServed?.(toStore.length);

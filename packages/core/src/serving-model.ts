@@ -14,6 +14,11 @@ export interface ServingModel {
   /** High-cardinality categorical columns as this model reads them (see schema/category-caps.ts). */
   caps: CategoryCap[];
   nClasses: number;
+  /**
+   * Whether the forest has categorical features: without any, no value can be an unseen
+   * category, and predict skips counting them (a copy of every row) on its hot path.
+   */
+  categorical: boolean;
   loadedAt: Date;
   /** What the forest holds in memory (its node and leaf arrays), for MODEL_CACHE_MB. */
   bytes: number;
@@ -75,12 +80,15 @@ export class ModelHolder {
           this.options.logger?.error({ version: production.version }, reason);
           throw new Error(reason);
         }
+        const forest = loadForest(bytes);
         const model: ServingModel = {
           version: production.version,
-          forest: loadForest(bytes),
+          forest,
           nFeatures: production.nFeatures,
           caps: capsOf(production.params),
           nClasses: production.nClasses,
+          // A negative code is unseen for every categorical feature, and only for those.
+          categorical: forest.countUnseenCategories([new Array<number>(forest.nFeatures).fill(-1)]) > 0,
           loadedAt: new Date(),
           bytes: forestMemoryBytes(shape),
         };

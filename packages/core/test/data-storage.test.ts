@@ -1,6 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  COPY_MIN_ROWS,
+  copyBatchWithRows,
+  copyPredictions,
   fencePredictionIds,
   insertBatch,
   insertBatchWithRows,
@@ -127,5 +130,119 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       // real[] keeps single precision: the stored value is the float nearest the double.
       expect(s.probabilities.map(Math.fround)).toEqual(p.probabilities.map(Math.fround));
     });
+  });
+
+  it('binary COPY stores a batch exactly as the single statement does, and nothing for a re-sent batch id', async () => {
+    const rows = Array.from({ length: COPY_MIN_ROWS + 5 }, (_, i) => ({
+      features: [AWKWARD[i % AWKWARD.length]!, -i / 3, i % 4 === 0 ? Number.NaN : i],
+      label: i % 5 === 0 ? null : i % 3,
+      scoredLabel: i % 2 === 0 ? null : 1,
+      scoredVersion: i % 2 === 0 ? null : 7,
+    }));
+    const header = { batchId: 'copied', rowCount: rows.length, labelledCount: 0, source: 'graphql' };
+    const batchPk = await copyBatchWithRows(db.sql, 1, header, rows);
+    expect(batchPk).toBeGreaterThan(0);
+    const stored = await db.sql<
+      {
+        pipeline_id: number;
+        features: number[];
+        label: number | null;
+        scored_label: number | null;
+        scored_version: number | null;
+        same_time: boolean;
+      }[]
+    >`select pipeline_id, features, label, scored_label, scored_version,
+        created_at = (select created_at from batches where id = ${batchPk}) as same_time
+      from rows where batch_pk = ${batchPk} order by id`;
+    expect(stored).toEqual(
+      rows.map((r) => ({
+        pipeline_id: 1,
+        features: r.features,
+        label: r.label,
+        scored_label: r.scoredLabel,
+        scored_version: r.scoredVersion,
+        same_time: true,
+      })),
+    );
+    expect(await copyBatchWithRows(db.sql, 1, header, rows)).toBeNull();
+    const [count] = await db.sql<
+      { n: number }[]
+    >`select count(*)::int as n from rows where batch_pk = ${batchPk}`;
+    expect(count?.n).toBe(rows.length);
+  });
+
+  it('binary COPY of predictions returns ids in input order and stores the same values', async () => {
+    const predictions = Array.from({ length: COPY_MIN_ROWS * 3 }, (_, i) => ({
+      features: [AWKWARD[i % AWKWARD.length]!, i / 7],
+      label: i % 3,
+      probabilities: [1 / (i + 3), 1 / (i + 7), 1 - 1 / (i + 3) - 1 / (i + 7)],
+      modelVersion: 3,
+    }));
+    const ids = await copyPredictions(db.sql, 1, predictions, () => fencePredictionIds(db.sql));
+    expect(ids).toHaveLength(predictions.length);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const stored = await db.sql<
+      { id: string; features: number[]; label: number; probabilities: number[]; model_version: number }[]
+    >`select id, features, label, probabilities, model_version from predictions where id = any(${ids}::bigint[]) order by id`;
+    expect(stored.map((s) => Number(s.id))).toEqual(ids);
+    stored.forEach((s, i) => {
+      const p = predictions[i]!;
+      expect(s.features).toEqual(p.features);
+      expect(s.label).toBe(p.label);
+      expect(s.model_version).toBe(3);
+      expect(s.probabilities.map(Math.fround)).toEqual(p.probabilities.map(Math.fround));
+    });
+    // The id sequence keeps going after the drawn ids.
+    const [next] = await insertPredictions(db.sql, 1, predictions.slice(0, 1), () =>
+      fencePredictionIds(db.sql),
+    );
+    expect(next).toBeGreaterThan(ids.at(-1)!);
+  });
+
+  it('a COPY that Postgres refuses rejects (and stores nothing) instead of waiting forever', async () => {
+    // A constraint of this test's database only: Postgres refuses the last row of the COPY.
+    await db.sql`alter table rows add constraint test_no_label_9 check (label is distinct from 9)`;
+    try {
+      const rows = Array.from({ length: COPY_MIN_ROWS }, (_, i) => ({
+        features: [i],
+        label: i === COPY_MIN_ROWS - 1 ? 9 : 1,
+        scoredLabel: null,
+        scoredVersion: null,
+      }));
+      const header = { batchId: 'refused', rowCount: rows.length, labelledCount: 0, source: 'graphql' };
+      await expect(copyBatchWithRows(db.sql, 1, header, rows)).rejects.toThrow();
+      const [count] = await db.sql<
+        { n: number }[]
+      >`select count(*)::int as n from batches where batch_id = 'refused'`;
+      expect(count?.n).toBe(0);
+      // The pool is usable afterwards.
+      expect(await copyBatchWithRows(db.sql, 1, header, rows.slice(0, -1))).toBeGreaterThan(0);
+    } finally {
+      await db.sql`alter table rows drop constraint test_no_label_9`;
+    }
+  });
+
+  it('a COPY of predictions that Postgres refuses rejects and stores none of them', async () => {
+    await db.sql`alter table predictions add constraint test_no_label_9 check (label <> 9)`;
+    try {
+      const predictions = Array.from({ length: COPY_MIN_ROWS }, (_, i) => ({
+        features: [i],
+        label: i === COPY_MIN_ROWS - 1 ? 9 : 1,
+        probabilities: [0.5, 0.5],
+        modelVersion: 1,
+      }));
+      const [before] = await db.sql<{ n: number }[]>`select count(*)::int as n from predictions`;
+      await expect(copyPredictions(db.sql, 1, predictions, () => fencePredictionIds(db.sql))).rejects.toThrow(
+        /refused the COPY/,
+      );
+      const [after] = await db.sql<{ n: number }[]>`select count(*)::int as n from predictions`;
+      expect(after?.n).toBe(before?.n);
+      expect(await copyPredictions(db.sql, 1, predictions.slice(0, -1), async () => {})).toHaveLength(
+        COPY_MIN_ROWS - 1,
+      );
+    } finally {
+      await db.sql`alter table predictions drop constraint test_no_label_9`;
+    }
   });
 });

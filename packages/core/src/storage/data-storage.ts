@@ -1,4 +1,6 @@
+import type { Writable } from 'node:stream';
 import type { Queryable, Sql } from '@automl-stream/db';
+import { type CopyColumn, copyBinary } from './copy-binary.ts';
 
 export interface RowToStore {
   features: number[];
@@ -523,4 +525,155 @@ export async function readLineageErrorStream(
     rowId: rows.map((r) => (r.src === 'r' ? Number(r.id) : null)),
     version: rows.map((r) => r.v),
   };
+}
+
+/**
+ * From this many rows on, rows and predictions go in through binary COPY ({@link copyBatchWithRows},
+ * {@link copyPredictions}): a few more round trips, but no number → text conversions, which cost
+ * the server's thread more than everything else of storing a large batch. Smaller batches keep
+ * the single statement (fewer round trips is what matters for them).
+ */
+export const COPY_MIN_ROWS = 64;
+
+const rowColumns = (pipeline: number, batchPk: number, width: number): CopyColumn<RowToStore>[] => [
+  { kind: 'int4', value: () => pipeline },
+  { kind: 'int8', value: () => batchPk },
+  { kind: 'float8[]', value: (r) => r.features, width },
+  { kind: 'int4', value: (r) => r.label },
+  { kind: 'int4', value: (r) => r.scoredLabel },
+  { kind: 'int4', value: (r) => r.scoredVersion },
+];
+
+/**
+ * Streams `data` into a `copy … from stdin (format binary)` statement and resolves once Postgres
+ * has stored it. postgres.js does not report a COPY that Postgres refuses after its last byte was
+ * sent (its stream never finishes), so `stored` (a statement on the same connection, sent right
+ * behind the copy's end: no extra round trip) is the signal: Postgres answers it after the COPY,
+ * and it must resolve true only when the COPY stored the data. (A refusal that arrives before the
+ * end fails the stream itself.)
+ */
+function copyIn(
+  copy: { writable(): Promise<Writable> },
+  data: Buffer,
+  stored: () => Promise<boolean>,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    copy.writable().then((stream) => {
+      stream.once('error', reject);
+      // `_final` sends CopyDone; only once it has run does the connection take another statement.
+      const final = stream._final!;
+      stream._final = (callback) => {
+        final.call(stream, callback);
+        stored().then(
+          (ok) => (ok ? resolve() : reject(new Error('Postgres refused the COPY (see its log)'))),
+          (error: unknown) =>
+            reject(new Error(`Postgres refused the COPY: ${String(error)}`, { cause: error })),
+        );
+      };
+      stream.end(data);
+    }, reject);
+  });
+}
+
+/**
+ * As {@link insertBatchWithRows} (null for a batch id already stored, then nothing is stored),
+ * with the rows streamed in by binary COPY in the header's transaction. Two round trips on a
+ * reserved connection: BEGIN with the header, then the COPY with a check and COMMIT right behind
+ * it (`sql.begin` would take four).
+ */
+export async function copyBatchWithRows(
+  sql: Sql,
+  pipeline: number,
+  batch: { batchId: string; rowCount: number; labelledCount: number; source: string },
+  rows: RowToStore[],
+): Promise<number | null> {
+  const width = rows[0]!.features.length;
+  const connection = await sql.reserve();
+  let open = true;
+  try {
+    // name: copy-rows-begin
+    void connection`begin`.catch(() => {}); // its failure fails the header insert too
+    const batchPk = await insertBatch(connection, pipeline, batch);
+    if (batchPk === null) return null;
+    const data = copyBinary(rows, rowColumns(pipeline, batchPk, width));
+    // name: copy-rows
+    const copy = connection`copy rows (pipeline_id, batch_pk, features, label, scored_label, scored_version) from stdin (format binary)`;
+    // A refused COPY aborts the transaction: the check fails (and COMMIT only rolls back).
+    await copyIn(copy, data, async () => {
+      // Sent in this order: a query is sent when its first `then` runs.
+      // name: copy-rows-check
+      const checked = connection`select 1`.then((r) => r.length === 1);
+      // name: copy-rows-commit
+      const committed = connection`commit`.then(
+        () => true,
+        () => false,
+      );
+      const ok = (await checked) && (await committed);
+      open = false;
+      return ok;
+    });
+    return batchPk;
+  } finally {
+    // name: copy-rows-rollback
+    if (open) await connection`rollback`.catch(() => {});
+    connection.release();
+  }
+}
+
+/**
+ * As {@link insertPredictions}: the ids are drawn from the sequence first
+ * (only while it is fenced for the running postmaster; else `fence` runs and the draw is tried
+ * again), then the predictions are streamed in with those ids by binary COPY.
+ */
+export async function copyPredictions(
+  sql: Sql,
+  pipeline: number,
+  predictions: PredictionToStore[],
+  fence: () => Promise<unknown>,
+): Promise<number[]> {
+  const width = predictions[0]!.features.length;
+  const classes = predictions[0]!.probabilities.length;
+  let ids = await drawPredictionIds(sql, predictions.length);
+  if (ids.length === 0) {
+    await fence();
+    ids = await drawPredictionIds(sql, predictions.length);
+    if (ids.length === 0) throw new Error('predictions were not stored: the id fence could not be set');
+  }
+  const data = copyBinary(predictions, [
+    { kind: 'int8', value: (_p, i) => ids[i]! },
+    { kind: 'int4', value: () => pipeline },
+    { kind: 'float8[]', value: (p) => p.features, width },
+    { kind: 'int4', value: (p) => p.label },
+    { kind: 'float4[]', value: (p) => p.probabilities, width: classes },
+    { kind: 'int4', value: (p) => p.modelVersion },
+  ]);
+  // One statement, atomic by itself: no transaction. Stored, the last id is there; refused, none is.
+  await sql.reserve().then(async (connection) => {
+    try {
+      // name: copy-predictions
+      const copy = connection`copy predictions (id, pipeline_id, features, label, probabilities, model_version) from stdin (format binary)`;
+      const last = ids.at(-1)!;
+      // name: copy-predictions-check
+      await copyIn(
+        copy,
+        data,
+        async () => (await connection`select 1 from predictions where id = ${last}`).length === 1,
+      );
+    } finally {
+      connection.release();
+    }
+  });
+  return ids;
+}
+
+/** `n` new prediction ids in ascending order, or none when the sequence is not fenced yet. */
+async function drawPredictionIds(sql: Queryable, n: number): Promise<number[]> {
+  // name: draw-prediction-ids
+  const [row] = await sql<{ ids: string | null }[]>`
+    select string_agg(nextval('predictions_id_seq')::text, ',' order by g) as ids
+    from generate_series(1, ${n}::int) g
+    where exists (select 1 from platform_settings
+      where id = 1 and prediction_id_fence = pg_postmaster_start_time())`;
+  if (!row?.ids) return [];
+  return row.ids.split(',').map(Number);
 }
