@@ -189,7 +189,12 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
   const data = measureDataDrift(inputs, current, settings);
   const prediction = measurePredictionDrift(inputs, settings);
   const concept = measureConcept(inputs);
-  const drifted = data.dataDrift || prediction.drifted || concept.detected;
+  // Labels decide: while labelled outcomes come in, a moved class mix is reported, not acted on
+  // (the labels show whether the model got worse; the mix moves with the features too).
+  const labelled = inputs.errors.wrong.length >= MIN_CURRENT_ROWS;
+  const predictionActs = prediction.drifted && !labelled;
+  if (prediction.drifted && labelled) prediction.details.advisory = true;
+  const drifted = data.dataDrift || predictionActs || concept.detected;
   let verdict = data.verdict;
   if (drifted) verdict = 'drift';
   else if (verdict === 'insufficient_data' && inputs.errors.wrong.length >= MIN_CURRENT_ROWS)
@@ -401,6 +406,7 @@ function measurePredictionDrift(inputs: DriftCheckInputs, settings: DriftSetting
   const enough =
     inputs.window.predicted.length >= MIN_CURRENT_ROWS && referenceCounts.reduce((a, b) => a + b, 0) > 0;
   if (!enough) return { drifted: false, details };
+  // \`advisory\`: set by the caller when labels come in.
   const chi = chiSquareTest(referenceCounts, currentCounts);
   const js = jensenShannon(referenceCounts, currentCounts, { base: 2 });
   const drifted = chi.pValue < settings.pValue && js > PREDICTION_JS_DISTANCE;

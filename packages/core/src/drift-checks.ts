@@ -87,10 +87,12 @@ export function explainCheck(check: DriftCheckRecord): string[] {
     lines.push(
       `features: ${check.dataDrift ? 'data drift' : 'no data drift'} (${check.nCurrent} rows vs ${check.nReference} reference rows)`,
     );
-  const prediction = details.prediction as { pValue?: number; jensenShannon?: number } | undefined;
+  const prediction = details.prediction as
+    | { pValue?: number; jensenShannon?: number; advisory?: boolean }
+    | undefined;
   if (check.predictionDrift && prediction?.pValue !== undefined)
     lines.push(
-      `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)`,
+      `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)${prediction.advisory ? '; advisory: labels come in and decide' : ''}`,
     );
   let action = ACTION_WHY[check.action] ?? check.action;
   const moved = details.retargeted as { jobId: number; from: string | null; to: string; z: number } | null;

@@ -70,6 +70,22 @@ describe('measureDrift', () => {
     });
   });
 
+  it('acts on a moved class mix only without labels: while labelled outcomes show no rise it is advisory', () => {
+    const predicted = Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    const unlabelled = measureDrift(inputs({ window: { features: rows(1000, 3, 2), predicted } }), settings);
+    expect(unlabelled).toMatchObject({ drifted: true, verdict: 'drift', predictionDrift: true });
+    // The loop test's false alarm before its change: labels came in, steady at 10 % errors.
+    const wrong = Array.from({ length: 600 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    const at = wrong.map((_, i) => new Date(Date.UTC(2026, 0, 1) + i * 1000));
+    const errors = { wrong, at, rowId: wrong.map((_, i) => i + 1) };
+    const labelled = measureDrift(
+      inputs({ window: { features: rows(1000, 3, 2), predicted }, errors }),
+      settings,
+    );
+    expect(labelled).toMatchObject({ drifted: false, verdict: 'no_drift', predictionDrift: true });
+    expect(labelled.prediction).toMatchObject({ drifted: true, advisory: true });
+  });
+
   it('finds concept drift when the error rate of the serving version rises, and locates it', () => {
     const wrong = [...Array.from({ length: 2000 }, (_, i) => (i % 10 === 0 ? 1 : 0)), ...Array(1000).fill(1)];
     const at = wrong.map((_, i) => new Date(Date.UTC(2026, 0, 1) + i * 1000));
