@@ -33,12 +33,16 @@ const PLATFORM_ENV = {
   STATS_INTERVAL_MS: '300',
   WORKERS: 'true',
   N_ESTIMATORS: '150',
+  // The drift this page shows is in the features (x0, x1 moved) of labelled rows: the chunk test
+  // decides it, against this platform's reference of a few hundred rows.
+  DRIFT_MIN_REFERENCE_ROWS: '100',
 };
 
 const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
 const STATS = `{ stats { rowsIngested predictionsTotal activeModelVersion modelVersions } }`;
 const OPEN_JOBS = `{ queued: trainingJobs(status: QUEUED, limit: 1) { total } running: trainingJobs(status: RUNNING, limit: 1) { total } }`;
 const CHECK_DRIFT = `mutation { checkDrift { skipped event { id drifted verdict action trainingJob { id } features { feature drifted } } } }`;
+const NEWEST_JOB = `{ trainingJobs(limit: 1) { items { id } } }`;
 const TRAINING_JOB = `query($id: ID!) { trainingJob(id: $id) { status treesDone treesTotal outcome } }`;
 
 /**
@@ -246,11 +250,14 @@ describe('dashboard in a browser', () => {
     const event = drift.checkDrift.event!;
     expect(event.drifted).toBe(true);
     expect(event.features[0]).toMatchObject({ drifted: true });
-    expect(event.action).toBe('RETRAIN_QUEUED');
+    // The check on the API queues the retrain, or finds one the worker's own check (every
+    // WINDOW_SIZE rows) queued for the same rows a moment before.
+    expect(['RETRAIN_QUEUED', 'RETRAIN_PENDING']).toContain(event.action);
+    const newest = await api<{ trainingJobs: { items: { id: string }[] } }>(NEWEST_JOB);
+    const jobId = event.trainingJob?.id ?? newest.trainingJobs.items[0]!.id;
 
-    // The drift queued a retrain: the bar under the header counted its trees as they were built,
-    // then said how it ended, as the API says.
-    const jobId = event.trainingJob!.id;
+    // The bar under the header counted the retrain's trees as they were built, then said how it
+    // ended, as the API says.
     const job = await until(
       'the drift’s retrain to end',
       async () =>
