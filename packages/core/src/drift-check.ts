@@ -12,6 +12,7 @@ import {
   prepareChunkReference,
   testChunk,
 } from '@automl-stream/drift';
+import { type LevelMeasurement, type LevelPromise, measureLevel } from './level-check.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
 import type { DriftFeatureResult } from './storage/drift-storage.ts';
 
@@ -55,6 +56,18 @@ export interface DriftCheckInputs {
     rowId: readonly (number | null)[];
     version?: readonly number[];
   };
+  /**
+   * The serving version's promise: with it (and `errors.version`) the labels decide by its level
+   * test (level-check.ts); without it, by ADWIN's rise on the lineage (checks before the level test).
+   */
+  promise?: LevelPromise;
+  /**
+   * Labels come in: some row among the newest 10 × WINDOW_SIZE served has one (absent: at least
+   * 100 labelled outcomes in the stream). Then features and the class mix warn, labels decide.
+   */
+  labelsComeIn?: boolean;
+  /** The previous check of the serving version flagged the features too (absent: taken as yes). */
+  previousFlagged?: boolean;
 }
 
 export interface FeatureHistogramRecord {
@@ -136,7 +149,8 @@ export function measureQuality(
 }
 
 export interface DriftMeasurement {
-  verdict: 'drift' | 'no_drift' | 'insufficient_data';
+  /** `warning`: features or the class mix moved, nothing acted on (labels show no loss, or not yet persistent). */
+  verdict: 'drift' | 'warning' | 'no_drift' | 'insufficient_data';
   drifted: boolean;
   dataDrift: boolean;
   predictionDrift: boolean;
@@ -148,6 +162,8 @@ export interface DriftMeasurement {
   histograms: FeatureHistogramRecord[];
   prediction: Record<string, unknown>;
   concept: ConceptOnLineage;
+  /** The serving version's level test (null: no promise given, ADWIN decided). */
+  level: LevelMeasurement | null;
   /** The data-drift decision: the chunk test over the voting features and why it did or did not count. */
   chunk: ChunkVerdict | null;
   quality: DataQuality;
@@ -175,6 +191,8 @@ export interface ChunkVerdict {
   /** Flagged (p < alpha) but the reference is too small for a verdict. */
   advisory: boolean;
   reason: string;
+  /** Flagged and a verdict, but not acted on: why (labels come in and decide; first flagged check). */
+  warning?: string;
 }
 
 type DriftSettings = Config['drift'];
@@ -188,15 +206,23 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     .map((f) => (f.length === nFeatures ? f : f.slice(0, nFeatures)));
   const data = measureDataDrift(inputs, current, settings);
   const prediction = measurePredictionDrift(inputs, settings);
-  const concept = measureConcept(inputs);
-  // Labels decide: while labelled outcomes come in, a moved class mix is reported, not acted on
-  // (the labels show whether the model got worse; the mix moves with the features too).
-  const labelled = inputs.errors.wrong.length >= MIN_CURRENT_ROWS;
+  const { concept, level } = measureConcept(inputs);
+  // Labels decide (spec P3): while labelled outcomes come in, moved features and a moved class mix
+  // are reported as a warning, not acted on (the labels show whether the model got worse: the
+  // level test). Without labels the features act, once two checks in a row flag them.
+  const labelled = inputs.labelsComeIn ?? inputs.errors.wrong.length >= MIN_CURRENT_ROWS;
   const predictionActs = prediction.drifted && !labelled;
   if (prediction.drifted && labelled) prediction.details.advisory = true;
-  const drifted = data.dataDrift || predictionActs || concept.detected;
+  const persistent = inputs.previousFlagged ?? true;
+  const dataActs = data.dataDrift && !labelled && persistent;
+  if (data.chunk && data.dataDrift && !dataActs)
+    data.chunk.warning = labelled
+      ? 'a warning: labels come in and decide (the level test shows no loss beyond the promise)'
+      : 'a warning: the first check to flag the features (a retrain needs two in a row)';
+  const drifted = dataActs || predictionActs || concept.detected;
   let verdict = data.verdict;
   if (drifted) verdict = 'drift';
+  else if (data.dataDrift || prediction.drifted) verdict = 'warning';
   else if (verdict === 'insufficient_data' && inputs.errors.wrong.length >= MIN_CURRENT_ROWS)
     verdict = 'no_drift';
   return {
@@ -212,6 +238,7 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     histograms: data.histograms,
     prediction: prediction.details,
     concept,
+    level,
     chunk: data.chunk,
     quality: measureQuality(inputs.reference, current, inputs.columns?.types ?? null),
   };
@@ -322,13 +349,48 @@ function chunkVerdict(
 const REIGN_MARGIN = 50;
 
 /**
+ * Concept drift from the labels: the serving version's level test when its promise is known (the
+ * alarm decides, the located rise says where the new regime starts), else ADWIN's rise on the
+ * lineage (below).
+ */
+export function measureConcept(inputs: DriftCheckInputs): {
+  concept: ConceptOnLineage;
+  level: LevelMeasurement | null;
+} {
+  const { wrong, at, rowId, version } = inputs.errors;
+  if (!inputs.promise || !version) return { concept: adwinConcept(inputs), level: null };
+  const level = measureLevel({ wrong, at, rowId, version }, inputs.promise);
+  const loc = level.located;
+  const located = loc && {
+    index: loc.index,
+    at: at[loc.index]?.toISOString() ?? null,
+    before: loc.before,
+    after: loc.after,
+  };
+  const concept: ConceptOnLineage = {
+    detected: level.alarm,
+    detector: null,
+    errors: wrong.length,
+    errorRateBefore: loc?.before ?? null,
+    errorRateAfter: loc?.after ?? null,
+    changeIndex: level.alarm ? (loc?.index ?? level.reignStart) : null,
+    changeAt: level.alarm ? (at[loc?.index ?? level.reignStart]?.toISOString() ?? null) : null,
+    changeRowId: level.alarm ? (rowId[loc?.index ?? level.reignStart] ?? null) : null,
+    reignStart: level.reignStart,
+    located,
+    reason: level.reason,
+  };
+  return { concept, level };
+}
+
+/**
  * Concept drift on the lineage's error stream (spec P4a, D1): ADWIN and the strongest rise over the
  * outcomes of whichever version served, in serve order. A version bad from its first row shows
  * no rise in its own errors, but the lineage rises where it started serving. A located rise counts
  * when it lies in the serving version's reign (or at its start, within 50 outcomes): a rise
  * before it is a change the serving version was trained after.
  */
-export function measureConcept(inputs: DriftCheckInputs): ConceptOnLineage {
+function adwinConcept(inputs: DriftCheckInputs): ConceptOnLineage {
   const { wrong, at, rowId, version } = inputs.errors;
   const raw = detectConceptDrift(wrong, at, rowId);
   const serving = inputs.model.version;

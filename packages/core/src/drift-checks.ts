@@ -72,7 +72,9 @@ export function explainCheck(check: DriftCheckRecord): string[] {
   const details = check.details as Record<string, unknown>;
   const concept = (details.concept ?? null) as StoredConcept | null;
   const lines: string[] = [];
-  if (concept?.reason)
+  const level = (details.level ?? null) as { reason?: string } | null;
+  if (level?.reason) lines.push(`labels: ${level.reason}`);
+  else if (concept?.reason)
     lines.push(`labels: ${concept.reason} (ADWIN, z ≥ 3 over ${concept.errors ?? 0} labelled outcomes)`);
   else if (concept && (concept.errors ?? 0) > 0)
     lines.push(
@@ -81,8 +83,8 @@ export function explainCheck(check: DriftCheckRecord): string[] {
         : `labels: no rise in the error rate over ${concept.errors} labelled outcomes`,
     );
   else lines.push('labels: no labelled outcomes yet');
-  const chunk = details.chunk as { reason?: string } | undefined;
-  if (chunk?.reason) lines.push(`features: ${chunk.reason}`);
+  const chunk = details.chunk as { reason?: string; warning?: string } | undefined;
+  if (chunk?.reason) lines.push(`features: ${chunk.reason}${chunk.warning ? `; ${chunk.warning}` : ''}`);
   else
     lines.push(
       `features: ${check.dataDrift ? 'data drift' : 'no data drift'} (${check.nCurrent} rows vs ${check.nReference} reference rows)`,
@@ -95,6 +97,8 @@ export function explainCheck(check: DriftCheckRecord): string[] {
       `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)${prediction.advisory ? '; advisory: labels come in and decide' : ''}`,
     );
   let action = ACTION_WHY[check.action] ?? check.action;
+  if (check.action === 'none' && check.verdict === 'warning')
+    action = 'no retrain: the moved features or class mix are a warning; the labels decide, and they show no loss';
   const moved = details.retargeted as { jobId: number; from: string | null; to: string; z: number } | null;
   if (moved)
     action = `the pending retrain (training job ${moved.jobId}) now starts at the later change at ${moved.to} (was ${moved.from ?? 'all rows'}; the errors rose there, z ${moved.z.toFixed(1)}): it never trains across the change`;

@@ -13,11 +13,13 @@ import {
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
-import { readCurrentWindow, readLineageErrorStream } from './storage/data-storage.ts';
+import type { LevelPromise } from './level-check.ts';
+import { labelledAmongNewest, readCurrentWindow, readLineageErrorStream } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
   insertDriftCheck,
   pendingCheckRequests,
+  previousCheckFlaggedData,
   updateDriftCheckAction,
 } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
@@ -27,12 +29,20 @@ import {
   type ModelVersionRecord,
 } from './storage/models-storage.ts';
 import { readPipeline } from './storage/pipeline-storage.ts';
-import { openTrainingJob, retargetTrainingJob, type TrainingJobRecord } from './storage/training-storage.ts';
+import {
+  getTrainingJob,
+  lastRejectedDriftRetrain,
+  openTrainingJob,
+  retargetTrainingJob,
+  type TrainingJobRecord,
+} from './storage/training-storage.ts';
 
 export type DriftTrigger = 'schedule' | 'rows' | 'manual';
 
 /** Newest labelled outcomes of the lineage (every version, serve order) fed to the concept-drift detectors. */
 const ERROR_STREAM_LIMIT = 20_000;
+/** Labels come in when a row among the newest LABELS_WINDOWS × WINDOW_SIZE served has one (spec: 10 chunks). */
+const LABELS_WINDOWS = 10;
 
 export interface DriftCheckOutcome {
   check: DriftCheckRecord | null;
@@ -123,14 +133,36 @@ export class DriftPolicy {
       refRows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
     }
     const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
+    const recent = await labelledAmongNewest(this.sql, this.pipeline.id, LABELS_WINDOWS * this.config.drift.windowSize);
     const inputs: DriftCheckInputs = {
       model: production,
       reference: refRows,
       ...(schema ? { columns: modelColumns(schema, nFeatures) } : {}),
       window: { features: window.features, predicted: window.predicted },
       errors: stream,
+      promise: await this.promiseOf(production),
+      labelsComeIn: recent.labelled > 0,
+      previousFlagged: await previousCheckFlaggedData(this.sql, this.pipeline.id, production.version),
     };
     return { inputs, window };
+  }
+
+  /** What the serving version promised (its hold-out) and where a refused retrain accepted its drift. */
+  private async promiseOf(production: ModelVersionRecord): Promise<LevelPromise> {
+    const job = production.trainingJobId
+      ? await getTrainingJob(this.sql, this.pipeline.id, production.trainingJobId)
+      : null;
+    const bootstrap = production.version === 1 || job?.reason.startsWith('bootstrap') === true;
+    const sinceKind = job?.changeAt ? 'change' : bootstrap ? 'bootstrap' : 'check';
+    const n = production.holdoutRows;
+    const since = production.promotedAt ?? production.createdAt;
+    return {
+      version: production.version,
+      holdout: { n, errors: Math.round((1 - production.metrics.accuracy) * n) },
+      sinceKind,
+      trainRows: production.trainRows,
+      acceptedAt: await lastRejectedDriftRetrain(this.sql, this.pipeline.id, since),
+    };
   }
 
   /** Records the check, its action, its events and the retrain it queued, in one transaction. */
@@ -169,6 +201,7 @@ export class DriftPolicy {
         details: {
           prediction: m.prediction,
           concept: m.concept,
+          level: m.level,
           histograms: m.histograms,
           quality: m.quality,
           chunk: m.chunk,

@@ -50,6 +50,18 @@ describe('measureDrift', () => {
     expect(m.features.every((f) => f.drifted && f.ksPValue < 1e-10)).toBe(true);
   });
 
+  it('lets labels decide: moved features warn while labels come in, and act without labels only on two checks in a row', () => {
+    const moved = { window: { features: rows(1000, 3, 2, 0.5), predicted: [] } };
+    const withLabels = measureDrift(inputs({ ...moved, labelsComeIn: true }), settings);
+    expect(withLabels).toMatchObject({ verdict: 'warning', drifted: false, dataDrift: true });
+    expect(withLabels.chunk?.warning).toMatch(/labels come in and decide/);
+    const first = measureDrift(inputs({ ...moved, labelsComeIn: false, previousFlagged: false }), settings);
+    expect(first).toMatchObject({ verdict: 'warning', drifted: false, dataDrift: true });
+    expect(first.chunk?.warning).toMatch(/two in a row/);
+    const second = measureDrift(inputs({ ...moved, labelsComeIn: false, previousFlagged: true }), settings);
+    expect(second).toMatchObject({ verdict: 'drift', drifted: true, dataDrift: true });
+  });
+
   it('says insufficient data below 100 current rows, and ignores rows of another width', () => {
     const narrow = rows(500, 2, 3);
     const m = measureDrift(
@@ -82,7 +94,7 @@ describe('measureDrift', () => {
       inputs({ window: { features: rows(1000, 3, 2), predicted }, errors }),
       settings,
     );
-    expect(labelled).toMatchObject({ drifted: false, verdict: 'no_drift', predictionDrift: true });
+    expect(labelled).toMatchObject({ drifted: false, verdict: 'warning', predictionDrift: true });
     expect(labelled.prediction).toMatchObject({ drifted: true, advisory: true });
   });
 

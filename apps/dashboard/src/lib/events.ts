@@ -103,10 +103,16 @@ function describeDriftChecked(p: Payload, pipeline: string): Description {
       href: driftHref(p, pipeline),
     };
   }
+  const warning = p.drifted !== true && p.verdict === 'warning';
   return {
-    title: p.drifted === true ? 'Drift check: drift' : 'Drift check: no drift',
+    title:
+      p.drifted === true
+        ? 'Drift check: drift'
+        : warning
+          ? 'Drift check: warning (features moved, labels decide)'
+          : 'Drift check: no drift',
     detail: joined(driftedShareText(p), actionText(p)),
-    tone: p.drifted === true ? 'warn' : 'info',
+    tone: p.drifted === true || warning ? 'warn' : 'info',
     href: driftHref(p, pipeline),
   };
 }

@@ -17,6 +17,11 @@ export const DriftTriggerEnum = builder.enumType('DriftTrigger', {
 export const DriftVerdictEnum = builder.enumType('DriftVerdict', {
   values: {
     DRIFT: { value: 'drift' },
+    WARNING: {
+      value: 'warning',
+      description:
+        'Features or the predicted-class mix moved, not acted on: labels come in and show no loss beyond what the model promised (or the features flagged only one check so far).',
+    },
     NO_DRIFT: { value: 'no_drift' },
     INSUFFICIENT_DATA: { value: 'insufficient_data', description: 'Too few rows on one side for a verdict.' },
   } as const,

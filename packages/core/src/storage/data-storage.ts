@@ -677,3 +677,25 @@ async function drawPredictionIds(sql: Queryable, n: number): Promise<number[]> {
   if (!row?.ids) return [];
   return row.ids.split(',').map(Number);
 }
+
+/**
+ * Among the newest `n` served entities (ingested rows and predictions, by serve time), how many
+ * have a label: none means labels do not come in, and the features must decide alone.
+ */
+export async function labelledAmongNewest(
+  sql: Queryable,
+  pipeline: number,
+  n: number,
+): Promise<{ served: number; labelled: number }> {
+  // name: labelled-among-newest
+  const [row] = await sql<{ served: number; labelled: number }[]>`
+    select count(*)::int as served, (count(*) filter (where labelled))::int as labelled from (
+      (select created_at, id, label is not null as labelled from rows
+        where pipeline_id = ${pipeline} order by id desc limit ${n})
+      union all
+      (select created_at, id, feedback_label is not null as labelled from predictions
+        where pipeline_id = ${pipeline} order by id desc limit ${n})
+      order by created_at desc, id desc limit ${n}
+    ) s`;
+  return { served: row?.served ?? 0, labelled: row?.labelled ?? 0 };
+}

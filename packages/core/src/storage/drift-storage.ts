@@ -219,3 +219,16 @@ export async function secondsSinceManualCheck(sql: Queryable, pipeline: number):
     from drift_checks where pipeline_id = ${pipeline} and trigger = 'manual' order by id desc limit 1`;
   return row?.seconds ?? null;
 }
+
+/** Whether the newest check of `version` flagged data drift (persistence over two checks). */
+export async function previousCheckFlaggedData(
+  sql: Queryable,
+  pipeline: number,
+  version: number,
+): Promise<boolean> {
+  // name: previous-check-flagged-data
+  const [row] = await sql<{ data_drift: boolean }[]>`
+    select data_drift from drift_checks where pipeline_id = ${pipeline} and model_version = ${version}
+      order by id desc limit 1`;
+  return row?.data_drift ?? false;
+}

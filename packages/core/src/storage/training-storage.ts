@@ -257,3 +257,21 @@ export async function retargetTrainingJob(
     returning *`;
   return row ? toRecord(row) : null;
 }
+
+/**
+ * When the newest drift-triggered retrain that finished after `since` ended without replacing the
+ * serving version (trained, rejected by the gate): the drift it answered is accepted there.
+ */
+export async function lastRejectedDriftRetrain(
+  sql: Queryable,
+  pipeline: number,
+  since: Date,
+): Promise<Date | null> {
+  // name: last-rejected-drift-retrain
+  const [row] = await sql<{ finished_at: Date }[]>`
+    select finished_at from training_jobs
+      where pipeline_id = ${pipeline} and drift_check_id is not null and status = 'succeeded'
+        and outcome = 'rejected' and finished_at > ${since}
+      order by finished_at desc limit 1`;
+  return row?.finished_at ?? null;
+}

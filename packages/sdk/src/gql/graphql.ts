@@ -60,7 +60,9 @@ export type DriftVerdict =
   | 'DRIFT'
   /** Too few rows on one side for a verdict. */
   | 'INSUFFICIENT_DATA'
-  | 'NO_DRIFT';
+  | 'NO_DRIFT'
+  /** Features or the predicted-class mix moved, not acted on: labels come in and show no loss beyond what the model promised (or the features flagged only one check so far). */
+  | 'WARNING';
 
 export type FeedbackInput = {
   /** The true class of each prediction, in the same order. */
