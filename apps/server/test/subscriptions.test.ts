@@ -372,8 +372,18 @@ describe('subscriptions over graphql-ws and SSE', () => {
       nCurrent: 200,
     });
 
-    // Shift x0 and x1 by 2: every row of the window drifts on those two features.
-    await call(INGEST, { input: { features: learnableBatch(200, 3, 2).features, batchId: 'shifted-1' } });
+    // Shift x0 and x1 by 2: every row of the window drifts on those two features. Labels came in
+    // with the training rows, so moved features alone are a warning: no driftDetected.
+    const shifted = learnableBatch(200, 3, 2).features;
+    await call(INGEST, { input: { features: shifted, batchId: 'shifted-1' } });
+    const warning = await checkDrift();
+    expect(warning.event).toMatchObject({ drifted: false, verdict: 'WARNING' });
+    const warned = await checked.next((c) => c.driftChecked.id === warning.event.id, 'the warning');
+    expect(warned.driftChecked).toMatchObject({ drifted: false, dataDrift: true });
+    // The same rows labelled, the model wrong on every one: the labels decide, a drift.
+    await call(INGEST, {
+      input: { features: shifted, labels: shifted.map(() => 0), batchId: 'shifted-labelled' },
+    });
     const drift = await checkDrift();
     expect(drift.event).toMatchObject({ drifted: true, verdict: 'DRIFT' });
     const pushed = await checked.next((c) => c.driftChecked.id === drift.event.id, 'the drift check');
@@ -387,6 +397,7 @@ describe('subscriptions over graphql-ws and SSE', () => {
     expect(byIndex.get(0)!.ksStatistic).toBeGreaterThan(0.9);
     // The calm check never reached driftDetected.
     expect(detected.items.some((c) => c.driftDetected.id === calm.event.id)).toBe(false);
+    expect(detected.items.some((c) => c.driftDetected.id === warning.event.id)).toBe(false);
     expect(detected.items.every((c) => c.driftDetected.drifted)).toBe(true);
   });
 

@@ -4,22 +4,25 @@ import type { LeaderboardEntry, SearchResult, TrainingWindow } from '@automl-str
 const NEWEST = [2_000, 5_000, 10_000];
 
 /**
- * The training windows a search tries over `n` training rows (oldest first): all of them; the
- * rows since a located change (`sinceStart`, when there is one); the newest N for a few N. For a
+ * The training windows a search tries over `n` training rows (oldest first): the rows since a
+ * located change (`sinceStart`, when there is one); the newest N for a few N; all of them. For a
  * covariate shift the older rows are usually still right, for a concept change they are not: the
- * validation on the newest rows decides.
+ * validation on the newest rows decides. Freshest first: when the budget ends the search part-way
+ * (a loaded machine, a wide table), the windows scored are those that cannot mix in an old concept.
  */
 export function searchWindows(n: number, sinceStart: number | null, minRows: number): TrainingWindow[] {
-  const windows: TrainingWindow[] = [{ name: 'all', start: 0 }];
+  const windows: TrainingWindow[] = [];
   if (sinceStart !== null && sinceStart > 0 && n - sinceStart >= minRows) {
     windows.push({ name: 'since-change', start: sinceStart });
   }
   for (const size of NEWEST) {
     const start = n - size;
-    if (start > 0 && size >= minRows && windows.every((w) => Math.abs(w.start - start) > size / 4)) {
+    const others = [...windows, { start: 0 }];
+    if (start > 0 && size >= minRows && others.every((w) => Math.abs(w.start - start) > size / 4)) {
       windows.push({ name: `newest-${size}`, start });
     }
   }
+  windows.push({ name: 'all', start: 0 });
   return windows;
 }
 

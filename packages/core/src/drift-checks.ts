@@ -98,7 +98,8 @@ export function explainCheck(check: DriftCheckRecord): string[] {
     );
   let action = ACTION_WHY[check.action] ?? check.action;
   if (check.action === 'none' && check.verdict === 'warning')
-    action = 'no retrain: the moved features or class mix are a warning; the labels decide, and they show no loss';
+    action =
+      'no retrain: the moved features or class mix are a warning; the labels decide, and they show no loss';
   const moved = details.retargeted as { jobId: number; from: string | null; to: string; z: number } | null;
   if (moved)
     action = `the pending retrain (training job ${moved.jobId}) now starts at the later change at ${moved.to} (was ${moved.from ?? 'all rows'}; the errors rose there, z ${moved.z.toFixed(1)}): it never trains across the change`;

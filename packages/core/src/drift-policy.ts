@@ -10,10 +10,10 @@ import {
   retargetTo,
   retrainReason,
 } from './drift-check.ts';
+import type { LevelPromise } from './level-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
-import type { LevelPromise } from './level-check.ts';
 import { labelledAmongNewest, readCurrentWindow, readLineageErrorStream } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
@@ -133,7 +133,11 @@ export class DriftPolicy {
       refRows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
     }
     const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
-    const recent = await labelledAmongNewest(this.sql, this.pipeline.id, LABELS_WINDOWS * this.config.drift.windowSize);
+    const recent = await labelledAmongNewest(
+      this.sql,
+      this.pipeline.id,
+      LABELS_WINDOWS * this.config.drift.windowSize,
+    );
     const inputs: DriftCheckInputs = {
       model: production,
       reference: refRows,

@@ -25,6 +25,7 @@ import {
   padRows,
 } from './schema/category-caps.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
+import { changeLocatedAfter } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
   automaticPromotionsInLastHour,
@@ -278,6 +279,17 @@ export class RetrainService {
    * automatic promotions in the last hour (a stream that poisons its own labels would otherwise
    * replace the model as fast as it can trigger retrains). Never applies to the first model.
    */
+  /**
+   * A growth run whose rows were read before a concept change that a drift check located meanwhile
+   * learned only the old regime: it is not promoted (its hold-out is of the old regime too), and the drift's
+   * retrain, which waited behind it, goes next.
+   */
+  private async superseded(tx: Queryable, started: Date): Promise<string | null> {
+    const change = await changeLocatedAfter(tx, this.pipeline.id, started);
+    if (!change) return null;
+    return `not promoted: superseded by the concept change located at ${change.toISOString()}, after this run read its rows (${started.toISOString()}); the drift's retrain learns the new regime`;
+  }
+
   private async promotionCap(tx: Queryable): Promise<string | null> {
     const cap = this.config.retrain.maxPromotionsPerHour;
     const recent = await automaticPromotionsInLastHour(tx, this.pipeline.id);
@@ -582,10 +594,15 @@ export class RetrainService {
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, this.pipeline.id, job.id);
       if (current?.status === 'succeeded') return null;
-      const capped = promote && scores.champion ? await this.promotionCap(tx) : null;
-      if (capped) {
+      const started = current?.startedAt ?? job.startedAt;
+      const growth = job.reason.startsWith('growth');
+      const withheld =
+        promote && scores.champion
+          ? (growth && started && (await this.superseded(tx, started))) || (await this.promotionCap(tx))
+          : null;
+      if (withheld) {
         promote = false;
-        rejectedReason = capped;
+        rejectedReason = withheld;
       }
       const { trainWindow, holdoutFraction } = this.config.retrain;
       const version = await insertModelVersion(tx, this.pipeline.id, {

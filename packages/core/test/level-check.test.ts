@@ -8,7 +8,12 @@ function stream(segments: [number, number, number][], seed = 7): LineageStream {
     s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
     return s / 2 ** 32;
   };
-  const out = { wrong: [] as number[], at: [] as Date[], rowId: [] as (number | null)[], version: [] as number[] };
+  const out = {
+    wrong: [] as number[],
+    at: [] as Date[],
+    rowId: [] as (number | null)[],
+    version: [] as number[],
+  };
   for (const [count, rate, version] of segments)
     for (let i = 0; i < count; i++) {
       const k = out.wrong.length;

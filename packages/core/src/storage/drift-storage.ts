@@ -232,3 +232,21 @@ export async function previousCheckFlaggedData(
       order by id desc limit 1`;
   return row?.data_drift ?? false;
 }
+
+/**
+ * The newest change a concept-drift check located later than `since` (null: none): a training run
+ * that read its rows at `since` learned only the regime before it.
+ */
+export async function changeLocatedAfter(
+  sql: Queryable,
+  pipeline: number,
+  since: Date,
+): Promise<Date | null> {
+  // name: change-located-after
+  const [row] = await sql<{ at: Date }[]>`
+    select (details->'concept'->>'changeAt')::timestamptz as at from drift_checks
+      where pipeline_id = ${pipeline} and concept_drift and created_at > ${since}
+        and (details->'concept'->>'changeAt')::timestamptz > ${since}
+      order by id desc limit 1`;
+  return row?.at ?? null;
+}
