@@ -22,6 +22,8 @@ import type { DriftFeatureResult } from './storage/drift-storage.ts';
  * records the outcome in one transaction; everything here is tested without a database.
  */
 
+/** Checks in a row flagging the features, labels showing no loss, after which the shift is accepted. */
+export const ACCEPT_AFTER_CHECKS = 3;
 /** Fewest current rows for a verdict; below it the check says "insufficient data". */
 export const MIN_CURRENT_ROWS = 100;
 /** Bins of the per-feature histograms stored with each check. */
@@ -66,8 +68,12 @@ export interface DriftCheckInputs {
    * 100 labelled outcomes in the stream). Then features and the class mix warn, labels decide.
    */
   labelsComeIn?: boolean;
-  /** The previous check of the serving version flagged the features too (absent: taken as yes). */
-  previousFlagged?: boolean;
+  /**
+   * How many checks of the serving version in a row, newest first, flagged the features (absent:
+   * taken as 1). One: a second flag confirms it (persistence); three while labels show no loss:
+   * the shift is accepted (reported, no longer a warning).
+   */
+  flaggedStreak?: number;
 }
 
 export interface FeatureHistogramRecord {
@@ -213,16 +219,20 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
   const labelled = inputs.labelsComeIn ?? inputs.errors.wrong.length >= MIN_CURRENT_ROWS;
   const predictionActs = prediction.drifted && !labelled;
   if (prediction.drifted && labelled) prediction.details.advisory = true;
-  const persistent = inputs.previousFlagged ?? true;
-  const dataActs = data.dataDrift && !labelled && persistent;
+  const streak = inputs.flaggedStreak ?? 1;
+  const dataActs = data.dataDrift && !labelled && streak >= 1;
+  const accepted = data.dataDrift && labelled && !concept.detected && streak >= ACCEPT_AFTER_CHECKS;
   if (data.chunk && data.dataDrift && !dataActs)
-    data.chunk.warning = labelled
-      ? 'a warning: labels come in and decide (the level test shows no loss beyond the promise)'
-      : 'a warning: the first check to flag the features (a retrain needs two in a row)';
+    data.chunk.warning = accepted
+      ? `accepted: flagged by ${streak} checks in a row while the labels showed no loss; reported, no longer a warning`
+      : labelled
+        ? 'a warning: labels come in and decide (the level test shows no loss beyond the promise)'
+        : 'a warning: the first check to flag the features (a retrain needs two in a row)';
   const drifted = dataActs || predictionActs || concept.detected;
   let verdict = data.verdict;
   if (drifted) verdict = 'drift';
-  else if (data.dataDrift || prediction.drifted) verdict = 'warning';
+  else if ((data.dataDrift && !accepted) || prediction.drifted) verdict = 'warning';
+  else if (verdict === 'drift') verdict = 'no_drift';
   else if (verdict === 'insufficient_data' && inputs.errors.wrong.length >= MIN_CURRENT_ROWS)
     verdict = 'no_drift';
   return {

@@ -3,6 +3,7 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
+  ACCEPT_AFTER_CHECKS,
   type DriftCheckInputs,
   type DriftMeasurement,
   decideAction,
@@ -17,9 +18,9 @@ import { announceQueued, RetrainRequests } from './retrain-requests.ts';
 import { labelledAmongNewest, readCurrentWindow, readLineageErrorStream } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
+  dataDriftStreak,
   insertDriftCheck,
   pendingCheckRequests,
-  previousCheckFlaggedData,
   updateDriftCheckAction,
 } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
@@ -146,7 +147,12 @@ export class DriftPolicy {
       errors: stream,
       promise: await this.promiseOf(production),
       labelsComeIn: recent.labelled > 0,
-      previousFlagged: await previousCheckFlaggedData(this.sql, this.pipeline.id, production.version),
+      flaggedStreak: await dataDriftStreak(
+        this.sql,
+        this.pipeline.id,
+        production.version,
+        ACCEPT_AFTER_CHECKS,
+      ),
     };
     return { inputs, window };
   }

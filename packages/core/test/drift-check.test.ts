@@ -55,11 +55,15 @@ describe('measureDrift', () => {
     const withLabels = measureDrift(inputs({ ...moved, labelsComeIn: true }), settings);
     expect(withLabels).toMatchObject({ verdict: 'warning', drifted: false, dataDrift: true });
     expect(withLabels.chunk?.warning).toMatch(/labels come in and decide/);
-    const first = measureDrift(inputs({ ...moved, labelsComeIn: false, previousFlagged: false }), settings);
+    const first = measureDrift(inputs({ ...moved, labelsComeIn: false, flaggedStreak: 0 }), settings);
     expect(first).toMatchObject({ verdict: 'warning', drifted: false, dataDrift: true });
     expect(first.chunk?.warning).toMatch(/two in a row/);
-    const second = measureDrift(inputs({ ...moved, labelsComeIn: false, previousFlagged: true }), settings);
+    const second = measureDrift(inputs({ ...moved, labelsComeIn: false, flaggedStreak: 1 }), settings);
     expect(second).toMatchObject({ verdict: 'drift', drifted: true, dataDrift: true });
+    // Flagged by three checks in a row while the labels showed no loss: accepted, no longer a warning.
+    const accepted = measureDrift(inputs({ ...moved, labelsComeIn: true, flaggedStreak: 3 }), settings);
+    expect(accepted).toMatchObject({ verdict: 'no_drift', drifted: false, dataDrift: true });
+    expect(accepted.chunk?.warning).toMatch(/^accepted: flagged by 3 checks in a row/);
   });
 
   it('says insufficient data below 100 current rows, and ignores rows of another width', () => {

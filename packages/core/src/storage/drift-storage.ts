@@ -220,17 +220,19 @@ export async function secondsSinceManualCheck(sql: Queryable, pipeline: number):
   return row?.seconds ?? null;
 }
 
-/** Whether the newest check of `version` flagged data drift (persistence over two checks). */
-export async function previousCheckFlaggedData(
+/** How many of the newest checks of `version`, in a row, flagged data drift (at most `limit`). */
+export async function dataDriftStreak(
   sql: Queryable,
   pipeline: number,
   version: number,
-): Promise<boolean> {
-  // name: previous-check-flagged-data
-  const [row] = await sql<{ data_drift: boolean }[]>`
+  limit: number,
+): Promise<number> {
+  // name: data-drift-streak
+  const rows = await sql<{ data_drift: boolean }[]>`
     select data_drift from drift_checks where pipeline_id = ${pipeline} and model_version = ${version}
-      order by id desc limit 1`;
-  return row?.data_drift ?? false;
+      order by id desc limit ${limit}`;
+  const first = rows.findIndex((r) => !r.data_drift);
+  return first < 0 ? rows.length : first;
 }
 
 /**
