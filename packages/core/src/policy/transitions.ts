@@ -154,7 +154,13 @@ export function applyTrainingResult(
   const previous = state.serving?.version ?? null;
   if (gate.decision === 'promote' || gate.decision === 'repromote') {
     const version = gate.decision === 'promote' ? result.challenger.version : gate.version!;
-    if (kind) next = { ...next, rejections: { ...next.rejections, [kind]: 0 }, cooldownUntil: 0 };
+    if (kind)
+      next = {
+        ...next,
+        rejections: { ...next.rejections, [kind]: 0 },
+        cooldownUntil: 0,
+        lastRejected: kind === 'level' ? null : next.lastRejected,
+      };
     // A re-promoted version serves the regime the job was trained for, not the one it came from.
     const regime = gate.decision === 'repromote' ? job.since : undefined;
     next = startServing(next, version, result.now.position, result.lineage, previous, regime);
@@ -168,6 +174,7 @@ export function applyTrainingResult(
       rejections: { ...next.rejections, [kind]: count },
       cooldownUntil:
         kind === 'growth' ? next.cooldownUntil : next.labelledTotal + state.config.cooldownRows * multiplier,
+      lastRejected: kind === 'level' ? { since: job.since, at: result.now.position } : next.lastRejected,
     };
   }
   const serving = next.serving;
