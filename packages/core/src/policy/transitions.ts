@@ -178,8 +178,13 @@ export function applyTrainingResult(
     };
   }
   const serving = next.serving;
+  // Refused by the regression check (both models far below the lineage's earlier level): the
+  // window may straddle a change that is still going on, so the champion's error is not what
+  // this regime gives; its promise stays and the next alarm on newer rows retrains from there.
+  const regression = gate.explanation.evidence.regressionMargin !== undefined;
   if (
     job.championFlagged &&
+    !regression &&
     gate.requeueSince === null &&
     serving &&
     serving.version === previous &&
