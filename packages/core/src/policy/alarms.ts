@@ -228,10 +228,13 @@ function retrainFrom(
     const kept = rise !== null && rise.before <= b + RETARGET_Z * Math.sqrt((b * (1 - b)) / rise.nBefore);
     if (rise && rise.z >= RETARGET_Z && kept) return retargetWaiting(state, waiting, change, explain);
   }
-  // A retrain in training covers every alarm on the version it is about to replace: its result
-  // serves with fresh tests, or its rejection starts the back-off. (A change located after its
-  // start, inside its window, was usually the drift going on while it trained.)
-  const covering = waiting ?? training;
+  // A retrain from a located change, in training, covers every alarm on the version it is about
+  // to replace: its result serves with fresh tests, or its rejection starts the back-off (a change
+  // located after its start, inside its window, was the drift going on while it trained). A
+  // forced or data-drift window covers only changes at its start: one located after it is news.
+  const covers =
+    training && (training.sinceKind === 'change' || change <= training.since + config.actionableMargin);
+  const covering = waiting ?? (covers ? training : undefined);
   if (covering) {
     const explanation = explain(
       `no new job: job ${covering.id} (${covering.status}, from position ${covering.since}) already covers this change`,
