@@ -54,6 +54,8 @@ export type LoopEvent =
 
 interface Served {
   model: TrainedModel;
+  /** Serve position after its last training row (-1: trained on rows of no position here). */
+  trainEnd: number;
   importances: number[] | null;
   referenceRows: (readonly number[])[];
   reference: ChunkReference;
@@ -122,10 +124,12 @@ export class PolicyRun {
     model: TrainedModel,
     importances: number[] | null,
     rows: (readonly number[])[],
+    trainEnd: number,
   ): void {
     const referenceRows = rows.slice(-this.config.maxReferenceRows);
     this.models.set(version, {
       model,
+      trainEnd,
       importances,
       referenceRows,
       reference: prepareChunkReference(referenceRows),
@@ -231,6 +235,7 @@ export class PolicyRun {
       external.model,
       external.model.featureImportances ? Array.from(external.model.featureImportances) : null,
       external.referenceRows,
+      -1,
     );
     this.state = applyManualPromotion(
       this.state,
@@ -318,11 +323,27 @@ export class PolicyRun {
     this.#switchServing(before);
   }
 
+  /**
+   * Where the gate's rows start when the window trains whole (out-of-bag gate): after the serving
+   * version's last training row and inside every candidate window. null: too few such rows, so
+   * the newest rows are held out instead.
+   */
+  #outOfBagFrom(candidates: { since: number; until: number }[]): number | null {
+    if (!this.settings.outOfBag) return null;
+    const windows = candidates.map((c) =>
+      trainingWindow(this.settings, c.since, c.until, this.replay.labelledUpTo, false),
+    );
+    const to = Math.min(...windows.map((w) => w.to));
+    const from = Math.max(...windows.map((w) => w.from), this.#served()?.trainEnd ?? -1);
+    return to - from >= this.settings.minHoldoutRows ? from : null;
+  }
+
   async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {
     const job = this.state.jobs.find((j) => j.id === action.jobId)!;
     const at = this.#position;
+    const gateFrom = this.#outOfBagFrom(action.candidates);
     const windows = action.candidates.map((c) =>
-      trainingWindow(this.settings, c.since, c.until, this.replay.labelledUpTo),
+      trainingWindow(this.settings, c.since, c.until, this.replay.labelledUpTo, gateFrom === null),
     );
     const trained = [];
     for (const [k, w] of windows.entries()) {
@@ -332,12 +353,15 @@ export class PolicyRun {
         ...(await this.replay.train(w, at, job.trigger)),
       });
     }
-    // Candidates share the newest hold-out (the smallest of theirs); the better one goes to the gate.
-    const shared = windows.reduce((a, w) => (w.holdout < a.holdout ? w : a));
-    const holdRows = this.stream.features.slice(shared.to - shared.holdout, shared.to);
-    const holdLabels = this.replay.labels.subarray(shared.to - shared.holdout, shared.to);
+    // Candidates share the gate's rows: the newest hold-out (the smallest of theirs), or the rows
+    // the champion never trained on, predicted out of bag. The better one goes to the gate.
+    const to = Math.min(...windows.map((w) => w.to));
+    const from = gateFrom ?? to - windows.reduce((a, w) => Math.min(a, w.holdout), Number.POSITIVE_INFINITY);
+    const holdRows = this.stream.features.slice(from, to);
+    const holdLabels = this.replay.labels.subarray(from, to);
     const scored = trained.map((t) => {
-      const predicted = t.model.predict(holdRows);
+      const oob = gateFrom === null ? null : t.model.outOfBag?.();
+      const predicted = oob ? oob.subarray(from - t.w.from, to - t.w.from) : t.model.predict(holdRows);
       let right = 0;
       for (let i = 0; i < predicted.length; i++) if (predicted[i] === holdLabels[i]) right++;
       return { ...t, predicted, right };
@@ -352,8 +376,7 @@ export class PolicyRun {
           best.w,
           best.model,
           best.record,
-          holdRows,
-          holdLabels,
+          { rows: holdRows, labels: holdLabels, from },
           best.predicted,
         ),
     });
@@ -364,13 +387,14 @@ export class PolicyRun {
     window: Window,
     model: TrainedModel,
     record: { outcome: string; trainRows: number },
-    holdRows: number[][],
-    holdLabels: Int32Array,
+    hold: { rows: number[][]; labels: Int32Array; from: number },
     predicted: ArrayLike<number>,
   ): void {
+    const { rows: holdRows, labels: holdLabels } = hold;
     const serving = this.state.serving;
+    // An archived version is compared only on rows it never trained on.
     const archived = this.state.history
-      .filter((v) => v !== serving?.version)
+      .filter((v) => v !== serving?.version && this.models.get(v)!.trainEnd <= hold.from)
       .slice(-5)
       .map((v) => ({ version: v, predicted: this.models.get(v)!.model.predict(holdRows) }));
     const gate = promotionGate(
@@ -397,6 +421,7 @@ export class PolicyRun {
       model,
       importances,
       this.stream.features.slice(window.from, window.to - window.holdout),
+      window.to - window.holdout,
     );
     const info: VersionInfo = {
       version,

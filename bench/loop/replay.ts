@@ -24,6 +24,8 @@ export interface LoopSettings {
   trainWindow: number;
   holdoutFraction: number;
   minHoldoutRows: number;
+  /** Train on the whole window and gate on out-of-bag predictions (PolicyConfig.outOfBagGate). */
+  outOfBag: boolean;
 }
 
 /** Trains a model on rows [from, to) of the stream, once per seed whatever the strategy. */
@@ -62,16 +64,21 @@ export interface Window {
   holdout: number;
 }
 
-/** The newest `trainWindow` labelled rows served in [since, until), with the platform's hold-out. */
+/**
+ * The newest `trainWindow` labelled rows served in [since, until), with the platform's hold-out
+ * (none when the gate uses out-of-bag predictions and `holdout` is not asked for).
+ */
 export function trainingWindow(
   settings: LoopSettings,
   since: number,
   until: number,
   labelledUpTo: number,
+  holdOut = !settings.outOfBag,
 ): Window {
   const to = Math.min(until, labelledUpTo);
   const from = Math.max(0, since, to - settings.trainWindow);
   const n = Math.max(0, to - from);
+  if (!holdOut) return { from, to, holdout: 0 };
   const holdout = Math.min(
     n - 1,
     Math.max(Math.round(n * settings.holdoutFraction), settings.minHoldoutRows),

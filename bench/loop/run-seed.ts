@@ -23,6 +23,7 @@ export async function runSeed(
     return { id, seed, policy: null, baselines: {}, extra: await scenario.custom(seed, trainer) };
   const setup = scenario.setup!(seed, trainer);
   setup.config = { ...setup.config, ...overrides };
+  setup.settings = { ...setup.settings, outOfBag: Boolean(setup.config.outOfBagGate) };
   const cache = new TrainingCache(setup.stream, trainer);
   const run = new PolicyRun(setup.stream, setup.settings, setup.config, cache);
   const record = await run.run(setup.events);

@@ -161,8 +161,9 @@ function rowsOf(results: SeedResult[]): Row[] {
  */
 function runsFigures(policy: Row, best: Row): Figure[] {
   const half = best.trainings / 2;
-  const label = `training runs ≤ half of ${best.name}'s (${best.trainings.toFixed(1)})`;
-  const value = policy.trainings.toFixed(1);
+  // Two decimals: a mean of 20 seeds is a multiple of 0.05, and 3.05 must not print as 3.0.
+  const label = `training runs ≤ half of ${best.name}'s (${best.trainings.toFixed(2)})`;
+  const value = policy.trainings.toFixed(2);
   if (half >= 2) return [{ label, value, pass: policy.trainings <= half }];
   return [
     {
@@ -171,7 +172,7 @@ function runsFigures(policy: Row, best: Row): Figure[] {
       pass: true,
     },
     {
-      label: `training runs ≤ ${best.name}'s (${best.trainings.toFixed(1)})`,
+      label: `training runs ≤ ${best.name}'s (${best.trainings.toFixed(2)})`,
       value,
       pass: policy.trainings <= best.trainings,
     },
@@ -215,7 +216,7 @@ function report(scenarios: Scenario[], results: SeedResult[]): { failures: strin
     const rows = rowsOf(mine);
     for (const r of rows) {
       console.log(
-        `${pad('', 8)}${pad(r.name, 12)}${lpad(r.accuracy.toFixed(4), 9)}${lpad(r.trainings.toFixed(1), 7)}${lpad(r.retrains.toFixed(2), 9)}${lpad(r.growth.toFixed(1), 7)}${lpad(r.delay, 12)}${lpad(r.seconds.toFixed(2), 9)}`,
+        `${pad('', 8)}${pad(r.name, 12)}${lpad(r.accuracy.toFixed(4), 9)}${lpad(r.trainings.toFixed(2), 7)}${lpad(r.retrains.toFixed(2), 9)}${lpad(r.growth.toFixed(1), 7)}${lpad(r.delay, 12)}${lpad(r.seconds.toFixed(2), 9)}`,
       );
     }
     const figures = [...s.figures(mine), ...(s.everyN ? issueFigures(rows) : [])];

@@ -67,26 +67,34 @@ const a13 = async (seed: number, trainer: Trainer): Promise<Record<string, numbe
     labels: stream.labels.slice(0, 20_000),
     nClasses: 2,
   });
-  // The forced retrain's window: the newest 500 labelled rows, the newest 150 of them held out.
+  // The forced retrain's window: the newest 500 labelled rows. With the out-of-bag gate the
+  // challenger trains on all of them and the gate compares its out-of-bag predictions with the
+  // champion's on them; otherwise the newest 150 are held out.
+  const config = (await import('../../packages/core/src/policy/index.ts')).policyConfigFrom(PLATFORM);
+  const oob = config.outOfBagGate;
+  const trainTo = oob ? 20_500 : 20_350;
   const challenger = await trainer({
-    features: stream.features.slice(20_000, 20_350),
-    labels: stream.labels.slice(20_000, 20_350),
+    features: stream.features.slice(20_000, trainTo),
+    labels: stream.labels.slice(20_000, trainTo),
     nClasses: 2,
   });
   const hold = {
-    features: stream.features.slice(20_350, 20_500),
-    labels: stream.labels.slice(20_350, 20_500),
+    features: stream.features.slice(oob ? 20_000 : 20_350, 20_500),
+    labels: stream.labels.slice(oob ? 20_000 : 20_350, 20_500),
   };
   const gate = promotionGate(
     {
       labels: hold.labels,
-      challenger: { version: null, predicted: challenger.predict(hold.features) },
+      challenger: {
+        version: null,
+        predicted: (oob ? challenger.outOfBag?.() : null) ?? challenger.predict(hold.features),
+      },
       champion: { version: 1, predicted: champion.predict(hold.features) },
       archived: [],
       championFlagged: false,
       lineageError: null,
     },
-    (await import('../../packages/core/src/policy/index.ts')).policyConfigFrom(PLATFORM),
+    config,
   );
   const worse = accuracy(champion.predict(test.features)) - accuracy(challenger.predict(test.features));
   return { worseBy: worse, promoted: gate.decision === 'promote' };

@@ -80,6 +80,7 @@ export function settingsFor(config: PolicyConfig, overrides: Partial<LoopSetting
     trainWindow: config.trainWindow,
     holdoutFraction: config.holdoutFraction,
     minHoldoutRows: config.minHoldoutRows,
+    outOfBag: Boolean(config.outOfBagGate),
     ...overrides,
   };
 }

@@ -18,6 +18,7 @@ const seed = Number(seedText);
 const trainer = forestTrainer();
 const setup = scenario.setup(seed, trainer);
 setup.config = { ...setup.config, ...JSON.parse(process.env.POLICY_SET ?? '{}') };
+setup.settings = { ...setup.settings, outOfBag: Boolean(setup.config.outOfBagGate) };
 const n = setup.stream.labels.length;
 const block = Number(blockText ?? (n > 4000 ? 1000 : 200));
 const cache = new TrainingCache(setup.stream, trainer);

@@ -9,6 +9,12 @@ export interface TrainedModel {
   predict(rows: readonly (readonly number[])[]): ArrayLike<number>;
   /** Normalised importances, one per feature (null when the learner has none). */
   featureImportances: ArrayLike<number> | null;
+  /**
+   * Honest predictions of its own training rows (the forest's out-of-bag votes), in training
+   * order; -1 where no part of the model left the row out. Absent when the learner has none: the
+   * loop then holds out the newest rows of the window for the gate.
+   */
+  outOfBag?: () => Int32Array;
 }
 
 export interface TrainingData {
@@ -18,6 +24,19 @@ export interface TrainingData {
 }
 
 export type Trainer = (data: TrainingData) => Promise<TrainedModel>;
+
+/** The most probable class per row from out-of-bag probabilities (-1 for a row no tree left out). */
+function outOfBagPredictions(oob: { proba: Float64Array; votes: Int32Array }, nClasses: number): Int32Array {
+  const out = new Int32Array(oob.votes.length).fill(-1);
+  for (let r = 0; r < out.length; r++) {
+    if (oob.votes[r] === 0) continue;
+    let best = 0;
+    for (let k = 1; k < nClasses; k++)
+      if (oob.proba[r * nClasses + k]! > oob.proba[r * nClasses + best]!) best = k;
+    out[r] = best;
+  }
+  return out;
+}
 
 /** The platform's forest with the hyperparameters the retrain service passes (config.model). */
 export interface ForestTrainerOptions {
@@ -50,9 +69,14 @@ export function forestTrainer(options: Partial<ForestTrainerOptions> = {}): Trai
       threads: o.threads,
       nClasses,
     });
+    let oob: Int32Array | null = null;
     return {
       predict: (rows) => forest.predict(rows as number[][]),
       featureImportances: forest.featureImportances,
+      outOfBag: () => {
+        oob ??= outOfBagPredictions(forest.outOfBagProba(features as number[][]), nClasses);
+        return oob;
+      },
     };
   };
 }

@@ -228,8 +228,13 @@ function retrainFrom(
     const kept = rise !== null && rise.before <= b + RETARGET_Z * Math.sqrt((b * (1 - b)) / rise.nBefore);
     if (rise && rise.z >= RETARGET_Z && kept) return retargetWaiting(state, waiting, change, explain);
   }
-  const covering =
-    waiting ?? (training && change <= training.since + config.actionableMargin ? training : undefined);
+  // A retrain from a located change, in training, covers every alarm on the version it is about
+  // to replace: its result serves with fresh tests, or its rejection starts the back-off (a change
+  // located after its start, inside its window, was the drift going on while it trained). A
+  // forced or data-drift window covers only changes at its start: one located after it is news.
+  const covers =
+    training && (training.sinceKind === 'change' || change <= training.since + config.actionableMargin);
+  const covering = waiting ?? (covers ? training : undefined);
   if (covering) {
     const explanation = explain(
       `no new job: job ${covering.id} (${covering.status}, from position ${covering.since}) already covers this change`,
@@ -237,6 +242,8 @@ function retrainFrom(
     );
     return { state, actions: [], explanation };
   }
+  const after = afterRejection(state, alarm, change);
+  if (after) return queueRetrain(state, signal, after.since, summary, evidence, explain, after.why);
   if (state.labelledTotal < state.cooldownUntil) {
     const explanation = explain(
       `no retrain yet: back-off after ${state.rejections.level} rejected retrain(s), ${state.cooldownUntil - state.labelledTotal} more labelled rows to wait`,
@@ -247,6 +254,33 @@ function retrainFrom(
   if (state.rejections.level >= config.maxRejections && alarm.test.version === state.serving!.version)
     return acceptAfterRejections(state, alarm, evidence, explain);
   return queueRetrain(state, signal, change, summary, evidence, explain);
+}
+
+/**
+ * A level retrain was rejected (its window gave no better model than the serving version), and
+ * the errors rose again on rows served only after that: new evidence, which the back-off for the
+ * rejected job does not hold back. When the change located now is no later than the rejected
+ * window's start, that window was the wrong one (the drift went on, e.g. gradually): the retrain
+ * starts where the errors rose again. Repeated rejections still end in "drift accepted".
+ */
+function afterRejection(
+  state: PolicyState,
+  alarm: LevelAlarm,
+  change: number,
+): { since: number; why: string } | null {
+  const rejected = state.lastRejected;
+  const serving = state.serving!;
+  if (!rejected || alarm.test.version !== serving.version || alarm.runStartAt < rejected.at) return null;
+  if (state.rejections.level >= state.config.maxRejections) return null;
+  if (change > rejected.since + state.config.actionableMargin)
+    return {
+      since: change,
+      why: `the errors rose at ${change}, after the window of the retrain rejected at ${rejected.at}: new evidence, no back-off`,
+    };
+  return {
+    since: alarm.runStartAt,
+    why: `a retrain from ${rejected.since} was rejected at ${rejected.at} and the errors rose again from ${alarm.runStartAt}: the drift went on, the retrain starts there (no back-off)`,
+  };
 }
 
 /** Moves the start of the waiting job to the located change. */
@@ -295,6 +329,7 @@ function queueRetrain(
   summary: string,
   evidence: Evidence,
   explain: Explain,
+  why?: string,
 ): Handled {
   const { config } = state;
   const available = labelledSince(evidence.lineage, change);
@@ -312,7 +347,7 @@ function queueRetrain(
     },
   );
   const explanation = explain(
-    `queue retrain job ${queued.job.id} on the labelled rows served from position ${change} on (${available} now, ${Math.max(0, config.minTrainRows - available)} more needed)`,
+    `queue retrain job ${queued.job.id} on the labelled rows served from position ${change} on (${available} now, ${Math.max(0, config.minTrainRows - available)} more needed)${why ? `: ${why}` : ''}`,
     { jobId: queued.job.id },
     { trainingRuns: 1, trainingRows: Math.max(config.minTrainRows, available) },
   );

@@ -358,6 +358,89 @@ describe('back-off and acceptance (P7)', () => {
   });
 });
 
+describe('after a rejected retrain (gradual drift)', () => {
+  const levelJob = (id: number, since: number, status: 'waiting' | 'training') => ({
+    id,
+    trigger: 'level' as const,
+    since,
+    sinceKind: 'change' as const,
+    status,
+    queuedAt: { position: since, seconds: since / 50 },
+    waitUntil: since / 50 + 300,
+    reschedules: 0,
+    archivedCheckAt: 50,
+    championFlagged: true,
+    lineageError: 0.05,
+    reason: 'test',
+  });
+  const gate = (evidence: Record<string, number> = {}): GateDecision => ({
+    decision: 'reject',
+    version: null,
+    metric: 'accuracy',
+    challengerScore: 0.6,
+    championScore: 0.6,
+    difference: 0,
+    lowerBound: -0.05,
+    requeueSince: null,
+    explanation: { signal: 'gate', summary: 'test', evidence, decision: 'reject', cost: null },
+  });
+  const random = seeded(31);
+  // v1 kept 5 % until 3,000; its errors rose to 40 % from 3,000 on; a retrain from 3,000 was
+  // rejected at 3,500 (its window was no better than v1), and the errors keep rising.
+  const history = [...outcomes(random, 0, 3000, 1, 0.05), ...outcomes(random, 3000, 500, 1, 0.4)];
+  const rejectedAt = (evidence?: Record<string, number>) => {
+    let state = serving(version(1), 500, columns(history));
+    state = { ...state, labelledTotal: 3500, jobs: [levelJob(7, 3000, 'training')] };
+    return applyTrainingResult(state, {
+      jobId: 7,
+      gate: gate(evidence),
+      challenger: version(8),
+      now: { position: 3500, seconds: 70 },
+      lineage: columns(history),
+    }).state;
+  };
+
+  it('retrains from where the errors rose again, without waiting out the back-off', () => {
+    const state = rejectedAt();
+    expect(state.cooldownUntil).toBe(4500);
+    const run = replay(state, history, outcomes(random, 3500, 1000, 1, 0.7), (a) => queued(a).length > 0);
+    const job = queued(run.actions)[0];
+    expect(job?.type === 'queue_retrain' && job.job.since).toBeGreaterThanOrEqual(3500);
+    expect(run.at).toBeLessThan(state.cooldownUntil);
+  });
+
+  it('keeps the back-off for an alarm whose evidence began before the rejection', () => {
+    let state = rejectedAt();
+    state = { ...state, lastRejected: { since: 3000, at: 4000 } };
+    const run = replay(state, history, outcomes(random, 3500, 400, 1, 0.7), (a) => queued(a).length > 0);
+    expect(queued(run.actions)).toEqual([]);
+  });
+
+  it('keeps the promise when the regression check refused (the drift may be going on)', () => {
+    let state = rejectedAt();
+    state = { ...state, serving: { ...state.serving!, outcomes: 3000, errors: 600 } };
+    state = { ...state, jobs: [levelJob(9, 3000, 'training')] };
+    const b = state.serving!.level.b;
+    const refused = (evidence: Record<string, number>) =>
+      applyTrainingResult(state, {
+        jobId: 9,
+        gate: gate(evidence),
+        challenger: version(10),
+        now: { position: 3600, seconds: 72 },
+        lineage: columns(history),
+      }).state.serving!.level.b;
+    expect(refused({ lineageError: 0.05, regressionMargin: 0.05 })).toBe(b);
+    expect(refused({})).toBeGreaterThan(0.15);
+  });
+
+  it('queues no second retrain while one trains, whatever the alarm located', () => {
+    let state = serving(version(1), 500, columns(history));
+    state = { ...state, labelledTotal: 3500, jobs: [levelJob(7, 2000, 'training')] };
+    const run = replay(state, history, outcomes(random, 3500, 400, 1, 0.7), (a) => a.length > 0);
+    expect(queued(run.actions)).toEqual([]);
+  });
+});
+
 describe('label delay: evidence by serve time (D14)', () => {
   it('a change met by a version replaced before its labels came in is found in its late outcomes', () => {
     // v1 served rows 2,600–4,450; the stream changed at 3,000; labels come 2,000 rows late, so

@@ -138,6 +138,28 @@ describe('promotionGate (P6)', () => {
     );
     expect(stays.decision).toBe('reject');
   });
+
+  it('does not re-promote on balanced accuracy an archived version that loses on plain accuracy', () => {
+    // After a covariate shift the new regime is 96 % class 0; an archived version that calls most
+    // of it class 1 wins on balanced accuracy only through the 3 rows of class 1 (T2).
+    const shifted = [...Array<number>(72).fill(0), 1, 1, 1];
+    const allZero = shifted.map(() => 0);
+    // Right on the 3 rows of class 1 and on 8 of class 0: balanced 0.56, accuracy 0.15.
+    const old = shifted.map((_, i) => (i < 72 && i % 9 === 0 ? 0 : 1));
+    const gate = promotionGate(
+      {
+        labels: shifted,
+        challenger: { version: null, predicted: allZero },
+        champion: { version: 2, predicted: allZero },
+        archived: [{ version: 1, predicted: old }],
+        championFlagged: true,
+        lineageError: null,
+      },
+      config,
+    );
+    expect(gate.metric).toBe('balanced_accuracy');
+    expect(gate.decision).toBe('promote');
+  });
 });
 
 describe('repromoteWithoutTraining (recurring concepts)', () => {

@@ -137,6 +137,14 @@ function repromoteArchived(gate: Gate): GateDecision | null {
     (input.champion !== null && best.version === input.champion.version)
   )
     return null;
+  // Balanced accuracy weighs a class of a few hold-out rows as much as the rest: an archived
+  // version that wins on it must not lose on plain accuracy as well (a model that calls every
+  // row of the new regime's majority wrong can win on three minority rows).
+  if (
+    balanced &&
+    score(labels, best.predicted, false) < score(labels, input.challenger.predicted, false) - tol
+  )
+    return null;
   const championScore = input.champion ? score(labels, input.champion.predicted, balanced) : null;
   // Against the champion the archived version must pass the gate's own paired rule.
   const paired = input.champion

@@ -18,7 +18,9 @@ export function growthDue(
   const factor = config.growthFactor * 2 ** state.rejections.growth;
   const regime = serving.regimeLabelled;
   const window = Math.min(regime, config.trainWindow);
-  const newTrainRows = window - Math.max(Math.round(window * config.holdoutFraction), config.minHoldoutRows);
+  const newTrainRows = config.outOfBagGate
+    ? window
+    : window - Math.max(Math.round(window * config.holdoutFraction), config.minHoldoutRows);
   if (regime < factor * info.trainRows || regime < info.trainRows + config.growthMinExtra) return null;
   if (newTrainRows < 1.5 * info.trainRows) return null;
   const queued = queueJob(state, {

@@ -154,7 +154,13 @@ export function applyTrainingResult(
   const previous = state.serving?.version ?? null;
   if (gate.decision === 'promote' || gate.decision === 'repromote') {
     const version = gate.decision === 'promote' ? result.challenger.version : gate.version!;
-    if (kind) next = { ...next, rejections: { ...next.rejections, [kind]: 0 }, cooldownUntil: 0 };
+    if (kind)
+      next = {
+        ...next,
+        rejections: { ...next.rejections, [kind]: 0 },
+        cooldownUntil: 0,
+        lastRejected: kind === 'level' ? null : next.lastRejected,
+      };
     // A re-promoted version serves the regime the job was trained for, not the one it came from.
     const regime = gate.decision === 'repromote' ? job.since : undefined;
     next = startServing(next, version, result.now.position, result.lineage, previous, regime);
@@ -168,11 +174,17 @@ export function applyTrainingResult(
       rejections: { ...next.rejections, [kind]: count },
       cooldownUntil:
         kind === 'growth' ? next.cooldownUntil : next.labelledTotal + state.config.cooldownRows * multiplier,
+      lastRejected: kind === 'level' ? { since: job.since, at: result.now.position } : next.lastRejected,
     };
   }
   const serving = next.serving;
+  // Refused by the regression check (both models far below the lineage's earlier level): the
+  // window may straddle a change that is still going on, so the champion's error is not what
+  // this regime gives; its promise stays and the next alarm on newer rows retrains from there.
+  const regression = gate.explanation.evidence.regressionMargin !== undefined;
   if (
     job.championFlagged &&
+    !regression &&
     gate.requeueSince === null &&
     serving &&
     serving.version === previous &&

@@ -185,6 +185,12 @@ export interface PolicyState {
   rejections: { level: number; data: number; growth: number };
   /** No new level or data retrain before this many labelled rows in total (back-off after rejections). */
   cooldownUntil: number;
+  /**
+   * The newest rejected level retrain, while no version has been promoted since: the start of its
+   * window and the serve position at which it was rejected. Its back-off holds against the same
+   * evidence, not against errors that rose on rows served after it.
+   */
+  lastRejected?: { since: number; at: number } | null;
   labelledTotal: number;
   data: DataDriftState;
 }
