@@ -35,6 +35,7 @@ import {
   lastRejectedDriftRetrain,
   openTrainingJob,
   retargetTrainingJob,
+  supersedeGrowthJob,
   type TrainingJobRecord,
 } from './storage/training-storage.ts';
 
@@ -189,10 +190,19 @@ export class DriftPolicy {
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
       const situation = m.drifted ? await this.retrains.situation(tx) : { pending: false, last: null };
-      const action = decideAction(m, situation, {
+      const settings = {
         cooldownRows: this.config.drift.cooldownRows,
         minIntervalSeconds: this.config.retrain.minIntervalSeconds,
-      });
+      };
+      let action = decideAction(m, situation, settings);
+      if (
+        action === 'retrain_pending' &&
+        decideAction(m, { ...situation, pending: false }, settings) === 'retrain_queued'
+      ) {
+        // The open job is a growth run of the old regime: the change's retrain goes instead.
+        if (await this.supersedeGrowth(tx, m))
+          action = decideAction(m, await this.retrains.situation(tx), settings);
+      }
       const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
@@ -252,6 +262,22 @@ export class DriftPolicy {
       if (trainingJob) await announceQueued(tx, trainingJob);
       return { check, trainingJob };
     });
+  }
+
+  /**
+   * Labels located a concept change while a growth retrain is open that read (or will read) the old
+   * regime only: it is ended as superseded (its trainer stops at its next progress write), so the
+   * retrain for the change is queued now instead of after it. Called under the retrain-request lock.
+   */
+  private async supersedeGrowth(tx: Queryable, m: DriftMeasurement): Promise<boolean> {
+    if (!m.conceptDrift || !m.concept.changeAt) return false;
+    const changeAt = new Date(m.concept.changeAt);
+    const why = `superseded: the labels located a concept change at ${changeAt.toISOString()}; this growth run learns the regime before it, the change's retrain goes next`;
+    const job = await supersedeGrowthJob(tx, this.pipeline.id, changeAt, why);
+    if (!job) return false;
+    await appendEvent(tx, this.pipeline.id, 'training.failed', { trainingJobId: job.id, error: why });
+    this.logger.info({ trainingJobId: job.id, changeAt }, 'growth retrain superseded by a concept change');
+    return true;
   }
 
   /**

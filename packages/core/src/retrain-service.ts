@@ -106,6 +106,14 @@ export class WaitingForRowsError extends Error {
   override name = 'WaitingForRowsError';
 }
 
+/** A run whose job a drift check ended as superseded (see DriftPolicy.supersedeGrowth). */
+export class SupersededError extends Error {
+  override name = 'SupersededError';
+  constructor(trainingJobId: number) {
+    super(`training job ${trainingJobId} was superseded by a concept change`);
+  }
+}
+
 /** Seconds between the waits of a rescheduled retrain. */
 const RESCHEDULE_SECONDS = 5;
 
@@ -119,6 +127,9 @@ function waitingMessage(
 }
 
 export class RetrainService {
+  /** Runs in this process by job id: a progress write that finds its job no longer running stops it. */
+  private readonly running = new Map<number, AbortController>();
+
   constructor(
     private readonly sql: Sql,
     private readonly config: Config,
@@ -226,6 +237,11 @@ export class RetrainService {
     try {
       return await this.train(job, options.signal);
     } catch (error) {
+      const now = await getTrainingJob(this.sql, this.pipeline.id, job.id);
+      if (now?.outcome === 'superseded') {
+        this.logger.info({ trainingJobId: job.id }, 'training run stopped: superseded by a concept change');
+        return { job: now, version: null, promoted: false };
+      }
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof WaitingForRowsError && (await this.reschedule(job, message))) {
         return {
@@ -337,7 +353,18 @@ export class RetrainService {
    * regime), hold out the newest slice, fit, score challenger and champion on the same hold-out,
    * decide, build the drift reference, and commit version, job, promotion and events together.
    */
-  private async train(job: TrainingJobRecord, signal?: AbortSignal): Promise<RetrainResult> {
+  private async train(job: TrainingJobRecord, outer?: AbortSignal): Promise<RetrainResult> {
+    const superseded = new AbortController();
+    this.running.set(job.id, superseded);
+    try {
+      const signal = outer ? AbortSignal.any([outer, superseded.signal]) : superseded.signal;
+      return await this.trainRun(job, signal);
+    } finally {
+      this.running.delete(job.id);
+    }
+  }
+
+  private async trainRun(job: TrainingJobRecord, signal: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
     const split = holdOutNewest(data, this.config.retrain, data.sinceStart);
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
@@ -536,7 +563,10 @@ export class RetrainService {
   ) {
     return this.sql
       .begin(async (tx) => {
-        await updateTrainingProgress(tx, trainingJobId, done, total);
+        if (!(await updateTrainingProgress(tx, trainingJobId, done, total))) {
+          this.running.get(trainingJobId)?.abort(new SupersededError(trainingJobId));
+          return;
+        }
         await appendEvent(tx, this.pipeline.id, 'training.progress', {
           trainingJobId,
           treesDone: done,
@@ -593,7 +623,7 @@ export class RetrainService {
       await lockProduction(tx, this.pipeline.id);
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, this.pipeline.id, job.id);
-      if (current?.status === 'succeeded') return null;
+      if (current?.status === 'succeeded' || current?.outcome === 'superseded') return null;
       const started = current?.startedAt ?? job.startedAt;
       const growth = job.reason.startsWith('growth');
       const withheld =

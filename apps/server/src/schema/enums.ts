@@ -65,6 +65,11 @@ export const TrainingOutcomeEnum = builder.enumType('TrainingOutcome', {
       description: 'Would not fit MAX_MODEL_BYTES: not registered.',
     },
     ERROR: { value: 'error' },
+    SUPERSEDED: {
+      value: 'superseded',
+      description:
+        'A growth retrain ended by a drift check: it read its rows before a concept change located meanwhile, and the retrain for that change goes next.',
+    },
   } as const,
 });
 

@@ -126,8 +126,32 @@ export async function updateTrainingProgress(
   treesTotal: number,
 ) {
   // name: update-training-progress
-  await sql`update training_jobs set trees_done = ${treesDone}, trees_total = ${treesTotal},
-    progress = ${treesTotal === 0 ? 0 : treesDone / treesTotal} where id = ${id} and status = 'running'`;
+  const rows = await sql`update training_jobs set trees_done = ${treesDone}, trees_total = ${treesTotal},
+    progress = ${treesTotal === 0 ? 0 : treesDone / treesTotal} where id = ${id} and status = 'running'
+    returning id`;
+  /** False: the job is no longer running (a drift check superseded it). */
+  return rows.length > 0;
+}
+
+/**
+ * Ends an open growth retrain that started before `changeAt` (or has not started), so that the
+ * retrain of a located concept change goes next: a growth run reads its rows when it starts, and
+ * those are of the old regime only. The running trainer notices at its next progress write.
+ */
+export async function supersedeGrowthJob(
+  sql: Queryable,
+  pipeline: number,
+  changeAt: Date,
+  why: string,
+): Promise<TrainingJobRecord | null> {
+  // name: supersede-growth-job
+  const [row] = await sql<Row[]>`
+    update training_jobs set status = 'failed', outcome = 'superseded', error = ${why}, finished_at = now(),
+      duration_ms = extract(epoch from (now() - coalesce(started_at, queued_at))) * 1000
+    where pipeline_id = ${pipeline} and status in ('queued', 'running') and reason like 'growth%'
+      and (started_at is null or started_at < ${changeAt})
+    returning *`;
+  return row ? toRecord(row) : null;
 }
 
 /**

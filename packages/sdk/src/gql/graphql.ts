@@ -160,7 +160,9 @@ export type TrainingOutcome =
   | 'MODEL_TOO_LARGE'
   | 'PROMOTED'
   /** Trained, not better than the champion: registered, not serving. */
-  | 'REJECTED';
+  | 'REJECTED'
+  /** A growth retrain ended by a drift check: it read its rows before a concept change located meanwhile, and the retrain for that change goes next. */
+  | 'SUPERSEDED';
 
 export type TrainingStatus =
   | 'FAILED'

@@ -1,0 +1,93 @@
+// A growth retrain that read the old regime is ended when the labels locate a concept change while
+// it trains: the change's retrain is queued at once instead of after it, and the growth run
+// registers nothing (it would have served a model of the old concept only).
+import { type Config, loadConfig } from '@automl-stream/config';
+import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../src/logger.ts';
+import { Platform } from '../src/platform.ts';
+import { retrainQueue } from '../src/queues.ts';
+import { getTrainingJob, insertTrainingJob } from '../src/storage/training-storage.ts';
+
+describe('a growth retrain overtaken by a concept change', () => {
+  let db: TestDatabase;
+  let config: Config;
+  let platform: Platform;
+
+  /** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
+  const rows = (n: number, offset: number, flip: boolean) => {
+    const features = Array.from({ length: n }, (_, i) => {
+      const k = i + offset;
+      return [((k * 7919) % 1000) / 1000, ((k * 104_729) % 997) / 997, k % 3];
+    });
+    const labels = features.map((f) => Number(f[0]! > 0.5 !== flip));
+    return { features, labels };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('postgresUrl'));
+    config = loadConfig({
+      MIN_TRAIN_ROWS: '200',
+      AUTOML_BUDGET_SECONDS: '0',
+      N_ESTIMATORS: '1000',
+      TRAIN_THREADS: '1',
+      GROWTH_RETRAIN_ROWS: '0',
+      LOG_LEVEL: 'silent',
+    });
+    platform = new Platform({
+      config,
+      databaseUrl: db.url,
+      logger: createLogger('silent'),
+      workers: false,
+      serving: false,
+    });
+    await platform.start();
+  });
+  afterAll(async () => {
+    await platform.stop({ timeoutMs: 3_000 });
+    await db.drop();
+  });
+
+  it('ends the growth run, queues the change’s retrain at once, and registers nothing for it', async () => {
+    await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
+    const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
+    expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+    // More of concept A, then a growth run over it (1,000 trees on one thread: seconds).
+    await platform.data.ingest({ ...rows(6000, 300, false), batchId: 'more' });
+    const growth = await insertTrainingJob(db.sql, 1, {
+      reason: 'growth: 6300 labelled rows available, v1 was trained on 240',
+      driftCheckId: null,
+      changeAt: null,
+    });
+    const running = platform.retrain.run(growth.id);
+    for (let i = 0; i < 400; i++) {
+      const now = await getTrainingJob(db.sql, 1, growth.id);
+      if (now?.status === 'running' && now.treesDone > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('running');
+
+    // The concept changes: version 1 is wrong on every new row, and the labels say so.
+    await platform.data.ingest({ ...rows(400, 7000, true), batchId: 'changed' });
+    const outcome = await platform.drift.check('manual');
+    expect(outcome.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    const ended = await getTrainingJob(db.sql, 1, growth.id);
+    expect(ended).toMatchObject({ status: 'failed', outcome: 'superseded' });
+    expect(ended?.error).toMatch(/^superseded: the labels located a concept change/);
+    const drift = await getTrainingJob(db.sql, 1, outcome.check!.trainingJobId!);
+    expect(drift).toMatchObject({ status: 'queued', driftCheckId: outcome.check!.id });
+    expect(drift?.changeAt).not.toBeNull();
+
+    // The growth run stops at its next progress write, registers no version, leaves its job ended.
+    const result = await running;
+    expect(result).toMatchObject({ version: null, promoted: false });
+    expect((await getTrainingJob(db.sql, 1, growth.id))?.outcome).toBe('superseded');
+    const versions = await db.sql<{ n: number }[]>`select count(*)::int as n from model_versions`;
+    expect(versions[0]!.n).toBe(1);
+    const events = await db.sql<{ type: string }[]>`
+      select type from events where payload->>'trainingJobId' = ${String(growth.id)} order by id`;
+    expect(events.map((e) => e.type)).toContain('training.failed');
+  }, 60_000);
+});
