@@ -26,11 +26,11 @@ describe('bodies handed from the node handler to Yoga', () => {
       pieces: [bytes],
       ...(chunked ? {} : { contentLength: bytes.length }),
     });
-    const direct = await p.server.app.yoga.fetch(`${p.url}/graphql`, {
-      method: 'POST',
-      headers,
-      body: bytes,
-    });
+    const direct = await p.server.app.yoga.fetch(
+      `${p.url}/graphql`,
+      { method: 'POST', headers, body: new Uint8Array(bytes) },
+      {}, // no server context: Yoga admits the request and reads the body itself
+    );
     return { http, direct: { status: direct.status, body: await direct.text() } };
   }
 
