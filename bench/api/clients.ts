@@ -17,6 +17,8 @@ export interface ClientSetup {
   databaseUrl: string;
   clients: number;
   modelVersion: number;
+  /** The server's PREDICTION_SYNC_COMMIT: the storage floor commits the way its prediction inserts do. */
+  predictionSyncCommit: boolean;
 }
 export type Rows = { features: number[][]; labels: number[] };
 export type ThroughputMode = 'bare' | 'ingest' | 'predict' | 'ingest-records' | 'predict-records';
@@ -28,7 +30,10 @@ export type ClientTask =
 export interface SingleResult {
   graphql: number[];
   rest: number[];
+  /** The storage floor, committed as the server commits predictions (see ClientSetup). */
   floor: number[];
+  /** The same insert with a durable (synchronous) commit, every third request. */
+  floorDurable: number[];
 }
 
 const PREDICT =
@@ -38,6 +43,12 @@ const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsS
 const setup = workerData as ClientSetup;
 const agent = new Agent({ keepAlive: true, maxSockets: setup.clients * 2 });
 const bare = createDb(setup.databaseUrl, { max: setup.clients, applicationName: 'automl-stream:bench-bare' });
+/** The floor's connection: asynchronous commit unless the server's prediction inserts commit synchronously. */
+const floorDb = createDb(setup.databaseUrl, {
+  max: 1,
+  applicationName: 'automl-stream:bench-floor',
+  synchronousCommit: setup.predictionSyncCommit ? 'on' : 'off',
+});
 
 const post = (pathname: string, body: string) =>
   postJson(`${setup.baseUrl}${pathname}`, body, { agent, authorization: setup.authorization });
@@ -84,10 +95,13 @@ async function bareInsert(rows: Rows, batchPk: number) {
   return records.length;
 }
 
-/** The storage floor: one prediction row inserted and committed, as predict does per request. */
-function floorInsert(row: number[]) {
+/**
+ * The storage floor: one prediction row inserted and committed, as predict does per request, on
+ * `db` (the floor's pool commits as the server's prediction inserts do; `bare` durably).
+ */
+function floorInsert(db: typeof bare, row: number[]) {
   const record = { features: row, label: 1, probabilities: [0.25, 0.75], model_version: setup.modelVersion };
-  return bare.sql`insert into predictions ${bare.sql([record], 'features', 'label', 'probabilities', 'model_version')} returning id`;
+  return db.sql`insert into predictions ${db.sql([record], 'features', 'label', 'probabilities', 'model_version')} returning id`;
 }
 
 async function restPredict(row: number[]) {
@@ -101,13 +115,19 @@ async function timed(into: number[], run: () => Promise<unknown>) {
   into.push(performance.now() - t);
 }
 
-/** Sequential single-row requests: GraphQL predict and the storage floor interleaved, REST every `restEvery`. */
+/**
+ * Sequential single-row requests: GraphQL predict and the storage floor interleaved; REST and the
+ * durable floor every `restEvery`.
+ */
 async function single(rows: number[][], restEvery: number): Promise<SingleResult> {
-  const result: SingleResult = { graphql: [], rest: [], floor: [] };
+  const result: SingleResult = { graphql: [], rest: [], floor: [], floorDurable: [] };
   for (const [i, row] of rows.entries()) {
     await timed(result.graphql, () => predictRows([row]));
-    await timed(result.floor, () => floorInsert(row));
-    if (i % restEvery === 0) await timed(result.rest, () => restPredict(row));
+    await timed(result.floor, () => floorInsert(floorDb, row));
+    if (i % restEvery === 0) {
+      await timed(result.rest, () => restPredict(row));
+      await timed(result.floorDurable, () => floorInsert(bare, row));
+    }
   }
   return result;
 }
@@ -146,6 +166,7 @@ parentPort!.on('message', async (task: ClientTask) => {
     if (task.kind === 'close') {
       agent.destroy();
       await bare.close();
+      await floorDb.close();
       parentPort!.postMessage({ ok: true });
       return;
     }

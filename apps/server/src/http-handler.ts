@@ -212,27 +212,56 @@ function readWithin(
   const drainLimit = 4 * limit;
   // Node's parser holds a body to its Content-Length, so a declared length can be trusted.
   const declared = req.headers['content-length'];
-  if (declared !== undefined) {
-    if (Number(declared) > limit) {
-      tooLarge(declared, Number(declared) > drainLimit);
-      req.resume();
-      return;
-    }
-    context.bodyBytes = Number(declared);
-    void deps.yoga(req, res, context);
+  if (declared !== undefined && Number(declared) > limit) {
+    tooLarge(declared, Number(declared) > drainLimit);
+    req.resume();
     return;
   }
-  // A chunked body announces no length: read it here, counting, and hand Yoga the bytes (as a
-  // parsed body, the way Express does) only when it fits.
+  // The body (declared or chunked) is read here, counting, and handed to Yoga only when it fits.
   readBodyWithin(req, limit, drainLimit).then(
     (body) => {
       if (body === null) return tooLarge(`more than ${limit}`, false);
-      (req as IncomingMessage & { body?: Buffer }).body = body;
-      context.bodyBytes = body.length;
-      void deps.yoga(req, res, context);
+      handOver(deps, req, res, context, body);
     },
     () => req.destroy(),
   );
+}
+
+/**
+ * Hands Yoga a body read in full, the way Express hands it a parsed body: a JSON object sent to
+ * /graphql as that object (Yoga's JSON parser takes it as it is: no stream, no byte-counting
+ * transform, no second parse), anything else as its bytes, which Yoga decodes, parses and refuses
+ * exactly as it would the stream.
+ */
+function handOver(
+  deps: HandlerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: ServerContext,
+  body: Buffer,
+) {
+  (req as IncomingMessage & { body?: unknown }).body = graphqlJsonBody(req, body) ?? body;
+  context.bodyBytes = body.length;
+  void deps.yoga(req, res, context);
+}
+
+/**
+ * The parsed body of a POST /graphql sent as `application/json` (Yoga's test of the media type),
+ * when it is a JSON object or array with at least one entry; else undefined (Yoga then reads the
+ * bytes: its own messages for invalid JSON, a byte-order mark or an empty object stay its own).
+ */
+export function graphqlJsonBody(req: IncomingMessage, body: Buffer): object | undefined {
+  if ((req.url ?? '').split('?')[0] !== '/graphql') return undefined;
+  const type = (req.headers['content-type'] ?? '').split(',')[0]!;
+  if (type !== 'application/json' && !type.startsWith('application/json;')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Object.keys(parsed).length === 0) return undefined;
+  return parsed;
 }
 
 /** GraphiQL's page: a browser's GET asking for HTML (Yoga answers it before any GraphQL). */

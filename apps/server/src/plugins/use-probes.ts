@@ -69,10 +69,18 @@ export function readinessAnswer(deps: ProbeDeps): () => Promise<Response> {
  */
 export function useProbes(deps: ProbeDeps): Plugin<GraphQLContext, ServerContext> {
   const answer = readinessAnswer(deps);
-  return useReadinessCheck({
+  const readiness = useReadinessCheck({
     endpoint: '/ready',
     check: ({ request }) => (isProbeMethod(request) ? answer() : methodNotAllowed(request)),
   }) as Plugin<GraphQLContext, ServerContext>;
+  const onRequest = readiness.onRequest!;
+  return {
+    ...readiness,
+    // Yoga's check matches a URL ending in /ready or whose path is /ready, the last through a
+    // URLPattern, for every request. Neither can match a URL without "ready" in it (every
+    // /graphql request), so those skip it: the same answers, without a pattern match per request.
+    onRequest: (payload) => (payload.request.url.includes('ready') ? onRequest(payload) : undefined),
+  };
 }
 
 const isProbeMethod = (request: Request) => request.method === 'GET' || request.method === 'HEAD';
