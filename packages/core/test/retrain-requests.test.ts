@@ -1,16 +1,14 @@
 // One behaviour each, on a real database, made deterministic by backdating instead of streaming
 // thousands of rows: the bootstrap threshold, one pending retrain at a time, and the cooldown
 // after a drift-triggered retrain (rows and seconds since it).
-import { type Config, loadConfig } from '@automl-stream/config';
-import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import type { TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../src/logger.ts';
-import { Platform } from '../src/platform.ts';
+import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
+import { startQuietPlatform } from './quiet-platform.ts';
 
 describe('retrain requests', () => {
   let db: TestDatabase;
-  let config: Config;
   let platform: Platform;
 
   const labelled = (n: number, offset = 0) => ({
@@ -38,26 +36,19 @@ describe('retrain requests', () => {
   };
   const situation = () => db.sql.begin((tx) => platform.drift.retrains.situation(tx));
 
+  let stop: () => Promise<void>;
+
   beforeAll(async () => {
-    db = await createTestDatabase(inject('postgresUrl'));
-    config = loadConfig({ MIN_TRAIN_ROWS: '100', CHECK_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'silent' });
-    platform = new Platform({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      workers: false,
-      serving: false,
-    });
-    await platform.start();
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
+      MIN_TRAIN_ROWS: '100',
+      CHECK_INTERVAL_SECONDS: '3600',
+    }));
   });
   beforeEach(async () => {
     await db.sql`update training_jobs set status = 'failed' where status in ('queued', 'running')`;
     await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
   });
-  afterAll(async () => {
-    await platform.stop({ timeoutMs: 3_000 });
-    await db.drop();
-  });
+  afterAll(() => stop());
 
   it('bootstraps only once MIN_TRAIN_ROWS labelled rows are in, and only one job', async () => {
     await platform.data.ingest({ ...labelled(99), batchId: 'boot-1' });

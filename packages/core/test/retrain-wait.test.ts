@@ -1,17 +1,15 @@
 // D12 on a real database: a retrain after a located change that runs out of RETRAIN_WAIT_SECONDS
 // before MIN_TRAIN_ROWS rows of the new regime are in waits again; it never trains on a window
 // that mixes in rows from before the change.
-import { type Config, loadConfig } from '@automl-stream/config';
-import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import type { TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../src/logger.ts';
-import { Platform } from '../src/platform.ts';
+import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
 import { insertTrainingJob } from '../src/storage/training-storage.ts';
+import { startQuietPlatform } from './quiet-platform.ts';
 
 describe('a retrain waiting for rows after a change (D12)', () => {
   let db: TestDatabase;
-  let config: Config;
   let platform: Platform;
 
   const labelled = (n: number, offset: number) => ({
@@ -19,29 +17,18 @@ describe('a retrain waiting for rows after a change (D12)', () => {
     labels: Array.from({ length: n }, (_, i) => (i + offset) % 2),
   });
 
+  let stop: () => Promise<void>;
+
   beforeAll(async () => {
-    db = await createTestDatabase(inject('postgresUrl'));
     // The fixed forest: it trains on the rows since the change alone. (A search reads the whole
     // window and lets its validation, on rows of the new regime, choose: apps/server/test/automl.test.ts.)
-    config = loadConfig({
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
       MIN_TRAIN_ROWS: '100',
       RETRAIN_WAIT_SECONDS: '0',
       AUTOML_BUDGET_SECONDS: '0',
-      LOG_LEVEL: 'silent',
-    });
-    platform = new Platform({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      workers: false,
-      serving: false,
-    });
-    await platform.start();
+    }));
   });
-  afterAll(async () => {
-    await platform.stop({ timeoutMs: 3_000 });
-    await db.drop();
-  });
+  afterAll(() => stop());
 
   it('is rescheduled with the reason while the new regime is short, then trains on the new regime only', async () => {
     // A serving version trained on the rows before the change (the ingest queues its bootstrap).

@@ -1,17 +1,15 @@
 // A growth retrain that read the old regime is ended when the labels locate a concept change while
 // it trains: the change's retrain is queued at once instead of after it, and the growth run
 // registers nothing (it would have served a model of the old concept only).
-import { type Config, loadConfig } from '@automl-stream/config';
-import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import type { TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../src/logger.ts';
-import { Platform } from '../src/platform.ts';
+import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
 import { getTrainingJob, insertTrainingJob } from '../src/storage/training-storage.ts';
+import { startQuietPlatform } from './quiet-platform.ts';
 
 describe('a growth retrain overtaken by a concept change', () => {
   let db: TestDatabase;
-  let config: Config;
   let platform: Platform;
 
   /** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
@@ -24,29 +22,18 @@ describe('a growth retrain overtaken by a concept change', () => {
     return { features, labels };
   };
 
+  let stop: () => Promise<void>;
+
   beforeAll(async () => {
-    db = await createTestDatabase(inject('postgresUrl'));
-    config = loadConfig({
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
       MIN_TRAIN_ROWS: '200',
       AUTOML_BUDGET_SECONDS: '0',
       N_ESTIMATORS: '1000',
       TRAIN_THREADS: '1',
       GROWTH_RETRAIN_ROWS: '0',
-      LOG_LEVEL: 'silent',
-    });
-    platform = new Platform({
-      config,
-      databaseUrl: db.url,
-      logger: createLogger('silent'),
-      workers: false,
-      serving: false,
-    });
-    await platform.start();
+    }));
   });
-  afterAll(async () => {
-    await platform.stop({ timeoutMs: 3_000 });
-    await db.drop();
-  });
+  afterAll(() => stop());
 
   it('ends the growth run, queues the change’s retrain at once, and registers nothing for it', async () => {
     await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
