@@ -154,10 +154,19 @@ describe('fleet page in a browser', () => {
         percent(status.accuracy),
       );
       expect(await page.locator(rowCell(name, 'fleet-pending')).textContent()).toBe('none');
-      // The newest event (of the first training), in words, moments ago.
+      // The newest event (of the first training, or a drift check since), in words, moments ago.
+      // The page follows the feed live: a check that lands after the snapshot above is newer
+      // there, so the page is compared with the API read at the same moment.
       expect(status.lastEventType).toMatch(/^(model|training|drift)\./);
-      expect(await page.locator(rowCell(name, 'fleet-event')).textContent()).toBe(
-        status.lastEventType!.replaceAll(/[._]/g, ' '),
+      const words = (type: string | null | undefined) => type?.replaceAll(/[._]/g, ' ');
+      await until(
+        `${name}'s row showing its newest event`,
+        async () => ({
+          page: await page.locator(rowCell(name, 'fleet-event')).textContent(),
+          api: words((await fleet()).find((p) => p.name === name)?.lastEventType),
+        }),
+        (seen) => seen.page === seen.api,
+        10_000,
       );
       expect(await page.locator(rowCell(name, 'fleet-event-age')).textContent()).toMatch(
         /^(just now|\d+ s ago)$/,
