@@ -4,6 +4,7 @@ import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
   ACCEPT_AFTER_CHECKS,
+  type DriftAction,
   type DriftCheckInputs,
   type DriftMeasurement,
   decideAction,
@@ -176,6 +177,23 @@ export class DriftPolicy {
     };
   }
 
+  /**
+   * What the check does (decideAction), under the retrain-request lock; when only an open growth
+   * run of the old regime stands in the way of the change's retrain, it gives way (supersedeGrowth).
+   */
+  private async actionFor(tx: Queryable, m: DriftMeasurement): Promise<DriftAction> {
+    const situation = m.drifted ? await this.retrains.situation(tx) : { pending: false, last: null };
+    const settings = {
+      cooldownRows: this.config.drift.cooldownRows,
+      minIntervalSeconds: this.config.retrain.minIntervalSeconds,
+    };
+    const action = decideAction(m, situation, settings);
+    if (action !== 'retrain_pending') return action;
+    if (decideAction(m, { ...situation, pending: false }, settings) !== 'retrain_queued') return action;
+    if (!(await this.supersedeGrowth(tx, m))) return action;
+    return decideAction(m, await this.retrains.situation(tx), settings);
+  }
+
   /** Records the check, its action, its events and the retrain it queued, in one transaction. */
   private record(
     production: ModelVersionRecord,
@@ -189,20 +207,7 @@ export class DriftPolicy {
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
-      const situation = m.drifted ? await this.retrains.situation(tx) : { pending: false, last: null };
-      const settings = {
-        cooldownRows: this.config.drift.cooldownRows,
-        minIntervalSeconds: this.config.retrain.minIntervalSeconds,
-      };
-      let action = decideAction(m, situation, settings);
-      if (
-        action === 'retrain_pending' &&
-        decideAction(m, { ...situation, pending: false }, settings) === 'retrain_queued'
-      ) {
-        // The open job is a growth run of the old regime: the change's retrain goes instead.
-        if (await this.supersedeGrowth(tx, m))
-          action = decideAction(m, await this.retrains.situation(tx), settings);
-      }
+      const action = await this.actionFor(tx, m);
       const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
