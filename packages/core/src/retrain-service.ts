@@ -237,10 +237,10 @@ export class RetrainService {
     try {
       return await this.train(job, options.signal);
     } catch (error) {
-      const now = await getTrainingJob(this.sql, this.pipeline.id, job.id);
-      if (now?.outcome === 'superseded') {
+      if (error instanceof SupersededError) {
         this.logger.info({ trainingJobId: job.id }, 'training run stopped: superseded by a concept change');
-        return { job: now, version: null, promoted: false };
+        const now = await getTrainingJob(this.sql, this.pipeline.id, job.id);
+        return { job: now ?? job, version: null, promoted: false };
       }
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof WaitingForRowsError && (await this.reschedule(job, message))) {
@@ -359,6 +359,10 @@ export class RetrainService {
     try {
       const signal = outer ? AbortSignal.any([outer, superseded.signal]) : superseded.signal;
       return await this.trainRun(job, signal);
+    } catch (error) {
+      // Stopped because a drift check ended the job: say so, whatever the abort looked like inside.
+      if (superseded.signal.aborted && !outer?.aborted) throw superseded.signal.reason;
+      throw error;
     } finally {
       this.running.delete(job.id);
     }
