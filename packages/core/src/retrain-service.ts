@@ -354,16 +354,21 @@ export class RetrainService {
    * decide, build the drift reference, and commit version, job, promotion and events together.
    */
   private async train(job: TrainingJobRecord, outer?: AbortSignal): Promise<RetrainResult> {
-    const superseded = new AbortController();
-    this.running.set(job.id, superseded);
+    // One signal for the run: the caller's (a shutdown) passed on by hand, and a drift check's
+    // (supersedeGrowth, noticed at a progress write).
+    const stop = new AbortController();
+    const passOn = () => stop.abort(outer?.reason);
+    if (outer?.aborted) passOn();
+    else outer?.addEventListener('abort', passOn, { once: true });
+    this.running.set(job.id, stop);
     try {
-      const signal = outer ? AbortSignal.any([outer, superseded.signal]) : superseded.signal;
-      return await this.trainRun(job, signal);
+      return await this.trainRun(job, stop.signal);
     } catch (error) {
       // Stopped because a drift check ended the job: say so, whatever the abort looked like inside.
-      if (superseded.signal.aborted && !outer?.aborted) throw superseded.signal.reason;
+      if (stop.signal.reason instanceof SupersededError) throw stop.signal.reason;
       throw error;
     } finally {
+      outer?.removeEventListener('abort', passOn);
       this.running.delete(job.id);
     }
   }
