@@ -28,10 +28,10 @@
 import { cpus, loadavg } from 'node:os';
 
 process.env.NODE_ENV ??= 'production';
-const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
 const { benchPostgres } = await import('../support/postgres.ts');
-const { startServer } = await import('../../apps/server/src/index.ts');
+const { startBenchPlatform } = await import('../support/platform.ts');
+type GraphqlCall = import('../support/platform.ts').GraphqlCall;
 const { createStream } = await import('../../packages/streams/src/index.ts');
 
 const repsAt = process.argv.indexOf('--reps');
@@ -56,7 +56,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-type Call = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+type Call = GraphqlCall;
 interface Job {
   id: string;
   status: string;
@@ -86,29 +86,11 @@ const INGEST = `mutation I($input: IngestInput!) { ingest(input: $input) { rowsS
 
 async function start(budget: string) {
   const database = await postgres.freshDatabase();
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    WORKERS: 'true',
-    RATE_LIMIT_PER_MINUTE: '0',
+  const { server, call } = await startBenchPlatform(database.url, logger, {
     CHECK_INTERVAL_SECONDS: String(CHECK_INTERVAL_SECONDS),
     RETRAIN_MIN_INTERVAL_SECONDS: '0',
     AUTOML_BUDGET_SECONDS: budget,
-    DATABASE_URL: database.url,
   });
-  const server = await startServer({ config, databaseUrl: database.url, logger, port: 0 });
-  const key = (await server.platform.apiKeys.create('bench', 'admin')).key;
-  const call: Call = async <T>(query: string, variables: Record<string, unknown> = {}) => {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-    if (body.errors) throw new Error(body.errors[0]!.message);
-    return body.data!;
-  };
   return { server, database, call };
 }
 

@@ -33,10 +33,9 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 process.env.NODE_ENV ??= 'production';
-const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
 const { benchPostgres } = await import('../support/postgres.ts');
-const { startServer } = await import('../../apps/server/src/index.ts');
+const { startBenchPlatform } = await import('../support/platform.ts');
 const { createRng } = await import('../../packages/streams/src/index.ts');
 const { createDb } = await import('../../packages/db/src/index.ts');
 const { TABLES_DIR, loadTable } = await import('./streams.ts');
@@ -127,29 +126,11 @@ function streams(): LoopStream[] {
   ].filter((s) => !only || only.includes(s.description));
 }
 
+const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored } }';
+
 async function startPlatform(database: { url: string }) {
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    WORKERS: 'true',
-    RATE_LIMIT_PER_MINUTE: '0',
-    DATABASE_URL: database.url,
-  });
-  const server = await startServer({ config, databaseUrl: database.url, logger, port: 0 });
-  const key = (await server.platform.apiKeys.create('bench', 'admin')).key;
-  const ingest = async (features: number[][], labels: number[]) => {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({
-        query: 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored } }',
-        variables: { input: { features, labels } },
-      }),
-    });
-    const body = (await response.json()) as { errors?: { message: string }[] };
-    if (body.errors) throw new Error(body.errors[0]!.message);
-  };
+  const { server, call } = await startBenchPlatform(database.url, logger);
+  const ingest = (features: number[][], labels: number[]) => call(INGEST, { input: { features, labels } });
   return { server, ingest };
 }
 

@@ -35,10 +35,10 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 
 process.env.NODE_ENV ??= 'production';
-const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
 const { benchPostgres } = await import('../support/postgres.ts');
-const { startServer } = await import('../../apps/server/src/index.ts');
+const { startBenchPlatform } = await import('../support/platform.ts');
+type GraphqlCall = import('../support/platform.ts').GraphqlCall;
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -115,21 +115,8 @@ interface Snapshot {
 const SNAPSHOT = `{ models(limit: 100) { items { version status trainRows holdoutRows reason search { window elapsedMs } } }
   trainingJobs(limit: 100) { total items { id status reason } } }`;
 
-function graphql(url: string, key: string) {
-  return async <T>(query: string): Promise<T> => {
-    const response = await fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-    if (body.errors) throw new Error(body.errors[0]!.message);
-    return body.data!;
-  };
-}
-
 /** Waits until no training job is open and nothing new appeared for SETTLE_SECONDS. */
-async function settle(call: ReturnType<typeof graphql>): Promise<Snapshot> {
+async function settle(call: GraphqlCall): Promise<Snapshot> {
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
   let last = '';
   let since = Date.now();
@@ -151,27 +138,19 @@ async function settle(call: ReturnType<typeof graphql>): Promise<Snapshot> {
 /** One table on a fresh platform: ingest in batches with the CLI, let it settle, predict the test file. */
 async function runTable(name: string, budget: string) {
   const database = await postgres.freshDatabase();
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    WORKERS: 'true',
-    RATE_LIMIT_PER_MINUTE: '0',
+  const { server, key, call } = await startBenchPlatform(database.url, logger, {
     MIN_TRAIN_ROWS: '50',
     CHECK_INTERVAL_SECONDS: String(CHECK_INTERVAL_SECONDS),
     AUTOML_BUDGET_SECONDS: budget,
-    DATABASE_URL: database.url,
   });
-  const server = await startServer({ config, databaseUrl: database.url, logger, port: 0 });
   try {
-    const key = (await server.platform.apiKeys.create('bench', 'admin')).key;
     const env = { AUTOML_URL: server.url, AUTOML_API_KEY: key };
     const started = Date.now();
     for (const part of cutIntoBatches(name)) {
       await cli(['ingest', part, '--label-column', 'class'], env);
       await sleep(PAUSE_MS);
     }
-    const settled = await settle(graphql(server.url, key));
+    const settled = await settle(call);
     const settleS = (Date.now() - started) / 1000 - SETTLE_SECONDS;
     await server.platform.holder.refresh();
     const out = path.join(outDir, `${name}.predicted.${budget}.csv`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grownEnough, QUIET_GROWTH } from './retrain-requests.ts';
+import { grownEnough, learnedFrom, QUIET_GROWTH, REGIME_GROWTH, regimeRun } from './retrain-requests.ts';
 import { sinceCap } from './retrain-service.ts';
 
 describe('growth retrains', () => {
@@ -30,6 +30,73 @@ describe('growth retrains', () => {
     expect(grownEnough(0, 1, 5000, true)).toBe(true);
     // On a live stream (not quiet) a doubling alone is not enough: 400 -> 800 rows waits for the step.
     expect(grownEnough(400, 800, 5000, false)).toBe(false);
+  });
+});
+
+describe('growth within the regime of a located change', () => {
+  it("comes when the regime's rows doubled (or grew by the step), never without growth", () => {
+    expect(grownEnough(500, 999, 5000, false, true)).toBe(false);
+    expect(grownEnough(500, 1000, 5000, false, true)).toBe(true);
+    expect(grownEnough(4000, 7999, 5000, false, true)).toBe(false);
+    expect(grownEnough(4000, 8000, 5000, false, true)).toBe(true);
+    // The step comes first for large models: 9,000 -> 14,000, not 18,000.
+    expect(grownEnough(9000, 13_999, 5000, false, true)).toBe(false);
+    expect(grownEnough(9000, 14_000, 5000, false, true)).toBe(true);
+    expect(grownEnough(20_000, 20_000, 5000, false, true)).toBe(false);
+    expect(grownEnough(500, 100_000, 0, false, true)).toBe(false);
+  });
+
+  it('is the rows since the change a drift retrain or a regime growth learned from, alone', () => {
+    const since = '2026-12-04T10:00:00.000Z';
+    const version = (params: Record<string, unknown>) => ({ params, trainRows: 400, holdoutRows: 100 });
+    // The fast first model: the fixed forest on the regime's rows.
+    expect(learnedFrom(version({ regime: true, since, sinceRowId: 9000 }))).toEqual({
+      regime: { at: new Date(since), rowId: 9000 },
+      used: 500,
+    });
+    // A search that read 16,000 rows and chose the 1,400 since the change.
+    const search = (window: string) => ({
+      window,
+      candidates: [
+        { winner: window === 'since-change', windowRows: 1400 },
+        { winner: window === 'all', windowRows: 16_000 },
+      ],
+    });
+    expect(
+      learnedFrom({
+        ...version({ regime: true, since, sinceRowId: 9000, search: search('since-change') }),
+        trainRows: 16_000,
+      }),
+    ).toEqual({
+      regime: { at: new Date(since), rowId: 9000 },
+      used: 1500,
+    });
+    // It chose all rows: the whole window, as before.
+    expect(
+      learnedFrom({
+        ...version({ regime: true, since, sinceRowId: 9000, search: search('all') }),
+        trainRows: 16_000,
+      }),
+    ).toEqual({
+      regime: null,
+      used: 16_100,
+    });
+    // No located change (a version's own start, a manual retrain, versions stored before regimes).
+    expect(learnedFrom(version({ regime: false, since, sinceRowId: 1 }))).toEqual({
+      regime: null,
+      used: 500,
+    });
+    expect(learnedFrom(version({ since, sinceRowId: 1 }))).toEqual({ regime: null, used: 500 });
+    expect(learnedFrom(version({}))).toEqual({ regime: null, used: 500 });
+  });
+
+  it('is a regime run only after a located change: a drift retrain, or a growth of its regime', () => {
+    const at = { at: new Date(), rowId: 5 };
+    expect(regimeRun({ driftCheckId: 7, reason: 'drift' }, at)).toBe(true);
+    expect(regimeRun({ driftCheckId: 7, reason: 'drift' }, null)).toBe(false);
+    expect(regimeRun({ driftCheckId: null, reason: `${REGIME_GROWTH} 1000 labelled rows` }, at)).toBe(true);
+    expect(regimeRun({ driftCheckId: null, reason: 'growth: 6000 labelled rows available' }, at)).toBe(false);
+    expect(regimeRun({ driftCheckId: null, reason: 'manual' }, null)).toBe(false);
   });
 });
 

@@ -3,7 +3,12 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import type { RetrainSituation } from './drift-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
-import { countLabelledRows, countServedSince } from './storage/data-storage.ts';
+import {
+  countLabelledRows,
+  countLabelledSince,
+  countServedSince,
+  type RegimeStart,
+} from './storage/data-storage.ts';
 import { lastRetrainTrigger } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -45,11 +50,13 @@ export class RetrainRequests {
    */
   async situation(tx: Queryable): Promise<RetrainSituation> {
     await lockRetrainRequests(tx, this.pipeline.id);
-    if (await openTrainingJob(tx, this.pipeline.id)) return { pending: true, last: null };
+    const pending = Boolean(await openTrainingJob(tx, this.pipeline.id));
+    // The last trigger even with a job open: whether ending an open growth run would let the
+    // change's retrain be queued depends on the cooldown (DriftPolicy.actionFor).
     const last = await lastRetrainTrigger(tx, this.pipeline.id);
-    if (!last) return { pending: false, last: null };
+    if (!last) return { pending, last: null };
     return {
-      pending: false,
+      pending,
       last: {
         secondsAgo: last.secondsAgo,
         rowsSince: await countServedSince(tx, this.pipeline.id, last.createdAt),
@@ -96,20 +103,23 @@ export class RetrainRequests {
   async growth(production: ModelVersionRecord): Promise<TrainingJobRecord | null> {
     const newest = await newestModelVersion(this.sql, this.pipeline.id);
     if (!newest) return null;
-    const used = newest.trainRows + newest.holdoutRows;
-    const labelled = await countLabelledRows(this.sql, this.pipeline.id);
+    const { regime, used } = learnedFrom(newest);
+    const labelled = regime
+      ? await countLabelledSince(this.sql, this.pipeline.id, regime)
+      : await countLabelledRows(this.sql, this.pipeline.id);
     const available = Math.min(labelled, this.config.retrain.trainWindow);
     const quiet = available > used && (await this.quiet());
-    if (!grownEnough(used, available, this.config.retrain.growthRows, quiet)) return null;
+    if (!grownEnough(used, available, this.config.retrain.growthRows, quiet, regime !== null)) return null;
     return this.sql.begin(async (tx) => {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
-        reason: `growth: ${available} labelled rows available, v${newest.version} was trained on ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
+        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${regime.rowId === null ? regime.at.toISOString() : `row ${regime.rowId}`}` : ''}, v${newest.version} was trained on ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
         driftCheckId: null,
-        // From the serving version's first row on (all rows when it does not know it).
-        changeAt: production.rowWindowStart === null ? null : production.createdAt,
-        changeRowId: production.rowWindowStart,
+        // From the regime's first row (its search may still choose all rows), else from the
+        // serving version's first row on (all rows when it does not know it).
+        changeAt: regime?.at ?? (production.rowWindowStart === null ? null : production.createdAt),
+        changeRowId: regime ? regime.rowId : production.rowWindowStart,
       });
     });
   }
@@ -156,14 +166,63 @@ export const QUIET_GROWTH = 0.1;
  * `step` rows (GROWTH_RETRAIN_ROWS; 0: growth retrains are off), or, when the stream is `quiet`
  * (no row for a drift-check interval), by a tenth of `used` (at least one row). The quiet leg
  * lets a table sent in a few batches end on a model of all its rows; on a live stream it never
- * fires, so growth there waits for the fixed step. Not a doubling: on a stream, a first model
+ * fires, so growth there waits for the fixed step. A version that learned from the rows since a
+ * located change (`inRegime`, see learnedFrom) also retrains when that regime's rows doubled: its
+ * first model is small by design (MIN_TRAIN_ROWS of the new concept), and a located change
+ * supersedes a growth job that is open when the next change comes. Otherwise not a doubling: on a stream, a first model
  * of 400 rows would retrain at 800, 1,600, 3,200 rows, and a growth retrain open when the
  * concept changes holds back the drift retrain (no drift retrain is queued while another is
  * open), as in the demo's drift at row 1,600.
  */
-export function grownEnough(used: number, available: number, step: number, quiet = false): boolean {
+export function grownEnough(
+  used: number,
+  available: number,
+  step: number,
+  quiet = false,
+  inRegime = false,
+): boolean {
   if (step <= 0) return false;
   const added = available - used;
   if (added >= step) return true;
+  if (inRegime && added >= used) return true;
   return quiet && added >= Math.max(1, Math.ceil(used * QUIET_GROWTH));
+}
+
+/** The reason's start of a growth retrain within a regime (its version keeps `params.regime`). */
+export const REGIME_GROWTH = 'growth of the new regime:';
+
+/** Whether a run's rows since a change are a located change's regime (not just a version's start). */
+export function regimeRun(job: Pick<TrainingJobRecord, 'driftCheckId' | 'reason'>, since: unknown): boolean {
+  return since !== null && (job.driftCheckId !== null || job.reason.startsWith(REGIME_GROWTH));
+}
+
+/**
+ * What a version learned from: the rows since a located change (its regime, `params.regime`: a
+ * drift retrain after a located change, or a growth retrain of that regime) when it was fitted
+ * on them alone — the fixed forest after a change, or a search whose winning window was
+ * "since-change" — with the rows it used of them (training window and hold-out); else all rows,
+ * `used` being the rows it read (its search may have chosen a newest-N window on purpose).
+ */
+export function learnedFrom(version: Pick<ModelVersionRecord, 'params' | 'trainRows' | 'holdoutRows'>): {
+  regime: RegimeStart | null;
+  used: number;
+} {
+  const all = { regime: null, used: version.trainRows + version.holdoutRows };
+  const {
+    regime: fromChange,
+    since,
+    sinceRowId,
+    search,
+  } = version.params as {
+    regime?: boolean;
+    since?: string | null;
+    sinceRowId?: number | null;
+    search?: { window: string; candidates: { winner: boolean; windowRows: number }[] };
+  };
+  if (!fromChange || !since) return all;
+  const regime = { at: new Date(since), rowId: sinceRowId ?? null };
+  if (!search) return { regime, used: all.used };
+  if (search.window !== 'since-change') return all;
+  const winner = search.candidates.find((c) => c.winner);
+  return winner ? { regime, used: winner.windowRows + version.holdoutRows } : all;
 }

@@ -16,6 +16,7 @@ import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
 import { promotionGate } from './policy/gate.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
+import { regimeRun } from './retrain-requests.ts';
 import {
   applyCategoryCaps,
   type CategoryCap,
@@ -376,6 +377,11 @@ export class RetrainService {
   private async trainRun(job: TrainingJobRecord, signal: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
     const split = holdOutNewest(data, this.config.retrain, data.sinceStart);
+    // The window has two classes (readTrainingData), but the second may sit in the hold-out only.
+    if (new Set(split.trainY).size < 2)
+      throw new TrainingDataError(
+        `the ${split.trainY.length} training rows (the window without its newest ${split.testY.length}, held out) all have label ${split.trainY[0]}: training needs at least two classes among them`,
+      );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
     const { forest, trainingMs, search } = await this.fit(job, modelSplit, data, signal);
     const scores = await this.score(forest, split, modelSplit, data);
@@ -432,8 +438,11 @@ export class RetrainService {
     }
     // The search reads the whole window and lets its validation choose between it and the rows
     // since the change (the hold-out keeps rows of the new regime for the candidates: sinceCap);
-    // the fixed forest trains on the new regime only.
-    const searching = this.config.retrain.automlBudgetSeconds > 0;
+    // the fixed forest trains on the new regime only. A drift retrain after a located change is a
+    // fast first model: the fixed forest on the new regime (well under a second, where a search
+    // takes AUTOML_BUDGET_SECONDS while the failing champion serves); the growth retrains that
+    // follow as the regime's rows double search (retrain-requests: learnedFrom, grownEnough).
+    const searching = this.config.retrain.automlBudgetSeconds > 0 && !(since && job.driftCheckId !== null);
     const data = await readLabelledWindow(
       this.sql,
       this.pipeline.id,
@@ -462,7 +471,7 @@ export class RetrainService {
     const featureTypes = Array.from({ length: width }, (_, j) =>
       schema?.columns[j]?.type === 'categorical' ? ('categorical' as const) : ('numeric' as const),
     );
-    return { ...data, since, sinceStart, nClasses, nFeatures: width, featureTypes };
+    return { ...data, since, sinceStart, searching, nClasses, nFeatures: width, featureTypes };
   }
 
   /**
@@ -473,7 +482,7 @@ export class RetrainService {
     const started = performance.now();
     // Below SEARCH_MIN_ROWS a search has no room for windows and a validation: the fixed forest.
     const grown =
-      this.config.retrain.automlBudgetSeconds > 0 && split.trainX.length >= SEARCH_MIN_ROWS
+      data.searching && split.trainX.length >= SEARCH_MIN_ROWS
         ? await this.search(job, split, data, signal)
         : { forest: await this.fitFixed(job, split, data, signal), search: null };
     const trainingMs = performance.now() - started;
@@ -653,6 +662,7 @@ export class RetrainService {
           holdoutFraction,
           since: data.since?.at.toISOString() ?? null,
           sinceRowId: data.since?.rowId ?? null,
+          regime: regimeRun(job, data.since),
           gate: run.decision.gate,
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
@@ -709,6 +719,8 @@ interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   since: RegimeStart | null;
   /** With the search: the index of the first row of the new regime (null: no located change). */
   sinceStart: number | null;
+  /** Whether this run searches (else the fixed forest, on the new regime's rows after a change). */
+  searching: boolean;
   nClasses: number;
   nFeatures: number;
   /** Per feature column, how the forest splits it. */

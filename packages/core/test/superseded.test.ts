@@ -8,53 +8,59 @@ import { retrainQueue } from '../src/queues.ts';
 import { getTrainingJob, insertTrainingJob } from '../src/storage/training-storage.ts';
 import { startQuietPlatform } from './quiet-platform.ts';
 
+/** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
+const rows = (n: number, offset: number, flip: boolean) => {
+  const features = Array.from({ length: n }, (_, i) => {
+    const k = i + offset;
+    return [((k * 7919) % 1000) / 1000, ((k * 104_729) % 997) / 997, k % 3];
+  });
+  const labels = features.map((f) => Number(f[0]! > 0.5 !== flip));
+  return { features, labels };
+};
+
+const SETTINGS = {
+  MIN_TRAIN_ROWS: '200',
+  AUTOML_BUDGET_SECONDS: '0',
+  N_ESTIMATORS: '1000',
+  TRAIN_THREADS: '1',
+  GROWTH_RETRAIN_ROWS: '0',
+};
+
+/** Version 1 of concept A, then a growth run over more of it (1,000 trees on one thread: seconds), caught running. */
+async function growthRunning(db: TestDatabase, platform: Platform) {
+  await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
+  const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
+  expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
+  await platform.holder.refresh();
+  await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+  await platform.data.ingest({ ...rows(6000, 300, false), batchId: 'more' });
+  const growth = await insertTrainingJob(db.sql, 1, {
+    reason: 'growth: 6300 labelled rows available, v1 was trained on 240',
+    driftCheckId: null,
+    changeAt: null,
+  });
+  const running = platform.retrain.run(growth.id);
+  for (let i = 0; i < 400; i++) {
+    const now = await getTrainingJob(db.sql, 1, growth.id);
+    if (now?.status === 'running' && now.treesDone > 0) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('running');
+  return { growth, running };
+}
+
 describe('a growth retrain overtaken by a concept change', () => {
   let db: TestDatabase;
   let platform: Platform;
-
-  /** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
-  const rows = (n: number, offset: number, flip: boolean) => {
-    const features = Array.from({ length: n }, (_, i) => {
-      const k = i + offset;
-      return [((k * 7919) % 1000) / 1000, ((k * 104_729) % 997) / 997, k % 3];
-    });
-    const labels = features.map((f) => Number(f[0]! > 0.5 !== flip));
-    return { features, labels };
-  };
-
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
-      MIN_TRAIN_ROWS: '200',
-      AUTOML_BUDGET_SECONDS: '0',
-      N_ESTIMATORS: '1000',
-      TRAIN_THREADS: '1',
-      GROWTH_RETRAIN_ROWS: '0',
-    }));
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
   });
   afterAll(() => stop());
 
   it('ends the growth run, queues the change’s retrain at once, and registers nothing for it', async () => {
-    await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
-    const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
-    // More of concept A, then a growth run over it (1,000 trees on one thread: seconds).
-    await platform.data.ingest({ ...rows(6000, 300, false), batchId: 'more' });
-    const growth = await insertTrainingJob(db.sql, 1, {
-      reason: 'growth: 6300 labelled rows available, v1 was trained on 240',
-      driftCheckId: null,
-      changeAt: null,
-    });
-    const running = platform.retrain.run(growth.id);
-    for (let i = 0; i < 400; i++) {
-      const now = await getTrainingJob(db.sql, 1, growth.id);
-      if (now?.status === 'running' && now.treesDone > 0) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('running');
+    const { growth, running } = await growthRunning(db, platform);
 
     // The concept changes: version 1 is wrong on every new row, and the labels say so.
     await platform.data.ingest({ ...rows(400, 7000, true), batchId: 'changed' });
@@ -76,5 +82,31 @@ describe('a growth retrain overtaken by a concept change', () => {
     const events = await db.sql<{ type: string }[]>`
       select type from events where payload->>'trainingJobId' = ${String(growth.id)} order by id`;
     expect(events.map((e) => e.type)).toContain('training.failed');
+  }, 60_000);
+});
+
+describe('a growth retrain when the change’s retrain would wait for the cooldown', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
+  });
+  afterAll(() => stop());
+
+  it('keeps the growth run: ending it would leave no retrain at all', async () => {
+    const { growth, running } = await growthRunning(db, platform);
+    // A drift-triggered retrain a moment ago: RETRAIN_MIN_INTERVAL_SECONDS (300) has not passed.
+    const earlier = await platform.drift.check('manual');
+    await db.sql`update drift_checks set action = 'retrain_queued' where id = ${earlier.check!.id}`;
+
+    await platform.data.ingest({ ...rows(400, 7000, true), batchId: 'changed' });
+    const outcome = await platform.drift.check('manual');
+    expect(outcome.check).toMatchObject({ conceptDrift: true, action: 'retrain_pending' });
+    expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('running');
+    const result = await running;
+    expect(result.version?.version).toBe(2);
+    expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('succeeded');
   }, 60_000);
 });

@@ -1,0 +1,107 @@
+// After a located concept change: a fast first model (the fixed forest on the new regime's rows,
+// no search) serves at once; as the regime's labelled rows double a growth retrain searches from
+// the change on. And a window whose newest rows hold its only second class is refused clearly.
+import type { TestDatabase } from '@automl-stream/db/testing.ts';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Platform } from '../src/platform.ts';
+import { retrainQueue } from '../src/queues.ts';
+import { REGIME_GROWTH } from '../src/retrain-requests.ts';
+import { getTrainingJob } from '../src/storage/training-storage.ts';
+import { startQuietPlatform } from './quiet-platform.ts';
+
+/** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
+const rows = (n: number, offset: number, flip: boolean) => {
+  const features = Array.from({ length: n }, (_, i) => {
+    const k = i + offset;
+    return [((k * 7919) % 1000) / 1000, ((k * 104_729) % 997) / 997, k % 3];
+  });
+  const labels = features.map((f) => Number(f[0]! > 0.5 !== flip));
+  return { features, labels };
+};
+
+describe('the model after a located concept change', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
+      MIN_TRAIN_ROWS: '300',
+      AUTOML_BUDGET_SECONDS: '2',
+      N_ESTIMATORS: '30',
+      GROWTH_RETRAIN_ROWS: '5000',
+    }));
+  });
+  afterAll(() => stop());
+
+  it('is the fixed forest on the new regime first, then a search as the regime’s rows double', async () => {
+    await platform.data.ingest({ ...rows(2000, 0, false), batchId: 'a' });
+    const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
+    const v1 = await platform.retrain.run(bootstrap.id);
+    expect(v1.promoted).toBe(true);
+    expect(v1.version?.params.search).toBeTruthy();
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+
+    await platform.data.ingest({ ...rows(500, 2000, true), batchId: 'b1' });
+    const alarm = await platform.drift.check('manual');
+    expect(alarm.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    const fast = await platform.retrain.run(alarm.check!.trainingJobId!);
+    expect(fast.promoted).toBe(true);
+    const v2 = fast.version!;
+    // No search: a few hundred rows of the new concept, fitted in well under a second.
+    expect(v2.params.search).toBeUndefined();
+    expect(v2.params.regime).toBe(true);
+    expect(v2.trainRows + v2.holdoutRows).toBeLessThanOrEqual(500);
+    expect(v2.trainRows + v2.holdoutRows).toBeGreaterThanOrEqual(300);
+    expect(v2.metrics.accuracy).toBeGreaterThan(0.8);
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+
+    // Fewer than twice the regime's rows it used: no growth yet.
+    const used = v2.trainRows + v2.holdoutRows;
+    await platform.data.ingest({ ...rows(used - 200, 2500, true), batchId: 'b2' });
+    const before = await platform.drift.check('manual');
+    expect(before.check?.action).toBe('none');
+    expect(before.trainingJob).toBeNull();
+
+    // Doubled: a growth retrain of the regime, from the change's row, with the search.
+    await platform.data.ingest({ ...rows(300, 2500 + used, true), batchId: 'b3' });
+    const doubled = await platform.drift.check('manual');
+    expect(doubled.check?.action).toBe('none');
+    const growth = doubled.trainingJob!;
+    expect(growth.reason.startsWith(REGIME_GROWTH)).toBe(true);
+    expect(growth.changeRowId).toBe(v2.params.sinceRowId);
+    const v3 = (await platform.retrain.run(growth.id)).version!;
+    expect(v3.params.search).toBeTruthy();
+    expect(v3.params.regime).toBe(true);
+    expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('succeeded');
+  }, 120_000);
+});
+
+describe('a window whose second class is only in its newest rows', () => {
+  let platform: Platform;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
+      MIN_TRAIN_ROWS: '200',
+      AUTOML_BUDGET_SECONDS: '0',
+      N_ESTIMATORS: '10',
+    }));
+  });
+  afterAll(() => stop());
+
+  it('ends the run as insufficient data, saying the training part has one class', async () => {
+    const features = Array.from({ length: 500 }, (_, i) => [i / 500, (i * 7) % 11]);
+    const labels = features.map((_, i) => (i < 450 ? 0 : 1));
+    await platform.data.ingest({ features, labels, batchId: 'sorted' });
+    const { job } = await platform.drift.requestRetrain('one class before the hold-out');
+    const result = await platform.retrain.run(job.id);
+    expect(result.version).toBeNull();
+    expect(result.job).toMatchObject({ status: 'failed', outcome: 'insufficient_data' });
+    expect(result.job.error).toBe(
+      'the 400 training rows (the window without its newest 100, held out) all have label 0: training needs at least two classes among them',
+    );
+  });
+});
