@@ -160,8 +160,13 @@ describe('closed loop on SEA concepts', () => {
       where m.version = 2`;
     expect(v2?.change_at).toBeInstanceOf(Date);
     expect(v2?.since).toBe(v2!.change_at!.toISOString());
-    // One shift, one retrain.
+    // One shift, one drift retrain (a fast first model of the new regime); the retrains after it
+    // are growth of that regime as its rows double: 500 rows of it, then 1,000, 2,000, ... up to the
+    // 10,000 rows after the change, so at most log2(10,000 / 500) of them.
     const retrainsAfterChange = events.filter((e) => e.type === 'training.queued' && e.position > DRIFT_AT);
-    expect(retrainsAfterChange).toHaveLength(1);
+    expect(retrainsAfterChange.filter((e) => e.payload.driftCheckId !== null)).toHaveLength(1);
+    const growth = retrainsAfterChange.filter((e) => e.payload.driftCheckId === null);
+    for (const g of growth) expect(String(g.payload.reason)).toMatch(/^growth of the new regime: /);
+    expect(growth.length).toBeLessThanOrEqual(Math.ceil(Math.log2(10_000 / 500)));
   });
 });
