@@ -297,14 +297,20 @@ export class RetrainService {
    * replace the model as fast as it can trigger retrains). Never applies to the first model.
    */
   /**
-   * A growth run whose rows were read before a concept change that a drift check located meanwhile
-   * learned only the old regime: it is not promoted (its hold-out is of the old regime too), and the drift's
-   * retrain, which waited behind it, goes next.
+   * A growth run whose window reaches back before a concept change that a drift check located
+   * after the run was queued learned the old regime (alone, or mixed with a few rows of the new
+   * one): it is not promoted (its hold-out is of the old regime too), and the drift's retrain,
+   * which waited behind it, goes next. (Measured by when the run read its rows, a run that started
+   * a moment after the change but before any check saw it was promoted with a 100 % live error.)
    */
-  private async superseded(tx: Queryable, started: Date): Promise<string | null> {
-    const change = await changeLocatedAfter(tx, this.pipeline.id, started);
+  private async superseded(tx: Queryable, job: TrainingJobRecord): Promise<string | null> {
+    const change = await changeLocatedAfter(tx, this.pipeline.id, {
+      queuedAt: job.queuedAt,
+      windowStart: job.changeAt,
+    });
     if (!change) return null;
-    return `not promoted: superseded by the concept change located at ${change.toISOString()}, after this run read its rows (${started.toISOString()}); the drift's retrain learns the new regime`;
+    const from = job.changeAt ? `from ${job.changeAt.toISOString()}` : 'of all rows';
+    return `not promoted: superseded by the concept change located at ${change.toISOString()}, inside this run's window (${from}); the drift's retrain learns the new regime`;
   }
 
   private async promotionCap(tx: Queryable): Promise<string | null> {
@@ -642,11 +648,10 @@ export class RetrainService {
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, this.pipeline.id, job.id);
       if (current?.status === 'succeeded' || current?.outcome === 'superseded') return null;
-      const started = current?.startedAt ?? job.startedAt;
       const growth = job.reason.startsWith('growth');
       const withheld =
         promote && scores.champion
-          ? (growth && started && (await this.superseded(tx, started))) || (await this.promotionCap(tx))
+          ? (growth && (await this.superseded(tx, current ?? job))) || (await this.promotionCap(tx))
           : null;
       if (withheld) {
         promote = false;

@@ -27,7 +27,7 @@ const SETTINGS = {
 };
 
 /** Version 1 of concept A, then a growth run over more of it (1,000 trees on one thread: seconds), caught running. */
-async function growthRunning(db: TestDatabase, platform: Platform) {
+async function growthRunning(db: TestDatabase, platform: Platform, beforeStart?: () => Promise<unknown>) {
   await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
   const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
   expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
@@ -39,6 +39,7 @@ async function growthRunning(db: TestDatabase, platform: Platform) {
     driftCheckId: null,
     changeAt: null,
   });
+  await beforeStart?.();
   const running = platform.retrain.run(growth.id);
   for (let i = 0; i < 400; i++) {
     const now = await getTrainingJob(db.sql, 1, growth.id);
@@ -108,5 +109,30 @@ describe('a growth retrain when the change’s retrain would wait for the cooldo
     const result = await running;
     expect(result.version?.version).toBe(2);
     expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('succeeded');
+  }, 60_000);
+});
+
+describe('a growth retrain that started after a change no check had located yet', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
+  });
+  afterAll(() => stop());
+
+  it('is ended too: its window of all rows is mostly the old regime', async () => {
+    // The concept changes before the growth run starts; it reads the old rows and the first new ones.
+    const { growth, running } = await growthRunning(db, platform, () =>
+      platform.data.ingest({ ...rows(400, 7000, true), batchId: 'changed' }),
+    );
+    const started = (await getTrainingJob(db.sql, 1, growth.id))!.startedAt!;
+    const outcome = await platform.drift.check('manual');
+    expect(outcome.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    const located = new Date((outcome.check!.details as { concept: { changeAt: string } }).concept.changeAt);
+    expect(located.getTime()).toBeLessThan(started.getTime());
+    expect((await getTrainingJob(db.sql, 1, growth.id))?.outcome).toBe('superseded');
+    expect(await running).toMatchObject({ version: null, promoted: false });
   }, 60_000);
 });

@@ -236,19 +236,20 @@ export async function dataDriftStreak(
 }
 
 /**
- * The newest change a concept-drift check located later than `since` (null: none): a training run
- * that read its rows at `since` learned only the regime before it.
+ * The newest change a concept-drift check located after a training job was queued (`queuedAt`)
+ * and later than the start of its window (`windowStart`; null: all rows), or null: such a job
+ * read a window that reaches back before the change (the old regime, or both mixed).
  */
 export async function changeLocatedAfter(
   sql: Queryable,
   pipeline: number,
-  since: Date,
+  job: { queuedAt: Date; windowStart: Date | null },
 ): Promise<Date | null> {
   // name: change-located-after
   const [row] = await sql<{ at: Date }[]>`
     select (details->'concept'->>'changeAt')::timestamptz as at from drift_checks
-      where pipeline_id = ${pipeline} and concept_drift and created_at > ${since}
-        and (details->'concept'->>'changeAt')::timestamptz > ${since}
+      where pipeline_id = ${pipeline} and concept_drift and created_at > ${job.queuedAt}
+        and (details->'concept'->>'changeAt')::timestamptz > ${job.windowStart ?? new Date(0)}
       order by id desc limit 1`;
   return row?.at ?? null;
 }
