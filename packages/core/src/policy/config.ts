@@ -48,6 +48,12 @@ export interface PolicyConfig {
    * the first post-change model a third of its rows. @default true
    */
   outOfBagGate: boolean;
+  /**
+   * A retrain from a located change is checked for a second rise inside its window before it
+   * trains (as forced windows are), and moved there once: a gradual drift is still going on where
+   * it was first located. @default true
+   */
+  moveLocatedWindow: boolean;
   /** PROMOTION_TOLERANCE. @default 0.01 */
   promotionTolerance: number;
   /** Confidence of the gate's one-sided lower bound. @default 0.9 */
@@ -97,6 +103,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   holdoutFraction: 0.2,
   minHoldoutRows: 150,
   outOfBagGate: true,
+  moveLocatedWindow: true,
   promotionTolerance: 0.01,
   gateConfidence: 0.9,
   balancedBelow: 0.2,
