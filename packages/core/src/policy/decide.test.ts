@@ -233,7 +233,11 @@ describe('pending jobs (P5)', () => {
         lineageError: 0.05,
         reason: 'level alarm',
       }).state;
-    const gradual = [...before, ...outcomes(random, 2000, 250, 1, 0.15), ...outcomes(random, 2250, 250, 1, 0.45)];
+    const gradual = [
+      ...before,
+      ...outcomes(random, 2000, 250, 1, 0.15),
+      ...outcomes(random, 2250, 250, 1, 0.45),
+    ];
 
     it('moves to the second rise before training, once', () => {
       let d = decide(located(), evidence(2500, [], gradual));
@@ -243,7 +247,11 @@ describe('pending jobs (P5)', () => {
       expect(Math.abs(moved.to - 2250)).toBeLessThan(40);
       expect(d.state.jobs[0]).toMatchObject({ status: 'waiting', since: moved.to, movedInWindow: true });
       // A further rise after the move does not move it again: a drift that never stops still retrains.
-      const more = [...gradual, ...outcomes(random, 2500, 300, 1, 0.45), ...outcomes(random, 2800, 250, 1, 0.8)];
+      const more = [
+        ...gradual,
+        ...outcomes(random, 2500, 300, 1, 0.45),
+        ...outcomes(random, 2800, 250, 1, 0.8),
+      ];
       d = decide(d.state, evidence(3050, [], more));
       expect(d.actions).toEqual([
         expect.objectContaining({ type: 'start_training', candidates: [{ since: moved.to, until: 3051 }] }),

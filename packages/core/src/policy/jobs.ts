@@ -193,7 +193,13 @@ function straddledChange(
       cost: null,
     },
   };
-  const moved = { ...job, since: rise.at, sinceKind: 'change' as const, championFlagged: true, movedInWindow: true };
+  const moved = {
+    ...job,
+    since: rise.at,
+    sinceKind: 'change' as const,
+    championFlagged: true,
+    movedInWindow: true,
+  };
   return { job: moved, action };
 }
 
