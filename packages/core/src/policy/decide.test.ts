@@ -240,7 +240,7 @@ describe('pending jobs (P5)', () => {
     ];
 
     it('moves to the second rise before training, once', () => {
-      let d = decide(located(), evidence(2500, [], gradual));
+      let d = decide(located({ moveLocatedWindow: true }), evidence(2500, [], gradual));
       expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
       const moved = d.actions[0] as Extract<PolicyAction, { type: 'retarget' }>;
       expect(moved.from).toBe(2000);
@@ -258,11 +258,11 @@ describe('pending jobs (P5)', () => {
       ]);
     });
 
-    it('trains at once after an abrupt change (no second rise), or with the rule switched off', () => {
+    it('trains at once after an abrupt change (no second rise), or with the rule off (the default)', () => {
       const abrupt = [...before, ...outcomes(random, 2000, 500, 1, 0.3)];
       for (const [config, rows] of [
-        [{}, abrupt],
-        [{ moveLocatedWindow: false }, gradual],
+        [{ moveLocatedWindow: true }, abrupt],
+        [{}, gradual],
       ] as const) {
         const d = decide(located(config), evidence(2500, [], rows));
         expect(d.actions).toEqual([
