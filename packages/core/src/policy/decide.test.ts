@@ -5,7 +5,7 @@ import { decide } from './decide.ts';
 import type { GateDecision } from './gate.ts';
 import { riseAt } from './lineage.ts';
 import { chunk, columns, evidence, type OutcomeRow, outcomes, seeded, serving, version } from './testing.ts';
-import { applyTrainingResult, initialPolicyState, requestRetrain } from './transitions.ts';
+import { applyTrainingResult, initialPolicyState, queueJob, requestRetrain } from './transitions.ts';
 import type { Decision, Evidence, PolicyAction, PolicyState } from './types.ts';
 
 /** Feeds `fresh` to decide() in batches of 25, the lineage growing as it goes; stops at `until`. */
@@ -218,6 +218,58 @@ describe('pending jobs (P5)', () => {
     expect(d.actions).toContainEqual(
       expect.objectContaining({ type: 'start_training', candidates: [{ since: moved.to, until: 3251 }] }),
     );
+  });
+
+  describe('a retrain from a located change whose errors rose again inside its window (gradual drift)', () => {
+    const random = seeded(31);
+    const before = outcomes(random, 0, 2000, 1, 0.05);
+    const located = (config: Partial<typeof DEFAULT_POLICY_CONFIG> = {}) =>
+      queueJob(serving(version(1), 500, columns(before), { config }), {
+        trigger: 'level',
+        since: 2000,
+        sinceKind: 'change',
+        queuedAt: { position: 2100, seconds: 2100 },
+        championFlagged: true,
+        lineageError: 0.05,
+        reason: 'level alarm',
+      }).state;
+    const gradual = [
+      ...before,
+      ...outcomes(random, 2000, 250, 1, 0.15),
+      ...outcomes(random, 2250, 250, 1, 0.45),
+    ];
+
+    it('moves to the second rise before training, once', () => {
+      let d = decide(located({ moveLocatedWindow: true }), evidence(2500, [], gradual));
+      expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
+      const moved = d.actions[0] as Extract<PolicyAction, { type: 'retarget' }>;
+      expect(moved.from).toBe(2000);
+      expect(Math.abs(moved.to - 2250)).toBeLessThan(40);
+      expect(d.state.jobs[0]).toMatchObject({ status: 'waiting', since: moved.to, movedInWindow: true });
+      // A further rise after the move does not move it again: a drift that never stops still retrains.
+      const more = [
+        ...gradual,
+        ...outcomes(random, 2500, 300, 1, 0.45),
+        ...outcomes(random, 2800, 250, 1, 0.8),
+      ];
+      d = decide(d.state, evidence(3050, [], more));
+      expect(d.actions).toEqual([
+        expect.objectContaining({ type: 'start_training', candidates: [{ since: moved.to, until: 3051 }] }),
+      ]);
+    });
+
+    it('trains at once after an abrupt change (no second rise), or with the rule off (the default)', () => {
+      const abrupt = [...before, ...outcomes(random, 2000, 500, 1, 0.3)];
+      for (const [config, rows] of [
+        [{ moveLocatedWindow: true }, abrupt],
+        [{}, gradual],
+      ] as const) {
+        const d = decide(located(config), evidence(2500, [], rows));
+        expect(d.actions).toEqual([
+          expect.objectContaining({ type: 'start_training', candidates: [{ since: 2000, until: 2501 }] }),
+        ]);
+      }
+    });
   });
 
   it('leaves a forced window alone when its errors did not rise', () => {

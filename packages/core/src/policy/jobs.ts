@@ -156,14 +156,18 @@ function rescheduled(state: PolicyState, job: Job, available: number, evidence: 
 /**
  * A forced or data-drift window about to train: the strongest rise in the lineage's errors inside
  * it (z >= 3.5, to an error above the serving version's promise) means it straddles a change; the
- * job moves there and waits for MIN_TRAIN_ROWS rows of the new regime.
+ * job moves there and waits for MIN_TRAIN_ROWS rows of the new regime. A window from a located
+ * change is checked the same way, once: when the errors rose again inside it, the change was
+ * gradual (still going on where it was located) and the rows before the second rise are a mixed
+ * concept. Once only, so a drift that never stops still gets its retrain.
  */
 function straddledChange(
   state: PolicyState,
   job: Job,
   evidence: Evidence,
 ): { job: Job; action: PolicyAction } | null {
-  if (job.sinceKind !== 'forced' && job.sinceKind !== 'check') return null;
+  const located = state.config.moveLocatedWindow && job.sinceKind === 'change' && !job.movedInWindow;
+  if (job.sinceKind !== 'forced' && job.sinceKind !== 'check' && !located) return null;
   const promise = state.serving?.level.b ?? 1;
   const rise = riseInWindow(evidence.lineage, job.since);
   if (!rise || rise.after <= promise || rise.at <= job.since + state.config.actionableMargin) return null;
@@ -189,7 +193,14 @@ function straddledChange(
       cost: null,
     },
   };
-  return { job: { ...job, since: rise.at, sinceKind: 'change', championFlagged: true }, action };
+  const moved = {
+    ...job,
+    since: rise.at,
+    sinceKind: 'change' as const,
+    championFlagged: true,
+    movedInWindow: true,
+  };
+  return { job: moved, action };
 }
 
 /** A retrain from a located change, short of rows, with archived versions to try on the rows it has. */

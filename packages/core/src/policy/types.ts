@@ -141,6 +141,8 @@ export interface Job {
   championFlagged: boolean;
   lineageError: number | null;
   reason: string;
+  /** Set once a window from a located change moved to a second rise inside it (gradual drift); it moves only once. */
+  movedInWindow?: boolean;
 }
 
 /**
