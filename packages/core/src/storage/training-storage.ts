@@ -134,9 +134,11 @@ export async function updateTrainingProgress(
 }
 
 /**
- * Ends an open growth retrain that started before `changeAt` (or has not started), so that the
- * retrain of a located concept change goes next: a growth run reads its rows when it starts, and
- * those are of the old regime only. The running trainer notices at its next progress write.
+ * Ends an open growth retrain whose window starts before `changeAt` (or at the first row), so that
+ * the retrain of a located concept change goes next: its rows are of the old regime only, or
+ * mostly when it started a little after the change (it would then serve a model of the old
+ * concept and hold the change's retrain back for a whole search). The running trainer notices at
+ * its next progress write.
  */
 export async function supersedeGrowthJob(
   sql: Queryable,
@@ -149,7 +151,7 @@ export async function supersedeGrowthJob(
     update training_jobs set status = 'failed', outcome = 'superseded', error = ${why}, finished_at = now(),
       duration_ms = extract(epoch from (now() - coalesce(started_at, queued_at))) * 1000
     where pipeline_id = ${pipeline} and status in ('queued', 'running') and reason like 'growth%'
-      and (started_at is null or started_at < ${changeAt})
+      and (change_at is null or change_at < ${changeAt})
     returning *`;
   return row ? toRecord(row) : null;
 }
