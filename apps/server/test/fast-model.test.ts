@@ -76,8 +76,11 @@ function loop(settings: Record<string, string>) {
         timeoutMs,
       ),
     model: async (version: number) =>
-      (await self.call<{ model: Version }>(`{ model(version: ${version}, pipeline: "fast") { ${VERSION_FIELDS} } }`))
-        .data!.model,
+      (
+        await self.call<{ model: Version }>(
+          `{ model(version: ${version}, pipeline: "fast") { ${VERSION_FIELDS} } }`,
+        )
+      ).data!.model,
     serving: async () =>
       (
         await self.call<{ activeModel: { version: number } | null }>(
