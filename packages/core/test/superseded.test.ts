@@ -26,8 +26,11 @@ const SETTINGS = {
   GROWTH_RETRAIN_ROWS: '0',
 };
 
+/** A growth run the check always catches running, even on a loaded machine (it is ended early). */
+const LONG_RUN = { ...SETTINGS, N_ESTIMATORS: '5000' };
+
 /**
- * Version 1 of concept A, then a growth run over more of it (1,000 trees on one thread: seconds),
+ * Version 1 of concept A, then a growth run over more of it (1,000 or 5,000 trees on one thread: seconds),
  * caught running; `changedFirst` rows of concept B arrive before the growth run starts.
  */
 async function growthRunning(db: TestDatabase, platform: Platform, changedFirst = 0) {
@@ -59,7 +62,7 @@ describe('a growth retrain overtaken by a concept change', () => {
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), LONG_RUN));
   });
   afterAll(() => stop());
 
@@ -95,7 +98,7 @@ describe('a growth retrain that started just after a concept change', () => {
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), LONG_RUN));
   });
   afterAll(() => stop());
 
