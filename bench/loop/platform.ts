@@ -41,11 +41,12 @@ const { createDb } = await import('../../packages/db/src/index.ts');
 const { TABLES_DIR, loadTable } = await import('./streams.ts');
 const { setup } = await import('./scenarios.ts');
 const { TrainingCache } = await import('./replay.ts');
-const { runSchedule } = await import('./schedule-run.ts');
+const { planName, runSchedule } = await import('./schedule-run.ts');
 const { forestTrainer } = await import('./trainer.ts');
 const { accuracyBetween } = await import('./measure.ts');
 type LoopStream = import('./streams.ts').LoopStream;
 type Trainer = import('./trainer.ts').Trainer;
+type Plan = import('./schedule-run.ts').Plan;
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -143,6 +144,25 @@ interface PlatformRun {
   accuracy: number;
   scored: number;
   seconds: number;
+  /** Per located change (stream.changes): what the platform did after it. */
+  afterChange: ChangeReaction[];
+}
+
+/**
+ * After a true change at row `change` (0-based; the row ids of a fresh database are 1-based): the
+ * rows stored by the first drift verdict after it (detection delay), by the first version promoted
+ * after that verdict (rows to a new model) and the seconds between the two, and the accuracy of
+ * the rows the platform scored after the change.
+ */
+interface ChangeReaction {
+  change: number;
+  detectedRows: number | null;
+  servingRows: number | null;
+  servingSeconds: number | null;
+  servingVersion: string | null;
+  /** Rows after the change until the platform scores 80 % of the next 500 scored rows right. */
+  recoveredRows: number | null;
+  accuracy: number;
 }
 
 /** Streams the rows at RATE rows/s, then waits for open training jobs (at most 120 s). */
@@ -173,6 +193,7 @@ async function runPlatform(stream: LoopStream, database: { url: string }): Promi
       select (count(*) filter (where scored_label = label))::int as right, count(*)::int as n
         from rows where scored_label is not null and label is not null`;
     if (process.argv.includes('--verbose')) await printTimeline(sql);
+    const afterChange = await Promise.all(stream.changes.map((change) => reactionTo(sql, change)));
     return {
       checks: checks!.n,
       drift: checks!.drift,
@@ -182,11 +203,53 @@ async function runPlatform(stream: LoopStream, database: { url: string }): Promi
       accuracy: acc!.n ? acc!.right / acc!.n : Number.NaN,
       scored: acc!.n,
       seconds: (Date.now() - started) / 1000,
+      afterChange,
     };
   } finally {
     await db.close();
     await server.stop(5_000);
   }
+}
+
+async function reactionTo(
+  sql: import('../../packages/db/src/index.ts').Sql,
+  change: number,
+): Promise<ChangeReaction> {
+  const [first] = await sql<{ id: number }[]>`select min(id)::int as id from rows`;
+  const changeId = first!.id + change;
+  const [check] = await sql<{ r: number; at: Date }[]>`
+    select window_end_id::int as r, created_at as at from drift_checks
+      where verdict = 'drift' and window_end_id >= ${changeId} order by id limit 1`;
+  const [served] = check
+    ? await sql<{ at: Date; v: number; search: boolean }[]>`
+        select promoted_at as at, version as v, params ? 'search' as search from model_versions
+          where promoted_at > ${check.at} order by promoted_at limit 1`
+    : [];
+  const [stored] = served
+    ? await sql<
+        { r: number }[]
+      >`select coalesce(max(id), 0)::int as r from rows where created_at <= ${served.at}`
+    : [];
+  const [acc] = await sql<{ right: number; n: number }[]>`
+    select (count(*) filter (where scored_label = label))::int as right, count(*)::int as n
+      from rows where id >= ${changeId} and scored_label is not null and label is not null`;
+  const [recovered] = await sql<{ r: number | null }[]>`
+    with s as (
+      select id, (scored_label = label)::int as ok from rows
+        where id >= ${changeId} and scored_label is not null and label is not null),
+    w as (
+      select id, avg(ok) over (order by id rows between current row and 499 following) as a,
+        count(*) over (order by id rows between current row and 499 following) as n from s)
+    select min(id)::int as r from w where a >= 0.8 and n = 500`;
+  return {
+    change,
+    recoveredRows: recovered!.r === null ? null : recovered!.r - changeId,
+    detectedRows: check ? check.r - changeId : null,
+    servingRows: stored ? stored.r - changeId : null,
+    servingSeconds: served ? (served.at.getTime() - check!.at.getTime()) / 1000 : null,
+    servingVersion: served ? `v${served.v}${served.search ? ' searched' : ' fixed forest'}` : null,
+    accuracy: acc!.n ? acc!.right / acc!.n : Number.NaN,
+  };
 }
 
 /** Every check (verdict, action) and training job (reason, outcome), for `--verbose`; t = seconds since start, r = rows stored. */
@@ -226,7 +289,7 @@ async function printTimeline(sql: import('../../packages/db/src/index.ts').Sql) 
     );
 }
 
-/** The in-memory baselines on the same rows: accuracy and training runs. */
+/** The in-memory baselines on the same rows: accuracy (overall and after each change) and training runs. */
 async function baselines(stream: LoopStream, from: number) {
   const s = setup(stream);
   // A baseline whose newest N rows hold one class (a stream ordered by a feature that sorts the
@@ -237,11 +300,16 @@ async function baselines(stream: LoopStream, from: number) {
       ? forest(data)
       : { predict: (rows) => new Int32Array(rows.length).fill(data.labels[0]!), featureImportances: null };
   const cache = new TrainingCache(stream, trainer);
-  const out: Record<string, { accuracy: number; trainings: number }> = {};
-  for (const plan of [{ kind: 'never' }, { kind: 'every', n: 1000 }, { kind: 'every', n: 5000 }] as const) {
+  const out: Record<string, { accuracy: number; afterChange: number[]; trainings: number }> = {};
+  const plans: Plan[] = [{ kind: 'never' }, { kind: 'every', n: 1000 }, { kind: 'every', n: 5000 }];
+  if (stream.changes.length > 0) plans.push({ kind: 'oracle', changes: stream.changes });
+  for (const plan of plans) {
     const r = await runSchedule(stream, s.settings, s.config, cache, plan, []);
-    const name = plan.kind === 'never' ? 'never' : `every ${plan.n}`;
-    out[name] = { accuracy: accuracyBetween(r, from, stream.labels.length), trainings: r.trainings.length };
+    out[planName(plan)] = {
+      accuracy: accuracyBetween(r, from, stream.labels.length),
+      afterChange: stream.changes.map((c) => accuracyBetween(r, Math.max(c, from), stream.labels.length)),
+      trainings: r.trainings.length,
+    };
   }
   return out;
 }
@@ -265,8 +333,14 @@ try {
     console.log(
       `  platform       accuracy ${p.accuracy.toFixed(4)} (${p.scored} scored)  training runs ${p.trainings} (${p.driftTrainings} queued by a drift)  checks ${p.checks}: ${p.drift} drift, ${p.warning} warning`,
     );
+    for (const c of p.afterChange)
+      console.log(
+        `  after the change at row ${c.change}: drift verdict after ${c.detectedRows ?? '—'} rows, a new model (${c.servingVersion ?? 'none'}) serving ${c.servingSeconds?.toFixed(1) ?? '—'} s later, ${c.servingRows ?? '—'} rows after the change; 80 % right again after ${c.recoveredRows ?? '—'} rows; accuracy after the change ${c.accuracy.toFixed(4)}`,
+      );
     for (const [name, r] of Object.entries(b))
-      console.log(`  ${name.padEnd(13)}  accuracy ${r.accuracy.toFixed(4)}  training runs ${r.trainings}`);
+      console.log(
+        `  ${name.padEnd(13)}  accuracy ${r.accuracy.toFixed(4)}  training runs ${r.trainings}${r.afterChange.length ? `  after the change ${r.afterChange.map((a) => a.toFixed(4)).join(', ')}` : ''}`,
+      );
     if (stream.description === 'digits-stationary')
       figure(p.drift <= 1, `at most 1 drift verdict on a stationary stream: ${p.drift}`);
     const every = b['every 1000']!;

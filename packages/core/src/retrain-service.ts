@@ -44,6 +44,7 @@ import {
   abandonTrainingJob,
   finishTrainingJob,
   getTrainingJob,
+  lockRetrainRequests,
   requeueTrainingJob,
   setQueueJobId,
   startTrainingJob,
@@ -642,8 +643,12 @@ export class RetrainService {
     const { metrics, championMetrics } = scores;
     let { promote, rejectedReason } = run.decision;
     return this.sql.begin(async (tx) => {
-      // The production lock first: promotions elsewhere take it before touching model_versions,
-      // and insertModelVersion locks that table, so the other order could deadlock.
+      // The retrain-request lock first (a drift check holds it while it supersedes a growth run:
+      // without it the check's end of this job could land between the read below and the finish,
+      // and be overwritten by a promotion), then the production lock: promotions elsewhere take
+      // it before touching model_versions, and insertModelVersion locks that table, so the other
+      // order could deadlock.
+      await lockRetrainRequests(tx, this.pipeline.id);
       await lockProduction(tx, this.pipeline.id);
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, this.pipeline.id, job.id);

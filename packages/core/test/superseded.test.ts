@@ -26,20 +26,26 @@ const SETTINGS = {
   GROWTH_RETRAIN_ROWS: '0',
 };
 
-/** Version 1 of concept A, then a growth run over more of it (1,000 trees on one thread: seconds), caught running. */
-async function growthRunning(db: TestDatabase, platform: Platform, beforeStart?: () => Promise<unknown>) {
+/** A growth run the check always catches running, even on a loaded machine (it is ended early). */
+const LONG_RUN = { ...SETTINGS, N_ESTIMATORS: '5000' };
+
+/**
+ * Version 1 of concept A, then a growth run over more of it (1,000 or 5,000 trees on one thread: seconds),
+ * caught running; `changedFirst` rows of concept B arrive before the growth run starts.
+ */
+async function growthRunning(db: TestDatabase, platform: Platform, changedFirst = 0) {
   await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
   const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
   expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
   await platform.holder.refresh();
   await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
   await platform.data.ingest({ ...rows(6000, 300, false), batchId: 'more' });
+  if (changedFirst > 0) await platform.data.ingest({ ...rows(changedFirst, 7000, true), batchId: 'early' });
   const growth = await insertTrainingJob(db.sql, 1, {
     reason: 'growth: 6300 labelled rows available, v1 was trained on 240',
     driftCheckId: null,
     changeAt: null,
   });
-  await beforeStart?.();
   const running = platform.retrain.run(growth.id);
   for (let i = 0; i < 400; i++) {
     const now = await getTrainingJob(db.sql, 1, growth.id);
@@ -56,7 +62,7 @@ describe('a growth retrain overtaken by a concept change', () => {
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), LONG_RUN));
   });
   afterAll(() => stop());
 
@@ -83,6 +89,35 @@ describe('a growth retrain overtaken by a concept change', () => {
     const events = await db.sql<{ type: string }[]>`
       select type from events where payload->>'trainingJobId' = ${String(growth.id)} order by id`;
     expect(events.map((e) => e.type)).toContain('training.failed');
+  }, 60_000);
+});
+
+describe('a growth retrain that started just after a concept change', () => {
+  let db: TestDatabase;
+  let platform: Platform;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), LONG_RUN));
+  });
+  afterAll(() => stop());
+
+  it('is ended too: its window starts before the change, so it learns mostly the old concept', async () => {
+    // 100 rows of concept B are in its window (of 6,400): it started after the change.
+    const { growth, running } = await growthRunning(db, platform, 100);
+    const started = (await getTrainingJob(db.sql, 1, growth.id))!.startedAt!;
+    await platform.data.ingest({ ...rows(300, 7100, true), batchId: 'changed' });
+    const outcome = await platform.drift.check('manual');
+    expect(outcome.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    const changeAt = new Date((outcome.check!.details as { concept: { changeAt: string } }).concept.changeAt);
+    expect(changeAt.getTime()).toBeLessThan(started.getTime());
+    expect(await getTrainingJob(db.sql, 1, growth.id)).toMatchObject({
+      status: 'failed',
+      outcome: 'superseded',
+    });
+    expect(await running).toMatchObject({ version: null, promoted: false });
+    const drift = await getTrainingJob(db.sql, 1, outcome.check!.trainingJobId!);
+    expect(drift).toMatchObject({ status: 'queued', driftCheckId: outcome.check!.id });
   }, 60_000);
 });
 
@@ -120,30 +155,5 @@ describe('a growth retrain when the change’s retrain would wait for the cooldo
     const result = await platform.retrain.run(growth.id);
     expect(result.version?.version).toBe(2);
     expect((await getTrainingJob(db.sql, 1, growth.id))?.status).toBe('succeeded');
-  }, 60_000);
-});
-
-describe('a growth retrain that started after a change no check had located yet', () => {
-  let db: TestDatabase;
-  let platform: Platform;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
-  });
-  afterAll(() => stop());
-
-  it('is ended too: its window of all rows is mostly the old regime', async () => {
-    // The concept changes before the growth run starts; it reads the old rows and the first new ones.
-    const { growth, running } = await growthRunning(db, platform, () =>
-      platform.data.ingest({ ...rows(400, 7000, true), batchId: 'changed' }),
-    );
-    const started = (await getTrainingJob(db.sql, 1, growth.id))!.startedAt!;
-    const outcome = await platform.drift.check('manual');
-    expect(outcome.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
-    const located = new Date((outcome.check!.details as { concept: { changeAt: string } }).concept.changeAt);
-    expect(located.getTime()).toBeLessThan(started.getTime());
-    expect((await getTrainingJob(db.sql, 1, growth.id))?.outcome).toBe('superseded');
-    expect(await running).toMatchObject({ version: null, promoted: false });
   }, 60_000);
 });

@@ -134,10 +134,11 @@ export async function updateTrainingProgress(
 }
 
 /**
- * Ends an open growth retrain whose window starts before `changeAt` (or with all rows), so that
- * the retrain of a located concept change goes next: its window holds the old regime (alone, or
- * mixed with the first rows of the new one, when it started just after the change but before a
- * check located it). The running trainer notices at its next progress write.
+ * Ends an open growth retrain whose window starts before `changeAt` (or at the first row), so that
+ * the retrain of a located concept change goes next: its rows are of the old regime only, or
+ * mostly when it started a little after the change (it would then serve a model of the old
+ * concept and hold the change's retrain back for a whole search). The running trainer notices at
+ * its next progress write.
  */
 export async function supersedeGrowthJob(
   sql: Queryable,

@@ -1,0 +1,183 @@
+// After a located concept change the platform's first answer is a fast model: the fixed forest on
+// the rows since the change, no search, gated against the champion on a hold-out of those rows
+// (which the champion never trained on). It serves before any search of the new regime has run;
+// the search comes as the regime's rows double. A fast model worse than the champion on that
+// hold-out is registered as rejected and the champion keeps serving.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gql, startTestPlatform, type TestPlatform } from '../src/testing.ts';
+import { waitFor } from './hardening/harness.ts';
+
+type Concept = (x: number[]) => number;
+
+/** n rows (x0, x1 uniform in [0, 1), x2 in {0, 1, 2}) from a seeded generator, labelled by `concept`. */
+function rows(n: number, seed: number, concept: Concept) {
+  let s = seed;
+  const r = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+  const features = Array.from({ length: n }, () => [r(), r(), Math.floor(r() * 3)]);
+  return { features, labels: features.map(concept) };
+}
+
+interface Job {
+  id: string;
+  reason: string;
+  status: string;
+  outcome: string | null;
+  resultVersion: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+interface Version {
+  version: number;
+  status: string;
+  promotedAt: string | null;
+  rejectedReason: string | null;
+  trainRows: number;
+  holdoutRows: number;
+  params: { regime?: boolean; search?: unknown };
+  search: { window: string } | null;
+  metrics: { accuracy: number };
+  championMetrics: { accuracy: number } | null;
+}
+
+const VERSION_FIELDS =
+  'version status promotedAt rejectedReason trainRows holdoutRows params search { window } metrics { accuracy } championMetrics { accuracy }';
+
+/** A platform with the search on (2 s) and a caller for one pipeline. */
+function loop(settings: Record<string, string>) {
+  const self = {
+    p: undefined as unknown as TestPlatform,
+    call: <T>(query: string, variables: Record<string, unknown> = {}) =>
+      gql<T>(self.p.graphqlUrl, query, variables, self.p.adminKey),
+    ingest: (input: ReturnType<typeof rows>) =>
+      self.call(
+        'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "fast") { rowsStored } }',
+        { input },
+      ),
+    check: () => self.call('mutation { checkDrift(pipeline: "fast") { skipped } }'),
+    jobs: async () =>
+      (
+        await self.call<{ trainingJobs: { items: Job[] } }>(
+          '{ trainingJobs(pipeline: "fast", limit: 50) { items { id reason status outcome resultVersion startedAt finishedAt durationMs } } }',
+        )
+      ).data!.trainingJobs.items,
+    /** The first job whose reason starts with `prefix`, once it has finished. */
+    finished: (prefix: string, timeoutMs = 90_000) =>
+      waitFor(
+        async () => {
+          const job = (await self.jobs()).find((j) => j.reason.startsWith(prefix));
+          return job && (job.status === 'SUCCEEDED' || job.status === 'FAILED') ? job : undefined;
+        },
+        `the job "${prefix}…"`,
+        timeoutMs,
+      ),
+    model: async (version: number) =>
+      (
+        await self.call<{ model: Version }>(
+          `{ model(version: ${version}, pipeline: "fast") { ${VERSION_FIELDS} } }`,
+        )
+      ).data!.model,
+    serving: async () =>
+      (
+        await self.call<{ activeModel: { version: number } | null }>(
+          '{ activeModel(pipeline: "fast") { version } }',
+        )
+      ).data?.activeModel?.version ?? null,
+  };
+  beforeAll(async () => {
+    self.p = await startTestPlatform(inject('postgresUrl'), {
+      MIN_TRAIN_ROWS: '300',
+      AUTOML_BUDGET_SECONDS: '2',
+      N_ESTIMATORS: '30',
+      GROWTH_RETRAIN_ROWS: '5000',
+      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
+      ...settings,
+    });
+  });
+  afterAll(async () => {
+    await self.p?.stop();
+  });
+  return self;
+}
+
+/** Version 1, searched, on `n` rows of `concept`; no job left open. */
+async function bootstrap(l: ReturnType<typeof loop>, concept: Concept, n: number) {
+  await l.ingest(rows(n, 1, concept));
+  const job = await l.finished('bootstrap');
+  expect(job.outcome).toBe('PROMOTED');
+  const v1 = await l.model(job.resultVersion!);
+  expect(v1.search).not.toBeNull();
+  await waitFor(async () => ((await l.serving()) === v1.version ? true : undefined), 'version 1 serving');
+  return v1;
+}
+
+describe('the fast model after a located concept change', () => {
+  const l = loop({});
+  const a: Concept = (x) => Number(x[0]! > 0.5);
+  const b: Concept = (x) => Number(x[0]! <= 0.5);
+
+  it('serves the fixed forest of the new regime first, and the search of the regime only later', async () => {
+    await bootstrap(l, a, 1200);
+
+    await l.ingest(rows(500, 2, b));
+    await l.check();
+    const fastJob = await l.finished('drift check');
+    expect(fastJob.reason).toMatch(/concept drift/);
+    expect(fastJob.outcome).toBe('PROMOTED');
+    const fast = await l.model(fastJob.resultVersion!);
+    // The fixed forest (no search) on the rows since the change only, with a hold-out of them.
+    expect(fast.search).toBeNull();
+    expect(fast.params.regime).toBe(true);
+    expect(fast.trainRows + fast.holdoutRows).toBeGreaterThanOrEqual(300);
+    expect(fast.trainRows + fast.holdoutRows).toBeLessThanOrEqual(500);
+    expect(fast.holdoutRows).toBeGreaterThan(0);
+    expect(fast.metrics.accuracy).toBeGreaterThan(0.9);
+    // The champion, scored on the same hold-out of the new concept, was wrong on it.
+    expect(fast.championMetrics!.accuracy).toBeLessThan(0.2);
+    expect(await l.serving()).toBe(fast.version);
+
+    // The regime's rows double: the search of the new regime follows, after the fast model serves.
+    await l.ingest(rows(fast.trainRows + fast.holdoutRows + 100, 3, b));
+    await l.check();
+    const growthJob = await l.finished('growth of the new regime:');
+    expect(growthJob.status).toBe('SUCCEEDED');
+    const grown = await l.model(growthJob.resultVersion!);
+    expect(grown.search).not.toBeNull();
+    expect(grown.params.regime).toBe(true);
+    expect(Date.parse(fast.promotedAt!)).toBeLessThan(Date.parse(growthJob.startedAt!));
+    expect(fastJob.durationMs!).toBeLessThan(growthJob.durationMs!);
+  }, 180_000);
+});
+
+describe('a fast model worse than the champion', () => {
+  // Stumps for the fixed forest (the search keeps its own depths): the fast model cannot learn
+  // the new concept, an exclusive-or, that the searched champion still gets two thirds right.
+  const l = loop({ MAX_DEPTH: '1' });
+  const a: Concept = (x) => Number(x[0]! > 0.5 !== x[1]! > 0.5);
+  const b: Concept = (x) => (x[2] === 0 ? 1 - a(x) : a(x));
+
+  it('is registered as rejected, and the champion keeps serving', async () => {
+    const v1 = await bootstrap(l, a, 1500);
+    expect(v1.metrics.accuracy).toBeGreaterThan(0.9);
+
+    await l.ingest(rows(600, 2, b));
+    await l.check();
+    const fastJob = await l.finished('drift check');
+    expect(fastJob.reason).toMatch(/concept drift/);
+    expect(fastJob.outcome).toBe('REJECTED');
+    const fast = await l.model(fastJob.resultVersion!);
+    expect(fast.search).toBeNull();
+    expect(fast.params.regime).toBe(true);
+    expect(fast.status).toBe('REJECTED');
+    expect(fast.rejectedReason).toBeTruthy();
+    // On the hold-out since the change: the champion about 2/3 right, the stumps about 1/2.
+    expect(fast.championMetrics!.accuracy).toBeGreaterThan(0.55);
+    expect(fast.metrics.accuracy).toBeLessThan(fast.championMetrics!.accuracy);
+    expect(fast.promotedAt).toBeNull();
+    expect(await l.serving()).toBe(v1.version);
+  }, 180_000);
+});
