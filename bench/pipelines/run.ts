@@ -29,6 +29,7 @@ const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { createLogger } = await import('../../packages/core/src/index.ts');
 const { benchPostgres } = await import('../support/postgres.ts');
 const { startServer } = await import('../../apps/server/src/index.ts');
+const { graphqlCaller } = await import('../support/platform.ts');
 const { createStream } = await import('../../packages/streams/src/index.ts');
 
 const QUICK = process.argv.includes('--quick');
@@ -78,17 +79,7 @@ function settings(databaseUrl: string, workers: boolean) {
 async function start(databaseUrl: string, workers: boolean) {
   const server = await startServer({ config: settings(databaseUrl, workers), databaseUrl, logger, port: 0 });
   const key = (await server.platform.apiKeys.create('bench', 'admin')).key;
-  const call = async <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> => {
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
-    if (body.errors) throw new Error(body.errors[0]!.message);
-    return body.data!;
-  };
-  return { server, call };
+  return { server, call: graphqlCaller(server.url, key) };
 }
 type Client = Awaited<ReturnType<typeof start>>['call'];
 

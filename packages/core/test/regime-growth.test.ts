@@ -7,17 +7,10 @@ import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
 import { REGIME_GROWTH } from '../src/retrain-requests.ts';
 import { getTrainingJob } from '../src/storage/training-storage.ts';
+import { bootstrapV1, conceptRows } from './concepts.ts';
 import { startQuietPlatform } from './quiet-platform.ts';
 
-/** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
-const rows = (n: number, offset: number, flip: boolean) => {
-  const features = Array.from({ length: n }, (_, i) => {
-    const k = i + offset;
-    return [((k * 7919) % 1000) / 1000, ((k * 104_729) % 997) / 997, k % 3];
-  });
-  const labels = features.map((f) => Number(f[0]! > 0.5 !== flip));
-  return { features, labels };
-};
+const rows = conceptRows;
 
 describe('the model after a located concept change', () => {
   let db: TestDatabase;
@@ -35,13 +28,8 @@ describe('the model after a located concept change', () => {
   afterAll(() => stop());
 
   it('is the fixed forest on the new regime first, then a search as the regime’s rows double', async () => {
-    await platform.data.ingest({ ...rows(2000, 0, false), batchId: 'a' });
-    const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
-    const v1 = await platform.retrain.run(bootstrap.id);
-    expect(v1.promoted).toBe(true);
+    const v1 = await bootstrapV1(db, platform, 2000);
     expect(v1.version?.params.search).toBeTruthy();
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
 
     await platform.data.ingest({ ...rows(500, 2000, true), batchId: 'b1' });
     const alarm = await platform.drift.check('manual');

@@ -4,19 +4,11 @@
 import type { TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Platform } from '../src/platform.ts';
-import { retrainQueue } from '../src/queues.ts';
 import { getTrainingJob, insertTrainingJob } from '../src/storage/training-storage.ts';
+import { bootstrapV1, conceptRows } from './concepts.ts';
 import { startQuietPlatform } from './quiet-platform.ts';
 
-/** x0 in [0, 1); concept A: label = x0 > 0.5; concept B: the opposite. */
-const rows = (n: number, offset: number, flip: boolean) => {
-  const features = Array.from({ length: n }, (_, i) => {
-    const k = i + offset;
-    return [((k * 7919) % 1000) / 1000, ((k * 104_729) % 997) / 997, k % 3];
-  });
-  const labels = features.map((f) => Number(f[0]! > 0.5 !== flip));
-  return { features, labels };
-};
+const rows = conceptRows;
 
 const SETTINGS = {
   MIN_TRAIN_ROWS: '200',
@@ -34,11 +26,7 @@ const LONG_RUN = { ...SETTINGS, N_ESTIMATORS: '5000' };
  * caught running; `changedFirst` rows of concept B arrive before the growth run starts.
  */
 async function growthRunning(db: TestDatabase, platform: Platform, changedFirst = 0) {
-  await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
-  const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
-  expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
-  await platform.holder.refresh();
-  await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+  await bootstrapV1(db, platform, 300);
   await platform.data.ingest({ ...rows(6000, 300, false), batchId: 'more' });
   if (changedFirst > 0) await platform.data.ingest({ ...rows(changedFirst, 7000, true), batchId: 'early' });
   const growth = await insertTrainingJob(db.sql, 1, {
@@ -132,11 +120,7 @@ describe('a growth retrain when the change’s retrain would wait for the cooldo
   afterAll(() => stop());
 
   it('keeps the growth run: ending it would leave no retrain at all', async () => {
-    await platform.data.ingest({ ...rows(300, 0, false), batchId: 'bootstrap' });
-    const { job: bootstrap } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(bootstrap.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+    await bootstrapV1(db, platform, 300);
     // A drift-triggered retrain a moment ago: RETRAIN_MIN_INTERVAL_SECONDS (300) has not passed.
     const earlier = await platform.drift.check('manual');
     await db.sql`update drift_checks set action = 'retrain_queued' where id = ${earlier.check!.id}`;
