@@ -115,6 +115,15 @@ async function bootstrap(l: ReturnType<typeof loop>, concept: Concept, n: number
   return v1;
 }
 
+/** The concept changes to `concept` for `n` rows; a check; the drift retrain's finished job and its version. */
+async function driftRetrain(l: ReturnType<typeof loop>, concept: Concept, n: number) {
+  await l.ingest(rows(n, 2, concept));
+  await l.check();
+  const job = await l.finished('drift check');
+  expect(job.reason).toMatch(/concept drift/);
+  return { fastJob: job, fast: await l.model(job.resultVersion!) };
+}
+
 describe('the fast model after a located concept change', () => {
   const l = loop({});
   const a: Concept = (x) => Number(x[0]! > 0.5);
@@ -123,12 +132,8 @@ describe('the fast model after a located concept change', () => {
   it('serves the fixed forest of the new regime first, and the search of the regime only later', async () => {
     await bootstrap(l, a, 1200);
 
-    await l.ingest(rows(500, 2, b));
-    await l.check();
-    const fastJob = await l.finished('drift check');
-    expect(fastJob.reason).toMatch(/concept drift/);
+    const { fastJob, fast } = await driftRetrain(l, b, 500);
     expect(fastJob.outcome).toBe('PROMOTED');
-    const fast = await l.model(fastJob.resultVersion!);
     // The fixed forest (no search) on the rows since the change only, with a hold-out of them.
     expect(fast.search).toBeNull();
     expect(fast.params.regime).toBe(true);
@@ -164,12 +169,8 @@ describe('a fast model worse than the champion', () => {
     const v1 = await bootstrap(l, a, 1500);
     expect(v1.metrics.accuracy).toBeGreaterThan(0.9);
 
-    await l.ingest(rows(600, 2, b));
-    await l.check();
-    const fastJob = await l.finished('drift check');
-    expect(fastJob.reason).toMatch(/concept drift/);
+    const { fastJob, fast } = await driftRetrain(l, b, 600);
     expect(fastJob.outcome).toBe('REJECTED');
-    const fast = await l.model(fastJob.resultVersion!);
     expect(fast.search).toBeNull();
     expect(fast.params.regime).toBe(true);
     expect(fast.status).toBe('REJECTED');

@@ -1,5 +1,6 @@
 import { type Config, loadConfig } from '@automl-stream/config';
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createLogger } from '../src/logger.ts';
 import { Platform } from '../src/platform.ts';
 
@@ -30,4 +31,21 @@ export async function startQuietPlatform(
       await db.drop();
     },
   };
+}
+
+/**
+ * A quiet platform for the enclosing `describe`: started before its tests, stopped after them.
+ * The returned object's `db` and `platform` are set once the suite's `beforeAll` has run.
+ */
+export function quietPlatformForSuite(env: Record<string, string>): { db: TestDatabase; platform: Platform } {
+  const suite = {} as { db: TestDatabase; platform: Platform };
+  let stop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const started = await startQuietPlatform(inject('postgresUrl'), env);
+    suite.db = started.db;
+    suite.platform = started.platform;
+    stop = started.stop;
+  });
+  afterAll(() => stop?.());
+  return suite;
 }

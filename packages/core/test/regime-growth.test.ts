@@ -1,33 +1,22 @@
-// After a located concept change: a fast first model (the fixed forest on the new regime's rows,
-// no search) serves at once; as the regime's labelled rows double a growth retrain searches from
-// the change on. And a window whose newest rows hold its only second class is refused clearly.
-import type { TestDatabase } from '@automl-stream/db/testing.ts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Platform } from '../src/platform.ts';
+import { describe, expect, it } from 'vitest';
 import { retrainQueue } from '../src/queues.ts';
 import { REGIME_GROWTH } from '../src/retrain-requests.ts';
 import { getTrainingJob } from '../src/storage/training-storage.ts';
 import { bootstrapV1, conceptRows } from './concepts.ts';
-import { startQuietPlatform } from './quiet-platform.ts';
+import { quietPlatformForSuite } from './quiet-platform.ts';
 
 const rows = conceptRows;
 
 describe('the model after a located concept change', () => {
-  let db: TestDatabase;
-  let platform: Platform;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
-      MIN_TRAIN_ROWS: '300',
-      AUTOML_BUDGET_SECONDS: '2',
-      N_ESTIMATORS: '30',
-      GROWTH_RETRAIN_ROWS: '5000',
-    }));
+  const suite = quietPlatformForSuite({
+    MIN_TRAIN_ROWS: '300',
+    AUTOML_BUDGET_SECONDS: '2',
+    N_ESTIMATORS: '30',
+    GROWTH_RETRAIN_ROWS: '5000',
   });
-  afterAll(() => stop());
 
   it('is the fixed forest on the new regime first, then a search as the regime’s rows double', async () => {
+    const { db, platform } = suite;
     const v1 = await bootstrapV1(db, platform, 2000);
     expect(v1.version?.params.search).toBeTruthy();
 
@@ -68,19 +57,14 @@ describe('the model after a located concept change', () => {
 });
 
 describe('a window whose second class is only in its newest rows', () => {
-  let platform: Platform;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
-      MIN_TRAIN_ROWS: '200',
-      AUTOML_BUDGET_SECONDS: '0',
-      N_ESTIMATORS: '10',
-    }));
+  const suite = quietPlatformForSuite({
+    MIN_TRAIN_ROWS: '200',
+    AUTOML_BUDGET_SECONDS: '0',
+    N_ESTIMATORS: '10',
   });
-  afterAll(() => stop());
 
   it('ends the run as insufficient data, saying the training part has one class', async () => {
+    const { platform } = suite;
     const features = Array.from({ length: 500 }, (_, i) => [i / 500, (i * 7) % 11]);
     const labels = features.map((_, i) => (i < 450 ? 0 : 1));
     await platform.data.ingest({ features, labels, batchId: 'sorted' });

@@ -2,11 +2,11 @@
 // it trains: the change's retrain is queued at once instead of after it, and the growth run
 // registers nothing (it would have served a model of the old concept only).
 import type { TestDatabase } from '@automl-stream/db/testing.ts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Platform } from '../src/platform.ts';
 import { getTrainingJob, insertTrainingJob } from '../src/storage/training-storage.ts';
 import { bootstrapV1, conceptRows } from './concepts.ts';
-import { startQuietPlatform } from './quiet-platform.ts';
+import { quietPlatformForSuite } from './quiet-platform.ts';
 
 const rows = conceptRows;
 
@@ -45,16 +45,10 @@ async function growthRunning(db: TestDatabase, platform: Platform, changedFirst 
 }
 
 describe('a growth retrain overtaken by a concept change', () => {
-  let db: TestDatabase;
-  let platform: Platform;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), LONG_RUN));
-  });
-  afterAll(() => stop());
+  const suite = quietPlatformForSuite(LONG_RUN);
 
   it('ends the growth run, queues the change’s retrain at once, and registers nothing for it', async () => {
+    const { db, platform } = suite;
     const { growth, running } = await growthRunning(db, platform);
 
     // The concept changes: version 1 is wrong on every new row, and the labels say so.
@@ -81,16 +75,10 @@ describe('a growth retrain overtaken by a concept change', () => {
 });
 
 describe('a growth retrain that started just after a concept change', () => {
-  let db: TestDatabase;
-  let platform: Platform;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), LONG_RUN));
-  });
-  afterAll(() => stop());
+  const suite = quietPlatformForSuite(LONG_RUN);
 
   it('is ended too: its window starts before the change, so it learns mostly the old concept', async () => {
+    const { db, platform } = suite;
     // 100 rows of concept B are in its window (of 6,400): it started after the change.
     const { growth, running } = await growthRunning(db, platform, 100);
     const started = (await getTrainingJob(db.sql, 1, growth.id))!.startedAt!;
@@ -110,16 +98,10 @@ describe('a growth retrain that started just after a concept change', () => {
 });
 
 describe('a growth retrain when the change’s retrain would wait for the cooldown', () => {
-  let db: TestDatabase;
-  let platform: Platform;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), SETTINGS));
-  });
-  afterAll(() => stop());
+  const suite = quietPlatformForSuite(SETTINGS);
 
   it('keeps the growth run: ending it would leave no retrain at all', async () => {
+    const { db, platform } = suite;
     await bootstrapV1(db, platform, 300);
     // A drift-triggered retrain a moment ago: RETRAIN_MIN_INTERVAL_SECONDS (300) has not passed.
     const earlier = await platform.drift.check('manual');
