@@ -2,8 +2,10 @@ import type { Server } from 'node:http';
 import type { DomainError, Platform } from '@automl-stream/core';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { Access } from './auth.ts';
+import { FastOperations } from './fast-operations.ts';
 import { createRequestHandler } from './http-handler.ts';
 import { createHttpServer } from './http-server.ts';
+import { listItems } from './list-cost.ts';
 import { ServerMetrics } from './metrics.ts';
 import { OpenStreams } from './open-streams.ts';
 import { OriginPolicy } from './origin.ts';
@@ -20,6 +22,11 @@ export interface ServerOptions {
    * Only `automl-stream start` gives one: the key it prints. @default none
    */
   localExplorerKey?: (() => string | null) | undefined;
+  /**
+   * Answer the row-carrying mutations of documents Yoga already admitted without Yoga's pipeline
+   * (fast-operations.ts). Off only to compare the two paths in tests. @default true
+   */
+  fastOperations?: boolean;
 }
 
 export interface ServerApp {
@@ -27,6 +34,8 @@ export interface ServerApp {
   server: Server;
   metrics: ServerMetrics;
   schema: GraphQLSchema;
+  /** The fast path for row-carrying mutations (undefined when off). */
+  fast: FastOperations | undefined;
   /** Listens on `port` (0 = any free port); resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting, finishes in-flight requests, closes subscriptions with 1001 (going away). */
@@ -49,7 +58,11 @@ export const getSchema = () => (schemaSingleton ??= toSchema());
  * (http-handler.ts: access and body limits before any body is read), graphql-ws on the same path
  * (websocket.ts), the REST routes (rest.ts), and rate limits shared with the other replicas.
  */
-export function createServerApp({ platform, localExplorerKey }: ServerOptions): ServerApp {
+export function createServerApp({
+  platform,
+  localExplorerKey,
+  fastOperations = true,
+}: ServerOptions): ServerApp {
   const { config, logger } = platform;
   const metrics = new ServerMetrics();
   metrics.attach(platform);
@@ -65,6 +78,15 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
   const isAccepting = () => accepting;
   const rest = restRoutes({ platform, metrics, access, rateLimiter });
   const schema = getSchema();
+  const fast = fastOperations
+    ? new FastOperations({
+        platform,
+        schema,
+        metrics,
+        listItems: (document) => listItems(schema, document, undefined),
+        maxListItems: config.limits.maxListItems,
+      })
+    : undefined;
   const yoga = createYogaServer({
     platform,
     schema,
@@ -73,6 +95,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
     rateLimiter,
     origins,
     rest,
+    fast,
     isReady: isAccepting,
     localExplorerKey,
   });
@@ -86,6 +109,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
         streams,
         origins,
         yoga: (req, res, context) => yoga(req, res, context),
+        fast,
         isAccepting,
         inFlight,
       }),
@@ -107,6 +131,7 @@ export function createServerApp({ platform, localExplorerKey }: ServerOptions): 
     server: http.server,
     metrics,
     schema,
+    fast,
     streams,
     listen: async (port, host = config.server.host) => {
       refuseOpenNetworkWithoutAuth(config, host);

@@ -6,6 +6,7 @@ import { readBodyWithin } from './body.ts';
 import { clientAddress } from './client-address.ts';
 import type { Principal } from './context.ts';
 import { asDomainError, HTTP_STATUS } from './errors.ts';
+import type { FastOperations } from './fast-operations.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { OpenStreams } from './open-streams.ts';
 import type { OriginPolicy } from './origin.ts';
@@ -54,6 +55,8 @@ export interface HandlerDeps {
   streams: OpenStreams;
   origins: OriginPolicy;
   yoga: (req: IncomingMessage, res: ServerResponse, context: ServerContext) => unknown;
+  /** Answers the documents Yoga already admitted that carry rows, without Yoga's pipeline. */
+  fast?: FastOperations | undefined;
   isAccepting: () => boolean;
   /** Responses being written, so that shutdown can end event streams. */
   inFlight: Set<ServerResponse>;
@@ -240,7 +243,10 @@ function handOver(
   context: ServerContext,
   body: Buffer,
 ) {
-  (req as IncomingMessage & { body?: unknown }).body = graphqlJsonBody(req, body) ?? body;
+  const parsed = graphqlJsonBody(req, body);
+  const { principal, requestId } = context;
+  if (parsed && principal && requestId && deps.fast?.answer(req, res, principal, requestId, parsed)) return;
+  (req as IncomingMessage & { body?: unknown }).body = parsed ?? body;
   context.bodyBytes = body.length;
   void deps.yoga(req, res, context);
 }

@@ -6,6 +6,7 @@ import type { Access } from './auth.ts';
 import type { GraphQLContext } from './context.ts';
 import { DocumentCache } from './document-cache.ts';
 import { asDomainError, maskError, toGraphQLError } from './errors.ts';
+import type { FastOperations } from './fast-operations.ts';
 import type { ServerContext } from './http-handler.ts';
 import { listCostPlugin } from './list-cost.ts';
 import { graphiqlFor } from './local-explorer.ts';
@@ -34,6 +35,8 @@ export interface YogaDeps {
   rateLimiter: RateLimiter;
   origins: OriginPolicy;
   rest: (request: Request, context: ServerContext) => Promise<Response> | undefined;
+  /** Learns the documents Yoga admits that the node handler may then answer without Yoga. */
+  fast?: FastOperations | undefined;
   /** This server's own readiness flag: false once it stopped accepting. */
   isReady: () => boolean;
   localExplorerKey?: (() => string | null) | undefined;
@@ -95,6 +98,7 @@ export function createYogaServer(deps: YogaDeps): Yoga {
       listCostPlugin(config.limits.maxListItems, production),
       useArmor(config.limits, production),
       useBoundedSubscriptions(),
+      ...(deps.fast ? [useFastOperations(deps.fast)] : []),
     ],
     context: ({ request, principal, requestId }) => graphqlContext(deps, request, principal, requestId),
   });
@@ -117,4 +121,14 @@ async function graphqlContext(
     const domain = asDomainError(error);
     throw domain ? toGraphQLError(domain) : error;
   }
+}
+
+/** Hands each document Yoga admitted to execution to the fast path, which keeps the hot ones. */
+function useFastOperations(fast: FastOperations): Plugin {
+  return {
+    onExecute({ args }) {
+      const { params } = args.contextValue as { params?: Parameters<FastOperations['learn']>[0] };
+      if (params) fast.learn(params, args.document);
+    },
+  };
 }
