@@ -247,6 +247,29 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
     expect(new Set(codes)).toEqual(new Set([undefined, 'BAD_USER_INPUT', 'NOT_FOUND', 'FORBIDDEN']));
   }, 120_000);
 
+  it('counts the operations it answers in the server metrics, as Yoga does', async () => {
+    const counted = async (outcome: 'ok' | 'error') => {
+      const metric = await fastApp.metrics.graphqlOperations.get();
+      const sample = metric.values.find(
+        (v) => v.labels.name === 'Predict' && v.labels.type === 'mutation' && v.labels.outcome === outcome,
+      );
+      return sample?.value ?? 0;
+    };
+    const ok = { name: 'predict', query: PREDICT, variables: () => ({ input: { features: [row] } }) };
+    const bad = { name: 'refused', query: PREDICT, variables: () => ({ input: { features: [[1]] } }) };
+    await post(p.graphqlUrl, ok);
+    const [okBefore, errorBefore, answered] = [
+      await counted('ok'),
+      await counted('error'),
+      fastApp.fast!.answered,
+    ];
+    for (let i = 0; i < 3; i++) await post(p.graphqlUrl, ok);
+    await post(p.graphqlUrl, bad);
+    expect(fastApp.fast!.answered - answered).toBe(4);
+    expect(await counted('ok')).toBe(okBefore + 3);
+    expect(await counted('error')).toBe(errorBefore + 1);
+  });
+
   it('leaves to Yoga what it does not answer, and Yoga answers it', async () => {
     const declined: Case[] = [
       {
