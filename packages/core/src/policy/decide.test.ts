@@ -34,6 +34,18 @@ function replay(
   return { state: s, actions, at: fresh.at(-1)!.servedAt + 1, decisions };
 }
 
+const promoteGate: GateDecision = {
+  decision: 'promote',
+  version: null,
+  metric: 'accuracy',
+  challengerScore: 0.9,
+  championScore: 0.6,
+  difference: 0.3,
+  lowerBound: 0.2,
+  requeueSince: null,
+  explanation: { signal: 'gate', summary: 'test', evidence: {}, decision: 'promote', cost: null },
+};
+
 const queued = (actions: PolicyAction[]) =>
   actions.filter((a) => a.type === 'queue_retrain' && a.job.trigger !== 'growth');
 
@@ -559,6 +571,40 @@ describe('growth and stationarity', () => {
     const growth = run.actions.find((a) => a.type === 'queue_retrain');
     expect(growth).toMatchObject({ job: { trigger: 'growth', since: -1 } });
     expect(run.at).toBe(2350);
+  });
+
+  it('a version of a new regime grows at 4× again: growth rejected in the old regime is forgotten', () => {
+    const random = seeded(29);
+    const history = outcomes(random, 0, 3000, 1, 0.05);
+    let state = serving(version(1, { trainRows: 2000 }), 500, columns(history));
+    // A growth of v1 was rejected (its factor doubled); then a level retrain from 3,000 trained.
+    state = { ...state, rejections: { level: 0, data: 0, growth: 1 } };
+    state = queueJob(state, {
+      trigger: 'level',
+      since: 3000,
+      sinceKind: 'change',
+      queuedAt: { position: 3000, seconds: 60 },
+      championFlagged: true,
+      lineageError: 0.05,
+      reason: 'level alarm',
+    }).state;
+    const rows = [...history, ...outcomes(random, 3000, 500, 1, 0.4)];
+    const promoted = applyTrainingResult(state, {
+      jobId: state.jobs[0]!.id,
+      gate: { ...promoteGate },
+      challenger: version(2, { since: 3000, sinceKind: 'change', trainRows: 500 }),
+      now: { position: 3500, seconds: 70 },
+      lineage: columns(rows),
+    }).state;
+    expect(promoted.rejections.growth).toBe(0);
+    // 4 × 500 and 500 + 2,000 labelled rows of the new regime: growth at 5,500 (at 8× it would be 7,000).
+    const run = replay(promoted, rows, outcomes(random, 3500, 3500, 2, 0.05), (a) =>
+      a.some((x) => x.type === 'queue_retrain'),
+    );
+    expect(run.actions.find((a) => a.type === 'queue_retrain')).toMatchObject({
+      job: { trigger: 'growth', since: 3000 },
+    });
+    expect(run.at).toBe(5500);
   });
 
   it('raises no alarm over 100,000 outcomes that keep the promise', () => {
