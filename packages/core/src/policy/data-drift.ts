@@ -15,6 +15,19 @@ export function shouldGrowReference(
   return referenceRows < config.maxReferenceRows && chunkPValue >= config.chunkAlpha;
 }
 
+/** Chunks whose p-values the state keeps (for `featuresMovedIn`). */
+export const TESTED_CHUNKS_KEPT = 4;
+
+/**
+ * Whether a chunk tested among the newest kept, overlapping served positions [from, to), was
+ * flagged (p < α, advisory or not): the features moved there.
+ */
+export function featuresMovedIn(state: PolicyState, from: number, to: number): boolean {
+  return (state.data.tested ?? []).some(
+    (c) => c.to > from && c.from < to && c.pValue < state.config.chunkAlpha,
+  );
+}
+
 function drifted(chunk: ChunkEvidence, alpha: number): number[] {
   const voting = chunk.test.features.filter((f) => f.votes);
   const flagged = voting.filter((f) => f.pValue < alpha).map((f) => f.feature);
@@ -60,6 +73,11 @@ export function evaluateChunks(
   const actions: PolicyAction[] = [];
   const explanations: Explanation[] = [];
   for (const chunk of evidence.chunks) {
+    const tested = [
+      ...(s.data.tested ?? []),
+      { from: chunk.from, to: chunk.to, pValue: chunk.test.pValue },
+    ].slice(-TESTED_CHUNKS_KEPT);
+    s = { ...s, data: { ...s.data, tested } };
     let data = s.data;
     if (chunk.test.nReference < config.minReferenceRows) {
       s = { ...s, data: { ...data, recent: [], flaggedFrom: null } };

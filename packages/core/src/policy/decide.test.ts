@@ -270,17 +270,66 @@ describe('pending jobs (P5)', () => {
       ]);
     });
 
-    it('trains at once after an abrupt change (no second rise), or with the rule off (the default)', () => {
+    it('trains at once after an abrupt change (no second rise), or with the rule off', () => {
       const abrupt = [...before, ...outcomes(random, 2000, 500, 1, 0.3)];
       for (const [config, rows] of [
-        [{ moveLocatedWindow: true }, abrupt],
-        [{}, gradual],
+        [{}, abrupt],
+        [{ moveLocatedWindow: false }, gradual],
       ] as const) {
         const d = decide(located(config), evidence(2500, [], rows));
         expect(d.actions).toEqual([
           expect.objectContaining({ type: 'start_training', candidates: [{ since: 2000, until: 2501 }] }),
         ]);
       }
+    });
+  });
+
+  describe('a second rise inside a located window that is no gradual concept drift', () => {
+    const random = seeded(32);
+    const before = outcomes(random, 0, 2000, 1, 0.05);
+    const gradual = [
+      ...before,
+      ...outcomes(random, 2000, 250, 1, 0.15),
+      ...outcomes(random, 2250, 250, 1, 0.45),
+    ];
+    const withJob = (trigger: 'level' | 'manual' | 'growth', since = 2000) =>
+      queueJob(serving(version(1), 500, columns(before)), {
+        trigger,
+        since,
+        sinceKind: 'change',
+        queuedAt: { position: 2100, seconds: 2100 },
+        championFlagged: trigger !== 'growth',
+        lineageError: 0.05,
+        reason: 'test',
+      }).state;
+    const trainsFrom = (d: Decision, since: number) =>
+      expect(d.actions.filter((a) => a.type !== 'warn')).toEqual([
+        expect.objectContaining({ type: 'start_training', candidates: [{ since, until: 2501 }] }),
+      ]);
+
+    it('stays when the features moved in the window (covariate shift: the older rows keep their labels)', () => {
+      // An advisory chunk (a 400-row reference) still says the features moved.
+      const moved = chunk(2000, 2500, [1e-6, 0.5], 400);
+      trainsFrom(decide(withJob('level'), evidence(2500, [], gradual, { chunks: [moved] })), 2000);
+      const still = chunk(2000, 2500, [0.4, 0.5], 400);
+      const d = decide(withJob('level'), evidence(2500, [], gradual, { chunks: [still] }));
+      expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
+    });
+
+    it('leaves a forced window that a level alarm already moved to a change where it is', () => {
+      // requestRetrain's job, retargeted by an alarm: sinceKind 'change', trigger 'manual'.
+      trainsFrom(decide(withJob('manual'), evidence(2500, [], gradual)), 2000);
+    });
+
+    it('moves a growth window only when the rise has 100 outcomes after it (a split at the tail is chance)', () => {
+      const tail = [
+        ...before,
+        ...outcomes(random, 2000, 470, 1, 0.05),
+        ...outcomes(random, 2470, 30, 1, 0.6),
+      ];
+      trainsFrom(decide(withJob('growth'), evidence(2500, [], tail)), 2000);
+      const d = decide(withJob('growth'), evidence(2500, [], gradual));
+      expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
     });
   });
 
@@ -471,6 +520,24 @@ describe('after a rejected retrain (gradual drift)', () => {
     const job = queued(run.actions)[0];
     expect(job?.type === 'queue_retrain' && job.job.since).toBeGreaterThanOrEqual(3500);
     expect(run.at).toBeLessThan(state.cooldownUntil);
+    // It already starts where the errors rose again: its window is not moved a second time.
+    expect(job).toMatchObject({ job: { movedInWindow: true } });
+  });
+
+  it('queues the retrain again from the rise the gate found in the lost window, moved once', () => {
+    const state = applyTrainingResult(
+      { ...serving(version(1), 500, columns(history)), jobs: [levelJob(7, 3000, 'training')] },
+      {
+        jobId: 7,
+        gate: { ...gate(), requeueSince: 3300 },
+        challenger: version(8),
+        now: { position: 3500, seconds: 70 },
+        lineage: columns(history),
+      },
+    ).state;
+    expect(state.jobs).toEqual([
+      expect.objectContaining({ trigger: 'level', since: 3300, sinceKind: 'change', movedInWindow: true }),
+    ]);
   });
 
   it('keeps the back-off for an alarm whose evidence began before the rejection', () => {

@@ -1,3 +1,4 @@
+import { featuresMovedIn } from './data-drift.ts';
 import { labelledSince, riseInWindow } from './lineage.ts';
 import { queueJob } from './transitions.ts';
 import type { Evidence, Explanation, Job, PolicyAction, PolicyState } from './types.ts';
@@ -89,6 +90,9 @@ export function jobActions(
   return { state: { ...state, jobs }, actions };
 }
 
+/** Outcomes after a second rise that a growth window needs before it moves there (a split at its tail is chance). */
+const GROWTH_MOVE_MIN_AFTER = 100;
+
 const fromText = (since: number) => (since < 0 ? 'the first row' : `position ${since}`);
 
 function startTraining(
@@ -166,11 +170,21 @@ function straddledChange(
   job: Job,
   evidence: Evidence,
 ): { job: Job; action: PolicyAction } | null {
-  const located = state.config.moveLocatedWindow && job.sinceKind === 'change' && !job.movedInWindow;
+  // Features that moved inside the window say covariate shift: the rows before a second rise
+  // still carry the right labels, and waiting for rows after it would serve the old model longer.
+  const located =
+    state.config.moveLocatedWindow &&
+    job.sinceKind === 'change' &&
+    job.trigger !== 'manual' &&
+    job.trigger !== 'data' &&
+    !job.movedInWindow &&
+    !featuresMovedIn(state, job.since, evidence.now.position);
   if (job.sinceKind !== 'forced' && job.sinceKind !== 'check' && !located) return null;
   const promise = state.serving?.level.b ?? 1;
-  const rise = riseInWindow(evidence.lineage, job.since);
+  const rise = riseInWindow(evidence.lineage, job.since, located ? state.config.moveLocatedZ : undefined);
   if (!rise || rise.after <= promise || rise.at <= job.since + state.config.actionableMargin) return null;
+  if (job.trigger === 'growth' && labelledSince(evidence.lineage, rise.at) < GROWTH_MOVE_MIN_AFTER)
+    return null;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const action: PolicyAction = {
     type: 'retarget',

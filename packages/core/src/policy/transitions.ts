@@ -213,7 +213,8 @@ export function applyTrainingResult(
       queuedAt: result.now,
       championFlagged: job.championFlagged,
       lineageError: job.lineageError,
-      reason: `job ${job.id} was refused by the regression check; retrain from the rise located in the window`,
+      reason: `job ${job.id} was rejected; retrain from the rise located in its window`,
+      movedInWindow: true,
     }).state;
   }
   return { state: next, explanation: gate.explanation };

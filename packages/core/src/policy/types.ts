@@ -171,6 +171,11 @@ export interface DataDriftState {
   streaks: number[];
   /** Serve position of the newest level alarm (it corroborates a single flagged chunk). */
   lastAlarmAt: number | null;
+  /**
+   * The newest chunks tested (advisory ones too: a small reference still says whether the features
+   * moved), oldest first, at most `TESTED_CHUNKS_KEPT`.
+   */
+  tested?: { from: number; to: number; pValue: number }[];
 }
 
 export interface PolicyState {
