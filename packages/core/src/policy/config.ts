@@ -65,6 +65,13 @@ export interface PolicyConfig {
    * moves only with 100 outcomes after the rise. @default 2.5
    */
   moveLocatedZ: number;
+  /**
+   * A retrain from a located change whose window shows moved features (`persistence` flagged
+   * chunks in a row, advisory or not, the newest overlapping the window) trains at once on the newest max(MIN_TRAIN_ROWS, WINDOW_SIZE) labelled rows, reaching
+   * back before the change: under a covariate shift the older rows keep their labels, and waiting
+   * for MIN_TRAIN_ROWS rows after the change serves the failing model longer (T2). @default true
+   */
+  reachBackOnShift: boolean;
   /** PROMOTION_TOLERANCE. @default 0.01 */
   promotionTolerance: number;
   /** Confidence of the gate's one-sided lower bound. @default 0.9 */
@@ -116,6 +123,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   outOfBagGate: true,
   moveLocatedWindow: true,
   moveLocatedZ: 2.5,
+  reachBackOnShift: true,
   promotionTolerance: 0.01,
   gateConfidence: 0.9,
   balancedBelow: 0.2,

@@ -19,12 +19,16 @@ export function shouldGrowReference(
 export const TESTED_CHUNKS_KEPT = 4;
 
 /**
- * Whether a chunk tested among the newest kept, overlapping served positions [from, to), was
- * flagged (p < α, advisory or not): the features moved there.
+ * Whether the features moved in served positions [from, to): a chunk tested among the newest kept
+ * that overlaps them was flagged (p < α, advisory or not), with the `inARow` − 1 chunks tested
+ * just before it flagged too (persistence, as for a data-drift verdict).
  */
-export function featuresMovedIn(state: PolicyState, from: number, to: number): boolean {
-  return (state.data.tested ?? []).some(
-    (c) => c.to > from && c.from < to && c.pValue < state.config.chunkAlpha,
+export function featuresMovedIn(state: PolicyState, from: number, to: number, inARow = 1): boolean {
+  const tested = state.data.tested ?? [];
+  const flagged = (c: { pValue: number }) => c.pValue < state.config.chunkAlpha;
+  return tested.some(
+    (c, i) =>
+      c.to > from && c.from < to && i + 1 >= inARow && tested.slice(i + 1 - inARow, i + 1).every(flagged),
   );
 }
 

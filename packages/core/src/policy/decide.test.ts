@@ -333,6 +333,48 @@ describe('pending jobs (P5)', () => {
     });
   });
 
+  describe('a retrain from a located change under a covariate shift (the features moved)', () => {
+    const random = seeded(33);
+    const rows = [...outcomes(random, 0, 2300, 1, 0.05), ...outcomes(random, 2300, 200, 1, 0.4)];
+    const waiting = (config: Partial<typeof DEFAULT_POLICY_CONFIG> = {}) =>
+      queueJob(serving(version(1), 500, columns(rows.slice(0, 2300)), { config }), {
+        trigger: 'level',
+        since: 2300,
+        sinceKind: 'change',
+        queuedAt: { position: 2400, seconds: 48 },
+        championFlagged: true,
+        lineageError: 0.05,
+        reason: 'level alarm',
+      }).state;
+    // Two advisory chunks in a row (a 400-row reference) that flagged the features: a confirmed shift.
+    const moved = {
+      chunks: [chunk(1500, 2000, [1e-5, 0.5], 400), chunk(2000, 2500, [1e-6, 0.5], 400)],
+    };
+
+    it('trains at once on the newest WINDOW_SIZE rows, reaching back before the change', () => {
+      const d = decide(waiting(), evidence(2500, [], rows, moved));
+      const start = d.actions.find((a) => a.type === 'start_training');
+      expect(start).toMatchObject({ candidates: [{ since: 2000, until: 2501 }] });
+      expect(start?.explanation.decision).toMatch(/reaches back from the located change at 2300/);
+      expect(d.state.jobs[0]).toMatchObject({ status: 'training', since: 2000, reachedBackFrom: 2300 });
+    });
+
+    it('waits for MIN_TRAIN_ROWS rows after the change when the shift is not confirmed, or with the rule off', () => {
+      const still = { chunks: [chunk(2000, 2500, [0.4, 0.5], 400)] };
+      // One flagged chunk is a 1-in-100 chance under no shift: not enough to train on older rows.
+      const once = { chunks: [chunk(1500, 2000, [0.4, 0.5], 400), chunk(2000, 2500, [1e-6, 0.5], 400)] };
+      for (const [state, extra] of [
+        [waiting(), still],
+        [waiting(), once],
+        [waiting({ reachBackOnShift: false }), moved],
+      ] as const) {
+        const d = decide(state, evidence(2500, [], rows, extra));
+        expect(d.actions.some((a) => a.type === 'start_training')).toBe(false);
+        expect(d.state.jobs[0]).toMatchObject({ status: 'waiting', since: 2300 });
+      }
+    });
+  });
+
   it('leaves a forced window alone when its errors did not rise', () => {
     const state = requestRetrain(serving(version(1), 500, columns(history)), {
       since: 2550,

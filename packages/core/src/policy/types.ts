@@ -143,6 +143,8 @@ export interface Job {
   reason: string;
   /** Set once a window from a located change moved to a second rise inside it (gradual drift); it moves only once. */
   movedInWindow?: boolean;
+  /** Set when a covariate shift let the window reach back before the located change (`reachBackOnShift`): the change. */
+  reachedBackFrom?: number;
 }
 
 /**
