@@ -344,6 +344,8 @@ function queueRetrain(
       championFlagged: true,
       lineageError: lineageErrorBefore(evidence.lineage, change, config.lineageLevelWindow),
       reason: summary,
+      // After a rejection it already starts where the errors rose again: it does not move again.
+      ...(why ? { movedInWindow: true } : {}),
     },
   );
   const explanation = explain(

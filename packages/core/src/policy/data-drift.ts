@@ -15,6 +15,23 @@ export function shouldGrowReference(
   return referenceRows < config.maxReferenceRows && chunkPValue >= config.chunkAlpha;
 }
 
+/** Chunks whose p-values the state keeps (for `featuresMovedIn`). */
+export const TESTED_CHUNKS_KEPT = 4;
+
+/**
+ * Whether the features moved in served positions [from, to): a chunk tested among the newest kept
+ * that overlaps them was flagged (p < α, advisory or not), with the `inARow` − 1 chunks tested
+ * just before it flagged too (persistence, as for a data-drift verdict).
+ */
+export function featuresMovedIn(state: PolicyState, from: number, to: number, inARow = 1): boolean {
+  const tested = state.data.tested ?? [];
+  const flagged = (c: { pValue: number }) => c.pValue < state.config.chunkAlpha;
+  return tested.some(
+    (c, i) =>
+      c.to > from && c.from < to && i + 1 >= inARow && tested.slice(i + 1 - inARow, i + 1).every(flagged),
+  );
+}
+
 function drifted(chunk: ChunkEvidence, alpha: number): number[] {
   const voting = chunk.test.features.filter((f) => f.votes);
   const flagged = voting.filter((f) => f.pValue < alpha).map((f) => f.feature);
@@ -60,6 +77,11 @@ export function evaluateChunks(
   const actions: PolicyAction[] = [];
   const explanations: Explanation[] = [];
   for (const chunk of evidence.chunks) {
+    const tested = [
+      ...(s.data.tested ?? []),
+      { from: chunk.from, to: chunk.to, pValue: chunk.test.pValue },
+    ].slice(-TESTED_CHUNKS_KEPT);
+    s = { ...s, data: { ...s.data, tested } };
     let data = s.data;
     if (chunk.test.nReference < config.minReferenceRows) {
       s = { ...s, data: { ...data, recent: [], flaggedFrom: null } };

@@ -34,6 +34,18 @@ function replay(
   return { state: s, actions, at: fresh.at(-1)!.servedAt + 1, decisions };
 }
 
+const promoteGate: GateDecision = {
+  decision: 'promote',
+  version: null,
+  metric: 'accuracy',
+  challengerScore: 0.9,
+  championScore: 0.6,
+  difference: 0.3,
+  lowerBound: 0.2,
+  requeueSince: null,
+  explanation: { signal: 'gate', summary: 'test', evidence: {}, decision: 'promote', cost: null },
+};
+
 const queued = (actions: PolicyAction[]) =>
   actions.filter((a) => a.type === 'queue_retrain' && a.job.trigger !== 'growth');
 
@@ -258,16 +270,107 @@ describe('pending jobs (P5)', () => {
       ]);
     });
 
-    it('trains at once after an abrupt change (no second rise), or with the rule off (the default)', () => {
+    it('trains at once after an abrupt change (no second rise), or with the rule off', () => {
       const abrupt = [...before, ...outcomes(random, 2000, 500, 1, 0.3)];
       for (const [config, rows] of [
-        [{ moveLocatedWindow: true }, abrupt],
-        [{}, gradual],
+        [{}, abrupt],
+        [{ moveLocatedWindow: false }, gradual],
       ] as const) {
         const d = decide(located(config), evidence(2500, [], rows));
         expect(d.actions).toEqual([
           expect.objectContaining({ type: 'start_training', candidates: [{ since: 2000, until: 2501 }] }),
         ]);
+      }
+    });
+  });
+
+  describe('a second rise inside a located window that is no gradual concept drift', () => {
+    const random = seeded(32);
+    const before = outcomes(random, 0, 2000, 1, 0.05);
+    const gradual = [
+      ...before,
+      ...outcomes(random, 2000, 250, 1, 0.15),
+      ...outcomes(random, 2250, 250, 1, 0.45),
+    ];
+    const withJob = (trigger: 'level' | 'manual' | 'growth', since = 2000) =>
+      queueJob(serving(version(1), 500, columns(before)), {
+        trigger,
+        since,
+        sinceKind: 'change',
+        queuedAt: { position: 2100, seconds: 2100 },
+        championFlagged: trigger !== 'growth',
+        lineageError: 0.05,
+        reason: 'test',
+      }).state;
+    const trainsFrom = (d: Decision, since: number) =>
+      expect(d.actions.filter((a) => a.type !== 'warn')).toEqual([
+        expect.objectContaining({ type: 'start_training', candidates: [{ since, until: 2501 }] }),
+      ]);
+
+    it('stays when the features moved in the window (covariate shift: the older rows keep their labels)', () => {
+      // An advisory chunk (a 400-row reference) still says the features moved.
+      const moved = chunk(2000, 2500, [1e-6, 0.5], 400);
+      trainsFrom(decide(withJob('level'), evidence(2500, [], gradual, { chunks: [moved] })), 2000);
+      const still = chunk(2000, 2500, [0.4, 0.5], 400);
+      const d = decide(withJob('level'), evidence(2500, [], gradual, { chunks: [still] }));
+      expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
+    });
+
+    it('leaves a forced window that a level alarm already moved to a change where it is', () => {
+      // requestRetrain's job, retargeted by an alarm: sinceKind 'change', trigger 'manual'.
+      trainsFrom(decide(withJob('manual'), evidence(2500, [], gradual)), 2000);
+    });
+
+    it('moves a growth window only when the rise has 100 outcomes after it (a split at the tail is chance)', () => {
+      const tail = [
+        ...before,
+        ...outcomes(random, 2000, 470, 1, 0.05),
+        ...outcomes(random, 2470, 30, 1, 0.6),
+      ];
+      trainsFrom(decide(withJob('growth'), evidence(2500, [], tail)), 2000);
+      const d = decide(withJob('growth'), evidence(2500, [], gradual));
+      expect(d.actions.map((a) => a.type)).toEqual(['retarget']);
+    });
+  });
+
+  describe('a retrain from a located change under a covariate shift (the features moved)', () => {
+    const random = seeded(33);
+    const rows = [...outcomes(random, 0, 2300, 1, 0.05), ...outcomes(random, 2300, 200, 1, 0.4)];
+    const waiting = (config: Partial<typeof DEFAULT_POLICY_CONFIG> = {}) =>
+      queueJob(serving(version(1), 500, columns(rows.slice(0, 2300)), { config }), {
+        trigger: 'level',
+        since: 2300,
+        sinceKind: 'change',
+        queuedAt: { position: 2400, seconds: 48 },
+        championFlagged: true,
+        lineageError: 0.05,
+        reason: 'level alarm',
+      }).state;
+    // Two advisory chunks in a row (a 400-row reference) that flagged the features: a confirmed shift.
+    const moved = {
+      chunks: [chunk(1500, 2000, [1e-5, 0.5], 400), chunk(2000, 2500, [1e-6, 0.5], 400)],
+    };
+
+    it('trains at once on the newest WINDOW_SIZE rows, reaching back before the change', () => {
+      const d = decide(waiting(), evidence(2500, [], rows, moved));
+      const start = d.actions.find((a) => a.type === 'start_training');
+      expect(start).toMatchObject({ candidates: [{ since: 2000, until: 2501 }] });
+      expect(start?.explanation.decision).toMatch(/reaches back from the located change at 2300/);
+      expect(d.state.jobs[0]).toMatchObject({ status: 'training', since: 2000, reachedBackFrom: 2300 });
+    });
+
+    it('waits for MIN_TRAIN_ROWS rows after the change when the shift is not confirmed, or with the rule off', () => {
+      const still = { chunks: [chunk(2000, 2500, [0.4, 0.5], 400)] };
+      // One flagged chunk is a 1-in-100 chance under no shift: not enough to train on older rows.
+      const once = { chunks: [chunk(1500, 2000, [0.4, 0.5], 400), chunk(2000, 2500, [1e-6, 0.5], 400)] };
+      for (const [state, extra] of [
+        [waiting(), still],
+        [waiting(), once],
+        [waiting({ reachBackOnShift: false }), moved],
+      ] as const) {
+        const d = decide(state, evidence(2500, [], rows, extra));
+        expect(d.actions.some((a) => a.type === 'start_training')).toBe(false);
+        expect(d.state.jobs[0]).toMatchObject({ status: 'waiting', since: 2300 });
       }
     });
   });
@@ -459,6 +562,24 @@ describe('after a rejected retrain (gradual drift)', () => {
     const job = queued(run.actions)[0];
     expect(job?.type === 'queue_retrain' && job.job.since).toBeGreaterThanOrEqual(3500);
     expect(run.at).toBeLessThan(state.cooldownUntil);
+    // It already starts where the errors rose again: its window is not moved a second time.
+    expect(job).toMatchObject({ job: { movedInWindow: true } });
+  });
+
+  it('queues the retrain again from the rise the gate found in the lost window, moved once', () => {
+    const state = applyTrainingResult(
+      { ...serving(version(1), 500, columns(history)), jobs: [levelJob(7, 3000, 'training')] },
+      {
+        jobId: 7,
+        gate: { ...gate(), requeueSince: 3300 },
+        challenger: version(8),
+        now: { position: 3500, seconds: 70 },
+        lineage: columns(history),
+      },
+    ).state;
+    expect(state.jobs).toEqual([
+      expect.objectContaining({ trigger: 'level', since: 3300, sinceKind: 'change', movedInWindow: true }),
+    ]);
   });
 
   it('keeps the back-off for an alarm whose evidence began before the rejection', () => {
@@ -559,6 +680,40 @@ describe('growth and stationarity', () => {
     const growth = run.actions.find((a) => a.type === 'queue_retrain');
     expect(growth).toMatchObject({ job: { trigger: 'growth', since: -1 } });
     expect(run.at).toBe(2350);
+  });
+
+  it('a version of a new regime grows at 4× again: growth rejected in the old regime is forgotten', () => {
+    const random = seeded(29);
+    const history = outcomes(random, 0, 3000, 1, 0.05);
+    let state = serving(version(1, { trainRows: 2000 }), 500, columns(history));
+    // A growth of v1 was rejected (its factor doubled); then a level retrain from 3,000 trained.
+    state = { ...state, rejections: { level: 0, data: 0, growth: 1 } };
+    state = queueJob(state, {
+      trigger: 'level',
+      since: 3000,
+      sinceKind: 'change',
+      queuedAt: { position: 3000, seconds: 60 },
+      championFlagged: true,
+      lineageError: 0.05,
+      reason: 'level alarm',
+    }).state;
+    const rows = [...history, ...outcomes(random, 3000, 500, 1, 0.4)];
+    const promoted = applyTrainingResult(state, {
+      jobId: state.jobs[0]!.id,
+      gate: { ...promoteGate },
+      challenger: version(2, { since: 3000, sinceKind: 'change', trainRows: 500 }),
+      now: { position: 3500, seconds: 70 },
+      lineage: columns(rows),
+    }).state;
+    expect(promoted.rejections.growth).toBe(0);
+    // 4 × 500 and 500 + 2,000 labelled rows of the new regime: growth at 5,500 (at 8× it would be 7,000).
+    const run = replay(promoted, rows, outcomes(random, 3500, 3500, 2, 0.05), (a) =>
+      a.some((x) => x.type === 'queue_retrain'),
+    );
+    expect(run.actions.find((a) => a.type === 'queue_retrain')).toMatchObject({
+      job: { trigger: 'growth', since: 3000 },
+    });
+    expect(run.at).toBe(5500);
   });
 
   it('raises no alarm over 100,000 outcomes that keep the promise', () => {

@@ -110,6 +110,34 @@ describe('promotionGate (P6)', () => {
     expect(gate.explanation.summary).toMatch(/far above the lineage/);
   });
 
+  it('after losing on a window whose errors rose again inside it, retrains from the second rise (gradual drift)', () => {
+    const champion = predictions(labels, 0.6, seeded(9));
+    const challenger = predictions(labels, 0.5, seeded(10));
+    const r = seeded(11);
+    // The champion's errors: 30 % from the window's start, 70 % from its 100th row on.
+    const wrong = Array.from({ length: 150 }, (_, i) => (r() < (i < 100 ? 0.3 : 0.7) ? 1 : 0));
+    const input = {
+      labels,
+      challenger: { version: null, predicted: challenger },
+      champion: { version: 1, predicted: champion },
+      archived: [],
+      championFlagged: true,
+      lineageError: null,
+      windowErrors: { wrong, servedAt: wrong.map((_, i) => 2000 + i) },
+    };
+    const gate = promotionGate(input, config);
+    expect(gate.decision).toBe('reject');
+    expect(Math.abs(gate.requeueSince! - 2100)).toBeLessThan(15);
+    expect(gate.explanation.evidence.riseZ as number).toBeGreaterThanOrEqual(config.moveLocatedZ);
+    expect(gate.explanation.decision).toMatch(/rose again inside the window/);
+    // Without a second rise, or with the rule off, it is a plain rejection.
+    const flat = wrong.map((_, i) => (r() < 0.5 ? 1 : 0) * (i % 2));
+    expect(
+      promotionGate({ ...input, windowErrors: { ...input.windowErrors, wrong: flat } }, config).requeueSince,
+    ).toBeNull();
+    expect(promotionGate(input, { ...config, moveLocatedWindow: false }).requeueSince).toBeNull();
+  });
+
   it('re-promotes an archived version that beats the challenger and the champion (recurring concept)', () => {
     const archived = predictions(labels, 0.95, seeded(9));
     const champion = predictions(labels, 0.7, seeded(10));

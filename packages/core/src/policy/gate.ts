@@ -1,5 +1,6 @@
 import {
   balancedAccuracy,
+  errorRise,
   mcnemarTest,
   minorityShare,
   pairedBalancedDifference,
@@ -203,6 +204,7 @@ function againstChampion(gate: Gate, champion: ScoredModel): GateDecision {
   const rule = input.championFlagged
     ? `the champion is flagged by a level test, so challenger >= champion on the point estimate suffices (difference ${f(paired.difference)})`
     : `the ${config.gateConfidence * 100}% lower bound of challenger − champion, ${f(paired.lowerBound)}, ${promote ? '>=' : '<'} −${tol}`;
+  const requeue = promote ? null : gradualRise(input, config);
   return {
     ...base,
     decision: promote ? 'promote' : 'reject',
@@ -210,12 +212,27 @@ function againstChampion(gate: Gate, champion: ScoredModel): GateDecision {
     championScore,
     difference: paired.difference,
     lowerBound: paired.lowerBound,
+    requeueSince: requeue?.at ?? null,
     explanation: gate.explain(
       `challenger ${f(challengerScore)} vs champion ${f(championScore)} (${metric}, ${labels.length} paired rows)`,
-      `${promote ? 'promote' : 'reject'}: ${rule}`,
-      evidence,
+      `${promote ? 'promote' : 'reject'}: ${rule}${requeue ? `; the champion's errors rose again inside the window at position ${requeue.at} (z ${requeue.z.toFixed(2)}): the drift went on, retrain from there` : ''}`,
+      requeue ? { ...evidence, requeueSince: requeue.at, riseZ: requeue.z } : evidence,
     ),
   };
+}
+
+/**
+ * A retrain for a flagged champion lost on its window, and the champion's errors rose again inside
+ * that window (z >= `moveLocatedZ`, with `moveLocatedWindow`): the drift was still going on, the
+ * window mixes concepts, and the rows after the second rise are the regime to learn.
+ */
+function gradualRise(input: GateInput, config: PolicyConfig): { at: number; z: number } | null {
+  if (!config.moveLocatedWindow || !input.championFlagged || !input.windowErrors) return null;
+  const { wrong, servedAt } = input.windowErrors;
+  const cut = strongestRise(wrong, 0);
+  if (cut === null) return null;
+  const rise = errorRise(wrong, cut);
+  return rise && rise.z >= config.moveLocatedZ ? { at: servedAt[cut]!, z: rise.z } : null;
 }
 
 /** Challenger − champion on the same rows: exact McNemar, or the paired balanced accuracy difference. */

@@ -1,3 +1,4 @@
+import { featuresMovedIn } from './data-drift.ts';
 import { labelledSince, riseInWindow } from './lineage.ts';
 import { queueJob } from './transitions.ts';
 import type { Evidence, Explanation, Job, PolicyAction, PolicyState } from './types.ts';
@@ -65,6 +66,8 @@ export function jobActions(
   const jobs = state.jobs.map((queued) => {
     let job = queued;
     if (job.status !== 'waiting') return job;
+    const start = training || !config.reachBackOnShift ? null : shiftStart(state, job, evidence);
+    if (start !== null) job = { ...job, since: start, reachedBackFrom: job.since };
     const available = labelledSince(evidence.lineage, job.since);
     if (available >= config.minTrainRows && !training) {
       const moved = straddledChange(state, job, evidence);
@@ -87,6 +90,29 @@ export function jobActions(
     return job;
   });
   return { state: { ...state, jobs }, actions };
+}
+
+/** Outcomes after a second rise that a growth window needs before it moves there (a split at its tail is chance). */
+const GROWTH_MOVE_MIN_AFTER = 100;
+
+/**
+ * A retrain from a located change whose window shows moved features (`persistence` flagged chunks
+ * in a row, advisory or not, the newest overlapping the window): a covariate shift, where the rows
+ * served before the change keep their labels. It trains at once on the newest
+ * max(MIN_TRAIN_ROWS, WINDOW_SIZE) labelled rows, reaching back before the change, instead of
+ * serving the failing model until MIN_TRAIN_ROWS rows after it are in; the newest chunk's worth of
+ * rows is the distribution the flagged chunks showed. Null when it does not apply.
+ */
+function shiftStart(state: PolicyState, job: Job, evidence: Evidence): number | null {
+  const { config } = state;
+  const lineage = evidence.lineage;
+  const k = Math.max(config.minTrainRows, config.chunkSize);
+  if (job.trigger !== 'level' && job.trigger !== 'minority') return null;
+  if (job.sinceKind !== 'change' || lineage.length < k) return null;
+  // A confirmed shift (`persistence` flagged chunks in a row): this action trusts the old rows.
+  if (!featuresMovedIn(state, job.since, evidence.now.position, config.persistence)) return null;
+  const start = lineage.servedAt[lineage.length - k]!;
+  return start < job.since ? start : null;
 }
 
 const fromText = (since: number) => (since < 0 ? 'the first row' : `position ${since}`);
@@ -126,7 +152,7 @@ function startTraining(
         available,
         minTrainRows: config.minTrainRows,
       },
-      decision: `train on the newest ${rows} of them (${candidates.length} candidate window${candidates.length > 1 ? 's' : ''})`,
+      decision: `train on the newest ${rows} of them (${candidates.length} candidate window${candidates.length > 1 ? 's' : ''})${job.reachedBackFrom !== undefined ? `; the window reaches back from the located change at ${job.reachedBackFrom}: chunks in a row flagged the features (covariate shift), so the older rows keep their labels` : ''}`,
       cost: { trainingRuns: candidates.length, trainingRows: rows },
     },
   };
@@ -166,11 +192,21 @@ function straddledChange(
   job: Job,
   evidence: Evidence,
 ): { job: Job; action: PolicyAction } | null {
-  const located = state.config.moveLocatedWindow && job.sinceKind === 'change' && !job.movedInWindow;
+  // Features that moved inside the window say covariate shift: the rows before a second rise
+  // still carry the right labels, and waiting for rows after it would serve the old model longer.
+  const located =
+    state.config.moveLocatedWindow &&
+    job.sinceKind === 'change' &&
+    job.trigger !== 'manual' &&
+    job.trigger !== 'data' &&
+    !job.movedInWindow &&
+    !featuresMovedIn(state, job.since, evidence.now.position);
   if (job.sinceKind !== 'forced' && job.sinceKind !== 'check' && !located) return null;
   const promise = state.serving?.level.b ?? 1;
-  const rise = riseInWindow(evidence.lineage, job.since);
+  const rise = riseInWindow(evidence.lineage, job.since, located ? state.config.moveLocatedZ : undefined);
   if (!rise || rise.after <= promise || rise.at <= job.since + state.config.actionableMargin) return null;
+  if (job.trigger === 'growth' && labelledSince(evidence.lineage, rise.at) < GROWTH_MOVE_MIN_AFTER)
+    return null;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const action: PolicyAction = {
     type: 'retarget',

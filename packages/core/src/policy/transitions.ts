@@ -161,6 +161,9 @@ export function applyTrainingResult(
         cooldownUntil: 0,
         lastRejected: kind === 'level' ? null : next.lastRejected,
       };
+    // A version of a new regime grows from its own rows: growth rejected in the old regime does
+    // not hold it back (its factor would otherwise stay doubled for a regime it never saw).
+    if (job.trigger !== 'growth') next = { ...next, rejections: { ...next.rejections, growth: 0 } };
     // A re-promoted version serves the regime the job was trained for, not the one it came from.
     const regime = gate.decision === 'repromote' ? job.since : undefined;
     next = startServing(next, version, result.now.position, result.lineage, previous, regime);
@@ -210,7 +213,8 @@ export function applyTrainingResult(
       queuedAt: result.now,
       championFlagged: job.championFlagged,
       lineageError: job.lineageError,
-      reason: `job ${job.id} was refused by the regression check; retrain from the rise located in the window`,
+      reason: `job ${job.id} was rejected; retrain from the rise located in its window`,
+      movedInWindow: true,
     }).state;
   }
   return { state: next, explanation: gate.explanation };

@@ -143,6 +143,8 @@ export interface Job {
   reason: string;
   /** Set once a window from a located change moved to a second rise inside it (gradual drift); it moves only once. */
   movedInWindow?: boolean;
+  /** Set when a covariate shift let the window reach back before the located change (`reachBackOnShift`): the change. */
+  reachedBackFrom?: number;
 }
 
 /**
@@ -171,6 +173,11 @@ export interface DataDriftState {
   streaks: number[];
   /** Serve position of the newest level alarm (it corroborates a single flagged chunk). */
   lastAlarmAt: number | null;
+  /**
+   * The newest chunks tested (advisory ones too: a small reference still says whether the features
+   * moved), oldest first, at most `TESTED_CHUNKS_KEPT`.
+   */
+  tested?: { from: number; to: number; pValue: number }[];
 }
 
 export interface PolicyState {
