@@ -24,6 +24,11 @@ export interface InferenceLayout {
   treeRoot: Int32Array;
   /** Steps from each tree's root to its deepest leaf. */
   treeDepth: Int32Array;
+  /**
+   * Per tree: the steps the quantized walk takes in lockstep for a group of rows, at most
+   * `treeDepth` (see {@link lockstepDepth}); a row not in a leaf by then finishes alone.
+   */
+  treeLockstep: Int32Array;
   /** Per node: threshold, +∞ for leaves. */
   threshold: Float64Array;
   /**
@@ -73,6 +78,37 @@ function sharedFloat64(length: number): Float64Array {
 }
 
 /**
+ * What a step of a row walking alone costs against a step of a group walking in lockstep (6: the
+ * fastest of 1.5, 3, 4, 6 and 10 on bench:api's unlimited-depth forest, see bench/README.md).
+ */
+const ALONE_STEP_COST = 6;
+
+/**
+ * The lockstep depth of a tree whose leaves lie at `depths` and hold `weights` of the training
+ * rows: the depth D that minimises the expected steps, D for every row plus, for a row whose leaf
+ * is deeper, its remaining steps taken alone (dearer: one row's walk is a chain of dependent
+ * loads and a branch). A balanced tree gets its full depth; a deep, lopsided one (unlimited
+ * depth, where most rows stop far above the deepest leaf) much less.
+ */
+function lockstepDepth(depths: readonly number[], weights: readonly number[], maxDepth: number): number {
+  let total = 0;
+  for (const w of weights) total += w;
+  let best = maxDepth;
+  let bestCost = maxDepth * total;
+  for (let d = 0; d < maxDepth; d++) {
+    let cost = d * total;
+    for (let i = 0; i < depths.length; i++) {
+      if (depths[i]! > d) cost += ALONE_STEP_COST * weights[i]! * (depths[i]! - d);
+    }
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = d;
+    }
+  }
+  return best;
+}
+
+/**
  * Builds the inference layout; `allowPacking: false` forces the unpacked path (for tests).
  * `quantize: false` leaves the quantized walk out, for {@link addQuantizedWalk} to add later.
  */
@@ -82,6 +118,7 @@ export function compileLayout(model: ForestModel, allowPacking = true, quantize 
   const nNodes = model.nodeFeature.length;
   const treeRoot = sharedInt32(nTrees);
   const treeDepth = sharedInt32(nTrees);
+  const treeLockstep = sharedInt32(nTrees);
   const threshold = sharedFloat64(nNodes);
   const left = sharedInt32(nNodes);
   const feature = sharedInt32(nNodes);
@@ -98,6 +135,8 @@ export function compileLayout(model: ForestModel, allowPacking = true, quantize 
     treeRoot[t] = base;
     const count = model.treeNodeCount[t]!;
     let maxDepth = 0;
+    const leafDepths: number[] = [];
+    const leafWeights: number[] = [];
     for (let i = base; i < base + count; i++) {
       // Parents precede children, so depth[i] is final when node i is reached.
       if (depth[i]! > maxDepth) maxDepth = depth[i]!;
@@ -118,10 +157,15 @@ export function compileLayout(model: ForestModel, allowPacking = true, quantize 
         left[i] = i;
         leafOffset[i] = leaf * K;
         leafDistribution(model, leaf, leafProba, leaf * K);
+        let weight = 0;
+        for (let k = 0; k < K; k++) weight += model.leafClassWeights[leaf * K + k]!;
+        leafDepths.push(depth[i]!);
+        leafWeights.push(weight);
         leaf++;
       }
     }
     treeDepth[t] = maxDepth;
+    treeLockstep[t] = lockstepDepth(leafDepths, leafWeights, maxDepth);
     base += count;
   }
   const featureBits = Math.max(1, Math.ceil(Math.log2(model.nFeatures)));
@@ -145,6 +189,7 @@ export function compileLayout(model: ForestModel, allowPacking = true, quantize 
     nClasses: K,
     treeRoot,
     treeDepth,
+    treeLockstep,
     threshold,
     packed,
     featureBits,
@@ -340,6 +385,21 @@ export function quantizeRows(
 }
 
 /**
+ * The leaf of a quantized row (its codes from `codes[o]`) walked alone from node `node` of `tree`
+ * (indices counted from the tree's root): steps until a leaf, whose word has a zero low byte
+ * (a split's is 255 - cut, at least 1).
+ */
+export function finishQuantized(tree: Int32Array, codes: Uint8Array, o: number, node: number): number {
+  let m = node;
+  let w = tree[m]!;
+  while ((w & 0xff) !== 0) {
+    m = ((w & 0xffffff) + codes[(o + (w >>> 24)) | 0]!) >> 8;
+    w = tree[m]!;
+  }
+  return m;
+}
+
+/**
  * As {@link accumulatePacked} on quantized rows (`codes` from {@link quantizeRows}, row 0 = row
  * `from`): a step loads one node word and one byte of the row, `node = left + (code > cut)`,
  * which takes the same branch as `x > threshold`. A node is 4 bytes instead of 12 and a row 10
@@ -352,7 +412,7 @@ export function accumulateQuantized(
   to: number,
   out: Float64Array,
 ): void {
-  const { treeRoot, treeDepth, leafOffset, leafProba } = layout;
+  const { treeRoot, treeDepth, treeLockstep, leafOffset, leafProba } = layout;
   const quantized = layout.quantized!;
   const F = layout.nFeatures;
   const K = layout.nClasses;
@@ -361,7 +421,8 @@ export function accumulateQuantized(
   const groupsEnd = n & ~7;
   for (let t = 0; t < nTrees; t++) {
     const root = treeRoot[t]!;
-    const depth = treeDepth[t]!;
+    const depth = treeLockstep[t]!;
+    const alone = depth < treeDepth[t]!;
     const tree = quantized.subarray(root, t + 1 < nTrees ? treeRoot[t + 1]! : quantized.length);
     let r = 0;
     for (; r < groupsEnd; r += 8) {
@@ -399,6 +460,16 @@ export function accumulateQuantized(
         w = tree[n7]!;
         n7 = ((w & 0xffffff) + codes[(o7 + (w >>> 24)) | 0]!) >> 8;
       }
+      if (alone) {
+        n0 = finishQuantized(tree, codes, o0, n0);
+        n1 = finishQuantized(tree, codes, o1, n1);
+        n2 = finishQuantized(tree, codes, o2, n2);
+        n3 = finishQuantized(tree, codes, o3, n3);
+        n4 = finishQuantized(tree, codes, o4, n4);
+        n5 = finishQuantized(tree, codes, o5, n5);
+        n6 = finishQuantized(tree, codes, o6, n6);
+        n7 = finishQuantized(tree, codes, o7, n7);
+      }
       const p = (from + r) * K;
       const l0 = leafOffset[root + n0]!;
       const l1 = leafOffset[root + n1]!;
@@ -420,12 +491,7 @@ export function accumulateQuantized(
       }
     }
     for (; r < n; r++) {
-      const o = r * F;
-      let m = 0;
-      for (let d = 0; d < depth; d++) {
-        const w = tree[m]!;
-        m = ((w & 0xffffff) + codes[(o + (w >>> 24)) | 0]!) >> 8;
-      }
+      const m = finishQuantized(tree, codes, r * F, 0);
       const l = leafOffset[root + m]!;
       const p = (from + r) * K;
       for (let k = 0; k < K; k++) out[p + k] = out[p + k]! + leafProba[l + k]!;
@@ -933,6 +999,7 @@ export function servePredictions(port: PredictionPort): void {
 export const INFERENCE_FUNCTIONS: readonly ((...args: never[]) => unknown)[] = [
   walkGeneral,
   quantizeRows,
+  finishQuantized,
   accumulateQuantized,
   accumulateGeneral,
   accumulateMissing,

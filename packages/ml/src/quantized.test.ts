@@ -111,6 +111,45 @@ describe('the quantized batch walk', () => {
     expect(out.subarray(13 * 3, 200 * 3)).toEqual(expected.subarray(13 * 3, 200 * 3));
   });
 
+  it('finishes alone the rows a deep tree keeps past its lockstep depth, with the same answers', async () => {
+    // Unlimited depth: lopsided trees, most rows in a leaf far above the deepest one.
+    const data = makeSyntheticDataset({ nRows: 6000, nFeatures: 8, rule: 'nonlinear', noise: 0.2, seed: 17 });
+    const forest = await trainForest(data.features, data.labels, {
+      nFeatures: 8,
+      nEstimators: 12,
+      maxDepth: null,
+      minSamplesLeaf: 2,
+      seed: 5,
+    });
+    const layout = compileLayout(decodeForest(forest.serialize()));
+    expect(layout.quantized).not.toBeNull();
+    const shorter = Array.from(layout.treeLockstep).filter((d, t) => d < layout.treeDepth[t]!).length;
+    expect(shorter).toBeGreaterThan(6);
+    // A balanced tree keeps its full depth in lockstep.
+    const shallow = await trainForest(data.features, data.labels, {
+      nFeatures: 8,
+      nEstimators: 4,
+      maxDepth: 3,
+    });
+    const shallowLayout = compileLayout(decodeForest(shallow.serialize()));
+    expect(Array.from(shallowLayout.treeLockstep)).toEqual(Array.from(shallowLayout.treeDepth));
+
+    const rows = probeRows(layout, data.features, 19);
+    const expected = floatPath(layout, rows);
+    expect(quantizedPath(layout, rows)).toEqual(expected);
+    const trees = forest.toTrees();
+    const asArrays = toRowArrays(rows, 8);
+    const K = forest.nClasses;
+    for (let r = 0; r < asArrays.length; r += 5) {
+      const sums = new Array<number>(K).fill(0);
+      for (const tree of trees) {
+        const p = walkTree(tree, asArrays[r]!);
+        for (let k = 0; k < K; k++) sums[k] = sums[k]! + p[k]!;
+      }
+      expect(Array.from(expected.subarray(r * K, (r + 1) * K))).toEqual(sums.map((s) => s / trees.length));
+    }
+  });
+
   it('is left out where it does not fit, and those forests keep their answers', async () => {
     const data = makeSyntheticDataset({ nRows: 600, nFeatures: 260, seed: 12 });
     const wide = await trainForest(data.features, data.labels, { nFeatures: 260, nEstimators: 4, seed: 1 });
