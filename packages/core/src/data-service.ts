@@ -428,7 +428,7 @@ export class DataService {
         label: p.label,
         classValue: classValue(schema, p.label),
         probabilities: p.probabilities,
-        classProbabilities: Object.fromEntries(names.map((n, k) => [n, p.probabilities[k] ?? 0])),
+        classProbabilities: byName(names, p.probabilities),
         modelVersion: p.modelVersion,
       })),
     };
@@ -505,6 +505,13 @@ export class DataService {
     this.hooks.onLabelledRows?.(updated.length);
     return { updated: updated.length };
   }
+}
+
+/** The probability of each class keyed by its name (built in one object: a batch has one per row). */
+function byName(names: readonly string[], probabilities: readonly number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let k = 0; k < names.length; k++) out[names[k]!] = probabilities[k] ?? 0;
+  return out;
 }
 
 /**

@@ -198,6 +198,15 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
       fencePredictionIds(db.sql),
     );
     expect(next).toBeGreaterThan(ids.at(-1)!);
+
+    // Ids past 2^32 keep both of their words.
+    await db.sql`select setval('predictions_id_seq', ${2 ** 32 - 3})`;
+    const high = await copyPredictions(db.sql, 1, predictions.slice(0, COPY_MIN_ROWS), async () => {});
+    expect(high[0]).toBe(2 ** 32 - 2);
+    const highStored = await db.sql<{ id: string }[]>`
+      select id::text from predictions where id >= ${2 ** 32 - 2} order by id`;
+    expect(highStored.map((r) => Number(r.id))).toEqual(high);
+    expect(high.at(-1)).toBe(2 ** 32 - 3 + COPY_MIN_ROWS);
   });
 
   it('a COPY that Postgres refuses rejects (and stores nothing) instead of waiting forever', async () => {
