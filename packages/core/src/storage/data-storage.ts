@@ -238,6 +238,7 @@ async function insertPredictionChunk(
   pipeline: number,
   chunk: PredictionToStore[],
 ): Promise<number[]> {
+  if (chunk.length === 1) return insertOnePrediction(sql, pipeline, chunk[0]!);
   const width = chunk[0]!.features.length;
   const classes = chunk[0]!.probabilities.length;
   const features = numericArrayLiteral(
@@ -268,6 +269,26 @@ async function insertPredictionChunk(
   // Ids come from one sequence in insertion order (which is r.i order), so ascending id order
   // is input order whatever order RETURNING lists them in.
   return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+}
+
+/**
+ * One prediction (a single-row predict, the latency-bound case): the same fence check without the
+ * arrays to slice, about a quarter less time in Postgres than the batch statement for one row.
+ */
+async function insertOnePrediction(
+  sql: Queryable,
+  pipeline: number,
+  p: PredictionToStore,
+): Promise<number[]> {
+  // name: insert-prediction
+  const rows = await sql<{ id: string }[]>`
+    insert into predictions (pipeline_id, features, label, probabilities, model_version)
+    select ${pipeline}::int, ${numericArrayLiteral(p.features)}::float8[], ${p.label}::int,
+      ${numericArrayLiteral(p.probabilities)}::real[], ${p.modelVersion}::int
+    where exists (select 1 from platform_settings
+      where id = 1 and prediction_id_fence = pg_postmaster_start_time())
+    returning id`;
+  return rows.map((r) => Number(r.id));
 }
 
 /**
