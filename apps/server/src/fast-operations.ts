@@ -11,6 +11,7 @@ import {
   visit,
 } from 'graphql';
 import type { GraphQLContext, Principal } from './context.ts';
+import { type DirectPlan, planDirectRows, prepareDirectRows, runDirectRows } from './direct-rows.ts';
 import { maskError, withCode } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
 import { operationLabel } from './operation-names.ts';
@@ -33,6 +34,8 @@ interface Plan {
   document: DocumentNode;
   /** The operation's metric label (a known name or `other`). */
   label: string;
+  /** Set when a plain `predict` or `ingest` can be answered without the executor (direct-rows.ts). */
+  direct: DirectPlan | null;
 }
 
 interface GraphQLParams {
@@ -62,8 +65,9 @@ export interface FastOperationsDeps {
  */
 export class FastOperations {
   private readonly plans = new Map<string, Plan>();
-  /** Requests answered here since the start. */
+  /** Requests answered here since the start, and of them without the executor. */
   answered = 0;
+  answeredDirect = 0;
 
   constructor(private readonly deps: FastOperationsDeps) {}
 
@@ -74,7 +78,11 @@ export class FastOperations {
     if (this.plans.has(key) || !isHotDocument(document, params.operationName)) return;
     if (this.deps.listItems(document) > this.deps.maxListItems) return;
     const operation = getOperationAST(document, params.operationName);
-    this.plans.set(key, { document, label: operationLabel(operation?.name?.value) });
+    this.plans.set(key, {
+      document,
+      label: operationLabel(operation?.name?.value),
+      direct: planDirectRows(document, params.operationName),
+    });
   }
 
   /** Answers the request when its document was learned; false: Yoga answers it. */
@@ -118,15 +126,19 @@ export class FastOperations {
       requestId: who.requestId,
       logger: platform.logger.child({ requestId: who.requestId }),
     };
+    const direct = plan.direct && prepareDirectRows(plan.direct, params.variables, who.principal);
     let result: ExecutionResult;
     try {
-      result = (await normalizedExecutor({
-        schema: this.deps.schema,
-        document: plan.document,
-        variableValues: params.variables ?? undefined,
-        operationName: params.operationName ?? undefined,
-        contextValue,
-      })) as ExecutionResult;
+      if (direct) this.answeredDirect++;
+      result = direct
+        ? await runDirectRows(plan.direct!, direct, contextValue)
+        : ((await normalizedExecutor({
+            schema: this.deps.schema,
+            document: plan.document,
+            variableValues: params.variables ?? undefined,
+            operationName: params.operationName ?? undefined,
+            contextValue,
+          })) as ExecutionResult);
     } catch (error) {
       result = { errors: [maskError(error, 'Unexpected error.', false) as GraphQLError] };
     }

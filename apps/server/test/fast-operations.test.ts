@@ -33,6 +33,8 @@ interface Case {
   operationName?: string | null;
   headers?: Record<string, string>;
   key?: 'admin' | 'reader';
+  /** Answered without the executor (direct-predict.ts). */
+  direct?: boolean;
 }
 
 /** Headers that differ between any two answers (time, connection, ids, the body's length). */
@@ -100,14 +102,21 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
   async function compare(c: Case) {
     await post(p.graphqlUrl, c); // Yoga admits the document; the fast path learns it
     const before = fastApp.fast!.answered;
+    const beforeDirect = fastApp.fast!.answeredDirect;
     const yoga = await post(plainUrl, c);
     const fast = await post(p.graphqlUrl, c);
-    return { yoga, fast, answeredFast: fastApp.fast!.answered - before };
+    return {
+      yoga,
+      fast,
+      answeredFast: fastApp.fast!.answered - before,
+      answeredDirect: fastApp.fast!.answeredDirect - beforeDirect,
+    };
   }
 
   const expectSame = async (c: Case) => {
-    const { yoga, fast, answeredFast } = await compare(c);
+    const { yoga, fast, answeredFast, answeredDirect } = await compare(c);
     expect(answeredFast, `${c.name}: answered by the fast path`).toBe(1);
+    expect(answeredDirect, `${c.name}: answered without the executor`).toBe(c.direct ? 1 : 0);
     expect(fast, c.name).toEqual(yoga);
     return yoga;
   };
@@ -115,6 +124,7 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
   const row = [0.2, 0.9, 0.1];
   it('answers MODEL_NOT_READY as Yoga does before the first model', async () => {
     const answer = await expectSame({
+      direct: true,
       name: 'predict before a model',
       query: PREDICT,
       variables: () => ({ input: { features: [row] } }),
@@ -125,6 +135,7 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
   it('answers ingest, predict and feedback, and their refusals, as Yoga does', async () => {
     let seed = 1;
     const ingested = await expectSame({
+      direct: true,
       name: 'ingest a labelled batch',
       query: INGEST,
       variables: () => ({ input: labelledBatch(150, seed++) }),
@@ -146,13 +157,20 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
     );
 
     const cases: Case[] = [
-      { name: 'predict one row', query: PREDICT, variables: () => ({ input: { features: [row] } }) },
       {
+        direct: true,
+        name: 'predict one row',
+        query: PREDICT,
+        variables: () => ({ input: { features: [row] } }),
+      },
+      {
+        direct: true,
         name: 'predict rows with null pipeline',
         query: PREDICT,
         variables: () => ({ pipeline: null, input: { features: [row, [0.9, 0.9, 0.5]] } }),
       },
       {
+        direct: true,
         name: 'a row of the wrong width',
         query: PREDICT,
         variables: () => ({ input: { features: [[1, 2]] } }),
@@ -167,16 +185,19 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
       { name: 'input not an object', query: PREDICT, variables: () => ({ input: 5 }) },
       { name: 'an unknown input field', query: PREDICT, variables: () => ({ input: { rows: [row] } }) },
       {
+        direct: true,
         name: 'an unknown pipeline',
         query: PREDICT,
         variables: () => ({ pipeline: 'no-such-pipeline', input: { features: [row] } }),
       },
       {
+        direct: true,
         name: 'a NUL byte in the pipeline name',
         query: PREDICT,
         variables: () => ({ pipeline: 'a\u0000b', input: { features: [row] } }),
       },
       {
+        direct: true,
         name: 'a feature beyond any float',
         query: INGEST,
         variables: () => ({ input: { features: [[1e308, 1, 2]], labels: [1] } }),
@@ -188,14 +209,82 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
         key: 'reader',
       },
       {
+        direct: true,
+        name: 'a batch of rows',
+        query: PREDICT,
+        variables: () => ({ input: { features: labelledBatch(300, 7).features } }),
+      },
+      { direct: true, name: 'no rows', query: PREDICT, variables: () => ({ input: { features: [] } }) },
+      { name: 'a missing value', query: PREDICT, variables: () => ({ input: { features: [[null, 1, 2]] } }) },
+      { name: 'one flat row', query: PREDICT, variables: () => ({ input: { features: row } }) },
+      {
+        direct: true,
+        name: 'a literal pipeline, aliased fields',
+        query:
+          'mutation L($input: PredictInput!) { p: predict(pipeline: "default", input: $input) { v: modelVersion } }',
+        variables: () => ({ input: { features: [row] } }),
+      },
+      {
+        name: 'a literal input',
+        query: 'mutation { predict(input: { features: [[0.5, 0.5, 0.5]] }) { modelVersion } }',
+        variables: () => ({}),
+      },
+      {
+        direct: true,
+        name: 'aliased prediction fields',
+        query:
+          'mutation A($input: PredictInput!, $p: String) { out: predict(input: $input, pipeline: $p) { predictions { id l: label className classProbabilities } } }',
+        variables: () => ({ input: { features: [row] }, p: 'default' }),
+      },
+      {
+        name: 'a required pipeline sent null',
+        query:
+          'mutation R($input: PredictInput!, $p: String!) { predict(input: $input, pipeline: $p) { modelVersion } }',
+        variables: () => ({ input: { features: [row] }, p: null }),
+      },
+      {
+        name: '__typename',
+        query: 'mutation T($input: PredictInput!) { predict(input: $input) { __typename modelVersion } }',
+        variables: () => ({ input: { features: [row] } }),
+      },
+      {
+        direct: true,
         name: 'labels of another length',
         query: INGEST,
         variables: () => ({ input: { features: [row, row], labels: [1] } }),
       },
       {
+        direct: true,
         name: 'a batch sent again',
         query: INGEST,
         variables: () => ({ input: { ...labelledBatch(3, 99), batchId: 'sent-again' } }),
+      },
+      {
+        direct: true,
+        name: 'ingest without labels, into a named pipeline',
+        query: INGEST,
+        variables: () => ({ pipeline: 'default', input: { features: [row, row] } }),
+      },
+      {
+        name: 'ingest with class names',
+        query: INGEST,
+        variables: () => ({ input: { features: [row], labelNames: ['1'] } }),
+      },
+      {
+        name: 'ingest with a fractional label',
+        query: INGEST,
+        variables: () => ({ input: { features: [row], labels: [0.5] } }),
+      },
+      {
+        name: 'ingest with a label past 32 bits',
+        query: INGEST,
+        variables: () => ({ input: { features: [row], labels: [2 ** 31] } }),
+      },
+      {
+        direct: true,
+        name: 'ingest with a label out of range',
+        query: INGEST,
+        variables: () => ({ input: { features: [row], labels: [7] } }),
       },
       {
         name: 'feedback for an unknown prediction',
@@ -203,6 +292,7 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
         variables: () => ({ input: { labels: [{ predictionId: 999999999, label: 1 }] } }),
       },
       {
+        direct: true,
         name: 'two operations, one chosen',
         query: TWO_OPERATIONS,
         operationName: 'Score',
@@ -214,6 +304,7 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
         variables: () => ({ a: { features: [row] }, b: { features: [[0, 0, 0]] } }),
       },
       {
+        direct: true,
         name: 'graphql-response+json with a refusal',
         query: PREDICT,
         variables: () => ({ input: { features: [[1]] } }),
@@ -226,12 +317,14 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
         headers: { accept: 'application/graphql-response+json' },
       },
       {
+        direct: true,
         name: 'application/json',
         query: PREDICT,
         variables: () => ({ input: { features: [row] } }),
         headers: { accept: 'application/json' },
       },
       {
+        direct: true,
         name: '*/*',
         query: PREDICT,
         variables: () => ({ input: { features: [row] } }),

@@ -1,6 +1,6 @@
-import { badInput, type IngestResult, type PredictionResult } from '@automl-stream/core';
+import type { IngestResult, PredictionResult } from '@automl-stream/core';
 import { builder } from '../builder.ts';
-import { pipelineArg, scoped, writablePipelineOf } from './pipeline-arg.ts';
+import { ingestIn, pipelineArg, predictIn, scoped, writablePipelineOf } from './pipeline-arg.ts';
 
 const IngestInput = builder.inputType('IngestInput', {
   fields: (t) => ({
@@ -122,25 +122,14 @@ builder.mutationFields((t) => ({
     description:
       'Store a batch of rows (with labels when known) in one transaction: all or nothing (writer). Into a pipeline that does not exist yet, the batch creates it with the schema it brings (unless AUTO_CREATE_PIPELINES=false).',
     args: { input: t.arg({ type: IngestInput }), pipeline: pipelineArg(t) },
-    resolve: async (_r, args, ctx) => {
-      const { labelNames, ...rest } = args.input;
-      if (labelNames && args.input.labels)
-        throw badInput('send labels (class numbers) or labelNames, not both');
-      const pipeline = await writablePipelineOf(ctx, args, { create: true });
-      return pipeline.data.ingest(
-        { ...rest, labels: labelNames ?? args.input.labels, source: 'graphql' },
-        { admin: ctx.principal.role === 'admin' },
-      );
-    },
+    resolve: (_r, args, ctx) => ingestIn(ctx, args),
   }),
   predict: t.field({
     authScopes: scoped('writer'),
     type: PredictResultRef,
     description: 'Predict with the serving model; every prediction is stored before the answer (writer).',
     args: { input: t.arg({ type: PredictInput }), pipeline: pipelineArg(t) },
-    resolve: async (_r, args, ctx) => {
-      return (await writablePipelineOf(ctx, args, { create: false })).data.predict(args.input);
-    },
+    resolve: (_r, args, ctx) => predictIn(ctx, args),
   }),
   submitFeedback: t.field({
     authScopes: scoped('writer'),

@@ -1,4 +1,4 @@
-import type { PipelineRuntime } from '@automl-stream/core';
+import { badInput, type IngestInput, type PipelineRuntime } from '@automl-stream/core';
 import type { GraphQLContext, Role } from '../context.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: any Pothos field builder (query, mutation, subscription)
@@ -40,3 +40,23 @@ export const writablePipelineOf = (
   options: { create: boolean },
 ): Promise<PipelineRuntime> =>
   ctx.platform.pipelines.forWrite(args.pipeline, options.create && ctx.platform.config.pipelines.autoCreate);
+
+/** `predict`'s resolver (also run by the direct path, direct-predict.ts): score and store the rows. */
+export const predictIn = async (
+  ctx: GraphQLContext,
+  args: PipelineArgs & { input: Parameters<PipelineRuntime['data']['predict']>[0] },
+) => (await writablePipelineOf(ctx, args, { create: false })).data.predict(args.input);
+
+/** `ingest`'s arguments: the service's input, with class names apart from class numbers. */
+type IngestArgs = Omit<IngestInput, 'source'> & { labelNames?: unknown };
+
+/** `ingest`'s resolver (also run by the direct path): store the batch, creating the pipeline if allowed. */
+export const ingestIn = async (ctx: GraphQLContext, args: PipelineArgs & { input: IngestArgs }) => {
+  const { labelNames, ...rest } = args.input;
+  if (labelNames && args.input.labels) throw badInput('send labels (class numbers) or labelNames, not both');
+  const pipeline = await writablePipelineOf(ctx, args, { create: true });
+  return pipeline.data.ingest(
+    { ...rest, labels: labelNames ?? args.input.labels, source: 'graphql' },
+    { admin: ctx.principal.role === 'admin' },
+  );
+};
