@@ -266,6 +266,7 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
         variables: () => ({ pipeline: 'default', input: { features: [row, row] } }),
       },
       {
+        direct: true,
         name: 'ingest with class names',
         query: INGEST,
         variables: () => ({ input: { features: [row], labelNames: ['1'] } }),
@@ -286,6 +287,25 @@ describe('row-carrying mutations without Yoga answer as Yoga does', () => {
         query: INGEST,
         variables: () => ({ input: { features: [row], labels: [7] } }),
       },
+      {
+        direct: true,
+        name: 'predict records',
+        query: PREDICT,
+        variables: () => ({ input: { records: [{ x0: 0.2, x1: 0.9, x2: 0.1 }] } }),
+      },
+      {
+        direct: true,
+        name: 'ingest records with a label column',
+        query: INGEST,
+        variables: () => ({ input: { records: [{ x0: 0.2, x1: 0.9, x2: 0.1, y: 1 }], labelColumn: 'y' } }),
+      },
+      {
+        direct: true,
+        name: 'both features and records',
+        query: PREDICT,
+        variables: () => ({ input: { features: [row], records: [{ x0: 1 }] } }),
+      },
+      { name: 'a null record', query: PREDICT, variables: () => ({ input: { records: [null] } }) },
       {
         name: 'feedback for an unknown prediction',
         query: FEEDBACK,
