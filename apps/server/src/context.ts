@@ -18,3 +18,8 @@ export interface GraphQLContext {
   requestId: string;
   principal: Principal;
 }
+
+/** An operation's context for an admitted caller (Yoga's and the fast path's alike). */
+export function requestContext(platform: Platform, principal: Principal, requestId: string): GraphQLContext {
+  return { platform, principal, requestId, logger: platform.logger.child({ requestId }) };
+}

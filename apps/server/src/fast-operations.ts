@@ -10,7 +10,7 @@ import {
   Kind,
   visit,
 } from 'graphql';
-import type { GraphQLContext, Principal } from './context.ts';
+import { type Principal, requestContext } from './context.ts';
 import { type DirectPlan, planDirectRows, prepareDirectRows, runDirectRows } from './direct-rows.ts';
 import { maskError, withCode } from './errors.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -18,6 +18,8 @@ import { operationLabel } from './operation-names.ts';
 
 /** The mutations that carry rows: the only documents answered here. */
 const HOT_FIELDS = new Set(['ingest', 'predict', 'submitFeedback']);
+/** Yoga's message for a masked error. */
+const MASKED = 'Unexpected error.';
 /** Documents remembered; a client sends a handful, so more than this means ad-hoc documents. */
 const MAX_PLANS = 256;
 /** The body keys Yoga reads; any other key (extensions, a typo) goes to Yoga, which refuses it. */
@@ -105,7 +107,7 @@ export class FastOperations {
       res.writeHead(500, { 'content-type': `${mediaType}; charset=utf-8` });
       res.end(
         JSON.stringify({
-          errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+          errors: [{ message: MASKED, extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
         }),
       );
     });
@@ -119,13 +121,7 @@ export class FastOperations {
     who: { principal: Principal; requestId: string },
     mediaType: string,
   ): Promise<void> {
-    const { platform } = this.deps;
-    const contextValue: GraphQLContext = {
-      platform,
-      principal: who.principal,
-      requestId: who.requestId,
-      logger: platform.logger.child({ requestId: who.requestId }),
-    };
+    const contextValue = requestContext(this.deps.platform, who.principal, who.requestId);
     const direct = plan.direct && prepareDirectRows(plan.direct, params.variables, who.principal);
     let result: ExecutionResult;
     try {
@@ -140,11 +136,10 @@ export class FastOperations {
             contextValue,
           })) as ExecutionResult);
     } catch (error) {
-      result = { errors: [maskError(error, 'Unexpected error.', false) as GraphQLError] };
+      result = { errors: [maskError(error, MASKED, false) as GraphQLError] };
     }
     const errors = result.errors?.map(
-      (e) =>
-        maskError(e.path ? e : withCode(e, 'BAD_USER_INPUT'), 'Unexpected error.', false) as GraphQLError,
+      (e) => maskError(e.path ? e : withCode(e, 'BAD_USER_INPUT'), MASKED, false) as GraphQLError,
     );
     const failed = errors !== undefined && errors.length > 0;
     this.deps.metrics.graphqlOperations.inc({

@@ -3,7 +3,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Access } from './auth.ts';
-import type { GraphQLContext } from './context.ts';
+import { type GraphQLContext, requestContext } from './context.ts';
 import { DocumentCache } from './document-cache.ts';
 import { asDomainError, maskError, toGraphQLError } from './errors.ts';
 import type { FastOperations } from './fast-operations.ts';
@@ -115,8 +115,7 @@ async function graphqlContext(
   try {
     const who =
       principal ?? (await deps.access.authenticate(request.headers.get('authorization'), 'in-process'));
-    const id = requestId ?? crypto.randomUUID();
-    return { platform, principal: who, requestId: id, logger: platform.logger.child({ requestId: id }) };
+    return requestContext(platform, who, requestId ?? crypto.randomUUID());
   } catch (error) {
     const domain = asDomainError(error);
     throw domain ? toGraphQLError(domain) : error;
