@@ -494,16 +494,32 @@ export type DriftAction = 'retrain_queued' | 'retrain_pending' | 'cooldown' | 'i
 export interface RetrainSituation {
   /** A retrain is queued or running. */
   pending: boolean;
-  /** The last drift-triggered retrain: seconds and rows served since (null: never). */
+  /** The last drift-triggered retrain: seconds and rows served since it was queued (null: never). */
   last: { secondsAgo: number; rowsSince: number } | null;
+  /**
+   * The back-off (spec P7): the drift-triggered retrains in a row that ended without replacing
+   * the serving version, and the labelled rows since the newest of them ended (null: the newest
+   * one was promoted, or none ended).
+   */
+  backoff?: { failures: number; labelledSince: number } | null;
+}
+
+/** Largest back-off multiplier of DRIFT_COOLDOWN_ROWS (spec P7). */
+export const BACKOFF_CAP = 16;
+
+/** Labelled rows a drift retrain waits after `failures` retrains in a row that replaced nothing. */
+export function backoffRows(cooldownRows: number, failures: number): number {
+  return failures <= 0 ? 0 : cooldownRows * Math.min(BACKOFF_CAP, 2 ** (failures - 1));
 }
 
 /**
  * What a check does about its measurement. One shift, one retrain: a drift queues a retrain
- * unless one is pending or the last drift-triggered one is too recent — fewer than
- * DRIFT_COOLDOWN_ROWS rows or RETRAIN_MIN_INTERVAL_SECONDS ago (the rows alone would let a writer
- * chain retrains with one big batch each; the time bounds how often any stream can replace the
- * model).
+ * unless one is pending, the last drift-triggered one was queued fewer than
+ * RETRAIN_MIN_INTERVAL_SECONDS ago (a writer cannot chain retrains back to back), or it backs
+ * off (spec P7): after a drift retrain that replaced nothing (rejected, failed), the next waits
+ * for DRIFT_COOLDOWN_ROWS labelled rows after it ended, doubled for each further one in a row
+ * (at most ×16). After a promoted one there is no wait in rows: the new version's tests start
+ * afresh, and a version bad from its first row must be caught (A5, A6).
  */
 export function decideAction(
   measurement: Pick<DriftMeasurement, 'drifted' | 'verdict'>,
@@ -512,11 +528,26 @@ export function decideAction(
 ): DriftAction {
   if (!measurement.drifted) return measurement.verdict === 'insufficient_data' ? 'insufficient_data' : 'none';
   if (situation.pending) return 'retrain_pending';
-  const last = situation.last;
-  if (last && (last.rowsSince < settings.cooldownRows || last.secondsAgo < settings.minIntervalSeconds)) {
+  if (situation.last && situation.last.secondsAgo < settings.minIntervalSeconds) return 'cooldown';
+  const backoff = situation.backoff;
+  if (backoff && backoff.labelledSince < backoffRows(settings.cooldownRows, backoff.failures))
     return 'cooldown';
-  }
   return 'retrain_queued';
+}
+
+/** Why a drift waits (the action `cooldown`): which pacing holds it, and for how long. */
+export function cooldownWhy(
+  situation: RetrainSituation,
+  settings: { cooldownRows: number; minIntervalSeconds: number },
+): string {
+  const last = situation.last;
+  if (last && last.secondsAgo < settings.minIntervalSeconds) {
+    return `no retrain yet: the last drift-triggered retrain was queued ${Math.floor(last.secondsAgo)} s ago (RETRAIN_MIN_INTERVAL_SECONDS ${settings.minIntervalSeconds})`;
+  }
+  const b = situation.backoff;
+  if (!b) return 'no retrain yet: paced';
+  const wait = backoffRows(settings.cooldownRows, b.failures);
+  return `no retrain yet: back-off after ${b.failures} drift retrain(s) in a row that replaced nothing, ${b.labelledSince} of ${wait} labelled rows (DRIFT_COOLDOWN_ROWS ${settings.cooldownRows} × ${wait / settings.cooldownRows})`;
 }
 
 /** The reason a drift-triggered retrain is queued with. */

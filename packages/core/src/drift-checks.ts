@@ -46,7 +46,7 @@ const ACTION_WHY: Record<string, string> = {
   retrain_queued: 'retrain queued',
   retrain_pending: 'no new retrain: one is already queued or running',
   cooldown:
-    'no retrain: the last drift-triggered retrain is more recent than DRIFT_COOLDOWN_ROWS rows or RETRAIN_MIN_INTERVAL_SECONDS',
+    'no retrain yet: the last drift-triggered retrain is more recent than RETRAIN_MIN_INTERVAL_SECONDS, or the back-off after rejected ones (DRIFT_COOLDOWN_ROWS) runs',
   insufficient_data: 'no retrain: too few rows or labelled outcomes for a verdict',
   none: 'no retrain: no drift the platform acts on',
 };
@@ -97,6 +97,7 @@ export function explainCheck(check: DriftCheckRecord): string[] {
       `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)${prediction.advisory ? '; advisory: labels come in and decide' : ''}`,
     );
   let action = ACTION_WHY[check.action] ?? check.action;
+  if (check.action === 'cooldown' && typeof details.pacing === 'string') action = details.pacing;
   if (check.action === 'none' && check.verdict === 'warning')
     action =
       'no retrain: the moved features or class mix are a warning; the labels decide, and they show no loss';

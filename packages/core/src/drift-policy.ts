@@ -4,11 +4,13 @@ import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
   ACCEPT_AFTER_CHECKS,
+  cooldownWhy,
   type DriftAction,
   type DriftCheckInputs,
   type DriftMeasurement,
   decideAction,
   measureDrift,
+  type RetrainSituation,
   retargetTo,
   retrainReason,
 } from './drift-check.ts';
@@ -181,17 +183,25 @@ export class DriftPolicy {
    * What the check does (decideAction), under the retrain-request lock; when only an open growth
    * run of the old regime stands in the way of the change's retrain, it gives way (supersedeGrowth).
    */
-  private async actionFor(tx: Queryable, m: DriftMeasurement): Promise<DriftAction> {
-    const situation = m.drifted ? await this.retrains.situation(tx) : { pending: false, last: null };
+  private async actionFor(
+    tx: Queryable,
+    m: DriftMeasurement,
+  ): Promise<{ action: DriftAction; pacing: string | null }> {
     const settings = {
       cooldownRows: this.config.drift.cooldownRows,
       minIntervalSeconds: this.config.retrain.minIntervalSeconds,
     };
-    const action = decideAction(m, situation, settings);
-    if (action !== 'retrain_pending') return action;
-    if (decideAction(m, { ...situation, pending: false }, settings) !== 'retrain_queued') return action;
-    if (!(await this.supersedeGrowth(tx, m))) return action;
-    return decideAction(m, await this.retrains.situation(tx), settings);
+    const decided = (situation: RetrainSituation) => {
+      const action = decideAction(m, situation, settings);
+      return { action, pacing: action === 'cooldown' ? cooldownWhy(situation, settings) : null };
+    };
+    if (!m.drifted) return decided({ pending: false, last: null });
+    const situation = await this.retrains.situation(tx);
+    const first = decided(situation);
+    if (first.action !== 'retrain_pending') return first;
+    if (decideAction(m, { ...situation, pending: false }, settings) !== 'retrain_queued') return first;
+    if (!(await this.supersedeGrowth(tx, m))) return first;
+    return decided(await this.retrains.situation(tx));
   }
 
   /** Records the check, its action, its events and the retrain it queued, in one transaction. */
@@ -207,7 +217,7 @@ export class DriftPolicy {
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
-      const action = await this.actionFor(tx, m);
+      const { action, pacing } = await this.actionFor(tx, m);
       const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
@@ -232,6 +242,7 @@ export class DriftPolicy {
           chunk: m.chunk,
           source: window.source,
           retargeted,
+          ...(pacing ? { pacing } : {}),
           newestRowId: window.newestRowId,
           newestPredictionId: window.newestPredictionId,
         },

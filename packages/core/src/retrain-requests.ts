@@ -17,6 +17,7 @@ import {
   newestModelVersion,
 } from './storage/models-storage.ts';
 import {
+  driftRetrainBackoff,
   insertTrainingJob,
   lockRetrainRequests,
   openTrainingJob,
@@ -45,21 +46,27 @@ export class RetrainRequests {
   ) {}
 
   /**
-   * Locks retrain requests for the caller's transaction and answers whether one is pending and
-   * how long ago the last drift-triggered one was (for the cooldown).
+   * Locks retrain requests for the caller's transaction and answers whether one is pending, how
+   * long ago the last drift-triggered one was queued (for the minimum interval) and how far its
+   * back-off has run (labelled rows since the newest of the drift retrains that replaced nothing).
    */
   async situation(tx: Queryable): Promise<RetrainSituation> {
     await lockRetrainRequests(tx, this.pipeline.id);
     const pending = Boolean(await openTrainingJob(tx, this.pipeline.id));
     // The last trigger even with a job open: whether ending an open growth run would let the
-    // change's retrain be queued depends on the cooldown (DriftPolicy.actionFor).
+    // change's retrain be queued depends on the pacing (DriftPolicy.actionFor).
     const last = await lastRetrainTrigger(tx, this.pipeline.id);
-    if (!last) return { pending, last: null };
+    if (!last) return { pending, last: null, backoff: null };
+    const failed = await driftRetrainBackoff(tx, this.pipeline.id);
     return {
       pending,
       last: {
         secondsAgo: last.secondsAgo,
         rowsSince: await countServedSince(tx, this.pipeline.id, last.createdAt),
+      },
+      backoff: failed && {
+        failures: failed.failures,
+        labelledSince: await countLabelledSince(tx, this.pipeline.id, { at: failed.finishedAt, rowId: null }),
       },
     };
   }

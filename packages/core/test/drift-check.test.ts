@@ -2,7 +2,14 @@
 // out (packages/core/src/drift-check.ts).
 import { loadConfig } from '@automl-stream/config';
 import { describe, expect, it } from 'vitest';
-import { type DriftCheckInputs, decideAction, measureDrift, retrainReason } from '../src/drift-check.ts';
+import {
+  backoffRows,
+  cooldownWhy,
+  type DriftCheckInputs,
+  decideAction,
+  measureDrift,
+  retrainReason,
+} from '../src/drift-check.ts';
 import { seeded } from '../src/policy/testing.ts';
 
 const settings = loadConfig({}).drift;
@@ -128,13 +135,44 @@ describe('decideAction', () => {
     expect(decideAction(drift, { pending: true, last: null }, cooldown)).toBe('retrain_pending');
   });
 
-  it('cools down by rows and by time since the last drift-triggered retrain', () => {
-    expect(
-      decideAction(drift, { pending: false, last: { secondsAgo: 3600, rowsSince: 999 } }, cooldown),
-    ).toBe('cooldown');
+  it('holds a drift retrain for RETRAIN_MIN_INTERVAL_SECONDS after the last one was queued', () => {
     expect(
       decideAction(drift, { pending: false, last: { secondsAgo: 299, rowsSince: 50_000 } }, cooldown),
     ).toBe('cooldown');
+  });
+
+  it('does not wait in rows after a promoted drift retrain: the new version is tested afresh', () => {
+    const promoted = { pending: false, last: { secondsAgo: 3600, rowsSince: 10 }, backoff: null };
+    expect(decideAction(drift, promoted, cooldown)).toBe('retrain_queued');
+  });
+
+  it('backs off in labelled rows after drift retrains that replaced nothing, doubling to ×16 (P7)', () => {
+    const after = (failures: number, labelledSince: number) =>
+      decideAction(
+        drift,
+        { pending: false, last: { secondsAgo: 3600, rowsSince: 1e6 }, backoff: { failures, labelledSince } },
+        cooldown,
+      );
+    expect([after(1, 999), after(1, 1000)]).toEqual(['cooldown', 'retrain_queued']);
+    expect([after(2, 1999), after(2, 2000)]).toEqual(['cooldown', 'retrain_queued']);
+    expect([after(3, 3999), after(3, 4000)]).toEqual(['cooldown', 'retrain_queued']);
+    expect([after(5, 15_999), after(5, 16_000)]).toEqual(['cooldown', 'retrain_queued']);
+    expect(backoffRows(1000, 9)).toBe(16_000);
+    expect(
+      cooldownWhy(
+        {
+          pending: false,
+          last: { secondsAgo: 3600, rowsSince: 0 },
+          backoff: { failures: 2, labelledSince: 150 },
+        },
+        cooldown,
+      ),
+    ).toBe(
+      'no retrain yet: back-off after 2 drift retrain(s) in a row that replaced nothing, 150 of 2000 labelled rows (DRIFT_COOLDOWN_ROWS 1000 × 2)',
+    );
+    expect(cooldownWhy({ pending: false, last: { secondsAgo: 12.5, rowsSince: 0 } }, cooldown)).toBe(
+      'no retrain yet: the last drift-triggered retrain was queued 12 s ago (RETRAIN_MIN_INTERVAL_SECONDS 300)',
+    );
   });
 
   it('does nothing without a drift', () => {

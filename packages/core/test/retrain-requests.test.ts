@@ -67,11 +67,11 @@ describe('retrain requests', () => {
     expect(first.alreadyPending).toBe(false);
     const second = await platform.drift.requestRetrain('second');
     expect(second).toMatchObject({ alreadyPending: true, job: { id: first.job.id, reason: 'first' } });
-    expect(await situation()).toEqual({ pending: true, last: null });
+    expect(await situation()).toEqual({ pending: true, last: null, backoff: null });
   });
 
   it('measures the cooldown from the last drift-triggered retrain: seconds and rows since it', async () => {
-    expect(await situation()).toEqual({ pending: false, last: null });
+    expect(await situation()).toEqual({ pending: false, last: null, backoff: null });
     // Rows of the earlier tests are made an hour old, so only the rows below count as "since".
     await db.sql`update rows set created_at = created_at - interval '1 hour'`;
     // A check that queued a retrain ten minutes ago, and 40 rows ingested since (backdated around it).
@@ -90,5 +90,28 @@ describe('retrain requests', () => {
     // A check an hour ahead has no rows after it.
     await db.sql`update drift_checks set created_at = now() + interval '1 hour' where id = ${check!.id}`;
     expect((await situation()).last?.rowsSince).toBe(0);
+  });
+
+  it('counts the back-off from the drift retrains in a row that replaced nothing, in labelled rows since the newest', async () => {
+    const finished = async (outcome: string, minutesAgo: number, status = 'succeeded') => {
+      await db.sql`insert into training_jobs (reason, drift_check_id, status, outcome, finished_at)
+        values ('drift check', 1, ${status}, ${outcome}, now() - make_interval(mins => ${minutesAgo}))`;
+    };
+    await db.sql`update rows set created_at = created_at - interval '2 hours'`;
+    await finished('promoted', 60);
+    expect((await situation()).backoff).toBeNull();
+    await finished('rejected', 30);
+    await finished('insufficient_data', 20, 'failed');
+    // A growth run (no drift check) neither counts nor breaks the run.
+    await db.sql`insert into training_jobs (reason, status, outcome, finished_at)
+      values ('growth: more rows', 'succeeded', 'promoted', now() - interval '15 minutes')`;
+    await finished('rejected', 10);
+    const [batch] = await db.sql<{ id: number }[]>`
+      insert into batches (batch_id, row_count, labelled_count) values ('labelled-after', 30, 30) returning id`;
+    await db.sql`insert into rows (batch_pk, features, label) select ${batch!.id}, array[g::float8], g % 2 from generate_series(1, 30) g`;
+    await storeRows(20); // unlabelled: not counted
+    expect((await situation()).backoff).toEqual({ failures: 3, labelledSince: 30 });
+    await finished('promoted', 1);
+    expect((await situation()).backoff).toBeNull();
   });
 });

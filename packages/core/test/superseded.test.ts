@@ -16,6 +16,7 @@ const SETTINGS = {
   N_ESTIMATORS: '1000',
   TRAIN_THREADS: '1',
   GROWTH_RETRAIN_ROWS: '0',
+  RETRAIN_MIN_INTERVAL_SECONDS: '300',
 };
 
 /** A growth run the check always catches running, even on a loaded machine (it is ended early). */

@@ -89,6 +89,7 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
       MIN_TRAIN_ROWS: '100',
       WINDOW_SIZE: '200',
       DRIFT_COOLDOWN_ROWS: '0',
+      RETRAIN_MIN_INTERVAL_SECONDS: '300',
       RETRAIN_WAIT_SECONDS: '0',
       DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
       // The shift is in the features and the batches are labelled: the chunk test decides (a moved

@@ -284,6 +284,30 @@ export async function retargetTrainingJob(
   return row ? toRecord(row) : null;
 }
 
+/** How many consecutive drift-triggered retrains back-off counts at most (the cap: 2^4 = 16). */
+const BACKOFF_LOOKBACK = 5;
+
+/**
+ * The back-off of drift-triggered retrains (spec P7): how many of the newest finished ones in a
+ * row ended without replacing the serving version (rejected by the gate, no usable rows, failed,
+ * superseded), and when the newest of them finished; null when the newest one was promoted or
+ * none finished.
+ */
+export async function driftRetrainBackoff(
+  sql: Queryable,
+  pipeline: number,
+): Promise<{ failures: number; finishedAt: Date } | null> {
+  // name: drift-retrain-backoff
+  const rows = await sql<{ outcome: string | null; finished_at: Date }[]>`
+    select outcome, finished_at from training_jobs
+      where pipeline_id = ${pipeline} and drift_check_id is not null and finished_at is not null
+        and status in ('succeeded', 'failed')
+      order by finished_at desc, id desc limit ${BACKOFF_LOOKBACK}`;
+  let failures = 0;
+  while (failures < rows.length && rows[failures]!.outcome !== 'promoted') failures++;
+  return failures === 0 ? null : { failures, finishedAt: rows[0]!.finished_at };
+}
+
 /**
  * When the newest drift-triggered retrain that finished after `since` ended without replacing the
  * serving version (trained, rejected by the gate): the drift it answered is accepted there.
