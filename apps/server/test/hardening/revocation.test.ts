@@ -61,7 +61,11 @@ describe('revocation reaches open connections', () => {
       new Promise<null>((r) => setTimeout(() => r(null), 8_000)),
     ]);
     expect(closed?.code).toBe(4403);
-    await ws.client.dispose();
+    // When the socket was closed before the mutation (the 5 s sweep of open connections can be
+    // first), the mutation opened a new one, refused at connection_init (4403 Forbidden), and
+    // dispose() may rethrow that refusal (graphql-ws awaits its last connection attempt): seen
+    // once in CI under load, as the test's only failure.
+    await Promise.resolve(ws.client.dispose()).catch((error) => expect(error).toMatchObject({ code: 4403 }));
   });
 
   it('ends an SSE subscription of a revoked key within seconds, and refuses it afterwards', async () => {
