@@ -10,6 +10,8 @@
  *   digits-ink         the same rows ordered by ink (the sum of the pixels): a real covariate shift
  *   digits-relabel     random order, classes permuted (a seeded derangement) from the middle on:
  *                      an abrupt concept change
+ *   digits-recurring   the same permutation in the middle third only: the first concept comes
+ *                      back (an archived version may serve again)
  *   cancer-radius      breast_cancer resampled (noise σ = 2 % of each feature's spread), ordered
  *                      by mean radius: a covariate shift that moves the class mix
  *
@@ -106,6 +108,7 @@ function streams(): LoopStream[] {
       [perm[i], perm[j]] = [perm[j]!, perm[i]!];
     }
   const half = ROWS >> 1;
+  const third = Math.floor(ROWS / 3);
   const cancer = resampled('breast_cancer', ROWS, 3, 0.02);
   const radius = loadTable('breast_cancer').feature_names.indexOf('mean radius');
   const make = (description: string, rows: ReturnType<typeof resampled>, changes: number[]): LoopStream => ({
@@ -119,6 +122,11 @@ function streams(): LoopStream[] {
     make('digits-relabel', { ...digits, labels: digits.labels.map((l, i) => (i < half ? l : perm[l]!)) }, [
       half,
     ]),
+    make(
+      'digits-recurring',
+      { ...digits, labels: digits.labels.map((l, i) => (i < third || i >= 2 * third ? l : perm[l]!)) },
+      [third, 2 * third],
+    ),
     make(
       'cancer-radius',
       ordered(cancer, (f) => f[radius]!),
@@ -140,6 +148,8 @@ interface PlatformRun {
   drift: number;
   warning: number;
   trainings: number;
+  /** Archived versions served again with no training (re-promotions). */
+  servedAgain: number;
   driftTrainings: number;
   accuracy: number;
   scored: number;
@@ -186,8 +196,11 @@ async function runPlatform(stream: LoopStream, database: { url: string }): Promi
     const [checks] = await sql<{ n: number; drift: number; warning: number }[]>`
       select count(*)::int as n, (count(*) filter (where verdict = 'drift'))::int as drift,
         (count(*) filter (where verdict = 'warning'))::int as warning from drift_checks`;
-    const [jobs] = await sql<{ n: number; drift: number }[]>`
-      select count(*)::int as n, (count(*) filter (where drift_check_id is not null))::int as drift
+    // A re-promotion ends its job `succeeded` with no training: counted apart.
+    const [jobs] = await sql<{ n: number; drift: number; again: number }[]>`
+      select (count(*) filter (where outcome <> 'repromoted'))::int as n,
+        (count(*) filter (where drift_check_id is not null and outcome <> 'repromoted'))::int as drift,
+        (count(*) filter (where outcome = 'repromoted'))::int as again
         from training_jobs where status = 'succeeded'`;
     const [acc] = await sql<{ right: number; n: number }[]>`
       select (count(*) filter (where scored_label = label))::int as right, count(*)::int as n
@@ -199,6 +212,7 @@ async function runPlatform(stream: LoopStream, database: { url: string }): Promi
       drift: checks!.drift,
       warning: checks!.warning,
       trainings: jobs!.n,
+      servedAgain: jobs!.again,
       driftTrainings: jobs!.drift,
       accuracy: acc!.n ? acc!.right / acc!.n : Number.NaN,
       scored: acc!.n,
@@ -345,7 +359,7 @@ try {
     const b = await baselines(stream, stream.labels.length - p.scored);
     console.log(`\n${stream.description}: ${stream.labels.length} rows in ${p.seconds.toFixed(0)} s`);
     console.log(
-      `  platform       accuracy ${p.accuracy.toFixed(4)} (${p.scored} scored)  training runs ${p.trainings} (${p.driftTrainings} queued by a drift)  checks ${p.checks}: ${p.drift} drift, ${p.warning} warning`,
+      `  platform       accuracy ${p.accuracy.toFixed(4)} (${p.scored} scored)  training runs ${p.trainings} (${p.driftTrainings} queued by a drift${p.servedAgain ? `; ${p.servedAgain} archived version(s) served again untrained` : ''})  checks ${p.checks}: ${p.drift} drift, ${p.warning} warning`,
     );
     for (const c of p.afterChange)
       console.log(

@@ -176,6 +176,7 @@ export class DriftPolicy {
       sinceKind,
       trainRows: production.trainRows,
       acceptedAt: await lastRejectedDriftRetrain(this.sql, this.pipeline.id, since),
+      servingSince: production.promotedAt,
     };
   }
 

@@ -27,6 +27,12 @@ export interface LevelPromise {
    * no better): the drift is accepted here, the promise re-baselined to the errors served before.
    */
   acceptedAt: Date | null;
+  /**
+   * When it was (last) promoted: only its outcomes from then on are its reign. A version served
+   * again (re-promoted, or promoted back by hand) is not judged by the outcomes that ended its
+   * earlier reign. Absent: all its outcomes.
+   */
+  servingSince?: Date | null;
 }
 
 /** The lineage's labelled outcomes in serve order (1 = wrong), with the version that served each. */
@@ -80,7 +86,9 @@ export function measureLevel(
 ): LevelMeasurement {
   const outcomes = asOutcomes(stream);
   const own: number[] = [];
-  for (let i = 0; i < outcomes.length; i++) if (stream.version[i] === promise.version) own.push(i);
+  const from = promise.servingSince?.getTime() ?? Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < outcomes.length; i++)
+    if (stream.version[i] === promise.version && stream.at[i]!.getTime() >= from) own.push(i);
   const reignStart = own[0] ?? outcomes.length;
   const info: VersionInfo = {
     version: promise.version,

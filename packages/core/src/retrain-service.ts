@@ -16,6 +16,7 @@ import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
 import { promotionGate } from './policy/gate.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
+import { announceRepromotion, chooseArchived, repromotionReason } from './repromotion.ts';
 import { regimeRun } from './retrain-requests.ts';
 import {
   applyCategoryCaps,
@@ -31,6 +32,7 @@ import { appendEvent } from './storage/events-storage.ts';
 import {
   automaticPromotionsInLastHour,
   getArtifact,
+  getModelVersion,
   getProductionVersion,
   insertModelVersion,
   lockProduction,
@@ -113,6 +115,14 @@ export class SupersededError extends Error {
   override name = 'SupersededError';
   constructor(trainingJobId: number) {
     super(`training job ${trainingJobId} was superseded by a concept change`);
+  }
+}
+
+/** A drift retrain that ended with an archived version serving again, no training (see serveArchived). */
+class ServedAgain extends Error {
+  override name = 'ServedAgain';
+  constructor(readonly result: RetrainResult) {
+    super(`training job ${result.job.id} ended: an archived version serves again`);
   }
 }
 
@@ -239,6 +249,7 @@ export class RetrainService {
     try {
       return await this.train(job, options.signal);
     } catch (error) {
+      if (error instanceof ServedAgain) return error.result;
       if (error instanceof SupersededError) {
         this.logger.info({ trainingJobId: job.id }, 'training run stopped: superseded by a concept change');
         const now = await getTrainingJob(this.sql, this.pipeline.id, job.id);
@@ -337,7 +348,17 @@ export class RetrainService {
     let regime = start;
     let available = await countLabelledSince(this.sql, this.pipeline.id, regime);
     let announced = -1;
+    // A drift retrain first asks whether an archived version fits the new regime (a recurring
+    // concept): at 50 labelled rows since the change, then at each doubling while it waits.
+    let nextArchivedCheck = DEFAULT_POLICY_CONFIG.archivedCheckRows;
+    const archivedCheck = async () => {
+      if (job.driftCheckId === null || available < nextArchivedCheck) return;
+      nextArchivedCheck = 2 * available;
+      const served = await this.serveArchived(job, regime);
+      if (served) throw new ServedAgain(served);
+    };
     while (available < needed && Date.now() < deadline && !signal?.aborted) {
+      await archivedCheck();
       if (available !== announced) {
         announced = available;
         await appendEvent(this.sql, this.pipeline.id, 'training.progress', {
@@ -353,7 +374,45 @@ export class RetrainService {
         regime = { at: current.changeAt, rowId: current.changeRowId };
       available = await countLabelledSince(this.sql, this.pipeline.id, regime);
     }
+    if (available >= needed) await archivedCheck();
     return { available, regime };
+  }
+
+  /**
+   * Serves an archived version again when it fits the rows since the change better than the
+   * serving one (chooseArchived), ending the job with outcome `repromoted` and no training: under
+   * the retrain-request and production locks, only while the job still runs, the champion it was
+   * compared with still serves, and MAX_PROMOTIONS_PER_HOUR allows it.
+   */
+  private async serveArchived(job: TrainingJobRecord, since: RegimeStart): Promise<RetrainResult | null> {
+    const choice = await chooseArchived(this.sql, this.pipeline.id, since, this.config);
+    if (!choice) return null;
+    return this.sql.begin(async (tx) => {
+      await lockRetrainRequests(tx, this.pipeline.id);
+      await lockProduction(tx, this.pipeline.id);
+      const current = await getTrainingJob(tx, this.pipeline.id, job.id);
+      const serving = await getProductionVersion(tx, this.pipeline.id);
+      if (current?.status !== 'running' || serving?.version !== choice.champion) return null;
+      if (await this.promotionCap(tx)) return null;
+      const { previous } = await setProduction(
+        tx,
+        this.pipeline.id,
+        choice.version,
+        'promoted',
+        repromotionReason(choice),
+      );
+      const finished = await finishTrainingJob(tx, job.id, {
+        status: 'succeeded',
+        outcome: 'repromoted',
+        resultVersion: choice.version,
+        metrics: { repromoted: choice.decision.explanation.evidence },
+        error: null,
+      });
+      await announceRepromotion(tx, this.pipeline.id, job.id, choice, previous);
+      this.logger.info({ trainingJobId: job.id, version: choice.version }, 'archived version served again');
+      const version = (await getModelVersion(tx, this.pipeline.id, choice.version)) ?? null;
+      return { job: finished ?? current, version, promoted: true };
+    });
   }
 
   /**

@@ -105,4 +105,21 @@ describe('the level test of a drift check', () => {
     ]);
     expect(measureLevel(worse, promise(1, { acceptedAt })).alarm).toBe(true);
   });
+
+  it('judges a version served again by its new reign only, not by the errors that ended its first', () => {
+    // v1 served, its concept changed (30 % wrong), v2 took over; the concept came back and v1 serves again.
+    const twice = stream([
+      [2000, 0.1, 1],
+      [600, 0.3, 1],
+      [1500, 0.1, 2],
+      [1500, 0.1, 1],
+    ]);
+    const servingSince = twice.at[4100]!;
+    const again = measureLevel(twice, promise(1, { servingSince }));
+    expect(again.alarm).toBe(false);
+    expect(again.outcomes).toBe(1500);
+    expect(again.reignStart).toBe(4100);
+    // Without the promotion time the errors of the first reign still count.
+    expect(measureLevel(twice, promise(1)).alarm).toBe(true);
+  });
 });

@@ -65,6 +65,11 @@ export const TrainingOutcomeEnum = builder.enumType('TrainingOutcome', {
       description: 'Would not fit MAX_MODEL_BYTES: not registered.',
     },
     ERROR: { value: 'error' },
+    REPROMOTED: {
+      value: 'repromoted',
+      description:
+        'A drift retrain ended without training: an archived version fits the rows since the change better than the serving one and keeps its promise there, and serves again (resultVersion).',
+    },
     SUPERSEDED: {
       value: 'superseded',
       description:

@@ -176,6 +176,19 @@ export async function getProductionVersion(
   return row && toRecord(row);
 }
 
+/** The archived versions (served once, replaced since), the most recently retired first. */
+export async function listArchivedVersions(
+  sql: Queryable,
+  pipeline: number,
+  limit: number,
+): Promise<ModelVersionRecord[]> {
+  // name: list-archived-versions
+  const rows = await sql<Row[]>`
+    select ${sql.unsafe(COLUMNS)} from model_versions where pipeline_id = ${pipeline} and status = 'archived'
+    order by retired_at desc nulls last, version desc limit ${limit}`;
+  return rows.map(toRecord);
+}
+
 export async function getArtifact(
   sql: Queryable,
   pipeline: number,

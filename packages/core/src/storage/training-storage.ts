@@ -304,7 +304,8 @@ export async function driftRetrainBackoff(
         and status in ('succeeded', 'failed')
       order by finished_at desc, id desc limit ${BACKOFF_LOOKBACK}`;
   let failures = 0;
-  while (failures < rows.length && rows[failures]!.outcome !== 'promoted') failures++;
+  const replaced = (outcome: string | null) => outcome === 'promoted' || outcome === 'repromoted';
+  while (failures < rows.length && !replaced(rows[failures]!.outcome)) failures++;
   return failures === 0 ? null : { failures, finishedAt: rows[0]!.finished_at };
 }
 

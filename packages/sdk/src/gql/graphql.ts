@@ -161,6 +161,8 @@ export type TrainingOutcome =
   | 'PROMOTED'
   /** Trained, not better than the champion: registered, not serving. */
   | 'REJECTED'
+  /** A drift retrain ended without training: an archived version fits the rows since the change better than the serving one and keeps its promise there, and serves again (resultVersion). */
+  | 'REPROMOTED'
   /** A growth retrain ended by a drift check: it read its rows before a concept change located meanwhile, and the retrain for that change goes next. */
   | 'SUPERSEDED';
 

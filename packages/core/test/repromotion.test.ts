@@ -1,0 +1,84 @@
+// A recurring concept is served again with no training: when the labels locate a change back to a
+// concept an archived version learned, the drift's retrain scores the archived versions on the rows
+// since the change and re-promotes the one that beats the serving version there and keeps its
+// promise (spec P6); its level test then reads only its new reign.
+import { describe, expect, it } from 'vitest';
+import { getProductionVersion } from '../src/storage/models-storage.ts';
+import { getTrainingJob } from '../src/storage/training-storage.ts';
+import { bootstrapV1, conceptRows } from './concepts.ts';
+import { quietPlatformForSuite } from './quiet-platform.ts';
+
+const SETTINGS = {
+  MIN_TRAIN_ROWS: '200',
+  AUTOML_BUDGET_SECONDS: '0',
+  GROWTH_RETRAIN_ROWS: '0',
+  RETRAIN_MIN_INTERVAL_SECONDS: '0',
+  WINDOW_SIZE: '200',
+};
+
+describe('a concept that comes back', () => {
+  const suite = quietPlatformForSuite(SETTINGS);
+
+  it('serves the archived version of it again, with no training, and judges it by its new reign', async () => {
+    const { db, platform } = suite;
+    await bootstrapV1(db, platform, 1000);
+    // Concept B: v1 fails, the drift's retrain learns B (v2).
+    await platform.data.ingest({ ...conceptRows(600, 1000, true), batchId: 'b' });
+    const toB = await platform.drift.check('manual');
+    expect(toB.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    expect(await platform.retrain.run(toB.check!.trainingJobId!)).toMatchObject({
+      promoted: true,
+      version: { version: 2 },
+    });
+    await platform.holder.refresh();
+
+    // Concept A again: v2 fails; v1, archived, fits the rows since the change.
+    await platform.data.ingest({ ...conceptRows(400, 1600, false), batchId: 'a-again' });
+    const toA = await platform.drift.check('manual');
+    expect(toA.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    const jobId = toA.check!.trainingJobId!;
+    expect(await platform.retrain.run(jobId)).toMatchObject({ promoted: true, version: { version: 1 } });
+    expect(await getTrainingJob(db.sql, 1, jobId)).toMatchObject({
+      status: 'succeeded',
+      outcome: 'repromoted',
+      resultVersion: 1,
+    });
+    expect((await getProductionVersion(db.sql, 1))?.version).toBe(1);
+    const versions = await db.sql<{ n: number }[]>`select count(*)::int as n from model_versions`;
+    expect(versions[0]?.n).toBe(2);
+    const [promoted] = await db.sql<
+      { payload: { version: number; previousVersion: number; reason: string } }[]
+    >`
+      select payload from events where type = 'model.promoted' order by id desc limit 1`;
+    expect(promoted!.payload).toMatchObject({ version: 1, previousVersion: 2 });
+    expect(promoted!.payload.reason).toMatch(
+      /^re-promoted with no training: archived v1 scores 0\.\d+ on the \d+ labelled rows since the change, the serving v2 0\.\d+/,
+    );
+
+    // Serving again, v1 is judged by what it serves now, not by the errors that ended its first reign.
+    await platform.holder.refresh();
+    await platform.data.ingest({ ...conceptRows(400, 2000, false), batchId: 'a-more' });
+    const after = await platform.drift.check('manual');
+    expect(after.check).toMatchObject({ modelVersion: 1, conceptDrift: false });
+  }, 60_000);
+
+  it('trains as before when no archived version fits the new rows', async () => {
+    const { db, platform } = suite;
+    // Concept B once more: v1 serves and fails; v2 (archived, concept B) fits, so it serves again...
+    await platform.data.ingest({ ...conceptRows(400, 2400, true), batchId: 'b-again' });
+    const toB = await platform.drift.check('manual');
+    expect(toB.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    await platform.retrain.run(toB.check!.trainingJobId!);
+    expect((await getProductionVersion(db.sql, 1))?.version).toBe(2);
+    await platform.holder.refresh();
+    // ...and a concept neither knows (the label from x1) is trained for: a new version.
+    const x1 = conceptRows(500, 2800, false);
+    const labels = x1.features.map((f) => Number(f[1]! > 0.5));
+    await platform.data.ingest({ features: x1.features, labels, batchId: 'x1' });
+    const toC = await platform.drift.check('manual');
+    expect(toC.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    const trained = await platform.retrain.run(toC.check!.trainingJobId!);
+    expect(trained.version?.version).toBe(3);
+    expect(await getTrainingJob(db.sql, 1, toC.check!.trainingJobId!)).toMatchObject({ outcome: 'promoted' });
+  }, 60_000);
+});
