@@ -21,6 +21,7 @@ import {
   insertTrainingJob,
   lockRetrainRequests,
   openTrainingJob,
+  repromotedAt,
   setQueueJobId,
   type TrainingJobRecord,
 } from './storage/training-storage.ts';
@@ -110,7 +111,7 @@ export class RetrainRequests {
   async growth(production: ModelVersionRecord): Promise<TrainingJobRecord | null> {
     const newest = await newestModelVersion(this.sql, this.pipeline.id);
     if (!newest) return null;
-    const { regime, used } = learnedFrom(newest);
+    const { regime, used, basis } = await this.grownFrom(production, newest);
     const labelled = regime
       ? await countLabelledSince(this.sql, this.pipeline.id, regime)
       : await countLabelledRows(this.sql, this.pipeline.id);
@@ -121,7 +122,7 @@ export class RetrainRequests {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
-        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${regime.rowId === null ? regime.at.toISOString() : `row ${regime.rowId}`}` : ''}, v${newest.version} was trained on ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
+        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${regime.rowId === null ? regime.at.toISOString() : `row ${regime.rowId}`}` : ''}, v${basis.version} was trained on ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
         driftCheckId: null,
         // From the regime's first row (its search may still choose all rows), else from the
         // serving version's first row on (all rows when it does not know it).
@@ -129,6 +130,25 @@ export class RetrainRequests {
         changeRowId: regime ? regime.rowId : production.rowWindowStart,
       });
     });
+  }
+
+  /**
+   * What growth is measured against: the newest version's rows (learnedFrom), or, for an archived
+   * version served again since the newest was trained (a recurring concept), the rows since the
+   * change it was served again for, against the rows it learned: the regime it serves is that
+   * change's, and the newest version learned the concept that went away.
+   */
+  private async grownFrom(
+    production: ModelVersionRecord,
+    newest: ModelVersionRecord,
+  ): Promise<{ regime: RegimeStart | null; used: number; basis: ModelVersionRecord }> {
+    const again =
+      production.version !== newest.version &&
+      production.promotedAt !== null &&
+      production.promotedAt.getTime() > newest.createdAt.getTime();
+    const regime = again ? await repromotedAt(this.sql, this.pipeline.id, production.version) : null;
+    if (!regime) return { ...learnedFrom(newest), basis: newest };
+    return { regime, used: production.trainRows + production.holdoutRows, basis: production };
   }
 
   /** No row ingested or scored for a whole drift-check interval: the data has settled for now. */

@@ -11,7 +11,8 @@ import { quietPlatformForSuite } from './quiet-platform.ts';
 const SETTINGS = {
   MIN_TRAIN_ROWS: '200',
   AUTOML_BUDGET_SECONDS: '0',
-  GROWTH_RETRAIN_ROWS: '0',
+  // Growth by the step is out of reach: only a regime's doubling grows.
+  GROWTH_RETRAIN_ROWS: '100000',
   RETRAIN_MIN_INTERVAL_SECONDS: '0',
   WINDOW_SIZE: '200',
 };
@@ -60,19 +61,31 @@ describe('a concept that comes back', () => {
     await platform.data.ingest({ ...conceptRows(400, 2000, false), batchId: 'a-more' });
     const after = await platform.drift.check('manual');
     expect(after.check).toMatchObject({ modelVersion: 1, conceptDrift: false });
+
+    // Its growth is measured on the regime it serves again (since the change back to A), not on
+    // the regime of v2, the newest version (since the change to B: a window of both concepts).
+    await platform.data.ingest({ ...conceptRows(1300, 2400, false), batchId: 'a-grows' });
+    const growth = await platform.drift.retrains.growth((await getProductionVersion(db.sql, 1))!);
+    const backToA = (await getTrainingJob(db.sql, 1, jobId))!;
+    expect(growth?.reason).toMatch(
+      /^growth of the new regime: \d+ labelled rows available since the change at row \d+, v1 was trained on 1000$/,
+    );
+    expect(growth?.changeAt).toEqual(backToA.changeAt);
+    expect(growth?.changeRowId).toBe(backToA.changeRowId);
+    await db.sql`update training_jobs set status = 'failed', finished_at = now() where id = ${growth!.id}`;
   }, 60_000);
 
   it('trains as before when no archived version fits the new rows', async () => {
     const { db, platform } = suite;
     // Concept B once more: v1 serves and fails; v2 (archived, concept B) fits, so it serves again...
-    await platform.data.ingest({ ...conceptRows(400, 2400, true), batchId: 'b-again' });
+    await platform.data.ingest({ ...conceptRows(400, 3700, true), batchId: 'b-again' });
     const toB = await platform.drift.check('manual');
     expect(toB.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
     await platform.retrain.run(toB.check!.trainingJobId!);
     expect((await getProductionVersion(db.sql, 1))?.version).toBe(2);
     await platform.holder.refresh();
     // ...and a concept neither knows (the label from x1) is trained for: a new version.
-    const x1 = conceptRows(500, 2800, false);
+    const x1 = conceptRows(500, 4100, false);
     const labels = x1.features.map((f) => Number(f[1]! > 0.5));
     await platform.data.ingest({ features: x1.features, labels, batchId: 'x1' });
     const toC = await platform.drift.check('manual');

@@ -284,6 +284,24 @@ export async function retargetTrainingJob(
   return row ? toRecord(row) : null;
 }
 
+/**
+ * Where the regime starts that an archived version was served again for: the change of the
+ * newest job that re-promoted `version` (outcome `repromoted`), or null when none did.
+ */
+export async function repromotedAt(
+  sql: Queryable,
+  pipeline: number,
+  version: number,
+): Promise<{ at: Date; rowId: number | null } | null> {
+  // name: repromoted-at
+  const [row] = await sql<{ change_at: Date | null; change_row_id: string | null }[]>`
+    select change_at, change_row_id from training_jobs
+      where pipeline_id = ${pipeline} and outcome = 'repromoted' and result_version = ${version}
+      order by finished_at desc, id desc limit 1`;
+  if (!row?.change_at) return null;
+  return { at: row.change_at, rowId: row.change_row_id === null ? null : Number(row.change_row_id) };
+}
+
 /** How many consecutive drift-triggered retrains back-off counts at most (the cap: 2^4 = 16). */
 const BACKOFF_LOOKBACK = 5;
 
