@@ -494,8 +494,8 @@ export type DriftAction = 'retrain_queued' | 'retrain_pending' | 'cooldown' | 'i
 export interface RetrainSituation {
   /** A retrain is queued or running. */
   pending: boolean;
-  /** The last drift-triggered retrain: seconds and rows served since it was queued (null: never). */
-  last: { secondsAgo: number; rowsSince: number } | null;
+  /** The last drift-triggered retrain: seconds since it was queued (null: never). */
+  last: { secondsAgo: number } | null;
   /**
    * The back-off (spec P7): the drift-triggered retrains in a row that ended without replacing
    * the serving version, and the labelled rows since the newest of them ended (null: the newest

@@ -61,10 +61,7 @@ export class RetrainRequests {
     const failed = await driftRetrainBackoff(tx, this.pipeline.id);
     return {
       pending,
-      last: {
-        secondsAgo: last.secondsAgo,
-        rowsSince: await countServedSince(tx, this.pipeline.id, last.createdAt),
-      },
+      last: { secondsAgo: last.secondsAgo },
       backoff: failed && {
         failures: failed.failures,
         labelledSince: await countLabelledSince(tx, this.pipeline.id, { at: failed.finishedAt, rowId: null }),

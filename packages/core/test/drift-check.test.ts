@@ -126,9 +126,9 @@ describe('decideAction', () => {
 
   it('queues a retrain for a drift when nothing is pending and the last one is old', () => {
     expect(decideAction(drift, { pending: false, last: null }, cooldown)).toBe('retrain_queued');
-    expect(
-      decideAction(drift, { pending: false, last: { secondsAgo: 301, rowsSince: 1000 } }, cooldown),
-    ).toBe('retrain_queued');
+    expect(decideAction(drift, { pending: false, last: { secondsAgo: 301 } }, cooldown)).toBe(
+      'retrain_queued',
+    );
   });
 
   it('leaves a pending retrain alone: one shift, one retrain', () => {
@@ -136,13 +136,11 @@ describe('decideAction', () => {
   });
 
   it('holds a drift retrain for RETRAIN_MIN_INTERVAL_SECONDS after the last one was queued', () => {
-    expect(
-      decideAction(drift, { pending: false, last: { secondsAgo: 299, rowsSince: 50_000 } }, cooldown),
-    ).toBe('cooldown');
+    expect(decideAction(drift, { pending: false, last: { secondsAgo: 299 } }, cooldown)).toBe('cooldown');
   });
 
   it('does not wait in rows after a promoted drift retrain: the new version is tested afresh', () => {
-    const promoted = { pending: false, last: { secondsAgo: 3600, rowsSince: 10 }, backoff: null };
+    const promoted = { pending: false, last: { secondsAgo: 3600 }, backoff: null };
     expect(decideAction(drift, promoted, cooldown)).toBe('retrain_queued');
   });
 
@@ -150,7 +148,7 @@ describe('decideAction', () => {
     const after = (failures: number, labelledSince: number) =>
       decideAction(
         drift,
-        { pending: false, last: { secondsAgo: 3600, rowsSince: 1e6 }, backoff: { failures, labelledSince } },
+        { pending: false, last: { secondsAgo: 3600 }, backoff: { failures, labelledSince } },
         cooldown,
       );
     expect([after(1, 999), after(1, 1000)]).toEqual(['cooldown', 'retrain_queued']);
@@ -162,7 +160,7 @@ describe('decideAction', () => {
       cooldownWhy(
         {
           pending: false,
-          last: { secondsAgo: 3600, rowsSince: 0 },
+          last: { secondsAgo: 3600 },
           backoff: { failures: 2, labelledSince: 150 },
         },
         cooldown,
@@ -170,7 +168,7 @@ describe('decideAction', () => {
     ).toBe(
       'no retrain yet: back-off after 2 drift retrain(s) in a row that replaced nothing, 150 of 2000 labelled rows (DRIFT_COOLDOWN_ROWS 1000 × 2)',
     );
-    expect(cooldownWhy({ pending: false, last: { secondsAgo: 12.5, rowsSince: 0 } }, cooldown)).toBe(
+    expect(cooldownWhy({ pending: false, last: { secondsAgo: 12.5 } }, cooldown)).toBe(
       'no retrain yet: the last drift-triggered retrain was queued 12 s ago (RETRAIN_MIN_INTERVAL_SECONDS 300)',
     );
   });
