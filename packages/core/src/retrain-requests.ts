@@ -1,11 +1,12 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import type { RetrainSituation } from './drift-check.ts';
+import { backoffRows, type RetrainSituation } from './drift-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import {
   countLabelledRows,
   countLabelledSince,
+  countLabelledSinceUpTo,
   countServedSince,
   type RegimeStart,
 } from './storage/data-storage.ts';
@@ -59,12 +60,13 @@ export class RetrainRequests {
     const last = await lastRetrainTrigger(tx, this.pipeline.id);
     if (!last) return { pending, last: null, backoff: null };
     const failed = await driftRetrainBackoff(tx, this.pipeline.id);
+    const wait = failed ? backoffRows(this.config.drift.cooldownRows, failed.failures) : 0;
     return {
       pending,
       last: { secondsAgo: last.secondsAgo },
       backoff: failed && {
         failures: failed.failures,
-        labelledSince: await countLabelledSince(tx, this.pipeline.id, { at: failed.finishedAt, rowId: null }),
+        labelledSince: await countLabelledSinceUpTo(tx, this.pipeline.id, failed.finishedAt, wait),
       },
     };
   }

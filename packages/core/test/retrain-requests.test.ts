@@ -5,6 +5,7 @@ import type { TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
+import { countLabelledSinceUpTo } from '../src/storage/data-storage.ts';
 import { startQuietPlatform } from './quiet-platform.ts';
 
 describe('retrain requests', () => {
@@ -104,6 +105,10 @@ describe('retrain requests', () => {
     await db.sql`insert into rows (batch_pk, features, label) select ${batch!.id}, array[g::float8], g % 2 from generate_series(1, 30) g`;
     await storeRows(20); // unlabelled: not counted
     expect((await situation()).backoff).toEqual({ failures: 3, labelledSince: 30 });
+    // Counted only as far as the back-off needs (a long-past failure must not count everything since).
+    const tenMinutesAgo = new Date(Date.now() - 600_000);
+    expect(await countLabelledSinceUpTo(db.sql, 1, tenMinutesAgo, 1000)).toBe(30);
+    expect(await countLabelledSinceUpTo(db.sql, 1, tenMinutesAgo, 12)).toBe(12);
     await finished('promoted', 1);
     expect((await situation()).backoff).toBeNull();
   });

@@ -413,7 +413,26 @@ export async function countLabelledSince(
   return row?.n ?? 0;
 }
 
-/** Rows the model saw (predictions and ingested rows) since a moment: for the retrain cooldown. */
+/**
+ * Labelled examples served from `since` on, counted up to `cap` (a back-off only asks whether it
+ * has run: a long-past start must not cost a count of everything since).
+ */
+export async function countLabelledSinceUpTo(
+  sql: Queryable,
+  pipeline: number,
+  since: Date,
+  cap: number,
+): Promise<number> {
+  // name: count-labelled-since-up-to
+  const [row] = await sql<{ n: number }[]>`
+    select (select count(*) from (select 1 from rows where pipeline_id = ${pipeline} and label is not null
+              and created_at >= ${since} limit ${cap}) r)::int
+         + (select count(*) from (select 1 from predictions where pipeline_id = ${pipeline}
+              and feedback_label is not null and created_at >= ${since} limit ${cap}) p)::int as n`;
+  return Math.min(cap, row?.n ?? 0);
+}
+
+/** Rows the model saw (predictions and ingested rows) since a moment: a quiet stream has none. */
 export async function countServedSince(sql: Queryable, pipeline: number, since: Date): Promise<number> {
   // name: count-served-since
   const [row] = await sql<{ n: number }[]>`
