@@ -12,6 +12,9 @@
  *                      an abrupt concept change
  *   digits-recurring   the same permutation in the middle third only: the first concept comes
  *                      back (an archived version may serve again)
+ *   digits-pixel       ordered by two centre pixels (36, then 27): another covariate shift, not
+ *                      used while the policy was built
+ *   cancer-recurring   breast_cancer in random order, the labels swapped in the middle third
  *   cancer-radius      breast_cancer resampled (noise σ = 2 % of each feature's spread), ordered
  *                      by mean radius: a covariate shift that moves the class mix
  *
@@ -125,6 +128,16 @@ function streams(): LoopStream[] {
     make(
       'digits-recurring',
       { ...digits, labels: digits.labels.map((l, i) => (i < third || i >= 2 * third ? l : perm[l]!)) },
+      [third, 2 * third],
+    ),
+    make(
+      'digits-pixel',
+      ordered(digits, (f) => 100 * f[36]! + f[27]!),
+      [],
+    ),
+    make(
+      'cancer-recurring',
+      { ...cancer, labels: cancer.labels.map((l, i) => (i < third || i >= 2 * third ? l : 1 - l)) },
       [third, 2 * third],
     ),
     make(
