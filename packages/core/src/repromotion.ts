@@ -1,6 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import { type Forest, loadForest } from '@automl-stream/ml';
+import { loadForest } from '@automl-stream/ml';
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './policy/config.ts';
 import { type GateDecision, repromoteWithoutTraining } from './policy/gate.ts';
 import { promisedError } from './policy/level.ts';
@@ -25,7 +25,6 @@ export interface Repromotion {
   /** The serving version it was compared with (the choice holds only while that one serves). */
   champion: number;
   decision: GateDecision;
-  rows: number;
 }
 
 /**
@@ -34,7 +33,7 @@ export interface Repromotion {
  * on the labelled rows served since a located change; the best archived version is chosen when
  * it beats the serving one by the gate's paired rule and keeps its own promise there (its error
  * on those rows at most the Wilson bound of its hold-out error). Null: the retrain trains as
- * before. Reads only; `commitRepromotion` serves it.
+ * before. Reads only; `RetrainService.serveArchived` serves it.
  */
 export async function chooseArchived(
   sql: Sql,
@@ -52,7 +51,7 @@ export async function chooseArchived(
     if (v.nFeatures > width) return null;
     const bytes = await getArtifact(sql, pipeline, v.version);
     return bytes
-      ? classesOf(loadForest(bytes), modelRows(window.features, v.nFeatures, capsOf(v.params)))
+      ? loadForest(bytes).predict(modelRows(window.features, v.nFeatures, capsOf(v.params)))
       : null;
   };
   const championPredicted = await predict(champion);
@@ -70,9 +69,7 @@ export async function chooseArchived(
     },
     policyConfig(config),
   );
-  return decision?.version
-    ? { version: decision.version, champion: champion.version, decision, rows: window.labels.length }
-    : null;
+  return decision?.version ? { version: decision.version, champion: champion.version, decision } : null;
 }
 
 /** The error an archived version promised: the Wilson upper bound of its hold-out error (P4b). */
@@ -94,14 +91,6 @@ function promiseOf(v: ModelVersionRecord, config: Config): number {
 
 function policyConfig(config: Config): PolicyConfig {
   return { ...DEFAULT_POLICY_CONFIG, promotionTolerance: config.retrain.promotionTolerance };
-}
-
-function classesOf(forest: Forest, rows: number[][]): number[] {
-  return forest.predictProba(rows).map((p) => {
-    let best = 0;
-    for (let k = 1; k < p.length; k++) if (p[k]! > p[best]!) best = k;
-    return best;
-  });
 }
 
 /** The one line that says why the version serves again. */
