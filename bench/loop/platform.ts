@@ -27,7 +27,7 @@
  * Figures: the stationary stream at most 1 drift verdict;
  * every stream at most half of the every-1,000 baseline's training runs.
  *
- *   node --import tsx bench/loop/platform.ts [--rows 30000] [--only digits-ink]
+ *   node --import tsx bench/loop/platform.ts [--rows 30000] [--only digits-ink] [--set NAME=VALUE]
  *   (or: pnpm bench:loop-platform)
  *
  * Postgres: DATABASE_URL's server when set (fresh databases, dropped at the end), else embedded.
@@ -59,6 +59,12 @@ const arg = (name: string) => {
 };
 const ROWS = Number(arg('--rows') ?? 30_000);
 const only = arg('--only')?.split(',');
+/** `--set NAME=VALUE` (repeatable): a platform setting other than its default, to try one. */
+const SETTINGS = Object.fromEntries(
+  process.argv.flatMap((a, i) =>
+    process.argv[i - 1] === '--set' ? [a.split('=', 2) as [string, string]] : [],
+  ),
+);
 const BATCH = 100;
 const RATE = 1000;
 const logger = createLogger('warn', { name: 'bench-loop-platform' });
@@ -151,7 +157,7 @@ function streams(): LoopStream[] {
 const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored } }';
 
 async function startPlatform(database: { url: string }) {
-  const { server, call } = await startBenchPlatform(database.url, logger);
+  const { server, call } = await startBenchPlatform(database.url, logger, SETTINGS);
   const ingest = (features: number[][], labels: number[]) => call(INGEST, { input: { features, labels } });
   return { server, ingest };
 }
@@ -279,6 +285,13 @@ async function reactionTo(
   };
 }
 
+/** A check's labels reason cut to 110 characters, with its pacing and shift (after ` | `) kept whole. */
+function shorten(reason: string): string {
+  const cut = reason.indexOf(' | ');
+  const head = cut < 0 ? reason : reason.slice(0, cut);
+  return `${head.length > 110 ? `${head.slice(0, 110)} …` : head}${cut < 0 ? '' : reason.slice(cut)}`;
+}
+
 /** Every check (verdict, action) and training job (reason, outcome), for `--verbose`; t = seconds since start, r = rows stored. */
 async function printTimeline(sql: import('../../packages/db/src/index.ts').Sql) {
   const [t0] = await sql<{ t: Date }[]>`select min(created_at) as t from rows`;
@@ -287,11 +300,13 @@ async function printTimeline(sql: import('../../packages/db/src/index.ts').Sql) 
     { id: number; verdict: string; action: string; v: number; reason: string; c: Date; r: number }[]
   >`
     select id, verdict, action, model_version as v, created_at as c, window_end_id::int as r,
-      coalesce(details->'level'->>'reason', details->'concept'->>'reason', '') as reason
+      coalesce(details->'level'->>'reason', details->'concept'->>'reason', '')
+        || coalesce(' | ' || (details->>'pacing'), '')
+        || case when (details->'shift'->>'confirmed')::boolean then ' | covariate shift' else '' end as reason
       from drift_checks order by id`;
   for (const c of checks)
     console.log(
-      `    ${at(c.c)} r${c.r} check ${c.id} v${c.v}: ${c.verdict} → ${c.action}  ${c.reason.slice(0, 160)}`,
+      `    ${at(c.c)} r${c.r} check ${c.id} v${c.v}: ${c.verdict} → ${c.action}  ${shorten(c.reason)}`,
     );
   const jobs = await sql<
     {

@@ -141,7 +141,7 @@ export const environmentSchema = z.object({
   DRIFT_CHECK_MIN_INTERVAL_SECONDS: int(10, 0, 86400),
   DRIFT_CHECK_WAIT_SECONDS: int(30, 1, 600),
   // Drift-triggered retrains at most this often; automatic promotions per hour (M15).
-  RETRAIN_MIN_INTERVAL_SECONDS: int(5, 0, 7 * 86400),
+  RETRAIN_MIN_INTERVAL_SECONDS: int(1, 0, 7 * 86400),
   // Growth retrains (#16): labelled rows available beyond the newest version's (0 = no growth retrains).
   GROWTH_RETRAIN_ROWS: int(5000, 0, 100_000_000),
   // AutoML (#16): seconds a training run may search windows × hyperparameters (0: the fixed forest).

@@ -74,6 +74,12 @@ export interface DriftCheckInputs {
    * the shift is accepted (reported, no longer a warning).
    */
   flaggedStreak?: number;
+  /**
+   * How many checks of the serving version in a row, newest first, found the features moved
+   * (flagged, or advisory against a small reference); with this one's, two make a covariate
+   * shift (absent: 0).
+   */
+  movedStreak?: number;
 }
 
 export interface FeatureHistogramRecord {
@@ -172,7 +178,37 @@ export interface DriftMeasurement {
   level: LevelMeasurement | null;
   /** The data-drift decision: the chunk test over the voting features and why it did or did not count. */
   chunk: ChunkVerdict | null;
+  /** Whether the features moved in this check and the one before (null: no chunk test). */
+  shift: ShiftVerdict | null;
   quality: DataQuality;
+}
+
+/**
+ * A covariate shift (spec: the reach-back of a retrain window): the chunk tests of two checks in a
+ * row, this one included, found the features moved. Under it the rows served before a located
+ * change keep their labels, so the change's retrain learns the newest rows at once instead of
+ * waiting for MIN_TRAIN_ROWS rows after the change while the failing version serves.
+ */
+export interface ShiftVerdict {
+  confirmed: boolean;
+  /** Checks in a row, this one included, whose features moved. */
+  checks: number;
+  reason: string;
+}
+
+/** Checks in a row whose features moved that confirm a covariate shift. */
+export const SHIFT_CHECKS = 2;
+
+function measureShift(chunk: ChunkVerdict | null, movedStreak: number): ShiftVerdict | null {
+  if (!chunk) return null;
+  const checks = chunk.pValue < chunk.alpha ? movedStreak + 1 : 0;
+  const confirmed = checks >= SHIFT_CHECKS;
+  const reason = confirmed
+    ? `covariate shift: the features moved in ${checks} checks in a row; the rows before a change keep their labels, so a retrain learns the newest rows at once`
+    : checks === 1
+      ? 'the features moved in this check only (a covariate shift needs 2 in a row)'
+      : 'the features did not move';
+  return { confirmed, checks, reason };
 }
 
 /** A located rise on the lineage's error stream and whether it calls for a retrain. */
@@ -250,6 +286,7 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     concept,
     level,
     chunk: data.chunk,
+    shift: measureShift(data.chunk, inputs.movedStreak ?? 0),
     quality: measureQuality(inputs.reference, current, inputs.columns?.types ?? null),
   };
 }
@@ -502,6 +539,11 @@ export interface RetrainSituation {
    * one was promoted, or none ended).
    */
   backoff?: { failures: number; labelledSince: number } | null;
+  /**
+   * The version serving now, when a retrain promoted it while the check measured the one before:
+   * the drift was that version's, and the new one's tests start afresh (absent: still the same).
+   */
+  replacedBy?: number | null;
 }
 
 /** Largest back-off multiplier of DRIFT_COOLDOWN_ROWS (spec P7). */
@@ -527,6 +569,7 @@ export function decideAction(
   settings: { cooldownRows: number; minIntervalSeconds: number },
 ): DriftAction {
   if (!measurement.drifted) return measurement.verdict === 'insufficient_data' ? 'insufficient_data' : 'none';
+  if (situation.replacedBy) return 'none';
   if (situation.pending) return 'retrain_pending';
   if (situation.last && situation.last.secondsAgo < settings.minIntervalSeconds) return 'cooldown';
   const backoff = situation.backoff;

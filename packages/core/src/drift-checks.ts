@@ -97,16 +97,19 @@ export function explainCheck(check: DriftCheckRecord): string[] {
       `predictions: class mix moved (chi-square p ${prediction.pValue.toPrecision(3)}, Jensen-Shannon ${prediction.jensenShannon?.toFixed(3)} > 0.1)${prediction.advisory ? '; advisory: labels come in and decide' : ''}`,
     );
   let action = ACTION_WHY[check.action] ?? check.action;
-  if (check.action === 'cooldown' && typeof details.pacing === 'string') action = details.pacing;
+  if ((check.action === 'cooldown' || check.action === 'none') && typeof details.pacing === 'string')
+    action = details.pacing;
   if (check.action === 'none' && check.verdict === 'warning')
     action =
       'no retrain: the moved features or class mix are a warning; the labels decide, and they show no loss';
   const moved = details.retargeted as { jobId: number; from: string | null; to: string; z: number } | null;
   if (moved)
     action = `the pending retrain (training job ${moved.jobId}) now starts at the later change at ${moved.to} (was ${moved.from ?? 'all rows'}; the errors rose there, z ${moved.z.toFixed(1)}): it never trains across the change`;
+  const shift = details.shift as { confirmed?: boolean; checks?: number } | null | undefined;
   if (check.action === 'retrain_queued') {
-    const from =
-      concept?.detected && concept.changeAt
+    const from = shift?.confirmed
+      ? `the newest labelled rows at once, from before the change too (a covariate shift: the features moved in ${shift.checks} checks in a row, and rows before it keep their labels)`
+      : concept?.detected && concept.changeAt
         ? `rows since the located change at ${concept.changeAt}`
         : 'rows from this check on';
     action += ` (training job ${check.trainingJobId}): it trains on ${from}; cost: one training run`;

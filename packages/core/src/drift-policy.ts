@@ -13,6 +13,7 @@ import {
   type RetrainSituation,
   retargetTo,
   retrainReason,
+  SHIFT_CHECKS,
 } from './drift-check.ts';
 import type { LevelPromise } from './level-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
@@ -22,6 +23,7 @@ import { labelledAmongNewest, readCurrentWindow, readLineageErrorStream } from '
 import {
   type DriftCheckRecord,
   dataDriftStreak,
+  featuresMovedStreak,
   insertDriftCheck,
   pendingCheckRequests,
   updateDriftCheckAction,
@@ -157,6 +159,7 @@ export class DriftPolicy {
         production.version,
         ACCEPT_AFTER_CHECKS,
       ),
+      movedStreak: await featuresMovedStreak(this.sql, this.pipeline.id, production.version, SHIFT_CHECKS),
     };
     return { inputs, window };
   }
@@ -187,6 +190,7 @@ export class DriftPolicy {
   private async actionFor(
     tx: Queryable,
     m: DriftMeasurement,
+    measured: number,
   ): Promise<{ action: DriftAction; pacing: string | null }> {
     const settings = {
       cooldownRows: this.config.drift.cooldownRows,
@@ -197,6 +201,14 @@ export class DriftPolicy {
       return { action, pacing: action === 'cooldown' ? cooldownWhy(situation, settings) : null };
     };
     if (!m.drifted) return decided({ pending: false, last: null });
+    const serving = (await getProductionVersion(tx, this.pipeline.id))?.version ?? measured;
+    if (serving !== measured) {
+      const why = `no retrain: v${measured}, which this check measured, was replaced by v${serving} while it ran (the new version's tests start afresh)`;
+      return {
+        action: decideAction(m, { pending: false, last: null, replacedBy: serving }, settings),
+        pacing: why,
+      };
+    }
     const situation = await this.retrains.situation(tx);
     const first = decided(situation);
     if (first.action !== 'retrain_pending') return first;
@@ -218,7 +230,7 @@ export class DriftPolicy {
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
-      const { action, pacing } = await this.actionFor(tx, m);
+      const { action, pacing } = await this.actionFor(tx, m, production.version);
       const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
@@ -241,6 +253,7 @@ export class DriftPolicy {
           histograms: m.histograms,
           quality: m.quality,
           chunk: m.chunk,
+          shift: m.shift,
           source: window.source,
           retargeted,
           ...(pacing ? { pacing } : {}),
@@ -288,8 +301,14 @@ export class DriftPolicy {
    */
   private async supersedeGrowth(tx: Queryable, m: DriftMeasurement): Promise<boolean> {
     if (!m.conceptDrift || !m.concept.changeAt) return false;
-    const changeAt = new Date(m.concept.changeAt);
-    const why = `superseded: the labels located a concept change at ${changeAt.toISOString()}; this growth run learns the regime before it, the change's retrain goes next`;
+    // Under a covariate shift the change's retrain learns the newest rows at once, so any open
+    // growth run gives way: it read older rows, and its search keeps the failing version serving.
+    const shift = m.shift?.confirmed === true;
+    const located = new Date(m.concept.changeAt);
+    const why = shift
+      ? `superseded: the labels alarmed under a covariate shift (the features moved in ${m.shift!.checks} checks in a row); the retrain that learns the newest rows goes next`
+      : `superseded: the labels located a concept change at ${located.toISOString()}; this growth run learns the regime before it, the change's retrain goes next`;
+    const changeAt = shift ? null : located;
     const job = await supersedeGrowthJob(tx, this.pipeline.id, changeAt, why);
     if (!job) return false;
     await appendEvent(tx, this.pipeline.id, 'training.failed', { trainingJobId: job.id, error: why });

@@ -27,7 +27,7 @@ import {
   padRows,
 } from './schema/category-caps.ts';
 import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
-import { changeLocatedAfter } from './storage/drift-storage.ts';
+import { changeLocatedAfter, checkSawShift } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
   automaticPromotionsInLastHour,
@@ -493,6 +493,7 @@ export class RetrainService {
     const start: RegimeStart | null = job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null;
     let since: RegimeStart | null = null;
     let sinceRows = 0;
+    if (start && (await this.underShift(job))) return this.readReachBack(start);
     if (start) {
       const waited = await this.waitForRowsSince(job, start, signal);
       sinceRows = waited.available;
@@ -516,8 +517,43 @@ export class RetrainService {
       searching ? null : since,
       this.config.data.maxClasses,
     );
+    const sinceStart = since && searching ? Math.max(0, data.labels.length - sinceRows) : null;
+    return this.describeWindow(data, { since, sinceStart, searching });
+  }
+
+  /** Whether the drift check that queued this retrain took its change for a covariate shift. */
+  private async underShift(job: TrainingJobRecord): Promise<boolean> {
+    return job.driftCheckId !== null && (await checkSawShift(this.sql, this.pipeline.id, job.driftCheckId));
+  }
+
+  /**
+   * The window of a retrain after a covariate shift (the features moved in two checks in a row):
+   * the rows served before the change keep their labels, so it learns the newest
+   * max(MIN_TRAIN_ROWS, WINDOW_SIZE, rows since the change) labelled rows (at most TRAIN_WINDOW)
+   * at once, with the fixed forest, instead of waiting for MIN_TRAIN_ROWS rows after the change
+   * while the failing version serves. The version still records the change as its regime's start.
+   */
+  private async readReachBack(start: RegimeStart): Promise<TrainingData> {
+    const { trainWindow, minTrainRows } = this.config.retrain;
+    const sinceRows = await countLabelledSince(this.sql, this.pipeline.id, start);
+    const limit = Math.min(trainWindow, Math.max(minTrainRows, this.config.drift.windowSize, sinceRows));
+    const data = await readLabelledWindow(
+      this.sql,
+      this.pipeline.id,
+      limit,
+      null,
+      this.config.data.maxClasses,
+    );
+    return this.describeWindow(data, { since: start, sinceStart: null, searching: false });
+  }
+
+  /** Refuses a window too small or of one class; the width, classes and column kinds of the rest. */
+  private async describeWindow(
+    data: Awaited<ReturnType<typeof readLabelledWindow>>,
+    how: Pick<TrainingData, 'since' | 'sinceStart' | 'searching'>,
+  ): Promise<TrainingData> {
+    const { minTrainRows } = this.config.retrain;
     const n = data.labels.length;
-    const sinceStart = since && searching ? Math.max(0, n - sinceRows) : null;
     if (n < minTrainRows) {
       throw new TrainingDataError(
         `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
@@ -537,7 +573,7 @@ export class RetrainService {
     const featureTypes = Array.from({ length: width }, (_, j) =>
       schema?.columns[j]?.type === 'categorical' ? ('categorical' as const) : ('numeric' as const),
     );
-    return { ...data, since, sinceStart, searching, nClasses, nFeatures: width, featureTypes };
+    return { ...data, ...how, nClasses, nFeatures: width, featureTypes };
   }
 
   /**

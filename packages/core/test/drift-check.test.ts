@@ -57,6 +57,24 @@ describe('measureDrift', () => {
     expect(m.features.every((f) => f.drifted && f.ksPValue < 1e-10)).toBe(true);
   });
 
+  it('takes features moved in two checks in a row, flagged or advisory, for a covariate shift', () => {
+    const moved = { features: rows(1000, 3, 2, 0.5), predicted: [] };
+    const first = measureDrift(inputs({ window: moved, movedStreak: 0 }), settings);
+    expect(first.shift).toMatchObject({ confirmed: false, checks: 1 });
+    const second = measureDrift(inputs({ window: moved, movedStreak: 1 }), settings);
+    expect(second.shift).toMatchObject({ confirmed: true, checks: 2 });
+    expect(second.shift!.reason).toMatch(/^covariate shift: the features moved in 2 checks in a row/);
+    // Against a reference too small for a verdict the chunk is advisory, and it still counts.
+    const small = measureDrift(
+      inputs({ reference: rows(400, 3, 1), window: moved, movedStreak: 1 }),
+      settings,
+    );
+    expect(small).toMatchObject({ dataDrift: false, chunk: { advisory: true }, shift: { confirmed: true } });
+    // Features that did not move end the run, whatever came before.
+    const still = measureDrift(inputs({ movedStreak: 5 }), settings);
+    expect(still.shift).toMatchObject({ confirmed: false, checks: 0 });
+  });
+
   it('lets labels decide: moved features warn while labels come in, and act without labels only on two checks in a row', () => {
     const moved = { window: { features: rows(1000, 3, 2, 0.5), predicted: [] } };
     const withLabels = measureDrift(inputs({ ...moved, labelsComeIn: true }), settings);
@@ -127,6 +145,13 @@ describe('decideAction', () => {
   it('queues a retrain for a drift when nothing is pending and the last one is old', () => {
     expect(decideAction(drift, { pending: false, last: null }, cooldown)).toBe('retrain_queued');
     expect(decideAction(drift, { pending: false, last: { secondsAgo: 301 } }, cooldown)).toBe(
+      'retrain_queued',
+    );
+  });
+
+  it('queues nothing for a version a retrain replaced while the check measured it', () => {
+    expect(decideAction(drift, { pending: false, last: null, replacedBy: 3 }, cooldown)).toBe('none');
+    expect(decideAction(drift, { pending: false, last: null, replacedBy: null }, cooldown)).toBe(
       'retrain_queued',
     );
   });

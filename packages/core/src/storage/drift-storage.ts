@@ -236,6 +236,34 @@ export async function dataDriftStreak(
 }
 
 /**
+ * Checks of the serving version in a row, newest first, whose chunk test found the features moved
+ * (p below its alpha): a verdict (`data_drift`) or advisory (a reference too small for one).
+ */
+export async function featuresMovedStreak(
+  sql: Queryable,
+  pipeline: number,
+  version: number,
+  limit: number,
+): Promise<number> {
+  // name: features-moved-streak
+  const rows = await sql<{ moved: boolean }[]>`
+    select data_drift or coalesce((details->'chunk'->>'advisory')::boolean, false) as moved
+      from drift_checks where pipeline_id = ${pipeline} and model_version = ${version}
+      order by id desc limit ${limit}`;
+  const first = rows.findIndex((r) => !r.moved);
+  return first < 0 ? rows.length : first;
+}
+
+/** Whether a drift check took its change for a covariate shift (`details.shift.confirmed`). */
+export async function checkSawShift(sql: Queryable, pipeline: number, checkId: number): Promise<boolean> {
+  // name: check-saw-shift
+  const [row] = await sql<{ shift: boolean | null }[]>`
+    select (details->'shift'->>'confirmed')::boolean as shift from drift_checks
+      where pipeline_id = ${pipeline} and id = ${checkId}`;
+  return row?.shift === true;
+}
+
+/**
  * The newest change a concept-drift check located after a training job was queued (`queuedAt`)
  * and later than the start of its window (`windowStart`; null: all rows), or null: such a job
  * read a window that reaches back before the change (the old regime, or both mixed).

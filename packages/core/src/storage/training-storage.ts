@@ -143,7 +143,8 @@ export async function updateTrainingProgress(
 export async function supersedeGrowthJob(
   sql: Queryable,
   pipeline: number,
-  changeAt: Date,
+  /** null: whatever its window (a covariate shift: the retrain learns the newest rows at once). */
+  changeAt: Date | null,
   why: string,
 ): Promise<TrainingJobRecord | null> {
   // name: supersede-growth-job
@@ -151,7 +152,7 @@ export async function supersedeGrowthJob(
     update training_jobs set status = 'failed', outcome = 'superseded', error = ${why}, finished_at = now(),
       duration_ms = extract(epoch from (now() - coalesce(started_at, queued_at))) * 1000
     where pipeline_id = ${pipeline} and status in ('queued', 'running') and reason like 'growth%'
-      and (change_at is null or change_at < ${changeAt})
+      and (${changeAt}::timestamptz is null or change_at is null or change_at < ${changeAt}::timestamptz)
     returning *`;
   return row ? toRecord(row) : null;
 }
