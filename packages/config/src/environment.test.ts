@@ -156,7 +156,7 @@ describe('loadConfig', () => {
     expect(c.model.maxModelBytes).toBe(256 * 1024 * 1024);
     expect(c.database).toMatchObject({ apiStatementTimeoutMs: 5000, jobStatementTimeoutMs: 600_000 });
     expect(c.drift).toMatchObject({ manualMinIntervalSeconds: 10, manualWaitSeconds: 30 });
-    expect(c.retrain).toMatchObject({ minIntervalSeconds: 1, maxPromotionsPerHour: 6 });
+    expect(c.retrain).toMatchObject({ minIntervalSeconds: 1, maxPromotionsPerHour: 60 });
     expect(c.limits.maxListItems).toBe(10_000);
     expect(() =>
       loadConfig({ DRIFT_CHECK_MIN_INTERVAL_SECONDS: '60', DRIFT_CHECK_WAIT_SECONDS: '30' }),

@@ -146,7 +146,7 @@ export const environmentSchema = z.object({
   GROWTH_RETRAIN_ROWS: int(5000, 0, 100_000_000),
   // AutoML (#16): seconds a training run may search windows × hyperparameters (0: the fixed forest).
   AUTOML_BUDGET_SECONDS: num(8, 0, 3600),
-  MAX_PROMOTIONS_PER_HOUR: int(6, 0, 10_000),
+  MAX_PROMOTIONS_PER_HOUR: int(60, 0, 10_000),
   // Role the `migrate` command grants data access (DML only) to (M14).
   DATABASE_APP_ROLE: z.preprocess(
     emptyToUndefined,

@@ -749,10 +749,10 @@ export class RetrainService {
       const current = await getTrainingJob(tx, this.pipeline.id, job.id);
       if (current?.status === 'succeeded' || current?.outcome === 'superseded') return null;
       const growth = job.reason.startsWith('growth');
-      const withheld =
-        promote && scores.champion
-          ? (growth && (await this.superseded(tx, current ?? job))) || (await this.promotionCap(tx))
-          : null;
+      const superseded =
+        promote && scores.champion && growth ? await this.superseded(tx, current ?? job) : null;
+      const capped = promote && scores.champion && !superseded ? await this.promotionCap(tx) : null;
+      const withheld = superseded ?? capped;
       if (withheld) {
         promote = false;
         rejectedReason = withheld;
@@ -769,6 +769,8 @@ export class RetrainService {
           sinceRowId: data.since?.rowId ?? null,
           regime: regimeRun(job, data.since),
           gate: run.decision.gate,
+          // A winner the promotion cap withheld: the drift it answered is not accepted.
+          ...(capped ? { withheld: 'promotion cap' } : {}),
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
         },

@@ -330,7 +330,9 @@ export async function driftRetrainBackoff(
 
 /**
  * When the newest drift-triggered retrain that finished after `since` ended without replacing the
- * serving version (trained, rejected by the gate): the drift it answered is accepted there.
+ * serving version (trained, rejected by the gate): the drift it answered is accepted there. Not a
+ * winner that MAX_PROMOTIONS_PER_HOUR withheld (`params.withheld`): the new rows did give a better
+ * model, so the serving version's loss is real.
  */
 export async function lastRejectedDriftRetrain(
   sql: Queryable,
@@ -339,9 +341,11 @@ export async function lastRejectedDriftRetrain(
 ): Promise<Date | null> {
   // name: last-rejected-drift-retrain
   const [row] = await sql<{ finished_at: Date }[]>`
-    select finished_at from training_jobs
-      where pipeline_id = ${pipeline} and drift_check_id is not null and status = 'succeeded'
-        and outcome = 'rejected' and finished_at > ${since}
-      order by finished_at desc limit 1`;
+    select j.finished_at from training_jobs j
+      left join model_versions m on m.pipeline_id = j.pipeline_id and m.version = j.result_version
+      where j.pipeline_id = ${pipeline} and j.drift_check_id is not null and j.status = 'succeeded'
+        and j.outcome = 'rejected' and j.finished_at > ${since}
+        and coalesce(m.params->>'withheld', '') <> 'promotion cap'
+      order by j.finished_at desc limit 1`;
   return row?.finished_at ?? null;
 }
