@@ -78,6 +78,8 @@ export interface DataServiceHooks {
   onRowsServed?: (count: number) => void;
   /** Called after labelled rows were committed. */
   onLabelledRows?: (count: number) => void;
+  /** Called after labelled rows the serving model scored on arrival were committed (test-then-train). */
+  onScored?: (model: ServingModel, wrong: number, scored: number) => void;
 }
 
 /** Counts of what this process stored and served (the server's metrics follow them). */
@@ -207,6 +209,7 @@ export class DataService {
     }
     this.schemas.remember(plan);
     this.served(rows.length, labelledRows);
+    if (scored && labelledRows > 0) this.hooks.onScored?.(model!, labelledRows - correct, labelledRows);
     const missing = missingCells(input, plan.features);
     for (const o of this.observers) o.quality?.({ path: 'ingest', missing, unseenCategories: 0 });
     return {

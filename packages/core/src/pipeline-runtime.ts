@@ -92,6 +92,7 @@ export class PipelineRuntime {
           this.stats.invalidate();
           this.triggers.labelledRowsArrived();
         },
+        onScored: (model, wrong, scored) => this.triggers.scored(model.version, model.holdout, wrong, scored),
       },
       ref,
     );

@@ -20,6 +20,8 @@ export interface ServingModel {
    */
   categorical: boolean;
   loadedAt: Date;
+  /** Its hold-out: rows and errors (what its promise starts from; see level-check.ts). */
+  holdout: { n: number; errors: number };
   /** What the forest holds in memory (its node and leaf arrays), for MODEL_CACHE_MB. */
   bytes: number;
 }
@@ -90,6 +92,10 @@ export class ModelHolder {
           // A negative code is unseen for every categorical feature, and only for those.
           categorical: forest.countUnseenCategories([new Array<number>(forest.nFeatures).fill(-1)]) > 0,
           loadedAt: new Date(),
+          holdout: {
+            n: production.holdoutRows,
+            errors: Math.round((1 - production.metrics.accuracy) * production.holdoutRows),
+          },
           bytes: forestMemoryBytes(shape),
         };
         this.swap(model);

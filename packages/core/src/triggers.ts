@@ -1,14 +1,40 @@
+import { binomialAtLeast, wilsonInterval } from '@automl-stream/drift';
 import type { Logger } from 'pino';
 
+/** Tail probability under which a batch's errors ask for a drift check before WINDOW_SIZE rows. */
+export const EARLY_CHECK_P = 0.001;
+
 /**
- * The two triggers the data path pulls: every WINDOW_SIZE rows served by this process a drift
- * check is asked for (the queue collapses concurrent asks), and, while no model serves, labelled
+ * Whether the serving version's errors on rows it scored on arrival since the last ask call for a
+ * drift check now, before WINDOW_SIZE rows: at least `minOutcomes` of them, and so many wrong that
+ * even the rate its level test is tuned to catch (the hold-out's Wilson 95 % upper bound b, plus
+ * max(3 points, b/2)) would give that many with probability under 0.001. Only when the check runs:
+ * the check's sequential level test decides, so asking sooner never adds a false alarm.
+ */
+export function earlyCheckDue(
+  wrong: number,
+  outcomes: number,
+  holdout: { n: number; errors: number },
+  minOutcomes: number,
+): boolean {
+  if (outcomes < minOutcomes || holdout.n <= 0) return false;
+  const b = wilsonInterval(Math.min(holdout.errors, holdout.n), holdout.n, { alternative: 'less' }).upper;
+  const target = Math.min(0.99, b + Math.max(0.03, b / 2));
+  return binomialAtLeast(wrong, outcomes, target) < EARLY_CHECK_P;
+}
+
+/**
+ * The triggers the data path pulls: every WINDOW_SIZE rows served by this process a drift check
+ * is asked for (the queue collapses concurrent asks), and sooner when the serving version's errors
+ * on the labelled rows it scored on arrival are far above its promise; and, while no model serves, labelled
  * rows may complete the bootstrap set. DataService calls them through its hooks; Platform wires
  * them to the queue and the retrain requests.
  */
 export class DataTriggers {
   private rowsSinceCheck = 0;
   private bootstrapPending = false;
+  /** The serving version's outcomes on arrival since the last ask. */
+  private scoredSinceCheck = { version: -1, wrong: 0, outcomes: 0 };
 
   constructor(
     private readonly options: {
@@ -26,8 +52,28 @@ export class DataTriggers {
   /** `n` rows were stored or served. */
   rowsServed(n: number): void {
     this.rowsSinceCheck += n;
-    if (this.rowsSinceCheck < this.options.windowSize) return;
+    if (this.rowsSinceCheck >= this.options.windowSize) this.ask();
+  }
+
+  /**
+   * The serving version scored `outcomes` labelled rows on arrival, `wrong` of them wrong: when
+   * they are far above what it promised, a check is asked for now (earlyCheckDue), at most once
+   * per WINDOW_SIZE / 5 outcomes (and 100), so a detected change is acted on within a batch or two
+   * instead of up to WINDOW_SIZE rows later.
+   */
+  scored(version: number, holdout: { n: number; errors: number }, wrong: number, outcomes: number): void {
+    const since = this.scoredSinceCheck;
+    if (since.version !== version) this.scoredSinceCheck = { version, wrong: 0, outcomes: 0 };
+    this.scoredSinceCheck.wrong += wrong;
+    this.scoredSinceCheck.outcomes += outcomes;
+    const minOutcomes = Math.max(100, Math.floor(this.options.windowSize / 5));
+    const { wrong: w, outcomes: n } = this.scoredSinceCheck;
+    if (earlyCheckDue(w, n, holdout, minOutcomes)) this.ask();
+  }
+
+  private ask(): void {
     this.rowsSinceCheck = 0;
+    this.scoredSinceCheck = { ...this.scoredSinceCheck, wrong: 0, outcomes: 0 };
     this.options
       .askForCheck()
       .catch((error) => this.options.logger.warn({ err: error }, 'could not queue a drift check'));

@@ -1,0 +1,63 @@
+// The data path's triggers: a drift check every WINDOW_SIZE rows, and sooner when the serving
+// version's errors on the rows it scored on arrival are far above what it promised.
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger.ts';
+import { DataTriggers, earlyCheckDue } from '../src/triggers.ts';
+
+function triggers(windowSize: number) {
+  const asks: number[] = [];
+  let served = 0;
+  const t = new DataTriggers({
+    windowSize,
+    askForCheck: async () => asks.push(served),
+    hasModel: () => true,
+    bootstrap: async () => null,
+    logger: createLogger('silent'),
+  });
+  const batch = (version: number, wrong: number, n: number, holdout = { n: 200, errors: 4 }) => {
+    served += n;
+    t.rowsServed(n);
+    t.scored(version, holdout, wrong, n);
+  };
+  return { asks, batch };
+}
+
+describe('earlyCheckDue', () => {
+  const holdout = { n: 200, errors: 4 }; // 2 %: Wilson 95 % upper bound 4.5 %, tuned for 7.5 %
+  it('asks when the errors are far above the rate the level test is tuned to catch', () => {
+    expect(earlyCheckDue(30, 200, holdout, 200)).toBe(true);
+    expect(earlyCheckDue(100, 200, holdout, 200)).toBe(true);
+  });
+  it('does not ask at the promised rate, near the tuned rate, or on too few outcomes', () => {
+    expect(earlyCheckDue(4, 200, holdout, 200)).toBe(false);
+    expect(earlyCheckDue(18, 200, holdout, 200)).toBe(false);
+    expect(earlyCheckDue(99, 99, holdout, 100)).toBe(false);
+  });
+  it('scales with a noisy stream: 30 % wrong is no news for a version that promised 25 %', () => {
+    expect(earlyCheckDue(60, 200, { n: 400, errors: 100 }, 200)).toBe(false);
+    expect(earlyCheckDue(120, 200, { n: 400, errors: 100 }, 200)).toBe(true);
+  });
+});
+
+describe('DataTriggers', () => {
+  it('asks for a check every WINDOW_SIZE rows while the version keeps its promise', () => {
+    const { asks, batch } = triggers(1000);
+    for (let i = 0; i < 30; i++) batch(1, 2, 100);
+    expect(asks).toEqual([1000, 2000, 3000]);
+  });
+
+  it('asks within WINDOW_SIZE / 5 rows of a change, then at most once per WINDOW_SIZE / 5', () => {
+    const { asks, batch } = triggers(1000);
+    for (let i = 0; i < 12; i++) batch(1, 2, 100);
+    for (let i = 0; i < 10; i++) batch(1, 60, 100);
+    expect(asks).toEqual([1000, 1300, 1500, 1700, 1900, 2100]);
+  });
+
+  it('counts each version apart: a promotion starts its outcomes afresh', () => {
+    const { asks, batch } = triggers(1000);
+    batch(1, 60, 100);
+    batch(2, 2, 100);
+    batch(2, 2, 100);
+    expect(asks).toEqual([]);
+  });
+});
