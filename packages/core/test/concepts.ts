@@ -3,6 +3,16 @@ import { expect } from 'vitest';
 import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
 
+/** Settings for a test of concept changes: small windows, the fixed forest, growth only by a regime's doubling. */
+export const CONCEPT_SETTINGS = {
+  MIN_TRAIN_ROWS: '200',
+  AUTOML_BUDGET_SECONDS: '0',
+  // Growth by the step is out of reach: only a regime's doubling grows.
+  GROWTH_RETRAIN_ROWS: '100000',
+  RETRAIN_MIN_INTERVAL_SECONDS: '0',
+  WINDOW_SIZE: '200',
+};
+
 /** Seeded rows, x0 in [0, 1); concept A: label = x0 > 0.5; concept B (`flip`): the opposite. */
 export function conceptRows(n: number, offset: number, flip: boolean) {
   const features = Array.from({ length: n }, (_, i) => {
@@ -25,4 +35,16 @@ export async function bootstrapV1(db: TestDatabase, platform: Platform, n: numbe
   await platform.holder.refresh();
   await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
   return v1;
+}
+
+/**
+ * Version 1 of concept A on 1,000 rows, then 600 rows of concept B and a check: it must find the
+ * change and queue its retrain, which it returns (not run).
+ */
+export async function driftToB(db: TestDatabase, platform: Platform) {
+  await bootstrapV1(db, platform, 1000);
+  await platform.data.ingest({ ...conceptRows(600, 1000, true), batchId: 'b' });
+  const toB = await platform.drift.check('manual');
+  expect(toB.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+  return toB.check!.trainingJobId!;
 }

@@ -3,29 +3,17 @@
 // version's loss is real and its level test keeps alarming (paced by the back-off).
 import { describe, expect, it } from 'vitest';
 import { getProductionVersion } from '../src/storage/models-storage.ts';
-import { bootstrapV1, conceptRows } from './concepts.ts';
+import { CONCEPT_SETTINGS, conceptRows, driftToB } from './concepts.ts';
 import { quietPlatformForSuite } from './quiet-platform.ts';
 
-const SETTINGS = {
-  MIN_TRAIN_ROWS: '200',
-  AUTOML_BUDGET_SECONDS: '0',
-  GROWTH_RETRAIN_ROWS: '100000',
-  RETRAIN_MIN_INTERVAL_SECONDS: '0',
-  DRIFT_COOLDOWN_ROWS: '100',
-  WINDOW_SIZE: '200',
-  MAX_PROMOTIONS_PER_HOUR: '1',
-};
+const SETTINGS = { ...CONCEPT_SETTINGS, DRIFT_COOLDOWN_ROWS: '100', MAX_PROMOTIONS_PER_HOUR: '1' };
 
 describe('the promotion cap', () => {
   const suite = quietPlatformForSuite(SETTINGS);
 
   it('withholds the winner without accepting the drift it answered', async () => {
     const { db, platform } = suite;
-    await bootstrapV1(db, platform, 1000);
-    await platform.data.ingest({ ...conceptRows(600, 1000, true), batchId: 'b' });
-    const toB = await platform.drift.check('manual');
-    expect(toB.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
-    expect(await platform.retrain.run(toB.check!.trainingJobId!)).toMatchObject({
+    expect(await platform.retrain.run(await driftToB(db, platform))).toMatchObject({
       promoted: false,
       version: { version: 2, rejectedReason: expect.stringMatching(/MAX_PROMOTIONS_PER_HOUR \(1\)/) },
     });

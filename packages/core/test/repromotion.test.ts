@@ -5,29 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { getProductionVersion } from '../src/storage/models-storage.ts';
 import { getTrainingJob } from '../src/storage/training-storage.ts';
-import { bootstrapV1, conceptRows } from './concepts.ts';
+import { CONCEPT_SETTINGS, conceptRows, driftToB } from './concepts.ts';
 import { quietPlatformForSuite } from './quiet-platform.ts';
 
-const SETTINGS = {
-  MIN_TRAIN_ROWS: '200',
-  AUTOML_BUDGET_SECONDS: '0',
-  // Growth by the step is out of reach: only a regime's doubling grows.
-  GROWTH_RETRAIN_ROWS: '100000',
-  RETRAIN_MIN_INTERVAL_SECONDS: '0',
-  WINDOW_SIZE: '200',
-};
-
 describe('a concept that comes back', () => {
-  const suite = quietPlatformForSuite(SETTINGS);
+  const suite = quietPlatformForSuite(CONCEPT_SETTINGS);
 
   it('serves the archived version of it again, with no training, and judges it by its new reign', async () => {
     const { db, platform } = suite;
-    await bootstrapV1(db, platform, 1000);
     // Concept B: v1 fails, the drift's retrain learns B (v2).
-    await platform.data.ingest({ ...conceptRows(600, 1000, true), batchId: 'b' });
-    const toB = await platform.drift.check('manual');
-    expect(toB.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
-    expect(await platform.retrain.run(toB.check!.trainingJobId!)).toMatchObject({
+    expect(await platform.retrain.run(await driftToB(db, platform))).toMatchObject({
       promoted: true,
       version: { version: 2 },
     });
