@@ -17,7 +17,8 @@ export function earlyCheckDue(
   holdout: { n: number; errors: number },
   minOutcomes: number,
 ): boolean {
-  if (outcomes < minOutcomes || holdout.n <= 0) return false;
+  // A version with no hold-out on record (registered by hand) promises nothing to test against.
+  if (outcomes < minOutcomes || !(holdout.n > 0) || !Number.isFinite(holdout.errors)) return false;
   const b = wilsonInterval(Math.min(holdout.errors, holdout.n), holdout.n, { alternative: 'less' }).upper;
   const target = Math.min(0.99, b + Math.max(0.03, b / 2));
   return binomialAtLeast(wrong, outcomes, target) < EARLY_CHECK_P;

@@ -32,6 +32,8 @@ describe('earlyCheckDue', () => {
     expect(earlyCheckDue(4, 200, holdout, 200)).toBe(false);
     expect(earlyCheckDue(18, 200, holdout, 200)).toBe(false);
     expect(earlyCheckDue(99, 99, holdout, 100)).toBe(false);
+    expect(earlyCheckDue(200, 200, { n: 0, errors: 0 }, 100)).toBe(false);
+    expect(earlyCheckDue(200, 200, { n: 100, errors: Number.NaN }, 100)).toBe(false);
   });
   it('scales with a noisy stream: 30 % wrong is no news for a version that promised 25 %', () => {
     expect(earlyCheckDue(60, 200, { n: 400, errors: 100 }, 200)).toBe(false);
