@@ -12,7 +12,11 @@ import { RateLimitStore } from './rate-limit-store.ts';
 import { checkReadiness, type Readiness } from './readiness.ts';
 import { PARTITION_MAINTENANCE_SECONDS, workPartitionMaintenance } from './retention.ts';
 import { ShutdownError } from './retrain-service.ts';
-import { listOpenTrainingJobs, type TrainingJobRecord } from './storage/training-storage.ts';
+import {
+  listOpenTrainingJobs,
+  TRAINING_STOP_CHANNEL,
+  type TrainingJobRecord,
+} from './storage/training-storage.ts';
 
 export interface PlatformOptions {
   config: Config;
@@ -55,6 +59,7 @@ export class Platform {
   readonly logger: Logger;
   private defaultRuntime: PipelineRuntime;
   private timers: NodeJS.Timeout[] = [];
+  private unlistenStops: (() => Promise<void>) | null = null;
   private unsubscribers: (() => void)[] = [];
   private readonly workersEnabled: boolean;
   private readonly serving: boolean;
@@ -215,6 +220,8 @@ export class Platform {
   }
 
   private async startWorkers(): Promise<void> {
+    await this.queues.listen(this.db.sql);
+    await this.listenForStops();
     await this.queues.work(driftCheckQueue, async ({ trigger, pipelineId }, job) => {
       const runtime = await this.pipelines.runtimeById(pipelineId);
       if (!runtime || runtime.archived) return;
@@ -249,6 +256,19 @@ export class Platform {
     const maintain = await workPartitionMaintenance(this.queues, jobSql, this.config, this.logger);
     await maintain();
     this.every(PARTITION_MAINTENANCE_SECONDS * 1000, maintain);
+  }
+
+  /** A run a drift check superseded (in any process) stops at once when it runs here. */
+  private async listenForStops(): Promise<void> {
+    const sub = await this.db.sql.listen(TRAINING_STOP_CHANNEL, (payload) => {
+      const [pipelineId, jobId] = payload.split(':').map(Number);
+      if (!Number.isInteger(pipelineId) || !Number.isInteger(jobId)) return;
+      this.pipelines
+        .runtimeById(pipelineId!)
+        .then((runtime) => runtime?.retrain.stopSuperseded(jobId!))
+        .catch((error) => this.logger.warn({ err: error }, 'could not stop a superseded run'));
+    });
+    this.unlistenStops = sub.unlisten;
   }
 
   /**
@@ -318,6 +338,8 @@ export class Platform {
     );
     await stopping.catch((error) => this.logger.warn({ err: error }, 'queue stop failed'));
     clearTimeout(abortTimer);
+    await this.unlistenStops?.().catch(() => {});
+    this.unlistenStops = null;
     await this.bus.stop();
     await this.predictionDb?.close(5);
     await this.jobsDb?.close(5);

@@ -1,5 +1,5 @@
 import type { Config } from '@automl-stream/config';
-import type { Queryable } from '@automl-stream/db';
+import type { Queryable, Sql } from '@automl-stream/db';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -69,6 +69,15 @@ export const partitionMaintenanceQueue = defineQueue({
   options: () => ({ policy: 'stately', retryLimit: 3, retryDelay: 60, expireInSeconds: 600 }),
 });
 
+/**
+ * The channel a queued job is announced on (its queue's name as payload), when its transaction
+ * commits: a worker of that queue in any process fetches at once instead of at its next poll.
+ */
+export const QUEUE_JOBS_CHANNEL = 'automl_stream_queue_jobs';
+
+/** How often an idle worker looks for jobs nobody announced (pg-boss's lowest interval). */
+const POLLING_SECONDS = 0.5;
+
 /** pg-boss job states in which a job will still run (or is running). */
 const ALIVE_STATES = new Set(['created', 'retry', 'active']);
 
@@ -110,11 +119,16 @@ export class Queues {
   readonly boss: PgBoss;
   private started = false;
   private readonly observers = new Set<JobObserver>();
+  /** This process's workers, by queue name (pg-boss worker ids). */
+  private readonly workers = new Map<string, string[]>();
+  private unlisten: (() => Promise<void>) | null = null;
 
   constructor(
     url: string,
     private readonly config: Config,
     private readonly logger: Logger,
+    /** How often idle workers poll (seconds, at least 0.5): announced jobs wake them sooner. */
+    private readonly pollingSeconds = POLLING_SECONDS,
   ) {
     this.boss = new PgBoss({
       connectionString: url,
@@ -141,9 +155,27 @@ export class Queues {
     this.started = true;
   }
 
+  /**
+   * Wakes this process's workers when a job of their queue is announced on QUEUE_JOBS_CHANNEL
+   * (every `send` announces its job when it commits, from any process): a drift check or a retrain
+   * starts within milliseconds of being queued instead of up to POLLING_SECONDS later.
+   */
+  async listen(sql: Sql): Promise<void> {
+    if (this.unlisten) return;
+    const sub = await sql.listen(QUEUE_JOBS_CHANNEL, (name) => this.wake(name));
+    this.unlisten = sub.unlisten;
+  }
+
+  private wake(name: string): void {
+    for (const id of this.workers.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+
   async stop(options: { graceful?: boolean; timeoutMs?: number } = {}): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.unlisten?.().catch(() => {});
+    this.unlisten = null;
+    this.workers.clear();
     await this.boss.stop({
       graceful: options.graceful ?? true,
       timeout: options.timeoutMs ?? 30_000,
@@ -163,7 +195,14 @@ export class Queues {
   ): Promise<string | null> {
     const data = queue.payload.parse(payload) as { pipelineId?: number };
     const key = data.pipelineId === undefined ? {} : { singletonKey: pipelineKey(data.pipelineId) };
-    return this.boss.send(queue.name, data, { ...key, ...options });
+    const id = await this.boss.send(queue.name, data, { ...key, ...options });
+    if (id) await this.announce(queue.name, options.db);
+    return id;
+  }
+
+  /** Announces a queued job on QUEUE_JOBS_CHANNEL; in the sender's transaction, when it commits. */
+  private async announce(name: string, db: PgBoss.Db | undefined): Promise<void> {
+    await (db ?? this.boss.getDb()).executeSql('select pg_notify($1, $2)', [QUEUE_JOBS_CHANNEL, name]);
   }
 
   /**
@@ -212,30 +251,36 @@ export class Queues {
     queue: Q,
     handler: (payload: Payload<Q>, job: { id: string; logger: Logger }) => Promise<void>,
   ): Promise<string> {
-    return this.boss.work(queue.name, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-      if (!job) return;
-      const started = performance.now();
-      let outcome: JobOutcome = 'failed';
-      this.notify((o) => o.started?.(queue.name));
-      try {
-        const logger = this.logger.child({ queue: queue.name, jobId: job.id });
-        const parsed = queue.payload.safeParse(job.data);
-        if (!parsed.success) {
-          // A malformed payload will never succeed: log it and complete the job instead of retrying.
-          logger.error({ issues: parsed.error.issues }, 'dropping job with an invalid payload');
-          outcome = 'dropped';
-          return;
+    const id = await this.boss.work(
+      queue.name,
+      { batchSize: 1, pollingIntervalSeconds: this.pollingSeconds },
+      async ([job]) => {
+        if (!job) return;
+        const started = performance.now();
+        let outcome: JobOutcome = 'failed';
+        this.notify((o) => o.started?.(queue.name));
+        try {
+          const logger = this.logger.child({ queue: queue.name, jobId: job.id });
+          const parsed = queue.payload.safeParse(job.data);
+          if (!parsed.success) {
+            // A malformed payload will never succeed: log it and complete the job instead of retrying.
+            logger.error({ issues: parsed.error.issues }, 'dropping job with an invalid payload');
+            outcome = 'dropped';
+            return;
+          }
+          await handler(parsed.data as Payload<Q>, { id: job.id, logger });
+          outcome = 'completed';
+        } catch (error) {
+          this.logger.warn({ err: error, queue: queue.name, jobId: job.id }, 'job failed');
+          throw error;
+        } finally {
+          const seconds = (performance.now() - started) / 1000;
+          this.notify((o) => o.finished?.(queue.name, outcome, seconds));
         }
-        await handler(parsed.data as Payload<Q>, { id: job.id, logger });
-        outcome = 'completed';
-      } catch (error) {
-        this.logger.warn({ err: error, queue: queue.name, jobId: job.id }, 'job failed');
-        throw error;
-      } finally {
-        const seconds = (performance.now() - started) / 1000;
-        this.notify((o) => o.finished?.(queue.name, outcome, seconds));
-      }
-    });
+      },
+    );
+    this.workers.set(queue.name, [...(this.workers.get(queue.name) ?? []), id]);
+    return id;
   }
 }
 

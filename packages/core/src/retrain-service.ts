@@ -415,6 +415,11 @@ export class RetrainService {
     });
   }
 
+  /** Stops the run of a job a drift check ended as superseded, when it runs in this process. */
+  stopSuperseded(trainingJobId: number): void {
+    this.running.get(trainingJobId)?.abort(new SupersededError(trainingJobId));
+  }
+
   /**
    * One training run, in named phases: read the data (after a change, waiting for rows of the new
    * regime), hold out the newest slice, fit, score challenger and champion on the same hold-out,
@@ -684,7 +689,7 @@ export class RetrainService {
     return this.sql
       .begin(async (tx) => {
         if (!(await updateTrainingProgress(tx, trainingJobId, done, total))) {
-          this.running.get(trainingJobId)?.abort(new SupersededError(trainingJobId));
+          this.stopSuperseded(trainingJobId);
           return;
         }
         await appendEvent(tx, this.pipeline.id, 'training.progress', {

@@ -154,8 +154,17 @@ export async function supersedeGrowthJob(
     where pipeline_id = ${pipeline} and status in ('queued', 'running') and reason like 'growth%'
       and (${changeAt}::timestamptz is null or change_at is null or change_at < ${changeAt}::timestamptz)
     returning *`;
-  return row ? toRecord(row) : null;
+  if (!row) return null;
+  // name: announce-training-stop
+  await sql`select pg_notify(${TRAINING_STOP_CHANNEL}, ${`${pipeline}:${row.id}`})`;
+  return toRecord(row);
 }
+
+/**
+ * The channel a superseded run is announced on (`pipeline:job` as payload), when the transaction
+ * that ended its job commits: the process that runs it stops at once, not at its next progress write.
+ */
+export const TRAINING_STOP_CHANNEL = 'automl_stream_training_stop';
 
 /**
  * A failed attempt that the queue will retry: the job waits again, keeping its last error.
