@@ -15,6 +15,39 @@ function dataOf(stream: SyntheticDataset) {
   return { features: stream.features, labels: stream.labels, nFeatures: stream.nFeatures };
 }
 
+/**
+ * `n` rows of 20 uniform features labelled by the nearest of 10 centres (seeded by `seed`); rows
+ * from `change` on have classes 0↔1 and 2↔3 swapped. `rowSeed` seeds the rows.
+ */
+function nearestCentre(n: number, change: number, seed: number, rowSeed = seed + 1) {
+  const F = 20;
+  const centres = Array.from({ length: 10 }, (_, k) => Array.from({ length: F }, (_, f) => rand(seed, k * F + f)));
+  const features = new Float64Array(n * F);
+  const labels = new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    for (let f = 0; f < F; f++) features[r * F + f] = rand(rowSeed, r * F + f);
+    let best = 0;
+    let bestDistance = Number.POSITIVE_INFINITY;
+    centres.forEach((c, k) => {
+      const d = c.reduce((sum, v, f) => sum + (v - features[r * F + f]!) ** 2, 0);
+      if (d < bestDistance) [best, bestDistance] = [k, d];
+    });
+    labels[r] = r >= change && best < 4 ? best ^ 1 : best;
+  }
+  return { features, labels, nFeatures: F };
+}
+
+/** A seeded uniform draw in [0, 1) for index i. */
+function rand(seed: number, i: number): number {
+  let x = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i + 1, 0xc2b2ae35);
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return (x >>> 0) / 4294967296;
+}
+
 describe('searchForest on drifting streams', () => {
   it('keeps the old rows after a covariate shift (the labelling rule did not change)', async () => {
     // 6,000 rows; from row 4,500 the features the rule reads move to [0.3, 1). Validation: the
@@ -156,6 +189,29 @@ describe('budget, abort and progress', () => {
     expect(seconds).toBeLessThan(2.5);
     expect(result.leaderboard.some((e) => e.rung < result.rungs.length - 1 && !e.cutByHalving)).toBe(true);
     expect(result.winner.forest.predict(big.features.subarray(0, 10)).length).toBe(1);
+  });
+
+  it('keeps a short window of the new concept when the budget stops the halving early', async () => {
+    // 10 classes (the nearest of 10 seeded centres in 20 dimensions); from row 19,000 four of
+    // them swap labels. since-change trains on 500 rows (the newest 500 validate), all on 19,500,
+    // mostly of the old concept: right on six classes of ten. Judged on its share of the window at
+    // the low rungs (20 rows for 10 classes), since-change lost to all before the budget ran out.
+    const late = nearestCentre(20_000, 19_000, 3);
+    const result = await searchForest(late, {
+      windows: [
+        { name: 'since-change', start: 19_000 },
+        { name: 'all', start: 0 },
+      ],
+      budgetSeconds: 1,
+      seed: 1,
+      threads: 2,
+    });
+    expect(result.stoppedByBudget).toBe(true);
+    expect(result.winner.window.name).toBe('since-change');
+    const all = result.leaderboard.filter((e) => e.window.name === 'all' && e.score !== null);
+    expect(Math.max(...all.map((e) => e.score!))).toBeLessThan(result.winner.score!);
+    const fresh = nearestCentre(2000, 0, 3, 97);
+    expect(accuracy(fresh.labels, result.winner.forest.predict(fresh.features))).toBeGreaterThan(0.55);
   });
 
   it('rejects with the signal’s reason when aborted, before or during the search', async () => {

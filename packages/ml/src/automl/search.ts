@@ -381,7 +381,16 @@ function affordable(ctx: SearchContext, trial: Trial, rung: Rung, alive: readonl
 }
 
 function rowsAt(ctx: SearchContext, candidate: Candidate, rung: Rung): number {
-  return rungRows(candidate, rung, ctx.largestWindow, MIN_RUNG_ROWS, minWindowRows(ctx.nClasses));
+  // Every window gets at least MIN_RUNG_ROWS (or all its rows): a short window of the new regime
+  // judged on a few dozen rows loses to a long mixed one, and when the budget stops the halving
+  // before the last rung that verdict stands.
+  return rungRows(
+    candidate,
+    rung,
+    ctx.largestWindow,
+    MIN_RUNG_ROWS,
+    Math.max(MIN_RUNG_ROWS, minWindowRows(ctx.nClasses)),
+  );
 }
 
 /** Fits one candidate at a rung and scores it on the validation rows. */
