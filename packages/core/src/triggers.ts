@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 /** Tail probability under which a batch's errors ask for a drift check before WINDOW_SIZE rows. */
 export const EARLY_CHECK_P = 0.001;
 
+/** Fewest outcomes since the last ask that an early ask is judged on. */
+export const EARLY_MIN_OUTCOMES = 50;
+
 /**
  * Whether the serving version's errors on rows it scored on arrival since the last ask call for a
  * drift check now, before WINDOW_SIZE rows: at least `minOutcomes` of them, and so many wrong that
@@ -34,8 +37,11 @@ export function earlyCheckDue(
 export class DataTriggers {
   private rowsSinceCheck = 0;
   private bootstrapPending = false;
-  /** The serving version's outcomes on arrival since the last ask. */
-  private scoredSinceCheck = { version: -1, wrong: 0, outcomes: 0 };
+  /**
+   * The serving version's outcomes on arrival since the last ask (any), and since its last early
+   * ask (Infinity: none yet).
+   */
+  private scoredSinceCheck = { version: -1, wrong: 0, outcomes: 0, sinceEarly: Number.POSITIVE_INFINITY };
 
   constructor(
     private readonly options: {
@@ -58,18 +64,24 @@ export class DataTriggers {
 
   /**
    * The serving version scored `outcomes` labelled rows on arrival, `wrong` of them wrong: when
-   * they are far above what it promised, a check is asked for now (earlyCheckDue), at most once
-   * per WINDOW_SIZE / 5 outcomes (and 100), so a detected change is acted on within a batch or two
-   * instead of up to WINDOW_SIZE rows later.
+   * they are far above what it promised (earlyCheckDue, on at least EARLY_MIN_OUTCOMES since the
+   * last ask), a check is asked for now, so a change is acted on within a batch or two instead
+   * of up to WINDOW_SIZE rows later. Early asks come at most once per max(100, WINDOW_SIZE / 5)
+   * outcomes: while a version stays bad the checks do not crowd out its retrain.
    */
   scored(version: number, holdout: { n: number; errors: number }, wrong: number, outcomes: number): void {
     const since = this.scoredSinceCheck;
-    if (since.version !== version) this.scoredSinceCheck = { version, wrong: 0, outcomes: 0 };
-    this.scoredSinceCheck.wrong += wrong;
-    this.scoredSinceCheck.outcomes += outcomes;
-    const minOutcomes = Math.max(100, Math.floor(this.options.windowSize / 5));
-    const { wrong: w, outcomes: n } = this.scoredSinceCheck;
-    if (earlyCheckDue(w, n, holdout, minOutcomes)) this.ask();
+    if (since.version !== version)
+      this.scoredSinceCheck = { version, wrong: 0, outcomes: 0, sinceEarly: Number.POSITIVE_INFINITY };
+    const now = this.scoredSinceCheck;
+    now.wrong += wrong;
+    now.outcomes += outcomes;
+    now.sinceEarly += outcomes;
+    const spacing = Math.max(100, Math.floor(this.options.windowSize / 5));
+    if (now.sinceEarly < spacing || !earlyCheckDue(now.wrong, now.outcomes, holdout, EARLY_MIN_OUTCOMES))
+      return;
+    now.sinceEarly = 0;
+    this.ask();
   }
 
   private ask(): void {

@@ -48,16 +48,30 @@ describe('DataTriggers', () => {
     expect(asks).toEqual([1000, 2000, 3000]);
   });
 
-  it('asks within WINDOW_SIZE / 5 rows of a change, then at most once per WINDOW_SIZE / 5', () => {
+  it('asks at the first bad batch after a change, then at most once per WINDOW_SIZE / 5', () => {
     const { asks, batch } = triggers(1000);
     for (let i = 0; i < 12; i++) batch(1, 2, 100);
     for (let i = 0; i < 10; i++) batch(1, 60, 100);
     expect(asks).toEqual([1000, 1300, 1500, 1700, 1900, 2100]);
   });
 
+  it('asks at the first bad batch also right after a check every WINDOW_SIZE rows', () => {
+    // The change comes just after the check at row 1,000: its 100 outcomes are enough (50 are).
+    const { asks, batch } = triggers(1000);
+    for (let i = 0; i < 10; i++) batch(1, 2, 100);
+    for (let i = 0; i < 5; i++) batch(1, 60, 100);
+    expect(asks).toEqual([1000, 1100, 1300, 1500]);
+    // Fewer than 50 outcomes since the last ask are not judged, however wrong.
+    const few = triggers(1000);
+    few.batch(1, 40, 40);
+    expect(few.asks).toEqual([]);
+    few.batch(1, 10, 10);
+    expect(few.asks).toEqual([50]);
+  });
+
   it('counts each version apart: a promotion starts its outcomes afresh', () => {
     const { asks, batch } = triggers(1000);
-    batch(1, 60, 100);
+    batch(1, 40, 40);
     batch(2, 2, 100);
     batch(2, 2, 100);
     expect(asks).toEqual([]);
