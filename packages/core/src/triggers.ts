@@ -70,8 +70,7 @@ export class DataTriggers {
    * outcomes: while a version stays bad the checks do not crowd out its retrain.
    */
   scored(version: number, holdout: { n: number; errors: number }, wrong: number, outcomes: number): void {
-    const since = this.scoredSinceCheck;
-    if (since.version !== version)
+    if (this.scoredSinceCheck.version !== version)
       this.scoredSinceCheck = { version, wrong: 0, outcomes: 0, sinceEarly: Number.POSITIVE_INFINITY };
     const now = this.scoredSinceCheck;
     now.wrong += wrong;

@@ -115,7 +115,8 @@ export function subsampleRows(start: number, end: number, size: number, seed: nu
  * keeps its advantage in volume over a short one at every rung (a fixed number of rows at rung 0
  * would hide it, and the halving would wrongly favour short windows). The share is raised so
  * the largest window gets at least `minRows` rows; never fewer than `floorRows` (nor more than
- * the window).
+ * the window). The search passes a floor of `minRows` too, so a short window is never judged on
+ * a few dozen rows (search.ts rowsAt).
  */
 export function rungRows(
   candidate: Candidate,
