@@ -4,7 +4,7 @@
  * from the same bootstrap version as the policy (one training, shared), serves its models with the
  * same latency, and promotes every model it trains (no gate).
  */
-import type { PolicyConfig } from '../../packages/core/src/policy/index.ts';
+import { growthFactorOf, type PolicyConfig } from '../../packages/core/src/policy/index.ts';
 import type { LoopEvent } from './policy-run.ts';
 import {
   type LoopSettings,
@@ -44,8 +44,10 @@ function oracleWindow(
   }
   const regimeRows = labelled - state.regime;
   const window = Math.min(regimeRows, settings.trainWindow);
+  const kind = state.regime > 0 ? 'change' : 'bootstrap';
+  const factor = growthFactorOf({ sinceKind: kind, trainRows: state.trainRows }, config);
   if (
-    regimeRows >= config.growthFactor * state.trainRows &&
+    regimeRows >= factor * state.trainRows &&
     regimeRows >= state.trainRows + config.growthMinExtra &&
     window >= 1.5 * state.trainRows
   ) {

@@ -84,6 +84,14 @@ export interface PolicyConfig {
   growthFactor: number;
   /** ...and at least this many more. @default 2000 */
   growthMinExtra: number;
+  /**
+   * The growth factor of a version trained on the first rows after a located change (at most
+   * 2·MIN_TRAIN_ROWS of them). Its window was located on a few dozen outcomes and may still hold
+   * rows of a gradual drift, so it is replaced sooner than the bootstrap, whose rows are all of one
+   * regime (T5: 0.7659 at 4×, 0.7695 at 3×, the same runs; T1's bootstrap keeps 4×).
+   * @default 3
+   */
+  newRegimeGrowthFactor: number;
   /** Labelled rows of back-off after the first rejected or failed job of a kind (DRIFT_COOLDOWN_ROWS), doubled per further one. @default 1000 */
   cooldownRows: number;
   /** Largest back-off multiplier. @default 16 */
@@ -130,6 +138,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   minorityShare: 0.1,
   growthFactor: 4,
   growthMinExtra: 2000,
+  newRegimeGrowthFactor: 3,
   cooldownRows: 1000,
   backoffCap: 16,
   maxRejections: 3,

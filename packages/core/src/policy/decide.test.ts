@@ -716,6 +716,39 @@ describe('growth and stationarity', () => {
     expect(run.at).toBe(5500);
   });
 
+  it('grows the first short version of a located change at 3×, the bootstrap at 4× (a gradual drift may still run through its window)', () => {
+    const config = { growthMinExtra: 0 };
+    const growthAt = (state: PolicyState, history: OutcomeRow[], from: number) => {
+      const run = replay(state, history, outcomes(seeded(31), from, 5000, 2, 0.05), (a) =>
+        a.some((x) => x.type === 'queue_retrain'),
+      );
+      expect(run.actions.find((a) => a.type === 'queue_retrain')).toMatchObject({
+        job: { trigger: 'growth' },
+      });
+      return run.at;
+    };
+    const old = outcomes(seeded(30), 0, 3000, 1, 0.05);
+    const afterChange = serving(
+      version(2, { since: 3000, sinceKind: 'change', trainRows: 400 }),
+      3000,
+      columns(old),
+      { config, previous: version(1, { trainRows: 3000 }) },
+    );
+    // 3 × 400 labelled rows of the regime since 3,000.
+    expect(growthAt(afterChange, old, 3000)).toBe(4200);
+    const boot = outcomes(seeded(32), 0, 400, -1, 0);
+    const bootstrap = serving(version(2, { trainRows: 400 }), 400, columns(boot), { config });
+    expect(growthAt(bootstrap, boot, 400)).toBe(1600);
+    // A version of the regime trained on more than 2·MIN_TRAIN_ROWS rows is back at 4×.
+    const grown = serving(
+      version(2, { since: 3000, sinceKind: 'change', trainRows: 1200 }),
+      3000,
+      columns(old),
+      { config, previous: version(1, { trainRows: 3000 }) },
+    );
+    expect(growthAt(grown, old, 3000)).toBe(7800);
+  });
+
   it('raises no alarm over 100,000 outcomes that keep the promise', () => {
     const random = seeded(27);
     const state = serving(version(1, { trainRows: 16_000 }), 0, columns([]), {

@@ -1,13 +1,15 @@
+import type { PolicyConfig } from './config.ts';
 import { featuresMovedIn } from './data-drift.ts';
 import { labelledSince, riseInWindow } from './lineage.ts';
 import { queueJob } from './transitions.ts';
-import type { Evidence, Explanation, Job, PolicyAction, PolicyState } from './types.ts';
+import type { Evidence, Explanation, Job, PolicyAction, PolicyState, VersionInfo } from './types.ts';
 
 /**
  * P5 growth: the serving version was trained on few rows of its regime (the bootstrap and every
  * post-change version are small); once the regime holds `growthFactor` times as many labelled rows
- * and `growthMinExtra` more, retrain on the regime's newest TRAIN_WINDOW rows. Each rejected growth
- * doubles the factor.
+ * and `growthMinExtra` more, retrain on the regime's newest TRAIN_WINDOW rows. A version trained on
+ * the first rows after a located change uses `newRegimeGrowthFactor`. Each rejected growth doubles
+ * the factor.
  */
 export function growthDue(
   state: PolicyState,
@@ -16,7 +18,7 @@ export function growthDue(
   const { config, serving } = state;
   if (!serving || state.jobs.length > 0) return null;
   const info = state.versions[serving.version]!;
-  const factor = config.growthFactor * 2 ** state.rejections.growth;
+  const factor = growthFactorOf(info, config) * 2 ** state.rejections.growth;
   const regime = serving.regimeLabelled;
   const window = Math.min(regime, config.trainWindow);
   const newTrainRows = config.outOfBagGate
@@ -47,6 +49,15 @@ export function growthDue(
     cost: { trainingRuns: 1, trainingRows: newTrainRows },
   };
   return { state: queued.state, action: { type: 'queue_retrain', job: queued.job, explanation } };
+}
+
+/** The growth factor of a version: sooner for the first, short model of a located change's regime. */
+export function growthFactorOf(
+  info: Pick<VersionInfo, 'sinceKind' | 'trainRows'>,
+  config: PolicyConfig,
+): number {
+  const firstOfRegime = info.sinceKind === 'change' && info.trainRows <= 2 * config.minTrainRows;
+  return firstOfRegime ? config.newRegimeGrowthFactor : config.growthFactor;
 }
 
 /**
