@@ -21,7 +21,9 @@ function dataOf(stream: SyntheticDataset) {
  */
 function nearestCentre(n: number, change: number, seed: number, rowSeed = seed + 1) {
   const F = 20;
-  const centres = Array.from({ length: 10 }, (_, k) => Array.from({ length: F }, (_, f) => rand(seed, k * F + f)));
+  const centres = Array.from({ length: 10 }, (_, k) =>
+    Array.from({ length: F }, (_, f) => rand(seed, k * F + f)),
+  );
   const features = new Float64Array(n * F);
   const labels = new Int32Array(n);
   for (let r = 0; r < n; r++) {
