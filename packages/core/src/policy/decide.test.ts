@@ -728,25 +728,18 @@ describe('growth and stationarity', () => {
       return run.at;
     };
     const old = outcomes(seeded(30), 0, 3000, 1, 0.05);
-    const afterChange = serving(
-      version(2, { since: 3000, sinceKind: 'change', trainRows: 400 }),
-      3000,
-      columns(old),
-      { config, previous: version(1, { trainRows: 3000 }) },
-    );
+    const ofRegime = (trainRows: number) =>
+      serving(version(2, { since: 3000, sinceKind: 'change', trainRows }), 3000, columns(old), {
+        config,
+        previous: version(1, { trainRows: 3000 }),
+      });
     // 3 × 400 labelled rows of the regime since 3,000.
-    expect(growthAt(afterChange, old, 3000)).toBe(4200);
+    expect(growthAt(ofRegime(400), old, 3000)).toBe(4200);
     const boot = outcomes(seeded(32), 0, 400, -1, 0);
     const bootstrap = serving(version(2, { trainRows: 400 }), 400, columns(boot), { config });
     expect(growthAt(bootstrap, boot, 400)).toBe(1600);
     // A version of the regime trained on more than 2·MIN_TRAIN_ROWS rows is back at 4×.
-    const grown = serving(
-      version(2, { since: 3000, sinceKind: 'change', trainRows: 1200 }),
-      3000,
-      columns(old),
-      { config, previous: version(1, { trainRows: 3000 }) },
-    );
-    expect(growthAt(grown, old, 3000)).toBe(7800);
+    expect(growthAt(ofRegime(1200), old, 3000)).toBe(7800);
   });
 
   it('raises no alarm over 100,000 outcomes that keep the promise', () => {
