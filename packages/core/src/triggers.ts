@@ -36,7 +36,8 @@ export function earlyCheckDue(
  */
 export class DataTriggers {
   private rowsSinceCheck = 0;
-  private bootstrapPending = false;
+  /** The bootstrap ask: none in flight, one in flight, or one in flight and rows arrived since. */
+  private bootstrap: 'idle' | 'asking' | 'again' = 'idle';
   /**
    * The serving version's outcomes on arrival since the last ask (any), and since its last early
    * ask (Infinity: none yet).
@@ -91,15 +92,25 @@ export class DataTriggers {
       .catch((error) => this.options.logger.warn({ err: error }, 'could not queue a drift check'));
   }
 
-  /** Labelled rows arrived: with no model yet, they may complete the bootstrap set (one ask at a time). */
+  /**
+   * Labelled rows arrived: with no model yet, they may complete the bootstrap set. One ask at a
+   * time; rows that arrive while one is in flight ask again when it ends (that ask may have
+   * counted the rows before them).
+   */
   labelledRowsArrived(): void {
-    if (this.options.hasModel() || this.bootstrapPending) return;
-    this.bootstrapPending = true;
+    if (this.options.hasModel()) return;
+    if (this.bootstrap !== 'idle') {
+      this.bootstrap = 'again';
+      return;
+    }
+    this.bootstrap = 'asking';
     this.options
       .bootstrap()
       .catch((error) => this.options.logger.warn({ err: error }, 'bootstrap check failed'))
       .finally(() => {
-        this.bootstrapPending = false;
+        const again = this.bootstrap === 'again';
+        this.bootstrap = 'idle';
+        if (again) this.labelledRowsArrived();
       });
   }
 }

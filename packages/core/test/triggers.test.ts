@@ -77,3 +77,31 @@ describe('DataTriggers', () => {
     expect(asks).toEqual([]);
   });
 });
+
+describe('the bootstrap ask', () => {
+  it('asks again when labelled rows arrive while an ask is in flight (it may have counted fewer)', async () => {
+    let labelled = 0;
+    const seen: number[] = [];
+    let release: () => void = () => {};
+    const t = new DataTriggers({
+      windowSize: 500,
+      askForCheck: async () => null,
+      hasModel: () => false,
+      bootstrap: async () => {
+        seen.push(labelled);
+        if (seen.length === 1) await new Promise<void>((r) => (release = r));
+      },
+      logger: createLogger('silent'),
+    });
+    labelled = 99;
+    t.labelledRowsArrived();
+    labelled = 100;
+    t.labelledRowsArrived();
+    t.labelledRowsArrived();
+    expect(seen).toEqual([99]);
+    release();
+    await new Promise((r) => setTimeout(r, 0));
+    // One more ask, after the first, which sees the 100th row; the two arrivals meanwhile make one.
+    expect(seen).toEqual([99, 100]);
+  });
+});
