@@ -24,6 +24,8 @@
  * baselines of the loop benchmark (the real forest, 30 trees): never retrain, retrain every 1,000
  * and every 5,000 rows on the newest ones, their accuracy over the rows the platform scored (from its
  * first model on: at 1,000 rows/s the rows that arrive while version 1 trains are stored unscored).
+ * The covariate shifts resample small tables with replacement, so ordered rows sit near copies of
+ * themselves: how much that pays a baseline, /usr/bin/python3 bench/loop/copies.py (README).
  * Figures: the stationary stream at most 1 drift verdict;
  * every stream at most half of the every-1,000 baseline's training runs.
  *
