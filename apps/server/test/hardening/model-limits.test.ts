@@ -66,6 +66,12 @@ describe('labels and model size (H5)', () => {
       60_000,
     );
     expect(active.nClasses).toBe(2);
+    // The limit is the serving process's model in memory, which loads it on the promotion's
+    // notification: under load that can come after the API already answers with it.
+    await waitFor(
+      async () => ((await p.server.platform.holder.refresh())?.version === active.version ? true : undefined),
+      'the serving process to load the first model',
+    );
 
     const tooFar = await postGraphQL(
       graphql(),
