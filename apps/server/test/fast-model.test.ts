@@ -38,14 +38,14 @@ interface Version {
   rejectedReason: string | null;
   trainRows: number;
   holdoutRows: number;
-  params: { regime?: boolean; search?: unknown };
-  search: { window: string } | null;
+  params: { regime?: boolean; search?: unknown; read?: number };
+  search: { window: string; refitRows: number | null } | null;
   metrics: { accuracy: number };
   championMetrics: { accuracy: number } | null;
 }
 
 const VERSION_FIELDS =
-  'version status promotedAt rejectedReason trainRows holdoutRows params search { window } metrics { accuracy } championMetrics { accuracy }';
+  'version status promotedAt rejectedReason trainRows holdoutRows params search { window refitRows } metrics { accuracy } championMetrics { accuracy }';
 
 /** A platform with the search on (2 s) and a caller for one pipeline. */
 function loop(settings: Record<string, string>) {
@@ -153,6 +153,12 @@ describe('the fast model after a located concept change', () => {
     const grown = await l.model(growthJob.resultVersion!);
     expect(grown.search).not.toBeNull();
     expect(grown.params.regime).toBe(true);
+    // It read every row (the search may choose them all) but learned the new regime's only:
+    // trainRows is what the winner was refit on, the rows read are params.read.
+    expect(grown.search!.window).toBe('since-change');
+    expect(grown.trainRows).toBe(grown.search!.refitRows);
+    expect(grown.params.read).toBeGreaterThan(1200);
+    expect(grown.trainRows).toBeLessThan(grown.params.read! - 1000);
     expect(Date.parse(fast.promotedAt!)).toBeLessThan(Date.parse(growthJob.startedAt!));
     expect(fastJob.durationMs!).toBeLessThan(growthJob.durationMs!);
   }, 180_000);

@@ -73,7 +73,7 @@ describe('growth retrains', () => {
       90_000,
     );
     const growth = jobs.find((j) => j.reason.startsWith('growth'))!;
-    expect(growth.reason).toMatch(/^growth: 1750 labelled rows available, v1 was trained on 250$/);
+    expect(growth.reason).toMatch(/^growth: 1750 labelled rows available, v1 used 250$/);
     expect(growth.status).toBe('SUCCEEDED');
     const v2 = await call<{ model: { trainRows: number; holdoutRows: number } }>(
       '{ model(version: 2, pipeline: "grow") { trainRows holdoutRows } }',
@@ -132,9 +132,7 @@ describe('growth retrains on a table sent in batches', () => {
     // Nobody asked: a bootstrap, then growth retrains only.
     expect(jobs.every((j) => /^(bootstrap|growth): /.test(j.reason))).toBe(true);
     const last = jobs.find((j) => j.reason.includes('no new rows for a check interval'))!;
-    expect(last.reason).toMatch(
-      /^growth: 600 labelled rows available, v\d+ was trained on \d+ \(no new rows/,
-    );
+    expect(last.reason).toMatch(/^growth: 600 labelled rows available, v\d+ used \d+ \(no new rows/);
     const version = await call<{ model: { trainRows: number; holdoutRows: number } }>(
       `{ model(version: ${last.resultVersion}, pipeline: "table") { trainRows holdoutRows } }`,
     );

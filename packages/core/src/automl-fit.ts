@@ -53,6 +53,8 @@ export interface StoredSearch {
   elapsedMs: number;
   stoppedByBudget: boolean;
   rungs: number;
+  /** The rows the winner was refit on (its window and the validation rows); absent before 2026-12. */
+  refitRows?: number;
   candidates: StoredCandidate[];
 }
 
@@ -83,6 +85,7 @@ export function storedSearch(result: SearchResult): StoredSearch {
     elapsedMs: Math.round(result.elapsedMs),
     stoppedByBudget: result.stoppedByBudget,
     rungs: result.rungs.length,
+    refitRows: result.winner.refit.rows,
     candidates: result.leaderboard.map(candidate),
   };
 }

@@ -121,7 +121,7 @@ export class RetrainRequests {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
-        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${regime.rowId === null ? regime.at.toISOString() : `row ${regime.rowId}`}` : ''}, v${basis.version} was trained on ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
+        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${regime.rowId === null ? regime.at.toISOString() : `row ${regime.rowId}`}` : ''}, v${basis.version} used ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
         driftCheckId: null,
         // From the regime's first row (its search may still choose all rows), else from the
         // serving version's first row on (all rows when it does not know it).
@@ -147,7 +147,7 @@ export class RetrainRequests {
       production.promotedAt.getTime() > newest.createdAt.getTime();
     const regime = again ? await repromotedAt(this.sql, this.pipeline.id, production.version) : null;
     if (!regime) return { ...learnedFrom(newest), basis: newest };
-    return { regime, used: production.trainRows + production.holdoutRows, basis: production };
+    return { regime, used: rowsRead(production), basis: production };
   }
 
   /** No row ingested or scored for a whole drift-check interval: the data has settled for now. */
@@ -223,6 +223,16 @@ export function regimeRun(job: Pick<TrainingJobRecord, 'driftCheckId' | 'reason'
 }
 
 /**
+ * The rows a version's training read: its training rows and hold-out. A search may have refit
+ * its winner on fewer (`trainRows`); `params.read` keeps the rows read (versions stored before it
+ * kept them as `trainRows`).
+ */
+export function rowsRead(version: Pick<ModelVersionRecord, 'params' | 'trainRows' | 'holdoutRows'>): number {
+  const { read } = version.params as { read?: number };
+  return (read ?? version.trainRows) + version.holdoutRows;
+}
+
+/**
  * What a version learned from: the rows since a located change (its regime, `params.regime`: a
  * drift retrain after a located change, or a growth retrain of that regime) when it was fitted
  * on them alone — the fixed forest after a change, or a search whose winning window was
@@ -233,7 +243,6 @@ export function learnedFrom(version: Pick<ModelVersionRecord, 'params' | 'trainR
   regime: RegimeStart | null;
   used: number;
 } {
-  const all = { regime: null, used: version.trainRows + version.holdoutRows };
   const {
     regime: fromChange,
     since,
@@ -245,6 +254,7 @@ export function learnedFrom(version: Pick<ModelVersionRecord, 'params' | 'trainR
     sinceRowId?: number | null;
     search?: { window: string; candidates: { winner: boolean; windowRows: number }[] };
   };
+  const all = { regime: null, used: rowsRead(version) };
   if (!fromChange || !since) return all;
   const regime = { at: new Date(since), rowId: sinceRowId ?? null };
   if (!search) return { regime, used: all.used };

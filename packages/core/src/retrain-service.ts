@@ -751,6 +751,9 @@ export class RetrainService {
   ): Promise<(RetrainResult & { version: ModelVersionRecord }) | null> {
     const { data, split, forest, trainingMs, scores, reference } = run;
     const { metrics, championMetrics } = scores;
+    // The rows the forest learned: a search's winner was refit on its window (and the validation
+    // rows), which may be shorter than the training rows read (kept as `params.read`).
+    const learned = run.search?.refitRows ?? split.trainX.length;
     let { promote, rejectedReason } = run.decision;
     return this.sql.begin(async (tx) => {
       // The retrain-request lock first (a drift check holds it while it supersedes a growth run:
@@ -788,13 +791,14 @@ export class RetrainService {
           ...(capped ? { withheld: 'promotion cap' } : {}),
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
+          read: split.trainX.length,
         },
         metrics,
         championMetrics,
         featureImportances: Array.from(forest.featureImportances),
         nFeatures: data.nFeatures,
         nClasses: data.nClasses,
-        trainRows: split.trainX.length,
+        trainRows: learned,
         holdoutRows: split.testX.length,
         rowWindowStart: data.firstRowId,
         rowWindowEnd: data.lastRowId,
@@ -815,7 +819,7 @@ export class RetrainService {
           challenger: metrics,
           champion: championMetrics,
           trainingMs,
-          trainRows: split.trainX.length,
+          trainRows: learned,
         },
         error: null,
       });

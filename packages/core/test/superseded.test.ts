@@ -31,7 +31,7 @@ async function growthRunning(db: TestDatabase, platform: Platform, changedFirst 
   await platform.data.ingest({ ...rows(6000, 300, false), batchId: 'more' });
   if (changedFirst > 0) await platform.data.ingest({ ...rows(changedFirst, 7000, true), batchId: 'early' });
   const growth = await insertTrainingJob(db.sql, 1, {
-    reason: 'growth: 6300 labelled rows available, v1 was trained on 240',
+    reason: 'growth: 6300 labelled rows available, v1 used 240',
     driftCheckId: null,
     changeAt: null,
   });
@@ -110,7 +110,7 @@ describe('a growth retrain when the change’s retrain would wait for the cooldo
     // A growth retrain queued (not started: the check below meets it open whatever the timing).
     await platform.data.ingest({ ...rows(1000, 300, false), batchId: 'more' });
     const growth = await insertTrainingJob(db.sql, 1, {
-      reason: 'growth: 1300 labelled rows available, v1 was trained on 240',
+      reason: 'growth: 1300 labelled rows available, v1 used 240',
       driftCheckId: null,
       changeAt: null,
     });

@@ -87,7 +87,7 @@ describe('wake-ups on commit', () => {
     const channel = await heard(db, TRAINING_STOP_CHANNEL);
     try {
       const growth = await insertTrainingJob(db.sql, 1, {
-        reason: 'growth: 900 labelled rows available, v1 was trained on 300',
+        reason: 'growth: 900 labelled rows available, v1 used 300',
         driftCheckId: null,
         changeAt: null,
       });

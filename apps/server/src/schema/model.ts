@@ -65,6 +65,12 @@ const ModelSearchRef = builder.objectRef<StoredSearch>('ModelSearch').implement(
     elapsedMs: t.exposeInt('elapsedMs'),
     stoppedByBudget: t.exposeBoolean('stoppedByBudget'),
     rungs: t.exposeInt('rungs'),
+    refitRows: t.int({
+      nullable: true,
+      description:
+        'The rows the winner was refit on: its window and the validation rows (null for versions stored before it was recorded).',
+      resolve: (s) => s.refitRows ?? null,
+    }),
     candidates: t.field({ type: [SearchCandidateRef], resolve: (s) => s.candidates }),
   }),
 });
@@ -92,8 +98,13 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
     featureImportances: t.floatList({ resolve: (m) => m.featureImportances }),
     nFeatures: t.exposeInt('nFeatures'),
     nClasses: t.exposeInt('nClasses'),
-    trainRows: t.exposeInt('trainRows'),
-    holdoutRows: t.exposeInt('holdoutRows'),
+    trainRows: t.exposeInt('trainRows', {
+      description:
+        'The rows the forest learned (a search: its winning window and validation rows; the rows read are params.read).',
+    }),
+    holdoutRows: t.exposeInt('holdoutRows', {
+      description: 'The newest rows held out of training, on which the gate compared it with the champion.',
+    }),
     rowWindowStart: t.float({
       nullable: true,
       description: 'First ingested row id in the training window.',
