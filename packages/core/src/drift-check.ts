@@ -57,6 +57,8 @@ export interface DriftCheckInputs {
     at: readonly Date[];
     rowId: readonly (number | null)[];
     version?: readonly number[];
+    /** The true label of each outcome: with it, minority classes get level tests of their own. */
+    label?: readonly number[];
   };
   /**
    * The serving version's promise: with it (and `errors.version`) the labels decide by its level
@@ -404,9 +406,9 @@ export function measureConcept(inputs: DriftCheckInputs): {
   concept: ConceptOnLineage;
   level: LevelMeasurement | null;
 } {
-  const { wrong, at, rowId, version } = inputs.errors;
+  const { wrong, at, rowId, version, label } = inputs.errors;
   if (!inputs.promise || !version) return { concept: adwinConcept(inputs), level: null };
-  const level = measureLevel({ wrong, at, rowId, version }, inputs.promise);
+  const level = measureLevel({ wrong, at, rowId, version, ...(label ? { label } : {}) }, inputs.promise);
   const loc = level.located;
   const located = loc && {
     index: loc.index,

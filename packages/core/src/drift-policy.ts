@@ -151,7 +151,7 @@ export class DriftPolicy {
       ...(schema ? { columns: modelColumns(schema, nFeatures) } : {}),
       window: { features: window.features, predicted: window.predicted },
       errors: stream,
-      promise: await this.promiseOf(production),
+      promise: await this.promiseOf(production, schema?.label.classes),
       labelsComeIn: recent.labelled > 0,
       flaggedStreak: await dataDriftStreak(
         this.sql,
@@ -165,7 +165,7 @@ export class DriftPolicy {
   }
 
   /** What the serving version promised (its hold-out) and where a refused retrain accepted its drift. */
-  private async promiseOf(production: ModelVersionRecord): Promise<LevelPromise> {
+  private async promiseOf(production: ModelVersionRecord, classNames?: string[]): Promise<LevelPromise> {
     const job = production.trainingJobId
       ? await getTrainingJob(this.sql, this.pipeline.id, production.trainingJobId)
       : null;
@@ -180,6 +180,8 @@ export class DriftPolicy {
       trainRows: production.trainRows,
       acceptedAt: await lastRejectedDriftRetrain(this.sql, this.pipeline.id, since),
       servingSince: production.promotedAt,
+      ...holdoutClasses(production),
+      ...(classNames && classNames.length > 0 ? { classNames } : {}),
     };
   }
 
@@ -374,4 +376,10 @@ function modelColumns(schema: TableSchema, n: number): NonNullable<DriftCheckInp
     types: columns.map((c) => c?.type ?? 'numeric'),
     categories: columns.map((c) => c?.categories ?? null),
   };
+}
+
+/** The hold-out per class stored with the version's metrics (versions stored before it: none). */
+function holdoutClasses(version: ModelVersionRecord): Pick<LevelPromise, 'classes'> {
+  const classes = version.metrics.classes as LevelPromise['classes'] | undefined;
+  return Array.isArray(classes) ? { classes } : {};
 }

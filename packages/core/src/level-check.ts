@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './policy/config.ts';
-import { feedLevelTest, levelTestsFor, rebaselined } from './policy/level.ts';
+import { feedLevelTest, type LevelAlarm, levelTestsFor, rebaselined } from './policy/level.ts';
 import { lineageErrorBefore, locateRise } from './policy/lineage.ts';
 import type { LevelTest, Outcomes, SinceKind, VersionInfo } from './policy/types.ts';
 
@@ -11,7 +11,10 @@ import type { LevelTest, Outcomes, SinceKind, VersionInfo } from './policy/types
  * test is replayed over the version's outcomes in the lineage stream each time (O(outcomes), a
  * few milliseconds for 20,000). On an alarm the rise is located (policy/lineage.ts: inside the
  * version's own outcomes first, then on the lineage, where a version bad from its first row shows
- * a rise at its promotion). Pure: tested without a database.
+ * a rise at its promotion). A class rarer than a tenth of the hold-out has a test of its own
+ * (P4c: its outcomes against its hold-out promise, run lengths Bonferroni-adjusted), so a minority
+ * class the model stops recognising is caught while the overall error hardly moves. Pure: tested
+ * without a database.
  */
 
 /** The serving version's side of the level test. */
@@ -33,6 +36,13 @@ export interface LevelPromise {
    * earlier reign. Absent: all its outcomes.
    */
   servingSince?: Date | null;
+  /**
+   * Its hold-out per true class (label index, rows, errors): a minority class's promise. Absent
+   * (versions stored before it was recorded): no minority tests.
+   */
+  classes?: readonly { label: number; n: number; errors: number }[];
+  /** The label's names, by index, for the explanations. */
+  classNames?: readonly string[];
 }
 
 /** The lineage's labelled outcomes in serve order (1 = wrong), with the version that served each. */
@@ -41,6 +51,21 @@ export interface LineageStream {
   at: readonly Date[];
   rowId: readonly (number | null)[];
   version: readonly number[];
+  /** The true label of each outcome (absent: no minority tests). */
+  label?: readonly number[];
+}
+
+/** A minority class's test that alarmed (the overall test did not). */
+export interface MinorityAlarm {
+  label: number;
+  name: string;
+  outcomes: number;
+  errors: number;
+  promised: number;
+  baseline: string;
+  statistic: number;
+  threshold: number;
+  arl0: number;
 }
 
 export interface LevelMeasurement {
@@ -61,6 +86,8 @@ export interface LevelMeasurement {
   /** On an alarm: the index in the stream where the errors rose, and the rates either side. */
   located: { index: number; before: number; after: number; z: number; where: 'reign' | 'lineage' } | null;
   accepted: { at: string; outcomes: number; errors: number } | null;
+  /** The minority class whose own test alarmed while the overall test did not (null otherwise). */
+  minority: MinorityAlarm | null;
   reason: string;
 }
 
@@ -74,7 +101,7 @@ function asOutcomes(stream: LineageStream): Outcomes {
     servedAt: Array.from({ length: n }, (_, i) => i),
     version: stream.version,
     wrong: stream.wrong,
-    label: new Array<number>(n).fill(0),
+    label: stream.label ?? new Array<number>(n).fill(0),
   };
 }
 
@@ -95,34 +122,27 @@ export function measureLevel(
     since: -1,
     sinceKind: promise.sinceKind,
     trainRows: promise.trainRows,
-    holdout: { ...promise.holdout, classes: [] },
+    holdout: { ...promise.holdout, classes: stream.label ? [...(promise.classes ?? [])] : [] },
     lineageError: lineageErrorBefore(outcomes, reignStart, config.lineageLevelWindow),
     importances: null,
   };
-  let test: LevelTest = levelTestsFor(info, config, reignStart).level;
-  let fed = own;
-  let accepted: LevelMeasurement['accepted'] = null;
-  if (promise.acceptedAt) {
-    const cut = promise.acceptedAt.getTime();
-    const before = own.filter((i) => stream.at[i]!.getTime() <= cut);
-    fed = own.filter((i) => stream.at[i]!.getTime() > cut);
-    const errs = before.reduce((s, i) => s + stream.wrong[i]!, 0);
-    if (before.length > 0) {
-      test = rebaselined(test, errs, before.length, config, fed[0] ?? outcomes.length);
-      accepted = { at: promise.acceptedAt.toISOString(), outcomes: before.length, errors: errs };
-    }
-  }
-  const errors = fed.map((i) => stream.wrong[i]!);
-  const result = feedLevelTest(test, errors, fed, config);
-  const t = result.test;
-  const located = result.alarm
-    ? locateRise(outcomes, { version: promise.version, servedFrom: reignStart, label: null })
+  const tests = levelTestsFor(info, config, reignStart);
+  const cut = promise.acceptedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+  const reign = {
+    before: own.filter((i) => stream.at[i]!.getTime() <= cut),
+    after: own.filter((i) => stream.at[i]!.getTime() > cut),
+  };
+  const overall = replay(tests.level, stream, reign, config);
+  const minority = overall.alarm ? null : minorityAlarm(tests.minority, stream, reign, promise, config);
+  const alarmed = overall.alarm ?? minority?.alarm ?? null;
+  const located = alarmed
+    ? locateRise(outcomes, { version: promise.version, servedFrom: reignStart, label: alarmed.test.label })
     : null;
-  const wrong = errors.reduce((s, e) => s + e, 0);
+  const t = overall.test;
   const measurement: LevelMeasurement = {
-    alarm: result.alarm !== null,
-    outcomes: errors.length,
-    errors: wrong,
+    alarm: alarmed !== null,
+    outcomes: overall.fed.length,
+    errors: overall.fed.reduce((s, i) => s + stream.wrong[i]!, 0),
     statistic: t.cusum.statistic,
     threshold: t.h,
     promised: t.b,
@@ -138,10 +158,70 @@ export function measureLevel(
       z: located.z,
       where: located.where,
     },
-    accepted,
+    accepted: overall.accepted && { ...overall.accepted, at: promise.acceptedAt!.toISOString() },
+    minority: minority?.measured ?? null,
     reason: '',
   };
   return { ...measurement, reason: levelReason(measurement, promise.version) };
+}
+
+/**
+ * One test over the version's outcomes (only those of its class for a minority test): re-baselined
+ * on the outcomes up to an acceptance (`before`), fed those after it.
+ */
+function replay(
+  test: LevelTest,
+  stream: LineageStream,
+  reign: { before: readonly number[]; after: readonly number[] },
+  config: PolicyConfig,
+): {
+  test: LevelTest;
+  alarm: LevelAlarm | null;
+  accepted: { outcomes: number; errors: number } | null;
+  fed: number[];
+} {
+  const mine = (i: number) => test.label === null || stream.label![i] === test.label;
+  const before = reign.before.filter(mine);
+  const after = reign.after.filter(mine);
+  let accepted: { outcomes: number; errors: number } | null = null;
+  let start = test;
+  if (before.length > 0) {
+    const errs = before.reduce((s, i) => s + stream.wrong[i]!, 0);
+    start = rebaselined(test, errs, before.length, config, after[0] ?? stream.wrong.length);
+    accepted = { outcomes: before.length, errors: errs };
+  }
+  const errors = after.map((i) => stream.wrong[i]!);
+  return { ...feedLevelTest(start, errors, after, config), accepted, fed: after };
+}
+
+/** The first minority class whose own test alarmed, with what it measured. */
+function minorityAlarm(
+  tests: readonly LevelTest[],
+  stream: LineageStream,
+  reign: { before: readonly number[]; after: readonly number[] },
+  promise: LevelPromise,
+  config: PolicyConfig,
+): { alarm: LevelAlarm; measured: MinorityAlarm } | null {
+  for (const test of tests) {
+    const r = replay(test, stream, reign, config);
+    if (!r.alarm) continue;
+    const label = test.label!;
+    return {
+      alarm: r.alarm,
+      measured: {
+        label,
+        name: promise.classNames?.[label] ?? String(label),
+        outcomes: r.fed.length,
+        errors: r.fed.reduce((s, i) => s + stream.wrong[i]!, 0),
+        promised: r.test.b,
+        baseline: r.test.baseline,
+        statistic: r.test.cusum.statistic,
+        threshold: r.test.h,
+        arl0: r.test.arl0,
+      },
+    };
+  }
+  return null;
 }
 
 function levelReason(m: LevelMeasurement, version: number): string {
@@ -152,5 +232,10 @@ function levelReason(m: LevelMeasurement, version: number): string {
   const where = m.located
     ? `; the errors rose ${pct(m.located.before)} → ${pct(m.located.after)} (z ${m.located.z.toFixed(1)}) ${m.located.where === 'reign' ? 'while it served' : 'where it started serving'}`
     : '';
-  return `concept drift: ${record} against ${promise}; ${test} crossed${where}`;
+  if (!m.minority) return `concept drift: ${record} against ${promise}; ${test} crossed${where}`;
+  const c = m.minority;
+  const cls = `class ${c.name}`;
+  const classRecord = `on ${cls}, a minority class, v${version} erred on ${c.errors} of ${c.outcomes} outcomes (${c.outcomes ? pct(c.errors / c.outcomes) : 'n/a'}) against promised ${pct(c.promised)} (${c.baseline})`;
+  const classTest = `its CUSUM ${c.statistic.toFixed(2)} of h ${c.threshold.toFixed(2)} crossed (in-control run length ${c.arl0.toExponential(0)}, Bonferroni over the minority classes)`;
+  return `concept drift in ${cls}: ${classRecord}; ${classTest}${where}; overall ${record}, ${promise}, not alarmed`;
 }

@@ -1061,7 +1061,20 @@ function scoreOnHoldout(
       f1: f1Macro(labels, predicted),
       logLoss: logLoss(labels, proba),
       holdoutRows: labels.length,
+      classes: classErrors(labels, predicted),
     },
     predicted,
   };
+}
+
+/** The hold-out per true class: its rows and the model's errors on them (a minority class's promise). */
+function classErrors(labels: number[], predicted: number[]): { label: number; n: number; errors: number }[] {
+  const byClass = new Map<number, { label: number; n: number; errors: number }>();
+  labels.forEach((y, i) => {
+    const c = byClass.get(y) ?? { label: y, n: 0, errors: 0 };
+    c.n++;
+    if (predicted[i] !== y) c.errors++;
+    byClass.set(y, c);
+  });
+  return [...byClass.values()].sort((a, b) => a.label - b.label);
 }

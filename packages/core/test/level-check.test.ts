@@ -123,3 +123,92 @@ describe('the level test of a drift check', () => {
     expect(measureLevel(twice, promise(1)).alarm).toBe(true);
   });
 });
+
+/**
+ * A seeded stream with true labels: segments of [count, share of class 1, error rate on class 0,
+ * error rate on class 1], all served by version 1.
+ */
+function labelledStream(segments: [number, number, number, number][], seed = 11): LineageStream {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const out = {
+    wrong: [] as number[],
+    at: [] as Date[],
+    rowId: [] as (number | null)[],
+    version: [] as number[],
+  };
+  const label: number[] = [];
+  for (const [count, share, err0, err1] of segments)
+    for (let i = 0; i < count; i++) {
+      const k = out.wrong.length;
+      const y = rand() < share ? 1 : 0;
+      label.push(y);
+      out.wrong.push(rand() < (y === 1 ? err1 : err0) ? 1 : 0);
+      out.at.push(new Date(Date.UTC(2026, 0, 1) + k * 1000));
+      out.rowId.push(k + 1);
+      out.version.push(1);
+    }
+  return { ...out, label };
+}
+
+describe('the level test of a minority class', () => {
+  // Hold-out: 570 rows of class 0 (17 errors), 30 of class 1 (5 errors): 3.7 % overall.
+  const classes = [
+    { label: 0, n: 570, errors: 17 },
+    { label: 1, n: 30, errors: 5 },
+  ];
+  const imbalanced = (over: Partial<LevelPromise> = {}) =>
+    promise(1, { holdout: { n: 600, errors: 22 }, classes, classNames: ['dry', 'rain'], ...over });
+
+  it('catches a minority class the model stops recognising while the overall error hardly moves', () => {
+    // 4 % of the rows are class 1; after 3,000 outcomes the model gets every one of them wrong
+    // (about 40 in the next 1,000): the overall error goes from 3.5 % to 7 %.
+    const collapse = (seed: number) =>
+      labelledStream(
+        [
+          [3000, 0.04, 0.03, 0.15],
+          [1000, 0.04, 0.03, 1],
+        ],
+        seed,
+      );
+    const s = collapse(1);
+    const m = measureLevel(s, imbalanced());
+    expect(m.alarm).toBe(true);
+    expect(m.minority?.label).toBe(1);
+    expect(m.minority?.name).toBe('rain');
+    expect(m.minority!.errors / m.minority!.outcomes).toBeGreaterThan(0.3);
+    expect(Math.abs(m.located!.index - 3000)).toBeLessThan(300);
+    expect(m.reason).toMatch(
+      /^concept drift in class rain: on class rain, a minority class, v1 erred on \d+ of \d+/,
+    );
+    expect(m.reason).toMatch(/overall v1 erred .* not alarmed$/);
+    // The same outcomes without their labels: the overall test alone has not seen it yet.
+    const { label: _, ...unlabelled } = s;
+    expect(measureLevel(unlabelled, imbalanced()).alarm).toBe(false);
+    // Caught within 1,000 outcomes in every seed (by the class's test or the overall one).
+    for (const seed of [2, 3, 4, 5]) expect(measureLevel(collapse(seed), imbalanced()).alarm).toBe(true);
+  });
+
+  it('keeps quiet while every class errs at what the hold-out promised', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const m = measureLevel(labelledStream([[8000, 0.04, 0.03, 0.15]], seed), imbalanced());
+      expect(m.alarm).toBe(false);
+      expect(m.minority).toBeNull();
+    }
+  });
+
+  it('has no minority test for a version stored without its hold-out per class', () => {
+    const s = labelledStream(
+      [
+        [3000, 0.04, 0.03, 0.15],
+        [1000, 0.04, 0.03, 1],
+      ],
+      1,
+    );
+    const m = measureLevel(s, imbalanced({ classes: undefined }));
+    expect(m.alarm).toBe(false);
+  });
+});

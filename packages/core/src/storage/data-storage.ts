@@ -545,15 +545,17 @@ export async function readLineageErrorStream(
   sql: Queryable,
   pipeline: number,
   limit: number,
-): Promise<{ wrong: number[]; at: Date[]; rowId: (number | null)[]; version: number[] }> {
+): Promise<{ wrong: number[]; at: Date[]; rowId: (number | null)[]; version: number[]; label: number[] }> {
   // name: read-lineage-error-stream
-  const rows = await sql<{ wrong: number; at: Date; src: string; id: string; v: number }[]>`
-    select wrong, at, src, id, v from (
-      (select (scored_label <> label)::int as wrong, created_at as at, 'r' as src, id, scored_version as v from rows
+  const rows = await sql<{ wrong: number; at: Date; src: string; id: string; v: number; y: number }[]>`
+    select wrong, at, src, id, v, y from (
+      (select (scored_label <> label)::int as wrong, created_at as at, 'r' as src, id, scored_version as v,
+          label as y from rows
         where pipeline_id = ${pipeline} and label is not null and scored_label is not null
         order by id desc limit ${limit})
       union all
-      (select (label <> feedback_label)::int as wrong, created_at as at, 'p' as src, id, model_version as v
+      (select (label <> feedback_label)::int as wrong, created_at as at, 'p' as src, id, model_version as v,
+          feedback_label as y
         from predictions
         where pipeline_id = ${pipeline} and feedback_label is not null
         order by id desc limit ${limit})
@@ -564,6 +566,7 @@ export async function readLineageErrorStream(
     at: rows.map((r) => r.at),
     rowId: rows.map((r) => (r.src === 'r' ? Number(r.id) : null)),
     version: rows.map((r) => r.v),
+    label: rows.map((r) => r.y),
   };
 }
 
