@@ -14,6 +14,7 @@ import {
 } from '@automl-stream/drift';
 import { type LevelMeasurement, type LevelPromise, measureLevel } from './level-check.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
+import type { ChunkSpan } from './storage/data-storage.ts';
 import type { DriftFeatureResult } from './storage/drift-storage.ts';
 
 /*
@@ -200,6 +201,31 @@ export interface ShiftVerdict {
 
 /** Checks in a row whose features moved that confirm a covariate shift. */
 export const SHIFT_CHECKS = 2;
+
+/**
+ * Persistence counts disjoint chunks only (spec P2: each row tested once): of the earlier checks,
+ * newest first, one whose tested rows overlap this check's (or a counted one's) is skipped — its
+ * flag came partly from the same rows, so it is no second opinion — and the first disjoint check
+ * that did not flag ends the streak. A check stored before spans were recorded counts as
+ * disjoint. Returns how many earlier disjoint checks in a row flagged (at most `limit`).
+ */
+export function disjointStreak(
+  earlier: readonly { flagged: boolean; span: ChunkSpan | null }[],
+  current: ChunkSpan | null,
+  limit: number,
+): number {
+  let boundary = current;
+  let count = 0;
+  for (const check of earlier) {
+    if (count >= limit) break;
+    const span = check.span;
+    if (span && boundary && span.source === boundary.source && span.last >= boundary.first) continue;
+    if (!check.flagged) break;
+    count++;
+    if (span && (!boundary || span.source === boundary.source)) boundary = span;
+  }
+  return count;
+}
 
 function measureShift(chunk: ChunkVerdict | null, movedStreak: number): ShiftVerdict | null {
   if (!chunk) return null;

@@ -9,6 +9,7 @@ import {
   type DriftCheckInputs,
   type DriftMeasurement,
   decideAction,
+  disjointStreak,
   measureDrift,
   type RetrainSituation,
   retargetTo,
@@ -19,13 +20,17 @@ import type { LevelPromise } from './level-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
-import { labelledAmongNewest, readCurrentWindow, readLineageErrorStream } from './storage/data-storage.ts';
+import {
+  type ChunkSpan,
+  labelledAmongNewest,
+  readCurrentWindow,
+  readLineageErrorStream,
+} from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
-  dataDriftStreak,
-  featuresMovedStreak,
   insertDriftCheck,
   pendingCheckRequests,
+  recentChunkChecks,
   updateDriftCheckAction,
 } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
@@ -153,15 +158,23 @@ export class DriftPolicy {
       errors: stream,
       promise: await this.promiseOf(production, schema?.label.classes),
       labelsComeIn: recent.labelled > 0,
-      flaggedStreak: await dataDriftStreak(
-        this.sql,
-        this.pipeline.id,
-        production.version,
-        ACCEPT_AFTER_CHECKS,
-      ),
-      movedStreak: await featuresMovedStreak(this.sql, this.pipeline.id, production.version, SHIFT_CHECKS),
+      ...(await this.streaks(production.version, window.span)),
     };
     return { inputs, window };
+  }
+
+  /** Earlier checks of the version whose disjoint chunks flagged / moved in a row (disjointStreak). */
+  private async streaks(version: number, span: ChunkSpan | null) {
+    // Early checks come a few batches apart, so several may overlap the newest chunk.
+    const earlier = await recentChunkChecks(this.sql, this.pipeline.id, version, 8 * ACCEPT_AFTER_CHECKS);
+    return {
+      flaggedStreak: disjointStreak(earlier, span, ACCEPT_AFTER_CHECKS),
+      movedStreak: disjointStreak(
+        earlier.map((c) => ({ flagged: c.moved, span: c.span })),
+        span,
+        SHIFT_CHECKS,
+      ),
+    };
   }
 
   /** What the serving version promised (its hold-out) and where a refused retrain accepted its drift. */
@@ -227,6 +240,7 @@ export class DriftPolicy {
       newestRowId: number | null;
       newestPredictionId: number | null;
       source: string;
+      span: ChunkSpan | null;
       errors: DriftCheckInputs['errors'];
     },
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
@@ -245,7 +259,7 @@ export class DriftPolicy {
         driftedShare: m.driftedShare,
         nReference: m.nReference,
         nCurrent: m.nCurrent,
-        windowStartId: null,
+        windowStartId: window.span?.first ?? null,
         windowEndId: window.newestPredictionId ?? window.newestRowId,
         features: m.features,
         details: {
@@ -257,6 +271,7 @@ export class DriftPolicy {
           chunk: m.chunk,
           shift: m.shift,
           source: window.source,
+          span: window.span,
           retargeted,
           ...(pacing ? { pacing } : {}),
           newestRowId: window.newestRowId,

@@ -470,6 +470,8 @@ export async function readCurrentWindow(
   newestPredictionId: number | null;
   newestRowId: number | null;
   source: 'rows' | 'predictions';
+  /** The ids of the oldest and newest served entity (of `source`) in the window; null: empty. */
+  span: ChunkSpan | null;
 }> {
   type Served = { id: string; features: number[]; predicted: number | null; v: number | null };
   // name: read-current-window-rows
@@ -502,7 +504,22 @@ export async function readCurrentWindow(
     newestPredictionId: newest?.id ? Number(newest.id) : null,
     newestRowId: rows[0] ? Number(rows[0].id) : null,
     source: useRows ? 'rows' : 'predictions',
+    span:
+      served.length > 0
+        ? {
+            source: useRows ? 'rows' : 'predictions',
+            first: Number(served[served.length - 1]!.id),
+            last: Number(served[0]!.id),
+          }
+        : null,
   };
+}
+
+/** The served rows (or predictions) a drift check tested: ids of the oldest and the newest. */
+export interface ChunkSpan {
+  source: 'rows' | 'predictions';
+  first: number;
+  last: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Queryable } from '@automl-stream/db';
+import type { ChunkSpan } from './data-storage.ts';
 
 export interface DriftFeatureResult {
   feature: string;
@@ -220,38 +221,35 @@ export async function secondsSinceManualCheck(sql: Queryable, pipeline: number):
   return row?.seconds ?? null;
 }
 
-/** How many of the newest checks of `version`, in a row, flagged data drift (at most `limit`). */
-export async function dataDriftStreak(
-  sql: Queryable,
-  pipeline: number,
-  version: number,
-  limit: number,
-): Promise<number> {
-  // name: data-drift-streak
-  const rows = await sql<{ data_drift: boolean }[]>`
-    select data_drift from drift_checks where pipeline_id = ${pipeline} and model_version = ${version}
-      order by id desc limit ${limit}`;
-  const first = rows.findIndex((r) => !r.data_drift);
-  return first < 0 ? rows.length : first;
-}
-
 /**
- * Checks of the serving version in a row, newest first, whose chunk test found the features moved
- * (p below its alpha): a verdict (`data_drift`) or advisory (a reference too small for one).
+ * The serving version's newest checks, newest first (at most `limit`): whether each flagged the
+ * features (`data_drift`), whether they moved (flagged, or advisory against a reference too small
+ * for a verdict), and the rows it tested (`details.span`; null for checks stored before it).
  */
-export async function featuresMovedStreak(
+export async function recentChunkChecks(
   sql: Queryable,
   pipeline: number,
   version: number,
   limit: number,
-): Promise<number> {
-  // name: features-moved-streak
-  const rows = await sql<{ moved: boolean }[]>`
-    select data_drift or coalesce((details->'chunk'->>'advisory')::boolean, false) as moved
+): Promise<{ flagged: boolean; moved: boolean; span: ChunkSpan | null }[]> {
+  // name: recent-chunk-checks
+  const rows = await sql<
+    { flagged: boolean; moved: boolean; source: string | null; first: string | null; last: string | null }[]
+  >`
+    select data_drift as flagged,
+        data_drift or coalesce((details->'chunk'->>'advisory')::boolean, false) as moved,
+        details->'span'->>'source' as source, details->'span'->>'first' as first,
+        details->'span'->>'last' as last
       from drift_checks where pipeline_id = ${pipeline} and model_version = ${version}
       order by id desc limit ${limit}`;
-  const first = rows.findIndex((r) => !r.moved);
-  return first < 0 ? rows.length : first;
+  return rows.map((r) => ({
+    flagged: r.flagged,
+    moved: r.moved,
+    span:
+      r.source && r.first !== null && r.last !== null
+        ? { source: r.source as ChunkSpan['source'], first: Number(r.first), last: Number(r.last) }
+        : null,
+  }));
 }
 
 /** Whether a drift check took its change for a covariate shift (`details.shift.confirmed`). */
