@@ -8,6 +8,7 @@ import {
   countLabelledSince,
   countLabelledSinceUpTo,
   countServedSince,
+  labelledClassesAmongNewest,
   type RegimeStart,
 } from './storage/data-storage.ts';
 import { lastRetrainTrigger } from './storage/drift-storage.ts';
@@ -18,6 +19,7 @@ import {
   newestModelVersion,
 } from './storage/models-storage.ts';
 import {
+  countTrainingJobs,
   driftRetrainBackoff,
   insertTrainingJob,
   lockRetrainRequests,
@@ -156,11 +158,18 @@ export class RetrainRequests {
     return (await countServedSince(this.sql, this.pipeline.id, since)) === 0;
   }
 
-  /** Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows are in. */
+  /**
+   * Version 1 trains by itself once MIN_TRAIN_ROWS labelled rows of at least two classes are in.
+   * While they hold one class only, the first ask still runs (its job fails `insufficient_data`
+   * and says which label every row has: what a person looking at "no model yet" needs), the
+   * others wait for a second class instead of failing once per batch.
+   */
   async bootstrap(): Promise<TrainingJobRecord | null> {
     const labelled = await countLabelledRows(this.sql, this.pipeline.id);
-    const { minTrainRows } = this.config.retrain;
+    const { minTrainRows, trainWindow } = this.config.retrain;
     if (labelled < minTrainRows) return null;
+    const oneClass = (await labelledClassesAmongNewest(this.sql, this.pipeline.id, trainWindow)) < 2;
+    if (oneClass && (await countTrainingJobs(this.sql, this.pipeline.id)) > 0) return null;
     return this.sql.begin(async (tx) => {
       await lockRetrainRequests(tx, this.pipeline.id);
       // The open job first: a first training that commits between the two reads is then seen

@@ -3,6 +3,7 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import {
   accuracy,
   type Forest,
+  ForestInputError,
   f1Macro,
   loadForest,
   logLoss,
@@ -453,14 +454,19 @@ export class RetrainService {
 
   private async trainRun(job: TrainingJobRecord, signal: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
-    const split = holdOutNewest(data, this.config.retrain, data.sinceStart);
-    // The window has two classes (readTrainingData), but the second may sit in the hold-out only.
+    const newest = holdOutNewest(data, this.config.retrain, data.sinceStart);
+    // The window has two classes (readTrainingData), but the second may sit in the newest rows
+    // only (a stream whose second class arrives last): then every k-th row is held out instead,
+    // so the model learns both and is still judged on rows it never saw (not when a search needs
+    // the window's order to find a located change).
+    const interleaved = new Set(newest.trainY).size < 2 && data.sinceStart === null;
+    const split = interleaved ? holdOutEvery(data, this.config.retrain.holdoutFraction) : newest;
     if (new Set(split.trainY).size < 2)
       throw new TrainingDataError(
         `the ${split.trainY.length} training rows (the window without its newest ${split.testY.length}, held out) all have label ${split.trainY[0]}: training needs at least two classes among them`,
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
-    const { forest, trainingMs, search } = await this.fit(job, modelSplit, data, signal);
+    const { forest, trainingMs, search, searchSkipped } = await this.fit(job, modelSplit, data, signal);
     const scores = await this.score(forest, split, modelSplit, data);
     // Stopped while it scored (superseded, shutting down): the reference (predictions on every
     // training row) and the commit are not worth waiting for.
@@ -477,6 +483,8 @@ export class RetrainService {
       decision,
       reference,
       search,
+      searchSkipped,
+      holdout: interleaved ? 'interleaved' : 'newest',
     });
     if (!result)
       return {
@@ -600,8 +608,8 @@ export class RetrainService {
     // Below SEARCH_MIN_ROWS a search has no room for windows and a validation: the fixed forest.
     const grown =
       data.searching && split.trainX.length >= SEARCH_MIN_ROWS
-        ? await this.search(job, split, data, signal)
-        : { forest: await this.fitFixed(job, split, data, signal), search: null };
+        ? await this.searchOrFixed(job, split, data, signal)
+        : { forest: await this.fitFixed(job, split, data, signal), search: null, searchSkipped: null };
     const trainingMs = performance.now() - started;
     const { splits, leaves } = grown.forest.nodeCounts;
     const tooLarge = modelSizeProblem(
@@ -610,6 +618,32 @@ export class RetrainService {
     );
     if (tooLarge) throw new ModelTooLargeError(`${tooLarge}: not registered`);
     return { ...grown, trainingMs };
+  }
+
+  /**
+   * The search, or the fixed forest when the rows leave the search nothing to compare: its
+   * windows train on the rows before its validation (the newest training rows), and when those
+   * hold one class (a stream ordered so that the second class arrives last) no window is usable.
+   * Retrying could only fail the same way while the serving model waits; the fixed forest learns
+   * all the training rows, and the next growth searches again.
+   */
+  private async searchOrFixed(
+    job: TrainingJobRecord,
+    split: HoldoutSplit,
+    data: TrainingData,
+    signal?: AbortSignal,
+  ) {
+    try {
+      return { ...(await this.search(job, split, data, signal)), searchSkipped: null };
+    } catch (error) {
+      if (!(error instanceof ForestInputError)) throw error;
+      this.logger.info(
+        { trainingJobId: job.id, reason: error.message },
+        'search skipped: the fixed forest instead',
+      );
+      const forest = await this.fitFixed(job, split, data, signal);
+      return { forest, search: null, searchSkipped: error.message };
+    }
   }
 
   /** The search (packages/ml searchForest) on the training rows, its progress as training progress. */
@@ -791,6 +825,8 @@ export class RetrainService {
           ...(capped ? { withheld: 'promotion cap' } : {}),
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
+          ...(run.searchSkipped ? { searchSkipped: run.searchSkipped } : {}),
+          ...(run.holdout === 'interleaved' ? { holdout: 'interleaved' } : {}),
           read: split.trainX.length,
         },
         metrics,
@@ -897,9 +933,25 @@ interface TrainingRun {
   reference: { sample: Float64Array; rows: number; predictions: number[] };
   /** The search that chose the forest (null: the fixed forest). */
   search: StoredSearch | null;
+  /** Why a search that was due could not run (the fixed forest trained instead), or null. */
+  searchSkipped: string | null;
+  /** The newest rows held out, or every k-th row (the newest alone held the second class). */
+  holdout: 'newest' | 'interleaved';
 }
 
 /** Holds out the newest slice: the model is judged on the data it will meet next. */
+/** Every k-th row held out (k = 1 / fraction), the rest in their order for training. */
+function holdOutEvery(data: { features: number[][]; labels: number[] }, fraction: number): HoldoutSplit {
+  const k = Math.max(2, Math.round(1 / Math.min(0.5, Math.max(fraction, 0.01))));
+  const split: HoldoutSplit = { trainX: [], trainY: [], testX: [], testY: [] };
+  data.labels.forEach((y, i) => {
+    const test = i % k === k - 1;
+    (test ? split.testX : split.trainX).push(data.features[i]!);
+    (test ? split.testY : split.trainY).push(y);
+  });
+  return split;
+}
+
 function holdOutNewest(
   data: { features: number[][]; labels: number[] },
   settings: { holdoutFraction: number; minTrainRows: number },

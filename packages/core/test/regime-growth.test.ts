@@ -63,17 +63,20 @@ describe('a window whose second class is only in its newest rows', () => {
     N_ESTIMATORS: '10',
   });
 
-  it('ends the run as insufficient data, saying the training part has one class', async () => {
+  it('holds out every fifth row instead of the newest, so the model learns both classes', async () => {
     const { platform } = suite;
     const features = Array.from({ length: 500 }, (_, i) => [i / 500, (i * 7) % 11]);
     const labels = features.map((_, i) => (i < 450 ? 0 : 1));
     await platform.data.ingest({ features, labels, batchId: 'sorted' });
     const { job } = await platform.drift.requestRetrain('one class before the hold-out');
     const result = await platform.retrain.run(job.id);
-    expect(result.version).toBeNull();
-    expect(result.job).toMatchObject({ status: 'failed', outcome: 'insufficient_data' });
-    expect(result.job.error).toBe(
-      'the 400 training rows (the window without its newest 100, held out) all have label 0: training needs at least two classes among them',
-    );
+    // Before: failed as insufficient data ("the 400 training rows … all have label 0").
+    expect(result.job).toMatchObject({ status: 'succeeded', outcome: 'promoted' });
+    expect(result.version).toMatchObject({
+      trainRows: 400,
+      holdoutRows: 100,
+      params: { holdout: 'interleaved' },
+    });
+    expect(result.version!.metrics.accuracy).toBeGreaterThan(0.95);
   });
 });

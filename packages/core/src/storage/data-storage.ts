@@ -449,6 +449,26 @@ export async function countLabelledRows(sql: Queryable, pipeline: number): Promi
   return row?.n ?? 0;
 }
 
+/**
+ * How many classes (at most 2: all a first model needs to know) the newest `limit` labelled rows
+ * and labelled predictions hold.
+ */
+export async function labelledClassesAmongNewest(
+  sql: Queryable,
+  pipeline: number,
+  limit: number,
+): Promise<number> {
+  // name: labelled-classes-among-newest
+  const [row] = await sql<{ n: number }[]>`
+    select least(count(distinct label), 2)::int as n from (
+      (select label from rows where pipeline_id = ${pipeline} and label is not null order by id desc limit ${limit})
+      union all
+      (select feedback_label as label from predictions
+        where pipeline_id = ${pipeline} and feedback_label is not null order by id desc limit ${limit})
+    ) s`;
+  return row?.n ?? 0;
+}
+
 /** Served entities the drift window looks back over to decide between ingested rows and predictions. */
 const SOURCE_LOOKBACK_WINDOWS = 10;
 
