@@ -83,6 +83,11 @@ export interface DriftCheckInputs {
    * shift (absent: 0).
    */
   movedStreak?: number;
+  /**
+   * How many earlier disjoint checks in a row, newest first, found the predicted-class mix moved
+   * (absent: taken as 1). Without labels a moved mix acts on the second (persistence).
+   */
+  predictionStreak?: number;
 }
 
 export interface FeatureHistogramRecord {
@@ -281,8 +286,11 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
   // are reported as a warning, not acted on (the labels show whether the model got worse: the
   // level test). Without labels the features act, once two checks in a row flag them.
   const labelled = inputs.labelsComeIn ?? inputs.errors.wrong.length >= MIN_CURRENT_ROWS;
-  const predictionActs = prediction.drifted && !labelled;
+  const predictionActs = prediction.drifted && !labelled && (inputs.predictionStreak ?? 1) >= 1;
   if (prediction.drifted && labelled) prediction.details.advisory = true;
+  else if (prediction.drifted && !predictionActs)
+    prediction.details.warning =
+      'the first check to see the class mix move (a retrain needs two disjoint chunks in a row)';
   const streak = inputs.flaggedStreak ?? 1;
   const dataActs = data.dataDrift && !labelled && streak >= 1;
   const accepted = data.dataDrift && labelled && !concept.detected && streak >= ACCEPT_AFTER_CHECKS;

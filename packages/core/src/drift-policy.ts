@@ -163,7 +163,7 @@ export class DriftPolicy {
     return { inputs, window };
   }
 
-  /** Earlier checks of the version whose disjoint chunks flagged / moved in a row (disjointStreak). */
+  /** Earlier checks of the version whose disjoint chunks flagged / moved / moved the class mix in a row (disjointStreak). */
   private async streaks(version: number, span: ChunkSpan | null) {
     // Early checks come a few batches apart, so several may overlap the newest chunk.
     const earlier = await recentChunkChecks(this.sql, this.pipeline.id, version, 8 * ACCEPT_AFTER_CHECKS);
@@ -173,6 +173,11 @@ export class DriftPolicy {
         earlier.map((c) => ({ flagged: c.moved, span: c.span })),
         span,
         SHIFT_CHECKS,
+      ),
+      predictionStreak: disjointStreak(
+        earlier.map((c) => ({ flagged: c.predicted, span: c.span })),
+        span,
+        1,
       ),
     };
   }

@@ -115,6 +115,13 @@ describe('measureDrift', () => {
     const predicted = Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : 0));
     const unlabelled = measureDrift(inputs({ window: { features: rows(1000, 3, 2), predicted } }), settings);
     expect(unlabelled).toMatchObject({ drifted: true, verdict: 'drift', predictionDrift: true });
+    // The first disjoint chunk to see the mix move: a warning (a retrain needs two in a row).
+    const first = measureDrift(
+      inputs({ window: { features: rows(1000, 3, 2), predicted }, predictionStreak: 0 }),
+      settings,
+    );
+    expect(first).toMatchObject({ drifted: false, verdict: 'warning', predictionDrift: true });
+    expect(first.prediction.warning).toMatch(/^the first check to see the class mix move/);
     // The loop test's false alarm before its change: labels came in, steady at 10 % errors.
     const wrong = Array.from({ length: 600 }, (_, i) => (i % 10 === 0 ? 1 : 0));
     const at = wrong.map((_, i) => new Date(Date.UTC(2026, 0, 1) + i * 1000));

@@ -223,20 +223,28 @@ export async function secondsSinceManualCheck(sql: Queryable, pipeline: number):
 
 /**
  * The serving version's newest checks, newest first (at most `limit`): whether each flagged the
- * features (`data_drift`), whether they moved (flagged, or advisory against a reference too small
- * for a verdict), and the rows it tested (`details.span`; null for checks stored before it).
+ * features (`data_drift`) and the predicted-class mix (`prediction_drift`), whether the features
+ * moved (flagged, or advisory against a reference too small for a verdict), and the rows it
+ * tested (`details.span`; null for checks stored before it).
  */
 export async function recentChunkChecks(
   sql: Queryable,
   pipeline: number,
   version: number,
   limit: number,
-): Promise<{ flagged: boolean; moved: boolean; span: ChunkSpan | null }[]> {
+): Promise<{ flagged: boolean; moved: boolean; predicted: boolean; span: ChunkSpan | null }[]> {
   // name: recent-chunk-checks
   const rows = await sql<
-    { flagged: boolean; moved: boolean; source: string | null; first: string | null; last: string | null }[]
+    {
+      flagged: boolean;
+      moved: boolean;
+      predicted: boolean;
+      source: string | null;
+      first: string | null;
+      last: string | null;
+    }[]
   >`
-    select data_drift as flagged,
+    select data_drift as flagged, prediction_drift as predicted,
         data_drift or coalesce((details->'chunk'->>'advisory')::boolean, false) as moved,
         details->'span'->>'source' as source, details->'span'->>'first' as first,
         details->'span'->>'last' as last
@@ -245,6 +253,7 @@ export async function recentChunkChecks(
   return rows.map((r) => ({
     flagged: r.flagged,
     moved: r.moved,
+    predicted: r.predicted,
     span:
       r.source && r.first !== null && r.last !== null
         ? { source: r.source as ChunkSpan['source'], first: Number(r.first), last: Number(r.last) }
