@@ -382,6 +382,12 @@ export const TABLE_SCENARIOS: Scenario[] = [
     { kind: 'relabel', at: 0.5 },
     'breast_cancer, labels swapped at the middle (abrupt)',
   ),
+  table(
+    'T7',
+    'seattle_weather',
+    { kind: 'as-recorded' },
+    "Seattle's daily weather 2012–2015 (1,461 days, 5 classes) in date order (a real stream)",
+  ),
 ];
 
 export const ALL_SCENARIOS: Scenario[] = [...LOOP_SCENARIOS, ...MORE_SCENARIOS, ...TABLE_SCENARIOS];

@@ -192,12 +192,14 @@ function derangement(k: number, rng: Rng): number[] {
 }
 
 export type TableRecipe =
+  | { kind: 'as-recorded' }
   | { kind: 'sorted'; by: string | 'ink' }
   | { kind: 'relabel'; at: number; until?: number }
   | { kind: 'gradual'; from: number; to: number };
 
 /**
  * A table as a stream, seeded:
+ * - as-recorded: the rows in the order the table holds them (a real stream: its dates);
  * - sorted: rows in increasing order of one feature (`ink` = the sum of all features), ties in a
  *   seeded random order: a real covariate shift;
  * - relabel: rows in seeded random order; in [at, until) every class c is labelled perm[c] (a
@@ -214,7 +216,10 @@ export function tableStream(name: string, recipe: TableRecipe, seed: number): Lo
   const labels = table.labels.slice();
   let changes: number[] = [];
   let description: string;
-  if (recipe.kind === 'sorted') {
+  if (recipe.kind === 'as-recorded') {
+    order = Array.from({ length: n }, (_, i) => i);
+    description = `${name} (${n} rows) in its recorded order`;
+  } else if (recipe.kind === 'sorted') {
     const column = recipe.by === 'ink' ? -1 : table.feature_names.indexOf(recipe.by);
     if (recipe.by !== 'ink' && column < 0) throw new Error(`${name} has no feature '${recipe.by}'`);
     const key = (r: number) =>

@@ -26,6 +26,35 @@ def main():
             json.dump({"name": name, "feature_names": [str(n) for n in data.feature_names],
                        "features": data.data.tolist(), "labels": data.target.tolist()}, f)
         sys.stderr.write(f"{path}: {data.data.shape[0]} rows, {data.data.shape[1]} features\n")
+    seattle_weather()
+
+
+def seattle_weather():
+    """Seattle's daily weather 2012-2015 (1,461 days, the Vega data sets as Debian ships them in
+    python3-vega-datasets), in date order: precipitation, temp_max, temp_min, wind -> weather
+    (drizzle, rain, sun, snow, fog, indexed in order of first appearance). A real stream in its
+    real order: seasons move the features, and the labelling of dry days moves from "fog" to
+    "sun" over the years. Skipped (with a note) when the package is not installed."""
+    try:
+        import vega_datasets
+    except ImportError:
+        sys.stderr.write("python3-vega-datasets is not installed: no seattle_weather table\n")
+        return
+    import csv
+    src = os.path.join(os.path.dirname(vega_datasets.__file__), "_data", "seattle-weather.csv")
+    with open(src) as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: r["date"])
+    names = ["precipitation", "temp_max", "temp_min", "wind"]
+    classes = []
+    for r in rows:
+        if r["weather"] not in classes:
+            classes.append(r["weather"])
+    path = os.path.join(OUT, "seattle_weather.json")
+    with open(path, "w") as f:
+        json.dump({"name": "seattle_weather", "feature_names": names, "class_names": classes,
+                   "features": [[float(r[n]) for n in names] for r in rows],
+                   "labels": [classes.index(r["weather"]) for r in rows]}, f)
+    sys.stderr.write(f"{path}: {len(rows)} rows, {len(names)} features\n")
 
 
 if __name__ == "__main__":
