@@ -1,28 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { type LevelPromise, type LineageStream, measureLevel } from '../src/level-check.ts';
 
-/** A seeded stream of outcomes: segments of [count, error rate, version], one second apart. */
-function stream(segments: [number, number, number][], seed = 7): LineageStream {
+/** A seeded uniform [0, 1) generator (an LCG). */
+function seeded(seed: number): () => number {
   let s = seed >>> 0;
-  const rand = () => {
+  return () => {
     s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
     return s / 2 ** 32;
   };
-  const out = {
-    wrong: [] as number[],
-    at: [] as Date[],
-    rowId: [] as (number | null)[],
-    version: [] as number[],
+}
+
+type Outcome = { wrong: number; version: number; label: number };
+
+/** Outcomes one second apart, row ids from 1; their true labels when `withLabels`. */
+function streamOf(outcomes: Outcome[], withLabels: boolean): LineageStream {
+  return {
+    wrong: outcomes.map((o) => o.wrong),
+    at: outcomes.map((_, k) => new Date(Date.UTC(2026, 0, 1) + k * 1000)),
+    rowId: outcomes.map((_, k) => k + 1),
+    version: outcomes.map((o) => o.version),
+    ...(withLabels ? { label: outcomes.map((o) => o.label) } : {}),
   };
+}
+
+/** A seeded stream of outcomes: segments of [count, error rate, version], one second apart. */
+function stream(segments: [number, number, number][], seed = 7): LineageStream {
+  const rand = seeded(seed);
+  const out: Outcome[] = [];
   for (const [count, rate, version] of segments)
-    for (let i = 0; i < count; i++) {
-      const k = out.wrong.length;
-      out.wrong.push(rand() < rate ? 1 : 0);
-      out.at.push(new Date(Date.UTC(2026, 0, 1) + k * 1000));
-      out.rowId.push(k + 1);
-      out.version.push(version);
-    }
-  return out;
+    for (let i = 0; i < count; i++) out.push({ wrong: rand() < rate ? 1 : 0, version, label: 0 });
+  return streamOf(out, false);
 }
 
 const promise = (version: number, over: Partial<LevelPromise> = {}): LevelPromise => ({
@@ -129,29 +136,14 @@ describe('the level test of a drift check', () => {
  * error rate on class 1], all served by version 1.
  */
 function labelledStream(segments: [number, number, number, number][], seed = 11): LineageStream {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const out = {
-    wrong: [] as number[],
-    at: [] as Date[],
-    rowId: [] as (number | null)[],
-    version: [] as number[],
-  };
-  const label: number[] = [];
+  const rand = seeded(seed);
+  const out: Outcome[] = [];
   for (const [count, share, err0, err1] of segments)
     for (let i = 0; i < count; i++) {
-      const k = out.wrong.length;
-      const y = rand() < share ? 1 : 0;
-      label.push(y);
-      out.wrong.push(rand() < (y === 1 ? err1 : err0) ? 1 : 0);
-      out.at.push(new Date(Date.UTC(2026, 0, 1) + k * 1000));
-      out.rowId.push(k + 1);
-      out.version.push(1);
+      const label = rand() < share ? 1 : 0;
+      out.push({ label, wrong: rand() < (label === 1 ? err1 : err0) ? 1 : 0, version: 1 });
     }
-  return { ...out, label };
+  return streamOf(out, true);
 }
 
 describe('the level test of a minority class', () => {
