@@ -166,8 +166,8 @@ export function measureLevel(
 }
 
 /**
- * One test over the version's outcomes (only those of its class for a minority test): re-baselined
- * on the outcomes up to an acceptance (`before`), fed those after it.
+ * One test over the version's outcomes (for a minority test, those of its class): re-baselined on
+ * the outcomes up to an acceptance (`before`), fed those after it.
  */
 function replay(
   test: LevelTest,
@@ -178,11 +178,9 @@ function replay(
   test: LevelTest;
   alarm: LevelAlarm | null;
   accepted: { outcomes: number; errors: number } | null;
-  fed: number[];
+  fed: readonly number[];
 } {
-  const mine = (i: number) => test.label === null || stream.label![i] === test.label;
-  const before = reign.before.filter(mine);
-  const after = reign.after.filter(mine);
+  const { before, after } = reign;
   let accepted: { outcomes: number; errors: number } | null = null;
   let start = test;
   if (before.length > 0) {
@@ -202,8 +200,12 @@ function minorityAlarm(
   promise: LevelPromise,
   config: PolicyConfig,
 ): { alarm: LevelAlarm; measured: MinorityAlarm } | null {
+  if (tests.length === 0 || !stream.label) return null;
+  const byClass = new Map(tests.map((t) => [t.label!, { before: [] as number[], after: [] as number[] }]));
+  for (const i of reign.before) byClass.get(stream.label[i]!)?.before.push(i);
+  for (const i of reign.after) byClass.get(stream.label[i]!)?.after.push(i);
   for (const test of tests) {
-    const r = replay(test, stream, reign, config);
+    const r = replay(test, stream, byClass.get(test.label!)!, config);
     if (!r.alarm) continue;
     const label = test.label!;
     return {
