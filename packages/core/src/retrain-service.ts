@@ -463,7 +463,7 @@ export class RetrainService {
     const split = interleaved ? holdOutEvery(data, this.config.retrain.holdoutFraction) : newest;
     if (new Set(split.trainY).size < 2)
       throw new TrainingDataError(
-        `the ${split.trainY.length} training rows (the window without its newest ${split.testY.length}, held out) all have label ${split.trainY[0]}: training needs at least two classes among them`,
+        `the ${split.trainY.length} training rows (the window without its ${split.testY.length} held-out rows${interleaved ? `, one in ${interleaveStep(this.config.retrain.holdoutFraction)}` : ', the newest'}) all have label ${split.trainY[0]}: training needs at least two classes among them`,
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
     const { forest, trainingMs, search, searchSkipped } = await this.fit(job, modelSplit, data, signal);
@@ -940,9 +940,13 @@ interface TrainingRun {
 }
 
 /** Holds out the newest slice: the model is judged on the data it will meet next. */
-/** Every k-th row held out (k = 1 / fraction), the rest in their order for training. */
+/** The k of an interleaved hold-out: one row in k (k = 1 / HOLDOUT_FRACTION, 2 to 100). */
+const interleaveStep = (fraction: number) =>
+  Math.max(2, Math.round(1 / Math.min(0.5, Math.max(fraction, 0.01))));
+
+/** Every k-th row held out (interleaveStep), the rest in their order for training. */
 function holdOutEvery(data: { features: number[][]; labels: number[] }, fraction: number): HoldoutSplit {
-  const k = Math.max(2, Math.round(1 / Math.min(0.5, Math.max(fraction, 0.01))));
+  const k = interleaveStep(fraction);
   const split: HoldoutSplit = { trainX: [], trainY: [], testX: [], testY: [] };
   data.labels.forEach((y, i) => {
     const test = i % k === k - 1;
