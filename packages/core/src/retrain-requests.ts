@@ -168,8 +168,9 @@ export class RetrainRequests {
     const labelled = await countLabelledRows(this.sql, this.pipeline.id);
     const { minTrainRows, trainWindow } = this.config.retrain;
     if (labelled < minTrainRows) return null;
-    const oneClass = (await labelledClassesAmongNewest(this.sql, this.pipeline.id, trainWindow)) < 2;
-    if (oneClass && (await countTrainingJobs(this.sql, this.pipeline.id)) > 0) return null;
+    const askedBefore = (await countTrainingJobs(this.sql, this.pipeline.id)) > 0;
+    if (askedBefore && (await labelledClassesAmongNewest(this.sql, this.pipeline.id, trainWindow)) < 2)
+      return null;
     return this.sql.begin(async (tx) => {
       await lockRetrainRequests(tx, this.pipeline.id);
       // The open job first: a first training that commits between the two reads is then seen
