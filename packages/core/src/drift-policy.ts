@@ -163,7 +163,7 @@ export class DriftPolicy {
     return { inputs, window };
   }
 
-  /** Earlier checks of the version whose disjoint chunks flagged / moved / moved the class mix in a row (disjointStreak). */
+  /** How many earlier disjoint checks in a row flagged the features, saw them move, saw the class mix move. */
   private async streaks(version: number, span: ChunkSpan | null) {
     // Early checks come a few batches apart, so several may overlap the newest chunk.
     const earlier = await recentChunkChecks(this.sql, this.pipeline.id, version, 8 * ACCEPT_AFTER_CHECKS);
@@ -264,8 +264,9 @@ export class DriftPolicy {
         driftedShare: m.driftedShare,
         nReference: m.nReference,
         nCurrent: m.nCurrent,
+        // The served rows (or predictions: `details.span.source`) the chunk test read.
         windowStartId: window.span?.first ?? null,
-        windowEndId: window.newestPredictionId ?? window.newestRowId,
+        windowEndId: window.span?.last ?? window.newestPredictionId ?? window.newestRowId,
         features: m.features,
         details: {
           prediction: m.prediction,
