@@ -24,6 +24,16 @@ function rows(n: number, offset: number, lo: number) {
   return { features, labels: features.map((f) => Number(f[0]! > 0.5)) };
 }
 
+/** Version 1 on 1,500 rows of x0 uniform (its reference: 1,000 rows or more), serving; no job left. */
+async function firstModel({ db, platform }: ReturnType<typeof quietPlatformForSuite>) {
+  await platform.data.ingest({ ...rows(1500, 0, 0), batchId: 'start' });
+  const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
+  expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
+  await platform.holder.refresh();
+  await db.sql`delete from pgboss.job where name = 'retrain'`;
+  expect((await getProductionVersion(db.sql, 1))!.version).toBe(1);
+}
+
 describe('disjointStreak', () => {
   const span = (first: number, last: number) => ({ source: 'rows' as const, first, last });
   it('skips earlier checks whose rows overlap, counts disjoint flagged ones, stops at a disjoint unflagged one', () => {
@@ -65,13 +75,8 @@ describe('moved features without labels', () => {
   const suite = quietPlatformForSuite(SETTINGS);
 
   it('queue a retrain on the second disjoint flagged chunk, not on an overlapping check', async () => {
-    const { db, platform } = suite;
-    await platform.data.ingest({ ...rows(1500, 0, 0), batchId: 'start' });
-    const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = 'retrain'`;
-    expect((await getProductionVersion(db.sql, 1))!.version).toBe(1);
+    const { platform } = suite;
+    await firstModel(suite);
     // No labels among the newest 10 × WINDOW_SIZE rows from here on.
     const unlabelled = (n: number, offset: number, lo: number) => ({
       features: rows(n, offset, lo).features,
@@ -96,5 +101,30 @@ describe('moved features without labels', () => {
     expect(span.first).toBeGreaterThan((first.details.span as { last: number }).last);
     expect(second).toMatchObject({ dataDrift: true, action: 'retrain_queued' });
     expect(second.trainingJobId).not.toBeNull();
+  }, 60_000);
+});
+
+describe('a moved predicted-class mix without labels', () => {
+  const suite = quietPlatformForSuite(SETTINGS);
+
+  it('waits for a second disjoint chunk too (it queued a retrain on the first check before)', async () => {
+    const { platform } = suite;
+    await firstModel(suite);
+    // A client that only predicts: 1,000 predictions like the training rows, then the mix moves.
+    const predict = (n: number, offset: number, lo: number) =>
+      platform.data.predict({ features: rows(n, offset, lo).features });
+    await predict(1000, 1500, 0);
+
+    await predict(100, 2500, 0.75);
+    const first = (await platform.drift.check('manual')).check!;
+    expect(first).toMatchObject({ predictionDrift: true, action: 'none', trainingJobId: null });
+    expect(first.details.span).toMatchObject({ source: 'predictions' });
+    expect((first.details.prediction as { warning: string }).warning).toMatch(
+      /^the first check to see the class mix move/,
+    );
+
+    await predict(100, 2600, 0.75);
+    const second = (await platform.drift.check('manual')).check!;
+    expect(second).toMatchObject({ predictionDrift: true, action: 'retrain_queued' });
   }, 60_000);
 });
