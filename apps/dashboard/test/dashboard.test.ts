@@ -43,7 +43,14 @@ const STATS = `{ stats { rowsIngested predictionsTotal activeModelVersion modelV
 const OPEN_JOBS = `{ queued: trainingJobs(status: QUEUED, limit: 1) { total } running: trainingJobs(status: RUNNING, limit: 1) { total } }`;
 const CHECK_DRIFT = `mutation { checkDrift { skipped event { id drifted verdict action trainingJob { id } features { feature drifted } } } }`;
 const NEWEST_JOB = `{ trainingJobs(limit: 1) { items { id } } }`;
-const NEWEST_DRIFT = `{ driftEvents(driftedOnly: true, limit: 1) { items { id drifted action trainingJob { id } features { feature drifted } } } }`;
+const NEWEST_DRIFT = `{ driftEvents(driftedOnly: true, limit: 5) { items { id drifted action trainingJob { id } features { feature drifted } } } }`;
+/**
+ * Of the newest drifts, the newest whose check tested the shifted rows (a feature drifted): a
+ * worker's check a batch earlier may have drifted on the labels alone (its chunk mostly unshifted).
+ */
+function newestFeatureDrift<E extends { features: { drifted: boolean }[] }>(items: E[]): E {
+  return items.find((e) => e.features.some((f) => f.drifted)) ?? items[0]!;
+}
 const TRAINING_JOB = `query($id: ID!) { trainingJob(id: $id) { status treesDone treesTotal outcome } }`;
 
 /**
@@ -256,8 +263,10 @@ describe('dashboard in a browser', () => {
     // chunk is tested once: then the drift is that check's.
     const event = drift.checkDrift.event!.drifted
       ? drift.checkDrift.event!
-      : (await api<{ driftEvents: { items: NonNullable<typeof drift.checkDrift.event>[] } }>(NEWEST_DRIFT))
-          .driftEvents.items[0]!;
+      : newestFeatureDrift(
+          (await api<{ driftEvents: { items: NonNullable<typeof drift.checkDrift.event>[] } }>(NEWEST_DRIFT))
+            .driftEvents.items,
+        );
     expect(event.drifted).toBe(true);
     expect(event.features[0]).toMatchObject({ drifted: true });
     // The check on the API queues the retrain, or finds one the worker's own check (every
