@@ -33,8 +33,8 @@ def seattle_weather():
     """Seattle's daily weather 2012-2015 (1,461 days, the Vega data sets as Debian ships them in
     python3-vega-datasets), in date order: precipitation, temp_max, temp_min, wind -> weather
     (drizzle, rain, sun, snow, fog, indexed in order of first appearance). A real stream in its
-    real order: seasons move the features, and the labelling of dry days moves from "fog" to
-    "sun" over the years. Skipped (with a note) when the package is not installed."""
+    real order: seasons move the features, and the labelling moves: wet days are "rain" in 2012
+    and mostly "fog" from mid-2013 on. Skipped (with a note) when the package is not installed."""
     try:
         import vega_datasets
     except ImportError:

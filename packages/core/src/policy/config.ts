@@ -67,7 +67,8 @@ export interface PolicyConfig {
   moveLocatedZ: number;
   /**
    * A retrain from a located change whose window shows moved features (`persistence` flagged
-   * chunks in a row, advisory or not, the newest overlapping the window) trains at once on the newest max(MIN_TRAIN_ROWS, WINDOW_SIZE) labelled rows, reaching
+   * chunks in a row, advisory or not, the newest overlapping the window or ending less than a
+   * chunk before it) trains at once on the newest max(MIN_TRAIN_ROWS, WINDOW_SIZE) labelled rows, reaching
    * back before the change: under a covariate shift the older rows keep their labels, and waiting
    * for MIN_TRAIN_ROWS rows after the change serves the failing model longer (T2). @default true
    */

@@ -359,6 +359,23 @@ describe('pending jobs (P5)', () => {
       expect(d.state.jobs[0]).toMatchObject({ status: 'training', since: 2000, reachedBackFrom: 2300 });
     });
 
+    it('reaches back when the flagged chunks end less than a chunk before the change (the next is not in yet)', () => {
+      // The alarm comes before the chunk holding the change is complete: the newest tested chunks,
+      // ending 100 rows before the change, say the features had moved (T7, seasons).
+      const before = {
+        chunks: [chunk(1200, 1700, [1e-5, 0.5], 400), chunk(1700, 2200, [1e-6, 0.5], 400)],
+      };
+      const d = decide(waiting(), evidence(2500, [], rows, before));
+      expect(d.actions.find((a) => a.type === 'start_training')).toMatchObject({
+        candidates: [{ since: 2000, until: 2501 }],
+      });
+      // Flagged chunks that ended more than a chunk before the change are old news.
+      const old = { chunks: [chunk(700, 1200, [1e-5, 0.5], 400), chunk(1200, 1700, [1e-6, 0.5], 400)] };
+      const w = decide(waiting(), evidence(2500, [], rows, old));
+      expect(w.actions.some((a) => a.type === 'start_training')).toBe(false);
+      expect(w.state.jobs[0]).toMatchObject({ status: 'waiting', since: 2300 });
+    });
+
     it('waits for MIN_TRAIN_ROWS rows after the change when the shift is not confirmed, or with the rule off', () => {
       const still = { chunks: [chunk(2000, 2500, [0.4, 0.5], 400)] };
       // One flagged chunk is a 1-in-100 chance under no shift: not enough to train on older rows.

@@ -108,7 +108,9 @@ const GROWTH_MOVE_MIN_AFTER = 100;
 
 /**
  * A retrain from a located change whose window shows moved features (`persistence` flagged chunks
- * in a row, advisory or not, the newest overlapping the window): a covariate shift, where the rows
+ * in a row, advisory or not, the newest overlapping the window or ending less than a chunk before
+ * it: an alarm often comes before the chunk that holds the change is complete, where the
+ * platform's check tests its newest rows at once): a covariate shift, where the rows
  * served before the change keep their labels. It trains at once on the newest
  * max(MIN_TRAIN_ROWS, WINDOW_SIZE) labelled rows, reaching back before the change, instead of
  * serving the failing model until MIN_TRAIN_ROWS rows after it are in; the newest chunk's worth of
@@ -121,7 +123,8 @@ function shiftStart(state: PolicyState, job: Job, evidence: Evidence): number | 
   if (job.trigger !== 'level' && job.trigger !== 'minority') return null;
   if (job.sinceKind !== 'change' || lineage.length < k) return null;
   // A confirmed shift (`persistence` flagged chunks in a row): this action trusts the old rows.
-  if (!featuresMovedIn(state, job.since, evidence.now.position, config.persistence)) return null;
+  const from = job.since - config.chunkSize;
+  if (!featuresMovedIn(state, from, evidence.now.position, config.persistence)) return null;
   const start = lineage.servedAt[lineage.length - k]!;
   return start < job.since ? start : null;
 }
