@@ -294,21 +294,30 @@ function shorten(reason: string): string {
   return `${head.length > 110 ? `${head.slice(0, 110)} …` : head}${cut < 0 ? '' : reason.slice(cut)}`;
 }
 
-/** Every check (verdict, action) and training job (reason, outcome), for `--verbose`; t = seconds since start, r = rows stored. */
+/** Every check (verdict, action, duration) and training job (reason, outcome), for `--verbose`; t = seconds since start, r = rows stored. */
 async function printTimeline(sql: import('../../packages/db/src/index.ts').Sql) {
   const [t0] = await sql<{ t: Date }[]>`select min(created_at) as t from rows`;
   const at = (d: Date | null) => (d ? `t${((d.getTime() - t0!.t.getTime()) / 1000).toFixed(1)}` : '-');
   const checks = await sql<
-    { id: number; verdict: string; action: string; v: number; reason: string; c: Date; r: number }[]
+    {
+      id: number;
+      verdict: string;
+      action: string;
+      v: number;
+      reason: string;
+      c: Date;
+      r: number;
+      ms: number | null;
+    }[]
   >`
-    select id, verdict, action, model_version as v, created_at as c, window_end_id::int as r,
+    select id, verdict, action, model_version as v, created_at as c, window_end_id::int as r, duration_ms as ms,
       coalesce(details->'level'->>'reason', details->'concept'->>'reason', '')
         || coalesce(' | ' || (details->>'pacing'), '')
         || case when (details->'shift'->>'confirmed')::boolean then ' | covariate shift' else '' end as reason
       from drift_checks order by id`;
   for (const c of checks)
     console.log(
-      `    ${at(c.c)} r${c.r} check ${c.id} v${c.v}: ${c.verdict} → ${c.action}  ${shorten(c.reason)}`,
+      `    ${at(c.c)} r${c.r} check ${c.id} v${c.v} (${c.ms === null ? '-' : Math.round(c.ms)} ms): ${c.verdict} → ${c.action}  ${shorten(c.reason)}`,
     );
   const jobs = await sql<
     {
