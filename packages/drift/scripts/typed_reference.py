@@ -66,8 +66,9 @@ def category_case(name, kind, labels, ref, cur):
     chi2, p, dof, _ = stats.chi2_contingency(np.array([pooled_ref[keep], pooled_cur[keep]]))
     return {"name": name, "type": kind, "labels": labels, "reference": ref, "current": cur,
             "pooled": [labels[i] for i in pooled],
-            "chi2": float(chi2), "pvalue": float(p), "dof": int(dof), "psi": psi(ref, cur),
-            "jensenshannon_base_2": float(distance.jensenshannon(ref, cur, base=2))}
+            "chi2": float(chi2), "pvalue": float(p), "dof": int(dof),
+            "psi": psi(pooled_ref, pooled_cur),
+            "jensenshannon_base_2": float(distance.jensenshannon(pooled_ref, pooled_cur, base=2))}
 
 
 def missing_case(name, rm, rn, cm, cn):
@@ -87,8 +88,8 @@ def main():
         "versions": {"scipy": scipy.__version__, "numpy": np.__version__},
         "conventions": {
             "categories": "scipy.stats.chi2_contingency([reference; current]) (Yates for 1 dof) after pooling the categories whose expected count on the smaller side is below 5 (when 2 or more are) into one column; missing and unseen are categories",
-            "psi": "sum (pc - pr) ln(pc / pr) over the unpooled category shares, each floored at 1e-4",
-            "jensenshannon_base_2": "scipy.spatial.distance.jensenshannon(reference, current, base=2) over the unpooled counts",
+            "psi": "sum (pc - pr) ln(pc / pr) over the shares of the chi-square's cells (rare categories pooled as above), each floored at 1e-4",
+            "jensenshannon_base_2": "scipy.spatial.distance.jensenshannon(reference, current, base=2) over the chi-square's cells (rare categories pooled)",
             "missing": "scipy.stats.chi2_contingency([[missing, present] reference; [missing, present] current]) with Yates; empty columns dropped, a single column gives statistic 0 and p 1",
         },
         "categories": [category_case(*c) for c in CATEGORY_CASES],

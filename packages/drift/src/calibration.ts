@@ -1,5 +1,5 @@
 import { DriftInputError } from './errors.ts';
-import { alignCodes, countCodes, type FeatureType } from './feature-types.ts';
+import { alignCodes, countCodes, type FeatureType, poolRareCategories } from './feature-types.ts';
 import { ksStatisticSorted } from './ks.ts';
 import { type BinClosedSide, psiFromCounts, psiSorted } from './psi.ts';
 import {
@@ -130,7 +130,9 @@ function categoricalChunkPsi(
     countCodes(chunk.present, chunk.missing),
     type,
   );
-  return psiFromCounts(aligned.reference, aligned.current);
+  // On the chi-square's cells, as the check measures it (measureCategorical).
+  const pooled = poolRareCategories(aligned);
+  return psiFromCounts(pooled.reference, pooled.current);
 }
 
 interface Layout {

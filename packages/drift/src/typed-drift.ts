@@ -20,7 +20,8 @@ import { wassersteinSorted } from './wasserstein.ts';
  * Jensen-Shannon and Wasserstein on the present values, plus a 2×2 chi-square test of the missing
  * share; the feature's p-value is min(1, 2·min(p_KS, p_missing)) (Bonferroni over its two tests)
  * when a value is missing on either side, else p_KS. Categorical and boolean: one chi-square test
- * of homogeneity on the category counts, missing and unseen codes counted as categories of their own.
+ * of homogeneity on the category counts, missing and unseen codes counted as categories of their own,
+ * the rare ones pooled into one cell; PSI and Jensen-Shannon on the same cells.
  */
 
 /** A feature's statistics before the multiple-testing correction decides about it. */
@@ -78,8 +79,11 @@ function measureCategorical(c: ColumnPair, type: FeatureType) {
   const chi = chiSquareTest(pooled.reference, pooled.current);
   return {
     ks: { statistic: 0, pValue: chi.pValue, method: 'none' as const },
-    psi: psiFromCounts(aligned.reference, aligned.current),
-    jensenShannon: jensenShannon(aligned.reference, aligned.current, { base: 2 }),
+    // The shares are compared on the chi-square's cells: categories too rare to test on their own
+    // are one cell. A column of (nearly) unique values (a date, an identifier) then has nothing
+    // that moved, where one cell per value would give every new value a share that "moved".
+    psi: psiFromCounts(pooled.reference, pooled.current),
+    jensenShannon: jensenShannon(pooled.reference, pooled.current, { base: 2 }),
     wasserstein: 0,
     wassersteinNormalized: 0,
     chiSquare: {
