@@ -21,4 +21,16 @@ describe('balanced accuracy against scikit-learn 1.2 (policy-reference.json)', (
     expect(minorityShare(labels)).toBe(0.02);
     expect(minorityShare([1, 1, 1])).toBe(1);
   });
+
+  it('weighs only the classes with minClassRows rows when asked', () => {
+    // One row of class 2, right: a third of the plain balanced accuracy.
+    const labels = [2, ...Array<number>(10).fill(0), ...Array<number>(10).fill(1)];
+    const predicted = [2, ...Array<number>(10).fill(0), ...Array<number>(10).fill(0)];
+    expect(balancedAccuracy(labels, predicted)).toBeCloseTo(2 / 3, 14);
+    expect(balancedAccuracy(labels, predicted, { minClassRows: 5 })).toBe(0.5);
+    expect(balancedAccuracy([2], [2], { minClassRows: 5 })).toBeNaN();
+    expect(minorityShare(labels)).toBeCloseTo(1 / 21, 14);
+    expect(minorityShare(labels, { minClassRows: 5 })).toBeCloseTo(10 / 21, 14);
+    expect(minorityShare([2, 0, 0, 0, 0, 0], { minClassRows: 5 })).toBe(1);
+  });
 });

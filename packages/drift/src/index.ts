@@ -3,7 +3,7 @@
  * Pure functions and small classes: no I/O, no clock, no logging.
  */
 
-export { balancedAccuracy, minorityShare, perClassRecall } from './balanced-accuracy.ts';
+export { balancedAccuracy, classCounts, minorityShare, perClassRecall } from './balanced-accuracy.ts';
 export {
   type CalibratedThresholds,
   type CalibrationOptions,

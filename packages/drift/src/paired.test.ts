@@ -53,4 +53,19 @@ describe('paired balanced-accuracy difference', () => {
     expect(mcnemarTest(right(challenger), right(champion)).difference).toBeGreaterThan(-0.02);
     expect(result.lowerBound).toBeLessThan(-0.1);
   });
+
+  it('leaves out the classes under minClassRows: a one-row class moved it by 1/K with no variance', () => {
+    const labels = [2, ...Array<number>(20).fill(0), ...Array<number>(20).fill(1)];
+    const champion = labels.map((y, i) => (y === 2 ? 2 : i % 2)); // right on the one row of class 2
+    const challenger = labels.map((y, i) => (y === 2 ? 0 : y === 0 ? (i % 4 === 0 ? 1 : 0) : 1));
+    const right = (pred: number[]) => pred.map((p, i) => (p === labels[i] ? 1 : 0));
+    const all = pairedBalancedDifference(labels, right(challenger), right(champion));
+    const weighed = pairedBalancedDifference(labels, right(challenger), right(champion), { minClassRows: 5 });
+    expect(all.classes).toBe(3);
+    expect(weighed.classes).toBe(2);
+    const two = (pred: number[]) => balancedAccuracy(labels.slice(1), pred.slice(1));
+    expect(weighed.difference).toBeCloseTo(two(challenger) - two(champion), 14);
+    expect(weighed.difference).toBeGreaterThan(0.2);
+    expect(all.difference).toBeLessThan(weighed.difference - 0.3);
+  });
 });

@@ -115,15 +115,17 @@ export function mcnemarTest(
  * rows, with a one-sided lower bound from the normal approximation: per class, the variance of
  * a paired difference of proportions is (discordant/n_c − d_c²)/n_c; classes weigh 1/K each.
  * Used instead of McNemar when a class is rare, where plain accuracy would let a model that
- * never predicts the minority class win.
+ * never predicts the minority class win. With `minClassRows`, classes with fewer rows do not
+ * weigh (a one-row class would move the difference by ±1/K with a variance of 0).
  */
 export function pairedBalancedDifference(
   labels: ArrayLike<number>,
   challengerCorrect: ArrayLike<number | boolean>,
   championCorrect: ArrayLike<number | boolean>,
-  options: { confidence?: number } = {},
+  options: { confidence?: number; minClassRows?: number } = {},
 ): { difference: number; lowerBound: number; confidence: number; classes: number } {
   const confidence = options.confidence ?? 0.9;
+  const min = options.minClassRows ?? 1;
   const a = toCorrect(challengerCorrect, 'challengerCorrect');
   const b = toCorrect(championCorrect, 'championCorrect');
   if (a.length !== b.length || a.length !== labels.length || a.length === 0) {
@@ -140,10 +142,12 @@ export function pairedBalancedDifference(
     if (a[i]! > b[i]!) s.up++;
     else if (a[i]! < b[i]!) s.down++;
   }
-  const k = perClass.size;
+  const weighed = [...perClass.values()].filter((s) => s.n >= min);
+  const k = weighed.length;
+  if (k === 0) return { difference: 0, lowerBound: 0, confidence, classes: 0 };
   let difference = 0;
   let variance = 0;
-  for (const s of perClass.values()) {
+  for (const s of weighed) {
     const d = (s.up - s.down) / s.n;
     difference += d / k;
     variance += Math.max(0, (s.up + s.down) / s.n - d * d) / s.n / (k * k);

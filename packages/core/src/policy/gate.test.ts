@@ -168,25 +168,64 @@ describe('promotionGate (P6)', () => {
   });
 
   it('does not re-promote on balanced accuracy an archived version that loses on plain accuracy', () => {
-    // After a covariate shift the new regime is 96 % class 0; an archived version that calls most
-    // of it class 1 wins on balanced accuracy only through the 3 rows of class 1 (T2).
-    const shifted = [...Array<number>(72).fill(0), 1, 1, 1];
+    // After a covariate shift the new regime is 92 % class 0; an archived version that calls most
+    // of it class 1 wins on balanced accuracy only through the 6 rows of class 1 (T2).
+    const shifted = [...Array<number>(72).fill(0), 1, 1, 1, 1, 1, 1];
     const allZero = shifted.map(() => 0);
-    // Right on the 3 rows of class 1 and on 8 of class 0: balanced 0.56, accuracy 0.15.
+    // Right on the 6 rows of class 1 and on 8 of class 0: balanced 0.56, accuracy 0.18.
     const old = shifted.map((_, i) => (i < 72 && i % 9 === 0 ? 0 : 1));
-    const gate = promotionGate(
+    const input = {
+      labels: shifted,
+      challenger: { version: null, predicted: allZero },
+      champion: { version: 2, predicted: allZero },
+      archived: [{ version: 1, predicted: old }],
+      championFlagged: true,
+      lineageError: null,
+    };
+    const gate = promotionGate(input, config);
+    expect(gate.metric).toBe('balanced_accuracy');
+    expect(gate.decision).toBe('promote');
+    // With 3 rows, class 1 has no weight of its own (balancedMinClassRows): plain accuracy decides.
+    const three = [...Array<number>(72).fill(0), 1, 1, 1];
+    const few = promotionGate(
       {
-        labels: shifted,
-        challenger: { version: null, predicted: allZero },
-        champion: { version: 2, predicted: allZero },
-        archived: [{ version: 1, predicted: old }],
-        championFlagged: true,
-        lineageError: null,
+        ...input,
+        labels: three,
+        challenger: { version: null, predicted: three.map(() => 0) },
+        champion: { version: 2, predicted: three.map(() => 0) },
+        archived: [{ version: 1, predicted: old.slice(0, 75) }],
       },
       config,
     );
-    expect(gate.metric).toBe('balanced_accuracy');
+    expect(few.metric).toBe('accuracy');
+    expect(few.decision).toBe('promote');
+  });
+
+  it('gives a class of one hold-out row no weight: a 14 % → 65 % retrain is not lost on one row', () => {
+    // Seattle's weather, a retrain's hold-out of 105 days: 1 "rain", 33 "sun", 71 "fog". The
+    // serving model got the one rain day right and little else (14 %); the retrain 65 %, but not
+    // the rain day. Balanced accuracy over all three classes weighed that one day as a third of
+    // the score and rejected the retrain (0.4598 vs 0.4747).
+    const labels = [1, ...Array<number>(33).fill(2), ...Array<number>(71).fill(4)];
+    const champion = labels.map((y, i) => (y === 1 || (y === 2 && i < 15) ? y : 0));
+    const challenger = labels.map((y, i) => (y === 1 ? 2 : y === 2 ? (i < 27 ? 2 : 4) : i < 76 ? 4 : 2));
+    const input = {
+      labels,
+      challenger: { version: null, predicted: challenger },
+      champion: { version: 1, predicted: champion },
+      archived: [],
+      championFlagged: true,
+      lineageError: null,
+    };
+    const gate = promotionGate(input, config);
+    expect(gate.metric).toBe('accuracy');
+    expect(gate.challengerScore).toBeCloseTo(68 / 105, 9);
+    expect(gate.championScore).toBeCloseTo(15 / 105, 9);
     expect(gate.decision).toBe('promote');
+    // Weighing every class (the rule before), the one row decided it.
+    const before = promotionGate(input, { ...config, balancedMinClassRows: 1 });
+    expect(before.metric).toBe('balanced_accuracy');
+    expect(before.decision).toBe('reject');
   });
 });
 

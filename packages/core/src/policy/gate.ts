@@ -56,8 +56,27 @@ function correct(labels: ArrayLike<number>, predicted: ArrayLike<number>): Uint8
   return out;
 }
 
-function score(labels: ArrayLike<number>, predicted: ArrayLike<number>, balanced: boolean): number {
-  if (balanced) return balancedAccuracy(labels, predicted);
+/**
+ * Balanced accuracy, when the gate uses it: over the classes with at least `minClassRows` hold-out
+ * rows (a class of a row or two has a recall of 0 or 1 by chance, and would weigh as much as a
+ * class of hundreds).
+ */
+interface BalancedRule {
+  minClassRows: number;
+}
+
+/** Balanced accuracy when the rarest class with enough rows is below `balancedBelow`; else null (accuracy). */
+function balancedRule(labels: ArrayLike<number>, config: PolicyConfig): BalancedRule | null {
+  const rule = { minClassRows: config.balancedMinClassRows };
+  return minorityShare(labels, rule) < config.balancedBelow ? rule : null;
+}
+
+function score(
+  labels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  balanced: BalancedRule | null,
+): number {
+  if (balanced) return balancedAccuracy(labels, predicted, balanced);
   let right = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] === labels[i]) right++;
   return right / labels.length;
@@ -76,7 +95,7 @@ const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
  */
 export function promotionGate(input: GateInput, config: PolicyConfig): GateDecision {
   const { labels } = input;
-  const balanced = minorityShare(labels) < config.balancedBelow;
+  const balanced = balancedRule(labels, config);
   const metric = balanced ? 'balanced_accuracy' : 'accuracy';
   const challengerScore = score(labels, input.challenger.predicted, balanced);
   const tol = config.promotionTolerance;
@@ -120,7 +139,7 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
 interface Gate {
   input: GateInput;
   config: PolicyConfig;
-  balanced: boolean;
+  balanced: BalancedRule | null;
   base: Pick<GateDecision, 'metric' | 'challengerScore' | 'requeueSince'>;
   explain: (summary: string, decision: string, evidence: Explanation['evidence']) => Explanation;
 }
@@ -141,10 +160,7 @@ function repromoteArchived(gate: Gate): GateDecision | null {
   // Balanced accuracy weighs a class of a few hold-out rows as much as the rest: an archived
   // version that wins on it must not lose on plain accuracy as well (a model that calls every
   // row of the new regime's majority wrong can win on three minority rows).
-  if (
-    balanced &&
-    score(labels, best.predicted, false) < score(labels, input.challenger.predicted, false) - tol
-  )
+  if (balanced && score(labels, best.predicted, null) < score(labels, input.challenger.predicted, null) - tol)
     return null;
   const championScore = input.champion ? score(labels, input.champion.predicted, balanced) : null;
   // Against the champion the archived version must pass the gate's own paired rule.
@@ -240,13 +256,13 @@ function pairedComparison(
   labels: ArrayLike<number>,
   challenger: ArrayLike<number>,
   champion: ArrayLike<number>,
-  balanced: boolean,
+  balanced: BalancedRule | null,
   config: PolicyConfig,
 ) {
   const a = correct(labels, challenger);
   const b = correct(labels, champion);
   return balanced
-    ? pairedBalancedDifference(labels, a, b, { confidence: config.gateConfidence })
+    ? pairedBalancedDifference(labels, a, b, { confidence: config.gateConfidence, ...balanced })
     : mcnemarTest(a, b, { confidence: config.gateConfidence });
 }
 
@@ -254,19 +270,19 @@ function pairedLowerBound(
   labels: ArrayLike<number>,
   a: ArrayLike<number>,
   b: ArrayLike<number>,
-  balanced: boolean,
+  balanced: BalancedRule | null,
   config: PolicyConfig,
 ): number {
   const ra = correct(labels, a);
   const rb = correct(labels, b);
   return balanced
-    ? pairedBalancedDifference(labels, ra, rb, { confidence: config.gateConfidence }).lowerBound
+    ? pairedBalancedDifference(labels, ra, rb, { confidence: config.gateConfidence, ...balanced }).lowerBound
     : mcnemarTest(ra, rb, { confidence: config.gateConfidence }).lowerBound;
 }
 
 function bestArchived(
   input: GateInput,
-  balanced: boolean,
+  balanced: BalancedRule | null,
 ): { version: number; score: number; predicted: ArrayLike<number> } | null {
   let best: { version: number; score: number; predicted: ArrayLike<number> } | null = null;
   for (const model of input.archived) {
@@ -286,7 +302,7 @@ function regressionCheck(
   input: GateInput,
   challengerScore: number,
   championScore: number,
-  balanced: boolean,
+  balanced: BalancedRule | null,
   config: PolicyConfig,
 ) {
   if (input.lineageError === null || balanced) return null;
@@ -333,7 +349,7 @@ export function repromoteWithoutTraining(
 ): GateDecision | null {
   const { labels } = input;
   if (labels.length === 0) return null;
-  const balanced = minorityShare(labels) < config.balancedBelow;
+  const balanced = balancedRule(labels, config);
   const metric = balanced ? 'balanced_accuracy' : 'accuracy';
   let best: { model: ArchivedCheckInput['archived'][number]; score: number } | null = null;
   for (const model of input.archived) {
@@ -341,7 +357,7 @@ export function repromoteWithoutTraining(
     if (model.version !== null && (!best || s > best.score)) best = { model, score: s };
   }
   if (!best) return null;
-  const error = 1 - score(labels, best.model.predicted, false);
+  const error = 1 - score(labels, best.model.predicted, null);
   const championScore = score(labels, input.champion.predicted, balanced);
   const lower = pairedLowerBound(labels, best.model.predicted, input.champion.predicted, balanced, config);
   if (!(lower > 0) || error > best.model.promise) return null;
