@@ -4,7 +4,7 @@ import type { Sql } from '@automl-stream/db';
 import { ForestInputError } from '@automl-stream/ml';
 import type { CellValue, TableSchema } from '@automl-stream/table';
 import { badInput, DomainError } from './errors.ts';
-import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
+import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { modelRows } from './schema/category-caps.ts';
 import type { DataRecord } from './schema/records.ts';
 import { classNames, classValue, positionalSchema } from './schema/table-schema.ts';
@@ -392,7 +392,7 @@ export class DataService {
     if (!model) {
       throw new DomainError(
         'MODEL_NOT_READY',
-        `No model is serving yet: ingest at least ${this.config.retrain.minTrainRows} labelled rows (MIN_TRAIN_ROWS) and the first version trains automatically, or call retrain.`,
+        `No model is serving yet: the first version trains by itself once ${this.config.retrain.minTrainRows} labelled rows (MIN_TRAIN_ROWS) of at least two classes are stored; ${lowerMinTrainRowsHint(this.pipeline, this.config.retrain.minTrainRows)}.`,
       );
     }
     return model;

@@ -23,3 +23,12 @@ export function pipelineName(name: string | null | undefined): string {
   }
   return name;
 }
+
+/**
+ * How a user lowers MIN_TRAIN_ROWS for one pipeline (a table smaller than it never gets a model):
+ * the CLI command, and the mutation.
+ */
+export function lowerMinTrainRowsHint(pipeline: PipelineRef, minTrainRows: number): string {
+  const rows = Math.max(125, Math.floor(minTrainRows / 2));
+  return `for a smaller table, lower MIN_TRAIN_ROWS for this pipeline: automl-stream pipelines configure ${pipeline.name} --set MIN_TRAIN_ROWS=${rows} (or the configurePipeline mutation; at least 125 in production)`;
+}

@@ -13,7 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
 import { modelSizeProblem } from './model-size.ts';
-import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
+import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
 import { promotionGate } from './policy/gate.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
@@ -579,7 +579,7 @@ export class RetrainService {
     const n = data.labels.length;
     if (n < minTrainRows) {
       throw new TrainingDataError(
-        `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}`,
+        `only ${n} labelled rows are stored; training needs MIN_TRAIN_ROWS = ${minTrainRows}: ingest more, or ${lowerMinTrainRowsHint(this.pipeline, minTrainRows)}`,
       );
     }
     // A loop, not Math.max(...labels): spreading 125k+ arguments overflows the stack.

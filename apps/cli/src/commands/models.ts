@@ -65,7 +65,7 @@ async function printRegistry({ flags, client, pipeline, json, io }: CommandConte
     io.stdout.write(
       status
         ? `no ${status.toLowerCase()} versions\n`
-        : 'no model yet: ingest MIN_TRAIN_ROWS labelled rows and version 1 trains by itself\n',
+        : `no model yet: version 1 trains by itself once MIN_TRAIN_ROWS labelled rows (default 500) of two classes are stored; for a smaller table: pipelines configure ${pipeline ?? 'default'} --set MIN_TRAIN_ROWS=<n>\n`,
     );
     return;
   }
