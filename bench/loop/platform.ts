@@ -17,6 +17,11 @@
  *   cancer-recurring   breast_cancer in random order, the labels swapped in the middle third
  *   cancer-radius      breast_cancer resampled (noise σ = 2 % of each feature's spread), ordered
  *                      by mean radius: a covariate shift that moves the class mix
+ *   seattle-weather    Seattle's daily weather 2012–2015 (Debian's python3-vega-datasets, skipped
+ *                      without it) as recorded, each day once: a real stream (seasons move the
+ *                      features, the labelling moves in 2013). 1,461 rows, so sent at 25 rows/s in
+ *                      batches of 25 with the pipeline settings of the loop benchmark's tables
+ *                      (MIN_TRAIN_ROWS 125, WINDOW_SIZE 200), beside every 200 and every 400
  *
  * Printed per stream: drift checks and their verdicts (drift / warning / no drift), training runs
  * (and those a drift queued), the prequential (test-then-train) accuracy of the rows as the
@@ -27,7 +32,7 @@
  * The covariate shifts resample small tables with replacement, so ordered rows sit near copies of
  * themselves: how much that pays a baseline, /usr/bin/python3 bench/loop/copies.py (README).
  * Figures: the stationary stream at most 1 drift verdict;
- * every stream at most half of the every-1,000 baseline's training runs.
+ * every stream at most half of the training runs of its most frequent every-N baseline.
  *
  *   node --import tsx bench/loop/platform.ts [--rows 30000] [--only digits-ink] [--set NAME=VALUE]
  *   (or: pnpm bench:loop-platform)
@@ -54,6 +59,13 @@ const { accuracyBetween } = await import('./measure.ts');
 type LoopStream = import('./streams.ts').LoopStream;
 type Trainer = import('./trainer.ts').Trainer;
 type Plan = import('./schedule-run.ts').Plan;
+/** A stream and how it is sent: rows/s, rows per batch, pipeline settings, the baselines' N. */
+interface PlatformStream extends LoopStream {
+  rate: number;
+  batch: number;
+  settings: Record<string, string>;
+  everyN: number[];
+}
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -108,7 +120,7 @@ function ordered(rows: ReturnType<typeof resampled>, key: (f: number[]) => numbe
   };
 }
 
-function streams(): LoopStream[] {
+function streams(): PlatformStream[] {
   const digits = resampled('digits', ROWS, 1, 1 / 16);
   const ink = (f: number[]) => f.reduce((s, v) => s + v, 0);
   const rng = createRng(2, 61);
@@ -122,10 +134,18 @@ function streams(): LoopStream[] {
   const third = Math.floor(ROWS / 3);
   const cancer = resampled('breast_cancer', ROWS, 3, 0.02);
   const radius = loadTable('breast_cancer').feature_names.indexOf('mean radius');
-  const make = (description: string, rows: ReturnType<typeof resampled>, changes: number[]): LoopStream => ({
+  const make = (
+    description: string,
+    rows: ReturnType<typeof resampled>,
+    changes: number[],
+  ): PlatformStream => ({
     description,
     ...rows,
     changes,
+    rate: RATE,
+    batch: BATCH,
+    settings: {},
+    everyN: [1000, 5000],
   });
   return [
     make('digits-stationary', digits, []),
@@ -153,13 +173,37 @@ function streams(): LoopStream[] {
       ordered(cancer, (f) => f[radius]!),
       [],
     ),
+    ...seattleWeather(),
   ].filter((s) => !only || only.includes(s.description));
+}
+
+/** Seattle's weather as recorded, when its table exists (bench/loop/tables.py with python3-vega-datasets). */
+function seattleWeather(): PlatformStream[] {
+  if (!existsSync(`${TABLES_DIR}seattle_weather.json`)) {
+    console.log('seattle-weather: skipped (apt-get install python3-vega-datasets, then rerun)');
+    return [];
+  }
+  const table = loadTable('seattle_weather');
+  return [
+    {
+      description: 'seattle-weather',
+      features: table.features,
+      labels: table.labels,
+      nClasses: Math.max(...table.labels) + 1,
+      nFeatures: table.features[0]!.length,
+      changes: [],
+      rate: 25,
+      batch: 25,
+      settings: { MIN_TRAIN_ROWS: '125', WINDOW_SIZE: '200' },
+      everyN: [200, 400],
+    },
+  ];
 }
 
 const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored } }';
 
-async function startPlatform(database: { url: string }) {
-  const { server, call } = await startBenchPlatform(database.url, logger, SETTINGS);
+async function startPlatform(database: { url: string }, settings: Record<string, string>) {
+  const { server, call } = await startBenchPlatform(database.url, logger, { ...settings, ...SETTINGS });
   const ingest = (features: number[][], labels: number[]) => call(INGEST, { input: { features, labels } });
   return { server, ingest };
 }
@@ -196,16 +240,17 @@ interface ChangeReaction {
   accuracy: number;
 }
 
-/** Streams the rows at RATE rows/s, then waits for open training jobs (at most 120 s). */
-async function runPlatform(stream: LoopStream, database: { url: string }): Promise<PlatformRun> {
-  const { server, ingest } = await startPlatform(database);
+/** Streams the rows at the stream's rate, then waits for open training jobs (at most 120 s). */
+async function runPlatform(stream: PlatformStream, database: { url: string }): Promise<PlatformRun> {
+  const { server, ingest } = await startPlatform(database, stream.settings);
   const db = createDb(database.url, { max: 1 });
   const sql = db.sql;
   const started = Date.now();
+  const { batch, rate } = stream;
   try {
-    for (let at = 0; at < stream.labels.length; at += BATCH) {
-      await ingest(stream.features.slice(at, at + BATCH), stream.labels.slice(at, at + BATCH));
-      const due = started + ((at + BATCH) / RATE) * 1000;
+    for (let at = 0; at < stream.labels.length; at += batch) {
+      await ingest(stream.features.slice(at, at + batch), stream.labels.slice(at, at + batch));
+      const due = started + ((at + batch) / rate) * 1000;
       if (due > Date.now()) await sleep(due - Date.now());
     }
     for (let waited = 0; waited < 120; waited++) {
@@ -344,8 +389,9 @@ async function printTimeline(sql: import('../../packages/db/src/index.ts').Sql) 
 }
 
 /** The in-memory baselines on the same rows: accuracy (overall and after each change) and training runs. */
-async function baselines(stream: LoopStream, from: number) {
-  const s = setup(stream);
+async function baselines(stream: PlatformStream, from: number) {
+  const numeric = Object.fromEntries(Object.entries(stream.settings).map(([k, v]) => [k, Number(v)]));
+  const s = setup(stream, {}, [], numeric);
   // A baseline whose newest N rows hold one class (a stream ordered by a feature that sorts the
   // classes) serves that class: the platform refuses such a window, a baseline has no other model.
   const forest = forestTrainer();
@@ -355,7 +401,7 @@ async function baselines(stream: LoopStream, from: number) {
       : { predict: (rows) => new Int32Array(rows.length).fill(data.labels[0]!), featureImportances: null };
   const cache = new TrainingCache(stream, trainer);
   const out: Record<string, { accuracy: number; afterChange: number[]; trainings: number }> = {};
-  const plans: Plan[] = [{ kind: 'never' }, { kind: 'every', n: 1000 }, { kind: 'every', n: 5000 }];
+  const plans: Plan[] = [{ kind: 'never' }, ...stream.everyN.map((n) => ({ kind: 'every' as const, n }))];
   if (stream.changes.length > 0) plans.push({ kind: 'oracle', changes: stream.changes });
   for (const plan of plans) {
     const r = await runSchedule(stream, s.settings, s.config, cache, plan, []);
@@ -412,10 +458,11 @@ try {
     if (stream.description === 'digits-stationary')
       figure(p.drift <= 1, `at most 1 drift verdict on a stationary stream: ${p.drift}`);
     if (stream.description !== 'digits-stationary') issueFigure(p, b);
-    const every = b['every 1000']!;
+    const n = stream.everyN[0]!;
+    const every = b[`every ${n}`]!;
     figure(
       p.trainings <= every.trainings / 2,
-      `training runs ≤ half of every 1000's (${every.trainings}): ${p.trainings}`,
+      `training runs ≤ half of every ${n}'s (${every.trainings}): ${p.trainings}`,
     );
   }
 } finally {
