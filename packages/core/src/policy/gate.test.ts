@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY_CONFIG } from './config.ts';
-import { promotionGate, repromoteWithoutTraining } from './gate.ts';
+import { type GateInput, promotionGate, repromoteWithoutTraining } from './gate.ts';
 import { seeded } from './testing.ts';
 
 const config = DEFAULT_POLICY_CONFIG;
@@ -8,6 +8,24 @@ const config = DEFAULT_POLICY_CONFIG;
 /** Predictions right with probability `accuracy`, the two models' errors independent. */
 function predictions(labels: number[], accuracy: number, random: () => number): number[] {
   return labels.map((y) => (random() < accuracy ? y : 1 - y));
+}
+
+/** A challenger against a champion v1 that a level test flagged, no archived versions. */
+function flaggedChampion(
+  labels: number[],
+  challenger: number[],
+  champion: number[],
+  extra: Partial<GateInput> = {},
+): GateInput {
+  return {
+    labels,
+    challenger: { version: null, predicted: challenger },
+    champion: { version: 1, predicted: champion },
+    archived: [],
+    championFlagged: true,
+    lineageError: null,
+    ...extra,
+  };
 }
 
 describe('promotionGate (P6)', () => {
@@ -116,15 +134,8 @@ describe('promotionGate (P6)', () => {
     const r = seeded(11);
     // The champion's errors: 30 % from the window's start, 70 % from its 100th row on.
     const wrong = Array.from({ length: 150 }, (_, i) => (r() < (i < 100 ? 0.3 : 0.7) ? 1 : 0));
-    const input = {
-      labels,
-      challenger: { version: null, predicted: challenger },
-      champion: { version: 1, predicted: champion },
-      archived: [],
-      championFlagged: true,
-      lineageError: null,
-      windowErrors: { wrong, servedAt: wrong.map((_, i) => 2000 + i) },
-    };
+    const windowErrors = { wrong, servedAt: wrong.map((_, i) => 2000 + i) };
+    const input = flaggedChampion(labels, challenger, champion, { windowErrors });
     const gate = promotionGate(input, config);
     expect(gate.decision).toBe('reject');
     expect(Math.abs(gate.requeueSince! - 2100)).toBeLessThan(15);
@@ -133,7 +144,7 @@ describe('promotionGate (P6)', () => {
     // Without a second rise, or with the rule off, it is a plain rejection.
     const flat = wrong.map((_, i) => (r() < 0.5 ? 1 : 0) * (i % 2));
     expect(
-      promotionGate({ ...input, windowErrors: { ...input.windowErrors, wrong: flat } }, config).requeueSince,
+      promotionGate({ ...input, windowErrors: { ...windowErrors, wrong: flat } }, config).requeueSince,
     ).toBeNull();
     expect(promotionGate(input, { ...config, moveLocatedWindow: false }).requeueSince).toBeNull();
   });
@@ -209,14 +220,7 @@ describe('promotionGate (P6)', () => {
     const labels = [1, ...Array<number>(33).fill(2), ...Array<number>(71).fill(4)];
     const champion = labels.map((y, i) => (y === 1 || (y === 2 && i < 15) ? y : 0));
     const challenger = labels.map((y, i) => (y === 1 ? 2 : y === 2 ? (i < 27 ? 2 : 4) : i < 76 ? 4 : 2));
-    const input = {
-      labels,
-      challenger: { version: null, predicted: challenger },
-      champion: { version: 1, predicted: champion },
-      archived: [],
-      championFlagged: true,
-      lineageError: null,
-    };
+    const input = flaggedChampion(labels, challenger, champion);
     const gate = promotionGate(input, config);
     expect(gate.metric).toBe('accuracy');
     expect(gate.challengerScore).toBeCloseTo(68 / 105, 9);
