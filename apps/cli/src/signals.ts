@@ -23,3 +23,16 @@ export function keepOnlyOurShutdownHandlers(): void {
     }
   }
 }
+
+/** Waits `ms` milliseconds, or less when `signal` aborts (Ctrl-C ends a paced run at once). */
+export const sleepUnlessAborted = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });

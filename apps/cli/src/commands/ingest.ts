@@ -7,6 +7,7 @@ import { type DataRow, openFile, readTable, type TableLayout, type TableOptions 
 import { printJson } from '../output.ts';
 import { ProgressBar } from '../progress.ts';
 import { withRetry } from '../retry.ts';
+import { sleepUnlessAborted } from '../signals.ts';
 import { resolveTyping } from './table-typing.ts';
 
 /** Rows per ingest call unless --batch-size says otherwise (the server's cap is MAX_BATCH_ROWS). */
@@ -129,6 +130,20 @@ export async function sendInBatches(
   }
   if (batch.length > 0) await send(batch);
   return false;
+}
+
+/**
+ * After each batch, waits until the rows sent so far are due at `rate` rows per second from the
+ * first one: the average pace holds (after a slow batch the next ones go without waiting until
+ * they are due again); an abort ends the wait.
+ */
+export function pacer(rate: number, signal: AbortSignal): (rows: number) => Promise<void> {
+  const started = performance.now();
+  let sent = 0;
+  return (rows) => {
+    sent += rows;
+    return sleepUnlessAborted(started + (sent / rate) * 1000 - performance.now(), signal);
+  };
 }
 
 /** What the ingest calls answered so far, summed over the batches. */
@@ -270,6 +285,12 @@ export const ingestCommand: Command = {
       description:
         'declare the table schema first: {"columns":[{"name","type":"numeric|categorical|boolean"}],"label":"class"}',
     },
+    rate: {
+      type: 'string',
+      value: '<rows/s>',
+      description:
+        'send at most this many rows per second: a recorded table replayed as a stream, in its order (default: as fast as the server takes them)',
+    },
   },
   arguments: ['<file.csv>'],
   usesApi: true,
@@ -278,6 +299,7 @@ export const ingestCommand: Command = {
   async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
     const { batchRows, ...read } = readTableFlags(flags);
+    const rate = intFlag(flags, 'rate', { min: 1, max: 10_000_000 });
     const typing = await resolveTyping({ client, pipeline }, file, read, stringFlag(flags, 'schema'));
     const table = { ...read, ...(typing ? { typing } : {}) };
     const scan = await scanFile(file, table);
@@ -286,11 +308,13 @@ export const ingestCommand: Command = {
     const bar = new ProgressBar('ingest', { total: scan.rows, stream: io.stderr });
     const totals = newTotals();
     const target: IngestTarget = { client, pipeline, scan, batchRows, signal, bar };
+    const pace = rate === undefined ? null : pacer(rate, signal);
     let interrupted: boolean;
     try {
-      interrupted = await sendInBatches(file, table, batchRows, signal, (rows) =>
-        ingestBatch(target, totals, rows),
-      );
+      interrupted = await sendInBatches(file, table, batchRows, signal, async (rows) => {
+        await ingestBatch(target, totals, rows);
+        await pace?.(rows.length);
+      });
     } finally {
       bar.finish();
     }

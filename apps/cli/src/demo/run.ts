@@ -15,6 +15,7 @@ import type { OutputStream } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { ProgressBar, shortDuration } from '../progress.ts';
 import { withRetry } from '../retry.ts';
+import { sleepUnlessAborted } from '../signals.ts';
 import { ACCURACY_BUCKET, accuracyAroundDrift, type BatchRecord } from './accuracy.ts';
 import { type Preflight, preflight } from './preflight.ts';
 import { demoStream, demoStreams } from './streams.ts';
@@ -50,17 +51,7 @@ export interface DemoOptions {
 
 const BATCHES_PER_SECOND = 2;
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+const sleep = sleepUnlessAborted;
 
 /** What the demo shows as it goes: live lines (over the bar) and the bar's status. */
 class DemoOutput {
