@@ -390,4 +390,27 @@ export const TABLE_SCENARIOS: Scenario[] = [
   ),
 ];
 
+/**
+ * A recorded hourly stream (8,735 rows, bench/loop/tables.py) with the spec's common settings:
+ * the size of stream the platform's defaults are made for.
+ */
+const hourly = (id: string, name: string, title: string): Scenario => ({
+  id,
+  title,
+  seeds: 20,
+  everyN: [500, 1000, 2000, 5000],
+  windows: {},
+  setup: (seed) => setup(tableStream(name, { kind: 'as-recorded' }, seed), {}, [], {}),
+  figures: () => [],
+});
+
+TABLE_SCENARIOS.push(
+  hourly(
+    'T8',
+    'seattle_temps',
+    "Seattle's hourly temperatures of 2010 (8,735 hours) in time order: warmer than the 24 hours before? (a real stream, built as the electricity-price stream is)",
+  ),
+  hourly('T9', 'sf_temps', "San Francisco's hourly temperatures of 2010 (8,735 hours), the same recipe"),
+);
+
 export const ALL_SCENARIOS: Scenario[] = [...LOOP_SCENARIOS, ...MORE_SCENARIOS, ...TABLE_SCENARIOS];

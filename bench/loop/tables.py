@@ -27,6 +27,8 @@ def main():
                        "features": data.data.tolist(), "labels": data.target.tolist()}, f)
         sys.stderr.write(f"{path}: {data.data.shape[0]} rows, {data.data.shape[1]} features\n")
     seattle_weather()
+    for city in ("seattle", "sf"):
+        hourly_temps(city)
 
 
 def seattle_weather():
@@ -55,6 +57,39 @@ def seattle_weather():
                    "features": [[float(r[n]) for n in names] for r in rows],
                    "labels": [classes.index(r["weather"]) for r in rows]}, f)
     sys.stderr.write(f"{path}: {len(rows)} rows, {len(names)} features\n")
+
+
+def hourly_temps(city):
+    """A city's hourly temperatures of 2010 (Seattle, San Francisco; python3-vega-datasets), in
+    time order, as a stream built the way the electricity-price stream of the literature is: the
+    label says whether the temperature at hour t is above the mean of the 24 hours before it
+    ("up" = 1), the features are what is known at t: hour of day, day of week, the temperature,
+    its change over the last hour and over the last 24 hours. The hidden level (the season, the
+    weather of the week) moves the concept all year: a real gradual drift with recurring days.
+    The first 24 hours (no full day before them) are dropped: 8,735 rows."""
+    try:
+        import vega_datasets
+    except ImportError:
+        sys.stderr.write(f"python3-vega-datasets is not installed: no {city}_temps table\n")
+        return
+    import csv
+    import datetime
+    src = os.path.join(os.path.dirname(vega_datasets.__file__), "_data", f"{city}-temps.csv")
+    with open(src) as f:
+        series = sorted((datetime.datetime.strptime(r["date"][:16], "%Y/%m/%d %H:%M"), float(r["temp"]))
+                        for r in csv.DictReader(f))
+    temps = [t for _, t in series]
+    features, labels = [], []
+    for i in range(24, len(series)):
+        when, temp = series[i]
+        features.append([when.hour, when.weekday(), temp, temp - temps[i - 1], temp - temps[i - 24]])
+        labels.append(int(temp > sum(temps[i - 24:i]) / 24))
+    names = ["hour", "weekday", "temp", "change_1h", "change_24h"]
+    path = os.path.join(OUT, f"{city}_temps.json")
+    with open(path, "w") as f:
+        json.dump({"name": f"{city}_temps", "feature_names": names, "class_names": ["down", "up"],
+                   "features": features, "labels": labels}, f)
+    sys.stderr.write(f"{path}: {len(labels)} rows, {len(names)} features\n")
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ export const environmentSchema = z.object({
   TRAIN_WINDOW: int(20000, 10, 10_000_000),
   MIN_TRAIN_ROWS: int(500, 10, 10_000_000),
   HOLDOUT_FRACTION: num(0.2, 0.01, 0.9),
+  // The rows a challenger is judged on: out of bag (it learns the whole window) or the newest held out.
+  PROMOTION_GATE: z.preprocess(emptyToUndefined, z.enum(['out-of-bag', 'holdout']).default('out-of-bag')),
   PROMOTION_TOLERANCE: num(0.01, 0, 1),
   RETRAIN_EXPIRE_SECONDS: int(900, 5, 86400),
   RETRAIN_RETRY_LIMIT: int(3, 0, 100),
@@ -301,6 +303,13 @@ export interface Config {
     trainWindow: number;
     minTrainRows: number;
     holdoutFraction: number;
+    /**
+     * The rows a challenger is judged on: `out-of-bag`, the window's rows the champion never
+     * trained on, predicted by the challenger's trees that left each out (it learns the whole
+     * window); `holdout`, the newest HOLDOUT_FRACTION, never learned (also the fallback when too
+     * few rows follow the champion's window).
+     */
+    gate: 'out-of-bag' | 'holdout';
     promotionTolerance: number;
     expireSeconds: number;
     retryLimit: number;
@@ -478,6 +487,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trainWindow: e.TRAIN_WINDOW,
       minTrainRows: e.MIN_TRAIN_ROWS,
       holdoutFraction: e.HOLDOUT_FRACTION,
+      gate: e.PROMOTION_GATE,
       promotionTolerance: e.PROMOTION_TOLERANCE,
       expireSeconds: e.RETRAIN_EXPIRE_SECONDS,
       retryLimit: e.RETRAIN_RETRY_LIMIT,

@@ -39,6 +39,9 @@ const SETTERS = {
   HOLDOUT_FRACTION: (c: Config, v: number) => {
     c.retrain.holdoutFraction = v;
   },
+  PROMOTION_GATE: (c: Config, v: 'out-of-bag' | 'holdout') => {
+    c.retrain.gate = v;
+  },
   PROMOTION_TOLERANCE: (c: Config, v: number) => {
     c.retrain.promotionTolerance = v;
   },

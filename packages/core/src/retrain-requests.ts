@@ -239,7 +239,12 @@ export function regimeRun(job: Pick<TrainingJobRecord, 'driftCheckId' | 'reason'
  */
 export function rowsRead(version: Pick<ModelVersionRecord, 'params' | 'trainRows' | 'holdoutRows'>): number {
   const { read } = version.params as { read?: number };
-  return (read ?? version.trainRows) + version.holdoutRows;
+  return (read ?? version.trainRows) + heldOut(version);
+}
+
+/** Rows of the window held out, never learned (none under the out-of-bag gate: its gate rows were learned too). */
+function heldOut(version: Pick<ModelVersionRecord, 'params' | 'holdoutRows'>): number {
+  return version.params.holdout === 'out-of-bag' ? 0 : version.holdoutRows;
 }
 
 /**
@@ -270,5 +275,5 @@ export function learnedFrom(version: Pick<ModelVersionRecord, 'params' | 'trainR
   if (!search) return { regime, used: all.used };
   if (search.window !== 'since-change') return all;
   const winner = search.candidates.find((c) => c.winner);
-  return winner ? { regime, used: winner.windowRows + version.holdoutRows } : all;
+  return winner ? { regime, used: winner.windowRows + heldOut(version) } : all;
 }

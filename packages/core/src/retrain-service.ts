@@ -1,17 +1,17 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import {
-  accuracy,
-  type Forest,
-  ForestInputError,
-  f1Macro,
-  loadForest,
-  logLoss,
-  searchForest,
-  trainForest,
-} from '@automl-stream/ml';
+import { type Forest, ForestInputError, loadForest, searchForest, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
+import {
+  type GateSplit,
+  honestProba,
+  type LearnedRows,
+  outOfBagFrom,
+  outOfBagSplit,
+  probaRows,
+  scoreProba,
+} from './gate-rows.ts';
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
@@ -27,7 +27,12 @@ import {
   modelRows,
   padRows,
 } from './schema/category-caps.ts';
-import { countLabelledSince, type RegimeStart, readLabelledWindow } from './storage/data-storage.ts';
+import {
+  countLabelledSince,
+  type RegimeStart,
+  readLabelledWindow,
+  rowCreatedAt,
+} from './storage/data-storage.ts';
 import { changeLocatedAfter, checkSawShift } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
@@ -429,7 +434,7 @@ export class RetrainService {
 
   /**
    * One training run, in named phases: read the data (after a change, waiting for rows of the new
-   * regime), hold out the newest slice, fit, score challenger and champion on the same hold-out,
+   * regime), choose the gate's rows (gateSplit), fit, score challenger and champion on them,
    * decide, build the drift reference, and commit version, job, promotion and events together.
    */
   private async train(job: TrainingJobRecord, outer?: AbortSignal): Promise<RetrainResult> {
@@ -454,25 +459,36 @@ export class RetrainService {
 
   private async trainRun(job: TrainingJobRecord, signal: AbortSignal): Promise<RetrainResult> {
     const data = await this.readTrainingData(job, signal);
-    const newest = holdOutNewest(data, this.config.retrain, data.sinceStart);
-    // The window has two classes (readTrainingData), but the second may sit in the newest rows
-    // only (a stream whose second class arrives last): then every k-th row is held out instead,
-    // so the model learns both and is still judged on rows it never saw (not when a search needs
-    // the window's order to find a located change).
-    const interleaved = new Set(newest.trainY).size < 2 && data.sinceStart === null;
-    const split = interleaved ? holdOutEvery(data, this.config.retrain.holdoutFraction) : newest;
+    // The champion as training starts: the gate's rows are those it never trained on. (One
+    // promoted meanwhile is scored on them anyway: at worst on rows it learned, which favours it.)
+    const champion = (await getProductionVersion(this.sql, this.pipeline.id)) ?? null;
+    const { split, holdout } = await this.gateSplit(data, champion);
     if (new Set(split.trainY).size < 2)
       throw new TrainingDataError(
-        `the ${split.trainY.length} training rows (the window without its ${split.testY.length} held-out rows${interleaved ? `, one in ${interleaveStep(this.config.retrain.holdoutFraction)}` : ', the newest'}) all have label ${split.trainY[0]}: training needs at least two classes among them`,
+        `the ${split.trainY.length} training rows (the window without its ${split.testY.length} held-out rows${holdout === 'interleaved' ? `, one in ${interleaveStep(this.config.retrain.holdoutFraction)}` : ', the newest'}) all have label ${split.trainY[0]}: training needs at least two classes among them`,
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
-    const { forest, trainingMs, search, searchSkipped } = await this.fit(job, modelSplit, data, signal);
-    const scores = await this.score(forest, split, modelSplit, data);
+    const { forest, trainingMs, search, searchSkipped, learned } = await this.fit(
+      job,
+      modelSplit,
+      data,
+      signal,
+    );
+    const honest = honestProba(forest, modelSplit.trainX, learned, data.nClasses);
+    const scores = await this.score(forest, { split, modelSplit, honest }, data);
     // Stopped while it scored (superseded, shutting down): the reference (predictions on every
     // training row) and the commit are not worth waiting for.
     signal.throwIfAborted();
-    const decision = decidePromotion(scores, split.testY, job, this.config.retrain.promotionTolerance);
-    const reference = buildReference(forest, split, modelSplit, data.nClasses, this.config, job.id);
+    const decision = split.championLearnedAll
+      ? learnedAllDecision(scores.champion)
+      : decidePromotion(scores, split.testY, job, this.config.retrain.promotionTolerance);
+    const reference = buildReference(
+      forest,
+      { split, modelSplit, honest },
+      data.nClasses,
+      this.config,
+      job.id,
+    );
     signal.throwIfAborted();
     const result = await this.commit(job, {
       data,
@@ -484,7 +500,7 @@ export class RetrainService {
       reference,
       search,
       searchSkipped,
-      holdout: interleaved ? 'interleaved' : 'newest',
+      holdout,
     });
     if (!result)
       return {
@@ -503,6 +519,43 @@ export class RetrainService {
       'retrain finished',
     );
     return result;
+  }
+
+  /**
+   * How the window splits into rows to learn and rows to judge the challenger on (gate-rows.ts):
+   * out of bag on the rows the champion never trained on (PROMOTION_GATE=out-of-bag, when at
+   * least as many follow its window as the hold-out would hold), else the newest rows held out —
+   * or every k-th row, when the newest alone hold the window's second class (a stream whose second
+   * class arrives last; not when a search needs the window's order to find a located change).
+   */
+  private async gateSplit(
+    data: TrainingData,
+    champion: ModelVersionRecord | null,
+  ): Promise<{ split: GateSplit; holdout: TrainingRun['holdout'] }> {
+    const newest = holdOutNewest(data, this.config.retrain, data.sinceStart);
+    if (this.config.retrain.gate === 'out-of-bag') {
+      const through = champion ? await this.trainedThrough(champion) : null;
+      const gate = outOfBagFrom(data.servedAt, through, newest.testY.length);
+      if (gate) return { split: outOfBagSplit(data, gate), holdout: 'out-of-bag' };
+    }
+    const interleaved = new Set(newest.trainY).size < 2 && data.sinceStart === null;
+    if (!interleaved) return { split: newest, holdout: 'newest' };
+    return { split: holdOutEvery(data, this.config.retrain.holdoutFraction), holdout: 'interleaved' };
+  }
+
+  /**
+   * When the newest row of a version's training window was served: recorded with the version
+   * (`params.windowEndAt`), else the ingest time of its last stored row, else (that row dropped)
+   * when the version was registered.
+   */
+  private async trainedThrough(version: ModelVersionRecord): Promise<Date> {
+    const recorded = version.params.windowEndAt;
+    if (typeof recorded === 'string') return new Date(recorded);
+    const lastRow =
+      version.rowWindowEnd === null
+        ? null
+        : await rowCreatedAt(this.sql, this.pipeline.id, version.rowWindowEnd);
+    return lastRow ?? version.createdAt;
   }
 
   /**
@@ -603,13 +656,18 @@ export class RetrainService {
    * The challenger: the winner of a search over windows × hyperparameters (AUTOML_BUDGET_SECONDS),
    * or the fixed forest; refuses a model too large to serve.
    */
-  private async fit(job: TrainingJobRecord, split: HoldoutSplit, data: TrainingData, signal?: AbortSignal) {
+  private async fit(job: TrainingJobRecord, split: GateSplit, data: TrainingData, signal?: AbortSignal) {
     const started = performance.now();
     // Below SEARCH_MIN_ROWS a search has no room for windows and a validation: the fixed forest.
     const grown =
       data.searching && split.trainX.length >= SEARCH_MIN_ROWS
         ? await this.searchOrFixed(job, split, data, signal)
-        : { forest: await this.fitFixed(job, split, data, signal), search: null, searchSkipped: null };
+        : {
+            forest: await this.fitFixed(job, split, data, signal),
+            search: null,
+            searchSkipped: null,
+            learned: { start: 0, end: split.trainX.length },
+          };
     const trainingMs = performance.now() - started;
     const { splits, leaves } = grown.forest.nodeCounts;
     const tooLarge = modelSizeProblem(
@@ -629,7 +687,7 @@ export class RetrainService {
    */
   private async searchOrFixed(
     job: TrainingJobRecord,
-    split: HoldoutSplit,
+    split: GateSplit,
     data: TrainingData,
     signal?: AbortSignal,
   ) {
@@ -642,17 +700,13 @@ export class RetrainService {
         'search skipped: the fixed forest instead',
       );
       const forest = await this.fitFixed(job, split, data, signal);
-      return { forest, search: null, searchSkipped: error.message };
+      const learned: LearnedRows = { start: 0, end: split.trainX.length };
+      return { forest, search: null, searchSkipped: error.message, learned };
     }
   }
 
   /** The search (packages/ml searchForest) on the training rows, its progress as training progress. */
-  private async search(
-    job: TrainingJobRecord,
-    split: HoldoutSplit,
-    data: TrainingData,
-    signal?: AbortSignal,
-  ) {
+  private async search(job: TrainingJobRecord, split: GateSplit, data: TrainingData, signal?: AbortSignal) {
     const { model, retrain } = this.config;
     let progressWrites: Promise<unknown> = Promise.resolve();
     const result = await searchForest(
@@ -683,16 +737,12 @@ export class RetrainService {
       },
     );
     await progressWrites;
-    return { forest: result.winner.forest, search: storedSearch(result) };
+    const { start, end } = result.winner.refit;
+    return { forest: result.winner.forest, search: storedSearch(result), learned: { start, end } };
   }
 
   /** Grows the fixed forest, recording progress (in order) as trees finish. */
-  private async fitFixed(
-    job: TrainingJobRecord,
-    split: HoldoutSplit,
-    data: TrainingData,
-    signal?: AbortSignal,
-  ) {
+  private async fitFixed(job: TrainingJobRecord, split: GateSplit, data: TrainingData, signal?: AbortSignal) {
     const { nClasses } = data;
     let lastReported = 0;
     // Progress writes run one after another: event ids are assigned at insert, so concurrent
@@ -753,21 +803,23 @@ export class RetrainService {
       .catch((error) => this.logger.warn({ err: error }, 'could not record training progress'));
   }
 
-  /** The challenger's and the serving champion's metrics on the same newest hold-out. */
-  private async score(
-    forest: Forest,
-    split: HoldoutSplit,
-    modelSplit: ModelSplit,
-    data: TrainingData,
-  ): Promise<Scores> {
-    const challenger = scoreOnHoldout(forest, modelSplit.testX, split.testY, data.nClasses);
+  /** The challenger's and the serving champion's metrics on the same gate rows (the challenger's out of bag, or held out). */
+  private async score(forest: Forest, gate: GateRows, data: TrainingData): Promise<Scores> {
+    const { split, modelSplit, honest } = gate;
+    const from = split.outOfBagFrom;
+    const challenger =
+      from === null
+        ? scoreProba(forest.predictProba(modelSplit.testX), split.testY, data.nClasses)
+        : scoreProba(probaRows(honest, data.nClasses, from), split.testY, data.nClasses);
+    // The champion serving now (one promoted while this trained is the one to beat).
     const champion = (await getProductionVersion(this.sql, this.pipeline.id)) ?? null;
-    let scored: ReturnType<typeof scoreOnHoldout> | null = null;
-    // A champion trained before columns were added reads the hold-out without them.
-    if (champion && champion.nFeatures <= data.nFeatures) {
+    let scored: ReturnType<typeof scoreProba> | null = null;
+    // A champion trained before columns were added reads the gate's rows without them; one that
+    // learned every row of the window has none to be judged on (gate-rows.ts).
+    if (champion && champion.nFeatures <= data.nFeatures && !split.championLearnedAll) {
       const bytes = await getArtifact(this.sql, this.pipeline.id, champion.version);
       const rows = modelRows(split.testX, champion.nFeatures, capsOf(champion.params));
-      if (bytes) scored = scoreOnHoldout(loadForest(bytes), rows, split.testY, data.nClasses);
+      if (bytes) scored = scoreProba(loadForest(bytes).predictProba(rows), split.testY, data.nClasses);
     }
     return {
       metrics: challenger.metrics,
@@ -826,7 +878,8 @@ export class RetrainService {
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
           ...(run.searchSkipped ? { searchSkipped: run.searchSkipped } : {}),
-          ...(run.holdout === 'interleaved' ? { holdout: 'interleaved' } : {}),
+          ...(run.holdout === 'newest' ? {} : { holdout: run.holdout }),
+          windowEndAt: data.lastAt?.toISOString() ?? null,
           read: split.trainX.length,
         },
         metrics,
@@ -889,20 +942,13 @@ interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   featureTypes: ('numeric' | 'categorical')[];
 }
 
-interface HoldoutSplit {
-  trainX: number[][];
-  trainY: number[];
-  testX: number[][];
-  testY: number[];
-}
-
 /** The split as the model reads it (high-cardinality categories capped), with the caps. */
-interface ModelSplit extends HoldoutSplit {
+interface ModelSplit extends GateSplit {
   caps: CategoryCap[];
 }
 
 /** Caps fitted on the training rows, applied to both sides of the split. */
-function capSplit(split: HoldoutSplit, data: TrainingData, maxCategories: number): ModelSplit {
+function capSplit(split: GateSplit, data: TrainingData, maxCategories: number): ModelSplit {
   const columns = data.featureTypes.flatMap((t, j) => (t === 'categorical' ? [j] : []));
   const caps = fitCategoryCaps(split.trainX, columns, maxCategories);
   return {
@@ -910,13 +956,21 @@ function capSplit(split: HoldoutSplit, data: TrainingData, maxCategories: number
     trainY: split.trainY,
     testX: applyCategoryCaps(split.testX, caps),
     testY: split.testY,
+    outOfBagFrom: split.outOfBagFrom,
     caps,
   };
 }
 
+/** The gate's rows as read and as the model reads them, with the challenger's honest probabilities of every training row. */
+interface GateRows {
+  split: GateSplit;
+  modelSplit: ModelSplit;
+  honest: Float64Array;
+}
+
 interface Scores {
   metrics: ModelMetrics;
-  /** The challenger's and the champion's classes on the hold-out, row by row (the paired gate). */
+  /** The challenger's and the champion's classes on the gate's rows, row by row (the paired gate). */
   predicted: number[];
   champion: ModelVersionRecord | null;
   championMetrics: ModelMetrics | null;
@@ -935,8 +989,8 @@ interface TrainingRun {
   search: StoredSearch | null;
   /** Why a search that was due could not run (the fixed forest trained instead), or null. */
   searchSkipped: string | null;
-  /** The newest rows held out, or every k-th row (the newest alone held the second class). */
-  holdout: 'newest' | 'interleaved';
+  /** The newest rows held out, every k-th row (the newest alone held the second class), or none: the out-of-bag gate. */
+  holdout: 'newest' | 'interleaved' | 'out-of-bag';
 }
 
 /** Holds out the newest slice: the model is judged on the data it will meet next. */
@@ -945,9 +999,9 @@ const interleaveStep = (fraction: number) =>
   Math.max(2, Math.round(1 / Math.min(0.5, Math.max(fraction, 0.01))));
 
 /** Every k-th row held out (interleaveStep), the rest in their order for training. */
-function holdOutEvery(data: { features: number[][]; labels: number[] }, fraction: number): HoldoutSplit {
+function holdOutEvery(data: { features: number[][]; labels: number[] }, fraction: number): GateSplit {
   const k = interleaveStep(fraction);
-  const split: HoldoutSplit = { trainX: [], trainY: [], testX: [], testY: [] };
+  const split: GateSplit = { trainX: [], trainY: [], testX: [], testY: [], outOfBagFrom: null };
   data.labels.forEach((y, i) => {
     const test = i % k === k - 1;
     (test ? split.testX : split.trainX).push(data.features[i]!);
@@ -960,7 +1014,7 @@ function holdOutNewest(
   data: { features: number[][]; labels: number[] },
   settings: { holdoutFraction: number; minTrainRows: number },
   sinceStart: number | null = null,
-): HoldoutSplit {
+): GateSplit {
   const n = data.labels.length;
   const holdout = Math.max(
     1,
@@ -975,6 +1029,7 @@ function holdOutNewest(
     trainY: data.labels.slice(0, n - holdout),
     testX: data.features.slice(n - holdout),
     testY: data.labels.slice(n - holdout),
+    outOfBagFrom: null,
   };
 }
 
@@ -1003,7 +1058,7 @@ function decidePromotion(
   tolerance: number,
 ): { promote: boolean; rejectedReason: string | null; gate: string } {
   if (!scores.championPredicted || !scores.champion)
-    return { promote: true, rejectedReason: null, gate: 'no champion scored on the hold-out: promote' };
+    return { promote: true, rejectedReason: null, gate: 'no champion scored on the gate rows: promote' };
   const gate = promotionGate(
     {
       labels,
@@ -1020,23 +1075,23 @@ function decidePromotion(
   return { promote, rejectedReason: promote ? null : `not promoted: ${why}`, gate: why };
 }
 
+/** The gate when the champion learned every row of the window (gate-rows.ts): nothing to compare on. */
+function learnedAllDecision(champion: ModelVersionRecord | null) {
+  const gate = `${champion ? `v${champion.version}` : 'the champion'} learned every row of this window, so there is no row to compare it on: promoted on its own out-of-bag score`;
+  return { promote: true, rejectedReason: null, gate };
+}
+
 /**
  * The drift reference kept with a version: a seeded random sample of the training rows, and the
  * mix of predicted classes — honest predictions on every row of the window, out-of-bag on the
- * training rows and plain on the hold-out. (The hold-out alone is small after a change, a few
+ * training rows the forest learned and plain on the rest (a hold-out, rows before a search winner's
+ * window). (The hold-out alone is small after a change, a few
  * hundred rows, and a chi-square against it false-alarms; in-sample predictions would copy the
  * labels, which the live mix does not.)
  */
-function buildReference(
-  forest: Forest,
-  split: HoldoutSplit,
-  modelSplit: ModelSplit,
-  nClasses: number,
-  config: Config,
-  jobId: number,
-) {
+function buildReference(forest: Forest, gate: GateRows, nClasses: number, config: Config, jobId: number) {
   // The sample is in the schema's codes (what drift checks read); the forest reads capped ones.
-  const { trainX } = split;
+  const { trainX } = gate.split;
   const nFeatures = trainX[0]!.length;
   const rows = Math.min(config.drift.referenceSampleSize, trainX.length);
   const order = Array.from(trainX.keys());
@@ -1048,13 +1103,13 @@ function buildReference(
   const sample = new Float64Array(rows * nFeatures);
   for (let i = 0; i < rows; i++) sample.set(trainX[order[i]!]!, i * nFeatures);
   const predictions = new Array<number>(nClasses).fill(0);
-  for (const p of forest.predict(modelSplit.testX)) predictions[p]!++;
-  const oob = forest.outOfBagProba(modelSplit.trainX);
+  // Held-out rows are not training rows: predicted plainly (out of bag, the gate's rows are both).
+  if (gate.split.outOfBagFrom === null)
+    for (const p of forest.predict(gate.modelSplit.testX)) predictions[p]!++;
   for (let r = 0; r < trainX.length; r++) {
-    if (oob.votes[r] === 0) continue;
     let best = 0;
     for (let k = 1; k < nClasses; k++)
-      if (oob.proba[r * nClasses + k]! > oob.proba[r * nClasses + best]!) best = k;
+      if (gate.honest[r * nClasses + k]! > gate.honest[r * nClasses + best]!) best = k;
     predictions[best]!++;
   }
   return { sample, rows, predictions };
@@ -1099,38 +1154,4 @@ async function announceTraining(
       trainingJobId: job.id,
     });
   }
-}
-
-/** Hold-out metrics; a model that knows fewer classes than the hold-out has gets zero-padded probabilities. */
-function scoreOnHoldout(
-  forest: Forest,
-  features: number[][],
-  labels: number[],
-  nClasses: number,
-): { metrics: ModelMetrics; predicted: number[] } {
-  const raw = forest.predictProba(features);
-  const proba = raw.map((p) => Array.from({ length: Math.max(nClasses, p.length) }, (_, k) => p[k] ?? 0));
-  const predicted = proba.map((p) => p.indexOf(Math.max(...p)));
-  return {
-    metrics: {
-      accuracy: accuracy(labels, predicted),
-      f1: f1Macro(labels, predicted),
-      logLoss: logLoss(labels, proba),
-      holdoutRows: labels.length,
-      classes: classErrors(labels, predicted),
-    },
-    predicted,
-  };
-}
-
-/** The hold-out per true class: its rows and the model's errors on them (a minority class's promise). */
-function classErrors(labels: number[], predicted: number[]): { label: number; n: number; errors: number }[] {
-  const byClass = new Map<number, { label: number; n: number; errors: number }>();
-  labels.forEach((y, i) => {
-    const c = byClass.get(y) ?? { label: y, n: 0, errors: 0 };
-    c.n++;
-    if (predicted[i] !== y) c.errors++;
-    byClass.set(y, c);
-  });
-  return [...byClass.values()].sort((a, b) => a.label - b.label);
 }

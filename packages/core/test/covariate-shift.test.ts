@@ -73,7 +73,7 @@ describe('a covariate shift', () => {
     const result = await platform.retrain.run(jobId);
     expect(result).toMatchObject({ promoted: true, version: { version: 2 } });
     const v2 = (await getProductionVersion(db.sql, 1))!;
-    expect(v2.trainRows + v2.holdoutRows).toBe(300);
+    expect(v2.trainRows).toBe(300);
     expect(v2.rowWindowStart).toBeLessThan(firstBeyond);
     expect(v2.rowWindowEnd).toBe(firstBeyond + 199);
     expect(v2.params.since).toBe(job.changeAt!.toISOString());

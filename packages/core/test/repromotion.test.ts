@@ -40,7 +40,7 @@ describe('a concept that comes back', () => {
       select payload from events where type = 'model.promoted' order by id desc limit 1`;
     expect(promoted!.payload).toMatchObject({ version: 1, previousVersion: 2 });
     expect(promoted!.payload.reason).toMatch(
-      /^re-promoted with no training: archived v1 scores 0\.\d+ on the \d+ labelled rows since the change, the serving v2 0\.\d+/,
+      /^re-promoted with no training: archived v1 scores [01]\.\d+ on the \d+ labelled rows since the change, the serving v2 0\.\d+/,
     );
 
     // Serving again, v1 is judged by what it serves now, not by the errors that ended its first reign.
@@ -79,6 +79,7 @@ describe('a concept that comes back', () => {
     expect(toC.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
     const trained = await platform.retrain.run(toC.check!.trainingJobId!);
     expect(trained.version?.version).toBe(3);
+    expect(trained.version?.rejectedReason ?? null).toBeNull();
     expect(await getTrainingJob(db.sql, 1, toC.check!.trainingJobId!)).toMatchObject({ outcome: 'promoted' });
   }, 60_000);
 });

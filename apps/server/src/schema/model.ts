@@ -21,7 +21,8 @@ export const ModelStatusEnum = builder.enumType('ModelStatus', {
 });
 
 export const ModelMetricsRef = builder.objectRef<ModelMetrics>('ModelMetrics').implement({
-  description: 'Scores on the hold-out slice (the newest labelled rows, unseen in training).',
+  description:
+    "Scores on the gate's rows: the window's rows the champion never trained on, predicted out of bag (PROMOTION_GATE=out-of-bag, the default: by the trees that left each row out), or the newest rows held out of training (params.holdout says which).",
   fields: (t) => ({
     accuracy: t.float({ resolve: (m) => m.accuracy }),
     f1: t.float({ description: 'Macro-averaged F1.', resolve: (m) => m.f1 }),
@@ -103,7 +104,8 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
         'The rows the forest learned (a search: its winning window and validation rows; the rows read are params.read).',
     }),
     holdoutRows: t.exposeInt('holdoutRows', {
-      description: 'The newest rows held out of training, on which the gate compared it with the champion.',
+      description:
+        'The gate\'s rows, on which it was compared with the champion: out of bag, the window\'s rows the champion never trained on (learned too, each predicted by the trees that left it out; params.holdout = "out-of-bag"), else the newest rows held out of training.',
     }),
     rowWindowStart: t.float({
       nullable: true,

@@ -362,6 +362,8 @@ export async function readLabelledWindow(
   lastAt: Date | null;
   firstRowId: number | null;
   lastRowId: number | null;
+  /** When each row was served (ingested, or predicted for feedback), in the window's order. */
+  servedAt: Date[];
 }> {
   // name: read-labelled-window
   const at = since?.at ?? null;
@@ -395,7 +397,16 @@ export async function readLabelledWindow(
     lastAt: rows[rows.length - 1]?.at ?? null,
     firstRowId,
     lastRowId,
+    servedAt: rows.map((r) => r.at),
   };
+}
+
+/** When a stored row was ingested (null: no such row, e.g. dropped by retention). */
+export async function rowCreatedAt(sql: Queryable, pipeline: number, rowId: number): Promise<Date | null> {
+  // name: row-created-at
+  const [row] = await sql<{ at: Date }[]>`
+    select created_at as at from rows where pipeline_id = ${pipeline} and id = ${rowId}`;
+  return row?.at ?? null;
 }
 
 /** Labelled examples of the regime that starts at `since` (see RegimeStart). */
