@@ -13,11 +13,6 @@ describe('outOfBagFrom', () => {
     expect(outOfBagFrom(served, at(3), 1)).toEqual(unseen(5));
   });
 
-  it('compares a champion on the newest half of the window at most', () => {
-    expect(outOfBagFrom(served, at(0), 1)).toEqual(unseen(3));
-    expect(outOfBagFrom(served, at(0), 4)).toEqual(unseen(2));
-  });
-
   it('takes every row without a champion; none follow it: every row, the champion not compared', () => {
     expect(outOfBagFrom(served, null, 6)).toEqual(unseen(0));
     expect(outOfBagFrom(served, at(4), 1)).toEqual({ from: 0, championLearnedAll: true });

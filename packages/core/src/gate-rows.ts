@@ -6,14 +6,14 @@ import type { ModelMetrics } from './storage/models-storage.ts';
  *
  * - `out-of-bag` (the default): the challenger learns the whole window, the newest rows
  *   included, and is judged on the window's rows the serving champion never trained on (served
- *   after its training window), each predicted by the challenger's trees whose bootstrap sample
- *   left the row out: an honest, slightly pessimistic prediction. After a change that is every
- *   row since it (the champion learned none of them); for a growth, the rows added since the
- *   champion's window; without a champion, the whole window.
+ *   after its training window), each
+ *   predicted by the challenger's trees whose bootstrap sample left the row out: an honest,
+ *   slightly pessimistic prediction. After a change that is every row since it (the champion
+ *   learned none of them); for a growth, the rows added since the champion's
+ *   window; without a champion, the whole window.
  * - `holdout`: the newest HOLDOUT_FRACTION of the window is held out, never learned. On a stream
  *   that keeps drifting those are the rows most like the ones the model will serve next, and the
- *   model never learns them: on the hourly-temperature streams of `pnpm bench:loop` the hold-out
- *   gate loses 4–11 points of test-then-train accuracy (bench/loop/README).
+ *   model never learns them (bench/loop/README: both gates on the platform's streams).
  *
  * The out-of-bag gate falls back to the hold-out when fewer rows than the hold-out would hold
  * follow the champion's training window (a retrain soon after the last one). When none follow it
@@ -32,17 +32,14 @@ export interface GateSplit {
   outOfBagFrom: number | null;
   /** The champion learned every row of the window: it is not scored (promoted on the challenger's own score). */
   championLearnedAll?: boolean;
+  /** Out of bag: how many rows the hold-out would have held, the newest (a failing champion is also judged on them). */
+  newestRows?: number;
 }
 
 /**
  * Where the out-of-bag gate's rows start: at the first row served after `trainedThrough` (0
  * without a champion) when at least `minRows` follow it; at 0, with the champion not compared,
  * when none does; null (hold out the newest instead) when some but fewer than `minRows` do.
- * Against a champion, at most the newest half of the window (or `minRows`) is compared: the
- * rows most like the next ones. A window that straddles a change (located early, or a concept
- * that came back as another arrived) holds older rows the champion never saw but still
- * predicts well; compared on all of them, a challenger that learned the new concept lost to the
- * failing champion (packages/core/test/repromotion.test.ts).
  */
 export function outOfBagFrom(
   servedAt: readonly Date[],
@@ -59,8 +56,7 @@ export function outOfBagFrom(
   const unseen = n - from;
   if (unseen === 0) return { from: 0, championLearnedAll: true };
   if (unseen < Math.max(1, minRows)) return null;
-  const newest = trainedThrough ? Math.max(minRows, Math.ceil(n / 2)) : n;
-  return { from: Math.max(from, n - newest), championLearnedAll: false };
+  return { from, championLearnedAll: false };
 }
 
 /** The whole window to learn, judged (out of bag) on its rows from `from` on. */

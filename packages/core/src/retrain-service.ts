@@ -481,7 +481,7 @@ export class RetrainService {
     signal.throwIfAborted();
     const decision = split.championLearnedAll
       ? learnedAllDecision(scores.champion)
-      : decidePromotion(scores, split.testY, job, this.config.retrain.promotionTolerance);
+      : decidePromotion(scores, split, job, this.config.retrain.promotionTolerance);
     const reference = buildReference(
       forest,
       { split, modelSplit, honest },
@@ -536,7 +536,11 @@ export class RetrainService {
     if (this.config.retrain.gate === 'out-of-bag') {
       const through = champion ? await this.trainedThrough(champion) : null;
       const gate = outOfBagFrom(data.servedAt, through, newest.testY.length);
-      if (gate) return { split: outOfBagSplit(data, gate), holdout: 'out-of-bag' };
+      if (gate)
+        return {
+          split: { ...outOfBagSplit(data, gate), newestRows: newest.testY.length },
+          holdout: 'out-of-bag',
+        };
     }
     const interleaved = new Set(newest.trainY).size < 2 && data.sinceStart === null;
     if (!interleaved) return { split: newest, holdout: 'newest' };
@@ -1053,26 +1057,50 @@ export function sinceCap(n: number, sinceStart: number | null): number {
  */
 function decidePromotion(
   scores: Scores,
-  labels: number[],
+  split: GateSplit,
   job: TrainingJobRecord,
   tolerance: number,
 ): { promote: boolean; rejectedReason: string | null; gate: string } {
   if (!scores.championPredicted || !scores.champion)
     return { promote: true, rejectedReason: null, gate: 'no champion scored on the gate rows: promote' };
-  const gate = promotionGate(
-    {
-      labels,
-      challenger: { version: null, predicted: scores.predicted },
-      champion: { version: scores.champion.version, predicted: scores.championPredicted },
-      archived: [],
-      championFlagged: job.driftCheckId !== null,
-      lineageError: null,
-    },
-    { ...DEFAULT_POLICY_CONFIG, promotionTolerance: tolerance },
-  );
+  const flagged = job.driftCheckId !== null;
+  const compare = (from: number) =>
+    promotionGate(
+      {
+        labels: split.testY.slice(from),
+        challenger: { version: null, predicted: scores.predicted.slice(from) },
+        champion: { version: scores.champion!.version, predicted: scores.championPredicted!.slice(from) },
+        archived: [],
+        championFlagged: flagged,
+        lineageError: null,
+      },
+      { ...DEFAULT_POLICY_CONFIG, promotionTolerance: tolerance },
+    );
+  let gate = compare(0);
+  // A failing champion (flagged) is replaced by a challenger that is at least as good on the
+  // newest rows, the ones most like the next, even if the older gate rows favour the champion: a
+  // window that straddles a change holds older rows it never saw but still predicts well, and
+  // rejecting would accept the drift (the promise becomes its live error) while it keeps failing.
+  const newest = split.testY.length - (split.newestRows ?? split.testY.length);
+  if (gate.decision !== 'promote' && flagged && newest > 0) {
+    const recent = compare(newest);
+    if (recent.decision === 'promote') gate = withNewestNote(recent, split.testY.length);
+  }
   const why = `${gate.explanation.summary}; ${gate.explanation.decision}`;
   const promote = gate.decision === 'promote';
   return { promote, rejectedReason: promote ? null : `not promoted: ${why}`, gate: why };
+}
+
+/** A gate decided on the newest of the gate's rows, saying so. */
+function withNewestNote(gate: ReturnType<typeof promotionGate>, of: number) {
+  const n = gate.explanation.summary.match(/(\d+) paired rows/)?.[1] ?? '?';
+  return {
+    ...gate,
+    explanation: {
+      ...gate.explanation,
+      decision: `${gate.explanation.decision} (on the newest ${n} of the ${of} gate rows: the older ones favour the failing champion)`,
+    },
+  };
 }
 
 /** The gate when the champion learned every row of the window (gate-rows.ts): nothing to compare on. */

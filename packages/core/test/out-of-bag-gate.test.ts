@@ -41,9 +41,9 @@ describe('the out-of-bag gate', () => {
 
     await platform.data.ingest({ ...noisyRows(400, 300), batchId: 'second' });
     const v2 = await retrain(platform, 'second model');
-    // The whole window learned; judged beside v1 on the rows v1 never saw, at most the newest half.
-    expect(v2).toMatchObject({ trainRows: 700, holdoutRows: 350, params: { holdout: 'out-of-bag' } });
-    expect(v2.championMetrics?.holdoutRows).toBe(350);
+    // The whole window learned; judged beside v1 on the 400 rows v1 never saw.
+    expect(v2).toMatchObject({ trainRows: 700, holdoutRows: 400, params: { holdout: 'out-of-bag' } });
+    expect(v2.championMetrics?.holdoutRows).toBe(400);
     expect(v2.championMetrics!.accuracy).toBeLessThan(0.86);
 
     // A champion stored before `windowEndAt` existed: its window's last row says where it ends.

@@ -80,6 +80,9 @@ describe('a concept that comes back', () => {
     const trained = await platform.retrain.run(toC.check!.trainingJobId!);
     expect(trained.version?.version).toBe(3);
     expect(trained.version?.rejectedReason ?? null).toBeNull();
+    // Its window [B again, C) straddles the change (located where v2 began to serve): on all of its
+    // rows the failing v2 wins on the B ones; on the newest (all C) the challenger does.
+    expect(trained.version?.params.gate).toMatch(/on the newest \d+ of the 900 gate rows/);
     expect(await getTrainingJob(db.sql, 1, toC.check!.trainingJobId!)).toMatchObject({ outcome: 'promoted' });
   }, 60_000);
 });
