@@ -224,7 +224,7 @@ describe('automl-stream commands against a real platform', () => {
     expect(JSON.parse(rolledBack.stdout)).toMatchObject({ version: 1, status: 'PRODUCTION' });
     const promoted = await cli(['promote', 'v2'], env);
     expect(promoted.code).toBe(0);
-    expect(promoted.stdout).toMatch(/^v2 is serving now \(hold-out accuracy 0\.\d{3}\)\n$/);
+    expect(promoted.stdout).toMatch(/^v2 is serving now \(out-of-sample accuracy 0\.\d{3}\)\n$/);
     const after = JSON.parse((await cli(['models', '--status', 'production', '--json'], env)).stdout);
     expect(after.items.map((m: { version: number }) => m.version)).toEqual([2]);
   });

@@ -17,7 +17,7 @@ export const modelsCommand: Command = {
   summary: 'list the model registry, newest first; --candidates: the leaderboard of a version',
   usage: 'models [--status <status>] [--limit <n>] [--candidates [--version <n>]] [--json]',
   details:
-    'Accuracy and F1 are measured on the hold-out slice (the newest labelled rows, unseen in training);\n"champion" is the serving model of the day scored on the same slice. "window" is the training\nwindow the search chose (all, since-change, newest-N), "fixed" for the fixed forest.\n\n--candidates prints the leaderboard of the search that chose a version (default: the serving\none): every candidate\'s window and parameters, validation score, fit time, the rung it reached,\nwhether successive halving cut it, and why the winner won.',
+    'Accuracy and F1 are measured on the gate\'s rows: the window\'s rows the serving model never trained\non, each predicted by the trees that left it out (out of bag), or the newest rows held out of\ntraining; "champion" is the serving model of the day scored on the same rows. "window" is the training\nwindow the search chose (all, since-change, newest-N), "fixed" for the fixed forest.\n\n--candidates prints the leaderboard of the search that chose a version (default: the serving\none): every candidate\'s window and parameters, validation score, fit time, the rung it reached,\nwhether successive halving cut it, and why the winner won.',
   options: {
     status: {
       type: 'string',

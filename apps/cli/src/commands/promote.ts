@@ -25,7 +25,7 @@ export const promoteCommand: Command = {
       return;
     }
     io.stdout.write(
-      `v${promoteModel.version} is serving now (hold-out accuracy ${fixed(promoteModel.metrics.accuracy)})\n`,
+      `v${promoteModel.version} is serving now (out-of-sample accuracy ${fixed(promoteModel.metrics.accuracy)})\n`,
     );
   },
 };
@@ -45,7 +45,7 @@ export const rollbackCommand: Command = {
       return;
     }
     io.stdout.write(
-      `v${rollbackModel.version} is serving again (hold-out accuracy ${fixed(rollbackModel.metrics.accuracy)})\n`,
+      `v${rollbackModel.version} is serving again (out-of-sample accuracy ${fixed(rollbackModel.metrics.accuracy)})\n`,
     );
   },
 };

@@ -113,7 +113,7 @@ describe('DemoTracker', () => {
         job: { metrics: { accuracy: 0.912 }, durationMs: 840 } as never,
       }),
     );
-    expect(done.lines).toEqual(['training job 7 finished: v2 promoted (hold-out accuracy 0.912)']);
+    expect(done.lines).toEqual(['training job 7 finished: v2 promoted (out-of-sample accuracy 0.912)']);
     expect(t.summary.trainings).toEqual([{ jobId: '7', version: 2, outcome: 'promoted', trainingMs: 840 }]);
     expect(t.training).toBe(false);
   });
@@ -135,7 +135,7 @@ describe('DemoTracker', () => {
       { sent: 3900, seconds: 80 },
     );
     expect(promoted.lines).toEqual([
-      'PROMOTED  v2 serves now: hold-out accuracy 0.900 vs v1 0.700 on the same rows; trained on 800 rows in 1.5s',
+      'PROMOTED  v2 serves now: out-of-sample accuracy 0.900 vs v1 0.700 on the same rows; trained on 800 rows in 1.5s',
     ]);
     expect(
       t.onPromoted({ version: 1, previousVersion: 2, action: 'ROLLED_BACK' } as never, {

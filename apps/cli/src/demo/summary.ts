@@ -183,7 +183,7 @@ export class DemoTracker {
           trainingMs: job?.durationMs ?? null,
         });
         const accuracy =
-          metrics?.accuracy !== undefined ? ` (hold-out accuracy ${metrics.accuracy.toFixed(3)})` : '';
+          metrics?.accuracy !== undefined ? ` (out-of-sample accuracy ${metrics.accuracy.toFixed(3)})` : '';
         return {
           lines: [
             `training job ${id} finished: v${event.version} ${event.outcome?.toLowerCase() ?? ''}${accuracy}`,
@@ -244,7 +244,7 @@ export class DemoTracker {
       ? ` vs v${change.previousVersion} ${m.championMetrics.accuracy.toFixed(3)} on the same rows`
       : '';
     const detail = m
-      ? `: hold-out accuracy ${m.metrics.accuracy.toFixed(3)}${vs}; trained on ${m.trainRows} rows in ${(m.trainingMs / 1000).toFixed(1)}s`
+      ? `: out-of-sample accuracy ${m.metrics.accuracy.toFixed(3)}${vs}; trained on ${m.trainRows} rows in ${(m.trainingMs / 1000).toFixed(1)}s`
       : '';
     return { lines: [`PROMOTED  v${change.version} serves now${detail}`] };
   }
