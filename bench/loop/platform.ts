@@ -230,6 +230,9 @@ function hourlyTemps(): PlatformStream[] {
   });
 }
 
+/** The streams recorded in time, where the previous row's label is a baseline worth printing. */
+const RECORDED = ['seattle-weather', 'seattle-temps', 'sf-temps'];
+
 const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored } }';
 
 async function startPlatform(database: { url: string }, settings: Record<string, string>) {
@@ -492,7 +495,7 @@ try {
       console.log(
         `  ${name.padEnd(13)}  accuracy ${r.accuracy.toFixed(4)}  training runs ${r.trainings}${r.afterChange.length ? `  after the change ${r.afterChange.map((a) => a.toFixed(4)).join(', ')}` : ''}`,
       );
-    if (stream.changes.length === 0 && !stream.description.startsWith('digits'))
+    if (RECORDED.includes(stream.description))
       console.log(
         `  previous label accuracy ${previousLabel(stream.labels, stream.labels.length - p.scored).toFixed(4)}  (no model: each row's label guessed as the row before's)`,
       );
