@@ -1084,16 +1084,16 @@ function decidePromotion(
   const newest = split.testY.length - (split.newestRows ?? split.testY.length);
   if (gate.decision !== 'promote' && flagged && newest > 0) {
     const recent = compare(newest);
-    if (recent.decision === 'promote') gate = withNewestNote(recent, split.testY.length);
+    if (recent.decision === 'promote')
+      gate = withNewestNote(recent, split.testY.length - newest, split.testY.length);
   }
   const why = `${gate.explanation.summary}; ${gate.explanation.decision}`;
   const promote = gate.decision === 'promote';
   return { promote, rejectedReason: promote ? null : `not promoted: ${why}`, gate: why };
 }
 
-/** A gate decided on the newest of the gate's rows, saying so. */
-function withNewestNote(gate: ReturnType<typeof promotionGate>, of: number) {
-  const n = gate.explanation.summary.match(/(\d+) paired rows/)?.[1] ?? '?';
+/** A gate decided on the newest `n` of the gate's `of` rows, saying so. */
+function withNewestNote(gate: ReturnType<typeof promotionGate>, n: number, of: number) {
   return {
     ...gate,
     explanation: {
