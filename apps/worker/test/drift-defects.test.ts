@@ -1,6 +1,7 @@
 // Two defects of the drift check found on fresh-clone demo runs (issue #17), on a real platform:
 // a data-drift verdict against a small (400-row) reference sample on a stationary stream, and a
-// version that is bad from its first row, which its own error stream never shows as a rise.
+// version that is bad from its first row, which its own error stream never shows as a rise (and
+// is rolled back: the version it replaced serves again, untrained).
 import { gql, startTestPlatform, type TestPlatform } from '@automl-stream/server/testing.ts';
 import { covariateShift, seaConcepts } from '@automl-stream/streams';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -71,7 +72,7 @@ describe('drift check defects', () => {
     expect(checks.filter((c) => c.action === 'retrain_queued')).toEqual([]);
   });
 
-  it('finds a version that is bad from its first row on the lineage error stream', async () => {
+  it('finds a version that is bad from its first row on the lineage error stream, and rolls it back', async () => {
     const platform = await start();
     // v1 learns concept θ 7, v2 concept θ 9.5; then v1 is promoted by hand while θ 9.5 goes on.
     const old = seaConcepts({ seed: 31, concepts: [2], noise: 0.05 });
@@ -111,6 +112,22 @@ describe('drift check defects', () => {
       p!.adminKey,
     );
     expect(graphql.data?.driftEvents.items[0]?.conceptDrift).toBe(true);
+
+    // The rollback: the drift's retrain scores the archived versions on the rows since the bad
+    // version started serving, and v2, which it replaced, serves again with no training.
+    const [queued] = await p!.database.sql<{ id: string }[]>`
+      select id::text from training_jobs where status = 'queued' order by id desc limit 1`;
+    const back = await platform.retrain.run(Number(queued!.id));
+    expect(back.job.outcome).toBe('repromoted');
+    expect(back.version?.version).toBe(2);
+    expect(back.promoted).toBe(true);
+    await platform.holder.refresh();
+    expect(platform.holder.current?.version).toBe(2);
+    const [rolledBack] = await p!.database.sql<{ reason: string; previous: number }[]>`
+      select payload->>'reason' as reason, (payload->>'previousVersion')::int as previous
+        from events where type = 'model.promoted' order by id desc limit 1`;
+    expect(rolledBack?.previous).toBe(1);
+    expect(rolledBack?.reason).toMatch(/^re-promoted with no training/);
   });
 
   it('moves a pending retrain to a change located after it was queued, and trains on the rows since', async () => {
