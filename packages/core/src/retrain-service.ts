@@ -3,6 +3,7 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import { type Forest, ForestInputError, loadForest, searchForest, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
+import { type GateEvidence, gateEvidenceFrom } from './gate-evidence.ts';
 import {
   type GateSplit,
   honestProba,
@@ -15,10 +16,10 @@ import {
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
-import { promotionGate } from './policy/gate.ts';
+import { decidePromotion, learnedAllDecision, type PromotionDecision } from './promotion-decision.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { announceRepromotion, chooseArchived, repromotionReason } from './repromotion.ts';
-import { regimeRun } from './retrain-requests.ts';
+import { RetrainRequests, regimeRun } from './retrain-requests.ts';
 import {
   applyCategoryCaps,
   type CategoryCap,
@@ -31,6 +32,7 @@ import {
   countLabelledSince,
   type RegimeStart,
   readLabelledWindow,
+  readLineageErrorStream,
   rowCreatedAt,
 } from './storage/data-storage.ts';
 import { changeLocatedAfter, checkSawShift } from './storage/drift-storage.ts';
@@ -50,6 +52,7 @@ import {
 import { readPipeline } from './storage/pipeline-storage.ts';
 import {
   abandonTrainingJob,
+  driftRetrainBackoff,
   finishTrainingJob,
   getTrainingJob,
   lockRetrainRequests,
@@ -136,6 +139,21 @@ class ServedAgain extends Error {
   constructor(readonly result: RetrainResult) {
     super(`training job ${result.job.id} ended: an archived version serves again`);
   }
+}
+
+/** The reason of a retrain queued again from a rise inside a rejected retrain's window. */
+export const REQUEUED = 'retrain from the rise inside';
+
+/**
+ * Why a rejected drift retrain does not accept the drift (null: it does, the version's promise
+ * becomes its live error): the regression check refused both models, or it was queued again.
+ */
+function notAcceptedBecause(decision: PromotionDecision, requeue: RegimeStart | null): string | null {
+  if (requeue)
+    return `queued again from ${requeue.at.toISOString()}, where the champion's errors rose inside the window`;
+  if (decision.regression)
+    return "both models err far above the lineage's earlier level: the window may straddle a change";
+  return null;
 }
 
 /** Seconds between the waits of a rescheduled retrain. */
@@ -479,9 +497,11 @@ export class RetrainService {
     // Stopped while it scored (superseded, shutting down): the reference (predictions on every
     // training row) and the commit are not worth waiting for.
     signal.throwIfAborted();
+    const flagged = job.driftCheckId !== null;
+    const evidence = flagged && !split.championLearnedAll ? await this.gateEvidence(job, data) : null;
     const decision = split.championLearnedAll
       ? learnedAllDecision(scores.champion)
-      : decidePromotion(scores, split, job, this.config.retrain.promotionTolerance);
+      : decidePromotion(scores, split, flagged, this.config.retrain.promotionTolerance, evidence);
     const reference = buildReference(
       forest,
       { split, modelSplit, honest },
@@ -548,6 +568,20 @@ export class RetrainService {
   }
 
   /**
+   * The lineage's evidence for the gate of a drift retrain (gate-evidence.ts): its error before
+   * the located change, and its outcomes over the window (at most TRAIN_WINDOW of them, and
+   * `lineageLevelWindow` more before the window).
+   */
+  private async gateEvidence(job: TrainingJobRecord, data: TrainingData): Promise<GateEvidence> {
+    const { lineageLevelWindow } = DEFAULT_POLICY_CONFIG;
+    const limit = this.config.retrain.trainWindow + lineageLevelWindow;
+    const stream = await readLineageErrorStream(this.sql, this.pipeline.id, limit);
+    // The change the window was read from (a waiting job may have been moved to a later one).
+    const change = data.since ?? (job.changeAt ? { at: job.changeAt, rowId: job.changeRowId } : null);
+    return gateEvidenceFrom(stream, change, data, lineageLevelWindow);
+  }
+
+  /**
    * When the newest row of a version's training window was served: recorded with the version
    * (`params.windowEndAt`), else the ingest time of its last stored row, else (that row dropped)
    * when the version was registered.
@@ -603,7 +637,8 @@ export class RetrainService {
 
   /** Whether the drift check that queued this retrain took its change for a covariate shift. */
   private async underShift(job: TrainingJobRecord): Promise<boolean> {
-    return job.driftCheckId !== null && (await checkSawShift(this.sql, this.pipeline.id, job.driftCheckId));
+    if (job.driftCheckId === null || job.reason.startsWith(REQUEUED)) return false;
+    return checkSawShift(this.sql, this.pipeline.id, job.driftCheckId);
   }
 
   /**
@@ -834,6 +869,36 @@ export class RetrainService {
     };
   }
 
+  /** A drift retrain followed fewer than `maxRejections` − 1 drift retrains in a row that replaced nothing. */
+  private async beforeAcceptance(tx: Queryable, job: TrainingJobRecord): Promise<boolean> {
+    if (job.driftCheckId === null) return false;
+    const failed = await driftRetrainBackoff(tx, this.pipeline.id);
+    return (failed?.failures ?? 0) < DEFAULT_POLICY_CONFIG.maxRejections - 1;
+  }
+
+  /**
+   * A flagged champion's retrain lost on a window where the champion's errors rose again (or both
+   * models erred far above the lineage and a rise was found): the drift went on inside the window,
+   * so the retrain is queued again from that rise (it waits for MIN_TRAIN_ROWS rows after it,
+   * never reaching back), instead of accepting the drift; also when the challenger was promoted
+   * on the newest gate rows only (it serves until then). Once per chain: a retrain queued so
+   * that loses again is rejected as usual.
+   */
+  private async queueFromRise(tx: Queryable, job: TrainingJobRecord, from: RegimeStart): Promise<void> {
+    if (!this.queues) return;
+    const requests = new RetrainRequests(this.sql, this.queues, this.config, this.pipeline);
+    const again = await requests.queue(tx, {
+      reason: `${REQUEUED} job ${job.id}'s window (${job.reason})`,
+      driftCheckId: job.driftCheckId,
+      changeAt: from.at,
+      changeRowId: from.rowId,
+    });
+    this.logger.info(
+      { trainingJobId: job.id, requeued: again.id, from: from.at },
+      'retrain queued again from a rise',
+    );
+  }
+
   /** Registers the version, finishes the job, promotes or rejects, and announces — one transaction. */
   private commit(
     job: TrainingJobRecord,
@@ -904,6 +969,12 @@ export class RetrainService {
         referenceRows: reference.rows,
         referencePredictions: reference.predictions,
       });
+      // The third drift retrain in a row that replaces nothing accepts the drift whatever its
+      // gate said (spec P7: acceptance after 3 rejections), so a harder regime stops retraining.
+      const refusing = !promote && !withheld && (await this.beforeAcceptance(tx, job));
+      const again = (promote || refusing) && !job.reason.startsWith(REQUEUED);
+      const requeue = again ? run.decision.requeue : null;
+      const notAccepted = refusing ? notAcceptedBecause(run.decision, requeue) : null;
       const finished = await finishTrainingJob(tx, job.id, {
         status: 'succeeded',
         outcome: promote ? 'promoted' : 'rejected',
@@ -913,6 +984,7 @@ export class RetrainService {
           champion: championMetrics,
           trainingMs,
           trainRows: learned,
+          ...(notAccepted ? { notAccepted } : {}),
         },
         error: null,
       });
@@ -929,6 +1001,7 @@ export class RetrainService {
         scores,
         trainingMs,
       });
+      if (requeue) await this.queueFromRise(tx, job, requeue);
       return { job: finished!, version, promoted: promote };
     });
   }
@@ -987,7 +1060,7 @@ interface TrainingRun {
   forest: Forest;
   trainingMs: number;
   scores: Scores;
-  decision: { promote: boolean; rejectedReason: string | null; gate: string };
+  decision: PromotionDecision;
   reference: { sample: Float64Array; rows: number; predictions: number[] };
   /** The search that chose the forest (null: the fixed forest). */
   search: StoredSearch | null;
@@ -1046,67 +1119,6 @@ function holdOutNewest(
  */
 export function sinceCap(n: number, sinceStart: number | null): number {
   return sinceStart === null ? n : Math.max(1, Math.floor((n - sinceStart) / 3));
-}
-
-/**
- * The promotion gate (policy/gate.ts, spec P6): challenger and champion compared on the same
- * hold-out rows. Promoted when the 90 % one-sided lower bound of challenger − champion (exact
- * McNemar on accuracy; the paired balanced-accuracy difference when a class is under 20 % of the
- * hold-out) is at least −PROMOTION_TOLERANCE. A retrain queued by a drift check found the champion
- * failing: the point estimate challenger >= champion suffices then.
- */
-function decidePromotion(
-  scores: Scores,
-  split: GateSplit,
-  job: TrainingJobRecord,
-  tolerance: number,
-): { promote: boolean; rejectedReason: string | null; gate: string } {
-  if (!scores.championPredicted || !scores.champion)
-    return { promote: true, rejectedReason: null, gate: 'no champion scored on the gate rows: promote' };
-  const flagged = job.driftCheckId !== null;
-  const compare = (from: number) =>
-    promotionGate(
-      {
-        labels: split.testY.slice(from),
-        challenger: { version: null, predicted: scores.predicted.slice(from) },
-        champion: { version: scores.champion!.version, predicted: scores.championPredicted!.slice(from) },
-        archived: [],
-        championFlagged: flagged,
-        lineageError: null,
-      },
-      { ...DEFAULT_POLICY_CONFIG, promotionTolerance: tolerance },
-    );
-  let gate = compare(0);
-  // A failing champion (flagged) is replaced by a challenger that is at least as good on the
-  // newest rows, the ones most like the next, even if the older gate rows favour the champion: a
-  // window that straddles a change holds older rows it never saw but still predicts well, and
-  // rejecting would accept the drift (the promise becomes its live error) while it keeps failing.
-  const newest = split.testY.length - (split.newestRows ?? split.testY.length);
-  if (gate.decision !== 'promote' && flagged && newest > 0) {
-    const recent = compare(newest);
-    if (recent.decision === 'promote')
-      gate = withNewestNote(recent, split.testY.length - newest, split.testY.length);
-  }
-  const why = `${gate.explanation.summary}; ${gate.explanation.decision}`;
-  const promote = gate.decision === 'promote';
-  return { promote, rejectedReason: promote ? null : `not promoted: ${why}`, gate: why };
-}
-
-/** A gate decided on the newest `n` of the gate's `of` rows, saying so. */
-function withNewestNote(gate: ReturnType<typeof promotionGate>, n: number, of: number) {
-  return {
-    ...gate,
-    explanation: {
-      ...gate.explanation,
-      decision: `${gate.explanation.decision} (on the newest ${n} of the ${of} gate rows: the older ones favour the failing champion)`,
-    },
-  };
-}
-
-/** The gate when the champion learned every row of the window (gate-rows.ts): nothing to compare on. */
-function learnedAllDecision(champion: ModelVersionRecord | null) {
-  const gate = `${champion ? `v${champion.version}` : 'the champion'} learned every row of this window, so there is no row to compare it on: promoted on its own out-of-bag score`;
-  return { promote: true, rejectedReason: null, gate };
 }
 
 /**

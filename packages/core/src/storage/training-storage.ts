@@ -341,7 +341,8 @@ export async function driftRetrainBackoff(
  * When the newest drift-triggered retrain that finished after `since` ended without replacing the
  * serving version (trained, rejected by the gate): the drift it answered is accepted there. Not a
  * winner that MAX_PROMOTIONS_PER_HOUR withheld (`params.withheld`): the new rows did give a better
- * model, so the serving version's loss is real.
+ * model, so the serving version's loss is real; nor one whose gate said why not (`metrics.notAccepted`:
+ * the regression check refused both models, or the retrain was queued again from a later rise).
  */
 export async function lastRejectedDriftRetrain(
   sql: Queryable,
@@ -355,6 +356,7 @@ export async function lastRejectedDriftRetrain(
       where j.pipeline_id = ${pipeline} and j.drift_check_id is not null and j.status = 'succeeded'
         and j.outcome = 'rejected' and j.finished_at > ${since}
         and coalesce(m.params->>'withheld', '') <> 'promotion cap'
+        and not coalesce(j.metrics ? 'notAccepted', false)
       order by j.finished_at desc limit 1`;
   return row?.finished_at ?? null;
 }
