@@ -338,6 +338,15 @@ export class PolicyRun {
     return to - from >= this.settings.minHoldoutRows ? from : null;
   }
 
+  /** The rows a hold-out of `w` would hold: the newest gate rows (`newestRowsRule`). */
+  #wouldHoldOut(w: Window): number {
+    const n = w.to - w.from;
+    return Math.max(
+      0,
+      Math.min(n - 1, Math.max(Math.round(n * this.settings.holdoutFraction), this.settings.minHoldoutRows)),
+    );
+  }
+
   async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {
     const job = this.state.jobs.find((j) => j.id === action.jobId)!;
     const at = this.#position;
@@ -376,7 +385,7 @@ export class PolicyRun {
           best.w,
           best.model,
           best.record,
-          { rows: holdRows, labels: holdLabels, from },
+          { rows: holdRows, labels: holdLabels, from, newest: this.#wouldHoldOut(best.w) },
           best.predicted,
         ),
     });
@@ -387,7 +396,7 @@ export class PolicyRun {
     window: Window,
     model: TrainedModel,
     record: { outcome: string; trainRows: number },
-    hold: { rows: number[][]; labels: Int32Array; from: number },
+    hold: { rows: number[][]; labels: Int32Array; from: number; newest: number },
     predicted: ArrayLike<number>,
   ): void {
     const { rows: holdRows, labels: holdLabels } = hold;
@@ -411,6 +420,7 @@ export class PolicyRun {
           wrong: this.replay.wrong.subarray(window.from, window.to),
           servedAt: this.replay.positions.subarray(window.from, window.to),
         },
+        newestRows: hold.newest,
       },
       this.config,
     );

@@ -1,7 +1,7 @@
 import type { GateEvidence } from './gate-evidence.ts';
 import type { GateSplit } from './gate-rows.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
-import { type GateDecision, promotionGate } from './policy/gate.ts';
+import { promotionGate } from './policy/gate.ts';
 import type { RegimeStart } from './storage/data-storage.ts';
 import type { ModelVersionRecord } from './storage/models-storage.ts';
 
@@ -32,7 +32,8 @@ export interface PromotionDecision {
  * gate rows. Promoted when the 90 % one-sided lower bound of challenger − champion (exact
  * McNemar on accuracy; the paired balanced-accuracy difference when a class is under 20 % of the
  * rows) is at least −PROMOTION_TOLERANCE. A retrain queued by a drift check found the champion
- * failing: the point estimate challenger >= champion suffices then, and the lineage's evidence
+ * failing: the point estimate challenger >= champion suffices then, on all the gate's rows or on
+ * the newest of them (as many as the hold-out would hold: `newestRowsRule`), and the lineage's evidence
  * (gate-evidence.ts) is weighed: both models far above the lineage's error before the change are
  * refused (the regression check), and a loss on a window where the champion's errors rose again
  * is queued again from that rise.
@@ -46,57 +47,34 @@ export function decidePromotion(
 ): PromotionDecision {
   if (!scores.championPredicted || !scores.champion)
     return promoted('no champion scored on the gate rows: promote');
-  const compare = (from: number) =>
-    promotionGate(
-      {
-        labels: split.testY.slice(from),
-        challenger: { version: null, predicted: scores.predicted.slice(from) },
-        champion: { version: scores.champion!.version, predicted: scores.championPredicted!.slice(from) },
-        archived: [],
-        championFlagged: flagged,
-        lineageError: evidence?.lineageError ?? null,
-        ...(evidence ? { windowErrors: evidence.windowErrors } : {}),
-      },
-      { ...DEFAULT_POLICY_CONFIG, promotionTolerance: tolerance },
-    );
-  const whole = compare(0);
-  const at = whole.requeueSince;
+  const gate = promotionGate(
+    {
+      labels: split.testY,
+      challenger: { version: null, predicted: scores.predicted },
+      champion: { version: scores.champion.version, predicted: scores.championPredicted },
+      archived: [],
+      championFlagged: flagged,
+      lineageError: evidence?.lineageError ?? null,
+      ...(evidence ? { windowErrors: evidence.windowErrors } : {}),
+      ...(split.newestRows === undefined ? {} : { newestRows: split.newestRows }),
+    },
+    { ...DEFAULT_POLICY_CONFIG, promotionTolerance: tolerance },
+  );
+  const at = gate.requeueSince;
   const requeue = at === null || !evidence ? null : (evidence.starts[at] ?? null);
-  const why = (g: GateDecision) => `${g.explanation.summary}; ${g.explanation.decision}`;
-  if (whole.decision === 'promote') return promoted(why(whole));
-  // A failing champion (flagged) is replaced by a challenger that is at least as good on the
-  // newest rows, the ones most like the next, even if the older gate rows favour the champion: a
-  // window that straddles a change holds older rows it never saw but still predicts well, and
-  // rejecting would accept the drift (the promise becomes its live error) while it keeps failing.
-  // It serves until the retrain from the rise inside the window, when one was found, replaces it.
-  const newest = split.testY.length - (split.newestRows ?? split.testY.length);
-  const recent = flagged && newest > 0 ? compare(newest) : null;
-  if (recent?.decision === 'promote') {
-    const noted = withNewestNote(recent, split.testY.length - newest, split.testY.length);
-    return { ...promoted(why(noted)), requeue };
-  }
+  const why = `${gate.explanation.summary}; ${gate.explanation.decision}`;
+  if (gate.decision === 'promote') return { ...promoted(why), requeue };
   return {
     promote: false,
-    rejectedReason: `not promoted: ${why(whole)}`,
-    gate: why(whole),
+    rejectedReason: `not promoted: ${why}`,
+    gate: why,
     requeue,
-    regression: whole.explanation.evidence.regressionMargin !== undefined,
+    regression: gate.explanation.evidence.regressionMargin !== undefined,
   };
 }
 
 function promoted(gate: string): PromotionDecision {
   return { promote: true, rejectedReason: null, gate, requeue: null, regression: false };
-}
-
-/** A gate decided on the newest `n` of the gate's `of` rows, saying so. */
-function withNewestNote(gate: GateDecision, n: number, of: number): GateDecision {
-  return {
-    ...gate,
-    explanation: {
-      ...gate.explanation,
-      decision: `${gate.explanation.decision} (on the newest ${n} of the ${of} gate rows: the older ones favour the failing champion)`,
-    },
-  };
 }
 
 /** The gate when the champion learned every row of the window (gate-rows.ts): nothing to compare on. */

@@ -73,6 +73,13 @@ export interface PolicyConfig {
    * for MIN_TRAIN_ROWS rows after the change serves the failing model longer (T2). @default true
    */
   reachBackOnShift: boolean;
+  /**
+   * A flagged champion that wins on the gate's rows but loses, on the point estimate, on the
+   * newest of them (as many as the hold-out would hold, `GateInput.newestRows`) is replaced: a
+   * window straddling a change holds older rows the champion never saw but still predicts well,
+   * and a rejection there accepted the drift while it kept failing. @default true
+   */
+  newestRowsRule: boolean;
   /** PROMOTION_TOLERANCE. @default 0.01 */
   promotionTolerance: number;
   /** Confidence of the gate's one-sided lower bound. @default 0.9 */
@@ -140,6 +147,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   moveLocatedWindow: true,
   moveLocatedZ: 2.5,
   reachBackOnShift: true,
+  newestRowsRule: true,
   promotionTolerance: 0.01,
   gateConfidence: 0.9,
   balancedBelow: 0.2,

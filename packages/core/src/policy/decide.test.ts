@@ -599,6 +599,23 @@ describe('after a rejected retrain (gradual drift)', () => {
     ]);
   });
 
+  it('serves a challenger promoted on the newest rows and queues the retrain from the rise as well', () => {
+    const state = applyTrainingResult(
+      { ...serving(version(1), 500, columns(history)), jobs: [levelJob(7, 3000, 'training')] },
+      {
+        jobId: 7,
+        gate: { ...gate(), decision: 'promote', requeueSince: 3300 },
+        challenger: version(8),
+        now: { position: 3500, seconds: 70 },
+        lineage: columns(history),
+      },
+    ).state;
+    expect(state.serving?.version).toBe(8);
+    expect(state.jobs).toEqual([
+      expect.objectContaining({ trigger: 'level', since: 3300, sinceKind: 'change', movedInWindow: true }),
+    ]);
+  });
+
   it('keeps the back-off for an alarm whose evidence began before the rejection', () => {
     let state = rejectedAt();
     state = { ...state, lastRejected: { since: 3000, at: 4000 } };

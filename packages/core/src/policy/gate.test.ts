@@ -149,6 +149,31 @@ describe('promotionGate (P6)', () => {
     expect(promotionGate(input, { ...config, moveLocatedWindow: false }).requeueSince).toBeNull();
   });
 
+  it('replaces a flagged champion that wins on all the gate rows but loses on the newest, keeping the rise', () => {
+    // 150 gate rows: the champion right on the 110 older ones, the challenger on 80 of them; on
+    // the newest 40 the champion is wrong on 30, the challenger on 10.
+    const older = labels.slice(0, 110);
+    const newest = labels.slice(110);
+    const champion = [...older, ...newest.map((y, i) => (i < 30 ? 1 - y : y))];
+    const challenger = [
+      ...older.map((y, i) => (i < 30 ? 1 - y : y)),
+      ...newest.map((y, i) => (i < 10 ? 1 - y : y)),
+    ];
+    const wrong = champion.map((p, i) => Number(p !== labels[i]));
+    const windowErrors = { wrong, servedAt: wrong.map((_, i) => 5000 + i) };
+    const input = flaggedChampion(labels, challenger, champion, { windowErrors, newestRows: 40 });
+    const gate = promotionGate(input, config);
+    expect(gate.decision).toBe('promote');
+    expect(gate.explanation.decision).toMatch(
+      /on the newest 40 of the 150 gate rows: the older ones favour the failing champion/,
+    );
+    expect(Math.abs(gate.requeueSince! - 5110)).toBeLessThan(10);
+    // All rows are the newest, the champion is not flagged, or the rule is off: rejected.
+    expect(promotionGate({ ...input, newestRows: 150 }, config).decision).toBe('reject');
+    expect(promotionGate({ ...input, championFlagged: false }, config).decision).toBe('reject');
+    expect(promotionGate(input, { ...config, newestRowsRule: false }).decision).toBe('reject');
+  });
+
   it('re-promotes an archived version that beats the challenger and the champion (recurring concept)', () => {
     const archived = predictions(labels, 0.95, seeded(9));
     const champion = predictions(labels, 0.7, seeded(10));

@@ -33,6 +33,12 @@ export interface GateInput {
    * window should start instead.
    */
   windowErrors?: { wrong: ArrayLike<number>; servedAt: ArrayLike<number> };
+  /**
+   * Out-of-bag gate: how many of the rows are the newest, as many as a hold-out would hold. A
+   * flagged champion the challenger loses to on all the rows is replaced when it wins on these
+   * (`newestRowsRule`). Absent: all the rows are the newest.
+   */
+  newestRows?: number;
 }
 
 export interface GateDecision {
@@ -132,7 +138,44 @@ export function promotionGate(input: GateInput, config: PolicyConfig): GateDecis
       explanation: gate.explain('no model serves yet', 'promote: the first version needs no comparison', {}),
     };
   }
-  return againstChampion(gate, input.champion);
+  const decision = againstChampion(gate, input.champion);
+  return decision.decision === 'reject' ? (onNewestRows(input, config, decision) ?? decision) : decision;
+}
+
+/**
+ * A flagged champion the challenger lost to on all the gate's rows, judged again on the newest
+ * of them (`newestRowsRule`): promoted when the challenger is at least as good there, the rise
+ * found in the window (if any) still asking for a retrain from it.
+ */
+function onNewestRows(input: GateInput, config: PolicyConfig, whole: GateDecision): GateDecision | null {
+  const n = input.newestRows ?? input.labels.length;
+  if (
+    !config.newestRowsRule ||
+    !input.championFlagged ||
+    !input.champion ||
+    n >= input.labels.length ||
+    n <= 0
+  )
+    return null;
+  const from = input.labels.length - n;
+  const slice = (a: ArrayLike<number>) => Array.prototype.slice.call(a, from) as number[];
+  const recent = promotionGate(
+    {
+      labels: slice(input.labels),
+      challenger: { ...input.challenger, predicted: slice(input.challenger.predicted) },
+      champion: { ...input.champion, predicted: slice(input.champion.predicted) },
+      archived: [],
+      championFlagged: true,
+      lineageError: input.lineageError,
+    },
+    config,
+  );
+  if (recent.decision !== 'promote') return null;
+  const explanation = {
+    ...recent.explanation,
+    decision: `${recent.explanation.decision} (on the newest ${n} of the ${input.labels.length} gate rows: the older ones favour the failing champion)`,
+  };
+  return { ...recent, requeueSince: whole.requeueSince, explanation };
 }
 
 /** What the steps of one gate decision share. */

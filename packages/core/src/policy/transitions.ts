@@ -167,6 +167,10 @@ export function applyTrainingResult(
     // A re-promoted version serves the regime the job was trained for, not the one it came from.
     const regime = gate.decision === 'repromote' ? job.since : undefined;
     next = startServing(next, version, result.now.position, result.lineage, previous, regime);
+    // Promoted on the newest gate rows only (`newestRowsRule`) while the champion's errors rose
+    // again inside the window: the challenger serves until the retrain from that rise replaces it.
+    if (gate.requeueSince !== null && !job.movedInWindow)
+      next = requeueFromRise(next, job, gate.requeueSince, result.now);
     return { state: next, explanation: gate.explanation };
   }
   if (kind) {
@@ -205,19 +209,22 @@ export function applyTrainingResult(
     );
     next = { ...next, serving: { ...serving, level } };
   }
-  if (gate.requeueSince !== null) {
-    next = queueJob(next, {
-      trigger: job.trigger,
-      since: gate.requeueSince,
-      sinceKind: 'change',
-      queuedAt: result.now,
-      championFlagged: job.championFlagged,
-      lineageError: job.lineageError,
-      reason: `job ${job.id} was rejected; retrain from the rise located in its window`,
-      movedInWindow: true,
-    }).state;
-  }
+  if (gate.requeueSince !== null) next = requeueFromRise(next, job, gate.requeueSince, result.now);
   return { state: next, explanation: gate.explanation };
+}
+
+/** A retrain from the rise the gate found inside a job's window (the drift went on there). */
+function requeueFromRise(state: PolicyState, job: Job, since: number, now: Moment): PolicyState {
+  return queueJob(state, {
+    trigger: job.trigger,
+    since,
+    sinceKind: 'change',
+    queuedAt: now,
+    championFlagged: job.championFlagged,
+    lineageError: job.lineageError,
+    reason: `job ${job.id}'s gate found a rise in its window; retrain from it`,
+    movedInWindow: true,
+  }).state;
 }
 
 /** A job that failed (no usable data, an error): counted like a rejection for the back-off. */
