@@ -6,7 +6,9 @@
 // learns stops retraining. And where the champion's errors rose again inside a drift retrain's
 // window (the drift went on), a retrain is queued from that rise: after a rejection instead of
 // accepting the drift, after a promotion won on the newest rows to replace that stop-gap.
+import type { TestDatabase } from '@automl-stream/db/testing.ts';
 import { describe, expect, it } from 'vitest';
+import type { Platform } from '../src/platform.ts';
 import { REQUEUED } from '../src/retrain-service.ts';
 import { getModelVersion } from '../src/storage/models-storage.ts';
 import { getTrainingJob } from '../src/storage/training-storage.ts';
@@ -24,19 +26,29 @@ function coinRows(n: number, offset: number) {
   };
 }
 
+const SETTINGS = { ...CONCEPT_SETTINGS, DRIFT_COOLDOWN_ROWS: '0' };
+
+/**
+ * v1 learns concept A (400 rows) and serves 600 more of it (erring ~0 %); then `coins` rows of
+ * coin-flip labels, and a check: it must find the change and queue its retrain (returned, not run).
+ */
+async function coinsAfterA(suite: { db: TestDatabase; platform: Platform }, coins: number) {
+  const { db, platform } = suite;
+  await bootstrapV1(db, platform, 400);
+  await platform.data.ingest({ ...conceptRows(600, 400, false), batchId: 'a' });
+  await platform.data.ingest({ ...coinRows(coins, 1000), batchId: 'coins' });
+  const check = await platform.drift.check('manual');
+  expect(check.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+  return check.check!.trainingJobId!;
+}
+
 describe('the regression check in the platform gate', () => {
-  const suite = quietPlatformForSuite({ ...CONCEPT_SETTINGS, DRIFT_COOLDOWN_ROWS: '0' });
+  const suite = quietPlatformForSuite(SETTINGS);
 
   it('refuses both models far above the lineage, keeps the promise, and accepts at the third rejection', async () => {
     const { db, platform } = suite;
-    await bootstrapV1(db, platform, 400);
-    await platform.data.ingest({ ...conceptRows(600, 400, false), batchId: 'a' });
-    await platform.data.ingest({ ...coinRows(600, 1000), batchId: 'coins' });
-    const first = await platform.drift.check('manual');
-    expect(first.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
-
+    let jobId = await coinsAfterA(suite, 600);
     const rejected: number[] = [];
-    let jobId = first.check!.trainingJobId!;
     for (let round = 1; round <= 3; round++) {
       const result = await platform.retrain.run(jobId);
       expect(result.promoted, `round ${round}`).toBe(false);
@@ -72,16 +84,11 @@ describe('the regression check in the platform gate', () => {
 });
 
 describe('a drift retrain whose window shows a second rise', () => {
-  const suite = quietPlatformForSuite({ ...CONCEPT_SETTINGS, DRIFT_COOLDOWN_ROWS: '0' });
+  const suite = quietPlatformForSuite(SETTINGS);
 
   it('serves the challenger that wins the newest rows and queues a retrain from the rise', async () => {
     const { db, platform } = suite;
-    await bootstrapV1(db, platform, 400);
-    await platform.data.ingest({ ...conceptRows(600, 400, false), batchId: 'a' });
-    await platform.data.ingest({ ...coinRows(300, 1000), batchId: 'coins' });
-    const check = await platform.drift.check('manual');
-    expect(check.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
-    const jobId = check.check!.trainingJobId!;
+    const jobId = await coinsAfterA(suite, 300);
     // While it waits, the concept moves again: concept B, which v1 gets wrong on every row.
     const [last] = await db.sql<{ id: string }[]>`select max(id)::text as id from rows`;
     const firstB = Number(last!.id) + 1;
