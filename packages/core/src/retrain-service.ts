@@ -885,7 +885,7 @@ export class RetrainService {
    * that loses again is rejected as usual.
    */
   private async queueFromRise(tx: Queryable, job: TrainingJobRecord, from: RegimeStart): Promise<void> {
-    if (!this.queues) return;
+    if (!this.queues) return; // commit asks only with a queue (requeue is null without one)
     const requests = new RetrainRequests(this.sql, this.queues, this.config, this.pipeline);
     const again = await requests.queue(tx, {
       reason: `${REQUEUED} job ${job.id}'s window (${job.reason})`,
@@ -973,7 +973,7 @@ export class RetrainService {
       // gate said (spec P7: acceptance after 3 rejections), so a harder regime stops retraining.
       const refusing = !promote && !withheld && (await this.beforeAcceptance(tx, job));
       const again = (promote || refusing) && !job.reason.startsWith(REQUEUED);
-      const requeue = again ? run.decision.requeue : null;
+      const requeue = again && this.queues ? run.decision.requeue : null;
       const notAccepted = refusing ? notAcceptedBecause(run.decision, requeue) : null;
       const finished = await finishTrainingJob(tx, job.id, {
         status: 'succeeded',
