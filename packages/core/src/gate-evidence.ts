@@ -1,3 +1,4 @@
+import { lineageErrorBefore } from './policy/lineage.ts';
 import type { RegimeStart } from './storage/data-storage.ts';
 
 /*
@@ -25,9 +26,6 @@ export interface GateEvidence {
   starts: RegimeStart[];
 }
 
-/** Fewest outcomes before the change for the lineage's error to be weighed (policy/lineage.ts). */
-const MIN_LINEAGE_OUTCOMES = 100;
-
 /** Whether outcome `i` was served before `change` (rows of one batch share a time: ids decide). */
 function servedBefore(stream: ServedOutcomes, i: number, change: RegimeStart): boolean {
   const t = stream.at[i]!.getTime();
@@ -53,10 +51,17 @@ export function gateEvidenceFrom(
   if (change) {
     let end = 0;
     while (end < stream.wrong.length && servedBefore(stream, end, change)) end++;
-    const from = Math.max(0, end - lineageWindow);
-    let errors = 0;
-    for (let i = from; i < end; i++) errors += stream.wrong[i]!;
-    if (end - from >= MIN_LINEAGE_OUTCOMES) lineageError = errors / (end - from);
+    // Serve positions are indices here; every outcome was scored by a version (policy/lineage.ts).
+    const n = stream.wrong.length;
+    const positions = Array.from({ length: n }, (_, i) => i);
+    const outcomes = {
+      length: n,
+      servedAt: positions,
+      version: positions,
+      wrong: stream.wrong,
+      label: positions,
+    };
+    lineageError = lineageErrorBefore(outcomes, end, lineageWindow);
   }
   const wrong: number[] = [];
   const starts: RegimeStart[] = [];

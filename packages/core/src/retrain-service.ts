@@ -16,7 +16,12 @@ import {
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
-import { decidePromotion, learnedAllDecision, type PromotionDecision } from './promotion-decision.ts';
+import {
+  decidePromotion,
+  type GateScores,
+  learnedAllDecision,
+  type PromotionDecision,
+} from './promotion-decision.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { announceRepromotion, chooseArchived, repromotionReason } from './repromotion.ts';
 import { RetrainRequests, regimeRun } from './retrain-requests.ts';
@@ -1045,13 +1050,10 @@ interface GateRows {
   honest: Float64Array;
 }
 
-interface Scores {
+/** The gate's scores (promotion-decision.ts) with both models' metrics on the gate's rows. */
+interface Scores extends GateScores {
   metrics: ModelMetrics;
-  /** The challenger's and the champion's classes on the gate's rows, row by row (the paired gate). */
-  predicted: number[];
-  champion: ModelVersionRecord | null;
   championMetrics: ModelMetrics | null;
-  championPredicted: number[] | null;
 }
 
 interface TrainingRun {
