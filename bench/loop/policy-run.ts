@@ -5,6 +5,7 @@
  * are replaced by arrays; the decisions are the ones the platform will take.
  */
 
+import { pairedZ, transferMask } from '../../packages/core/src/policy/feature-transfer.ts';
 import {
   applyManualPromotion,
   applyRepromotion,
@@ -89,6 +90,7 @@ export class PolicyRun {
   state: PolicyState;
   readonly models = new Map<number, Served>();
   #nextVersion = 1;
+  readonly #dropped = new Map<number, number[]>();
   #openChunk: number[] = [];
   #position = 0;
 
@@ -347,6 +349,54 @@ export class PolicyRun {
     );
   }
 
+  /** Features to leave out after a located change (policy/feature-transfer.ts); growth keeps its regime's. */
+  async #transferMask(job: Job, since: number, w: Window): Promise<{ dropped: number[]; seconds: number }> {
+    if (!this.config.featureTransfer) return { dropped: [], seconds: 0 };
+    if (job.trigger === 'growth') return { dropped: this.#dropped.get(since) ?? [], seconds: 0 };
+    if (job.trigger === 'bootstrap' || since <= 0) return { dropped: [], seconds: 0 };
+    const trainTo = w.to - w.holdout;
+    const n = trainTo - w.from;
+    // A window reaching back before the change (a covariate shift: the older rows kept their
+    // labels) learns the moved region itself; the past is the rows right before the window.
+    if (job.reachedBackFrom !== undefined || w.from < job.since) return { dropped: [], seconds: 0 };
+    const beforeTo = w.from;
+    const beforeFrom = Math.max(0, beforeTo - n);
+    if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < 50) return { dropped: [], seconds: 0 };
+    const started = performance.now();
+    const { trainer } = this.replay.cache;
+    const nClasses = this.stream.nClasses;
+    const result = await transferMask(
+      {
+        features: this.stream.features.slice(beforeFrom, beforeTo),
+        labels: this.stream.labels.slice(beforeFrom, beforeTo),
+      },
+      {
+        features: this.stream.features.slice(w.from, trainTo),
+        labels: this.stream.labels.slice(w.from, trainTo),
+      },
+      (rows) => trainer({ ...rows, nClasses }),
+    );
+    const dropped =
+      result.dropped.length > 0 && (await this.#holdsInWindow(w.from, trainTo, result.dropped))
+        ? result.dropped
+        : [];
+    this.#dropped.set(since, dropped);
+    if (dropped.length > 0)
+      this.record.events.push({ at: this.#position, type: 'features dropped', since, features: dropped });
+    return { dropped, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** The window's own rows, out of bag: leaving the features out is not clearly worse there (z > -2). */
+  async #holdsInWindow(from: number, to: number, dropped: number[]): Promise<boolean> {
+    const labels = this.stream.labels.slice(from, to);
+    const oobRight = async (d: number[]) => {
+      const { model } = await this.replay.cache.train(from, to, undefined, d);
+      const oob = model.outOfBag?.();
+      return Uint8Array.from(labels, (y, i) => (oob && oob[i] === y ? 1 : 0));
+    };
+    return pairedZ(await oobRight([]), await oobRight(dropped)) > -2;
+  }
+
   async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {
     const job = this.state.jobs.find((j) => j.id === action.jobId)!;
     const at = this.#position;
@@ -356,10 +406,12 @@ export class PolicyRun {
     );
     const trained = [];
     for (const [k, w] of windows.entries()) {
+      const since = action.candidates[k]!.since;
+      const { dropped, seconds } = await this.#transferMask(job, since, w);
       trained.push({
         w,
-        since: action.candidates[k]!.since,
-        ...(await this.replay.train(w, at, job.trigger)),
+        since,
+        ...(await this.replay.train(w, at, job.trigger, dropped, seconds)),
       });
     }
     // Candidates share the gate's rows: the newest hold-out (the smallest of theirs), or the rows

@@ -5,6 +5,7 @@
  * simulated seconds, and a per-seed cache so that identical trainings (the bootstrap every
  * strategy starts from) run once.
  */
+import { withoutFeatures } from '../../packages/core/src/policy/feature-transfer.ts';
 import type { LoopStream } from './streams.ts';
 import type { TrainedModel, Trainer } from './trainer.ts';
 
@@ -40,11 +41,12 @@ export class TrainingCache {
     from: number,
     to: number,
     relabel?: (label: number) => number,
+    dropped: readonly number[] = [],
   ): Promise<{ model: TrainedModel; seconds: number }> {
-    const key = `${from}:${to}${relabel ? ':r' : ''}`;
+    const key = `${from}:${to}${relabel ? ':r' : ''}${dropped.length ? `:-${dropped.join(',')}` : ''}`;
     let entry = this.#models.get(key);
     if (!entry) {
-      const features = this.stream.features.slice(from, to);
+      const features = withoutFeatures(this.stream.features.slice(from, to), dropped);
       const labels = this.stream.labels.slice(from, to).map((y) => (relabel ? relabel(y) : y));
       const started = performance.now();
       entry = this.trainer({ features, labels, nClasses: this.stream.nClasses }).then((model) => ({
@@ -202,9 +204,17 @@ export class Replay {
     };
   }
 
-  async train(window: Window, at: number, trigger: string) {
+  async train(
+    window: Window,
+    at: number,
+    trigger: string,
+    dropped: readonly number[] = [],
+    extraSeconds = 0,
+  ) {
     const trainTo = window.to - window.holdout;
-    const { model, seconds } = await this.cache.train(window.from, trainTo);
+    const trained = await this.cache.train(window.from, trainTo, undefined, dropped);
+    const { model } = trained;
+    const seconds = trained.seconds + extraSeconds;
     const record: TrainingRecord = {
       at,
       trigger,

@@ -3,6 +3,7 @@ import type { Queryable, Sql } from '@automl-stream/db';
 import { type Forest, ForestInputError, loadForest, searchForest, trainForest } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
+import { describeLeftOut, featuresToLeaveOut, type LeftOut } from './features-left-out.ts';
 import { type GateEvidence, gateEvidenceFrom } from './gate-evidence.ts';
 import {
   type GateSplit,
@@ -16,6 +17,7 @@ import {
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
+import { withoutFeatures } from './policy/feature-transfer.ts';
 import {
   decidePromotion,
   type GateScores,
@@ -24,7 +26,7 @@ import {
 } from './promotion-decision.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { announceRepromotion, chooseArchived, repromotionReason } from './repromotion.ts';
-import { RetrainRequests, regimeRun } from './retrain-requests.ts';
+import { REGIME_GROWTH, RetrainRequests, regimeRun } from './retrain-requests.ts';
 import {
   applyCategoryCaps,
   type CategoryCap,
@@ -36,6 +38,7 @@ import {
 import {
   countLabelledSince,
   type RegimeStart,
+  readLabelledBefore,
   readLabelledWindow,
   readLineageErrorStream,
   rowCreatedAt,
@@ -491,9 +494,10 @@ export class RetrainService {
         `the ${split.trainY.length} training rows (the window without its ${split.testY.length} held-out rows${holdout === 'interleaved' ? `, one in ${interleaveStep(this.config.retrain.holdoutFraction)}` : ', the newest'}) all have label ${split.trainY[0]}: training needs at least two classes among them`,
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
+    const leftOut = await this.leaveOut(job, data, modelSplit);
     const { forest, trainingMs, search, searchSkipped, learned } = await this.fit(
       job,
-      modelSplit,
+      leftOut ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) } : modelSplit,
       data,
       signal,
     );
@@ -526,6 +530,7 @@ export class RetrainService {
       search,
       searchSkipped,
       holdout,
+      leftOut,
     });
     if (!result)
       return {
@@ -577,6 +582,61 @@ export class RetrainService {
    * the located change, and its outcomes over the window (at most TRAIN_WINDOW of them, and
    * `lineageLevelWindow` more before the window).
    */
+  /**
+   * Features a drift retrain after a located change leaves out (features-left-out.ts): measured
+   * against the rows before the change, for the fixed forest on the new regime (not after a
+   * covariate shift, whose window reaches back: the older rows keep their labels); the regime's
+   * growth keeps its first version's.
+   */
+  private async leaveOut(
+    job: TrainingJobRecord,
+    data: TrainingData,
+    split: ModelSplit,
+  ): Promise<LeftOut | null> {
+    if (!DEFAULT_POLICY_CONFIG.featureTransfer || !data.since) return null;
+    if (job.reason.startsWith(REGIME_GROWTH)) return this.inheritedLeftOut(data.since);
+    if (job.driftCheckId === null || data.searching || data.reachedBack) return null;
+    const past = await readLabelledBefore(
+      this.sql,
+      this.pipeline.id,
+      split.trainX.length,
+      data.since,
+      this.config.data.maxClasses,
+    );
+    // As in the benchmark: a past of fewer than MIN_TRAIN_ROWS / 2 rows says too little.
+    if (past.labels.length < this.config.retrain.minTrainRows / 2) return null;
+    const { model } = this.config;
+    const leftOut = await featuresToLeaveOut({
+      past: {
+        features: modelRows(padRows(past.features).rows, data.nFeatures, split.caps),
+        labels: past.labels,
+      },
+      window: { features: split.trainX, labels: split.trainY },
+      nClasses: data.nClasses,
+      featureTypes: data.featureTypes,
+      forest: { ...model, ...(model.threads ? { threads: model.threads } : {}) },
+    });
+    if (leftOut)
+      this.logger.info(
+        { trainingJobId: job.id, leftOut: leftOut.features },
+        describeLeftOut(leftOut, await this.columnNames()),
+      );
+    return leftOut;
+  }
+
+  /** The serving version's left-out features when it is the first of the same regime. */
+  private async inheritedLeftOut(since: RegimeStart): Promise<LeftOut | null> {
+    const production = await getProductionVersion(this.sql, this.pipeline.id);
+    const leftOut = production?.params.leftOut as LeftOut | undefined;
+    if (!leftOut || production!.params.since !== since.at.toISOString()) return null;
+    return { ...leftOut, inherited: true };
+  }
+
+  private async columnNames(): Promise<string[]> {
+    const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
+    return schema?.columns.map((c) => c.name) ?? [];
+  }
+
   private async gateEvidence(job: TrainingJobRecord, data: TrainingData): Promise<GateEvidence> {
     const { lineageLevelWindow } = DEFAULT_POLICY_CONFIG;
     const limit = this.config.retrain.trainWindow + lineageLevelWindow;
@@ -664,13 +724,13 @@ export class RetrainService {
       null,
       this.config.data.maxClasses,
     );
-    return this.describeWindow(data, { since: start, sinceStart: null, searching: false });
+    return this.describeWindow(data, { since: start, sinceStart: null, searching: false, reachedBack: true });
   }
 
   /** Refuses a window too small or of one class; the width, classes and column kinds of the rest. */
   private async describeWindow(
     data: Awaited<ReturnType<typeof readLabelledWindow>>,
-    how: Pick<TrainingData, 'since' | 'sinceStart' | 'searching'>,
+    how: Pick<TrainingData, 'since' | 'sinceStart' | 'searching' | 'reachedBack'>,
   ): Promise<TrainingData> {
     const { minTrainRows } = this.config.retrain;
     const n = data.labels.length;
@@ -953,6 +1013,7 @@ export class RetrainService {
           ...(run.search ? { search: run.search } : {}),
           ...(run.searchSkipped ? { searchSkipped: run.searchSkipped } : {}),
           ...(run.holdout === 'newest' ? {} : { holdout: run.holdout }),
+          ...(run.leftOut ? { leftOut: run.leftOut } : {}),
           windowEndAt: data.lastAt?.toISOString() ?? null,
           read: split.trainX.length,
         },
@@ -990,6 +1051,7 @@ export class RetrainService {
           trainingMs,
           trainRows: learned,
           ...(notAccepted ? { notAccepted } : {}),
+          ...(run.leftOut ? { featuresLeftOut: describeLeftOut(run.leftOut, await this.columnNames()) } : {}),
         },
         error: null,
       });
@@ -1018,6 +1080,8 @@ interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   sinceStart: number | null;
   /** Whether this run searches (else the fixed forest, on the new regime's rows after a change). */
   searching: boolean;
+  /** A covariate shift's window, reaching back before the change (readReachBack). */
+  reachedBack?: boolean;
   nClasses: number;
   nFeatures: number;
   /** Per feature column, how the forest splits it. */
@@ -1070,6 +1134,8 @@ interface TrainingRun {
   searchSkipped: string | null;
   /** The newest rows held out, every k-th row (the newest alone held the second class), or none: the out-of-bag gate. */
   holdout: 'newest' | 'interleaved' | 'out-of-bag';
+  /** Features the forest was trained without (features-left-out.ts), or null. */
+  leftOut: LeftOut | null;
 }
 
 /** Holds out the newest slice: the model is judged on the data it will meet next. */

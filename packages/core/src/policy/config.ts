@@ -80,6 +80,12 @@ export interface PolicyConfig {
    * and a rejection there accepted the drift while it kept failing. @default true
    */
   newestRowsRule: boolean;
+  /**
+   * A retrain after a located change leaves out the features that moved across it and whose use
+   * made a model of the rows before the change predict the rows after it worse (feature-transfer.ts);
+   * the regime's growth keeps them out. @default true
+   */
+  featureTransfer: boolean;
   /** PROMOTION_TOLERANCE. @default 0.01 */
   promotionTolerance: number;
   /** Confidence of the gate's one-sided lower bound. @default 0.9 */
@@ -148,6 +154,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   moveLocatedZ: 2.5,
   reachBackOnShift: true,
   newestRowsRule: true,
+  featureTransfer: true,
   promotionTolerance: 0.01,
   gateConfidence: 0.9,
   balancedBelow: 0.2,

@@ -409,6 +409,35 @@ export async function rowCreatedAt(sql: Queryable, pipeline: number, rowId: numb
   return row?.at ?? null;
 }
 
+/**
+ * The newest `limit` labelled rows served before the regime that starts at `before`, in serve
+ * order: the past a retrain after a located change checks its features against.
+ */
+export async function readLabelledBefore(
+  sql: Queryable,
+  pipeline: number,
+  limit: number,
+  before: RegimeStart,
+  maxClasses = 65_536,
+): Promise<{ features: number[][]; labels: number[] }> {
+  // name: read-labelled-before
+  const rowId = before.rowId ?? 0;
+  const rows = await sql<{ id: string; features: number[]; label: number; at: Date }[]>`
+    select features, label from (
+      (select id, features, label, created_at as at from rows
+        where pipeline_id = ${pipeline} and label is not null and label < ${maxClasses}
+          and (created_at, id) < (${regimeStartSql(sql, before.at, rowId)}, ${rowId}::bigint)
+        order by id desc limit ${limit})
+      union all
+      (select id, features, feedback_label as label, created_at as at from predictions
+        where pipeline_id = ${pipeline} and feedback_label is not null and feedback_label < ${maxClasses}
+          and created_at < ${before.at}
+        order by id desc limit ${limit})
+      order by at desc, id desc limit ${limit}
+    ) w order by at, id`;
+  return { features: rows.map((r) => r.features), labels: rows.map((r) => r.label) };
+}
+
 /** Labelled examples of the regime that starts at `since` (see RegimeStart). */
 export async function countLabelledSince(
   sql: Queryable,

@@ -1,0 +1,93 @@
+/**
+ * The platform's side of policy/feature-transfer.ts: a drift retrain after a located change
+ * leaves out the features that moved across the change and whose use made a model of the rows
+ * before it predict the rows after it clearly worse, provided that leaving them out is not
+ * clearly worse on the window's own rows (out of bag). The regime's growth keeps them out. The
+ * forest trains on the rows with those columns constant, so it never splits on them: the
+ * artifact, the serving path and the reference are unchanged.
+ */
+import { type FeatureType, type Forest, trainForest } from '@automl-stream/ml';
+import {
+  pairedZ,
+  type TransferRows,
+  type TransferStep,
+  transferMask,
+  withoutFeatures,
+} from './policy/feature-transfer.ts';
+
+/** What a version records of the features it left out (model_versions.params.leftOut). */
+export interface LeftOut {
+  /** Column indices left out, in the order they were dropped. */
+  features: number[];
+  /** Transfer accuracy with every feature: a model of the rows before the change, scored on the window. */
+  baseline: number;
+  /** The same with `features` left out. */
+  accuracy: number;
+  /** Rows before the change the transfer learned. */
+  pastRows: number;
+  steps: TransferStep[];
+  /** Inherited from the regime's first version (growth), not measured again. */
+  inherited?: boolean;
+}
+
+export interface LeftOutInput {
+  /** The newest labelled rows before the change, as the model reads them (caps applied). */
+  past: TransferRows;
+  /** The window's training rows, as the model reads them. */
+  window: TransferRows;
+  nClasses: number;
+  featureTypes: readonly FeatureType[];
+  forest: { nEstimators: number; maxDepth: number; minSamplesLeaf: number; seed: number; threads?: number };
+}
+
+function fitter(input: LeftOutInput) {
+  const { forest, nClasses, featureTypes } = input;
+  return (rows: TransferRows): Promise<Forest> =>
+    trainForest(rows.features as number[][], rows.labels as number[], {
+      nEstimators: forest.nEstimators,
+      maxDepth: forest.maxDepth,
+      minSamplesLeaf: forest.minSamplesLeaf,
+      seed: forest.seed,
+      nClasses,
+      featureTypes,
+      ...(forest.threads ? { threads: forest.threads } : {}),
+    });
+}
+
+/** Which window rows a forest of the window (with `dropped` left out) gets right out of bag. */
+async function outOfBagRight(input: LeftOutInput, dropped: readonly number[]): Promise<Uint8Array> {
+  const features = withoutFeatures(input.window.features, dropped);
+  const forest = await fitter(input)({ features, labels: input.window.labels });
+  const { proba, votes } = forest.outOfBagProba(features);
+  const k = input.nClasses;
+  return Uint8Array.from(input.window.labels, (y, r) => {
+    if (votes[r] === 0) return 0;
+    let best = 0;
+    for (let c = 1; c < k; c++) if (proba[r * k + c]! > proba[r * k + best]!) best = c;
+    return best === y ? 1 : 0;
+  });
+}
+
+/** The features to leave out, or null when none (no moved feature, or no clear gain). */
+export async function featuresToLeaveOut(input: LeftOutInput): Promise<LeftOut | null> {
+  if (input.past.labels.length < 50 || input.window.labels.length < 50) return null;
+  const categorical = input.featureTypes.map((t) => t === 'categorical');
+  const result = await transferMask(input.past, input.window, fitter(input), { categorical });
+  if (result.dropped.length === 0) return null;
+  const z = pairedZ(await outOfBagRight(input, []), await outOfBagRight(input, result.dropped));
+  if (z <= -2) return null;
+  return {
+    features: result.dropped,
+    baseline: result.baseline,
+    accuracy: result.accuracy,
+    pastRows: input.past.labels.length,
+    steps: result.steps,
+  };
+}
+
+/** How a training job and the logs tell it: "left out temp: …". */
+export function describeLeftOut(leftOut: LeftOut, names: readonly string[]): string {
+  const list = leftOut.features.map((j) => names[j] ?? `feature ${j}`).join(', ');
+  if (leftOut.inherited) return `left out ${list}, as the regime's first version did`;
+  return `left out ${list}: they moved across the change, and a model of the ${leftOut.pastRows} rows before it predicted the window at ${(100 * leftOut.accuracy).toFixed(1)} % without them, ${(100 * leftOut.baseline).toFixed(1)} % with them`;
+}
