@@ -358,7 +358,8 @@ export class PolicyRun {
     const n = trainTo - w.from;
     // A window reaching back before the change (a covariate shift: the older rows kept their
     // labels) learns the moved region itself; the past is the rows right before the window.
-    if (job.reachedBackFrom !== undefined || w.from < job.since) return { dropped: [], seconds: 0 };
+    if (job.reachedBackFrom !== undefined || w.from < job.since)
+      return { dropped: this.#servingDropped(since), seconds: 0 };
     const beforeTo = w.from;
     const beforeFrom = Math.max(0, beforeTo - n);
     if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < 50) return { dropped: [], seconds: 0 };
@@ -384,6 +385,14 @@ export class PolicyRun {
     if (dropped.length > 0)
       this.record.events.push({ at: this.#position, type: 'features dropped', since, features: dropped });
     return { dropped, seconds: (performance.now() - started) / 1000 };
+  }
+
+  /** A reach-back keeps what the serving version left out: the older rows kept their labels, and those features their drift. */
+  #servingDropped(since: number): number[] {
+    const serving = this.state.serving;
+    const dropped = serving ? (this.#dropped.get(this.state.versions[serving.version]!.since) ?? []) : [];
+    this.#dropped.set(since, dropped);
+    return dropped;
   }
 
   /** The window's own rows, out of bag: leaving the features out is not clearly worse there (z > -2). */

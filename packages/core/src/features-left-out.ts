@@ -88,6 +88,6 @@ export async function featuresToLeaveOut(input: LeftOutInput): Promise<LeftOut |
 /** How a training job and the logs tell it: "left out temp: …". */
 export function describeLeftOut(leftOut: LeftOut, names: readonly string[]): string {
   const list = leftOut.features.map((j) => names[j] ?? `feature ${j}`).join(', ');
-  if (leftOut.inherited) return `left out ${list}, as the regime's first version did`;
+  if (leftOut.inherited) return `left out ${list}, as the serving version did`;
   return `left out ${list}: they moved across the change, and a model of the ${leftOut.pastRows} rows before it predicted the window at ${(100 * leftOut.accuracy).toFixed(1)} % without them, ${(100 * leftOut.baseline).toFixed(1)} % with them`;
 }

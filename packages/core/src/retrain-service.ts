@@ -584,9 +584,9 @@ export class RetrainService {
    */
   /**
    * Features a drift retrain after a located change leaves out (features-left-out.ts): measured
-   * against the rows before the change, for the fixed forest on the new regime (not after a
-   * covariate shift, whose window reaches back: the older rows keep their labels); the regime's
-   * growth keeps its first version's.
+   * against the rows before the change, for the fixed forest on the new regime; a covariate
+   * shift's window, which reaches back (the older rows keep their labels), and the regime's
+   * growth keep the serving version's.
    */
   private async leaveOut(
     job: TrainingJobRecord,
@@ -595,7 +595,8 @@ export class RetrainService {
   ): Promise<LeftOut | null> {
     if (!DEFAULT_POLICY_CONFIG.featureTransfer || !data.since) return null;
     if (job.reason.startsWith(REGIME_GROWTH)) return this.inheritedLeftOut(data.since);
-    if (job.driftCheckId === null || data.searching || data.reachedBack) return null;
+    if (data.reachedBack) return this.inheritedLeftOut(null);
+    if (job.driftCheckId === null || data.searching) return null;
     const past = await readLabelledBefore(
       this.sql,
       this.pipeline.id,
@@ -624,11 +625,15 @@ export class RetrainService {
     return leftOut;
   }
 
-  /** The serving version's left-out features when it is the first of the same regime. */
-  private async inheritedLeftOut(since: RegimeStart): Promise<LeftOut | null> {
+  /**
+   * The serving version's left-out features: for the growth of its regime (`since` its start),
+   * or (`since` null) for a covariate shift's window, whose older rows kept their labels and
+   * those features their drift.
+   */
+  private async inheritedLeftOut(since: RegimeStart | null): Promise<LeftOut | null> {
     const production = await getProductionVersion(this.sql, this.pipeline.id);
     const leftOut = production?.params.leftOut as LeftOut | undefined;
-    if (!leftOut || production!.params.since !== since.at.toISOString()) return null;
+    if (!leftOut || (since && production!.params.since !== since.at.toISOString())) return null;
     return { ...leftOut, inherited: true };
   }
 
