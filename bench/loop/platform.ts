@@ -409,15 +409,17 @@ async function printTimeline(sql: import('../../packages/db/src/index.ts').Sql) 
       f: Date | null;
       ch: Date | null;
       why: string | null;
+      left: string | null;
     }[]
   >`
     select j.id, j.reason, j.outcome, j.result_version as v, m.train_rows as rows, j.queued_at as q,
-      j.started_at as s, j.finished_at as f, j.change_at as ch, m.rejected_reason as why
+      j.started_at as s, j.finished_at as f, j.change_at as ch, m.rejected_reason as why,
+      j.metrics->>'featuresLeftOut' as left
       from training_jobs j left join model_versions m on m.version = j.result_version and m.pipeline_id = j.pipeline_id
       order by j.id`;
   for (const j of jobs)
     console.log(
-      `    job ${j.id} queued ${at(j.q)} started ${at(j.s)} finished ${at(j.f)} change ${at(j.ch)}: ${j.reason} → ${j.outcome ?? 'open'}${j.v ? ` v${j.v} (${j.rows} rows)` : ''}${j.why ? `: ${j.why.slice(0, 200)}` : ''}`,
+      `    job ${j.id} queued ${at(j.q)} started ${at(j.s)} finished ${at(j.f)} change ${at(j.ch)}: ${j.reason} → ${j.outcome ?? 'open'}${j.v ? ` v${j.v} (${j.rows} rows)` : ''}${j.why ? `: ${j.why.slice(0, 200)}` : ''}${j.left ? ` [${shorten(j.left)}]` : ''}`,
     );
 }
 
