@@ -12,7 +12,7 @@
  * labels say pay off, so a feature the concept needs (it moved, but the model cannot do without
  * it) stays.
  */
-import { ksTest } from '@automl-stream/drift';
+import { ksTest, normalSf } from '@automl-stream/drift';
 
 export interface TransferRows {
   features: readonly (readonly number[])[];
@@ -29,7 +29,8 @@ export interface TransferOptions {
   shiftAlpha?: number;
   /**
    * A drop is kept when the transfer's paired wins over the rows it changed beat its losses by
-   * this many standard errors (McNemar's z: (wins − losses) / √(wins + losses)). @default 3
+   * this many standard errors (McNemar's z: (wins − losses) / √(wins + losses)), Bonferroni-
+   * corrected for the features tried (with 3 tried, z ≥ 3.4). @default 3
    */
   minZ?: number;
   /** At most this many moved features are tried, the most moved first. @default 3 */
@@ -125,7 +126,8 @@ export function pairedZ(a: Uint8Array, b: Uint8Array): number {
 
 /**
  * Greedy: the most moved feature first, each drop kept when it predicts the window better than
- * the best transfer so far by `minZ` standard errors. Never drops every feature.
+ * the best transfer so far by `minZ` standard errors (corrected for the number tried: each try
+ * is a chance to keep a drop that only helped these rows). Never drops every feature.
  */
 export async function transferMask(
   before: TransferRows,
@@ -147,7 +149,7 @@ export async function transferMask(
     const trial = [...dropped, feature];
     const right = await transferRight(before, window, trial, fit);
     const z = pairedZ(best, right);
-    const kept = z >= minZ;
+    const kept = normalSf(z) * moved.length <= normalSf(minZ);
     steps.push({ feature, shift, accuracy: share(right), z, kept });
     if (!kept) continue;
     dropped.push(feature);
