@@ -188,3 +188,55 @@ describe('a fast model worse than the champion', () => {
     expect(await l.serving()).toBe(v1.version);
   }, 180_000);
 });
+
+describe('a fast model that leaves out a feature whose level moved', () => {
+  // One check, and no other: a second check that also saw the features move would take the
+  // change for a covariate shift, whose window reaches back and measures nothing.
+  const l = loop({ WINDOW_SIZE: '5000', CHECK_INTERVAL_SECONDS: '86400' });
+  /**
+   * Seeded rows around a hidden level: a reading = level + deviation, the deviation as a second
+   * instrument measures it (`noise`: its error's range), a column of noise; up when the deviation
+   * is positive. With a noisy second instrument a model of level 0 leans on the reading, whose
+   * thresholds are wrong at level 3.
+   */
+  const levelRows = (level: number, n: number, offset: number, noise: number) => {
+    const features = Array.from({ length: n }, (_, i) => {
+      const k = i + offset;
+      const deviation = ((k * 7919) % 1000) / 500 - 1;
+      const error = noise * (((k * 104_729) % 997) / 997 - 0.5);
+      return [level + deviation, deviation + error, k % 3];
+    });
+    return { features, labels: features.map((x) => Number(x[0]! - level > 0)) };
+  };
+
+  it('says which feature it left out and what the transfer over the change measured', async () => {
+    await l.ingest(levelRows(0, 1200, 0, 0.5));
+    expect((await l.finished('bootstrap')).outcome).toBe('PROMOTED');
+    await l.ingest(levelRows(3, 500, 1200, 0));
+    await l.check();
+    const job = await l.finished('drift check');
+    expect(job.outcome).toBe('PROMOTED');
+    const { data } = await l.call<{
+      model: {
+        featuresLeftOut: {
+          columns: number[];
+          transferAccuracyWith: number;
+          transferAccuracyWithout: number;
+          pastRows: number;
+          inherited: boolean;
+        } | null;
+      };
+      trainingJob: { metrics: { featuresLeftOut?: string } };
+    }>(
+      `{ model(version: ${job.resultVersion}, pipeline: "fast") { featuresLeftOut { columns transferAccuracyWith transferAccuracyWithout pastRows inherited } }
+         trainingJob(id: "${job.id}", pipeline: "fast") { metrics } }`,
+    );
+    const leftOut = data!.model.featuresLeftOut!;
+    expect(leftOut.columns).toEqual([0]);
+    expect(leftOut.inherited).toBe(false);
+    expect(leftOut.pastRows).toBeGreaterThanOrEqual(300);
+    expect(leftOut.transferAccuracyWith).toBeLessThan(0.8);
+    expect(leftOut.transferAccuracyWithout).toBeGreaterThan(leftOut.transferAccuracyWith + 0.1);
+    expect(data!.trainingJob.metrics.featuresLeftOut).toMatch(/^left out f0: they moved across the change/);
+  }, 180_000);
+});

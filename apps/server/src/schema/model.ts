@@ -1,4 +1,5 @@
 import type {
+  LeftOut,
   ModelMetrics,
   ModelStatus,
   ModelVersionRecord,
@@ -76,6 +77,37 @@ const ModelSearchRef = builder.objectRef<StoredSearch>('ModelSearch').implement(
   }),
 });
 
+const FeaturesLeftOutRef = builder.objectRef<LeftOut>('FeaturesLeftOut').implement({
+  description:
+    'Features a drift retrain trained without: they moved across the located change, and a model of the rows before it predicted the window clearly better without them (docs/policy.md, "A feature that stops meaning what it meant").',
+  fields: (t) => ({
+    columns: t.intList({
+      description: 'Column indices (schema order), in the order they were left out.',
+      resolve: (l) => l.features,
+    }),
+    transferAccuracyWith: t.float({
+      nullable: true,
+      description:
+        'A model of the rows before the change, with every feature, scored on the window (null when inherited).',
+      resolve: (l) => (l.inherited ? null : l.baseline),
+    }),
+    transferAccuracyWithout: t.float({
+      nullable: true,
+      description: 'The same without the left-out columns (null when inherited).',
+      resolve: (l) => (l.inherited ? null : l.accuracy),
+    }),
+    pastRows: t.int({
+      description: 'Rows before the change that model learned.',
+      resolve: (l) => l.pastRows,
+    }),
+    inherited: t.boolean({
+      description:
+        "Copied from the serving version (the regime's growth, or a covariate shift's window), not measured again.",
+      resolve: (l) => l.inherited === true,
+    }),
+  }),
+});
+
 export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersion').implement({
   description: 'A trained random forest in the registry.',
   fields: (t) => ({
@@ -88,6 +120,12 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
       nullable: true,
       description: 'The leaderboard of the search that chose it (null: the fixed forest).',
       resolve: (m) => (m.params.search as StoredSearch | undefined) ?? null,
+    }),
+    featuresLeftOut: t.field({
+      type: FeaturesLeftOutRef,
+      nullable: true,
+      description: 'Features it was trained without (null: it used every feature).',
+      resolve: (m) => (m.params.leftOut as LeftOut | undefined) ?? null,
     }),
     metrics: t.field({ type: ModelMetricsRef, resolve: (m) => m.metrics }),
     championMetrics: t.field({
