@@ -19,6 +19,8 @@ import {
 export interface LeftOut {
   /** Column indices left out, in the order they were dropped. */
   features: number[];
+  /** Their names in the pipeline's schema, when it was recorded (absent in what the benchmark keeps). */
+  names?: string[];
   /** Transfer accuracy with every feature: a model of the rows before the change, scored on the window. */
   baseline: number;
   /** The same with `features` left out. */
@@ -90,8 +92,8 @@ export async function featuresToLeaveOut(input: LeftOutInput): Promise<LeftOut |
 }
 
 /** How a training job and the logs tell it: "left out temp: …". */
-export function describeLeftOut(leftOut: LeftOut, names: readonly string[]): string {
-  const list = leftOut.features.map((j) => names[j] ?? `feature ${j}`).join(', ');
+export function describeLeftOut(leftOut: LeftOut): string {
+  const list = leftOut.features.map((j, k) => leftOut.names?.[k] ?? `feature ${j}`).join(', ');
   if (leftOut.inherited) return `left out ${list}, as the serving version did`;
   return `left out ${list}: they moved across the change, and a model of the ${leftOut.pastRows} rows before it predicted the window at ${(100 * leftOut.accuracy).toFixed(1)} % without them, ${(100 * leftOut.baseline).toFixed(1)} % with them`;
 }

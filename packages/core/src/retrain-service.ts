@@ -617,12 +617,11 @@ export class RetrainService {
       featureTypes: data.featureTypes,
       forest: { ...model, ...(model.threads ? { threads: model.threads } : {}) },
     });
-    if (leftOut)
-      this.logger.info(
-        { trainingJobId: job.id, leftOut: leftOut.features },
-        describeLeftOut(leftOut, await this.columnNames()),
-      );
-    return leftOut;
+    if (!leftOut) return null;
+    const columns = await this.columnNames();
+    const named = { ...leftOut, names: leftOut.features.map((j) => columns[j] ?? `feature ${j}`) };
+    this.logger.info({ trainingJobId: job.id, leftOut: named.names }, describeLeftOut(named));
+    return named;
   }
 
   /**
@@ -1056,7 +1055,7 @@ export class RetrainService {
           trainingMs,
           trainRows: learned,
           ...(notAccepted ? { notAccepted } : {}),
-          ...(run.leftOut ? { featuresLeftOut: describeLeftOut(run.leftOut, await this.columnNames()) } : {}),
+          ...(run.leftOut ? { featuresLeftOut: describeLeftOut(run.leftOut) } : {}),
         },
         error: null,
       });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { candidateCells, formatRowWindow, keyParams, searchSummary, summarizeParams } from './models.ts';
+import {
+  candidateCells,
+  formatRowWindow,
+  keyParams,
+  leftOutSummary,
+  searchSummary,
+  summarizeParams,
+} from './models.ts';
 
 describe('summarizeParams', () => {
   it('lists parameters sorted by name, nested values as JSON', () => {
@@ -79,5 +86,26 @@ describe('the leaderboard', () => {
     expect(searchSummary({ ...search, stoppedByBudget: true })).toContain(
       '(budget 3 s, stopped by the budget)',
     );
+  });
+});
+
+describe('leftOutSummary', () => {
+  it('names the features a version was trained without and the transfer that decided it', () => {
+    const leftOut = { features: [2], names: ['temp'], baseline: 0.892, accuracy: 0.9712, pastRows: 1511 };
+    expect(leftOutSummary({ nEstimators: 30, leftOut })).toBe(
+      'trained without temp: a model of the 1,511 rows before the change predicted the window 89.2 % right with it, 97.1 % without',
+    );
+    expect(leftOutSummary({ leftOut: { ...leftOut, inherited: true } })).toBe(
+      'trained without temp, as the version it followed',
+    );
+    expect(leftOutSummary({ leftOut: { features: [0, 3], inherited: true } })).toBe(
+      'trained without column 0, column 3, as the version it followed',
+    );
+  });
+
+  it('says nothing for a version that used every feature', () => {
+    expect(leftOutSummary({ nEstimators: 30 })).toBeNull();
+    expect(leftOutSummary({ leftOut: { features: [] } })).toBeNull();
+    expect(leftOutSummary(null)).toBeNull();
   });
 });

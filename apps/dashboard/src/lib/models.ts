@@ -84,3 +84,25 @@ export function searchSummary(search: {
   const budget = search.stoppedByBudget ? ', stopped by the budget' : '';
   return `${search.candidates.length} candidates in ${seconds} s (budget ${search.budgetSeconds} s${budget}), ${search.rungs} rungs of successive halving, scored by ${search.metric}`;
 }
+
+/**
+ * The features a version was trained without (its `params.leftOut`), in a line: which, and the
+ * transfer over the change that decided it; null when it used every feature.
+ */
+export function leftOutSummary(params: unknown): string | null {
+  const leftOut = (params as { leftOut?: unknown } | null)?.leftOut as
+    | {
+        features?: number[];
+        names?: string[];
+        baseline?: number;
+        accuracy?: number;
+        pastRows?: number;
+        inherited?: boolean;
+      }
+    | undefined;
+  if (!leftOut?.features?.length) return null;
+  const list = leftOut.features.map((j, k) => leftOut.names?.[k] ?? `column ${j}`).join(', ');
+  if (leftOut.inherited) return `trained without ${list}, as the version it followed`;
+  const percent = (x: number | undefined) => (x === undefined ? '?' : `${(100 * x).toFixed(1)} %`);
+  return `trained without ${list}: a model of the ${formatCount(leftOut.pastRows ?? 0)} rows before the change predicted the window ${percent(leftOut.baseline)} right with it, ${percent(leftOut.accuracy)} without`;
+}

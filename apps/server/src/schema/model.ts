@@ -85,6 +85,11 @@ const FeaturesLeftOutRef = builder.objectRef<LeftOut>('FeaturesLeftOut').impleme
       description: 'Column indices (schema order), in the order they were left out.',
       resolve: (l) => l.features,
     }),
+    names: t.stringList({
+      description:
+        "Their names in the pipeline's schema when the version was trained (column indices of versions trained before names were recorded).",
+      resolve: (l) => l.features.map((j, k) => l.names?.[k] ?? `feature ${j}`),
+    }),
     transferAccuracyWith: t.float({
       nullable: true,
       description:

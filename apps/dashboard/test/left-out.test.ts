@@ -1,0 +1,121 @@
+/**
+ * The models page in a real browser says which features a drift retrain was trained without and
+ * the transfer over the change that decided it, as the API holds it (ModelVersion.featuresLeftOut).
+ */
+/// <reference path="../../../packages/db/src/testing-global-setup.ts" />
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
+import {
+  artifacts,
+  type Browser,
+  ensureBuilt,
+  launchBrowser,
+  type RunningDashboard,
+  signIn,
+  startDashboard,
+  until,
+} from './harness.ts';
+
+// One check, asked for: a second check that saw the features move would take the change for a
+// covariate shift, whose window reaches back and measures nothing.
+const PLATFORM_ENV = {
+  AUTOML_BUDGET_SECONDS: '0',
+  MIN_TRAIN_ROWS: '300',
+  GROWTH_RETRAIN_ROWS: '100000',
+  WINDOW_SIZE: '5000',
+  CHECK_INTERVAL_SECONDS: '86400',
+  DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
+  WORKERS: 'true',
+  N_ESTIMATORS: '30',
+};
+
+const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
+
+/** A reading = level + deviation, the deviation as a second, noisier instrument sees it, noise. */
+function levelRows(level: number, n: number, offset: number, noise: number) {
+  const features = Array.from({ length: n }, (_, i) => {
+    const k = i + offset;
+    const deviation = ((k * 7919) % 1000) / 500 - 1;
+    return [level + deviation, deviation + noise * (((k * 104_729) % 997) / 997 - 0.5), k % 3];
+  });
+  return { features, labels: features.map((x) => Number(x[0]! - level > 0)) };
+}
+
+interface Version {
+  version: number;
+  featuresLeftOut: {
+    names: string[];
+    pastRows: number;
+    transferAccuracyWith: number;
+    transferAccuracyWithout: number;
+  } | null;
+}
+
+describe('features left out, on the models page', () => {
+  let platform: TestPlatform;
+  let dashboard: RunningDashboard;
+  let browser: Browser;
+
+  const api = async <T>(query: string, variables: Record<string, unknown> = {}) => {
+    const r = await gql<T>(platform.graphqlUrl, query, variables, platform.adminKey);
+    if (r.errors?.length)
+      throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
+    return r.data!;
+  };
+  const active = () =>
+    api<{ activeModel: Version | null }>(
+      '{ activeModel { version featuresLeftOut { names pastRows transferAccuracyWith transferAccuracyWithout } } }',
+    );
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    [platform] = await Promise.all([startTestPlatform(inject('postgresUrl'), PLATFORM_ENV), ensureBuilt()]);
+    dashboard = await startDashboard({ GRAPHQL_URL: platform.graphqlUrl });
+    browser = await launchBrowser();
+    await signIn(browser.page, dashboard.url, platform.adminKey!);
+  }, 240_000);
+
+  afterAll(async () => {
+    writeFileSync(
+      path.join(artifacts, 'left-out-dashboard.log'),
+      `${dashboard?.log() ?? ''}\n${browser?.problems.join('\n') ?? ''}`,
+    );
+    await browser?.close();
+    await dashboard?.stop();
+    await platform?.stop().catch(() => {});
+  }, 60_000);
+
+  it('names the left-out feature and the transfer accuracies of the drift retrain', async () => {
+    await api(INGEST, { input: levelRows(0, 1200, 0, 0.5) });
+    await until('version 1', active, (d) => d.activeModel?.version === 1, 60_000);
+    await api(INGEST, { input: levelRows(3, 500, 1200, 0) });
+    await api('mutation { checkDrift { skipped } }');
+    const { activeModel } = await until(
+      'the drift retrain serving',
+      active,
+      (d) => (d.activeModel?.version ?? 0) > 1,
+      90_000,
+    );
+    const leftOut = activeModel!.featuresLeftOut!;
+    expect(leftOut.names).toEqual(['f0']);
+
+    const { page } = browser;
+    await page.goto(`${dashboard.url}/p/default/models`);
+    const line = page.locator(
+      `[data-testid="model-row"][data-version="${activeModel!.version}"] [data-testid="model-left-out"]`,
+    );
+    await line.waitFor({ timeout: 10_000 });
+    const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
+    expect((await line.textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      `trained without f0: a model of the ${leftOut.pastRows.toLocaleString('en-US')} rows before the change predicted the window ${percent(leftOut.transferAccuracyWith)} right with it, ${percent(leftOut.transferAccuracyWithout)} without`,
+    );
+    expect(
+      await page
+        .locator('[data-testid="model-row"][data-version="1"] [data-testid="model-left-out"]')
+        .count(),
+    ).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'models-left-out-1280.png'), fullPage: true });
+  });
+});
