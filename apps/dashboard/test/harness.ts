@@ -6,14 +6,17 @@
  * Imports of the server's test harness and the db package are relative: the dashboard depends
  * on the platform only through the SDK, so those packages are not its dependencies.
  */
+/// <reference path="../../../packages/db/src/testing-global-setup.ts" />
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { findFreePort } from '../../../packages/db/src/index.ts';
 import { CHROMIUM_FLAGS, provideChromium } from '../../../test/support/chromium.ts';
+import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
 import { dashboardBuildIsCurrent } from '../build-freshness.js';
 
 export const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
@@ -181,4 +184,46 @@ export async function signIn(page: Page, baseUrl: string, key: string): Promise<
   await page.getByTestId('signin-submit').click();
   await page.waitForURL(`${baseUrl}/`);
   await page.getByTestId('link-status').waitFor();
+}
+
+/** A signed-in browser on a dashboard in front of a fresh platform, for one `describe`. */
+export interface BrowserSuite {
+  platform: TestPlatform;
+  dashboard: RunningDashboard;
+  browser: Browser;
+  /** A GraphQL call with the admin key; errors throw, naming the query. */
+  api<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+}
+
+/**
+ * Starts the platform (with `env`), the built dashboard and Chromium before the suite's tests and
+ * signs in; afterwards writes the dashboard's log and the browser's problems to
+ * test-results/`logName` and stops all three. Fields are set once `beforeAll` has run.
+ */
+export function browserSuite(env: Record<string, string>, logName: string): BrowserSuite {
+  const suite = {
+    api: async <T>(query: string, variables: Record<string, unknown> = {}) => {
+      const r = await gql<T>(suite.platform.graphqlUrl, query, variables, suite.platform.adminKey);
+      if (r.errors?.length)
+        throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
+      return r.data!;
+    },
+  } as BrowserSuite;
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    [suite.platform] = await Promise.all([startTestPlatform(inject('postgresUrl'), env), ensureBuilt()]);
+    suite.dashboard = await startDashboard({ GRAPHQL_URL: suite.platform.graphqlUrl });
+    suite.browser = await launchBrowser();
+    await signIn(suite.browser.page, suite.dashboard.url, suite.platform.adminKey!);
+  }, 240_000);
+  afterAll(async () => {
+    writeFileSync(
+      path.join(artifacts, logName),
+      `${suite.dashboard?.log() ?? ''}\n${suite.browser?.problems.join('\n') ?? ''}`,
+    );
+    await suite.browser?.close();
+    await suite.dashboard?.stop();
+    await suite.platform?.stop().catch(() => {});
+  }, 60_000);
+  return suite;
 }

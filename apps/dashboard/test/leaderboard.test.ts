@@ -6,22 +6,10 @@
  * the models page says which window won and why, with the version's leaderboard (the winner
  * highlighted, candidates cut by successive halving dimmed) — the same values the API holds.
  */
-/// <reference path="../../../packages/db/src/testing-global-setup.ts" />
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
-import {
-  artifacts,
-  type Browser,
-  ensureBuilt,
-  launchBrowser,
-  type RunningDashboard,
-  signIn,
-  startDashboard,
-  until,
-} from './harness.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { artifacts, browserSuite, until } from './harness.ts';
 
 const PLATFORM_ENV = {
   AUTOML_BUDGET_SECONDS: '8',
@@ -101,36 +89,12 @@ const cells = (c: Candidate) => [
 ];
 
 describe('the search in a browser', () => {
-  let platform: TestPlatform;
-  let dashboard: RunningDashboard;
-  let browser: Browser;
+  const suite = browserSuite(PLATFORM_ENV, 'leaderboard-dashboard.log');
+  const { api } = suite;
   let page: Page;
-
-  const api = async <T>(query: string, variables: Record<string, unknown> = {}) => {
-    const r = await gql<T>(platform.graphqlUrl, query, variables, platform.adminKey);
-    if (r.errors?.length)
-      throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
-    return r.data!;
-  };
-
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    [platform] = await Promise.all([startTestPlatform(inject('postgresUrl'), PLATFORM_ENV), ensureBuilt()]);
-    dashboard = await startDashboard({ GRAPHQL_URL: platform.graphqlUrl });
-    browser = await launchBrowser();
-    page = browser.page;
-    await signIn(page, dashboard.url, platform.adminKey!);
-  }, 240_000);
-
-  afterAll(async () => {
-    writeFileSync(
-      path.join(artifacts, 'leaderboard-dashboard.log'),
-      `${dashboard?.log() ?? ''}\n${browser?.problems.join('\n') ?? ''}`,
-    );
-    await browser?.close();
-    await dashboard?.stop();
-    await platform?.stop().catch(() => {});
-  }, 60_000);
+  beforeAll(() => {
+    page = suite.browser.page;
+  });
 
   it('shows the search live in the training bar, then the leaderboard and the reason on the models page', async () => {
     await page.locator('[data-testid="link-status"][data-status="live"]').waitFor({ timeout: 15_000 });
@@ -162,7 +126,7 @@ describe('the search in a browser', () => {
       bar.join('\n'),
     ).toBe(true);
 
-    await page.goto(`${dashboard.url}/p/default/models`);
+    await page.goto(`${suite.dashboard.url}/p/default/models`);
     const row = page.locator('[data-testid="model-row"][data-version="1"]');
     await row.waitFor({ timeout: 10_000 });
     expect((await row.getByTestId('model-search-reason').textContent())?.trim()).toBe(search.reason);

@@ -2,21 +2,9 @@
  * The models page in a real browser says which features a drift retrain was trained without and
  * the transfer over the change that decided it, as the API holds it (ModelVersion.featuresLeftOut).
  */
-/// <reference path="../../../packages/db/src/testing-global-setup.ts" />
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
-import {
-  artifacts,
-  type Browser,
-  ensureBuilt,
-  launchBrowser,
-  type RunningDashboard,
-  signIn,
-  startDashboard,
-  until,
-} from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import { artifacts, browserSuite, until } from './harness.ts';
 
 // One check, asked for: a second check that saw the features move would take the change for a
 // covariate shift, whose window reaches back and measures nothing.
@@ -54,44 +42,17 @@ interface Version {
 }
 
 describe('features left out, on the models page', () => {
-  let platform: TestPlatform;
-  let dashboard: RunningDashboard;
-  let browser: Browser;
-
-  const api = async <T>(query: string, variables: Record<string, unknown> = {}) => {
-    const r = await gql<T>(platform.graphqlUrl, query, variables, platform.adminKey);
-    if (r.errors?.length)
-      throw new Error(`${query.slice(0, 60)}…: ${r.errors.map((e) => e.message).join('; ')}`);
-    return r.data!;
-  };
+  const suite = browserSuite(PLATFORM_ENV, 'left-out-dashboard.log');
   const active = () =>
-    api<{ activeModel: Version | null }>(
+    suite.api<{ activeModel: Version | null }>(
       '{ activeModel { version featuresLeftOut { names pastRows transferAccuracyWith transferAccuracyWithout } } }',
     );
 
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    [platform] = await Promise.all([startTestPlatform(inject('postgresUrl'), PLATFORM_ENV), ensureBuilt()]);
-    dashboard = await startDashboard({ GRAPHQL_URL: platform.graphqlUrl });
-    browser = await launchBrowser();
-    await signIn(browser.page, dashboard.url, platform.adminKey!);
-  }, 240_000);
-
-  afterAll(async () => {
-    writeFileSync(
-      path.join(artifacts, 'left-out-dashboard.log'),
-      `${dashboard?.log() ?? ''}\n${browser?.problems.join('\n') ?? ''}`,
-    );
-    await browser?.close();
-    await dashboard?.stop();
-    await platform?.stop().catch(() => {});
-  }, 60_000);
-
   it('names the left-out feature and the transfer accuracies of the drift retrain', async () => {
-    await api(INGEST, { input: levelRows(0, 1200, 0, 0.5) });
+    await suite.api(INGEST, { input: levelRows(0, 1200, 0, 0.5) });
     await until('version 1', active, (d) => d.activeModel?.version === 1, 60_000);
-    await api(INGEST, { input: levelRows(3, 500, 1200, 0) });
-    await api('mutation { checkDrift { skipped } }');
+    await suite.api(INGEST, { input: levelRows(3, 500, 1200, 0) });
+    await suite.api('mutation { checkDrift { skipped } }');
     const { activeModel } = await until(
       'the drift retrain serving',
       active,
@@ -101,8 +62,8 @@ describe('features left out, on the models page', () => {
     const leftOut = activeModel!.featuresLeftOut!;
     expect(leftOut.names).toEqual(['f0']);
 
-    const { page } = browser;
-    await page.goto(`${dashboard.url}/p/default/models`);
+    const { page } = suite.browser;
+    await page.goto(`${suite.dashboard.url}/p/default/models`);
     const line = page.locator(
       `[data-testid="model-row"][data-version="${activeModel!.version}"] [data-testid="model-left-out"]`,
     );
