@@ -8,17 +8,6 @@ import {
   withoutFeatures,
 } from './feature-transfer.ts';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const fit = (rows: TransferRows) =>
   trainForest(rows.features as number[][], rows.labels as number[], {
     nEstimators: 30,
@@ -32,7 +21,7 @@ const fit = (rows: TransferRows) =>
  * + noise is what the label depends on (up when the deviation is positive), `other` is noise.
  */
 function levelRows(level: number, n: number, seed: number): TransferRows {
-  const random = rng(seed);
+  const random = seeded(seed);
   const features: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -45,7 +34,7 @@ function levelRows(level: number, n: number, seed: number): TransferRows {
 
 /** SEA-like: up when x0 + x1 > θ; x1 moves by `shift` and θ with it, so x1 is still needed. */
 function seaRows(shift: number, theta: number, n: number, seed: number): TransferRows {
-  const random = rng(seed);
+  const random = seeded(seed);
   const features: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
