@@ -7,6 +7,7 @@ import {
   transferMask,
   withoutFeatures,
 } from './feature-transfer.ts';
+import { seeded } from './testing.ts';
 
 const fit = (rows: TransferRows) =>
   trainForest(rows.features as number[][], rows.labels as number[], {
