@@ -14,6 +14,7 @@ import {
   transferMask,
   withoutFeatures,
 } from './policy/feature-transfer.ts';
+import { padTo } from './schema/category-caps.ts';
 
 /** What a version records of the features it left out (model_versions.params.leftOut). */
 export interface LeftOut {
@@ -74,9 +75,22 @@ async function outOfBagRight(input: LeftOutInput, dropped: readonly number[]): P
   });
 }
 
+/**
+ * The past as the window's forest reads it: rows stored before a column was added are shorter
+ * (missing there), and a class that vanished at the change still counts among the past's.
+ */
+function comparable(input: LeftOutInput): LeftOutInput {
+  const width = input.window.features[0]?.length ?? 0;
+  const features = padTo(input.past.features as number[][], width);
+  let nClasses = input.nClasses;
+  for (const y of input.past.labels) if (y >= nClasses) nClasses = y + 1;
+  return { ...input, past: { features, labels: input.past.labels }, nClasses };
+}
+
 /** The features to leave out, or null when none (no moved feature, or no clear gain). */
-export async function featuresToLeaveOut(input: LeftOutInput): Promise<LeftOut | null> {
-  if (input.past.labels.length < 50 || input.window.labels.length < 50) return null;
+export async function featuresToLeaveOut(given: LeftOutInput): Promise<LeftOut | null> {
+  if (given.past.labels.length < 50 || given.window.labels.length < 50) return null;
+  const input = comparable(given);
   const categorical = input.featureTypes.map((t) => t === 'categorical');
   const result = await transferMask(input.past, input.window, fitter(input), { categorical });
   if (result.dropped.length === 0) return null;

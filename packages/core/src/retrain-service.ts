@@ -34,6 +34,7 @@ import {
   fitCategoryCaps,
   modelRows,
   padRows,
+  padTo,
 } from './schema/category-caps.ts';
 import {
   countLabelledSince,
@@ -607,15 +608,19 @@ export class RetrainService {
     // As in the benchmark: a past of fewer than MIN_TRAIN_ROWS / 2 rows says too little.
     if (past.labels.length < this.config.retrain.minTrainRows / 2) return null;
     const { model } = this.config;
+    // A check, not the training: when it cannot run (rows no forest takes), train on every feature.
     const leftOut = await featuresToLeaveOut({
       past: {
-        features: modelRows(padRows(past.features).rows, data.nFeatures, split.caps),
+        features: modelRows(padTo(past.features, data.nFeatures), data.nFeatures, split.caps),
         labels: past.labels,
       },
       window: { features: split.trainX, labels: split.trainY },
       nClasses: data.nClasses,
       featureTypes: data.featureTypes,
       forest: { ...model, ...(model.threads ? { threads: model.threads } : {}) },
+    }).catch((error: unknown) => {
+      this.logger.warn({ trainingJobId: job.id, err: error }, 'features left out: not checked');
+      return null;
     });
     if (!leftOut) return null;
     const columns = await this.columnNames();

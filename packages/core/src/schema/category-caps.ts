@@ -70,6 +70,15 @@ export function padRows(rows: number[][]): { rows: number[][]; width: number } {
   return { rows, width };
 }
 
+/** Rows padded with NaN (missing) to `width` columns, or cut to it. */
+export function padTo(rows: readonly number[][], width: number): number[][] {
+  return rows.map((r) =>
+    r.length === width
+      ? r
+      : [...r.slice(0, width), ...new Array<number>(Math.max(0, width - r.length)).fill(Number.NaN)],
+  );
+}
+
 /** Rows as a model of `nFeatures` columns with `caps` reads them: later columns cut, categories capped. */
 export function modelRows(rows: number[][], nFeatures: number, caps: readonly CategoryCap[]): number[][] {
   const cut = rows.length > 0 && rows[0]!.length > nFeatures ? rows.map((r) => r.slice(0, nFeatures)) : rows;
