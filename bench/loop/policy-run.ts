@@ -5,7 +5,7 @@
  * are replaced by arrays; the decisions are the ones the platform will take.
  */
 
-import { pairedZ, transferMask } from '../../packages/core/src/policy/feature-transfer.ts';
+import { featuresToLeaveOut } from '../../packages/core/src/features-left-out.ts';
 import {
   applyManualPromotion,
   applyRepromotion,
@@ -364,23 +364,21 @@ export class PolicyRun {
     const beforeFrom = Math.max(0, beforeTo - n);
     if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < 50) return { dropped: [], seconds: 0 };
     const started = performance.now();
-    const { trainer } = this.replay.cache;
-    const nClasses = this.stream.nClasses;
-    const result = await transferMask(
-      {
+    // The platform's check (features-left-out.ts) with the benchmark's forest (trainer.ts's defaults).
+    const leftOut = await featuresToLeaveOut({
+      past: {
         features: this.stream.features.slice(beforeFrom, beforeTo),
         labels: this.stream.labels.slice(beforeFrom, beforeTo),
       },
-      {
+      window: {
         features: this.stream.features.slice(w.from, trainTo),
         labels: this.stream.labels.slice(w.from, trainTo),
       },
-      (rows) => trainer({ ...rows, nClasses }),
-    );
-    const dropped =
-      result.dropped.length > 0 && (await this.#holdsInWindow(w.from, trainTo, result.dropped))
-        ? result.dropped
-        : [];
+      nClasses: this.stream.nClasses,
+      featureTypes: this.stream.features[0]!.map(() => 'numeric' as const),
+      forest: { nEstimators: 30, maxDepth: 10, minSamplesLeaf: 1, seed: 42, threads: 1 },
+    });
+    const dropped = leftOut?.features ?? [];
     this.#dropped.set(since, dropped);
     if (dropped.length > 0)
       this.record.events.push({ at: this.#position, type: 'features dropped', since, features: dropped });
@@ -393,17 +391,6 @@ export class PolicyRun {
     const dropped = serving ? (this.#dropped.get(this.state.versions[serving.version]!.since) ?? []) : [];
     this.#dropped.set(since, dropped);
     return dropped;
-  }
-
-  /** The window's own rows, out of bag: leaving the features out is not clearly worse there (z > -2). */
-  async #holdsInWindow(from: number, to: number, dropped: number[]): Promise<boolean> {
-    const labels = this.stream.labels.slice(from, to);
-    const oobRight = async (d: number[]) => {
-      const { model } = await this.replay.cache.train(from, to, undefined, d);
-      const oob = model.outOfBag?.();
-      return Uint8Array.from(labels, (y, i) => (oob && oob[i] === y ? 1 : 0));
-    };
-    return pairedZ(await oobRight([]), await oobRight(dropped)) > -2;
   }
 
   async #train(action: Extract<PolicyAction, { type: 'start_training' }>): Promise<void> {
