@@ -97,6 +97,8 @@ export const environmentSchema = z.object({
   // The rows a challenger is judged on: out of bag (it learns the whole window) or the newest held out.
   PROMOTION_GATE: z.preprocess(emptyToUndefined, z.enum(['out-of-bag', 'holdout']).default('out-of-bag')),
   PROMOTION_TOLERANCE: num(0.01, 0, 1),
+  // A drift retrain leaves out the features whose moved level misled a model of the rows before the change.
+  FEATURE_TRANSFER: bool(true),
   RETRAIN_EXPIRE_SECONDS: int(900, 5, 86400),
   RETRAIN_RETRY_LIMIT: int(3, 0, 100),
   QUEUE_MAINTENANCE_SECONDS: int(30, 1, 3600),
@@ -331,6 +333,8 @@ export interface Config {
      * Seconds a training run may spend searching training windows × forest hyperparameters by
      * successive halving, refit included (0: the fixed forest of N_ESTIMATORS, MAX_DEPTH, ...).
      */
+    /** FEATURE_TRANSFER: a drift retrain may leave out features whose level moved (docs/policy.md). */
+    featureTransfer: boolean;
     automlBudgetSeconds: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
@@ -497,6 +501,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPromotionsPerHour: e.MAX_PROMOTIONS_PER_HOUR,
       growthRows: e.GROWTH_RETRAIN_ROWS,
       automlBudgetSeconds: e.AUTOML_BUDGET_SECONDS,
+      featureTransfer: e.FEATURE_TRANSFER,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     pipelines: { autoCreate: e.AUTO_CREATE_PIPELINES, modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024 },

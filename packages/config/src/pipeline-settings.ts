@@ -42,6 +42,9 @@ const SETTERS = {
   PROMOTION_GATE: (c: Config, v: 'out-of-bag' | 'holdout') => {
     c.retrain.gate = v;
   },
+  FEATURE_TRANSFER: (c: Config, v: boolean) => {
+    c.retrain.featureTransfer = v;
+  },
   PROMOTION_TOLERANCE: (c: Config, v: number) => {
     c.retrain.promotionTolerance = v;
   },

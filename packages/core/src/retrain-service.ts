@@ -594,7 +594,7 @@ export class RetrainService {
     data: TrainingData,
     split: ModelSplit,
   ): Promise<LeftOut | null> {
-    if (!DEFAULT_POLICY_CONFIG.featureTransfer || !data.since) return null;
+    if (!this.config.retrain.featureTransfer || !data.since) return null;
     if (job.reason.startsWith(REGIME_GROWTH)) return this.inheritedLeftOut(data.since);
     if (data.reachedBack) return this.inheritedLeftOut(null);
     if (job.driftCheckId === null || data.searching) return null;

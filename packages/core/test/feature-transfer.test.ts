@@ -76,3 +76,28 @@ describe('a drift retrain leaves out a feature whose level moved', () => {
     expect(grown.version!.featureImportances[0]).toBe(0);
   }, 120_000);
 });
+
+describe('FEATURE_TRANSFER=false', () => {
+  const suite = quietPlatformForSuite({
+    MIN_TRAIN_ROWS: '300',
+    AUTOML_BUDGET_SECONDS: '0',
+    GROWTH_RETRAIN_ROWS: '100000',
+    RETRAIN_MIN_INTERVAL_SECONDS: '0',
+    WINDOW_SIZE: '200',
+    FEATURE_TRANSFER: 'false',
+  });
+
+  it('trains the same drift retrain on every feature', async () => {
+    const { db, platform } = suite;
+    await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
+    const { job } = await platform.drift.requestRetrain('bootstrap for the test');
+    expect((await platform.retrain.run(job.id)).promoted).toBe(true);
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+    await platform.data.ingest({ ...levelRows(3, 400, 1000), batchId: 'level-3' });
+    const alarm = (await platform.drift.check('manual')).check!;
+    const retrain = await platform.retrain.run(alarm.trainingJobId!);
+    expect(retrain.version!.params.leftOut).toBeUndefined();
+    expect(retrain.version!.featureImportances[0]).toBeGreaterThan(0);
+  }, 120_000);
+});
