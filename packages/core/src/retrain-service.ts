@@ -579,11 +579,6 @@ export class RetrainService {
   }
 
   /**
-   * The lineage's evidence for the gate of a drift retrain (gate-evidence.ts): its error before
-   * the located change, and its outcomes over the window (at most TRAIN_WINDOW of them, and
-   * `lineageLevelWindow` more before the window).
-   */
-  /**
    * Features a drift retrain after a located change leaves out (features-left-out.ts): measured
    * against the rows before the change, for the fixed forest on the new regime; a covariate
    * shift's window, which reaches back (the older rows keep their labels), and the regime's
@@ -641,11 +636,17 @@ export class RetrainService {
     return { ...leftOut, inherited: true };
   }
 
+  /** The pipeline's column names (schema order); none for a pipeline without a schema. */
   private async columnNames(): Promise<string[]> {
     const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
     return schema?.columns.map((c) => c.name) ?? [];
   }
 
+  /**
+   * The lineage's evidence for the gate of a drift retrain (gate-evidence.ts): its error before
+   * the located change, and its outcomes over the window (at most TRAIN_WINDOW of them, and
+   * `lineageLevelWindow` more before the window).
+   */
   private async gateEvidence(job: TrainingJobRecord, data: TrainingData): Promise<GateEvidence> {
     const { lineageLevelWindow } = DEFAULT_POLICY_CONFIG;
     const limit = this.config.retrain.trainWindow + lineageLevelWindow;
