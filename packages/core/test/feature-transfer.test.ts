@@ -26,27 +26,37 @@ function levelRows(level: number, n: number, offset: number) {
   return { features, labels };
 }
 
+const SETTINGS = {
+  MIN_TRAIN_ROWS: '300',
+  AUTOML_BUDGET_SECONDS: '0',
+  GROWTH_RETRAIN_ROWS: '100000',
+  RETRAIN_MIN_INTERVAL_SECONDS: '0',
+  WINDOW_SIZE: '200',
+};
+
+/**
+ * Version 1 learns level 0 (1,000 rows) and serves; 400 rows at level 3 and a check: it must find
+ * the change and queue a drift retrain, which it runs and returns with the check.
+ */
+async function retrainAtLevel3(suite: ReturnType<typeof quietPlatformForSuite>) {
+  const { db, platform } = suite;
+  await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
+  const { job } = await platform.drift.requestRetrain('bootstrap for the test');
+  expect((await platform.retrain.run(job.id)).promoted).toBe(true);
+  await platform.holder.refresh();
+  await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+  await platform.data.ingest({ ...levelRows(3, 400, 1000), batchId: 'level-3' });
+  const alarm = (await platform.drift.check('manual')).check!;
+  expect(alarm).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+  return { alarm, retrain: await platform.retrain.run(alarm.trainingJobId!) };
+}
+
 describe('a drift retrain leaves out a feature whose level moved', () => {
-  const suite = quietPlatformForSuite({
-    MIN_TRAIN_ROWS: '300',
-    AUTOML_BUDGET_SECONDS: '0',
-    GROWTH_RETRAIN_ROWS: '100000',
-    RETRAIN_MIN_INTERVAL_SECONDS: '0',
-    WINDOW_SIZE: '200',
-  });
+  const suite = quietPlatformForSuite(SETTINGS);
 
   it('records what it left out, generalises to a new level, and its growth keeps it out', async () => {
     const { db, platform } = suite;
-    await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
-    const { job } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(job.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
-
-    await platform.data.ingest({ ...levelRows(3, 400, 1000), batchId: 'level-3' });
-    const alarm = (await platform.drift.check('manual')).check!;
-    expect(alarm).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
-    const retrain = await platform.retrain.run(alarm.trainingJobId!);
+    const { alarm, retrain } = await retrainAtLevel3(suite);
     expect(retrain.promoted).toBe(true);
     const leftOut = retrain.version!.params.leftOut as LeftOut;
     expect(leftOut.features).toEqual([0]);
@@ -78,25 +88,10 @@ describe('a drift retrain leaves out a feature whose level moved', () => {
 });
 
 describe('FEATURE_TRANSFER=false', () => {
-  const suite = quietPlatformForSuite({
-    MIN_TRAIN_ROWS: '300',
-    AUTOML_BUDGET_SECONDS: '0',
-    GROWTH_RETRAIN_ROWS: '100000',
-    RETRAIN_MIN_INTERVAL_SECONDS: '0',
-    WINDOW_SIZE: '200',
-    FEATURE_TRANSFER: 'false',
-  });
+  const suite = quietPlatformForSuite({ ...SETTINGS, FEATURE_TRANSFER: 'false' });
 
   it('trains the same drift retrain on every feature', async () => {
-    const { db, platform } = suite;
-    await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
-    const { job } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(job.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
-    await platform.data.ingest({ ...levelRows(3, 400, 1000), batchId: 'level-3' });
-    const alarm = (await platform.drift.check('manual')).check!;
-    const retrain = await platform.retrain.run(alarm.trainingJobId!);
+    const { retrain } = await retrainAtLevel3(suite);
     expect(retrain.version!.params.leftOut).toBeUndefined();
     expect(retrain.version!.featureImportances[0]).toBeGreaterThan(0);
   }, 120_000);
