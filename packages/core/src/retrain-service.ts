@@ -495,7 +495,7 @@ export class RetrainService {
         `the ${split.trainY.length} training rows (the window without its ${split.testY.length} held-out rows${holdout === 'interleaved' ? `, one in ${interleaveStep(this.config.retrain.holdoutFraction)}` : ', the newest'}) all have label ${split.trainY[0]}: training needs at least two classes among them`,
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
-    const leftOut = await this.leaveOut(job, data, modelSplit);
+    const leftOut = await this.leaveOut(job, data, modelSplit, champion);
     const { forest, trainingMs, search, searchSkipped, learned } = await this.fit(
       job,
       leftOut ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) } : modelSplit,
@@ -588,10 +588,11 @@ export class RetrainService {
     job: TrainingJobRecord,
     data: TrainingData,
     split: ModelSplit,
+    champion: ModelVersionRecord | null,
   ): Promise<LeftOut | null> {
     if (!this.config.retrain.featureTransfer || !data.since) return null;
-    if (job.reason.startsWith(REGIME_GROWTH)) return this.inheritedLeftOut(data.since);
-    if (data.reachedBack) return this.inheritedLeftOut(null);
+    if (job.reason.startsWith(REGIME_GROWTH)) return inheritedLeftOut(champion, data.since);
+    if (data.reachedBack) return inheritedLeftOut(champion, null);
     if (job.driftCheckId === null || data.searching) return null;
     const past = await readLabelledBefore(
       this.sql,
@@ -606,7 +607,7 @@ export class RetrainService {
     // A check, not the training: when it cannot run (rows no forest takes), train on every feature.
     const leftOut = await featuresToLeaveOut({
       past: {
-        features: modelRows(padTo(past.features, data.nFeatures), data.nFeatures, split.caps),
+        features: applyCategoryCaps(padTo(past.features, data.nFeatures), split.caps),
         labels: past.labels,
       },
       window: { features: split.trainX, labels: split.trainY },
@@ -618,28 +619,9 @@ export class RetrainService {
       return null;
     });
     if (!leftOut) return null;
-    const columns = await this.columnNames();
-    const named = { ...leftOut, names: leftOut.features.map((j) => columns[j] ?? `feature ${j}`) };
+    const named = { ...leftOut, names: leftOut.features.map((j) => data.columnNames[j] ?? `feature ${j}`) };
     this.logger.info({ trainingJobId: job.id, leftOut: named.names }, describeLeftOut(named));
     return named;
-  }
-
-  /**
-   * The serving version's left-out features: for the growth of its regime (`since` its start),
-   * or (`since` null) for a covariate shift's window, whose older rows kept their labels and
-   * those features their drift.
-   */
-  private async inheritedLeftOut(since: RegimeStart | null): Promise<LeftOut | null> {
-    const production = await getProductionVersion(this.sql, this.pipeline.id);
-    const leftOut = production?.params.leftOut as LeftOut | undefined;
-    if (!leftOut || (since && production!.params.since !== since.at.toISOString())) return null;
-    return { ...leftOut, inherited: true };
-  }
-
-  /** The pipeline's column names (schema order); none for a pipeline without a schema. */
-  private async columnNames(): Promise<string[]> {
-    const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
-    return schema?.columns.map((c) => c.name) ?? [];
   }
 
   /**
@@ -763,7 +745,8 @@ export class RetrainService {
     const featureTypes = Array.from({ length: width }, (_, j) =>
       schema?.columns[j]?.type === 'categorical' ? ('categorical' as const) : ('numeric' as const),
     );
-    return { ...data, ...how, nClasses, nFeatures: width, featureTypes };
+    const columnNames = schema?.columns.map((c) => c.name) ?? [];
+    return { ...data, ...how, nClasses, nFeatures: width, featureTypes, columnNames };
   }
 
   /**
@@ -1096,11 +1079,24 @@ interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   nFeatures: number;
   /** Per feature column, how the forest splits it. */
   featureTypes: ('numeric' | 'categorical')[];
+  /** The columns' names in the pipeline's schema (none without a schema). */
+  columnNames: string[];
 }
 
 /** The split as the model reads it (high-cardinality categories capped), with the caps. */
 interface ModelSplit extends GateSplit {
   caps: CategoryCap[];
+}
+
+/**
+ * The serving version's left-out features: for the growth of its regime (`since` its start), or
+ * (`since` null) for a covariate shift's window, whose older rows kept their labels and those
+ * features their drift.
+ */
+function inheritedLeftOut(serving: ModelVersionRecord | null, since: RegimeStart | null): LeftOut | null {
+  const leftOut = serving?.params.leftOut as LeftOut | undefined;
+  if (!leftOut || (since && serving!.params.since !== since.at.toISOString())) return null;
+  return { ...leftOut, inherited: true };
 }
 
 /** Caps fitted on the training rows, applied to both sides of the split. */
