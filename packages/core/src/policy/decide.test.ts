@@ -716,6 +716,43 @@ describe('growth and stationarity', () => {
     expect(run.at).toBe(2350);
   });
 
+  it('queues no growth while the serving version errs on fewer outcomes than the promotion tolerance, then does', () => {
+    const random = seeded(26);
+    const history = outcomes(random, 0, 600, -1, 0);
+    const state = serving(version(1, { trainRows: 350 }), 600, columns(history));
+    // 0.3 % wrong: a grown model could gain at most that, which the gate (1 point) cannot see.
+    const clean = outcomes(random, 600, 2400, 1, 0.003);
+    const quiet = replay(state, history, clean, (a) => a.some((x) => x.type === 'queue_retrain'));
+    expect(quiet.actions.filter((a) => a.type === 'queue_retrain')).toEqual([]);
+    // Once it errs on more than 1 % of its outcomes, the growth is due.
+    const worse = replay(quiet.state, [...history, ...clean], outcomes(random, 3000, 4000, 1, 0.02), (a) =>
+      a.some((x) => x.type === 'queue_retrain'),
+    );
+    expect(worse.actions.find((a) => a.type === 'queue_retrain')).toMatchObject({
+      job: { trigger: 'growth' },
+    });
+    expect(worse.at).toBeGreaterThan(3000);
+  });
+
+  it('queues growth however few its errors when the gate weighs balanced accuracy (a rare class)', () => {
+    const random = seeded(26);
+    const history = outcomes(random, 0, 600, -1, 0);
+    const holdout = {
+      n: 1000,
+      errors: 5,
+      classes: [
+        { label: 0, n: 980, errors: 1 },
+        { label: 1, n: 20, errors: 4 },
+      ],
+    };
+    const state = serving(version(1, { trainRows: 350, holdout }), 600, columns(history));
+    const run = replay(state, history, outcomes(random, 600, 2000, 1, 0.003), (a) =>
+      a.some((x) => x.type === 'queue_retrain'),
+    );
+    expect(run.actions.find((a) => a.type === 'queue_retrain')).toMatchObject({ job: { trigger: 'growth' } });
+    expect(run.at).toBe(2350);
+  });
+
   it('a version of a new regime grows at 4× again: growth rejected in the old regime is forgotten', () => {
     const random = seeded(29);
     const history = outcomes(random, 0, 3000, 1, 0.05);

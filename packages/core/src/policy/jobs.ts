@@ -2,7 +2,7 @@ import type { PolicyConfig } from './config.ts';
 import { featuresMovedIn } from './data-drift.ts';
 import { labelledSince, riseInWindow } from './lineage.ts';
 import { queueJob } from './transitions.ts';
-import type { Evidence, Explanation, Job, PolicyAction, PolicyState, VersionInfo } from './types.ts';
+import type { Evidence, Explanation, Job, PolicyAction, PolicyState, Serving, VersionInfo } from './types.ts';
 
 /**
  * P5 growth: the serving version was trained on few rows of its regime (the bootstrap and every
@@ -26,6 +26,7 @@ export function growthDue(
     : window - Math.max(Math.round(window * config.holdoutFraction), config.minHoldoutRows);
   if (regime < factor * info.trainRows || regime < info.trainRows + config.growthMinExtra) return null;
   if (newTrainRows < 1.5 * info.trainRows) return null;
+  if (servingBarelyErrs(serving, info.holdout, config)) return null;
   const queued = queueJob(state, {
     trigger: 'growth',
     since: serving.regimeSince,
@@ -49,6 +50,22 @@ export function growthDue(
     cost: { trainingRuns: 1, trainingRows: newTrainRows },
   };
   return { state: queued.state, action: { type: 'queue_retrain', job: queued.job, explanation } };
+}
+
+/**
+ * A growth retrain can gain at most the serving version's error on the outcomes since it served;
+ * under the gate's `promotionTolerance` the gate could not tell the grown model from it, so the
+ * run would buy nothing. Growth waits (and is due again once the version errs more). Not when the
+ * gate weighs balanced accuracy (a class of the version's hold-out rarer than `balancedBelow`):
+ * there a low error rate says little about the rare class.
+ */
+export function servingBarelyErrs(
+  serving: Pick<Serving, 'outcomes' | 'errors'>,
+  holdout: { n: number; classes: readonly { n: number }[] },
+  config: Pick<PolicyConfig, 'balancedBelow' | 'promotionTolerance'>,
+): boolean {
+  const imbalanced = holdout.classes.some((c) => c.n < config.balancedBelow * holdout.n);
+  return !imbalanced && serving.outcomes > 0 && serving.errors < config.promotionTolerance * serving.outcomes;
 }
 
 /** The growth factor of a version: sooner for the first, short model of a located change's regime. */
