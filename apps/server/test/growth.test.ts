@@ -148,3 +148,66 @@ describe('growth retrains on a table sent in batches', () => {
     expect(after.data!.trainingJobs.items.length).toBe(jobs.length);
   });
 });
+
+/** Rows a forest learns without error: the class is x0 > 0.5, and no x0 falls within 0.1 of it. */
+function separable(n: number, seed: number) {
+  const { features } = rows(n, seed);
+  for (const f of features) f[0] = f[0]! < 0.5 ? f[0]! * 0.8 : 0.6 + (f[0]! - 0.5) * 0.8;
+  return { features, labels: features.map((f) => (f[0]! > 0.5 ? 1 : 0)) };
+}
+
+describe('growth retrains on a live stream the serving version barely errs on', () => {
+  let p: TestPlatform;
+  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
+  const INGEST =
+    'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "easy") { rowsStored } }';
+
+  beforeAll(async () => {
+    // As above, with a search; the stream is live (CHECK_INTERVAL_SECONDS at its default: never
+    // quiet here).
+    p = await startTestPlatform(inject('postgresUrl'), {
+      AUTOML_BUDGET_SECONDS: '1',
+      MIN_TRAIN_ROWS: '200',
+      GROWTH_RETRAIN_ROWS: '1200',
+      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
+    });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
+
+  it('queues none while its version, chosen by a search, errs on under PROMOTION_TOLERANCE of its outcomes', async () => {
+    await call(INGEST, { input: separable(250, 11) });
+    const first = await waitFor(
+      async () =>
+        (
+          await call<{ activeModel: { version: number; search: { window: string } | null } | null }>(
+            '{ activeModel(pipeline: "easy") { version search { window } } }',
+          )
+        ).data?.activeModel ?? undefined,
+      'the bootstrap model',
+      60_000,
+    );
+    expect(first.version).toBe(1);
+    expect(first.search, JSON.stringify(first)).not.toBeNull();
+    // 1,500 more rows (the step is 1,200), every one scored right by v1: a grown model could gain
+    // nothing the gate would see, so the check queues no growth.
+    await call(INGEST, { input: separable(1500, 12) });
+    // The ingest's own check may still be running: a second check comes after it.
+    const CHECK = 'mutation { checkDrift(pipeline: "easy") { event { action trainingJob { id } } } }';
+    for (const _ of [1, 2]) {
+      const check = await call<{ checkDrift: { event: { action: string; trainingJob: unknown } } }>(CHECK);
+      expect(check.data?.checkDrift.event).toMatchObject({ action: 'NONE', trainingJob: null });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const stats = await call<{ model: { metrics: { accuracy: number } } }>(
+      '{ model(version: 1, pipeline: "easy") { metrics { accuracy } } }',
+    );
+    expect(stats.data!.model.metrics.accuracy).toBeGreaterThan(0.99);
+    const jobs = await call<{ trainingJobs: { total: number } }>(
+      '{ trainingJobs(pipeline: "easy") { total } }',
+    );
+    expect(jobs.data?.trainingJobs.total).toBe(1);
+  });
+});

@@ -18,6 +18,7 @@ import {
 } from './drift-check.ts';
 import type { LevelPromise } from './level-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
+import { DEFAULT_POLICY_CONFIG, servingBarelyErrs } from './policy/index.ts';
 import type { Queues } from './queues.ts';
 import { announceQueued, RetrainRequests } from './retrain-requests.ts';
 import {
@@ -112,7 +113,10 @@ export class DriftPolicy {
     // stopped arriving is the case growth retrains are for.
     const quiet = outcome.check.action === 'none' || outcome.check.verdict === 'insufficient_data';
     if (!outcome.trainingJob && quiet) {
-      outcome.trainingJob = await this.retrains.growth(production);
+      outcome.trainingJob = await this.retrains.growth(
+        production,
+        this.barelyErrs(production, inputs.errors),
+      );
     }
     const { verdict, dataDrift, predictionDrift, conceptDrift } = measurement;
     this.logger.info(
@@ -127,6 +131,27 @@ export class DriftPolicy {
       'drift check',
     );
     return { ...outcome, skipped: null };
+  }
+
+  /**
+   * The serving version errs on fewer than PROMOTION_TOLERANCE of its outcomes in the lineage's
+   * stream, and the gate weighs accuracy (no class under 20 % of them): the pure policy's
+   * `servingBarelyErrs`, over the class mix of its outcomes.
+   */
+  private barelyErrs(production: ModelVersionRecord, stream: DriftCheckInputs['errors']): boolean {
+    let outcomes = 0;
+    let errors = 0;
+    const classes = new Map<number, number>();
+    for (let i = 0; i < stream.wrong.length; i++) {
+      if ((stream.version?.[i] ?? production.version) !== production.version) continue;
+      outcomes += 1;
+      errors += stream.wrong[i]!;
+      const label = stream.label?.[i] ?? -1;
+      classes.set(label, (classes.get(label) ?? 0) + 1);
+    }
+    const mix = { n: outcomes, classes: [...classes.values()].map((n) => ({ n })) };
+    const config = { ...DEFAULT_POLICY_CONFIG, promotionTolerance: this.config.retrain.promotionTolerance };
+    return servingBarelyErrs({ outcomes, errors }, mix, config);
   }
 
   /** The serving version's reference sample, the newest window and its error stream. */

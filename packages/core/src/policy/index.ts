@@ -21,7 +21,7 @@ export {
   repromoteWithoutTraining,
   type ScoredModel,
 } from './gate.ts';
-export { growthDue, growthFactorOf } from './jobs.ts';
+export { growthDue, growthFactorOf, servingBarelyErrs } from './jobs.ts';
 export { levelTestsFor, promisedError } from './level.ts';
 export { firstServedAtOrAfter, labelledSince, lineageErrorBefore, locateRise } from './lineage.ts';
 export {
