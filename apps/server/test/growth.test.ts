@@ -16,36 +16,49 @@ function rows(n: number, seed: number) {
   return { features, labels: features.map((f) => (f[0]! * f[0]! + f[1]! * f[2]! > 0.5 ? 1 : 0)) };
 }
 
-describe('growth retrains', () => {
+/**
+ * A platform for one describe (started before its tests, stopped after), its GraphQL calls with
+ * the admin key, an ingest into `pipeline`, and the wait for its first model.
+ */
+function platformFor(pipeline: string, env: Record<string, string>) {
   let p: TestPlatform;
-  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
-    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
-  const INGEST =
-    'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "grow") { rowsStored } }';
-
   beforeAll(async () => {
-    p = await startTestPlatform(inject('postgresUrl'), {
-      MIN_TRAIN_ROWS: '200',
-      GROWTH_RETRAIN_ROWS: '1200',
-      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
-    });
+    p = await startTestPlatform(inject('postgresUrl'), env);
   });
   afterAll(async () => {
     await p?.stop();
   });
-
-  it('queues a growth retrain once GROWTH_RETRAIN_ROWS more labelled rows are in, and trains it on the larger window', async () => {
-    await call(INGEST, { input: rows(250, 1) });
-    const first = await waitFor(
+  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
+    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
+  const ingest = (input: { features: number[][]; labels: number[] }) =>
+    call(
+      `mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "${pipeline}") { rowsStored } }`,
+      { input },
+    );
+  const firstModel = () =>
+    waitFor(
       async () =>
         (
-          await call<{ activeModel: { version: number; trainRows: number } | null }>(
-            '{ activeModel(pipeline: "grow") { version trainRows } }',
-          )
+          await call<{
+            activeModel: { version: number; trainRows: number; search: { window: string } | null } | null;
+          }>(`{ activeModel(pipeline: "${pipeline}") { version trainRows search { window } } }`)
         ).data?.activeModel ?? undefined,
       'the bootstrap model',
       60_000,
     );
+  return { call, ingest, firstModel };
+}
+
+describe('growth retrains', () => {
+  const { call, ingest, firstModel } = platformFor('grow', {
+    MIN_TRAIN_ROWS: '200',
+    GROWTH_RETRAIN_ROWS: '1200',
+    DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
+  });
+
+  it('queues a growth retrain once GROWTH_RETRAIN_ROWS more labelled rows are in, and trains it on the larger window', async () => {
+    await ingest(rows(250, 1));
+    const first = await firstModel();
     expect(first.version).toBe(1);
     // Not grown yet: a check queues nothing.
     const quiet = await call<{ checkDrift: { event: { action: string; trainingJob: unknown } } }>(
@@ -57,7 +70,7 @@ describe('growth retrains', () => {
     );
     expect(open.data?.trainingJobs.total).toBe(1);
 
-    await call(INGEST, { input: rows(1500, 2) });
+    await ingest(rows(1500, 2));
     await call('mutation { checkDrift(pipeline: "grow") { skipped } }');
     const jobs = await waitFor(
       async () => {
@@ -85,20 +98,11 @@ describe('growth retrains', () => {
 });
 
 describe('growth retrains on a table sent in batches', () => {
-  let p: TestPlatform;
-  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
-    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
-
-  beforeAll(async () => {
-    // Scheduled drift checks every second; GROWTH_RETRAIN_ROWS at its default (5000), far above the table.
-    p = await startTestPlatform(inject('postgresUrl'), {
-      MIN_TRAIN_ROWS: '100',
-      CHECK_INTERVAL_SECONDS: '1',
-      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
-    });
-  });
-  afterAll(async () => {
-    await p?.stop();
+  // Scheduled drift checks every second; GROWTH_RETRAIN_ROWS at its default (5000), far above the table.
+  const { call, ingest } = platformFor('table', {
+    MIN_TRAIN_ROWS: '100',
+    CHECK_INTERVAL_SECONDS: '1',
+    DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
   });
 
   it('ends serving a model of all the rows once the batches stop, without anyone pressing retrain', async () => {
@@ -108,12 +112,7 @@ describe('growth retrains on a table sent in batches', () => {
         features: table.features.slice(b * 100, (b + 1) * 100),
         labels: table.labels.slice(b * 100, (b + 1) * 100),
       };
-      await call(
-        'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "table") { rowsStored } }',
-        {
-          input,
-        },
-      );
+      await ingest(input);
       await new Promise((r) => setTimeout(r, 300));
     }
     type Jobs = {
@@ -157,43 +156,23 @@ function separable(n: number, seed: number) {
 }
 
 describe('growth retrains on a live stream the serving version barely errs on', () => {
-  let p: TestPlatform;
-  const call = <T>(query: string, variables: Record<string, unknown> = {}) =>
-    gql<T>(p.graphqlUrl, query, variables, p.adminKey);
-  const INGEST =
-    'mutation I($input: IngestInput!) { ingest(input: $input, pipeline: "easy") { rowsStored } }';
-
-  beforeAll(async () => {
-    // As above, with a search; the stream is live (CHECK_INTERVAL_SECONDS at its default: never
-    // quiet here).
-    p = await startTestPlatform(inject('postgresUrl'), {
-      AUTOML_BUDGET_SECONDS: '1',
-      MIN_TRAIN_ROWS: '200',
-      GROWTH_RETRAIN_ROWS: '1200',
-      DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
-    });
-  });
-  afterAll(async () => {
-    await p?.stop();
+  // As above, with a search; the stream is live (CHECK_INTERVAL_SECONDS at its default: never
+  // quiet here).
+  const { call, ingest, firstModel } = platformFor('easy', {
+    AUTOML_BUDGET_SECONDS: '1',
+    MIN_TRAIN_ROWS: '200',
+    GROWTH_RETRAIN_ROWS: '1200',
+    DRIFT_CHECK_MIN_INTERVAL_SECONDS: '0',
   });
 
   it('queues none while its version, chosen by a search, errs on under PROMOTION_TOLERANCE of its outcomes', async () => {
-    await call(INGEST, { input: separable(250, 11) });
-    const first = await waitFor(
-      async () =>
-        (
-          await call<{ activeModel: { version: number; search: { window: string } | null } | null }>(
-            '{ activeModel(pipeline: "easy") { version search { window } } }',
-          )
-        ).data?.activeModel ?? undefined,
-      'the bootstrap model',
-      60_000,
-    );
+    await ingest(separable(250, 11));
+    const first = await firstModel();
     expect(first.version).toBe(1);
     expect(first.search, JSON.stringify(first)).not.toBeNull();
     // 1,500 more rows (the step is 1,200), every one scored right by v1: a grown model could gain
     // nothing the gate would see, so the check queues no growth.
-    await call(INGEST, { input: separable(1500, 12) });
+    await ingest(separable(1500, 12));
     // The ingest's own check may still be running: a second check comes after it.
     const CHECK = 'mutation { checkDrift(pipeline: "easy") { event { action trainingJob { id } } } }';
     for (const _ of [1, 2]) {
