@@ -36,6 +36,8 @@
  *
  *   node --import tsx bench/loop/platform.ts [--rows 30000] [--only digits-ink] [--set NAME=VALUE]
  *   (or: pnpm bench:loop-platform)
+ *   BENCH_LOG_LEVEL=info adds the server's log lines (JSON, one per line: which features a retrain
+ *   left out and why, each job's start and end) to the output; warn by default.
  *
  * Postgres: DATABASE_URL's server when set (fresh databases, dropped at the end), else embedded.
  */
@@ -81,7 +83,7 @@ const SETTINGS = Object.fromEntries(
 );
 const BATCH = 100;
 const RATE = 1000;
-const logger = createLogger('warn', { name: 'bench-loop-platform' });
+const logger = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', { name: 'bench-loop-platform' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 if (!existsSync(`${TABLES_DIR}digits.json`))
