@@ -20,6 +20,10 @@ const PLATFORM_ENV = {
 };
 
 const INGEST = `mutation Ingest($input: IngestInput!) { ingest(input: $input) { rowsStored } }`;
+const HISTORY = `{
+  driftEvents(limit: 5) { items { id action explanation } }
+  trainingJobs(limit: 5) { items { id reason status outcome error metrics } }
+}`;
 
 /** A reading = level + deviation, the deviation as a second, noisier instrument sees it, noise. */
 function levelRows(level: number, n: number, offset: number, noise: number) {
@@ -58,7 +62,10 @@ describe('features left out, on the models page', () => {
       active,
       (d) => (d.activeModel?.version ?? 0) > 1,
       90_000,
-    );
+    ).catch(async (error: Error) => {
+      // What the checks and jobs did, so that a failure says why no drift retrain served.
+      throw new Error(`${error.message}\n${JSON.stringify(await suite.api(HISTORY))}`);
+    });
     const leftOut = activeModel!.featuresLeftOut!;
     expect(leftOut.names).toEqual(['f0']);
 
