@@ -136,7 +136,12 @@ export function measureLevel(
   const minority = overall.alarm ? null : minorityAlarm(tests.minority, stream, reign, promise, config);
   const alarmed = overall.alarm ?? minority?.alarm ?? null;
   const located = alarmed
-    ? locateRise(outcomes, { version: promise.version, servedFrom: reignStart, label: alarmed.test.label })
+    ? locateRise(outcomes, {
+        version: promise.version,
+        servedFrom: reignStart,
+        label: alarmed.test.label,
+        promised: alarmed.test.b,
+      })
     : null;
   const t = overall.test;
   const measurement: LevelMeasurement = {
