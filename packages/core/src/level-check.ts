@@ -136,12 +136,7 @@ export function measureLevel(
   const minority = overall.alarm ? null : minorityAlarm(tests.minority, stream, reign, promise, config);
   const alarmed = overall.alarm ?? minority?.alarm ?? null;
   const located = alarmed
-    ? locateRise(outcomes, {
-        version: promise.version,
-        servedFrom: reignStart,
-        label: alarmed.test.label,
-        promised: alarmed.test.b,
-      })
+    ? locateRise(outcomes, { version: promise.version, servedFrom: reignStart, label: alarmed.test.label })
     : null;
   const t = overall.test;
   const measurement: LevelMeasurement = {

@@ -49,7 +49,6 @@ export function handleAlarm(state: PolicyState, alarm: LevelAlarm, evidence: Evi
     version: test.version,
     servedFrom: servedFrom(state, test.version),
     label: test.label,
-    promised: test.b,
   });
   const change = rise?.at ?? alarm.runStartAt;
   const which = test.label === null ? 'all outcomes' : `class ${test.label}`;

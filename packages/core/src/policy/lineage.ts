@@ -65,13 +65,11 @@ function strongest(wrong: number[], at: number[], where: LocatedRise['where']): 
  * (z >= 3) is a change while it served. Otherwise the version was worse from its first row, and the
  * rise is searched on the lineage — the outcomes of whichever version served, `lookBack` outcomes
  * before its first one onwards — where a version bad from its first row shows a rise at its
- * promotion that its own errors never show (D1). The first version has no lineage before it: bad
- * from its first row, it is located at its first outcome (from `promised`, its promise, to the rate
- * of its reign), not at a chance split of its own errors.
+ * promotion that its own errors never show (D1).
  */
 export function locateRise(
   outcomes: Outcomes,
-  alarm: { version: number; servedFrom: number; label: number | null; promised?: number },
+  alarm: { version: number; servedFrom: number; label: number | null },
   lookBack = 3000,
 ): LocatedRise | null {
   const reign = { wrong: [] as number[], at: [] as number[] };
@@ -89,24 +87,7 @@ export function locateRise(
   }
   const own = strongest(reign.wrong, reign.at, 'reign');
   if (own && own.z >= REIGN_RISE_Z) return own;
-  // No version served before it: its promotion, where the lineage would show the rise, is its
-  // first outcome. A split inside its own outcomes that is not significant is noise; taken as the
-  // change it would leave the retrain waiting for rows after a random point.
-  if (lineage.wrong.length === reign.wrong.length) return fromFirstOutcome(reign, alarm.promised ?? 0);
   return strongest(lineage.wrong, lineage.at, 'lineage');
-}
-
-/**
- * The change at a version's first outcome (null without outcomes): from its promise (the rate
- * it was expected to err at) to the rate of its whole reign, z the one-sided test of that rise.
- */
-function fromFirstOutcome(reign: { wrong: number[]; at: number[] }, promised: number): LocatedRise | null {
-  const n = reign.wrong.length;
-  if (n === 0) return null;
-  const after = reign.wrong.reduce((sum, w) => sum + w, 0) / n;
-  const p = Math.min(Math.max(promised, 1e-3), 1 - 1e-3);
-  const z = (after - p) / Math.sqrt((p * (1 - p)) / n);
-  return { at: reign.at[0]!, before: promised, after, z, where: 'lineage' };
 }
 
 /** The scored outcomes served in [from, ∞) as an error array with their serve positions. */
