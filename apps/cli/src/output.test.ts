@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { categoriesText } from './commands/pipelines.ts';
 import { formatTable } from './output.ts';
 
 describe('formatTable', () => {
@@ -40,5 +41,15 @@ describe('formatTable', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('categoriesText (pipelines show)', () => {
+  it('lists a few categories in full and cuts a column of hundreds (a name per car) to its first ones', () => {
+    expect(categoriesText([])).toBeNull();
+    expect(categoriesText(['de', 'fr', 'it'])).toBe('de, fr, it');
+    const names = Array.from({ length: 301 }, (_, i) => `car ${i}`);
+    expect(categoriesText(names, 3)).toBe('car 0, car 1, car 2, … (301 in all; --json lists them)');
+    expect(categoriesText(names)!.split(', ')).toHaveLength(13);
   });
 });

@@ -223,4 +223,26 @@ describe('pipelines through the CLI against a real platform', () => {
     const fleet = JSON.parse((await cli(['pipelines', 'list', '--json'], asFeed)).stdout) as FleetRow[];
     expect(fleet.map((f) => f.name)).toEqual(['sensors']);
   });
+
+  it('models says why no model serves yet; lowering MIN_TRAIN_ROWS below the stored rows trains one at once', async () => {
+    const orders = file('small.csv', ordersCsv(150));
+    await cli(['ingest', orders, '--pipeline', 'small', '--label-column', 'returned', '--json'], env);
+    const before = await cli(['models', '--pipeline', 'small'], env);
+    expect(before.stdout).toBe(
+      'no model yet: version 1 trains by itself once 1000 labelled rows (MIN_TRAIN_ROWS) of two classes are stored; for a smaller table: pipelines configure small --set MIN_TRAIN_ROWS=<n>\n',
+    );
+    // What it says to do: before, nothing trained until the next timed check (300 s later).
+    const configured = await cli(['pipelines', 'configure', 'small', '--set', 'MIN_TRAIN_ROWS=125'], env);
+    expect(configured.code).toBe(0);
+    const right = await cli(['models', '--pipeline', 'small'], env);
+    expect(right.stdout).toMatch(
+      /^(no model yet: version 1 is training \(job \d+, (queued|running): bootstrap: 150 labelled rows \(MIN_TRAIN_ROWS 125\)\)\n|\* v1 )/m,
+    );
+    let versions: { version: number }[] = [];
+    for (let i = 0; i < 60 && versions.length === 0; i++) {
+      versions = JSON.parse((await cli(['models', '--pipeline', 'small', '--json'], env)).stdout).items;
+      if (versions.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(versions.map((v) => v.version)).toEqual([1]);
+  }, 60_000);
 });

@@ -203,6 +203,9 @@ export class Pipelines {
     });
     if (!stored) throw notFound(checked);
     this.forget(checked);
+    // A lowered MIN_TRAIN_ROWS may make the rows already stored enough for a first model: ask
+    // now, not at the next timed check (CHECK_INTERVAL_SECONDS later).
+    if (!stored.archivedAt) await (await this.runtime(checked)).drift.maybeBootstrap();
     return this.info(stored);
   }
 

@@ -1,10 +1,12 @@
 // A table smaller than MIN_TRAIN_ROWS never gets a model by itself. Before, predict said "ingest
 // at least 500 labelled rows … or call retrain", and a retrain failed "only 406 labelled rows are
 // stored; training needs MIN_TRAIN_ROWS = 500" (a real table of 406 cars): neither said that the
-// setting can be lowered for the pipeline. Both now say how.
+// setting can be lowered for the pipeline. Both now say how. And lowering it (what they say to do)
+// once the rows are stored asked for nothing: the first model came at the next timed check, up to
+// CHECK_INTERVAL_SECONDS (300 s) later. Configuring the pipeline now asks at once.
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../src/errors.ts';
-import { getTrainingJob } from '../src/storage/training-storage.ts';
+import { getTrainingJob, listTrainingJobs } from '../src/storage/training-storage.ts';
 import { quietPlatformForSuite } from './quiet-platform.ts';
 
 const HINT =
@@ -41,5 +43,27 @@ describe('a table smaller than MIN_TRAIN_ROWS', () => {
       'only 200 labelled rows are stored; training needs MIN_TRAIN_ROWS = 300: ingest more, or',
     );
     expect(failed!.error).toContain(HINT);
+  }, 60_000);
+
+  it('queues the first model at once when MIN_TRAIN_ROWS is lowered below the rows a pipeline holds', async () => {
+    const { db, platform } = suite;
+    const created = await platform.pipelines.create({ name: 'cars' });
+    const runtime = await platform.pipelines.runtime('cars');
+    const features = Array.from({ length: 200 }, (_, k) => [k / 200, ((k * 37) % 200) / 200]);
+    await runtime.data.ingest({
+      features,
+      labels: features.map((f) => Number(f[0]! > 0.5)),
+      batchId: 'cars-all',
+    });
+    const listed = () => listTrainingJobs(db.sql, created.id, { limit: 10, offset: 0 });
+    expect(await listed()).toHaveLength(0);
+    await platform.pipelines.configure('cars', { MIN_TRAIN_ROWS: 150 });
+    const jobs = await listed();
+    expect(jobs.map((j) => [j.status, j.reason])).toEqual([
+      ['queued', 'bootstrap: 200 labelled rows (MIN_TRAIN_ROWS 150)'],
+    ]);
+    // Configuring again while it is open queues no second one.
+    await platform.pipelines.configure('cars', { MIN_TRAIN_ROWS: 140 });
+    expect(await listed()).toHaveLength(1);
   }, 60_000);
 });

@@ -1,10 +1,12 @@
 import {
   ActiveModelDocument,
+  ConfigDocument,
   ModelDocument,
   type ModelSearchFieldsFragment,
   type ModelStatus,
   ModelsDocument,
   type NodeClient,
+  TrainingJobsDocument,
 } from '@automl-stream/sdk/node.ts';
 import { type Command, type CommandContext, intFlag, stringFlag } from '../command.ts';
 import { UsageError } from '../errors.ts';
@@ -62,11 +64,7 @@ async function printRegistry({ flags, client, pipeline, json, io }: CommandConte
     return;
   }
   if (models.items.length === 0) {
-    io.stdout.write(
-      status
-        ? `no ${status.toLowerCase()} versions\n`
-        : `no model yet: version 1 trains by itself once MIN_TRAIN_ROWS labelled rows (default 500) of two classes are stored; for a smaller table: pipelines configure ${pipeline ?? 'default'} --set MIN_TRAIN_ROWS=<n>\n`,
-    );
+    io.stdout.write(status ? `no ${status.toLowerCase()} versions\n` : await noModelYet(client(), pipeline));
     return;
   }
   io.stdout.write(
@@ -200,4 +198,18 @@ function leaderboard(search: ModelSearchFieldsFragment): string {
       'left',
     ],
   );
+}
+
+/** Why nothing serves yet: the first model training, failed, or waiting for rows (how many). */
+async function noModelYet(client: NodeClient, pipeline: string | undefined): Promise<string> {
+  const [{ config }, { trainingJobs }] = await Promise.all([
+    client.request(ConfigDocument, { pipeline }),
+    client.request(TrainingJobsDocument, { pipeline, limit: 1 }),
+  ]);
+  const job = trainingJobs.items[0];
+  if (job?.status === 'QUEUED' || job?.status === 'RUNNING') {
+    return `no model yet: version 1 is training (job ${job.id}, ${job.status.toLowerCase()}: ${job.reason})\n`;
+  }
+  const failed = job?.status === 'FAILED' && job.error ? `; the last training failed: ${job.error}` : '';
+  return `no model yet: version 1 trains by itself once ${config.minTrainRows} labelled rows (MIN_TRAIN_ROWS) of two classes are stored${failed}; for a smaller table: pipelines configure ${pipeline ?? 'default'} --set MIN_TRAIN_ROWS=<n>\n`;
 }

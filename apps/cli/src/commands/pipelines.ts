@@ -122,10 +122,17 @@ export function formatPipeline(p: PipelineFieldsFragment): string {
       c.name,
       c.type.toLowerCase(),
       c.nullable ? 'yes' : 'no',
-      c.categories.length > 0 ? c.categories.join(', ') : null,
+      categoriesText(c.categories),
     ]),
   );
   return `${lines.join('\n')}\n\n${table}`;
+}
+
+/** The first categories of a column, and how many in all when there are more (--json has all). */
+export function categoriesText(categories: readonly string[], shown = 12): string | null {
+  if (categories.length === 0) return null;
+  if (categories.length <= shown) return categories.join(', ');
+  return `${categories.slice(0, shown).join(', ')}, … (${categories.length} in all; --json lists them)`;
 }
 
 async function create(name: string, { client, flags, json, io }: CommandContext): Promise<void> {
