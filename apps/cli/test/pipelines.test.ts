@@ -244,5 +244,23 @@ describe('pipelines through the CLI against a real platform', () => {
       if (versions.length === 0) await new Promise((r) => setTimeout(r, 500));
     }
     expect(versions.map((v) => v.version)).toEqual([1]);
+
+    // Without --label-column, a file holding the pipeline's label column ("returned") is read with
+    // it as the label: before, predict and a second ingest refused "returned" as an unknown feature.
+    const out = path.join(dir, 'small-predicted.csv');
+    const predicted = await cli(['predict', orders, '--pipeline', 'small', '-o', out, '--json'], env);
+    expect(predicted.stderr).not.toMatch(/error/);
+    expect(JSON.parse(predicted.stdout)).toMatchObject({ rows: 150, labelledRows: 150 });
+    const more = file(
+      'small-2.csv',
+      ordersCsv(160).split('\n').slice(151).join('\n').replace(/^/, 'amount,country,returned\n'),
+    );
+    const again = await cli(['ingest', more, '--pipeline', 'small', '--json'], env);
+    expect(again.stderr).not.toMatch(/error/);
+    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 10, rowsStored: 10 });
+    const [stored] = await p.database.sql<{ labelled: number }[]>`
+      select count(r.label)::int as labelled from rows r join pipelines p on p.id = r.pipeline_id
+      where p.name = 'small'`;
+    expect(stored?.labelled).toBe(160);
   }, 60_000);
 });

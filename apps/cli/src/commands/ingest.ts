@@ -64,7 +64,8 @@ export const tableOptions = {
   'label-column': {
     type: 'string',
     value: '<name>',
-    description: 'column holding the class (default: "label" when the header has it)',
+    description:
+      'column holding the class (default: the pipeline\'s label column, else "label", when the header has it)',
   },
   'batch-size': {
     type: 'string',
@@ -300,8 +301,10 @@ export const ingestCommand: Command = {
     const file = positionals[0]!;
     const { batchRows, ...read } = readTableFlags(flags);
     const rate = intFlag(flags, 'rate', { min: 1, max: 10_000_000 });
-    const typing = await resolveTyping({ client, pipeline }, file, read, stringFlag(flags, 'schema'));
-    const table = { ...read, ...(typing ? { typing } : {}) };
+    const table = {
+      ...read,
+      ...(await resolveTyping({ client, pipeline }, file, read, stringFlag(flags, 'schema'))),
+    };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
 

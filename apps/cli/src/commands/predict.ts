@@ -182,8 +182,7 @@ export const predictCommand: Command = {
     const file = positionals[0]!;
     const outPath = stringFlag(flags, 'output');
     const { batchRows, ...read } = readTableFlags(flags);
-    const typing = await resolveTyping({ client, pipeline }, file, read, undefined, false);
-    const table = { ...read, ...(typing ? { typing } : {}) };
+    const table = { ...read, ...(await resolveTyping({ client, pipeline }, file, read, undefined, false)) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
     refuseAddedColumns(scan, file);

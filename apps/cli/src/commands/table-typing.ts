@@ -133,7 +133,8 @@ const positionalNames = (schema: TableSchema) =>
   schema.columns.every((c, j) => c.name === `f${j}` && c.type === 'numeric');
 
 /**
- * How a CSV file is read for this platform: as records by name and type (the platform's schema;
+ * How a CSV file is read for this platform (its typing, and its label column: without
+ * --label-column, "label" or the pipeline's own label column when the header has one): as records by name and type (the platform's schema;
  * `--schema`, declared first; or, on a platform without one, the types inferred from the whole
  * file, declared when the key may), or as positional numbers when the platform holds rows of
  * the original pipeline's unnamed columns (f0, f1, ...) and the file names its columns otherwise.
@@ -145,20 +146,24 @@ export async function resolveTyping(
   schemaFile: string | undefined,
   /** Infer and declare a schema when the platform has none (ingest); predict reads only. */
   declareIfMissing = true,
-): Promise<Typing | undefined> {
+): Promise<{ typing?: Typing; labelColumn?: string | null }> {
   const header = await readHeader(file, table);
-  const labelColumn =
+  let labelColumn =
     table.labelColumn === undefined ? (header.includes('label') ? 'label' : null) : table.labelColumn;
   let schema: TableSchema | null = schemaFile
     ? await declare(target, await readSchemaFile(schemaFile), true)
     : await currentSchema(target, declareIfMissing);
-  if (schema === null && !declareIfMissing) return undefined;
+  if (schema === null && !declareIfMissing) return {};
   if (schema === null) {
     const inferred = (await inferTyping(openFile(file), { ...table, labelColumn })).schema;
     schema = (await declare(target, inferred, false)) ?? inferred;
   }
+  // Without --label-column, the pipeline's own label column is the label when the file has it.
+  if (table.labelColumn === undefined && labelColumn === null && header.includes(schema.label.name)) {
+    labelColumn = schema.label.name;
+  }
   const features = header.filter((name) => name !== labelColumn);
-  if (positionalNames(schema) && !features.every((name, j) => name === `f${j}`)) return undefined;
+  if (positionalNames(schema) && !features.every((name, j) => name === `f${j}`)) return {};
   const unknown = features.filter((name) => !schema.columns.some((c) => c.name === name));
   if (unknown.length > 0) {
     throw new CliError(
@@ -171,5 +176,5 @@ export async function resolveTyping(
         .join(', ')}): add ${unknown.length > 1 ? 'them' : 'it'} with --schema, or check --label-column`,
     );
   }
-  return typingOf(schema, labelColumn !== null);
+  return { typing: typingOf(schema, labelColumn !== null), labelColumn };
 }
