@@ -257,7 +257,13 @@ describe('pipelines through the CLI against a real platform', () => {
     );
     const again = await cli(['ingest', more, '--pipeline', 'small', '--json'], env);
     expect(again.stderr).not.toMatch(/error/);
-    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 10, rowsStored: 10 });
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      rows: 10,
+      rowsStored: 10,
+      scoredRows: 10,
+      firstModelVersion: 1,
+      modelVersion: 1,
+    });
     const [stored] = await p.database.sql<{ labelled: number }[]>`
       select count(r.label)::int as labelled from rows r join pipelines p on p.id = r.pipeline_id
       where p.name = 'small'`;

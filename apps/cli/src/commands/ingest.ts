@@ -157,6 +157,7 @@ function newTotals() {
     labelledRows: 0,
     scoredRows: 0,
     correct: 0,
+    firstModelVersion: null as number | null,
     lastModelVersion: null as number | null,
     sent: 0,
   };
@@ -214,6 +215,7 @@ async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: Dat
   totals.scoredRows += result.scoredRows;
   if (result.batchAccuracy !== null) totals.correct += result.batchAccuracy * result.scoredRows;
   totals.lastModelVersion = result.modelVersion ?? totals.lastModelVersion;
+  if (result.scoredRows > 0) totals.firstModelVersion ??= result.modelVersion ?? null;
   totals.sent += rows.length;
   bar.update(
     totals.sent,
@@ -242,10 +244,18 @@ function ingestSummary(
     scoredRows: totals.scoredRows,
     accuracy: totals.scoredRows > 0 ? totals.correct / totals.scoredRows : null,
     modelVersion: totals.lastModelVersion,
+    firstModelVersion: totals.firstModelVersion,
     badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
     batchIdPrefix: batchId(scan.sha256, batchRows, 0).replace(/-0+$/, '-'),
     complete: !interrupted,
   };
+}
+
+/** Which serving versions scored the file's rows: one, or the first and the last of several. */
+function scoredBy({ firstModelVersion: first, modelVersion: last }: ReturnType<typeof ingestSummary>) {
+  return first !== null && first !== last
+    ? `the serving models v${first} to v${last}`
+    : `the serving model v${last}`;
 }
 
 function printIngestSummary(
@@ -257,7 +267,7 @@ function printIngestSummary(
   io.stdout.write(
     `${interrupted ? 'interrupted: ' : ''}stored ${summary.rowsStored} of ${summary.rows} rows from ${file} in ${summary.batches} batches` +
       `${summary.duplicateBatches ? ` (${summary.duplicateBatches} were already stored and skipped)` : ''}` +
-      `${summary.scoredRows ? `; the serving model v${summary.modelVersion} scored ${summary.scoredRows} labelled rows first, accuracy ${summary.accuracy!.toFixed(3)}` : ''}\n`,
+      `${summary.scoredRows ? `; ${scoredBy(summary)} scored ${summary.scoredRows} labelled rows before learning from them, accuracy ${summary.accuracy!.toFixed(3)} (test-then-train)` : ''}\n`,
   );
   if (interrupted)
     io.stdout.write('run the same command again to send the rest (stored batches are skipped)\n');
