@@ -89,7 +89,7 @@ async function printRegistry({ flags, client, pipeline, json, io }: CommandConte
         fixed(m.championMetrics?.accuracy),
         m.trainRows,
         m.search?.window ?? 'fixed',
-        `${(m.trainingMs / 1000).toFixed(1)}s`,
+        `${(m.trainingMs / 1000).toFixed(m.trainingMs < 1000 ? 2 : 1)}s`,
         timestamp(m.createdAt),
         m.rejectedReason ?? m.reason,
       ]),
