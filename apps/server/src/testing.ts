@@ -28,7 +28,7 @@ export interface TestPlatform {
 export async function startTestPlatform(
   postgresUrl: string,
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; port?: number } = {},
+  options: { database?: TestDatabase; port?: number; logger?: Logger } = {},
 ): Promise<TestPlatform> {
   const database = options.database ?? (await createTestDatabase(postgresUrl, { migrate: false }));
   const config = loadConfig({
@@ -47,7 +47,7 @@ export async function startTestPlatform(
     ...env,
     DATABASE_URL: database.url,
   });
-  const logger = createLogger(config.logLevel, { name: 'test-platform' });
+  const logger = options.logger ?? createLogger(config.logLevel, { name: 'test-platform' });
   const server = await startServer({ config, databaseUrl: database.url, logger, port: options.port ?? 0 });
   const adminKey = config.auth.enabled
     ? (await server.platform.apiKeys.create('test admin', 'admin')).key

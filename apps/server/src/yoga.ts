@@ -1,4 +1,4 @@
-import type { Platform } from '@automl-stream/core';
+import type { Logger, Platform } from '@automl-stream/core';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -71,12 +71,7 @@ export function createYogaServer(deps: YogaDeps): Yoga {
       documentCache: new DocumentCache<DocumentNode>(DOCUMENT_CACHE_BYTES),
       errorCache: new DocumentCache<unknown>(DOCUMENT_CACHE_BYTES),
     },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(logger),
     healthCheckEndpoint: '/health',
     plugins: [
       useProbes({
@@ -128,6 +123,27 @@ function useFastOperations(fast: FastOperations): Plugin {
     onExecute({ args }) {
       const { params } = args.contextValue as { params?: Parameters<FastOperations['learn']>[0] };
       if (params) fast.learn(params, args.document);
+    },
+  };
+}
+
+/**
+ * Yoga's log lines through ours. Yoga logs every error it hands to maskError at level error, the
+ * answers to bad requests too (an unknown pipeline, a bad value): those are the client's, answered
+ * with their code, and go to debug; a database that is unavailable, and anything unexpected, stay
+ * errors.
+ */
+export function yogaLogging(logger: Logger) {
+  const text = (args: unknown[]) => args.map(String).join(' ');
+  return {
+    debug: (...args: unknown[]) => logger.debug(text(args)),
+    info: (...args: unknown[]) => logger.info(text(args)),
+    warn: (...args: unknown[]) => logger.warn(text(args)),
+    error: (...args: unknown[]) => {
+      const answered = args.length === 1 ? asDomainError(args[0]) : undefined;
+      if (answered && answered.code !== 'UNAVAILABLE') {
+        logger.debug({ code: answered.code }, `request answered with ${answered.code}: ${answered.message}`);
+      } else logger.error(text(args));
     },
   };
 }
