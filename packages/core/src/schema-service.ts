@@ -96,7 +96,8 @@ export class SchemaService {
   async planRecords(input: RecordsInput): Promise<IngestPlan> {
     const { schema, version } = await this.load();
     const records = checkRecords(input.records, this.config.data.maxBatchRows);
-    const base = schema ?? inferSchema(records, input.labelColumn ?? 'label', input.labels);
+    const base =
+      schema ?? inferSchema(records, input.labelColumn ?? 'label', input.labels, this.config.data.maxClasses);
     if (schema && input.labelColumn && input.labelColumn !== schema.label.name) {
       throw badInput(
         `this pipeline's label column is ${JSON.stringify(schema.label.name)}, not ${JSON.stringify(input.labelColumn)}`,

@@ -22,6 +22,7 @@ export class ColumnEvidence {
   private numeric = true;
   private boolean = true;
   private wholeNonNegative = true;
+  private largest = -1;
   private readonly seen = new Set<string>();
 
   add(value: CellValue): void {
@@ -29,6 +30,7 @@ export class ColumnEvidence {
     const n = asNumber(value);
     if (n === null) this.numeric = false;
     if (n === null || !Number.isInteger(n) || n < 0) this.wholeNonNegative = false;
+    else this.largest = Math.max(this.largest, n);
     if (typeof value === 'number' || asBoolean(value) === null) this.boolean = false;
     if (this.seen.size < MAX_CLASSES_LISTED) this.seen.add(String(value).trim());
   }
@@ -38,9 +40,13 @@ export class ColumnEvidence {
     return this.boolean ? 'boolean' : 'categorical';
   }
 
-  /** The column read as a label: whole numbers ≥ 0 are integer classes, anything else named ones. */
-  label(name: string): LabelSpec {
-    if (this.wholeNonNegative) return { name, kind: 'integer', classes: [] };
+  /**
+   * The column read as a label: whole numbers from 0 to `maxClasses` − 1 are class indices
+   * (integer), anything else named classes kept as written: -1/1, or codes such as 100/200, which
+   * as indices would ask for 201 classes and were refused.
+   */
+  label(name: string, maxClasses = DEFAULT_MAX_CLASSES): LabelSpec {
+    if (this.wholeNonNegative && this.largest < maxClasses) return { name, kind: 'integer', classes: [] };
     return { name, kind: 'string', classes: [...this.seen] };
   }
 
@@ -49,6 +55,9 @@ export class ColumnEvidence {
     return [...this.seen];
   }
 }
+
+/** MAX_CLASSES's default: the largest class index a label may be is one less. */
+export const DEFAULT_MAX_CLASSES = 32;
 
 /** Distinct values an evidence keeps (categories and classes are listed from them). */
 const MAX_CLASSES_LISTED = 10_000;
@@ -64,9 +73,9 @@ export function inferColumnType(values: CellValue[]): ColumnType {
   return evidenceOf(values).type;
 }
 
-/** The label's kind from its values: integer when all are whole numbers ≥ 0, else named classes. */
-export function inferLabel(name: string, values: CellValue[]): LabelSpec {
-  return evidenceOf(values).label(name);
+/** The label's kind from its values: class indices when all are whole numbers 0..maxClasses−1, else named classes. */
+export function inferLabel(name: string, values: CellValue[], maxClasses = DEFAULT_MAX_CLASSES): LabelSpec {
+  return evidenceOf(values).label(name, maxClasses);
 }
 
 /**
@@ -78,6 +87,7 @@ export function inferSchema(
   records: DataRecord[],
   labelName: string,
   labels?: CellValue[] | null,
+  maxClasses = DEFAULT_MAX_CLASSES,
 ): TableSchema {
   const names: string[] = [];
   const seen = new Set<string>([labelName]);
@@ -94,5 +104,5 @@ export function inferSchema(
     return column;
   });
   const labelValues = labels ?? records.map((r) => r[labelName]);
-  return { columns, label: inferLabel(labelName, labelValues) };
+  return { columns, label: inferLabel(labelName, labelValues, maxClasses) };
 }

@@ -52,6 +52,16 @@ describe('inferSchema', () => {
       classes: [],
     });
   });
+
+  it('reads codes beyond the class indices (100/200, -1/1) as named classes, not as 201 classes refused', () => {
+    const labelOf = (labels: unknown[], maxClasses?: number) =>
+      inferSchema(labels.map((label, a) => ({ a, label })) as never, 'label', null, maxClasses).label;
+    expect(labelOf([100, 200, 100])).toEqual({ name: 'label', kind: 'string', classes: ['100', '200'] });
+    expect(labelOf([-1, 1])).toEqual({ name: 'label', kind: 'string', classes: ['-1', '1'] });
+    expect(labelOf([3, 8, 31])).toEqual({ name: 'label', kind: 'integer', classes: [] });
+    expect(labelOf([3, 8, 32])).toEqual({ name: 'label', kind: 'string', classes: ['3', '8', '32'] });
+    expect(labelOf([3, 8, 32], 50)).toEqual({ name: 'label', kind: 'integer', classes: [] });
+  });
 });
 
 describe('encodeRecords', () => {
