@@ -133,11 +133,12 @@ const positionalNames = (schema: TableSchema) =>
   schema.columns.every((c, j) => c.name === `f${j}` && c.type === 'numeric');
 
 /**
- * How a CSV file is read for this platform (its typing, and its label column: without
- * --label-column, "label" or the pipeline's own label column when the header has one): as records by name and type (the platform's schema;
+ * How a CSV file is read for this platform: as records by name and type (the platform's schema;
  * `--schema`, declared first; or, on a platform without one, the types inferred from the whole
  * file, declared when the key may), or as positional numbers when the platform holds rows of
  * the original pipeline's unnamed columns (f0, f1, ...) and the file names its columns otherwise.
+ * Also its label column: without --label-column, "label" or else the pipeline's own label column,
+ * when the header has it.
  */
 export async function resolveTyping(
   target: Target,
