@@ -128,7 +128,7 @@ export class RetrainRequests {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
-        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${regime.rowId === null ? regime.at.toISOString() : `row ${regime.rowId}`}` : ''}, v${basis.version} used ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
+        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${changeText(regime)}` : ''}, v${basis.version} used ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
         driftCheckId: null,
         // From the regime's first row (its search may still choose all rows), else from the
         // serving version's first row on (all rows when it does not know it).
@@ -189,6 +189,15 @@ export class RetrainRequests {
       });
     });
   }
+}
+
+/**
+ * Where a change is, for a person: its time, and the id of its first row (ids count the rows of
+ * every pipeline, so they are no position in this one's stream).
+ */
+export function changeText(change: RegimeStart): string {
+  const time = `${change.at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return change.rowId === null ? time : `${time} (row id ${change.rowId})`;
 }
 
 export function announceQueued(tx: Queryable, job: TrainingJobRecord) {

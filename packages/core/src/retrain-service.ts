@@ -26,7 +26,7 @@ import {
 } from './promotion-decision.ts';
 import { inTransaction, type Queues, retrainQueue } from './queues.ts';
 import { announceRepromotion, chooseArchived, repromotionReason } from './repromotion.ts';
-import { REGIME_GROWTH, RetrainRequests, regimeRun } from './retrain-requests.ts';
+import { changeText, REGIME_GROWTH, RetrainRequests, regimeRun } from './retrain-requests.ts';
 import {
   applyCategoryCaps,
   type CategoryCap,
@@ -173,8 +173,7 @@ function waitingMessage(
   minTrainRows: number,
   waitSeconds: number,
 ): string {
-  const at = waited.regime.rowId ? `row ${waited.regime.rowId}` : waited.regime.at.toISOString();
-  return `waiting for ${minTrainRows - waited.available} more labelled rows since the change at ${at} (${waited.available} of MIN_TRAIN_ROWS = ${minTrainRows}); RETRAIN_WAIT_SECONDS (${waitSeconds}) ran out, so the retrain is rescheduled: it never trains on rows from before the change`;
+  return `waiting for ${minTrainRows - waited.available} more labelled rows since the change at ${changeText(waited.regime)} (${waited.available} of MIN_TRAIN_ROWS = ${minTrainRows}); RETRAIN_WAIT_SECONDS (${waitSeconds}) ran out, so the retrain is rescheduled: it never trains on rows from before the change`;
 }
 
 export class RetrainService {

@@ -55,7 +55,7 @@ describe('a concept that comes back', () => {
     const growth = await platform.drift.retrains.growth((await getProductionVersion(db.sql, 1))!);
     const backToA = (await getTrainingJob(db.sql, 1, jobId))!;
     expect(growth?.reason).toMatch(
-      /^growth of the new regime: \d+ labelled rows available since the change at row \d+, v1 used 1000$/,
+      /^growth of the new regime: \d+ labelled rows available since the change at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(row id \d+\), v1 used 1000$/,
     );
     expect(growth?.changeAt).toEqual(backToA.changeAt);
     expect(growth?.changeRowId).toBe(backToA.changeRowId);

@@ -56,7 +56,7 @@ describe('a retrain waiting for rows after a change (D12)', () => {
     expect(waiting.job.status).toBe('queued');
     expect(waiting.job.attempts).toBe(0);
     expect(waiting.job.error).toBe(
-      `waiting for 60 more labelled rows since the change at row ${first!.id} (40 of MIN_TRAIN_ROWS = 100); RETRAIN_WAIT_SECONDS (0) ran out, so the retrain is rescheduled: it never trains on rows from before the change`,
+      `waiting for 60 more labelled rows since the change at ${first!.created_at.toISOString().slice(0, 19).replace('T', ' ')} UTC (row id ${first!.id}) (40 of MIN_TRAIN_ROWS = 100); RETRAIN_WAIT_SECONDS (0) ran out, so the retrain is rescheduled: it never trains on rows from before the change`,
     );
     const queued = await db.sql<{ start_after: Date; data: { trainingJobId: number } }[]>`
       select start_after, data from pgboss.job where name = ${retrainQueue.name} and state = 'created'`;
