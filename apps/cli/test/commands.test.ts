@@ -215,6 +215,17 @@ describe('automl-stream commands against a real platform', () => {
     expect(table).toContain(`drift check #${checkId}`);
     expect(table).toMatch(/^feature\s+drifted\s+KS D\s+p \(BH\)\s+PSI/m);
     expect(table).toMatch(/^x0\s+(yes|no)\s+0\.\d{3}/m);
+    // The checks as a table, one line each, newest first.
+    const listed = await cli(['drift', '--list', '--limit', '5'], env);
+    expect(listed.stdout).toMatch(/^check\s+time \(UTC\)\s+trigger\s+verdict\s+found\s+action\s+model$/m);
+    expect(listed.stdout.split('\n')[2]).toMatch(
+      new RegExp(`^#${checkId}\\s+\\d{4}-\\d\\d-\\d\\d [\\d:]+\\s+manual\\s+\\w+`),
+    );
+    expect(listed.stdout).toMatch(/^\d+ of \d+ checks, newest first/m);
+    const asList = JSON.parse((await cli(['drift', '--list', '--json'], env)).stdout);
+    expect(asList.items[0]).toMatchObject({ id: checkId, trigger: 'MANUAL', modelVersion: 1 });
+    const mixed = await cli(['drift', '--list', '--id', String(checkId)], env);
+    expect(mixed.code).toBe(2);
 
     // A second version, then promote / rollback between them.
     const job = await secondVersion();
