@@ -268,5 +268,23 @@ describe('pipelines through the CLI against a real platform', () => {
       select count(r.label)::int as labelled from rows r join pipelines p on p.id = r.pipeline_id
       where p.name = 'small'`;
     expect(stored?.labelled).toBe(160);
+
+    // A feature named "label" stays a feature: the pipeline's label column ("y") is the label.
+    const tagged = (from: number) =>
+      file(
+        `tagged-${from}.csv`,
+        `label,amount,y\n${Array.from({ length: 20 }, (_, i) => `t${(from + i) % 3},${from + i},${(from + i) % 2}`).join('\n')}\n`,
+      );
+    const first = await cli(
+      ['ingest', tagged(0), '--pipeline', 'tagged', '--label-column', 'y', '--json'],
+      env,
+    );
+    expect(JSON.parse(first.stdout)).toMatchObject({ rowsStored: 20, labelledRows: 20 });
+    const second = await cli(['ingest', tagged(20), '--pipeline', 'tagged', '--json'], env);
+    expect(second.stderr).not.toMatch(/error/);
+    expect(JSON.parse(second.stdout)).toMatchObject({ rowsStored: 20, labelledRows: 20 });
+    const schema = JSON.parse((await cli(['pipelines', 'show', 'tagged', '--json'], env)).stdout).dataSchema;
+    expect(schema.columns.map((c: { name: string }) => c.name)).toEqual(['label', 'amount']);
+    expect(schema.label.name).toBe('y');
   }, 60_000);
 });

@@ -137,8 +137,8 @@ const positionalNames = (schema: TableSchema) =>
  * `--schema`, declared first; or, on a platform without one, the types inferred from the whole
  * file, declared when the key may), or as positional numbers when the platform holds rows of
  * the original pipeline's unnamed columns (f0, f1, ...) and the file names its columns otherwise.
- * Also its label column: without --label-column, "label" or else the pipeline's own label column,
- * when the header has it.
+ * Also its label column: without --label-column, the pipeline's own label column when the header
+ * has it, else "label" when the header has it and it is not one of the pipeline's features.
  */
 export async function resolveTyping(
   target: Target,
@@ -159,9 +159,13 @@ export async function resolveTyping(
     const inferred = (await inferTyping(openFile(file), { ...table, labelColumn })).schema;
     schema = (await declare(target, inferred, false)) ?? inferred;
   }
-  // Without --label-column, the pipeline's own label column is the label when the file has it.
-  if (table.labelColumn === undefined && labelColumn === null && header.includes(schema.label.name)) {
-    labelColumn = schema.label.name;
+  // Without --label-column: the pipeline's own label column when the file has it, else "label"
+  // unless that is one of the pipeline's features.
+  if (table.labelColumn === undefined) {
+    const known = schema;
+    const isFeature = (name: string) => known.columns.some((c) => c.name === name);
+    if (header.includes(known.label.name)) labelColumn = known.label.name;
+    else if (labelColumn !== null && isFeature(labelColumn)) labelColumn = null;
   }
   const features = header.filter((name) => name !== labelColumn);
   if (positionalNames(schema) && !features.every((name, j) => name === `f${j}`)) return {};
