@@ -30,13 +30,22 @@ export interface CsvReadOptions {
    * @default DEFAULT_MISSING_VALUES
    */
   missingValues?: readonly string[];
+  /**
+   * `,`: numbers are written with a decimal comma (`12,5`, `1.234,5`); each such value is read as
+   * `12.5`, `1234.5` (the record's `written` keeps the text as written). @default '.'
+   */
+  decimal?: Decimal;
 }
+
+export type Decimal = '.' | ',';
 
 export interface CsvRecord {
   /** Line on which the record starts (1-based). */
   line: number;
   /** One value per header column: the text as written, `null` for a missing-value token. */
   values: (string | null)[];
+  /** With decimal commas: the values as written in the file, when one of them was rewritten. */
+  written?: (string | null)[];
 }
 
 export type CsvItem =
@@ -69,7 +78,7 @@ export async function* readCsv(
   if (problem) throw new Error(problem);
   // Loaded here, not at start-up: most commands read no CSV.
   const { parse, CsvError: ParseError } = await import('csv-parse');
-  const records = new RecordReader(options.missingValues ?? DEFAULT_MISSING_VALUES);
+  const records = new RecordReader(options.missingValues ?? DEFAULT_MISSING_VALUES, options.decimal ?? '.');
   const parser = parse({
     delimiter,
     bom: true,
@@ -132,7 +141,10 @@ class RecordReader {
   private quotedCrlf = 0;
   private readonly missing: Set<string>;
 
-  constructor(missingValues: readonly string[]) {
+  constructor(
+    missingValues: readonly string[],
+    private readonly decimal: Decimal,
+  ) {
     this.missing = new Set(missingValues);
   }
 
@@ -150,6 +162,7 @@ class RecordReader {
     }
     const values: (string | null)[] = fields;
     for (let i = 0; i < fields.length; i++) if (this.isMissing(fields[i]!)) values[i] = null;
+    if (this.decimal === ',') return { kind: 'record', record: withDecimalCommas(line, values) };
     return { kind: 'record', record: { line, values } };
   }
 
@@ -200,6 +213,22 @@ class RecordReader {
         return new CsvError(at, error.message.replace(/\s*at line \d+/, ''));
     }
   }
+}
+
+/** A number written with a decimal comma and optional thousands dots: `-12,5`, `1.234,5`, `1.234`. */
+const COMMA_NUMBER = /^\s*[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?\s*$/;
+
+/** The record with its decimal-comma numbers read as `12.5`; `written` keeps the text when one was. */
+function withDecimalCommas(line: number, values: (string | null)[]): CsvRecord {
+  let written: (string | null)[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null || value === undefined || !COMMA_NUMBER.test(value)) continue;
+    if (value.indexOf(',') < 0 && value.indexOf('.') < 0) continue;
+    written ??= values.slice();
+    values[i] = value.trim().replaceAll('.', '').replace(',', '.');
+  }
+  return written ? { line, values, written } : { line, values };
 }
 
 function headerColumns(fields: string[], line: number): string[] {

@@ -18,7 +18,7 @@ export interface DataRow {
   labelValue?: string | number | null;
   /** Line of the file (1-based), for messages. */
   line: number;
-  /** The record's values as read, for writing the row back out (predict -o). */
+  /** The record's values as written, for writing the row back out (predict -o). */
   values: (string | null)[];
 }
 
@@ -84,7 +84,14 @@ export class TableLayout {
       this.labelIndex === null
         ? null
         : typedLabel(typing, item.values[this.labelIndex], this.labelColumn!, item.line);
-    return { features: [], label: null, record, labelValue, line: item.line, values: item.values };
+    return {
+      features: [],
+      label: null,
+      record,
+      labelValue,
+      line: item.line,
+      values: item.written ?? item.values,
+    };
   }
 
   /** The numbers of one record; throws a CsvError naming the line and column of a bad value. */
@@ -128,7 +135,7 @@ export class TableLayout {
       }
       label = value;
     }
-    return { features, label, line, values };
+    return { features, label, line, values: item.written ?? values };
   }
 }
 

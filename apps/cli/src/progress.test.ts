@@ -116,6 +116,14 @@ describe('ProgressBar', () => {
       '110/10.0k rows',
       '210/10.0k rows',
     ]);
+
+    // One batch that is the whole file: its line once, not again at the end.
+    const whole = fakeStream(false);
+    const once = new ProgressBar('ingest', { total: 569, stream: whole.stream });
+    once.update(569, '1 batches');
+    once.finish();
+    expect(whole.writes).toHaveLength(1);
+    expect(whole.writes[0]).toMatch(/^ingest {2}\[#{24}\] {2}100% {2}569\/569 rows .* {2}1 batches\n$/);
   });
 
   it('formats counts and durations compactly', () => {

@@ -72,6 +72,8 @@ export class ProgressBar {
   private readonly plainEveryMs: number;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
   private lastPlainTenth = -1;
+  /** The count and note of the last plain line, so that `finish` does not print it twice. */
+  private lastPlain = '';
 
   constructor(
     private readonly label: string,
@@ -126,7 +128,7 @@ export class ProgressBar {
     if ((tenth > this.lastPlainTenth && tenth < 10) || now - this.lastPlainAt >= this.plainEveryMs) {
       this.lastPlainTenth = Math.max(tenth, this.lastPlainTenth);
       this.lastPlainAt = now;
-      this.stream.write(`${this.plainText()}\n`);
+      this.writePlain();
     }
   }
 
@@ -150,10 +152,15 @@ export class ProgressBar {
     if (this.terminal) {
       this.terminal.bar.update(this.done, { note: this.note });
       this.terminal.bars.stop();
-    } else {
-      this.stream.write(`${this.plainText()}\n`);
+    } else if (this.lastPlain !== `${this.done} ${this.note}`) {
+      this.writePlain();
     }
     this.finished = true;
+  }
+
+  private writePlain(): void {
+    this.lastPlain = `${this.done} ${this.note}`;
+    this.stream.write(`${this.plainText()}\n`);
   }
 
   private plainText(): string {

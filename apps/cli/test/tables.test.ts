@@ -89,6 +89,69 @@ describe('a table as it is, through the command line', () => {
     expect(accuracy).toBeGreaterThan(0.85);
   });
 
+  it("reads a European spreadsheet's CSV (semicolons, decimal commas) as numbers and writes it back the same way", async () => {
+    // The medical table as a spreadsheet in Germany saves it: "123,5" for 123.5, fields split by ";".
+    const european = (n: number, seed: number) =>
+      medical(n, seed)
+        .split('\n')
+        .map((line, i) => {
+          if (i === 0 || !line) return line.replaceAll(',', ';');
+          const fields = line.split(',');
+          return [`${fields[0]},5`, ...fields.slice(1)].join(';');
+        })
+        .join('\n');
+    const file = path.join(dir, 'eu.csv');
+    writeFileSync(file, european(800, 3));
+    expect(readFileSync(file, 'utf8').split('\n')[1]).toMatch(/^\d+,5;(\d+|NA);[yn?];\d*;(pos|neg)$/);
+    const run = await cli(['ingest', file, '--pipeline', 'eu', '--label-column', 'class'], env);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`reading ${file} as ";"-separated with decimal commas`);
+    // One batch, one progress line (it was printed twice off a terminal).
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('ingest')).length).toBe(1);
+    const shown = JSON.parse((await cli(['pipelines', 'show', 'eu', '--json'], env)).stdout);
+    const types = Object.fromEntries(
+      shown.dataSchema.columns.map((c: { name: string; type: string }) => [c.name, c.type]),
+    );
+    expect(types).toEqual({
+      glucose: 'NUMERIC',
+      insulin: 'NUMERIC',
+      smoker: 'CATEGORICAL',
+      'blood pressure': 'NUMERIC',
+    });
+
+    const deadline = Date.now() + 60_000;
+    while (
+      !(
+        await gql<{ activeModel: unknown }>(
+          p.graphqlUrl,
+          '{ activeModel(pipeline: "eu") { version } }',
+          {},
+          p.adminKey,
+        )
+      ).data?.activeModel
+    ) {
+      if (Date.now() > deadline) throw new Error('no model after 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const fresh = path.join(dir, 'eu-new.csv');
+    writeFileSync(fresh, european(100, 4));
+    const out = path.join(dir, 'eu-scored.csv');
+    const scored = await cli(['predict', fresh, '--pipeline', 'eu', '-o', out], env);
+    expect(scored.code).toBe(0);
+    expect(
+      Number(/accuracy against column "class": (0\.\d+|1\.000)/.exec(scored.stdout)![1]),
+    ).toBeGreaterThan(0.85);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^glucose;insulin;smoker;blood pressure;class;prediction;p_(pos|neg);p_(pos|neg);prediction_id;model_version$/,
+    );
+    // The values as written, and the probabilities with the file's decimal mark.
+    expect(lines[1]!.split(';')[0]).toBe(readFileSync(fresh, 'utf8').split('\n')[1]!.split(';')[0]);
+    expect(
+      lines.slice(1).every((l) => /^\d+,5;/.test(l) && /;(0|1|0,\d+);(0|1|0,\d+);\d+;\d+$/.test(l)),
+    ).toBe(true);
+  });
+
   it('refuses a file whose values do not fit the schema, naming the line and column', async () => {
     const file = path.join(dir, 'bad.csv');
     writeFileSync(file, 'glucose,insulin,smoker,blood pressure,class\n100,5,y,80,pos\nhigh,5,n,80,neg\n');

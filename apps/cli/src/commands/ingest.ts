@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { IngestDocument, type IngestMutation } from '@automl-stream/sdk/node.ts';
 import { type Command, type CommandContext, type Io, intFlag, stringFlag } from '../command.ts';
-import { type CsvError, delimiterProblem } from '../csv.ts';
+import { type CsvError, type Decimal, delimiterProblem } from '../csv.ts';
+import { dialectText, firstLines, sniffDialect } from '../csv-dialect.ts';
 import { UsageError } from '../errors.ts';
 import { type DataRow, openFile, readTable, type TableLayout, type TableOptions } from '../numeric-table.ts';
 import { printJson } from '../output.ts';
@@ -76,7 +77,18 @@ export const tableOptions = {
     type: 'boolean',
     description: 'skip rows with bad values (listed on stderr) instead of stopping',
   },
-  delimiter: { type: 'string', value: '<char>', description: 'field separator (default ",")' },
+  delimiter: {
+    type: 'string',
+    value: '<char>',
+    description:
+      'field separator (default: the one of ",", ";", tab and "|" that splits the header and the first lines alike, else ",")',
+  },
+  decimal: {
+    type: 'string',
+    value: '<. or ,>',
+    description:
+      'decimal mark of the numbers (default ".", or "," when the file is not comma-separated and writes its numbers 12,5)',
+  },
   'na-values': {
     type: 'string',
     value: '<list>',
@@ -85,18 +97,37 @@ export const tableOptions = {
   },
 } as const satisfies Command['options'];
 
-export function readTableFlags(flags: CommandContext['flags']) {
+/**
+ * The table options of the flags; the separator and decimal mark the flags leave out are read off
+ * the file's first lines (`note` says what was guessed when it is not plain commas and points).
+ */
+export async function readTableFlags(flags: CommandContext['flags'], file: string) {
   const labelColumn = stringFlag(flags, 'label-column');
-  const delimiter = stringFlag(flags, 'delimiter') ?? ',';
+  const given = stringFlag(flags, 'delimiter');
   const naValues = stringFlag(flags, 'na-values');
-  const problem = delimiterProblem(delimiter);
+  const problem = given === undefined ? null : delimiterProblem(given);
   if (problem) throw new UsageError(`--delimiter: ${problem}`);
+  const givenDecimal = stringFlag(flags, 'decimal');
+  if (givenDecimal !== undefined && givenDecimal !== '.' && givenDecimal !== ',')
+    throw new UsageError(`--decimal must be "." or "," (got ${JSON.stringify(givenDecimal)})`);
+  const dialect =
+    given !== undefined && (givenDecimal !== undefined || given === ',')
+      ? { delimiter: given, decimal: givenDecimal ?? '.' }
+      : sniffDialect(await firstLines(file), given);
+  const decimal = (givenDecimal ?? dialect.decimal) as Decimal;
+  const guessed = given === undefined || givenDecimal === undefined;
+  const plain = dialect.delimiter === ',' && decimal === '.';
   return {
     ...(labelColumn !== undefined ? { labelColumn } : {}),
     ...(naValues !== undefined ? { missingValues: ['', ...naValues.split(',').map((v) => v.trim())] } : {}),
-    delimiter,
+    delimiter: dialect.delimiter,
+    decimal,
     skipBadRows: flags['skip-bad-rows'] === true,
     batchRows: intFlag(flags, 'batch-size', { min: 1, max: 1_000_000 }) ?? DEFAULT_BATCH_ROWS,
+    note:
+      guessed && !plain
+        ? `reading ${file} as ${dialectText({ delimiter: dialect.delimiter, decimal })} (--delimiter and --decimal say otherwise)`
+        : null,
   };
 }
 
@@ -310,7 +341,8 @@ export const ingestCommand: Command = {
   hasJson: true,
   async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
-    const { batchRows, ...read } = readTableFlags(flags);
+    const { batchRows, note, ...read } = await readTableFlags(flags, file);
+    if (note) io.stderr.write(`${note}\n`);
     const rate = intFlag(flags, 'rate', { min: 1, max: 10_000_000 });
     const table = {
       ...read,

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { PredictDocument, type PredictMutation } from '@automl-stream/sdk/node.ts';
 import { type Command, type CommandContext, type Io, stringFlag } from '../command.ts';
-import { csvLines } from '../csv.ts';
+import { csvLines, type Decimal } from '../csv.ts';
 import { CliError } from '../errors.ts';
 import type { DataRow } from '../numeric-table.ts';
 import { printJson } from '../output.ts';
@@ -91,12 +91,18 @@ function refuseAddedColumns(scan: ScanResult, file: string): void {
  * Where the predictions go (CSV lines to `sink`, or JSON rows to `collected` with --json and no
  * -o) and the counts of the summary.
  */
-function newPredictionOutput(header: string[], sink: Sink | null, jsonRows: boolean, delimiter: string) {
+function newPredictionOutput(
+  header: string[],
+  sink: Sink | null,
+  jsonRows: boolean,
+  { delimiter, decimal }: { delimiter: string; decimal: Decimal },
+) {
   return {
     header,
     sink,
     jsonRows,
     delimiter,
+    decimal,
     headerWritten: false,
     collected: [] as unknown[],
     done: 0,
@@ -148,12 +154,19 @@ async function addPredictions(
         ...(label !== null && label !== undefined ? { label } : {}),
       });
     } else {
-      const ps = classes.map((c) => Number((probabilities[c] ?? 0).toFixed(6)));
+      // Probabilities in the file's own decimal mark, as a spreadsheet that wrote it reads them.
+      const ps = classes.map((c) => probabilityText(probabilities[c] ?? 0, output.decimal));
       lines.push([...row.values, p.className, ...ps, p.id, p.modelVersion]);
     }
   });
   if (sink) await sink.write(await csvLines(lines, output.delimiter));
   output.done += rows.length;
+}
+
+/** A probability to 6 places, trailing zeros dropped (`0.25`, or `0,25` with decimal commas). */
+function probabilityText(p: number, decimal: Decimal): string {
+  const text = String(Number(p.toFixed(6)));
+  return decimal === ',' ? text.replace('.', ',') : text;
 }
 
 export const predictCommand: Command = {
@@ -181,7 +194,8 @@ export const predictCommand: Command = {
   async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
     const outPath = stringFlag(flags, 'output');
-    const { batchRows, ...read } = readTableFlags(flags);
+    const { batchRows, note, ...read } = await readTableFlags(flags, file);
+    if (note) io.stderr.write(`${note}\n`);
     const table = { ...read, ...(await resolveTyping({ client, pipeline }, file, read, undefined, false)) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
@@ -190,7 +204,7 @@ export const predictCommand: Command = {
     // --json without -o: the predictions themselves as JSON; otherwise CSV to the file or stdout.
     const jsonRows = json && !outPath;
     const sink = outPath ? fileSink(outPath) : jsonRows ? null : streamSink(io.stdout);
-    const output = newPredictionOutput(scan.layout.header, sink, jsonRows, table.delimiter);
+    const output = newPredictionOutput(scan.layout.header, sink, jsonRows, table);
     const bar = new ProgressBar('predict', { total: scan.rows, stream: io.stderr });
     let interrupted: boolean;
     try {

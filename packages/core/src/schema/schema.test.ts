@@ -201,6 +201,19 @@ describe('schema evolution', () => {
     expect(
       refusal(() => parseSchema({ columns: [{ name: 'y', type: 'numeric' }], label: 'y' }, 100)).message,
     ).toMatch(/also listed as a feature/);
+    // A whole ;-separated header read as one column: the name shown, and the separator named.
+    const header = Array.from({ length: 20 }, (_, i) => `feature_${i}`).join(';');
+    expect(
+      refusal(() => parseSchema({ columns: [{ name: header, type: 'numeric' }], label: 'y' }, 100)).message,
+    ).toBe(
+      `schema.columns[0].name must be 1 to 100 printable characters (got ${header.length}: "feature_0;feature_1;feature_2;feature_3;…"); it holds ";": is this a whole header read as one column? Give the file's separator (ingest --delimiter)`,
+    );
+    expect(
+      refusal(() => parseSchema({ columns: [{ name: 'a\u0007', type: 'numeric' }], label: 'y' }, 100))
+        .message,
+    ).toBe(
+      'schema.columns[0].name must be 1 to 100 printable characters (got "a\\u0007", which holds a control character)',
+    );
   });
 
   it('names the classes of the original pipeline 0..K-1', () => {

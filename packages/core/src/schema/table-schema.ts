@@ -64,12 +64,27 @@ export function parseSchema(input: unknown, maxColumns: number): TableSchema {
   return { columns: parsed, label: spec };
 }
 
+/**
+ * Why a name is refused, showing it. A name of hundreds of characters is mostly a whole header
+ * read as one column: the file's separator is not the one it was read with.
+ */
+function nameProblem(where: string, name: unknown): string {
+  const rule = `${where} must be 1 to 100 printable characters`;
+  if (typeof name !== 'string' || name === '') return rule;
+  const shown = JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
+  if (name.length <= 100) return `${rule} (got ${shown}, which holds a control character)`;
+  const split = /[;\t|,]/.exec(name)?.[0];
+  const hint = split
+    ? `; it holds ${JSON.stringify(split)}: is this a whole header read as one column? Give the file's separator (ingest --delimiter)`
+    : '';
+  return `${rule} (got ${name.length}: ${shown})${hint}`;
+}
+
 function parseColumn(c: unknown, i: number): SchemaColumn {
   const where = `schema.columns[${i}]`;
   if (typeof c !== 'object' || c === null) throw badInput(`${where} must be an object with name and type`);
   const { name, type, nullable, categories } = c as Record<string, unknown>;
-  if (typeof name !== 'string' || !NAME.test(name))
-    throw badInput(`${where}.name must be 1 to 100 printable characters`);
+  if (typeof name !== 'string' || !NAME.test(name)) throw badInput(nameProblem(`${where}.name`, name));
   if (!TYPES.includes(type as ColumnType)) {
     throw badInput(
       `column ${JSON.stringify(name)}: type must be numeric, categorical or boolean (got ${JSON.stringify(type)})`,
@@ -90,8 +105,7 @@ function parseLabel(label: unknown): LabelSpec {
   if (typeof label !== 'object' || label === null)
     throw badInput('schema.label must name the label column: { "name": "class" }');
   const { name, classes, kind, closed } = label as Record<string, unknown>;
-  if (typeof name !== 'string' || !NAME.test(name))
-    throw badInput('schema.label.name must be 1 to 100 printable characters');
+  if (typeof name !== 'string' || !NAME.test(name)) throw badInput(nameProblem('schema.label.name', name));
   if (kind !== undefined && kind !== 'integer' && kind !== 'string')
     throw badInput('schema.label.kind must be integer or string');
   const listed = parseNames(classes, 'schema.label.classes');
