@@ -148,7 +148,7 @@ describe('automl-stream models --candidates', () => {
     expect(plain.stdout).toMatch(/^\* v1\s+production\s+0\.\d{3}\s+0\.\d{3}\s+-\s+\d+\s+fixed\s/m);
     const fixed = await cli(['models', '--candidates', '--pipeline', 'plain'], env);
     expect(fixed.stdout).toBe(
-      'v1 is the fixed forest (AUTOML_BUDGET_SECONDS was 0): no search, no leaderboard\n',
+      'v1 is the fixed forest (AUTOML_BUDGET_SECONDS is 0): no search, no leaderboard\n',
     );
     expect(
       JSON.parse((await cli(['models', '--candidates', '--pipeline', 'plain', '--json'], env)).stdout),

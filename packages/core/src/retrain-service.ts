@@ -82,6 +82,13 @@ export class TrainingDataError extends Error {
 /** Fewest training rows a search runs on (validation and windows need room); fewer: the fixed forest. */
 const SEARCH_MIN_ROWS = 200;
 
+/** Why a run trained the fixed forest, as `models --candidates` says it. */
+function fixedReason(run: Pick<TrainingRun, 'data' | 'searchSkipped'>, budgetSeconds: number): string {
+  if (run.searchSkipped) return `search skipped: ${run.searchSkipped}`;
+  if (budgetSeconds <= 0) return 'AUTOML_BUDGET_SECONDS is 0';
+  return 'the fast first model after a change: the fixed forest on the rows since it, a search comes with its growth';
+}
+
 /** The reason a process aborts its retrain when it shuts down (see RetrainService.run). */
 export class ShutdownError extends Error {
   override name = 'ShutdownError';
@@ -761,7 +768,9 @@ export class RetrainService {
         : {
             forest: await this.fitFixed(job, split, data, signal),
             search: null,
-            searchSkipped: null,
+            searchSkipped: data.searching
+              ? `${split.trainX.length} training rows, fewer than the ${SEARCH_MIN_ROWS} a search needs`
+              : null,
             learned: { start: 0, end: split.trainX.length },
           };
     const trainingMs = performance.now() - started;
@@ -1004,6 +1013,7 @@ export class RetrainService {
           ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
           ...(run.search ? { search: run.search } : {}),
           ...(run.searchSkipped ? { searchSkipped: run.searchSkipped } : {}),
+          ...(run.search ? {} : { fixed: fixedReason(run, this.config.retrain.automlBudgetSeconds) }),
           ...(run.holdout === 'newest' ? {} : { holdout: run.holdout }),
           ...(run.leftOut ? { leftOut: run.leftOut } : {}),
           windowEndAt: data.lastAt?.toISOString() ?? null,

@@ -28,6 +28,8 @@ describe('the model after a located concept change', () => {
     const v2 = fast.version!;
     // No search: a few hundred rows of the new concept, fitted in well under a second.
     expect(v2.params.search).toBeUndefined();
+    expect(v2.params.fixed).toMatch(/^the fast first model after a change/);
+    expect(v1.version?.params.fixed).toBeUndefined();
     expect(v2.params.regime).toBe(true);
     expect(v2.trainRows).toBeLessThanOrEqual(500);
     expect(v2.trainRows).toBeGreaterThanOrEqual(300);

@@ -49,7 +49,7 @@ describe('a table smaller than MIN_TRAIN_ROWS', () => {
     const { db, platform } = suite;
     const created = await platform.pipelines.create({ name: 'cars' });
     const runtime = await platform.pipelines.runtime('cars');
-    const features = Array.from({ length: 200 }, (_, k) => [k / 200, ((k * 37) % 200) / 200]);
+    const features = Array.from({ length: 180 }, (_, k) => [k / 180, ((k * 37) % 180) / 180]);
     await runtime.data.ingest({
       features,
       labels: features.map((f) => Number(f[0]! > 0.5)),
@@ -60,10 +60,19 @@ describe('a table smaller than MIN_TRAIN_ROWS', () => {
     await platform.pipelines.configure('cars', { MIN_TRAIN_ROWS: 150 });
     const jobs = await listed();
     expect(jobs.map((j) => [j.status, j.reason])).toEqual([
-      ['queued', 'bootstrap: 200 labelled rows (MIN_TRAIN_ROWS 150)'],
+      ['queued', 'bootstrap: 180 labelled rows (MIN_TRAIN_ROWS 150)'],
     ]);
     // Configuring again while it is open queues no second one.
-    await platform.pipelines.configure('cars', { MIN_TRAIN_ROWS: 140 });
+    await platform.pipelines.configure('cars', { MIN_TRAIN_ROWS: 140, AUTOML_BUDGET_SECONDS: 3 });
     expect(await listed()).toHaveLength(1);
+
+    // 180 rows are fewer than a search needs: the version says so (a wine-sized
+    // table read "AUTOML_BUDGET_SECONDS was 0" in models --candidates with the budget at 8 s).
+    const configured = await platform.pipelines.runtime('cars');
+    const run = await configured.retrain.run(jobs[0]!.id);
+    expect(run.version?.params.search).toBeUndefined();
+    expect(run.version?.params.fixed).toMatch(
+      /^search skipped: \d+ training rows, fewer than the 200 a search needs$/,
+    );
   }, 60_000);
 });

@@ -132,9 +132,9 @@ async function printCandidates({ flags, client, pipeline, json, io }: CommandCon
   }
   const search = model.search;
   if (!search) {
-    io.stdout.write(
-      `v${model.version} is the fixed forest (AUTOML_BUDGET_SECONDS was 0): no search, no leaderboard\n`,
-    );
+    // Versions trained before `params.fixed` was recorded say only what is certain.
+    const why = (model.params as { fixed?: string } | null)?.fixed ?? 'no search ran';
+    io.stdout.write(`v${model.version} is the fixed forest (${why}): no search, no leaderboard\n`);
     return 0;
   }
   io.stdout.write(`${searchSummary(model.version, search)}\n`);

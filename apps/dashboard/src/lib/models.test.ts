@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   candidateCells,
+  fixedReason,
   formatRowWindow,
   keyParams,
   leftOutSummary,
@@ -86,6 +87,16 @@ describe('the leaderboard', () => {
     expect(searchSummary({ ...search, stoppedByBudget: true })).toContain(
       '(budget 3 s, stopped by the budget)',
     );
+  });
+});
+
+describe('fixedReason', () => {
+  it('says why a version is the fixed forest, and nothing for versions that did not record it', () => {
+    expect(fixedReason({ nEstimators: 100, fixed: 'AUTOML_BUDGET_SECONDS is 0' })).toBe(
+      'AUTOML_BUDGET_SECONDS is 0',
+    );
+    expect(fixedReason({ nEstimators: 100 })).toBeNull();
+    expect(fixedReason(null)).toBeNull();
   });
 });
 

@@ -85,6 +85,12 @@ export function searchSummary(search: {
   return `${search.candidates.length} candidates in ${seconds} s (budget ${search.budgetSeconds} s${budget}), ${search.rungs} rungs of successive halving, scored by ${search.metric}`;
 }
 
+/** Why a version is the fixed forest (its `params.fixed`); null for older versions, which did not say. */
+export function fixedReason(params: unknown): string | null {
+  const fixed = (params as { fixed?: unknown } | null)?.fixed;
+  return typeof fixed === 'string' ? fixed : null;
+}
+
 /**
  * The features a version was trained without (its `params.leftOut`), in a line: which, and the
  * transfer over the change that decided it; null when it used every feature.
