@@ -124,6 +124,51 @@ describe('tables with named, typed columns', () => {
     expect(predict.unseenCategories).toBe(1);
   });
 
+  it('takes delayed labels by class name (labelNames); the same labels sent twice change nothing', async () => {
+    const r = await call(
+      'mutation P($input: PredictInput!) { predict(input: $input) { predictions { id } } }',
+      {
+        input: {
+          records: [
+            { glucose: 190, insulin: 'NA', smoker: 'n' },
+            { glucose: 70, insulin: 20, smoker: 'n' },
+          ],
+        },
+      },
+    );
+    const ids = (r.data as { predict: { predictions: { id: string }[] } }).predict.predictions.map(
+      (x) => x.id,
+    );
+    const FEEDBACK = `mutation F($input: FeedbackInput!) { submitFeedback(input: $input) { updated unchanged } }`;
+    const sent = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos', 'neg'] } });
+    expect(sent.data).toEqual({ submitFeedback: { updated: 2, unchanged: 0 } });
+    const rows = await p.database.sql<{ feedback_label: number }[]>`
+      select feedback_label from predictions where id = any(${ids.map(Number)}::bigint[]) order by id`;
+    const classes = ((await call(SCHEMA, {})).data as { dataSchema: { label: { classes: string[] } } })
+      .dataSchema.label.classes;
+    expect(rows.map((row) => classes[row.feedback_label])).toEqual(['pos', 'neg']);
+    const again = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos', 'neg'] } });
+    expect(again.data).toEqual({ submitFeedback: { updated: 0, unchanged: 2 } });
+
+    const unknown = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos', 'maybe'] } });
+    expect(unknown.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(
+        /^labelNames\[1\]: "maybe" is not a class of this pipeline \(its classes: (pos, neg|neg, pos)\): a new class comes in with its rows \(ingest\)$/,
+      ),
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+    const both = await call(FEEDBACK, {
+      input: { predictionIds: ids, labels: [0, 1], labelNames: ['pos', 'neg'] },
+    });
+    expect(both.errors?.[0]?.message).toBe(
+      'send labels (class numbers) or labelNames (the classes as written), one of them',
+    );
+    const short = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos'] } });
+    expect(short.errors?.[0]?.message).toBe(
+      'labelNames has 1 entries for 2 prediction ids: send one class per prediction',
+    );
+  });
+
   it('checks drift by column type and names the columns: category shares and missing shares', async () => {
     // The same rule, but now nearly everyone smokes and insulin is missing in most rows.
     const shifted = table(200, 11).map((r, i) => ({

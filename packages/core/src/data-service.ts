@@ -6,7 +6,7 @@ import type { CellValue, TableSchema } from '@automl-stream/table';
 import { badInput, DomainError } from './errors.ts';
 import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { modelRows } from './schema/category-caps.ts';
-import type { DataRecord } from './schema/records.ts';
+import { type DataRecord, encodeClassNames } from './schema/records.ts';
 import { classNames, classValue, positionalSchema } from './schema/table-schema.ts';
 import { type IngestPlan, replanner, type SchemaService } from './schema-service.ts';
 import type { ModelHolder, ServingModel } from './serving-model.ts';
@@ -20,6 +20,7 @@ import {
   insertBatchWithRows,
   insertPredictions,
   insertRows,
+  predictionsWithFeedback,
   ROWS_PER_STATEMENT,
   type RowToStore,
   recordFeedback,
@@ -466,11 +467,57 @@ export class DataService {
     return { schema, features, unseenCategories: 0 };
   }
 
+  /**
+   * True classes for earlier predictions: class numbers (`labels`) or the classes as written
+   * (`labelNames`: `pos`, or `3`). All or nothing. A prediction that already has the same class is
+   * left as it is (`unchanged`: a file sent twice); another class is a CONFLICT unless an admin
+   * key corrects it.
+   */
   async submitFeedback(
-    input: { predictionIds: unknown; labels: unknown },
+    input: { predictionIds: unknown; labels?: unknown; labelNames?: unknown },
     options: WriterOptions = {},
-  ): Promise<{ updated: number }> {
-    const ids = input.predictionIds;
+  ): Promise<{ updated: number; unchanged: number }> {
+    const numericIds = this.feedbackIds(input.predictionIds);
+    const labels = await this.feedbackLabels(input, numericIds.length, options);
+    const updated = await this.sql.begin(async (tx) => {
+      const existing = await existingPredictionIds(tx, this.pipeline.id, numericIds);
+      const missing = numericIds.filter((id) => !existing.has(id));
+      if (missing.length > 0) {
+        throw badInput(
+          `no prediction with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+          {
+            missing: missing.slice(0, 20),
+          },
+        );
+      }
+      // Feedback is given once per prediction: a writer cannot relabel what was labelled before
+      // (sequential ids would let one key relabel every prediction). An admin key can correct it.
+      const same = await predictionsWithFeedback(tx, this.pipeline.id, numericIds, labels);
+      const changing = numericIds.map((id, i) => ({ id, label: labels[i]! })).filter((f) => !same.has(f.id));
+      const ids = changing.map((f) => f.id);
+      const updated = await recordFeedback(
+        tx,
+        this.pipeline.id,
+        ids,
+        changing.map((f) => f.label),
+        options.admin === true,
+      );
+      if (updated.length < ids.length) {
+        const done = new Set(updated);
+        const labelled = ids.filter((id) => !done.has(id));
+        throw new DomainError(
+          'CONFLICT',
+          `prediction ${labelled.slice(0, 5).join(', ')}${labelled.length > 5 ? ', …' : ''} already has feedback of another class: feedback is given once per prediction, and only an admin key can change it`,
+          { labelled: labelled.slice(0, 20) },
+        );
+      }
+      return updated;
+    });
+    if (updated.length > 0) this.hooks.onLabelledRows?.(updated.length);
+    return { updated: updated.length, unchanged: numericIds.length - updated.length };
+  }
+
+  private feedbackIds(ids: unknown): number[] {
     if (!Array.isArray(ids) || ids.length === 0)
       throw badInput('predictionIds must be a non-empty list of prediction ids');
     if (ids.length > this.config.data.maxBatchRows) {
@@ -487,34 +534,27 @@ export class DataService {
     });
     if (new Set(numericIds).size !== numericIds.length)
       throw badInput('predictionIds contains the same id twice');
-    const labels = validateLabels(input.labels, numericIds.length, this.labelLimit(options), 'labels');
-    const updated = await this.sql.begin(async (tx) => {
-      const existing = await existingPredictionIds(tx, this.pipeline.id, numericIds);
-      const missing = numericIds.filter((id) => !existing.has(id));
-      if (missing.length > 0) {
-        throw badInput(
-          `no prediction with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
-          {
-            missing: missing.slice(0, 20),
-          },
-        );
-      }
-      // Feedback is given once per prediction: a writer cannot relabel what was labelled before
-      // (sequential ids would let one key relabel every prediction). An admin key can correct it.
-      const updated = await recordFeedback(tx, this.pipeline.id, numericIds, labels, options.admin === true);
-      if (updated.length < numericIds.length) {
-        const done = new Set(updated);
-        const labelled = numericIds.filter((id) => !done.has(id));
-        throw new DomainError(
-          'CONFLICT',
-          `prediction ${labelled.slice(0, 5).join(', ')}${labelled.length > 5 ? ', …' : ''} already has feedback: feedback is given once per prediction, and only an admin key can change it`,
-          { labelled: labelled.slice(0, 20) },
-        );
-      }
-      return updated;
-    });
-    this.hooks.onLabelledRows?.(updated.length);
-    return { updated: updated.length };
+    return numericIds;
+  }
+
+  /** Feedback's classes as numbers: `labels` as sent, or `labelNames` read against the schema. */
+  private async feedbackLabels(
+    input: { labels?: unknown; labelNames?: unknown },
+    count: number,
+    options: WriterOptions,
+  ): Promise<number[]> {
+    const names = input.labelNames ?? null;
+    const numbers = input.labels ?? null;
+    if ((names === null) === (numbers === null))
+      throw badInput('send labels (class numbers) or labelNames (the classes as written), one of them');
+    if (numbers !== null) return validateLabels(numbers, count, this.labelLimit(options), 'labels');
+    if (!Array.isArray(names) || names.length !== count) {
+      throw badInput(
+        `labelNames has ${Array.isArray(names) ? names.length : 'no'} entries for ${count} prediction ids: send one class per prediction`,
+      );
+    }
+    const schema = (await this.schemas.current()) ?? positionalSchema((await this.featureCount()) ?? 1);
+    return encodeClassNames(schema, names as CellValue[], 'labelNames');
   }
 }
 

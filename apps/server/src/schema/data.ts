@@ -56,7 +56,15 @@ const PredictInput = builder.inputType('PredictInput', {
 const FeedbackInput = builder.inputType('FeedbackInput', {
   fields: (t) => ({
     predictionIds: t.idList({ description: 'Ids returned by predict.' }),
-    labels: t.intList({ description: 'The true class of each prediction, in the same order.' }),
+    labels: t.intList({
+      required: false,
+      description: 'The true class of each prediction as a class number (0..K-1), in the same order.',
+    }),
+    labelNames: t.stringList({
+      required: false,
+      description:
+        'The true class of each prediction as written (e.g. "pos"; "3" for class numbers), instead of labels. Every one must be a class of the pipeline.',
+    }),
   }),
 });
 
@@ -111,9 +119,19 @@ const PredictResultRef = builder
     }),
   });
 
-const FeedbackResultRef = builder.objectRef<{ updated: number }>('FeedbackResult').implement({
-  fields: (t) => ({ updated: t.exposeInt('updated') }),
-});
+const FeedbackResultRef = builder
+  .objectRef<{ updated: number; unchanged: number }>('FeedbackResult')
+  .implement({
+    fields: (t) => ({
+      updated: t.exposeInt('updated', {
+        description: 'Predictions whose true class was recorded (or corrected) now.',
+      }),
+      unchanged: t.exposeInt('unchanged', {
+        description:
+          'Predictions that already had this class as feedback (the same labels sent again): left as they were.',
+      }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   ingest: t.field({

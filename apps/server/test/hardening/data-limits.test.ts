@@ -134,6 +134,14 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
       writer,
     );
     expect(first.data).toEqual({ submitFeedback: { updated: 1 } });
+    // The same class again (a file of labels sent twice) changes nothing and is no conflict.
+    const same = await postGraphQL(
+      p.graphqlUrl,
+      FEEDBACK,
+      { input: { predictionIds: [id], labels: [1] } },
+      writer,
+    );
+    expect(same.data).toEqual({ submitFeedback: { updated: 0 } });
     const again = await postGraphQL(
       p.graphqlUrl,
       FEEDBACK,
@@ -141,7 +149,7 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
       writer,
     );
     expect(again.errors?.[0]).toMatchObject({
-      message: `prediction ${id} already has feedback: feedback is given once per prediction, and only an admin key can change it`,
+      message: `prediction ${id} already has feedback of another class: feedback is given once per prediction, and only an admin key can change it`,
       extensions: { code: 'CONFLICT' },
     });
     const [kept] = await p.database.sql<{ feedback_label: number }[]>`

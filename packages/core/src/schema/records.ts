@@ -113,6 +113,7 @@ function encodeLabel(
   value: CellValue,
   where: string,
   newClasses: string[] | null,
+  unknownHint?: string,
 ): number | null {
   if (isMissing(value)) return null;
   if (schema.label.kind === 'integer') {
@@ -132,10 +133,35 @@ function encodeLabel(
       `${where}: ${describe(value)} is not one of the declared classes of ${JSON.stringify(schema.label.name)} (${schema.label.classes.slice(0, 10).join(', ')})`,
     );
   }
-  if (!newClasses) throw badInput(`${where}: ${describe(value)} is not a class of this pipeline`);
+  if (!newClasses) {
+    const known = `(its classes: ${schema.label.classes.slice(0, 10).join(', ')}${schema.label.classes.length > 10 ? ', …' : ''})`;
+    throw badInput(
+      `${where}: ${describe(value)} is not a class of this pipeline ${known}${unknownHint ? `: ${unknownHint}` : ''}`,
+    );
+  }
   let at = newClasses.indexOf(name);
   if (at < 0) at = newClasses.push(name) - 1;
   return schema.label.classes.length + at;
+}
+
+/**
+ * Class names (as written: `pos`, or `3` for class numbers) → the classes' numbers, for labels
+ * that come apart from their rows (feedback). Every name must be a class the pipeline knows: a
+ * new class comes in with its rows (ingest).
+ */
+export function encodeClassNames(schema: TableSchema, names: readonly CellValue[], field: string): number[] {
+  return names.map((name, i) => {
+    const k = encodeLabel(
+      schema,
+      name,
+      `${field}[${i}]`,
+      null,
+      'a new class comes in with its rows (ingest)',
+    );
+    if (k === null)
+      throw badInput(`${field}[${i}] is missing: send a class for every prediction`, { index: i });
+    return k;
+  });
 }
 
 /**

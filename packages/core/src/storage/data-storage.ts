@@ -311,6 +311,21 @@ export async function recordFeedback(
   return rows.map((r) => Number(r.id));
 }
 
+/** The predictions among `ids` whose feedback is already `labels`' class (sent before). */
+export async function predictionsWithFeedback(
+  sql: Queryable,
+  pipeline: number,
+  ids: number[],
+  labels: number[],
+): Promise<Set<number>> {
+  // name: predictions-with-feedback
+  const rows = await sql<{ id: string }[]>`
+    select p.id from predictions p
+    join unnest(${ids}::bigint[], ${labels}::int[]) as f(id, label) on p.id = f.id
+    where p.pipeline_id = ${pipeline} and p.feedback_label = f.label`;
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
 export async function existingPredictionIds(
   sql: Queryable,
   pipeline: number,
