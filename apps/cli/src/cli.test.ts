@@ -96,7 +96,7 @@ describe('runCli', () => {
     const cases: [string[], string][] = [
       [
         ['frobnicate'],
-        'unknown command "frobnicate" (commands: start, demo, ingest, predict, models, drift, promote, rollback, pipelines, keys)',
+        'unknown command "frobnicate" (commands: start, demo, ingest, predict, feedback, models, drift, promote, rollback, pipelines, keys)',
       ],
       [['modles'], 'unknown command "modles": did you mean models? (commands: start, demo,'],
       [['models', '--limt', '3'], "unknown option '--limt' (did you mean --limit?)"],

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { Command, CommandContext, Io, OptionSpec } from './command.ts';
 import { demoCommand } from './commands/demo.ts';
 import { driftCommand } from './commands/drift.ts';
+import { feedbackCommand } from './commands/feedback.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { keysCommand } from './commands/keys.ts';
 import { modelsCommand } from './commands/models.ts';
@@ -20,6 +21,7 @@ export const commands: Command[] = [
   demoCommand,
   ingestCommand,
   predictCommand,
+  feedbackCommand,
   modelsCommand,
   driftCommand,
   promoteCommand,

@@ -89,6 +89,64 @@ describe('a table as it is, through the command line', () => {
     expect(accuracy).toBeGreaterThan(0.85);
   });
 
+  it('sends the true classes of the predictions back from the scored file (feedback), once', async () => {
+    // The file predict -o wrote in the test above: prediction_id and the class column.
+    const scored = path.join(dir, 'scored.csv');
+    const lines = readFileSync(scored, 'utf8').trim().split('\n');
+    // Half of the outcomes known so far: the other classes blank.
+    const half = path.join(dir, 'half.csv');
+    writeFileSync(
+      half,
+      `${lines.map((l, i) => (i > 100 ? l.replace(/,(pos|neg),(pos|neg),/, ',,$2,') : l)).join('\n')}\n`,
+    );
+    const first = await cli(['feedback', half], env);
+    expect(first.stderr).toMatch(/^feedback {2}\[#{24}\] {2}100% {2}100\/100 rows {2}\d+ rows\/s {2}\d+s\n$/);
+    expect(first.stdout).toBe(
+      `recorded 100 true classes from ${half} in pipeline "default"; 100 rows have no class yet\n`,
+    );
+    const all = await cli(['feedback', scored, '--json'], env);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual({
+      file: scored,
+      updated: 100,
+      unchanged: 100,
+      sent: 200,
+      waiting: 0,
+      complete: true,
+    });
+    // Stored as the class each row's file says.
+    const rows = lines.slice(1).map((l) => l.split(','));
+    const ids = rows.map((f) => Number(f.at(-2)));
+    const classes = (
+      await gql<{ dataSchema: { label: { classes: string[] } } }>(
+        p.graphqlUrl,
+        '{ dataSchema { label { classes } } }',
+        {},
+        p.adminKey,
+      )
+    ).data!.dataSchema.label.classes;
+    const stored = await p.database.sql<{ id: string; feedback_label: number }[]>`
+      select id, feedback_label from predictions where id = any(${ids}::bigint[]) and feedback_label is not null`;
+    const byId = new Map(stored.map((r) => [Number(r.id), classes[r.feedback_label]]));
+    expect(byId.size).toBe(200);
+    expect(rows.every((f) => byId.get(Number(f.at(-2))) === f[4])).toBe(true);
+
+    const noIds = path.join(dir, 'no-ids.csv');
+    writeFileSync(noIds, 'glucose,class\n1,pos\n');
+    const refused = await cli(['feedback', noIds], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `error: ${noIds} has no prediction_id column (columns: glucose, class): feedback names the predictions by the ids predict wrote\n`,
+    );
+    const unknown = path.join(dir, 'unknown.csv');
+    writeFileSync(unknown, `prediction_id,class\n${ids[0]},maybe\n`);
+    const bad = await cli(['feedback', unknown], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /^error: BAD_USER_INPUT: labelNames\[0\]: "maybe" is not a class of this pipeline/m,
+    );
+  });
+
   it("reads a European spreadsheet's CSV (semicolons, decimal commas) as numbers and writes it back the same way", async () => {
     // The medical table as a spreadsheet in Germany saves it: "123,5" for 123.5, fields split by ";".
     const european = (n: number, seed: number) =>

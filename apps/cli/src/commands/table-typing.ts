@@ -114,7 +114,7 @@ async function declare(
  * The pipeline's schema; null when it has none, or (with `missingIsEmpty`: ingest, whose first
  * batch creates the pipeline) when there is no such pipeline yet.
  */
-async function currentSchema(
+export async function currentSchema(
   { client, pipeline }: Target,
   missingIsEmpty: boolean,
 ): Promise<TableSchema | null> {
