@@ -222,36 +222,57 @@ function batchInput(scan: ScanResult, rows: DataRow[]) {
   };
 }
 
-/** Sends one batch (retrying what can be retried), adds the answer to `totals`, moves the bar. */
+/**
+ * A file batch's rows with a class and without one (a table whose outcomes are partly unknown):
+ * the platform stores a batch as labelled or unlabelled, so they go as two batches, the labelled
+ * rows first. A batch of one kind stays whole.
+ */
+function labelParts(scan: ScanResult, rows: DataRow[]): DataRow[][] {
+  if (scan.layout.labelColumn === null) return [rows];
+  const known = (r: DataRow) => (r.labelValue ?? r.label) !== null && (r.labelValue ?? r.label) !== undefined;
+  const labelled = rows.filter(known);
+  if (labelled.length === 0 || labelled.length === rows.length) return [rows];
+  return [labelled, rows.filter((r) => !known(r))];
+}
+
+/** Sends one batch of the file (retrying what can be retried), adds the answers to `totals`, moves the bar. */
 async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: DataRow[]): Promise<void> {
   const { scan, bar } = target;
-  const input = {
-    ...batchInput(scan, rows),
-    batchId: batchId(scan.sha256, target.batchRows, totals.batches),
-  };
-  const result: IngestMutation['ingest'] = (
-    await withRetry(() => target.client().request(IngestDocument, { pipeline: target.pipeline, input }), {
-      signal: target.signal,
-      onRetry: (error, waitMs) =>
-        bar.log(
-          `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
-        ),
-    })
-  ).ingest;
+  const parts = labelParts(scan, rows);
+  const id = batchId(scan.sha256, target.batchRows, totals.batches);
+  let duplicate = false;
+  for (const [k, part] of parts.entries()) {
+    const suffix = parts.length === 1 ? '' : k === 0 ? '-labelled' : '-unlabelled';
+    const input = { ...batchInput(scan, part), batchId: `${id}${suffix}` };
+    const result: IngestMutation['ingest'] = (
+      await withRetry(() => target.client().request(IngestDocument, { pipeline: target.pipeline, input }), {
+        signal: target.signal,
+        onRetry: (error, waitMs) =>
+          bar.log(
+            `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
+          ),
+      })
+    ).ingest;
+    duplicate ||= result.duplicate;
+    addAnswer(totals, result);
+  }
   totals.batches++;
-  if (result.duplicate) totals.duplicateBatches++;
+  if (duplicate) totals.duplicateBatches++;
   else totals.newBatches++;
+  totals.sent += rows.length;
+  bar.update(
+    totals.sent,
+    `${totals.batches} batches${totals.duplicateBatches ? `, ${totals.duplicateBatches} already stored` : ''}`,
+  );
+}
+
+function addAnswer(totals: IngestTotals, result: IngestMutation['ingest']): void {
   totals.rowsStored += result.rowsStored;
   totals.labelledRows += result.labelledRows;
   totals.scoredRows += result.scoredRows;
   if (result.batchAccuracy !== null) totals.correct += result.batchAccuracy * result.scoredRows;
   totals.lastModelVersion = result.modelVersion ?? totals.lastModelVersion;
   if (result.scoredRows > 0) totals.firstModelVersion ??= result.modelVersion ?? null;
-  totals.sent += rows.length;
-  bar.update(
-    totals.sent,
-    `${totals.batches} batches${totals.duplicateBatches ? `, ${totals.duplicateBatches} already stored` : ''}`,
-  );
 }
 
 /** The run's outcome as `--json` prints it. */
@@ -298,6 +319,7 @@ function printIngestSummary(
   io.stdout.write(
     `${interrupted ? 'interrupted: ' : ''}stored ${summary.rowsStored} of ${summary.rows} rows from ${file} in ${summary.batches} batches` +
       `${summary.duplicateBatches ? ` (${summary.duplicateBatches} were already stored and skipped)` : ''}` +
+      `${summary.rowsStored > summary.labelledRows && summary.labelledRows > 0 ? `, ${summary.labelledRows} of them with a class (the others without one: features only, for drift)` : ''}` +
       `${summary.scoredRows ? `; ${scoredBy(summary)} scored ${summary.scoredRows} labelled rows before learning from them, accuracy ${summary.accuracy!.toFixed(3)} (test-then-train)` : ''}\n`,
   );
   if (interrupted)
@@ -314,7 +336,8 @@ export const ingestCommand: Command = {
     'the types inferred from the whole file: numbers, categories (any text), booleans (true/false); empty,',
     'NA, N/A, NaN, ?, null cells are missing (--na-values). Classes are kept as written ("pos", "neg", -1/1,',
     '100/200) or, when every one is a whole number from 0 to 31, are class numbers 0, 1, 2, ... The file is',
-    'checked completely before anything is sent.',
+    'checked completely before anything is sent. Rows whose class is empty are stored without one: their',
+    'features count for drift, not for training.',
     '',
     "Batch ids derive from the file's SHA-256 and the batch number: running the same command again after a",
     'crash or Ctrl-C re-sends the stored batches, which the server recognises and skips, and continues',
