@@ -160,6 +160,42 @@ describe('many pipelines on one platform', () => {
       expect(byName.get(name)?.lastCheckAt).not.toBeNull();
     }
     expect(byName.get('default')).toMatchObject({ servingVersion: null, attention: 'NO_MODEL' });
+
+    // Predictions whose true class came back count in the serving version's accuracy (they read
+    // "–" before: a client that only predicts and sends feedback had no accuracy on the fleet).
+    const accuracyOf = async () =>
+      (
+        await call<{ pipelines: { name: string; accuracy: number | null; accuracyRows: number }[] }>(
+          '{ pipelines { name accuracy accuracyRows } }',
+        )
+      ).data!.pipelines.find((x) => x.name === 'flowers')!;
+    const before = await accuracyOf();
+    const predicted = await call<{ predict: { predictions: { id: string; className: string }[] } }>(PREDICT, {
+      pipeline: 'flowers',
+      input: {
+        records: [
+          { petal: 0.4, sepal: 5 },
+          { petal: 5.2, sepal: 6 },
+          { petal: 0.7, sepal: 4.5 },
+        ],
+      },
+    });
+    const sent = predicted.data!.predict.predictions;
+    // Two right, one wrong.
+    const truth = [
+      sent[0]!.className,
+      sent[1]!.className,
+      sent[2]!.className === 'setosa' ? 'virginica' : 'setosa',
+    ];
+    const fed = await call(
+      'mutation F($input: FeedbackInput!) { submitFeedback(pipeline: "flowers", input: $input) { updated } }',
+      { input: { predictionIds: sent.map((x) => x.id), labelNames: truth } },
+    );
+    expect(fed.errors).toBeUndefined();
+    const after = await accuracyOf();
+    expect(after.accuracyRows).toBe(before.accuracyRows + 3);
+    const right = (before.accuracy ?? 0) * before.accuracyRows + 2;
+    expect(after.accuracy).toBeCloseTo(right / after.accuracyRows, 10);
   });
 
   it('reaches nothing of another pipeline through an id', async () => {

@@ -42,7 +42,8 @@ const PipelineStatusRef = builder.objectRef<PipelineSummary>('PipelineStatus').i
     servingVersion: t.exposeInt('servingVersion', { nullable: true }),
     accuracy: t.exposeFloat('accuracy', {
       nullable: true,
-      description: 'Test-then-train accuracy of the serving version over its newest WINDOW_SIZE scored rows.',
+      description:
+        'Accuracy of the serving version on its newest WINDOW_SIZE rows scored before their label was learned (test-then-train) and its newest WINDOW_SIZE predictions whose true class came back (feedback).',
     }),
     accuracyRows: t.exposeInt('accuracyRows'),
     lastCheckAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.lastCheckAt }),

@@ -173,9 +173,14 @@ export async function readPipelineSummaries(
     left join lateral (select version from model_versions m where m.pipeline_id = p.id and m.status = 'production') v on true
     left join lateral (
       select avg(right_)::float8 as accuracy, count(*)::int as n from (
-        select (r.scored_label = r.label)::int as right_ from rows r
-        where r.pipeline_id = p.id and r.scored_version = v.version and r.label is not null
-        order by r.id desc limit ${accuracyWindow}) s) a on true
+        (select (r.scored_label = r.label)::int as right_ from rows r
+          where r.pipeline_id = p.id and r.scored_version = v.version and r.label is not null
+          order by r.id desc limit ${accuracyWindow})
+        union all
+        -- Its predictions whose true class came back (feedback), as the pipeline's stats count them.
+        (select (q.label = q.feedback_label)::int from predictions q
+          where q.pipeline_id = p.id and q.model_version = v.version and q.feedback_label is not null
+          order by q.id desc limit ${accuracyWindow})) s) a on true
     left join lateral (select created_at, drifted, verdict from drift_checks d where d.pipeline_id = p.id order by id desc limit 1) c on true
     left join lateral (select created_at, type from events x where x.pipeline_id = p.id order by id desc limit 1) e on true`;
   return rows.map((r) => ({
