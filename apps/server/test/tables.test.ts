@@ -125,8 +125,11 @@ describe('tables with named, typed columns', () => {
   });
 
   it('takes delayed labels by class name (labelNames); the same labels sent twice change nothing', async () => {
+    const SERIES = '{ accuracySeries(bucketSize: 1, limit: 3) { position accuracy count } }';
+    type Series = { accuracySeries: { position: number; accuracy: number; count: number }[] };
+    const before = ((await call(SERIES, {})).data as Series).accuracySeries;
     const r = await call(
-      'mutation P($input: PredictInput!) { predict(input: $input) { predictions { id } } }',
+      'mutation P($input: PredictInput!) { predict(input: $input) { predictions { id className } } }',
       {
         input: {
           records: [
@@ -136,19 +139,29 @@ describe('tables with named, typed columns', () => {
         },
       },
     );
-    const ids = (r.data as { predict: { predictions: { id: string }[] } }).predict.predictions.map(
-      (x) => x.id,
-    );
+    const predicted = (r.data as { predict: { predictions: { id: string; className: string }[] } }).predict
+      .predictions;
+    const ids = predicted.map((x) => x.id);
+    // The first prediction was right, the second wrong.
+    const truth = [predicted[0]!.className, predicted[1]!.className === 'pos' ? 'neg' : 'pos'];
     const FEEDBACK = `mutation F($input: FeedbackInput!) { submitFeedback(input: $input) { updated unchanged } }`;
-    const sent = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos', 'neg'] } });
+    const sent = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: truth } });
     expect(sent.data).toEqual({ submitFeedback: { updated: 2, unchanged: 0 } });
     const rows = await p.database.sql<{ feedback_label: number }[]>`
       select feedback_label from predictions where id = any(${ids.map(Number)}::bigint[]) order by id`;
     const classes = ((await call(SCHEMA, {})).data as { dataSchema: { label: { classes: string[] } } })
       .dataSchema.label.classes;
-    expect(rows.map((row) => classes[row.feedback_label])).toEqual(['pos', 'neg']);
-    const again = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos', 'neg'] } });
+    expect(rows.map((row) => classes[row.feedback_label])).toEqual(truth);
+    const again = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: truth } });
     expect(again.data).toEqual({ submitFeedback: { updated: 0, unchanged: 2 } });
+    // The two outcomes are the newest points of the accuracy series, in the order they were served
+    // (before, the series read ingested rows only: delayed labels never showed).
+    const after = ((await call(SERIES, {})).data as Series).accuracySeries;
+    const last = before.at(-1)?.position ?? 0;
+    expect(after.slice(-2)).toEqual([
+      { position: last + 1, accuracy: 1, count: 1 },
+      { position: last + 2, accuracy: 0, count: 1 },
+    ]);
 
     const unknown = await call(FEEDBACK, { input: { predictionIds: ids, labelNames: ['pos', 'maybe'] } });
     expect(unknown.errors?.[0]).toMatchObject({

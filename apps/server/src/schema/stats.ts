@@ -83,7 +83,7 @@ builder.queryFields((t) => ({
     authScopes: scoped('reader'),
     type: [AccuracyPointRef],
     description:
-      'Test-then-train accuracy over time in buckets of labelled rows; a bucket never spans two model versions.',
+      'Accuracy over time in buckets of outcomes, in the order they were served: labelled rows scored before they were learned (test-then-train) and predictions whose true class came back (feedback); a bucket never spans two model versions.',
     args: {
       bucketSize: t.arg.int({ required: false }),
       limit: t.arg.int({ required: false }),

@@ -105,12 +105,15 @@ export interface AccuracyPoint {
 export const ACCURACY_SERIES_MAX_ROWS = 500_000;
 
 /**
- * Test-then-train accuracy in buckets of `bucketSize` labelled rows, oldest first, the newest
- * `limit` buckets. A bucket never mixes model versions, so the chart can mark each change. Reads
- * only the newest (limit + 1) × bucketSize scored rows (at most ACCURACY_SERIES_MAX_ROWS); positions
- * count every scored row before them, so they are the same as over the whole stream. Buckets
- * start where a model version's run starts; for the run that the window cuts, they start at the
- * window's first row instead (so they may be cut at other rows than a read of the whole stream).
+ * Accuracy in buckets of `bucketSize` outcomes, oldest first, the newest `limit` buckets. An
+ * outcome is a labelled row scored by the serving version before it was stored (test-then-train)
+ * or a prediction whose true class came back (feedback); they count in the order they were
+ * served. A bucket never mixes model versions, so the chart can mark each change. Reads only the
+ * newest (limit + 1) × bucketSize outcomes of each kind (at most ACCURACY_SERIES_MAX_ROWS);
+ * positions count every outcome before them, so they are the same as over the whole stream.
+ * Buckets start where a model version's run starts; for the run that the window cuts, they start
+ * at the window's first outcome instead (so they may be cut at other rows than a read of the
+ * whole stream).
  */
 export async function readAccuracySeries(
   sql: Queryable,
@@ -119,19 +122,27 @@ export async function readAccuracySeries(
   limit: number,
 ): Promise<AccuracyPoint[]> {
   const windowRows = Math.min(ACCURACY_SERIES_MAX_ROWS, (limit + 1) * bucketSize);
-  // name: accuracy-series
+  // name: accuracy-series (feedback read by its partial index: the newest answered predictions)
   const rows = await sql<
     { position: string; accuracy: number; count: number; model_version: number; at: Date }[]
   >`
-    with recent as (
-      select id, scored_version as v, (scored_label = label)::int as right_, created_at
-      from rows where pipeline_id = ${pipeline} and label is not null and scored_label is not null
-      order by id desc limit ${windowRows}
+    with outcomes as (
+      (select created_at, 0 as kind, id, scored_version as v, (scored_label = label)::int as right_
+        from rows where pipeline_id = ${pipeline} and label is not null and scored_label is not null
+        order by id desc limit ${windowRows})
+      union all
+      (select created_at, 1, id, model_version, (label = feedback_label)::int
+        from predictions where pipeline_id = ${pipeline} and feedback_label is not null
+        order by feedback_at desc limit ${windowRows})
+    ), recent as (
+      select * from outcomes order by created_at desc, kind desc, id desc limit ${windowRows}
     ), earlier as (
-      select count(*) as n from rows
-      where pipeline_id = ${pipeline} and label is not null and scored_label is not null and id < (select min(id) from recent)
+      select (select count(*) from rows
+                where pipeline_id = ${pipeline} and label is not null and scored_label is not null)
+           + (select count(*) from predictions where pipeline_id = ${pipeline} and feedback_label is not null)
+           - (select count(*) from recent) as n
     ), labelled as (
-      select v, right_, created_at, (select n from earlier) + row_number() over (order by id) as pos
+      select v, right_, created_at, (select n from earlier) + row_number() over (order by created_at, kind, id) as pos
       from recent
     ), grouped as (
       select v, right_, created_at, pos,
