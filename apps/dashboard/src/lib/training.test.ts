@@ -41,6 +41,7 @@ describe('applyTrainingEvent', () => {
       outcome: 'promoted',
       error: null,
       search: null,
+      waitingForRows: null,
       at: at(3),
     });
     expect(progressShare(done)).toBe(1);
@@ -134,6 +135,7 @@ describe('progressFromJobs', () => {
       outcome: 'rejected',
       error: null,
       search: null,
+      waitingForRows: null,
       at: at(30),
     });
     expect(progressFromJobs([job(1, 'FAILED', { error: 'x' })])).toMatchObject({
@@ -221,5 +223,48 @@ describe('the search in the progress', () => {
       payload: { ...logged(40, 40, 0.8, 'all', 0).payload, trainingJobId: 6 },
     };
     expect(progressFromJobs([job], older)?.search).toBeNull();
+  });
+});
+
+describe('a retrain waiting for rows of the new regime', () => {
+  it('says how many labelled rows it still waits for, until its first tree (it read "0 of 100 trees")', () => {
+    const started = run([{ type: 'STARTED', trainingJobId: 9, treesTotal: 100, at: at(0) }]);
+    const waiting = run(
+      [{ type: 'PROGRESS', trainingJobId: 9, treesDone: 0, treesTotal: 100, waitingForRows: 340, at: at(1) }],
+      started,
+    );
+    expect(waiting).toMatchObject({ phase: 'running', treesDone: 0, waitingForRows: 340 });
+    const fewer = run(
+      [{ type: 'PROGRESS', trainingJobId: 9, treesDone: 0, treesTotal: 100, waitingForRows: 120, at: at(2) }],
+      waiting,
+    );
+    expect(fewer?.waitingForRows).toBe(120);
+    const training = run(
+      [{ type: 'PROGRESS', trainingJobId: 9, treesDone: 10, treesTotal: 100, at: at(3) }],
+      fewer,
+    );
+    expect(training?.waitingForRows).toBeNull();
+    // A retried attempt waits anew: nothing carried over.
+    expect(
+      run([{ type: 'STARTED', trainingJobId: 9, treesTotal: 100, at: at(4) }], fewer)?.waitingForRows,
+    ).toBeNull();
+  });
+
+  it('is seeded from the newest progress event after a load', () => {
+    const job = {
+      id: 9,
+      status: 'RUNNING',
+      treesDone: 0,
+      treesTotal: 100,
+      queuedAt: at(0),
+      startedAt: at(1),
+    };
+    const event = {
+      type: 'training.progress',
+      payload: { trainingJobId: 9, treesDone: 0, treesTotal: 100, waitingForRows: 75 },
+      at: at(2),
+    };
+    expect(progressFromJobs([job], event)?.waitingForRows).toBe(75);
+    expect(progressFromJobs([{ ...job, treesDone: 5 }], event)?.waitingForRows).toBeNull();
   });
 });

@@ -30,6 +30,11 @@ export interface TrainingProgress {
   error: string | null;
   /** The search's progress (null: the fixed forest, or not reported yet). */
   search: SearchProgress | null;
+  /**
+   * Labelled rows of the new regime the run still waits for before it trains (a retrain after a
+   * change learns only rows served after it); null once it trains, or when it never waited.
+   */
+  waitingForRows: number | null;
   /** When this state was reached (ISO string, from the server). */
   at: string;
 }
@@ -46,6 +51,8 @@ export interface TrainingEventInput {
   error?: string | null;
   /** Progress events of the event log (`platformEvents`) carry the search's progress. */
   search?: SearchProgress | null;
+  /** Progress events before training: labelled rows of the new regime still awaited. */
+  waitingForRows?: number | null;
   at: string;
 }
 
@@ -100,6 +107,7 @@ export function trainingEventFromLog(event: {
     treesDone: count(p.treesDone),
     treesTotal: count(p.treesTotal),
     search: searchFromPayload(p),
+    waitingForRows: count(p.waitingForRows),
     at: event.at,
   };
 }
@@ -145,6 +153,7 @@ export function applyTrainingEvent(
     outcome: null,
     error: null,
     search: null,
+    waitingForRows: null,
     at: event.at,
   };
   switch (eventKind(event.type)) {
@@ -160,6 +169,7 @@ export function applyTrainingEvent(
         treesTotal: event.treesTotal ?? base.treesTotal,
         error: null,
         search: null,
+        waitingForRows: null,
         at: event.at,
       };
     case 'progress':
@@ -170,6 +180,7 @@ export function applyTrainingEvent(
         treesDone: Math.max(same?.phase === 'running' ? same.treesDone : 0, event.treesDone ?? 0),
         treesTotal: event.treesTotal ?? base.treesTotal,
         search: newerSearch(same?.phase === 'running' ? same.search : null, event.search),
+        waitingForRows: waitingAfter(same, event),
         at: event.at,
       };
     case 'finished':
@@ -221,10 +232,26 @@ export function progressFromJobs(
     outcome: job.outcome ?? null,
     error: job.error ?? null,
     search: null,
+    waitingForRows: null,
     at: job.finishedAt ?? job.startedAt ?? job.queuedAt,
   };
   const progress = latestProgress ? trainingEventFromLog(latestProgress) : null;
   return phase === 'running' && progress && Number(progress.trainingJobId) === state.jobId
-    ? { ...state, search: progress.search ?? null }
+    ? {
+        ...state,
+        search: progress.search ?? null,
+        waitingForRows: state.treesDone === 0 ? (progress.waitingForRows ?? null) : null,
+      }
     : state;
+}
+
+/**
+ * Rows still awaited after a progress event: its own count while no tree is built (a progress
+ * event of the search or the trees, which says nothing of rows, keeps the count it had only
+ * before the first fit); null once training is under way.
+ */
+function waitingAfter(same: TrainingProgress | null, event: TrainingEventInput): number | null {
+  if ((event.treesDone ?? 0) > 0 || event.search) return null;
+  if (event.waitingForRows != null) return event.waitingForRows;
+  return same?.phase === 'running' ? same.waitingForRows : null;
 }
