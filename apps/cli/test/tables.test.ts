@@ -87,6 +87,17 @@ describe('a table as it is, through the command line', () => {
     expect(new Set(predicted)).toEqual(new Set(['pos', 'neg']));
     const accuracy = Number(/accuracy against column "class": (0\.\d+|1\.000)/.exec(run.stdout)![1]);
     expect(accuracy).toBeGreaterThan(0.85);
+    expect(run.stderr).not.toMatch(/warning/);
+
+    // A file without a column the model reads is predicted, with a warning that it is missing.
+    const partial = path.join(dir, 'partial.csv');
+    writeFileSync(partial, 'glucose,smoker\n190,y\n70,n\n');
+    const warned = await cli(['predict', partial, '--json'], env);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain(
+      `warning: ${partial} has no columns "insulin", "blood pressure" of the schema: every row is predicted with them missing`,
+    );
+    expect(JSON.parse(warned.stdout).map((r: { prediction: string }) => r.prediction)).toHaveLength(2);
   });
 
   it('sends the true classes of the predictions back from the scored file (feedback), once', async () => {

@@ -79,6 +79,22 @@ async function requestPredictions(
   ).predict;
 }
 
+/** The schema's columns the file does not have: every row is predicted with them missing. */
+function absentColumns(scan: ScanResult): string[] {
+  const typing = scan.layout.typing;
+  if (!typing) return [];
+  return [...typing.columns.keys()].filter((name) => !scan.layout.header.includes(name));
+}
+
+function absentWarning(file: string, absent: string[]): string {
+  const names = absent
+    .slice(0, 10)
+    .map((n) => JSON.stringify(n))
+    .join(', ');
+  const more = absent.length > 10 ? ` and ${absent.length - 10} more` : '';
+  return `warning: ${file} has no column${absent.length > 1 ? 's' : ''} ${names}${more} of the schema: every row is predicted with ${absent.length > 1 ? 'them' : 'it'} missing`;
+}
+
 /** The file must not already have a column of those predict adds. */
 function refuseAddedColumns(scan: ScanResult, file: string): void {
   const added = ['prediction', 'prediction_id', 'model_version'];
@@ -200,6 +216,8 @@ export const predictCommand: Command = {
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
     refuseAddedColumns(scan, file);
+    const absent = absentColumns(scan);
+    if (absent.length > 0) io.stderr.write(`${absentWarning(file, absent)}\n`);
 
     // --json without -o: the predictions themselves as JSON; otherwise CSV to the file or stdout.
     const jsonRows = json && !outPath;
@@ -245,6 +263,7 @@ function predictSummary(
     labelledRows: output.labelled,
     accuracy: output.labelled > 0 ? output.correct / output.labelled : null,
     badRows: scan.badRows.map((e) => ({ line: e.line, problem: e.message })),
+    absentColumns: absentColumns(scan),
     complete: !interrupted,
   };
 }
