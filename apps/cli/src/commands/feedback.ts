@@ -112,8 +112,7 @@ export const feedbackCommand: Command = {
   hasJson: true,
   async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
-    const { batchRows, note, skipBadRows: _, ...table } = await readTableFlags(flags, file);
-    if (note) io.stderr.write(`${note}\n`);
+    const { batchRows, skipBadRows: _, ...table } = await readTableFlags(flags, file, io.stderr);
     const feedback = await readFeedback({ client, pipeline }, file, {
       ...table,
       labelColumn: stringFlag(flags, 'label-column'),

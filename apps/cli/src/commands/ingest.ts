@@ -99,9 +99,9 @@ export const tableOptions = {
 
 /**
  * The table options of the flags; the separator and decimal mark the flags leave out are read off
- * the file's first lines (`note` says what was guessed when it is not plain commas and points).
+ * the file's first lines (what was guessed is said on `stderr` when it is not plain commas and points).
  */
-export async function readTableFlags(flags: CommandContext['flags'], file: string) {
+export async function readTableFlags(flags: CommandContext['flags'], file: string, stderr: Io['stderr']) {
   const labelColumn = stringFlag(flags, 'label-column');
   const given = stringFlag(flags, 'delimiter');
   const naValues = stringFlag(flags, 'na-values');
@@ -117,6 +117,10 @@ export async function readTableFlags(flags: CommandContext['flags'], file: strin
   const decimal = (givenDecimal ?? dialect.decimal) as Decimal;
   const guessed = given === undefined || givenDecimal === undefined;
   const plain = dialect.delimiter === ',' && decimal === '.';
+  if (guessed && !plain) {
+    const said = dialectText({ delimiter: dialect.delimiter, decimal });
+    stderr.write(`reading ${file} as ${said} (--delimiter and --decimal say otherwise)\n`);
+  }
   return {
     ...(labelColumn !== undefined ? { labelColumn } : {}),
     ...(naValues !== undefined ? { missingValues: ['', ...naValues.split(',').map((v) => v.trim())] } : {}),
@@ -124,10 +128,6 @@ export async function readTableFlags(flags: CommandContext['flags'], file: strin
     decimal,
     skipBadRows: flags['skip-bad-rows'] === true,
     batchRows: intFlag(flags, 'batch-size', { min: 1, max: 1_000_000 }) ?? DEFAULT_BATCH_ROWS,
-    note:
-      guessed && !plain
-        ? `reading ${file} as ${dialectText({ delimiter: dialect.delimiter, decimal })} (--delimiter and --decimal say otherwise)`
-        : null,
   };
 }
 
@@ -364,8 +364,7 @@ export const ingestCommand: Command = {
   hasJson: true,
   async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
-    const { batchRows, note, ...read } = await readTableFlags(flags, file);
-    if (note) io.stderr.write(`${note}\n`);
+    const { batchRows, ...read } = await readTableFlags(flags, file, io.stderr);
     const rate = intFlag(flags, 'rate', { min: 1, max: 10_000_000 });
     const table = {
       ...read,

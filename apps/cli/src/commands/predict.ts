@@ -210,8 +210,7 @@ export const predictCommand: Command = {
   async run({ positionals, flags, client, pipeline, json, io, signal }) {
     const file = positionals[0]!;
     const outPath = stringFlag(flags, 'output');
-    const { batchRows, note, ...read } = await readTableFlags(flags, file);
-    if (note) io.stderr.write(`${note}\n`);
+    const { batchRows, ...read } = await readTableFlags(flags, file, io.stderr);
     const table = { ...read, ...(await resolveTyping({ client, pipeline }, file, read, undefined, false)) };
     const scan = await scanFile(file, table);
     if (scan.badRows.length > 0) reportBadRows(scan.badRows, file, (line) => io.stderr.write(`${line}\n`));
