@@ -1,9 +1,11 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from './csv.ts';
 import { decimalOf, dialectText, firstLines, sniffDialect, splitLine } from './csv-dialect.ts';
+import { openFile } from './numeric-table.ts';
 
 describe('sniffDialect', () => {
   it('finds the separator that splits the header and the lines alike', () => {
@@ -68,5 +70,34 @@ describe('firstLines and decimal commas in the reader', () => {
     // The text as written is kept for writing the rows back out.
     expect(records[0]!.written).toEqual(['12', '1.234,5', 'Köln']);
     expect(await firstLines(join(dir, 'missing.csv'))).toEqual([]);
+  });
+});
+
+describe('a gzip-compressed file (data.csv.gz)', () => {
+  it('is sampled and read decompressed; a cut one says so', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dialect-gz-'));
+    const lines = [
+      'a;b;class',
+      ...Array.from({ length: 5000 }, (_, i) => `${i},5;${i % 7};${i % 2 ? 'x' : 'y'}`),
+    ];
+    const file = join(dir, 'big.csv.gz');
+    const packed = gzipSync(`${lines.join('\n')}\n`);
+    await writeFile(file, packed);
+    expect(sniffDialect(await firstLines(file))).toEqual({ delimiter: ';', decimal: ',' });
+    let records = 0;
+    let last: (string | null)[] = [];
+    for await (const item of readCsv(openFile(file), { delimiter: ';', decimal: ',' })) {
+      if (item.kind !== 'record') continue;
+      records++;
+      last = item.record.values;
+    }
+    expect(records).toBe(5000);
+    expect(last).toEqual(['4999.5', '1', 'x']);
+
+    const cut = join(dir, 'cut.csv.gz');
+    await writeFile(cut, packed.subarray(0, packed.length >> 1));
+    await expect(async () => {
+      for await (const _ of openFile(cut));
+    }).rejects.toThrow(`${cut} is gzip-compressed but cannot be read: unexpected end of file`);
   });
 });

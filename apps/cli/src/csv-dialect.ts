@@ -5,6 +5,7 @@
  * commas (`12,5`); a database export is often tab-separated.
  */
 import { open } from 'node:fs/promises';
+import { constants, gunzipSync } from 'node:zlib';
 import type { Decimal } from './csv.ts';
 
 /** The separators tried, in order of preference on a tie. */
@@ -96,6 +97,16 @@ export async function firstLines(path: string): Promise<string[]> {
     }
   } catch {
     return [];
+  }
+  if (buffer[0] === 0x1f && buffer[1] === 0x8b) {
+    // A gzip-compressed file: the start of what it holds (a cut stream decompresses up to the cut).
+    try {
+      const text = gunzipSync(buffer, { finishFlush: constants.Z_SYNC_FLUSH });
+      whole &&= text.length <= SAMPLE_BYTES;
+      buffer = text.subarray(0, SAMPLE_BYTES);
+    } catch {
+      return [];
+    }
   }
   const utf16 = buffer[0] === 0xff && buffer[1] === 0xfe;
   const text = buffer.toString(utf16 ? 'utf16le' : 'utf8').replace(/^\uFEFF/, '');

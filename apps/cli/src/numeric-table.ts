@@ -4,6 +4,8 @@
  * (`csv.ts`) that turns named text values into the float rows the platform takes.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import type { CellValue } from '@automl-stream/table';
 import { CsvError, type CsvItem, type CsvReadOptions, type CsvRecord, readCsv } from './csv.ts';
 import { type Typing, typedLabel, typedRecord } from './typed-table.ts';
@@ -175,7 +177,28 @@ export async function* readTable(
   }
 }
 
-/** Reads a file in 256 KiB chunks for `readTable`. */
-export function openFile(path: string): AsyncIterable<Buffer> {
-  return createReadStream(path, { highWaterMark: 256 * 1024 });
+/** Whether bytes start with gzip's magic number (a `.csv.gz` download). */
+export const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/**
+ * Reads a file in 256 KiB chunks for `readTable`; a gzip-compressed file (as public data sets are
+ * often published: `data.csv.gz`) is decompressed as it is read, whatever its name.
+ */
+export async function* openFile(path: string): AsyncGenerator<Buffer> {
+  const chunks = createReadStream(path, { highWaterMark: 256 * 1024 })[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (first.done) return;
+  async function* all() {
+    yield first.value as Buffer;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value as Buffer;
+  }
+  if (!isGzip(first.value as Buffer)) {
+    yield* all();
+    return;
+  }
+  try {
+    for await (const chunk of Readable.from(all()).pipe(createGunzip())) yield chunk as Buffer;
+  } catch (error) {
+    throw new Error(`${path} is gzip-compressed but cannot be read: ${(error as Error).message}`);
+  }
 }
