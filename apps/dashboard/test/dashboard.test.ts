@@ -388,6 +388,54 @@ describe('dashboard in a browser', () => {
     await shot('drift-event-1280');
   });
 
+  it('lists the drift checks newest first, each with why, opening its page; only drift on demand', async () => {
+    type Listed = { driftEvents: { total: number; items: { id: string; verdict: string }[] } };
+    const LIST =
+      'query L($d: Boolean) { driftEvents(limit: 50, driftedOnly: $d) { total items { id verdict } } }';
+    await page.getByTestId('nav-checks').click();
+    await page.waitForURL('**/p/default/drift');
+    expect(await page.getByTestId('nav-checks').getAttribute('aria-current')).toBe('page');
+    await page.getByTestId('check-row').first().waitFor({ timeout: 10_000 });
+    const shown = () =>
+      page
+        .getByTestId('check-row')
+        .evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-id'), tr.getAttribute('data-verdict')]));
+    // The worker may check meanwhile: the page follows the feed, so the two agree within seconds.
+    const agree = async (drifted: boolean) =>
+      until(
+        'the page to list the checks the API lists',
+        async () => {
+          const api_ = (await api<Listed>(LIST, { d: drifted })).driftEvents;
+          return { page: await shown(), api: api_.items.map((c) => [c.id, c.verdict]), total: api_.total };
+        },
+        (r) => JSON.stringify(r.page) === JSON.stringify(r.api),
+        10_000,
+      );
+    const all = await agree(false);
+    expect(all.page.length).toBeGreaterThan(1);
+    expect(all.page.map(([id]) => Number(id))).toEqual(
+      all.page.map(([id]) => Number(id)).sort((a, b) => b - a),
+    );
+    expect(await text(page, 'checks-count')).toContain(`of ${all.total} checks, newest first`);
+    const whys = await page.getByTestId('check-why').allTextContents();
+    expect(
+      whys.every((why) => why.trim().length > 10),
+      JSON.stringify(whys),
+    ).toBe(true);
+    await shot('drift-checks-1280');
+
+    // Only the checks that found drift; one of them opens its page.
+    await page.getByTestId('checks-drifted-only').check();
+    const drifted = await agree(true);
+    expect(drifted.page.length).toBeGreaterThan(0);
+    expect(drifted.page.every(([, verdict]) => verdict === 'DRIFT')).toBe(true);
+    const [id] = drifted.page[0]!;
+    await page.locator(`[data-testid="check-row"][data-id="${id}"] a`).click();
+    await page.waitForURL(`**/p/default/drift/${id}`);
+    expect(await text(page, 'drift-title')).toContain(`Drift check #${id}`);
+    expect(await page.getByTestId('nav-checks').getAttribute('aria-current')).toBe('page');
+  });
+
   it('promotes and rolls back from the models page, and the API agrees', async () => {
     // The drift queued a retrain; a second version is what promote and rollback need. Wait until
     // no training is queued or running, so nothing promotes behind the test's back.

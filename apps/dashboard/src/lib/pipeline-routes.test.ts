@@ -12,6 +12,7 @@ describe('pipelineHref', () => {
   it('puts each page of a pipeline under /p/<name>', () => {
     expect(pipelineHref('credit')).toBe('/p/credit');
     expect(pipelineHref('credit', { kind: 'models' })).toBe('/p/credit/models');
+    expect(pipelineHref('credit', { kind: 'checks' })).toBe('/p/credit/drift');
     expect(pipelineHref('credit_2', { kind: 'drift', id: '12' })).toBe('/p/credit_2/drift/12');
   });
 
@@ -39,6 +40,7 @@ describe('pipelineOfRoute', () => {
 describe('pageOfRoute and switchHref', () => {
   it('names the page of a route', () => {
     expect(pageOfRoute('/(app)/p/[pipeline]/models', { pipeline: 'a' })).toEqual({ kind: 'models' });
+    expect(pageOfRoute('/(app)/p/[pipeline]/drift', { pipeline: 'a' })).toEqual({ kind: 'checks' });
     expect(pageOfRoute('/(app)/p/[pipeline]/drift/[id]', { pipeline: 'a', id: '7' })).toEqual({
       kind: 'drift',
       id: '7',
@@ -49,6 +51,7 @@ describe('pageOfRoute and switchHref', () => {
 
   it('keeps the page when switching, but a drift check (numbered per pipeline) goes to the overview', () => {
     expect(switchHref('/(app)/p/[pipeline]/models', { pipeline: 'a' }, 'b')).toBe('/p/b/models');
+    expect(switchHref('/(app)/p/[pipeline]/drift', { pipeline: 'a' }, 'b')).toBe('/p/b/drift');
     expect(switchHref('/(app)/p/[pipeline]', { pipeline: 'a' }, 'b')).toBe('/p/b');
     expect(switchHref('/(app)/p/[pipeline]/drift/[id]', { pipeline: 'a', id: '7' }, 'b')).toBe('/p/b');
     expect(switchHref('/(app)', {}, 'fraud')).toBe('/p/fraud');

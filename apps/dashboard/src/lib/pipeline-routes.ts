@@ -1,22 +1,27 @@
 /**
  * Where each pipeline's pages live, and which pipeline a route shows. A pipeline's pages are
- * under `/p/<name>/` (overview, `models`, `drift/<id>`); the fleet page `/fleet` belongs to no
- * pipeline; the first URLs of the dashboard (`/`, `/models`, `/drift/<id>`) are the default
+ * under `/p/<name>/` (overview, `models`, `drift`, `drift/<id>`); the fleet page `/fleet` belongs to no
+ * pipeline; the first URLs of the dashboard (`/`, `/models`, `/drift`, `/drift/<id>`) are the default
  * pipeline's. Pure (no SvelteKit import) so the tests pin every case.
  */
 
 /** The pipeline every operation without a name works on. */
 export const DEFAULT_PIPELINE = 'default';
 
-/** A page of one pipeline: its overview, its models, or one of its drift checks. */
-export type PipelinePage = { kind: 'overview' } | { kind: 'models' } | { kind: 'drift'; id: string };
+/** A page of one pipeline: its overview, its models, the list of its drift checks, or one of them. */
+export type PipelinePage =
+  | { kind: 'overview' }
+  | { kind: 'models' }
+  | { kind: 'checks' }
+  | { kind: 'drift'; id: string };
 
 const OVERVIEW: PipelinePage = { kind: 'overview' };
 
-/** The path of a pipeline's page: `/p/credit`, `/p/credit/models`, `/p/credit/drift/12`. */
+/** The path of a pipeline's page: `/p/credit`, `/p/credit/models`, `/p/credit/drift`, `/p/credit/drift/12`. */
 export function pipelineHref(name: string, target: PipelinePage = OVERVIEW): string {
   const base = `/p/${encodeURIComponent(name)}`;
   if (target.kind === 'models') return `${base}/models`;
+  if (target.kind === 'checks') return `${base}/drift`;
   if (target.kind === 'drift') return `${base}/drift/${encodeURIComponent(target.id)}`;
   return base;
 }
@@ -40,18 +45,19 @@ export function pipelineOfRoute(routeId: string | null, params: Params): string 
 export function pageOfRoute(routeId: string | null, params: Params): PipelinePage {
   const path = (routeId ?? '').replace(/^\/\(app\)/, '').replace(/^\/p\/\[pipeline\]/, '');
   if (path === '/models') return { kind: 'models' };
+  if (path === '/drift') return { kind: 'checks' };
   if (path === '/drift/[id]' && params.id !== undefined) return { kind: 'drift', id: params.id };
   return OVERVIEW;
 }
 
 /**
  * Where the switcher goes for `target`: the same page of the other pipeline (its models for the
- * models page); a drift check's page goes to the other pipeline's overview, since drift checks
- * are numbered per pipeline.
+ * models page, its drift checks for the list of checks); a drift check's page goes to the other
+ * pipeline's overview, since drift checks are numbered per pipeline.
  */
 export function switchHref(routeId: string | null, params: Params, target: string): string {
   const current = pageOfRoute(routeId, params);
-  return pipelineHref(target, current.kind === 'models' ? current : OVERVIEW);
+  return pipelineHref(target, current.kind === 'models' || current.kind === 'checks' ? current : OVERVIEW);
 }
 
 /**
