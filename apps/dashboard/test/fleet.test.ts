@@ -210,9 +210,9 @@ describe('fleet page in a browser', () => {
     await page.getByTestId('models-empty').waitFor({ timeout: 10_000 });
 
     // An address that is not a page says so and leads back (before: a bare "404 Not Found").
-    await page.goto(`${dashboard.url}/p/beta/drift`);
+    await page.goto(`${dashboard.url}/p/beta/drifts`);
     await page.getByTestId('error-page').waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('error-message').textContent()).toBe('Nothing is at /p/beta/drift.');
+    expect(await page.getByTestId('error-message').textContent()).toBe('Nothing is at /p/beta/drifts.');
     await page.getByTestId('error-pipeline-link').click();
     await page.waitForURL('**/p/beta');
     await textIs(page, byTestId('card-rows-value'), '420', 10_000);

@@ -37,7 +37,7 @@ describe('TrustedDocuments', () => {
   it("knows the dashboard's own documents from the SDK", () => {
     const dashboard = TrustedDocuments.dashboard();
     // One per `Dashboard*` operation of packages/sdk/src/documents/dashboard-*.graphql.
-    expect(dashboard.size).toBe(14);
+    expect(dashboard.size).toBe(15);
     expect(
       dashboard.allows(
         'mutation DashboardRollbackModel($pipeline: String) { rollbackModel(pipeline: $pipeline) { version status promotedAt __typename } }',
