@@ -247,6 +247,20 @@ export class Queues {
     }
   }
 
+  /**
+   * Whether a job of `queue` for another pipeline than `pipelineId` waits, due now (its start_after
+   * passed): a long-waiting job of one pipeline makes way for it.
+   */
+  async hasDueJobBesides(queue: QueueDefinition<z.ZodType>, pipelineId: number): Promise<boolean> {
+    // name: queue-due-besides (pg-boss's own table: its API counts jobs, not due ones)
+    const { rows } = await this.boss.getDb().executeSql(
+      `select 1 from pgboss.job where name = $1 and state in ('created', 'retry') and start_after <= now()
+         and (data->>'pipelineId')::int is distinct from $2 limit 1`,
+      [queue.name, pipelineId],
+    );
+    return rows.length > 0;
+  }
+
   async work<Q extends QueueDefinition<z.ZodType>>(
     queue: Q,
     handler: (payload: Payload<Q>, job: { id: string; logger: Logger }) => Promise<void>,

@@ -175,12 +175,21 @@ function notAcceptedBecause(decision: PromotionDecision, requeue: RegimeStart | 
 /** Seconds between the waits of a rescheduled retrain. */
 const RESCHEDULE_SECONDS = 5;
 
+/**
+ * How often a waiting retrain asks whether another pipeline's retrain is due: a process trains one
+ * job at a time, and a wait of RETRAIN_WAIT_SECONDS held every other pipeline's training back.
+ */
+const YIELD_CHECK_MS = 1_000;
+
 function waitingMessage(
-  waited: { available: number; regime: RegimeStart },
+  waited: { available: number; regime: RegimeStart; yielded: boolean },
   minTrainRows: number,
   waitSeconds: number,
 ): string {
-  return `waiting for ${minTrainRows - waited.available} more labelled rows since the change at ${changeText(waited.regime)} (${waited.available} of MIN_TRAIN_ROWS = ${minTrainRows}); RETRAIN_WAIT_SECONDS (${waitSeconds}) ran out, so the retrain is rescheduled: it never trains on rows from before the change`;
+  const why = waited.yielded
+    ? "another pipeline's retrain is due, so this one makes way and waits again in the queue"
+    : `RETRAIN_WAIT_SECONDS (${waitSeconds}) ran out, so the retrain is rescheduled`;
+  return `waiting for ${minTrainRows - waited.available} more labelled rows since the change at ${changeText(waited.regime)} (${waited.available} of MIN_TRAIN_ROWS = ${minTrainRows}); ${why}: it never trains on rows from before the change`;
 }
 
 export class RetrainService {
@@ -387,9 +396,10 @@ export class RetrainService {
     job: TrainingJobRecord,
     start: RegimeStart,
     signal?: AbortSignal,
-  ): Promise<{ available: number; regime: RegimeStart }> {
+  ): Promise<{ available: number; regime: RegimeStart; yielded: boolean }> {
     const needed = this.config.retrain.minTrainRows;
     const deadline = Date.now() + this.config.retrain.waitSeconds * 1000;
+    let nextYieldCheck = Date.now() + YIELD_CHECK_MS;
     let regime = start;
     let available = await countLabelledSince(this.sql, this.pipeline.id, regime);
     let announced = -1;
@@ -418,9 +428,19 @@ export class RetrainService {
       if (current?.changeAt && current.changeAt.getTime() > regime.at.getTime())
         regime = { at: current.changeAt, rowId: current.changeRowId };
       available = await countLabelledSince(this.sql, this.pipeline.id, regime);
+      if (available < needed && Date.now() >= nextYieldCheck) {
+        nextYieldCheck = Date.now() + YIELD_CHECK_MS;
+        if (await this.otherRetrainDue()) return { available, regime, yielded: true };
+      }
     }
     if (available >= needed) await archivedCheck();
-    return { available, regime };
+    return { available, regime, yielded: false };
+  }
+
+  /** Whether another pipeline's retrain waits in the queue, due now (false without a queue). */
+  private async otherRetrainDue(): Promise<boolean> {
+    if (!this.queues) return false;
+    return this.queues.hasDueJobBesides(retrainQueue, this.pipeline.id).catch(() => false);
   }
 
   /**
