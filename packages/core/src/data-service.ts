@@ -554,7 +554,9 @@ export class DataService {
       );
     }
     const schema = (await this.schemas.current()) ?? positionalSchema((await this.featureCount()) ?? 1);
-    return encodeClassNames(schema, names as CellValue[], 'labelNames');
+    // Class numbers written as text ("3") keep the limits of class numbers.
+    const classes = encodeClassNames(schema, names as CellValue[], 'labelNames');
+    return validateLabels(classes, count, this.labelLimit(options), 'labelNames');
   }
 }
 
