@@ -14,6 +14,7 @@ export const KNOWN_OPERATION_NAMES: readonly string[] = [
   'Config',
   'ConfigurePipeline',
   'CreatePipeline',
+  'DashboardDriftChecks',
   'DashboardDriftEvent',
   'DashboardDriftHistogram',
   'DashboardFleet',
