@@ -8,14 +8,41 @@ import { retrainQueue } from '../src/queues.ts';
 import { insertTrainingJob } from '../src/storage/training-storage.ts';
 import { startQuietPlatform } from './quiet-platform.ts';
 
+const labelled = (n: number, offset: number) => ({
+  features: Array.from({ length: n }, (_, i) => [i + offset, ((i + offset) * 7) % 13, (i + offset) % 2]),
+  labels: Array.from({ length: n }, (_, i) => (i + offset) % 2),
+});
+
+/**
+ * A serving version trained on 400 rows (the ingest queues its bootstrap), then 40 rows of a new
+ * regime and a drift retrain from its first row: 60 short of MIN_TRAIN_ROWS (100).
+ */
+async function changeAfterBootstrap(db: TestDatabase, platform: Platform) {
+  await platform.data.ingest({ ...labelled(400, 0), batchId: 'before' });
+  let bootstrap: { id: string }[] = [];
+  for (let i = 0; i < 200 && bootstrap.length === 0; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    bootstrap = await db.sql`select id from training_jobs where reason like 'bootstrap%'`;
+  }
+  expect((await platform.retrain.run(Number(bootstrap[0]!.id))).promoted).toBe(true);
+  await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+  await platform.data.ingest({ ...labelled(40, 1000), batchId: 'after-1' });
+  const [row] = await db.sql<{ id: string; created_at: Date }[]>`
+    select r.id, r.created_at from rows r join batches b on b.id = r.batch_pk
+    where b.batch_id = 'after-1' order by r.id limit 1`;
+  const first = row!;
+  const job = await insertTrainingJob(db.sql, 1, {
+    reason: 'drift: a located change',
+    driftCheckId: null,
+    changeAt: first.created_at,
+    changeRowId: Number(first.id),
+  });
+  return { first, job };
+}
+
 describe('a retrain waiting for rows after a change (D12)', () => {
   let db: TestDatabase;
   let platform: Platform;
-
-  const labelled = (n: number, offset: number) => ({
-    features: Array.from({ length: n }, (_, i) => [i + offset, ((i + offset) * 7) % 13, (i + offset) % 2]),
-    labels: Array.from({ length: n }, (_, i) => (i + offset) % 2),
-  });
 
   let stop: () => Promise<void>;
 
@@ -32,31 +59,14 @@ describe('a retrain waiting for rows after a change (D12)', () => {
 
   it('is rescheduled with the reason while the new regime is short, then trains on the new regime only', async () => {
     // A serving version trained on the rows before the change (the ingest queues its bootstrap).
-    await platform.data.ingest({ ...labelled(400, 0), batchId: 'before' });
-    let bootstrap: { id: string }[] = [];
-    for (let i = 0; i < 200 && bootstrap.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      bootstrap = await db.sql`select id from training_jobs where reason like 'bootstrap%'`;
-    }
-    expect((await platform.retrain.run(Number(bootstrap[0]!.id))).promoted).toBe(true);
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
-    await platform.data.ingest({ ...labelled(40, 1000), batchId: 'after-1' });
-    const [first] = await db.sql<{ id: string; created_at: Date }[]>`
-      select r.id, r.created_at from rows r join batches b on b.id = r.batch_pk
-      where b.batch_id = 'after-1' order by r.id limit 1`;
-    const job = await insertTrainingJob(db.sql, 1, {
-      reason: 'drift: a located change',
-      driftCheckId: null,
-      changeAt: first!.created_at,
-      changeRowId: Number(first!.id),
-    });
+    const { first, job } = await changeAfterBootstrap(db, platform);
 
     const waiting = await platform.retrain.run(job.id);
     expect(waiting.version).toBeNull();
     expect(waiting.job.status).toBe('queued');
     expect(waiting.job.attempts).toBe(0);
     expect(waiting.job.error).toBe(
-      `waiting for 60 more labelled rows since the change at ${first!.created_at.toISOString().slice(0, 19).replace('T', ' ')} UTC (row id ${first!.id}) (40 of MIN_TRAIN_ROWS = 100); RETRAIN_WAIT_SECONDS (0) ran out, so the retrain is rescheduled: it never trains on rows from before the change`,
+      `waiting for 60 more labelled rows since the change at ${first.created_at.toISOString().slice(0, 19).replace('T', ' ')} UTC (row id ${first.id}) (40 of MIN_TRAIN_ROWS = 100); RETRAIN_WAIT_SECONDS (0) ran out, so the retrain is rescheduled: it never trains on rows from before the change`,
     );
     const queued = await db.sql<{ start_after: Date; data: { trainingJobId: number } }[]>`
       select start_after, data from pgboss.job where name = ${retrainQueue.name} and state = 'created'`;
@@ -70,7 +80,7 @@ describe('a retrain waiting for rows after a change (D12)', () => {
     const version = trained.version!;
     // 110 rows since the change, none from before it.
     expect(version.trainRows).toBe(110);
-    expect(Number(version.rowWindowStart)).toBe(Number(first!.id));
+    expect(Number(version.rowWindowStart)).toBe(Number(first.id));
   });
 });
 
@@ -78,10 +88,6 @@ describe("a waiting retrain makes way for another pipeline's", () => {
   let db: TestDatabase;
   let platform: Platform;
   let stop: () => Promise<void>;
-  const labelled = (n: number, offset: number) => ({
-    features: Array.from({ length: n }, (_, i) => [i + offset, ((i + offset) * 7) % 13, (i + offset) % 2]),
-    labels: Array.from({ length: n }, (_, i) => (i + offset) % 2),
-  });
 
   beforeAll(async () => {
     ({ db, platform, stop } = await startQuietPlatform(inject('postgresUrl'), {
@@ -95,24 +101,7 @@ describe("a waiting retrain makes way for another pipeline's", () => {
   it('gives the worker up when another pipeline has a retrain due, and waits again in the queue', async () => {
     // A process trains one job at a time: a drift retrain waiting RETRAIN_WAIT_SECONDS for rows of
     // the new regime held a second pipeline's first model back for as long (seen: 5 minutes).
-    await platform.data.ingest({ ...labelled(400, 0), batchId: 'before' });
-    let bootstrap: { id: string }[] = [];
-    for (let i = 0; i < 200 && bootstrap.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      bootstrap = await db.sql`select id from training_jobs where reason like 'bootstrap%'`;
-    }
-    expect((await platform.retrain.run(Number(bootstrap[0]!.id))).promoted).toBe(true);
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
-    await platform.data.ingest({ ...labelled(40, 1000), batchId: 'after-1' });
-    const [first] = await db.sql<{ id: string; created_at: Date }[]>`
-      select r.id, r.created_at from rows r join batches b on b.id = r.batch_pk
-      where b.batch_id = 'after-1' order by r.id limit 1`;
-    const job = await insertTrainingJob(db.sql, 1, {
-      reason: 'drift: a located change',
-      driftCheckId: null,
-      changeAt: first!.created_at,
-      changeRowId: Number(first!.id),
-    });
+    const { job } = await changeAfterBootstrap(db, platform);
     const started = Date.now();
     const waiting = platform.retrain.run(job.id);
     // Alone in the queue, it waits (it would for RETRAIN_WAIT_SECONDS).
