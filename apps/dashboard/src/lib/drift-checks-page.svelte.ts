@@ -3,13 +3,10 @@
  * drift), re-read when the event feed announces a check or a retrain's end (and after a
  * reconnect).
  */
-import {
-  DashboardDriftChecksDocument,
-  type DashboardDriftChecksQuery,
-  DashboardPlatformEventsDocument,
-} from '@automl-stream/sdk';
+import { DashboardDriftChecksDocument, type DashboardDriftChecksQuery } from '@automl-stream/sdk';
 import { coalesce } from './coalesce.ts';
 import { describeError, type PlatformConnection } from './platform.svelte.ts';
+import { rereadOnEvents } from './reread.ts';
 
 export type DriftCheckRow = DashboardDriftChecksQuery['driftEvents']['items'][number];
 
@@ -55,16 +52,7 @@ export class DriftChecksPageState {
         this.error = describeError(error);
       }
     });
-    const stops = [
-      this.platform.subscribe(DashboardPlatformEventsDocument, { pipeline: this.pipeline }, (data) => {
-        if (REREAD_ON.has(data.platformEvents.type)) void this.reread();
-      }),
-      this.platform.onReconnect(() => void this.reread()),
-    ];
-    void this.reread();
-    return () => {
-      for (const stop of stops) stop();
-    };
+    return rereadOnEvents(this.platform, this.pipeline, REREAD_ON, () => this.reread());
   }
 
   /** Shows the page of checks starting at `offset` (0: the newest). */

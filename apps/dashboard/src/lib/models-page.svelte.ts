@@ -6,13 +6,13 @@
 import {
   DashboardModelsDocument,
   type DashboardModelsQuery,
-  DashboardPlatformEventsDocument,
   DashboardPromoteModelDocument,
   DashboardRollbackModelDocument,
 } from '@automl-stream/sdk';
 import { coalesce } from './coalesce.ts';
 import { formatVersion } from './format.ts';
 import { describeError, type PlatformConnection } from './platform.svelte.ts';
+import { rereadOnEvents } from './reread.ts';
 
 export type ModelRow = DashboardModelsQuery['models']['items'][number];
 
@@ -42,16 +42,7 @@ export class ModelsPageState {
         this.error = describeError(error);
       }
     });
-    const stops = [
-      this.platform.subscribe(DashboardPlatformEventsDocument, { pipeline: this.pipeline }, (data) => {
-        if (REREAD_ON.has(data.platformEvents.type)) void this.reread();
-      }),
-      this.platform.onReconnect(() => void this.reread()),
-    ];
-    void this.reread();
-    return () => {
-      for (const stop of stops) stop();
-    };
+    return rereadOnEvents(this.platform, this.pipeline, REREAD_ON, () => this.reread());
   }
 
   /** Serves `version` now; resolves with the server's answer in words, rejects with its error. */
