@@ -115,6 +115,27 @@ describe('growth retrains on a table sent in batches', () => {
       await ingest(input);
       await new Promise((r) => setTimeout(r, 300));
     }
+    // A client keeps predicting all along: predictions bring no label, so the table has settled
+    // (counting them as new rows, it never did, and the growth never came).
+    let predicting = true;
+    const predictions = (async () => {
+      while (predicting) {
+        await call(
+          `mutation P($input: PredictInput!) { predict(input: $input, pipeline: "table") { modelVersion } }`,
+          { input: { features: table.features.slice(0, 5) } },
+        );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await expectQuietGrowth();
+    } finally {
+      predicting = false;
+      await predictions;
+    }
+  });
+
+  async function expectQuietGrowth() {
     type Jobs = {
       trainingJobs: { items: { reason: string; status: string; resultVersion: number | null }[] };
     };
@@ -124,7 +145,7 @@ describe('growth retrains on a table sent in batches', () => {
           '{ trainingJobs(pipeline: "table") { items { reason status resultVersion } } }',
         );
         const items = r.data?.trainingJobs.items ?? [];
-        const quiet = items.find((j) => j.reason.includes('no new rows for a check interval'));
+        const quiet = items.find((j) => j.reason.includes('no new labels for a check interval'));
         return quiet && quiet.status === 'SUCCEEDED' ? items : undefined;
       },
       'the growth retrain after the last batch',
@@ -132,8 +153,8 @@ describe('growth retrains on a table sent in batches', () => {
     );
     // Nobody asked: a bootstrap, then growth retrains only.
     expect(jobs.every((j) => /^(bootstrap|growth): /.test(j.reason))).toBe(true);
-    const last = jobs.find((j) => j.reason.includes('no new rows for a check interval'))!;
-    expect(last.reason).toMatch(/^growth: 600 labelled rows available, v\d+ used \d+ \(no new rows/);
+    const last = jobs.find((j) => j.reason.includes('no new labels for a check interval'))!;
+    expect(last.reason).toMatch(/^growth: 600 labelled rows available, v\d+ used \d+ \(no new labels/);
     const version = await call<{ model: { trainRows: number; holdoutRows: number } }>(
       `{ model(version: ${last.resultVersion}, pipeline: "table") { trainRows holdoutRows } }`,
     );
@@ -145,7 +166,7 @@ describe('growth retrains on a table sent in batches', () => {
       '{ trainingJobs(pipeline: "table") { items { reason status resultVersion } } }',
     );
     expect(after.data!.trainingJobs.items.length).toBe(jobs.length);
-  });
+  }
 });
 
 /** Rows a forest learns without error: the class is x0 > 0.5, and no x0 falls within 0.1 of it. */

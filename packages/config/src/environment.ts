@@ -325,7 +325,7 @@ export interface Config {
     maxPromotionsPerHour: number;
     /**
      * A growth retrain is queued when the labelled rows available (up to TRAIN_WINDOW) exceed the
-     * newest version's by this many, or by a tenth once no row arrived for CHECK_INTERVAL_SECONDS
+     * newest version's by this many, or by a tenth once no label arrived for CHECK_INTERVAL_SECONDS
      * (0: never).
      */
     growthRows: number;

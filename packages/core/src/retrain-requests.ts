@@ -7,7 +7,7 @@ import {
   countLabelledRows,
   countLabelledSince,
   countLabelledSinceUpTo,
-  countServedSince,
+  countLabelsArrivedSince,
   labelledClassesAmongNewest,
   type RegimeStart,
 } from './storage/data-storage.ts';
@@ -128,7 +128,7 @@ export class RetrainRequests {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
       return this.queue(tx, {
-        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${changeText(regime)}` : ''}, v${basis.version} used ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new rows for a check interval)' : ''}`,
+        reason: `${regime ? REGIME_GROWTH : 'growth:'} ${available} labelled rows available${regime ? ` since the change at ${changeText(regime)}` : ''}, v${basis.version} used ${used}${quiet && available - used < this.config.retrain.growthRows ? ' (no new labels for a check interval)' : ''}`,
         driftCheckId: null,
         // From the regime's first row (its search may still choose all rows), else from the
         // serving version's first row on (all rows when it does not know it).
@@ -157,10 +157,15 @@ export class RetrainRequests {
     return { regime, used: rowsRead(production), basis: production };
   }
 
-  /** No row ingested or scored for a whole drift-check interval: the data has settled for now. */
+  /**
+   * No label arrived for a whole drift-check interval (no labelled row ingested, no label sent
+   * back for a prediction): what a model can learn has settled for now. Predictions alone do not
+   * count: a table ingested once and then only predicted on never ended on a model of all its
+   * rows (10,000 rows of 784 columns served a model of 1,000).
+   */
   private async quiet(): Promise<boolean> {
     const since = new Date(Date.now() - this.config.drift.checkIntervalSeconds * 1000);
-    return (await countServedSince(this.sql, this.pipeline.id, since)) === 0;
+    return (await countLabelsArrivedSince(this.sql, this.pipeline.id, since)) === 0;
   }
 
   /**

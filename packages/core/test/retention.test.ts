@@ -16,7 +16,7 @@ import { Queues } from '../src/queues.ts';
 import { maintainPartitions, utcDay, workPartitionMaintenance } from '../src/retention.ts';
 import {
   countLabelledSince,
-  countServedSince,
+  countLabelsArrivedSince,
   fencePredictionIds,
   insertBatch,
   insertPredictions,
@@ -299,7 +299,7 @@ describe('partition maintenance', () => {
     expect((await readErrorStream(db.sql, 1, 1, 100)).wrong).toEqual([0, 0, 1, 0, 1]);
     // A regime start whose row was dropped falls back to its time.
     expect(await countLabelledSince(db.sql, 1, { at: noon(30), rowId: 1 })).toBe(5);
-    expect(await countServedSince(db.sql, 1, noon(34))).toBe(5);
+    expect(await countLabelsArrivedSince(db.sql, 1, noon(34))).toBe(5);
     // A window bounded in time reads only the partitions that can hold it.
     const plan = (await db.sql.unsafe(
       `explain (costs off) select count(*) from rows where created_at > '${noon(41).toISOString()}'`,

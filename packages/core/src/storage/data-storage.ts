@@ -488,11 +488,21 @@ export async function countLabelledSinceUpTo(
 }
 
 /** Rows the model saw (predictions and ingested rows) since a moment: a quiet stream has none. */
-export async function countServedSince(sql: Queryable, pipeline: number, since: Date): Promise<number> {
-  // name: count-served-since
+/**
+ * Labelled outcomes that arrived after `since`: labelled rows ingested, and labels sent back for
+ * predictions (by when the label came, not when the row was served).
+ */
+export async function countLabelsArrivedSince(
+  sql: Queryable,
+  pipeline: number,
+  since: Date,
+): Promise<number> {
+  // name: count-labels-arrived-since
   const [row] = await sql<{ n: number }[]>`
-    select (select count(*) from rows where pipeline_id = ${pipeline} and created_at > ${since})::int
-         + (select count(*) from predictions where pipeline_id = ${pipeline} and created_at > ${since})::int as n`;
+    select (select count(*) from rows
+             where pipeline_id = ${pipeline} and created_at > ${since} and label is not null)::int
+         + (select count(*) from predictions
+             where pipeline_id = ${pipeline} and feedback_at > ${since})::int as n`;
   return row?.n ?? 0;
 }
 
