@@ -6,7 +6,15 @@ import {
   isImbalanced,
   resolveWindows,
 } from './candidates.ts';
-import { FitCostModel, fitsAhead, planRungs, promote, rungRows, subsampleRows } from './halving.ts';
+import {
+  FitCostModel,
+  fitsAhead,
+  interleaveWindows,
+  planRungs,
+  promote,
+  rungRows,
+  subsampleRows,
+} from './halving.ts';
 
 const schedule = { eta: 3, topTrees: 30, minTrees: 10 };
 
@@ -44,6 +52,38 @@ describe('the halving schedule', () => {
     ];
     expect(promote(ranked, 3).map((t) => t.candidate.id)).toEqual([4, 2, 7, 3]);
     expect(promote(ranked.slice(0, 2), 3).map((t) => t.candidate.id)).toEqual([4]);
+  });
+
+  it('scores rung 0 window by window in turn, each window in its own order', () => {
+    const windows = [
+      { name: 'since-change', start: 80, end: 100, rows: 20 },
+      { name: 'all', start: 0, end: 100, rows: 100 },
+    ];
+    const space = { ...DEFAULT_SEARCH_SPACE, maxDepth: [null], minSamplesLeaf: [1] };
+    const candidates = buildCandidates(windows, space, 64, false);
+    const trials = candidates.map((candidate) => ({ candidate }));
+    const order = interleaveWindows(trials).map(
+      (t) => `${t.candidate.window.name}:${t.candidate.params.maxFeatures}`,
+    );
+    expect(order).toEqual([
+      'since-change:sqrt',
+      'all:sqrt',
+      'since-change:log2',
+      'all:log2',
+      'since-change:0.5',
+      'all:0.5',
+      'since-change:all',
+      'all:all',
+    ]);
+    // With a cost, each window cheapest first (64 features: log2 6, sqrt 8, 0.5 32, all 64).
+    const tried = { sqrt: 8, log2: 6, '0.5': 32, all: 64 } as Record<string, number>;
+    const cheap = interleaveWindows(trials, (t) => tried[String(t.candidate.params.maxFeatures)]!);
+    expect(
+      cheap.map((t) => `${t.candidate.window.name}:${t.candidate.params.maxFeatures}`).slice(0, 4),
+    ).toEqual(['since-change:log2', 'all:log2', 'since-change:sqrt', 'all:sqrt']);
+    // A window with fewer candidates runs out first; none is lost or repeated.
+    const uneven = interleaveWindows([...trials.slice(0, 4), trials[4]!]);
+    expect(uneven.map((t) => t.candidate.id)).toEqual([0, 4, 1, 2, 3]);
   });
 
   it('gives every window the same share of its rows, the largest at least the minimum', () => {

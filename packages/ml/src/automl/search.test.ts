@@ -216,6 +216,37 @@ describe('budget, abort and progress', () => {
     expect(accuracy(fresh.labels, result.winner.forest.predict(fresh.features))).toBeGreaterThan(0.55);
   });
 
+  it('tries every window when the budget ends rung 0 part-way (a wide table)', async () => {
+    // 400 features: a fit that tries all of them per split costs ~20 times one that tries 20.
+    // Scored window by window, the budget went on the newest window's candidates and the
+    // window of all rows was never tried.
+    const F = 400;
+    const n = 6000;
+    const features = new Float64Array(n * F);
+    const labels = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      for (let f = 0; f < F; f++) features[r * F + f] = rand(11, r * F + f);
+      labels[r] =
+        (features[r * F]! + features[r * F + 1]! > 1 ? 1 : 0) + (features[r * F + 2]! > 0.5 ? 2 : 0);
+    }
+    const result = await searchForest(
+      { features, labels, nFeatures: F },
+      {
+        windows: [
+          { name: 'newest-2000', start: n - 2000 },
+          { name: 'all', start: 0 },
+        ],
+        budgetSeconds: 1.5,
+        seed: 1,
+        threads: 2,
+      },
+    );
+    expect(result.stoppedByBudget).toBe(true);
+    const scored = result.leaderboard.filter((e) => e.score !== null);
+    expect(scored.length).toBeLessThan(result.leaderboard.length);
+    expect(new Set(scored.map((e) => e.window.name))).toEqual(new Set(['newest-2000', 'all']));
+  });
+
   it('rejects with the signal’s reason when aborted, before or during the search', async () => {
     const controller = new AbortController();
     const seen: SearchProgress[] = [];
