@@ -34,7 +34,14 @@ import {
   rungRows,
   subsampleRows,
 } from './halving.ts';
-import { type Contest, describeWinner, rankTrials, type Trial, toLeaderboard } from './leaderboard.ts';
+import {
+  type Contest,
+  describeWinner,
+  preferWithinNoise,
+  rankTrials,
+  type Trial,
+  toLeaderboard,
+} from './leaderboard.ts';
 
 /**
  * Default time budget of a search, fits and final refit included. Chosen so that a search over
@@ -213,7 +220,7 @@ export async function searchForest(
   }));
   const halving = await runHalving(ctx, trials, rungs, setup.schedule, setup.nWindows);
   ctx.progress.total = ctx.progress.done + 1;
-  const contest = rankTrials(trials, rungs);
+  const contest = preferWithinNoise(rankTrials(trials, rungs), ctx.validation.labels.length);
   const winnerTrial = contest.ranked[0]!;
   const refit = await refitWinner(ctx, winnerTrial, options, setup.schedule.minTrees);
   ctx.progress.done++;
