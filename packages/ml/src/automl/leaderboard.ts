@@ -46,6 +46,9 @@ export function rankTrials(trials: readonly Trial[], rungs: readonly Rung[]): Co
   return { ranked, rungs };
 }
 
+/** One-sided 95 % normal quantile. */
+const NOISE_Z = 1.645;
+
 /**
  * When the budget ended the halving before its last rung (a wide table, a loaded machine), the
  * scores are of 30-tree forests on a few hundred rows of each window (at rung 0 of a long
@@ -59,9 +62,6 @@ export function rankTrials(trials: readonly Trial[], rungs: readonly Rung[]): Co
  * Fashion-MNIST (784 columns, bench/automl/wide.ts, 8 s) the newest 2,000 of 10,000 rows won at
  * rung 0 by 0.019 (noise: 0.032), and depth 8 won at rung 1 of 4 with a larger budget.
  */
-/** One-sided 95 % normal quantile. */
-const NOISE_Z = 1.645;
-
 export function preferWithinNoise(contest: Contest, validationRows: number): Contest {
   const [best] = contest.ranked as [Trial];
   const score = lastScore(best);
