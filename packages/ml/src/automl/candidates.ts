@@ -173,6 +173,15 @@ export function resolveSpace(space: Partial<SearchSpace> | undefined): SearchSpa
   return merged;
 }
 
+/**
+ * How many of depth, leaf and max features differ from the forest's defaults (unlimited depth,
+ * leaf 1, sqrt features: scikit-learn's, and the fixed forest's but for its depth), 0 for them.
+ */
+export function distanceFromDefaults(params: CandidateParams): number {
+  const { maxDepth, minSamplesLeaf, maxFeatures } = params;
+  return Number(maxDepth !== null) + Number(minSamplesLeaf !== 1) + Number(maxFeatures !== 'sqrt');
+}
+
 /** "depth 16, leaf 5, features sqrt, balanced" */
 export function describeParams(params: CandidateParams): string {
   const parts = [

@@ -1,5 +1,5 @@
 import { ForestInputError } from '../errors.ts';
-import { type Candidate, describeParams } from './candidates.ts';
+import { type Candidate, describeParams, distanceFromDefaults } from './candidates.ts';
 import type { Rung } from './halving.ts';
 import type { LeaderboardEntry, SearchMetric } from './search.ts';
 
@@ -67,7 +67,8 @@ export function preferWithinNoise(contest: Contest, validationRows: number): Con
   const score = lastScore(best);
   if (score === null || best.rung >= contest.rungs.length - 1) return contest;
   const margin = NOISE_Z * Math.SQRT2 * Math.sqrt((score * (1 - score)) / Math.max(1, validationRows));
-  const preference = (t: Trial) => [t.candidate.window.rows, -distanceFromDefaults(t)] as const;
+  const preference = (t: Trial) =>
+    [t.candidate.window.rows, -distanceFromDefaults(t.candidate.params)] as const;
   let chosen = best;
   for (const trial of contest.ranked) {
     const s = trial.rung === best.rung ? lastScore(trial) : null;
@@ -80,12 +81,6 @@ export function preferWithinNoise(contest: Contest, validationRows: number): Con
   if (chosen === best) return contest;
   const ranked = [chosen, ...contest.ranked.filter((t) => t !== chosen)];
   return { ...contest, ranked, preferredOver: { best, margin } };
-}
-
-/** How many of depth, leaf and max features differ from the forest's defaults. */
-function distanceFromDefaults(trial: Trial): number {
-  const { maxDepth, minSamplesLeaf, maxFeatures } = trial.candidate.params;
-  return Number(maxDepth !== null) + Number(minSamplesLeaf !== 1) + Number(maxFeatures !== 'sqrt');
 }
 
 export function toLeaderboard(contest: Contest): LeaderboardEntry[] {

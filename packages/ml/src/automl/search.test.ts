@@ -245,6 +245,11 @@ describe('budget, abort and progress', () => {
     const scored = result.leaderboard.filter((e) => e.score !== null);
     expect(scored.length).toBeLessThan(result.leaderboard.length);
     expect(new Set(scored.map((e) => e.window.name))).toEqual(new Set(['newest-2000', 'all']));
+    // Each window's forest defaults were scored first: the fallback when the halving ends early.
+    const defaults = scored.filter(
+      (e) => e.params.maxDepth === null && e.params.minSamplesLeaf === 1 && e.params.maxFeatures === 'sqrt',
+    );
+    expect(defaults.map((e) => e.window.name).sort()).toEqual(['all', 'newest-2000']);
   });
 
   it('rejects with the signal’s reason when aborted, before or during the search', async () => {

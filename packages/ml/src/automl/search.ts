@@ -14,6 +14,7 @@ import {
   buildCandidates,
   type Candidate,
   type CandidateParams,
+  distanceFromDefaults,
   isImbalanced,
   type ResolvedWindow,
   resolveSpace,
@@ -324,8 +325,9 @@ function resolveValidationRows(options: SearchForestOptions, n: number): number 
  * Runs the rungs. A rung's trees are cut to what the budget left can pay for (never below
  * minTrees), keeping the refit's share; before each fit the search checks that the fit and the
  * refit still end within the budget, and stops the halving if not. Rung 0 scores the windows in
- * turn, each cheapest first (interleaveWindows), so a rung 0 cut short has tried every window and
- * as many candidates as the budget could pay for; a later rung scores
+ * turn, each its defaults first and then cheapest first (interleaveWindows), so a rung 0 cut
+ * short has tried every window's defaults and as many candidates as the budget could pay for; a
+ * later rung scores
  * its candidates in the order of the previous rung's ranking, so a rung cut short has scored the
  * most promising ones.
  */
@@ -337,7 +339,10 @@ async function runHalving(
   nWindows: number,
 ) {
   const stats: (Rung & { scored: number; ms: number })[] = [];
-  let alive = interleaveWindows(trials, ({ candidate }) => workOf(ctx, candidate, 1, candidate.window.rows));
+  // Each window's defaults first (the fallback preferWithinNoise reaches for), then cheapest first.
+  let alive = interleaveWindows(trials, ({ candidate }) =>
+    distanceFromDefaults(candidate.params) === 0 ? -1 : workOf(ctx, candidate, 1, candidate.window.rows),
+  );
   for (const planned of rungs) {
     const rung = {
       ...planned,
@@ -374,8 +379,8 @@ function workOf(ctx: SearchContext, candidate: Candidate, trees: number, rows: n
 
 /**
  * Predicted time of the refit of the most expensive of `alive` with the final trees. A candidate
- * already scored can win, so its refit is priced even far beyond the fits seen (capped at a
- * third of the budget, since such a price comes out dear): on a wide table rung 0 alone can use
+ * already scored can win, so its refit is priced even far beyond the fits seen (capped at
+ * half the budget, since such a price comes out dear): on a wide table rung 0 alone can use
  * the budget, and without that share the winner was refit with 30 trees instead of 100 (784
  * features: 1.5 points of accuracy).
  */
@@ -385,7 +390,7 @@ function refitReserve(ctx: SearchContext, alive: readonly Trial[]): number {
     const rows = candidate.window.rows + ctx.validation.labels.length;
     const work = workOf(ctx, candidate, ctx.finalTrees, rows);
     reserve = Math.max(reserve, ctx.costs.estimate(work));
-    if (rung >= 0) reserve = Math.max(reserve, Math.min(ctx.costs.estimate(work, true), ctx.budgetMs / 3));
+    if (rung >= 0) reserve = Math.max(reserve, Math.min(ctx.costs.estimate(work, true), ctx.budgetMs / 2));
   }
   return reserve;
 }
