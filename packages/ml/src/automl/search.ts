@@ -327,9 +327,8 @@ function resolveValidationRows(options: SearchForestOptions, n: number): number 
  * refit still end within the budget, and stops the halving if not. Rung 0 scores the windows in
  * turn, each its defaults first and then cheapest first (interleaveWindows), so a rung 0 cut
  * short has tried every window's defaults and as many candidates as the budget could pay for; a
- * later rung scores
- * its candidates in the order of the previous rung's ranking, so a rung cut short has scored the
- * most promising ones.
+ * later rung scores its candidates in the order of the previous rung's ranking, so a rung cut
+ * short has scored the most promising ones.
  */
 async function runHalving(
   ctx: SearchContext,
