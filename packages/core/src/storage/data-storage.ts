@@ -502,7 +502,8 @@ export async function countLabelsArrivedSince(
     select (select count(*) from rows
              where pipeline_id = ${pipeline} and created_at > ${since} and label is not null)::int
          + (select count(*) from predictions
-             where pipeline_id = ${pipeline} and feedback_at > ${since})::int as n`;
+             where pipeline_id = ${pipeline} and feedback_label is not null
+               and feedback_at > ${since})::int as n`;
   return row?.n ?? 0;
 }
 
