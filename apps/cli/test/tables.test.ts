@@ -222,7 +222,8 @@ describe('a table as it is, through the command line', () => {
   });
 
   it('stores a table whose classes are partly unknown: the rows without one go in without it', async () => {
-    // Before, the first batch mixing both was refused: "records[6] has no label but other records have one".
+    // Before, the first batch mixing both was refused: "records[6] has no label but other records have one";
+    // then the CLI sent it as two batches; the platform stores such a batch whole now.
     const lines = medical(300, 5).trim().split('\n');
     const file = path.join(dir, 'gaps.csv');
     writeFileSync(
@@ -239,6 +240,12 @@ describe('a table as it is, through the command line', () => {
       select count(*)::int as rows, count(label)::int as labelled from rows
       where pipeline_id = (select id from pipelines where name = 'gaps')`;
     expect(counts).toEqual({ rows: 300, labelled: 258 });
+    // In the file's order (they went as two batches before, the labelled rows first).
+    const order = await p.database.sql<{ labelled: boolean }[]>`
+      select label is not null as labelled from rows
+      where pipeline_id = (select id from pipelines where name = 'gaps') order by id`;
+    const without = order.flatMap((r, i) => (r.labelled ? [] : [i]));
+    expect(without).toEqual(Array.from({ length: 42 }, (_, k) => 7 * k + 6));
     // Resumable as before: every part of every batch is known the second time.
     const again = JSON.parse((await cli([...args, '--json'], env)).stdout);
     expect(again).toMatchObject({ rowsStored: 0, batches: 3, duplicateBatches: 3 });

@@ -68,7 +68,12 @@ type Prediction = {
   classProbabilities: unknown;
   modelVersion: number;
 };
-type PredictResult = { modelVersion: number; unseenCategories: number; predictions: Prediction[] };
+type PredictResult = {
+  modelVersion: number;
+  unseenCategories: number;
+  absentColumns: string[];
+  predictions: Prediction[];
+};
 
 const floats: Leaf = (value) => (value as number[]).map((v) => GraphQLFloat.serialize(v));
 const PREDICTION_FIELDS: Record<string, Omit<Selected, 'key'>> = {
@@ -82,6 +87,10 @@ const PREDICTION_FIELDS: Record<string, Omit<Selected, 'key'>> = {
 const PREDICT_FIELDS: Record<string, Omit<Selected, 'key' | 'list'>> = {
   modelVersion: { read: (r: PredictResult) => r.modelVersion, leaf: (v) => GraphQLInt.serialize(v) },
   unseenCategories: { read: (r: PredictResult) => r.unseenCategories, leaf: (v) => GraphQLInt.serialize(v) },
+  absentColumns: {
+    read: (r: PredictResult) => r.absentColumns,
+    leaf: (v) => (v as string[]).map((name) => GraphQLString.serialize(name)),
+  },
   predictions: { read: (r: PredictResult) => r.predictions },
 };
 type IngestResult = Record<string, unknown>;

@@ -216,6 +216,7 @@ async function predictRoute(platform: Platform, pipeline: string, request: Reque
     classes: result.predictions.map((p) => p.classValue),
     class_probabilities: result.predictions.map((p) => p.classProbabilities),
     unseen_categories: result.unseenCategories,
+    absent_columns: result.absentColumns,
     prediction_ids: result.predictions.map((p) => String(p.id)),
     model_version: result.modelVersion,
   });

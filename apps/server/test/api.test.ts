@@ -272,4 +272,24 @@ describe('GraphQL API', () => {
       'the body is not valid JSON',
     );
   });
+
+  it('stores positional rows whose label is null without a class, beside the labelled ones', async () => {
+    // Before, GraphQL refused a null label ("Expected non-nullable type Int!").
+    const rows = batch(3, 21);
+    const r = await call(INGEST, {
+      input: {
+        features: rows.features,
+        labels: [rows.labels[0], null, rows.labels[2]],
+        batchId: 'half-known',
+      },
+    });
+    expect(r.errors).toBeUndefined();
+    expect(r.data).toMatchObject({ ingest: { rowsStored: 3, labelledRows: 2, scoredRows: 2 } });
+    const stored = await p.database.sql<{ label: number | null }[]>`
+      select r.label from rows r join batches b on b.id = r.batch_pk
+      where b.batch_id = 'half-known' order by r.id`;
+    expect(stored.map((s) => s.label)).toEqual([rows.labels[0], null, rows.labels[2]]);
+    const none = await call(INGEST, { input: { features: rows.features, labels: [null, null, null] } });
+    expect(none.data).toMatchObject({ ingest: { rowsStored: 3, labelledRows: 0, scoredRows: 0 } });
+  });
 });

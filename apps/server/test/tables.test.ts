@@ -7,7 +7,7 @@ const INGEST = `mutation Ingest($input: IngestInput!) {
   ingest(input: $input) { rowsStored labelledRows }
 }`;
 const PREDICT = `mutation Predict($input: PredictInput!) {
-  predict(input: $input) { modelVersion unseenCategories predictions { label className classProbabilities } }
+  predict(input: $input) { modelVersion unseenCategories absentColumns predictions { label className classProbabilities } }
 }`;
 const SCHEMA = `{ dataSchema { columns { name type nullable categoryCount categories } label { name kind classes } } }`;
 const DEFINE = `mutation D($input: SchemaInput!) { defineSchema(input: $input) { columns { name type nullable } label { name kind classes } } }`;
@@ -115,6 +115,7 @@ describe('tables with named, typed columns', () => {
       r.data as {
         predict: {
           unseenCategories: number;
+          absentColumns: string[];
           predictions: { className: string; classProbabilities: Record<string, number> }[];
         };
       }
@@ -122,6 +123,38 @@ describe('tables with named, typed columns', () => {
     expect(predict.predictions.slice(0, 3).map((x) => x.className)).toEqual(['pos', 'neg', 'pos']);
     expect(Object.keys(predict.predictions[0]!.classProbabilities).sort()).toEqual(['neg', 'pos']);
     expect(predict.unseenCategories).toBe(1);
+    expect(predict.absentColumns).toEqual([]);
+  });
+
+  it('stores a batch mixing rows with and without a class: the labelled ones train, the others count for drift', async () => {
+    // Before, the batch was refused: "records[1] has no label but other records have one".
+    const records = table(30, 9).map((r, i) => (i % 3 === 1 ? { ...r, class: null } : r));
+    const r = await call(INGEST, { input: { records, batchId: 'mixed-1' } });
+    expect(r.errors).toBeUndefined();
+    expect((r.data as { ingest: unknown }).ingest).toEqual({ rowsStored: 30, labelledRows: 20 });
+    const [counts] = await p.database.sql<{ rows: number; labelled: number }[]>`
+      select count(*)::int as rows, count(r.label)::int as labelled
+      from rows r join batches b on b.id = r.batch_pk where b.batch_id = 'mixed-1'`;
+    expect(counts).toEqual({ rows: 30, labelled: 20 });
+  });
+
+  it('names the columns no record carried: predicted as missing in every row', async () => {
+    const r = await call(PREDICT, {
+      input: {
+        records: [
+          { glucose: 190, smoker: 'n' },
+          { glucose: 70, smoker: 'y', class: 'neg' },
+        ],
+      },
+    });
+    expect(r.errors?.[0]?.message).toBeUndefined();
+    const predict = (r.data as { predict: { absentColumns: string[]; predictions: unknown[] } }).predict;
+    expect(predict.absentColumns).toEqual(['insulin']);
+    expect(predict.predictions).toHaveLength(2);
+    const viaRest = await rest('/predict', { records: [{ insulin: 3 }] });
+    expect(viaRest.status).toBe(200);
+    const answer = (await viaRest.json()) as { absent_columns: string[] };
+    expect(answer.absent_columns).toEqual(['glucose', 'smoker']);
   });
 
   it('takes delayed labels by class name (labelNames); the same labels sent twice change nothing', async () => {

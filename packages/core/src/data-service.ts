@@ -25,7 +25,13 @@ import {
   type RowToStore,
   recordFeedback,
 } from './storage/data-storage.ts';
-import { classCap, type LabelLimit, validateFeatureMatrix, validateLabels } from './validation.ts';
+import {
+  classCap,
+  type LabelLimit,
+  validateFeatureMatrix,
+  validateIngestLabels,
+  validateLabels,
+} from './validation.ts';
 
 export interface IngestInput {
   /** Positional rows (the original pipeline's `features: [[Float]]`), on a numeric schema. */
@@ -62,6 +68,16 @@ export interface PredictionResult {
   /** The probability of each class keyed by class name. */
   classProbabilities: Record<string, number>;
   modelVersion: number;
+}
+
+/** A predict call's answer. */
+export interface PredictOutcome {
+  modelVersion: number;
+  predictions: PredictionResult[];
+  /** Cells whose category the serving model never saw (predicted as missing). */
+  unseenCategories: number;
+  /** Columns the serving model reads that no record carried: missing in every row. */
+  absentColumns: string[];
 }
 
 export interface PredictInput {
@@ -182,7 +198,7 @@ export class DataService {
       if (label !== null && scoredLabel === label) correct++;
       return { features: f, label, scoredLabel, scoredVersion: scored ? model!.version : null };
     });
-    const labelledRows = plan.labels ? plan.labels.length : 0;
+    const labelledRows = rows.filter((r) => r.label !== null).length;
     const header = {
       batchId,
       rowCount: rows.length,
@@ -261,7 +277,7 @@ export class DataService {
   /** A records plan whose classes stay within what this writer may add (see labelLimit). */
   private checked(plan: IngestPlan, options: WriterOptions): IngestPlan {
     const limit = this.labelLimit(options);
-    const i = plan.labels ? plan.labels.findIndex((k) => k > limit.max) : -1;
+    const i = plan.labels ? plan.labels.findIndex((k) => k !== null && k > limit.max) : -1;
     if (i >= 0) {
       const k = plan.labels![i]!;
       throw badInput(
@@ -318,7 +334,7 @@ export class DataService {
     const labels =
       input.labels === undefined || input.labels === null
         ? null
-        : validateLabels(input.labels, features.length, this.labelLimit(options));
+        : validateIngestLabels(input.labels, features.length, this.labelLimit(options));
     const additions = { categories: new Map<number, string[]>(), classes: [] };
     return {
       features,
@@ -399,16 +415,14 @@ export class DataService {
     return model;
   }
 
-  async predict(
-    input: PredictInput,
-  ): Promise<{ modelVersion: number; predictions: PredictionResult[]; unseenCategories: number }> {
+  async predict(input: PredictInput): Promise<PredictOutcome> {
     // One model for the whole request, even if a promotion swaps it meanwhile. With none in
     // memory yet, look once: the first version may have been promoted by a worker an instant
     // ago, before this replica's notice arrived (activeModel would already name it).
     // (Loaded on first use too: MODEL_CACHE_MB may have evicted it.)
     if (!(await this.holder.ensure())) await this.holder.refresh().catch(() => null);
     const model = this.servingModel();
-    const { schema, features } = await this.predictRows(input, model);
+    const { schema, features, absentColumns } = await this.predictRows(input, model);
     const rows = modelRows(features, model.nFeatures, model.caps);
     const proba = score(model, rows);
     // Values the schema did not know, and categories the model never saw in training.
@@ -435,6 +449,7 @@ export class DataService {
     return {
       modelVersion: model.version,
       unseenCategories,
+      absentColumns,
       predictions: toStore.map((p, i) => ({
         id: ids[i]!,
         label: p.label,
@@ -452,10 +467,13 @@ export class DataService {
       if (input.features !== undefined && input.features !== null)
         throw badInput('send either records or features, not both');
       const { schema, encoded } = await this.schemas.encodeForPredict(input.records);
+      // Only the columns the serving model reads: one added after it was trained is left out anyway.
+      const read = new Set(schema.columns.slice(0, model.nFeatures).map((c) => c.name));
       return {
         schema,
         features: encoded.features,
         unseenCategories: encoded.unseenCategories,
+        absentColumns: (encoded.absentColumns ?? []).filter((name) => read.has(name)),
       };
     }
     const features = validateFeatureMatrix(input.features, {
@@ -464,7 +482,7 @@ export class DataService {
       maxMagnitude: this.config.data.maxFeatureMagnitude,
     });
     const schema = (await this.schemas.current()) ?? positionalSchema(model.nFeatures);
-    return { schema, features, unseenCategories: 0 };
+    return { schema, features, unseenCategories: 0, absentColumns: [] as string[] };
   }
 
   /**

@@ -7,6 +7,7 @@ export type {
   IngestResult,
   PredictInput,
   PredictionResult,
+  PredictOutcome,
   WriterOptions,
 } from './data-service.ts';
 export { DataService } from './data-service.ts';

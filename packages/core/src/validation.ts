@@ -120,6 +120,25 @@ export function validateLabels(labels: unknown, rows: number, limit: LabelLimit,
   return labels as number[];
 }
 
+/**
+ * Ingest's labels: as validateLabels, where a null is a row without a class (stored without one,
+ * its features count for drift). Null when no row has one.
+ */
+export function validateIngestLabels(
+  labels: unknown,
+  rows: number,
+  limit: LabelLimit,
+): (number | null)[] | null {
+  if (!Array.isArray(labels)) throw badInput('labels must be a list of integer class labels');
+  validateLabels(
+    labels.map((v: unknown) => v ?? 0),
+    rows,
+    limit,
+  );
+  const known = labels as (number | null)[];
+  return known.some((v) => v !== null) ? known : null;
+}
+
 function describe(v: unknown): string {
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
   if (v === null) return 'null';

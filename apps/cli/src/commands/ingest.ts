@@ -218,46 +218,29 @@ function batchInput(scan: ScanResult, rows: DataRow[]) {
   }
   return {
     features: rows.map((r) => r.features),
-    ...(scan.layout.labelIndex !== null ? { labels: rows.map((r) => r.label!) } : {}),
+    ...(scan.layout.labelIndex !== null ? { labels: rows.map((r) => r.label ?? null) } : {}),
   };
-}
-
-/**
- * A file batch's rows with a class and without one (a table whose outcomes are partly unknown):
- * the platform stores a batch as labelled or unlabelled, so they go as two batches, the labelled
- * rows first. A batch of one kind stays whole.
- */
-function labelParts(scan: ScanResult, rows: DataRow[]): DataRow[][] {
-  if (scan.layout.labelColumn === null) return [rows];
-  const known = (r: DataRow) => (r.labelValue ?? r.label) !== null && (r.labelValue ?? r.label) !== undefined;
-  const labelled = rows.filter(known);
-  if (labelled.length === 0 || labelled.length === rows.length) return [rows];
-  return [labelled, rows.filter((r) => !known(r))];
 }
 
 /** Sends one batch of the file (retrying what can be retried), adds the answers to `totals`, moves the bar. */
 async function ingestBatch(target: IngestTarget, totals: IngestTotals, rows: DataRow[]): Promise<void> {
   const { scan, bar } = target;
-  const parts = labelParts(scan, rows);
-  const id = batchId(scan.sha256, target.batchRows, totals.batches);
-  let duplicate = false;
-  for (const [k, part] of parts.entries()) {
-    const suffix = parts.length === 1 ? '' : k === 0 ? '-labelled' : '-unlabelled';
-    const input = { ...batchInput(scan, part), batchId: `${id}${suffix}` };
-    const result: IngestMutation['ingest'] = (
-      await withRetry(() => target.client().request(IngestDocument, { pipeline: target.pipeline, input }), {
-        signal: target.signal,
-        onRetry: (error, waitMs) =>
-          bar.log(
-            `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
-          ),
-      })
-    ).ingest;
-    duplicate ||= result.duplicate;
-    addAnswer(totals, result);
-  }
+  const input = {
+    ...batchInput(scan, rows),
+    batchId: batchId(scan.sha256, target.batchRows, totals.batches),
+  };
+  const result: IngestMutation['ingest'] = (
+    await withRetry(() => target.client().request(IngestDocument, { pipeline: target.pipeline, input }), {
+      signal: target.signal,
+      onRetry: (error, waitMs) =>
+        bar.log(
+          `retrying batch ${totals.batches} in ${(waitMs / 1000).toFixed(1)}s (${error.code}: ${error.message})`,
+        ),
+    })
+  ).ingest;
+  addAnswer(totals, result);
   totals.batches++;
-  if (duplicate) totals.duplicateBatches++;
+  if (result.duplicate) totals.duplicateBatches++;
   else totals.newBatches++;
   totals.sent += rows.length;
   bar.update(

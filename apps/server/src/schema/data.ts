@@ -1,4 +1,4 @@
-import type { IngestResult, PredictionResult } from '@automl-stream/core';
+import type { IngestResult, PredictionResult, PredictOutcome } from '@automl-stream/core';
 import { builder } from '../builder.ts';
 import { ingestIn, pipelineArg, predictIn, scoped, writablePipelineOf } from './pipeline-arg.ts';
 
@@ -21,13 +21,14 @@ const IngestInput = builder.inputType('IngestInput', {
         'The label column of a first records batch (default "label"); later batches use the schema’s.',
     }),
     labelNames: t.stringList({
-      required: false,
-      description: 'Class of each row by name (e.g. "pos"), instead of labels.',
+      required: { list: false, items: false },
+      description:
+        'Class of each row by name (e.g. "pos"), instead of labels; null (or "NA", "") for a row whose class is unknown.',
     }),
     labels: t.intList({
-      required: false,
+      required: { list: false, items: false },
       description:
-        'Class of each row (0..K-1), when known: below MAX_CLASSES, and for a writer key at most MAX_NEW_CLASSES beyond the serving model’s classes.',
+        'Class of each row (0..K-1): below MAX_CLASSES, and for a writer key at most MAX_NEW_CLASSES beyond the serving model’s classes. Null for a row whose class is unknown: it is stored without one (its features count for drift, not for training).',
     }),
     batchId: t.string({
       required: false,
@@ -105,19 +106,19 @@ const PredictionRef = builder.objectRef<PredictionResult>('Prediction').implemen
   }),
 });
 
-const PredictResultRef = builder
-  .objectRef<{ modelVersion: number; predictions: PredictionResult[]; unseenCategories: number }>(
-    'PredictResult',
-  )
-  .implement({
-    fields: (t) => ({
-      modelVersion: t.exposeInt('modelVersion'),
-      unseenCategories: t.exposeInt('unseenCategories', {
-        description: 'Cells whose category the pipeline had never seen: the model read them as missing.',
-      }),
-      predictions: t.field({ type: [PredictionRef], resolve: (r) => r.predictions }),
+const PredictResultRef = builder.objectRef<PredictOutcome>('PredictResult').implement({
+  fields: (t) => ({
+    modelVersion: t.exposeInt('modelVersion'),
+    unseenCategories: t.exposeInt('unseenCategories', {
+      description: 'Cells whose category the pipeline had never seen: the model read them as missing.',
     }),
-  });
+    absentColumns: t.exposeStringList('absentColumns', {
+      description:
+        'Columns the serving model reads that no record carried (records only): predicted as missing in every row. Usually a misspelt or forgotten key; send null for a value that is missing.',
+    }),
+    predictions: t.field({ type: [PredictionRef], resolve: (r) => r.predictions }),
+  }),
+});
 
 const FeedbackResultRef = builder
   .objectRef<{ updated: number; unchanged: number }>('FeedbackResult')

@@ -15,12 +15,14 @@ export type { DataRecord };
 /** Rows as the forest takes them, with what the batch adds to the schema. */
 export interface EncodedRows {
   features: number[][];
-  /** Class indexes, or null when the batch carries no labels. */
-  labels: number[] | null;
+  /** Class indexes (null: that row has no class), or null when no row of the batch has one. */
+  labels: (number | null)[] | null;
   /** Categories and classes this batch brings that the schema does not list yet. */
   additions: { categories: Map<number, string[]>; classes: string[] };
   /** Cells whose category the schema does not know (predict: they count as missing). */
   unseenCategories: number;
+  /** predict: schema columns that no record carries (missing in every row). */
+  absentColumns?: string[];
 }
 
 export interface EncodeOptions {
@@ -32,8 +34,11 @@ export interface EncodeOptions {
   maxMagnitude: number;
 }
 
-/** Checks the records' keys against the schema: unknown columns and (ingest) dropped ones. */
-function checkKeys(schema: TableSchema, records: DataRecord[], mode: EncodeOptions['mode']): void {
+/**
+ * Checks the records' keys against the schema: unknown columns and (ingest) dropped ones.
+ * Returns (predict) the schema's columns that no record carries.
+ */
+function checkKeys(schema: TableSchema, records: DataRecord[], mode: EncodeOptions['mode']): string[] {
   const known = new Set(schema.columns.map((c) => c.name));
   const present = new Set<string>();
   records.forEach((r, i) => {
@@ -51,7 +56,7 @@ function checkKeys(schema: TableSchema, records: DataRecord[], mode: EncodeOptio
       present.add(key);
     }
   });
-  if (mode === 'predict') return;
+  if (mode === 'predict') return schema.columns.filter((c) => !present.has(c.name)).map((c) => c.name);
   const dropped = schema.columns.find((c) => !present.has(c.name));
   if (dropped) {
     throw badInput(
@@ -59,6 +64,7 @@ function checkKeys(schema: TableSchema, records: DataRecord[], mode: EncodeOptio
       { column: dropped.name },
     );
   }
+  return [];
 }
 
 /** Encodes one cell of `column`; `newCategories` collects unknown categories (ingest). */
@@ -165,16 +171,15 @@ export function encodeClassNames(schema: TableSchema, names: readonly CellValue[
 }
 
 /**
- * Records → the forest's numbers. Labels come from the label column or `options.labels`; a batch
- * is labelled when every row has a label, unlabelled when none has (a mix is refused: send the
- * labelled rows apart).
+ * Records → the forest's numbers. Labels come from the label column or `options.labels`; a row
+ * whose class is missing is stored without one (its features count for drift, not for training).
  */
 export function encodeRecords(
   schema: TableSchema,
   records: DataRecord[],
   options: EncodeOptions,
 ): EncodedRows {
-  checkKeys(schema, records, options.mode);
+  const absentColumns = checkKeys(schema, records, options.mode);
   const ingest = options.mode === 'ingest';
   const codeMaps = schema.columns.map((c) =>
     c.type === 'categorical' ? new Map((c.categories ?? []).map((v, i) => [v, i])) : null,
@@ -190,12 +195,14 @@ export function encodeRecords(
       return code;
     }),
   );
-  const labels = encodeLabels(schema, records, options, newClasses);
+  // A record's class is not read by predict (a scored test file may carry it, or only some rows).
+  const labels = ingest ? encodeLabels(schema, records, options, newClasses) : null;
   const categories = new Map<number, string[]>();
   newCategories.forEach((added, j) => {
     if (added && added.length > 0) categories.set(j, added);
   });
-  return { features, labels, additions: { categories, classes: newClasses ?? [] }, unseenCategories: unseen };
+  const additions = { categories, classes: newClasses ?? [] };
+  return { features, labels, additions, unseenCategories: unseen, absentColumns };
 }
 
 function encodeLabels(
@@ -203,7 +210,7 @@ function encodeLabels(
   records: DataRecord[],
   options: EncodeOptions,
   newClasses: string[] | null,
-): number[] | null {
+): (number | null)[] | null {
   if (options.labels !== undefined && options.labels !== null) {
     if (!Array.isArray(options.labels) || options.labels.length !== records.length) {
       throw badInput(
@@ -213,16 +220,8 @@ function encodeLabels(
   }
   const cells = records.map((r, i) => (options.labels ? options.labels[i] : r[schema.label.name]));
   const encoded = cells.map((v, i) => encodeLabel(schema, v, `records[${i}]`, newClasses));
-  const labelled = encoded.filter((k) => k !== null).length;
-  if (labelled === 0) return null;
-  if (labelled < encoded.length) {
-    const i = encoded.indexOf(null);
-    throw badInput(
-      `records[${i}] has no label but other records have one: send labelled and unlabelled rows in separate batches`,
-      { row: i },
-    );
-  }
-  return encoded as number[];
+  // A row without a class is stored without one (features for drift), beside the labelled ones.
+  return encoded.some((k) => k !== null) ? encoded : null;
 }
 
 /** The schema with a batch's additions (codes in the order the batch met them). */

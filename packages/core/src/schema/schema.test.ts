@@ -102,10 +102,27 @@ describe('encodeRecords', () => {
     const { insulin: _dropped, ...rest } = medical[0]!;
     const dropped = refusal(() => encodeRecords(schema, [rest], { ...options, mode: 'ingest' }));
     expect(dropped.message).toMatch(/^no record has column "insulin": columns cannot be dropped/);
-    const mixed = refusal(() =>
-      encodeRecords(schema, [medical[0]!, { ...medical[1], class: 'NA' }], { ...options, mode: 'ingest' }),
-    );
-    expect(mixed.message).toMatch(/^records\[1\] has no label but other records have one/);
+  });
+
+  it('stores a row whose class is missing without one, beside the labelled rows of its batch', () => {
+    // Before, the batch was refused: "records[1] has no label but other records have one".
+    const mixed = encodeRecords(schema, [medical[0]!, { ...medical[1], class: 'NA' }, medical[2]!], {
+      ...options,
+      mode: 'ingest',
+    });
+    expect(mixed.labels).toEqual([0, null, 1]);
+    const none = encodeRecords(schema, [{ ...medical[0], class: null }], { ...options, mode: 'ingest' });
+    expect(none.labels).toBeNull();
+  });
+
+  it('reads no class on predict, and names the columns no record carries', () => {
+    const { insulin: _i, ...noInsulin } = medical[0]!;
+    const encoded = encodeRecords(schema, [noInsulin, { ...noInsulin, class: 'never seen' }], {
+      ...options,
+      mode: 'predict',
+    });
+    expect(encoded.labels).toBeNull();
+    expect(encoded.absentColumns).toEqual(['insulin']);
   });
 
   it('takes labels beside the records', () => {
