@@ -155,4 +155,36 @@ describe('drift check defects', () => {
     expect(result.version?.rowWindowStart).toBeGreaterThanOrEqual(firstAfter - 50);
     expect(result.promoted).toBe(true);
   });
+
+  it('says "still drifting", not a new drift, while the retrain an earlier check queued is pending', async () => {
+    const platform = await start();
+    const before = seaConcepts({ seed: 61, concepts: [3], noise: 0.05 });
+    const after = seaConcepts({ seed: 62, concepts: [2], noise: 0.05 });
+    await ingest(platform, before.take(1000));
+    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    await ingest(platform, after.take(1000));
+    const first = (await platform.drift.check('manual')).check!;
+    expect(first).toMatchObject({ verdict: 'drift', action: 'retrain_queued', modelVersion: 1 });
+    // The queued retrain has not run yet: the next checks meet the same failing version.
+    await ingest(platform, after.take(300, 1000));
+    const again = (await platform.drift.check('manual')).check!;
+    // Before, every such check was another drift verdict and another drift.detected event.
+    expect(again).toMatchObject({ verdict: 'still_drifting', drifted: true, action: 'retrain_pending' });
+    const r = await gql(
+      p!.graphqlUrl,
+      `query($id: ID!) { driftEvent(id: $id) { verdict explanation } }`,
+      { id: String(again.id) },
+      p!.adminKey,
+    );
+    const event = (r.data as { driftEvent: { verdict: string; explanation: string[] } }).driftEvent;
+    expect(event.verdict).toBe('STILL_DRIFTING');
+    expect(event.explanation.at(-1)).toBe(
+      `action: no new drift: v1 still errs as drift check #${first.id} found, and the retrain it queued (training job ${first.trainingJobId}) is pending; nothing new to do`,
+    );
+    const detected = await p!.database.sql<{ id: string }[]>`
+      select payload->>'driftCheckId' as id from events where type = 'drift.detected'`;
+    expect(detected.map((e) => Number(e.id))).toEqual([first.id]);
+    const result = await platform.retrain.run(first.trainingJobId!);
+    expect(result.promoted).toBe(true);
+  });
 });

@@ -102,6 +102,9 @@ export function explainCheck(check: DriftCheckRecord): string[] {
   if (check.action === 'none' && check.verdict === 'warning')
     action =
       'no retrain: the moved features or class mix are a warning; the labels decide, and they show no loss';
+  const answered = details.answeredBy as { checkId: number; jobId: number } | undefined;
+  if (check.verdict === 'still_drifting' && answered)
+    action = `no new drift: v${check.modelVersion} still errs as drift check #${answered.checkId} found, and the retrain it queued (training job ${answered.jobId}) ${check.action === 'retrain_pending' ? 'is pending' : 'replaced it while this check ran'}; nothing new to do`;
   const moved = details.retargeted as { jobId: number; from: string | null; to: string; z: number } | null;
   if (moved)
     action = `the pending retrain (training job ${moved.jobId}) now starts at the later change at ${moved.to} (was ${moved.from ?? 'all rows'}; the errors rose there, z ${moved.z.toFixed(1)}): it never trains across the change`;

@@ -29,6 +29,7 @@ import {
 } from './storage/data-storage.ts';
 import {
   type DriftCheckRecord,
+  getDriftCheck,
   insertDriftCheck,
   pendingCheckRequests,
   recentChunkChecks,
@@ -278,10 +279,13 @@ export class DriftPolicy {
     return this.sql.begin(async (tx) => {
       const { action, pacing } = await this.actionFor(tx, m, production.version);
       const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
+      // The drift an earlier check of this version found and queued a retrain for: not a new one.
+      const answeredBy =
+        m.verdict === 'drift' && !retargeted ? await this.answeredBy(tx, production.version, action) : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
         trigger: meta.trigger,
-        verdict: m.verdict,
+        verdict: answeredBy === null ? m.verdict : 'still_drifting',
         drifted: m.drifted,
         dataDrift: m.dataDrift,
         predictionDrift: m.predictionDrift,
@@ -304,6 +308,7 @@ export class DriftPolicy {
           source: window.source,
           span: window.span,
           retargeted,
+          ...(answeredBy === null ? {} : { answeredBy }),
           ...(pacing ? { pacing } : {}),
           newestRowId: window.newestRowId,
           newestPredictionId: window.newestPredictionId,
@@ -336,7 +341,8 @@ export class DriftPolicy {
       // Cause before effect: the check, the drift, then the retrain it queued.
       const summary = summarize(check);
       await appendEvent(tx, this.pipeline.id, 'drift.checked', summary);
-      if (m.drifted) await appendEvent(tx, this.pipeline.id, 'drift.detected', summary);
+      if (m.drifted && answeredBy === null)
+        await appendEvent(tx, this.pipeline.id, 'drift.detected', summary);
       if (trainingJob) await announceQueued(tx, trainingJob);
       return { check, trainingJob };
     });
@@ -384,6 +390,28 @@ export class DriftPolicy {
       errorAfter: to.after,
       z: to.z,
     };
+  }
+
+  /**
+   * The earlier check whose retrain already answers a drift of `measured`: the one that queued the
+   * open job (the check waits for it), or the job that trained the version serving now (it replaced
+   * `measured` while the check ran); null when that job was not queued by a drift of `measured`.
+   */
+  private async answeredBy(
+    tx: Queryable,
+    measured: number,
+    action: DriftAction,
+  ): Promise<{ checkId: number; jobId: number } | null> {
+    let job: TrainingJobRecord | undefined;
+    if (action === 'retrain_pending') job = await openTrainingJob(tx, this.pipeline.id);
+    else if (action === 'none') {
+      const serving = await getProductionVersion(tx, this.pipeline.id);
+      if (!serving || serving.version === measured || serving.trainingJobId === null) return null;
+      job = await getTrainingJob(tx, this.pipeline.id, serving.trainingJobId);
+    }
+    if (!job || job.driftCheckId === null) return null;
+    const earlier = await getDriftCheck(tx, this.pipeline.id, job.driftCheckId);
+    return earlier?.modelVersion === measured ? { checkId: earlier.id, jobId: job.id } : null;
   }
 
   /** A retrain asked for by a person or a script (see RetrainRequests.request). */

@@ -161,6 +161,19 @@ describe('isListed and mergeEvents', () => {
     expect(isListed(event(4, 'drift.detected', { drifted: true }))).toBe(true);
   });
 
+  it('lists a check that found the same drift still there (it has no drift.detected twin)', () => {
+    const still = event(8, 'drift.checked', {
+      drifted: true,
+      verdict: 'still_drifting',
+      action: 'retrain_pending',
+    });
+    expect(isListed(still)).toBe(true);
+    expect(describeEvent(still, 'default')).toMatchObject({
+      title: 'Drift check: still drifting (its retrain is under way)',
+      tone: 'warn',
+    });
+  });
+
   it('merges newest first, each id once, without the unlisted ones', () => {
     const current = [event(5, 'model.promoted'), event(3, 'training.queued')];
     const merged = mergeEvents(current, [

@@ -66,11 +66,13 @@ const ACTIONS: Record<string, string> = {
 /**
  * Whether an event belongs in the list. Training progress ticks go to the progress bar instead
  * (a run sends one per batch of trees), and a drift check that found drift is already listed
- * through its `drift.detected` twin (the platform records both for the same check).
+ * through its `drift.detected` twin (the platform records both for the same check; a check that
+ * found the same drift still there, its retrain under way, has none).
  */
 export function isListed(event: PlatformEventInput): boolean {
   if (event.type === 'training.progress') return false;
-  if (event.type === 'drift.checked' && (event.payload as { drifted?: unknown } | null)?.drifted === true)
+  const payload = event.payload as { drifted?: unknown; verdict?: unknown } | null;
+  if (event.type === 'drift.checked' && payload?.drifted === true && payload.verdict !== 'still_drifting')
     return false;
   return true;
 }
@@ -106,11 +108,13 @@ function describeDriftChecked(p: Payload, pipeline: string): Description {
   const warning = p.drifted !== true && p.verdict === 'warning';
   return {
     title:
-      p.drifted === true
-        ? 'Drift check: drift'
-        : warning
-          ? 'Drift check: warning (features moved, labels decide)'
-          : 'Drift check: no drift',
+      p.verdict === 'still_drifting'
+        ? 'Drift check: still drifting (its retrain is under way)'
+        : p.drifted === true
+          ? 'Drift check: drift'
+          : warning
+            ? 'Drift check: warning (features moved, labels decide)'
+            : 'Drift check: no drift',
     detail: joined(driftedShareText(p), actionText(p)),
     tone: p.drifted === true || warning ? 'warn' : 'info',
     href: driftHref(p, pipeline),

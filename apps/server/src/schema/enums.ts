@@ -22,6 +22,11 @@ export const DriftVerdictEnum = builder.enumType('DriftVerdict', {
       description:
         'Features or the predicted-class mix moved, not acted on: labels come in and show no loss beyond what the model promised (or the features flagged only one check so far).',
     },
+    STILL_DRIFTING: {
+      value: 'still_drifting',
+      description:
+        'The drift an earlier check of the same version found, still there while the retrain that check queued is pending (or after it replaced the version while this check ran): not a new drift, nothing new done. `drifted` stays true; no drift.detected event.',
+    },
     NO_DRIFT: { value: 'no_drift' },
     INSUFFICIENT_DATA: { value: 'insufficient_data', description: 'Too few rows on one side for a verdict.' },
   } as const,

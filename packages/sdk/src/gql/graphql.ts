@@ -61,6 +61,8 @@ export type DriftVerdict =
   /** Too few rows on one side for a verdict. */
   | 'INSUFFICIENT_DATA'
   | 'NO_DRIFT'
+  /** The drift an earlier check of the same version found, still there while the retrain that check queued is pending (or after it replaced the version while this check ran): not a new drift, nothing new done. `drifted` stays true; no drift.detected event. */
+  | 'STILL_DRIFTING'
   /** Features or the predicted-class mix moved, not acted on: labels come in and show no loss beyond what the model promised (or the features flagged only one check so far). */
   | 'WARNING';
 
