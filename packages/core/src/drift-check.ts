@@ -374,10 +374,31 @@ function measureDataDrift(inputs: DriftCheckInputs, current: number[][], setting
     dataDrift: chunk.flagged,
     driftedShare: report.driftedShare,
     verdict: verdict as DriftMeasurement['verdict'],
-    features,
+    features: withVotes(features, chunk.verdict.voting, inputs.model.nFeatures),
     histograms,
     chunk: chunk.verdict,
   };
+}
+
+/**
+ * A moved feature the model barely uses (an identifier, a column it splits on rarely) is reported
+ * moved but does not vote in the chunk test: its reason says so, so that "drifted" beside a
+ * verdict of no drift reads as what it is.
+ */
+function withVotes(
+  features: DriftFeatureResult[],
+  voting: readonly number[],
+  m: number,
+): DriftFeatureResult[] {
+  const votes = new Set(voting);
+  return features.map((f) =>
+    f.drifted && !votes.has(f.index)
+      ? {
+          ...f,
+          reason: `${f.reason}; does not vote: the model uses it little or not at all (importance ${f.importance?.toFixed(3) ?? 'n/a'} < 1/(2·${m})), so it cannot raise a drift verdict`,
+        }
+      : f,
+  );
 }
 
 /**

@@ -57,6 +57,25 @@ describe('measureDrift', () => {
     expect(m.features.every((f) => f.drifted && f.ksPValue < 1e-10)).toBe(true);
   });
 
+  it('says of a moved feature the model barely uses (an identifier) that it does not vote', () => {
+    // f2 counts up like an id: far from the reference, but its importance is below 1/(2·3).
+    const window = rows(1000, 3, 2).map((r, i) => [r[0]!, r[1]!, 5 + i]);
+    const model = {
+      nFeatures: 3,
+      nClasses: 2,
+      featureImportances: [0.6, 0.38, 0.02],
+      referencePredictions: [500, 500],
+    };
+    const m = measureDrift(inputs({ model, window: { features: window, predicted: [] } }), settings);
+    expect(m.dataDrift).toBe(false);
+    const id = m.features.find((f) => f.feature === 'f2')!;
+    expect(id.drifted).toBe(true);
+    expect(id.reason).toMatch(
+      /; does not vote: the model uses it little or not at all \(importance 0\.020 < 1\/\(2·3\)\), so it cannot raise a drift verdict$/,
+    );
+    expect(m.features.filter((f) => f.reason.includes('does not vote'))).toHaveLength(1);
+  });
+
   it('takes features moved in two checks in a row, flagged or advisory, for a covariate shift', () => {
     const moved = { features: rows(1000, 3, 2, 0.5), predicted: [] };
     const first = measureDrift(inputs({ window: moved, movedStreak: 0 }), settings);
