@@ -285,10 +285,12 @@ describe('GraphQL API', () => {
     });
     expect(r.errors).toBeUndefined();
     expect(r.data).toMatchObject({ ingest: { rowsStored: 3, labelledRows: 2, scoredRows: 2 } });
-    const stored = await p.database.sql<{ label: number | null }[]>`
-      select r.label from rows r join batches b on b.id = r.batch_pk
+    const stored = await p.database.sql<{ label: number | null; scored: boolean }[]>`
+      select r.label, r.scored_label is not null as scored from rows r join batches b on b.id = r.batch_pk
       where b.batch_id = 'half-known' order by r.id`;
     expect(stored.map((s) => s.label)).toEqual([rows.labels[0], null, rows.labels[2]]);
+    // Scored as the labelled rows of any batch are; the row without a class as an unlabelled batch's.
+    expect(stored.map((s) => s.scored)).toEqual([true, false, true]);
     const none = await call(INGEST, { input: { features: rows.features, labels: [null, null, null] } });
     expect(none.data).toMatchObject({ ingest: { rowsStored: 3, labelledRows: 0, scoredRows: 0 } });
   });

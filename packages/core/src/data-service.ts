@@ -194,9 +194,10 @@ export class DataService {
     let correct = 0;
     const rows: RowToStore[] = plan.features.map((f, i) => {
       const label = plan.labels ? plan.labels[i]! : null;
-      const scoredLabel = scored ? (scored[i] ?? null) : null;
+      // A row without a class is stored as in an unlabelled batch: features only, not scored.
+      const scoredLabel = scored && label !== null ? (scored[i] ?? null) : null;
       if (label !== null && scoredLabel === label) correct++;
-      return { features: f, label, scoredLabel, scoredVersion: scored ? model!.version : null };
+      return { features: f, label, scoredLabel, scoredVersion: scoredLabel === null ? null : model!.version };
     });
     const labelledRows = rows.filter((r) => r.label !== null).length;
     const header = {
