@@ -46,6 +46,16 @@ describe('drift check defects', () => {
     return result;
   }
 
+  /** v1 trained on 1,000 rows of SEA concept θ 9.5; `after` is concept θ 7 (seeds `seed`, `seed` + 1). */
+  async function bootstrappedBeforeChange(seed: number) {
+    const platform = await start();
+    const before = seaConcepts({ seed, concepts: [3], noise: 0.05 });
+    const after = seaConcepts({ seed: seed + 1, concepts: [2], noise: 0.05 });
+    await ingest(platform, before.take(1000));
+    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    return { platform, before, after };
+  }
+
   it('gives no data-drift verdict on a stationary stream against a reference sample of a few hundred rows', async () => {
     const platform = await start();
     // Two features, both used by the model, no shift: any data-drift verdict is false.
@@ -131,11 +141,7 @@ describe('drift check defects', () => {
   });
 
   it('moves a pending retrain to a change located after it was queued, and trains on the rows since', async () => {
-    const platform = await start();
-    const before = seaConcepts({ seed: 51, concepts: [3], noise: 0.05 });
-    const after = seaConcepts({ seed: 52, concepts: [2], noise: 0.05 });
-    await ingest(platform, before.take(1000));
-    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    const { platform, before, after } = await bootstrappedBeforeChange(51);
     await ingest(platform, before.take(500, 1000));
     // A retrain is pending (asked for by hand: its window is every row) when the concept changes.
     const { job } = await platform.drift.requestRetrain('a retrain asked for before the change');
@@ -157,11 +163,7 @@ describe('drift check defects', () => {
   });
 
   it('says "still drifting", not a new drift, while the retrain an earlier check queued is pending', async () => {
-    const platform = await start();
-    const before = seaConcepts({ seed: 61, concepts: [3], noise: 0.05 });
-    const after = seaConcepts({ seed: 62, concepts: [2], noise: 0.05 });
-    await ingest(platform, before.take(1000));
-    expect((await train(platform, 'bootstrap')).promoted).toBe(true);
+    const { platform, after } = await bootstrappedBeforeChange(61);
     await ingest(platform, after.take(1000));
     const first = (await platform.drift.check('manual')).check!;
     expect(first).toMatchObject({ verdict: 'drift', action: 'retrain_queued', modelVersion: 1 });
