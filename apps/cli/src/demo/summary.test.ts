@@ -79,7 +79,17 @@ describe('DemoTracker', () => {
     expect(t.onCheck(found, { sent: 3400, seconds: 70 }).lines).toEqual([
       'DRIFT  check #5 (rows): concept drift (adwin: error 10.0% → 42.0%); 0/2 features drifted → retrain queued (job 9)',
     ]);
-    t.onCheck({ ...found, id: '6' }, { sent: 4000, seconds: 80 });
+    const still = {
+      ...found,
+      id: '6',
+      verdict: 'STILL_DRIFTING',
+      action: 'RETRAIN_PENDING',
+      trainingJob: null,
+    };
+    expect(t.onCheck(still as never, { sent: 3600, seconds: 74 }).lines).toEqual([
+      'STILL  check #6 (rows): concept drift (adwin: error 10.0% → 42.0%); 0/2 features drifted → retrain pending (the same drift, its retrain under way)',
+    ]);
+    t.onCheck({ ...found, id: '7' }, { sent: 4000, seconds: 80 });
     expect(t.summary.detection).toEqual({
       row: 3400,
       delayRows: 400,

@@ -128,16 +128,16 @@ export class DemoTracker {
         lines: [`check #${check.id} (${words(check.trigger)}): ${words(check.verdict)}; ${featurePart}`],
       };
     }
-    this.countDrift(check, at);
     const action =
       check.action === 'RETRAIN_QUEUED'
         ? `retrain queued${check.trainingJob ? ` (job ${check.trainingJob.id})` : ''}`
         : words(check.action);
-    return {
-      lines: [
-        `DRIFT  check #${check.id} (${words(check.trigger)}): ${driftKinds(check).join(', ')}; ${featurePart} → ${action}`,
-      ],
-    };
+    const found = `check #${check.id} (${words(check.trigger)}): ${driftKinds(check).join(', ')}; ${featurePart}`;
+    // The drift an earlier check found, its retrain under way: shown, not counted again.
+    if (check.verdict === 'STILL_DRIFTING')
+      return { lines: [`STILL  ${found} → ${action} (the same drift, its retrain under way)`] };
+    this.countDrift(check, at);
+    return { lines: [`DRIFT  ${found} → ${action}`] };
   }
 
   /** A drift before the drift point is a false alarm; the first one after it is the detection. */
