@@ -237,7 +237,7 @@ export class DriftPolicy {
     tx: Queryable,
     m: DriftMeasurement,
     measured: number,
-  ): Promise<{ action: DriftAction; pacing: string | null }> {
+  ): Promise<{ action: DriftAction; pacing: string | null; replacedBy?: ModelVersionRecord }> {
     const settings = {
       cooldownRows: this.config.drift.cooldownRows,
       minIntervalSeconds: this.config.retrain.minIntervalSeconds,
@@ -247,12 +247,14 @@ export class DriftPolicy {
       return { action, pacing: action === 'cooldown' ? cooldownWhy(situation, settings) : null };
     };
     if (!m.drifted) return decided({ pending: false, last: null });
-    const serving = (await getProductionVersion(tx, this.pipeline.id))?.version ?? measured;
-    if (serving !== measured) {
+    const production = await getProductionVersion(tx, this.pipeline.id);
+    if (production && production.version !== measured) {
+      const serving = production.version;
       const why = `no retrain: v${measured}, which this check measured, was replaced by v${serving} while it ran (the new version's tests start afresh)`;
       return {
         action: decideAction(m, { pending: false, last: null, replacedBy: serving }, settings),
         pacing: why,
+        replacedBy: production,
       };
     }
     const situation = await this.retrains.situation(tx);
@@ -277,11 +279,14 @@ export class DriftPolicy {
     meta: { trigger: DriftTrigger; requestTicket: number; started: number },
   ): Promise<{ check: DriftCheckRecord; trainingJob: TrainingJobRecord | null }> {
     return this.sql.begin(async (tx) => {
-      const { action, pacing } = await this.actionFor(tx, m, production.version);
-      const retargeted = action === 'retrain_pending' ? await this.retarget(tx, m, window.errors) : null;
+      const { action, pacing, replacedBy } = await this.actionFor(tx, m, production.version);
+      const open = action === 'retrain_pending' ? await openTrainingJob(tx, this.pipeline.id) : undefined;
+      const retargeted = open ? await this.retarget(tx, m, window.errors, open) : null;
       // The drift an earlier check of this version found and queued a retrain for: not a new one.
       const answeredBy =
-        m.verdict === 'drift' && !retargeted ? await this.answeredBy(tx, production.version, action) : null;
+        m.verdict === 'drift' && !retargeted
+          ? await this.answeredBy(tx, production.version, open, replacedBy)
+          : null;
       const check = await insertDriftCheck(tx, this.pipeline.id, {
         modelVersion: production.version,
         trigger: meta.trigger,
@@ -375,9 +380,12 @@ export class DriftPolicy {
    * not trained past (see retargetTo), the job moves its window start there (it reads its start
    * again while it waits for rows). Called under the retrain-request lock.
    */
-  private async retarget(tx: Queryable, m: DriftMeasurement, errors: DriftCheckInputs['errors']) {
-    const open = await openTrainingJob(tx, this.pipeline.id);
-    if (!open) return null;
+  private async retarget(
+    tx: Queryable,
+    m: DriftMeasurement,
+    errors: DriftCheckInputs['errors'],
+    open: TrainingJobRecord,
+  ) {
     const to = retargetTo(errors, m.concept, open.changeAt);
     if (!to) return null;
     const moved = await retargetTrainingJob(tx, this.pipeline.id, open.id, to.at, to.rowId);
@@ -394,21 +402,18 @@ export class DriftPolicy {
 
   /**
    * The earlier check whose retrain already answers a drift of `measured`: the one that queued the
-   * open job (the check waits for it), or the job that trained the version serving now (it replaced
-   * `measured` while the check ran); null when that job was not queued by a drift of `measured`.
+   * `open` job (the check waits for it), or the job that trained `replacedBy`, the version that
+   * replaced `measured` while the check ran; null when that job was not queued by a drift of `measured`.
    */
   private async answeredBy(
     tx: Queryable,
     measured: number,
-    action: DriftAction,
+    open: TrainingJobRecord | undefined,
+    replacedBy: ModelVersionRecord | undefined,
   ): Promise<{ checkId: number; jobId: number } | null> {
-    let job: TrainingJobRecord | undefined;
-    if (action === 'retrain_pending') job = await openTrainingJob(tx, this.pipeline.id);
-    else if (action === 'none') {
-      const serving = await getProductionVersion(tx, this.pipeline.id);
-      if (!serving || serving.version === measured || serving.trainingJobId === null) return null;
-      job = await getTrainingJob(tx, this.pipeline.id, serving.trainingJobId);
-    }
+    const trainedBy = replacedBy?.trainingJobId ?? null;
+    const job =
+      open ?? (trainedBy === null ? undefined : await getTrainingJob(tx, this.pipeline.id, trainedBy));
     if (!job || job.driftCheckId === null) return null;
     const earlier = await getDriftCheck(tx, this.pipeline.id, job.driftCheckId);
     return earlier?.modelVersion === measured ? { checkId: earlier.id, jobId: job.id } : null;
