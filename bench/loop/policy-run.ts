@@ -6,6 +6,8 @@
  */
 
 import { featuresToLeaveOut } from '../../packages/core/src/features-left-out.ts';
+import { forwardEvidence } from '../../packages/core/src/forward-promise.ts';
+import type { ForwardEvidence } from '../../packages/core/src/policy/forward-promise.ts';
 import {
   applyManualPromotion,
   applyRepromotion,
@@ -385,6 +387,28 @@ export class PolicyRun {
     return { dropped, seconds: (performance.now() - started) / 1000 };
   }
 
+  /**
+   * The platform's forward check of the promise (forward-promise.ts) with the benchmark's forest:
+   * a model of the window's older learned rows scores its newest, beside the model's out-of-bag
+   * predictions of them.
+   */
+  async #forward(w: Window, model: TrainedModel): Promise<ForwardEvidence | null> {
+    const oob = model.outOfBag?.();
+    if (!this.config.forwardPromise || !oob) return null;
+    const trainTo = w.to - w.holdout;
+    const evidence = await forwardEvidence({
+      features: this.stream.features.slice(w.from, trainTo),
+      labels: Array.from(this.stream.labels.slice(w.from, trainTo)),
+      outOfBag: oob,
+      nClasses: this.stream.nClasses,
+      featureTypes: this.stream.features[0]!.map(() => 'numeric' as const),
+      forest: { nEstimators: 30, maxDepth: 10, minSamplesLeaf: 1, seed: 42, threads: 1 },
+    });
+    if (evidence?.used)
+      this.record.events.push({ at: this.#position, type: 'forward promise', from: w.from, to: w.to });
+    return evidence;
+  }
+
   /** A reach-back keeps what the serving version left out: the older rows kept their labels, and those features their drift. */
   #servingDropped(since: number): number[] {
     const serving = this.state.serving;
@@ -425,6 +449,7 @@ export class PolicyRun {
     });
     const best = scored.reduce((a, t) => (t.right > a.right ? t : a));
     for (const t of scored) if (t !== best) t.record.outcome = 'candidate lost';
+    const forward = await this.#forward(best.w, best.model);
     this.replay.pending.push({
       readyAt: best.readyAt,
       apply: () =>
@@ -435,6 +460,7 @@ export class PolicyRun {
           best.record,
           { rows: holdRows, labels: holdLabels, from, newest: this.#wouldHoldOut(best.w) },
           best.predicted,
+          forward,
         ),
     });
   }
@@ -446,6 +472,7 @@ export class PolicyRun {
     record: { outcome: string; trainRows: number },
     hold: { rows: number[][]; labels: Int32Array; from: number; newest: number },
     predicted: ArrayLike<number>,
+    forward: ForwardEvidence | null,
   ): void {
     const { rows: holdRows, labels: holdLabels } = hold;
     const serving = this.state.serving;
@@ -486,7 +513,9 @@ export class PolicyRun {
       since: job.since,
       sinceKind: job.sinceKind,
       trainRows: record.trainRows,
-      holdout: holdoutErrors(holdLabels, predicted),
+      holdout: forward?.used
+        ? { n: forward.n, errors: forward.forwardErrors, classes: forward.classes, forward: true }
+        : holdoutErrors(holdLabels, predicted),
       lineageError: job.lineageError,
       importances,
     };

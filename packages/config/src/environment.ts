@@ -99,6 +99,8 @@ export const environmentSchema = z.object({
   PROMOTION_TOLERANCE: num(0.01, 0, 1),
   // A drift retrain leaves out the features whose moved level misled a model of the rows before the change.
   FEATURE_TRANSFER: bool(true),
+  // A version promises its forward error when its window's rows are serially dependent.
+  FORWARD_PROMISE: bool(true),
   RETRAIN_EXPIRE_SECONDS: int(900, 5, 86400),
   RETRAIN_RETRY_LIMIT: int(3, 0, 100),
   QUEUE_MAINTENANCE_SECONDS: int(30, 1, 3600),
@@ -335,6 +337,8 @@ export interface Config {
      */
     /** FEATURE_TRANSFER: a drift retrain may leave out features whose level moved (docs/policy.md). */
     featureTransfer: boolean;
+    /** FORWARD_PROMISE: a version promises its forward error when out of bag flatters it (docs/policy.md). */
+    forwardPromise: boolean;
     automlBudgetSeconds: number;
   };
   auth: { enabled: boolean; adminApiKey: string | undefined };
@@ -502,6 +506,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       growthRows: e.GROWTH_RETRAIN_ROWS,
       automlBudgetSeconds: e.AUTOML_BUDGET_SECONDS,
       featureTransfer: e.FEATURE_TRANSFER,
+      forwardPromise: e.FORWARD_PROMISE,
     },
     auth: { enabled: e.AUTH === 'on', adminApiKey: e.ADMIN_API_KEY },
     pipelines: { autoCreate: e.AUTO_CREATE_PIPELINES, modelCacheBytes: e.MODEL_CACHE_MB * 1024 * 1024 },

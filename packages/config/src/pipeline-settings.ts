@@ -45,6 +45,9 @@ const SETTERS = {
   FEATURE_TRANSFER: (c: Config, v: boolean) => {
     c.retrain.featureTransfer = v;
   },
+  FORWARD_PROMISE: (c: Config, v: boolean) => {
+    c.retrain.forwardPromise = v;
+  },
   PROMOTION_TOLERANCE: (c: Config, v: number) => {
     c.retrain.promotionTolerance = v;
   },

@@ -16,6 +16,7 @@ import {
   retrainReason,
   SHIFT_CHECKS,
 } from './drift-check.ts';
+import { promisedHoldout } from './forward-promise.ts';
 import type { LevelPromise } from './level-check.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG, servingBarelyErrs } from './policy/index.ts';
@@ -215,16 +216,17 @@ export class DriftPolicy {
       : null;
     const bootstrap = production.version === 1 || job?.reason.startsWith('bootstrap') === true;
     const sinceKind = job?.changeAt ? 'change' : bootstrap ? 'bootstrap' : 'check';
-    const n = production.holdoutRows;
     const since = production.promotedAt ?? production.createdAt;
+    const promised = promisedHoldout(production);
     return {
       version: production.version,
-      holdout: { n, errors: Math.round((1 - production.metrics.accuracy) * n) },
+      holdout: { n: promised.n, errors: promised.errors },
+      ...(promised.forward ? { forward: true } : {}),
       sinceKind,
       trainRows: production.trainRows,
       acceptedAt: await lastRejectedDriftRetrain(this.sql, this.pipeline.id, since),
       servingSince: production.promotedAt,
-      ...holdoutClasses(production),
+      ...(promised.classes ? { classes: promised.classes } : {}),
       ...(classNames && classNames.length > 0 ? { classNames } : {}),
     };
   }
@@ -455,10 +457,4 @@ function modelColumns(schema: TableSchema, n: number): NonNullable<DriftCheckInp
     types: columns.map((c) => c?.type ?? 'numeric'),
     categories: columns.map((c) => c?.categories ?? null),
   };
-}
-
-/** The hold-out per class stored with the version's metrics (versions stored before it: none). */
-function holdoutClasses(version: ModelVersionRecord): Pick<LevelPromise, 'classes'> {
-  const classes = version.metrics.classes as LevelPromise['classes'] | undefined;
-  return Array.isArray(classes) ? { classes } : {};
 }

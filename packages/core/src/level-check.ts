@@ -20,8 +20,10 @@ import type { LevelTest, Outcomes, SinceKind, VersionInfo } from './policy/types
 /** The serving version's side of the level test. */
 export interface LevelPromise {
   version: number;
-  /** Its hold-out: rows and errors (1 − accuracy, in rows). */
+  /** Its hold-out: rows and errors (1 − accuracy, in rows), or its forward check's. */
   holdout: { n: number; errors: number };
+  /** The hold-out is the forward check's (forward-promise.ts): the window's rows are serially dependent. */
+  forward?: boolean;
   /** Where its training window started: a located change or the bootstrap is "clean" (P4b). */
   sinceKind: SinceKind;
   trainRows: number;
@@ -122,7 +124,11 @@ export function measureLevel(
     since: -1,
     sinceKind: promise.sinceKind,
     trainRows: promise.trainRows,
-    holdout: { ...promise.holdout, classes: stream.label ? [...(promise.classes ?? [])] : [] },
+    holdout: {
+      ...promise.holdout,
+      classes: stream.label ? [...(promise.classes ?? [])] : [],
+      ...(promise.forward ? { forward: true } : {}),
+    },
     lineageError: lineageErrorBefore(outcomes, reignStart, config.lineageLevelWindow),
     importances: null,
   };

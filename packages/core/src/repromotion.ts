@@ -1,6 +1,7 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
 import { loadForest } from '@automl-stream/ml';
+import { promisedHoldout } from './forward-promise.ts';
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './policy/config.ts';
 import { type GateDecision, repromoteWithoutTraining } from './policy/gate.ts';
 import { promisedError } from './policy/level.ts';
@@ -72,16 +73,16 @@ export async function chooseArchived(
   return decision?.version ? { version: decision.version, champion: champion.version, decision } : null;
 }
 
-/** The error an archived version promised: the Wilson upper bound of its hold-out error (P4b). */
+/** The error an archived version promised: the Wilson upper bound of its hold-out error, or its forward error (P4b). */
 function promiseOf(v: ModelVersionRecord, config: Config): number {
-  const n = v.holdoutRows;
+  const { n, errors } = promisedHoldout(v);
   return promisedError(
     {
       version: v.version,
       since: -1,
       sinceKind: 'change',
       trainRows: v.trainRows,
-      holdout: { n, errors: Math.round((1 - v.metrics.accuracy) * n), classes: [] },
+      holdout: { n, errors, classes: [] },
       lineageError: null,
       importances: null,
     },

@@ -1,9 +1,17 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
-import { type Forest, ForestInputError, loadForest, searchForest, trainForest } from '@automl-stream/ml';
+import {
+  type Forest,
+  ForestInputError,
+  loadForest,
+  searchForest,
+  type TrainForestOptions,
+  trainForest,
+} from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
 import { describeLeftOut, featuresToLeaveOut, type LeftOut } from './features-left-out.ts';
+import { forwardEvidence } from './forward-promise.ts';
 import { type GateEvidence, gateEvidenceFrom } from './gate-evidence.ts';
 import {
   type GateSplit,
@@ -18,6 +26,7 @@ import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, lowerMinTrainRowsHint, type PipelineRef } from './pipeline-ref.ts';
 import { DEFAULT_POLICY_CONFIG } from './policy/config.ts';
 import { withoutFeatures } from './policy/feature-transfer.ts';
+import { describeForward, type ForwardEvidence } from './policy/forward-promise.ts';
 import {
   decidePromotion,
   type GateScores,
@@ -530,6 +539,14 @@ export class RetrainService {
     );
     const honest = honestProba(forest, modelSplit.trainX, learned, data.nClasses);
     const scores = await this.score(forest, { split, modelSplit, honest }, data);
+    const forward = await this.forward(
+      forest,
+      leftOut ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) } : modelSplit,
+      learned,
+      honest,
+      data,
+      signal,
+    );
     // Stopped while it scored (superseded, shutting down): the reference (predictions on every
     // training row) and the commit are not worth waiting for.
     signal.throwIfAborted();
@@ -558,6 +575,7 @@ export class RetrainService {
       searchSkipped,
       holdout,
       leftOut,
+      forward,
     });
     if (!result)
       return {
@@ -576,6 +594,48 @@ export class RetrainService {
       'retrain finished',
     );
     return result;
+  }
+
+  /**
+   * The forward check of what the version promises (forward-promise.ts): a smaller forest of the
+   * older learned rows scores the newest, beside the fitted forest's out-of-bag predictions of
+   * them. A check that cannot run (rows no forest takes) leaves the out-of-bag promise.
+   */
+  private async forward(
+    forest: Forest,
+    split: GateSplit,
+    learned: LearnedRows,
+    honest: Float64Array,
+    data: TrainingData,
+    signal: AbortSignal,
+  ): Promise<ForwardEvidence | null> {
+    if (!this.config.retrain.forwardPromise) return null;
+    const K = data.nClasses;
+    const outOfBag: number[] = [];
+    for (let r = learned.start; r < learned.end; r++) {
+      let best = 0;
+      for (let k = 1; k < K; k++) if (honest[r * K + k]! > honest[r * K + best]!) best = k;
+      outOfBag.push(best);
+    }
+    const { threads } = this.config.model;
+    const evidence = await forwardEvidence({
+      features: split.trainX.slice(learned.start, learned.end),
+      labels: split.trainY.slice(learned.start, learned.end),
+      outOfBag,
+      nClasses: K,
+      featureTypes: data.featureTypes,
+      forest: {
+        ...forestOptions(forest.params),
+        ...(threads ? { threads } : {}),
+      },
+      signal,
+    }).catch((error: unknown) => {
+      if (signal.aborted) throw error;
+      this.logger.warn({ err: error }, 'forward check of the promise: not run');
+      return null;
+    });
+    if (evidence) this.logger.info({ forward: evidence.used }, describeForward(evidence));
+    return evidence;
   }
 
   /**
@@ -1036,6 +1096,7 @@ export class RetrainService {
           ...(run.search ? {} : { fixed: fixedReason(run, this.config.retrain.automlBudgetSeconds) }),
           ...(run.holdout === 'newest' ? {} : { holdout: run.holdout }),
           ...(run.leftOut ? { leftOut: run.leftOut } : {}),
+          ...(run.forward ? { forward: run.forward } : {}),
           windowEndAt: data.lastAt?.toISOString() ?? null,
           read: split.trainX.length,
         },
@@ -1171,6 +1232,23 @@ interface TrainingRun {
   holdout: 'newest' | 'interleaved' | 'out-of-bag';
   /** Features the forest was trained without (features-left-out.ts), or null. */
   leftOut: LeftOut | null;
+  /** The forward check of its promise (forward-promise.ts), or null when the window is too small. */
+  forward: ForwardEvidence | null;
+}
+
+/** The options that fit a forest like `params` (the forward check's smaller forest). */
+function forestOptions(p: Forest['params']): TrainForestOptions & { nEstimators: number } {
+  return {
+    nEstimators: p.nEstimators,
+    maxDepth: p.maxDepth,
+    minSamplesLeaf: p.minSamplesLeaf,
+    minSamplesSplit: p.minSamplesSplit,
+    maxFeatures: p.maxFeatures,
+    bootstrap: p.bootstrap,
+    seed: p.seed,
+    nBins: p.nBins,
+    classWeight: p.classWeight ?? null,
+  };
 }
 
 /** Holds out the newest slice: the model is judged on the data it will meet next. */

@@ -1,6 +1,7 @@
 import type { Sql } from '@automl-stream/db';
 import { type Forest, forestMemoryBytes, loadForest, readArtifactShape } from '@automl-stream/ml';
 import type { Logger } from 'pino';
+import { promisedHoldout } from './forward-promise.ts';
 import type { ModelCache } from './model-cache.ts';
 import { modelSizeProblem } from './model-size.ts';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
@@ -92,10 +93,7 @@ export class ModelHolder {
           // A negative code is unseen for every categorical feature, and only for those.
           categorical: forest.countUnseenCategories([new Array<number>(forest.nFeatures).fill(-1)]) > 0,
           loadedAt: new Date(),
-          holdout: {
-            n: production.holdoutRows,
-            errors: Math.round((1 - production.metrics.accuracy) * production.holdoutRows),
-          },
+          holdout: (({ n, errors }) => ({ n, errors }))(promisedHoldout(production)),
           bytes: forestMemoryBytes(shape),
         };
         this.swap(model);

@@ -86,6 +86,12 @@ export interface PolicyConfig {
    * the regime's growth keeps them out. @default true
    */
   featureTransfer: boolean;
+  /**
+   * A version whose window's newest rows a model of its older rows predicts clearly worse than
+   * out of bag (serially dependent rows) promises that forward error (forward-promise.ts;
+   * FORWARD_PROMISE on the platform). @default true
+   */
+  forwardPromise: boolean;
   /** PROMOTION_TOLERANCE. @default 0.01 */
   promotionTolerance: number;
   /** Confidence of the gate's one-sided lower bound. @default 0.9 */
@@ -155,6 +161,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   reachBackOnShift: true,
   newestRowsRule: true,
   featureTransfer: true,
+  forwardPromise: true,
   promotionTolerance: 0.01,
   gateConfidence: 0.9,
   balancedBelow: 0.2,

@@ -26,7 +26,10 @@ function upperBound(errors: number, n: number, confidence: number): number {
 export function promisedError(info: VersionInfo, config: PolicyConfig): { b: number; baseline: string } {
   const { n, errors } = info.holdout;
   const bound = n > 0 ? upperBound(errors, n, config.promiseConfidence) : 0.5;
-  const boundText = `Wilson ${config.promiseConfidence * 100}% upper bound of the hold-out error ${errors}/${n}`;
+  const source = info.holdout.forward
+    ? 'forward error (its rows are serially dependent: out of bag flattered it)'
+    : 'hold-out error';
+  const boundText = `Wilson ${config.promiseConfidence * 100}% upper bound of the ${source} ${errors}/${n}`;
   const clean = info.sinceKind === 'change' || info.sinceKind === 'bootstrap';
   if (clean || info.lineageError === null) return { b: bound, baseline: boundText };
   const cap = info.lineageError + config.lineageMargin;

@@ -60,7 +60,13 @@ export interface VersionInfo {
   since: number;
   sinceKind: SinceKind;
   trainRows: number;
-  holdout: { n: number; errors: number; classes: { label: number; n: number; errors: number }[] };
+  holdout: {
+    n: number;
+    errors: number;
+    classes: { label: number; n: number; errors: number }[];
+    /** The errors are a forward check's (the window's rows are serially dependent), not out of bag. */
+    forward?: boolean;
+  };
   /** The lineage's error before the alarm or request that produced it (null when none). */
   lineageError: number | null;
   importances: number[] | null;
