@@ -240,3 +240,48 @@ describe('a fast model that leaves out a feature whose level moved', () => {
     expect(data!.trainingJob.metrics.featuresLeftOut).toMatch(/^left out f0: they moved across the change/);
   }, 180_000);
 });
+
+/**
+ * A sensor's rows: `states` rows of `concept`, every fourth state's class flipped (noise no model
+ * can learn), each state held for 5 consecutive rows. Out of bag a row's copies vote on it.
+ */
+function heldRows(states: number, seed: number, concept: Concept) {
+  const drawn = rows(states, seed, concept);
+  const labels = drawn.labels.map((y, i) => (i % 4 === 3 ? 1 - y : y));
+  return {
+    features: drawn.features.flatMap((f) => Array.from({ length: 5 }, () => f)),
+    labels: labels.flatMap((y) => Array.from({ length: 5 }, () => y)),
+  };
+}
+
+describe("the forward check of a version's promise", () => {
+  const l = loop({ AUTOML_BUDGET_SECONDS: '0' });
+
+  it('is exposed on the model: serially dependent rows make the version promise its forward error', async () => {
+    await l.ingest(heldRows(120, 3, (x) => Number(x[0]! > 0.5)));
+    const job = await l.finished('bootstrap');
+    expect(job.outcome).toBe('PROMOTED');
+    const { data } = await l.call<{
+      model: {
+        metrics: { accuracy: number };
+        forwardCheck: {
+          rows: number;
+          trainRows: number;
+          forwardErrors: number;
+          outOfBagErrors: number;
+          z: number;
+          used: boolean;
+        } | null;
+      };
+    }>(
+      `{ model(version: ${job.resultVersion}, pipeline: "fast") { metrics { accuracy } forwardCheck { rows trainRows forwardErrors outOfBagErrors z used } } }`,
+    );
+    const check = data!.model.forwardCheck!;
+    expect(check).toMatchObject({ rows: 120, trainRows: 480, used: true });
+    // Out of bag the copies vote: the gate's accuracy says ~100 %, the forward model meets new states.
+    expect(data!.model.metrics.accuracy).toBeGreaterThan(0.95);
+    expect(check.outOfBagErrors).toBeLessThanOrEqual(3);
+    expect(check.forwardErrors).toBeGreaterThanOrEqual(20);
+    expect(check.z).toBeGreaterThanOrEqual(3);
+  }, 120_000);
+});

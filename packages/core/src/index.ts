@@ -20,6 +20,7 @@ export type { ErrorCode } from './errors.ts';
 export { badInput, DomainError } from './errors.ts';
 export { EventBus } from './event-bus.ts';
 export type { LeftOut } from './features-left-out.ts';
+export type { ForwardRecord } from './forward-promise.ts';
 export type { Logger } from './logger.ts';
 export { createLogger } from './logger.ts';
 export type { ManualCheckOutcome } from './manual-drift-checks.ts';

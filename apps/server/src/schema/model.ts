@@ -1,4 +1,5 @@
 import type {
+  ForwardRecord,
   LeftOut,
   ModelMetrics,
   ModelStatus,
@@ -113,6 +114,28 @@ const FeaturesLeftOutRef = builder.objectRef<LeftOut>('FeaturesLeftOut').impleme
   }),
 });
 
+const ForwardCheckRef = builder.objectRef<ForwardRecord>('ForwardCheck').implement({
+  description:
+    'The forward check of what a version promises its level test: a smaller forest of the window\'s older rows predicted its newest rows, beside the version\'s out-of-bag predictions of them. When it erred clearly more (McNemar z ≥ 3), the rows are serially dependent and the version promises the forward error (docs/policy.md, "A promise that holds on serially dependent rows").',
+  fields: (t) => ({
+    rows: t.int({ description: 'The newest rows it predicted.', resolve: (f) => f.n }),
+    trainRows: t.int({ description: 'The older rows its forest learned.', resolve: (f) => f.trainRows }),
+    forwardErrors: t.int({ description: 'Its errors on those rows.', resolve: (f) => f.forwardErrors }),
+    outOfBagErrors: t.int({
+      description: "The version's out-of-bag errors on the same rows.",
+      resolve: (f) => f.outOfBagErrors,
+    }),
+    z: t.float({
+      description: "McNemar's z of forward against out of bag (positive: forward erred more).",
+      resolve: (f) => f.z,
+    }),
+    used: t.boolean({
+      description: 'The version promises the forward error (else its gate error, as usual).',
+      resolve: (f) => f.used,
+    }),
+  }),
+});
+
 export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersion').implement({
   description: 'A trained random forest in the registry.',
   fields: (t) => ({
@@ -131,6 +154,13 @@ export const ModelVersionRef = builder.objectRef<ModelVersionRecord>('ModelVersi
       nullable: true,
       description: 'Features it was trained without (null: it used every feature).',
       resolve: (m) => (m.params.leftOut as LeftOut | undefined) ?? null,
+    }),
+    forwardCheck: t.field({
+      type: ForwardCheckRef,
+      nullable: true,
+      description:
+        'The forward check of its promise (null: not run: a window under 250 rows, FORWARD_PROMISE=false, or a version trained before it existed).',
+      resolve: (m) => (m.params.forward as ForwardRecord | undefined) ?? null,
     }),
     metrics: t.field({ type: ModelMetricsRef, resolve: (m) => m.metrics }),
     championMetrics: t.field({
