@@ -3,6 +3,7 @@ import {
   candidateCells,
   fixedReason,
   formatRowWindow,
+  forwardSummary,
   keyParams,
   leftOutSummary,
   searchSummary,
@@ -118,5 +119,22 @@ describe('leftOutSummary', () => {
     expect(leftOutSummary({ nEstimators: 30 })).toBeNull();
     expect(leftOutSummary({ leftOut: { features: [] } })).toBeNull();
     expect(leftOutSummary(null)).toBeNull();
+  });
+});
+
+describe('forwardSummary', () => {
+  it('says what a version with serially dependent rows promises, and why', () => {
+    const forward = { used: true, n: 120, forwardErrors: 55, outOfBagErrors: 0, trainRows: 1480, z: 7.4 };
+    expect(forwardSummary({ forward })).toBe(
+      'promises its forward error, 45.8 %: its rows are serially dependent, and a model of the 1,480 older rows erred on 55 of the newest 120 where out of bag erred on 0 (0.0 %)',
+    );
+  });
+
+  it('says nothing when the version promises its gate score', () => {
+    expect(
+      forwardSummary({ forward: { used: false, n: 100, forwardErrors: 3, outOfBagErrors: 2 } }),
+    ).toBeNull();
+    expect(forwardSummary({ nEstimators: 30 })).toBeNull();
+    expect(forwardSummary(null)).toBeNull();
   });
 });

@@ -112,3 +112,16 @@ export function leftOutSummary(params: unknown): string | null {
   const percent = (x: number | undefined) => (x === undefined ? '?' : `${(100 * x).toFixed(1)} %`);
   return `trained without ${list}: a model of the ${formatCount(leftOut.pastRows ?? 0)} rows before the change predicted the window ${percent(leftOut.baseline)} right with it, ${percent(leftOut.accuracy)} without`;
 }
+
+/**
+ * What a version promises when its forward check found its rows serially dependent (its
+ * `params.forward.used`), in a line; null otherwise (it promises its gate score).
+ */
+export function forwardSummary(params: unknown): string | null {
+  const forward = (params as { forward?: unknown } | null)?.forward as
+    | { used?: boolean; n?: number; forwardErrors?: number; outOfBagErrors?: number; trainRows?: number }
+    | undefined;
+  if (!forward?.used || !forward.n) return null;
+  const rate = (errors: number | undefined) => `${((100 * (errors ?? 0)) / forward.n!).toFixed(1)} %`;
+  return `promises its forward error, ${rate(forward.forwardErrors)}: its rows are serially dependent, and a model of the ${formatCount(forward.trainRows ?? 0)} older rows erred on ${forward.forwardErrors} of the newest ${forward.n} where out of bag erred on ${forward.outOfBagErrors} (${rate(forward.outOfBagErrors)})`;
+}
