@@ -101,6 +101,8 @@ export const environmentSchema = z.object({
   FEATURE_TRANSFER: bool(true),
   // A version promises its forward error when its window's rows are serially dependent.
   FORWARD_PROMISE: bool(true),
+  // The level test weighs errors that come in bursts as the independent outcomes they are worth.
+  BURST_AWARE: bool(true),
   RETRAIN_EXPIRE_SECONDS: int(900, 5, 86400),
   RETRAIN_RETRY_LIMIT: int(3, 0, 100),
   QUEUE_MAINTENANCE_SECONDS: int(30, 1, 3600),
@@ -302,6 +304,8 @@ export interface Config {
     manualMinIntervalSeconds: number;
     /** How long checkDrift waits for the check it asked for. */
     manualWaitSeconds: number;
+    /** BURST_AWARE: the level test divides its steps by the lineage's error clumping (docs/policy.md). */
+    burstAware: boolean;
   };
   retrain: {
     trainWindow: number;
@@ -490,6 +494,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minReferenceRows: e.DRIFT_MIN_REFERENCE_ROWS,
       manualMinIntervalSeconds: e.DRIFT_CHECK_MIN_INTERVAL_SECONDS,
       manualWaitSeconds: e.DRIFT_CHECK_WAIT_SECONDS,
+      burstAware: e.BURST_AWARE,
     },
     retrain: {
       trainWindow: e.TRAIN_WINDOW,

@@ -48,6 +48,9 @@ const SETTERS = {
   FORWARD_PROMISE: (c: Config, v: boolean) => {
     c.retrain.forwardPromise = v;
   },
+  BURST_AWARE: (c: Config, v: boolean) => {
+    c.drift.burstAware = v;
+  },
   PROMOTION_TOLERANCE: (c: Config, v: number) => {
     c.retrain.promotionTolerance = v;
   },

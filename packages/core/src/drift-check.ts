@@ -66,6 +66,8 @@ export interface DriftCheckInputs {
    * test (level-check.ts); without it, by ADWIN's rise on the lineage (checks before the level test).
    */
   promise?: LevelPromise;
+  /** BURST_AWARE: the level test divides its steps by the lineage's error clumping (default true). */
+  burstAware?: boolean;
   /**
    * Labels come in: some row among the newest 10 × WINDOW_SIZE served has one (absent: at least
    * 100 labelled outcomes in the stream). Then features and the class mix warn, labels decide.
@@ -463,7 +465,10 @@ export function measureConcept(inputs: DriftCheckInputs): {
 } {
   const { wrong, at, rowId, version, label } = inputs.errors;
   if (!inputs.promise || !version) return { concept: adwinConcept(inputs), level: null };
-  const level = measureLevel({ wrong, at, rowId, version, ...(label ? { label } : {}) }, inputs.promise);
+  const level = measureLevel({ wrong, at, rowId, version, ...(label ? { label } : {}) }, inputs.promise, {
+    ...DEFAULT_POLICY_CONFIG,
+    burstAware: inputs.burstAware ?? true,
+  });
   const loc = level.located;
   const located = loc && {
     index: loc.index,

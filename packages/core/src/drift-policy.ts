@@ -184,6 +184,7 @@ export class DriftPolicy {
       window: { features: window.features, predicted: window.predicted },
       errors: stream,
       promise: await this.promiseOf(production, schema?.label.classes),
+      burstAware: this.config.drift.burstAware,
       labelsComeIn: recent.labelled > 0,
       ...(await this.streaks(production.version, window.span)),
     };

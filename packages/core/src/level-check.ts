@@ -1,3 +1,4 @@
+import { clumpingOf, initialClumping, updateClumping } from '@automl-stream/drift';
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './policy/config.ts';
 import { feedLevelTest, type LevelAlarm, levelTestsFor, rebaselined } from './policy/level.ts';
 import { lineageErrorBefore, locateRise } from './policy/lineage.ts';
@@ -90,6 +91,8 @@ export interface LevelMeasurement {
   accepted: { at: string; outcomes: number; errors: number } | null;
   /** The minority class whose own test alarmed while the overall test did not (null otherwise). */
   minority: MinorityAlarm | null;
+  /** The factor the CUSUM divided its steps by: the lineage's errors come in bursts (1: independent). */
+  burst: number;
   reason: string;
 }
 
@@ -138,8 +141,11 @@ export function measureLevel(
     before: own.filter((i) => stream.at[i]!.getTime() <= cut),
     after: own.filter((i) => stream.at[i]!.getTime() > cut),
   };
-  const overall = replay(tests.level, stream, reign, config);
-  const minority = overall.alarm ? null : minorityAlarm(tests.minority, stream, reign, promise, config);
+  const burst = config.burstAware ? clumpingOf(updateClumping(initialClumping(), stream.wrong)).factor : 1;
+  const overall = replay(tests.level, stream, reign, config, burst);
+  const minority = overall.alarm
+    ? null
+    : minorityAlarm(tests.minority, stream, reign, promise, config, burst);
   const alarmed = overall.alarm ?? minority?.alarm ?? null;
   const located = alarmed
     ? locateRise(outcomes, { version: promise.version, servedFrom: reignStart, label: alarmed.test.label })
@@ -166,6 +172,7 @@ export function measureLevel(
     },
     accepted: overall.accepted && { ...overall.accepted, at: promise.acceptedAt!.toISOString() },
     minority: minority?.measured ?? null,
+    burst,
     reason: '',
   };
   return { ...measurement, reason: levelReason(measurement, promise.version) };
@@ -180,6 +187,7 @@ function replay(
   stream: LineageStream,
   reign: { before: readonly number[]; after: readonly number[] },
   config: PolicyConfig,
+  burst: number,
 ): {
   test: LevelTest;
   alarm: LevelAlarm | null;
@@ -195,7 +203,7 @@ function replay(
     accepted = { outcomes: before.length, errors: errs };
   }
   const errors = after.map((i) => stream.wrong[i]!);
-  return { ...feedLevelTest(start, errors, after, config), accepted, fed: after };
+  return { ...feedLevelTest(start, errors, after, config, burst), accepted, fed: after };
 }
 
 /** The first minority class whose own test alarmed, with what it measured. */
@@ -205,13 +213,14 @@ function minorityAlarm(
   reign: { before: readonly number[]; after: readonly number[] },
   promise: LevelPromise,
   config: PolicyConfig,
+  burst: number,
 ): { alarm: LevelAlarm; measured: MinorityAlarm } | null {
   if (tests.length === 0 || !stream.label) return null;
   const byClass = new Map(tests.map((t) => [t.label!, { before: [] as number[], after: [] as number[] }]));
   for (const i of reign.before) byClass.get(stream.label[i]!)?.before.push(i);
   for (const i of reign.after) byClass.get(stream.label[i]!)?.after.push(i);
   for (const test of tests) {
-    const r = replay(test, stream, byClass.get(test.label!)!, config);
+    const r = replay(test, stream, byClass.get(test.label!)!, config, burst);
     if (!r.alarm) continue;
     const label = test.label!;
     return {
@@ -235,7 +244,11 @@ function minorityAlarm(
 function levelReason(m: LevelMeasurement, version: number): string {
   const record = `v${version} erred on ${m.errors} of ${m.outcomes} labelled outcomes (${m.outcomes ? pct(m.errors / m.outcomes) : 'n/a'})`;
   const promise = `promised ${pct(m.promised)} (${m.baseline})`;
-  const test = `CUSUM ${m.statistic.toFixed(2)} of h ${m.threshold.toFixed(2)}, in-control run length ${m.arl0.toExponential(0)} outcomes`;
+  const bursts =
+    m.burst > 1
+      ? ` (the lineage's errors come in bursts, ${m.burst.toFixed(1)} times the variance of independent ones: each outcome weighs 1/${m.burst.toFixed(1)})`
+      : '';
+  const test = `CUSUM ${m.statistic.toFixed(2)} of h ${m.threshold.toFixed(2)}, in-control run length ${m.arl0.toExponential(0)} outcomes${bursts}`;
   if (!m.alarm) return `no concept drift: ${record}, ${promise}; ${test}`;
   const where = m.located
     ? `; the errors rose ${pct(m.located.before)} → ${pct(m.located.after)} (z ${m.located.z.toFixed(1)}) ${m.located.where === 'reign' ? 'while it served' : 'where it started serving'}`

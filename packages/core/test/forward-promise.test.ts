@@ -9,18 +9,18 @@ import { retrainQueue } from '../src/queues.ts';
 import { quietPlatformForSuite } from './quiet-platform.ts';
 
 /**
- * A sensor's stream: `runs` states drawn at random, each held for 5 rows (tiny noise on the
+ * A sensor's stream: `runs` states drawn at random, each held for `held` rows (tiny noise on the
  * copies); the class follows the first coordinate's sign, flipped for a quarter of the states.
  * Nothing changes, but a model errs on ~25 % of states it has not seen.
  */
-function sensorRows(runs: number, seed: number) {
+function sensorRows(runs: number, seed: number, held = 5) {
   const random = seeded(seed);
   const features: number[][] = [];
   const labels: number[] = [];
   for (let s = 0; s < runs; s++) {
     const state = [2 * random() - 1, 2 * random() - 1, 2 * random() - 1];
     const label = Number(state[0]! > 0) ^ Number(random() < 0.25);
-    for (let c = 0; c < 5; c++) {
+    for (let c = 0; c < held; c++) {
       features.push(state.map((v) => v + 0.001 * (random() - 0.5)));
       labels.push(label);
     }
@@ -78,6 +78,50 @@ describe('FORWARD_PROMISE=false', () => {
   it('promises the out-of-bag error, and the same stream draws a false concept drift', async () => {
     const { version, check } = await bootstrapAndCheck(suite);
     expect(version.params.forward).toBeUndefined();
+    expect(check.conceptDrift).toBe(true);
+  }, 120_000);
+});
+
+/**
+ * Errors in bursts: each state held for 10 rows, so a version wrong on a state is wrong 10 times
+ * in a row. Its promise is honest (the forward error), and it errs about as promised, but in
+ * runs: counted as independent outcomes, two bursts close together cross the threshold.
+ */
+async function burstyCheck(suite: ReturnType<typeof quietPlatformForSuite>) {
+  const { db, platform } = suite;
+  await platform.data.ingest({ ...sensorRows(60, 1, 10), batchId: 'first' });
+  const { job } = await platform.drift.requestRetrain('bootstrap for the test');
+  expect((await platform.retrain.run(job.id)).promoted).toBe(true);
+  await platform.holder.refresh();
+  await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+  const later = sensorRows(60, 2, 10);
+  for (let b = 0; b < 3; b++)
+    await platform.data.ingest({
+      features: later.features.slice(200 * b, 200 * (b + 1)),
+      labels: later.labels.slice(200 * b, 200 * (b + 1)),
+      batchId: `later-${b}`,
+    });
+  return (await platform.drift.check('manual')).check!;
+}
+
+describe('errors in bursts: the level test weighs them as the independent outcomes they are worth', () => {
+  const suite = quietPlatformForSuite(SETTINGS);
+
+  it('finds no drift where the version errs about as it promised, in bursts', async () => {
+    const check = await burstyCheck(suite);
+    const level = (check.details as { level: { burst: number; reason: string } }).level;
+    expect(level.burst).toBeGreaterThanOrEqual(3);
+    expect(level.reason).toMatch(/^no concept drift: .*the lineage's errors come in bursts/);
+    expect(check.conceptDrift).toBe(false);
+  }, 120_000);
+});
+
+describe('BURST_AWARE=false', () => {
+  const suite = quietPlatformForSuite({ ...SETTINGS, BURST_AWARE: 'false' });
+
+  it('counts each error of a burst, and the same stream draws a false concept drift', async () => {
+    const check = await burstyCheck(suite);
+    expect((check.details as { level: { burst: number } }).level.burst).toBe(1);
     expect(check.conceptDrift).toBe(true);
   }, 120_000);
 });

@@ -37,6 +37,15 @@ export {
   votingFeatures,
 } from './chunk.ts';
 export {
+  type Clumping,
+  type ClumpingState,
+  clumpingOf,
+  DEFAULT_CLUMP_BLOCK,
+  initialClumping,
+  MIN_BURST_FACTOR,
+  updateClumping,
+} from './clumping.ts';
+export {
   type BernoulliCusumState,
   type CusumThreshold,
   cusumThreshold,

@@ -92,6 +92,12 @@ export interface PolicyConfig {
    * FORWARD_PROMISE on the platform). @default true
    */
   forwardPromise: boolean;
+  /**
+   * The level tests divide their steps by the lineage's error clumping (@automl-stream/drift
+   * clumping.ts): errors that come in bursts count as the independent outcomes they are worth.
+   * @default true
+   */
+  burstAware: boolean;
   /** PROMOTION_TOLERANCE. @default 0.01 */
   promotionTolerance: number;
   /** Confidence of the gate's one-sided lower bound. @default 0.9 */
@@ -162,6 +168,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   newestRowsRule: true,
   featureTransfer: true,
   forwardPromise: true,
+  burstAware: true,
   promotionTolerance: 0.01,
   gateConfidence: 0.9,
   balancedBelow: 0.2,

@@ -1,3 +1,4 @@
+import { clumpingOf, initialClumping, updateClumping } from '@automl-stream/drift';
 import { handleAlarm } from './alarms.ts';
 import type { PolicyConfig } from './config.ts';
 import { evaluateChunks } from './data-drift.ts';
@@ -27,7 +28,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export function decide(state: PolicyState, evidence: Evidence): Decision {
   const actions: PolicyAction[] = [];
   const explanations: Explanation[] = [];
-  let s: PolicyState = { ...state, labelledTotal: state.labelledTotal + evidence.newOutcomes.length };
+  let s: PolicyState = {
+    ...state,
+    labelledTotal: state.labelledTotal + evidence.newOutcomes.length,
+    clumping: updateClumping(state.clumping ?? initialClumping(), evidence.newOutcomes.wrong),
+  };
 
   if (!s.serving) {
     if (!s.jobs.some((j) => j.trigger === 'bootstrap')) {
@@ -52,8 +57,9 @@ export function decide(state: PolicyState, evidence: Evidence): Decision {
       explanations.push(explanation);
     }
   } else {
-    const fed = feedServing(s.serving, evidence, s.config);
-    const trailing = feedTrailing(s.trailing, evidence, s.config);
+    const burst = s.config.burstAware ? clumpingOf(s.clumping!).factor : 1;
+    const fed = feedServing(s.serving, evidence, s.config, burst);
+    const trailing = feedTrailing(s.trailing, evidence, s.config, burst);
     s = { ...s, serving: fed.serving, trailing: trailing.trailing };
     explanations.push(levelStatus(fed.serving));
     for (const alarm of [...trailing.alarms, ...fed.alarms]) {
@@ -103,6 +109,7 @@ function feedServing(
   serving: Serving,
   evidence: Evidence,
   config: PolicyConfig,
+  burst: number,
 ): { serving: Serving; alarms: LevelAlarm[] } {
   const since = serving.regimeSince;
   const { shadowOutcomes } = config;
@@ -129,7 +136,7 @@ function feedServing(
     }
   }
   for (let i = 0; i < o.length; i++) if (o.servedAt[i]! >= since) regime++;
-  const tests = feedTests(serving.level, serving.minority, errors, at, labels, config);
+  const tests = feedTests(serving.level, serving.minority, { errors, at, labels }, config, burst);
   const { level, minority, alarms } = tests;
   let wrong = 0;
   for (const e of errors) wrong += e;
@@ -151,18 +158,18 @@ function feedServing(
 function feedTests(
   level: LevelTest,
   minority: LevelTest[],
-  errors: number[],
-  at: number[],
-  labels: number[],
+  outcomes: { errors: number[]; at: number[]; labels: number[] },
   config: PolicyConfig,
+  burst: number,
 ): { level: LevelTest; minority: LevelTest[]; alarms: LevelAlarm[] } {
+  const { errors, at, labels } = outcomes;
   const alarms: LevelAlarm[] = [];
-  const fedLevel = feedLevelTest(level, errors, at, config);
+  const fedLevel = feedLevelTest(level, errors, at, config, burst);
   if (fedLevel.alarm) alarms.push(fedLevel.alarm);
   const fedMinority = minority.map((test) => {
     const mine = errors.filter((_, i) => labels[i] === test.label);
     const mineAt = at.filter((_, i) => labels[i] === test.label);
-    const fed = feedLevelTest(test, mine, mineAt, config);
+    const fed = feedLevelTest(test, mine, mineAt, config, burst);
     if (fed.alarm) alarms.push(fed.alarm);
     return fed.test;
   });
@@ -177,6 +184,7 @@ function feedTrailing(
   trailing: TrailingTests[],
   evidence: Evidence,
   config: PolicyConfig,
+  burst: number,
 ): { trailing: TrailingTests[]; alarms: LevelAlarm[] } {
   if (trailing.length === 0) return { trailing, alarms: [] };
   const o = evidence.newOutcomes;
@@ -194,7 +202,7 @@ function feedTrailing(
       at.push(o.servedAt[i]!);
       labels.push(o.label[i]!);
     }
-    const fed = feedTests(t.level, t.minority, errors, at, labels, config);
+    const fed = feedTests(t.level, t.minority, { errors, at, labels }, config, burst);
     alarms.push(...fed.alarms);
     if (newest < t.servedUntil) kept.push({ ...t, level: fed.level, minority: fed.minority });
   }

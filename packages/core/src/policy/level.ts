@@ -113,8 +113,9 @@ export function feedLevelTest(
   errors: readonly number[],
   servedAt: readonly number[],
   config?: Pick<PolicyConfig, 'liveOutcomes' | 'liveConfidence'>,
+  burst = 1,
 ): { test: LevelTest; alarm: LevelAlarm | null } {
-  const design = bernoulliCusumDesign(test.p0, test.p1, test.h);
+  const design = burstDesign(bernoulliCusumDesign(test.p0, test.p1, test.h), burst);
   const before = test.cusum.n;
   const { state, alarmAt } = updateBernoulliCusum(test.cusum, design, errors);
   const runStartAt =
@@ -126,10 +127,10 @@ export function feedLevelTest(
   let wrong = 0;
   for (const e of errors) wrong += e;
   const live = { n: test.live.n + errors.length, errors: test.live.errors + wrong };
-  const next = { ...test, cusum: state, runStartAt, live };
+  const next = { ...test, cusum: state, runStartAt, live, ...(burst > 1 ? { burst } : {}) };
   if (alarmAt === null) {
     const at = (servedAt[servedAt.length - 1] ?? test.runStartAt) + 1;
-    return { test: config ? tightenedByLive(next, config, at) : next, alarm: null };
+    return { test: config ? tightenedByLive(next, config, at, burst) : next, alarm: null };
   }
   return {
     test: next,
@@ -144,7 +145,17 @@ export function feedLevelTest(
 }
 
 /**
- * Once `liveOutcomes` outcomes are in, a promise above the upper bound of the live error
+ * The CUSUM's steps divided by `burst` (clumping.ts): errors that come in bursts weigh as the
+ * independent outcomes they are worth. Dividing the steps is dividing the statistic, so the
+ * threshold, the table and the run start stay as designed.
+ */
+function burstDesign(design: ReturnType<typeof bernoulliCusumDesign>, burst: number) {
+  if (!(burst > 1)) return design;
+  return { ...design, onError: design.onError / burst, onCorrect: design.onCorrect / burst };
+}
+
+/**
+ * Once `liveOutcomes` outcomes are in (independent ones: outcomes in bursts count n / burst), a promise above the upper bound of the live error
  * (confidence `liveConfidence`) tightens to it, once, and the CUSUM restarts: a promise from a
  * 150-row hold-out is loose, and a rise from what the version really delivers would otherwise take
  * thousands of outcomes to show (A12). The stricter confidence keeps the false-alarm budget: the
@@ -154,15 +165,21 @@ export function tightenedByLive(
   test: LevelTest,
   config: Pick<PolicyConfig, 'liveOutcomes' | 'liveConfidence'>,
   at: number,
+  burst = 1,
 ): LevelTest {
-  if (test.tightened || test.live.n < config.liveOutcomes) return test;
-  const bound = upperBound(test.live.errors, test.live.n, config.liveConfidence);
+  // Errors in bursts: the live outcomes are worth n / burst independent ones (clumping.ts).
+  const worth = Math.max(1, burst);
+  const n = Math.floor(test.live.n / worth);
+  if (test.tightened || n < config.liveOutcomes) return test;
+  const bound = upperBound(Math.min(n, Math.round(test.live.errors / worth)), n, config.liveConfidence);
   if (!(bound < test.b)) return { ...test, tightened: true };
+  const bursts =
+    worth > 1 ? `, worth ${Math.round(test.live.n / worth)} independent outcomes (errors in bursts)` : '';
   const tightened = levelTest(
     test.version,
     test.label,
     bound,
-    `tightened after ${test.live.n} live outcomes: Wilson ${config.liveConfidence * 100}% upper bound of the live error ${test.live.errors}/${test.live.n} (was ${test.baseline})`,
+    `tightened after ${test.live.n} live outcomes${bursts}: Wilson ${config.liveConfidence * 100}% upper bound of the live error ${test.live.errors}/${test.live.n} (was ${test.baseline})`,
     test.arl0,
     at,
   );

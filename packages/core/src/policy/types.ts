@@ -1,4 +1,4 @@
-import type { BernoulliCusumState, ChunkTest } from '@automl-stream/drift';
+import type { BernoulliCusumState, ChunkTest, ClumpingState } from '@automl-stream/drift';
 import type { PolicyConfig } from './config.ts';
 
 /*
@@ -97,6 +97,8 @@ export interface LevelTest {
    */
   live: { n: number; errors: number };
   tightened: boolean;
+  /** The factor its last outcomes' steps were divided by: their errors came in bursts (1: independent). */
+  burst?: number;
 }
 
 export interface Serving {
@@ -208,6 +210,8 @@ export interface PolicyState {
   lastRejected?: { since: number; at: number } | null;
   labelledTotal: number;
   data: DataDriftState;
+  /** Do the lineage's errors come in bursts (@automl-stream/drift clumping)? Absent: not measured yet. */
+  clumping?: ClumpingState;
 }
 
 /** Why a decision was taken, in numbers and in words. */
