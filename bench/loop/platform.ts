@@ -94,24 +94,35 @@ if (!existsSync(`${TABLES_DIR}digits.json`))
     stdio: 'inherit',
   });
 
-/** A table resampled to `n` rows with replacement, each copy with Gaussian noise (σ = noise × spread). */
-function resampled(name: string, n: number, seed: number, noise: number) {
+/** A table and a seeded copier: its row r with Gaussian noise (σ = noise × each feature's spread). */
+function noisyCopies(name: string, seed: number, stream: number, noise: number) {
   const table = loadTable(name);
-  const rng = createRng(seed, 60);
+  const rng = createRng(seed, stream);
   const width = table.features[0]!.length;
   const spread = Array.from({ length: width }, (_, j) => {
     const col = table.features.map((r) => r[j]!);
     return Math.max(...col) - Math.min(...col) || 1;
   });
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  return {
+    table,
+    rng,
+    copy: (r: number) => table.features[r]!.map((v, j) => v + noise * spread[j]! * gauss()),
+    shape: { nClasses: Math.max(...table.labels) + 1, nFeatures: width },
+  };
+}
+
+/** A table resampled to `n` rows with replacement, each copy with Gaussian noise (σ = noise × spread). */
+function resampled(name: string, n: number, seed: number, noise: number) {
+  const { table, rng, copy, shape } = noisyCopies(name, seed, 60, noise);
   const features: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < n; i++) {
     const r = rng.int(table.labels.length);
-    features.push(table.features[r]!.map((v, j) => v + noise * spread[j]! * gauss()));
+    features.push(copy(r));
     labels.push(table.labels[r]!);
   }
-  return { features, labels, nClasses: Math.max(...table.labels) + 1, nFeatures: width };
+  return { features, labels, ...shape };
 }
 
 /**
@@ -120,25 +131,18 @@ function resampled(name: string, n: number, seed: number, noise: number) {
  * rows are serially dependent: a window's neighbours are copies of each other.
  */
 function runsOf(name: string, n: number, seed: number, noise: number) {
-  const table = loadTable(name);
-  const rng = createRng(seed, 62);
-  const width = table.features[0]!.length;
-  const spread = Array.from({ length: width }, (_, j) => {
-    const col = table.features.map((r) => r[j]!);
-    return Math.max(...col) - Math.min(...col) || 1;
-  });
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  const { table, rng, copy, shape } = noisyCopies(name, seed, 62, noise);
   const features: number[][] = [];
   const labels: number[] = [];
   while (labels.length < n) {
     const r = rng.int(table.labels.length);
     const run = Math.min(5 + rng.int(26), n - labels.length);
     for (let i = 0; i < run; i++) {
-      features.push(table.features[r]!.map((v, j) => v + noise * spread[j]! * gauss()));
+      features.push(copy(r));
       labels.push(table.labels[r]!);
     }
   }
-  return { features, labels, nClasses: Math.max(...table.labels) + 1, nFeatures: width };
+  return { features, labels, ...shape };
 }
 
 function ordered(rows: ReturnType<typeof resampled>, key: (f: number[]) => number) {

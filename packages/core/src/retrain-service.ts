@@ -1,5 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
+import { mulberry32 } from '@automl-stream/drift';
 import {
   type Forest,
   ForestInputError,
@@ -128,16 +129,7 @@ const PROGRESS_STEPS = 20;
 const WAIT_POLL_MS = 100;
 
 /** mulberry32: a small seeded PRNG, so reference samples are reproducible. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /**
  * Trains a challenger on the newest TRAIN_WINDOW labelled rows (only those after the detected

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clumpingOf, initialClumping, MIN_BURST_FACTOR, updateClumping } from './clumping.ts';
-
-/** A deterministic uniform generator (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as seeded } from './random.ts';
 
 const bernoulli = (n: number, p: number, seed: number) => {
   const random = seeded(seed);

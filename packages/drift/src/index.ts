@@ -105,6 +105,7 @@ export {
   psiFromCounts,
   quantileBinEdges,
 } from './psi.ts';
+export { mulberry32 } from './random.ts';
 export {
   type FeatureRows,
   type PreparedReference,

@@ -1,22 +1,13 @@
 /**
  * Test support for the policy: states, outcome streams and evidence built from plain arrays.
  */
-import type { ChunkTest } from '@automl-stream/drift';
+import { type ChunkTest, mulberry32 } from '@automl-stream/drift';
 import { DEFAULT_POLICY_CONFIG, type PolicyConfig } from './config.ts';
 import { initialPolicyState, startServing } from './transitions.ts';
 import type { ChunkEvidence, Evidence, NewOutcomes, Outcomes, PolicyState, VersionInfo } from './types.ts';
 
 /** A deterministic uniform generator (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;
 
 export interface OutcomeRow {
   servedAt: number;
