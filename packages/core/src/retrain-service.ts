@@ -128,9 +128,6 @@ const PROGRESS_STEPS = 20;
  */
 const WAIT_POLL_MS = 100;
 
-/** mulberry32: a small seeded PRNG, so reference samples are reproducible. */
-const rng = mulberry32;
-
 /**
  * Trains a challenger on the newest TRAIN_WINDOW labelled rows (only those after the detected
  * change when there are enough of them), holds out the newest slice, scores challenger and
@@ -523,22 +520,19 @@ export class RetrainService {
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
     const leftOut = await this.leaveOut(job, data, modelSplit, champion);
+    // The rows as the forest reads them: left-out columns constant (once, for the fit and the forward check).
+    const fitSplit = leftOut
+      ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) }
+      : modelSplit;
     const { forest, trainingMs, search, searchSkipped, learned } = await this.fit(
       job,
-      leftOut ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) } : modelSplit,
+      fitSplit,
       data,
       signal,
     );
     const honest = honestProba(forest, modelSplit.trainX, learned, data.nClasses);
     const scores = await this.score(forest, { split, modelSplit, honest }, data);
-    const forward = await this.forward(
-      forest,
-      leftOut ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) } : modelSplit,
-      learned,
-      honest,
-      data,
-      signal,
-    );
+    const forward = await this.forward(forest, fitSplit, learned, honest, data, signal);
     // Stopped while it scored (superseded, shutting down): the reference (predictions on every
     // training row) and the commit are not worth waiting for.
     signal.throwIfAborted();
@@ -1308,7 +1302,8 @@ function buildReference(forest: Forest, gate: GateRows, nClasses: number, config
   const nFeatures = trainX[0]!.length;
   const rows = Math.min(config.drift.referenceSampleSize, trainX.length);
   const order = Array.from(trainX.keys());
-  const random = rng(config.model.seed + jobId);
+  // Seeded (mulberry32), so reference samples are reproducible.
+  const random = mulberry32(config.model.seed + jobId);
   for (let i = 0; i < rows; i++) {
     const j = i + Math.floor(random() * (order.length - i));
     [order[i], order[j]] = [order[j]!, order[i]!];

@@ -84,6 +84,8 @@ export class ModelHolder {
           throw new Error(reason);
         }
         const forest = loadForest(bytes);
+        const { n, errors } = promisedHoldout(production);
+        const promised = { n, errors };
         const model: ServingModel = {
           version: production.version,
           forest,
@@ -93,7 +95,7 @@ export class ModelHolder {
           // A negative code is unseen for every categorical feature, and only for those.
           categorical: forest.countUnseenCategories([new Array<number>(forest.nFeatures).fill(-1)]) > 0,
           loadedAt: new Date(),
-          holdout: (({ n, errors }) => ({ n, errors }))(promisedHoldout(production)),
+          holdout: promised,
           bytes: forestMemoryBytes(shape),
         };
         this.swap(model);
