@@ -25,6 +25,11 @@
  *                      features, the labelling moves in 2013). 1,461 rows, so sent at 25 rows/s in
  *                      batches of 25 with the pipeline settings of the loop benchmark's tables
  *                      (MIN_TRAIN_ROWS 125, WINDOW_SIZE 200), beside every 200 and every 400
+ *   seattle-temps,     the two cities' hourly temperatures of 2010 as recorded (8,735 hours, same
+ *   sf-temps           package): is the hour warmer than the 24 hours before it? The electricity
+ *                      stream's recipe: a real gradual drift with recurring days, labels in runs
+ *   seattle-temps-dated, sf-temps-dated   the same with the day of the year as one more feature
+ *                      (the electricity stream's `date`: every value new)
  *
  * Printed per stream: drift checks and their verdicts (drift / warning / no drift), training runs
  * (and those a drift queued), the prequential (test-then-train) accuracy of the rows as the
@@ -244,7 +249,9 @@ function seattleWeather(): PlatformStream[] {
 /**
  * Two cities' hourly temperatures of 2010 as recorded, built the way the electricity-price stream
  * is (bench/loop/tables.py): is the hour warmer than the 24 hours before it? Sent as a user would,
- * at 1,000 rows/s with every setting the platform's default.
+ * at 1,000 rows/s with every setting the platform's default. Each city twice: as tables.py writes
+ * it, and `-dated` with one more feature, the day of the year over 365 (0 on the first day, rising
+ * by 1/365 a day): the electricity stream's `date` column, a feature whose every value is new.
  */
 function hourlyTemps(): PlatformStream[] {
   return ['seattle', 'sf'].flatMap((city) => {
@@ -253,25 +260,30 @@ function hourlyTemps(): PlatformStream[] {
       return [];
     }
     const table = loadTable(`${city}_temps`);
+    const stream = (description: string, features: number[][]): PlatformStream => ({
+      description,
+      features,
+      labels: table.labels,
+      nClasses: 2,
+      nFeatures: features[0]!.length,
+      changes: [],
+      rate: RATE,
+      batch: BATCH,
+      settings: {},
+      everyN: [1000, 5000],
+    });
     return [
-      {
-        description: `${city}-temps`,
-        features: table.features,
-        labels: table.labels,
-        nClasses: 2,
-        nFeatures: table.features[0]!.length,
-        changes: [],
-        rate: RATE,
-        batch: BATCH,
-        settings: {},
-        everyN: [1000, 5000],
-      },
+      stream(`${city}-temps`, table.features),
+      stream(
+        `${city}-temps-dated`,
+        table.features.map((f, i) => [...f, Math.floor(i / 24) / 365]),
+      ),
     ];
   });
 }
 
 /** The streams recorded in time, where the previous row's label is a baseline worth printing. */
-const RECORDED = ['seattle-weather', 'seattle-temps', 'sf-temps'];
+const RECORDED = ['seattle-weather', 'seattle-temps', 'sf-temps', 'seattle-temps-dated', 'sf-temps-dated'];
 
 const INGEST = 'mutation I($input: IngestInput!) { ingest(input: $input) { rowsStored } }';
 

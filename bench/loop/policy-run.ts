@@ -7,7 +7,7 @@
 
 import { featuresToLeaveOut } from '../../packages/core/src/features-left-out.ts';
 import { forwardEvidence } from '../../packages/core/src/forward-promise.ts';
-import type { ForwardEvidence } from '../../packages/core/src/policy/forward-promise.ts';
+import { type ForwardEvidence, forwardHoldout } from '../../packages/core/src/policy/forward-promise.ts';
 import {
   applyManualPromotion,
   applyRepromotion,
@@ -514,7 +514,7 @@ export class PolicyRun {
       sinceKind: job.sinceKind,
       trainRows: record.trainRows,
       holdout: forward?.used
-        ? { n: forward.n, errors: forward.forwardErrors, classes: forward.classes, forward: true }
+        ? { classes: forward.classes, ...forwardHoldout(forward), forward: true }
         : holdoutErrors(holdLabels, predicted),
       lineageError: job.lineageError,
       importances,

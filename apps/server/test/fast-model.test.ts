@@ -271,10 +271,13 @@ describe("the forward check of a version's promise", () => {
           outOfBagErrors: number;
           z: number;
           used: boolean;
+          labelChanges: number | null;
+          labelChangesExpected: number | null;
+          worth: number | null;
         } | null;
       };
     }>(
-      `{ model(version: ${job.resultVersion}, pipeline: "fast") { metrics { accuracy } forwardCheck { rows trainRows forwardErrors outOfBagErrors z used } } }`,
+      `{ model(version: ${job.resultVersion}, pipeline: "fast") { metrics { accuracy } forwardCheck { rows trainRows forwardErrors outOfBagErrors z used labelChanges labelChangesExpected worth } } }`,
     );
     const check = data!.model.forwardCheck!;
     expect(check).toMatchObject({ rows: 120, trainRows: 480, used: true });
@@ -283,5 +286,10 @@ describe("the forward check of a version's promise", () => {
     expect(check.outOfBagErrors).toBeLessThanOrEqual(3);
     expect(check.forwardErrors).toBeGreaterThanOrEqual(20);
     expect(check.z).toBeGreaterThanOrEqual(3);
+    // 24 states of 5 rows: the label changes at most 23 times where independent rows' would ~60.
+    expect(check.labelChanges).toBeLessThanOrEqual(23);
+    expect(check.labelChangesExpected).toBeGreaterThan(50);
+    // 24 states are worth fewer than the check's minimum: it counts them as 50 rows.
+    expect(check.worth).toBe(50);
   }, 120_000);
 });

@@ -223,6 +223,7 @@ export class DriftPolicy {
       version: production.version,
       holdout: { n: promised.n, errors: promised.errors },
       ...(promised.forward ? { forward: true } : {}),
+      ...(promised.rows ? { rows: promised.rows } : {}),
       sinceKind,
       trainRows: production.trainRows,
       acceptedAt: await lastRejectedDriftRetrain(this.sql, this.pipeline.id, since),

@@ -5,11 +5,13 @@
  * stream) the forward error is what the version promises, so its level test does not alarm at
  * the first check on an error the version always had. The benchmark's trainer calls the same.
  */
+import { labelShares } from '@automl-stream/drift';
 import { type FeatureType, type TrainForestOptions, trainForest } from '@automl-stream/ml';
 import {
   compareForward,
   type ForwardEvidence,
   type ForwardOptions,
+  forwardHoldout,
   forwardSlices,
 } from './policy/forward-promise.ts';
 import type { ModelVersionRecord } from './storage/models-storage.ts';
@@ -58,6 +60,8 @@ export async function forwardEvidence(input: ForwardInput): Promise<ForwardEvide
     Array.from(input.outOfBag).slice(scored.start, scored.end),
     train.end - train.start,
     input.options,
+    // The class shares the scored rows' runs are judged at: the window's (the rows checked).
+    labelShares(input.labels.slice(train.start, scored.end)),
   );
 }
 
@@ -66,22 +70,18 @@ export type ForwardRecord = Omit<ForwardEvidence, 'classes'> & { classes?: Forwa
 
 /**
  * What a version promises its level test: its hold-out (rows, errors, per class), or, when its
- * forward check found its rows serially dependent (`params.forward.used`), the forward error.
+ * forward check found its rows serially dependent (`params.forward.used`), the forward error,
+ * counted as the independent rows it is worth (`rows`: the rows scored, when fewer are counted).
  */
 export function promisedHoldout(version: Pick<ModelVersionRecord, 'holdoutRows' | 'metrics' | 'params'>): {
   n: number;
   errors: number;
   classes?: { label: number; n: number; errors: number }[];
   forward: boolean;
+  rows?: number;
 } {
   const forward = version.params.forward as ForwardRecord | undefined;
-  if (forward?.used && forward.n > 0)
-    return {
-      n: forward.n,
-      errors: forward.forwardErrors,
-      ...(forward.classes ? { classes: forward.classes } : {}),
-      forward: true,
-    };
+  if (forward?.used && forward.n > 0) return { ...forwardHoldout(forward), forward: true };
   const n = version.holdoutRows;
   const classes = version.metrics.classes as { label: number; n: number; errors: number }[] | undefined;
   return {

@@ -25,6 +25,8 @@ export interface LevelPromise {
   holdout: { n: number; errors: number };
   /** The hold-out is the forward check's (forward-promise.ts): the window's rows are serially dependent. */
   forward?: boolean;
+  /** The rows the forward check scored, when they count as fewer independent ones (`holdout.n`). */
+  rows?: number;
   /** Where its training window started: a located change or the bootstrap is "clean" (P4b). */
   sinceKind: SinceKind;
   trainRows: number;
@@ -131,6 +133,7 @@ export function measureLevel(
       ...promise.holdout,
       classes: stream.label ? [...(promise.classes ?? [])] : [],
       ...(promise.forward ? { forward: true } : {}),
+      ...(promise.rows ? { rows: promise.rows } : {}),
     },
     lineageError: lineageErrorBefore(outcomes, reignStart, config.lineageLevelWindow),
     importances: null,

@@ -106,3 +106,53 @@ export function clumpingOf(
   const factor = Math.min(cap, Math.max(1, 2 * theta - 1));
   return { expectedRuns, observedRuns, z, theta, factor: factor >= minFactor ? factor : 1, measured: factor };
 }
+
+export interface LabelRuns {
+  /** Labels in the sequence. */
+  n: number;
+  /** Runs of equal labels observed, and expected of labels drawn independently at the shares. */
+  observed: number;
+  expected: number;
+  /** One-sided z of the deficit of runs (positive: fewer runs than independent labels give). */
+  z: number;
+  /**
+   * Independent rows the sequence is worth: the K independent draws that give the observed runs
+   * (1 + (K − 1)·q = runs, q = 1 − Σ p²), at most n.
+   */
+  worth: number;
+}
+
+/**
+ * Are a sequence's rows near copies of each other? Labels drawn independently at shares p change
+ * between neighbours with probability q = 1 − Σ p² (so 1 + (n − 1)·q runs are expected, with the
+ * variance of a sum of one-dependent indicators: (n − 1)·q·(1 − q) + 2(n − 2)(Σ p³ − (Σ p²)²)).
+ * A recorded stream holding one state for many rows shows far fewer runs: each state is one draw,
+ * and the sequence is worth as many independent rows as states. `shares` are the class shares to
+ * expect (the window's), so a slice that sits in one class for all its rows is worth a single
+ * draw; without them, the sequence's own.
+ */
+export function labelRuns(labels: ArrayLike<number>, shares?: ArrayLike<number>): LabelRuns {
+  const n = labels.length;
+  let observed = n > 0 ? 1 : 0;
+  for (let i = 1; i < n; i++) if (labels[i] !== labels[i - 1]) observed++;
+  const p = shares ? Array.from(shares) : labelShares(labels);
+  let s2 = 0;
+  let s3 = 0;
+  for (const x of p) {
+    s2 += x * x;
+    s3 += x * x * x;
+  }
+  const q = 1 - s2;
+  const expected = n > 0 ? 1 + (n - 1) * q : 0;
+  const variance = n > 1 ? (n - 1) * q * (1 - q) + 2 * Math.max(0, n - 2) * (s3 - s2 * s2) : 0;
+  const z = variance > 0 ? (expected - observed) / Math.sqrt(variance) : 0;
+  const worth = q > 0 ? Math.min(n, 1 + (observed - 1) / q) : n;
+  return { n, observed, expected, z, worth };
+}
+
+/** The share of each class among the labels (indexed by class). */
+export function labelShares(labels: ArrayLike<number>): number[] {
+  const counts: number[] = [];
+  for (let i = 0; i < labels.length; i++) counts[labels[i]!] = (counts[labels[i]!] ?? 0) + 1;
+  return Array.from(counts, (c) => (c ?? 0) / labels.length);
+}

@@ -42,6 +42,9 @@ export {
   clumpingOf,
   DEFAULT_CLUMP_BLOCK,
   initialClumping,
+  type LabelRuns,
+  labelRuns,
+  labelShares,
   MIN_BURST_FACTOR,
   updateClumping,
 } from './clumping.ts';

@@ -130,6 +130,21 @@ describe('forwardSummary', () => {
     );
   });
 
+  it('says how many independent rows the scored rows count as when their labels come in runs', () => {
+    const forward = {
+      used: true,
+      n: 1000,
+      forwardErrors: 53,
+      outOfBagErrors: 1,
+      trainRows: 4000,
+      runs: { observed: 22, expected: 483.4, z: 28.3 },
+      worth: 50,
+    };
+    expect(forwardSummary({ forward })).toBe(
+      'promises its forward error, 5.3 %: its rows are serially dependent, and a model of the 4,000 older rows erred on 53 of the newest 1,000 where out of bag erred on 1 (0.1 %); their label changed 21 times where independent rows would change 482, so they count as 50 independent rows',
+    );
+  });
+
   it('says nothing when the version promises its gate score', () => {
     expect(
       forwardSummary({ forward: { used: false, n: 100, forwardErrors: 3, outOfBagErrors: 2 } }),

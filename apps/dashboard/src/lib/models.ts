@@ -119,9 +119,21 @@ export function leftOutSummary(params: unknown): string | null {
  */
 export function forwardSummary(params: unknown): string | null {
   const forward = (params as { forward?: unknown } | null)?.forward as
-    | { used?: boolean; n?: number; forwardErrors?: number; outOfBagErrors?: number; trainRows?: number }
+    | {
+        used?: boolean;
+        n?: number;
+        forwardErrors?: number;
+        outOfBagErrors?: number;
+        trainRows?: number;
+        runs?: { observed: number; expected: number };
+        worth?: number;
+      }
     | undefined;
   if (!forward?.used || !forward.n) return null;
   const rate = (errors: number | undefined) => `${((100 * (errors ?? 0)) / forward.n!).toFixed(1)} %`;
-  return `promises its forward error, ${rate(forward.forwardErrors)}: its rows are serially dependent, and a model of the ${formatCount(forward.trainRows ?? 0)} older rows erred on ${forward.forwardErrors} of the newest ${forward.n} where out of bag erred on ${forward.outOfBagErrors} (${rate(forward.outOfBagErrors)})`;
+  const runs =
+    forward.worth && forward.runs
+      ? `; their label changed ${formatCount(forward.runs.observed - 1)} times where independent rows would change ${formatCount(Math.round(forward.runs.expected - 1))}, so they count as ${formatCount(forward.worth)} independent rows`
+      : '';
+  return `promises its forward error, ${rate(forward.forwardErrors)}: its rows are serially dependent, and a model of the ${formatCount(forward.trainRows ?? 0)} older rows erred on ${forward.forwardErrors} of the newest ${formatCount(forward.n)} where out of bag erred on ${forward.outOfBagErrors} (${rate(forward.outOfBagErrors)})${runs}`;
 }

@@ -116,7 +116,7 @@ const FeaturesLeftOutRef = builder.objectRef<LeftOut>('FeaturesLeftOut').impleme
 
 const ForwardCheckRef = builder.objectRef<ForwardRecord>('ForwardCheck').implement({
   description:
-    'The forward check of what a version promises its level test: a smaller forest of the window\'s older rows predicted its newest rows, beside the version\'s out-of-bag predictions of them. When it erred clearly more (McNemar z ≥ 3), the rows are serially dependent and the version promises the forward error (docs/policy.md, "A promise that holds on serially dependent rows").',
+    "The forward check of what a version promises its level test: a smaller forest of the window's older rows predicted its newest rows, beside the version's out-of-bag predictions of them. When it erred clearly more (McNemar z ≥ 3), or when the labels of those rows change far less often than independent rows' would (they are near copies of each other), the rows are serially dependent and the version promises the forward error, counted as the independent rows they are worth (docs/policy.md, \"A promise that holds on serially dependent rows\").",
   fields: (t) => ({
     rows: t.int({ description: 'The newest rows it predicted.', resolve: (f) => f.n }),
     trainRows: t.int({ description: 'The older rows its forest learned.', resolve: (f) => f.trainRows }),
@@ -132,6 +132,23 @@ const ForwardCheckRef = builder.objectRef<ForwardRecord>('ForwardCheck').impleme
     used: t.boolean({
       description: 'The version promises the forward error (else its gate error, as usual).',
       resolve: (f) => f.used,
+    }),
+    labelChanges: t.int({
+      nullable: true,
+      description:
+        'How often the label changed from one of those rows to the next (null: a version checked before this was recorded).',
+      resolve: (f) => (f.runs ? f.runs.observed - 1 : null),
+    }),
+    labelChangesExpected: t.float({
+      nullable: true,
+      description: "How often it would change between independent rows at the window's class shares.",
+      resolve: (f) => (f.runs ? f.runs.expected - 1 : null),
+    }),
+    worth: t.int({
+      nullable: true,
+      description:
+        'The independent rows the promise counts them as, when their labels come in runs (at least 50); null: all of them.',
+      resolve: (f) => f.worth ?? null,
     }),
   }),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareForward, describeForward, forwardSlices } from './forward-promise.ts';
+import { compareForward, describeForward, forwardHoldout, forwardSlices } from './forward-promise.ts';
 
 describe('forwardSlices', () => {
   it('scores the newest fifth, learning at most four times as many rows before them', () => {
@@ -65,5 +65,62 @@ describe('compareForward', () => {
     );
     expect(e.z).toBeLessThan(0);
     expect(e.used).toBe(false);
+  });
+});
+
+describe('labels that come in runs', () => {
+  // 200 rows of 8 states held 25 rows each, classes alternating by state: 8 runs where 100 rows
+  // of independent labels at shares ½, ½ would give ~100.
+  const labels = Array.from({ length: 200 }, (_, i) => Math.floor(i / 25) % 2);
+
+  it('promises the forward error even when neither model erred, counted as the rows they are worth (at least 50)', () => {
+    const e = compareForward(labels, labels, labels, 800, {}, [0.5, 0.5]);
+    expect(e.z).toBe(0);
+    expect(e.runs!.observed).toBe(8);
+    expect(e.runs!.expected).toBeCloseTo(1 + 199 * 0.5, 9);
+    expect(e.runs!.z).toBeGreaterThan(10);
+    // 1 + 7 / ½ = 15 independent draws, floored at the check's minimum of 50 rows.
+    expect(e).toMatchObject({ used: true, worth: 50 });
+    expect(describeForward(e)).toContain(
+      'their labels change 8 times where independent rows would change 101',
+    );
+    expect(describeForward(e)).toContain('worth 50 independent rows');
+  });
+
+  it('counts a longer slice as the draws its runs give', () => {
+    const long = Array.from({ length: 1000 }, (_, i) => Math.floor(i / 10) % 2);
+    const e = compareForward(long, long, long, 4000, {}, [0.5, 0.5]);
+    // 100 runs: 1 + 99 / ½ = 199 draws.
+    expect(e.worth).toBe(199);
+  });
+
+  it('leaves rows whose labels change as independent ones do alone', () => {
+    const alternating = Array.from({ length: 200 }, (_, i) => i % 2);
+    const e = compareForward(alternating, alternating, alternating, 800, {}, [0.5, 0.5]);
+    expect(e.used).toBe(false);
+    expect(e.worth).toBeUndefined();
+  });
+
+  it('scales the errors, per class too, to the rows they are worth', () => {
+    const promise = forwardHoldout({
+      n: 1000,
+      forwardErrors: 53,
+      worth: 50,
+      classes: [
+        { label: 0, n: 600, errors: 13 },
+        { label: 1, n: 400, errors: 40 },
+      ],
+    });
+    expect(promise).toEqual({
+      n: 50,
+      errors: 3,
+      rows: 1000,
+      classes: [
+        { label: 0, n: 30, errors: 1 },
+        { label: 1, n: 20, errors: 2 },
+      ],
+    });
+    // Without a worth (rows taken as independent, or a version recorded before it), as recorded.
+    expect(forwardHoldout({ n: 120, forwardErrors: 55 })).toEqual({ n: 120, errors: 55 });
   });
 });

@@ -15,7 +15,16 @@
  * (McNemar), the rows are not exchangeable and the forward error is the promise. On exchangeable
  * rows the two differ only by the forward model's smaller training set, which this rarely passes
  * for: the promise stays the out-of-bag one (the generated streams' tests keep their power).
+ *
+ * How many independent rows the scored rows are worth: a stream that holds one state for dozens
+ * of rows gives a forward slice of a few states, and "0 errors in 284 rows" is "0 errors in 16
+ * states". The labels' runs tell it (`labelRuns`, packages/drift): when far fewer runs are seen
+ * than independent labels at the window's class shares give (z ≥ `minZ`) and the rows are worth
+ * at most a third of their number, the rows are serially dependent whatever McNemar says, the
+ * version promises the forward error, and its bound counts the rows as the independent draws they
+ * are worth (`forwardHoldout`).
  */
+import { labelRuns } from '@automl-stream/drift';
 
 export interface ForwardOptions {
   /** Share of the learned rows scored forward (the newest). @default 0.2 */
@@ -26,11 +35,20 @@ export interface ForwardOptions {
   minRows?: number;
   /** The forward model learns at most this many times the scored rows before them. @default 4 */
   trainRatio?: number;
-  /** McNemar's z at or above which the forward error replaces the out-of-bag one. @default 3 */
+  /** McNemar's z (and the labels' runs test's) at or above which the forward error replaces the out-of-bag one. @default 3 */
   minZ?: number;
+  /** The rows count as the independent draws they are worth when they are worth at most 1/`minFactor` of their number. @default 3 */
+  minFactor?: number;
 }
 
-const DEFAULTS: Required<ForwardOptions> = { share: 0.2, maxRows: 1000, minRows: 50, trainRatio: 4, minZ: 3 };
+const DEFAULTS: Required<ForwardOptions> = {
+  share: 0.2,
+  maxRows: 1000,
+  minRows: 50,
+  trainRatio: 4,
+  minZ: 3,
+  minFactor: 3,
+};
 
 /** Which of `n` learned rows (in serve order) the forward model learns and which it scores. */
 export function forwardSlices(
@@ -60,6 +78,10 @@ export interface ForwardEvidence {
   trainRows: number;
   /** The forward error is the promise. */
   used: boolean;
+  /** The labels' runs over the scored rows (at the window's class shares): observed, expected, z. */
+  runs?: { observed: number; expected: number; z: number };
+  /** Independent rows the scored rows are worth, when their labels' runs make them serially dependent (else absent: all of them). */
+  worth?: number;
   /** The true class of each scored row, and whether the forward model got it wrong (per-class promises). */
   classes: { label: number; n: number; errors: number }[];
 }
@@ -71,8 +93,9 @@ export function compareForward(
   outOfBag: ArrayLike<number>,
   trainRows: number,
   options: ForwardOptions = {},
+  shares?: ArrayLike<number>,
 ): ForwardEvidence {
-  const minZ = options.minZ ?? DEFAULTS.minZ;
+  const { minZ, minFactor, minRows } = { ...DEFAULTS, ...options };
   let forwardErrors = 0;
   let outOfBagErrors = 0;
   let onlyForward = 0;
@@ -92,6 +115,8 @@ export function compareForward(
   });
   const discordant = onlyForward + onlyOutOfBag;
   const z = discordant === 0 ? 0 : (onlyForward - onlyOutOfBag) / Math.sqrt(discordant);
+  const runs = labelRuns(labels, shares);
+  const dependent = runs.z >= minZ && runs.worth * minFactor <= labels.length;
   return {
     n: labels.length,
     forwardErrors,
@@ -100,8 +125,33 @@ export function compareForward(
     onlyOutOfBag,
     z,
     trainRows,
-    used: z >= minZ && forwardErrors > outOfBagErrors,
+    used: dependent || (z >= minZ && forwardErrors > outOfBagErrors),
+    runs: { observed: runs.observed, expected: runs.expected, z: runs.z },
+    ...(dependent ? { worth: Math.min(labels.length, Math.max(minRows, Math.round(runs.worth))) } : {}),
     classes: [...byClass.values()].sort((a, b) => a.label - b.label),
+  };
+}
+
+/** What a version whose forward check was used promises on: its forward errors, per class too, counted as the rows they are worth. */
+export function forwardHoldout(
+  e: Pick<ForwardEvidence, 'n' | 'forwardErrors' | 'worth'> & { classes?: ForwardEvidence['classes'] },
+): { n: number; errors: number; classes?: ForwardEvidence['classes']; rows?: number } {
+  const classes = e.classes;
+  if (!e.worth || e.worth >= e.n) return { n: e.n, errors: e.forwardErrors, ...(classes ? { classes } : {}) };
+  const scale = e.worth / e.n;
+  const worth = (count: number) => Math.round(count * scale);
+  return {
+    n: e.worth,
+    errors: Math.min(e.worth, worth(e.forwardErrors)),
+    ...(classes
+      ? {
+          classes: classes.map((c) => {
+            const n = Math.max(1, worth(c.n));
+            return { label: c.label, n, errors: Math.min(n, worth(c.errors)) };
+          }),
+        }
+      : {}),
+    rows: e.n,
   };
 }
 
@@ -111,5 +161,8 @@ export function describeForward(e: ForwardEvidence): string {
   const verdict = e.used
     ? 'the rows are serially dependent, so out of bag flattered the model: it promises the forward error'
     : 'no clear difference: it promises its out-of-bag error';
-  return `a model of ${e.trainRows} older rows erred on ${e.forwardErrors} of the newest ${e.n} (${pct(e.forwardErrors)}), out of bag ${e.outOfBagErrors} (${pct(e.outOfBagErrors)}), McNemar z ${e.z.toFixed(1)}: ${verdict}`;
+  const runs = e.runs
+    ? `; their labels change ${e.runs.observed} times where independent rows would change ${Math.round(e.runs.expected)} (z ${e.runs.z.toFixed(1)})${e.worth ? `: worth ${e.worth} independent rows` : ''}`
+    : '';
+  return `a model of ${e.trainRows} older rows erred on ${e.forwardErrors} of the newest ${e.n} (${pct(e.forwardErrors)}), out of bag ${e.outOfBagErrors} (${pct(e.outOfBagErrors)}), McNemar z ${e.z.toFixed(1)}${runs}: ${verdict}`;
 }

@@ -29,7 +29,10 @@ export function promisedError(info: VersionInfo, config: PolicyConfig): { b: num
   const source = info.holdout.forward
     ? 'forward error (its rows are serially dependent: out of bag flattered it)'
     : 'hold-out error';
-  const boundText = `Wilson ${config.promiseConfidence * 100}% upper bound of the ${source} ${errors}/${n}`;
+  const worth = info.holdout.rows
+    ? ` (${info.holdout.rows} rows whose labels come in runs, worth ${n} independent ones)`
+    : '';
+  const boundText = `Wilson ${config.promiseConfidence * 100}% upper bound of the ${source} ${errors}/${n}${worth}`;
   const clean = info.sinceKind === 'change' || info.sinceKind === 'bootstrap';
   if (clean || info.lineageError === null) return { b: bound, baseline: boundText };
   const cap = info.lineageError + config.lineageMargin;

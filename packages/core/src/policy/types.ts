@@ -66,6 +66,8 @@ export interface VersionInfo {
     classes: { label: number; n: number; errors: number }[];
     /** The errors are a forward check's (the window's rows are serially dependent), not out of bag. */
     forward?: boolean;
+    /** The rows the forward check scored, when `n` counts them as the fewer independent ones they are worth. */
+    rows?: number;
   };
   /** The lineage's error before the alarm or request that produced it (null when none). */
   lineageError: number | null;
