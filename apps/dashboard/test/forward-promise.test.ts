@@ -42,6 +42,9 @@ interface Version {
     forwardErrors: number;
     outOfBagErrors: number;
     used: boolean;
+    labelChanges: number | null;
+    labelChangesExpected: number | null;
+    worth: number | null;
   } | null;
 }
 
@@ -54,13 +57,16 @@ describe('the forward promise, on the models page', () => {
       'version 1',
       () =>
         suite.api<{ activeModel: Version | null }>(
-          '{ activeModel { version forwardCheck { rows trainRows forwardErrors outOfBagErrors used } } }',
+          '{ activeModel { version forwardCheck { rows trainRows forwardErrors outOfBagErrors used labelChanges labelChangesExpected worth } } }',
         ),
       (d) => d.activeModel?.version === 1,
       60_000,
     );
     const check = activeModel!.forwardCheck!;
     expect(check.used).toBe(true);
+    // Its rows are states held for several rows: their labels change far less than independent rows'.
+    expect(check.worth).toBeGreaterThanOrEqual(50);
+    expect(check.worth).toBeLessThan(check.rows);
 
     const { page } = suite.browser;
     await page.goto(`${suite.dashboard.url}/p/default/models`);
@@ -68,7 +74,7 @@ describe('the forward promise, on the models page', () => {
     await line.waitFor({ timeout: 10_000 });
     const rate = (errors: number) => `${((100 * errors) / check.rows).toFixed(1)} %`;
     expect((await line.textContent())?.replace(/\s+/g, ' ').trim()).toBe(
-      `promises its forward error, ${rate(check.forwardErrors)}: its rows are serially dependent, and a model of the ${check.trainRows.toLocaleString('en-US')} older rows erred on ${check.forwardErrors} of the newest ${check.rows} where out of bag erred on ${check.outOfBagErrors} (${rate(check.outOfBagErrors)})`,
+      `promises its forward error, ${rate(check.forwardErrors)}: its rows are serially dependent, and a model of the ${check.trainRows.toLocaleString('en-US')} older rows erred on ${check.forwardErrors} of the newest ${check.rows} where out of bag erred on ${check.outOfBagErrors} (${rate(check.outOfBagErrors)}); their label changed ${check.labelChanges} times where independent rows would change ${Math.round(check.labelChangesExpected!)}, so they count as ${check.worth} independent rows`,
     );
   });
 });
