@@ -158,11 +158,13 @@ export function forwardHoldout(
 /** One line for the version's record and the level test's explanation. */
 export function describeForward(e: ForwardEvidence): string {
   const pct = (x: number) => `${((100 * x) / e.n).toFixed(1)}%`;
+  const flattered = e.forwardErrors > e.outOfBagErrors ? ', so out of bag flattered the model' : '';
+  const counted = e.worth ? `, counted as ${e.worth} independent rows` : '';
   const verdict = e.used
-    ? 'the rows are serially dependent, so out of bag flattered the model: it promises the forward error'
+    ? `the rows are serially dependent${flattered}: it promises the forward error${counted}`
     : 'no clear difference: it promises its out-of-bag error';
   const runs = e.runs
-    ? `; their labels change ${e.runs.observed} times where independent rows would change ${Math.round(e.runs.expected)} (z ${e.runs.z.toFixed(1)})${e.worth ? `: worth ${e.worth} independent rows` : ''}`
+    ? `; their label changes ${e.runs.observed - 1} times where independent rows' would ${Math.round(e.runs.expected - 1)} (z ${e.runs.z.toFixed(1)})`
     : '';
   return `a model of ${e.trainRows} older rows erred on ${e.forwardErrors} of the newest ${e.n} (${pct(e.forwardErrors)}), out of bag ${e.outOfBagErrors} (${pct(e.outOfBagErrors)}), McNemar z ${e.z.toFixed(1)}${runs}: ${verdict}`;
 }

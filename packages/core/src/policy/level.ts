@@ -26,9 +26,11 @@ function upperBound(errors: number, n: number, confidence: number): number {
 export function promisedError(info: VersionInfo, config: PolicyConfig): { b: number; baseline: string } {
   const { n, errors } = info.holdout;
   const bound = n > 0 ? upperBound(errors, n, config.promiseConfidence) : 0.5;
-  const source = info.holdout.forward
-    ? 'forward error (its rows are serially dependent: out of bag flattered it)'
-    : 'hold-out error';
+  const source = info.holdout.rows
+    ? 'forward error'
+    : info.holdout.forward
+      ? 'forward error (its rows are serially dependent: out of bag flattered it)'
+      : 'hold-out error';
   const worth = info.holdout.rows
     ? ` (${info.holdout.rows} rows whose labels come in runs, worth ${n} independent ones)`
     : '';
