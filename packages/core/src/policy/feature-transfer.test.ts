@@ -46,14 +46,45 @@ function seaRows(shift: number, theta: number, n: number, seed: number): Transfe
   return { features, labels };
 }
 
+/**
+ * Two readings of one hidden level (two thermometers): each is level + deviation, and the label
+ * depends on the deviation (the third column, a noisy copy of it). A forest of the rows before a
+ * move splits on all three; after the level moves, leaving out one reading leaves the other's
+ * thresholds pointing the wrong way: only leaving out both transfers.
+ */
+function twoReadings(level: number, n: number, seed: number): TransferRows {
+  const random = seeded(seed);
+  const features: number[][] = [];
+  const labels: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const deviation = 2 * random() - 1;
+    const reading = () => level + deviation + 0.05 * (random() - 0.5);
+    features.push([reading(), reading(), deviation + 0.4 * (random() - 0.5)]);
+    labels.push(deviation > 0 ? 1 : 0);
+  }
+  return { features, labels };
+}
+
 describe('feature transfer across a located change', () => {
   it('leaves out a level feature whose thresholds no longer hold after the change', async () => {
     const result = await transferMask(levelRows(0, 500, 1), levelRows(5, 500, 2), fit);
     expect(result.dropped).toEqual([0]);
     expect(result.baseline).toBeLessThan(0.7);
     expect(result.accuracy).toBeGreaterThan(0.9);
-    expect(result.steps[0]).toMatchObject({ feature: 0, kept: true });
+    expect(result.steps[0]).toMatchObject({ features: [0], kept: true });
     expect(result.steps[0]!.z).toBeGreaterThan(3);
+  });
+
+  it('leaves out features that pay only together (a greedy search, one at a time, kept both)', async () => {
+    const result = await transferMask(twoReadings(0, 500, 11), twoReadings(3, 500, 12), fit);
+    expect(result.dropped.sort()).toEqual([0, 1]);
+    const one = result.steps.filter((s) => s.features.length === 1);
+    const both = result.steps.find((s) => s.features.length === 2)!;
+    expect(one).toHaveLength(2);
+    // Each alone does not clear the corrected threshold; both together do, by far.
+    for (const step of one) expect(step.passed).toBe(false);
+    expect(both).toMatchObject({ passed: true, kept: true });
+    expect(both.accuracy).toBeGreaterThan(result.baseline + 0.2);
   });
 
   it('keeps a moved feature the concept needs', async () => {
