@@ -111,7 +111,9 @@ describe('a table as it is, through the command line', () => {
       `${lines.map((l, i) => (i > 100 ? l.replace(/,(pos|neg),(pos|neg),/, ',,$2,') : l)).join('\n')}\n`,
     );
     const first = await cli(['feedback', half], env);
-    expect(first.stderr).toMatch(/^feedback {2}\[#{24}\] {2}100% {2}100\/100 rows {2}\d+ rows\/s {2}\d+s\n$/);
+    expect(first.stderr).toMatch(
+      /^feedback {2}\[#{24}\] {2}100% {2}100\/100 rows {2}[\d.]+k? rows\/s {2}\d+s\n$/,
+    );
     expect(first.stdout).toBe(
       `recorded 100 true classes from ${half} in pipeline "default"; 100 rows have no class yet\n`,
     );
