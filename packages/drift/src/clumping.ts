@@ -17,6 +17,8 @@
  * `MIN_BURST_FACTOR` on, at most `cap`).
  */
 
+import { classCounts } from './balanced-accuracy.ts';
+
 export interface ClumpingState {
   /** Outcomes and errors and error runs of the block being filled. */
   blockN: number;
@@ -152,7 +154,7 @@ export function labelRuns(labels: ArrayLike<number>, shares?: ArrayLike<number>)
 
 /** The share of each class among the labels (indexed by class). */
 export function labelShares(labels: ArrayLike<number>): number[] {
-  const counts: number[] = [];
-  for (let i = 0; i < labels.length; i++) counts[labels[i]!] = (counts[labels[i]!] ?? 0) + 1;
-  return Array.from(counts, (c) => (c ?? 0) / labels.length);
+  const shares: number[] = [];
+  for (const [label, count] of classCounts(labels)) shares[label] = count / labels.length;
+  return Array.from(shares, (share) => share ?? 0);
 }
