@@ -357,14 +357,18 @@ export class PolicyRun {
     if (job.trigger === 'growth') return { dropped: this.#dropped.get(since) ?? [], seconds: 0 };
     if (job.trigger === 'bootstrap' || since <= 0) return { dropped: [], seconds: 0 };
     const trainTo = w.to - w.holdout;
-    const n = trainTo - w.from;
+    const reachesBack = job.reachedBackFrom !== undefined || w.from < job.since;
     // A window reaching back before the change (a covariate shift: the older rows kept their
-    // labels) learns the moved region itself; the past is the rows right before the window.
-    if (job.reachedBackFrom !== undefined || w.from < job.since)
+    // labels) learns the moved region itself; it keeps the serving version's, or (with
+    // transferOnReachBack) asks whether the rows before the change transfer to those after it.
+    if (reachesBack && !this.config.transferOnReachBack)
       return { dropped: this.#servingDropped(since), seconds: 0 };
-    const beforeTo = w.from;
+    const newFrom = reachesBack ? Math.max(w.from, job.since) : w.from;
+    const n = trainTo - newFrom;
+    const beforeTo = newFrom;
     const beforeFrom = Math.max(0, beforeTo - n);
-    if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < 50) return { dropped: [], seconds: 0 };
+    if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < 50)
+      return { dropped: reachesBack ? this.#servingDropped(since) : [], seconds: 0 };
     const started = performance.now();
     // The platform's check (features-left-out.ts) with the benchmark's forest (trainer.ts's defaults).
     const leftOut = await featuresToLeaveOut({
@@ -373,8 +377,8 @@ export class PolicyRun {
         labels: this.stream.labels.slice(beforeFrom, beforeTo),
       },
       window: {
-        features: this.stream.features.slice(w.from, trainTo),
-        labels: this.stream.labels.slice(w.from, trainTo),
+        features: this.stream.features.slice(newFrom, trainTo),
+        labels: this.stream.labels.slice(newFrom, trainTo),
       },
       nClasses: this.stream.nClasses,
       featureTypes: this.stream.features[0]!.map(() => 'numeric' as const),

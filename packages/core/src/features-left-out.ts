@@ -87,9 +87,13 @@ function comparable(input: LeftOutInput): LeftOutInput {
   return { ...input, past: { features, labels: input.past.labels }, nClasses };
 }
 
+/** Rows the past and the window each need for the check to say anything. */
+export const MIN_TRANSFER_ROWS = 50;
+
 /** The features to leave out, or null when none (no moved feature, or no clear gain). */
 export async function featuresToLeaveOut(given: LeftOutInput): Promise<LeftOut | null> {
-  if (given.past.labels.length < 50 || given.window.labels.length < 50) return null;
+  if (given.past.labels.length < MIN_TRANSFER_ROWS || given.window.labels.length < MIN_TRANSFER_ROWS)
+    return null;
   const input = comparable(given);
   const categorical = input.featureTypes.map((t) => t === 'categorical');
   const result = await transferMask(input.past, input.window, fitter(input), { categorical });

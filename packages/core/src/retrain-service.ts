@@ -11,7 +11,7 @@ import {
 } from '@automl-stream/ml';
 import type { Logger } from 'pino';
 import { type StoredSearch, searchWindows, storedSearch } from './automl-fit.ts';
-import { describeLeftOut, featuresToLeaveOut, type LeftOut } from './features-left-out.ts';
+import { describeLeftOut, featuresToLeaveOut, type LeftOut, MIN_TRANSFER_ROWS } from './features-left-out.ts';
 import { forwardEvidence } from './forward-promise.ts';
 import { type GateEvidence, gateEvidenceFrom } from './gate-evidence.ts';
 import {
@@ -519,7 +519,7 @@ export class RetrainService {
         `the ${split.trainY.length} training rows (the window without its ${split.testY.length} held-out rows${holdout === 'interleaved' ? `, one in ${interleaveStep(this.config.retrain.holdoutFraction)}` : ', the newest'}) all have label ${split.trainY[0]}: training needs at least two classes among them`,
       );
     const modelSplit = capSplit(split, data, this.config.data.maxCategories);
-    const leftOut = await this.leaveOut(job, data, modelSplit, champion);
+    const leftOut = await this.leaveOut(job, data, modelSplit, champion, holdout);
     // The rows as the forest reads them: left-out columns constant (once, for the fit and the forward check).
     const fitSplit = leftOut
       ? { ...modelSplit, trainX: withoutFeatures(modelSplit.trainX, leftOut.features) }
@@ -652,29 +652,36 @@ export class RetrainService {
 
   /**
    * Features a drift retrain after a located change leaves out (features-left-out.ts): measured
-   * against the rows before the change, for the fixed forest on the new regime; a covariate
-   * shift's window, which reaches back (the older rows keep their labels), and the regime's
-   * growth keep the serving version's.
+   * against the rows before the change, for the fixed forest on the new regime; the regime's
+   * growth keeps the serving version's. A covariate shift's window, which reaches back (the older
+   * rows keep their labels), asks the same of its rows after the change, and keeps the serving
+   * version's when they are too few to say.
    */
   private async leaveOut(
     job: TrainingJobRecord,
     data: TrainingData,
     split: ModelSplit,
     champion: ModelVersionRecord | null,
+    holdout: TrainingRun['holdout'],
   ): Promise<LeftOut | null> {
     if (!this.config.retrain.featureTransfer || !data.since) return null;
     if (job.reason.startsWith(REGIME_GROWTH)) return inheritedLeftOut(champion, data.since);
-    if (data.reachedBack) return inheritedLeftOut(champion, null);
-    if (job.driftCheckId === null || data.searching) return null;
+    const inherited = data.reachedBack ? inheritedLeftOut(champion, null) : null;
+    if (job.driftCheckId === null || data.searching) return inherited;
+    // The new regime's learned rows: all of them, or (reaching back) those after the change, when
+    // the learned rows are the window's oldest (not one in k of them).
+    const from = data.reachedBack ? (holdout === 'interleaved' ? null : (data.changeIndex ?? null)) : 0;
+    if (from === null || split.trainX.length - from < MIN_TRANSFER_ROWS) return inherited;
+    const window = { features: split.trainX.slice(from), labels: split.trainY.slice(from) };
     const past = await readLabelledBefore(
       this.sql,
       this.pipeline.id,
-      split.trainX.length,
+      window.labels.length,
       data.since,
       this.config.data.maxClasses,
     );
     // As in the benchmark: a past of fewer than MIN_TRAIN_ROWS / 2 rows says too little.
-    if (past.labels.length < this.config.retrain.minTrainRows / 2) return null;
+    if (past.labels.length < this.config.retrain.minTrainRows / 2) return inherited;
     const { model } = this.config;
     // A check, not the training: when it cannot run (rows no forest takes), train on every feature.
     const leftOut = await featuresToLeaveOut({
@@ -682,7 +689,7 @@ export class RetrainService {
         features: applyCategoryCaps(padTo(past.features, data.nFeatures), split.caps),
         labels: past.labels,
       },
-      window: { features: split.trainX, labels: split.trainY },
+      window,
       nClasses: data.nClasses,
       featureTypes: data.featureTypes,
       forest: { ...model, ...(model.threads ? { threads: model.threads } : {}) },
@@ -788,7 +795,13 @@ export class RetrainService {
       null,
       this.config.data.maxClasses,
     );
-    return this.describeWindow(data, { since: start, sinceStart: null, searching: false, reachedBack: true });
+    const described = await this.describeWindow(data, {
+      since: start,
+      sinceStart: null,
+      searching: false,
+      reachedBack: true,
+    });
+    return { ...described, changeIndex: Math.max(0, data.labels.length - sinceRows) };
   }
 
   /** Refuses a window too small or of one class; the width, classes and column kinds of the rest. */
@@ -1151,6 +1164,8 @@ interface TrainingData extends Awaited<ReturnType<typeof readLabelledWindow>> {
   searching: boolean;
   /** A covariate shift's window, reaching back before the change (readReachBack). */
   reachedBack?: boolean;
+  /** Reaching back: the index of the window's first row served after the change. */
+  changeIndex?: number;
   nClasses: number;
   nFeatures: number;
   /** Per feature column, how the forest splits it. */

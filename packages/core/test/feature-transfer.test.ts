@@ -87,6 +87,50 @@ describe('a drift retrain leaves out a feature whose level moved', () => {
   }, 120_000);
 });
 
+/** `levelRows` with only deviations beyond ±`gap`: the features move, the labels stay as they were. */
+function gappedRows(level: number, n: number, offset: number, gap: number) {
+  const all = levelRows(level, 4 * n, offset);
+  const keep = all.features.flatMap((f, i) => (Math.abs(f[1]!) > gap ? [i] : [])).slice(0, n);
+  return { features: keep.map((i) => all.features[i]!), labels: keep.map((i) => all.labels[i]!) };
+}
+
+describe('a retrain that reaches back over a covariate shift', () => {
+  const suite = quietPlatformForSuite({ ...SETTINGS, MIN_TRAIN_ROWS: '600', RETRAIN_WAIT_SECONDS: '1' });
+
+  it('asks the rows after the change, and leaves out the feature that did not transfer', async () => {
+    const { db, platform } = suite;
+    await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
+    const { job } = await platform.drift.requestRetrain('bootstrap for the test');
+    expect((await platform.retrain.run(job.id)).promoted).toBe(true);
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+    // The features move where v1 still reads them right (a warning), then beyond (the labels alarm).
+    await platform.data.ingest({ ...gappedRows(0.2, 200, 1000, 0.3), batchId: 'moved' });
+    const first = (await platform.drift.check('manual')).check!;
+    expect(first).toMatchObject({ conceptDrift: false, action: 'none' });
+    await platform.data.ingest({ ...levelRows(3, 400, 2000), batchId: 'level-3' });
+    const second = (await platform.drift.check('manual')).check!;
+    expect(second).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    expect(second.details.shift).toMatchObject({ confirmed: true });
+
+    // The window reaches back (MIN_TRAIN_ROWS: 200 rows before the change); its 400 rows after
+    // the change are the new regime the rows before it are asked to predict.
+    const retrain = await platform.retrain.run(second.trainingJobId!);
+    expect(retrain.promoted).toBe(true);
+    expect(retrain.version!.trainRows).toBe(600);
+    const leftOut = retrain.version!.params.leftOut as LeftOut;
+    // (The change is located a few rows into the batch: as many rows before it as after it.)
+    expect(leftOut.features).toEqual([0]);
+    expect(leftOut.pastRows).toBeGreaterThan(380);
+    expect(leftOut.inherited).toBeUndefined();
+    expect(retrain.version!.featureImportances[0]).toBe(0);
+    const forest = loadForest((await getArtifact(db.sql, 1, retrain.version!.version))!);
+    const unseen = levelRows(7, 500, 5000);
+    const right = forest.predict(unseen.features).filter((p, i) => p === unseen.labels[i]).length;
+    expect(right / unseen.labels.length).toBeGreaterThan(0.9);
+  }, 120_000);
+});
+
 describe('FEATURE_TRANSFER=false', () => {
   const suite = quietPlatformForSuite({ ...SETTINGS, FEATURE_TRANSFER: 'false' });
 
