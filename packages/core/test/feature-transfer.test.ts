@@ -34,17 +34,22 @@ const SETTINGS = {
   WINDOW_SIZE: '200',
 };
 
-/**
- * Version 1 learns level 0 (1,000 rows) and serves; 400 rows at level 3 and a check: it must find
- * the change and queue a drift retrain, which it runs and returns with the check.
- */
-async function retrainAtLevel3(suite: ReturnType<typeof quietPlatformForSuite>) {
-  const { db, platform } = suite;
+/** Version 1 learns level 0 (1,000 rows) and serves; no job left in the queue. */
+async function servingLevel0({ db, platform }: ReturnType<typeof quietPlatformForSuite>) {
   await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
   const { job } = await platform.drift.requestRetrain('bootstrap for the test');
   expect((await platform.retrain.run(job.id)).promoted).toBe(true);
   await platform.holder.refresh();
   await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+}
+
+/**
+ * Version 1 learns level 0 and serves; 400 rows at level 3 and a check: it must find
+ * the change and queue a drift retrain, which it runs and returns with the check.
+ */
+async function retrainAtLevel3(suite: ReturnType<typeof quietPlatformForSuite>) {
+  const { platform } = suite;
+  await servingLevel0(suite);
   await platform.data.ingest({ ...levelRows(3, 400, 1000), batchId: 'level-3' });
   const alarm = (await platform.drift.check('manual')).check!;
   expect(alarm).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
@@ -99,11 +104,7 @@ describe('a retrain that reaches back over a covariate shift', () => {
 
   it('asks the rows after the change, and leaves out the feature that did not transfer', async () => {
     const { db, platform } = suite;
-    await platform.data.ingest({ ...levelRows(0, 1000, 0), batchId: 'level-0' });
-    const { job } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(job.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
+    await servingLevel0(suite);
     // The features move where v1 still reads them right (a warning), then beyond (the labels alarm).
     await platform.data.ingest({ ...gappedRows(0.2, 200, 1000, 0.3), batchId: 'moved' });
     const first = (await platform.drift.check('manual')).check!;
