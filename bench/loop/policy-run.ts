@@ -5,7 +5,7 @@
  * are replaced by arrays; the decisions are the ones the platform will take.
  */
 
-import { featuresToLeaveOut } from '../../packages/core/src/features-left-out.ts';
+import { featuresToLeaveOut, MIN_TRANSFER_ROWS } from '../../packages/core/src/features-left-out.ts';
 import { forwardEvidence } from '../../packages/core/src/forward-promise.ts';
 import { type ForwardEvidence, forwardHoldout } from '../../packages/core/src/policy/forward-promise.ts';
 import {
@@ -367,7 +367,7 @@ export class PolicyRun {
     const n = trainTo - newFrom;
     const beforeTo = newFrom;
     const beforeFrom = Math.max(0, beforeTo - n);
-    if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < 50)
+    if (beforeTo - beforeFrom < this.config.minTrainRows / 2 || n < MIN_TRANSFER_ROWS)
       return { dropped: reachesBack ? this.#servingDropped(since) : [], seconds: 0 };
     const started = performance.now();
     // The platform's check (features-left-out.ts) with the benchmark's forest (trainer.ts's defaults).

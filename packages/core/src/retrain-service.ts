@@ -668,9 +668,7 @@ export class RetrainService {
     if (job.reason.startsWith(REGIME_GROWTH)) return inheritedLeftOut(champion, data.since);
     const inherited = data.reachedBack ? inheritedLeftOut(champion, null) : null;
     if (job.driftCheckId === null || data.searching) return inherited;
-    // The new regime's learned rows: all of them, or (reaching back) those after the change, when
-    // the learned rows are the window's oldest (not one in k of them).
-    const from = data.reachedBack ? (holdout === 'interleaved' ? null : (data.changeIndex ?? null)) : 0;
+    const from = newRegimeFrom(data, holdout);
     if (from === null || split.trainX.length - from < MIN_TRANSFER_ROWS) return inherited;
     const window = { features: split.trainX.slice(from), labels: split.trainY.slice(from) };
     const past = await readLabelledBefore(
@@ -1184,6 +1182,15 @@ interface ModelSplit extends GateSplit {
  * (`since` null) for a covariate shift's window, whose older rows kept their labels and those
  * features their drift.
  */
+/**
+ * The first learned row of the new regime: 0, or (reaching back) the first after the change, when
+ * the learned rows are the window's oldest in order (not one in k of them); null: none to tell.
+ */
+function newRegimeFrom(data: TrainingData, holdout: TrainingRun['holdout']): number | null {
+  if (!data.reachedBack) return 0;
+  return holdout === 'interleaved' ? null : (data.changeIndex ?? null);
+}
+
 function inheritedLeftOut(serving: ModelVersionRecord | null, since: RegimeStart | null): LeftOut | null {
   const leftOut = serving?.params.leftOut as LeftOut | undefined;
   if (!leftOut || (since && serving!.params.since !== since.at.toISOString())) return null;
