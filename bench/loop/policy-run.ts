@@ -29,6 +29,7 @@ import {
 import {
   type ChunkReference,
   chunkIsDue,
+  minLookRows,
   prepareChunkReference,
   testChunk,
 } from '../../packages/drift/src/index.ts';
@@ -184,6 +185,7 @@ export class PolicyRun {
         newOutcomes: this.replay.outcomes(lastLabelled, labelledUpTo),
         lineage: this.#lineage(),
         chunks,
+        openChunk: () => this.#testOpenChunk(),
         recent: { served: end - recentFrom, labelled: Math.max(0, labelledUpTo - recentFrom) },
       });
       lastLabelled = labelledUpTo;
@@ -195,6 +197,19 @@ export class PolicyRun {
       for (const action of decision.actions) await this.#act(action, before);
     }
     return this.record;
+  }
+
+  /** The open chunk's rows tested as they are (at least `minLookRows`), without closing it. */
+  #testOpenChunk(): ChunkEvidence | null {
+    const rows = this.#openChunk;
+    const served = this.#served();
+    if (!served || rows.length < minLookRows(this.config.chunkSize)) return null;
+    const features = rows.map((i) => this.stream.features[i]!);
+    const test = testChunk(served.reference, features, {
+      importances: served.importances,
+      muted: new Set(this.state.data.muted),
+    });
+    return { from: rows[0]!, to: rows.at(-1)! + 1, test };
   }
 
   /** A chunk of served rows, each once (labels come with the ingested rows, so the predicted first rows of a batch are the same entities). */

@@ -2,7 +2,7 @@
  * One seed of one scenario, told as a timeline: the policy's events and trainings, and the
  * accuracy of every strategy per block of rows. For developing the policy, not a figure.
  *
- *   node --import tsx bench/loop/trace.ts A7 3 [block]
+ *   node --import tsx bench/loop/trace.ts A7 3 [block]   (TRACE_FLAGS=1: also every flagged chunk)
  */
 import { accuracyBetween, summarize } from './measure.ts';
 import { PolicyRun } from './policy-run.ts';
@@ -26,7 +26,7 @@ const run = new PolicyRun(setup.stream, setup.settings, setup.config, cache);
 const record = await run.run(setup.events);
 console.log(`${id} seed ${seed}: ${setup.stream.description}; changes ${setup.stream.changes.join(', ')}`);
 for (const e of record.events) {
-  if (e.type === 'feature_flagged') continue;
+  if (e.type === 'feature_flagged' && !process.env.TRACE_FLAGS) continue;
   const rest = Object.entries(e)
     .filter(([k]) => k !== 'at' && k !== 'type')
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)

@@ -1,4 +1,4 @@
-import { binomialAtLeast, wilsonInterval } from '@automl-stream/drift';
+import { binomialAtLeast, minLookRows, wilsonInterval } from '@automl-stream/drift';
 import type { Logger } from 'pino';
 
 /** Tail probability under which a batch's errors ask for a drift check before WINDOW_SIZE rows. */
@@ -67,8 +67,8 @@ export class DataTriggers {
    * The serving version scored `outcomes` labelled rows on arrival, `wrong` of them wrong: when
    * they are far above what it promised (earlyCheckDue, on at least EARLY_MIN_OUTCOMES since the
    * last ask), a check is asked for now, so a change is acted on within a batch or two instead
-   * of up to WINDOW_SIZE rows later. Early asks come at most once per max(100, WINDOW_SIZE / 5)
-   * outcomes: while a version stays bad the checks do not crowd out its retrain.
+   * of up to WINDOW_SIZE rows later. Early asks come at most once per `minLookRows` (max(100,
+   * WINDOW_SIZE / 5)) outcomes: while a version stays bad the checks do not crowd out its retrain.
    */
   scored(version: number, holdout: { n: number; errors: number }, wrong: number, outcomes: number): void {
     if (this.scoredSinceCheck.version !== version)
@@ -77,7 +77,7 @@ export class DataTriggers {
     now.wrong += wrong;
     now.outcomes += outcomes;
     now.sinceEarly += outcomes;
-    const spacing = Math.max(100, Math.floor(this.options.windowSize / 5));
+    const spacing = minLookRows(this.options.windowSize);
     if (now.sinceEarly < spacing || !earlyCheckDue(now.wrong, now.outcomes, holdout, EARLY_MIN_OUTCOMES))
       return;
     now.sinceEarly = 0;

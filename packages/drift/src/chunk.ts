@@ -279,6 +279,15 @@ export function chunkIsDue(openRows: number, size: number, trigger: 'rows' | 'ti
   return openRows >= size || (trigger === 'timer' && openRows >= size / 2);
 }
 
+/**
+ * The fewest new rows worth a look between two tests of the newest rows: max(100, a fifth of a
+ * chunk). An early check waits for as many outcomes after the last, and a test of the rows served
+ * since the newest tested chunk (a covariate shift's confirmation) for as many rows.
+ */
+export function minLookRows(size: number): number {
+  return Math.max(100, Math.floor(size / 5));
+}
+
 /** Consecutive p-values below `alpha` at the end of the list (the persistence of a data drift). */
 export function trailingRunBelow(pValues: readonly number[], alpha: number): number {
   let run = 0;

@@ -29,6 +29,7 @@ export {
   type FeatureChunkTest,
   type FeatureKind,
   MAX_CATEGORIES,
+  minLookRows,
   prepareChunkReference,
   resolveDriftSource,
   simesPValue,

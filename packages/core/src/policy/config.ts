@@ -74,6 +74,13 @@ export interface PolicyConfig {
    */
   reachBackOnShift: boolean;
   /**
+   * The last of the `persistence` flagged chunks that confirm a covariate shift may be the rows
+   * served since the newest closed chunk, tested when a retrain asks (at least half a chunk, as the
+   * timer closes one): an alarm that comes a few hundred rows after a flagged chunk need not wait
+   * for the next chunk to close while the failing version serves (T9). @default true
+   */
+  reachBackOnOpenChunk: boolean;
+  /**
    * A flagged champion that wins on the gate's rows but loses, on the point estimate, on the
    * newest of them (as many as the hold-out would hold, `GateInput.newestRows`) is replaced: a
    * window straddling a change holds older rows the champion never saw but still predicts well,
@@ -172,6 +179,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   moveLocatedWindow: true,
   moveLocatedZ: 2.5,
   reachBackOnShift: true,
+  reachBackOnOpenChunk: true,
   newestRowsRule: true,
   featureTransfer: true,
   transferOnReachBack: true,

@@ -376,6 +376,28 @@ describe('pending jobs (P5)', () => {
       expect(w.state.jobs[0]).toMatchObject({ status: 'waiting', since: 2300 });
     });
 
+    it('confirms the shift with the rows served since the newest flagged chunk, tested when the job asks', () => {
+      // One closed chunk flagged, ending at the change; the next is 200 rows into its 500 (T9's
+      // alarm, 200 hours after the chunk that flagged the season's temperatures).
+      const one = { chunks: [chunk(1300, 1800, [0.4, 0.5], 400), chunk(1800, 2300, [1e-5, 0.5], 400)] };
+      const open = (p: number) => () => chunk(2300, 2500, [p, 0.5], 400);
+      const d = decide(waiting(), evidence(2500, [], rows, { ...one, openChunk: open(1e-6) }));
+      expect(d.actions.find((a) => a.type === 'start_training')).toMatchObject({
+        candidates: [{ since: 2000, until: 2501 }],
+      });
+      expect(d.state.jobs[0]).toMatchObject({ status: 'training', since: 2000, reachedBackFrom: 2300 });
+      // The open rows did not move, the rule is off, or there are too few of them to test (null).
+      for (const [state, openChunk] of [
+        [waiting(), open(0.3)],
+        [waiting({ reachBackOnOpenChunk: false }), open(1e-6)],
+        [waiting(), () => null],
+      ] as const) {
+        const w = decide(state, evidence(2500, [], rows, { ...one, openChunk }));
+        expect(w.actions.some((a) => a.type === 'start_training')).toBe(false);
+        expect(w.state.jobs[0]).toMatchObject({ status: 'waiting', since: 2300 });
+      }
+    });
+
     it('waits for MIN_TRAIN_ROWS rows after the change when the shift is not confirmed, or with the rule off', () => {
       const still = { chunks: [chunk(2000, 2500, [0.4, 0.5], 400)] };
       // One flagged chunk is a 1-in-100 chance under no shift: not enough to train on older rows.

@@ -140,10 +140,27 @@ function shiftStart(state: PolicyState, job: Job, evidence: Evidence): number | 
   if (job.trigger !== 'level' && job.trigger !== 'minority') return null;
   if (job.sinceKind !== 'change' || lineage.length < k) return null;
   // A confirmed shift (`persistence` flagged chunks in a row): this action trusts the old rows.
-  const from = job.since - config.chunkSize;
-  if (!featuresMovedIn(state, from, evidence.now.position, config.persistence)) return null;
+  if (!shiftConfirmed(state, job.since - config.chunkSize, evidence)) return null;
   const start = lineage.servedAt[lineage.length - k]!;
   return start < job.since ? start : null;
+}
+
+/**
+ * `persistence` flagged chunks in a row, the newest overlapping [from, now); or the newest
+ * `persistence` − 1 chunks tested, flagged, the newest overlapping it, completed by the rows
+ * served since them (disjoint from every tested chunk) flagged on their own test.
+ */
+function shiftConfirmed(state: PolicyState, from: number, evidence: Evidence): boolean {
+  const { config } = state;
+  const now = evidence.now.position;
+  if (featuresMovedIn(state, from, now, config.persistence)) return true;
+  if (!config.reachBackOnOpenChunk || config.persistence < 2) return false;
+  const run = (state.data.tested ?? []).slice(1 - config.persistence);
+  const newest = run.at(-1);
+  if (run.length < config.persistence - 1 || !newest || newest.to <= from) return false;
+  if (!run.every((c) => c.pValue < config.chunkAlpha)) return false;
+  const open = evidence.openChunk?.() ?? null;
+  return open !== null && open.from >= newest.to && open.test.pValue < config.chunkAlpha;
 }
 
 const fromText = (since: number) => (since < 0 ? 'the first row' : `position ${since}`);

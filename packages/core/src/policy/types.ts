@@ -47,6 +47,11 @@ export interface Evidence {
   lineage: Outcomes;
   /** Chunks closed since the previous check, oldest first. */
   chunks: readonly ChunkEvidence[];
+  /**
+   * The rows served since the newest closed chunk, tested on demand against the serving version's
+   * reference; null under half a chunk. Only a covariate shift's confirmation asks (`reachBackOnOpenChunk`).
+   */
+  openChunk?: () => ChunkEvidence | null;
   /** Rows served among the newest `noLabelsWindow` served and how many of them have a label now. */
   recent: { served: number; labelled: number };
 }
