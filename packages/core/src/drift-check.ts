@@ -86,6 +86,13 @@ export interface DriftCheckInputs {
    */
   movedStreak?: number;
   /**
+   * The window's rows served after the newest earlier check that overlaps it and found the
+   * features moved (at least `minLookRows`), with the moved streak counted from them
+   * (`rowsAfterMoved`): when this check's window, which shares rows with that check, does not
+   * confirm a covariate shift, those rows tested on their own may.
+   */
+  tail?: { features: number[][]; movedStreak: number };
+  /**
    * How many earlier disjoint checks in a row, newest first, found the predicted-class mix moved
    * (absent: taken as 1). Without labels a moved mix acts on the second (persistence).
    */
@@ -234,9 +241,72 @@ export function disjointStreak(
   return count;
 }
 
-function measureShift(chunk: ChunkVerdict | null, movedStreak: number): ShiftVerdict | null {
+/**
+ * The served window's rows after the newest earlier check (newest first) that overlaps it and
+ * found the features moved, and how many disjoint checks in a row moved before them: an early
+ * check after a flagged one shares most of its rows, so its own window is no second opinion, but
+ * the rows served since are (null: no such check, or fewer than `minRows` rows after it).
+ */
+export function rowsAfterMoved(
+  earlier: readonly { flagged: boolean; span: ChunkSpan | null }[],
+  window: ServedWindow,
+  minRows: number,
+): { features: number[][]; movedStreak: number } | null {
+  const span = window.span;
+  if (!span) return null;
+  const last = earlier.find(
+    (c) =>
+      c.flagged && c.span?.source === span.source && c.span.last >= span.first && c.span.last < span.last,
+  )?.span?.last;
+  if (last === undefined) return null;
+  const after = window.ids.flatMap((id, i) => (id > last ? [i] : []));
+  if (after.length < minRows) return null;
+  const first = Math.min(...after.map((i) => window.ids[i]!));
+  return {
+    features: after.map((i) => window.features[i]!),
+    movedStreak: disjointStreak(earlier, { source: span.source, first, last: span.last }, SHIFT_CHECKS),
+  };
+}
+
+/** The newest served rows a check reads: ids and features newest first, and their span. */
+export interface ServedWindow {
+  span: ChunkSpan | null;
+  ids: readonly number[];
+  features: readonly number[][];
+}
+
+/** Rows stored after a column was added are longer: the model's columns are the first ones. */
+function modelFeatures(features: readonly number[][], nFeatures: number): number[][] {
+  return features
+    .filter((f) => f.length >= nFeatures)
+    .map((f) => (f.length === nFeatures ? f : f.slice(0, nFeatures)));
+}
+
+/** The chunk test of `inputs.tail`'s rows (see `rowsAfterMoved`); null without them. */
+function tailVerdict(inputs: DriftCheckInputs, settings: DriftSettings) {
+  const tail = inputs.tail;
+  if (!tail || inputs.reference.length < MIN_CURRENT_ROWS) return null;
+  const rows = modelFeatures(tail.features, inputs.model.nFeatures);
+  const { verdict } = chunkVerdict(inputs, rows, settings.minReferenceRows);
+  return { verdict, rows: rows.length, movedStreak: tail.movedStreak };
+}
+
+function measureShift(
+  chunk: ChunkVerdict | null,
+  movedStreak: number,
+  tail: () => { verdict: ChunkVerdict; rows: number; movedStreak: number } | null,
+): ShiftVerdict | null {
   if (!chunk) return null;
   const checks = chunk.pValue < chunk.alpha ? movedStreak + 1 : 0;
+  if (checks < SHIFT_CHECKS) {
+    const t = tail();
+    if (t && t.verdict.pValue < t.verdict.alpha && t.movedStreak + 1 >= SHIFT_CHECKS)
+      return {
+        confirmed: true,
+        checks: t.movedStreak + 1,
+        reason: `covariate shift: the features moved in the check before and in the ${t.rows} rows served since it (${t.verdict.reason}); the rows before a change keep their labels, so a retrain learns the newest rows at once`,
+      };
+  }
   const confirmed = checks >= SHIFT_CHECKS;
   const reason = confirmed
     ? `covariate shift: the features moved in ${checks} checks in a row; the rows before a change keep their labels, so a retrain learns the newest rows at once`
@@ -276,11 +346,7 @@ type DriftSettings = Config['drift'];
 
 /** Measures data, prediction and concept drift of one check. */
 export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings): DriftMeasurement {
-  const { nFeatures } = inputs.model;
-  // Rows stored after a column was added are longer: the model's columns are the first ones.
-  const current = inputs.window.features
-    .filter((f) => f.length >= nFeatures)
-    .map((f) => (f.length === nFeatures ? f : f.slice(0, nFeatures)));
+  const current = modelFeatures(inputs.window.features, inputs.model.nFeatures);
   const data = measureDataDrift(inputs, current, settings);
   const prediction = measurePredictionDrift(inputs, settings);
   const { concept, level } = measureConcept(inputs);
@@ -324,7 +390,7 @@ export function measureDrift(inputs: DriftCheckInputs, settings: DriftSettings):
     concept,
     level,
     chunk: data.chunk,
-    shift: measureShift(data.chunk, inputs.movedStreak ?? 0),
+    shift: measureShift(data.chunk, inputs.movedStreak ?? 0, () => tailVerdict(inputs, settings)),
     quality: measureQuality(inputs.reference, current, inputs.columns?.types ?? null),
   };
 }

@@ -1,5 +1,6 @@
 import type { Config } from '@automl-stream/config';
 import type { Queryable, Sql } from '@automl-stream/db';
+import { minLookRows } from '@automl-stream/drift';
 import type { TableSchema } from '@automl-stream/table';
 import type { Logger } from 'pino';
 import {
@@ -14,6 +15,8 @@ import {
   type RetrainSituation,
   retargetTo,
   retrainReason,
+  rowsAfterMoved,
+  type ServedWindow,
   SHIFT_CHECKS,
 } from './drift-check.ts';
 import { promisedHoldout } from './forward-promise.ts';
@@ -186,22 +189,22 @@ export class DriftPolicy {
       promise: await this.promiseOf(production, schema?.label.classes),
       burstAware: this.config.drift.burstAware,
       labelsComeIn: recent.labelled > 0,
-      ...(await this.streaks(production.version, window.span)),
+      ...(await this.streaks(production.version, window)),
     };
     return { inputs, window };
   }
 
   /** How many earlier disjoint checks in a row flagged the features, saw them move, saw the class mix move. */
-  private async streaks(version: number, span: ChunkSpan | null) {
+  private async streaks(version: number, window: ServedWindow) {
+    const span = window.span;
     // Early checks come a few batches apart, so several may overlap the newest chunk.
     const earlier = await recentChunkChecks(this.sql, this.pipeline.id, version, 8 * ACCEPT_AFTER_CHECKS);
+    const moved = earlier.map((c) => ({ flagged: c.moved, span: c.span }));
+    const tail = rowsAfterMoved(moved, window, minLookRows(this.config.drift.windowSize));
     return {
       flaggedStreak: disjointStreak(earlier, span, ACCEPT_AFTER_CHECKS),
-      movedStreak: disjointStreak(
-        earlier.map((c) => ({ flagged: c.moved, span: c.span })),
-        span,
-        SHIFT_CHECKS,
-      ),
+      movedStreak: disjointStreak(moved, span, SHIFT_CHECKS),
+      ...(tail ? { tail } : {}),
       predictionStreak: disjointStreak(
         earlier.map((c) => ({ flagged: c.predicted, span: c.span })),
         span,

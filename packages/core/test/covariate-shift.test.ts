@@ -79,3 +79,35 @@ describe('a covariate shift', () => {
     expect(v2.params.since).toBe(job.changeAt!.toISOString());
   }, 60_000);
 });
+
+describe('a covariate shift confirmed by the rows served since the check that flagged it', () => {
+  const suite = quietPlatformForSuite(SETTINGS);
+
+  it('takes an early check whose window shares rows with that check at its new rows', async () => {
+    const { db, platform } = suite;
+    await platform.data.ingest({ ...stripes(1000, 0, 0, 1), batchId: 'start' });
+    const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
+    expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = 'retrain'`;
+    await platform.data.ingest({ ...stripes(200, 1000, 0.75, 1), batchId: 'moved' });
+    const first = await platform.drift.check('manual');
+    expect(first.check!.details.shift).toMatchObject({ confirmed: false, checks: 1 });
+
+    // Half a window later the labels alarm: the check reads the newest 200 rows, 100 of them the
+    // first check's, so its own window is no second opinion; the 100 rows since are.
+    const [before] = await db.sql<{ id: number }[]>`select max(id)::int as id from rows`;
+    await platform.data.ingest({ ...stripes(100, 1200, 1, 1.5), batchId: 'beyond' });
+    const second = await platform.drift.check('manual');
+    expect(second.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    expect(second.check!.details.shift).toMatchObject({ confirmed: true, checks: 2 });
+    expect((second.check!.details.shift as { reason: string }).reason).toMatch(
+      /^covariate shift: the features moved in the check before and in the 100 rows served since it/,
+    );
+    const result = await platform.retrain.run(second.check!.trainingJobId!);
+    expect(result).toMatchObject({ promoted: true, version: { version: 2 } });
+    const v2 = (await getProductionVersion(db.sql, 1))!;
+    expect(v2.trainRows).toBe(300);
+    expect(v2.rowWindowStart).toBeLessThan(before!.id + 1);
+  }, 60_000);
+});

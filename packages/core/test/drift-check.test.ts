@@ -9,6 +9,7 @@ import {
   decideAction,
   measureDrift,
   retrainReason,
+  rowsAfterMoved,
 } from '../src/drift-check.ts';
 import { seeded } from '../src/policy/testing.ts';
 
@@ -92,6 +93,40 @@ describe('measureDrift', () => {
     // Features that did not move end the run, whatever came before.
     const still = measureDrift(inputs({ movedStreak: 5 }), settings);
     expect(still.shift).toMatchObject({ confirmed: false, checks: 0 });
+  });
+
+  it('confirms a covariate shift with the rows served since the check before, which shares the rest of its window', () => {
+    // The check at row 1,000 flagged [501, 1000]; an early check at 1,200 reads [701, 1200].
+    const ids = Array.from({ length: 500 }, (_, i) => 1200 - i);
+    const window = {
+      span: { source: 'rows' as const, first: 701, last: 1200 },
+      ids,
+      features: ids.map((id) => [id]),
+    };
+    const before = (flagged: boolean, first = 501, last = 1000) => ({
+      flagged,
+      span: { source: 'rows' as const, first, last },
+    });
+    const tail = rowsAfterMoved([before(true)], window, 100);
+    expect(tail?.features.map((f) => f[0])).toEqual(ids.slice(0, 200));
+    expect(tail?.movedStreak).toBe(1);
+    expect(rowsAfterMoved([before(true)], window, 250)).toBeNull(); // 200 rows after it
+    expect(rowsAfterMoved([before(false)], window, 100)).toBeNull();
+    expect(rowsAfterMoved([before(true, 1, 500)], window, 100)).toBeNull(); // disjoint: it counts as it is
+
+    const moved = { features: rows(1000, 3, 2, 0.5), predicted: [] };
+    const measure = (tailRows: number[][], movedStreak: number) =>
+      measureDrift(
+        inputs({ window: moved, movedStreak: 0, tail: { features: tailRows, movedStreak } }),
+        settings,
+      ).shift;
+    const confirmed = measure(rows(200, 3, 3, 0.5), 1);
+    expect(confirmed).toMatchObject({ confirmed: true, checks: 2 });
+    expect(confirmed!.reason).toMatch(
+      /^covariate shift: the features moved in the check before and in the 200 rows served since it \(data drift: Simes p/,
+    );
+    expect(measure(rows(200, 3, 3), 1)).toMatchObject({ confirmed: false, checks: 1 });
+    expect(measure(rows(200, 3, 3, 0.5), 0)).toMatchObject({ confirmed: false, checks: 1 });
   });
 
   it('lets labels decide: moved features warn while labels come in, and act without labels only on two checks in a row', () => {

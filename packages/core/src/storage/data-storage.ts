@@ -552,6 +552,8 @@ export async function readCurrentWindow(
   version: number,
 ): Promise<{
   features: number[][];
+  /** The served entities' ids (of `source`), as `features`: newest first. */
+  ids: number[];
   predicted: number[];
   newestPredictionId: number | null;
   newestRowId: number | null;
@@ -584,6 +586,7 @@ export async function readCurrentWindow(
   const served: Served[] = useRows ? rows : predictions;
   return {
     features: served.map((r) => r.features),
+    ids: served.map((r) => Number(r.id)),
     predicted: served
       .filter((r) => r.predicted !== null && r.v === version)
       .map((r) => r.predicted as number),
