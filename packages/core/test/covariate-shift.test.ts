@@ -27,22 +27,28 @@ function stripes(n: number, offset: number, lo: number, hi: number) {
   return { features, labels };
 }
 
+/**
+ * v1 learns x0 in [0, 1); then 200 rows with x0 in [0.75, 1) move the features inside its range
+ * (a warning, the labels show no loss): the first check that found them moved.
+ */
+async function servingV1ThenMovedInside({ db, platform }: ReturnType<typeof quietPlatformForSuite>) {
+  await platform.data.ingest({ ...stripes(1000, 0, 0, 1), batchId: 'start' });
+  const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
+  expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
+  await platform.holder.refresh();
+  await db.sql`delete from pgboss.job where name = 'retrain'`;
+  await platform.data.ingest({ ...stripes(200, 1000, 0.75, 1), batchId: 'moved' });
+  const first = await platform.drift.check('manual');
+  expect(first.check).toMatchObject({ conceptDrift: false, action: 'none' });
+  expect(first.check!.details.shift).toMatchObject({ confirmed: false, checks: 1 });
+}
+
 describe('a covariate shift', () => {
   const suite = quietPlatformForSuite(SETTINGS);
 
   it('retrains at once on the newest rows, from before the change too, and supersedes growth', async () => {
     const { db, platform } = suite;
-    await platform.data.ingest({ ...stripes(1000, 0, 0, 1), batchId: 'start' });
-    const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = 'retrain'`;
-
-    // The features move inside the range v1 learned: a warning, the labels show no loss.
-    await platform.data.ingest({ ...stripes(200, 1000, 0.75, 1), batchId: 'moved' });
-    const first = await platform.drift.check('manual');
-    expect(first.check).toMatchObject({ conceptDrift: false, action: 'none' });
-    expect(first.check!.details.shift).toMatchObject({ confirmed: false, checks: 1 });
+    await servingV1ThenMovedInside(suite);
 
     // A growth run is open (its regime starts later than any change the labels will locate).
     const growth = await insertTrainingJob(db.sql, 1, {
@@ -85,14 +91,7 @@ describe('a covariate shift confirmed by the rows served since the check that fl
 
   it('takes an early check whose window shares rows with that check at its new rows', async () => {
     const { db, platform } = suite;
-    await platform.data.ingest({ ...stripes(1000, 0, 0, 1), batchId: 'start' });
-    const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
-    expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
-    await platform.holder.refresh();
-    await db.sql`delete from pgboss.job where name = 'retrain'`;
-    await platform.data.ingest({ ...stripes(200, 1000, 0.75, 1), batchId: 'moved' });
-    const first = await platform.drift.check('manual');
-    expect(first.check!.details.shift).toMatchObject({ confirmed: false, checks: 1 });
+    await servingV1ThenMovedInside(suite);
 
     // Half a window later the labels alarm: the check reads the newest 200 rows, 100 of them the
     // first check's, so its own window is no second opinion; the 100 rows since are.
