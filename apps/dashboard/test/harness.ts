@@ -8,7 +8,7 @@
  */
 /// <reference path="../../../packages/db/src/testing-global-setup.ts" />
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,8 +31,33 @@ export function ensureBuilt(): Promise<void> {
   return building;
 }
 
+/** Held while one test process builds: files run two at a time, and each would build. */
+const buildLock = path.join(dashboardDir, '.test-build-lock');
+/** A lock older than this was left by a process that died while building. */
+const STALE_LOCK_MS = 300_000;
+
 async function build(): Promise<void> {
-  if (dashboardBuildIsCurrent(dashboardDir)) return;
+  for (;;) {
+    if (dashboardBuildIsCurrent(dashboardDir)) return;
+    try {
+      mkdirSync(buildLock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const held = statSync(buildLock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS)
+        rmSync(buildLock, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    if (!dashboardBuildIsCurrent(dashboardDir)) await viteBuild();
+  } finally {
+    rmSync(buildLock, { recursive: true, force: true });
+  }
+}
+
+async function viteBuild(): Promise<void> {
   const vite = path.join(dashboardDir, 'node_modules', '.bin', 'vite');
   await new Promise<void>((resolve, reject) => {
     // vitest sets NODE_ENV=test, which vite.config.ts leaves alone and which would give a build
