@@ -8,7 +8,7 @@
  */
 /// <reference path="../../../packages/db/src/testing-global-setup.ts" />
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { findFreePort } from '../../../packages/db/src/index.ts';
 import { CHROMIUM_FLAGS, provideChromium } from '../../../test/support/chromium.ts';
 import { gql, startTestPlatform, type TestPlatform } from '../../server/src/testing.ts';
 import { dashboardBuildIsCurrent } from '../build-freshness.js';
+import { withDashboardLock } from './build-lock.ts';
 
 export const dashboardDir = fileURLToPath(new URL('..', import.meta.url));
 export const entry = path.join(dashboardDir, 'build', 'index.js');
@@ -31,30 +32,13 @@ export function ensureBuilt(): Promise<void> {
   return building;
 }
 
-/** Held while one test process builds: files run two at a time, and each would build. */
-const buildLock = path.join(dashboardDir, '.test-build-lock');
-/** A lock older than this was left by a process that died while building. */
-const STALE_LOCK_MS = 300_000;
-
 async function build(): Promise<void> {
-  for (;;) {
-    if (dashboardBuildIsCurrent(dashboardDir)) return;
-    try {
-      mkdirSync(buildLock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const held = statSync(buildLock, { throwIfNoEntry: false });
-      if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS)
-        rmSync(buildLock, { recursive: true, force: true });
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    if (!dashboardBuildIsCurrent(dashboardDir)) await viteBuild();
-  } finally {
-    rmSync(buildLock, { recursive: true, force: true });
-  }
+  await withDashboardLock(
+    () => dashboardBuildIsCurrent(dashboardDir),
+    async () => {
+      if (!dashboardBuildIsCurrent(dashboardDir)) await viteBuild();
+    },
+  );
 }
 
 async function viteBuild(): Promise<void> {
