@@ -187,8 +187,9 @@ describe('budget, abort and progress', () => {
     });
     const seconds = (performance.now() - started) / 1000;
     expect(result.stoppedByBudget).toBe(true);
-    // Unbudgeted, this search fits 20,000 rows several times (about 5 s on 2 cores).
-    expect(seconds).toBeLessThan(2.5);
+    // Unbudgeted, this search fits 20,000 rows several times (about 5 s on 2 idle cores); test
+    // files run two at a time, so the bound leaves room for another file's load.
+    expect(seconds).toBeLessThan(4);
     expect(result.leaderboard.some((e) => e.rung < result.rungs.length - 1 && !e.cutByHalving)).toBe(true);
     expect(result.winner.forest.predict(big.features.subarray(0, 10)).length).toBe(1);
   });
