@@ -75,9 +75,10 @@ export interface PolicyConfig {
   reachBackOnShift: boolean;
   /**
    * The last of the `persistence` flagged chunks that confirm a covariate shift may be the rows
-   * served since the newest closed chunk, tested when a retrain asks (at least half a chunk, as the
-   * timer closes one): an alarm that comes a few hundred rows after a flagged chunk need not wait
-   * for the next chunk to close while the failing version serves (T9). @default true
+   * served since the newest closed chunk, tested when a retrain asks (at least `minLookRows`:
+   * max(100, a fifth of a chunk), the spacing of the platform's early checks): an alarm that comes
+   * a few hundred rows after a flagged chunk need not wait for the next chunk to close while the
+   * failing version serves (T9: 0.9371 with 3 runs → 0.9451 with 6). @default true
    */
   reachBackOnOpenChunk: boolean;
   /**
