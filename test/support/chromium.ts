@@ -10,11 +10,12 @@
  * Playwright's own installer elsewhere.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { withDirectoryLock } from './dir-lock.ts';
 
 /** What decides where a browser is and how one is installed. */
 export interface Machine {
@@ -150,44 +151,10 @@ async function runPlan(plan: InstallPlan, machine: Machine): Promise<string | nu
   return null;
 }
 
-/**
- * One install at a time across the test files running in parallel (and across test runs): a
- * directory made atomically, holding its owner's pid so that a crashed owner does not block.
- */
+/** One install at a time across the test files running in parallel (and across test runs). */
 async function withInstallLock<T>(work: () => Promise<T>): Promise<T> {
   const lock = path.join(tmpdir(), 'automl-stream-chromium-install.lock');
-  const deadline = Date.now() + 20 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(path.join(lock, 'pid'), String(process.pid));
-      break;
-    } catch {
-      let owner = Number.NaN;
-      try {
-        owner = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
-      } catch {
-        // Being created, or being removed: look again.
-      }
-      if (Number.isInteger(owner) && !isAlive(owner)) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`another Chromium install holds ${lock}`);
-      else await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return (await withDirectoryLock(lock, work, { timeoutMs: 20 * 60_000 })) as T;
 }
 
 /**

@@ -11,6 +11,7 @@ import { gql } from '@automl-stream/server/testing.ts';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CHROMIUM_FLAGS, provideChromium } from '../../../test/support/chromium.ts';
+import { isAlive } from '../../../test/support/dir-lock.ts';
 import { keyLines } from '../src/commands/start-command.ts';
 import { repoRoot } from './run-cli.ts';
 
@@ -52,16 +53,6 @@ async function waitFor(started: Started, text: string, timeoutMs: number): Promi
     await new Promise((r) => setTimeout(r, 100));
   }
   return started.output();
-}
-
-/** Whether a process is running (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function until(done: () => boolean, timeoutMs: number): Promise<void> {
@@ -179,7 +170,7 @@ describe('pnpm start from a terminal', () => {
         readFileSync(path.join(embeddedDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
       );
       process.kill(postmaster, 'SIGINT');
-      await until(() => !alive(postmaster), 30_000);
+      await until(() => !isAlive(postmaster), 30_000);
       ctrlC(started);
       const ended = await started.ended;
       expect(ended.output).toMatch(/stopping \(finishing requests, then the database\)…\nstopped\.\n$/);
