@@ -204,12 +204,17 @@ export class PolicyRun {
     const rows = this.#openChunk;
     const served = this.#served();
     if (!served || rows.length < minLookRows(this.config.chunkSize)) return null;
+    return this.#testRows(rows, served).chunk;
+  }
+
+  /** Served rows (positions) tested against the serving version's reference, and their features. */
+  #testRows(rows: number[], served: Served) {
     const features = rows.map((i) => this.stream.features[i]!);
     const test = testChunk(served.reference, features, {
       importances: served.importances,
       muted: new Set(this.state.data.muted),
     });
-    return { from: rows[0]!, to: rows.at(-1)! + 1, test };
+    return { features, chunk: { from: rows[0]!, to: rows.at(-1)! + 1, test } };
   }
 
   /** A chunk of served rows, each once (labels come with the ingested rows, so the predicted first rows of a batch are the same entities). */
@@ -218,15 +223,12 @@ export class PolicyRun {
     this.#openChunk = [];
     const served = this.#served();
     if (!served || rows.length === 0) return;
-    const features = rows.map((i) => this.stream.features[i]!);
-    const test = testChunk(served.reference, features, {
-      importances: served.importances,
-      muted: new Set(this.state.data.muted),
-    });
+    const { features, chunk } = this.#testRows(rows, served);
+    const test = chunk.test;
     const flagged = test.features.filter((f) => f.pValue < this.config.chunkAlpha).map((f) => f.feature);
     if (flagged.length > 0)
       this.record.events.push({ at: rows.at(-1)! + 1, type: 'feature_flagged', features: flagged });
-    out.push({ from: rows[0]!, to: rows.at(-1)! + 1, test });
+    out.push(chunk);
     if (shouldGrowReference(served.referenceRows.length, test.pValue, this.config)) {
       const grown = [...served.referenceRows, ...features].slice(0, this.config.maxReferenceRows);
       served.referenceRows = grown;
