@@ -55,7 +55,12 @@ describe('features left out, on the models page', () => {
   it('names the left-out feature and the transfer accuracies of the drift retrain', async () => {
     await suite.api(INGEST, { input: levelRows(0, 1200, 0, 0.5) });
     await until('version 1', active, (d) => d.activeModel?.version === 1, 60_000);
-    await suite.api(INGEST, { input: levelRows(3, 500, 1200, 0) });
+    // Scored by v1 as they arrive: the check judges v1 on them.
+    const shifted = await suite.api<{ ingest: { scoredRows: number; modelVersion: number | null } }>(
+      'mutation Ingest($input: IngestInput!) { ingest(input: $input) { scoredRows modelVersion } }',
+      { input: levelRows(3, 500, 1200, 0) },
+    );
+    expect(shifted.ingest).toEqual({ scoredRows: 500, modelVersion: 1 });
     await suite.api('mutation { checkDrift { skipped } }');
     const { activeModel } = await until(
       'the drift retrain serving',

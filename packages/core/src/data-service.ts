@@ -186,7 +186,7 @@ export class DataService {
       throw error;
     });
     // Test-then-train: the serving model scores labelled rows before they are stored.
-    const model = await this.holder.ensure();
+    const model = plan.labels ? await this.modelOrLook() : await this.holder.ensure();
     const scored =
       plan.labels && model
         ? model.forest.predict(modelRows(plan.features, model.nFeatures, model.caps))
@@ -416,12 +416,18 @@ export class DataService {
     return model;
   }
 
+  /**
+   * The model in memory, loaded on first use (MODEL_CACHE_MB may have evicted it). With none yet,
+   * look once: the first version may have been promoted by a worker an instant ago, before this
+   * replica's notice arrived (activeModel would already name it).
+   */
+  private async modelOrLook(): Promise<ServingModel | null> {
+    return (await this.holder.ensure()) ?? (await this.holder.refresh().catch(() => null));
+  }
+
   async predict(input: PredictInput): Promise<PredictOutcome> {
-    // One model for the whole request, even if a promotion swaps it meanwhile. With none in
-    // memory yet, look once: the first version may have been promoted by a worker an instant
-    // ago, before this replica's notice arrived (activeModel would already name it).
-    // (Loaded on first use too: MODEL_CACHE_MB may have evicted it.)
-    if (!(await this.holder.ensure())) await this.holder.refresh().catch(() => null);
+    // One model for the whole request, even if a promotion swaps it meanwhile.
+    await this.modelOrLook();
     const model = this.servingModel();
     const { schema, features, absentColumns } = await this.predictRows(input, model);
     const rows = modelRows(features, model.nFeatures, model.caps);
