@@ -107,11 +107,11 @@ export class RetrainRequests {
    * GROWTH_RETRAIN_ROWS, or — once the stream has been quiet for CHECK_INTERVAL_SECONDS — by a
    * tenth (see grownEnough), and no retrain is open. It trains from the serving version's first
    * row on (older rows may be of an earlier concept); like every challenger it is promoted only if
-   * better on the newest hold-out. On a live stream it waits while the serving version, already
-   * chosen by a search, errs on fewer than PROMOTION_TOLERANCE of its outcomes (`barelyErrs`): a
-   * grown model could gain at most that, which the gate cannot tell from none. The regime's first
-   * growth (a fast model's search) and a quiet stream's last one (a table's model of all its rows)
-   * are not held back.
+   * better on the newest hold-out. On a live stream it waits while the serving version errs on
+   * fewer than PROMOTION_TOLERANCE of its outcomes (`barelyErrs`): a grown model could gain at
+   * most that, which the gate cannot tell from none. That holds for a located change's fast model
+   * too (no search yet): the search its growth brings can gain no more. A quiet stream's last
+   * growth (a table's model of all its rows) is not held back.
    */
   async growth(production: ModelVersionRecord, barelyErrs = false): Promise<TrainingJobRecord | null> {
     const newest = await newestModelVersion(this.sql, this.pipeline.id);
@@ -123,7 +123,7 @@ export class RetrainRequests {
     const available = Math.min(labelled, this.config.retrain.trainWindow);
     const quiet = available > used && (await this.quiet());
     if (!grownEnough(used, available, this.config.retrain.growthRows, quiet, regime !== null)) return null;
-    if (barelyErrs && production.params.search !== undefined && !quiet) return null;
+    if (barelyErrs && !quiet) return null;
     return this.sql.begin(async (tx) => {
       await lockRetrainRequests(tx, this.pipeline.id);
       if (await openTrainingJob(tx, this.pipeline.id)) return null;
