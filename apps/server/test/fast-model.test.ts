@@ -38,7 +38,7 @@ interface Version {
   rejectedReason: string | null;
   trainRows: number;
   holdoutRows: number;
-  params: { regime?: boolean; search?: unknown; read?: number };
+  params: { regime?: boolean; search?: unknown; read?: number; sinceRead?: number };
   search: { window: string; refitRows: number | null } | null;
   metrics: { accuracy: number };
   championMetrics: { accuracy: number } | null;
@@ -161,6 +161,8 @@ describe('the fast model after a located concept change', () => {
     expect(grown.trainRows).toBe(grown.search!.refitRows);
     expect(grown.params.read).toBeGreaterThan(1200);
     expect(grown.trainRows).toBeLessThan(grown.params.read! - 1000);
+    // Its regime's next growth counts the rows since the change it read, hold-out included.
+    expect(grown.params.sinceRead).toBeGreaterThanOrEqual(grown.trainRows);
     expect(Date.parse(fast.promotedAt!)).toBeLessThan(Date.parse(growthJob.startedAt!));
     expect(fastJob.durationMs!).toBeLessThan(growthJob.durationMs!);
   }, 180_000);

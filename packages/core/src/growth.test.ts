@@ -71,6 +71,20 @@ describe('growth within the regime of a located change', () => {
       regime: { at: new Date(since), rowId: 9000 },
       used: 1500,
     });
+    // It read 3,000 rows since the change (its hold-out and the rows it validated on included):
+    // those are what the regime's growth is measured against, not the winner's 1,400.
+    expect(
+      learnedFrom({
+        ...version({
+          regime: true,
+          since,
+          sinceRowId: 9000,
+          search: search('since-change'),
+          sinceRead: 3000,
+        }),
+        trainRows: 16_000,
+      }),
+    ).toEqual({ regime: { at: new Date(since), rowId: 9000 }, used: 3000 });
     // It chose all rows: the whole window, as before.
     expect(
       learnedFrom({

@@ -282,10 +282,12 @@ export function learnedFrom(version: Pick<ModelVersionRecord, 'params' | 'trainR
     since,
     sinceRowId,
     search,
+    sinceRead,
   } = version.params as {
     regime?: boolean;
     since?: string | null;
     sinceRowId?: number | null;
+    sinceRead?: number;
     search?: { window: string; candidates: { winner: boolean; windowRows: number }[] };
   };
   const all = { regime: null, used: rowsRead(version) };
@@ -294,5 +296,9 @@ export function learnedFrom(version: Pick<ModelVersionRecord, 'params' | 'trainR
   if (!search) return { regime, used: all.used };
   if (search.window !== 'since-change') return all;
   const winner = search.candidates.find((c) => c.winner);
-  return winner ? { regime, used: winner.windowRows + heldOut(version) } : all;
+  if (!winner) return all;
+  // The rows since the change it read; versions stored before `sinceRead` count the winner's
+  // window, which leaves out the rows the search validated on (a rejected growth of Seattle's
+  // weather read 370 and counted 185, so the next grew at once, on 570).
+  return { regime, used: sinceRead ?? winner.windowRows + heldOut(version) };
 }

@@ -1084,6 +1084,9 @@ export class RetrainService {
           since: data.since?.at.toISOString() ?? null,
           sinceRowId: data.since?.rowId ?? null,
           regime: regimeRun(job, data.since),
+          // The rows since the change a search read (its hold-out included): what its regime's
+          // growth is measured against, whichever window won (learnedFrom).
+          ...(data.sinceStart === null ? {} : { sinceRead: data.labels.length - data.sinceStart }),
           gate: run.decision.gate,
           // A winner the promotion cap withheld: the drift it answered is not accepted.
           ...(capped ? { withheld: 'promotion cap' } : {}),
