@@ -57,7 +57,9 @@ async function retrainAtLevel3(suite: ReturnType<typeof quietPlatformForSuite>) 
 }
 
 describe('a drift retrain leaves out a feature whose level moved', () => {
-  const suite = quietPlatformForSuite(SETTINGS);
+  // A check interval of 1 s: the growth below comes once no label arrived for it (a quiet stream).
+  // On a live stream it would wait, as the fast model errs on none of these noiseless rows.
+  const suite = quietPlatformForSuite({ ...SETTINGS, CHECK_INTERVAL_SECONDS: '1' });
 
   it('records what it left out, generalises to a new level, and its growth keeps it out', async () => {
     const { db, platform } = suite;
@@ -82,8 +84,10 @@ describe('a drift retrain leaves out a feature whose level moved', () => {
     await platform.holder.refresh();
     await db.sql`delete from pgboss.job where name = ${retrainQueue.name}`;
 
-    // The regime's rows triple: its growth keeps the reading out without measuring again.
+    // The regime's rows triple and no label comes for a check interval: its growth keeps the
+    // reading out without measuring again.
     await platform.data.ingest({ ...levelRows(3, 1200, 1400), batchId: 'more-level-3' });
+    await new Promise((r) => setTimeout(r, 1200));
     const growth = (await platform.drift.check('manual')).trainingJob!;
     expect(growth.reason.startsWith(REGIME_GROWTH)).toBe(true);
     const grown = await platform.retrain.run(growth.id);
