@@ -386,9 +386,15 @@ async function reactionTo(
 ): Promise<ChangeReaction> {
   const [first] = await sql<{ id: number }[]>`select min(id)::int as id from rows`;
   const changeId = first!.id + change;
+  // The first drift verdict recorded after the change's first row was stored, and the rows stored
+  // by then (its window's end can lag: the error stream is read after the window, so a check whose
+  // window ends just before the change may already count the change's first outcomes).
   const [check] = await sql<{ r: number; at: Date }[]>`
-    select window_end_id::int as r, created_at as at from drift_checks
-      where verdict = 'drift' and window_end_id >= ${changeId} order by id limit 1`;
+    select (select coalesce(max(id), 0) from rows where created_at <= c.created_at)::int as r,
+        c.created_at as at
+      from drift_checks c
+      where c.verdict = 'drift' and c.created_at > (select created_at from rows where id = ${changeId})
+      order by c.id limit 1`;
   const [served] = check
     ? await sql<{ at: Date; v: number; search: boolean }[]>`
         select promoted_at as at, version as v, params ? 'search' as search from model_versions

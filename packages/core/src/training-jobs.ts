@@ -2,6 +2,7 @@ import type { Sql } from '@automl-stream/db';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import {
   countTrainingJobs,
+  driftRetrainOpen,
   getTrainingJob,
   getTrainingJobs,
   listTrainingJobs,
@@ -29,6 +30,11 @@ export class TrainingJobs {
       countTrainingJobs(this.sql, this.pipeline.id, options.status),
     ]);
     return { items, total, limit: options.limit, offset: options.offset };
+  }
+
+  /** Whether a drift-triggered retrain is queued or running. */
+  driftRetrainOpen(): Promise<boolean> {
+    return driftRetrainOpen(this.sql, this.pipeline.id);
   }
 
   /** A job by id; undefined for an id that is not a positive whole number or not stored. */

@@ -49,6 +49,13 @@ export class DataTriggers {
       windowSize: number;
       /** Queue a drift check (trigger "rows"). */
       askForCheck: () => Promise<unknown>;
+      /**
+       * Whether a drift-triggered retrain is queued or running (absent: never). An early ask is
+       * skipped then: the drift is being answered, and back-to-back checks that only say
+       * "still drifting" took the cores its fit needed (the regular ask every WINDOW_SIZE rows
+       * still comes, for retargeting the job and ending a growth run).
+       */
+      driftRetrainOpen?: () => Promise<boolean>;
       /** Whether a model serves in this process. */
       hasModel: () => boolean;
       /** Queue the first training if enough labelled rows are in. */
@@ -68,7 +75,8 @@ export class DataTriggers {
    * they are far above what it promised (earlyCheckDue, on at least EARLY_MIN_OUTCOMES since the
    * last ask), a check is asked for now, so a change is acted on within a batch or two instead
    * of up to WINDOW_SIZE rows later. Early asks come at most once per `minLookRows` (max(100,
-   * WINDOW_SIZE / 5)) outcomes: while a version stays bad the checks do not crowd out its retrain.
+   * WINDOW_SIZE / 5)) outcomes, and not while a drift-triggered retrain is open: while a version
+   * stays bad the checks do not crowd out its retrain.
    */
   scored(version: number, holdout: { n: number; errors: number }, wrong: number, outcomes: number): void {
     if (this.scoredSinceCheck.version !== version)
@@ -81,7 +89,19 @@ export class DataTriggers {
     if (now.sinceEarly < spacing || !earlyCheckDue(now.wrong, now.outcomes, holdout, EARLY_MIN_OUTCOMES))
       return;
     now.sinceEarly = 0;
-    this.ask();
+    this.askEarly();
+  }
+
+  /** An early ask, unless a drift retrain is already open. */
+  private askEarly(): void {
+    const open = this.options.driftRetrainOpen;
+    if (!open) return this.ask();
+    open()
+      .then((isOpen) => {
+        if (!isOpen) return this.ask();
+        this.options.logger.debug('early drift check skipped: a drift retrain is open');
+      })
+      .catch((error) => this.options.logger.warn({ err: error }, 'could not queue a drift check'));
   }
 
   private ask(): void {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
 import { countLabelledSinceUpTo } from '../src/storage/data-storage.ts';
+import { insertTrainingJob } from '../src/storage/training-storage.ts';
 import { startQuietPlatform } from './quiet-platform.ts';
 
 describe('retrain requests', () => {
@@ -111,5 +112,26 @@ describe('retrain requests', () => {
     expect(await countLabelledSinceUpTo(db.sql, 1, tenMinutesAgo, 12)).toBe(12);
     await finished('promoted', 1);
     expect((await situation()).backoff).toBeNull();
+  });
+  it('tells the data path whether a drift-triggered retrain is open (its early asks wait then)', async () => {
+    const jobs = platform.trainingJobs;
+    expect(await jobs.driftRetrainOpen()).toBe(false);
+    const growth = await insertTrainingJob(db.sql, 1, {
+      reason: 'growth',
+      driftCheckId: null,
+      changeAt: null,
+    });
+    expect(await jobs.driftRetrainOpen()).toBe(false);
+    const drift = await insertTrainingJob(db.sql, 1, {
+      reason: 'drift check 1',
+      driftCheckId: 1,
+      changeAt: null,
+    });
+    expect(await jobs.driftRetrainOpen()).toBe(true);
+    await db.sql`update training_jobs set status = 'running' where id = ${drift.id}`;
+    expect(await jobs.driftRetrainOpen()).toBe(true);
+    await db.sql`update training_jobs set status = 'succeeded' where id = ${drift.id}`;
+    expect(await jobs.driftRetrainOpen()).toBe(false);
+    await db.sql`update training_jobs set status = 'failed' where id = ${growth.id}`;
   });
 });

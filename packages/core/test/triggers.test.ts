@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.ts';
 import { DataTriggers, earlyCheckDue } from '../src/triggers.ts';
 
-function triggers(windowSize: number) {
+function triggers(windowSize: number, driftRetrainOpen?: () => Promise<boolean>) {
   const asks: number[] = [];
   let served = 0;
   const t = new DataTriggers({
     windowSize,
     askForCheck: async () => asks.push(served),
+    ...(driftRetrainOpen ? { driftRetrainOpen } : {}),
     hasModel: () => true,
     bootstrap: async () => null,
     logger: createLogger('silent'),
@@ -75,6 +76,35 @@ describe('DataTriggers', () => {
     batch(2, 2, 100);
     batch(2, 2, 100);
     expect(asks).toEqual([]);
+  });
+});
+
+describe('early asks while a drift retrain is open', () => {
+  // Each batch awaits the open-retrain answer, as the data path's batches are apart in time.
+  async function run(open: boolean) {
+    let questions = 0;
+    const { asks, batch } = triggers(1000, async () => {
+      questions += 1;
+      return open;
+    });
+    for (let i = 0; i < 12; i++) batch(1, 2, 100);
+    for (let i = 0; i < 10; i++) {
+      batch(1, 60, 100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { asks, questions };
+  }
+
+  it('asks early as before when none is open', async () => {
+    const { asks, questions } = await run(false);
+    expect(asks).toEqual([1000, 1300, 1500, 1700, 1900, 2100]);
+    expect(questions).toBe(5);
+  });
+
+  it('skips the early asks when one is open; the ask every WINDOW_SIZE rows still comes', async () => {
+    const { asks, questions } = await run(true);
+    expect(asks).toEqual([1000, 2000]);
+    expect(questions).toBe(5);
   });
 });
 

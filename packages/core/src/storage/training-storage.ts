@@ -262,6 +262,18 @@ export async function openTrainingJob(sql: Queryable, pipeline: number) {
   return row && toRecord(row);
 }
 
+/**
+ * Whether a drift-triggered retrain is queued or running: the serving version's drift is being
+ * answered, so an early drift check would only say so again.
+ */
+export async function driftRetrainOpen(sql: Queryable, pipeline: number): Promise<boolean> {
+  // name: drift-retrain-open
+  const [row] = await sql<{ open: boolean }[]>`
+    select exists (select 1 from training_jobs where pipeline_id = ${pipeline}
+      and status in ('queued', 'running') and drift_check_id is not null) as open`;
+  return row?.open ?? false;
+}
+
 /** Advisory lock key that serialises every decision to queue a retrain (drift, manual, bootstrap). */
 const RETRAIN_REQUEST_LOCK = 7_301_946_223;
 
