@@ -95,11 +95,14 @@ export class DataTriggers {
   /** An early ask, unless a drift retrain is already open. */
   private askEarly(): void {
     const open = this.options.driftRetrainOpen;
-    if (!open) return this.ask();
+    if (!open) {
+      this.ask();
+      return;
+    }
     open()
       .then((isOpen) => {
-        if (!isOpen) return this.ask();
-        this.options.logger.debug('early drift check skipped: a drift retrain is open');
+        if (isOpen) this.options.logger.debug('early drift check skipped: a drift retrain is open');
+        else this.ask();
       })
       .catch((error) => this.options.logger.warn({ err: error }, 'could not queue a drift check'));
   }
