@@ -1,5 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@automl-stream/db/testing.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { float8ArrayFromBinary } from '../src/storage/copy-binary.ts';
 import {
   COPY_MIN_ROWS,
   copyBatchWithRows,
@@ -9,6 +10,9 @@ import {
   insertBatchWithRows,
   insertPredictions,
   insertRows,
+  readCurrentWindow,
+  readLabelledBefore,
+  readLabelledWindow,
 } from '../src/storage/data-storage.ts';
 
 /** Values whose text form is easy to get wrong: repeating fractions, extremes, subnormals. */
@@ -253,5 +257,52 @@ describe('bulk inserts of rows and predictions (flat arrays)', () => {
     } finally {
       await db.sql`alter table predictions drop constraint test_no_label_9`;
     }
+  });
+});
+
+describe('reads of features in binary (array_send)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(inject('postgresUrl'));
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('gives back every value exactly, NaN (missing) and NULL elements as NaN, as the text form did', async () => {
+    const features = [
+      AWKWARD.slice(0, 5),
+      [Number.NaN, -123.5, -1e-300, 2 ** 53 + 2, Number.POSITIVE_INFINITY],
+    ];
+    const batchPk = (await insertBatch(db.sql, 1, {
+      batchId: 'bin',
+      rowCount: 3,
+      labelledCount: 3,
+      source: 'cli',
+    }))!;
+    await insertRows(db.sql, 1, batchPk, [
+      ...features.map((f, i) => ({ features: f, label: i, scoredLabel: i, scoredVersion: 1 })),
+      { features: [1, 2, 3, 4, 5], label: 1, scoredLabel: 1, scoredVersion: 1 },
+    ]);
+    // A NULL element (written by hand: the platform stores missing values as NaN).
+    await db.sql`update rows set features = array[1, null, 3, 4, 5]::float8[] where id = (select max(id) from rows)`;
+    const expected = [...features, [1, Number.NaN, 3, 4, 5]];
+    const window = await readLabelledWindow(db.sql, 1, 10);
+    expect(window.features).toEqual(expected);
+    const served = await readCurrentWindow(db.sql, 1, 10, 1);
+    expect(served.features).toEqual([...expected].reverse());
+    const at = new Date(Date.now() + 60_000);
+    const before = await readLabelledBefore(db.sql, 1, 10, { at, rowId: null });
+    expect(before.features).toEqual(expected);
+    // What postgres.js parses from the text form, for the same rows: the same numbers.
+    const text = await db.sql<{ features: number[] }[]>`select features from rows order by id`;
+    expect(text.map((r) => r.features)).toEqual(expected);
+  });
+
+  it('reads an empty array as [] and refuses an array of another type', async () => {
+    const [row] = await db.sql<{ empty: Uint8Array; ints: Uint8Array }[]>`
+      select array_send('{}'::float8[]) as empty, array_send('{1,2}'::int4[]) as ints`;
+    expect(float8ArrayFromBinary(row!.empty)).toEqual([]);
+    expect(() => float8ArrayFromBinary(row!.ints)).toThrow(/float8\[\]/);
   });
 });

@@ -84,3 +84,34 @@ function writeField<T>(view: DataView, o: number, c: CopyColumn<T>, item: T, i: 
   }
   return o;
 }
+
+/**
+ * A `float8[]` read as `array_send(column)`: Postgres' binary array (the format above, without
+ * the field's length) back to numbers. Reading the features this way skips the number → text →
+ * number round trip on both sides, as the COPY does for writes: the database prints no digits
+ * and the process parses none (a checks' and retrains' reads were mostly that). A NULL element
+ * reads as NaN (missing), as the platform stores missing values; an empty array as [].
+ */
+export function float8ArrayFromBinary(buf: Uint8Array): number[] {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const dimensions = view.getInt32(0);
+  if (dimensions === 0) return [];
+  if (dimensions !== 1 || view.getUint32(8) !== FLOAT8_OID)
+    throw new Error(
+      `expected a one-dimensional float8[], got ${dimensions} dimension(s) of type ${view.getUint32(8)}`,
+    );
+  const n = view.getInt32(12);
+  const out = new Array<number>(n);
+  let o = 20;
+  for (let i = 0; i < n; i++) {
+    const length = view.getInt32(o);
+    o += 4;
+    if (length < 0) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    out[i] = view.getFloat64(o);
+    o += length;
+  }
+  return out;
+}

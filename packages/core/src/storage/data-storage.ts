@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Queryable, Sql } from '@automl-stream/db';
-import { type CopyColumn, copyBinary } from './copy-binary.ts';
+import { type CopyColumn, copyBinary, float8ArrayFromBinary } from './copy-binary.ts';
 
 export interface RowToStore {
   features: number[];
@@ -383,8 +383,8 @@ export async function readLabelledWindow(
   // name: read-labelled-window
   const at = since?.at ?? null;
   const rowId = since?.rowId ?? 0;
-  const rows = await sql<{ src: string; id: string; features: number[]; label: number; at: Date }[]>`
-    select src, id, features, label, at from (
+  const rows = await sql<{ src: string; id: string; features: Uint8Array; label: number; at: Date }[]>`
+    select src, id, array_send(features) as features, label, at from (
       (select 'r' as src, id, features, label, created_at as at from rows
         where pipeline_id = ${pipeline} and label is not null and label < ${maxClasses}
           and (${at}::timestamptz is null or (created_at, id) >= (${regimeStartSql(sql, at, rowId)}, ${rowId}::bigint))
@@ -406,7 +406,7 @@ export async function readLabelledWindow(
     if (lastRowId === null || id > lastRowId) lastRowId = id;
   }
   return {
-    features: rows.map((r) => r.features),
+    features: rows.map((r) => float8ArrayFromBinary(r.features)),
     labels: rows.map((r) => r.label),
     firstAt: rows[0]?.at ?? null,
     lastAt: rows[rows.length - 1]?.at ?? null,
@@ -437,8 +437,8 @@ export async function readLabelledBefore(
 ): Promise<{ features: number[][]; labels: number[] }> {
   // name: read-labelled-before
   const rowId = before.rowId ?? 0;
-  const rows = await sql<{ id: string; features: number[]; label: number; at: Date }[]>`
-    select features, label from (
+  const rows = await sql<{ features: Uint8Array; label: number }[]>`
+    select array_send(features) as features, label from (
       (select id, features, label, created_at as at from rows
         where pipeline_id = ${pipeline} and label is not null and label < ${maxClasses}
           and (created_at, id) < (${regimeStartSql(sql, before.at, rowId)}, ${rowId}::bigint)
@@ -450,7 +450,7 @@ export async function readLabelledBefore(
         order by id desc limit ${limit})
       order by at desc, id desc limit ${limit}
     ) w order by at, id`;
-  return { features: rows.map((r) => r.features), labels: rows.map((r) => r.label) };
+  return { features: rows.map((r) => float8ArrayFromBinary(r.features)), labels: rows.map((r) => r.label) };
 }
 
 /** Labelled examples of the regime that starts at `since` (see RegimeStart). */
@@ -561,10 +561,10 @@ export async function readCurrentWindow(
   /** The ids of the oldest and newest served entity (of `source`) in the window; null: empty. */
   span: ChunkSpan | null;
 }> {
-  type Served = { id: string; features: number[]; predicted: number | null; v: number | null };
+  type Served = { id: string; features: Uint8Array; predicted: number | null; v: number | null };
   // name: read-current-window-rows
   const rows = await sql<(Served & { created_at: Date })[]>`
-    select id, features, scored_label as predicted, scored_version as v, created_at from rows
+    select id, array_send(features) as features, scored_label as predicted, scored_version as v, created_at from rows
       where pipeline_id = ${pipeline} order by id desc limit ${limit}`;
   // Predictions served after the newest ingested row: rows stopped coming once there are many.
   const newestRowAt = rows[0]?.created_at ?? null;
@@ -578,14 +578,14 @@ export async function readCurrentWindow(
   const predictions = useRows
     ? []
     : await sql<Served[]>`
-    select id, features, label as predicted, model_version as v from predictions
+    select id, array_send(features) as features, label as predicted, model_version as v from predictions
       where pipeline_id = ${pipeline} order by id desc limit ${limit}`;
   // name: newest-prediction-id
   const [newest] = await sql<{ id: string | null }[]>`
     select max(id)::text as id from predictions where pipeline_id = ${pipeline}`;
   const served: Served[] = useRows ? rows : predictions;
   return {
-    features: served.map((r) => r.features),
+    features: served.map((r) => float8ArrayFromBinary(r.features)),
     ids: served.map((r) => Number(r.id)),
     predicted: served
       .filter((r) => r.predicted !== null && r.v === version)
