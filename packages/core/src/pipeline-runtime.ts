@@ -73,7 +73,7 @@ export class PipelineRuntime {
     this.triggers = new DataTriggers({
       windowSize: config.drift.windowSize,
       askForCheck: () => queues.send(driftCheckQueue, { trigger: 'rows', pipelineId: ref.id }),
-      driftRetrainOpen: () => this.trainingJobs.driftRetrainOpen(),
+      driftRetrainFitting: () => this.trainingJobs.driftRetrainFitting(),
       hasModel: () => this.holder.current !== null,
       bootstrap: () => this.drift.maybeBootstrap(),
       logger: log,

@@ -2,7 +2,7 @@ import type { Sql } from '@automl-stream/db';
 import { DEFAULT_PIPELINE_REF, type PipelineRef } from './pipeline-ref.ts';
 import {
   countTrainingJobs,
-  driftRetrainOpen,
+  driftRetrainFitting,
   getTrainingJob,
   getTrainingJobs,
   listTrainingJobs,
@@ -32,9 +32,9 @@ export class TrainingJobs {
     return { items, total, limit: options.limit, offset: options.offset };
   }
 
-  /** Whether a drift-triggered retrain is queued or running. */
-  driftRetrainOpen(): Promise<boolean> {
-    return driftRetrainOpen(this.sql, this.pipeline.id);
+  /** Whether a drift-triggered retrain is fitting its model (trees under way). */
+  driftRetrainFitting(): Promise<boolean> {
+    return driftRetrainFitting(this.sql, this.pipeline.id);
   }
 
   /** A job by id; undefined for an id that is not a positive whole number or not stored. */

@@ -50,12 +50,14 @@ export class DataTriggers {
       /** Queue a drift check (trigger "rows"). */
       askForCheck: () => Promise<unknown>;
       /**
-       * Whether a drift-triggered retrain is queued or running (absent: never). An early ask is
-       * skipped then: the drift is being answered, and back-to-back checks that only say
-       * "still drifting" took the cores its fit needed (the regular ask every WINDOW_SIZE rows
-       * still comes, for retargeting the job and ending a growth run).
+       * Whether a drift-triggered retrain is fitting its model (absent: never). An early ask is
+       * skipped then: the job has read its window and no check can move it, and back-to-back
+       * checks that only said "still drifting" took the cores its fit needed. While the job
+       * waits for rows they still come: they move it to a later change, confirm a covariate
+       * shift so that it reaches back, and end a growth run (and the ask every WINDOW_SIZE rows
+       * always comes).
        */
-      driftRetrainOpen?: () => Promise<boolean>;
+      driftRetrainFitting?: () => Promise<boolean>;
       /** Whether a model serves in this process. */
       hasModel: () => boolean;
       /** Queue the first training if enough labelled rows are in. */
@@ -75,8 +77,8 @@ export class DataTriggers {
    * they are far above what it promised (earlyCheckDue, on at least EARLY_MIN_OUTCOMES since the
    * last ask), a check is asked for now, so a change is acted on within a batch or two instead
    * of up to WINDOW_SIZE rows later. Early asks come at most once per `minLookRows` (max(100,
-   * WINDOW_SIZE / 5)) outcomes, and not while a drift-triggered retrain is open: while a version
-   * stays bad the checks do not crowd out its retrain.
+   * WINDOW_SIZE / 5)) outcomes, and not while a drift-triggered retrain fits its model: while a
+   * version stays bad the checks do not crowd out its retrain.
    */
   scored(version: number, holdout: { n: number; errors: number }, wrong: number, outcomes: number): void {
     if (this.scoredSinceCheck.version !== version)
@@ -92,16 +94,16 @@ export class DataTriggers {
     this.askEarly();
   }
 
-  /** An early ask, unless a drift retrain is already open. */
+  /** An early ask, unless a drift retrain is fitting its model. */
   private askEarly(): void {
-    const open = this.options.driftRetrainOpen;
-    if (!open) {
+    const fitting = this.options.driftRetrainFitting;
+    if (!fitting) {
       this.ask();
       return;
     }
-    open()
-      .then((isOpen) => {
-        if (isOpen) this.options.logger.debug('early drift check skipped: a drift retrain is open');
+    fitting()
+      .then((isFitting) => {
+        if (isFitting) this.options.logger.debug('early drift check skipped: a drift retrain is fitting');
         else this.ask();
       })
       .catch((error) => this.options.logger.warn({ err: error }, 'could not queue a drift check'));

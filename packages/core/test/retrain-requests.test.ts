@@ -113,25 +113,28 @@ describe('retrain requests', () => {
     await finished('promoted', 1);
     expect((await situation()).backoff).toBeNull();
   });
-  it('tells the data path whether a drift-triggered retrain is open (its early asks wait then)', async () => {
+  it('tells the data path whether a drift-triggered retrain is fitting (its early asks wait then)', async () => {
     const jobs = platform.trainingJobs;
-    expect(await jobs.driftRetrainOpen()).toBe(false);
+    expect(await jobs.driftRetrainFitting()).toBe(false);
     const growth = await insertTrainingJob(db.sql, 1, {
       reason: 'growth',
       driftCheckId: null,
       changeAt: null,
     });
-    expect(await jobs.driftRetrainOpen()).toBe(false);
+    expect(await jobs.driftRetrainFitting()).toBe(false);
     const drift = await insertTrainingJob(db.sql, 1, {
       reason: 'drift check 1',
       driftCheckId: 1,
       changeAt: null,
     });
-    expect(await jobs.driftRetrainOpen()).toBe(true);
+    // Queued, then running while it waits for rows: checks can still move it.
+    expect(await jobs.driftRetrainFitting()).toBe(false);
     await db.sql`update training_jobs set status = 'running' where id = ${drift.id}`;
-    expect(await jobs.driftRetrainOpen()).toBe(true);
+    expect(await jobs.driftRetrainFitting()).toBe(false);
+    await db.sql`update training_jobs set trees_done = 10, trees_total = 100 where id = ${drift.id}`;
+    expect(await jobs.driftRetrainFitting()).toBe(true);
     await db.sql`update training_jobs set status = 'succeeded' where id = ${drift.id}`;
-    expect(await jobs.driftRetrainOpen()).toBe(false);
+    expect(await jobs.driftRetrainFitting()).toBe(false);
     await db.sql`update training_jobs set status = 'failed' where id = ${growth.id}`;
   });
 });

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.ts';
 import { DataTriggers, earlyCheckDue } from '../src/triggers.ts';
 
-function triggers(windowSize: number, driftRetrainOpen?: () => Promise<boolean>) {
+function triggers(windowSize: number, driftRetrainFitting?: () => Promise<boolean>) {
   const asks: number[] = [];
   let served = 0;
   const t = new DataTriggers({
     windowSize,
     askForCheck: async () => asks.push(served),
-    ...(driftRetrainOpen ? { driftRetrainOpen } : {}),
+    ...(driftRetrainFitting ? { driftRetrainFitting } : {}),
     hasModel: () => true,
     bootstrap: async () => null,
     logger: createLogger('silent'),
@@ -79,13 +79,13 @@ describe('DataTriggers', () => {
   });
 });
 
-describe('early asks while a drift retrain is open', () => {
-  // Each batch awaits the open-retrain answer, as the data path's batches are apart in time.
-  async function run(open: boolean) {
+describe('early asks while a drift retrain fits its model', () => {
+  // Each batch awaits the answer, as the data path's batches are apart in time.
+  async function run(fitting: boolean) {
     let questions = 0;
     const { asks, batch } = triggers(1000, async () => {
       questions += 1;
-      return open;
+      return fitting;
     });
     for (let i = 0; i < 12; i++) batch(1, 2, 100);
     for (let i = 0; i < 10; i++) {
@@ -95,13 +95,13 @@ describe('early asks while a drift retrain is open', () => {
     return { asks, questions };
   }
 
-  it('asks early as before when none is open', async () => {
+  it('asks early as before when none fits', async () => {
     const { asks, questions } = await run(false);
     expect(asks).toEqual([1000, 1300, 1500, 1700, 1900, 2100]);
     expect(questions).toBe(5);
   });
 
-  it('skips the early asks when one is open; the ask every WINDOW_SIZE rows still comes', async () => {
+  it('skips the early asks while one fits; the ask every WINDOW_SIZE rows still comes', async () => {
     const { asks, questions } = await run(true);
     expect(asks).toEqual([1000, 2000]);
     expect(questions).toBe(5);

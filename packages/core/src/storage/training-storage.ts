@@ -263,15 +263,16 @@ export async function openTrainingJob(sql: Queryable, pipeline: number) {
 }
 
 /**
- * Whether a drift-triggered retrain is queued or running: the serving version's drift is being
- * answered, so an early drift check would only say so again.
+ * Whether a drift-triggered retrain is fitting its model (running, trees done: it has read its
+ * window, and no check can move it any more, see retargetTrainingJob): the serving version's
+ * drift is being answered, so an early drift check would only say so again.
  */
-export async function driftRetrainOpen(sql: Queryable, pipeline: number): Promise<boolean> {
-  // name: drift-retrain-open
-  const [row] = await sql<{ open: boolean }[]>`
+export async function driftRetrainFitting(sql: Queryable, pipeline: number): Promise<boolean> {
+  // name: drift-retrain-fitting
+  const [row] = await sql<{ fitting: boolean }[]>`
     select exists (select 1 from training_jobs where pipeline_id = ${pipeline}
-      and status in ('queued', 'running') and drift_check_id is not null) as open`;
-  return row?.open ?? false;
+      and status = 'running' and trees_done > 0 and drift_check_id is not null) as fitting`;
+  return row?.fitting ?? false;
 }
 
 /** Advisory lock key that serialises every decision to queue a retrain (drift, manual, bootstrap). */
