@@ -19,6 +19,7 @@ import { benchPostgres } from '../support/postgres.ts';
 
 const { copyBatchWithRows } = await import('../../packages/core/src/storage/data-storage.ts');
 const { float8ArrayFromBinary } = await import('../../packages/core/src/storage/copy-binary.ts');
+const { mulberry32 } = await import('../../packages/drift/src/random.ts');
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,18 +29,6 @@ const arg = (name: string, fallback: number) => {
 };
 const ROWS = arg('rows', 20_000);
 const ROUNDS = arg('rounds', 7);
-
-/** A seeded generator (mulberry32): the same rows on every run. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -64,7 +53,7 @@ try {
     try {
       if (pipeline === 2)
         await db.sql`insert into pipelines (id, name) values (2, 'wide') on conflict do nothing`;
-      const next = random(width);
+      const next = mulberry32(width);
       for (let at = 0; at < ROWS; at += 1000) {
         const n = Math.min(1000, ROWS - at);
         const rows = Array.from({ length: n }, () => ({
