@@ -89,7 +89,7 @@ function writeField<T>(view: DataView, o: number, c: CopyColumn<T>, item: T, i: 
  * A `float8[]` read as `array_send(column)`: Postgres' binary array (the format above, without
  * the field's length) back to numbers. Reading the features this way skips the number → text →
  * number round trip on both sides, as the COPY does for writes: the database prints no digits
- * and the process parses none (a checks' and retrains' reads were mostly that). A NULL element
+ * and the process parses none (most of what a check's or a retrain's read cost). A NULL element
  * reads as NaN (missing), as the platform stores missing values; an empty array as [].
  */
 export function float8ArrayFromBinary(buf: Uint8Array): number[] {
