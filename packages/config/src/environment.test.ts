@@ -96,6 +96,15 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads SEARCH_NICE, the priority of a search: 10 by default, 0 turns it off', () => {
+    expect(loadConfig({}).model.searchNice).toBe(10);
+    expect(loadConfig({ SEARCH_NICE: '0' }).model.searchNice).toBe(0);
+    expect(loadConfig({ SEARCH_NICE: '19' }).model.searchNice).toBe(19);
+    for (const bad of ['20', '-1', 'low', '2.5']) {
+      expect(() => loadConfig({ SEARCH_NICE: bad }), bad).toThrow(/SEARCH_NICE: /);
+    }
+  });
+
   it('rejects contradictory settings', () => {
     expect(() => loadConfig({ MIN_TRAIN_ROWS: '5000', TRAIN_WINDOW: '1000' })).toThrow(
       /MIN_TRAIN_ROWS \(5000\) must not exceed TRAIN_WINDOW/,

@@ -73,6 +73,7 @@ export const environmentSchema = z.object({
   MIN_SAMPLES_LEAF: int(1, 1, 100000),
   MAX_FEATURES: z.preprocess(emptyToUndefined, z.string().default('sqrt')),
   TRAIN_THREADS: optionalInt(1, 64),
+  SEARCH_NICE: int(10, 0, 19),
   RANDOM_SEED: int(42, 0, 2 ** 31 - 1),
 
   // Data
@@ -261,6 +262,11 @@ export interface Config {
     minSamplesLeaf: number;
     maxFeatures: 'sqrt' | 'log2' | number;
     threads: number | undefined;
+    /**
+     * Nice value of a search's training threads (Linux, per thread): the process's serving,
+     * ingest and drift checks come first while a search holds the cores. 0: normal priority.
+     */
+    searchNice: number;
     seed: number;
     /** Largest loaded size of a model (estimated from its node and leaf counts); larger is refused. */
     maxModelBytes: number;
@@ -467,6 +473,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       minSamplesLeaf: e.MIN_SAMPLES_LEAF,
       maxFeatures,
       threads: e.TRAIN_THREADS,
+      searchNice: e.SEARCH_NICE,
       seed: e.RANDOM_SEED,
       maxModelBytes: e.MAX_MODEL_BYTES,
     },

@@ -905,6 +905,7 @@ export class RetrainService {
         finalTrees: model.nEstimators,
         schedule: { topTrees: model.nEstimators, minTrees: Math.min(30, model.nEstimators) },
         ...(model.threads ? { threads: model.threads } : {}),
+        nice: model.searchNice,
         ...(signal ? { signal } : {}),
         onProgress: ({ done, total, bestSoFar }) => {
           progressWrites = progressWrites.then(() =>

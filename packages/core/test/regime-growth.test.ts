@@ -1,4 +1,5 @@
 import type { TestDatabase } from '@automl-stream/db/testing.ts';
+import { threadNices } from '@automl-stream/ml/testing.ts';
 import { describe, expect, it } from 'vitest';
 import type { Platform } from '../src/platform.ts';
 import { retrainQueue } from '../src/queues.ts';
@@ -18,7 +19,11 @@ const SETTINGS = {
   AUTOML_BUDGET_SECONDS: '2',
   N_ESTIMATORS: '30',
   GROWTH_RETRAIN_ROWS: '5000',
+  SEARCH_NICE: '7',
 };
+
+/** Threads of this process at nice SEARCH_NICE: a search's pooled workers. */
+const searchThreads = () => [...threadNices().values()].filter((nice) => nice === 7).length;
 
 /** v1 (searched) on concept A, then concept B: the fast model of the new regime (v2), serving. */
 async function fastModelAfterChange(
@@ -28,6 +33,8 @@ async function fastModelAfterChange(
   const { db, platform } = suite;
   const v1 = await bootstrapV1(db, platform, 2000);
   expect(v1.version?.params.search).toBeTruthy();
+  // The search ran in the background: its (pooled) workers at SEARCH_NICE, on Linux.
+  if (process.platform === 'linux') expect(searchThreads()).toBeGreaterThan(0);
 
   await platform.data.ingest({ ...rows(500, 2000, true), batchId: 'b1' });
   const alarm = await platform.drift.check('manual');

@@ -1191,15 +1191,20 @@ export function growTree(input: KernelInput, treeIndex: number): GrownTree {
 }
 
 /**
- * What the main thread asks a tree-growing worker: take the input of a training job (shared
- * memory, no copy), grow one tree of it, or let go of it when the job is over.
+ * A training job for a tree-growing worker: the input (shared memory, no copy) and a shared
+ * counter of the next tree to grow. Every worker of the job takes tree indices from the counter
+ * until it passes `nTrees`, so the workers never wait for the main thread between trees (a main
+ * thread busy with a check or a batch of predictions used to leave them idle); the main thread
+ * ends a job early by setting the counter to `nTrees`.
  */
-export type TrainingRequest =
-  | { kind: 'job'; input: KernelInput }
-  | { kind: 'tree'; treeIndex: number }
-  | { kind: 'release' };
+export interface TrainingRequest {
+  kind: 'job';
+  input: KernelInput;
+  next: Int32Array;
+  nTrees: number;
+}
 
-/** A worker's answer to a `tree` request: the tree, or the error that stopped it. */
+/** A worker's answer: one tree, or the error that stopped it. */
 export type TrainingReply = GrownTree | { treeIndex: number; error: string };
 
 /** Minimal view of a worker's `parentPort`, so the kernel stays free of Node imports. */
@@ -1209,42 +1214,31 @@ export interface KernelPort {
 }
 
 /**
- * Worker loop: grows the trees the main thread asks for, one request at a time, and sends each
- * back (transferring its buffers). The worker outlives a training job (see TrainingPool in
- * train.ts), so its compiled code stays warm for the next one; which worker grows a tree has no
- * effect on the tree.
+ * Worker loop: for each job, grows the trees whose indices it takes from the job's counter and
+ * sends each back as it is done (transferring its buffers); after an error it sends the error and
+ * takes no more. The worker outlives a training job (see TrainingPool in train.ts), so its
+ * compiled code stays warm for the next one; which worker grows a tree has no effect on the tree.
  */
 export function serveTrees(port: KernelPort): void {
-  let input: KernelInput | null = null;
-  port.on('message', (message) => {
-    if (message.kind === 'job') {
-      input = message.input;
-      return;
+  port.on('message', ({ input, next, nTrees }) => {
+    for (let treeIndex = Atomics.add(next, 0, 1); treeIndex < nTrees; treeIndex = Atomics.add(next, 0, 1)) {
+      let tree: GrownTree;
+      try {
+        tree = growTree(input, treeIndex);
+      } catch (error) {
+        port.postMessage({ treeIndex, error: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      port.postMessage(tree, [
+        tree.feature.buffer as ArrayBuffer,
+        tree.thresholdBin.buffer as ArrayBuffer,
+        tree.leftChild.buffer as ArrayBuffer,
+        tree.missingLeft.buffer as ArrayBuffer,
+        tree.classWeights.buffer as ArrayBuffer,
+        tree.categoryBits.buffer as ArrayBuffer,
+        tree.impurityDecrease.buffer as ArrayBuffer,
+      ]);
     }
-    if (message.kind === 'release') {
-      input = null;
-      return;
-    }
-    let tree: GrownTree;
-    try {
-      if (input === null) throw new Error('no training job');
-      tree = growTree(input, message.treeIndex);
-    } catch (error) {
-      port.postMessage({
-        treeIndex: message.treeIndex,
-        error: error instanceof Error ? error.message : String(error),
-      });
-      return;
-    }
-    port.postMessage(tree, [
-      tree.feature.buffer as ArrayBuffer,
-      tree.thresholdBin.buffer as ArrayBuffer,
-      tree.leftChild.buffer as ArrayBuffer,
-      tree.missingLeft.buffer as ArrayBuffer,
-      tree.classWeights.buffer as ArrayBuffer,
-      tree.categoryBits.buffer as ArrayBuffer,
-      tree.impurityDecrease.buffer as ArrayBuffer,
-    ]);
   });
 }
 

@@ -62,6 +62,15 @@ export interface TrainForestOptions {
    */
   threads?: number;
   /**
+   * Nice value of the worker threads that grow the trees, 0 (normal) to 19 (lowest). A training
+   * at nice 10 takes only the CPU the rest of the process and the machine leave it: a long
+   * search no longer slows the thread that serves predictions and runs drift checks. Linux sets
+   * it per thread; elsewhere it is ignored. Workers are pooled per nice value (a thread cannot
+   * take back a priority it gave up without privileges).
+   * @default 0
+   */
+  nice?: number;
+  /**
    * Number of histogram bins per feature, 2..256. A feature with at most `nBins` distinct values
    * gets one bin per value, so its candidate splits are exactly scikit-learn's; otherwise bin
    * edges are quantiles of the training values. 255 is LightGBM's and HistGradientBoosting's
@@ -215,6 +224,11 @@ export function resolveFeatureTypes(featureTypes: unknown, nFeatures: number): U
     categorical[f] = type === 'categorical' ? 1 : 0;
   });
   return categorical;
+}
+
+/** The nice value of a training's worker threads, 0..19 (see TrainForestOptions.nice). */
+export function resolveNice(nice: number | undefined): number {
+  return nice === undefined ? 0 : positiveInteger('nice', nice, 0, 19);
 }
 
 export function resolveThreads(threads: number | undefined, nEstimators: number): number {

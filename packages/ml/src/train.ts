@@ -21,6 +21,7 @@ import {
   balancedClassWeights,
   type ForestParams,
   resolveFeatureTypes,
+  resolveNice,
   resolveParams,
   resolveThreads,
   type TrainForestOptions,
@@ -37,9 +38,29 @@ export function workerSource(): string {
     "'use strict';",
     'const __name = (target) => target;',
     ...KERNEL_FUNCTIONS.map((fn) => fn.toString()),
+    lowerThreadPriority.toString(),
     "const { parentPort, workerData } = require('node:worker_threads');",
+    'lowerThreadPriority(workerData?.nice ?? 0);',
     'serveTrees(parentPort);',
   ].join('\n');
+}
+
+/**
+ * Gives the calling thread the nice value `nice` (runs inside a training worker). Linux keeps a
+ * nice value per thread and setpriority() on a thread id sets only that thread's; the id is
+ * read from /proc/thread-self. Where that is not available (another OS, a sandbox that refuses
+ * it) the thread keeps its priority: the training is the same, only less polite.
+ */
+function lowerThreadPriority(nice: number): void {
+  if (!nice) return;
+  try {
+    const fs = require('node:fs');
+    const os = require('node:os');
+    const tid = Number(String(fs.readlinkSync('/proc/thread-self')).split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, nice);
+  } catch {
+    // not Linux, or not allowed: the thread keeps the process's priority
+  }
 }
 
 /**
@@ -75,6 +96,7 @@ export async function trainForest(
   const categorical = resolveFeatureTypes(options.featureTypes, matrix.nFeatures);
   checkCategoricalCodes(matrix, categorical);
   const threads = resolveThreads(options.threads, params.nEstimators);
+  const nice = resolveNice(options.nice);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new ForestInputError('options.onProgress must be a function (treesDone, total) => void');
   }
@@ -84,11 +106,11 @@ export async function trainForest(
     params.classWeights = balancedClassWeights(checked.labels, checked.nClasses);
   }
   // The workers start (or wake, warm, from an earlier training) while the features are binned.
-  const workers = trainingPool.acquire(threads);
+  const workers = trainingPool.acquire(threads, nice);
   try {
     const binned = binFeatures(matrix, params.nBins, categorical);
     const input = kernelInput(matrix, binned, checked, params);
-    const trees = await growTreesInWorkers(input, params.nEstimators, workers, options);
+    const trees = await growTreesInWorkers(input, params.nEstimators, { workers, nice }, options);
     return new Forest(assembleModel(trees, binned, params, matrix.nFeatures, checked.nClasses));
   } catch (error) {
     // A worker may still be growing a tree of this job: it is not handed to the next one.
@@ -139,25 +161,27 @@ const IDLE_WORKER_MS = 60_000;
  * alive) and stopped after IDLE_WORKER_MS without a training.
  */
 class TrainingPool {
-  #idle: Worker[] = [];
+  /** Idle workers by nice value. */
+  #idle = new Map<number, Worker[]>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  acquire(count: number): Worker[] {
+  acquire(count: number, nice: number): Worker[] {
     clearTimeout(this.#timer);
-    const workers = this.#idle.splice(0, count);
-    while (workers.length < count) workers.push(this.#start());
+    const workers = this.#idleAt(nice).splice(0, count);
+    while (workers.length < count) workers.push(this.#start(nice));
     for (const worker of workers) worker.ref();
     return workers;
   }
 
-  release(workers: readonly Worker[]): void {
+  release(workers: readonly Worker[], nice: number): void {
     for (const worker of workers) {
-      worker.postMessage({ kind: 'release' } satisfies TrainingRequest);
       worker.unref();
-      this.#idle.push(worker);
+      this.#idleAt(nice).push(worker);
     }
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.discard(this.#idle.splice(0)), IDLE_WORKER_MS);
+    this.#timer = setTimeout(() => {
+      for (const idle of this.#idle.values()) this.discard(idle.splice(0));
+    }, IDLE_WORKER_MS);
     this.#timer.unref();
   }
 
@@ -165,11 +189,19 @@ class TrainingPool {
     for (const worker of workers) void worker.terminate();
   }
 
-  #start(): Worker {
+  #idleAt(nice: number): Worker[] {
+    let idle = this.#idle.get(nice);
+    if (!idle) this.#idle.set(nice, (idle = []));
+    return idle;
+  }
+
+  #start(nice: number): Worker {
     // execArgv: [] keeps the parent's loaders (tsx, vitest) out of the worker: it runs plain JS.
-    const worker = new Worker(workerSource(), { eval: true, execArgv: [] });
+    const worker = new Worker(workerSource(), { eval: true, execArgv: [], workerData: { nice } });
     worker.on('exit', () => {
-      this.#idle = this.#idle.filter((w) => w !== worker);
+      const idle = this.#idleAt(nice);
+      const at = idle.indexOf(worker);
+      if (at >= 0) idle.splice(at, 1);
     });
     worker.on('error', () => {}); // reported to the training that uses it, see growTreesInWorkers
     return worker;
@@ -179,30 +211,32 @@ class TrainingPool {
 const trainingPool = new TrainingPool();
 
 /**
- * Hands tree indices to the workers one at a time and collects the trees by index, so the
- * result does not depend on which worker grew what. Rejects on a worker error, an exception from
- * onProgress, or an abort (the caller then stops the workers); on success the workers go back to
- * the pool.
+ * Runs a job on the workers: they take tree indices from a shared counter (see TrainingRequest)
+ * and the trees are collected by index, so the result does not depend on which worker grew
+ * what. Rejects on a worker error, an exception from onProgress, or an abort (the counter is
+ * closed so no new tree starts, and the caller stops the workers); on success the workers go
+ * back to the pool.
  */
 function growTreesInWorkers(
   input: KernelInput,
   nTrees: number,
-  workers: readonly Worker[],
+  { workers, nice }: { workers: readonly Worker[]; nice: number },
   options: TrainForestOptions,
 ): Promise<GrownTree[]> {
   const trees: GrownTree[] = new Array(nTrees);
+  const next = new Int32Array(new SharedArrayBuffer(4));
   return new Promise((resolve, reject) => {
-    let nextTree = 0;
     let done = 0;
     let settled = false;
     const detach: (() => void)[] = [];
     const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
+      Atomics.store(next, 0, nTrees);
       for (const off of detach) off();
       options.signal?.removeEventListener('abort', onAbort);
       if (error === undefined) {
-        trainingPool.release(workers);
+        trainingPool.release(workers, nice);
         resolve(trees);
       } else {
         reject(error);
@@ -210,32 +244,27 @@ function growTreesInWorkers(
     };
     const onAbort = (): void => finish(options.signal?.reason);
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const onMessage = (reply: TrainingReply): void => {
+      if (settled) return;
+      if ('error' in reply) {
+        finish(new Error(`forest training worker failed: ${reply.error}`));
+        return;
+      }
+      trees[reply.treeIndex] = reply;
+      done++;
+      try {
+        options.onProgress?.(done, nTrees);
+      } catch (error) {
+        finish(error);
+        return;
+      }
+      if (done === nTrees) finish();
+    };
+    const onError = (error: Error): void =>
+      finish(new Error(`forest training worker failed: ${error.message}`, { cause: error }));
+    const onExit = (code: number): void =>
+      finish(new Error(`forest training worker exited with code ${code}`));
     for (const worker of workers) {
-      const assignNext = (): void => {
-        if (nextTree < nTrees)
-          worker.postMessage({ kind: 'tree', treeIndex: nextTree++ } satisfies TrainingRequest);
-      };
-      const onMessage = (reply: TrainingReply): void => {
-        if (settled) return;
-        if ('error' in reply) {
-          finish(new Error(`forest training worker failed: ${reply.error}`));
-          return;
-        }
-        trees[reply.treeIndex] = reply;
-        done++;
-        assignNext();
-        try {
-          options.onProgress?.(done, nTrees);
-        } catch (error) {
-          finish(error);
-          return;
-        }
-        if (done === nTrees) finish();
-      };
-      const onError = (error: Error): void =>
-        finish(new Error(`forest training worker failed: ${error.message}`, { cause: error }));
-      const onExit = (code: number): void =>
-        finish(new Error(`forest training worker exited with code ${code}`));
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
@@ -244,8 +273,7 @@ function growTreesInWorkers(
         worker.off('error', onError);
         worker.off('exit', onExit);
       });
-      worker.postMessage({ kind: 'job', input } satisfies TrainingRequest);
-      assignNext();
+      worker.postMessage({ kind: 'job', input, next, nTrees } satisfies TrainingRequest);
     }
   });
 }

@@ -93,6 +93,8 @@ export interface SearchForestOptions {
   seed?: number;
   /** Worker threads per fit. @default os.availableParallelism() */
   threads?: number;
+  /** Nice value of the fits' worker threads (TrainForestOptions.nice). @default 0 */
+  nice?: number;
   /** Hyperparameter values to try, over {@link DEFAULT_SEARCH_SPACE}. */
   space?: Partial<SearchSpace>;
   /** Halving schedule. @default { eta: 3, topTrees: 100, minTrees: 30 } */
@@ -171,6 +173,7 @@ interface SearchContext {
   metric: SearchMetric;
   seed: number;
   threads: number | undefined;
+  nice: number | undefined;
   signal: AbortSignal | undefined;
   clock: () => number;
   deadline: number;
@@ -285,6 +288,7 @@ function prepareSearch(
     metric,
     seed: options.seed ?? 42,
     threads: options.threads,
+    nice: options.nice,
     signal: options.signal,
     clock,
     deadline: startedAt + budgetSeconds * 1000,
@@ -444,6 +448,7 @@ async function scoreTrial(ctx: SearchContext, trial: Trial, rung: Rung): Promise
       seed: (ctx.seed + 0x9e3779b1 * (rung.index + 1)) >>> 0,
       ...(ctx.featureTypes ? { featureTypes: ctx.featureTypes } : {}),
       ...(ctx.threads ? { threads: ctx.threads } : {}),
+      ...(ctx.nice ? { nice: ctx.nice } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     const ms = ctx.clock() - started;
@@ -552,6 +557,7 @@ async function refitWinner(
       seed: ctx.seed,
       ...(ctx.featureTypes ? { featureTypes: ctx.featureTypes } : {}),
       ...(ctx.threads ? { threads: ctx.threads } : {}),
+      ...(ctx.nice ? { nice: ctx.nice } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     },
   );
