@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binEdges, binFeatures, binOf } from './binning.ts';
+import { BIN_VALUES_PER_TURN, binEdges, binFeatures, binFeaturesInTurns, binOf } from './binning.ts';
 import { mulberry32 } from './synthetic.ts';
 
 describe('binEdges', () => {
@@ -56,5 +56,41 @@ describe('binOf and binFeatures', () => {
     expect(binned.bins.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Array.from(binned.bins)).toEqual([0, 1, 2, 3, 0, 0, 0, 0]);
     expect(Array.from(binned.binCounts)).toEqual([4, 1]);
+  });
+
+  it('bins in turns of the event loop to the same result, and stops when aborted', async () => {
+    // 3,000 rows × 60 features: numeric with ties and missing values, every third categorical.
+    const random = mulberry32(9);
+    const nRows = 3000;
+    const nFeatures = 60;
+    const categorical = Uint8Array.from({ length: nFeatures }, (_, f) => (f % 3 === 2 ? 1 : 0));
+    const data = Float64Array.from({ length: nRows * nFeatures }, (_, i) => {
+      const f = i % nFeatures;
+      if (random() < 0.05) return Number.NaN;
+      return categorical[f]
+        ? Math.floor(random() * 12)
+        : f % 3 === 1
+          ? Math.round(random() * 4)
+          : random() * 1e3;
+    });
+    const matrix = { data, nRows, nFeatures };
+    const whole = binFeatures(matrix, 255, categorical);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const inTurns = await binFeaturesInTurns(matrix, 255, categorical);
+    clearInterval(ticking);
+    expect(Buffer.from(inTurns.bins).equals(Buffer.from(whole.bins))).toBe(true);
+    expect(Array.from(inTurns.binCounts)).toEqual(Array.from(whole.binCounts));
+    expect(Array.from(inTurns.hasMissing)).toEqual(Array.from(whole.hasMissing));
+    expect(Array.from(inTurns.categorySeen)).toEqual(Array.from(whole.categorySeen));
+    expect(inTurns.edges.map((e) => Array.from(e))).toEqual(whole.edges.map((e) => Array.from(e)));
+    // 180,000 values: the event loop had turns in between (a timer ran during the binning).
+    expect(nRows * nFeatures).toBeGreaterThan(2 * BIN_VALUES_PER_TURN);
+    expect(turns).toBeGreaterThan(0);
+
+    const controller = new AbortController();
+    const binning = binFeaturesInTurns(matrix, 255, categorical, controller.signal);
+    controller.abort(new Error('stop'));
+    await expect(binning).rejects.toThrow('stop');
   });
 });

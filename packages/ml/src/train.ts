@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { type BinnedFeatures, binFeatures } from './binning.ts';
+import { type BinnedFeatures, binFeaturesInTurns } from './binning.ts';
 import { ForestInputError } from './errors.ts';
 import { Forest } from './forest.ts';
 import {
@@ -108,7 +108,7 @@ export async function trainForest(
   // The workers start (or wake, warm, from an earlier training) while the features are binned.
   const workers = trainingPool.acquire(threads, nice);
   try {
-    const binned = binFeatures(matrix, params.nBins, categorical);
+    const binned = await binFeaturesInTurns(matrix, params.nBins, categorical, options.signal);
     const input = kernelInput(matrix, binned, checked, params);
     const trees = await growTreesInWorkers(input, params.nEstimators, { workers, nice }, options);
     return new Forest(assembleModel(trees, binned, params, matrix.nFeatures, checked.nClasses));
