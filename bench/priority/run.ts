@@ -23,8 +23,9 @@
  * - the foreground does at least 1.2× the requests per second beside the training at nice 10
  *   that it does beside the training at nice 0 (on a machine where a thread cannot lower its
  *   priority, not Linux, the two are alike and this fails);
- * - the main thread's longest stall in one training of 12,000 rows × 64 features is at most half
- *   of binning those rows in one block (the training bins them giving the event loop turns).
+ * - the main thread's longest stall in one training of 12,000 rows × 64 features and its
+ *   out-of-bag predictions is at most half of the longer of binning those rows and predicting
+ *   them out of bag in one block (both now give the event loop turns).
  * The training's trees per second at nice 10 against nice 0 are printed, not judged: a niced
  * training gives up the share of a core the foreground takes, which is the point.
  */
@@ -179,17 +180,14 @@ console.log(
 );
 
 /**
- * The main thread's longest stall in one training of a wide window (12,000 rows × 64 features):
- * binning runs on the calling thread, about 140 ms at once before it gave the event loop turns.
- * The reference is that one block, timed here on the same rows.
+ * The main thread's longest stall in one training of a wide window (12,000 rows × 64 features)
+ * and its out-of-bag predictions (the gate's honest scores): both run on the calling thread, and
+ * before they gave the event loop turns each was one block, binning about 140 ms, out of bag
+ * about 170 ms. The reference is the longer of those two blocks, timed here on the same rows.
  */
-async function longestStall(): Promise<{ stall: number; binning: number }> {
+async function longestStall(): Promise<{ stall: number; block: number }> {
   const wide = makeSyntheticDataset({ nRows: 12_000, nFeatures: 64, seed: 11 });
   const matrix = { data: wide.features, nRows: wide.nRows, nFeatures: wide.nFeatures };
-  binFeatures(matrix, 255);
-  const t0 = performance.now();
-  binFeatures(matrix, 255);
-  const binning = performance.now() - t0;
   let last = performance.now();
   let stall = 0;
   const watch = setInterval(() => {
@@ -197,22 +195,32 @@ async function longestStall(): Promise<{ stall: number; binning: number }> {
     stall = Math.max(stall, now - last);
     last = now;
   }, 1);
-  await trainForest(wide.features, wide.labels, {
+  const forest = await trainForest(wide.features, wide.labels, {
     nFeatures: 64,
     nEstimators: 50,
     threads: THREADS,
     nice: 10,
   });
+  await forest.outOfBagProbaInTurns(wide.features);
   clearInterval(watch);
-  return { stall, binning };
+  const timed = (fn: () => unknown) => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  };
+  const block = Math.max(
+    timed(() => binFeatures(matrix, 255)),
+    timed(() => forest.outOfBagProba(wide.features)),
+  );
+  return { stall, block };
 }
 const stalls = [];
 for (let i = 0; i < 3; i++) stalls.push(await longestStall());
 const stall = median(stalls.map((x) => x.stall));
-const binning = median(stalls.map((x) => x.binning));
+const block = median(stalls.map((x) => x.block));
 judge(
-  `longest main-thread stall in a training of 12,000 × 64 (${stall.toFixed(0)} ms) / binning it in one block (${binning.toFixed(0)} ms)`,
-  stall / binning,
+  `longest main-thread stall in a training of 12,000 × 64 and its out-of-bag scores (${stall.toFixed(0)} ms) / the longer of binning and out of bag in one block (${block.toFixed(0)} ms)`,
+  stall / block,
   0.5,
   false,
 );

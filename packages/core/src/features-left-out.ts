@@ -65,7 +65,7 @@ function fitter(input: LeftOutInput) {
 async function outOfBagRight(input: LeftOutInput, dropped: readonly number[]): Promise<Uint8Array> {
   const features = withoutFeatures(input.window.features, dropped);
   const forest = await fitter(input)({ features, labels: input.window.labels });
-  const { proba, votes } = forest.outOfBagProba(features);
+  const { proba, votes } = await forest.outOfBagProbaInTurns(features);
   const k = input.nClasses;
   return Uint8Array.from(input.window.labels, (y, r) => {
     if (votes[r] === 0) return 0;

@@ -34,7 +34,7 @@ describe('honestProba', () => {
       seed: 3,
       nClasses: 2,
     });
-    const honest = honestProba(forest, rows, learned, 2);
+    const honest = await honestProba(forest, rows, learned, 2);
     const oob = forest.outOfBagProba(rows.slice(40));
     for (const r of [40, 77, 119])
       if (oob.votes[r - 40]! > 0) expect(honest[r * 2 + 1]).toBeCloseTo(oob.proba[(r - 40) * 2 + 1]!, 12);

@@ -85,15 +85,18 @@ export interface LearnedRows {
  * rows the forest learned, plain predictions for the rows it never saw (before a search winner's
  * window), and for the rare row every tree drew.
  */
-export function honestProba(
+export async function honestProba(
   forest: Forest,
   rows: number[][],
   learned: LearnedRows,
   nClasses: number,
-): Float64Array {
+  signal?: AbortSignal,
+): Promise<Float64Array> {
   const K = nClasses;
   const out = new Float64Array(rows.length * K);
-  const oob = forest.outOfBagProba(rows.slice(learned.start, learned.end));
+  // In turns of the event loop: on a wide window this is a few hundred milliseconds of the
+  // thread that serves predictions.
+  const oob = await forest.outOfBagProbaInTurns(rows.slice(learned.start, learned.end), signal);
   const unseen: number[] = [];
   for (let r = 0; r < rows.length; r++) {
     const i = r - learned.start;

@@ -530,7 +530,7 @@ export class RetrainService {
       data,
       signal,
     );
-    const honest = honestProba(forest, modelSplit.trainX, learned, data.nClasses);
+    const honest = await honestProba(forest, modelSplit.trainX, learned, data.nClasses, signal);
     const scores = await this.score(forest, { split, modelSplit, honest }, data);
     const forward = await this.forward(forest, fitSplit, learned, honest, data, signal);
     // Stopped while it scored (superseded, shutting down): the reference (predictions on every

@@ -83,4 +83,22 @@ describe('out-of-bag predictions', () => {
     expect(() => noBootstrap.outOfBagProba(data.features)).toThrow(ForestInputError);
     expect(() => noBootstrap.outOfBagProba(data.features)).toThrow(/bootstrap: true/);
   });
+
+  it('in turns of the event loop: the same numbers, with timers run in between', async () => {
+    const data = makeSyntheticDataset({ nRows: 3000, nFeatures: 6, noise: 0.2, seed: 4 });
+    const forest = await trainForest(data.features, data.labels, { nFeatures: 6, nEstimators: 60, seed: 2 });
+    const whole = forest.outOfBagProba(data.features);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const inTurns = await forest.outOfBagProbaInTurns(data.features);
+    clearInterval(ticking);
+    expect(Array.from(inTurns.votes)).toEqual(Array.from(whole.votes));
+    expect(Buffer.from(inTurns.proba.buffer).equals(Buffer.from(whole.proba.buffer))).toBe(true);
+    // 60 trees × 3,000 rows = 180,000 rows walked: at least two turns of 65,536.
+    expect(turns).toBeGreaterThan(0);
+    const controller = new AbortController();
+    const stopped = forest.outOfBagProbaInTurns(data.features, controller.signal);
+    controller.abort(new Error('superseded'));
+    await expect(stopped).rejects.toThrow('superseded');
+  });
 });
