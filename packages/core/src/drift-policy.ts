@@ -159,10 +159,30 @@ export class DriftPolicy {
     return servingBarelyErrs({ outcomes, errors }, mix, config);
   }
 
+  /**
+   * The serving version's reference rows. A version's sample is written once, with the version,
+   * so the rows of the last version checked are kept: every check of a version then tests against
+   * the same array, and the tests' sorted form of it is kept with it (drift-check.ts).
+   */
+  private async referenceRows(production: ModelVersionRecord): Promise<number[][]> {
+    const key = `${production.version}@${production.createdAt.getTime()}`;
+    if (this.#reference?.key === key) return this.#reference.rows;
+    const nFeatures = production.nFeatures;
+    const reference = await getReferenceSample(this.sql, this.pipeline.id, production.version);
+    const rows: number[][] = [];
+    for (let i = 0; i < (reference?.rows ?? 0); i++) {
+      rows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
+    }
+    this.#reference = { key, rows };
+    return rows;
+  }
+
+  #reference: { key: string; rows: number[][] } | null = null;
+
   /** The serving version's reference sample, the newest window and its error stream. */
   private async readInputs(production: ModelVersionRecord) {
     const nFeatures = production.nFeatures;
-    const reference = await getReferenceSample(this.sql, this.pipeline.id, production.version);
+    const refRows = await this.referenceRows(production);
     const window = await readCurrentWindow(
       this.sql,
       this.pipeline.id,
@@ -170,10 +190,6 @@ export class DriftPolicy {
       production.version,
     );
     const stream = await readLineageErrorStream(this.sql, this.pipeline.id, ERROR_STREAM_LIMIT);
-    const refRows: number[][] = [];
-    for (let i = 0; i < (reference?.rows ?? 0); i++) {
-      refRows.push(Array.from(reference!.sample.subarray(i * nFeatures, (i + 1) * nFeatures)));
-    }
     const schema = (await readPipeline(this.sql, this.pipeline.name))?.schema ?? null;
     const recent = await labelledAmongNewest(
       this.sql,

@@ -8,6 +8,7 @@ import {
   type DriftCheckInputs,
   decideAction,
   measureDrift,
+  preparedReference,
   retrainReason,
   rowsAfterMoved,
 } from '../src/drift-check.ts';
@@ -50,6 +51,22 @@ describe('measureDrift', () => {
     expect(m.histograms).toHaveLength(3);
     expect(m.nReference).toBe(1000);
     expect(m.nCurrent).toBe(1000);
+  });
+
+  it('sorts a reference once: checks against the same rows reuse its sorted form, with the same verdict', () => {
+    const reference = rows(1200, 3, 1);
+    const first = preparedReference(reference, undefined);
+    expect(preparedReference(reference, undefined)).toBe(first);
+    // Another declaration of the kinds, or other rows (a new version's sample), are sorted anew.
+    const declared = preparedReference(reference, [true, false, false]);
+    expect(declared).not.toBe(first);
+    expect(declared.kinds[0]).toBe('categorical');
+    expect(preparedReference(rows(1200, 3, 1), undefined)).not.toBe(first);
+    const window = { features: rows(1000, 3, 2, 0.3), predicted: [] as number[] };
+    const a = measureDrift(inputs({ reference, window }), settings);
+    const b = measureDrift(inputs({ reference, window }), settings);
+    expect(a.chunk?.pValue).toBeLessThan(0.01);
+    expect(b.chunk).toEqual(a.chunk);
   });
 
   it('finds data drift when every feature moved, with each feature drifted', () => {
