@@ -11,7 +11,7 @@ import {
   type DriftMeasurement,
   decideAction,
   disjointStreak,
-  measureDrift,
+  measureDriftInTurns,
   type RetrainSituation,
   retargetTo,
   retrainReason,
@@ -102,7 +102,7 @@ export class DriftPolicy {
       return { check: null, trainingJob: job, skipped: 'no_model' };
     }
     const { inputs, window } = await this.readInputs(production);
-    const measurement = measureDrift(inputs, this.config.drift);
+    const measurement = await measureDriftInTurns(inputs, this.config.drift);
     const outcome = await this.record(
       production,
       measurement,

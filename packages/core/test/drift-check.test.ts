@@ -8,6 +8,7 @@ import {
   type DriftCheckInputs,
   decideAction,
   measureDrift,
+  measureDriftInTurns,
   preparedReference,
   retrainReason,
   rowsAfterMoved,
@@ -67,6 +68,25 @@ describe('measureDrift', () => {
     const b = measureDrift(inputs({ reference, window }), settings);
     expect(a.chunk?.pValue).toBeLessThan(0.01);
     expect(b.chunk).toEqual(a.chunk);
+  });
+
+  it('measures in turns of the event loop to the same measurement', async () => {
+    const moved = inputs({ window: { features: rows(1000, 3, 2, 0.3), predicted: [] } });
+    // A ticker that runs once per turn of the event loop (each setImmediate queues the next).
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const measuring = measureDriftInTurns(moved, settings);
+    turns = 0;
+    const inTurns = await measuring;
+    ticking = false;
+    expect(inTurns).toEqual(measureDrift(moved, settings));
+    expect(inTurns.dataDrift).toBe(true);
+    expect(turns).toBeGreaterThan(0);
   });
 
   it('finds data drift when every feature moved, with each feature drifted', () => {
