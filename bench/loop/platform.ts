@@ -53,6 +53,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { settingArgs } from '../support/args.ts';
 
 process.env.NODE_ENV ??= 'production';
 const { createLogger } = await import('../../packages/core/src/index.ts');
@@ -84,11 +85,7 @@ const arg = (name: string) => {
 const ROWS = Number(arg('--rows') ?? 30_000);
 const only = arg('--only')?.split(',');
 /** `--set NAME=VALUE` (repeatable): a platform setting other than its default, to try one. */
-const SETTINGS = Object.fromEntries(
-  process.argv.flatMap((a, i) =>
-    process.argv[i - 1] === '--set' ? [a.split('=', 2) as [string, string]] : [],
-  ),
-);
+const SETTINGS = settingArgs();
 const BATCH = 100;
 const RATE = 1000;
 const logger = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', { name: 'bench-loop-platform' });

@@ -31,22 +31,17 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { numberArg } from '../support/args.ts';
 
 const { trainForest } = await import('../../packages/ml/src/index.ts');
 const { binFeatures } = await import('../../packages/ml/src/binning.ts');
 const { makeSyntheticDataset, toRowArrays } = await import('../../packages/ml/src/synthetic.ts');
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(value > 0)) throw new Error(`--${name} takes a positive number`);
-  return value;
-};
-const ROUNDS = arg('rounds', 3);
-const SECONDS = arg('seconds', 5);
-const ROWS = arg('rows', 4000);
-const TRAIN_ROWS = arg('train-rows', 4000);
-const GAP_MS = process.argv.includes('--gap') ? arg('gap', 0) : 0;
+const ROUNDS = numberArg('rounds', 3);
+const SECONDS = numberArg('seconds', 5);
+const ROWS = numberArg('rows', 4000);
+const TRAIN_ROWS = numberArg('train-rows', 4000);
+const GAP_MS = process.argv.includes('--gap') ? numberArg('gap', 0) : 0;
 const THREADS = availableParallelism();
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.floor(q * (xs.length - 1))]!;

@@ -15,6 +15,7 @@
  * Postgres: a fresh database on DATABASE_URL's server when set, else an embedded one.
  */
 import { cpus, loadavg } from 'node:os';
+import { numberArg, settingArgs } from '../support/args.ts';
 
 process.env.NODE_ENV ??= 'production';
 const { createLogger } = await import('../../packages/core/src/index.ts');
@@ -22,19 +23,9 @@ const { benchPostgres } = await import('../support/postgres.ts');
 const { startBenchPlatform } = await import('../support/platform.ts');
 const { makeSyntheticDataset, toRowArrays } = await import('../../packages/ml/src/synthetic.ts');
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(value > 0)) throw new Error(`--${name} takes a positive number`);
-  return value;
-};
-const ROUNDS = arg('rounds', 3);
-const IDLE_SECONDS = arg('idle-seconds', 4);
-const settings = Object.fromEntries(
-  process.argv.flatMap((a, i) =>
-    process.argv[i - 1] === '--set' ? [a.split('=', 2) as [string, string]] : [],
-  ),
-);
+const ROUNDS = numberArg('rounds', 3);
+const IDLE_SECONDS = numberArg('idle-seconds', 4);
+const settings = settingArgs();
 
 const ROWS = 12_000;
 const FEATURES = 64;

@@ -15,20 +15,15 @@
  * rounds' noise: there a row's fixed costs weigh as much as its numbers). Postgres: a fresh database on DATABASE_URL's server when set, else an embedded one.
  */
 import { cpus, loadavg } from 'node:os';
+import { numberArg } from '../support/args.ts';
 import { benchPostgres } from '../support/postgres.ts';
 
 const { copyBatchWithRows } = await import('../../packages/core/src/storage/data-storage.ts');
 const { float8ArrayFromBinary } = await import('../../packages/core/src/storage/copy-binary.ts');
 const { mulberry32 } = await import('../../packages/drift/src/random.ts');
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(value > 0)) throw new Error(`--${name} takes a positive number`);
-  return value;
-};
-const ROWS = arg('rows', 20_000);
-const ROUNDS = arg('rounds', 7);
+const ROWS = numberArg('rows', 20_000);
+const ROUNDS = numberArg('rounds', 7);
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

@@ -23,19 +23,14 @@ import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numberArg } from '../support/args.ts';
 import { benchPostgres } from '../support/postgres.ts';
 import type { LoadResult, LoadSetup } from './load.ts';
 
-const arg = (name: string, fallback: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i > 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!(value > 0)) throw new Error(`--${name} takes a positive number`);
-  return value;
-};
-const MEASURE_S = arg('seconds', 40);
-const WARMUP_S = arg('warmup', 10);
-const ROUNDS = arg('rounds', 1);
-const CLIENTS = arg('clients', 8);
+const MEASURE_S = numberArg('seconds', 40);
+const WARMUP_S = numberArg('warmup', 10);
+const ROUNDS = numberArg('rounds', 1);
+const CLIENTS = numberArg('clients', 8);
 const TARGET = 1.6;
 const ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const TICKS = 100; // USER_HZ: /proc times are in 1/100 s on Linux

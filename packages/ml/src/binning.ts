@@ -1,4 +1,5 @@
 import type { RowMajorMatrix } from './matrix.ts';
+import { TurnBudget, WORK_PER_TURN } from './turns.ts';
 
 /** The bin of a missing value (NaN), in every feature that has one; value bins stay below it. */
 export const MISSING_BIN = 255;
@@ -101,7 +102,7 @@ export function binFeatures(
 }
 
 /** Values binned between two turns of the event loop in {@link binFeaturesInTurns} (about 10 ms). */
-export const BIN_VALUES_PER_TURN = 1 << 16;
+export const BIN_VALUES_PER_TURN = WORK_PER_TURN;
 
 /**
  * {@link binFeatures}, the same result, giving the event loop a turn after every
@@ -117,15 +118,10 @@ export async function binFeaturesInTurns(
 ): Promise<BinnedFeatures> {
   const binned = emptyBinned(matrix, categorical);
   const column = new Float64Array(matrix.nRows);
-  let sinceTurn = 0;
+  const turns = new TurnBudget(signal, BIN_VALUES_PER_TURN);
   for (let f = 0; f < matrix.nFeatures; f++) {
-    if (sinceTurn >= BIN_VALUES_PER_TURN) {
-      await new Promise((resolve) => setImmediate(resolve));
-      signal?.throwIfAborted();
-      sinceTurn = 0;
-    }
+    await turns.before(matrix.nRows);
     binFeature(binned, matrix, f, nBins, column);
-    sinceTurn += matrix.nRows;
   }
   return binned;
 }

@@ -14,6 +14,7 @@ import { checkRow, copyFiniteRows, type FeatureRows, type RowMajorMatrix, toRowM
 import { categoryCount, type ForestModel, featureTypesOf, leafDistribution } from './model.ts';
 import type { FeatureType, ForestParams } from './options.ts';
 import { predictionPool, SHARED_CHUNK_ROWS } from './prediction-pool.ts';
+import { TurnBudget, WORK_PER_TURN } from './turns.ts';
 
 export type { ForestModel } from './model.ts';
 
@@ -128,14 +129,15 @@ function argmax(values: ArrayLike<number>, offset: number, length: number): numb
   return best;
 }
 
+/** Rows walked through a tree between two turns of the event loop in the `InTurns` methods (about 10 ms). */
+export const ROWS_PER_TURN = WORK_PER_TURN;
+
 /**
  * A trained random forest classifier. `predictProba` is the mean of the trees' leaf class
  * distributions (summed in tree order, then divided by the tree count, as scikit-learn does);
  * `predict` is its argmax. Every prediction path gives bit-identical results, equal to walking
  * {@link Forest.toTrees}.
  */
-/** Rows walked through a tree between two turns of the event loop in the `InTurns` methods (about 10 ms). */
-export const ROWS_PER_TURN = 1 << 16;
 
 export class Forest {
   readonly nFeatures: number;
@@ -321,15 +323,10 @@ export class Forest {
     signal?: AbortSignal,
   ): Promise<{ proba: Float64Array; votes: Int32Array }> {
     const run = this.#outOfBag(rows);
-    let sinceTurn = 0;
+    const turns = new TurnBudget(signal, ROWS_PER_TURN);
     for (let t = 0; t < this.nTrees; t++) {
-      if (sinceTurn >= ROWS_PER_TURN) {
-        await new Promise((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
-        sinceTurn = 0;
-      }
+      await turns.before(run.nRows);
       run.tree(t);
-      sinceTurn += run.nRows;
     }
     return run.finish();
   }
