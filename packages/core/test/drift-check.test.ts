@@ -10,6 +10,7 @@ import {
   measureDrift,
   measureDriftInTurns,
   preparedReference,
+  reportReference,
   retrainReason,
   rowsAfterMoved,
 } from '../src/drift-check.ts';
@@ -68,6 +69,24 @@ describe('measureDrift', () => {
     const b = measureDrift(inputs({ reference, window }), settings);
     expect(a.chunk?.pValue).toBeLessThan(0.01);
     expect(b.chunk).toEqual(a.chunk);
+  });
+
+  it('sorts a reference once for the per-feature report and the histograms, with the same report', () => {
+    const reference = rows(1200, 3, 1);
+    const names = ['f0', 'f1', 'f2'];
+    const first = reportReference(reference, null, names);
+    expect(reportReference(reference, null, names)).toBe(first);
+    expect(reportReference(reference, ['numeric', 'numeric', 'numeric'], names)).not.toBe(first);
+    expect(reportReference(reference, null, ['a', 'b', 'c'])).not.toBe(first);
+    expect(reportReference(rows(1200, 3, 1), null, names)).not.toBe(first);
+    // The measurement against the kept form equals one against a fresh copy of the same rows.
+    const window = { features: rows(1000, 3, 2, 0.3), predicted: [] as number[] };
+    const kept = measureDrift(inputs({ reference, window }), settings);
+    const fresh = measureDrift(inputs({ reference: reference.map((r) => [...r]), window }), settings);
+    expect(kept.features).toEqual(fresh.features);
+    expect(kept.histograms).toEqual(fresh.histograms);
+    expect(kept.features.every((f) => f.drifted)).toBe(true);
+    expect(kept.histograms[0]!.reference.reduce((a, b) => a + b, 0)).toBe(1200);
   });
 
   it('measures in turns of the event loop to the same measurement', async () => {

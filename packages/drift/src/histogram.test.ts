@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DriftInputError } from './errors.ts';
-import { histogram } from './histogram.ts';
+import { histogram, histogramSorted } from './histogram.ts';
 
 describe('histogram', () => {
   it('bins both samples on shared equal-width edges spanning both ranges', () => {
@@ -30,5 +30,13 @@ describe('histogram', () => {
   it('rejects a non-integer bin count and empty samples', () => {
     expect(() => histogram([1], [1], { bins: 0 })).toThrow(DriftInputError);
     expect(() => histogram([], [1])).toThrow(/empty/);
+  });
+
+  it('of sorted samples gives the same histogram (a prepared reference column)', () => {
+    const ref = Array.from({ length: 500 }, (_, i) => Math.sin(i * 7) * 10);
+    const cur = Array.from({ length: 120 }, (_, i) => Math.cos(i) * 12 + 3);
+    const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+    expect(histogramSorted(sorted(ref), sorted(cur), 8)).toEqual(histogram(ref, cur, { bins: 8 }));
+    expect(() => histogramSorted(new Float64Array(0), sorted(cur))).toThrow(DriftInputError);
   });
 });

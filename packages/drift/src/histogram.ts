@@ -47,6 +47,18 @@ export function histogram(
   }
   const ref = toSortedArray(reference, 'histogram: reference sample');
   const cur = toSortedArray(current, 'histogram: current sample');
+  return histogramSorted(ref, cur, bins);
+}
+
+/**
+ * {@link histogram} of samples already sorted ascending, finite and non-empty (a prepared
+ * reference's columns: the platform checks a version against the same reference every time, and
+ * sorting its 5,000 rows again per feature was a third of a check's time on 64 features).
+ */
+export function histogramSorted(ref: Float64Array, cur: Float64Array, bins = 20): FeatureHistogram {
+  if (ref.length === 0 || cur.length === 0) {
+    throw new DriftInputError('histogramSorted: both samples need at least one value');
+  }
   let lo = Math.min(ref[0]!, cur[0]!);
   let hi = Math.max(ref[ref.length - 1]!, cur[cur.length - 1]!);
   if (lo === hi) {

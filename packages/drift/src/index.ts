@@ -70,7 +70,7 @@ export type { DetectorUpdate, StreamingDriftDetector } from './detectors/types.t
 export { type JensenShannonOptions, jensenShannon } from './divergence.ts';
 export { DriftInputError } from './errors.ts';
 export { type FeatureType, MIN_EXPECTED_COUNT } from './feature-types.ts';
-export { type FeatureHistogram, type HistogramOptions, histogram } from './histogram.ts';
+export { type FeatureHistogram, type HistogramOptions, histogram, histogramSorted } from './histogram.ts';
 export {
   KS_EXACT_AUTO_MAX_N,
   type KsMethod,
