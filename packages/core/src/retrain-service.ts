@@ -1048,12 +1048,10 @@ export class RetrainService {
     job: TrainingJobRecord,
     run: TrainingRun,
   ): Promise<(RetrainResult & { version: ModelVersionRecord }) | null> {
-    const { data, split, forest, trainingMs, scores, reference } = run;
-    const { metrics, championMetrics } = scores;
+    const { scores } = run;
     // The rows the forest learned: a search's winner was refit on its window (and the validation
     // rows), which may be shorter than the training rows read (kept as `params.read`).
-    const learned = run.search?.refitRows ?? split.trainX.length;
-    let { promote, rejectedReason } = run.decision;
+    const learned = run.search?.refitRows ?? run.split.trainX.length;
     return this.sql.begin(async (tx) => {
       // The retrain-request lock first (a drift check holds it while it supersedes a growth run:
       // without it the check's end of this job could land between the read below and the finish,
@@ -1065,59 +1063,11 @@ export class RetrainService {
       // A retried delivery of a job that finished meanwhile must not register a second version.
       const current = await getTrainingJob(tx, this.pipeline.id, job.id);
       if (current?.status === 'succeeded' || current?.outcome === 'superseded') return null;
-      const growth = job.reason.startsWith('growth');
-      const superseded =
-        promote && scores.champion && growth ? await this.superseded(tx, current ?? job) : null;
-      const capped = promote && scores.champion && !superseded ? await this.promotionCap(tx) : null;
-      const withheld = superseded ?? capped;
-      if (withheld) {
-        promote = false;
-        rejectedReason = withheld;
-      }
-      const { trainWindow, holdoutFraction } = this.config.retrain;
+      const { promote, rejectedReason, capped, withheld } = await this.withheld(tx, current ?? job, run);
       const version = await insertModelVersion(tx, this.pipeline.id, {
+        ...versionRecord(job, run, learned, this.config.retrain, capped),
         status: 'candidate',
-        params: {
-          ...forest.params,
-          nClasses: data.nClasses,
-          trainWindow,
-          holdoutFraction,
-          since: data.since?.at.toISOString() ?? null,
-          sinceRowId: data.since?.rowId ?? null,
-          regime: regimeRun(job, data.since),
-          // The rows since the change a search read (its hold-out included): what its regime's
-          // growth is measured against, whichever window won (learnedFrom).
-          ...(data.sinceStart === null ? {} : { sinceRead: data.labels.length - data.sinceStart }),
-          gate: run.decision.gate,
-          // A winner the promotion cap withheld: the drift it answered is not accepted.
-          ...(capped ? { withheld: 'promotion cap' } : {}),
-          ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
-          ...(run.search ? { search: run.search } : {}),
-          ...(run.searchSkipped ? { searchSkipped: run.searchSkipped } : {}),
-          ...(run.search ? {} : { fixed: fixedReason(run, this.config.retrain.automlBudgetSeconds) }),
-          ...(run.holdout === 'newest' ? {} : { holdout: run.holdout }),
-          ...(run.leftOut ? { leftOut: run.leftOut } : {}),
-          ...(run.forward ? { forward: run.forward } : {}),
-          windowEndAt: data.lastAt?.toISOString() ?? null,
-          read: split.trainX.length,
-        },
-        metrics,
-        championMetrics,
-        featureImportances: Array.from(forest.featureImportances),
-        nFeatures: data.nFeatures,
-        nClasses: data.nClasses,
-        trainRows: learned,
-        holdoutRows: split.testX.length,
-        rowWindowStart: data.firstRowId,
-        rowWindowEnd: data.lastRowId,
-        trainingMs,
-        trainingJobId: job.id,
-        reason: job.reason,
         rejectedReason,
-        artifact: forest.serialize(),
-        referenceSample: new Uint8Array(reference.sample.buffer),
-        referenceRows: reference.rows,
-        referencePredictions: reference.predictions,
       });
       // The third drift retrain in a row that replaces nothing accepts the drift whatever its
       // gate said (spec P7: acceptance after 3 rejections), so a harder regime stops retraining.
@@ -1129,14 +1079,7 @@ export class RetrainService {
         status: 'succeeded',
         outcome: promote ? 'promoted' : 'rejected',
         resultVersion: version.version,
-        metrics: {
-          challenger: metrics,
-          champion: championMetrics,
-          trainingMs,
-          trainRows: learned,
-          ...(notAccepted ? { notAccepted } : {}),
-          ...(run.leftOut ? { featuresLeftOut: describeLeftOut(run.leftOut) } : {}),
-        },
+        metrics: jobMetrics(run, learned, notAccepted),
         error: null,
       });
       let previous: number | null = null;
@@ -1150,11 +1093,31 @@ export class RetrainService {
         rejectedReason,
         previous,
         scores,
-        trainingMs,
+        trainingMs: run.trainingMs,
       });
       if (requeue) await this.queueFromRise(tx, job, requeue);
       return { job: finished!, version, promoted: promote };
     });
+  }
+
+  /**
+   * The gate's decision, unless a winner is withheld: a growth run a drift check superseded while
+   * it trained, or a promotion over MAX_PROMOTIONS_PER_HOUR (`capped`: the drift it answered is not
+   * accepted).
+   */
+  private async withheld(
+    tx: Queryable,
+    job: TrainingJobRecord,
+    run: TrainingRun,
+  ): Promise<{ promote: boolean; rejectedReason: string | null; capped: string | null; withheld: boolean }> {
+    const { promote, rejectedReason } = run.decision;
+    const decided = { promote, rejectedReason, capped: null, withheld: false };
+    if (!promote || !run.scores.champion) return decided;
+    const superseded = job.reason.startsWith('growth') ? await this.superseded(tx, job) : null;
+    if (superseded) return { ...decided, promote: false, rejectedReason: superseded, withheld: true };
+    const capped = await this.promotionCap(tx);
+    if (capped) return { promote: false, rejectedReason: capped, capped, withheld: true };
+    return decided;
   }
 }
 
@@ -1181,11 +1144,71 @@ interface ModelSplit extends GateSplit {
   caps: CategoryCap[];
 }
 
-/**
- * The serving version's left-out features: for the growth of its regime (`since` its start), or
- * (`since` null) for a covariate shift's window, whose older rows kept their labels and those
- * features their drift.
- */
+/** What a run registers as its model version (its status and rejection are the caller's). */
+function versionRecord(
+  job: TrainingJobRecord,
+  run: TrainingRun,
+  learned: number,
+  settings: Config['retrain'],
+  capped: string | null,
+) {
+  const { data, split, forest, scores, reference } = run;
+  return {
+    params: {
+      ...forest.params,
+      nClasses: data.nClasses,
+      trainWindow: settings.trainWindow,
+      holdoutFraction: settings.holdoutFraction,
+      since: data.since?.at.toISOString() ?? null,
+      sinceRowId: data.since?.rowId ?? null,
+      regime: regimeRun(job, data.since),
+      // The rows since the change a search read (its hold-out included): what its regime's
+      // growth is measured against, whichever window won (learnedFrom).
+      ...(data.sinceStart === null ? {} : { sinceRead: data.labels.length - data.sinceStart }),
+      gate: run.decision.gate,
+      // A winner the promotion cap withheld: the drift it answered is not accepted.
+      ...(capped ? { withheld: 'promotion cap' } : {}),
+      ...(split.caps.length > 0 ? { categoryCaps: split.caps } : {}),
+      ...(run.search ? { search: run.search } : {}),
+      ...(run.searchSkipped ? { searchSkipped: run.searchSkipped } : {}),
+      ...(run.search ? {} : { fixed: fixedReason(run, settings.automlBudgetSeconds) }),
+      ...(run.holdout === 'newest' ? {} : { holdout: run.holdout }),
+      ...(run.leftOut ? { leftOut: run.leftOut } : {}),
+      ...(run.forward ? { forward: run.forward } : {}),
+      windowEndAt: data.lastAt?.toISOString() ?? null,
+      read: split.trainX.length,
+    },
+    metrics: scores.metrics,
+    championMetrics: scores.championMetrics,
+    featureImportances: Array.from(forest.featureImportances),
+    nFeatures: data.nFeatures,
+    nClasses: data.nClasses,
+    trainRows: learned,
+    holdoutRows: split.testX.length,
+    rowWindowStart: data.firstRowId,
+    rowWindowEnd: data.lastRowId,
+    trainingMs: run.trainingMs,
+    trainingJobId: job.id,
+    reason: job.reason,
+    artifact: forest.serialize(),
+    referenceSample: new Uint8Array(reference.sample.buffer),
+    referenceRows: reference.rows,
+    referencePredictions: reference.predictions,
+  };
+}
+
+/** The training job's metrics: both models' scores, and why a refused drift was not accepted. */
+function jobMetrics(run: TrainingRun, learned: number, notAccepted: string | null) {
+  return {
+    challenger: run.scores.metrics,
+    champion: run.scores.championMetrics,
+    trainingMs: run.trainingMs,
+    trainRows: learned,
+    ...(notAccepted ? { notAccepted } : {}),
+    ...(run.leftOut ? { featuresLeftOut: describeLeftOut(run.leftOut) } : {}),
+  };
+}
+
 /**
  * The first learned row of the new regime: 0, or (reaching back) the first after the change, when
  * the learned rows are the window's oldest in order (not one in k of them); null: none to tell.
@@ -1195,6 +1218,11 @@ function newRegimeFrom(data: TrainingData, holdout: TrainingRun['holdout']): num
   return holdout === 'interleaved' ? null : (data.changeIndex ?? null);
 }
 
+/**
+ * The serving version's left-out features: for the growth of its regime (`since` its start), or
+ * (`since` null) for a covariate shift's window, whose older rows kept their labels and those
+ * features their drift.
+ */
 function inheritedLeftOut(serving: ModelVersionRecord | null, since: RegimeStart | null): LeftOut | null {
   const leftOut = serving?.params.leftOut as LeftOut | undefined;
   if (!leftOut || (since && serving!.params.since !== since.at.toISOString())) return null;
