@@ -702,7 +702,10 @@ function compare(
 ) {
   const hasNaN = (rows: number[][]) => rows.some((r) => r.some(Number.isNaN));
   const typed =
-    types !== null && (types.some((t) => t !== 'numeric') || hasNaN(reference) || hasNaN(current));
+    types !== null &&
+    (types.some((t) => t !== 'numeric') ||
+      keptWith(reference, 'missing', () => hasNaN(reference)) ||
+      hasNaN(current));
   const prepared = reportReference(reference, typed ? types : null, featureNames);
   const report = compareDistributions(prepared, current, {
     pValue: settings.pValue,

@@ -46,6 +46,11 @@ const COLUMNS = `pipeline_id, version, status, params, metrics, champion_metrics
   train_rows, holdout_rows, row_window_start, row_window_end, training_ms, training_job_id, reason,
   rejected_reason, reference_rows, reference_predictions, created_at, promoted_at, retired_at`;
 
+/** A Buffer over the same bytes (no copy: the artifact and reference sample run to megabytes). */
+function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 interface Row {
   pipeline_id: number;
   version: number;
@@ -115,7 +120,7 @@ export async function insertModelVersion(
       ${sql.json(m.metrics as never)}, ${m.championMetrics ? sql.json(m.championMetrics as never) : null},
       ${m.featureImportances}, ${m.nFeatures}, ${m.nClasses}, ${m.trainRows}, ${m.holdoutRows},
       ${m.rowWindowStart}, ${m.rowWindowEnd}, ${m.trainingMs}, ${m.trainingJobId}, ${m.reason},
-      ${m.rejectedReason}, ${Buffer.from(m.artifact)}, ${Buffer.from(m.referenceSample)}, ${m.referenceRows},
+      ${m.rejectedReason}, ${bufferView(m.artifact)}, ${bufferView(m.referenceSample)}, ${m.referenceRows},
       ${m.referencePredictions})
     returning ${sql.unsafe(COLUMNS)}`;
   return toRecord(row!);
