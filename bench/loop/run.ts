@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { tsWorker } from '../support/worker.ts';
 import type { StrategySummary } from './measure.ts';
 import type { Figure, Scenario, SeedResult } from './scenarios.ts';
 import { ALL_SCENARIOS } from './scenarios-more.ts';
@@ -58,11 +58,6 @@ function ensureTables(): void {
   });
 }
 
-// Workers do not inherit tsx's loader: register it in the worker, then load the worker module.
-const WORKER_BOOTSTRAP = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))};
-register();
-await import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)});`;
-
 interface Reply {
   ok: boolean;
   result?: SeedResult;
@@ -79,7 +74,7 @@ async function runAll(scenarios: Scenario[]): Promise<SeedResult[]> {
   const started = performance.now();
   await Promise.all(
     Array.from({ length: Math.min(workers, tasks.length) }, async () => {
-      const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(WORKER_BOOTSTRAP)}`));
+      const worker = tsWorker(new URL('./worker.ts', import.meta.url));
       let settle: { resolve: (reply: Reply) => void; reject: (error: unknown) => void } | null = null;
       worker.on('message', (reply: Reply) => settle?.resolve(reply));
       worker.on('error', (error) => settle?.reject(error));

@@ -4,6 +4,8 @@
  * wide window (12,000 labelled rows × 64 features), in the same run on the same server. The
  * retrain runs in the server's own process, as `pnpm start` runs it: its search's worker threads
  * at SEARCH_NICE, its binning and out-of-bag scores on the thread that answers the predictions.
+ * The client runs in a worker thread of its own (serving-client.ts): its event loop and heap are
+ * not the server's, so the latencies are the server's stalls, not the client's own.
  *
  *   pnpm bench:serving                        # 3 rounds of (idle, retrain)
  *   pnpm bench:serving -- --rounds 2 --set SEARCH_NICE=0
@@ -16,6 +18,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { numberArg, settingArgs } from '../support/args.ts';
+import { tsWorker } from '../support/worker.ts';
 
 process.env.NODE_ENV ??= 'production';
 const { createLogger } = await import('../../packages/core/src/index.ts');
@@ -67,26 +70,30 @@ try {
     if (waited > 120) throw new Error('no model after 120 s');
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const phases = { idle: [] as number[], retraining: [] as number[] };
-  let next = 0;
-  const predictOnce = async (into: number[]) => {
-    const t0 = performance.now();
-    await call(PREDICT, { input: { features: [rows[next++ % ROWS]] } });
-    into.push(performance.now() - t0);
-  };
+  const client = tsWorker(new URL('./serving-client.ts', import.meta.url), {
+    workerData: { url: platform.server.url, key: platform.key, rows: rows.slice(0, 2000) },
+  });
+  const measured = new Promise<Record<string, number[]>>((resolve, reject) => {
+    client.once('message', resolve);
+    client.once('error', reject);
+  });
   for (let round = 0; round < ROUNDS; round++) {
-    const idleUntil = performance.now() + IDLE_SECONDS * 1000;
-    while (performance.now() < idleUntil) await predictOnce(phases.idle);
+    client.postMessage({ phase: 'idle' });
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
     const { retrain } = await call<{ retrain: { job: { id: string } } }>(RETRAIN);
+    client.postMessage({ phase: 'retraining' });
     let status = 'QUEUED';
-    for (let i = 0; status === 'QUEUED' || status === 'RUNNING'; i++) {
-      await predictOnce(phases.retraining);
-      if (i % 20 === 0)
-        status = (await call<{ trainingJob: { status: string } }>(JOB, { id: retrain.job.id })).trainingJob
-          .status;
+    while (status === 'QUEUED' || status === 'RUNNING') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = (await call<{ trainingJob: { status: string } }>(JOB, { id: retrain.job.id })).trainingJob
+        .status;
     }
     process.stdout.write(`  round ${round + 1}/${ROUNDS}: retrain ${retrain.job.id} ${status}\n`);
   }
+  client.postMessage({ stop: true });
+  const latencies = await measured;
+  await client.terminate();
+  const phases = { idle: latencies.idle ?? [], retraining: latencies.retraining ?? [] };
   const print = (name: string, xs: number[]) =>
     console.log(
       `${name.padEnd(11)} ${xs.length} requests: p50 ${quantile(xs, 0.5).toFixed(1)} ms, p99 ${quantile(xs, 0.99).toFixed(1)} ms, longest ${Math.max(...xs).toFixed(1)} ms, over 50 ms ${xs.filter((x) => x > 50).length} (${(xs.filter((x) => x > 50).reduce((a, b) => a + b, 0) / 1000).toFixed(2)} s in all)`,
