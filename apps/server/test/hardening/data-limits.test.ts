@@ -84,7 +84,10 @@ describe('the first batch and the feature count (M10)', () => {
 describe('feedback, retrains and promotions a writer can cause (M15)', () => {
   let p: TestPlatform;
   let writer: string;
-  /** The first drift check after check `afterId` that drifted and acted so (the API's or a worker's). */
+  /**
+   * The first drift check after check `afterId` that drifted and acted so (the API's or a worker's).
+   * When none comes, the error lists every check and training job, to tell which path was taken.
+   */
   const driftCheck = (action: string, afterId: number) =>
     waitFor(async () => {
       const [found] = await p.database.sql<
@@ -93,7 +96,13 @@ describe('feedback, retrains and promotions a writer can cause (M15)', () => {
         select id, drifted, training_job_id from drift_checks
         where id > ${afterId} and drifted and action = ${action} order by id limit 1`;
       return found;
-    }, `a drift check with action ${action}`);
+    }, `a drift check with action ${action}`).catch(async (error: Error) => {
+      const checks = await p.database.sql`
+        select id, trigger, verdict, action, model_version, training_job_id from drift_checks order by id`;
+      const jobs = await p.database.sql`
+        select id, reason, status, outcome, result_version from training_jobs order by id`;
+      throw new Error(`${error.message}; checks ${JSON.stringify(checks)}; jobs ${JSON.stringify(jobs)}`);
+    });
   beforeAll(async () => {
     p = await startTestPlatform(inject('postgresUrl'), {
       MIN_TRAIN_ROWS: '100',
