@@ -38,5 +38,6 @@ describe('histogram', () => {
     const sorted = (xs: number[]) => Float64Array.from(xs).sort();
     expect(histogramSorted(sorted(ref), sorted(cur), 8)).toEqual(histogram(ref, cur, { bins: 8 }));
     expect(() => histogramSorted(new Float64Array(0), sorted(cur))).toThrow(DriftInputError);
+    expect(() => histogramSorted(sorted(ref), sorted(cur), 0)).toThrow(/positive integer/);
   });
 });
