@@ -30,6 +30,9 @@
  *                      stream's recipe: a real gradual drift with recurring days, labels in runs
  *   seattle-temps-dated, sf-temps-dated   the same with the day of the year as one more feature
  *                      (the electricity stream's `date`: every value new)
+ *   fashion-ink,       held out (added after the policy's rules were in): Fashion-MNIST's 10,000
+ *   fashion-relabel    test images pooled to 49 features (Debian's dataset-fashion-mnist, skipped
+ *                      without it), each once: ordered by ink, or classes permuted from row 5,000
  *
  * Printed per stream: drift checks and their verdicts (drift / warning / no drift), training runs
  * (and those a drift queued), the prequential (test-then-train) accuracy of the rows as the
@@ -61,7 +64,7 @@ const { benchPostgres } = await import('../support/postgres.ts');
 const { startBenchPlatform } = await import('../support/platform.ts');
 const { createRng } = await import('../../packages/streams/src/index.ts');
 const { createDb } = await import('../../packages/db/src/index.ts');
-const { TABLES_DIR, loadTable } = await import('./streams.ts');
+const { TABLES_DIR, loadTable, tableStream } = await import('./streams.ts');
 const { setup } = await import('./scenarios.ts');
 const { TrainingCache } = await import('./replay.ts');
 const { planName, runSchedule } = await import('./schedule-run.ts');
@@ -217,6 +220,7 @@ function streams(): PlatformStream[] {
     make('cancer-runs', runsOf('breast_cancer', ROWS, 4, 0.02), []),
     ...seattleWeather(),
     ...hourlyTemps(),
+    ...fashion(),
   ].filter((s) => !only || only.includes(s.description));
 }
 
@@ -277,6 +281,30 @@ function hourlyTemps(): PlatformStream[] {
       ),
     ];
   });
+}
+
+/**
+ * Held-out streams: Fashion-MNIST's 10,000 test images pooled to 49 features (tables.py), each row
+ * once (no copies), added after every rule of the policy was in. `fashion-ink` ordered by ink (a
+ * covariate shift that moves the class mix), `fashion-relabel` in seeded random order with the
+ * classes permuted (a seeded derangement) from row 5,000 on.
+ */
+function fashion(): PlatformStream[] {
+  if (!existsSync(`${TABLES_DIR}fashion.json`)) {
+    console.log('fashion-*: skipped (apt-get install dataset-fashion-mnist, then rerun)');
+    return [];
+  }
+  const ink = tableStream('fashion', { kind: 'sorted', by: 'ink' }, 1);
+  const relabel = tableStream('fashion', { kind: 'relabel', at: 0.5 }, 1);
+  const stream = (description: string, s: LoopStream): PlatformStream => ({
+    ...s,
+    description,
+    rate: RATE,
+    batch: BATCH,
+    settings: {},
+    everyN: [1000, 5000],
+  });
+  return [stream('fashion-ink', ink), stream('fashion-relabel', relabel)];
 }
 
 /** The streams recorded in time, where the previous row's label is a baseline worth printing. */

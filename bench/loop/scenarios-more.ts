@@ -413,4 +413,37 @@ TABLE_SCENARIOS.push(
   hourly('T9', 'sf_temps', "San Francisco's hourly temperatures of 2010 (8,735 hours), the same recipe"),
 );
 
+/**
+ * Held-out streams: Fashion-MNIST's test set (10,000 real images, pooled to 49 features,
+ * bench/loop/tables.py), added after every rule of the policy was in, with the platform's
+ * defaults: rows the policy was not built on.
+ */
+const heldOut = (id: string, recipe: TableRecipe, title: string): Scenario => ({
+  id,
+  title,
+  seeds: 20,
+  everyN: [500, 1000, 2000, 5000],
+  windows: {},
+  setup: (seed) => setup(tableStream('fashion', recipe, seed), {}, [], {}),
+  figures: () => [],
+});
+
+TABLE_SCENARIOS.push(
+  heldOut(
+    'F1',
+    { kind: 'sorted', by: 'ink' },
+    'Fashion-MNIST (10,000 images, 49 pooled features, 10 classes) ordered by ink (covariate shift; held out)',
+  ),
+  heldOut(
+    'F2',
+    { kind: 'relabel', at: 0.5 },
+    'Fashion-MNIST, classes permuted at the middle (abrupt; held out)',
+  ),
+  heldOut(
+    'F3',
+    { kind: 'relabel', at: 0.3, until: 0.6 },
+    'Fashion-MNIST, classes permuted over rows 3,000–6,000 (recurring; held out)',
+  ),
+);
+
 export const ALL_SCENARIOS: Scenario[] = [...LOOP_SCENARIOS, ...MORE_SCENARIOS, ...TABLE_SCENARIOS];

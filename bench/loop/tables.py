@@ -29,6 +29,7 @@ def main():
     seattle_weather()
     for city in ("seattle", "sf"):
         hourly_temps(city)
+    fashion_pooled()
 
 
 def seattle_weather():
@@ -90,6 +91,36 @@ def hourly_temps(city):
         json.dump({"name": f"{city}_temps", "feature_names": names, "class_names": ["down", "up"],
                    "features": features, "labels": labels}, f)
     sys.stderr.write(f"{path}: {len(labels)} rows, {len(names)} features\n")
+
+
+def fashion_pooled():
+    """Fashion-MNIST's test set (10,000 images of 28 x 28 pixels, 10 classes of clothing; Debian's
+    dataset-fashion-mnist), each image mean-pooled over 4 x 4 blocks to 7 x 7 = 49 features on
+    the 0-255 scale, in the file's order. Real rows that were not used while the retraining
+    policy was built: a held-out table for its streams. Skipped (with a note) without the package."""
+    import gzip
+    base = "/usr/share/datasets/fashion-mnist/t10k-"
+    if not os.path.exists(base + "images-idx3-ubyte.gz"):
+        sys.stderr.write("dataset-fashion-mnist is not installed: no fashion table\n")
+        return
+    with gzip.open(base + "images-idx3-ubyte.gz") as f:
+        raw = f.read()
+    with gzip.open(base + "labels-idx1-ubyte.gz") as f:
+        labels = list(f.read()[8:])
+    n = len(labels)
+    features = []
+    for k in range(n):
+        img = raw[16 + k * 784:16 + (k + 1) * 784]
+        features.append([sum(img[(4 * by + y) * 28 + 4 * bx + x] for y in range(4) for x in range(4)) / 16
+                         for by in range(7) for bx in range(7)])
+    names = [f"block_{by}_{bx}" for by in range(7) for bx in range(7)]
+    classes = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag",
+               "ankle boot"]
+    path = os.path.join(OUT, "fashion.json")
+    with open(path, "w") as f:
+        json.dump({"name": "fashion", "feature_names": names, "class_names": classes,
+                   "features": features, "labels": labels}, f)
+    sys.stderr.write(f"{path}: {n} rows, {len(names)} features\n")
 
 
 if __name__ == "__main__":

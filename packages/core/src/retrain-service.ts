@@ -54,7 +54,7 @@ import {
   readLineageErrorStream,
   rowCreatedAt,
 } from './storage/data-storage.ts';
-import { changeLocatedAfter, checkSawShift } from './storage/drift-storage.ts';
+import { changeLocatedAfter, shiftSeenSince } from './storage/drift-storage.ts';
 import { appendEvent } from './storage/events-storage.ts';
 import {
   automaticPromotionsInLastHour,
@@ -394,7 +394,7 @@ export class RetrainService {
     job: TrainingJobRecord,
     start: RegimeStart,
     signal?: AbortSignal,
-  ): Promise<{ available: number; regime: RegimeStart; yielded: boolean }> {
+  ): Promise<{ available: number; regime: RegimeStart; yielded: boolean; shifted: boolean }> {
     const needed = this.config.retrain.minTrainRows;
     const deadline = Date.now() + this.config.retrain.waitSeconds * 1000;
     let nextYieldCheck = Date.now() + YIELD_CHECK_MS;
@@ -426,13 +426,17 @@ export class RetrainService {
       if (current?.changeAt && current.changeAt.getTime() > regime.at.getTime())
         regime = { at: current.changeAt, rowId: current.changeRowId };
       available = await countLabelledSince(this.sql, this.pipeline.id, regime);
+      // A later check confirmed a covariate shift: the rows before the change kept their labels,
+      // so the retrain reaches back now instead of waiting while the failing version serves.
+      if (available < needed && (await this.underShift(job)))
+        return { available, regime, yielded: false, shifted: true };
       if (available < needed && Date.now() >= nextYieldCheck) {
         nextYieldCheck = Date.now() + YIELD_CHECK_MS;
-        if (await this.otherRetrainDue()) return { available, regime, yielded: true };
+        if (await this.otherRetrainDue()) return { available, regime, yielded: true, shifted: false };
       }
     }
     if (available >= needed) await archivedCheck();
-    return { available, regime, yielded: false };
+    return { available, regime, yielded: false, shifted: false };
   }
 
   /** Whether another pipeline's retrain waits in the queue, due now (false without a queue). */
@@ -744,6 +748,7 @@ export class RetrainService {
     if (start && (await this.underShift(job))) return this.readReachBack(start);
     if (start) {
       const waited = await this.waitForRowsSince(job, start, signal);
+      if (waited.shifted) return this.readReachBack(waited.regime);
       sinceRows = waited.available;
       // D12: never widened to a mixed window with rows from before the change; rescheduled (run).
       signal?.throwIfAborted();
@@ -769,10 +774,14 @@ export class RetrainService {
     return this.describeWindow(data, { since, sinceStart, searching });
   }
 
-  /** Whether the drift check that queued this retrain took its change for a covariate shift. */
+  /**
+   * Whether the drift check that queued this retrain, or a later check of the version it found
+   * failing, took the change for a covariate shift (the features' second flagged check may come
+   * while the job waits for rows after the change).
+   */
   private async underShift(job: TrainingJobRecord): Promise<boolean> {
     if (job.driftCheckId === null || job.reason.startsWith(REQUEUED)) return false;
-    return checkSawShift(this.sql, this.pipeline.id, job.driftCheckId);
+    return shiftSeenSince(this.sql, this.pipeline.id, job.driftCheckId);
   }
 
   /**

@@ -110,3 +110,39 @@ describe('a covariate shift confirmed by the rows served since the check that fl
     expect(v2.rowWindowStart).toBeLessThan(before!.id + 1);
   }, 60_000);
 });
+
+describe('a covariate shift confirmed while the retrain waits for rows after the change', () => {
+  const suite = quietPlatformForSuite({ ...SETTINGS, MIN_TRAIN_ROWS: '400', RETRAIN_WAIT_SECONDS: '20' });
+
+  it('reaches back as soon as a later check of the failing version confirms it', async () => {
+    const { db, platform } = suite;
+    await platform.data.ingest({ ...stripes(1000, 0, 0, 1), batchId: 'start' });
+    const { job: boot } = await platform.drift.requestRetrain('bootstrap for the test');
+    expect((await platform.retrain.run(boot.id)).promoted).toBe(true);
+    await platform.holder.refresh();
+    await db.sql`delete from pgboss.job where name = 'retrain'`;
+
+    // The labels alarm at the first check that sees the features move: no shift confirmed yet,
+    // so the retrain waits for MIN_TRAIN_ROWS (400) rows after the change.
+    const [before] = await db.sql<{ id: number }[]>`select max(id)::int as id from rows`;
+    const firstBeyond = before!.id + 1;
+    await platform.data.ingest({ ...stripes(200, 1200, 1, 1.5), batchId: 'beyond' });
+    const first = await platform.drift.check('manual');
+    expect(first.check).toMatchObject({ conceptDrift: true, action: 'retrain_queued' });
+    expect(first.check!.details.shift).toMatchObject({ confirmed: false, checks: 1 });
+    const running = platform.retrain.run(first.check!.trainingJobId!);
+
+    // 100 rows later the rows served since that check moved too: the shift is confirmed while
+    // the job waits (300 rows since the change), and it learns the newest 400 at once.
+    await platform.data.ingest({ ...stripes(100, 1400, 1, 1.5), batchId: 'beyond-2' });
+    const second = await platform.drift.check('manual');
+    expect(second.check).toMatchObject({ action: 'retrain_pending' });
+    expect(second.check!.details.shift).toMatchObject({ confirmed: true, checks: 2 });
+    const result = await running;
+    expect(result).toMatchObject({ promoted: true, version: { version: 2 } });
+    const v2 = (await getProductionVersion(db.sql, 1))!;
+    expect(v2.trainRows).toBe(400);
+    expect(v2.rowWindowStart).toBeLessThan(firstBeyond);
+    expect(v2.rowWindowEnd).toBe(firstBeyond + 299);
+  }, 60_000);
+});

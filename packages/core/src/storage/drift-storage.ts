@@ -261,12 +261,20 @@ export async function recentChunkChecks(
   }));
 }
 
-/** Whether a drift check took its change for a covariate shift (`details.shift.confirmed`). */
-export async function checkSawShift(sql: Queryable, pipeline: number, checkId: number): Promise<boolean> {
-  // name: check-saw-shift
-  const [row] = await sql<{ shift: boolean | null }[]>`
-    select (details->'shift'->>'confirmed')::boolean as shift from drift_checks
-      where pipeline_id = ${pipeline} and id = ${checkId}`;
+/**
+ * Whether a drift check, or a later check of the same serving version, took the change for a
+ * covariate shift (`details.shift.confirmed`): a retrain queued before the features' second
+ * flagged check still learns that the rows before its change kept their labels.
+ */
+export async function shiftSeenSince(sql: Queryable, pipeline: number, checkId: number): Promise<boolean> {
+  // name: shift-seen-since
+  const [row] = await sql<{ shift: boolean }[]>`
+    select exists (
+      select 1 from drift_checks c
+        join drift_checks q on q.pipeline_id = c.pipeline_id and q.id = ${checkId}
+      where c.pipeline_id = ${pipeline} and c.id >= q.id and c.model_version = q.model_version
+        and (c.details->'shift'->>'confirmed')::boolean
+    ) as shift`;
   return row?.shift === true;
 }
 
