@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { describeLeftOut, featuresToLeaveOut, type LeftOutInput } from './features-left-out.ts';
+import {
+  describeLeftOut,
+  featuresToLeaveOut,
+  type LeftOutInput,
+  MAX_TRANSFER_ROWS,
+} from './features-left-out.ts';
 
 /** A reading = level + deviation, the deviation, noise; up when the deviation is positive. */
 function levelRows(level: number, n: number, offset: number) {
@@ -38,6 +43,22 @@ describe('features left out on the platform', () => {
     };
     const leftOut = await featuresToLeaveOut(input(shorter, levelRows(3, 400, 400)));
     expect(leftOut?.features).toEqual([0]);
+  });
+
+  it('reads the newest maxRows (MAX_TRANSFER_ROWS by default) of the past and of the window', async () => {
+    // The oldest past rows had another level, and so had the window's first rows: neither is read.
+    const old = levelRows(-3, 500, 0);
+    const near = levelRows(0, 400, 500);
+    const past = { features: [...old.features, ...near.features], labels: [...old.labels, ...near.labels] };
+    const early = levelRows(-6, 300, 900);
+    const late = levelRows(3, 400, 1200);
+    const window = {
+      features: [...early.features, ...late.features],
+      labels: [...early.labels, ...late.labels],
+    };
+    const leftOut = await featuresToLeaveOut(input(past, window), 400);
+    expect(leftOut).toMatchObject({ features: [0], pastRows: 400 });
+    expect(MAX_TRANSFER_ROWS).toBeGreaterThanOrEqual(1000);
   });
 
   it('leaves nothing out with too few rows on either side', async () => {
