@@ -391,18 +391,21 @@ export const TABLE_SCENARIOS: Scenario[] = [
 ];
 
 /**
- * A recorded hourly stream (8,735 rows, bench/loop/tables.py) with the spec's common settings:
- * the size of stream the platform's defaults are made for.
+ * A table of thousands of rows (bench/loop/tables.py) with the spec's common settings: the size
+ * of stream the platform's defaults are made for.
  */
-const hourly = (id: string, name: string, title: string): Scenario => ({
+const atDefaults = (id: string, name: string, recipe: TableRecipe, title: string): Scenario => ({
   id,
   title,
   seeds: 20,
   everyN: [500, 1000, 2000, 5000],
   windows: {},
-  setup: (seed) => setup(tableStream(name, { kind: 'as-recorded' }, seed), {}, [], {}),
+  setup: (seed) => setup(tableStream(name, recipe, seed), {}, [], {}),
   figures: () => [],
 });
+/** A recorded hourly stream (8,735 rows) in its recorded order. */
+const hourly = (id: string, name: string, title: string) =>
+  atDefaults(id, name, { kind: 'as-recorded' }, title);
 
 TABLE_SCENARIOS.push(
   hourly(
@@ -418,15 +421,7 @@ TABLE_SCENARIOS.push(
  * bench/loop/tables.py), added after every rule of the policy was in, with the platform's
  * defaults: rows the policy was not built on.
  */
-const heldOut = (id: string, recipe: TableRecipe, title: string): Scenario => ({
-  id,
-  title,
-  seeds: 20,
-  everyN: [500, 1000, 2000, 5000],
-  windows: {},
-  setup: (seed) => setup(tableStream('fashion', recipe, seed), {}, [], {}),
-  figures: () => [],
-});
+const heldOut = (id: string, recipe: TableRecipe, title: string) => atDefaults(id, 'fashion', recipe, title);
 
 TABLE_SCENARIOS.push(
   heldOut(
