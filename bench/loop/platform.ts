@@ -45,7 +45,7 @@
  * Figures: the stationary streams (digits-stationary, cancer-runs) at most 1 drift verdict each;
  * every stream at most half of the training runs of its most frequent every-N baseline.
  *
- *   node --import tsx bench/loop/platform.ts [--rows 30000] [--only digits-ink] [--set NAME=VALUE]
+ *   node --import tsx bench/loop/platform.ts [--rows 30000] [--only digits-ink] [--set NAME=VALUE] [--rate 1000]
  *   (or: pnpm bench:loop-platform)
  *   BENCH_LOG_LEVEL=info adds the server's log lines (JSON, one per line: which features a retrain
  *   left out and why, each job's start and end) to the output; warn by default.
@@ -56,7 +56,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { settingArgs } from '../support/args.ts';
+import { numberArg, settingArgs } from '../support/args.ts';
 
 process.env.NODE_ENV ??= 'production';
 const { createLogger } = await import('../../packages/core/src/index.ts');
@@ -90,7 +90,8 @@ const only = arg('--only')?.split(',');
 /** `--set NAME=VALUE` (repeatable): a platform setting other than its default, to try one. */
 const SETTINGS = settingArgs();
 const BATCH = 100;
-const RATE = 1000;
+/** Rows/s of the streams sent at the issue's replay speed (`--rate`; seattle-weather keeps its 25). */
+const RATE = numberArg('rate', 1000);
 const logger = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', { name: 'bench-loop-platform' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
