@@ -27,6 +27,7 @@ import {
   trainForest,
 } from '../../packages/ml/src/index.ts';
 import { makeDriftStream } from '../../packages/ml/src/synthetic.ts';
+import { median } from '../support/stats.ts';
 
 const PYTHON = '/usr/bin/python3';
 const THREADS = 2;
@@ -150,7 +151,6 @@ async function runTable(table: Table, reference: Reference): Promise<Run> {
 const pct = (v: number) => (100 * v).toFixed(2);
 const signed = (points: number) => `${points >= 0 ? '+' : ''}${points.toFixed(2)}`;
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function line(cells: string[], widths: number[]): void {
   console.log(

@@ -10,6 +10,7 @@
  */
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { accuracy, type FeatureType, trainForest } from '../../packages/ml/src/index.ts';
+import { median } from '../support/stats.ts';
 
 const ROWS = 20_000;
 const HOLDOUT = 5_000;
@@ -66,7 +67,6 @@ async function fit(categorical: boolean, data: { x: number[][]; y: number[] }) {
   return { seconds, accuracy: accuracy(data.y.slice(ROWS), predicted) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const numericTable = table(false, 0, 7);
 const categoricalTable = table(true, 0, 7);
 const numeric: { seconds: number; accuracy: number }[] = [];

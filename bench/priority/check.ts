@@ -15,6 +15,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { numberArg } from '../support/args.ts';
+import { median } from '../support/stats.ts';
 
 const { loadConfig } = await import('../../packages/config/src/index.ts');
 const { measureDrift, measureDriftInTurns } = await import('../../packages/core/src/drift-check.ts');
@@ -53,7 +54,6 @@ const inputs = (ref: number[][]) => ({
   window: { features: window, predicted: window.map((_, i) => i % 2) },
   errors: { wrong: [], at: [], rowId: [] },
 });
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const cpuMs = (f: () => unknown) => {
   const start = process.cpuUsage();
   f();

@@ -15,6 +15,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { numberArg } from '../support/args.ts';
+import { median } from '../support/stats.ts';
 
 const { featuresToLeaveOut, MAX_TRANSFER_ROWS } = await import(
   '../../packages/core/src/features-left-out.ts'
@@ -66,7 +67,6 @@ for (let i = 0; i < PAIRS; i++) {
   found = { capped: a.dropped, every: b.dropped };
   console.log(`  pair ${i + 1}: capped ${a.ms.toFixed(0)} ms, every row ${b.ms.toFixed(0)} ms`);
 }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const ratio = median(ratios);
 console.log(
   `  median: capped ${median(capped).toFixed(0)} ms, every row ${median(every).toFixed(0)} ms; ratio ${ratio.toFixed(2)}× (target ≤ ${TARGET}×)`,

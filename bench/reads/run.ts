@@ -17,6 +17,7 @@
 import { cpus, loadavg } from 'node:os';
 import { numberArg } from '../support/args.ts';
 import { benchPostgres } from '../support/postgres.ts';
+import { median } from '../support/stats.ts';
 
 const { copyBatchWithRows } = await import('../../packages/core/src/storage/data-storage.ts');
 const { float8ArrayFromBinary } = await import('../../packages/core/src/storage/copy-binary.ts');
@@ -24,8 +25,6 @@ const { mulberry32 } = await import('../../packages/drift/src/random.ts');
 
 const ROWS = numberArg('rows', 20_000);
 const ROUNDS = numberArg('rounds', 7);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Wall and main-thread CPU milliseconds of `fn`. */
 async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
