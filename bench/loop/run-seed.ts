@@ -6,10 +6,42 @@ import type { PolicyConfig } from '../../packages/core/src/policy/index.ts';
 import { summarize } from './measure.ts';
 import { PolicyRun } from './policy-run.ts';
 import { TrainingCache } from './replay.ts';
-import type { SeedResult } from './scenarios.ts';
+import type { ScheduleSearch, SeedResult, SeedSetup } from './scenarios.ts';
 import { ALL_SCENARIOS } from './scenarios-more.ts';
 import { type Plan, planName, runSchedule } from './schedule-run.ts';
 import { forestTrainer, type Trainer } from './trainer.ts';
+
+/** Every position set of up to `retrains` positions, ascending, drawn from `positions`. */
+function positionSets(positions: number[], retrains: number): number[][] {
+  if (retrains === 0) return [[]];
+  const sets: number[][] = [[]];
+  positions.forEach((p, i) => {
+    for (const rest of positionSets(positions.slice(i + 1), retrains - 1)) sets.push([p, ...rest]);
+  });
+  return sets;
+}
+
+async function searchSchedules(
+  search: ScheduleSearch,
+  setup: SeedSetup,
+  cache: TrainingCache,
+  firstRows: number,
+): Promise<NonNullable<SeedResult['searched']>> {
+  const n = setup.stream.labels.length;
+  const positions: number[] = [];
+  for (let p = search.step; p < n; p += search.step) if (p > firstRows) positions.push(p);
+  const out: NonNullable<SeedResult['searched']> = {};
+  for (const set of positionSets(positions, search.retrains)) {
+    if (set.length === 0) continue;
+    for (const window of search.windows) {
+      const plan: Plan = { kind: 'at', positions: set, window };
+      const r = await runSchedule(setup.stream, setup.settings, setup.config, cache, plan, setup.events);
+      const s = summarize(r, { changes: setup.stream.changes, windows: {}, policy: false });
+      out[planName(plan)] = { accuracy: s.accuracy, trainings: s.trainings };
+    }
+  }
+  return out;
+}
 
 export async function runSeed(
   id: string,
@@ -43,6 +75,9 @@ export async function runSeed(
     const r = await runSchedule(setup.stream, setup.settings, setup.config, cache, plan, setup.events);
     baselines[planName(plan)] = summarize(r, { ...options, policy: false });
   }
+  const searched = scenario.search
+    ? await searchSchedules(scenario.search, setup, cache, setup.settings.minTrainRows)
+    : undefined;
   const extra = scenario.measure ? await scenario.measure({ seed, setup, record, trainer, run }) : {};
-  return { id, seed, policy, baselines, extra };
+  return { id, seed, policy, baselines, searched, extra };
 }

@@ -185,13 +185,47 @@ function runsFigures(policy: Row, best: Row): Figure[] {
   ];
 }
 
+function bestEveryN(rows: Row[]): Row | null {
+  const every = rows.filter((r) => r.name.startsWith('every'));
+  return every.length ? every.reduce((a, r) => (r.accuracy > a.accuracy ? r : a)) : null;
+}
+
+/**
+ * What the search over fixed schedules (Scenario.search) found within the run budget, chosen after
+ * the fact with every seed's outcome known: whether any of them meets the accuracy figure, and how
+ * far the policy is from the best. For information: the figures above stay as the issue states them.
+ */
+function searchFigures(results: SeedResult[], rows: Row[]): Figure[] {
+  const best = bestEveryN(rows);
+  const policy = rows.find((r) => r.name === 'policy');
+  const names = Object.keys(results[0]?.searched ?? {});
+  if (!best || !policy || names.length === 0) return [];
+  const budget = best.trainings / 2;
+  const within = names
+    .map((name) => ({
+      name,
+      accuracy: mean(results.map((r) => r.searched![name]!.accuracy)),
+      trainings: mean(results.map((r) => r.searched![name]!.trainings)),
+    }))
+    .filter((s) => s.trainings <= budget);
+  if (within.length === 0) return [];
+  const top = within.reduce((a, s) => (s.accuracy > a.accuracy ? s : a));
+  const meets = top.accuracy >= best.accuracy;
+  return [
+    {
+      label: `(info) the best of ${within.length} fixed schedules within the run budget (${budget.toFixed(2)}), chosen after the fact: ${top.name}, ${top.trainings.toFixed(2)} runs`,
+      value: `${top.accuracy.toFixed(4)}: ${meets ? 'meets' : 'no schedule searched meets'} the accuracy figure; the policy ${(policy.accuracy - top.accuracy >= 0 ? '+' : '') + ((policy.accuracy - top.accuracy) * 100).toFixed(2)} points`,
+      pass: true,
+    },
+  ];
+}
+
 /** The issue's figures for every drifting stream. */
 function issueFigures(rows: Row[]): Figure[] {
   const policy = rows.find((r) => r.name === 'policy');
-  const every = rows.filter((r) => r.name.startsWith('every'));
   const oracle = rows.find((r) => r.name === 'oracle');
-  if (!policy || every.length === 0 || !oracle) return [];
-  const best = every.reduce((a, r) => (r.accuracy > a.accuracy ? r : a));
+  const best = bestEveryN(rows);
+  if (!policy || !best || !oracle) return [];
   return [
     {
       label: `accuracy ≥ the best every-N (${best.name}: ${best.accuracy.toFixed(4)})`,
@@ -225,7 +259,10 @@ function report(scenarios: Scenario[], results: SeedResult[]): { failures: strin
         `${pad('', 8)}${pad(r.name, 12)}${lpad(r.accuracy.toFixed(4), 9)}${lpad(r.trainings.toFixed(2), 7)}${lpad(r.retrains.toFixed(2), 9)}${lpad(r.growth.toFixed(1), 7)}${lpad(r.delay, 12)}${lpad(r.seconds.toFixed(2), 9)}`,
       );
     }
-    const figures = [...s.figures(mine), ...(s.everyN ? issueFigures(rows) : [])];
+    const figures = [
+      ...s.figures(mine),
+      ...(s.everyN ? [...issueFigures(rows), ...searchFigures(mine, rows)] : []),
+    ];
     for (const f of figures) {
       console.log(`${pad('', 8)}${f.pass ? 'PASS' : 'FAIL'}  ${f.label}: ${f.value}`);
       if (!f.pass) failures.push(`${s.id}: ${f.label}: ${f.value}`);

@@ -336,6 +336,7 @@ const table = (id: string, name: string, recipe: TableRecipe, title: string): Sc
   seeds: 20,
   everyN: [200, 400, 800],
   windows: {},
+  search: { step: 100, retrains: 2, windows: [200, 400, null] },
   setup: (seed) => {
     const s = setup(tableStream(name, recipe, seed), { rate: 10 }, [], TABLE_SETTINGS);
     s.config = { ...s.config, minHoldoutRows: 25, growthMinExtra: 400 };

@@ -25,7 +25,20 @@ export interface SeedResult {
   seed: number;
   policy: StrategySummary | null;
   baselines: Record<string, StrategySummary>;
+  /** The fixed schedules of `Scenario.search`, by name: accuracy and training runs. */
+  searched?: Record<string, { accuracy: number; trainings: number }>;
   extra: Extra;
+}
+
+/**
+ * A search over fixed schedules, to tell whether the issue's accuracy figure can be met within its
+ * run budget at all: every schedule that retrains up to `retrains` times, at multiples of `step`
+ * labelled rows, on the newest rows of each of `windows` (null: all rows so far).
+ */
+export interface ScheduleSearch {
+  step: number;
+  retrains: number;
+  windows: (number | null)[];
 }
 
 export interface Figure {
@@ -41,6 +54,7 @@ export interface Scenario {
   /** Drifting streams are compared with the baselines (every N for these N, and the oracle). */
   everyN: number[] | null;
   windows: Record<string, [number, number]>;
+  search?: ScheduleSearch;
   setup?(seed: number, trainer: Trainer): SeedSetup;
   /** Scenario-specific measurements of one seed. */
   measure?(ctx: {

@@ -19,10 +19,21 @@ import type { LoopStream } from './streams.ts';
 export type Plan =
   | { kind: 'never' }
   | { kind: 'every'; n: number }
-  | { kind: 'oracle'; changes: readonly number[] };
+  | { kind: 'oracle'; changes: readonly number[] }
+  /** Retrain once the labelled rows reach each position, on the newest `window` rows (null: all). */
+  | { kind: 'at'; positions: readonly number[]; window: number | null };
 
 export function planName(plan: Plan): string {
-  return plan.kind === 'every' ? `every ${plan.n}` : plan.kind;
+  if (plan.kind === 'every') return `every ${plan.n}`;
+  if (plan.kind === 'at') return `at ${plan.positions.join(',')} on ${plan.window ?? 'all'}`;
+  return plan.kind;
+}
+
+/** The window of an `at` plan's next retrain, once the labelled rows reach its next position. */
+function atWindow(plan: Extract<Plan, { kind: 'at' }>, done: number, labelled: number): Window | null {
+  const next = plan.positions[done];
+  if (next === undefined || labelled < next) return null;
+  return { from: Math.max(0, labelled - (plan.window ?? labelled)), to: labelled, holdout: 0 };
 }
 
 /**
@@ -70,6 +81,7 @@ export async function runSchedule(
   let version = 0;
   let training = false;
   let lastTrainedAt = -1;
+  let atDone = 0;
   const oracle = { regime: 0, trainRows: 0, done: new Set<number>() };
   const launch = async (window: Window, at: number, trigger: string) => {
     training = true;
@@ -106,6 +118,12 @@ export async function runSchedule(
     if (plan.kind === 'every' && labelled - lastTrainedAt >= plan.n) {
       lastTrainedAt = labelled;
       await launch({ from: Math.max(0, labelled - plan.n), to: labelled, holdout: 0 }, end, name);
+    } else if (plan.kind === 'at') {
+      const window = atWindow(plan, atDone, labelled);
+      if (window) {
+        atDone++;
+        await launch(window, end, name);
+      }
     } else if (plan.kind === 'oracle') {
       const window = oracleWindow(plan, oracle, labelled, settings, config);
       if (window)
