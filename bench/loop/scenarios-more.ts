@@ -330,13 +330,20 @@ const median = (xs: number[]) => {
  */
 const TABLE_SETTINGS = { WINDOW_SIZE: 200, MIN_TRAIN_ROWS: 125 };
 
+/**
+ * Where a figure of a small table fails (T1, T7), the benchmark also searches the fixed schedules
+ * within the run budget (run.ts, `searchFigures`): whether any could meet it. Elsewhere it would
+ * add ~2 minutes and change no verdict.
+ */
+const SEARCHED = new Set(['T1', 'T7']);
+
 const table = (id: string, name: string, recipe: TableRecipe, title: string): Scenario => ({
   id,
   title,
   seeds: 20,
   everyN: [200, 400, 800],
   windows: {},
-  search: { step: 100, retrains: 2, windows: [200, 400, null] },
+  ...(SEARCHED.has(id) ? { search: { step: 100, retrains: 2, windows: [200, 400, null] } } : {}),
   setup: (seed) => {
     const s = setup(tableStream(name, recipe, seed), { rate: 10 }, [], TABLE_SETTINGS);
     s.config = { ...s.config, minHoldoutRows: 25, growthMinExtra: 400 };
