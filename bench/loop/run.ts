@@ -10,6 +10,8 @@
  *
  * Prints one table (per stream and strategy: prequential accuracy, training runs, retrains,
  * growth retrains, detection delay, training seconds) and PASS/FAIL per figure; exits 1 on FAIL.
+ * Where a scenario asks (`Scenario.search`: T1, T7), an `(info)` line says whether any fixed
+ * schedule within the run budget, chosen after the fact, could meet the accuracy figure.
  * Results go to bench/loop/out/results.json. See bench/loop/README.md.
  */
 import { execFileSync } from 'node:child_process';
