@@ -21,20 +21,29 @@ function positionSets(positions: number[], retrains: number): number[][] {
   return sets;
 }
 
+/** The position sets a search tries on a stream of `n` rows whose bootstrap needs `firstRows`. */
+function searchPositions(search: ScheduleSearch, n: number, firstRows: number): number[][] {
+  if (search.kind === 'evenly')
+    return search.starts.map((start) => {
+      const set: number[] = [];
+      for (let p = start; p < n; p += search.every) set.push(p);
+      return set;
+    });
+  const positions: number[] = [];
+  for (let p = search.step; p < n; p += search.step) if (p > firstRows) positions.push(p);
+  return positionSets(positions, search.retrains).filter((set) => set.length > 0);
+}
+
 async function searchSchedules(
   search: ScheduleSearch,
   setup: SeedSetup,
   cache: TrainingCache,
-  firstRows: number,
 ): Promise<NonNullable<SeedResult['searched']>> {
-  const n = setup.stream.labels.length;
-  const positions: number[] = [];
-  for (let p = search.step; p < n; p += search.step) if (p > firstRows) positions.push(p);
   const out: NonNullable<SeedResult['searched']> = {};
-  for (const set of positionSets(positions, search.retrains)) {
-    if (set.length === 0) continue;
+  const n = setup.stream.labels.length;
+  for (const positions of searchPositions(search, n, setup.settings.minTrainRows)) {
     for (const window of search.windows) {
-      const plan: Plan = { kind: 'at', positions: set, window };
+      const plan: Plan = { kind: 'at', positions, window };
       const r = await runSchedule(setup.stream, setup.settings, setup.config, cache, plan, setup.events);
       const s = summarize(r, { changes: setup.stream.changes, windows: {}, policy: false });
       out[planName(plan)] = { accuracy: s.accuracy, trainings: s.trainings };
@@ -48,6 +57,7 @@ export async function runSeed(
   seed: number,
   trainer: Trainer = forestTrainer(),
   overrides: Partial<PolicyConfig> = {},
+  searchOnRequest = false,
 ): Promise<SeedResult> {
   const scenario = ALL_SCENARIOS.find((s) => s.id === id);
   if (!scenario) throw new Error(`no scenario ${id}`);
@@ -75,9 +85,11 @@ export async function runSeed(
     const r = await runSchedule(setup.stream, setup.settings, setup.config, cache, plan, setup.events);
     baselines[planName(plan)] = summarize(r, { ...options, policy: false });
   }
-  const searched = scenario.search
-    ? await searchSchedules(scenario.search, setup, cache, setup.settings.minTrainRows)
-    : undefined;
+  const search = scenario.search;
+  const searched =
+    search && (!search.onRequest || searchOnRequest)
+      ? await searchSchedules(search, setup, cache)
+      : undefined;
   const extra = scenario.measure ? await scenario.measure({ seed, setup, record, trainer, run }) : {};
   return { id, seed, policy, baselines, searched, extra };
 }

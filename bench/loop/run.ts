@@ -7,6 +7,7 @@
  *   pnpm bench:loop                 # all scenarios, 20 seeds each (A13: 40)
  *   pnpm bench:loop -- --quick      # 4 seeds each (A13: 8), figures scaled to the seeds run
  *   pnpm bench:loop -- --only A4,A5 --seeds 10 --workers 2
+ *   pnpm bench:loop -- --only F1 --search   # also F1's search over evenly spaced schedules (~4 min)
  *
  * Prints one table (per stream and strategy: prequential accuracy, training runs, retrains,
  * growth retrains, detection delay, training seconds) and PASS/FAIL per figure; exits 1 on FAIL.
@@ -42,6 +43,8 @@ const overrides: Record<string, number> = Object.fromEntries(
     }),
 );
 const outName = arg('--out') ?? 'results.json';
+/** Also the searches too slow for every run (Scenario.search.onRequest: F1's evenly spaced schedules). */
+const searchAll = process.argv.includes('--search');
 
 function seedsOf(s: Scenario): number {
   if (seedsArg) return s.id === 'A13' ? 2 * Number(seedsArg) : Math.min(s.seeds, Number(seedsArg));
@@ -75,7 +78,7 @@ interface Reply {
 
 async function runAll(scenarios: Scenario[]): Promise<SeedResult[]> {
   const tasks = scenarios.flatMap((s) =>
-    Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1, overrides })),
+    Array.from({ length: seedsOf(s) }, (_, i) => ({ id: s.id, seed: i + 1, overrides, search: searchAll })),
   );
   const results: SeedResult[] = [];
   let next = 0;

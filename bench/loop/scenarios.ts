@@ -32,14 +32,15 @@ export interface SeedResult {
 
 /**
  * A search over fixed schedules, to tell whether the issue's accuracy figure can be met within its
- * run budget at all: every schedule that retrains up to `retrains` times, at multiples of `step`
- * labelled rows, on the newest rows of each of `windows` (null: all rows so far).
+ * run budget at all, each schedule on the newest rows of each of `windows` (null: all rows so
+ * far): every schedule that retrains up to `retrains` times at multiples of `step` labelled rows
+ * (`positions`), or every `every` rows from each of `starts` (`evenly`). `onRequest`: only with
+ * `--search` (too slow for every run).
  */
-export interface ScheduleSearch {
-  step: number;
-  retrains: number;
-  windows: (number | null)[];
-}
+export type ScheduleSearch = { windows: (number | null)[]; onRequest?: boolean } & (
+  | { kind: 'positions'; step: number; retrains: number }
+  | { kind: 'evenly'; starts: number[]; every: number }
+);
 
 export interface Figure {
   label: string;
